@@ -1,0 +1,143 @@
+/*
+ * Reads one .safetensors file by memory-mapping it: an 8-byte little-endian header length, a JSON
+ * header (name -> {dtype, shape, data_offsets}), then raw little-endian data. Every inconsistency
+ * (truncation, overlapping or out-of-range offsets, sizes that do not match dtype x shape) is an
+ * error naming the file and the tensor. The mapping lives as long as the arena passed in.
+ */
+package dev.longhaul.engine.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class SafeTensorsFile {
+    /** Headers larger than this are refused: real ones are a few MiB at most. */
+    private static final long MAX_HEADER_BYTES = 100L << 20;
+
+    private final Path path;
+    private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
+
+    private SafeTensorsFile(Path path, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+        this.path = path;
+        this.tensors = tensors;
+        this.metadata = metadata;
+    }
+
+    public static SafeTensorsFile open(Path path, Arena arena) {
+        String file = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw new CheckpointException(file, "no such safetensors file");
+        }
+        MemorySegment all;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot map: " + e.getMessage(), e);
+        }
+        long size = all.byteSize();
+        if (size < 8) {
+            throw new CheckpointException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
+        }
+        long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+        if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
+            throw new CheckpointException(file, "header length " + headerLen + " does not fit a file of " + size
+                    + " bytes (truncated or not a safetensors file)");
+        }
+        byte[] headerBytes = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
+        JsonNode header;
+        try {
+            header = new ObjectMapper().readTree(new String(headerBytes, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage(), e);
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(file, "header is not a JSON object");
+        }
+        MemorySegment data = all.asSlice(8 + headerLen);
+        return parse(path, header, data);
+    }
+
+    private static SafeTensorsFile parse(Path path, JsonNode header, MemorySegment data) {
+        String file = path.toString();
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<long[]> ranges = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode node = e.getValue();
+            if (name.equals("__metadata__")) {
+                node.properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            JsonNode dtypeNode = node.get("dtype");
+            JsonNode shapeNode = node.get("shape");
+            JsonNode offsets = node.get("data_offsets");
+            if (dtypeNode == null || shapeNode == null || !shapeNode.isArray() || offsets == null
+                    || !offsets.isArray() || offsets.size() != 2) {
+                throw new CheckpointException(file, "tensor '" + name + "' lacks dtype, shape or data_offsets");
+            }
+            DType dtype = DType.parse(dtypeNode.asText(), name, file);
+            long[] shape = new long[shapeNode.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                long d = shapeNode.get(i).asLong(-1);
+                if (d < 0) {
+                    throw new CheckpointException(file, "tensor '" + name + "' has a negative or non-integer dimension");
+                }
+                shape[i] = d;
+                count = Math.multiplyExact(count, d);
+            }
+            long begin = offsets.get(0).asLong(-1);
+            long end = offsets.get(1).asLong(-1);
+            if (begin < 0 || end < begin) {
+                throw new CheckpointException(file, "tensor '" + name + "' has invalid data_offsets [" + begin + ", " + end + "]");
+            }
+            if (end > data.byteSize()) {
+                throw new CheckpointException(file, "tensor '" + name + "' ends at byte " + end + " but the data section has "
+                        + data.byteSize() + " bytes (file truncated?)");
+            }
+            long expected = count * dtype.bytes();
+            if (end - begin != expected) {
+                throw new CheckpointException(file, "tensor '" + name + "' spans " + (end - begin) + " bytes but "
+                        + dtype + " x " + java.util.Arrays.toString(shape) + " needs " + expected);
+            }
+            ranges.add(new long[] {begin, end});
+            tensors.put(name, new TensorInfo(name, dtype, shape, data.asSlice(begin, end - begin), file));
+        }
+        ranges.sort(Comparator.comparingLong(r -> r[0]));
+        for (int i = 1; i < ranges.size(); i++) {
+            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
+                throw new CheckpointException(file, "tensor data ranges overlap at byte " + ranges.get(i)[0]);
+            }
+        }
+        return new SafeTensorsFile(path, Map.copyOf(tensors), Map.copyOf(metadata));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+}

@@ -1,0 +1,230 @@
+/*
+ * Runs every check a golden folder's cases.json describes (format `minimax-golden/1`): last- and
+ * all-position logits, greedy continuations through the decode path, the chunked-prefill plan,
+ * the Hugging Face full-head RoPE expectations where a case carries them, and the derived decay
+ * rates and rotary width. Works on any folder of that format; tolerance comes from the folder.
+ */
+package dev.longhaul.engine.golden;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.checkpoint.CheckpointException;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+public final class GoldenSuite {
+    /** One check's outcome: `error` is the relative L2 error, or the count of mismatched tokens. */
+    public record Check(String name, double error, double tolerance, boolean passed, String detail) {
+        @Override
+        public String toString() {
+            return String.format("%-4s %-48s %s", passed ? "ok" : "FAIL", name, detail);
+        }
+    }
+
+    private final Path dir;
+    private final JsonNode cases;
+    private final double tolerance;
+
+    private GoldenSuite(Path dir, JsonNode cases) {
+        this.dir = dir;
+        this.cases = cases;
+        this.tolerance = cases.path("tolerance").path("max").asDouble(1e-4);
+    }
+
+    public static GoldenSuite open(Path dir) {
+        Path file = dir.resolve("cases.json");
+        try {
+            JsonNode root = new ObjectMapper().readTree(file.toFile());
+            if (root == null || !root.has("cases")) {
+                throw new CheckpointException(file.toString(), "has no 'cases' array");
+            }
+            return new GoldenSuite(dir, root);
+        } catch (IOException e) {
+            throw new CheckpointException(file.toString(), "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /** Runs all checks with models created by `backend`; never throws for a numeric mismatch. */
+    public List<Check> run(Backend backend) {
+        List<Check> out = new ArrayList<>();
+        try (MiniMaxModel model = MiniMaxModel.load(dir, backend, RopeMode.PARTIAL)) {
+            derivedChecks(model, out);
+            for (JsonNode c : cases.get("cases")) {
+                caseChecks(model, c, "", c, out);
+            }
+            chunkedPrefill(model, out);
+        }
+        boolean anyHf = false;
+        for (JsonNode c : cases.get("cases")) {
+            anyHf |= c.has("if_rotary_factor_ignored");
+        }
+        if (anyHf) {
+            try (MiniMaxModel hf = MiniMaxModel.load(dir, backend, RopeMode.HF_FULL_HEAD)) {
+                for (JsonNode c : cases.get("cases")) {
+                    if (c.has("if_rotary_factor_ignored")) {
+                        caseChecks(hf, c, "hf-rope/", c.get("if_rotary_factor_ignored"), out);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private void derivedChecks(MiniMaxModel model, List<Check> out) {
+        JsonNode derived = cases.path("derived");
+        if (derived.has("rotary_dim")) {
+            int want = derived.get("rotary_dim").asInt();
+            int got = model.config().rotaryDim();
+            out.add(new Check("derived/rotary_dim", want == got ? 0 : 1, 0, want == got, "got " + got + ", want " + want));
+        }
+        JsonNode slopes = derived.path("slopes");
+        double worst = 0;
+        for (var it = slopes.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            double[] got = MiniMaxModel.slopes(model.config(), Integer.parseInt(e.getKey()));
+            for (int i = 0; i < got.length && i < e.getValue().size(); i++) {
+                double want = e.getValue().get(i).asDouble();
+                worst = Math.max(worst, Math.abs(got[i] - want) / Math.abs(want));
+            }
+        }
+        if (!slopes.isMissingNode()) {
+            out.add(new Check("derived/slopes", worst, 1e-12, worst <= 1e-12, String.format("max rel diff %.2e", worst)));
+        }
+    }
+
+    private void caseChecks(MiniMaxModel model, JsonNode c, String prefix, JsonNode expect, List<Check> out) {
+        String name = prefix + c.get("name").asText();
+        int[] ids = ints(c.get("input_ids"));
+        boolean all = expect.has("all_logits");
+        Workspace ws = model.workspace(Math.max(ids.length, 1), Math.max(ids.length, 1));
+        SequenceState seq = model.newSequence();
+        float[][] logits = model.forward(List.of(new Segment(seq, ids, 0, ids.length, all)), ws).get(0);
+        float[] last = logits[logits.length - 1];
+        out.add(compare(name + "/last_logits", last, floats(expect.get("last_logits"))));
+        if (all) {
+            out.add(compareMatrix(name + "/all_logits", logits, expect.get("all_logits")));
+        }
+        JsonNode greedy = expect.get("greedy_tokens");
+        if (greedy != null) {
+            int[] want = ints(greedy);
+            int[] got = new int[want.length];
+            int[] one = new int[1];
+            float[] row = last;
+            for (int i = 0; i < want.length; i++) {
+                got[i] = argmax(row);
+                if (i + 1 < want.length) {
+                    one[0] = got[i];
+                    row = model.forward(List.of(Segment.of(seq, one)), ws).get(0)[0];
+                }
+            }
+            int mismatches = 0;
+            for (int i = 0; i < want.length; i++) {
+                mismatches += got[i] == want[i] ? 0 : 1;
+            }
+            out.add(new Check(name + "/greedy", mismatches, 0, mismatches == 0,
+                    mismatches == 0 ? Arrays.toString(got) : "got " + Arrays.toString(got) + ", want " + Arrays.toString(want)));
+        }
+    }
+
+    private void chunkedPrefill(MiniMaxModel model, List<Check> out) {
+        JsonNode plan = cases.get("chunked_prefill");
+        if (plan == null) {
+            return;
+        }
+        String caseName = plan.get("case").asText();
+        int[] ids = null;
+        for (JsonNode c : cases.get("cases")) {
+            if (c.get("name").asText().equals(caseName)) {
+                ids = ints(c.get("input_ids"));
+            }
+        }
+        if (ids == null) {
+            throw new CheckpointException(dir.resolve("cases.json").toString(), "chunked_prefill names unknown case " + caseName);
+        }
+        int[] sizes = ints(plan.get("chunk_sizes"));
+        Workspace ws = model.workspace(ids.length, 1);
+        SequenceState seq = model.newSequence();
+        int from = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            float[] last = model.forward(List.of(new Segment(seq, ids, from, sizes[i], false)), ws).get(0)[0];
+            from += sizes[i];
+            out.add(compare("chunked_prefill/" + caseName + "/chunk" + i + "(" + sizes[i] + ")", last,
+                    floats(plan.get("chunk_last_logits").get(i))));
+        }
+    }
+
+    private Check compare(String name, float[] got, float[] want) {
+        double err = relativeL2(got, want);
+        return new Check(name, err, tolerance, err <= tolerance, String.format("rel L2 %.3e (tol %.0e)", err, tolerance));
+    }
+
+    private Check compareMatrix(String name, float[][] got, JsonNode want) {
+        double num = 0;
+        double den = 0;
+        for (int r = 0; r < got.length; r++) {
+            float[] w = floats(want.get(r));
+            for (int i = 0; i < w.length; i++) {
+                double d = got[r][i] - w[i];
+                num += d * d;
+                den += (double) w[i] * w[i];
+            }
+        }
+        double err = Math.sqrt(num / den);
+        return new Check(name, err, tolerance, err <= tolerance, String.format("rel L2 %.3e (tol %.0e)", err, tolerance));
+    }
+
+    /** ‖got − want‖₂ / ‖want‖₂ in double. */
+    public static double relativeL2(float[] got, float[] want) {
+        if (got.length != want.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < got.length; i++) {
+            double d = (double) got[i] - want[i];
+            num += d * d;
+            den += (double) want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    /** Index of the largest value, ties to the lowest index. */
+    public static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i).asInt();
+        }
+        return r;
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] r = new float[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (float) a.get(i).asDouble();
+        }
+        return r;
+    }
+}

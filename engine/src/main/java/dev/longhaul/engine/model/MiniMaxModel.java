@@ -1,0 +1,267 @@
+/*
+ * The MiniMax-01 forward pass (MINIMAX.md §4–§7) over a batch of segments from different
+ * sequences. Projections and experts run over all rows of the step at once; attention runs per
+ * sequence against its own state. Every row's arithmetic is independent of the other rows, so a
+ * sequence computes the same numbers alone or in a batch (given the same segment boundaries).
+ *
+ * Dimensions: T rows in the step, H hidden, N = n·D attention width, E experts, k per token,
+ * I expert width, V vocabulary, R logit rows.
+ */
+package dev.longhaul.engine.model;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.Backend.AttentionShape;
+import dev.longhaul.engine.backend.DecayTable;
+import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.checkpoint.Checkpoint;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+public final class MiniMaxModel implements AutoCloseable {
+    private final ModelConfig cfg;
+    private final ModelWeights w;
+    private final Backend backend;
+    private final Checkpoint checkpoint; // keeps the mapped weights alive; null when not owned
+    private final DecayTable[] decay;    // [layer], null for softmax layers
+    private final AttentionShape attentionShape;
+
+    public MiniMaxModel(ModelConfig cfg, ModelWeights weights, Backend backend, Checkpoint owned) {
+        this.cfg = cfg;
+        this.w = weights;
+        this.backend = backend;
+        this.checkpoint = owned;
+        this.decay = new DecayTable[cfg.numLayers()];
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            if (cfg.kind(l) == LayerKind.LINEAR) {
+                decay[l] = new DecayTable(slopes(cfg, l), cfg.blockSize());
+            }
+        }
+        this.attentionShape = new AttentionShape(cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), cfg.rotaryDim(),
+                cfg.ropeTheta());
+    }
+
+    /** Loads config.json and the safetensors of `dir` into `backend`; hfRopeParity rotates whole heads. */
+    public static MiniMaxModel load(Path dir, Backend backend, RopeMode rope) {
+        ModelConfig cfg = ModelConfig.load(dir);
+        if (rope == RopeMode.HF_FULL_HEAD) {
+            cfg = cfg.withHfRopeParity();
+        }
+        Checkpoint ckpt = Checkpoint.open(dir);
+        try {
+            return new MiniMaxModel(cfg, ModelWeights.load(ckpt, cfg, backend), backend, ckpt);
+        } catch (RuntimeException e) {
+            ckpt.close();
+            throw e;
+        }
+    }
+
+    /** How RoPE treats partial_rotary_factor (MINIMAX.md §6.2). */
+    public enum RopeMode {
+        /** Rotate r = D·factor dims, as the model was trained (default). */
+        PARTIAL,
+        /** Rotate all D dims, as Hugging Face's native class does. */
+        HF_FULL_HEAD
+    }
+
+    /** s[l][i] = 2^(−8(i+1)/n) · (1 − l/(L − 1 + 1e-5) + 1e-5), Hugging Face's rule (§5.2). */
+    public static double[] slopes(ModelConfig cfg, int layer) {
+        int n = cfg.numHeads();
+        double layerFactor = 1 - layer / (cfg.numLayers() - 1 + 1e-5) + 1e-5;
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = Math.pow(2, -8.0 * (i + 1) / n) * layerFactor;
+        }
+        return s;
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public ModelWeights weights() {
+        return w;
+    }
+
+    public SequenceState newSequence() {
+        return SequenceState.create(cfg, backend);
+    }
+
+    public Workspace workspace(int maxTokens, int maxLogitRows) {
+        return new Workspace(cfg, backend, maxTokens, maxLogitRows);
+    }
+
+    /**
+     * Runs the segments through the model and advances their states. Returns, per segment, its
+     * logits rows: the last row, or every row when the segment asked for all.
+     */
+    public List<float[][]> forward(List<Segment> segments, Workspace ws) {
+        int total = 0;
+        int logitRows = 0;
+        for (Segment s : segments) {
+            total += s.count();
+            logitRows += s.logitRows();
+        }
+        if (segments.isEmpty()) {
+            throw new IllegalArgumentException("a forward step needs at least one segment");
+        }
+        if (total > ws.maxTokens || logitRows > ws.maxLogitRows) {
+            throw new IllegalArgumentException("step of " + total + " tokens and " + logitRows
+                    + " logit rows exceeds the workspace (" + ws.maxTokens + ", " + ws.maxLogitRows + ")");
+        }
+        int t = 0;
+        for (Segment s : segments) {
+            for (int i = 0; i < s.count(); i++) {
+                int id = s.tokens()[s.from() + i];
+                if (id < 0 || id >= cfg.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " at index " + (s.from() + i)
+                            + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
+                }
+                ws.ids[t++] = id;
+            }
+        }
+        // x = embed_tokens[ids]
+        backend.embed(w.embedding(), ws.ids, total, ws.x);
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            decoderLayer(l, segments, total, ws);
+        }
+        for (Segment s : segments) {
+            s.state().advance(s.count());
+        }
+        return logits(segments, ws, logitRows);
+    }
+
+    private void decoderLayer(int l, List<Segment> segments, int rows, Workspace ws) {
+        ModelWeights.Layer layer = w.layers().get(l);
+        float eps = (float) cfg.rmsNormEps();
+        // h = RMSNorm(x; input_layernorm)
+        backend.rmsNorm(ws.x, rows, layer.inputNorm(), eps, ws.h);
+        float alpha;
+        float beta;
+        switch (layer.attention()) {
+            case ModelWeights.Lightning lw -> {
+                lightning(l, lw, segments, rows, ws);
+                alpha = (float) cfg.linearAlpha();
+                beta = (float) cfg.linearBeta();
+            }
+            case ModelWeights.Softmax sw -> {
+                softmaxAttention(l, sw, segments, rows, ws);
+                alpha = (float) cfg.fullAlpha();
+                beta = (float) cfg.fullBeta();
+            }
+        }
+        // u = α_attn·h + β_attn·a
+        backend.residual(alpha, ws.h, beta, ws.a, rows, ws.a);
+        // g = RMSNorm(u; post_attention_layernorm)
+        backend.rmsNorm(ws.a, rows, layer.postNorm(), eps, ws.h);
+        moe(layer, rows, ws);
+        // x = α_mlp·g + β_mlp·MoE(g)
+        backend.residual((float) cfg.mlpAlpha(), ws.h, (float) cfg.mlpBeta(), ws.moe, rows, ws.x);
+    }
+
+    private void lightning(int l, ModelWeights.Lightning lw, List<Segment> segments, int rows, Workspace ws) {
+        // P = silu(h · qkv_projᵀ), per-head interleaved q, k, v
+        backend.matmul(ws.h, rows, lw.qkv(), ws.qkv);
+        backend.silu(ws.qkv, rows);
+        List<SegmentTask> tasks = new ArrayList<>(segments.size());
+        int row0 = 0;
+        for (Segment s : segments) {
+            tasks.add(SegmentTask.lightning(row0, s.count(), s.state().position(), s.state().lightning(l)));
+            row0 += s.count();
+        }
+        // O = lightning attention per head, state carried in each sequence
+        backend.lightning(ws.qkv, decay[l], cfg.headDim(), tasks, ws.o);
+        // Y = RMSNorm(O; norm, ε = 1e-6) over all heads together
+        backend.rmsNorm(ws.o, rows, lw.norm(), (float) ModelConfig.LIGHTNING_NORM_EPS, ws.o);
+        // Z = sigmoid(h · output_gateᵀ) ⊙ Y
+        backend.matmul(ws.h, rows, lw.outputGate(), ws.gate);
+        backend.sigmoidGate(ws.gate, ws.o, rows);
+        // a = Z · out_projᵀ
+        backend.matmul(ws.gate, rows, lw.outProj(), ws.a);
+    }
+
+    private void softmaxAttention(int l, ModelWeights.Softmax sw, List<Segment> segments, int rows, Workspace ws) {
+        // Q, K, V projections
+        backend.matmul(ws.h, rows, sw.q(), ws.q);
+        backend.matmul(ws.h, rows, sw.k(), ws.k);
+        backend.matmul(ws.h, rows, sw.v(), ws.v);
+        List<SegmentTask> tasks = new ArrayList<>(segments.size());
+        int row0 = 0;
+        for (Segment s : segments) {
+            tasks.add(SegmentTask.attention(row0, s.count(), s.state().position(), s.state().kvCache(l)));
+            row0 += s.count();
+        }
+        // RoPE, append to the cache, causal softmax attention with GQA
+        backend.softmaxAttention(ws.q, ws.k, ws.v, attentionShape, tasks, ws.o);
+        // a = O · o_projᵀ
+        backend.matmul(ws.o, rows, sw.o(), ws.a);
+    }
+
+    private void moe(ModelWeights.Layer layer, int rows, Workspace ws) {
+        int k = cfg.expertsPerToken();
+        // p = softmax(g · routerᵀ); S = top-k; w = renormalised p over S
+        backend.matmul(ws.h, rows, layer.router(), ws.router);
+        backend.route(ws.router, rows, k, ws.experts, ws.routeWeights);
+        backend.zero(ws.moe, rows);
+        for (int e = 0; e < cfg.numExperts(); e++) {
+            int n = 0;
+            for (int t = 0; t < rows; t++) {
+                for (int s = 0; s < k; s++) {
+                    if (ws.experts[t * k + s] == e) {
+                        ws.expertRows[n] = t;
+                        ws.expertScale[n] = ws.routeWeights[t * k + s];
+                        n++;
+                    }
+                }
+            }
+            if (n == 0) {
+                continue;
+            }
+            // y_e = w2_e( silu(w1_e·g) ⊙ (w3_e·g) ) for the rows routed to e
+            backend.gatherRows(ws.h, ws.expertRows, n, ws.expertIn);
+            backend.matmul(ws.expertIn, n, layer.gateProj().get(e), ws.ffnGate);
+            backend.matmul(ws.expertIn, n, layer.upProj().get(e), ws.ffnUp);
+            backend.swiglu(ws.ffnGate, ws.ffnUp, n);
+            backend.matmul(ws.ffnGate, n, layer.downProj().get(e), ws.ffnOut);
+            // MoE(g) += w_e · y_e   (the router weight multiplies the expert's output here)
+            backend.scatterAddRows(ws.ffnOut, ws.expertRows, ws.expertScale, n, ws.moe);
+        }
+    }
+
+    private List<float[][]> logits(List<Segment> segments, Workspace ws, int logitRows) {
+        int r = 0;
+        int row0 = 0;
+        for (Segment s : segments) {
+            int first = s.allLogits() ? 0 : s.count() - 1;
+            for (int i = first; i < s.count(); i++) {
+                ws.expertRows[r++] = row0 + i;
+            }
+            row0 += s.count();
+        }
+        // y = RMSNorm(x; model.norm); logits = y · lm_headᵀ, only for the rows asked for
+        backend.gatherRows(ws.x, ws.expertRows, logitRows, ws.last);
+        backend.rmsNorm(ws.last, logitRows, w.finalNorm(), (float) cfg.rmsNormEps(), ws.last);
+        backend.matmul(ws.last, logitRows, w.lmHead(), ws.logits);
+        List<float[][]> out = new ArrayList<>(segments.size());
+        r = 0;
+        for (Segment s : segments) {
+            float[][] rowsOut = new float[s.logitRows()][cfg.vocabSize()];
+            for (float[] row : rowsOut) {
+                backend.download(ws.logits, r++, row);
+            }
+            out.add(rowsOut);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (checkpoint != null) {
+            checkpoint.close();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/*
+ * Everything needed to resume one sequence (MINIMAX.md §8): its position, the lightning state
+ * S [n·D, D] of every linear layer (float32, fixed size) and the KV cache of every softmax layer
+ * (the only part that grows). A snapshot is an independent copy: continue it with a different
+ * suffix while the original stays as it was, which is how one prefilled document serves many tasks.
+ */
+package dev.longhaul.engine.model;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.KvCache;
+import dev.longhaul.engine.backend.Tensor;
+
+public final class SequenceState {
+    private final Backend backend;
+    private final Tensor[] lightning; // [layer] -> [n·D][D], null for softmax layers
+    private final KvCache[] kv;       // [layer] -> cache, null for lightning layers
+    private int position;
+
+    private SequenceState(Backend backend, Tensor[] lightning, KvCache[] kv, int position) {
+        this.backend = backend;
+        this.lightning = lightning;
+        this.kv = kv;
+        this.position = position;
+    }
+
+    static SequenceState create(ModelConfig cfg, Backend backend) {
+        Tensor[] lightning = new Tensor[cfg.numLayers()];
+        KvCache[] kv = new KvCache[cfg.numLayers()];
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            if (cfg.kind(l) == LayerKind.LINEAR) {
+                lightning[l] = backend.allocate(cfg.attentionWidth(), cfg.headDim());
+            } else {
+                kv[l] = backend.newKvCache(cfg.numKvHeads(), cfg.headDim());
+            }
+        }
+        return new SequenceState(backend, lightning, kv, 0);
+    }
+
+    /** Tokens processed so far: the position of the next token. */
+    public int position() {
+        return position;
+    }
+
+    void advance(int tokens) {
+        position += tokens;
+    }
+
+    Tensor lightning(int layer) {
+        return lightning[layer];
+    }
+
+    KvCache kvCache(int layer) {
+        return kv[layer];
+    }
+
+    /** An independent copy of this state (KV pages that are full are shared, never written). */
+    public SequenceState snapshot() {
+        Tensor[] l = new Tensor[lightning.length];
+        KvCache[] k = new KvCache[kv.length];
+        for (int i = 0; i < l.length; i++) {
+            if (lightning[i] != null) {
+                l[i] = backend.allocate(lightning[i].rows(), lightning[i].cols());
+                backend.copy(lightning[i], l[i]);
+            }
+            if (kv[i] != null) {
+                k[i] = kv[i].fork();
+            }
+        }
+        return new SequenceState(backend, l, k, position);
+    }
+
+    /** Bytes of fixed-size lightning state. */
+    public long lightningBytes() {
+        long b = 0;
+        for (Tensor t : lightning) {
+            if (t != null) {
+                b += (long) t.rows() * t.cols() * Float.BYTES;
+            }
+        }
+        return b;
+    }
+
+    /** Bytes held now: lightning state plus KV pages. */
+    public long bytes() {
+        long b = lightningBytes();
+        for (KvCache c : kv) {
+            if (c != null) {
+                b += c.bytes();
+            }
+        }
+        return b;
+    }
+}
