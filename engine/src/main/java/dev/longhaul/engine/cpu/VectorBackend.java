@@ -1,18 +1,35 @@
 /*
- * The fast CPU backend: Java Vector API kernels over all requested threads. Replaces the hot
- * operations of the scalar reference (matmul, lightning attention, softmax attention, norms) and
- * keeps its contract: per-row results do not depend on the batch, so solo and batched runs agree.
+ * The fast CPU backend: Java Vector API kernels over a pool of threads. It replaces the hot
+ * operations of the scalar reference (matmul, lightning and softmax attention, norms and the
+ * elementwise activations) and keeps its contract: every row's arithmetic is fixed by that row
+ * alone, so solo and batched runs give bit-identical results. Work is split by output columns,
+ * rows, or (sequence, head) pairs, never along a reduction.
  */
 package dev.longhaul.engine.cpu;
 
+import static dev.longhaul.engine.cpu.VectorMath.F;
+import static dev.longhaul.engine.cpu.VectorMath.L;
+import static dev.longhaul.engine.cpu.VectorMath.sum512;
+
+import dev.longhaul.engine.backend.DecayTable;
+import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.backend.Tensor;
+import dev.longhaul.engine.backend.Weight;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+
 public class VectorBackend extends ScalarBackend {
-    private final int threads;
+    private final WorkerPool pool;
+    private final VectorLightning.Scratch[] lightningScratch;
+    private final float[][] scoreScratch;
 
     public VectorBackend(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, is " + threads);
         }
-        this.threads = threads;
+        this.pool = new WorkerPool(threads);
+        this.lightningScratch = new VectorLightning.Scratch[threads];
+        this.scoreScratch = new float[threads][];
     }
 
     @Override
@@ -22,6 +39,209 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public int threads() {
-        return threads;
+        return pool.threads();
+    }
+
+    @Override
+    public void matmul(Tensor x, int rows, Weight w, Tensor out) {
+        HostTensor in = HostTensor.of(x);
+        HostTensor o = HostTensor.of(out);
+        VectorMatmul.matmul(pool, in.data, in.cols(), rows, HostWeight.of(w), o.data, o.cols());
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
+        float[] in = HostTensor.of(x).data;
+        float[] o = HostTensor.of(out).data;
+        float[] g = HostWeight.of(gamma).dense();
+        int n = x.cols();
+        int nv = n - n % L;
+        pool.forEach(rows, 16, (worker, from, to) -> {
+            for (int t = from; t < to; t++) {
+                int base = t * n;
+                FloatVector acc = FloatVector.zero(F);
+                for (int i = 0; i < nv; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, in, base + i);
+                    acc = v.fma(v, acc);
+                }
+                float sumSq = sum512(acc);
+                for (int i = nv; i < n; i++) {
+                    sumSq += in[base + i] * in[base + i];
+                }
+                float inv = (float) (1.0 / Math.sqrt(sumSq / n + eps));
+                for (int i = 0; i < nv; i += L) {
+                    FloatVector.fromArray(F, in, base + i).mul(inv).mul(FloatVector.fromArray(F, g, i))
+                            .intoArray(o, base + i);
+                }
+                for (int i = nv; i < n; i++) {
+                    o[base + i] = g[i] * (in[base + i] * inv);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void silu(Tensor x, int rows) {
+        float[] d = HostTensor.of(x).data;
+        elementwise(rows * x.cols(), (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(F, d, i);
+                v.mul(VectorMath.sigmoid(v)).intoArray(d, i);
+            }
+            for (; i < to; i++) {
+                d[i] = d[i] * VectorMath.sigmoid(d[i]);
+            }
+        });
+    }
+
+    @Override
+    public void sigmoidGate(Tensor gate, Tensor y, int rows) {
+        float[] g = HostTensor.of(gate).data;
+        float[] v = HostTensor.of(y).data;
+        elementwise(rows * gate.cols(), (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                VectorMath.sigmoid(FloatVector.fromArray(F, g, i)).mul(FloatVector.fromArray(F, v, i)).intoArray(g, i);
+            }
+            for (; i < to; i++) {
+                g[i] = VectorMath.sigmoid(g[i]) * v[i];
+            }
+        });
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, int rows) {
+        float[] g = HostTensor.of(gate).data;
+        float[] u = HostTensor.of(up).data;
+        elementwise(rows * gate.cols(), (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(F, g, i);
+                v.mul(VectorMath.sigmoid(v)).mul(FloatVector.fromArray(F, u, i)).intoArray(g, i);
+            }
+            for (; i < to; i++) {
+                g[i] = g[i] * VectorMath.sigmoid(g[i]) * u[i];
+            }
+        });
+    }
+
+    @Override
+    public void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out) {
+        float[] hv = HostTensor.of(h).data;
+        float[] av = HostTensor.of(a).data;
+        float[] o = HostTensor.of(out).data;
+        elementwise(rows * h.cols(), (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector.fromArray(F, hv, i).mul(alpha).add(FloatVector.fromArray(F, av, i).mul(beta)).intoArray(o, i);
+            }
+            for (; i < to; i++) {
+                o[i] = alpha * hv[i] + beta * av[i];
+            }
+        });
+    }
+
+    @Override
+    public void scatterAddRows(Tensor src, int[] rowIndex, float[] scale, int count, Tensor dst) {
+        float[] s = HostTensor.of(src).data;
+        float[] d = HostTensor.of(dst).data;
+        int n = src.cols();
+        int nv = n - n % L;
+        // rows may repeat only across calls, never within one (one expert per row and call)
+        pool.forEach(count, 8, (worker, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int db = rowIndex[i] * n;
+                int sb = i * n;
+                float w = scale[i];
+                int c = 0;
+                for (; c < nv; c += L) {
+                    FloatVector.fromArray(F, s, sb + c).mul(w).add(FloatVector.fromArray(F, d, db + c)).intoArray(d, db + c);
+                }
+                for (; c < n; c++) {
+                    d[db + c] += w * s[sb + c];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
+        if (!VectorLightning.supports(headDim)) {
+            super.lightning(qkv, decay, headDim, tasks, out);
+            return;
+        }
+        HostTensor p = HostTensor.of(qkv);
+        HostTensor o = HostTensor.of(out);
+        int heads = decay.heads();
+        pool.forEach(tasks.size() * heads, 1, (worker, from, to) -> {
+            for (int idx = from; idx < to; idx++) {
+                SegmentTask task = tasks.get(idx / heads);
+                int h = idx % heads;
+                float[] s = HostTensor.of(task.lightningState()).data;
+                if (task.rows() == 1) {
+                    VectorLightning.recurrentStep(p.data, p.cols(), task.row0(), o.data, o.cols(), s, h, headDim, decay);
+                } else {
+                    VectorLightning.blockPrefill(p.data, p.cols(), task.row0(), task.rows(), o.data, o.cols(), s, h,
+                            headDim, decay, lightningScratch(worker, headDim, decay.block()));
+                }
+            }
+        });
+    }
+
+    private VectorLightning.Scratch lightningScratch(int worker, int headDim, int block) {
+        VectorLightning.Scratch s = lightningScratch[worker];
+        if (s == null || s.acc.length != headDim || s.decayRev.length < block + 1 + s.pad
+                || s.pad < (block + L - 1) / L * L + L) {
+            s = new VectorLightning.Scratch(headDim, block);
+            lightningScratch[worker] = s;
+        }
+        return s;
+    }
+
+    @Override
+    public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
+                                 Tensor out) {
+        if (!VectorAttention.supports(shape.headDim())) {
+            super.softmaxAttention(q, k, v, shape, tasks, out);
+            return;
+        }
+        HostTensor qt = HostTensor.of(q);
+        HostTensor kt = HostTensor.of(k);
+        HostTensor vt = HostTensor.of(v);
+        HostTensor ot = HostTensor.of(out);
+        for (SegmentTask task : tasks) {
+            AttentionKernels.appendRotated(qt, kt, vt, shape, task);
+        }
+        int heads = shape.heads();
+        pool.forEach(tasks.size() * heads, 1, (worker, from, to) -> {
+            for (int idx = from; idx < to; idx++) {
+                SegmentTask task = tasks.get(idx / heads);
+                int need = task.position() + task.rows();
+                float[] scores = scoreScratch[worker];
+                if (scores == null || scores.length < need) {
+                    scores = new float[Math.max(need, 1024) * 2];
+                    scoreScratch[worker] = scores;
+                }
+                VectorAttention.attendHead(qt, shape, task, idx % heads, ot, scores);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        super.close();
+    }
+
+    /** Runs an elementwise body over [0, n) in vector-aligned pieces on the pool. */
+    private void elementwise(int n, Range body) {
+        int pieces = (n + 4095) / 4096;
+        pool.forEach(pieces, 1, (worker, from, to) -> body.run(from * 4096, Math.min(n, to * 4096)));
+    }
+
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
     }
 }

@@ -1,0 +1,130 @@
+/*
+ * Lightning attention for one head with the Vector API (same equations as LightningKernels, the
+ * scalar specification). Vectors run along the value dimension, so no horizontal sums are needed:
+ *   recurrent: S[a][:] = λ·S[a][:] + k[a]·v[:],  o[:] = Σ_a q[a]·S[a][:]
+ *   block:     A[j][i] = (q_j·k_i)·λ^(j−i) for i ≤ j (from a transposed key block),
+ *              o_j[:]  = λ^(j+1)·Σ_a q_j[a]·S[a][:] + Σ_{i≤j} A[j][i]·v_i[:],
+ *              S[a][:] = λ^m·S[a][:] + Σ_i (λ^(m−1−i)·k_i[a])·v_i[:].
+ * Requires D to be a multiple of the vector length; other head sizes use the scalar kernels.
+ */
+package dev.longhaul.engine.cpu;
+
+import static dev.longhaul.engine.cpu.VectorMath.F;
+import static dev.longhaul.engine.cpu.VectorMath.L;
+
+import dev.longhaul.engine.backend.DecayTable;
+import jdk.incubator.vector.FloatVector;
+
+final class VectorLightning {
+    /** Per-thread scratch for one block. */
+    static final class Scratch {
+        final float[] keysT;   // [D][Bpad] keys of the block, transposed
+        final float[] scores;  // [Bpad] one row of A
+        final float[] decayRev; // [B + 1 + L]: decayRev[B − n] = λ^n, zero past B
+        final float[] acc;     // [D]
+        final int pad;
+
+        Scratch(int headDim, int block) {
+            pad = (block + L - 1) / L * L + L;
+            keysT = new float[headDim * pad];
+            scores = new float[pad];
+            decayRev = new float[block + 1 + pad];
+            acc = new float[headDim];
+        }
+    }
+
+    private VectorLightning() {
+    }
+
+    static boolean supports(int headDim) {
+        return headDim % L == 0;
+    }
+
+    static void recurrentStep(float[] p, int pCols, int row, float[] o, int oCols, float[] s, int h, int d,
+                              DecayTable decay) {
+        int q = row * pCols + 3 * d * h;
+        int k = q + d;
+        int v = q + 2 * d;
+        int sBase = h * d * d;
+        float lambda = decay.pow(h, 1);
+        for (int e = 0; e < d; e += L) {
+            FloatVector vv = FloatVector.fromArray(F, p, v + e);
+            FloatVector acc = FloatVector.zero(F);
+            for (int a = 0; a < d; a++) {
+                int idx = sBase + a * d + e;
+                FloatVector sv = FloatVector.fromArray(F, s, idx).mul(lambda).add(vv.mul(p[k + a]));
+                sv.intoArray(s, idx);
+                acc = sv.fma(FloatVector.broadcast(F, p[q + a]), acc);
+            }
+            acc.intoArray(o, row * oCols + h * d + e);
+        }
+    }
+
+    static void blockPrefill(float[] p, int pCols, int row0, int rows, float[] o, int oCols, float[] s, int h, int d,
+                             DecayTable decay, Scratch scratch) {
+        int sBase = h * d * d;
+        int block = decay.block();
+        float[] pow = decay.powers(h);
+        float[] rev = scratch.decayRev;
+        java.util.Arrays.fill(rev, 0f);
+        for (int n = 0; n <= block; n++) {
+            rev[block - n] = pow[n];
+        }
+        float[] kt = scratch.keysT;
+        float[] a = scratch.scores;
+        int pad = scratch.pad;
+        for (int b = 0; b < rows; b += block) {
+            int m = Math.min(block, rows - b);
+            int first = row0 + b;
+            // K_blockᵀ, zero-padded to a whole number of vectors
+            for (int dim = 0; dim < d; dim++) {
+                int base = dim * pad;
+                for (int i = 0; i < m; i++) {
+                    kt[base + i] = p[(first + i) * pCols + 3 * d * h + d + dim];
+                }
+                java.util.Arrays.fill(kt, base + m, base + pad, 0f);
+            }
+            for (int j = 0; j < m; j++) {
+                int row = first + j;
+                int q = row * pCols + 3 * d * h;
+                int out = row * oCols + h * d;
+                // A[j][i] = (q_j · k_i) · λ^(j−i), zero for i > j
+                int iv = (j / L + 1) * L;
+                for (int i0 = 0; i0 < iv; i0 += L) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int dim = 0; dim < d; dim++) {
+                        acc = FloatVector.fromArray(F, kt, dim * pad + i0).fma(FloatVector.broadcast(F, p[q + dim]), acc);
+                    }
+                    acc.mul(FloatVector.fromArray(F, rev, block - j + i0)).intoArray(a, i0);
+                }
+                float inter = pow[j + 1];
+                for (int e = 0; e < d; e += L) {
+                    // inter_j = λ^(j+1) · q_j·S_in
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int dim = 0; dim < d; dim++) {
+                        acc = FloatVector.fromArray(F, s, sBase + dim * d + e).fma(FloatVector.broadcast(F, p[q + dim]), acc);
+                    }
+                    acc = acc.mul(inter);
+                    // intra_j = Σ_{i≤j} A[j][i] · v_i
+                    for (int i = 0; i <= j; i++) {
+                        acc = FloatVector.fromArray(F, p, (first + i) * pCols + 3 * d * h + 2 * d + e).fma(FloatVector.broadcast(F, a[i]), acc);
+                    }
+                    acc.intoArray(o, out + e);
+                }
+            }
+            // S_out = λ^m S_in + Σ_i (λ^(m−1−i) k_i)ᵀ v_i
+            float carry = pow[m];
+            for (int dim = 0; dim < d; dim++) {
+                int srow = sBase + dim * d;
+                for (int e = 0; e < d; e += L) {
+                    FloatVector acc = FloatVector.fromArray(F, s, srow + e).mul(carry);
+                    for (int i = 0; i < m; i++) {
+                        float ka = pow[m - 1 - i] * kt[dim * pad + i];
+                        acc = FloatVector.fromArray(F, p, (first + i) * pCols + 3 * d * h + 2 * d + e).fma(FloatVector.broadcast(F, ka), acc);
+                    }
+                    acc.intoArray(s, srow + e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+/*
+ * out[t][j] = Σ_i x[t][i]·w[j][i] with the Vector API, reading F32 or BF16 weights in place from
+ * the mapped checkpoint. Each output element has its own accumulator vector fed in ascending i,
+ * then a fixed-order lane sum, then the scalar tail: the same operations whatever tile the element
+ * falls in, so a row's result does not depend on how many rows share the call. Tiles are 4 rows x
+ * 4 columns (16 accumulators; each weight vector loaded once serves 4 rows) with 1-row and
+ * 1-column edges. Columns are spread over the worker pool.
+ */
+package dev.longhaul.engine.cpu;
+
+import static dev.longhaul.engine.cpu.VectorMath.F;
+import static dev.longhaul.engine.cpu.VectorMath.L;
+import static dev.longhaul.engine.cpu.VectorMath.LE;
+import static dev.longhaul.engine.cpu.VectorMath.S;
+import static dev.longhaul.engine.cpu.VectorMath.bf16;
+import static dev.longhaul.engine.cpu.VectorMath.sum512;
+
+import dev.longhaul.engine.checkpoint.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+
+final class VectorMatmul {
+    private VectorMatmul() {
+    }
+
+    static void matmul(WorkerPool pool, float[] x, int xCols, int rows, HostWeight w, float[] out, int outCols) {
+        int n = w.rows();
+        int groups = (n + 3) / 4;
+        // fewer, larger chunks when many rows reuse each weight column; small chunks for matvecs
+        int grain = Math.max(1, Math.min(64, 4096 / Math.max(1, rows * 16)));
+        boolean bf16 = w.dtype == DType.BF16;
+        pool.forEach(groups, grain, (worker, from, to) -> {
+            int j0 = from * 4;
+            int j1 = Math.min(n, to * 4);
+            if (bf16) {
+                columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols);
+            } else {
+                columnsF32(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- F32 weights
+
+    private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os) {
+        int t = 0;
+        for (; t + 4 <= rows; t += 4) {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                tile4x4F32(x, xs, t, w, k, j, out, os);
+            }
+            for (; j < j1; j++) {
+                for (int r = 0; r < 4; r++) {
+                    out[(t + r) * os + j] = dotF32(x, (t + r) * xs, w, (long) j * k * 4, k);
+                }
+            }
+        }
+        for (; t < rows; t++) {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                tile1x4F32(x, t * xs, w, k, j, out, t * os);
+            }
+            for (; j < j1; j++) {
+                out[t * os + j] = dotF32(x, t * xs, w, (long) j * k * 4, k);
+            }
+        }
+    }
+
+    private static float dotF32(float[] x, int xo, MemorySegment w, long wo, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromMemorySegment(F, w, wo + 4L * i, LE), acc);
+        }
+        float s = sum512(acc);
+        for (int i = kv; i < k; i++) {
+            s += x[xo + i] * w.get(HostWeight.F32, wo + 4L * i);
+        }
+        return s;
+    }
+
+    private static void tile1x4F32(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo) {
+        long rb = 4L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long bi = 4L * i;
+            a0 = xv.fma(FloatVector.fromMemorySegment(F, w, w0 + bi, LE), a0);
+            a1 = xv.fma(FloatVector.fromMemorySegment(F, w, w1 + bi, LE), a1);
+            a2 = xv.fma(FloatVector.fromMemorySegment(F, w, w2 + bi, LE), a2);
+            a3 = xv.fma(FloatVector.fromMemorySegment(F, w, w3 + bi, LE), a3);
+        }
+        out[oo + j] = finish(sum512(a0), x, xo, w, w0, kv, k);
+        out[oo + j + 1] = finish(sum512(a1), x, xo, w, w1, kv, k);
+        out[oo + j + 2] = finish(sum512(a2), x, xo, w, w2, kv, k);
+        out[oo + j + 3] = finish(sum512(a3), x, xo, w, w3, kv, k);
+    }
+
+    private static void tile4x4F32(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os) {
+        long rb = 4L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        int x0 = t * xs;
+        int x1 = x0 + xs;
+        int x2 = x1 + xs;
+        int x3 = x2 + xs;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long bi = 4L * i;
+            FloatVector v0 = FloatVector.fromMemorySegment(F, w, w0 + bi, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(F, w, w1 + bi, LE);
+            FloatVector v2 = FloatVector.fromMemorySegment(F, w, w2 + bi, LE);
+            FloatVector v3 = FloatVector.fromMemorySegment(F, w, w3 + bi, LE);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
+            a00 = xv.fma(v0, a00);
+            a01 = xv.fma(v1, a01);
+            a02 = xv.fma(v2, a02);
+            a03 = xv.fma(v3, a03);
+            xv = FloatVector.fromArray(F, x, x1 + i);
+            a10 = xv.fma(v0, a10);
+            a11 = xv.fma(v1, a11);
+            a12 = xv.fma(v2, a12);
+            a13 = xv.fma(v3, a13);
+            xv = FloatVector.fromArray(F, x, x2 + i);
+            a20 = xv.fma(v0, a20);
+            a21 = xv.fma(v1, a21);
+            a22 = xv.fma(v2, a22);
+            a23 = xv.fma(v3, a23);
+            xv = FloatVector.fromArray(F, x, x3 + i);
+            a30 = xv.fma(v0, a30);
+            a31 = xv.fma(v1, a31);
+            a32 = xv.fma(v2, a32);
+            a33 = xv.fma(v3, a33);
+        }
+        store4(out, t * os + j, a00, a01, a02, a03, x, x0, w, w0, rb, kv, k);
+        store4(out, (t + 1) * os + j, a10, a11, a12, a13, x, x1, w, w0, rb, kv, k);
+        store4(out, (t + 2) * os + j, a20, a21, a22, a23, x, x2, w, w0, rb, kv, k);
+        store4(out, (t + 3) * os + j, a30, a31, a32, a33, x, x3, w, w0, rb, kv, k);
+    }
+
+    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                               float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
+        out[o] = finish(sum512(a0), x, xo, w, w0, kv, k);
+        out[o + 1] = finish(sum512(a1), x, xo, w, w0 + rb, kv, k);
+        out[o + 2] = finish(sum512(a2), x, xo, w, w0 + 2 * rb, kv, k);
+        out[o + 3] = finish(sum512(a3), x, xo, w, w0 + 3 * rb, kv, k);
+    }
+
+    /** Adds the scalar tail i in [kv, k) of one F32 dot product. */
+    private static float finish(float s, float[] x, int xo, MemorySegment w, long wo, int kv, int k) {
+        for (int i = kv; i < k; i++) {
+            s += x[xo + i] * w.get(HostWeight.F32, wo + 4L * i);
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- BF16 weights
+
+    private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os) {
+        int t = 0;
+        for (; t + 4 <= rows; t += 4) {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                tile4x4Bf16(x, xs, t, w, k, j, out, os);
+            }
+            for (; j < j1; j++) {
+                for (int r = 0; r < 4; r++) {
+                    out[(t + r) * os + j] = dotBf16(x, (t + r) * xs, w, (long) j * k * 2, k);
+                }
+            }
+        }
+        for (; t < rows; t++) {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                tile1x4Bf16(x, t * xs, w, k, j, out, t * os);
+            }
+            for (; j < j1; j++) {
+                out[t * os + j] = dotBf16(x, t * xs, w, (long) j * k * 2, k);
+            }
+        }
+    }
+
+    private static FloatVector loadBf16(MemorySegment w, long byteOffset) {
+        return bf16(ShortVector.fromMemorySegment(S, w, byteOffset, LE));
+    }
+
+    private static float dotBf16(float[] x, int xo, MemorySegment w, long wo, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            acc = FloatVector.fromArray(F, x, xo + i).fma(loadBf16(w, wo + 2L * i), acc);
+        }
+        return finishBf16(sum512(acc), x, xo, w, wo, kv, k);
+    }
+
+    private static void tile1x4Bf16(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo) {
+        long rb = 2L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long bi = 2L * i;
+            a0 = xv.fma(loadBf16(w, w0 + bi), a0);
+            a1 = xv.fma(loadBf16(w, w1 + bi), a1);
+            a2 = xv.fma(loadBf16(w, w2 + bi), a2);
+            a3 = xv.fma(loadBf16(w, w3 + bi), a3);
+        }
+        out[oo + j] = finishBf16(sum512(a0), x, xo, w, w0, kv, k);
+        out[oo + j + 1] = finishBf16(sum512(a1), x, xo, w, w1, kv, k);
+        out[oo + j + 2] = finishBf16(sum512(a2), x, xo, w, w2, kv, k);
+        out[oo + j + 3] = finishBf16(sum512(a3), x, xo, w, w3, kv, k);
+    }
+
+    private static void tile4x4Bf16(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os) {
+        long rb = 2L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        int x0 = t * xs;
+        int x1 = x0 + xs;
+        int x2 = x1 + xs;
+        int x3 = x2 + xs;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long bi = 2L * i;
+            FloatVector v0 = loadBf16(w, w0 + bi);
+            FloatVector v1 = loadBf16(w, w1 + bi);
+            FloatVector v2 = loadBf16(w, w2 + bi);
+            FloatVector v3 = loadBf16(w, w3 + bi);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
+            a00 = xv.fma(v0, a00);
+            a01 = xv.fma(v1, a01);
+            a02 = xv.fma(v2, a02);
+            a03 = xv.fma(v3, a03);
+            xv = FloatVector.fromArray(F, x, x1 + i);
+            a10 = xv.fma(v0, a10);
+            a11 = xv.fma(v1, a11);
+            a12 = xv.fma(v2, a12);
+            a13 = xv.fma(v3, a13);
+            xv = FloatVector.fromArray(F, x, x2 + i);
+            a20 = xv.fma(v0, a20);
+            a21 = xv.fma(v1, a21);
+            a22 = xv.fma(v2, a22);
+            a23 = xv.fma(v3, a23);
+            xv = FloatVector.fromArray(F, x, x3 + i);
+            a30 = xv.fma(v0, a30);
+            a31 = xv.fma(v1, a31);
+            a32 = xv.fma(v2, a32);
+            a33 = xv.fma(v3, a33);
+        }
+        store4Bf16(out, t * os + j, a00, a01, a02, a03, x, x0, w, w0, rb, kv, k);
+        store4Bf16(out, (t + 1) * os + j, a10, a11, a12, a13, x, x1, w, w0, rb, kv, k);
+        store4Bf16(out, (t + 2) * os + j, a20, a21, a22, a23, x, x2, w, w0, rb, kv, k);
+        store4Bf16(out, (t + 3) * os + j, a30, a31, a32, a33, x, x3, w, w0, rb, kv, k);
+    }
+
+    private static void store4Bf16(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                                   float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
+        out[o] = finishBf16(sum512(a0), x, xo, w, w0, kv, k);
+        out[o + 1] = finishBf16(sum512(a1), x, xo, w, w0 + rb, kv, k);
+        out[o + 2] = finishBf16(sum512(a2), x, xo, w, w0 + 2 * rb, kv, k);
+        out[o + 3] = finishBf16(sum512(a3), x, xo, w, w0 + 3 * rb, kv, k);
+    }
+
+    private static float finishBf16(float s, float[] x, int xo, MemorySegment w, long wo, int kv, int k) {
+        for (int i = kv; i < k; i++) {
+            s += x[xo + i] * DType.bf16ToFloat(w.get(HostWeight.I16, wo + 2L * i));
+        }
+        return s;
+    }
+}

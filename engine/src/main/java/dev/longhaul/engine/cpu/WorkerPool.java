@@ -1,0 +1,138 @@
+/*
+ * A fixed set of compute threads for data-parallel loops with microsecond dispatch: workers spin
+ * briefly on a generation counter, then park. `forEach(n, body)` hands out indexes 0..n-1 in
+ * chunks (dynamic scheduling) to the caller and the workers and returns when all are done. Each
+ * index is processed by exactly one thread, so results never depend on the schedule as long as
+ * bodies write disjoint outputs. The worker number passed to the body (0 = caller) selects
+ * per-thread scratch memory.
+ */
+package dev.longhaul.engine.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+
+final class WorkerPool implements AutoCloseable {
+    /** A loop body over the index range [from, to), run by thread `worker`. */
+    @FunctionalInterface
+    interface Body {
+        void run(int worker, int from, int to);
+    }
+
+    private static final int SPIN_LIMIT = 1 << 16;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicIntegerArray parked;
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Body body;
+    private volatile int limit;
+    private volatile int chunk;
+    private volatile Throwable failure;
+
+    WorkerPool(int threads) {
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        this.parked = new AtomicIntegerArray(threads);
+        for (int i = 0; i < workers.length; i++) {
+            int id = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("longhaul-cpu-" + id).unstarted(() -> workLoop(id));
+            workers[i].start();
+        }
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    /** Runs body over [0, n) split in chunks of at least `grain` indexes. */
+    void forEach(int n, int grain, Body task) {
+        if (n <= 0) {
+            return;
+        }
+        int perThread = (n + threads - 1) / threads;
+        if (threads == 1 || n <= grain) {
+            task.run(0, 0, n);
+            return;
+        }
+        // a few chunks per thread balance uneven work without much contention
+        int c = Math.max(grain, (perThread + 3) / 4);
+        body = task;
+        limit = n;
+        chunk = c;
+        failure = null;
+        next.set(0);
+        pending.set(workers.length);
+        generation++;
+        for (int i = 0; i < workers.length; i++) {
+            if (parked.get(i + 1) != 0) {
+                LockSupport.unpark(workers[i]);
+            }
+        }
+        drain(0, task, n, c);
+        while (pending.get() > 0) {
+            Thread.onSpinWait();
+        }
+        body = null;
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(f);
+        }
+    }
+
+    private void drain(int worker, Body task, int n, int c) {
+        int from;
+        while ((from = next.getAndAdd(c)) < n) {
+            task.run(worker, from, Math.min(n, from + c));
+        }
+    }
+
+    private void workLoop(int id) {
+        long seen = 0;
+        while (!closed) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPIN_LIMIT) {
+                    Thread.onSpinWait();
+                } else {
+                    parked.set(id, 1);
+                    if (generation == seen && !closed) {
+                        LockSupport.parkNanos(this, 1_000_000L);
+                    }
+                    parked.set(id, 0);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                Body task = body;
+                if (task != null) {
+                    drain(id, task, limit, chunk);
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                pending.decrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}
