@@ -8,7 +8,7 @@ package dev.longhaul.engine.cpu;
 
 import static dev.longhaul.engine.cpu.VectorMath.F;
 import static dev.longhaul.engine.cpu.VectorMath.L;
-import static dev.longhaul.engine.cpu.VectorMath.sum512;
+import static dev.longhaul.engine.cpu.VectorMath.sum;
 
 import dev.longhaul.engine.backend.Backend.AttentionShape;
 import dev.longhaul.engine.backend.SegmentTask;
@@ -32,6 +32,7 @@ final class VectorAttention {
         int vecs = d / L;
         FloatVector[] qv = new FloatVector[vecs];
         FloatVector[] acc = new FloatVector[vecs];
+        float[] tmp = new float[L];
         for (int t = 0; t < task.rows(); t++) {
             int row = task.row0() + t;
             int pos = task.position() + t;
@@ -48,7 +49,7 @@ final class VectorAttention {
                 for (int c = 1; c < vecs; c++) {
                     dot = qv[c].fma(FloatVector.fromArray(F, kp, kOff + c * L), dot);
                 }
-                float sc = sum512(dot) * scale;
+                float sc = sum(dot, tmp) * scale;
                 scores[u] = sc;
                 max = Math.max(max, sc);
             }

@@ -9,7 +9,7 @@ package dev.longhaul.engine.cpu;
 
 import static dev.longhaul.engine.cpu.VectorMath.F;
 import static dev.longhaul.engine.cpu.VectorMath.L;
-import static dev.longhaul.engine.cpu.VectorMath.sum512;
+import static dev.longhaul.engine.cpu.VectorMath.sum;
 
 import dev.longhaul.engine.backend.DecayTable;
 import dev.longhaul.engine.backend.SegmentTask;
@@ -57,6 +57,7 @@ public class VectorBackend extends ScalarBackend {
         int n = x.cols();
         int nv = n - n % L;
         pool.forEach(rows, 16, (worker, from, to) -> {
+            float[] tmp = new float[L];
             for (int t = from; t < to; t++) {
                 int base = t * n;
                 FloatVector acc = FloatVector.zero(F);
@@ -64,7 +65,7 @@ public class VectorBackend extends ScalarBackend {
                     FloatVector v = FloatVector.fromArray(F, in, base + i);
                     acc = v.fma(v, acc);
                 }
-                float sumSq = sum512(acc);
+                float sumSq = sum(acc, tmp);
                 for (int i = nv; i < n; i++) {
                     sumSq += in[base + i] * in[base + i];
                 }

@@ -11,8 +11,10 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 final class VectorMath {
@@ -22,7 +24,6 @@ final class VectorMath {
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
 
     private VectorMath() {
     }
@@ -33,34 +34,70 @@ final class VectorMath {
                 .reinterpretAsFloats();
     }
 
-    /** Sum of the lanes in a fixed order: halve to 4 lanes with lane-wise adds, then (l0+l1)+(l2+l3). */
-    static float sum(FloatVector v) {
-        FloatVector w = v;
-        while (w.length() > 4) {
-            VectorSpecies<Float> half = VectorSpecies.of(float.class, VectorShape.forBitSize(w.species().vectorBitSize() / 2));
-            FloatVector lo = (FloatVector) w.reinterpretShape(half, 0);
-            FloatVector hi = (FloatVector) w.reinterpretShape(half, 1);
-            w = lo.add(hi);
+    // XOR-butterfly shuffles and masks: partner lane i ^ 2^s, and "upper partner" masks.
+    private static final VectorShuffle<Float>[] XOR = xorShuffles();
+    private static final VectorMask<Float> UPPER_HALF = F.indexInRange(-L / 2, L / 2);
+    private static final VectorMask<Float> UPPER_QUARTER = quarterMask();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] xorShuffles() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int s = 0; s < steps; s++) {
+            int bit = 1 << s;
+            out[s] = VectorShuffle.fromOp(F, i -> i ^ bit);
         }
-        if (w.length() == 4) {
-            return (w.lane(0) + w.lane(1)) + (w.lane(2) + w.lane(3));
-        }
-        float s = 0f;
-        for (int i = 0; i < w.length(); i++) {
-            s += w.lane(i);
-        }
-        return s;
+        return out;
     }
 
-    /** Same as sum, for the 512-bit case without the loop (kept equal to sum by construction). */
-    static float sum512(FloatVector v) {
-        if (v.length() != 16) {
-            return sum(v);
+    private static VectorMask<Float> quarterMask() {
+        boolean[] bits = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            bits[i] = (i & Math.max(1, L / 4)) != 0;
         }
-        FloatVector w8 = ((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 0))
-                .add((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 1));
-        FloatVector w4 = ((FloatVector) w8.reinterpretShape(F128, 0)).add((FloatVector) w8.reinterpretShape(F128, 1));
-        return (w4.lane(0) + w4.lane(1)) + (w4.lane(2) + w4.lane(3));
+        return VectorMask.fromArray(F, bits, 0);
+    }
+
+    /**
+     * Sum of the lanes by a fixed XOR butterfly (pairs i, i ^ L/2, then i ^ L/4, ...): lane-wise
+     * adds only, so the order is the same compiled or interpreted.
+     */
+    static float sum(FloatVector v, float[] tmp) {
+        FloatVector s = v;
+        for (int step = XOR.length - 1; step >= 0; step--) {
+            s = s.add(s.rearrange(XOR[step]));
+        }
+        s.intoArray(tmp, 0);
+        return tmp[0];
+    }
+
+    /**
+     * The lane sums of four vectors at once, each by the same butterfly as sum(), so each result
+     * equals sum() of its vector bit for bit. Results go to out[o..o+3]; tmp holds L floats.
+     */
+    static void sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] tmp, float[] out, int o) {
+        if (L < 4) {
+            out[o] = sum(a0, tmp);
+            out[o + 1] = sum(a1, tmp);
+            out[o + 2] = sum(a2, tmp);
+            out[o + 3] = sum(a3, tmp);
+            return;
+        }
+        int top = XOR.length - 1;
+        // pairs (i, i ^ L/2): a0 partials land in the lower half, a1 in the upper half
+        FloatVector r01 = a0.blend(a1, UPPER_HALF).add(a1.blend(a0, UPPER_HALF).rearrange(XOR[top]));
+        FloatVector r23 = a2.blend(a3, UPPER_HALF).add(a3.blend(a2, UPPER_HALF).rearrange(XOR[top]));
+        // pairs (i, i ^ L/4): quarters hold a0, a2, a1, a3
+        FloatVector s = r01.blend(r23, UPPER_QUARTER).add(r23.blend(r01, UPPER_QUARTER).rearrange(XOR[top - 1]));
+        for (int step = top - 2; step >= 0; step--) {
+            s = s.add(s.rearrange(XOR[step]));
+        }
+        s.intoArray(tmp, 0);
+        int q = L / 4;
+        out[o] = tmp[0];
+        out[o + 1] = tmp[2 * q];
+        out[o + 2] = tmp[q];
+        out[o + 3] = tmp[3 * q];
     }
 
     private static final float LOG2E = 1.44269504088896341f;

@@ -13,7 +13,8 @@ import static dev.longhaul.engine.cpu.VectorMath.L;
 import static dev.longhaul.engine.cpu.VectorMath.LE;
 import static dev.longhaul.engine.cpu.VectorMath.S;
 import static dev.longhaul.engine.cpu.VectorMath.bf16;
-import static dev.longhaul.engine.cpu.VectorMath.sum512;
+import static dev.longhaul.engine.cpu.VectorMath.sum;
+import static dev.longhaul.engine.cpu.VectorMath.sum4;
 
 import dev.longhaul.engine.checkpoint.DType;
 import java.lang.foreign.MemorySegment;
@@ -33,54 +34,51 @@ final class VectorMatmul {
         pool.forEach(groups, grain, (worker, from, to) -> {
             int j0 = from * 4;
             int j1 = Math.min(n, to * 4);
+            float[] tmp = new float[L];
             if (bf16) {
-                columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols);
+                columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
             } else {
-                columnsF32(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols);
+                columnsF32(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
             }
         });
     }
 
     // ---------------------------------------------------------------- F32 weights
 
-    private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os) {
+    private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
         for (; t + 4 <= rows; t += 4) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile4x4F32(x, xs, t, w, k, j, out, os);
+                tile4x4F32(x, xs, t, w, k, j, out, os, tmp);
             }
             for (; j < j1; j++) {
                 for (int r = 0; r < 4; r++) {
-                    out[(t + r) * os + j] = dotF32(x, (t + r) * xs, w, (long) j * k * 4, k);
+                    out[(t + r) * os + j] = dotF32(x, (t + r) * xs, w, (long) j * k * 4, k, tmp);
                 }
             }
         }
         for (; t < rows; t++) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile1x4F32(x, t * xs, w, k, j, out, t * os);
+                tile1x4F32(x, t * xs, w, k, j, out, t * os, tmp);
             }
             for (; j < j1; j++) {
-                out[t * os + j] = dotF32(x, t * xs, w, (long) j * k * 4, k);
+                out[t * os + j] = dotF32(x, t * xs, w, (long) j * k * 4, k, tmp);
             }
         }
     }
 
-    private static float dotF32(float[] x, int xo, MemorySegment w, long wo, int k) {
+    private static float dotF32(float[] x, int xo, MemorySegment w, long wo, int k, float[] tmp) {
         FloatVector acc = FloatVector.zero(F);
         int kv = k - k % L;
         for (int i = 0; i < kv; i += L) {
             acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromMemorySegment(F, w, wo + 4L * i, LE), acc);
         }
-        float s = sum512(acc);
-        for (int i = kv; i < k; i++) {
-            s += x[xo + i] * w.get(HostWeight.F32, wo + 4L * i);
-        }
-        return s;
+        return finish(sum(acc, tmp), x, xo, w, wo, kv, k);
     }
 
-    private static void tile1x4F32(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo) {
+    private static void tile1x4F32(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo, float[] tmp) {
         long rb = 4L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
@@ -99,13 +97,11 @@ final class VectorMatmul {
             a2 = xv.fma(FloatVector.fromMemorySegment(F, w, w2 + bi, LE), a2);
             a3 = xv.fma(FloatVector.fromMemorySegment(F, w, w3 + bi, LE), a3);
         }
-        out[oo + j] = finish(sum512(a0), x, xo, w, w0, kv, k);
-        out[oo + j + 1] = finish(sum512(a1), x, xo, w, w1, kv, k);
-        out[oo + j + 2] = finish(sum512(a2), x, xo, w, w2, kv, k);
-        out[oo + j + 3] = finish(sum512(a3), x, xo, w, w3, kv, k);
+        sum4(a0, a1, a2, a3, tmp, out, oo + j);
+        tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
-    private static void tile4x4F32(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os) {
+    private static void tile4x4F32(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
         long rb = 4L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
@@ -148,18 +144,24 @@ final class VectorMatmul {
             a32 = xv.fma(v2, a32);
             a33 = xv.fma(v3, a33);
         }
-        store4(out, t * os + j, a00, a01, a02, a03, x, x0, w, w0, rb, kv, k);
-        store4(out, (t + 1) * os + j, a10, a11, a12, a13, x, x1, w, w0, rb, kv, k);
-        store4(out, (t + 2) * os + j, a20, a21, a22, a23, x, x2, w, w0, rb, kv, k);
-        store4(out, (t + 3) * os + j, a30, a31, a32, a33, x, x3, w, w0, rb, kv, k);
+        sum4(a00, a01, a02, a03, tmp, out, t * os + j);
+        tailF32(out, t * os + j, x, x0, w, w0, rb, kv, k);
+        sum4(a10, a11, a12, a13, tmp, out, (t + 1) * os + j);
+        tailF32(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
+        sum4(a20, a21, a22, a23, tmp, out, (t + 2) * os + j);
+        tailF32(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
+        sum4(a30, a31, a32, a33, tmp, out, (t + 3) * os + j);
+        tailF32(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
     }
 
-    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                               float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
-        out[o] = finish(sum512(a0), x, xo, w, w0, kv, k);
-        out[o + 1] = finish(sum512(a1), x, xo, w, w0 + rb, kv, k);
-        out[o + 2] = finish(sum512(a2), x, xo, w, w0 + 2 * rb, kv, k);
-        out[o + 3] = finish(sum512(a3), x, xo, w, w0 + 3 * rb, kv, k);
+    /** Adds the scalar tails i in [kv, k) of four adjacent F32 dot products. */
+    private static void tailF32(float[] out, int o, float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
+        if (kv == k) {
+            return;
+        }
+        for (int c = 0; c < 4; c++) {
+            out[o + c] = finish(out[o + c], x, xo, w, w0 + c * rb, kv, k);
+        }
     }
 
     /** Adds the scalar tail i in [kv, k) of one F32 dot product. */
@@ -172,26 +174,26 @@ final class VectorMatmul {
 
     // ---------------------------------------------------------------- BF16 weights
 
-    private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os) {
+    private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
         for (; t + 4 <= rows; t += 4) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile4x4Bf16(x, xs, t, w, k, j, out, os);
+                tile4x4Bf16(x, xs, t, w, k, j, out, os, tmp);
             }
             for (; j < j1; j++) {
                 for (int r = 0; r < 4; r++) {
-                    out[(t + r) * os + j] = dotBf16(x, (t + r) * xs, w, (long) j * k * 2, k);
+                    out[(t + r) * os + j] = dotBf16(x, (t + r) * xs, w, (long) j * k * 2, k, tmp);
                 }
             }
         }
         for (; t < rows; t++) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile1x4Bf16(x, t * xs, w, k, j, out, t * os);
+                tile1x4Bf16(x, t * xs, w, k, j, out, t * os, tmp);
             }
             for (; j < j1; j++) {
-                out[t * os + j] = dotBf16(x, t * xs, w, (long) j * k * 2, k);
+                out[t * os + j] = dotBf16(x, t * xs, w, (long) j * k * 2, k, tmp);
             }
         }
     }
@@ -200,16 +202,16 @@ final class VectorMatmul {
         return bf16(ShortVector.fromMemorySegment(S, w, byteOffset, LE));
     }
 
-    private static float dotBf16(float[] x, int xo, MemorySegment w, long wo, int k) {
+    private static float dotBf16(float[] x, int xo, MemorySegment w, long wo, int k, float[] tmp) {
         FloatVector acc = FloatVector.zero(F);
         int kv = k - k % L;
         for (int i = 0; i < kv; i += L) {
             acc = FloatVector.fromArray(F, x, xo + i).fma(loadBf16(w, wo + 2L * i), acc);
         }
-        return finishBf16(sum512(acc), x, xo, w, wo, kv, k);
+        return finishBf16(sum(acc, tmp), x, xo, w, wo, kv, k);
     }
 
-    private static void tile1x4Bf16(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo) {
+    private static void tile1x4Bf16(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo, float[] tmp) {
         long rb = 2L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
@@ -228,13 +230,11 @@ final class VectorMatmul {
             a2 = xv.fma(loadBf16(w, w2 + bi), a2);
             a3 = xv.fma(loadBf16(w, w3 + bi), a3);
         }
-        out[oo + j] = finishBf16(sum512(a0), x, xo, w, w0, kv, k);
-        out[oo + j + 1] = finishBf16(sum512(a1), x, xo, w, w1, kv, k);
-        out[oo + j + 2] = finishBf16(sum512(a2), x, xo, w, w2, kv, k);
-        out[oo + j + 3] = finishBf16(sum512(a3), x, xo, w, w3, kv, k);
+        sum4(a0, a1, a2, a3, tmp, out, oo + j);
+        tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
-    private static void tile4x4Bf16(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os) {
+    private static void tile4x4Bf16(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
         long rb = 2L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
@@ -277,18 +277,23 @@ final class VectorMatmul {
             a32 = xv.fma(v2, a32);
             a33 = xv.fma(v3, a33);
         }
-        store4Bf16(out, t * os + j, a00, a01, a02, a03, x, x0, w, w0, rb, kv, k);
-        store4Bf16(out, (t + 1) * os + j, a10, a11, a12, a13, x, x1, w, w0, rb, kv, k);
-        store4Bf16(out, (t + 2) * os + j, a20, a21, a22, a23, x, x2, w, w0, rb, kv, k);
-        store4Bf16(out, (t + 3) * os + j, a30, a31, a32, a33, x, x3, w, w0, rb, kv, k);
+        sum4(a00, a01, a02, a03, tmp, out, t * os + j);
+        tailBf16(out, t * os + j, x, x0, w, w0, rb, kv, k);
+        sum4(a10, a11, a12, a13, tmp, out, (t + 1) * os + j);
+        tailBf16(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
+        sum4(a20, a21, a22, a23, tmp, out, (t + 2) * os + j);
+        tailBf16(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
+        sum4(a30, a31, a32, a33, tmp, out, (t + 3) * os + j);
+        tailBf16(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
     }
 
-    private static void store4Bf16(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                                   float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
-        out[o] = finishBf16(sum512(a0), x, xo, w, w0, kv, k);
-        out[o + 1] = finishBf16(sum512(a1), x, xo, w, w0 + rb, kv, k);
-        out[o + 2] = finishBf16(sum512(a2), x, xo, w, w0 + 2 * rb, kv, k);
-        out[o + 3] = finishBf16(sum512(a3), x, xo, w, w0 + 3 * rb, kv, k);
+    private static void tailBf16(float[] out, int o, float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
+        if (kv == k) {
+            return;
+        }
+        for (int c = 0; c < 4; c++) {
+            out[o + c] = finishBf16(out[o + c], x, xo, w, w0 + c * rb, kv, k);
+        }
     }
 
     private static float finishBf16(float s, float[] x, int xo, MemorySegment w, long wo, int kv, int k) {

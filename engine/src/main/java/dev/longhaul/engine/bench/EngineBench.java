@@ -1,0 +1,235 @@
+/*
+ * The engine benchmark behind `longhaul bench engine`: prefill and decode throughput of a model on
+ * one backend, with the machine's ceilings (copy bandwidth, matmul rate) measured in the same run,
+ * the weight bytes a decode step streams and the useful flops of a prefill token, so that results
+ * are reported as fractions of the bounds. Prompts are seeded random token ids, generated chunk by
+ * chunk so that a very long prompt costs no memory of its own.
+ */
+package dev.longhaul.engine.bench;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.backend.Weight;
+import dev.longhaul.engine.model.LayerKind;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.ModelConfig;
+import dev.longhaul.engine.model.ModelWeights;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+public final class EngineBench {
+    /** What to run. prefillChunk tokens per prefill step and sequence. */
+    public record Options(Path model, int promptTokens, int generate, int batch, int threads, String backend,
+                          int prefillChunk, long seed) {
+        public Options {
+            if (promptTokens < 1 || generate < 0 || batch < 1 || threads < 1 || prefillChunk < 1) {
+                throw new IllegalArgumentException("prompt-tokens, batch, threads and chunk must be >= 1, generate >= 0");
+            }
+        }
+
+        public static Options of(Path model, int promptTokens, int generate, int batch, int threads) {
+            return new Options(model, promptTokens, generate, batch, threads, "cpu", 512, 42);
+        }
+    }
+
+    private EngineBench() {
+    }
+
+    public static Map<String, Object> run(Options o) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (Backend backend = BackendProvider.open(o.backend(), o.threads());
+             MiniMaxModel model = MiniMaxModel.load(o.model(), backend, MiniMaxModel.RopeMode.PARTIAL)) {
+            ModelConfig cfg = model.config();
+            r.put("model", o.model().getFileName().toString());
+            r.put("backend", backend.name());
+            r.put("threads", backend.threads());
+            r.put("batch", o.batch());
+            r.put("prompt_tokens", o.promptTokens());
+            r.put("generate", o.generate());
+            r.put("prefill_chunk", o.prefillChunk());
+            r.put("weights_dtype", dtypeOf(model));
+            warmUp(model, o);
+
+            int chunk = Math.min(o.prefillChunk(), o.promptTokens());
+            Workspace ws = model.workspace(Math.max(chunk * o.batch(), o.batch()), o.batch());
+            List<SequenceState> seqs = new ArrayList<>();
+            for (int b = 0; b < o.batch(); b++) {
+                seqs.add(model.newSequence());
+            }
+            SplittableRandom rnd = new SplittableRandom(o.seed());
+            int[][] ids = new int[o.batch()][chunk];
+            long t0 = System.nanoTime();
+            List<float[][]> last = null;
+            for (int done = 0; done < o.promptTokens(); done += chunk) {
+                int n = Math.min(chunk, o.promptTokens() - done);
+                List<Segment> segs = new ArrayList<>();
+                for (int b = 0; b < o.batch(); b++) {
+                    for (int i = 0; i < n; i++) {
+                        ids[b][i] = rnd.nextInt(cfg.vocabSize());
+                    }
+                    segs.add(new Segment(seqs.get(b), ids[b], 0, n, false));
+                }
+                last = model.forward(segs, ws);
+            }
+            long prefillNs = System.nanoTime() - t0;
+
+            int[][] next = new int[o.batch()][1];
+            for (int b = 0; b < o.batch(); b++) {
+                next[b][0] = argmax(last.get(b)[0]);
+            }
+            long t1 = System.nanoTime();
+            for (int step = 0; step < o.generate(); step++) {
+                List<Segment> segs = new ArrayList<>();
+                for (int b = 0; b < o.batch(); b++) {
+                    segs.add(Segment.of(seqs.get(b), next[b]));
+                }
+                List<float[][]> out = model.forward(segs, ws);
+                for (int b = 0; b < o.batch(); b++) {
+                    next[b] = new int[] {argmax(out.get(b)[0])};
+                }
+            }
+            long decodeNs = System.nanoTime() - t1;
+
+            double prefillTps = (double) o.batch() * o.promptTokens() / (prefillNs / 1e9);
+            double decodeTps = o.generate() == 0 ? 0 : (double) o.batch() * o.generate() / (decodeNs / 1e9);
+            r.put("prefill_tokens_per_s", round(prefillTps));
+            r.put("decode_tokens_per_s", round(decodeTps));
+            r.put("prefill_seconds", round(prefillNs / 1e9));
+            r.put("decode_seconds", round(decodeNs / 1e9));
+            r.put("prefill_us_per_token", round(prefillNs / 1e3 / ((double) o.batch() * o.promptTokens())));
+            r.put("state_bytes_per_sequence", seqs.get(0).bytes());
+            r.put("lightning_state_bytes_per_sequence", seqs.get(0).lightningBytes());
+
+            // ceilings, measured now, in the same process
+            double copy = MachineCeilings.copyBandwidth(o.threads(), 1L << 29);
+            double matmul = MachineCeilings.matmulRate(backend, 256, 2048, 2048);
+            r.put("copy_bandwidth_bytes_per_s", round(copy));
+            r.put("matmul_flops_per_s", round(matmul));
+            long stepBytes = decodeWeightBytes(model, o.batch());
+            r.put("decode_weight_bytes_per_step", stepBytes);
+            double bound = copy / stepBytes * o.batch();
+            r.put("decode_bandwidth_bound_tokens_per_s", round(bound));
+            r.put("decode_fraction_of_bandwidth_bound", round(decodeTps / bound));
+            double flopsPerToken = prefillFlopsPerToken(cfg, o.promptTokens());
+            r.put("prefill_flops_per_token", round(flopsPerToken));
+            r.put("prefill_fraction_of_matmul_rate", round(prefillTps * flopsPerToken / matmul));
+            r.put("peak_rss_bytes", peakRss());
+        }
+        return r;
+    }
+
+    private static void warmUp(MiniMaxModel model, Options o) {
+        Workspace ws = model.workspace(Math.min(o.prefillChunk(), 256), 1);
+        SequenceState s = model.newSequence();
+        SplittableRandom rnd = new SplittableRandom(o.seed() + 1);
+        int[] ids = new int[Math.min(o.prefillChunk(), 256)];
+        for (int rep = 0; rep < 3; rep++) {
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = rnd.nextInt(model.config().vocabSize());
+            }
+            model.forward(List.of(Segment.of(s, ids)), ws);
+        }
+        int[] one = {1};
+        for (int i = 0; i < 16; i++) {
+            model.forward(List.of(Segment.of(s, one)), ws);
+        }
+    }
+
+    /**
+     * Weight bytes one decode step streams at batch size `batch`: every attention, norm and router
+     * weight, the lm_head, one embedding row per sequence, and the experts the batch can reach
+     * (k per sequence, at most E per layer: the expected count under uniform routing).
+     */
+    public static long decodeWeightBytes(MiniMaxModel model, int batch) {
+        ModelConfig cfg = model.config();
+        ModelWeights w = model.weights();
+        long bytes = w.lmHead().bytes() + w.finalNorm().bytes() + batch * w.embedding().bytes() / cfg.vocabSize();
+        double touched = expectedExperts(cfg.numExperts(), cfg.expertsPerToken(), batch);
+        for (ModelWeights.Layer layer : w.layers()) {
+            bytes += layer.inputNorm().bytes() + layer.postNorm().bytes() + layer.router().bytes();
+            bytes += switch (layer.attention()) {
+                case ModelWeights.Lightning l -> l.qkv().bytes() + l.outputGate().bytes() + l.outProj().bytes() + l.norm().bytes();
+                case ModelWeights.Softmax s -> s.q().bytes() + s.k().bytes() + s.v().bytes() + s.o().bytes();
+            };
+            long expert = layer.gateProj().get(0).bytes() + layer.upProj().get(0).bytes() + layer.downProj().get(0).bytes();
+            bytes += Math.round(touched * expert);
+        }
+        return bytes;
+    }
+
+    /** Expected number of distinct experts hit by `batch` tokens each choosing k of E uniformly. */
+    static double expectedExperts(int e, int k, int batch) {
+        if (batch == 1) {
+            return k;
+        }
+        double missOne = 1.0 - (double) k / e;
+        return e * (1.0 - Math.pow(missOne, batch));
+    }
+
+    /**
+     * Useful flops of one prefill token at context length `context` (average over the prompt):
+     * 2 per multiply-add of every projection and the k chosen experts; lightning attention per
+     * head and token ≈ 4·D² (state read and update) + 2·B·D (intra-block scores and values, half
+     * of a B-token block on average); softmax attention 4·D per key per head over the average
+     * context; the lm_head once per chunk is left out (prefill returns the last row only).
+     */
+    public static double prefillFlopsPerToken(ModelConfig cfg, int context) {
+        double h = cfg.hiddenSize();
+        double n = cfg.attentionWidth();
+        double d = cfg.headDim();
+        double flops = 0;
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            if (cfg.kind(l) == LayerKind.LINEAR) {
+                flops += 2 * h * (3 * n + n) + 2 * n * h;
+                flops += cfg.numHeads() * (4 * d * d + 2 * cfg.blockSize() * d);
+            } else {
+                flops += 2 * h * (n + 2.0 * cfg.kvWidth()) + 2 * n * h;
+                flops += cfg.numHeads() * 4 * d * (context / 2.0);
+            }
+            flops += 2 * h * cfg.numExperts() + cfg.expertsPerToken() * 2 * 3 * h * cfg.intermediateSize();
+        }
+        return flops;
+    }
+
+    private static String dtypeOf(MiniMaxModel model) {
+        Weight w = model.weights().layers().get(0).gateProj().get(0);
+        return w.bytes() == (long) w.rows() * w.cols() * 2 ? "bf16" : "f32";
+    }
+
+    private static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    /** Peak resident set size of this process (VmHWM), or -1 where /proc is absent. */
+    public static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

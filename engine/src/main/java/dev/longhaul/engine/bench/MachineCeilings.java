@@ -1,0 +1,85 @@
+/*
+ * Measures this machine's ceilings in the same process as a benchmark, so that the engine's
+ * figures can be reported as fractions of them: copy bandwidth (STREAM convention: bytes read plus
+ * bytes written, over buffers far larger than the caches, on `threads` threads) and matmul
+ * throughput of the backend's own matmul on a large float32 problem.
+ */
+package dev.longhaul.engine.bench;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.MatrixView;
+import dev.longhaul.engine.backend.Tensor;
+import dev.longhaul.engine.backend.Weight;
+import dev.longhaul.engine.checkpoint.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+public final class MachineCeilings {
+    private MachineCeilings() {
+    }
+
+    /** Best of several runs of a multi-threaded copy of `bytes` total, in bytes moved per second. */
+    public static double copyBandwidth(int threads, long bytes) {
+        try (Arena arena = Arena.ofShared()) {
+            long per = bytes / threads / 64 * 64;
+            MemorySegment src = arena.allocate(per * threads, 64);
+            MemorySegment dst = arena.allocate(per * threads, 64);
+            src.fill((byte) 1);
+            dst.fill((byte) 2);
+            double best = 0;
+            for (int rep = 0; rep < 6; rep++) {
+                List<Thread> ts = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    long off = t * per;
+                    ts.add(Thread.ofPlatform().start(() -> MemorySegment.copy(src, off, dst, off, per)));
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                long ns = System.nanoTime() - t0;
+                best = Math.max(best, 2.0 * per * threads / (ns / 1e9));
+            }
+            return best;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Float32 matmul rate of `backend` on [rows x k] · [n x k]ᵀ, in flop/s (2 per multiply-add). */
+    public static double matmulRate(Backend backend, int rows, int n, int k) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment wseg = arena.allocate((long) n * k * 4, 64);
+            SplittableRandom rnd = new SplittableRandom(1);
+            for (long i = 0; i < (long) n * k; i++) {
+                wseg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) rnd.nextGaussian());
+            }
+            Weight w = backend.weight(new MatrixView("ceiling", wseg, DType.F32, n, k));
+            Tensor x = backend.allocate(rows, k);
+            Tensor out = backend.allocate(rows, n);
+            float[] row = new float[k];
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < k; i++) {
+                    row[i] = (float) rnd.nextGaussian();
+                }
+                backend.upload(row, x, r);
+            }
+            for (int warm = 0; warm < 3; warm++) {
+                backend.matmul(x, rows, w, out);
+            }
+            double best = 0;
+            for (int rep = 0; rep < 5; rep++) {
+                long t0 = System.nanoTime();
+                backend.matmul(x, rows, w, out);
+                long ns = System.nanoTime() - t0;
+                best = Math.max(best, 2.0 * rows * n * k / (ns / 1e9));
+            }
+            return best;
+        }
+    }
+}
