@@ -1,0 +1,294 @@
+/*
+ * The step loop's body: which sequences run in the next forward step and what happens to them
+ * after it. Each step (1) takes new arrivals, (2) ends cancelled sequences and frees their slots,
+ * (3) admits waiting sequences into free slots in arrival order, (4) packs the step under the
+ * token budget: first one decode token for every decoding sequence (latency-critical), then, in
+ * arrival order, the next PrefillPlan chunk of each prefilling sequence whose whole chunk still
+ * fits. The budget decides how many chunks run, never where they are cut. (5) After the forward
+ * step, every sequence whose input is complete samples (a Generation) or forks its branches (a
+ * Prefix). Single-threaded: called by one thread at a time (BatchEngine holds its step lock);
+ * only offer() and the lanes' cancel flags are touched by other threads.
+ */
+package dev.longhaul.engine.batch;
+
+import dev.longhaul.engine.generate.FinishReason;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.PrefillPlan;
+import dev.longhaul.engine.generate.Timings;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.Workspace;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+final class Scheduler {
+    private final MiniMaxModel model;
+    private final BatchConfig config;
+    private final PrefillPlan plan;
+    private final Workspace workspace;
+    private final Map<Long, Lane.Generation> registry; // live generations by id, shared with the engine
+    private final Queue<Lane> inbox = new ConcurrentLinkedQueue<>();
+    private final List<Lane> active = new ArrayList<>();   // in slots, arrival order
+    private final Deque<Lane> waiting = new ArrayDeque<>(); // for a slot, arrival order
+    private long steps;
+    private long mixedSteps;
+    private long segmentCount;
+    private long prefilled;
+    private long decoded;
+    private long finished;
+    private long cancelled;
+    private volatile BatchStats published = BatchStats.EMPTY;
+
+    Scheduler(MiniMaxModel model, BatchConfig config, Map<Long, Lane.Generation> registry) {
+        this.model = model;
+        this.config = config;
+        this.plan = new PrefillPlan(config.prefillChunk());
+        this.workspace = model.workspace(config.maxTokensPerStep(), config.maxSequences());
+        this.registry = registry;
+    }
+
+    /** Thread-safe: queues a lane for the next step. */
+    void offer(Lane lane) {
+        inbox.add(lane);
+    }
+
+    boolean hasWork() {
+        return !inbox.isEmpty() || !active.isEmpty() || !waiting.isEmpty();
+    }
+
+    BatchStats stats() {
+        return published;
+    }
+
+    /** Runs one step; false when there was nothing to run. Rethrows a failed forward step after failing its lanes. */
+    boolean step() {
+        for (Lane lane; (lane = inbox.poll()) != null; ) {
+            waiting.addLast(lane);
+        }
+        long now = System.nanoTime();
+        reapCancelled(now);
+        while (active.size() < config.maxSequences() && !waiting.isEmpty()) {
+            Lane lane = waiting.pollFirst();
+            if (lane.state == null) {
+                lane.state = model.newSequence();
+            }
+            if (lane.startedAt < 0) {
+                lane.startedAt = now;
+            }
+            active.add(lane);
+        }
+        if (active.isEmpty()) {
+            publish();
+            return false;
+        }
+        List<Segment> segments = new ArrayList<>();
+        List<Lane> owners = new ArrayList<>();
+        int budget = config.maxTokensPerStep();
+        int decodes = 0;
+        for (Lane lane : active) {
+            if (lane instanceof Lane.Generation g && !g.prefilling()) {
+                g.one[0] = g.completion.lastToken();
+                segments.add(new Segment(g.state, g.one, 0, 1, false));
+                owners.add(g);
+                budget--;
+                decodes++;
+            }
+        }
+        int prefillTokens = 0;
+        for (Lane lane : active) {
+            if (lane.prefilling()) {
+                int n = plan.next(lane.state.position(), lane.input.length - lane.fed);
+                if (n <= budget) {
+                    segments.add(new Segment(lane.state, lane.input, lane.fed, n, false));
+                    owners.add(lane);
+                    budget -= n;
+                    prefillTokens += n;
+                }
+            }
+        }
+        List<float[][]> logits;
+        try {
+            logits = model.forward(segments, workspace);
+        } catch (RuntimeException e) {
+            owners.forEach(lane -> fail(lane, e));
+            publish();
+            throw e;
+        }
+        long done = System.nanoTime();
+        for (int i = 0; i < owners.size(); i++) {
+            Lane lane = owners.get(i);
+            lane.fed += lane.prefilling() ? segments.get(i).count() : 0;
+            if (lane.prefilling()) {
+                continue;
+            }
+            float[] row = logits.get(i)[0];
+            switch (lane) {
+                case Lane.Generation g -> sample(g, row, done);
+                case Lane.Prefix p -> fork(p, row, done);
+            }
+        }
+        steps++;
+        mixedSteps += decodes > 0 && prefillTokens > 0 ? 1 : 0;
+        segmentCount += segments.size();
+        prefilled += prefillTokens;
+        decoded += decodes;
+        publish();
+        return true;
+    }
+
+    /** Ends every sequence as CANCELLED, queued ones included (the engine is closing). */
+    void cancelAll() {
+        for (Lane lane; (lane = inbox.poll()) != null; ) {
+            waiting.addLast(lane);
+        }
+        long now = System.nanoTime();
+        List<Lane> all = new ArrayList<>(active);
+        all.addAll(waiting);
+        for (Lane lane : all) {
+            switch (lane) {
+                case Lane.Generation g -> cancel(g, now);
+                case Lane.Prefix p -> {
+                    List.copyOf(p.branches).forEach(b -> cancel(b, now));
+                    drop(p);
+                }
+            }
+        }
+        publish();
+    }
+
+    private void reapCancelled(long now) {
+        List<Lane> all = new ArrayList<>(active);
+        all.addAll(waiting);
+        for (Lane lane : all) {
+            switch (lane) {
+                case Lane.Generation g -> {
+                    if (g.cancelRequested) {
+                        cancel(g, now);
+                    }
+                }
+                case Lane.Prefix p -> {
+                    for (Lane.Generation b : List.copyOf(p.branches)) {
+                        if (b.cancelRequested) {
+                            cancel(b, now);
+                            p.branches.remove(b);
+                        }
+                    }
+                    if (p.branches.isEmpty()) {
+                        drop(p); // nobody left to continue it
+                    }
+                }
+            }
+        }
+    }
+
+    private void sample(Lane.Generation g, float[] row, long now) {
+        boolean going;
+        try {
+            going = g.completion.accept(row);
+        } catch (RuntimeException e) {
+            fail(g, e);
+            return;
+        }
+        if (g.firstTokenAt < 0) {
+            g.firstTokenAt = now;
+        }
+        if (!going) {
+            finish(g, now);
+        }
+    }
+
+    /** The prefix is in the model: every live branch continues from its own copy of the state. */
+    private void fork(Lane.Prefix p, float[] row, long now) {
+        active.remove(p);
+        List<Lane.Generation> next = new ArrayList<>();
+        int last = p.branches.size() - 1;
+        for (int i = 0; i <= last; i++) {
+            Lane.Generation b = p.branches.get(i);
+            b.state = i == last ? p.state : p.state.snapshot();
+            b.startedAt = p.startedAt;
+            if (b.input.length == 0) {
+                sample(b, i == last ? row : row.clone(), now);
+            }
+            if (!b.completion.finished() && !b.future.isDone()) {
+                next.add(b);
+            }
+        }
+        p.state = null;
+        p.branches.clear();
+        for (int i = next.size() - 1; i >= 0; i--) {
+            waiting.addFirst(next.get(i)); // they are older than anything still waiting
+        }
+    }
+
+    private void cancel(Lane.Generation g, long now) {
+        g.completion.cancel();
+        finish(g, now);
+    }
+
+    private void finish(Lane.Generation g, long now) {
+        release(g);
+        finished++;
+        GenerationResult result = g.completion.result(g.promptTokens, timings(g, now));
+        cancelled += result.finishReason() == FinishReason.CANCELLED ? 1 : 0;
+        try {
+            g.completion.listener().onFinish(result);
+        } catch (RuntimeException e) {
+            g.future.completeExceptionally(e);
+            return;
+        }
+        g.future.complete(result);
+    }
+
+    private void fail(Lane lane, RuntimeException e) {
+        switch (lane) {
+            case Lane.Generation g -> {
+                release(g);
+                finished++;
+                g.future.completeExceptionally(e);
+            }
+            case Lane.Prefix p -> {
+                for (Lane.Generation b : List.copyOf(p.branches)) {
+                    fail(b, e);
+                }
+                drop(p);
+            }
+        }
+    }
+
+    private void drop(Lane.Prefix p) {
+        active.remove(p);
+        waiting.remove(p);
+        p.branches.clear();
+        p.state = null;
+    }
+
+    private void release(Lane.Generation g) {
+        active.remove(g);
+        waiting.remove(g);
+        registry.remove(g.id);
+        g.state = null;
+    }
+
+    private static Timings timings(Lane.Generation g, long now) {
+        if (g.startedAt < 0) {
+            return new Timings(now - g.submittedAt, 0, 0);
+        }
+        long queued = Math.max(0, g.startedAt - g.submittedAt);
+        if (g.firstTokenAt < 0) {
+            return new Timings(queued, now - g.startedAt, 0);
+        }
+        return new Timings(queued, g.firstTokenAt - g.startedAt, now - g.firstTokenAt);
+    }
+
+    private void publish() {
+        int live = active.size();
+        published = new BatchStats(steps, mixedSteps, segmentCount,
+                new BatchStats.Tokens(prefilled, decoded, steps * config.maxTokensPerStep()),
+                new BatchStats.Sequences(live, waiting.size() + inbox.size(), finished, cancelled));
+    }
+}

@@ -1,0 +1,28 @@
+/*
+ * Receives one generation as it happens. For every sampled token: onLogits with the logits row it
+ * was drawn from (a fresh array the listener may keep), then onToken unless the token is a stop
+ * token; onFinish once at the end with the result. In the batch engine these run on the engine's
+ * step thread: keep them short and never block. A listener that throws ends its own generation
+ * (the engine completes its future exceptionally) and no other.
+ */
+package dev.longhaul.engine.generate;
+
+import java.util.function.IntConsumer;
+
+@FunctionalInterface
+public interface GenerationListener {
+    GenerationListener NONE = id -> {
+    };
+
+    void onToken(int tokenId);
+
+    default void onLogits(float[] logits) {
+    }
+
+    default void onFinish(GenerationResult result) {
+    }
+
+    static GenerationListener of(IntConsumer onToken) {
+        return onToken::accept;
+    }
+}

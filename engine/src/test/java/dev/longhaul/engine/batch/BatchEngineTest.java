@@ -1,0 +1,240 @@
+/*
+ * BatchEngine over minimax-tiny: many sequences packed under a small budget give exactly what
+ * each gives alone (tokens, and logits bit for bit), on the scalar and the vector backend;
+ * cancellation, stop tokens, prompt checks, and the engine's own loop with concurrent submitters.
+ */
+package dev.longhaul.engine.batch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.cpu.ScalarBackend;
+import dev.longhaul.engine.generate.FinishReason;
+import dev.longhaul.engine.generate.GenerationListener;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.Generator;
+import dev.longhaul.engine.generate.Recorder;
+import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.generate.TinyModel;
+import dev.longhaul.engine.model.MiniMaxModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class BatchEngineTest {
+    private static final int CHUNK = 32;
+    private static final BatchConfig MIXING = new BatchConfig(40, CHUNK, 6); // 40 >= 32 + 6 - 1
+
+    record Request(int[] prompt, SamplingParams params) {
+    }
+
+    /** 16 prompts of 1..300 tokens, 1..24 new tokens, even ones greedy, odd ones sampled with their own seed. */
+    static List<Request> sixteen() {
+        SplittableRandom r = new SplittableRandom(42);
+        List<Request> out = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int length = i == 0 ? 1 : i == 1 ? 300 : r.nextInt(1, 301);
+            int max = r.nextInt(1, 25);
+            SamplingParams p = i % 2 == 0 ? SamplingParams.greedy(max)
+                    : SamplingParams.sampled(0.6 + 0.2 * (i % 4), i % 3 == 0 ? 1.0 : 0.9, 1000 + i, max);
+            out.add(new Request(TinyModel.randomIds(r, length, 512), p));
+        }
+        return out;
+    }
+
+    static Recorder solo(MiniMaxModel model, Request q) {
+        Recorder rec = new Recorder();
+        new Generator(model, CHUNK).stream(q.prompt(), q.params(), rec);
+        return rec;
+    }
+
+    static void runUntilIdle(BatchEngine engine) {
+        for (int i = 0; engine.step(); i++) {
+            assertTrue(i < 100_000, "engine did not drain");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TinyModel.Kind.class)
+    void everySequenceInAMixedBatchEqualsItsSoloRun(TinyModel.Kind kind) {
+        try (Backend backend = kind.create(); MiniMaxModel model = TinyModel.load(backend)) {
+            // given 16 requests and each one's solo run
+            List<Request> requests = sixteen();
+            List<Recorder> alone = requests.stream().map(q -> solo(model, q)).toList();
+            // when they all go through one engine whose budget forces decode and prefill to share steps
+            List<Recorder> batched = new ArrayList<>();
+            List<SequenceHandle> handles = new ArrayList<>();
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                for (Request q : requests) {
+                    Recorder rec = new Recorder();
+                    batched.add(rec);
+                    handles.add(engine.submit(q.prompt(), q.params(), rec));
+                }
+                runUntilIdle(engine);
+                // then each sequence has its solo tokens and bit-identical logits
+                long decodeRows = 0;
+                for (int i = 0; i < requests.size(); i++) {
+                    GenerationResult got = handles.get(i).result().join();
+                    GenerationResult want = alone.get(i).finished;
+                    assertArrayEquals(want.tokens(), got.tokens(), "sequence " + i + " on " + kind);
+                    assertEquals(want.finishReason(), got.finishReason());
+                    assertEquals(requests.get(i).prompt().length, got.promptTokens());
+                    int diff = batched.get(i).firstBitwiseDifference(alone.get(i));
+                    assertEquals(-1, diff, "sequence " + i + ": logits row " + diff + " differs from the solo run");
+                    decodeRows += got.tokenCount() - 1;
+                }
+                BatchStats stats = engine.stats();
+                System.out.printf("%s: %s, fill %.2f, %.1f sequences/step%n", kind, stats, stats.fill(), stats.meanSegmentsPerStep());
+                int promptTokens = requests.stream().mapToInt(q -> q.prompt().length).sum();
+                assertEquals(promptTokens, stats.tokens().prefilled());
+                assertEquals(decodeRows, stats.tokens().decoded());
+                assertTrue(stats.mixedSteps() > 0, "no step mixed decode and prefill: " + stats);
+                assertTrue(stats.meanSegmentsPerStep() > 2, "steps were not shared: " + stats);
+                assertTrue(stats.fill() > 0.5 && stats.fill() <= 1, "fill " + stats.fill());
+                assertEquals(new BatchStats.Sequences(0, 0, 16, 0), stats.sequences());
+            }
+        }
+    }
+
+    @Test
+    void cancellingMidDecodeStopsOnlyThatSequence() {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            // given three greedy sequences of 30 tokens, and their solo runs
+            SplittableRandom r = new SplittableRandom(3);
+            List<Request> requests = List.of(new Request(TinyModel.randomIds(r, 20, 512), SamplingParams.greedy(30)),
+                    new Request(TinyModel.randomIds(r, 45, 512), SamplingParams.greedy(30)),
+                    new Request(TinyModel.randomIds(r, 9, 512), SamplingParams.greedy(30)));
+            List<GenerationResult> alone = requests.stream().map(q -> solo(model, q).finished).toList();
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                Recorder b = new Recorder();
+                SequenceHandle ha = engine.submit(requests.get(0).prompt(), requests.get(0).params(), GenerationListener.NONE);
+                SequenceHandle hb = engine.submit(requests.get(1).prompt(), requests.get(1).params(), b);
+                SequenceHandle hc = engine.submit(requests.get(2).prompt(), requests.get(2).params(), GenerationListener.NONE);
+                while (b.tokenCount() < 3) {
+                    assertTrue(engine.step());
+                }
+                int activeBefore = engine.stats().sequences().active();
+                // when
+                assertTrue(hb.cancel());
+                engine.step();
+                // then it ends at that step with the tokens it had, and its slot is free
+                GenerationResult cancelled = hb.result().getNow(null);
+                assertEquals(FinishReason.CANCELLED, cancelled.finishReason());
+                assertEquals(3, cancelled.tokenCount());
+                assertArrayEquals(Arrays.copyOf(alone.get(1).tokens(), 3), cancelled.tokens());
+                assertEquals(activeBefore - 1, engine.stats().sequences().active());
+                assertFalse(engine.cancel(hb.id()), "a finished sequence cannot be cancelled again");
+                runUntilIdle(engine);
+                assertArrayEquals(alone.get(0).tokens(), ha.result().join().tokens());
+                assertArrayEquals(alone.get(2).tokens(), hc.result().join().tokens());
+                assertEquals(1, engine.stats().sequences().cancelled());
+            }
+        }
+    }
+
+    @Test
+    void aSequenceCancelledBeforeItsFirstStepEndsWithNoTokens() {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            // given
+            SequenceHandle h = engine.submit(new int[] {1, 2, 3}, SamplingParams.greedy(5), GenerationListener.NONE);
+            // when
+            h.cancel();
+            assertFalse(engine.step());
+            // then
+            GenerationResult r = h.result().join();
+            assertEquals(FinishReason.CANCELLED, r.finishReason());
+            assertEquals(0, r.tokenCount());
+            assertEquals(0, r.prefillNanos());
+        }
+    }
+
+    @Test
+    void aStopTokenEndsASequenceInTheBatch() {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            // given a greedy run and its 4th token as a stop token
+            int[] prompt = TinyModel.randomIds(new SplittableRandom(4), 50, 512);
+            int[] free = solo(model, new Request(prompt, SamplingParams.greedy(12))).finished.tokens();
+            int stop = free[3];
+            int k = Arrays.stream(free).boxed().toList().indexOf(stop);
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                SequenceHandle other = engine.submit(prompt, SamplingParams.greedy(12), GenerationListener.NONE);
+                // when
+                SequenceHandle h = engine.submit(prompt, SamplingParams.greedy(12).withStopTokens(stop), GenerationListener.NONE);
+                runUntilIdle(engine);
+                // then
+                GenerationResult r = h.result().join();
+                assertEquals(FinishReason.STOP, r.finishReason());
+                assertEquals(OptionalInt.of(stop), r.stopToken());
+                assertArrayEquals(Arrays.copyOf(free, k), r.tokens());
+                assertArrayEquals(free, other.result().join().tokens());
+            }
+        }
+    }
+
+    @Test
+    void submissionsAreCheckedInTheCallersThread() {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            assertEquals("empty prompt", assertThrows(IllegalArgumentException.class,
+                    () -> engine.submit(new int[0], SamplingParams.greedy(1), GenerationListener.NONE)).getMessage());
+            assertEquals("token id 600 at index 1 is outside the vocabulary [0, 512)", assertThrows(IllegalArgumentException.class,
+                    () -> engine.submit(new int[] {5, 600}, SamplingParams.greedy(1), GenerationListener.NONE)).getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new BatchConfig(32, 32, 4));
+            assertFalse(engine.step(), "nothing was queued");
+        }
+    }
+
+    @Test
+    void theEnginesOwnLoopServesConcurrentSubmittersAndCancels() throws Exception {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            // given 16 requests and their solo runs
+            List<Request> requests = sixteen();
+            List<GenerationResult> alone = requests.stream().map(q -> solo(model, q).finished).toList();
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                engine.start();
+                assertThrows(IllegalStateException.class, engine::step);
+                // when virtual threads submit them all at once, and a long sequence is cancelled after its first token
+                List<Future<GenerationResult>> results = new ArrayList<>();
+                CountDownLatch firstToken = new CountDownLatch(1);
+                SequenceHandle long1;
+                try (ExecutorService submitters = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (Request q : requests) {
+                        results.add(submitters.submit(() -> engine.submit(q.prompt(), q.params(), GenerationListener.NONE)
+                                .result().get(120, TimeUnit.SECONDS)));
+                    }
+                    long1 = engine.submit(new int[] {7, 8, 9}, SamplingParams.greedy(100_000), id -> firstToken.countDown());
+                    assertTrue(firstToken.await(120, TimeUnit.SECONDS));
+                    long1.cancel();
+                    // then
+                    for (int i = 0; i < requests.size(); i++) {
+                        assertArrayEquals(alone.get(i).tokens(), results.get(i).get().tokens(), "sequence " + i);
+                    }
+                }
+                GenerationResult cancelled = long1.result().get(120, TimeUnit.SECONDS);
+                assertEquals(FinishReason.CANCELLED, cancelled.finishReason());
+                assertTrue(cancelled.tokenCount() >= 1 && cancelled.tokenCount() < 100_000);
+                // and close() cancels whatever is still running
+                SequenceHandle endless = engine.submit(new int[] {1}, SamplingParams.greedy(100_000), GenerationListener.NONE);
+                engine.close();
+                assertEquals(FinishReason.CANCELLED, endless.result().get(120, TimeUnit.SECONDS).finishReason());
+                assertThrows(IllegalStateException.class,
+                        () -> engine.submit(new int[] {1}, SamplingParams.greedy(1), GenerationListener.NONE));
+            }
+        }
+    }
+}
