@@ -23,6 +23,8 @@ public class VectorBackend extends ScalarBackend {
     private final VectorLightning.Scratch[] lightningScratch;
     private final float[][] scoreScratch;
 
+    private static final long INLINE_WORK = 1L << 16;
+
     public VectorBackend(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, is " + threads);
@@ -56,7 +58,7 @@ public class VectorBackend extends ScalarBackend {
         float[] g = HostWeight.of(gamma).dense();
         int n = x.cols();
         int nv = n - n % L;
-        pool.forEach(rows, 16, (worker, from, to) -> {
+        pool.forEach(rows, Math.max(1, (1 << 14) / n), (worker, from, to) -> {
             float[] tmp = new float[L];
             for (int t = from; t < to; t++) {
                 int base = t * n;
@@ -150,7 +152,7 @@ public class VectorBackend extends ScalarBackend {
         int n = src.cols();
         int nv = n - n % L;
         // rows may repeat only across calls, never within one (one expert per row and call)
-        pool.forEach(count, 8, (worker, from, to) -> {
+        pool.forEach(count, Math.max(1, (1 << 14) / n), (worker, from, to) -> {
             for (int i = from; i < to; i++) {
                 int db = rowIndex[i] * n;
                 int sb = i * n;
@@ -175,7 +177,10 @@ public class VectorBackend extends ScalarBackend {
         HostTensor p = HostTensor.of(qkv);
         HostTensor o = HostTensor.of(out);
         int heads = decay.heads();
-        pool.forEach(tasks.size() * heads, 1, (worker, from, to) -> {
+        int rows = tasks.stream().mapToInt(SegmentTask::rows).sum();
+        // one head of one token costs about 4·D² multiply-adds
+        int grain = (long) rows * heads * headDim * headDim * 4 < INLINE_WORK ? tasks.size() * heads : 1;
+        pool.forEach(tasks.size() * heads, grain, (worker, from, to) -> {
             for (int idx = from; idx < to; idx++) {
                 SegmentTask task = tasks.get(idx / heads);
                 int h = idx % heads;
@@ -238,7 +243,7 @@ public class VectorBackend extends ScalarBackend {
     /** Runs an elementwise body over [0, n) in vector-aligned pieces on the pool. */
     private void elementwise(int n, Range body) {
         int pieces = (n + 4095) / 4096;
-        pool.forEach(pieces, 1, (worker, from, to) -> body.run(from * 4096, Math.min(n, to * 4096)));
+        pool.forEach(pieces, n < 1 << 15 ? pieces : 1, (worker, from, to) -> body.run(from * 4096, Math.min(n, to * 4096)));
     }
 
     @FunctionalInterface

@@ -72,10 +72,17 @@ final class VectorMath {
     }
 
     /**
-     * The lane sums of four vectors at once, each by the same butterfly as sum(), so each result
-     * equals sum() of its vector bit for bit. Results go to out[o..o+3]; tmp holds L floats.
+     * The lane sums of four vectors stored at acc[base], acc[base + L], acc[base + 2L],
+     * acc[base + 3L], each by the same butterfly as sum(), so each result equals sum() of its
+     * vector bit for bit. Results go to out[o..o+3]. Taking arrays rather than vectors keeps the
+     * callers' accumulators in registers (a vector passed to a method the JIT does not inline
+     * would be boxed). tmp holds L floats.
      */
-    static void sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] tmp, float[] out, int o) {
+    static void sum4(float[] acc, int base, float[] tmp, float[] out, int o) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, base);
+        FloatVector a1 = FloatVector.fromArray(F, acc, base + L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, base + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(F, acc, base + 3 * L);
         if (L < 4) {
             out[o] = sum(a0, tmp);
             out[o + 1] = sum(a1, tmp);

@@ -22,6 +22,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 
 final class VectorMatmul {
+    private static final long INLINE_WORK = 1L << 16;
+
     private VectorMatmul() {
     }
 
@@ -31,10 +33,14 @@ final class VectorMatmul {
         // fewer, larger chunks when many rows reuse each weight column; small chunks for matvecs
         int grain = Math.max(1, Math.min(64, 4096 / Math.max(1, rows * 16)));
         boolean bf16 = w.dtype == DType.BF16;
+        // below ~64K multiply-adds a dispatch to other threads costs more than it saves
+        if ((long) rows * n * w.cols() < INLINE_WORK) {
+            grain = groups;
+        }
         pool.forEach(groups, grain, (worker, from, to) -> {
             int j0 = from * 4;
             int j1 = Math.min(n, to * 4);
-            float[] tmp = new float[L];
+            float[] tmp = new float[17 * L]; // 16 accumulators, then lane-sum scratch
             if (bf16) {
                 columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
             } else {
@@ -97,7 +103,11 @@ final class VectorMatmul {
             a2 = xv.fma(FloatVector.fromMemorySegment(F, w, w2 + bi, LE), a2);
             a3 = xv.fma(FloatVector.fromMemorySegment(F, w, w3 + bi, LE), a3);
         }
-        sum4(a0, a1, a2, a3, tmp, out, oo + j);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
+        sum4(tmp, 0, tmp, out, oo + j);
         tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
@@ -144,13 +154,28 @@ final class VectorMatmul {
             a32 = xv.fma(v2, a32);
             a33 = xv.fma(v3, a33);
         }
-        sum4(a00, a01, a02, a03, tmp, out, t * os + j);
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, L);
+        a02.intoArray(tmp, 2 * L);
+        a03.intoArray(tmp, 3 * L);
+        a10.intoArray(tmp, 4 * L);
+        a11.intoArray(tmp, 5 * L);
+        a12.intoArray(tmp, 6 * L);
+        a13.intoArray(tmp, 7 * L);
+        a20.intoArray(tmp, 8 * L);
+        a21.intoArray(tmp, 9 * L);
+        a22.intoArray(tmp, 10 * L);
+        a23.intoArray(tmp, 11 * L);
+        a30.intoArray(tmp, 12 * L);
+        a31.intoArray(tmp, 13 * L);
+        a32.intoArray(tmp, 14 * L);
+        a33.intoArray(tmp, 15 * L);
+        for (int r = 0; r < 4; r++) {
+            sum4(tmp, 4 * r * L, tmp, out, (t + r) * os + j);
+        }
         tailF32(out, t * os + j, x, x0, w, w0, rb, kv, k);
-        sum4(a10, a11, a12, a13, tmp, out, (t + 1) * os + j);
         tailF32(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
-        sum4(a20, a21, a22, a23, tmp, out, (t + 2) * os + j);
         tailF32(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
-        sum4(a30, a31, a32, a33, tmp, out, (t + 3) * os + j);
         tailF32(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
     }
 
@@ -230,7 +255,11 @@ final class VectorMatmul {
             a2 = xv.fma(loadBf16(w, w2 + bi), a2);
             a3 = xv.fma(loadBf16(w, w3 + bi), a3);
         }
-        sum4(a0, a1, a2, a3, tmp, out, oo + j);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
+        sum4(tmp, 0, tmp, out, oo + j);
         tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
@@ -277,13 +306,28 @@ final class VectorMatmul {
             a32 = xv.fma(v2, a32);
             a33 = xv.fma(v3, a33);
         }
-        sum4(a00, a01, a02, a03, tmp, out, t * os + j);
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, L);
+        a02.intoArray(tmp, 2 * L);
+        a03.intoArray(tmp, 3 * L);
+        a10.intoArray(tmp, 4 * L);
+        a11.intoArray(tmp, 5 * L);
+        a12.intoArray(tmp, 6 * L);
+        a13.intoArray(tmp, 7 * L);
+        a20.intoArray(tmp, 8 * L);
+        a21.intoArray(tmp, 9 * L);
+        a22.intoArray(tmp, 10 * L);
+        a23.intoArray(tmp, 11 * L);
+        a30.intoArray(tmp, 12 * L);
+        a31.intoArray(tmp, 13 * L);
+        a32.intoArray(tmp, 14 * L);
+        a33.intoArray(tmp, 15 * L);
+        for (int r = 0; r < 4; r++) {
+            sum4(tmp, 4 * r * L, tmp, out, (t + r) * os + j);
+        }
         tailBf16(out, t * os + j, x, x0, w, w0, rb, kv, k);
-        sum4(a10, a11, a12, a13, tmp, out, (t + 1) * os + j);
         tailBf16(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
-        sum4(a20, a21, a22, a23, tmp, out, (t + 2) * os + j);
         tailBf16(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
-        sum4(a30, a31, a32, a33, tmp, out, (t + 3) * os + j);
         tailBf16(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
     }
 

@@ -19,7 +19,7 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int from, int to);
     }
 
-    private static final int SPIN_LIMIT = 1 << 16;
+    private static final int SPIN_LIMIT = 1 << 12;
 
     private final int threads;
     private final Thread[] workers;
