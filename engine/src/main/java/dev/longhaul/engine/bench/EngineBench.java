@@ -108,6 +108,8 @@ public final class EngineBench {
             r.put("prefill_us_per_token", round(prefillNs / 1e3 / ((double) o.batch() * o.promptTokens())));
             r.put("state_bytes_per_sequence", seqs.get(0).bytes());
             r.put("lightning_state_bytes_per_sequence", seqs.get(0).lightningBytes());
+            // before the ceilings below, whose copy buffers would dominate the peak
+            r.put("peak_rss_bytes", peakRss());
 
             // ceilings, measured now, in the same process
             double copy = MachineCeilings.copyBandwidth(o.threads(), 1L << 29);
@@ -122,7 +124,6 @@ public final class EngineBench {
             double flopsPerToken = prefillFlopsPerToken(cfg, o.promptTokens());
             r.put("prefill_flops_per_token", round(flopsPerToken));
             r.put("prefill_fraction_of_matmul_rate", round(prefillTps * flopsPerToken / matmul));
-            r.put("peak_rss_bytes", peakRss());
         }
         return r;
     }

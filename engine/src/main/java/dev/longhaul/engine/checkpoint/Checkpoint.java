@@ -97,12 +97,15 @@ public final class Checkpoint implements AutoCloseable {
             wanted.put(e.getKey(), e.getValue().asText());
             shardNames.add(e.getValue().asText());
         });
-        Map<String, TensorInfo> all = new TreeMap<>();
         for (String shard : shardNames) {
             Path shardPath = dir.resolve(shard).normalize();
             if (!shardPath.startsWith(dir.normalize()) || shard.contains("/") || shard.contains("\\")) {
                 throw new CheckpointException(index.toString(), "shard name '" + shard + "' leaves the model directory");
             }
+        }
+        Map<String, TensorInfo> all = new TreeMap<>();
+        for (String shard : shardNames) {
+            Path shardPath = dir.resolve(shard).normalize();
             SafeTensorsFile f = SafeTensorsFile.open(shardPath, arena);
             for (TensorInfo t : f.tensors().values()) {
                 String declared = wanted.get(t.name());

@@ -72,11 +72,14 @@ public final class SafeTensorsFile {
         return parse(path, header, data);
     }
 
+    private record Range(String name, long begin, long end) {
+    }
+
     private static SafeTensorsFile parse(Path path, JsonNode header, MemorySegment data) {
         String file = path.toString();
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
+        List<Range> ranges = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
@@ -95,13 +98,20 @@ public final class SafeTensorsFile {
             DType dtype = DType.parse(dtypeNode.asText(), name, file);
             long[] shape = new long[shapeNode.size()];
             long count = 1;
-            for (int i = 0; i < shape.length; i++) {
-                long d = shapeNode.get(i).asLong(-1);
-                if (d < 0) {
-                    throw new CheckpointException(file, "tensor '" + name + "' has a negative or non-integer dimension");
+            long expected;
+            try {
+                for (int i = 0; i < shape.length; i++) {
+                    JsonNode dim = shapeNode.get(i);
+                    long d = dim.isIntegralNumber() && dim.canConvertToLong() ? dim.asLong() : -1;
+                    if (d < 0) {
+                        throw new CheckpointException(file, "tensor '" + name + "' has a negative or non-integer dimension");
+                    }
+                    shape[i] = d;
+                    count = Math.multiplyExact(count, d);
                 }
-                shape[i] = d;
-                count = Math.multiplyExact(count, d);
+                expected = Math.multiplyExact(count, dtype.bytes());
+            } catch (ArithmeticException overflow) {
+                throw new CheckpointException(file, "tensor '" + name + "' has shape " + shapeNode + ", too large to address");
             }
             long begin = offsets.get(0).asLong(-1);
             long end = offsets.get(1).asLong(-1);
@@ -112,18 +122,22 @@ public final class SafeTensorsFile {
                 throw new CheckpointException(file, "tensor '" + name + "' ends at byte " + end + " but the data section has "
                         + data.byteSize() + " bytes (file truncated?)");
             }
-            long expected = count * dtype.bytes();
             if (end - begin != expected) {
                 throw new CheckpointException(file, "tensor '" + name + "' spans " + (end - begin) + " bytes but "
                         + dtype + " x " + java.util.Arrays.toString(shape) + " needs " + expected);
             }
-            ranges.add(new long[] {begin, end});
+            ranges.add(new Range(name, begin, end));
             tensors.put(name, new TensorInfo(name, dtype, shape, data.asSlice(begin, end - begin), file));
         }
-        ranges.sort(Comparator.comparingLong(r -> r[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
-                throw new CheckpointException(file, "tensor data ranges overlap at byte " + ranges.get(i)[0]);
+        ranges.sort(Comparator.comparingLong(Range::begin));
+        Range reach = null; // the range reaching furthest so far
+        for (Range r : ranges) {
+            if (reach != null && r.begin() < reach.end()) {
+                throw new CheckpointException(file, "tensor '" + r.name() + "' data_offsets [" + r.begin() + ", " + r.end()
+                        + "] overlap those of tensor '" + reach.name() + "' [" + reach.begin() + ", " + reach.end() + "]");
+            }
+            if (reach == null || r.end() > reach.end()) {
+                reach = r;
             }
         }
         return new SafeTensorsFile(path, Map.copyOf(tensors), Map.copyOf(metadata));

@@ -44,6 +44,9 @@ public record ModelConfig(
     /** MINIMAX.md §5.4: the lightning output norm has a fixed epsilon, not rms_norm_eps. */
     public static final double LIGHTNING_NORM_EPS = 1e-6;
 
+    /** A sanity bound on depth: far above any released model, far below what would exhaust memory. */
+    static final int MAX_LAYERS = 100_000;
+
     private static final Set<String> MODEL_TYPES = Set.of("minimax", "minimax_text_01", "minimax_m1");
 
     public ModelConfig {
@@ -116,6 +119,9 @@ public record ModelConfig(
         int hidden = f.positiveInt("hidden_size", null, 4096);
         int inter = f.positiveInt("intermediate_size", null, 14336);
         int layers = f.positiveInt("num_hidden_layers", null, 32);
+        if (layers > MAX_LAYERS) {
+            throw f.bad("num_hidden_layers", "is " + layers + "; more than " + MAX_LAYERS + " is not a model this engine can hold");
+        }
         int heads = f.positiveInt("num_attention_heads", null, 32);
         JsonNode kvNode = root.get("num_key_value_heads");
         int kvHeads = kvNode == null ? 8 : kvNode.isNull() ? heads : f.positiveInt("num_key_value_heads", null, 8);
@@ -132,7 +138,16 @@ public record ModelConfig(
         } else {
             headDim = f.positiveInt("head_dim", null, 0);
         }
+        try {
+            Math.multiplyExact(3, Math.multiplyExact(heads, headDim));
+            Math.multiplyExact(Math.max(kvHeads, 1), headDim);
+        } catch (ArithmeticException overflow) {
+            throw f.bad("head_dim", "x num_attention_heads (" + headDim + " x " + heads + ") overflows");
+        }
         JsonNode rope = root.get("rope_parameters");
+        if (rope != null && !rope.isNull() && !rope.isObject()) {
+            throw f.bad("rope_parameters", "must be an object, is " + rope);
+        }
         String ropeType = rope != null && rope.has("rope_type") ? rope.get("rope_type").asText() : "default";
         if (!"default".equals(ropeType)) {
             throw f.bad("rope_parameters.rope_type", "is " + ropeType + "; only default RoPE is supported");
@@ -143,22 +158,27 @@ public record ModelConfig(
         }
         Double factor = f.optionalNestedOrLegacyDouble(rope, "partial_rotary_factor", "partial_rotary_factor");
         JsonNode rotaryDimNode = root.get("rotary_dim");
+        String factorField = "partial_rotary_factor"; // the field the factor came from, for errors
         if (factor == null && rotaryDimNode != null && !rotaryDimNode.isNull()) {
+            if (!rotaryDimNode.isIntegralNumber()) {
+                throw f.bad("rotary_dim", "must be an integer, is " + rotaryDimNode);
+            }
             factor = rotaryDimNode.asDouble() / headDim;
+            factorField = "rotary_dim";
         } else if (factor != null && rotaryDimNode != null && !rotaryDimNode.isNull()
                 && (int) (headDim * factor) != rotaryDimNode.asInt()) {
             throw f.bad("rotary_dim", "(" + rotaryDimNode.asInt() + ") disagrees with partial_rotary_factor " + factor);
         }
         double rf = factor == null ? 1.0 : factor;
         if (!(rf > 0 && rf <= 1)) {
-            throw f.bad("partial_rotary_factor", "must be in (0, 1], is " + rf);
+            throw f.bad(factorField, "gives partial rotary factor " + rf + "; it must be in (0, 1]");
         }
         int rotaryDim = (int) (headDim * rf);
         if (rotaryDim < 2 || rotaryDim % 2 != 0) {
-            throw f.bad("partial_rotary_factor", "gives " + rotaryDim + " rotary dims; need an even number >= 2");
+            throw f.bad(factorField, "gives " + rotaryDim + " rotary dims; need an even number >= 2");
         }
         double eps = f.doubleField("rms_norm_eps", null, 1e-5);
-        if (!(eps > 0 && eps < 1)) {
+        if (!(eps >= 1e-30 && eps < 1)) {
             throw f.bad("rms_norm_eps", "must be in (0, 1), is " + eps);
         }
         List<LayerKind> kinds = layerKinds(f, root, layers);
@@ -283,7 +303,13 @@ public record ModelConfig(
 
         boolean bool(String name, boolean def) {
             JsonNode n = root.get(name);
-            return n == null || n.isNull() ? def : n.asBoolean();
+            if (n == null || n.isNull()) {
+                return def;
+            }
+            if (!n.isBoolean()) {
+                throw bad(name, "must be true or false, is " + n);
+            }
+            return n.asBoolean();
         }
 
         Integer optionalInt(String name) {

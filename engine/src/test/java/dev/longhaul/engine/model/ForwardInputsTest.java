@@ -1,0 +1,77 @@
+/*
+ * The forward pass refuses bad inputs with an IllegalArgumentException naming what is wrong, before
+ * touching any state: token ids outside [0, vocab_size) (the id is named), empty segments and
+ * empty steps. Uses the golden minimax-tiny model (vocab 512) on the scalar backend.
+ */
+package dev.longhaul.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.longhaul.engine.cpu.ScalarBackend;
+import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ForwardInputsTest {
+    private ScalarBackend backend;
+    private MiniMaxModel model;
+    private Workspace ws;
+
+    @BeforeEach
+    void load() {
+        backend = new ScalarBackend();
+        model = MiniMaxModel.load(Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden"))
+                .resolve("minimax-tiny"), backend, RopeMode.PARTIAL);
+        ws = model.workspace(8, 2);
+    }
+
+    @AfterEach
+    void close() {
+        model.close();
+        backend.close();
+    }
+
+    @Test
+    void tokenIdsOutsideTheVocabularyAreNamedAndLeaveTheStateUntouched() {
+        for (int bad : new int[] {512, 100_000, -1, Integer.MIN_VALUE}) {
+            // given a sequence and a segment whose third token is `bad`
+            SequenceState state = model.newSequence();
+            Segment segment = Segment.of(state, new int[] {1, 2, bad, 3});
+
+            // when it is run
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(List.of(segment), ws));
+
+            // then the message names the id, its index and the vocabulary, and the state has not advanced
+            assertTrue(e.getMessage().contains("token id " + bad + " ") && e.getMessage().contains("index 2")
+                    && e.getMessage().contains("512"), e.getMessage());
+            assertEquals(0, state.position());
+        }
+        // the largest valid id runs
+        SequenceState ok = model.newSequence();
+        assertEquals(512, model.forward(List.of(Segment.of(ok, new int[] {511})), ws).getFirst()[0].length);
+        assertEquals(1, ok.position());
+    }
+
+    @Test
+    void emptySegmentsAndEmptyStepsAreRefused() {
+        SequenceState state = model.newSequence();
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> Segment.of(state, new int[0]));
+        assertTrue(empty.getMessage().contains("at least one token"), empty.getMessage());
+        IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                () -> new Segment(state, new int[] {1, 2}, 1, 2, false));
+        assertTrue(outside.getMessage().contains("[1, 3)"), outside.getMessage());
+        IllegalArgumentException noSegments = assertThrows(IllegalArgumentException.class,
+                () -> model.forward(List.of(), ws));
+        assertTrue(noSegments.getMessage().contains("segment"), noSegments.getMessage());
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                () -> model.forward(List.of(Segment.of(state, new int[9])), ws));
+        assertTrue(tooMany.getMessage().contains("9 tokens"), tooMany.getMessage());
+    }
+}
