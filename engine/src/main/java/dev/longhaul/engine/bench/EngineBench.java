@@ -128,20 +128,34 @@ public final class EngineBench {
         return r;
     }
 
+    /** Runs the timed shapes once on a throwaway sequence, so that the JIT has compiled them. */
     private static void warmUp(MiniMaxModel model, Options o) {
-        Workspace ws = model.workspace(Math.min(o.prefillChunk(), 256), 1);
-        SequenceState s = model.newSequence();
+        int chunk = Math.min(o.prefillChunk(), o.promptTokens());
+        Workspace ws = model.workspace(Math.max(chunk * o.batch(), o.batch()), o.batch());
         SplittableRandom rnd = new SplittableRandom(o.seed() + 1);
-        int[] ids = new int[Math.min(o.prefillChunk(), 256)];
+        List<SequenceState> seqs = new ArrayList<>();
+        for (int b = 0; b < o.batch(); b++) {
+            seqs.add(model.newSequence());
+        }
+        int[] ids = new int[chunk];
         for (int rep = 0; rep < 3; rep++) {
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = rnd.nextInt(model.config().vocabSize());
+            List<Segment> segs = new ArrayList<>();
+            for (SequenceState s : seqs) {
+                int[] mine = ids.clone();
+                for (int i = 0; i < chunk; i++) {
+                    mine[i] = rnd.nextInt(model.config().vocabSize());
+                }
+                segs.add(Segment.of(s, mine));
             }
-            model.forward(List.of(Segment.of(s, ids)), ws);
+            model.forward(segs, ws);
         }
         int[] one = {1};
-        for (int i = 0; i < 16; i++) {
-            model.forward(List.of(Segment.of(s, one)), ws);
+        for (int i = 0; i < 24; i++) {
+            List<Segment> segs = new ArrayList<>();
+            for (SequenceState s : seqs) {
+                segs.add(Segment.of(s, one));
+            }
+            model.forward(segs, ws);
         }
     }
 

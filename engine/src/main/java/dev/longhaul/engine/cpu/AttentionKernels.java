@@ -61,11 +61,9 @@ final class AttentionKernels {
             int qOff = row * q.cols() + h * d;
             float max = Float.NEGATIVE_INFINITY;
             for (int u = 0; u <= pos; u++) {
-                float[] kp = cache.keyPage(u);
-                int kOff = cache.offset(u, g, d);
                 float dot = 0f;
                 for (int a = 0; a < d; a++) {
-                    dot += q.data[qOff + a] * kp[kOff + a];
+                    dot += q.data[qOff + a] * cache.key(u, g, a);
                 }
                 scores[u] = dot * scale;
                 max = Math.max(max, scores[u]);
@@ -80,8 +78,8 @@ final class AttentionKernels {
                 out.data[oOff + a] = 0f;
             }
             for (int u = 0; u <= pos; u++) {
-                float[] vp = cache.valuePage(u);
-                int vOff = cache.offset(u, g, d);
+                float[] vp = cache.valuePage(u / HostKvCache.PAGE_TOKENS);
+                int vOff = cache.valueOffset(u, g);
                 float w = scores[u] / sum;
                 for (int a = 0; a < d; a++) {
                     out.data[oOff + a] += w * vp[vOff + a];
