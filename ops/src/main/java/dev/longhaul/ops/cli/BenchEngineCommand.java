@@ -1,0 +1,69 @@
+/*
+ * `longhaul bench engine --model DIR --prompt-tokens P --generate G [--batch B] [--threads T]
+ * [--backend cpu] [--dtype-note] --json`: measures prefill and decode speed on a model folder
+ * together with the machine's copy bandwidth and matmul throughput in the same run, and prints the
+ * result as one JSON line (with --json) or as one "key: value" line per field.
+ */
+package dev.longhaul.ops.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.bench.EngineBench;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "engine", mixinStandardHelpOptions = true, description = "Benchmark the engine's prefill and decode on a model folder.")
+public final class BenchEngineCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder to benchmark.")
+    Path model;
+
+    @Option(names = "--prompt-tokens", required = true, paramLabel = "P", description = "Prompt length for prefill.")
+    int promptTokens;
+
+    @Option(names = "--generate", required = true, paramLabel = "G", description = "Tokens to decode per sequence.")
+    int generate;
+
+    @Option(names = "--batch", defaultValue = "1", paramLabel = "B",
+            description = "Sequences decoded together. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--dtype-note", description = "Include the weights' element type and bytes per token in the result.")
+    boolean dtypeNote;
+
+    @Option(names = "--json", description = "Print the result as one JSON line.")
+    boolean json;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        EngineBench.Options defaults = EngineBench.Options.of(model, promptTokens, generate, batch, engine.threads());
+        EngineBench.Options options = new EngineBench.Options(model, promptTokens, generate, batch, engine.threads(),
+                engine.backendName(), defaults.prefillChunk(), defaults.seed());
+        Map<String, Object> result = new LinkedHashMap<>(EngineBench.run(options));
+        if (dtypeNote) {
+            result.put("dtype_note", "weights are " + result.get("weights_dtype") + "; a decode step streams "
+                    + result.get("decode_weight_bytes_per_step") + " weight bytes");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(result));
+        } else {
+            result.forEach((key, value) -> out.println(key + ": " + value));
+        }
+        out.flush();
+        return 0;
+    }
+}

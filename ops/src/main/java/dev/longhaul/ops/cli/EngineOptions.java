@@ -1,0 +1,39 @@
+/*
+ * The options every engine command shares: which backend computes, and with how many threads.
+ * The backend is looked up by name through the engine's ServiceLoader registry; an unknown name is
+ * an error listing the available ones, never a silent fallback.
+ */
+package dev.longhaul.ops.cli;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import picocli.CommandLine.Option;
+
+public final class EngineOptions {
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
+            description = "Backend: cpu (Vector API, all threads) or scalar (reference). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Compute threads (default: all available processors).")
+    Integer threads;
+
+    public String backendName() {
+        return backend;
+    }
+
+    public int threads() {
+        if (threads == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        return threads;
+    }
+
+    /** Opens the chosen backend; the caller closes it. */
+    public Backend open() {
+        return BackendProvider.open(backend, threads());
+    }
+}

@@ -1,0 +1,199 @@
+/*
+ * The command shapes other tools depend on (issue 2, "Commands"): each subcommand is parsed with the
+ * production command line and its fields are checked; nothing heavy runs. The error contract is
+ * checked on cases that fail before any model is loaded: status 2, one line on stderr, no stack
+ * trace unless --verbose.
+ */
+package dev.longhaul.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.longhaul.engine.checkpoint.DType;
+import dev.longhaul.engine.synth.MoeLayout;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+class LonghaulCommandLineTest {
+    /** The user object of the innermost subcommand that `args` selects. */
+    private static Object parse(String... args) {
+        ParseResult result = Longhaul.commandLine().parseArgs(args);
+        while (result.hasSubcommand()) {
+            result = result.subcommand();
+        }
+        return result.commandSpec().userObject();
+    }
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run execute(String... args) {
+        CommandLine cl = Longhaul.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void goldenTakesAFolderAndDefaultsToTheCpuBackend() {
+        GoldenCommand golden = assertInstanceOf(GoldenCommand.class, parse("golden", "../shared/golden/minimax-tiny"));
+        assertEquals(Path.of("../shared/golden/minimax-tiny"), golden.dir);
+        assertEquals("cpu", golden.engine.backendName());
+        assertNull(golden.engine.threads);
+        assertEquals(Runtime.getRuntime().availableProcessors(), golden.engine.threads());
+
+        GoldenCommand scalar = (GoldenCommand) parse("golden", "g", "--backend", "scalar", "--threads", "2");
+        assertEquals("scalar", scalar.engine.backendName());
+        assertEquals(2, scalar.engine.threads());
+    }
+
+    @Test
+    void goldenNeedsItsFolder() {
+        assertThrows(CommandLine.MissingParameterException.class, () -> parse("golden"));
+    }
+
+    @Test
+    void generateParsesEveryOption() {
+        GenerateCommand g = (GenerateCommand) parse("generate", "--model", "m", "--prompt", "Once upon",
+                "--max-tokens", "16", "--temperature", "0.8", "--top-p", "0.9", "--seed", "42",
+                "--backend", "cpu", "--threads", "2");
+        assertEquals(Path.of("m"), g.model);
+        assertEquals("Once upon", g.prompt);
+        assertEquals(16, g.maxTokens);
+        assertEquals(0.8, g.temperature);
+        assertEquals(0.9, g.topP);
+        assertEquals(42, g.seed);
+        assertEquals(2, g.engine.threads());
+    }
+
+    @Test
+    void generateDefaultsToGreedy() {
+        GenerateCommand g = (GenerateCommand) parse("generate", "--model", "m", "--prompt", "x", "--max-tokens", "4");
+        assertEquals(0.0, g.temperature);
+        assertEquals(1.0, g.topP);
+        assertEquals("cpu", g.engine.backendName());
+    }
+
+    @Test
+    void generateRequiresModelPromptAndMaxTokens() {
+        assertThrows(CommandLine.MissingParameterException.class,
+                () -> parse("generate", "--prompt", "x", "--max-tokens", "4"));
+        assertThrows(CommandLine.MissingParameterException.class,
+                () -> parse("generate", "--model", "m", "--max-tokens", "4"));
+        assertThrows(CommandLine.MissingParameterException.class,
+                () -> parse("generate", "--model", "m", "--prompt", "x"));
+    }
+
+    @Test
+    void anEmptyPromptIsAClearErrorWithStatus2() {
+        Run run = execute("generate", "--model", "does-not-exist", "--prompt", "", "--max-tokens", "4");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("prompt"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+    }
+
+    @Test
+    void modelSynthParsesEveryOption() {
+        ModelSynthCommand s = (ModelSynthCommand) parse("model", "synth", "--out", "out/s", "--size", "s", "--seed", "7",
+                "--dtype", "bf16", "--linear-only", "--shards", "3", "--layout", "fused");
+        assertEquals(Path.of("out/s"), s.out);
+        assertEquals("s", s.size);
+        assertEquals(7, s.seed);
+        assertEquals(DType.BF16, s.dtype);
+        assertTrue(s.linearOnly);
+        assertEquals(3, s.shards);
+        assertEquals(MoeLayout.FUSED, s.layout);
+    }
+
+    @Test
+    void modelSynthDefaultsToOneF32FileWithPerExpertNames() {
+        ModelSynthCommand s = (ModelSynthCommand) parse("model", "synth", "--out", "o", "--size", "xs", "--seed", "1");
+        assertEquals(DType.F32, s.dtype);
+        assertFalse(s.linearOnly);
+        assertEquals(1, s.shards);
+        assertEquals(MoeLayout.PER_EXPERT, s.layout);
+    }
+
+    @Test
+    void modelSynthRejectsAnUnknownDtypeOrLayout() {
+        assertThrows(CommandLine.ParameterException.class,
+                () -> parse("model", "synth", "--out", "o", "--size", "xs", "--seed", "1", "--dtype", "int4"));
+        assertThrows(CommandLine.ParameterException.class,
+                () -> parse("model", "synth", "--out", "o", "--size", "xs", "--seed", "1", "--layout", "packed"));
+    }
+
+    @Test
+    void benchEngineParsesEveryOption() {
+        BenchEngineCommand b = (BenchEngineCommand) parse("bench", "engine", "--model", "m", "--prompt-tokens", "512",
+                "--generate", "64", "--batch", "16", "--threads", "2", "--backend", "cpu", "--dtype-note", "--json");
+        assertEquals(Path.of("m"), b.model);
+        assertEquals(512, b.promptTokens);
+        assertEquals(64, b.generate);
+        assertEquals(16, b.batch);
+        assertEquals(2, b.engine.threads());
+        assertEquals("cpu", b.engine.backendName());
+        assertTrue(b.dtypeNote);
+        assertTrue(b.json);
+    }
+
+    @Test
+    void benchEngineDefaultsToOneSequence() {
+        BenchEngineCommand b = (BenchEngineCommand) parse("bench", "engine", "--model", "m", "--prompt-tokens", "8",
+                "--generate", "8");
+        assertEquals(1, b.batch);
+        assertFalse(b.json);
+        assertFalse(b.dtypeNote);
+    }
+
+    @Test
+    void demoTakesOnce() {
+        assertFalse(((DemoCommand) parse("demo")).once);
+        assertTrue(((DemoCommand) parse("demo", "--once")).once);
+    }
+
+    @Test
+    void testIsNotAJavaSubcommand() {
+        // `./longhaul test` is handled by the launcher script (mvn verify), never by the JVM.
+        assertThrows(CommandLine.UnmatchedArgumentException.class, () -> parse("test"));
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertEquals(2, execute("no-such-command").status());
+        assertEquals(2, execute("bench", "engine", "--model", "m").status());
+    }
+
+    @Test
+    void aBadFolderIsOneLineOnStderrWithStatus2AndNoStackTrace() {
+        Run run = execute("golden", "does/not/exist", "--backend", "scalar");
+        assertEquals(2, run.status());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains("does/not/exist"), run.err());
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        Run run = execute("golden", "does/not/exist", "--backend", "scalar", "--verbose");
+        assertEquals(2, run.status());
+        assertTrue(run.err().lines().count() > 1, run.err());
+        assertTrue(run.err().contains("\tat "), run.err());
+    }
+
+    @Test
+    void anUnknownBackendNamesTheAvailableOnes() {
+        Run run = execute("golden", "does/not/exist", "--backend", "quantum");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("scalar") && run.err().contains("cpu"), run.err());
+    }
+}
