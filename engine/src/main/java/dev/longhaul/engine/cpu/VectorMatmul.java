@@ -53,14 +53,16 @@ final class VectorMatmul {
 
     private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
-        for (; t + 4 <= rows; t += 4) {
+        // 2+ rows go four at a time, a short last group reusing its last row: each weight is
+        // streamed once per four rows, and a padded row's results are simply not stored
+        for (; rows > 1 && t < rows; t += 4) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile4x4F32(x, xs, t, w, k, j, out, os, tmp);
+                tile4x4F32(x, xs, t, rows, w, k, j, out, os, tmp);
             }
             for (; j < j1; j++) {
-                for (int r = 0; r < 4; r++) {
-                    out[(t + r) * os + j] = dotF32(x, (t + r) * xs, w, (long) j * k * 4, k, tmp);
+                for (int r = t; r < Math.min(rows, t + 4); r++) {
+                    out[r * os + j] = dotF32(x, r * xs, w, (long) j * k * 4, k, tmp);
                 }
             }
         }
@@ -111,16 +113,17 @@ final class VectorMatmul {
         tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
-    private static void tile4x4F32(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
+    private static void tile4x4F32(float[] x, int xs, int t, int rows, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
         long rb = 4L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
         long w2 = w1 + rb;
         long w3 = w2 + rb;
+        int last = rows - 1;
         int x0 = t * xs;
-        int x1 = x0 + xs;
-        int x2 = x1 + xs;
-        int x3 = x2 + xs;
+        int x1 = Math.min(t + 1, last) * xs;
+        int x2 = Math.min(t + 2, last) * xs;
+        int x3 = Math.min(t + 3, last) * xs;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
@@ -170,13 +173,20 @@ final class VectorMatmul {
         a31.intoArray(tmp, 13 * L);
         a32.intoArray(tmp, 14 * L);
         a33.intoArray(tmp, 15 * L);
-        for (int r = 0; r < 4; r++) {
+        int valid = Math.min(4, rows - t);
+        for (int r = 0; r < valid; r++) {
             sum4(tmp, 4 * r * L, tmp, out, (t + r) * os + j);
         }
         tailF32(out, t * os + j, x, x0, w, w0, rb, kv, k);
-        tailF32(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
-        tailF32(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
-        tailF32(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
+        if (valid > 1) {
+            tailF32(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
+        }
+        if (valid > 2) {
+            tailF32(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
+        }
+        if (valid > 3) {
+            tailF32(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
+        }
     }
 
     /** Adds the scalar tails i in [kv, k) of four adjacent F32 dot products. */
@@ -201,14 +211,16 @@ final class VectorMatmul {
 
     private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
-        for (; t + 4 <= rows; t += 4) {
+        // 2+ rows go four at a time, a short last group reusing its last row: each weight is
+        // streamed once per four rows, and a padded row's results are simply not stored
+        for (; rows > 1 && t < rows; t += 4) {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
-                tile4x4Bf16(x, xs, t, w, k, j, out, os, tmp);
+                tile4x4Bf16(x, xs, t, rows, w, k, j, out, os, tmp);
             }
             for (; j < j1; j++) {
-                for (int r = 0; r < 4; r++) {
-                    out[(t + r) * os + j] = dotBf16(x, (t + r) * xs, w, (long) j * k * 2, k, tmp);
+                for (int r = t; r < Math.min(rows, t + 4); r++) {
+                    out[r * os + j] = dotBf16(x, r * xs, w, (long) j * k * 2, k, tmp);
                 }
             }
         }
@@ -263,16 +275,17 @@ final class VectorMatmul {
         tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
     }
 
-    private static void tile4x4Bf16(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
+    private static void tile4x4Bf16(float[] x, int xs, int t, int rows, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
         long rb = 2L * k;
         long w0 = j * rb;
         long w1 = w0 + rb;
         long w2 = w1 + rb;
         long w3 = w2 + rb;
+        int last = rows - 1;
         int x0 = t * xs;
-        int x1 = x0 + xs;
-        int x2 = x1 + xs;
-        int x3 = x2 + xs;
+        int x1 = Math.min(t + 1, last) * xs;
+        int x2 = Math.min(t + 2, last) * xs;
+        int x3 = Math.min(t + 3, last) * xs;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
@@ -322,13 +335,20 @@ final class VectorMatmul {
         a31.intoArray(tmp, 13 * L);
         a32.intoArray(tmp, 14 * L);
         a33.intoArray(tmp, 15 * L);
-        for (int r = 0; r < 4; r++) {
+        int valid = Math.min(4, rows - t);
+        for (int r = 0; r < valid; r++) {
             sum4(tmp, 4 * r * L, tmp, out, (t + r) * os + j);
         }
         tailBf16(out, t * os + j, x, x0, w, w0, rb, kv, k);
-        tailBf16(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
-        tailBf16(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
-        tailBf16(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
+        if (valid > 1) {
+            tailBf16(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
+        }
+        if (valid > 2) {
+            tailBf16(out, (t + 2) * os + j, x, x2, w, w0, rb, kv, k);
+        }
+        if (valid > 3) {
+            tailBf16(out, (t + 3) * os + j, x, x3, w, w0, rb, kv, k);
+        }
     }
 
     private static void tailBf16(float[] out, int o, float[] x, int xo, MemorySegment w, long w0, long rb, int kv, int k) {
