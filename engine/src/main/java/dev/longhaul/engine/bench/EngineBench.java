@@ -10,6 +10,7 @@ package dev.longhaul.engine.bench;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.backend.BackendProvider;
 import dev.longhaul.engine.backend.Weight;
+import dev.longhaul.engine.generate.Sampler;
 import dev.longhaul.engine.model.LayerKind;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.ModelConfig;
@@ -84,7 +85,7 @@ public final class EngineBench {
 
             int[][] next = new int[o.batch()][1];
             for (int b = 0; b < o.batch(); b++) {
-                next[b][0] = argmax(last.get(b)[0]);
+                next[b][0] = Sampler.argmax(last.get(b)[0]);
             }
             long t1 = System.nanoTime();
             for (int step = 0; step < o.generate(); step++) {
@@ -94,7 +95,7 @@ public final class EngineBench {
                 }
                 List<float[][]> out = model.forward(segs, ws);
                 for (int b = 0; b < o.batch(); b++) {
-                    next[b] = new int[] {argmax(out.get(b)[0])};
+                    next[b] = new int[] {Sampler.argmax(out.get(b)[0])};
                 }
             }
             long decodeNs = System.nanoTime() - t1;
@@ -220,15 +221,6 @@ public final class EngineBench {
         return w.bytes() == (long) w.rows() * w.cols() * 2 ? "bf16" : "f32";
     }
 
-    private static int argmax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     private static double round(double v) {
         return Math.round(v * 1000.0) / 1000.0;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.checkpoint.CheckpointException;
+import dev.longhaul.engine.generate.Sampler;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
 import dev.longhaul.engine.model.Segment;
@@ -124,7 +125,7 @@ public final class GoldenSuite {
             int[] one = new int[1];
             float[] row = last;
             for (int i = 0; i < want.length; i++) {
-                got[i] = argmax(row);
+                got[i] = Sampler.argmax(row);
                 if (i + 1 < want.length) {
                     one[0] = got[i];
                     row = model.forward(List.of(Segment.of(seq, one)), ws).get(0)[0];
@@ -201,16 +202,6 @@ public final class GoldenSuite {
         return Math.sqrt(num / den);
     }
 
-    /** Index of the largest value, ties to the lowest index. */
-    public static int argmax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     private static int[] ints(JsonNode a) {
         int[] r = new int[a.size()];

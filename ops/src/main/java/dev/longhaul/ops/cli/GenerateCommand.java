@@ -8,6 +8,7 @@ package dev.longhaul.ops.cli;
 
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.ops.engine.PromptGeneration;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,6 +42,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--hf-rope", description = "Rotate whole heads, ignoring partial_rotary_factor, as unmodified "
+            + "Hugging Face transformers does (default: rotate head_dim x factor dims, as the model was trained).")
+    boolean hfRope;
+
     @Mixin
     EngineOptions engine;
 
@@ -58,7 +63,8 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PromptGeneration.Outcome outcome;
         try (Backend backend = engine.open()) {
-            outcome = PromptGeneration.run(model, backend, prompt, params, piece -> {
+            outcome = PromptGeneration.run(model, hfRope ? MiniMaxModel.RopeMode.HF_FULL_HEAD : MiniMaxModel.RopeMode.PARTIAL,
+                    backend, prompt, params, piece -> {
                 out.print(piece);
                 out.flush();
             });

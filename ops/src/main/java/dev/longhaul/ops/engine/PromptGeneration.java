@@ -47,13 +47,19 @@ public final class PromptGeneration {
         }
     }
 
-    /** Generates from `prompt`; `onText` receives the continuation piece by piece. */
+    /** Generates from `prompt` with the model's own partial RoPE; `onText` receives the continuation. */
     public static Outcome run(Path modelDir, Backend backend, String prompt, SamplingParams params, Consumer<String> onText) {
+        return run(modelDir, MiniMaxModel.RopeMode.PARTIAL, backend, prompt, params, onText);
+    }
+
+    /** As above, with the RoPE mode chosen (HF_FULL_HEAD reproduces unmodified Hugging Face). */
+    public static Outcome run(Path modelDir, MiniMaxModel.RopeMode rope, Backend backend, String prompt,
+                              SamplingParams params, Consumer<String> onText) {
         if (prompt == null || prompt.isEmpty()) {
             throw new IllegalArgumentException("the prompt is empty; give some text to continue");
         }
         long start = System.nanoTime();
-        try (MiniMaxModel model = MiniMaxModel.load(modelDir, backend, MiniMaxModel.RopeMode.PARTIAL);
+        try (MiniMaxModel model = MiniMaxModel.load(modelDir, backend, rope);
              TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             int[] ids = tokenizer.encode(prompt);
             SamplingParams withStop = tokenizer.eosTokenId().isPresent()

@@ -67,8 +67,9 @@ class LonghaulCommandLineTest {
     void generateParsesEveryOption() {
         GenerateCommand g = (GenerateCommand) parse("generate", "--model", "m", "--prompt", "Once upon",
                 "--max-tokens", "16", "--temperature", "0.8", "--top-p", "0.9", "--seed", "42",
-                "--backend", "cpu", "--threads", "2");
+                "--backend", "cpu", "--threads", "2", "--hf-rope");
         assertEquals(Path.of("m"), g.model);
+        assertTrue(g.hfRope);
         assertEquals("Once upon", g.prompt);
         assertEquals(16, g.maxTokens);
         assertEquals(0.8, g.temperature);
@@ -82,6 +83,7 @@ class LonghaulCommandLineTest {
         GenerateCommand g = (GenerateCommand) parse("generate", "--model", "m", "--prompt", "x", "--max-tokens", "4");
         assertEquals(0.0, g.temperature);
         assertEquals(1.0, g.topP);
+        assertFalse(g.hfRope, "partial RoPE, as the model was trained, unless asked");
         assertEquals("cpu", g.engine.backendName());
     }
 
