@@ -165,15 +165,21 @@ public record ModelConfig(
             }
             factor = rotaryDimNode.asDouble() / headDim;
             factorField = "rotary_dim";
-        } else if (factor != null && rotaryDimNode != null && !rotaryDimNode.isNull()
-                && (int) (headDim * factor) != rotaryDimNode.asInt()) {
-            throw f.bad("rotary_dim", "(" + rotaryDimNode.asInt() + ") disagrees with partial_rotary_factor " + factor);
+        } else if (factor != null && rotaryDimNode != null && !rotaryDimNode.isNull()) {
+            if (!rotaryDimNode.isIntegralNumber()) {
+                throw f.bad("rotary_dim", "must be an integer, is " + rotaryDimNode);
+            }
+            if (Math.abs(headDim * factor - rotaryDimNode.asDouble()) > 1e-6) {
+                throw f.bad("rotary_dim", "(" + rotaryDimNode.asInt() + ") disagrees with partial_rotary_factor " + factor);
+            }
+            factorField = "rotary_dim"; // both agree; the integer is exact
         }
         double rf = factor == null ? 1.0 : factor;
         if (!(rf > 0 && rf <= 1)) {
             throw f.bad(factorField, "gives partial rotary factor " + rf + "; it must be in (0, 1]");
         }
-        int rotaryDim = (int) (headDim * rf);
+        // a legacy rotary_dim is the width itself: D·(r/D) in floating point can land just below r
+        int rotaryDim = factorField.equals("rotary_dim") ? rotaryDimNode.asInt() : (int) (headDim * rf);
         if (rotaryDim < 2 || rotaryDim % 2 != 0) {
             throw f.bad(factorField, "gives " + rotaryDim + " rotary dims; need an even number >= 2");
         }

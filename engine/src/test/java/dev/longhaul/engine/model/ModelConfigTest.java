@@ -71,6 +71,20 @@ class ModelConfigTest {
     }
 
     @Test
+    void legacyRotaryDimIsTakenAsIsEvenWhereTheFactorRoundsBelowIt() {
+        // given head_dim 100 and a legacy rotary_dim 58: 100 · (58 / 100) is 57.99999999999999 in double
+        ObjectNode root = config("minimax-tiny");
+        root.put("head_dim", 100);
+        rope(root).remove("partial_rotary_factor");
+        root.put("rotary_dim", 58);
+        // when parsed, then 58 dims rotate, not 57 (which would even be refused as odd)
+        assertEquals(58, parse(root).rotaryDim());
+        // and with an agreeing factor beside it, the integer still wins
+        rope(root).put("partial_rotary_factor", 0.58);
+        assertEquals(58, parse(root).rotaryDim());
+    }
+
+    @Test
     void modelTypeMissingOrWrongIsRefused() {
         refused("model_type", c -> c.remove("model_type"));
         CheckpointException e = refused("model_type", c -> c.put("model_type", "llama"));
