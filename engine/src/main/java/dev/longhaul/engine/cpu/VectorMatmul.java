@@ -23,6 +23,8 @@ import jdk.incubator.vector.ShortVector;
 
 final class VectorMatmul {
     private static final long INLINE_WORK = 1L << 16;
+    /** Up to this many rows, loop over weight tiles outermost (weights once, rows from L1). */
+    private static final int FEW_ROWS = 16;
 
     private VectorMatmul() {
     }
@@ -53,7 +55,23 @@ final class VectorMatmul {
 
     private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
-        // 2+ rows go four at a time, a short last group reusing its last row: each weight is
+        if (rows > 1 && rows <= FEW_ROWS) {
+            // a few rows (batched decode, small expert groups): each 4-column weight tile is read
+            // from memory once and reused from L1 for every group of four rows
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                for (int g = 0; g < rows; g += 4) {
+                    tile4x4F32(x, xs, g, rows, w, k, j, out, os, tmp);
+                }
+            }
+            for (; j < j1; j++) {
+                for (int r = 0; r < rows; r++) {
+                    out[r * os + j] = dotF32(x, r * xs, w, (long) j * k * 4, k, tmp);
+                }
+            }
+            return;
+        }
+        // more rows go four at a time, a short last group reusing its last row: each weight is
         // streamed once per four rows, and a padded row's results are simply not stored
         for (; rows > 1 && t < rows; t += 4) {
             int j = j0;
@@ -211,7 +229,23 @@ final class VectorMatmul {
 
     private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
-        // 2+ rows go four at a time, a short last group reusing its last row: each weight is
+        if (rows > 1 && rows <= FEW_ROWS) {
+            // a few rows (batched decode, small expert groups): each 4-column weight tile is read
+            // from memory once and reused from L1 for every group of four rows
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                for (int g = 0; g < rows; g += 4) {
+                    tile4x4Bf16(x, xs, g, rows, w, k, j, out, os, tmp);
+                }
+            }
+            for (; j < j1; j++) {
+                for (int r = 0; r < rows; r++) {
+                    out[r * os + j] = dotBf16(x, r * xs, w, (long) j * k * 2, k, tmp);
+                }
+            }
+            return;
+        }
+        // more rows go four at a time, a short last group reusing its last row: each weight is
         // streamed once per four rows, and a padded row's results are simply not stored
         for (; rows > 1 && t < rows; t += 4) {
             int j = j0;
