@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 THREADS=2
 LONG=65536
 HUGE=262144
-GEN=64
+GEN=128
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) THREADS="$2"; shift 2 ;;
@@ -43,7 +43,7 @@ BF16=$(synth minimax-s-bf16 s bf16)
 LIN=$(synth minimax-s-linear s f32 --linear-only)
 
 run f32-b1 --model "$F32" --prompt-tokens 1024 --generate "$GEN" --batch 1
-run bf16-b1 --model "$BF16" --prompt-tokens 1024 --generate "$GEN" --batch 1
+run bf16-b1 --model "$BF16" --prompt-tokens 1024 --generate "$GEN" --batch 1 --reference-model "$F32"
 run f32-b16 --model "$F32" --prompt-tokens 256 --generate "$GEN" --batch 16
 run lin-4k --model "$LIN" --prompt-tokens 4096 --generate 0 --batch 1
 run lin-long --model "$LIN" --prompt-tokens "$LONG" --generate 0 --batch 1
@@ -59,6 +59,8 @@ printf '%-58s %s\n' \
   "prefill fp32 tokens/s" "$(field f32-b1 prefill_tokens_per_s)" \
   "  fraction of matmul rate (target >= 0.50)" "$(field f32-b1 prefill_fraction_of_matmul_rate)" \
   "bf16/fp32 decode speed (target >= 1.6)" "$(ratio "$(field bf16-b1 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
+  "bf16 vs fp32 logits, rel L2 over 256 positions (target <= 1e-2)" "$(field bf16-b1 logits_rel_l2_overall_vs_reference)" \
+  "  median position / worst position" "$(field bf16-b1 logits_rel_l2_median_position_vs_reference) / $(field bf16-b1 logits_rel_l2_max_position_vs_reference)" \
   "batch16/batch1 decode throughput (target >= 6)" "$(ratio "$(field f32-b16 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
   "linear-only us/token at $LONG vs 4096 (target <= 1.25)" "$(ratio "$(field lin-long prefill_us_per_token)" "$(field lin-4k prefill_us_per_token)")" \
   "linear-only peak RSS at $HUGE vs 1024 tokens" "$(ratio "$(field lin-huge peak_rss_bytes)" "$(field lin-1k peak_rss_bytes)")"

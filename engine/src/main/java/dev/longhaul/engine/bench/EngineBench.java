@@ -129,6 +129,51 @@ public final class EngineBench {
         return r;
     }
 
+    /**
+     * Logits of `model` against those of `reference` (e.g. the same checkpoint in bf16 and f32) over
+     * one seeded prompt of `tokens` ids, every position: the median and largest per-position
+     * relative L2 error, and the overall one. A large maximum with a small median means rounding
+     * flipped a near-tied routing choice at a few positions.
+     */
+    public static Map<String, Object> compareLogits(Path model, Path reference, int tokens, Backend backend) {
+        float[][] got;
+        float[][] want;
+        int[] ids = new int[tokens];
+        try (MiniMaxModel m = MiniMaxModel.load(model, backend, MiniMaxModel.RopeMode.PARTIAL)) {
+            SplittableRandom rnd = new SplittableRandom(11);
+            for (int i = 0; i < tokens; i++) {
+                ids[i] = rnd.nextInt(m.config().vocabSize());
+            }
+            got = m.forward(List.of(new Segment(m.newSequence(), ids, 0, tokens, true)), m.workspace(tokens, tokens)).get(0);
+        }
+        try (MiniMaxModel r = MiniMaxModel.load(reference, backend, MiniMaxModel.RopeMode.PARTIAL)) {
+            want = r.forward(List.of(new Segment(r.newSequence(), ids, 0, tokens, true)), r.workspace(tokens, tokens)).get(0);
+        }
+        double[] rows = new double[tokens];
+        double num = 0;
+        double den = 0;
+        for (int t = 0; t < tokens; t++) {
+            double n = 0;
+            double d = 0;
+            for (int v = 0; v < got[t].length; v++) {
+                double e = (double) got[t][v] - want[t][v];
+                n += e * e;
+                d += (double) want[t][v] * want[t][v];
+            }
+            rows[t] = Math.sqrt(n / d);
+            num += n;
+            den += d;
+        }
+        double overall = Math.sqrt(num / den);
+        java.util.Arrays.sort(rows);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("logits_positions_compared", tokens);
+        r.put("logits_rel_l2_overall_vs_reference", overall);
+        r.put("logits_rel_l2_median_position_vs_reference", rows[tokens / 2]);
+        r.put("logits_rel_l2_max_position_vs_reference", rows[tokens - 1]);
+        return r;
+    }
+
     /** Runs the timed shapes once on a throwaway sequence, so that the JIT has compiled them. */
     private static void warmUp(MiniMaxModel model, Options o) {
         int chunk = Math.min(o.prefillChunk(), o.promptTokens());

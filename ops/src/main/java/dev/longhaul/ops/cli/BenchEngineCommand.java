@@ -1,6 +1,6 @@
 /*
  * `longhaul bench engine --model DIR --prompt-tokens P --generate G [--batch B] [--threads T]
- * [--backend cpu] [--dtype-note] --json`: measures prefill and decode speed on a model folder
+ * [--backend cpu] [--dtype-note] [--reference-model DIR] --json`: measures prefill and decode speed on a model folder
  * together with the machine's copy bandwidth and matmul throughput in the same run, and prints the
  * result as one JSON line (with --json) or as one "key: value" line per field.
  */
@@ -8,6 +8,7 @@ package dev.longhaul.ops.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.bench.EngineBench;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -38,6 +39,11 @@ public final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--dtype-note", description = "Include the weights' element type and bytes per token in the result.")
     boolean dtypeNote;
 
+    @Option(names = "--reference-model", paramLabel = "DIR",
+            description = "Also compare all-position logits over a 256-token prompt with this model "
+                    + "(e.g. the f32 checkpoint when benchmarking its bf16 copy).")
+    Path referenceModel;
+
     @Option(names = "--json", description = "Print the result as one JSON line.")
     boolean json;
 
@@ -56,6 +62,11 @@ public final class BenchEngineCommand implements Callable<Integer> {
         if (dtypeNote) {
             result.put("dtype_note", "weights are " + result.get("weights_dtype") + "; a decode step streams "
                     + result.get("decode_weight_bytes_per_step") + " weight bytes");
+        }
+        if (referenceModel != null) {
+            try (Backend backend = engine.open()) {
+                result.putAll(EngineBench.compareLogits(model, referenceModel, 256, backend));
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
