@@ -73,7 +73,7 @@ public final class MachineCeilings {
                 backend.matmul(x, rows, w, out);
             }
             double best = 0;
-            for (int rep = 0; rep < 5; rep++) {
+            for (int rep = 0; rep < 8; rep++) {
                 long t0 = System.nanoTime();
                 backend.matmul(x, rows, w, out);
                 long ns = System.nanoTime() - t0;
