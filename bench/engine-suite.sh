@@ -56,6 +56,7 @@ printf '%-58s %s\n' \
   "decode fp32 b1 tokens/s" "$(field f32-b1 decode_tokens_per_s)" \
   "  bandwidth bound tokens/s (copy bw / weight bytes)" "$(field f32-b1 decode_bandwidth_bound_tokens_per_s)" \
   "  fraction of bound (target >= 0.70)" "$(field f32-b1 decode_fraction_of_bandwidth_bound)" \
+  "  fraction of the read-bandwidth bound (for context)" "$(field f32-b1 decode_fraction_of_read_bound)" \
   "prefill fp32 tokens/s" "$(field f32-b1 prefill_tokens_per_s)" \
   "  fraction of matmul rate (target >= 0.50)" "$(field f32-b1 prefill_fraction_of_matmul_rate)" \
   "bf16/fp32 decode speed (target >= 1.6)" "$(ratio "$(field bf16-b1 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \

@@ -124,6 +124,10 @@ public final class EngineBench {
             double bound = copy / stepBytes * o.batch();
             r.put("decode_bandwidth_bound_tokens_per_s", round(bound));
             r.put("decode_fraction_of_bandwidth_bound", round(decodeTps / bound));
+            // for context: a decode step only reads its weights, so also against read bandwidth
+            double read = MachineCeilings.readBandwidth(o.threads(), 1L << 29);
+            r.put("read_bandwidth_bytes_per_s", round(read));
+            r.put("decode_fraction_of_read_bound", round(decodeTps / (read / stepBytes * o.batch())));
             double flopsPerToken = prefillFlopsPerToken(cfg, o.promptTokens());
             r.put("prefill_flops_per_token", round(flopsPerToken));
             r.put("prefill_fraction_of_matmul_rate", round(prefillTps * flopsPerToken / matmul));

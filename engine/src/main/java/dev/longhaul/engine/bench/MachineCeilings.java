@@ -51,6 +51,53 @@ public final class MachineCeilings {
         }
     }
 
+    /**
+     * Best of several runs of summing `bytes` of float32 on `threads` threads (reads only, as a
+     * decode step reads its weights), in bytes read per second.
+     */
+    public static double readBandwidth(int threads, long bytes) {
+        try (Arena arena = Arena.ofShared()) {
+            long per = bytes / threads / 64 * 64;
+            MemorySegment src = arena.allocate(per * threads, 64);
+            src.fill((byte) 1);
+            double best = 0;
+            double[] sink = new double[threads];
+            for (int rep = 0; rep < 6; rep++) {
+                List<Thread> ts = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    long off = t * per;
+                    ts.add(Thread.ofPlatform().start(() -> sink[id] = sum(src, off, per)));
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                long ns = System.nanoTime() - t0;
+                best = Math.max(best, (double) per * threads / (ns / 1e9));
+            }
+            return sink[0] == -1 ? -1 : best;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double sum(MemorySegment seg, long off, long bytes) {
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        var acc = jdk.incubator.vector.FloatVector.zero(species);
+        long step = species.vectorByteSize();
+        for (long b = off; b + step <= off + bytes; b += step) {
+            acc = acc.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b, java.nio.ByteOrder.LITTLE_ENDIAN));
+        }
+        float[] lanes = acc.toArray();
+        double s = 0;
+        for (float v : lanes) {
+            s += v;
+        }
+        return s;
+    }
+
     /** Float32 matmul rate of `backend` on [rows x k] · [n x k]ᵀ, in flop/s (2 per multiply-add). */
     public static double matmulRate(Backend backend, int rows, int n, int k) {
         try (Arena arena = Arena.ofShared()) {
