@@ -4,7 +4,7 @@
  * chunks (dynamic scheduling) to the caller and the workers and returns when all are done. Each
  * index is processed by exactly one thread, so results never depend on the schedule as long as
  * bodies write disjoint outputs. The worker number passed to the body (0 = caller) selects
- * per-thread scratch memory.
+ * per-thread scratch memory. Regions from different calling threads run one after another.
  */
 package dev.longhaul.engine.cpu;
 
@@ -48,8 +48,11 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs body over [0, n) split in chunks of at least `grain` indexes. */
-    void forEach(int n, int grain, Body task) {
+    /**
+     * Runs body over [0, n) split in chunks of at least `grain` indexes. Callers on different threads
+     * take turns: a region owns the workers and the per-worker scratch until it returns.
+     */
+    synchronized void forEach(int n, int grain, Body task) {
         if (n <= 0) {
             return;
         }
