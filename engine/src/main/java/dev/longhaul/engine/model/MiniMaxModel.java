@@ -41,7 +41,7 @@ public final class MiniMaxModel implements AutoCloseable {
                 cfg.ropeTheta());
     }
 
-    /** Loads config.json and the safetensors of `dir` into `backend`; hfRopeParity rotates whole heads. */
+    /** Loads config.json and the safetensors of `dir` into `backend`; `rope` picks partial or whole-head RoPE. */
     public static MiniMaxModel load(Path dir, Backend backend, RopeMode rope) {
         ModelConfig cfg = ModelConfig.load(dir);
         if (rope == RopeMode.HF_FULL_HEAD) {
