@@ -202,7 +202,7 @@ public final class EngineBench {
             model.forward(segs, ws);
         }
         int[] one = {1};
-        for (int i = 0; i < 24; i++) {
+        for (int i = 0; i < 160; i++) { // decode reaches its compiled speed after a few hundred steps here
             List<Segment> segs = new ArrayList<>();
             for (SequenceState s : seqs) {
                 segs.add(Segment.of(s, one));
