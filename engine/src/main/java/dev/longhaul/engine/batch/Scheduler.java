@@ -93,7 +93,7 @@ final class Scheduler {
         for (Lane lane : active) {
             if (lane instanceof Lane.Generation g && !g.prefilling()) {
                 g.one[0] = g.completion.lastToken();
-                segments.add(new Segment(g.state, g.one, 0, 1, false));
+                segments.add(new Segment(g.state, g.one, 0, 1, Segment.Logits.LAST));
                 owners.add(g);
                 budget--;
                 decodes++;
@@ -104,7 +104,9 @@ final class Scheduler {
             if (lane.prefilling()) {
                 int n = plan.next(lane.state.position(), lane.input.length - lane.fed);
                 if (n <= budget) {
-                    segments.add(new Segment(lane.state, lane.input, lane.fed, n, false));
+                    // only a prompt's last chunk needs logits: the others skip the lm_head
+                    Segment.Logits wanted = lane.fed + n == lane.input.length ? Segment.Logits.LAST : Segment.Logits.NONE;
+                    segments.add(new Segment(lane.state, lane.input, lane.fed, n, wanted));
                     owners.add(lane);
                     budget -= n;
                     prefillTokens += n;

@@ -77,7 +77,8 @@ public final class EngineBench {
                     for (int i = 0; i < n; i++) {
                         ids[b][i] = rnd.nextInt(cfg.vocabSize());
                     }
-                    segs.add(new Segment(seqs.get(b), ids[b], 0, n, false));
+                    segs.add(new Segment(seqs.get(b), ids[b], 0, n,
+                            done + n == o.promptTokens() ? Segment.Logits.LAST : Segment.Logits.NONE));
                 }
                 last = model.forward(segs, ws);
             }
@@ -150,10 +151,10 @@ public final class EngineBench {
             for (int i = 0; i < tokens; i++) {
                 ids[i] = rnd.nextInt(m.config().vocabSize());
             }
-            got = m.forward(List.of(new Segment(m.newSequence(), ids, 0, tokens, true)), m.workspace(tokens, tokens)).get(0);
+            got = m.forward(List.of(new Segment(m.newSequence(), ids, 0, tokens, Segment.Logits.ALL)), m.workspace(tokens, tokens)).get(0);
         }
         try (MiniMaxModel r = MiniMaxModel.load(reference, backend, MiniMaxModel.RopeMode.PARTIAL)) {
-            want = r.forward(List.of(new Segment(r.newSequence(), ids, 0, tokens, true)), r.workspace(tokens, tokens)).get(0);
+            want = r.forward(List.of(new Segment(r.newSequence(), ids, 0, tokens, Segment.Logits.ALL)), r.workspace(tokens, tokens)).get(0);
         }
         double[] rows = new double[tokens];
         double num = 0;

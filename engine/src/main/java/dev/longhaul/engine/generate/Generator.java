@@ -82,7 +82,14 @@ public final class Generator {
         int from = 0;
         while (from < ids.length && !stopRequested()) {
             int n = plan.next(state.position(), ids.length - from);
-            row = forward(new Segment(state, ids, from, n, false));
+            boolean last = from + n == ids.length;
+            // only the prompt's last chunk needs logits: the others skip the lm_head
+            Segment chunk = new Segment(state, ids, from, n, last ? Segment.Logits.LAST : Segment.Logits.NONE);
+            if (last) {
+                row = forward(chunk);
+            } else {
+                model.forward(List.of(chunk), workspace);
+            }
             from += n;
         }
         int[] one = new int[1];
@@ -91,7 +98,7 @@ public final class Generator {
             firstToken = System.nanoTime();
             while (going && !stopRequested()) {
                 one[0] = completion.lastToken();
-                going = completion.accept(forward(new Segment(state, one, 0, 1, false)));
+                going = completion.accept(forward(new Segment(state, one, 0, 1, Segment.Logits.LAST)));
             }
         }
         completion.cancel(); // no effect unless it stopped on a request

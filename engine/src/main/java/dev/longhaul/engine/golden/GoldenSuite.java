@@ -116,7 +116,7 @@ public final class GoldenSuite {
         boolean all = expect.has("all_logits");
         Workspace ws = model.workspace(Math.max(ids.length, 1), Math.max(ids.length, 1));
         SequenceState seq = model.newSequence();
-        float[][] logits = model.forward(List.of(new Segment(seq, ids, 0, ids.length, all)), ws).get(0);
+        float[][] logits = model.forward(List.of(new Segment(seq, ids, 0, ids.length, all ? Segment.Logits.ALL : Segment.Logits.LAST)), ws).get(0);
         float[] last = logits[logits.length - 1];
         if (expect.has("last_logits")) {
             out.add(compare(name + "/last_logits", last, floats(expect.get("last_logits"))));
@@ -180,7 +180,7 @@ public final class GoldenSuite {
             SequenceState seq = model.newSequence();
             int from = 0;
             for (int i = 0; i < sizes.length; i++) {
-                float[] last = model.forward(List.of(new Segment(seq, ids, from, sizes[i], false)), ws).get(0)[0];
+                float[] last = model.forward(List.of(new Segment(seq, ids, from, sizes[i], Segment.Logits.LAST)), ws).get(0)[0];
                 from += sizes[i];
                 out.add(compare(prefix + "chunked_prefill/" + caseName + "/chunk" + i + "(" + sizes[i] + ")", last,
                         floats(expect.get("chunk_last_logits").get(i))));

@@ -96,8 +96,8 @@ public final class MiniMaxModel implements AutoCloseable {
     }
 
     /**
-     * Runs the segments through the model and advances their states. Returns, per segment, its
-     * logits rows: the last row, or every row when the segment asked for all.
+     * Runs the segments through the model and advances their states. Returns, per segment, the
+     * logits rows it asked for: none, the last, or all.
      */
     public List<float[][]> forward(List<Segment> segments, Workspace ws) {
         int total = 0;
@@ -236,16 +236,18 @@ public final class MiniMaxModel implements AutoCloseable {
         int r = 0;
         int row0 = 0;
         for (Segment s : segments) {
-            int first = s.allLogits() ? 0 : s.count() - 1;
+            int first = s.count() - s.logitRows();
             for (int i = first; i < s.count(); i++) {
                 ws.expertRows[r++] = row0 + i;
             }
             row0 += s.count();
         }
         // y = RMSNorm(x; model.norm); logits = y · lm_headᵀ, only for the rows asked for
-        backend.gatherRows(ws.x, ws.expertRows, logitRows, ws.last);
-        backend.rmsNorm(ws.last, logitRows, w.finalNorm(), (float) cfg.rmsNormEps(), ws.last);
-        backend.matmul(ws.last, logitRows, w.lmHead(), ws.logits);
+        if (logitRows > 0) {
+            backend.gatherRows(ws.x, ws.expertRows, logitRows, ws.last);
+            backend.rmsNorm(ws.last, logitRows, w.finalNorm(), (float) cfg.rmsNormEps(), ws.last);
+            backend.matmul(ws.last, logitRows, w.lmHead(), ws.logits);
+        }
         List<float[][]> out = new ArrayList<>(segments.size());
         r = 0;
         for (Segment s : segments) {

@@ -1,10 +1,18 @@
 /*
  * One sequence's share of a forward step: `count` tokens of `tokens` from `from`, fed at the
- * sequence's current position. `allLogits` asks for logits at every row, otherwise only the last.
+ * sequence's current position. `logits` says which rows need logits: none (a middle chunk of a
+ * streamed document: the lm_head, often the largest matrix, is skipped), the last, or all.
  */
 package dev.longhaul.engine.model;
 
-public record Segment(SequenceState state, int[] tokens, int from, int count, boolean allLogits) {
+public record Segment(SequenceState state, int[] tokens, int from, int count, Logits logits) {
+    /** Which positions of a segment get logits. */
+    public enum Logits {
+        NONE,
+        LAST,
+        ALL
+    }
+
     public Segment {
         if (count <= 0) {
             throw new IllegalArgumentException("a segment needs at least one token");
@@ -12,13 +20,21 @@ public record Segment(SequenceState state, int[] tokens, int from, int count, bo
         if (from < 0 || from + count > tokens.length) {
             throw new IllegalArgumentException("segment [" + from + ", " + (from + count) + ") outside " + tokens.length + " tokens");
         }
+        if (logits == null) {
+            throw new IllegalArgumentException("a segment must say which logits it needs");
+        }
     }
 
+    /** All of `tokens`, logits for the last one. */
     public static Segment of(SequenceState state, int[] tokens) {
-        return new Segment(state, tokens, 0, tokens.length, false);
+        return new Segment(state, tokens, 0, tokens.length, Logits.LAST);
     }
 
     int logitRows() {
-        return allLogits ? count : 1;
+        return switch (logits) {
+            case NONE -> 0;
+            case LAST -> 1;
+            case ALL -> count;
+        };
     }
 }

@@ -26,7 +26,7 @@ class SharedBackendTest {
         Workspace ws = model.workspace(32, 1);
         float[] last = null;
         for (int from = 0; from < ids.length; from += 32) {
-            last = model.forward(List.of(new Segment(s, ids, from, Math.min(32, ids.length - from), false)), ws).get(0)[0];
+            last = model.forward(List.of(new Segment(s, ids, from, Math.min(32, ids.length - from), Segment.Logits.LAST)), ws).get(0)[0];
         }
         return last;
     }

@@ -37,6 +37,23 @@ class ForwardInputsTest {
     }
 
     @Test
+    void aSegmentWithoutLogitsAdvancesTheStateExactlyAsOneWithLogits() {
+        // given two sequences fed the same first chunk, one asking for no logits
+        int[] first = {7, 300, 42, 9, 511};
+        int[] second = {1, 2, 3};
+        SequenceState quiet = model.newSequence();
+        SequenceState loud = model.newSequence();
+        List<float[][]> none = model.forward(List.of(new Segment(quiet, first, 0, first.length, Segment.Logits.NONE)), ws);
+        model.forward(List.of(new Segment(loud, first, 0, first.length, Segment.Logits.ALL)), ws);
+        // then no rows come back, and the next chunk's logits are identical
+        assertEquals(0, none.getFirst().length);
+        float[] a = model.forward(List.of(Segment.of(quiet, second)), ws).getFirst()[0];
+        float[] b = model.forward(List.of(Segment.of(loud, second)), ws).getFirst()[0];
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0f);
+        assertEquals(8, quiet.position());
+    }
+
+    @Test
     void tokenIdsOutsideTheVocabularyAreNamedAndLeaveTheStateUntouched() {
         for (int bad : new int[] {512, 100_000, -1, Integer.MIN_VALUE}) {
             // given a sequence and a segment whose third token is `bad`
@@ -65,7 +82,7 @@ class ForwardInputsTest {
                 () -> Segment.of(state, new int[0]));
         assertTrue(empty.getMessage().contains("at least one token"), empty.getMessage());
         IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
-                () -> new Segment(state, new int[] {1, 2}, 1, 2, false));
+                () -> new Segment(state, new int[] {1, 2}, 1, 2, Segment.Logits.LAST));
         assertTrue(outside.getMessage().contains("[1, 3)"), outside.getMessage());
         IllegalArgumentException noSegments = assertThrows(IllegalArgumentException.class,
                 () -> model.forward(List.of(), ws));

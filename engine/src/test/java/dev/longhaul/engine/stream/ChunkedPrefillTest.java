@@ -49,7 +49,7 @@ class ChunkedPrefillTest {
                 for (int from = 0; from < TOKENS; ) {
                     int n = Math.min(TOKENS - from, 1 + rnd.nextInt(plan == 0 ? 40 : 2999));
                     sizes.add(n);
-                    last = model.forward(List.of(new Segment(seq, ids, from, n, false)), ws).get(0)[0];
+                    last = model.forward(List.of(new Segment(seq, ids, from, n, Segment.Logits.LAST)), ws).get(0)[0];
                     from += n;
                 }
                 double err = GoldenSuite.relativeL2(last, oneShot);

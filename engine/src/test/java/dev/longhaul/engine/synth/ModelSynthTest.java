@@ -63,7 +63,7 @@ class ModelSynthTest {
         try (ScalarBackend backend = new ScalarBackend();
                 MiniMaxModel model = MiniMaxModel.load(dir, backend, RopeMode.PARTIAL)) {
             SequenceState state = model.newSequence();
-            return model.forward(List.of(new Segment(state, ids, 0, ids.length, true)),
+            return model.forward(List.of(new Segment(state, ids, 0, ids.length, Segment.Logits.ALL)),
                     model.workspace(ids.length, ids.length)).getFirst();
         }
     }
