@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.cpu.ScalarBackend;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
@@ -38,7 +39,7 @@ class CheckpointErrorsTest {
     Path weights;
 
     static Path golden(String name) {
-        return Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(name);
+        return SharedData.golden(name);
     }
 
     @BeforeEach

@@ -7,6 +7,7 @@ package dev.longhaul.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
@@ -33,7 +34,7 @@ class SharedBackendTest {
 
     @Test
     void concurrentCallersGetTheirSoloResults() throws Exception {
-        Path dir = Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve("minimax-tiny-b");
+        Path dir = SharedData.golden("minimax-tiny-b");
         try (VectorBackend backend = new VectorBackend(2);
              MiniMaxModel model = MiniMaxModel.load(dir, backend, MiniMaxModel.RopeMode.PARTIAL);
              ExecutorService pool = Executors.newFixedThreadPool(4)) {

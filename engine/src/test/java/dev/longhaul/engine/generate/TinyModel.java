@@ -4,6 +4,7 @@
  */
 package dev.longhaul.engine.generate;
 
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.cpu.ScalarBackend;
 import dev.longhaul.engine.cpu.VectorBackend;
@@ -30,7 +31,7 @@ public final class TinyModel {
     }
 
     public static Path dir(String name) {
-        return Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(name);
+        return SharedData.golden(name);
     }
 
     /** minimax-tiny on `backend` (the caller closes both). */

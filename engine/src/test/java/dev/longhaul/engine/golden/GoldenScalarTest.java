@@ -3,6 +3,7 @@ package dev.longhaul.engine.golden;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.cpu.ScalarBackend;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class GoldenScalarTest {
     static Path golden(String name) {
-        return Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(name);
+        return SharedData.golden(name);
     }
 
     @ParameterizedTest

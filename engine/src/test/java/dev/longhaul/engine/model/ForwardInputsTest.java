@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.cpu.ScalarBackend;
 import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,8 +25,7 @@ class ForwardInputsTest {
     @BeforeEach
     void load() {
         backend = new ScalarBackend();
-        model = MiniMaxModel.load(Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden"))
-                .resolve("minimax-tiny"), backend, RopeMode.PARTIAL);
+        model = MiniMaxModel.load(SharedData.golden("minimax-tiny"), backend, RopeMode.PARTIAL);
         ws = model.workspace(8, 2);
     }
 

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ class ModelConfigTest {
     private static final String FILE = "/models/tiny/config.json";
 
     static Path golden(String name) {
-        return Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(name);
+        return SharedData.golden(name);
     }
 
     /** The golden folder's config.json as an editable tree. */

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.checkpoint.DType;
 import dev.longhaul.engine.cpu.ScalarBackend;
@@ -100,7 +101,7 @@ class VariantGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"minimax-tiny", "minimax-tiny-b"})
     void referenceReproducesShippedGolden(String folder) throws IOException {
-        Path dir = Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(folder);
+        Path dir = SharedData.golden(folder);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("cases.json").toFile());
         ReferenceModel model = ReferenceModel.load(dir, false);
         ReferenceModel hf = ReferenceModel.load(dir, true);

@@ -8,6 +8,7 @@ package dev.longhaul.engine.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.cpu.VectorBackend;
 import dev.longhaul.engine.golden.GoldenSuite;
 import dev.longhaul.engine.model.MiniMaxModel;
@@ -24,7 +25,7 @@ class ChunkedPrefillTest {
     private static final int TOKENS = 10_000;
 
     static Path golden(String name) {
-        return Path.of(System.getProperty("longhaul.golden.dir", "../../shared/golden")).resolve(name);
+        return SharedData.golden(name);
     }
 
     @Test

@@ -4,7 +4,7 @@
  * ../../shared/golden relative to the working directory, which surefire makes the engine module
  * folder. The corpus is the sibling folder <golden>/../corpus. Test-only code.
  */
-package dev.longhaul.engine.tokenizer;
+package dev.longhaul.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-final class SharedData {
+public final class SharedData {
     private SharedData() {}
 
-    static Path goldenDir() {
+    public static Path goldenDir() {
         String configured = System.getProperty("longhaul.golden.dir");
         Path dir = configured == null || configured.isBlank()
                 ? Path.of("..", "..", "shared", "golden")
@@ -23,16 +23,21 @@ final class SharedData {
         return dir.toAbsolutePath().normalize();
     }
 
-    static Path minimaxTiny() {
-        return goldenDir().resolve("minimax-tiny");
+    /** One golden folder, e.g. "minimax-tiny". */
+    public static Path golden(String name) {
+        return goldenDir().resolve(name);
     }
 
-    static Path corpusDir() {
+    public static Path minimaxTiny() {
+        return golden("minimax-tiny");
+    }
+
+    public static Path corpusDir() {
         return goldenDir().resolveSibling("corpus");
     }
 
     /** The first maxChars chars of a UTF-8 file (never ending inside a surrogate pair). */
-    static String head(Path file, int maxChars) {
+    public static String head(Path file, int maxChars) {
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             int end = Math.min(maxChars, text.length());
