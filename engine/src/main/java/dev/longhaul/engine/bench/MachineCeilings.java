@@ -22,6 +22,35 @@ public final class MachineCeilings {
     private MachineCeilings() {
     }
 
+    /** One thread's share of a bandwidth run: `bytes` from byte `offset`. */
+    @FunctionalInterface
+    private interface Share {
+        void run(int thread, long offset, long bytes);
+    }
+
+    /** Best of six runs of `share` on `threads` threads over `per` bytes each, in seconds. */
+    private static double bestSeconds(int threads, long per, Share share) {
+        double best = Double.MAX_VALUE;
+        try {
+            for (int rep = 0; rep < 6; rep++) {
+                List<Thread> ts = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    ts.add(Thread.ofPlatform().start(() -> share.run(id, id * per, per)));
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return best;
+    }
+
     /** Best of several runs of a multi-threaded copy of `bytes` total, in bytes moved per second. */
     public static double copyBandwidth(int threads, long bytes) {
         try (Arena arena = Arena.ofShared()) {
@@ -30,24 +59,8 @@ public final class MachineCeilings {
             MemorySegment dst = arena.allocate(per * threads, 64);
             src.fill((byte) 1);
             dst.fill((byte) 2);
-            double best = 0;
-            for (int rep = 0; rep < 6; rep++) {
-                List<Thread> ts = new ArrayList<>();
-                long t0 = System.nanoTime();
-                for (int t = 0; t < threads; t++) {
-                    long off = t * per;
-                    ts.add(Thread.ofPlatform().start(() -> MemorySegment.copy(src, off, dst, off, per)));
-                }
-                for (Thread t : ts) {
-                    t.join();
-                }
-                long ns = System.nanoTime() - t0;
-                best = Math.max(best, 2.0 * per * threads / (ns / 1e9));
-            }
-            return best;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            double s = bestSeconds(threads, per, (t, off, n) -> MemorySegment.copy(src, off, dst, off, n));
+            return 2.0 * per * threads / s;
         }
     }
 
@@ -60,26 +73,9 @@ public final class MachineCeilings {
             long per = bytes / threads / 64 * 64;
             MemorySegment src = arena.allocate(per * threads, 64);
             src.fill((byte) 1);
-            double best = 0;
-            double[] sink = new double[threads];
-            for (int rep = 0; rep < 6; rep++) {
-                List<Thread> ts = new ArrayList<>();
-                long t0 = System.nanoTime();
-                for (int t = 0; t < threads; t++) {
-                    int id = t;
-                    long off = t * per;
-                    ts.add(Thread.ofPlatform().start(() -> sink[id] = sum(src, off, per)));
-                }
-                for (Thread t : ts) {
-                    t.join();
-                }
-                long ns = System.nanoTime() - t0;
-                best = Math.max(best, (double) per * threads / (ns / 1e9));
-            }
-            return sink[0] == -1 ? -1 : best;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            double[] sink = new double[threads]; // keeps the sums live
+            double s = bestSeconds(threads, per, (t, off, n) -> sink[t] = sum(src, off, n));
+            return sink[0] == -1 ? -1 : (double) per * threads / s;
         }
     }
 

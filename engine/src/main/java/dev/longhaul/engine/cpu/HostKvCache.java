@@ -77,10 +77,6 @@ public final class HostKvCache implements KvCache {
         length++;
     }
 
-    int pages() {
-        return keyPages.size();
-    }
-
     /** Keys of page p, [n_kv][D][PAGE_TOKENS]. */
     float[] keyPage(int p) {
         return keyPages.get(p);

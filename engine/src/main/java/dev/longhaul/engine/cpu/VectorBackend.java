@@ -197,8 +197,7 @@ public class VectorBackend extends ScalarBackend {
 
     private VectorLightning.Scratch lightningScratch(int worker, int headDim, int block) {
         VectorLightning.Scratch s = lightningScratch[worker];
-        if (s == null || s.acc.length != headDim || s.decayRev.length < block + 1 + s.pad
-                || s.pad < (block + L - 1) / L * L + L) {
+        if (s == null || !s.fits(headDim, block)) {
             s = new VectorLightning.Scratch(headDim, block);
             lightningScratch[worker] = s;
         }

@@ -20,16 +20,22 @@ final class VectorLightning {
     static final class Scratch {
         final float[] keysT;   // [D][Bpad] keys of the block, transposed
         final float[] scores;  // [Bpad] one row of A
-        final float[] decayRev; // [B + 1 + L]: decayRev[B − n] = λ^n, zero past B
-        final float[] acc;     // [D]
+        final float[] decayRev; // [B + 1 + pad]: decayRev[B − n] = λ^n, zero past B
+        final int headDim;
+        final int block;
         final int pad;
 
         Scratch(int headDim, int block) {
+            this.headDim = headDim;
+            this.block = block;
             pad = (block + L - 1) / L * L + L;
             keysT = new float[headDim * pad];
             scores = new float[pad];
             decayRev = new float[block + 1 + pad];
-            acc = new float[headDim];
+        }
+
+        boolean fits(int d, int b) {
+            return headDim == d && block == b;
         }
     }
 
