@@ -1,0 +1,72 @@
+/*
+ * The topic catalog of ARCHITECTURE.md, built once: names carry a configurable namespace prefix
+ * ("longhaul." by default) and every value is an Avro record in the Confluent wire format through
+ * the given registry. Keys are job ids (UTF-8 strings) except on work (the lane number) and
+ * dead-letters (the original key's bytes, kept as they came). Partition counts and cleanup
+ * policies are part of the catalog so that whoever creates the topics creates them the same way.
+ */
+package dev.longhaul.schemas;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.schemas.wire.AvroSerde;
+import dev.longhaul.schemas.wire.SchemaRegistry;
+import org.apache.kafka.common.serialization.Serdes;
+
+public final class Topics {
+    /** Compacted topics keep the latest record per key forever (status, workers). */
+    public static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    public static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
+
+    private final String namespace;
+    public final Topic<String, JobRequest> jobs;
+    public final Topic<String, DocumentChunk> documents;
+    public final Topic<Integer, WorkOrder> work;
+    public final Topic<String, JobStatus> status;
+    public final Topic<String, Summary> summaries;
+    public final Topic<String, Extraction> extractions;
+    public final Topic<String, Control> control;
+    public final Topic<String, WorkerHeartbeat> workers;
+    public final Topic<byte[], DeadLetter> deadLetters;
+
+    public Topics(String namespace, SchemaRegistry registry) {
+        if (namespace == null || !namespace.matches("[A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("topic namespace must be letters, digits, '.', '_' or '-': " + namespace);
+        }
+        this.namespace = namespace;
+        var key = Serdes.String();
+        jobs = new Topic<>(namespace + "jobs", key, AvroSerde.forValues(JobRequest.class, registry));
+        documents = new Topic<>(namespace + "documents", key, AvroSerde.forValues(DocumentChunk.class, registry));
+        work = new Topic<>(namespace + "work", Serdes.Integer(), AvroSerde.forValues(WorkOrder.class, registry));
+        status = new Topic<>(namespace + "status", key, AvroSerde.forValues(JobStatus.class, registry));
+        summaries = new Topic<>(namespace + "summaries", key, AvroSerde.forValues(Summary.class, registry));
+        extractions = new Topic<>(namespace + "extractions", key, AvroSerde.forValues(Extraction.class, registry));
+        control = new Topic<>(namespace + "control", key, AvroSerde.forValues(Control.class, registry));
+        workers = new Topic<>(namespace + "workers", key, AvroSerde.forValues(WorkerHeartbeat.class, registry));
+        deadLetters = new Topic<>(namespace + "dead-letters", Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
+    }
+
+    /** The default namespace, "longhaul.". */
+    public static Topics of(SchemaRegistry registry) {
+        return new Topics("longhaul.", registry);
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Every topic with the cleanup policy it is created with. */
+    public List<Map.Entry<Topic<?, ?>, Map<String, String>>> all() {
+        return List.of(
+                Map.entry(jobs, DELETE),
+                Map.entry(documents, DELETE),
+                Map.entry(work, DELETE),
+                Map.entry(status, COMPACTED),
+                Map.entry(summaries, DELETE),
+                Map.entry(extractions, DELETE),
+                Map.entry(control, DELETE),
+                Map.entry(workers, COMPACTED),
+                Map.entry(deadLetters, DELETE));
+    }
+}

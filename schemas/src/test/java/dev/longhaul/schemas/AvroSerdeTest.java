@@ -1,0 +1,118 @@
+/*
+ * The Confluent wire format as the serdes write and read it: header layout, round trips of every
+ * record, one id per subject, reading an older or newer writer schema, and each malformed input
+ * refused with its dead-letter reason.
+ */
+package dev.longhaul.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+import dev.longhaul.schemas.wire.AvroSerde;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import dev.longhaul.schemas.wire.WireFormatException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+class AvroSerdeTest {
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+
+    @SuppressWarnings("unchecked")
+    private <T extends SpecificRecord> AvroSerde<T> serdeFor(T record) {
+        return AvroSerde.forValues((Class<T>) record.getClass(), registry);
+    }
+
+    @Test
+    void everyRecordRoundTripsBehindTheConfluentHeader() {
+        for (SpecificRecord record : SampleRecords.all()) {
+            AvroSerde<SpecificRecord> serde = serdeFor(record);
+            byte[] bytes = serde.serialize("t", record);
+            assertEquals(0, bytes[0], "magic byte");
+            int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+            assertEquals(serde.schema(), registry.schemaById(id), "header names the writer schema");
+            assertEquals(record, serde.deserialize("t", bytes), record.getClass().getSimpleName());
+        }
+    }
+
+    @Test
+    void sameSchemaKeepsOneIdAcrossTopics() {
+        AvroSerde<JobStatus> serde = AvroSerde.forValues(JobStatus.class, registry);
+        byte[] a = serde.serialize("a", SampleRecords.jobStatus());
+        byte[] b = serde.serialize("b", SampleRecords.jobStatus());
+        assertArrayEquals(Arrays.copyOf(a, 5), Arrays.copyOf(b, 5));
+        assertEquals("a-value", serde.subject("a"));
+        assertEquals("a-key", AvroSerde.forKeys(JobStatus.class, registry).subject("a"));
+    }
+
+    @Test
+    void newerWriterWithAnAddedFieldIsReadByTheCurrentClass() throws Exception {
+        Schema current = JobStatus.getClassSchema();
+        Schema next = new Schema.Parser().parse(current.toString().replaceFirst(
+                "\"fields\":\\[", "\"fields\":[{\"name\":\"worker\",\"type\":\"string\",\"default\":\"\"},"));
+        GenericRecord record = new GenericData.Record(next);
+        JobStatus sample = SampleRecords.jobStatus();
+        for (Schema.Field f : current.getFields()) {
+            record.put(f.name(), GenericData.get().deepCopy(f.schema(), toGeneric(sample, f)));
+        }
+        record.put("worker", "w-7");
+        byte[] bytes = frame(registry.register("t-value", next), next, record);
+        assertEquals(sample, AvroSerde.forValues(JobStatus.class, registry).deserialize("t", bytes));
+    }
+
+    private static Object toGeneric(JobStatus sample, Schema.Field f) {
+        Object v = sample.get(f.pos());
+        if (v instanceof Enum<?> e) {
+            return new GenericData.EnumSymbol(f.schema(), e.name());
+        }
+        if (v instanceof java.time.Instant instant) {
+            return instant.toEpochMilli();
+        }
+        return v;
+    }
+
+    @Test
+    void malformedValuesAreRefusedWithTheirReason() {
+        AvroSerde<JobStatus> serde = AvroSerde.forValues(JobStatus.class, registry);
+        byte[] good = serde.serialize("t", SampleRecords.jobStatus());
+        assertReason(DeadLetterReason.NOT_AVRO, serde, new byte[] {0, 0, 1});
+        byte[] badMagic = good.clone();
+        badMagic[0] = 1;
+        assertReason(DeadLetterReason.BAD_MAGIC, serde, badMagic);
+        byte[] unknownId = good.clone();
+        unknownId[4] = 99;
+        assertReason(DeadLetterReason.UNKNOWN_SCHEMA_ID, serde, unknownId);
+        byte[] truncated = Arrays.copyOf(good, good.length - 3);
+        assertReason(DeadLetterReason.NOT_AVRO, serde, truncated);
+        byte[] trailing = Arrays.copyOf(good, good.length + 2);
+        assertReason(DeadLetterReason.NOT_AVRO, serde, trailing);
+        byte[] otherRecord = AvroSerde.forValues(Control.class, registry).serialize("t", SampleRecords.control());
+        assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, serde, otherRecord);
+        assertReason(DeadLetterReason.BAD_MAGIC, serde, "plain text, not avro".getBytes());
+    }
+
+    private static void assertReason(DeadLetterReason expected, AvroSerde<?> serde, byte[] bytes) {
+        WireFormatException e = assertThrows(WireFormatException.class, () -> serde.deserialize("t", bytes));
+        assertEquals(expected, e.reason(), e.getMessage());
+    }
+
+    private static byte[] frame(int id, Schema schema, GenericRecord record) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(ByteBuffer.allocate(5).put((byte) 0).putInt(id).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+}
