@@ -1,0 +1,102 @@
+/*
+ * Reads one job's document back out of the `documents` topic by the positions its WorkOrder
+ * carries, chunk by chunk in index order, with a group-less read_committed consumer (assign + seek:
+ * no offsets are committed for documents, they are only ever re-read). One chunk is in memory at a
+ * time. A chunk that never arrives (deleted by retention, or a broken order) fails the read after
+ * a timeout instead of hanging the worker.
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.schemas.ChunkPosition;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.WorkOrder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+final class DocumentReader implements AutoCloseable {
+    /** Receives each chunk; returns false to stop reading (cancelled). */
+    interface ChunkSink {
+        boolean accept(DocumentChunk chunk);
+    }
+
+    private static final Duration STALL = Duration.ofSeconds(30);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Topic<String, DocumentChunk> topic;
+
+    DocumentReader(Map<String, Object> props, Topic<String, DocumentChunk> topic) {
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topic = topic;
+    }
+
+    /** Streams the order's chunks to {@code sink} in index order; true if all were read. */
+    boolean read(WorkOrder order, ChunkSink sink) {
+        Deque<ChunkPosition> wanted = new ArrayDeque<>(positions(order));
+        String jobId = order.getRequest().getJobId();
+        int expectedIndex = 0;
+        while (!wanted.isEmpty()) {
+            ChunkPosition next = wanted.peekFirst();
+            TopicPartition tp = new TopicPartition(topic.name(), next.getPartition());
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, next.getOffset());
+            long stalledSince = System.nanoTime();
+            boolean progressed = false;
+            while (!progressed) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    ChunkPosition head = wanted.peekFirst();
+                    if (head == null || r.partition() != head.getPartition() || r.offset() < head.getOffset()) {
+                        continue;
+                    }
+                    if (r.offset() > head.getOffset()) {
+                        throw new IllegalStateException("chunk " + expectedIndex + " of job " + jobId + " at offset "
+                                + head.getOffset() + " of " + tp + " is gone (compacted, deleted or aborted)");
+                    }
+                    DocumentChunk chunk = topic.values().deserializer().deserialize(topic.name(), r.value());
+                    if (!chunk.getJobId().equals(jobId) || chunk.getIndex() != expectedIndex) {
+                        throw new IllegalStateException("offset " + r.offset() + " of " + tp + " holds chunk "
+                                + chunk.getIndex() + " of job " + chunk.getJobId() + ", expected chunk " + expectedIndex + " of " + jobId);
+                    }
+                    wanted.pollFirst();
+                    expectedIndex++;
+                    progressed = true;
+                    if (!sink.accept(chunk)) {
+                        return false;
+                    }
+                }
+                if (!progressed && System.nanoTime() - stalledSince > STALL.toNanos()) {
+                    throw new IllegalStateException("chunk " + expectedIndex + " of job " + jobId + " did not arrive from "
+                            + tp + " offset " + next.getOffset() + " within " + STALL.toSeconds() + " s");
+                }
+                if (progressed && !wanted.isEmpty() && wanted.peekFirst().getPartition() == tp.partition()) {
+                    // Keep reading the same partition without re-seeking: chunks sit close together.
+                    progressed = false;
+                    stalledSince = System.nanoTime();
+                }
+            }
+        }
+        return true;
+    }
+
+    private static List<ChunkPosition> positions(WorkOrder order) {
+        List<ChunkPosition> positions = order.getChunks().getPositions();
+        if (positions.size() != order.getRequest().getDocument().getChunkCount()) {
+            throw new IllegalStateException("work order for " + order.getRequest().getJobId() + " locates "
+                    + positions.size() + " chunks, the document has " + order.getRequest().getDocument().getChunkCount());
+        }
+        return positions;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,247 @@
+/*
+ * Runs one WorkOrder on the engine: the kind's preamble, then the document streamed from Kafka
+ * through a DocumentView into one sequence state (prefilled in chunks, never held whole), then for
+ * each task a branch (snapshot) of that state fed the task's instruction and decoded greedily.
+ * The document is prefilled once, whatever the number of tasks. Cancellation (a flag checked
+ * before every forward step, and the generator's own cancel during decode) ends the run at the next
+ * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.generate.FinishReason;
+import dev.longhaul.engine.generate.GenerationListener;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.Generator;
+import dev.longhaul.engine.generate.PrefillPlan;
+import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Task;
+import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.Timings;
+import dev.longhaul.schemas.Usage;
+import dev.longhaul.schemas.WorkOrder;
+
+final class OrderRunner {
+    /** How a run ended. */
+    sealed interface Outcome permits Done, Cancelled {}
+
+    /** All tasks decoded: the results to commit. */
+    record Done(List<Summary> summaries, List<Extraction> extractions, long documentTokens, double shareRead) implements Outcome {}
+
+    record Cancelled() implements Outcome {}
+
+    /** Thrown through the prefill to stop it at the next forward step. */
+    private static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Progress while streaming: fraction of the document's bytes seen, tokens fed so far. */
+    interface Progress {
+        void update(double fraction, long tokens);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MiniMaxModel model;
+    private final TextTokenizer tokenizer;
+    private final ModelIdentity identity;
+    private final int budgetTokens;
+    private final int maxOutputTokens;
+    private final PrefillPlan plan;
+    private final Workspace workspace;
+    private final Generator generator;
+    private volatile boolean cancelled;
+
+    OrderRunner(MiniMaxModel model, TextTokenizer tokenizer, ModelIdentity identity, int budgetTokens, WorkerConfig config) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.identity = identity;
+        this.budgetTokens = budgetTokens;
+        this.maxOutputTokens = config.maxOutputTokens();
+        this.plan = new PrefillPlan(config.prefillChunk());
+        this.workspace = model.workspace(config.prefillChunk(), 1);
+        this.generator = new Generator(model, config.prefillChunk());
+    }
+
+    int budgetTokens() {
+        return budgetTokens;
+    }
+
+    /** Stops the run in progress at its next chunk or decode step (any thread). */
+    void cancel() {
+        cancelled = true;
+        generator.cancel();
+    }
+
+    Outcome run(WorkOrder order, DocumentReader reader, Progress progress) {
+        cancelled = false;
+        long started = System.currentTimeMillis();
+        JobRequest request = order.getRequest();
+        SequenceState state = model.newSequence();
+        Prefill prefill = new Prefill(state);
+        long total = request.getDocument().getBytes();
+        DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, prefill::feed);
+        DocumentView.Outcome read;
+        try {
+            prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
+            long[] seen = {0};
+            boolean complete = reader.read(order, (DocumentChunk chunk) -> {
+                byte[] data = chunk.getData().array();
+                view.accept(chunk.getPath(), data);
+                seen[0] += data.length;
+                progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
+                return !cancelled;
+            });
+            if (!complete) {
+                return new Cancelled();
+            }
+            read = view.finish();
+            prefill.flush();
+        } catch (Stop stop) {
+            return new Cancelled();
+        }
+        SamplingParams params = SamplingParams.greedy(maxOutputTokens);
+        if (tokenizer.eosTokenId().isPresent()) {
+            params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
+        }
+        List<Summary> summaries = new ArrayList<>();
+        List<Extraction> extractions = new ArrayList<>();
+        List<Task> tasks = request.getTasks();
+        for (int i = 0; i < tasks.size(); i++) {
+            Task task = tasks.get(i);
+            if (task.getType() == TaskType.SUMMARIZE) {
+                Decoded d = decode(state, Prompts.summarize(request.getKind()), params);
+                if (d == null) {
+                    return new Cancelled();
+                }
+                summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
+                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
+            } else {
+                Map<String, String> fields = new LinkedHashMap<>();
+                long promptTokens = 0;
+                long outputTokens = 0;
+                List<String> names = task.getFields().isEmpty() ? List.of("key facts") : task.getFields();
+                for (String field : names) {
+                    Decoded d = decode(state, Prompts.extractField(field), params);
+                    if (d == null) {
+                        return new Cancelled();
+                    }
+                    fields.put(field, d.text.strip());
+                    promptTokens = Math.max(promptTokens, d.promptTokens);
+                    outputTokens += d.outputTokens;
+                }
+                Decoded all = new Decoded(json(fields), promptTokens, outputTokens);
+                extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(all.text)
+                        .setUsage(usage(all, read)).setTimings(timings(order, started)).setModel(identity).build());
+            }
+        }
+        return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
+    }
+
+    private record Decoded(String text, long promptTokens, long outputTokens) {}
+
+    /** One task on a branch of the document's state; null when cancelled. */
+    private Decoded decode(SequenceState document, String instruction, SamplingParams params) {
+        if (cancelled) {
+            return null;
+        }
+        SequenceState branch = document.snapshot();
+        int[] ids = tokenizer.encode(instruction);
+        GenerationResult result = generator.continueFrom(branch, ids, params, GenerationListener.of(id -> { }));
+        if (result.finishReason() == FinishReason.CANCELLED || cancelled) {
+            return null;
+        }
+        return new Decoded(tokenizer.decodeSkippingSpecial(result.tokens()), result.promptTokens(), result.tokenCount());
+    }
+
+    private static Usage usage(Decoded d, DocumentView.Outcome read) {
+        return Usage.newBuilder().setPromptTokens(d.promptTokens).setOutputTokens(d.outputTokens)
+                .setDocumentTokens(read.tokensFed()).setDocumentShareRead(read.shareRead()).build();
+    }
+
+    private static Timings timings(WorkOrder order, long started) {
+        long now = System.currentTimeMillis();
+        Instant planned = order.getPlannedAt();
+        Instant submitted = order.getRequest().getSubmittedAt();
+        return Timings.newBuilder()
+                .setQueuedMs(Math.max(0, started - planned.toEpochMilli()))
+                .setRunningMs(now - started)
+                .setEndToEndMs(Math.max(0, now - submitted.toEpochMilli()))
+                .build();
+    }
+
+    private static String json(Map<String, String> fields) {
+        try {
+            return JSON.writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write extraction JSON", e);
+        }
+    }
+
+    /** Buffers document tokens and prefills them in plan-sized forward steps (no logits). */
+    private final class Prefill {
+        private final SequenceState state;
+        private int[] buffer = new int[1024];
+        private int size;
+        long tokens;
+
+        Prefill(SequenceState state) {
+            this.state = state;
+        }
+
+        void feed(int[] ids) {
+            PrefillPlan.checkTokens(ids, model.config().vocabSize());
+            if (size + ids.length > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + ids.length));
+            }
+            System.arraycopy(ids, 0, buffer, size, ids.length);
+            size += ids.length;
+            tokens += ids.length;
+            int from = 0;
+            while (size - from >= plan.chunk()) {
+                from += step(from, plan.next(state.position(), size - from));
+            }
+            compact(from);
+        }
+
+        void flush() {
+            int from = 0;
+            while (from < size) {
+                from += step(from, plan.next(state.position(), size - from));
+            }
+            compact(from);
+        }
+
+        private int step(int from, int n) {
+            if (cancelled) {
+                throw new Stop();
+            }
+            model.forward(List.of(new Segment(state, buffer, from, n, Segment.Logits.NONE)), workspace);
+            return n;
+        }
+
+        private void compact(int from) {
+            System.arraycopy(buffer, from, buffer, 0, size - from);
+            size -= from;
+        }
+    }
+}

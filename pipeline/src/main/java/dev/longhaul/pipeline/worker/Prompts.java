@@ -1,0 +1,44 @@
+/*
+ * Every prompt the worker gives the model, in one place: a preamble per document kind (fed before
+ * the document), and an instruction per task (fed on a branch of the document's state, after it).
+ * The document is prefilled once; each task only adds its instruction and decodes.
+ */
+package dev.longhaul.pipeline.worker;
+
+import dev.longhaul.schemas.DocumentKind;
+
+final class Prompts {
+    /** Between passages of a document the model reads only in part. */
+    static final String ELISION = "\n[...]\n";
+
+    private Prompts() {
+    }
+
+    static String preamble(DocumentKind kind) {
+        return switch (kind) {
+            case CONTRACT -> "The following is a legal contract.\n\n";
+            case LOG -> "The following is a system log.\n\n";
+            case REPO -> "The following are files of a source code repository.\n\n";
+            case TEXT -> "The following is a document.\n\n";
+        };
+    }
+
+    static String summarize(DocumentKind kind) {
+        return switch (kind) {
+            case CONTRACT -> "\n\nSummarize the contract in plain English: parties, obligations, term, payment and termination.\nSummary:";
+            case LOG -> "\n\nSummarize the log: what ran, what failed, and when.\nSummary:";
+            case REPO -> "\n\nSummarize the repository: its purpose, main modules and how they fit together.\nSummary:";
+            case TEXT -> "\n\nSummarize the document.\nSummary:";
+        };
+    }
+
+    /** The instruction extracting one field; its answer becomes the field's JSON string value. */
+    static String extractField(String field) {
+        return "\n\nFrom the document above, extract the " + field + ".\n" + field + ":";
+    }
+
+    /** Header fed before each file of a repository. */
+    static String fileHeader(String path) {
+        return "\n=== " + path + " ===\n";
+    }
+}

@@ -1,0 +1,191 @@
+/*
+ * Everything a worker writes. Final outcomes (results, final status, dead letters) are built as
+ * records and committed together with the consumed `work` offset in one transaction (commit());
+ * progress ticks and heartbeats go through a second, non-transactional producer, flushed before
+ * each commit so that a job's final status always follows its last tick on the status topic.
+ * A fenced transactional producer is replaced (same transactional id) so the worker carries on.
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.schemas.DeadLetter;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.WorkerHeartbeat;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.WireFormatException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+final class ResultWriter implements AutoCloseable {
+    /** One record to write: topic, key and value already serialized. */
+    record Out(String topic, byte[] key, byte[] value) {}
+
+    private static final long TICK_MILLIS = 500;
+
+    private final WorkerConfig config;
+    private final Topics topics;
+    private final KafkaProducer<byte[], byte[]> plain;
+    private KafkaProducer<byte[], byte[]> tx;
+
+    ResultWriter(WorkerConfig config, Topics topics) {
+        this.config = config;
+        this.topics = topics;
+        this.plain = new KafkaProducer<>(config.plainProducer(), new ByteArraySerializer(), new ByteArraySerializer());
+        this.tx = newTransactional();
+    }
+
+    private KafkaProducer<byte[], byte[]> newTransactional() {
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config.transactionalProducer(), new ByteArraySerializer(), new ByteArraySerializer());
+        p.initTransactions();
+        return p;
+    }
+
+    List<Out> succeeded(WorkOrder order, OrderRunner.Done done) {
+        List<Out> out = new ArrayList<>();
+        String jobId = order.getRequest().getJobId();
+        for (Summary s : done.summaries()) {
+            out.add(out(topics.summaries, jobId, s));
+        }
+        for (Extraction e : done.extractions()) {
+            out.add(out(topics.extractions, jobId, e));
+        }
+        out.add(status(order, JobState.SUCCEEDED, 1.0, done.documentTokens(), null));
+        return out;
+    }
+
+    List<Out> cancelled(WorkOrder order) {
+        return List.of(status(order, JobState.CANCELLED, 0, 0, "cancelled by request"));
+    }
+
+    List<Out> expired(WorkOrder order) {
+        return List.of(status(order, JobState.EXPIRED, 0, 0,
+                "deadline " + order.getRequest().getDeadline() + " passed before the job started"));
+    }
+
+    List<Out> failed(Worker.Taken t, Throwable cause) {
+        String detail = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        return List.of(deadLetter(t, DeadLetterReason.WORKER_ERROR, detail),
+                status(t.order(), JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + detail));
+    }
+
+    List<Out> undecodable(Worker.Taken t, RuntimeException e) {
+        DeadLetterReason reason = e instanceof WireFormatException w ? w.reason() : DeadLetterReason.NOT_AVRO;
+        return List.of(deadLetter(t, reason, String.valueOf(e.getMessage())));
+    }
+
+    /** Writes the records and the consumed offset atomically; false if fenced or failed (nothing written). */
+    boolean commit(List<Out> records, TopicPartition consumed, long nextOffset, ConsumerGroupMetadata group) {
+        plain.flush();
+        try {
+            tx.beginTransaction();
+            for (Out o : records) {
+                tx.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));
+            }
+            tx.sendOffsetsToTransaction(Map.of(consumed, new OffsetAndMetadata(nextOffset)), group);
+            tx.commitTransaction();
+            return true;
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            // Another incarnation owns the transactional id: start a fresh producer, the order is redone.
+            tx.close();
+            tx = newTransactional();
+            return false;
+        } catch (KafkaException e) {
+            // Includes CommitFailedException: the group moved on (lane reassigned). Nothing becomes visible.
+            try {
+                tx.abortTransaction();
+            } catch (KafkaException abortFailed) {
+                tx.close();
+                tx = newTransactional();
+            }
+            return false;
+        }
+    }
+
+    void running(WorkOrder order, double progress, long tokens) {
+        Out o = status(order, JobState.RUNNING, progress, tokens, null);
+        plain.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));
+    }
+
+    /** Progress ticks for one order, at most two a second. */
+    OrderRunner.Progress progressTicker(WorkOrder order) {
+        long[] last = {0};
+        return (fraction, tokens) -> {
+            long now = System.currentTimeMillis();
+            if (now - last[0] >= TICK_MILLIS) {
+                last[0] = now;
+                running(order, fraction, tokens);
+            }
+        };
+    }
+
+    void heartbeat(List<Integer> lanes, double tokensPerSecond, long outstanding) {
+        WorkerHeartbeat hb = WorkerHeartbeat.newBuilder()
+                .setWorkerId(config.workerId())
+                .setBackend(config.backend())
+                .setLanes(lanes)
+                .setCapacityTokensPerSecond(tokensPerSecond)
+                .setOutstandingCostTokens(outstanding)
+                .setAt(Instant.now())
+                .build();
+        Out o = out(topics.workers, config.workerId(), hb);
+        plain.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));
+    }
+
+    private Out status(WorkOrder order, JobState state, double progress, long tokens, String reason) {
+        String jobId = order.getRequest().getJobId();
+        JobStatus s = JobStatus.newBuilder()
+                .setJobId(jobId)
+                .setTenant(order.getRequest().getTenant())
+                .setState(state)
+                .setProgress(progress)
+                .setTokensProcessed(tokens)
+                .setReason(reason)
+                .setUpdatedAt(Instant.now())
+                .build();
+        return out(topics.status, jobId, s);
+    }
+
+    private Out deadLetter(Worker.Taken t, DeadLetterReason reason, String detail) {
+        DeadLetter d = DeadLetter.newBuilder()
+                .setOriginalTopic(t.record().topic())
+                .setPartition(t.record().partition())
+                .setOffset(t.record().offset())
+                .setKey(t.record().key() == null ? null : java.nio.ByteBuffer.wrap(t.record().key()))
+                .setValue(java.nio.ByteBuffer.wrap(t.record().value() == null ? new byte[0] : t.record().value()))
+                .setReasonCode(reason.name())
+                .setDetail(detail)
+                .setAt(Instant.now())
+                .build();
+        byte[] key = t.record().key();
+        return new Out(topics.deadLetters.name(), key,
+                topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), d));
+    }
+
+    private static <V> Out out(Topic<String, V> topic, String key, V value) {
+        return new Out(topic.name(), key.getBytes(StandardCharsets.UTF_8), topic.values().serializer().serialize(topic.name(), value));
+    }
+
+    @Override
+    public void close() {
+        plain.close();
+        tx.close();
+    }
+}

@@ -1,0 +1,137 @@
+/*
+ * Everything a worker is configured with, validated once, defaults in one place (defaults()).
+ * Kafka client properties are derived here and nowhere else. The context budget is the most
+ * document tokens the model reads per job: contextTokens, further capped at start by the model's
+ * maximum context and by what the engine prefills in timeBudget (measured on this machine).
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+public record WorkerConfig(
+        String workerId,
+        String bootstrapServers,
+        String namespace,
+        Path modelDir,
+        String backend,
+        int threads,
+        int contextTokens,
+        Duration timeBudget,
+        int maxOutputTokens,
+        int prefillChunk,
+        Duration heartbeatInterval,
+        Duration sessionTimeout,
+        Duration transactionTimeout) {
+
+    /** The consumer group every worker joins; lanes are its partitions of `work`. */
+    public static final String GROUP_ID = "longhaul-workers";
+
+    public WorkerConfig {
+        Objects.requireNonNull(workerId, "workerId");
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(backend, "backend");
+        if (!workerId.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("worker id must be letters, digits, '.', '_' or '-': " + workerId);
+        }
+        if (threads < 1 || contextTokens < 64 || maxOutputTokens < 1 || prefillChunk < 1) {
+            throw new IllegalArgumentException("threads ≥ 1, contextTokens ≥ 64, maxOutputTokens ≥ 1, prefillChunk ≥ 1; got "
+                    + threads + ", " + contextTokens + ", " + maxOutputTokens + ", " + prefillChunk);
+        }
+        if (timeBudget.isNegative() || timeBudget.isZero()) {
+            throw new IllegalArgumentException("time budget must be positive: " + timeBudget);
+        }
+    }
+
+    /** CPU defaults: a few thousand document tokens per job, two minutes of prefill at most. */
+    public static WorkerConfig defaults(String workerId, String bootstrapServers, Path modelDir) {
+        return new WorkerConfig(workerId, bootstrapServers, "longhaul.", modelDir, "cpu",
+                Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256,
+                Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(60));
+    }
+
+    public WorkerConfig withContext(int tokens, Duration budget) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, tokens, budget,
+                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+    }
+
+    public WorkerConfig withOutput(int tokens) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                tokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+    }
+
+    public WorkerConfig withNamespace(String ns) {
+        return new WorkerConfig(workerId, bootstrapServers, ns, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+    }
+
+    public WorkerConfig withEngine(String backendName, int threadCount) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backendName, threadCount, contextTokens,
+                timeBudget, maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+    }
+
+    /** The `work` consumer: in the worker group, read_committed, offsets only through transactions. */
+    Map<String, Object> workConsumer() {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP_ID);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-work");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Orders are taken one at a time; a few buffered while one runs is enough.
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 5));
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        return p;
+    }
+
+    /** A group-less consumer reading chunks by offset, or the control topic from its start. */
+    Map<String, Object> assignedConsumer(String role) {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-" + role);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8);
+        return p;
+    }
+
+    /**
+     * The result producer. Its transactional id is the worker's: a restarted worker with the same id
+     * fences its previous incarnation; a different worker taking over a lane is fenced by the
+     * consumer group generation carried in sendOffsetsToTransaction (KIP-447).
+     */
+    Map<String, Object> transactionalProducer() {
+        Map<String, Object> p = common();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-results");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "longhaul-worker-" + workerId);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
+        return p;
+    }
+
+    /** Heartbeats and progress ticks: informational, outside any transaction. */
+    Map<String, Object> plainProducer() {
+        Map<String, Object> p = common();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-ticks");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return p;
+    }
+
+    private Map<String, Object> common() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return p;
+    }
+}

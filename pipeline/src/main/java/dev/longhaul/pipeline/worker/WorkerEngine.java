@@ -1,0 +1,89 @@
+/*
+ * The engine side of a worker, loaded once: backend, model, tokenizer, the model's identity for
+ * results, and the context budget (document tokens per job). The budget is the smallest of the
+ * configured context, the model's maximum context less room for prompts and output, and what this
+ * engine prefills within the configured time budget, measured here by a warm-up prefill (which
+ * also compiles the hot paths before the first real job).
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.ModelConfig;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.schemas.ModelIdentity;
+
+final class WorkerEngine implements AutoCloseable {
+    private static final int WARMUP_TOKENS = 256;
+
+    final Backend backend;
+    final MiniMaxModel model;
+    final TextTokenizer tokenizer;
+    final ModelIdentity identity;
+    final double prefillTokensPerSecond;
+    final int budgetTokens;
+
+    WorkerEngine(WorkerConfig config) {
+        this.backend = BackendProvider.open(config.backend(), config.threads());
+        try {
+            this.model = MiniMaxModel.load(config.modelDir(), backend, MiniMaxModel.RopeMode.PARTIAL);
+            this.tokenizer = TextTokenizer.load(config.modelDir());
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        this.identity = ModelIdentity.newBuilder()
+                .setName(config.modelDir().toAbsolutePath().normalize().getFileName().toString())
+                .setBackend(config.backend())
+                .setWeightsDtype(weightsDtype(config))
+                .build();
+        this.prefillTokensPerSecond = measurePrefill(config.prefillChunk());
+        ModelConfig mc = model.config();
+        long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
+        long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
+        this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
+    }
+
+    private double measurePrefill(int chunk) {
+        int n = Math.min(WARMUP_TOKENS, chunk);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = (i * 7919) % model.config().vocabSize();
+        }
+        Workspace ws = model.workspace(n, 1);
+        double best = 0;
+        for (int round = 0; round < 3; round++) {
+            SequenceState s = model.newSequence();
+            long t0 = System.nanoTime();
+            model.forward(List.of(new Segment(s, ids, 0, n, Segment.Logits.NONE)), ws);
+            best = Math.max(best, n / ((System.nanoTime() - t0) / 1e9));
+        }
+        return best;
+    }
+
+    private static String weightsDtype(WorkerConfig config) {
+        try {
+            JsonNode root = new ObjectMapper().readTree(Files.readString(config.modelDir().resolve(ModelConfig.FILE)));
+            return root.path("torch_dtype").asText(root.path("dtype").asText("unknown"));
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        model.close();
+        backend.close();
+    }
+}

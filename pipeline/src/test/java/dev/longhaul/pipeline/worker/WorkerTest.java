@@ -1,0 +1,310 @@
+/*
+ * The worker on a real broker (embedded KRaft) with the golden tiny model: orders are placed on
+ * `work` directly (the planner is tested on its own), results and statuses read back read_committed.
+ * Checks that a document read whole gives exactly what the engine computes alone on the same
+ * tokens, that a document over the budget is streamed through a view, and that cancel, deadline
+ * and undecodable orders end the way the pipeline promises without stopping the lane.
+ */
+package dev.longhaul.pipeline.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.engine.SharedData;
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.Generator;
+import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.schemas.ChunkLocations;
+import dev.longhaul.schemas.ChunkPosition;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.DeadLetter;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.DocumentDescriptor;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Task;
+import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class WorkerTest {
+    private static final int CHUNK = 4096;
+    private static final int BUDGET = 1024;
+    private static final int OUTPUT = 8;
+    private static EmbeddedKafka kafka;
+    private static Topics topics;
+    private static Worker worker;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static final Path MODEL = SharedData.minimaxTiny();
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.start();
+        topics = Topics.of(new InMemorySchemaRegistry());
+        for (var t : topics.all()) {
+            kafka.createTopic(t.getKey().name(), t.getKey() == topics.work ? 2 : 1, t.getValue());
+        }
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        WorkerConfig config = WorkerConfig.defaults("w1", kafka.bootstrapServers(), MODEL)
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 2);
+        worker = new Worker(config, topics);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (worker != null) {
+            worker.close();
+        }
+        if (producer != null) {
+            producer.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void documentWithinBudgetIsReadWholeAndMatchesTheEngineAlone() throws Exception {
+        String text = SharedData.head(SharedData.corpusDir().resolve("logs/loghub_2k/OpenSSH/OpenSSH_2k.log"), 700);
+        byte[] doc = text.getBytes(StandardCharsets.UTF_8);
+        List<Task> tasks = List.of(task(TaskType.SUMMARIZE), Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("component", "date")).build());
+        // Small chunks (97 bytes) cut words and lines: the streamed tokens must still equal encode(text).
+        place(order("whole-1", DocumentKind.LOG, tasks, doc, null, 97));
+
+        Summary summary = one(topics.summaries, "whole-1");
+        Extraction extraction = one(topics.extractions, "whole-1");
+        assertEquals(JobState.SUCCEEDED, finalState("whole-1"));
+        assertEquals(1.0, summary.getUsage().getDocumentShareRead(), 1e-12, "the whole document was read");
+        assertEquals(0, summary.getTaskIndex());
+        assertEquals(1, extraction.getTaskIndex());
+
+        // The engine alone on the same tokens: preamble, the document, the instruction, greedy.
+        try (Backend backend = BackendProvider.open("cpu", 2);
+             MiniMaxModel model = MiniMaxModel.load(MODEL, backend, MiniMaxModel.RopeMode.PARTIAL);
+             TextTokenizer tok = TextTokenizer.load(MODEL)) {
+            int[] ids = concat(tok.encode(Prompts.preamble(DocumentKind.LOG)), tok.encode(text), tok.encode(Prompts.summarize(DocumentKind.LOG)));
+            assertEquals(ids.length - tok.encode(Prompts.summarize(DocumentKind.LOG)).length, summary.getUsage().getDocumentTokens()
+                    + tok.encode(Prompts.preamble(DocumentKind.LOG)).length, "document tokens fed");
+            SamplingParams params = SamplingParams.greedy(OUTPUT);
+            if (tok.eosTokenId().isPresent()) {
+                params = params.withStopTokens(tok.eosTokenId().getAsInt());
+            }
+            GenerationResult alone = new Generator(model, 256).generate(ids, params, id -> { });
+            assertEquals(tok.decodeSkippingSpecial(alone.tokens()), summary.getText(), "streamed worker vs engine alone");
+        }
+        Map<?, ?> fields = new com.fasterxml.jackson.databind.ObjectMapper().readValue(extraction.getJson(), Map.class);
+        assertEquals(List.of("component", "date"), new ArrayList<>(fields.keySet()));
+    }
+
+    @Test
+    void documentOverBudgetIsStreamedThroughAView() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 200_000; i++) {
+            sb.append(i % 97 == 0 ? "2026-01-01 node-" + i + " ERROR disk failure on volume " + i : "2026-01-01 node-" + i + " INFO heartbeat ok")
+                    .append('\n');
+        }
+        byte[] doc = sb.toString().getBytes(StandardCharsets.UTF_8);
+        place(order("view-1", DocumentKind.LOG, List.of(task(TaskType.SUMMARIZE)), doc, null));
+        Summary summary = one(topics.summaries, "view-1");
+        assertEquals(JobState.SUCCEEDED, finalState("view-1"));
+        double share = summary.getUsage().getDocumentShareRead();
+        assertTrue(share > 0 && share < 0.5, "a 200 KB log with a 1K-token budget is read in part: " + share);
+        assertTrue(summary.getUsage().getDocumentTokens() <= worker.budgetTokens(),
+                summary.getUsage().getDocumentTokens() + " tokens fed, budget " + worker.budgetTokens());
+        assertTrue(summary.getUsage().getDocumentTokens() >= worker.budgetTokens() * 0.9,
+                "the view fills the budget: " + summary.getUsage().getDocumentTokens());
+    }
+
+    @Test
+    void cancelledJobEndsCancelledWithoutResult() throws Exception {
+        Control cancel = Control.newBuilder().setJobId("cancel-1").setAction(ControlAction.CANCEL).setRequestedAt(Instant.now()).build();
+        send(topics.control, "cancel-1", cancel, null);
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!worker.knowsCancelled("cancel-1") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        place(order("cancel-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "some text".getBytes(), null));
+        place(order("after-cancel", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "more text".getBytes(), null));
+        one(topics.summaries, "after-cancel");
+        assertEquals(JobState.CANCELLED, finalState("cancel-1"));
+        assertEquals(0, all(topics.summaries, "cancel-1").size());
+    }
+
+    @Test
+    void pastDeadlineGivesExpiredAndUndecodableOrdersAreDeadLettered() throws Exception {
+        place(order("late-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "late".getBytes(), Instant.now().minusSeconds(5)));
+        producer.send(new ProducerRecord<>(topics.work.name(), 0, new byte[] {0, 0, 0, 0}, "not avro".getBytes())).get();
+        place(order("after-bad", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "fine".getBytes(), null));
+        one(topics.summaries, "after-bad");
+        assertEquals(JobState.EXPIRED, finalState("late-1"));
+        assertEquals(0, all(topics.summaries, "late-1").size());
+        List<DeadLetter> dead = new ArrayList<>();
+        for (var r : read(topics.deadLetters)) {
+            if (r.getOriginalTopic().equals(topics.work.name())) {
+                dead.add(r);
+            }
+        }
+        assertEquals(1, dead.size());
+        assertEquals("BAD_MAGIC", dead.get(0).getReasonCode());
+    }
+
+    // --- helpers
+
+    private static Task task(TaskType type) {
+        return Task.newBuilder().setType(type).build();
+    }
+
+    private static int[] concat(int[]... parts) {
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] out = new int[n];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    /** Writes the document's chunks and returns the order that locates them. */
+    private static WorkOrder order(String jobId, DocumentKind kind, List<Task> tasks, byte[] doc, Instant deadline) throws Exception {
+        return order(jobId, kind, tasks, doc, deadline, CHUNK);
+    }
+
+    private static WorkOrder order(String jobId, DocumentKind kind, List<Task> tasks, byte[] doc, Instant deadline, int chunk)
+            throws Exception {
+        List<ChunkPosition> positions = new ArrayList<>();
+        int count = Math.max(1, (doc.length + chunk - 1) / chunk);
+        for (int i = 0; i < count; i++) {
+            int from = i * chunk;
+            int to = Math.min(doc.length, from + chunk);
+            DocumentChunk c = DocumentChunk.newBuilder().setJobId(jobId).setIndex(i)
+                    .setData(ByteBuffer.wrap(java.util.Arrays.copyOfRange(doc, from, to))).setIsLast(i == count - 1).build();
+            RecordMetadata m = send(topics.documents, jobId, c, null);
+            positions.add(ChunkPosition.newBuilder().setPartition(m.partition()).setOffset(m.offset()).build());
+        }
+        JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant("t").setKind(kind).setTasks(tasks)
+                .setDeadline(deadline)
+                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(count).setBytes(doc.length).setSha256("-")
+                        .setMediaType("text/plain").build())
+                .setSubmittedAt(Instant.now()).build();
+        return WorkOrder.newBuilder().setRequest(request).setLane(0)
+                .setChunks(ChunkLocations.newBuilder().setTopic(topics.documents.name()).setPartition(positions.get(0).getPartition())
+                        .setFirstOffset(positions.get(0).getOffset()).setLastOffset(positions.get(count - 1).getOffset())
+                        .setPositions(positions).build())
+                .setEstimatedCostTokens(doc.length / 4).setPlannedAt(Instant.now()).build();
+    }
+
+    private static void place(WorkOrder order) throws Exception {
+        producer.send(new ProducerRecord<>(topics.work.name(), 0, topics.work.keys().serializer().serialize(topics.work.name(), 0),
+                topics.work.values().serializer().serialize(topics.work.name(), order))).get();
+    }
+
+    private static <V> RecordMetadata send(Topic<String, V> topic, String key, V value, Integer partition) throws Exception {
+        Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic.name(), partition,
+                key.getBytes(StandardCharsets.UTF_8), topic.values().serializer().serialize(topic.name(), value)));
+        return f.get();
+    }
+
+    private static JobState finalState(String jobId) {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end) {
+            List<JobStatus> statuses = all(topics.status, jobId);
+            if (!statuses.isEmpty()) {
+                JobState last = statuses.get(statuses.size() - 1).getState();
+                if (last != JobState.RUNNING) {
+                    return last;
+                }
+            }
+        }
+        throw new AssertionError("no final status for " + jobId);
+    }
+
+    /** Waits for exactly one record for the job and checks no second one follows. */
+    private static <V> V one(Topic<String, V> topic, String jobId) {
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        List<V> found = List.of();
+        while (found.isEmpty() && System.nanoTime() < end) {
+            found = all(topic, jobId);
+        }
+        assertEquals(1, found.size(), "records for " + jobId + " on " + topic.name());
+        return found.get(0);
+    }
+
+    private static <V> List<V> all(Topic<String, V> topic, String jobId) {
+        List<V> out = new ArrayList<>();
+        for (ConsumerRecord<String, V> r : records(topic)) {
+            if (r.key() != null && r.key().equals(jobId)) {
+                out.add(r.value());
+            }
+        }
+        return out;
+    }
+
+    private static List<DeadLetter> read(Topic<byte[], DeadLetter> topic) {
+        List<DeadLetter> out = new ArrayList<>();
+        for (var r : records(topic)) {
+            out.add(r.value());
+        }
+        return out;
+    }
+
+    /** Everything committed on the topic so far. */
+    private static <K, V> List<ConsumerRecord<K, V>> records(Topic<K, V> topic) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, topic.keys().deserializer(), topic.values().deserializer())) {
+            var partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(100))) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+}
