@@ -22,12 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-final class DocumentReader implements AutoCloseable {
-    /** Receives each chunk; returns false to stop reading (cancelled). */
-    interface ChunkSink {
-        boolean accept(DocumentChunk chunk);
-    }
-
+final class DocumentReader implements ChunkSource, AutoCloseable {
     private static final Duration STALL = Duration.ofSeconds(30);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -38,8 +33,8 @@ final class DocumentReader implements AutoCloseable {
         this.topic = topic;
     }
 
-    /** Streams the order's chunks to {@code sink} in index order; true if all were read. */
-    boolean read(WorkOrder order, ChunkSink sink) {
+    @Override
+    public boolean read(WorkOrder order, ChunkSink sink) {
         Deque<ChunkPosition> wanted = new ArrayDeque<>(positions(order));
         String jobId = order.getRequest().getJobId();
         int expectedIndex = 0;

@@ -92,7 +92,7 @@ final class OrderRunner {
         generator.cancel();
     }
 
-    Outcome run(WorkOrder order, DocumentReader reader, Progress progress) {
+    Outcome run(WorkOrder order, ChunkSource reader, Progress progress) {
         cancelled = false;
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
