@@ -6,8 +6,10 @@
  * bytes), which the ingest producer and Kafka Streams both use.
  *
  * follow() ends when every job has reached a final state (SUCCEEDED, FAILED, CANCELLED, EXPIRED)
- * and the result partitions have been read up to where they stood at that moment: results commit
- * in the same transaction as the SUCCEEDED status, so by then they are all visible. Not
+ * and the result partitions have been read up to their stable end, with one result per task of
+ * every SUCCEEDED job (results commit in the same transaction as the SUCCEEDED status; see
+ * RESULT_GRACE for the moment between the two becoming readable). The job's request is read
+ * from `jobs` for its task count. Not
  * thread-safe (one KafkaConsumer); use one follower per thread.
  */
 package dev.longhaul.ingest;
@@ -26,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Summary;
@@ -42,6 +45,13 @@ import org.apache.kafka.common.utils.Utils;
 
 public final class JobFollower implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * A SUCCEEDED status and its results commit together, but the broker writes the commit markers
+     * partition by partition after the commit returns, so results may become readable a moment
+     * after the status. A SUCCEEDED job's results are awaited until there is one per task of its
+     * JobRequest; where the request is gone (retention) at least one, for at most this long.
+     */
+    private static final Duration RESULT_GRACE = Duration.ofSeconds(5);
     private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
 
     private final Topics topics;
@@ -117,21 +127,29 @@ public final class JobFollower implements AutoCloseable {
         Map<String, Map<Integer, Summary>> summaries = new HashMap<>();
         Map<String, Map<Integer, Extraction>> extractions = new HashMap<>();
         Set<TopicPartition> statusParts = partitionsOf(topics.status, wanted);
+        // Read to their stable end once all jobs are final: results, and the requests, which say
+        // how many results a SUCCEEDED job has (one per task).
         Set<TopicPartition> resultParts = new HashSet<>(partitionsOf(topics.summaries, wanted));
         resultParts.addAll(partitionsOf(topics.extractions, wanted));
+        resultParts.addAll(partitionsOf(topics.jobs, wanted));
+        Map<String, Integer> taskCounts = new HashMap<>();
         List<TopicPartition> all = new ArrayList<>(statusParts);
         all.addAll(resultParts);
         consumer.assign(all);
         consumer.seekToBeginning(all);
 
         Map<TopicPartition, Long> resultEnds = null;
+        Instant allFinalAt = null;
         while (!Instant.now().isAfter(deadline)) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                 String key = key(topics.status, r);
                 if (!wanted.contains(key) || r.value() == null) {
                     continue;
                 }
-                if (r.topic().equals(topics.status.name())) {
+                if (r.topic().equals(topics.jobs.name())) {
+                    JobRequest request = topics.jobs.values().deserializer().deserialize(r.topic(), r.value());
+                    taskCounts.put(key, request.getTasks().size());
+                } else if (r.topic().equals(topics.status.name())) {
                     JobStatus s = topics.status.values().deserializer().deserialize(r.topic(), r.value());
                     statuses.put(key, s);
                     listener.onStatus(s);
@@ -146,14 +164,25 @@ public final class JobFollower implements AutoCloseable {
                 }
             }
             boolean allFinal = wanted.stream().allMatch(id -> statuses.containsKey(id) && isFinal(statuses.get(id).getState()));
-            if (allFinal && resultEnds == null) {
-                resultEnds = consumer.endOffsets(resultParts);
+            if (allFinal && allFinalAt == null) {
+                allFinalAt = Instant.now();
             }
-            if (resultEnds != null && caughtUp(resultEnds)) {
-                return new Outcome(true, outcomes(jobIds, statuses, summaries, extractions));
+            if (allFinal && (resultEnds == null || caughtUp(resultEnds))) {
+                boolean resultsSeen = wanted.stream()
+                        .filter(id -> statuses.get(id).getState() == JobState.SUCCEEDED)
+                        .allMatch(id -> resultCount(id, summaries, extractions) >= taskCounts.getOrDefault(id, 1));
+                if (resultEnds != null && (resultsSeen || Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE)))) {
+                    return new Outcome(true, outcomes(jobIds, statuses, summaries, extractions));
+                }
+                // The stable offset moves once the commit markers reach the result partitions.
+                resultEnds = consumer.endOffsets(resultParts);
             }
         }
         return new Outcome(false, outcomes(jobIds, statuses, summaries, extractions));
+    }
+
+    private static int resultCount(String id, Map<String, Map<Integer, Summary>> summaries, Map<String, Map<Integer, Extraction>> extractions) {
+        return summaries.getOrDefault(id, Map.of()).size() + extractions.getOrDefault(id, Map.of()).size();
     }
 
     private boolean caughtUp(Map<TopicPartition, Long> ends) {
