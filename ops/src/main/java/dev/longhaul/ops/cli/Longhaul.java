@@ -1,7 +1,8 @@
 /*
  * The `longhaul` command line: the entry point the launcher script runs. One class per
- * subcommand; each parses its arguments, calls the engine, and prints. Exit status: 0 on success,
- * 1 when a check the command ran failed (golden), 2 for a usage error or any error raised while
+ * subcommand; each parses its arguments, calls the engine or the ingest library, and prints. Exit
+ * status: 0 on success, 1 when a check the command ran failed (golden) or a job did not succeed or
+ * has no status (submit --follow, status), 2 for a usage error or any error raised while
  * running (one line on stderr with the exception's message; the stack trace only with --verbose).
  */
 package dev.longhaul.ops.cli;
@@ -15,13 +16,16 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "longhaul",
         mixinStandardHelpOptions = true,
         versionProvider = Longhaul.Version.class,
-        description = "Batch inference over very long documents (today: the MiniMax-01 inference engine).",
+        description = "Batch inference over very long documents: the MiniMax-01 engine and job submission over Kafka.",
         subcommands = {
             GoldenCommand.class,
             GenerateCommand.class,
             ModelCommand.class,
             BenchCommand.class,
             DemoCommand.class,
+            SubmitCommand.class,
+            StatusCommand.class,
+            CancelCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

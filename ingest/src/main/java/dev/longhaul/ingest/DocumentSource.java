@@ -1,0 +1,187 @@
+/*
+ * Where a document comes from: a file of any size (gzip detected by magic bytes and decompressed
+ * while streaming), a directory read as a repository (RepositoryWalker), or a stream such as
+ * stdin. open() checks what can be checked before any Kafka transaction begins (exists, not
+ * empty, not over the size limit when the size is known up front) and returns the parts to chunk
+ * with the descriptor's media type and the metadata the source knows (file name, compression...).
+ * A stream source can be opened once; it is consumed and closed by the submission.
+ */
+package dev.longhaul.ingest;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public sealed interface DocumentSource {
+    String TEXT = "text/plain";
+    /** The media type JobRequest's schema names for a repository. */
+    String GIT_TREE = "application/x-git-tree";
+
+    /** Metadata keys the sources fill in. */
+    String META_SOURCE = "source";
+    String META_FILE_NAME = "fileName";
+    String META_CONTENT_ENCODING = "sourceContentEncoding";
+    String META_REPOSITORY = "repository";
+    String META_FILE_COUNT = "fileCount";
+    String META_SKIPPED_COUNT = "skippedCount";
+
+    /**
+     * The document, ready to chunk.
+     *
+     * @param parts     what to chunk, in order; a chunk never spans two
+     * @param mediaType of the bytes as sent
+     * @param metadata  what the source knows about itself
+     * @param skipped   repository entries left out; empty for other sources
+     */
+    record Opened(List<DocumentPart> parts, String mediaType, Map<String, String> metadata, List<Skipped> skipped) {
+        public Opened {
+            parts = List.copyOf(parts);
+            metadata = Map.copyOf(metadata);
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    /** Validates the source against {@code maxDocumentBytes} and lists its parts. */
+    Opened open(long maxDocumentBytes) throws IOException;
+
+    /** A repository job reads a directory; every other kind reads one file or stream. */
+    default boolean isRepository() {
+        return false;
+    }
+
+    static DocumentSource file(Path file) {
+        return new FileSource(file);
+    }
+
+    static DocumentSource repository(Path root) {
+        return new RepositorySource(root);
+    }
+
+    /** {@code in} read to its end; {@code name} is recorded as the source, e.g. "stdin". */
+    static DocumentSource stream(InputStream in, String name) {
+        return new StreamSource(in, name);
+    }
+
+    /** One regular file. Compressed (gzip) files are sent decompressed; the descriptor's encoding stays null. */
+    record FileSource(Path file) implements DocumentSource {
+        @Override
+        public Opened open(long maxDocumentBytes) throws IOException {
+            if (!Files.exists(file)) {
+                throw new IllegalArgumentException("no such file: " + file);
+            }
+            if (Files.isDirectory(file)) {
+                throw new IllegalArgumentException(file + " is a directory: submit it as a repository (kind REPO)");
+            }
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new IllegalArgumentException("not a readable regular file: " + file);
+            }
+            long size = Files.size(file);
+            if (size == 0) {
+                throw new IllegalArgumentException("empty input: " + file + " has no bytes");
+            }
+            boolean gzip;
+            try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
+                gzip = Gzip.startsWithMagic(in);
+            }
+            // A compressed file's size does not bound its content; the Chunker checks while streaming.
+            if (!gzip && size > maxDocumentBytes) {
+                throw new IllegalArgumentException(file + " has " + size + " bytes, more than the limit of " + maxDocumentBytes);
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put(META_SOURCE, "file");
+            metadata.put(META_FILE_NAME, String.valueOf(file.getFileName()));
+            if (gzip) {
+                metadata.put(META_CONTENT_ENCODING, "gzip");
+            }
+            DocumentPart part = new DocumentPart(null, () -> {
+                InputStream raw = Gzip.buffered(Files.newInputStream(file));
+                return gzip ? Gzip.decompress(raw) : raw;
+            });
+            return new Opened(List.of(part), TEXT, metadata, List.of());
+        }
+    }
+
+    /** A directory: its text files, each chunked on its own, each chunk naming its file. */
+    record RepositorySource(Path root) implements DocumentSource {
+        @Override
+        public Opened open(long maxDocumentBytes) throws IOException {
+            if (!Files.isDirectory(root)) {
+                throw new IllegalArgumentException("a repository must be a directory: " + root);
+            }
+            RepositoryWalker.Walk walk = RepositoryWalker.walk(root);
+            if (walk.files().isEmpty()) {
+                throw new IllegalArgumentException("empty input: " + root + " has no text files to submit ("
+                        + walk.skipped().size() + " skipped)");
+            }
+            if (walk.totalBytes() > maxDocumentBytes) {
+                throw new IllegalArgumentException(root + " has " + walk.totalBytes() + " bytes of text, more than the limit of " + maxDocumentBytes);
+            }
+            List<DocumentPart> parts = walk.files().stream()
+                    .map(f -> new DocumentPart(f.path(), () -> Files.newInputStream(f.file())))
+                    .toList();
+            Path name = root.toRealPath().getFileName();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put(META_SOURCE, "repository");
+            metadata.put(META_REPOSITORY, name == null ? "/" : name.toString());
+            metadata.put(META_FILE_COUNT, Integer.toString(walk.files().size()));
+            metadata.put(META_SKIPPED_COUNT, Integer.toString(walk.skipped().size()));
+            return new Opened(parts, GIT_TREE, metadata, walk.skipped());
+        }
+
+        @Override
+        public boolean isRepository() {
+            return true;
+        }
+    }
+
+    /** A stream of unknown length (stdin); gzip is detected by its magic bytes here too. */
+    final class StreamSource implements DocumentSource {
+        private final InputStream in;
+        private final String name;
+        private boolean opened;
+
+        StreamSource(InputStream in, String name) {
+            if (in == null) {
+                throw new IllegalArgumentException("no input stream");
+            }
+            this.in = in;
+            this.name = name == null || name.isBlank() ? "stream" : name;
+        }
+
+        @Override
+        public synchronized Opened open(long maxDocumentBytes) throws IOException {
+            if (opened) {
+                throw new IllegalStateException("a stream source can be submitted once: " + name);
+            }
+            opened = true;
+            BufferedInputStream buffered = Gzip.buffered(in);
+            boolean gzip = Gzip.startsWithMagic(buffered);
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put(META_SOURCE, name);
+            if (gzip) {
+                metadata.put(META_CONTENT_ENCODING, "gzip");
+            }
+            DocumentPart part = new DocumentPart(null, () -> gzip ? Gzip.decompress(buffered) : buffered);
+            return new Opened(List.of(part), TEXT, metadata, List.of());
+        }
+
+        @Override
+        public String toString() {
+            return "StreamSource[" + name + "]";
+        }
+    }
+
+    /** The source a command-line argument names: "-" is {@code stdin}, a directory a repository, else a file. */
+    static DocumentSource forArgument(String argument, InputStream stdin) {
+        if ("-".equals(argument)) {
+            return stream(stdin, "stdin");
+        }
+        Path path = Path.of(argument);
+        return Files.isDirectory(path) ? repository(path) : file(path);
+    }
+}

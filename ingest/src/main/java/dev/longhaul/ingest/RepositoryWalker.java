@@ -1,0 +1,154 @@
+/*
+ * Lists the files of a directory as a repository job reads them: every regular text file under
+ * the root, in path order, minus what git would ignore and what must not be read. Rules:
+ * - .gitignore files are honoured at every level with git's semantics (JGit's IgnoreNode:
+ *   negation, anchoring, **, directory-only patterns); a deeper file's match overrides a
+ *   shallower one, and an ignored directory is not entered, so nothing under it comes back (as in
+ *   git). .git/info/exclude and global excludes are not read: they are one user's, not the repo's.
+ * - .git/ is never entered.
+ * - Symbolic links are never followed, and a file whose real path leaves the root is skipped, so
+ *   a repository cannot make the submitter read outside it.
+ * - Binary files (TextSniffer) and empty files are skipped and reported.
+ */
+package dev.longhaul.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+
+import org.eclipse.jgit.ignore.IgnoreNode;
+
+public final class RepositoryWalker {
+    /** A file to send: its repository-relative path ('/'-separated) and where it is on disk. */
+    public record RepoFile(String path, Path file, long size) {}
+
+    /** The outcome of a walk: files in path order and what was skipped. */
+    public record Walk(List<RepoFile> files, List<Skipped> skipped) {
+        public long totalBytes() {
+            return files.stream().mapToLong(RepoFile::size).sum();
+        }
+    }
+
+    private RepositoryWalker() {}
+
+    /** Walks {@code root}, which must be a directory. */
+    public static Walk walk(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException("not a directory: " + root);
+        }
+        Path realRoot = root.toRealPath();
+        Visitor visitor = new Visitor(realRoot);
+        Files.walkFileTree(realRoot, visitor);
+        visitor.files.sort(Comparator.comparing(RepoFile::path));
+        visitor.skipped.sort(Comparator.comparing(Skipped::path));
+        return new Walk(List.copyOf(visitor.files), List.copyOf(visitor.skipped));
+    }
+
+    /** The .gitignore rules of one directory and that directory's path relative to the root. */
+    private record Rules(String dir, IgnoreNode node) {}
+
+    private static final class Visitor extends SimpleFileVisitor<Path> {
+        private final Path root;
+        private final List<RepoFile> files = new ArrayList<>();
+        private final List<Skipped> skipped = new ArrayList<>();
+        /** Rules of the directories from the root down to the current one, innermost first. */
+        private final Deque<Rules> rules = new ArrayDeque<>();
+
+        Visitor(Path root) {
+            this.root = root;
+        }
+
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+            String rel = relative(dir);
+            if (!rel.isEmpty() && (dir.getFileName().toString().equals(".git") || ignored(rel, true))) {
+                return FileVisitResult.SKIP_SUBTREE;
+            }
+            rules.push(new Rules(rel, readRules(dir.resolve(".gitignore"))));
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+            rules.pop();
+            if (failure != null) {
+                throw failure;
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            String rel = relative(file);
+            if (attrs.isSymbolicLink()) {
+                // Ignored symlinks are not worth reporting; any other is a skip the user should see.
+                if (!ignored(rel, false)) {
+                    skipped.add(new Skipped(rel, Skipped.Reason.SYMLINK));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+            if (ignored(rel, attrs.isDirectory())) {
+                return FileVisitResult.CONTINUE;
+            }
+            if (!attrs.isRegularFile() || !Files.isReadable(file)) {
+                skipped.add(new Skipped(rel, Skipped.Reason.NOT_REGULAR));
+            } else if (!file.toRealPath().startsWith(root)) {
+                skipped.add(new Skipped(rel, Skipped.Reason.OUTSIDE_ROOT));
+            } else if (attrs.size() == 0) {
+                skipped.add(new Skipped(rel, Skipped.Reason.EMPTY));
+            } else if (TextSniffer.looksBinary(file)) {
+                skipped.add(new Skipped(rel, Skipped.Reason.BINARY));
+            } else {
+                files.add(new RepoFile(rel, file, attrs.size()));
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException failure) {
+            skipped.add(new Skipped(relative(file), Skipped.Reason.NOT_REGULAR));
+            return FileVisitResult.CONTINUE;
+        }
+
+        /** Git's answer for {@code rel}: the innermost .gitignore with a matching rule decides. */
+        private boolean ignored(String rel, boolean directory) {
+            for (Rules r : rules) {
+                if (r.node() == null) {
+                    continue;
+                }
+                String local = r.dir().isEmpty() ? rel : rel.substring(r.dir().length() + 1);
+                Boolean verdict = r.node().checkIgnored(local, directory);
+                if (verdict != null) {
+                    return verdict;
+                }
+            }
+            return false;
+        }
+
+        private String relative(Path p) {
+            return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+        }
+
+        /** The rules of a .gitignore, or null when there is none; a symlinked one is not read. */
+        private static IgnoreNode readRules(Path gitignore) throws IOException {
+            if (!Files.isRegularFile(gitignore, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            IgnoreNode node = new IgnoreNode();
+            try (InputStream in = Files.newInputStream(gitignore)) {
+                node.parse(gitignore.toString(), in);
+            }
+            return node;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/*
+ * A repository entry left out of a REPO job and why, reported back to the submitter so the user
+ * sees what the model will not read. Files matched by .gitignore are not listed (they can be
+ * many, e.g. node_modules); they are left out as git would leave them out.
+ */
+package dev.longhaul.ingest;
+
+/** @param path repository-relative path with '/' separators */
+public record Skipped(String path, Reason reason) {
+
+    public enum Reason {
+        /** NUL bytes or invalid UTF-8 in the first 8 KiB. */
+        BINARY,
+        /** A symbolic link: never followed, so nothing outside the root is read. */
+        SYMLINK,
+        /** Resolves to a location outside the repository root. */
+        OUTSIDE_ROOT,
+        /** Zero bytes: nothing to read, and a chunk never carries no data. */
+        EMPTY,
+        /** Not a regular file (device, socket, pipe) or not readable. */
+        NOT_REGULAR
+    }
+}

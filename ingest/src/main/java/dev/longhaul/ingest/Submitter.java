@@ -1,0 +1,174 @@
+/*
+ * Submits jobs: writes a document's chunks to `documents` and then its JobRequest to `jobs`, all
+ * in ONE Kafka transaction, keyed by the job id, so a job is either fully submitted or not at all
+ * (read_committed readers never see a part of one). On any failure (source error, size limit,
+ * send error) the transaction is aborted and the error rethrown.
+ *
+ * Idempotency: the job id is the idempotency key, but this class does not look for earlier
+ * submissions of an id; it just writes. The planner downstream is the authority: the same id with
+ * the same digest is a no-op there, with a different digest it is rejected. Each submission gets a
+ * fresh random submissionId, on the request and every chunk, so the planner can tell two
+ * submissions of one id apart.
+ *
+ * Thread-safe: submissions are serialized (a transactional producer has one open transaction at
+ * a time); use several Submitters to submit in parallel. Each has its own transactional.id with a
+ * random suffix, so Submitters never fence each other; the flip side is that a submitter that dies
+ * mid-transaction leaves it to the broker to abort after transaction.timeout.ms (IngestConfig).
+ */
+package dev.longhaul.ingest;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.DocumentDescriptor;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.SchemaRegistry;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+public final class Submitter implements AutoCloseable {
+    private final IngestConfig config;
+    private final Topics topics;
+    private final Producer<byte[], byte[]> producer;
+    private final Clock clock;
+    /** Set when the producer can no longer be used (fenced, or an abort failed). */
+    private Exception broken;
+
+    /** Connects to the brokers of {@code config} and registers the transactional id (blocks until reachable). */
+    public Submitter(IngestConfig config, SchemaRegistry registry) {
+        this(config, new Topics(config.namespace(), registry),
+                new KafkaProducer<>(config.kafkaProperties(IngestConfig.Client.SUBMITTER), new ByteArraySerializer(), new ByteArraySerializer()),
+                Clock.systemUTC());
+    }
+
+    Submitter(IngestConfig config, Topics topics, Producer<byte[], byte[]> producer, Clock clock) {
+        this.config = config;
+        this.topics = topics;
+        this.producer = producer;
+        this.clock = clock;
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close();
+            throw e;
+        }
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    /**
+     * Submits one job. Arguments are validated before the transaction starts (kind matches the
+     * source, input not empty, size known to be within the limit); limits that only streaming
+     * can check (gzip, stdin) abort the transaction.
+     *
+     * @throws IllegalArgumentException for a request or document that is refused
+     * @throws IOException              when reading the source fails (the transaction is aborted)
+     * @throws KafkaException           when Kafka refuses the writes (the transaction is aborted)
+     */
+    public synchronized Submission submit(JobSpec spec, DocumentSource source) throws IOException {
+        if (broken != null) {
+            throw new IllegalStateException("this submitter can no longer write; create a new one", broken);
+        }
+        boolean repoKind = spec.kind() == DocumentKind.REPO;
+        if (repoKind != source.isRepository()) {
+            throw new IllegalArgumentException(repoKind
+                    ? "kind REPO needs a directory"
+                    : "a directory can only be submitted as kind REPO, not " + spec.kind());
+        }
+        DocumentSource.Opened document = source.open(config.maxDocumentBytes());
+        String jobId = spec.jobId().orElseGet(JobIds::next);
+        String submissionId = UUID.randomUUID().toString();
+        Map<String, String> metadata = new LinkedHashMap<>(document.metadata());
+        metadata.putAll(spec.metadata());
+
+        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        producer.beginTransaction();
+        try {
+            Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes()).cut(document.parts(), chunk -> {
+                failFast(sendFailure);
+                DocumentChunk record = DocumentChunk.newBuilder()
+                        .setJobId(jobId)
+                        .setIndex(chunk.index())
+                        .setData(ByteBuffer.wrap(chunk.data()))
+                        .setIsLast(chunk.last())
+                        .setPath(chunk.path())
+                        .setSubmissionId(submissionId)
+                        .build();
+                send(topics.documents, jobId, record, sendFailure);
+            });
+            JobRequest request = JobRequest.newBuilder()
+                    .setJobId(jobId)
+                    .setTenant(spec.tenant())
+                    .setKind(spec.kind())
+                    .setTasks(spec.tasks())
+                    .setPriority(spec.priority())
+                    .setDeadline(spec.deadline().orElse(null))
+                    .setDocument(DocumentDescriptor.newBuilder()
+                            .setChunkCount(cut.chunkCount())
+                            .setBytes(cut.bytes())
+                            .setSha256(cut.sha256())
+                            .setMediaType(document.mediaType())
+                            // Chunks carry the bytes as read (decompressed), so no content coding.
+                            .setEncoding(null)
+                            .build())
+                    .setMetadata(metadata)
+                    .setSubmittedAt(clock.instant())
+                    .setSubmissionId(submissionId)
+                    .build();
+            failFast(sendFailure);
+            send(topics.jobs, jobId, request, sendFailure);
+            producer.commitTransaction();
+            return new Submission(request, document.skipped());
+        } catch (IOException | RuntimeException | Error e) {
+            abort(e);
+            throw e;
+        }
+    }
+
+    private <V> void send(Topic<String, V> topic, String key, V value, AtomicReference<Exception> failure) {
+        byte[] k = topic.keys().serializer().serialize(topic.name(), key);
+        byte[] v = topic.values().serializer().serialize(topic.name(), value);
+        producer.send(new ProducerRecord<>(topic.name(), k, v), (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        });
+    }
+
+    /** Stops a long upload at the first failed send instead of at commit time. */
+    private static void failFast(AtomicReference<Exception> failure) {
+        Exception e = failure.get();
+        if (e != null) {
+            throw new KafkaException("a write of this submission failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void abort(Throwable cause) {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            // Fenced or fatal: the producer cannot abort or write again; the broker aborts on timeout.
+            cause.addSuppressed(e);
+            broken = e;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,113 @@
+/*
+ * Sources before any Kafka: gzip detected by magic bytes (not by name) and decompressed while
+ * streaming, so the digest is that of the plain bytes; up-front refusals (missing, empty,
+ * directory, too large); stdin-like streams; and the digest of a corpus file equal to the
+ * corpus's own sha256.
+ */
+package dev.longhaul.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DocumentSourceTest {
+    @TempDir
+    Path tmp;
+
+    private static Chunker.Cut digest(DocumentSource.Opened opened, int chunkBytes) throws IOException {
+        return new Chunker(chunkBytes, Long.MAX_VALUE).cut(opened.parts(), c -> {});
+    }
+
+    private static void gzip(Path from, Path to) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(to))) {
+            Files.copy(from, out);
+        }
+    }
+
+    @Test
+    void aGzippedLogIsSentDecompressedWithThePlainDigest() throws IOException {
+        // Named .log on purpose: detection is by magic bytes, not by the name.
+        Path compressed = tmp.resolve("Linux.log");
+        gzip(Corpus.file(Corpus.LINUX_LOG), compressed);
+        assertTrue(Files.size(compressed) < 2_375_732, "the test file really is compressed");
+
+        DocumentSource.Opened opened = DocumentSource.file(compressed).open(Long.MAX_VALUE);
+        Chunker.Cut cut = digest(opened, IngestConfig.MAX_CHUNK_BYTES);
+
+        assertEquals(Corpus.manifestSha256(Corpus.LINUX_LOG), cut.sha256());
+        assertEquals(2_375_732, cut.bytes());
+        assertEquals(5, cut.chunkCount());
+        assertEquals("gzip", opened.metadata().get(DocumentSource.META_CONTENT_ENCODING));
+        assertEquals("Linux.log", opened.metadata().get(DocumentSource.META_FILE_NAME));
+    }
+
+    @Test
+    void aPlainFileRecordsNoContentEncoding() throws IOException {
+        DocumentSource.Opened opened = DocumentSource.file(Corpus.file(Corpus.HDFS_LOG)).open(Long.MAX_VALUE);
+        assertFalse(opened.metadata().containsKey(DocumentSource.META_CONTENT_ENCODING));
+        assertEquals(Corpus.manifestSha256(Corpus.HDFS_LOG), digest(opened, 1000).sha256());
+        assertEquals(DocumentSource.TEXT, opened.mediaType());
+    }
+
+    @Test
+    void aGzippedStreamIsDetectedToo() throws IOException {
+        byte[] plain = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(compressed)) {
+            out.write(plain);
+        }
+        DocumentSource.Opened opened = DocumentSource.stream(new ByteArrayInputStream(compressed.toByteArray()), "stdin").open(Long.MAX_VALUE);
+        Chunker.Cut cut = digest(opened, 4);
+        assertEquals(plain.length, cut.bytes());
+        assertEquals("stdin", opened.metadata().get(DocumentSource.META_SOURCE));
+        assertEquals("gzip", opened.metadata().get(DocumentSource.META_CONTENT_ENCODING));
+    }
+
+    @Test
+    void aStreamCanBeSubmittedOnce() throws IOException {
+        DocumentSource source = DocumentSource.stream(new ByteArrayInputStream(new byte[] {1}), "stdin");
+        source.open(10);
+        assertThrows(IllegalStateException.class, () -> source.open(10));
+    }
+
+    @Test
+    void missingEmptyAndDirectoryInputsAreRefusedUpFront() throws IOException {
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> DocumentSource.file(tmp.resolve("nope.txt")).open(10));
+        assertTrue(missing.getMessage().contains("nope.txt"), missing.getMessage());
+        Path empty = Files.createFile(tmp.resolve("empty.txt"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(empty).open(10));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        IllegalArgumentException dir = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(tmp).open(10));
+        assertTrue(dir.getMessage().contains("REPO"), dir.getMessage());
+    }
+
+    @Test
+    void aFileLargerThanTheLimitIsRefusedBeforeReading() throws IOException {
+        Path file = Files.writeString(tmp.resolve("big.txt"), "0123456789");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(file).open(9));
+        assertTrue(e.getMessage().contains("limit"), e.getMessage());
+        assertEquals(1, DocumentSource.file(file).open(10).parts().size());
+    }
+
+    @Test
+    void argumentsMapToSources() throws IOException {
+        assertTrue(DocumentSource.forArgument("-", new ByteArrayInputStream(new byte[0])) instanceof DocumentSource.StreamSource);
+        assertTrue(DocumentSource.forArgument(tmp.toString(), System.in).isRepository());
+        Path file = Files.writeString(tmp.resolve("a.txt"), "a");
+        assertTrue(DocumentSource.forArgument(file.toString(), System.in) instanceof DocumentSource.FileSource);
+    }
+}

@@ -1,0 +1,242 @@
+/*
+ * Following jobs on a real broker: the test plays the pipeline, writing JobStatus, Summary and
+ * Extraction records itself (results in one transaction with the SUCCEEDED status, as workers
+ * do), and checks the follower reports them: progress in order, final states, results of the
+ * followed jobs only, nothing from an aborted transaction; the latest status of one job; a cancel
+ * written to `control`.
+ */
+package dev.longhaul.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Timings;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.Usage;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+class JobFollowerTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    private record Fixture(IngestConfig config, InMemorySchemaRegistry registry, Topics topics) {}
+
+    private static Fixture fixture(TestInfo test) {
+        String namespace = test.getTestMethod().orElseThrow().getName() + ".";
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        Topics topics = new Topics(namespace, registry);
+        Topics4Test.createAll(kafka, topics);
+        return new Fixture(IngestConfig.defaults(kafka.bootstrapServers()).withNamespace(namespace), registry, topics);
+    }
+
+    /** The pipeline's side: a transactional producer writing typed records. */
+    private static final class Pipeline implements AutoCloseable {
+        private final KafkaProducer<byte[], byte[]> producer;
+
+        Pipeline() {
+            Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+            config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "pipeline-" + System.nanoTime());
+            producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+            producer.initTransactions();
+        }
+
+        <V> void send(Topic<String, V> topic, String key, V value) {
+            producer.send(new ProducerRecord<>(topic.name(), topic.keys().serializer().serialize(topic.name(), key),
+                    topic.values().serializer().serialize(topic.name(), value)));
+        }
+
+        void inTransaction(Runnable writes, boolean commit) {
+            producer.beginTransaction();
+            writes.run();
+            if (commit) {
+                producer.commitTransaction();
+            } else {
+                producer.abortTransaction();
+            }
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+        }
+    }
+
+    private static JobStatus status(String job, JobState state, double progress, String reason) {
+        return JobStatus.newBuilder().setJobId(job).setTenant("default").setState(state).setProgress(progress)
+                .setTokensProcessed((long) (progress * 1000)).setReason(reason).setUpdatedAt(T0).build();
+    }
+
+    private static Usage usage() {
+        return Usage.newBuilder().setPromptTokens(100).setOutputTokens(10).setDocumentTokens(90).setDocumentShareRead(1.0).build();
+    }
+
+    private static Timings timings() {
+        return Timings.newBuilder().setQueuedMs(1).setRunningMs(2).setEndToEndMs(3).build();
+    }
+
+    private static ModelIdentity model() {
+        return ModelIdentity.newBuilder().setName("minimax-tiny").setBackend("cpu").setWeightsDtype("f32").build();
+    }
+
+    private static Summary summary(String job, int task, String text) {
+        return Summary.newBuilder().setJobId(job).setTaskIndex(task).setText(text)
+                .setUsage(usage())
+                .setTimings(timings())
+                .setModel(model())
+                .build();
+    }
+
+    private static Extraction extraction(String job, int task, String json) {
+        return Extraction.newBuilder().setJobId(job).setTaskIndex(task).setJson(json)
+                .setUsage(usage())
+                .setTimings(timings())
+                .setModel(model())
+                .build();
+    }
+
+    @Test
+    void followReportsProgressFinalStatesAndCommittedResultsOfTheFollowedJobs(TestInfo test) throws IOException {
+        Fixture f = fixture(test);
+        // A real submission first, so the follower can learn the task count from the request.
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"), JobSpec.parseTask("extract:party")))
+                    .withJobId("ok"), DocumentSource.stream(new ByteArrayInputStream("text".getBytes(StandardCharsets.UTF_8)), "stdin"));
+        }
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().status, "ok", status("ok", JobState.QUEUED, 0, null));
+                pipeline.send(f.topics().status, "bad", status("bad", JobState.RUNNING, 0.5, null));
+                pipeline.send(f.topics().status, "other", status("other", JobState.SUCCEEDED, 1, null));
+                pipeline.send(f.topics().summaries, "other", summary("other", 0, "not followed"));
+            }, true);
+            pipeline.inTransaction(() -> pipeline.send(f.topics().summaries, "ok", summary("ok", 0, "aborted, never seen")), false);
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().status, "ok", status("ok", JobState.RUNNING, 0.5, null));
+                pipeline.send(f.topics().status, "bad", status("bad", JobState.FAILED, 0.5, "out of memory"));
+            }, true);
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().summaries, "ok", summary("ok", 0, "A two-line text."));
+                pipeline.send(f.topics().extractions, "ok", extraction("ok", 1, "{\"party\":\"Acme\"}"));
+                pipeline.send(f.topics().status, "ok", status("ok", JobState.SUCCEEDED, 1, null));
+            }, true);
+        }
+
+        List<String> events = new ArrayList<>();
+        JobFollower.Outcome outcome;
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            outcome = follower.follow(List.of("ok", "bad"), new JobFollower.Listener() {
+                @Override
+                public void onStatus(JobStatus s) {
+                    events.add(s.getJobId() + " " + s.getState());
+                }
+
+                @Override
+                public void onSummary(Summary s) {
+                    events.add(s.getJobId() + " summary " + s.getText());
+                }
+            }, Duration.ofSeconds(60));
+        }
+
+        assertTrue(outcome.complete());
+        JobFollower.JobOutcome ok = outcome.jobs().get("ok");
+        assertEquals(JobState.SUCCEEDED, ok.status().getState());
+        assertEquals("A two-line text.", ok.summaries().get(0).getText());
+        assertEquals("{\"party\":\"Acme\"}", ok.extractions().get(1).getJson());
+        JobFollower.JobOutcome bad = outcome.jobs().get("bad");
+        assertEquals(JobState.FAILED, bad.status().getState());
+        assertEquals("out of memory", bad.status().getReason());
+        assertEquals(Map.of(), bad.summaries());
+        assertEquals(List.of("ok QUEUED", "ok RUNNING", "ok SUCCEEDED"), events.stream().filter(e -> e.startsWith("ok ") && !e.contains("summary")).toList());
+        assertEquals(List.of("bad RUNNING", "bad FAILED"), events.stream().filter(e -> e.startsWith("bad ")).toList());
+        assertEquals(List.of("ok summary A two-line text."), events.stream().filter(e -> e.contains("summary")).toList());
+        assertFalse(events.stream().anyMatch(e -> e.startsWith("other")));
+    }
+
+    @Test
+    void followGivesUpAtTheTimeoutWithWhatItSaw(TestInfo test) {
+        Fixture f = fixture(test);
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> pipeline.send(f.topics().status, "slow", status("slow", JobState.RUNNING, 0.25, null)), true);
+        }
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome outcome = follower.follow(List.of("slow"), new JobFollower.Listener() {}, Duration.ofSeconds(2));
+            assertFalse(outcome.complete());
+            assertEquals(JobState.RUNNING, outcome.jobs().get("slow").status().getState());
+            assertFalse(outcome.jobs().get("slow").isFinal());
+        }
+    }
+
+    @Test
+    void latestStatusReadsTheCompactedTopicToItsEnd(TestInfo test) {
+        Fixture f = fixture(test);
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().status, "j1", status("j1", JobState.ACCEPTED, 0, null));
+                pipeline.send(f.topics().status, "j2", status("j2", JobState.QUEUED, 0, null));
+                pipeline.send(f.topics().status, "j1", status("j1", JobState.CANCELLED, 0.1, "cancelled by user"));
+            }, true);
+        }
+        // Only once the commit markers are down is the status readable; the helper waits for that.
+        Topics4Test.readCommitted(kafka, f.topics().status);
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            assertEquals(JobState.CANCELLED, follower.latestStatus("j1", Duration.ofSeconds(30)).orElseThrow().getState());
+            assertEquals(JobState.QUEUED, follower.latestStatus("j2", Duration.ofSeconds(30)).orElseThrow().getState());
+            assertTrue(follower.latestStatus("never-submitted", Duration.ofSeconds(30)).isEmpty());
+        }
+    }
+
+    @Test
+    void cancelWritesOneControlRecordKeyedByTheJob(TestInfo test) {
+        Fixture f = fixture(test);
+        try (JobControl control = new JobControl(f.config(), f.registry())) {
+            control.cancel("job-7");
+        }
+        List<ConsumerRecord<String, Control>> records = Topics4Test.readCommitted(kafka, f.topics().control);
+        assertEquals(1, records.size());
+        assertEquals("job-7", records.get(0).key());
+        assertEquals("job-7", records.get(0).value().getJobId());
+        assertEquals(ControlAction.CANCEL, records.get(0).value().getAction());
+        assertNull(records.get(0).value().getPriority());
+    }
+}

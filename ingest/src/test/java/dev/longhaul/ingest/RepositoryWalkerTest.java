@@ -1,0 +1,155 @@
+/*
+ * Repository walking on a tree built in the test: nested .gitignore files with negation and
+ * directory rules, .git/ left out, binaries (NUL bytes, invalid UTF-8) and empty files skipped and
+ * reported, symlinks never followed (one escapes the root, one stays inside), paths recorded
+ * relative to the root with '/' separators, in path order.
+ */
+package dev.longhaul.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryWalkerTest {
+    @TempDir
+    Path tmp;
+
+    private static void write(Path root, String rel, String text) throws IOException {
+        Path p = root.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    private static void write(Path root, String rel, byte[] bytes) throws IOException {
+        Path p = root.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.write(p, bytes);
+    }
+
+    private Path repository() throws IOException {
+        Path root = tmp.resolve("repo");
+        write(root, ".gitignore", "*.log\nbuild/\n!keep.log\n/only-at-root.txt\n");
+        write(root, "README.md", "# readme\n");
+        write(root, "app.log", "ignored by *.log\n");
+        write(root, "keep.log", "re-included by !keep.log\n");
+        write(root, "only-at-root.txt", "anchored pattern\n");
+        write(root, "build/out.txt", "ignored directory\n");
+        write(root, "src/.gitignore", "generated/\n*.tmp\n");
+        write(root, "src/Main.java", "class Main {}\n");
+        write(root, "src/only-at-root.txt", "the anchored rule does not reach here\n");
+        write(root, "src/x.tmp", "ignored by src/.gitignore\n");
+        write(root, "src/generated/G.java", "ignored directory, nested rule\n");
+        write(root, "src/deep/.gitignore", "!important.tmp\n");
+        write(root, "src/deep/important.tmp", "re-included by the deeper rule\n");
+        write(root, "src/deep/other.tmp", "still ignored by src/.gitignore\n");
+        write(root, ".git/config", "[core]\n");
+        write(root, "image.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13});
+        write(root, "latin1.txt", "caf\u00e9 cr\u00e8me\n".getBytes(StandardCharsets.ISO_8859_1));
+        write(root, "empty.txt", new byte[0]);
+        Path outside = Files.writeString(tmp.resolve("secret.txt"), "outside the repository\n");
+        Files.createSymbolicLink(root.resolve("escape.txt"), outside);
+        Files.createSymbolicLink(root.resolve("src/readme-link.md"), root.resolve("README.md"));
+        Files.createSymbolicLink(root.resolve("linked-dir"), tmp);
+        return root;
+    }
+
+    @Test
+    void walksAsGitWouldListTheFiles() throws IOException {
+        RepositoryWalker.Walk walk = RepositoryWalker.walk(repository());
+        assertEquals(List.of(
+                        ".gitignore",
+                        "README.md",
+                        "keep.log",
+                        "src/.gitignore",
+                        "src/Main.java",
+                        "src/deep/.gitignore",
+                        "src/deep/important.tmp",
+                        "src/only-at-root.txt"),
+                walk.files().stream().map(RepositoryWalker.RepoFile::path).toList());
+    }
+
+    @Test
+    void binariesEmptyFilesAndSymlinksAreSkippedWithTheirReason() throws IOException {
+        RepositoryWalker.Walk walk = RepositoryWalker.walk(repository());
+        Map<String, Skipped.Reason> skipped = walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason));
+        assertEquals(Map.of(
+                        "image.png", Skipped.Reason.BINARY,
+                        "latin1.txt", Skipped.Reason.BINARY,
+                        "empty.txt", Skipped.Reason.EMPTY,
+                        "escape.txt", Skipped.Reason.SYMLINK,
+                        "linked-dir", Skipped.Reason.SYMLINK,
+                        "src/readme-link.md", Skipped.Reason.SYMLINK),
+                skipped);
+    }
+
+    @Test
+    void nothingOutsideTheRootIsEverListed() throws IOException {
+        Path root = repository().toRealPath();
+        for (RepositoryWalker.RepoFile f : RepositoryWalker.walk(root).files()) {
+            assertTrue(f.file().toRealPath().startsWith(root), f.file().toString());
+            assertFalse(f.path().contains("\\") || f.path().startsWith("/"), f.path());
+        }
+    }
+
+    @Test
+    void aRepositorySourceRecordsPathsOnItsParts() throws IOException {
+        DocumentSource.Opened opened = DocumentSource.repository(repository()).open(Long.MAX_VALUE);
+        assertEquals(DocumentSource.GIT_TREE, opened.mediaType());
+        assertEquals("8", opened.metadata().get(DocumentSource.META_FILE_COUNT));
+        assertEquals("6", opened.metadata().get(DocumentSource.META_SKIPPED_COUNT));
+        assertEquals("src/Main.java", opened.parts().get(4).path());
+        try (var in = opened.parts().get(4).open()) {
+            assertEquals("class Main {}\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aRepositoryWithNothingToSendIsRefused() throws IOException {
+        Path root = tmp.resolve("bare");
+        write(root, ".gitignore", "");
+        Files.delete(root.resolve(".gitignore"));
+        write(root, "blob.bin", new byte[] {0, 1, 2});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.repository(root).open(100));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+    }
+
+    @Test
+    void aRepositoryOverTheLimitIsRefusedUpFront() throws IOException {
+        Path root = tmp.resolve("small");
+        write(root, "a.txt", "12345");
+        write(root, "b.txt", "6789");
+        assertThrows(IllegalArgumentException.class, () -> DocumentSource.repository(root).open(8));
+        assertEquals(2, DocumentSource.repository(root).open(9).parts().size());
+    }
+
+    @Test
+    void aCharacterCutByTheWindowIsNotBinaryButAnInvalidByteIs() {
+        byte[] head = new byte[TextSniffer.WINDOW];
+        Arrays.fill(head, (byte) 'a');
+        // The first two bytes of a three-byte character (U+20AC) at the very end of the window.
+        head[head.length - 2] = (byte) 0xE2;
+        head[head.length - 1] = (byte) 0x82;
+        assertFalse(TextSniffer.looksBinary(head, false));
+        assertTrue(TextSniffer.looksBinary(head, true), "the same bytes ending the whole file are truncated UTF-8");
+        head[10] = (byte) 0xFF;
+        assertTrue(TextSniffer.looksBinary(head, false));
+    }
+
+    @Test
+    void utf8TextFromTheCorpusIsText() throws IOException {
+        assertFalse(TextSniffer.looksBinary(Corpus.file(Corpus.CONTRACT)));
+    }
+}

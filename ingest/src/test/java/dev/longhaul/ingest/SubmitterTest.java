@@ -1,0 +1,235 @@
+/*
+ * Submissions on a real broker (EmbeddedKafka, started here): what a read_committed reader sees
+ * after a submit is exactly the chunks in order and then the request, with count, bytes and digest
+ * matching the bytes read back and the corpus's own sha256; a submission whose source fails
+ * halfway leaves nothing visible; repository chunks carry their file's path.
+ */
+package dev.longhaul.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+class SubmitterTest {
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    /** A fresh namespace per test, so each reads only its own records; producer and reader share one registry. */
+    private record Fixture(IngestConfig config, InMemorySchemaRegistry registry, Topics topics) {}
+
+    private static Fixture fixture(TestInfo test, int chunkBytes) {
+        String namespace = test.getTestMethod().orElseThrow().getName() + ".";
+        IngestConfig config = IngestConfig.defaults(kafka.bootstrapServers()).withNamespace(namespace).withChunkBytes(chunkBytes);
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        Topics topics = new Topics(namespace, registry);
+        Topics4Test.createAll(kafka, topics);
+        return new Fixture(config, registry, topics);
+    }
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(Chunker.sha256().digest(bytes));
+    }
+
+    private static byte[] bytes(ByteBuffer data) {
+        ByteBuffer copy = data.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+
+    @Test
+    void aContractIsReadBackCommittedInOrderWithItsDescriptor(TestInfo test) throws IOException {
+        Fixture f = fixture(test, 4096);
+        Path contract = Corpus.file(Corpus.CONTRACT);
+        JobSpec spec = JobSpec.of(DocumentKind.CONTRACT, List.of(JobSpec.parseTask("summarize"), JobSpec.parseTask("extract:Parties,Governing Law")))
+                .withTenant("acme").withPriority(3).withDeadline(Instant.parse("2030-01-01T00:00:00Z"))
+                .withMetadata(Map.of("label", "cuad"));
+        Submission submission;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            submission = submitter.submit(spec, DocumentSource.file(contract));
+        }
+
+        List<ConsumerRecord<String, DocumentChunk>> chunks = Topics4Test.readCommitted(kafka, f.topics().documents);
+        List<ConsumerRecord<String, JobRequest>> jobs = Topics4Test.readCommitted(kafka, f.topics().jobs);
+        assertEquals(1, jobs.size());
+        JobRequest request = jobs.get(0).value();
+        assertEquals(submission.request(), request);
+        assertEquals(submission.jobId(), jobs.get(0).key());
+
+        long size = Files.size(contract);
+        int expectedChunks = (int) ((size + 4095) / 4096);
+        assertEquals(expectedChunks, chunks.size());
+        ByteArrayOutputStream document = new ByteArrayOutputStream();
+        for (int i = 0; i < chunks.size(); i++) {
+            ConsumerRecord<String, DocumentChunk> r = chunks.get(i);
+            DocumentChunk c = r.value();
+            assertEquals(submission.jobId(), r.key());
+            assertEquals(submission.jobId(), c.getJobId());
+            assertEquals(i, c.getIndex(), "chunks of one job share a partition, in index order");
+            assertEquals(i == chunks.size() - 1, c.getIsLast());
+            assertEquals(submission.submissionId(), c.getSubmissionId());
+            assertNull(c.getPath());
+            assertTrue(c.getData().remaining() <= 4096);
+            document.writeBytes(bytes(c.getData()));
+        }
+        // The request comes after its chunks in the transaction; both share the key's partition number.
+        assertEquals(chunks.get(0).partition(), jobs.get(0).partition());
+        assertArrayEquals(Files.readAllBytes(contract), document.toByteArray());
+        assertEquals(expectedChunks, request.getDocument().getChunkCount());
+        assertEquals(size, request.getDocument().getBytes());
+        assertEquals(Corpus.manifestSha256(Corpus.CONTRACT), request.getDocument().getSha256());
+        assertEquals(sha256(document.toByteArray()), request.getDocument().getSha256());
+        assertEquals(DocumentSource.TEXT, request.getDocument().getMediaType());
+        assertNull(request.getDocument().getEncoding());
+
+        assertEquals(DocumentKind.CONTRACT, request.getKind());
+        assertEquals("acme", request.getTenant());
+        assertEquals(3, request.getPriority());
+        assertEquals(Instant.parse("2030-01-01T00:00:00Z"), request.getDeadline());
+        assertEquals(List.of(TaskType.SUMMARIZE, TaskType.EXTRACT), request.getTasks().stream().map(t -> t.getType()).toList());
+        assertEquals(List.of("Parties", "Governing Law"), request.getTasks().get(1).getFields());
+        assertEquals("cuad", request.getMetadata().get("label"));
+        assertEquals(contract.getFileName().toString(), request.getMetadata().get(DocumentSource.META_FILE_NAME));
+    }
+
+    @Test
+    void aGzippedLogGoesOutDecompressedInFullChunks(TestInfo test) throws IOException {
+        Fixture f = fixture(test, IngestConfig.MAX_CHUNK_BYTES);
+        Path gz = tmp.resolve("Linux.log.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(Corpus.file(Corpus.LINUX_LOG), out);
+        }
+        Submission submission;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            submission = submitter.submit(JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("summarize"))).withJobId("linux-log"),
+                    DocumentSource.file(gz));
+        }
+        List<ConsumerRecord<String, DocumentChunk>> chunks = Topics4Test.readCommitted(kafka, f.topics().documents);
+        assertEquals(List.of(524288, 524288, 524288, 524288, 278580),
+                chunks.stream().map(r -> r.value().getData().remaining()).toList());
+        assertEquals("linux-log", submission.jobId());
+        assertEquals(2_375_732, submission.document().getBytes());
+        assertEquals(Corpus.manifestSha256(Corpus.LINUX_LOG), submission.document().getSha256());
+        assertEquals("gzip", submission.request().getMetadata().get(DocumentSource.META_CONTENT_ENCODING));
+    }
+
+    @Test
+    void aSourceFailingHalfwayLeavesNothingVisible(TestInfo test) throws IOException {
+        Fixture f = fixture(test, 1024);
+        byte[] good = new byte[3000];
+        new Random(11).nextBytes(good);
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            InputStream failing = new FailingStream(10 * 1024);
+            IOException e = assertThrows(IOException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed"),
+                    DocumentSource.stream(failing, "stdin")));
+            assertEquals("disk gone", e.getMessage());
+            // The same submitter is usable after an abort; its job is the only one readers see.
+            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("survivor"),
+                    DocumentSource.stream(new java.io.ByteArrayInputStream(good), "stdin"));
+        }
+        List<ConsumerRecord<String, DocumentChunk>> chunks = Topics4Test.readCommitted(kafka, f.topics().documents);
+        List<ConsumerRecord<String, JobRequest>> jobs = Topics4Test.readCommitted(kafka, f.topics().jobs);
+        assertEquals(List.of("survivor"), jobs.stream().map(ConsumerRecord::key).toList());
+        assertEquals(List.of("survivor", "survivor", "survivor"), chunks.stream().map(ConsumerRecord::key).toList());
+        assertEquals(sha256(good), jobs.get(0).value().getDocument().getSha256());
+    }
+
+    @Test
+    void anInputOverTheLimitFoundWhileStreamingIsAborted(TestInfo test) throws IOException {
+        Fixture f = fixture(test, 1024);
+        try (Submitter submitter = new Submitter(f.config().withMaxDocumentBytes(5000), f.registry())) {
+            assertThrows(IllegalArgumentException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
+                    DocumentSource.stream(new FailingStream(Integer.MAX_VALUE), "stdin")));
+            assertThrows(IllegalArgumentException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
+                    DocumentSource.stream(InputStream.nullInputStream(), "stdin")));
+        }
+        assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().documents));
+        assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().jobs));
+    }
+
+    @Test
+    void aRepositorysChunksNameTheirFiles(TestInfo test) throws IOException {
+        Fixture f = fixture(test, 8);
+        Path root = tmp.resolve("repo");
+        Files.createDirectories(root.resolve("src"));
+        Files.writeString(root.resolve("README.md"), "hello, repository\n");
+        Files.writeString(root.resolve("src/a.txt"), "abc");
+        Files.writeString(root.resolve(".gitignore"), "*.bin\n");
+        Files.write(root.resolve("x.bin"), new byte[] {1, 2, 3});
+        JobSpec spec = JobSpec.of(DocumentKind.REPO, List.of(JobSpec.parseTask("summarize")));
+        Submission submission;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            assertThrows(IllegalArgumentException.class, () -> submitter.submit(spec.withKind(DocumentKind.TEXT), DocumentSource.repository(root)));
+            submission = submitter.submit(spec, DocumentSource.repository(root));
+        }
+        List<ConsumerRecord<String, DocumentChunk>> chunks = Topics4Test.readCommitted(kafka, f.topics().documents);
+        assertEquals(List.of(".gitignore", "README.md", "README.md", "README.md", "src/a.txt"),
+                chunks.stream().map(r -> r.value().getPath()).toList());
+        assertEquals(List.of(6, 8, 8, 2, 3), chunks.stream().map(r -> r.value().getData().remaining()).toList());
+        assertEquals(5, submission.document().getChunkCount());
+        assertEquals(DocumentSource.GIT_TREE, submission.document().getMediaType());
+        assertEquals(List.of(), submission.skipped(), "x.bin is ignored by .gitignore, so not reported");
+    }
+
+    /** Counts up to {@code failAfter} bytes of text, then fails as a vanished disk would. */
+    private static final class FailingStream extends InputStream {
+        private final long failAfter;
+        private long served;
+
+        FailingStream(long failAfter) {
+            this.failAfter = failAfter;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (served >= failAfter) {
+                throw new IOException("disk gone");
+            }
+            served++;
+            return 'a' + (int) (served % 26);
+        }
+    }
+}

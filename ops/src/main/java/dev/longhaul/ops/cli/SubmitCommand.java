@@ -1,0 +1,127 @@
+/*
+ * `longhaul submit PATH... [--kind K] [--task T]... [--tenant T] [--priority N] [--deadline ISO]
+ * [--id ID] [--follow]`: one job per PATH (a file, gzip detected; a directory, a REPO job; `-`,
+ * stdin), each written with its chunks in one Kafka transaction; prints one job id per line as
+ * each is committed. --follow then reports status until every job is final and prints the
+ * results; exit 0 when all SUCCEEDED, 1 otherwise. Arguments are validated before anything is
+ * written.
+ */
+package dev.longhaul.ops.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.longhaul.ingest.DocumentSource;
+import dev.longhaul.ingest.JobFollower;
+import dev.longhaul.ingest.JobSpec;
+import dev.longhaul.ingest.Submission;
+import dev.longhaul.ingest.Submitter;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Task;
+import dev.longhaul.schemas.wire.SchemaRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = "Submit documents as jobs: one job per PATH (a file, a directory as a repository, or - for stdin).")
+public final class SubmitCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "File, directory (a REPO job) or - (stdin).")
+    List<String> paths;
+
+    @Option(names = "--kind", paramLabel = "KIND",
+            description = "contract, log, repo or text; default: repo for a directory, text otherwise.")
+    String kind;
+
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "summarize, extract or extract:FIELD,FIELD...; repeatable, in order (default: summarize).")
+    List<String> tasks = new ArrayList<>();
+
+    @Option(names = "--tenant", defaultValue = JobSpec.DEFAULT_TENANT, description = "Tenant (default: ${DEFAULT-VALUE}).")
+    String tenant;
+
+    @Option(names = "--priority", defaultValue = "0", description = "Higher runs first (default: ${DEFAULT-VALUE}).")
+    int priority;
+
+    @Option(names = "--deadline", paramLabel = "ISO-8601", description = "Instant by which the job must start, e.g. 2026-12-01T12:00:00Z.")
+    Instant deadline;
+
+    @Option(names = "--id", paramLabel = "JOB_ID", description = "Job id (one PATH only); default: a generated, time-sortable id.")
+    String id;
+
+    @Option(names = "--follow", description = "Show progress until every job is final, then print the results.")
+    boolean follow;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The job of each PATH, validated before anything is written. */
+    List<Map.Entry<JobSpec, DocumentSource>> jobs() {
+        if (id != null && paths.size() > 1) {
+            throw new IllegalArgumentException("--id names one job, but " + paths.size() + " paths were given");
+        }
+        if (paths.stream().filter("-"::equals).count() > 1) {
+            throw new IllegalArgumentException("stdin (-) can be submitted once");
+        }
+        List<Task> parsed = (tasks.isEmpty() ? List.of("summarize") : tasks).stream().map(JobSpec::parseTask).toList();
+        DocumentKind given = kind == null ? null : JobSpec.parseKind(kind);
+        List<Map.Entry<JobSpec, DocumentSource>> jobs = new ArrayList<>();
+        for (String path : paths) {
+            boolean directory = !"-".equals(path) && Files.isDirectory(Path.of(path));
+            DocumentKind k = given != null ? given : directory ? DocumentKind.REPO : DocumentKind.TEXT;
+            if (directory != (k == DocumentKind.REPO)) {
+                throw new IllegalArgumentException(directory
+                        ? path + " is a directory: it can only be a repo job, not " + k.name().toLowerCase()
+                        : path + " is not a directory: a repo job needs one");
+            }
+            JobSpec job = JobSpec.of(k, parsed).withTenant(tenant).withPriority(priority).withDeadline(deadline);
+            if (id != null) {
+                job = job.withJobId(id);
+            }
+            jobs.add(Map.entry(job, DocumentSource.forArgument(path, System.in)));
+        }
+        return jobs;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
+        SchemaRegistry registry = kafka.registry();
+        List<String> ids = new ArrayList<>();
+        try (Submitter submitter = new Submitter(kafka.ingestConfig(), registry)) {
+            for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
+                Submission s = submitter.submit(job.getKey(), job.getValue());
+                ids.add(s.jobId());
+                out.println(s.jobId());
+                out.flush();
+                if (!s.skipped().isEmpty()) {
+                    err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries (binary, empty or symlinks)");
+                }
+            }
+        }
+        if (!follow) {
+            return 0;
+        }
+        try (JobFollower follower = new JobFollower(kafka.ingestConfig(), registry)) {
+            JobFollower.Outcome outcome = follower.follow(ids, new ResultPrinter(out), null);
+            boolean allSucceeded = outcome.jobs().values().stream()
+                    .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
+            return allSucceeded ? 0 : 1;
+        }
+    }
+}
