@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
             SubmitCommand.class,
             StatusCommand.class,
             CancelCommand.class,
+            WorkerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

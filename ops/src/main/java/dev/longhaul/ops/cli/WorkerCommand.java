@@ -1,0 +1,85 @@
+/*
+ * `longhaul worker --model DIR`: one worker process (one engine) joining the worker group on
+ * `work`; runs until interrupted (Ctrl-C or SIGTERM close it cleanly: the job in progress is
+ * abandoned uncommitted and redone by another worker). Prints its context budget at start, because
+ * that decides which documents the model reads whole.
+ */
+package dev.longhaul.ops.cli;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.longhaul.pipeline.worker.Worker;
+import dev.longhaul.pipeline.worker.WorkerConfig;
+import dev.longhaul.schemas.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run a worker: take work orders from Kafka, stream documents through the model, commit results exactly once.")
+public final class WorkerCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF-format MiniMax model folder.")
+    Path model;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Worker id (also its transactional id). Default: host name and process id.")
+    String id;
+
+    @Option(names = "--context-tokens", defaultValue = "4096", paramLabel = "N",
+            description = "Most document tokens the model reads per job. Default: ${DEFAULT-VALUE}.")
+    int contextTokens;
+
+    @Option(names = "--time-budget", defaultValue = "120", paramLabel = "SECONDS",
+            description = "Most prefill seconds per job; caps the context budget on slow engines. Default: ${DEFAULT-VALUE}.")
+    long timeBudgetSeconds;
+
+    @Option(names = "--max-output-tokens", defaultValue = "48", paramLabel = "N",
+            description = "Tokens decoded per summary or extracted field. Default: ${DEFAULT-VALUE}.")
+    int maxOutputTokens;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String workerId = id != null ? id : defaultId();
+        WorkerConfig config = WorkerConfig.defaults(workerId, kafka.bootstrapServers, model)
+                .withNamespace(kafka.namespace)
+                .withEngine(engine.backendName(), engine.threads())
+                .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
+                .withOutput(maxOutputTokens);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            stopped.countDown();
+        }, "longhaul-worker-shutdown"));
+        var out = spec.commandLine().getOut();
+        out.printf("worker %s: backend %s, context budget %d document tokens per job (prefill %.0f tokens/s)%n",
+                workerId, engine.backendName(), worker.budgetTokens(), worker.prefillTokensPerSecond());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static String defaultId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (java.io.IOException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+}
