@@ -1,0 +1,124 @@
+/*
+ * Test fixture: the whole system in one JVM. A DevStack (embedded KRaft broker, Longhaul's schema
+ * registry, the pipeline application), workers added and removed at will over a synthesized `xs`
+ * model (the golden tiny shape with a long context), an ingest Submitter, and readers that see
+ * exactly what a read_committed consumer sees, counting every record (a duplicate is never hidden).
+ */
+package dev.longhaul.integration;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.engine.checkpoint.DType;
+import dev.longhaul.engine.synth.ModelSynth;
+import dev.longhaul.engine.synth.SynthSpec;
+import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ingest.Submitter;
+import dev.longhaul.ops.stack.DevStack;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.worker.Worker;
+import dev.longhaul.pipeline.worker.WorkerConfig;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+final class Cluster implements AutoCloseable {
+    private static Path model;
+
+    final DevStack stack;
+    final Topics topics;
+    final Submitter submitter;
+    private final List<Worker> workers = new ArrayList<>();
+    private final WorkerConfig workerTemplate;
+
+    Cluster(PipelineConfig pipeline, int contextTokens, int outputTokens) {
+        this.stack = DevStack.start(DevStack.Options.temporary(pipeline));
+        this.topics = stack.topics();
+        this.submitter = new Submitter(IngestConfig.defaults(stack.bootstrapServers()).withNamespace(topics.namespace()),
+                new RestSchemaRegistryClient(stack.registryUrl()));
+        this.workerTemplate = WorkerConfig.defaults("template", stack.bootstrapServers(), model())
+                .withNamespace(topics.namespace())
+                .withEngine("cpu", 1)
+                .withContext(contextTokens, Duration.ofMinutes(10))
+                .withOutput(outputTokens);
+    }
+
+    /** A model with the golden tiny shape and a 1M-token context, synthesized once per test JVM. */
+    static synchronized Path model() {
+        if (model == null) {
+            try {
+                Path dir = Files.createTempDirectory("longhaul-it-model-");
+                ModelSynth.write(dir, SynthSpec.of("xs", 7, DType.F32));
+                model = dir;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return model;
+    }
+
+    WorkerConfig workerConfig(String id) {
+        WorkerConfig t = workerTemplate;
+        return new WorkerConfig(id, t.bootstrapServers(), t.namespace(), t.modelDir(), t.backend(), t.threads(),
+                t.contextTokens(), t.timeBudget(), t.maxOutputTokens(), t.prefillChunk(), t.heartbeatInterval(),
+                Duration.ofSeconds(6), t.transactionTimeout());
+    }
+
+    Worker addWorker(String id) {
+        Worker w = new Worker(workerConfig(id), topics);
+        workers.add(w);
+        return w;
+    }
+
+    void removeWorker(Worker w) {
+        workers.remove(w);
+        w.close();
+    }
+
+    List<Worker> workers() {
+        return List.copyOf(workers);
+    }
+
+    /** Every record committed on the topic so far, in partition order. */
+    <K, V> List<ConsumerRecord<K, V>> committed(Topic<K, V> topic) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
+        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, topic.keys().deserializer(), topic.values().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(100))) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (Worker w : workers) {
+            w.close();
+        }
+        submitter.close();
+        stack.close();
+    }
+}

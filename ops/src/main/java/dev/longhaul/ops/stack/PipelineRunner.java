@@ -1,0 +1,63 @@
+/*
+ * Runs the pipeline topology (plan, dispatch, status) as a KafkaStreams application: creates the
+ * catalog's topics if missing, starts, waits until RUNNING, and closes cleanly. The topology itself
+ * is a pure builder in the pipeline module; this is its lifecycle, which STYLE.md puts in ops.
+ */
+package dev.longhaul.ops.stack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.PipelineTopology;
+import dev.longhaul.pipeline.TopicsAdmin;
+import dev.longhaul.schemas.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+
+public final class PipelineRunner implements AutoCloseable {
+    private final KafkaStreams streams;
+
+    private PipelineRunner(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Ensures the topics, starts the application, and returns once it is RUNNING. */
+    public static PipelineRunner start(PipelineConfig config, Topics topics, String bootstrapServers, Path stateDir) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
+                    (short) config.kafka().replicationFactor()));
+        }
+        KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
+                config.streamsProperties(bootstrapServers, stateDir));
+        streams.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING
+                    || System.nanoTime() > deadline) {
+                KafkaStreams.State state = streams.state();
+                streams.close(Duration.ofSeconds(10));
+                throw new IllegalStateException("the pipeline did not start (state " + state + ")");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                streams.close(Duration.ofSeconds(10));
+                throw new IllegalStateException("interrupted while starting the pipeline", e);
+            }
+        }
+        return new PipelineRunner(streams);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}
