@@ -6,7 +6,8 @@
  *   lightning layers (share 1 - 1/N): n                 (linear: fixed-size recurrent state)
  *   softmax layers   (share 1/N):     n + n^2 / (2 s)   (the causal attention triangle)
  *   cost = (1 - 1/N) n + (1/N)(n + n^2 / (2 s)) + t = n + n^2 / (2 s N) + t
- * softmaxShare is the softmax layers' part of that cost, (1/N)(n + n^2 / (2 s)) / cost.
+ * softmaxShare is the softmax layers' part of that cost, (1/N)(n + n^2 / (2 s)) / cost; the cost is
+ * rounded to the nearest token.
  */
 package dev.longhaul.pipeline.plan;
 
@@ -22,7 +23,7 @@ public record WorkCost(long documentTokens, long costTokens, double softmaxShare
         double output = (double) tasks * model.outputTokensPerTask();
         double cost = lightning + softmax + output;
         double share = cost == 0 ? 0 : softmax / cost;
-        return new WorkCost(saturate(n), saturate(Math.ceil(cost)), share);
+        return new WorkCost(saturate(n), saturate(Math.rint(cost)), share);
     }
 
     private static long saturate(double tokens) {
