@@ -8,10 +8,10 @@
  *   order: higher priority, then earliest deadline (none last), then the tenant served fewest
  *   tokens so far, then arrival; a tenant at its outstanding-token quota waits;
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
- *   without one, nothing is dispatched. A lane's outstanding cost is the larger of what this
- *   dispatcher released onto it and has not seen finish, and its worker's reported outstanding
- *   cost (shared evenly over the worker's lanes); a lane takes orders while that is below the
- *   window, and the least loaded lane goes first;
+ *   without one, nothing is dispatched. A lane's outstanding cost is its worker's reported
+ *   outstanding cost (shared evenly over the worker's lanes) plus the orders released onto it since
+ *   that heartbeat and not yet finished; a lane takes orders while that is below the window, and
+ *   the least loaded lane goes first;
  * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`;
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released.
@@ -152,7 +152,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     private void release(HeldOrder h, int lane, long now) {
         WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
         held.delete(h.jobId());
-        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant()));
+        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant(), now));
         context.forward(new Record<>(h.jobId(), new Outcome.ToWork(lane, order), now));
         status(h, JobState.QUEUED, "lane=" + lane, now);
     }
@@ -175,31 +175,41 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     /**
-     * Lane -> outstanding cost, for lanes some worker has reported within laneTimeout: the larger
-     * of the worker's own report (its outstanding cost shared over its lanes; it may count orders
-     * from before this dispatcher's memory) and what is released here and unfinished (which the
-     * next heartbeat may not include yet).
+     * Lane -> outstanding cost, for lanes some worker reported within laneTimeout: the worker's
+     * report (its outstanding cost shared over its lanes; it counts orders from before this
+     * dispatcher's memory and drops finished ones early) plus what was released onto the lane at or
+     * after that report and has not finished (which the report cannot include yet).
      */
     private Map<Integer, Long> liveLaneLoads(long now) {
         long oldest = now - config.dispatch().laneTimeout().toMillis();
-        Map<Integer, Long> reported = new HashMap<>();
+        Map<Integer, Long> loads = new HashMap<>();
+        Map<Integer, Long> reportedAt = new HashMap<>();
         try (KeyValueIterator<String, WorkerHeartbeat> all = workers.all()) {
             all.forEachRemaining(kv -> {
                 WorkerHeartbeat hb = kv.value;
                 List<Integer> owned = hb.getLanes().stream().filter(l -> l >= 0 && l < config.dispatch().lanes()).toList();
-                if (hb.getAt().toEpochMilli() < oldest || owned.isEmpty()) {
+                long at = hb.getAt().toEpochMilli();
+                if (at < oldest || owned.isEmpty()) {
                     return;
                 }
                 long share = hb.getOutstandingCostTokens() / owned.size();
-                owned.forEach(lane -> reported.merge(lane, share, Math::max));
+                for (int lane : owned) {
+                    // Two workers naming one lane (a rebalance in progress): the later report wins.
+                    if (at >= reportedAt.getOrDefault(lane, Long.MIN_VALUE)) {
+                        reportedAt.put(lane, at);
+                        loads.put(lane, share);
+                    }
+                }
             });
         }
-        Map<Integer, Long> released = new HashMap<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
-            all.forEachRemaining(kv -> released.merge(kv.value.lane(), kv.value.cost(), Long::sum));
+            all.forEachRemaining(kv -> {
+                InFlight f = kv.value;
+                if (loads.containsKey(f.lane()) && f.releasedAt() >= reportedAt.get(f.lane())) {
+                    loads.merge(f.lane(), f.cost(), Long::sum);
+                }
+            });
         }
-        Map<Integer, Long> loads = new HashMap<>();
-        reported.forEach((lane, load) -> loads.put(lane, Math.max(load, released.getOrDefault(lane, 0L))));
         return loads;
     }
 
