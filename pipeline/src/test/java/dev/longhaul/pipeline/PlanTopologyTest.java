@@ -124,8 +124,8 @@ class PlanTopologyTest {
         try (PipelineDriver p = new PipelineDriver()) {
             p.heartbeat("w1", List.of(0), 0, T0);
             var s = submission("job-d", "acme", 120);
-            var wrong = s.request().getDocument().getSha256().replace(s.request().getDocument().getSha256().charAt(0), 'x')
-                    .replace('x', s.request().getDocument().getSha256().charAt(0) == '0' ? '1' : '0');
+            String sha = s.request().getDocument().getSha256();
+            String wrong = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
             var tampered = s.withRequest(withDescriptor(s.request(), d -> d.setSha256(wrong)));
             p.submit(tampered);
             DeadLetter letter = p.deadLetters.readValue();
