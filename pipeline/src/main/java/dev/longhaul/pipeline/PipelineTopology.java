@@ -25,24 +25,22 @@ import dev.longhaul.pipeline.dispatch.LaneDispatcher;
 import dev.longhaul.pipeline.dispatch.LanePartitioner;
 import dev.longhaul.pipeline.plan.JobPlanner;
 import dev.longhaul.pipeline.status.JobStatusQuery;
+import dev.longhaul.pipeline.status.StatusTable;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 public final class PipelineTopology {
     /** The one key of the dispatch topics: every dispatch event goes to the same (single) partition. */
@@ -71,14 +69,13 @@ public final class PipelineTopology {
                 .merge(raw(builder, topics.documents), Named.as("plan-merge-documents"))
                 .merge(raw(builder, topics.control), Named.as("plan-merge-control"))
                 .process(() -> new JobPlanner(config, topics), Named.as("planner"), JobPlanner.STORE);
-        KStream<String, DispatchEvent> orders = dispatchEvents(route(planned, topics, "plan"), "plan");
+        KStream<String, DispatchEvent> orders = route(planned, topics, "plan", Outcome.ToDispatch.class)
+                .mapValues(o -> ((Outcome.ToDispatch) o).event(), Named.as("plan-dispatch-event"));
 
         // Status: the queryable latest status per job, and the final states that free lane capacity.
         KStream<String, JobStatus> statuses = decoded(builder, topics.status, topics);
-        statuses.toTable(Named.as("status-table"),
-                Materialized.<String, JobStatus, KeyValueStore<Bytes, byte[]>>as(JobStatusQuery.STATUS_STORE)
-                        .withKeySerde(Serdes.String())
-                        .withValueSerde(topics.status.values()));
+        builder.addStateStore(StatusTable.storeBuilder(topics));
+        statuses.process(StatusTable::new, Named.as("status-table"), JobStatusQuery.STATUS_STORE);
         KStream<String, DispatchEvent> finished = statuses
                 .filter((jobId, status) -> FINAL.contains(status.getState()), Named.as("status-final"))
                 .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));
@@ -98,7 +95,7 @@ public final class PipelineTopology {
                 .merge(toDispatcher(heartbeats, DISPATCH_HEARTBEATS, events), Named.as("dispatch-merge-heartbeats"))
                 .process(() -> new LaneDispatcher(config), Named.as("dispatcher"),
                         LaneDispatcher.HELD_STORE, LaneDispatcher.IN_FLIGHT_STORE, LaneDispatcher.WORKERS_STORE, LaneDispatcher.SERVED_STORE);
-        route(dispatched, topics, "dispatch").get("dispatch-work")
+        route(dispatched, topics, "dispatch", Outcome.ToWork.class)
                 .map((jobId, o) -> KeyValue.pair(((Outcome.ToWork) o).lane(), ((Outcome.ToWork) o).order()), Named.as("dispatch-work-by-lane"))
                 .to(topics.work.name(), Produced.with(topics.work.keys(), topics.work.values())
                         .withStreamPartitioner(new LanePartitioner())
@@ -116,12 +113,8 @@ public final class PipelineTopology {
     private static <V> KStream<String, V> decoded(StreamsBuilder builder, Topic<String, V> topic, Topics topics) {
         String name = topic.name().substring(topic.name().lastIndexOf('.') + 1);
         KStream<String, Outcome> out = raw(builder, topic).process(() -> new RecordDecoder<>(topic), Named.as(name + "-decode"));
-        return route(out, topics, name).get(name + "-decoded")
+        return route(out, topics, name, Outcome.Decoded.class)
                 .mapValues(o -> ((Outcome.Decoded<V>) o).value(), Named.as(name + "-value"));
-    }
-
-    private static KStream<String, DispatchEvent> dispatchEvents(Map<String, KStream<String, Outcome>> routed, String stage) {
-        return routed.get(stage + "-dispatch").mapValues(o -> ((Outcome.ToDispatch) o).event(), Named.as(stage + "-dispatch-event"));
     }
 
     /** The named repartition onto the single dispatcher partition. */
@@ -135,22 +128,21 @@ public final class PipelineTopology {
     }
 
     /**
-     * Sends a stage's statuses to `status` and its dead letters to `dead-letters`; returns the
-     * other outcomes by kind: {stage}-dispatch, {stage}-work, {stage}-decoded.
+     * Sends a stage's statuses to `status` and its dead letters to `dead-letters`, and returns its
+     * outcomes of kind `rest` (each stage emits statuses or dead letters or both, plus one other kind).
      */
-    private static Map<String, KStream<String, Outcome>> route(KStream<String, Outcome> out, Topics topics, String stage) {
+    private static KStream<String, Outcome> route(KStream<String, Outcome> out, Topics topics, String stage, Class<? extends Outcome> rest) {
         Map<String, KStream<String, Outcome>> kinds = out.split(Named.as(stage + "-"))
                 .branch((k, o) -> o instanceof Outcome.Status, Branched.as("status"))
                 .branch((k, o) -> o instanceof Outcome.DeadLettered, Branched.as("dead"))
-                .branch((k, o) -> o instanceof Outcome.ToDispatch, Branched.as("dispatch"))
-                .branch((k, o) -> o instanceof Outcome.ToWork, Branched.as("work"))
-                .defaultBranch(Branched.as("decoded"));
+                .branch((k, o) -> rest.isInstance(o), Branched.as("rest"))
+                .noDefaultBranch();
         kinds.get(stage + "-status")
                 .map((k, o) -> KeyValue.pair(((Outcome.Status) o).status().getJobId(), ((Outcome.Status) o).status()), Named.as(stage + "-status-by-job"))
                 .to(topics.status.name(), Produced.with(topics.status.keys(), topics.status.values()).withName(stage + "-status-sink"));
         kinds.get(stage + "-dead")
                 .map((k, o) -> KeyValue.pair(((Outcome.DeadLettered) o).key(), ((Outcome.DeadLettered) o).letter()), Named.as(stage + "-dead-by-key"))
                 .to(topics.deadLetters.name(), Produced.with(topics.deadLetters.keys(), topics.deadLetters.values()).withName(stage + "-dead-letter-sink"));
-        return kinds;
+        return kinds.get(stage + "-rest");
     }
 }
