@@ -1,0 +1,154 @@
+/*
+ * The pipeline's one typed, immutable, validated configuration (STYLE.md, Configuration): Kafka
+ * identity, planning limits, dispatch settings and the cost model, with every default in DEFAULTS
+ * below. Only ops reads files or the environment and overrides fields with the with* methods; the
+ * topology reads nothing else. streamsProperties is the single place Kafka Streams settings are
+ * derived from it.
+ */
+package dev.longhaul.pipeline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+
+import dev.longhaul.schemas.DocumentKind;
+import org.apache.kafka.streams.StreamsConfig;
+
+public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost cost) {
+
+    /** The defaults, in one place: a local single-node setup running the CPU demo. */
+    public static final PipelineConfig DEFAULTS = new PipelineConfig(
+            new Kafka("longhaul-pipeline", "longhaul.", 3, Duration.ofMillis(200)),
+            new Limits(1L << 30, 4096, EnumSet.allOf(DocumentKind.class),
+                    new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
+            new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
+            new Cost(0.25, 8, 32_768, 512));
+
+    public PipelineConfig {
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(dispatch, "dispatch");
+        Objects.requireNonNull(cost, "cost");
+    }
+
+    /**
+     * Kafka identity of the application. namespace prefixes every topic name (it must equal the
+     * Topics catalog's); replicationFactor applies to the internal topics Streams creates.
+     */
+    public record Kafka(String applicationId, String namespace, int replicationFactor, Duration commitInterval) {
+        public Kafka {
+            require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "applicationId must be letters, digits, '.', '_' or '-'");
+            require(namespace != null && namespace.matches("[A-Za-z0-9._-]*"), "namespace must be letters, digits, '.', '_' or '-'");
+            require(replicationFactor >= 1, "replicationFactor must be at least 1");
+            require(positive(commitInterval), "commitInterval must be positive");
+        }
+    }
+
+    /**
+     * What the planner accepts: document size and chunk count, the kinds allowed, per-tenant quotas,
+     * and how long a submission may stay incomplete (wall clock since its first record) before it
+     * fails with MISSING_CHUNKS.
+     */
+    public record Limits(long maxDocumentBytes, int maxChunks, Set<DocumentKind> allowedKinds,
+                         TenantQuotas tenants, Duration incompleteJobTimeout) {
+        public Limits {
+            require(maxDocumentBytes > 0, "maxDocumentBytes must be positive");
+            require(maxChunks > 0, "maxChunks must be positive");
+            require(allowedKinds != null && !allowedKinds.isEmpty(), "allowedKinds must name at least one kind");
+            Objects.requireNonNull(tenants, "tenants");
+            require(positive(incompleteJobTimeout), "incompleteJobTimeout must be positive");
+            allowedKinds = Set.copyOf(allowedKinds);
+        }
+    }
+
+    /**
+     * Tokens a tenant may have dispatched and unfinished at once: a job costing more than this is
+     * refused by the planner (it could never run); below it, the dispatcher holds the tenant's orders
+     * until enough of its work finishes.
+     */
+    public record TenantQuotas(Map<String, Long> maxOutstandingTokens, long defaultMaxOutstandingTokens) {
+        public TenantQuotas {
+            require(defaultMaxOutstandingTokens > 0, "defaultMaxOutstandingTokens must be positive");
+            maxOutstandingTokens = Map.copyOf(maxOutstandingTokens);
+            maxOutstandingTokens.forEach((tenant, max) -> require(max > 0, "quota of tenant " + tenant + " must be positive"));
+        }
+
+        public long maxOutstandingTokens(String tenant) {
+            return maxOutstandingTokens.getOrDefault(tenant, defaultMaxOutstandingTokens);
+        }
+    }
+
+    /**
+     * Dispatch: lanes is the partition count of `work`; a lane accepts another order while its
+     * outstanding cost is below windowTokens; a lane unheard of for laneTimeout is not used; the
+     * wall-clock punctuators (expiry, timeouts, re-dispatch) run every punctuationInterval.
+     */
+    public record Dispatch(int lanes, long windowTokens, Duration laneTimeout, Duration punctuationInterval) {
+        public Dispatch {
+            require(lanes >= 1, "lanes must be at least 1");
+            require(windowTokens > 0, "windowTokens must be positive");
+            require(positive(laneTimeout), "laneTimeout must be positive");
+            require(positive(punctuationInterval), "punctuationInterval must be positive");
+        }
+    }
+
+    /**
+     * Cost model (WorkCost): document tokens are bytes times tokensPerByte; one layer in every
+     * softmaxEveryNthLayer is softmax attention, whose cost grows with the square of the length and
+     * equals its linear part at softmaxScaleTokens; each task adds outputTokensPerTask.
+     */
+    public record Cost(double tokensPerByte, int softmaxEveryNthLayer, long softmaxScaleTokens, long outputTokensPerTask) {
+        public Cost {
+            require(tokensPerByte > 0 && Double.isFinite(tokensPerByte), "tokensPerByte must be positive");
+            require(softmaxEveryNthLayer >= 1, "softmaxEveryNthLayer must be at least 1");
+            require(softmaxScaleTokens > 0, "softmaxScaleTokens must be positive");
+            require(outputTokensPerTask >= 0, "outputTokensPerTask must not be negative");
+        }
+    }
+
+    public PipelineConfig withKafka(Kafka kafka) {
+        return new PipelineConfig(kafka, limits, dispatch, cost);
+    }
+
+    public PipelineConfig withLimits(Limits limits) {
+        return new PipelineConfig(kafka, limits, dispatch, cost);
+    }
+
+    public PipelineConfig withDispatch(Dispatch dispatch) {
+        return new PipelineConfig(kafka, limits, dispatch, cost);
+    }
+
+    public PipelineConfig withCost(Cost cost) {
+        return new PipelineConfig(kafka, limits, dispatch, cost);
+    }
+
+    /**
+     * Kafka Streams settings for this configuration. exactly_once_v2 makes every stage's outputs,
+     * store changes and input offsets commit atomically, and sets the consumers to read_committed,
+     * so aborted ingest transactions are never seen.
+     */
+    public Properties streamsProperties(String bootstrapServers, Path stateDir) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, kafka.replicationFactor());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, kafka.commitInterval().toMillis());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return p;
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

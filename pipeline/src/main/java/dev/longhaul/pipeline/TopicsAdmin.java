@@ -1,0 +1,60 @@
+/*
+ * Creates the catalog's topics with the partitioning the pipeline relies on: `work` gets one
+ * partition per lane; jobs, documents and control share one partition count so that a job's
+ * records are co-partitioned for the planner; status and workers are compacted (the catalog's
+ * cleanup policies). Existing topics are left as they are (their partition counts are checked).
+ */
+package dev.longhaul.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+
+public final class TopicsAdmin {
+    private TopicsAdmin() {}
+
+    /** Layout: partitions of the job-keyed topics and the replication factor of every topic. */
+    public record Layout(int lanes, int jobPartitions, short replicationFactor) {
+        public Layout {
+            if (lanes < 1 || jobPartitions < 1 || replicationFactor < 1) {
+                throw new IllegalArgumentException("lanes, partitions and replication factor must be at least 1");
+            }
+        }
+    }
+
+    /** Creates the missing topics; fails if `work` exists with a partition count other than lanes. */
+    public static void ensure(Admin admin, Topics topics, Layout layout) {
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (Map.Entry<Topic<?, ?>, Map<String, String>> entry : topics.all()) {
+                String name = entry.getKey().name();
+                int partitions = name.equals(topics.work.name()) ? layout.lanes() : layout.jobPartitions();
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, partitions, layout.replicationFactor()).configs(entry.getValue()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+            TopicDescription work = admin.describeTopics(List.of(topics.work.name())).allTopicNames().get().get(topics.work.name());
+            if (work.partitions().size() != layout.lanes()) {
+                throw new IllegalStateException(topics.work.name() + " has " + work.partitions().size()
+                        + " partitions but the pipeline is configured for " + layout.lanes() + " lanes");
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create the pipeline's topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/*
+ * What the single dispatcher learns, in the order it must apply it: an order planned, a cancel for
+ * a planned job, a worker's heartbeat, a job finished (a final status). These cross the dispatch
+ * repartition topics, so they have a serde: one tag byte, then the record in the Confluent wire
+ * format of the topic it belongs to (registered under that topic's subject), or text in UTF-8.
+ */
+package dev.longhaul.pipeline.dispatch;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.WorkerHeartbeat;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+public sealed interface DispatchEvent {
+
+    /** A planned order, not yet on a lane (its lane field is meaningless until dispatched). */
+    record Planned(WorkOrder order) implements DispatchEvent {}
+
+    /** A CANCEL for a job the planner already handed over. */
+    record CancelRequested(String jobId) implements DispatchEvent {}
+
+    record Heartbeat(WorkerHeartbeat heartbeat) implements DispatchEvent {}
+
+    /** A final status of a job: its cost no longer loads its lane. */
+    record Finished(String jobId, JobState state) implements DispatchEvent {}
+
+    /** The serde of the dispatch repartition topics. */
+    static Serde<DispatchEvent> serde(Topics topics) {
+        var orders = topics.work.values();
+        var heartbeats = topics.workers.values();
+        String orderSubject = topics.work.name();
+        String heartbeatSubject = topics.workers.name();
+        return Serdes.serdeFrom(
+                (topic, event) -> switch (event) {
+                    case null -> null;
+                    case Planned p -> tagged(0, orders.serializer().serialize(orderSubject, p.order()));
+                    case CancelRequested c -> tagged(1, c.jobId().getBytes(StandardCharsets.UTF_8));
+                    case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
+                    case Finished f -> tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8));
+                },
+                (topic, bytes) -> {
+                    if (bytes == null) {
+                        return null;
+                    }
+                    byte[] body = Arrays.copyOfRange(bytes, 1, bytes.length);
+                    int tag = bytes[0];
+                    return switch (tag) {
+                        case 0 -> new Planned(orders.deserializer().deserialize(orderSubject, body));
+                        case 1 -> new CancelRequested(new String(body, StandardCharsets.UTF_8));
+                        case 2 -> new Heartbeat(heartbeats.deserializer().deserialize(heartbeatSubject, body));
+                        case 3 -> {
+                            // "STATE:jobId": state names hold no ':', so the first one separates.
+                            String text = new String(body, StandardCharsets.UTF_8);
+                            int colon = text.indexOf(':');
+                            yield new Finished(text.substring(colon + 1), JobState.valueOf(text.substring(0, colon)));
+                        }
+                        default -> throw new SerializationException("unknown dispatch event tag " + tag);
+                    };
+                });
+    }
+
+    private static byte[] tagged(int tag, byte[] body) {
+        byte[] out = new byte[body.length + 1];
+        out[0] = (byte) tag;
+        System.arraycopy(body, 0, out, 1, body.length);
+        return out;
+    }
+}

@@ -1,0 +1,236 @@
+/*
+ * The Dispatch stage: the one processor that sees every planned order, heartbeat and finished job
+ * (all re-keyed onto single-partition topics, see PipelineTopology), because choosing a lane and
+ * sharing capacity between tenants are global decisions.
+ *
+ * Contract:
+ * - a planned order is held (QUEUED) until a lane can take it; held orders are released in the
+ *   order: higher priority, then earliest deadline (none last), then the tenant served fewest
+ *   tokens so far, then arrival; a tenant at its outstanding-token quota waits;
+ * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
+ *   without one, nothing is dispatched. A lane's outstanding cost is its worker's reported
+ *   outstanding cost (shared evenly over the worker's lanes) plus the orders released onto it since
+ *   that heartbeat and not yet finished; a lane takes orders while that is below the window, and
+ *   the least loaded lane goes first;
+ * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`;
+ * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
+ *   neither is ever released.
+ * Decisions are retried after every event and on a wall-clock punctuation.
+ */
+package dev.longhaul.pipeline.dispatch;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.longhaul.pipeline.Outcome;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.WorkerHeartbeat;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+public final class LaneDispatcher implements Processor<String, DispatchEvent, String, Outcome> {
+    /** Job id -> order waiting for a lane. */
+    public static final String HELD_STORE = "dispatch-held";
+    /** Job id -> order released and not yet finished. */
+    public static final String IN_FLIGHT_STORE = "dispatch-in-flight";
+    /** Worker id -> its latest heartbeat. */
+    public static final String WORKERS_STORE = "dispatch-workers";
+    /** Tenant -> tokens of the orders released for it so far (fair share). */
+    public static final String SERVED_STORE = "dispatch-served";
+
+    private final PipelineConfig config;
+    private ProcessorContext<String, Outcome> context;
+    private KeyValueStore<String, HeldOrder> held;
+    private KeyValueStore<String, InFlight> inFlight;
+    private KeyValueStore<String, WorkerHeartbeat> workers;
+    private KeyValueStore<String, Long> served;
+
+    public LaneDispatcher(PipelineConfig config) {
+        this.config = config;
+    }
+
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return List.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), HeldOrder.serde(topics)),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IN_FLIGHT_STORE), Serdes.String(), InFlight.SERDE),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKERS_STORE), Serdes.String(), topics.workers.values()),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVED_STORE), Serdes.String(), Serdes.Long()));
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outcome> context) {
+        this.context = context;
+        held = context.getStateStore(HELD_STORE);
+        inFlight = context.getStateStore(IN_FLIGHT_STORE);
+        workers = context.getStateStore(WORKERS_STORE);
+        served = context.getStateStore(SERVED_STORE);
+        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::dispatch);
+    }
+
+    @Override
+    public void process(Record<String, DispatchEvent> record) {
+        long now = context.currentSystemTimeMs();
+        switch (record.value()) {
+            case DispatchEvent.Planned p -> hold(p.order(), now);
+            case DispatchEvent.CancelRequested c -> {
+                HeldOrder order = held.delete(c.jobId());
+                if (order != null) {
+                    status(order, JobState.CANCELLED, "cancelled while queued", now);
+                }
+            }
+            case DispatchEvent.Heartbeat h -> workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
+            case DispatchEvent.Finished f -> {
+                inFlight.delete(f.jobId());
+                held.delete(f.jobId());
+            }
+        }
+        dispatch(now);
+    }
+
+    private void hold(WorkOrder order, long now) {
+        String jobId = order.getRequest().getJobId();
+        if (held.get(jobId) != null || inFlight.get(jobId) != null) {
+            return;
+        }
+        long arrival = context.recordMetadata().map(RecordMetadata::offset).orElse(now);
+        HeldOrder h = new HeldOrder(order, arrival);
+        held.put(jobId, h);
+        status(h, JobState.QUEUED, null, now);
+    }
+
+    /** Expires what is overdue, then releases held orders while a live lane has room. */
+    private void dispatch(long now) {
+        List<HeldOrder> waiting = expireOverdue(now);
+        Map<Integer, Long> lanes = liveLaneLoads(now);
+        if (lanes.isEmpty() || waiting.isEmpty()) {
+            return;
+        }
+        Map<String, Long> tenantLoad = new HashMap<>();
+        try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
+            all.forEachRemaining(kv -> tenantLoad.merge(kv.value.tenant(), kv.value.cost(), Long::sum));
+        }
+        Map<String, Long> servedCache = new HashMap<>();
+        Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, t -> {
+            Long tokens = served.get(t);
+            return tokens == null ? 0L : tokens;
+        }));
+        while (!waiting.isEmpty()) {
+            Optional<Map.Entry<Integer, Long>> lane = lanes.entrySet().stream()
+                    .filter(e -> e.getValue() < config.dispatch().windowTokens())
+                    .min(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+            Optional<HeldOrder> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
+            if (lane.isEmpty() || next.isEmpty()) {
+                return;
+            }
+            HeldOrder h = next.get();
+            int chosen = lane.get().getKey();
+            release(h, chosen, now);
+            waiting.remove(h);
+            lanes.merge(chosen, h.cost(), Long::sum);
+            tenantLoad.merge(h.tenant(), h.cost(), Long::sum);
+            long total = servedCache.merge(h.tenant(), h.cost(), Long::sum);
+            served.put(h.tenant(), total);
+        }
+    }
+
+    private void release(HeldOrder h, int lane, long now) {
+        WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
+        held.delete(h.jobId());
+        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant(), now));
+        context.forward(new Record<>(h.jobId(), new Outcome.ToWork(lane, order), now));
+        status(h, JobState.QUEUED, "lane=" + lane, now);
+    }
+
+    /** Held orders still waiting; those whose deadline has passed become EXPIRED and are dropped. */
+    private List<HeldOrder> expireOverdue(long now) {
+        List<HeldOrder> waiting = new ArrayList<>();
+        List<HeldOrder> overdue = new ArrayList<>();
+        try (KeyValueIterator<String, HeldOrder> all = held.all()) {
+            all.forEachRemaining(kv -> {
+                Instant deadline = kv.value.order().getRequest().getDeadline();
+                (deadline != null && deadline.toEpochMilli() <= now ? overdue : waiting).add(kv.value);
+            });
+        }
+        for (HeldOrder h : overdue) {
+            held.delete(h.jobId());
+            status(h, JobState.EXPIRED, "deadline " + h.order().getRequest().getDeadline() + " passed before dispatch", now);
+        }
+        return waiting;
+    }
+
+    /**
+     * Lane -> outstanding cost, for lanes some worker reported within laneTimeout: the worker's
+     * report (its outstanding cost shared over its lanes; it counts orders from before this
+     * dispatcher's memory and drops finished ones early) plus what was released onto the lane at or
+     * after that report and has not finished (which the report cannot include yet).
+     */
+    private Map<Integer, Long> liveLaneLoads(long now) {
+        long oldest = now - config.dispatch().laneTimeout().toMillis();
+        Map<Integer, Long> loads = new HashMap<>();
+        Map<Integer, Long> reportedAt = new HashMap<>();
+        try (KeyValueIterator<String, WorkerHeartbeat> all = workers.all()) {
+            all.forEachRemaining(kv -> {
+                WorkerHeartbeat hb = kv.value;
+                List<Integer> owned = hb.getLanes().stream().filter(l -> l >= 0 && l < config.dispatch().lanes()).toList();
+                long at = hb.getAt().toEpochMilli();
+                if (at < oldest || owned.isEmpty()) {
+                    return;
+                }
+                long share = hb.getOutstandingCostTokens() / owned.size();
+                for (int lane : owned) {
+                    // Two workers naming one lane (a rebalance in progress): the later report wins.
+                    if (at >= reportedAt.getOrDefault(lane, Long.MIN_VALUE)) {
+                        reportedAt.put(lane, at);
+                        loads.put(lane, share);
+                    }
+                }
+            });
+        }
+        try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
+            all.forEachRemaining(kv -> {
+                InFlight f = kv.value;
+                if (loads.containsKey(f.lane()) && f.releasedAt() >= reportedAt.get(f.lane())) {
+                    loads.merge(f.lane(), f.cost(), Long::sum);
+                }
+            });
+        }
+        return loads;
+    }
+
+    private boolean withinQuota(HeldOrder h, Map<String, Long> tenantLoad) {
+        long load = tenantLoad.getOrDefault(h.tenant(), 0L);
+        return load == 0 || load + h.cost() <= config.limits().tenants().maxOutstandingTokens(h.tenant());
+    }
+
+    /** Higher priority, then earliest deadline (none last), then least-served tenant, then arrival. */
+    static Comparator<HeldOrder> releaseOrder(java.util.function.ToLongFunction<String> servedTokens) {
+        return Comparator.<HeldOrder>comparingInt(h -> -h.order().getRequest().getPriority())
+                .thenComparingLong(h -> {
+                    Instant deadline = h.order().getRequest().getDeadline();
+                    return deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli();
+                })
+                .thenComparingLong(h -> servedTokens.applyAsLong(h.tenant()))
+                .thenComparingLong(HeldOrder::arrival);
+    }
+
+    private void status(HeldOrder h, JobState state, String reason, long now) {
+        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), state, reason, now);
+        context.forward(new Record<>(h.jobId(), status, now));
+    }
+}

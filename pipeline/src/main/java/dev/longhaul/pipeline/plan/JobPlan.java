@@ -1,0 +1,187 @@
+/*
+ * The planner's state for one job id (value of store PLAN_STORE): how the job id was settled, if it
+ * was (planned with a digest, failed, or cancelled), and the submissions still being assembled,
+ * each tracked by its submissionId. Chunk bytes are never kept: a submission holds its count, byte
+ * total, running SHA-256 state and each chunk's (partition, offset); and the request's original
+ * bytes, which a dead letter must carry. Mutable, owned by one processor call at a time; SERDE
+ * writes it as a small versioned binary record for the changelog.
+ */
+package dev.longhaul.pipeline.plan;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.longhaul.pipeline.DeadLetters.Source;
+import dev.longhaul.schemas.ChunkPosition;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+final class JobPlan {
+    enum Settlement { NONE, PLANNED, FAILED, CANCELLED }
+
+    /** Submissions remembered as finished, so their late records are ignored; older ones are forgotten. */
+    static final int CLOSED_KEPT = 16;
+    private static final byte VERSION = 1;
+
+    Settlement settlement = Settlement.NONE;
+    /** SHA-256 of the planned document, when PLANNED. */
+    String plannedDigest = "";
+    /** Tenant of the latest request seen for this job id ("" before any). */
+    String tenant = "";
+    final List<String> closed = new ArrayList<>();
+    final Map<String, Submission> pending = new LinkedHashMap<>();
+
+    /** One submission (one ingest transaction) of the job id being assembled. */
+    static final class Submission {
+        final String id;
+        final long firstSeenAt;
+        byte[] request;
+        Source requestAt;
+        Source firstChunkAt;
+        int nextIndex;
+        boolean sawLast;
+        long bytes;
+        byte[] digestState = RunningDigest.empty();
+        final List<ChunkPosition> positions = new ArrayList<>();
+        /** Set when the chunks can no longer make a valid document; later chunks are only counted. */
+        DeadLetterReason broken;
+        String brokenDetail = "";
+
+        Submission(String id, long firstSeenAt) {
+            this.id = id;
+            this.firstSeenAt = firstSeenAt;
+        }
+    }
+
+    void close(String submissionId) {
+        pending.remove(submissionId);
+        closed.remove(submissionId);
+        closed.add(submissionId);
+        while (closed.size() > CLOSED_KEPT) {
+            closed.removeFirst();
+        }
+    }
+
+    boolean isEmpty() {
+        return settlement == Settlement.NONE && pending.isEmpty() && closed.isEmpty();
+    }
+
+    static final Serde<JobPlan> SERDE = Serdes.serdeFrom(
+            (topic, plan) -> plan == null ? null : write(plan),
+            (topic, bytes) -> bytes == null ? null : read(bytes));
+
+    private static byte[] write(JobPlan plan) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeByte(plan.settlement.ordinal());
+            out.writeUTF(plan.plannedDigest);
+            out.writeUTF(plan.tenant);
+            out.writeInt(plan.closed.size());
+            for (String id : plan.closed) {
+                out.writeUTF(id);
+            }
+            out.writeInt(plan.pending.size());
+            for (Submission s : plan.pending.values()) {
+                writeSubmission(out, s);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeSubmission(DataOutputStream out, Submission s) throws IOException {
+        out.writeUTF(s.id);
+        out.writeLong(s.firstSeenAt);
+        writeBytes(out, s.request);
+        writeSource(out, s.requestAt);
+        writeSource(out, s.firstChunkAt);
+        out.writeInt(s.nextIndex);
+        out.writeBoolean(s.sawLast);
+        out.writeLong(s.bytes);
+        writeBytes(out, s.digestState);
+        out.writeInt(s.positions.size());
+        for (ChunkPosition p : s.positions) {
+            out.writeInt(p.getPartition());
+            out.writeLong(p.getOffset());
+        }
+        out.writeUTF(s.broken == null ? "" : s.broken.name());
+        out.writeUTF(s.brokenDetail);
+    }
+
+    private static JobPlan read(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalStateException("unknown JobPlan encoding version " + version);
+            }
+            JobPlan plan = new JobPlan();
+            plan.settlement = Settlement.values()[in.readByte()];
+            plan.plannedDigest = in.readUTF();
+            plan.tenant = in.readUTF();
+            for (int i = in.readInt(); i > 0; i--) {
+                plan.closed.add(in.readUTF());
+            }
+            for (int i = in.readInt(); i > 0; i--) {
+                Submission s = readSubmission(in);
+                plan.pending.put(s.id, s);
+            }
+            return plan;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Submission readSubmission(DataInputStream in) throws IOException {
+        Submission s = new Submission(in.readUTF(), in.readLong());
+        s.request = readBytes(in);
+        s.requestAt = readSource(in);
+        s.firstChunkAt = readSource(in);
+        s.nextIndex = in.readInt();
+        s.sawLast = in.readBoolean();
+        s.bytes = in.readLong();
+        s.digestState = readBytes(in);
+        for (int i = in.readInt(); i > 0; i--) {
+            s.positions.add(new ChunkPosition(in.readInt(), in.readLong()));
+        }
+        String broken = in.readUTF();
+        s.broken = broken.isEmpty() ? null : DeadLetterReason.valueOf(broken);
+        s.brokenDetail = in.readUTF();
+        return s;
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.write(b);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        return n < 0 ? null : in.readNBytes(n);
+    }
+
+    private static void writeSource(DataOutputStream out, Source s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s.topic());
+            out.writeInt(s.partition());
+            out.writeLong(s.offset());
+        }
+    }
+
+    private static Source readSource(DataInputStream in) throws IOException {
+        return in.readBoolean() ? new Source(in.readUTF(), in.readInt(), in.readLong()) : null;
+    }
+}

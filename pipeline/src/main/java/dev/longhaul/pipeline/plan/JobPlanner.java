@@ -1,0 +1,335 @@
+/*
+ * The Plan stage: one processor over the raw records of `jobs`, `documents` and `control`, which
+ * are co-partitioned by job id, so one task sees everything about a job. It decodes each record
+ * itself, so that a record that is not Avro, has a wrong magic byte or an unknown schema id becomes
+ * a dead letter (and a FAILED status for its job) instead of stopping the partition.
+ *
+ * Contract, per job id (state in STORE, see JobPlan):
+ * - chunks and the request are tracked per submissionId; when the request is valid and all its
+ *   chunks arrived in index order with the descriptor's byte count and SHA-256, it emits ACCEPTED
+ *   and hands a WorkOrder (chunk positions filled, cost estimated) to the dispatcher;
+ * - an invalid request, a digest mismatch, or a submission still incomplete after
+ *   incompleteJobTimeout (wall clock) becomes a dead letter and a FAILED status;
+ * - once planned, the job's status is never touched again here: the same document resubmitted is a
+ *   no-op, a different one is dead-lettered as DUPLICATE_JOB_ID;
+ * - CANCEL before planning emits CANCELLED and the job id stays cancelled; CANCEL after planning is
+ *   passed to the dispatcher, which cancels the order if it still holds it.
+ */
+package dev.longhaul.pipeline.plan;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.longhaul.pipeline.DeadLetters;
+import dev.longhaul.pipeline.DeadLetters.Source;
+import dev.longhaul.pipeline.Outcome;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.dispatch.DispatchEvent;
+import dev.longhaul.pipeline.plan.JobPlan.Settlement;
+import dev.longhaul.pipeline.plan.JobPlan.Submission;
+import dev.longhaul.schemas.ChunkLocations;
+import dev.longhaul.schemas.ChunkPosition;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.DocumentDescriptor;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.WireFormatException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+public final class JobPlanner implements Processor<byte[], byte[], String, Outcome> {
+    /** Job id -> JobPlan. */
+    public static final String STORE = "plan-jobs";
+
+    private final PipelineConfig config;
+    private final Topics topics;
+    private ProcessorContext<String, Outcome> context;
+    private KeyValueStore<String, JobPlan> store;
+
+    public JobPlanner(PipelineConfig config, Topics topics) {
+        this.config = config;
+        this.topics = topics;
+    }
+
+    public static StoreBuilder<KeyValueStore<String, JobPlan>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), JobPlan.SERDE);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outcome> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::failIncomplete);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Source source = DeadLetters.Source.of(context.recordMetadata());
+        long now = context.currentSystemTimeMs();
+        Optional<String> jobId = DeadLetters.jobId(record.key());
+        String topic = source.topic();
+        try {
+            if (record.value() == null) {
+                throw new WireFormatException(DeadLetterReason.NOT_AVRO, "a null value (tombstone) on " + topic);
+            }
+            if (jobId.isEmpty()) {
+                emit(DeadLetters.letter(source, record.key(), record.value(), DeadLetterReason.INVALID_REQUEST,
+                        "the key is not a job id (empty or not UTF-8)", now));
+            } else if (topic.equals(topics.jobs.name())) {
+                onRequest(jobId.get(), topics.jobs.values().deserializer().deserialize(topic, record.value()), record.value(), source);
+            } else if (topic.equals(topics.documents.name())) {
+                onChunk(jobId.get(), topics.documents.values().deserializer().deserialize(topic, record.value()), source);
+            } else if (topic.equals(topics.control.name())) {
+                onControl(jobId.get(), topics.control.values().deserializer().deserialize(topic, record.value()));
+            }
+        } catch (SerializationException e) {
+            onUnreadable(jobId, record, source, e);
+        }
+    }
+
+    /** A record that cannot be decoded: dead letter; for a job's request or chunk, the job FAILED too. */
+    private void onUnreadable(Optional<String> jobId, Record<byte[], byte[]> record, Source source, SerializationException e) {
+        long now = context.currentSystemTimeMs();
+        DeadLetterReason reason = DeadLetters.reasonOf(e);
+        emit(DeadLetters.letter(source, record.key(), record.value(), reason, e.getMessage(), now));
+        // A garbled control record says nothing reliable about the job: only the dead letter.
+        if (jobId.isEmpty() || source.topic().equals(topics.control.name())) {
+            return;
+        }
+        JobPlan plan = load(jobId.get());
+        if (plan.settlement == Settlement.PLANNED || plan.settlement == Settlement.CANCELLED) {
+            return;
+        }
+        emit(Outcome.status(jobId.get(), plan.tenant, JobState.FAILED, reason.name() + ": " + e.getMessage(), now));
+        plan.settlement = Settlement.FAILED;
+        for (String id : List.copyOf(plan.pending.keySet())) {
+            plan.close(id);
+        }
+        store.put(jobId.get(), plan);
+    }
+
+    private void onRequest(String jobId, JobRequest request, byte[] raw, Source source) {
+        JobPlan plan = load(jobId);
+        String id = request.getSubmissionId();
+        if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
+            return;
+        }
+        Submission s = plan.pending.computeIfAbsent(id, k -> new Submission(k, context.currentSystemTimeMs()));
+        if (s.request != null) {
+            return;
+        }
+        s.request = raw;
+        s.requestAt = source;
+        if (plan.settlement != Settlement.PLANNED) {
+            plan.tenant = request.getTenant();
+        }
+        Optional<Rejection> invalid = RequestValidation.check(request, jobId, config);
+        if (invalid.isPresent()) {
+            fail(jobId, plan, s, invalid.get());
+        } else {
+            settleIfComplete(jobId, plan, s, request);
+        }
+        store.put(jobId, plan);
+    }
+
+    private void onChunk(String jobId, DocumentChunk chunk, Source source) {
+        JobPlan plan = load(jobId);
+        String id = chunk.getSubmissionId();
+        if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
+            return;
+        }
+        Submission s = plan.pending.computeIfAbsent(id, k -> new Submission(k, context.currentSystemTimeMs()));
+        if (s.firstChunkAt == null) {
+            s.firstChunkAt = source;
+        }
+        if (s.broken == null) {
+            track(jobId, chunk, source, s);
+        }
+        s.sawLast |= chunk.getIsLast();
+        if (s.request != null) {
+            settleIfComplete(jobId, plan, s, decodeRequest(s));
+        }
+        store.put(jobId, plan);
+    }
+
+    /** Adds a chunk to its submission's count, bytes, digest and positions, or marks the submission broken. */
+    private void track(String jobId, DocumentChunk chunk, Source source, Submission s) {
+        PipelineConfig.Limits limits = config.limits();
+        int length = chunk.getData().remaining();
+        if (!jobId.equals(chunk.getJobId())) {
+            s.broken = DeadLetterReason.INVALID_REQUEST;
+            s.brokenDetail = "a chunk under key " + jobId + " names job " + chunk.getJobId();
+        } else if (chunk.getIndex() != s.nextIndex) {
+            s.broken = DeadLetterReason.MISSING_CHUNKS;
+            s.brokenDetail = "chunk " + chunk.getIndex() + " arrived where chunk " + s.nextIndex + " was expected";
+        } else if (length > RequestValidation.MAX_CHUNK_BYTES) {
+            s.broken = DeadLetterReason.INVALID_REQUEST;
+            s.brokenDetail = "chunk " + chunk.getIndex() + " holds " + length + " bytes, more than 512 KiB";
+        } else if (s.nextIndex + 1 > limits.maxChunks() || s.bytes + length > limits.maxDocumentBytes()) {
+            s.broken = DeadLetterReason.OVERSIZE_DOCUMENT;
+            s.brokenDetail = "the chunks exceed " + limits.maxDocumentBytes() + " bytes or " + limits.maxChunks() + " chunks";
+        } else {
+            s.digestState = RunningDigest.update(s.digestState, chunk.getData());
+            s.bytes += length;
+            s.positions.add(new ChunkPosition(source.partition(), source.offset()));
+            s.nextIndex++;
+            return;
+        }
+        // A broken submission can only fail: its positions would never be used, so they are dropped.
+        s.positions.clear();
+    }
+
+    /** Plans, rejects or waits, once the submission has its request. */
+    private void settleIfComplete(String jobId, JobPlan plan, Submission s, JobRequest request) {
+        DocumentDescriptor doc = request.getDocument();
+        if (s.broken != null) {
+            fail(jobId, plan, s, new Rejection(s.broken, s.brokenDetail));
+            return;
+        }
+        if (s.nextIndex < doc.getChunkCount() && !s.sawLast) {
+            return;
+        }
+        if (s.nextIndex != doc.getChunkCount()) {
+            DeadLetterReason reason = s.nextIndex < doc.getChunkCount() ? DeadLetterReason.MISSING_CHUNKS : DeadLetterReason.INVALID_REQUEST;
+            fail(jobId, plan, s, new Rejection(reason, s.nextIndex + " chunks arrived, the descriptor says " + doc.getChunkCount()));
+            return;
+        }
+        String digest = RunningDigest.hex(s.digestState);
+        if (plan.settlement == Settlement.PLANNED) {
+            if (!digest.equals(plan.plannedDigest)) {
+                letter(jobId, s, new Rejection(DeadLetterReason.DUPLICATE_JOB_ID,
+                        "job id already planned with sha256 " + plan.plannedDigest + ", this document has " + digest));
+            }
+            plan.close(s.id);
+            return;
+        }
+        if (s.bytes != doc.getBytes() || !digest.equals(doc.getSha256())) {
+            fail(jobId, plan, s, new Rejection(DeadLetterReason.DIGEST_MISMATCH, "chunks are " + s.bytes + " bytes with sha256 "
+                    + digest + ", the descriptor says " + doc.getBytes() + " bytes with sha256 " + doc.getSha256()));
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        plan.settlement = Settlement.PLANNED;
+        plan.plannedDigest = digest;
+        emit(Outcome.status(jobId, request.getTenant(), JobState.ACCEPTED, null, now));
+        emit(new Outcome.ToDispatch(new DispatchEvent.Planned(order(request, s, now))));
+        plan.close(s.id);
+    }
+
+    private WorkOrder order(JobRequest request, Submission s, long now) {
+        WorkCost cost = WorkCost.estimate(config.cost(), request.getDocument().getBytes(), request.getTasks().size());
+        List<ChunkPosition> positions = List.copyOf(s.positions);
+        ChunkLocations chunks = ChunkLocations.newBuilder()
+                .setTopic(topics.documents.name())
+                .setPartition(positions.getFirst().getPartition())
+                .setFirstOffset(positions.getFirst().getOffset())
+                .setLastOffset(positions.getLast().getOffset())
+                .setPositions(positions)
+                .build();
+        return WorkOrder.newBuilder()
+                .setRequest(request)
+                .setLane(-1)
+                .setChunks(chunks)
+                .setEstimatedCostTokens(cost.costTokens())
+                .setSoftmaxCostShare(cost.softmaxShare())
+                .setPlannedAt(Instant.ofEpochMilli(now))
+                .build();
+    }
+
+    private void onControl(String jobId, Control control) {
+        if (control.getAction() != ControlAction.CANCEL) {
+            return;
+        }
+        JobPlan plan = load(jobId);
+        switch (plan.settlement) {
+            case PLANNED -> emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
+            case CANCELLED -> { }
+            case FAILED, NONE -> {
+                if (plan.settlement == Settlement.FAILED && plan.pending.isEmpty()) {
+                    return;
+                }
+                emit(Outcome.status(jobId, plan.tenant, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
+                plan.settlement = Settlement.CANCELLED;
+                for (String id : List.copyOf(plan.pending.keySet())) {
+                    plan.close(id);
+                }
+                store.put(jobId, plan);
+            }
+        }
+    }
+
+    /** Wall-clock punctuation: submissions incomplete for longer than the timeout fail. */
+    private void failIncomplete(long now) {
+        long timeout = config.limits().incompleteJobTimeout().toMillis();
+        List<KeyValue<String, JobPlan>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, JobPlan> all = store.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value.pending.values().stream().anyMatch(s -> now - s.firstSeenAt >= timeout)) {
+                    expired.add(kv);
+                }
+            });
+        }
+        for (KeyValue<String, JobPlan> kv : expired) {
+            JobPlan plan = kv.value;
+            for (Submission s : List.copyOf(plan.pending.values())) {
+                if (now - s.firstSeenAt >= timeout) {
+                    fail(kv.key, plan, s, s.broken != null ? new Rejection(s.broken, s.brokenDetail)
+                            : new Rejection(DeadLetterReason.MISSING_CHUNKS, s.nextIndex + " chunks"
+                            + (s.request == null ? " and no request" : "") + " after " + timeout + " ms"));
+                }
+            }
+            store.put(kv.key, plan);
+        }
+    }
+
+    /** Dead letter; FAILED status unless the job id is already planned (whose status must not change). */
+    private void fail(String jobId, JobPlan plan, Submission s, Rejection rejection) {
+        letter(jobId, s, rejection);
+        if (plan.settlement != Settlement.PLANNED) {
+            emit(Outcome.status(jobId, plan.tenant, JobState.FAILED, rejection.statusReason(), context.currentSystemTimeMs()));
+            plan.settlement = Settlement.FAILED;
+        }
+        plan.close(s.id);
+    }
+
+    /** The dead letter of a submission: its request's original bytes, or, without one, its first chunk's coordinates. */
+    private void letter(String jobId, Submission s, Rejection rejection) {
+        Source at = s.request != null ? s.requestAt : s.firstChunkAt;
+        emit(DeadLetters.letter(at, jobId.getBytes(StandardCharsets.UTF_8), s.request, rejection.reason(),
+                rejection.detail(), context.currentSystemTimeMs()));
+    }
+
+    private JobRequest decodeRequest(Submission s) {
+        return topics.jobs.values().deserializer().deserialize(s.requestAt.topic(), s.request);
+    }
+
+    private JobPlan load(String jobId) {
+        JobPlan plan = store.get(jobId);
+        return plan != null ? plan : new JobPlan();
+    }
+
+    private void emit(Outcome outcome) {
+        String key = switch (outcome) {
+            case Outcome.Status st -> st.status().getJobId();
+            default -> null;
+        };
+        context.forward(new Record<>(key, outcome, context.currentSystemTimeMs()));
+    }
+}

@@ -1,0 +1,59 @@
+/*
+ * The cost model against hand-computed values, the configuration's validation, and the Streams
+ * properties derived from it.
+ */
+package dev.longhaul.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.longhaul.pipeline.plan.WorkCost;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class CostAndConfigTest {
+
+    @Test
+    void aMillionTokenDocumentIsDominatedByItsSoftmaxLayers() {
+        // n = 4e6 bytes * 0.25 = 1e6 tokens; softmax every 8th layer, s = 32768, one task of 512:
+        // cost = 1e6 + 1e12 / (2 * 32768 * 8) + 512 = 2907860.63 -> 2907861
+        // softmax share = (1e6 + 1e12 / 65536) / 8 / 2907860.63 = 0.698915...
+        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.25, 8, 32_768, 512), 4_000_000, 1);
+        assertEquals(1_000_000, cost.documentTokens());
+        assertEquals(2_907_861, cost.costTokens());
+        assertEquals(0.698915419, cost.softmaxShare(), 1e-9);
+    }
+
+    @Test
+    void withEveryLayerLinearTheCostIsLinear() {
+        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.5, Integer.MAX_VALUE, 1, 0), 1000, 2);
+        assertEquals(500, cost.costTokens());
+    }
+
+    @Test
+    void invalidSettingsAreRefusedWithTheirName() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new PipelineConfig.Dispatch(0, 10, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        assertEquals("lanes must be at least 1", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Kafka("app", "bad namespace", 1, Duration.ofMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0, 8, 1, 0));
+    }
+
+    @Test
+    void streamsPropertiesAreExactlyOnceWithTheConfiguredIdentity() {
+        var props = PipelineConfig.DEFAULTS.streamsProperties("broker:9092", Path.of("state"));
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals("longhaul-pipeline", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals("broker:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
+    }
+
+    @Test
+    void aCatalogWithAnotherNamespaceIsRefused() {
+        var topics = new dev.longhaul.schemas.Topics("other.", new dev.longhaul.schemas.wire.InMemorySchemaRegistry());
+        assertThrows(IllegalArgumentException.class, () -> PipelineTopology.build(PipelineConfig.DEFAULTS, topics));
+    }
+}

@@ -1,0 +1,152 @@
+/*
+ * The Dispatch stage on the production topology: no lanes without fresh heartbeats, cancel and
+ * deadline expiry while held, release order (priority, then earliest deadline, then tenant fair
+ * share, then arrival), and lane balancing by outstanding cost under the window.
+ */
+package dev.longhaul.pipeline;
+
+import static dev.longhaul.pipeline.PipelineDriver.T0;
+import static dev.longhaul.pipeline.PipelineDriver.submission;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.JobState;
+import org.apache.kafka.streams.KeyValue;
+import org.junit.jupiter.api.Test;
+
+class DispatchTopologyTest {
+
+    @Test
+    void ordersWaitUntilAFreshHeartbeatNamesALane() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(submission("job-1", "acme", 250));
+            assertEquals(List.of("job-1 ACCEPTED", "job-1 QUEUED"), p.statuses());
+            assertTrue(p.work.isEmpty());
+            // a heartbeat older than the lane timeout does not make lane 0 usable
+            p.heartbeat("w0", List.of(0), 0, T0.minus(Duration.ofSeconds(31)));
+            assertTrue(p.work.isEmpty());
+            assertTrue(p.status.isEmpty());
+            // a fresh one for lane 1 does
+            p.heartbeat("w1", List.of(1), 0, T0);
+            assertEquals(List.of("job-1 QUEUED lane=1"), p.statuses());
+            assertEquals(List.of(1), lanes(p));
+        }
+    }
+
+    @Test
+    void cancelWhileHeldCancelsAndTheOrderNeverReachesWork() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(submission("job-c", "acme", 250));
+            p.cancel("job-c");
+            p.heartbeat("w0", List.of(0), 0, T0);
+            assertEquals(List.of("job-c ACCEPTED", "job-c QUEUED", "job-c CANCELLED cancelled while queued"), p.statuses());
+            assertTrue(p.work.isEmpty());
+        }
+    }
+
+    @Test
+    void aHeldOrderPastItsDeadlineExpiresAndIsNeverDispatched() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            var s = submission("job-e", "acme", 250);
+            p.submit(s.withRequest(JobRequest.newBuilder(s.request()).setDeadline(T0.plusSeconds(5)).build()));
+            p.advance(Duration.ofSeconds(4));
+            assertEquals(List.of("job-e ACCEPTED", "job-e QUEUED"), p.statuses());
+            p.advance(Duration.ofSeconds(2));
+            assertEquals(List.of("job-e EXPIRED deadline 2030-01-01T00:00:05Z passed before dispatch"), p.statuses());
+            p.heartbeat("w0", List.of(0), 0, p.now());
+            assertTrue(p.work.isEmpty());
+            assertTrue(p.status.isEmpty());
+        }
+    }
+
+    @Test
+    void higherPriorityGoesFirstThenTheEarliestDeadline() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(job("a", "acme", 0, null));
+            p.submit(job("b", "acme", 5, T0.plus(Duration.ofHours(2))));
+            p.submit(job("c", "acme", 5, T0.plus(Duration.ofHours(1))));
+            p.submit(job("d", "acme", 5, null));
+            p.submit(job("e", "acme", 9, T0.plus(Duration.ofHours(3))));
+            p.heartbeat("w0", List.of(0), 0, T0);
+            assertEquals(List.of("e", "c", "b", "d", "a"), jobIds(p));
+        }
+    }
+
+    @Test
+    void theTenantServedFewerTokensGoesBeforeAnEarlierArrival() {
+        // a window of one token: a lane takes one order at a time
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.submit(submission("a1", "tenant-a", 250));
+            p.submit(submission("a2", "tenant-a", 250));
+            p.submit(submission("b1", "tenant-b", 250));
+            p.heartbeat("w0", List.of(0), 0, T0);
+            assertEquals(List.of("a1"), jobIds(p));
+            p.finished("a1", "tenant-a", JobState.SUCCEEDED);
+            assertEquals(List.of("b1"), jobIds(p), "tenant-b has been served 0 tokens, tenant-a 63");
+            p.finished("b1", "tenant-b", JobState.SUCCEEDED);
+            assertEquals(List.of("a2"), jobIds(p));
+        }
+    }
+
+    @Test
+    void ordersGoToTheLeastLoadedLaneWhileItIsUnderTheWindow() {
+        // each job costs 63 tokens; the window is 150
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 150, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 100, T0);
+            p.heartbeat("w1", List.of(1), 0, T0);
+            for (String job : List.of("j1", "j2", "j3", "j4", "j5")) {
+                p.submit(submission(job, "acme", 250));
+            }
+            // loads (lane0, lane1): (100, 0) -> j1 on 1; (100, 63) -> j2 on 1; (100, 126) -> j3 on 0;
+            // (163, 126) -> j4 on 1; (163, 189): both at or over the window, j5 waits
+            assertEquals(List.of(KeyValue.pair(1, "j1"), KeyValue.pair(1, "j2"), KeyValue.pair(0, "j3"), KeyValue.pair(1, "j4")), placed(p));
+            // j1 finishing brings lane 1 to 126, under the window again
+            p.finished("j1", "acme", JobState.SUCCEEDED);
+            assertEquals(List.of(KeyValue.pair(1, "j5")), placed(p));
+        }
+    }
+
+    @Test
+    void aTenantAtItsQuotaWaitsWhileOthersGoOn() {
+        var limits = PipelineDriver.CONFIG.limits();
+        var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
+                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 100L), 1_000_000), limits.incompleteJobTimeout()));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(submission("s1", "small", 250));
+            p.submit(submission("s2", "small", 250));
+            p.submit(submission("o1", "other", 250));
+            assertEquals(List.of("s1", "o1"), jobIds(p), "s2 would put tenant small at 126 tokens, over its 100");
+            p.finished("s1", "small", JobState.FAILED);
+            assertEquals(List.of("s2"), jobIds(p));
+        }
+    }
+
+    private static PipelineDriver.Submission job(String id, String tenant, int priority, Instant deadline) {
+        var s = submission(id, tenant, 250);
+        return s.withRequest(JobRequest.newBuilder(s.request()).setPriority(priority).setDeadline(deadline).build());
+    }
+
+    private static List<String> jobIds(PipelineDriver p) {
+        return p.work.readValuesToList().stream().map(o -> o.getRequest().getJobId()).toList();
+    }
+
+    private static List<Integer> lanes(PipelineDriver p) {
+        return p.work.readKeyValuesToList().stream().map(kv -> kv.key).toList();
+    }
+
+    /** (lane key, job id) of each order written, checking the order's own lane field agrees. */
+    private static List<KeyValue<Integer, String>> placed(PipelineDriver p) {
+        return p.work.readKeyValuesToList().stream().map(kv -> {
+            assertEquals(kv.key, kv.value.getLane());
+            return KeyValue.pair(kv.key, kv.value.getRequest().getJobId());
+        }).toList();
+    }
+}

@@ -1,0 +1,121 @@
+/*
+ * The production topology on a real in-process KRaft broker, under exactly_once_v2: a job submitted
+ * in one producer transaction (chunks, then request) and a worker heartbeat for lane 1 come out as a
+ * WorkOrder on partition 1 of `work`, read with read_committed.
+ */
+package dev.longhaul.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.WorkerHeartbeat;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.IntegerDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+
+class PipelineOnBrokerIT {
+
+    @Test
+    void aTransactionalSubmissionBecomesAWorkOrderOnItsLanePartition() throws Exception {
+        PipelineConfig config = PipelineDriver.CONFIG
+                .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-it", "longhaul.", 1, Duration.ofMillis(100)));
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        Topics topics = Topics.of(registry);
+        Path stateDir = Files.createTempDirectory("longhaul-streams-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(kafka.clientConfig())) {
+            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 2, (short) 1));
+            try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
+                    config.streamsProperties(kafka.bootstrapServers(), stateDir))) {
+                streams.start();
+                var job = PipelineDriver.submission("job-it", "acme", PipelineDriver.text("job-it", 1200), 500, UUID.randomUUID().toString());
+                submitInOneTransaction(kafka, topics, job);
+                heartbeat(kafka, topics);
+
+                List<ConsumerRecord<Integer, WorkOrder>> orders = readWork(kafka, topics, Duration.ofSeconds(90));
+                assertEquals(1, orders.size(), "one order for the one job");
+                ConsumerRecord<Integer, WorkOrder> order = orders.getFirst();
+                assertEquals(1, order.partition());
+                assertEquals(1, order.key());
+                assertEquals(1, order.value().getLane());
+                assertEquals("job-it", order.value().getRequest().getJobId());
+                assertEquals(3, order.value().getChunks().getPositions().size());
+                assertEquals(topics.documents.name(), order.value().getChunks().getTopic());
+            }
+        }
+    }
+
+    /** Chunks, then the request, in one transaction, as the ingest client writes a job. */
+    private static void submitInOneTransaction(EmbeddedKafka kafka, Topics topics, PipelineDriver.Submission job) {
+        Properties p = new Properties();
+        p.putAll(kafka.clientConfig());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ingest-it");
+        var chunks = topics.documents.values().serializer();
+        var requests = topics.jobs.values().serializer();
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (DocumentChunk chunk : job.chunks()) {
+                producer.send(new ProducerRecord<>(topics.documents.name(), chunk.getJobId(),
+                        chunks.serialize(topics.documents.name(), chunk)));
+            }
+            producer.send(new ProducerRecord<>(topics.jobs.name(), job.request().getJobId(),
+                    requests.serialize(topics.jobs.name(), job.request())));
+            producer.commitTransaction();
+        }
+    }
+
+    private static void heartbeat(EmbeddedKafka kafka, Topics topics) {
+        Properties p = new Properties();
+        p.putAll(kafka.clientConfig());
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), topics.workers.values().serializer())) {
+            producer.send(new ProducerRecord<>(topics.workers.name(), "worker-1", WorkerHeartbeat.newBuilder()
+                    .setWorkerId("worker-1").setBackend("cpu").setLanes(List.of(1)).setCapacityTokensPerSecond(100)
+                    .setOutstandingCostTokens(0).setAt(Instant.now()).build()));
+        }
+    }
+
+    /** Polls `work` read_committed until an order arrives or the patience runs out. */
+    private static List<ConsumerRecord<Integer, WorkOrder>> readWork(EmbeddedKafka kafka, Topics topics, Duration patience) {
+        Properties p = new Properties();
+        p.putAll(kafka.clientConfig());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "work-reader-it");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<Integer, WorkOrder>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(p, new IntegerDeserializer(), topics.work.values().deserializer())) {
+            consumer.subscribe(List.of(topics.work.name()));
+            long giveUpAt = System.nanoTime() + patience.toNanos();
+            while (out.isEmpty() && System.nanoTime() < giveUpAt) {
+                consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+            }
+            // one more poll: a second order for the same job would show up here
+            consumer.poll(Duration.ofSeconds(1)).forEach(out::add);
+        }
+        assertTrue(!out.isEmpty(), "no WorkOrder on " + topics.work.name() + " within " + patience);
+        return out;
+    }
+}

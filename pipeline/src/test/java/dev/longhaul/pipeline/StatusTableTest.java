@@ -1,0 +1,48 @@
+/*
+ * The status table: the latest JobStatus per job, materialized from `status` in the named store
+ * that JobStatusQuery reads, and garbled status records dead-lettered instead of stopping it.
+ */
+package dev.longhaul.pipeline;
+
+import static dev.longhaul.pipeline.PipelineDriver.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+
+import dev.longhaul.pipeline.status.JobStatusQuery;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+
+class StatusTableTest {
+
+    @Test
+    void theTableHoldsTheLatestStatusOfEachJob() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(PipelineDriver.submission("job-1", "acme", 250));
+            p.finished("job-1", "acme", JobState.SUCCEEDED);
+            p.submit(PipelineDriver.submission("job-2", "acme", 250));
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            assertEquals(JobStatus.newBuilder().setJobId("job-1").setTenant("acme").setState(JobState.SUCCEEDED)
+                    .setProgress(1.0).setUpdatedAt(T0).build(), table.get("job-1"));
+            assertEquals(PipelineDriver.expectedStatus("job-2", "acme", JobState.QUEUED, null, T0), table.get("job-2"));
+            assertNull(table.get("job-3"));
+        }
+    }
+
+    @Test
+    void anUnreadableStatusRecordIsDeadLettered() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            var raw = p.driver.createInputTopic(p.topics.status.name(), new ByteArraySerializer(), new ByteArraySerializer());
+            raw.pipeInput("job-9".getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 0, 0, 99, 1});
+            var letter = p.deadLetters.readValue();
+            assertEquals("UNKNOWN_SCHEMA_ID", letter.getReasonCode());
+            assertEquals("longhaul.status", letter.getOriginalTopic());
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            assertNull(table.get("job-9"));
+        }
+    }
+}
