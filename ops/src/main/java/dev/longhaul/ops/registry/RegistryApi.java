@@ -90,14 +90,22 @@ final class RegistryApi {
     /** The version of the subject that holds the schema in the request. */
     ObjectNode lookup(String subject, JsonNode request, boolean deleted) {
         Candidate candidate = candidate(request);
-        if (!view.known(subject) || (!deleted && view.versions(subject, false).isEmpty())) {
+        Optional<SchemaVersion> found = holding(subject, candidate, deleted);
+        if (found.isEmpty()) {
+            // Registered through another instance a moment ago? Read the log up to its end once.
+            log.catchUp();
+            found = holding(subject, candidate, deleted);
+        }
+        if (found.isEmpty() && view.versions(subject, deleted).isEmpty()) {
             throw subjectNotFound(subject);
         }
+        return describe(found.orElseThrow(() -> new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema not found")));
+    }
+
+    private Optional<SchemaVersion> holding(String subject, Candidate candidate, boolean deleted) {
         return view.versions(subject, deleted).stream()
                 .filter(v -> v.schema().equals(candidate.canonical()))
-                .reduce((first, second) -> second)
-                .map(this::describe)
-                .orElseThrow(() -> new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema not found"));
+                .reduce((first, second) -> second);
     }
 
     /** Soft-deletes every live version of the subject; answers the versions deleted. */

@@ -8,8 +8,8 @@
  * initTransactions(), which fences every other instance's writer and completes or aborts its open
  * transaction; then it catches the view up to the end of the topic, plans its records from that
  * view (next id, next version), and commits them in one transaction. If another instance
- * initialized meanwhile, this commit fails with ProducerFencedException and the write starts again
- * from the top, on a view that then holds the other instance's records. A write returns only once
+ * initialized meanwhile, this commit fails (ProducerFencedException, or another error of the race)
+ * and the write starts again from the top, on a view that then holds the other instance's records. A write returns only once
  * this instance's view has read it back. Writes inside one instance are serialized.
  */
 package dev.longhaul.ops.registry;
@@ -41,8 +41,6 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 
@@ -136,13 +134,13 @@ final class SchemaLog implements AutoCloseable {
                     awaitPosition(last + 1);
                     return plan.result();
                 } catch (KafkaException | ExecutionException e) {
-                    if (!fenced(e)) {
-                        throw storeError("cannot write to " + config.topic(), e);
-                    }
-                    // Another instance initialized the shared writer after us: its records may
-                    // change our plan, so start again from the top.
-                    if (attempt >= MAX_WRITE_ATTEMPTS) {
-                        throw storeError("gave up after " + attempt + " attempts fenced by other registry instances", e);
+                    // Fenced by another instance that initialized the shared writer after us, or
+                    // another error of a transaction racing that fencing (Kafka may then answer
+                    // EndTxn with an unexpected or invalid-state error). Either way the next
+                    // initTransactions settles our transaction and the catch-up shows whether it
+                    // landed, so start again from the top. Timeouts have waited long enough.
+                    if (rootCause(e) instanceof org.apache.kafka.common.errors.TimeoutException || attempt >= MAX_WRITE_ATTEMPTS) {
+                        throw storeError("cannot write to " + config.topic() + " (attempt " + attempt + ")", e);
                     }
                     backOff(attempt);
                 } catch (InterruptedException e) {
@@ -153,14 +151,12 @@ final class SchemaLog implements AutoCloseable {
         }
     }
 
-    /** Fencing may surface directly or wrapped (a send's future, the producer's error state). */
-    private static boolean fenced(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
-                return true;
-            }
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
         }
-        return false;
+        return t;
     }
 
     private static void backOff(int attempt) {
