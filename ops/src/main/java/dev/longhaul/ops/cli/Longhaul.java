@@ -22,6 +22,7 @@ import picocli.CommandLine.ScopeType;
             ModelCommand.class,
             BenchCommand.class,
             DemoCommand.class,
+            RegistryCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {
