@@ -8,6 +8,7 @@ package dev.longhaul.ops.cli;
 import java.net.URI;
 
 import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 import dev.longhaul.schemas.wire.SchemaRegistry;
 import picocli.CommandLine.Option;
 
@@ -28,13 +29,8 @@ public final class KafkaOptions {
         return IngestConfig.defaults(bootstrapServers).withNamespace(namespace);
     }
 
-    /**
-     * The registry the serdes use. The REST client (RestSchemaRegistryClient, branch `registry`)
-     * is not on this branch yet; when it lands this becomes
-     * {@code return new RestSchemaRegistryClient(registryUrl);}.
-     */
+    /** The registry the serdes use: any Confluent-compatible one, by URL. */
     SchemaRegistry registry() {
-        throw new IllegalStateException("no schema registry client in this build yet: cannot reach " + registryUrl
-                + " (the REST client lands with the registry branch)");
+        return new RestSchemaRegistryClient(registryUrl);
     }
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
             StatusCommand.class,
             CancelCommand.class,
             WorkerCommand.class,
+            RegistryCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

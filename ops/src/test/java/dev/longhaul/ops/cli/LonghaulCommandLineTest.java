@@ -165,6 +165,31 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void registryDefaultsToConfluentsPortAndTheSchemasTopic() {
+        RegistryCommand r = (RegistryCommand) parse("registry");
+        assertEquals(8081, r.config().port());
+        assertEquals("localhost:9092", r.config().bootstrapServers());
+        assertEquals("_longhaul-schemas", r.config().topic());
+        assertEquals("_longhaul-schemas-writer", r.config().writerTransactionalId());
+    }
+
+    @Test
+    void registryParsesEveryOption() {
+        RegistryCommand r = (RegistryCommand) parse("registry", "--port", "18081", "--bootstrap-servers", "k1:9093,k2:9093",
+                "--topic", "schemas", "--host", "127.0.0.1");
+        assertEquals(18081, r.config().port());
+        assertEquals("127.0.0.1", r.config().host());
+        assertEquals("k1:9093,k2:9093", r.config().bootstrapServers());
+        assertEquals("schemas", r.config().topic());
+    }
+
+    @Test
+    void registryRefusesABadPort() {
+        assertThrows(CommandLine.ParameterException.class, () -> parse("registry", "--port", "http"));
+        assertEquals(2, execute("registry", "--port", "70000").status());
+    }
+
+    @Test
     void testIsNotAJavaSubcommand() {
         // `./longhaul test` is handled by the launcher script (mvn verify), never by the JVM.
         assertThrows(CommandLine.UnmatchedArgumentException.class, () -> parse("test"));

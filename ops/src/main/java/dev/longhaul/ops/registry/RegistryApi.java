@@ -1,0 +1,282 @@
+/*
+ * What each endpoint of the Confluent Schema Registry REST API does, apart from HTTP: reads from
+ * the materialized SchemaView, writes through SchemaLog, answers JSON shaped as Confluent's
+ * registry answers, and refuses with Confluent's error codes (as RegistryException: 40401 subject,
+ * 40402 version, 40403 schema not found; 409 incompatible; 42201 invalid schema; 42202 invalid
+ * version; 42203 invalid level; 50001 store error). RegistryServer maps paths onto these methods.
+ */
+package dev.longhaul.ops.registry;
+
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.schemas.wire.CompatibilityCheck;
+import dev.longhaul.schemas.wire.CompatibilityLevel;
+import dev.longhaul.schemas.wire.RegistryException;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+
+final class RegistryApi {
+    private final SchemaView view;
+    private final SchemaLog log;
+
+    RegistryApi(SchemaView view, SchemaLog log) {
+        this.view = view;
+        this.log = log;
+    }
+
+    /** A schema as a request carries it, parsed; its canonical text identifies it. */
+    private record Candidate(Schema schema, String canonical) {
+    }
+
+    ArrayNode subjects(boolean deleted) {
+        ArrayNode list = array();
+        view.subjects(deleted).forEach(list::add);
+        return list;
+    }
+
+    ArrayNode versions(String subject, boolean deleted) {
+        List<SchemaVersion> versions = view.versions(subject, deleted);
+        if (versions.isEmpty()) {
+            throw subjectNotFound(subject);
+        }
+        ArrayNode list = array();
+        versions.forEach(v -> list.add(v.version()));
+        return list;
+    }
+
+    /** A version of a subject: a number, or "latest" (also -1) for the newest live one. */
+    SchemaVersion version(String subject, String version, boolean deleted) {
+        if (view.versions(subject, deleted).isEmpty()) {
+            throw subjectNotFound(subject);
+        }
+        int number = versionNumber(version);
+        Optional<SchemaVersion> found = number == -1 ? view.latest(subject) : view.version(subject, number);
+        return found.filter(v -> deleted || !v.deleted())
+                .orElseThrow(() -> new RegistryException(404, RegistryException.VERSION_NOT_FOUND, "Version " + version + " not found."));
+    }
+
+    ObjectNode describe(SchemaVersion v) {
+        return object().put("subject", v.subject()).put("version", v.version()).put("id", v.id()).put("schema", v.schema());
+    }
+
+    /** Registers the schema in the request under the subject, or finds it there; answers {"id": N}. */
+    ObjectNode register(String subject, JsonNode request) {
+        Candidate candidate = candidate(request);
+        Optional<SchemaVersion> existing = live(subject, candidate);
+        if (existing.isPresent()) {
+            return object().put("id", existing.get().id());
+        }
+        int id = log.write(current -> {
+            Optional<SchemaVersion> again = live(subject, candidate);
+            if (again.isPresent()) {
+                return SchemaLog.Plan.nothing(again.get().id());
+            }
+            CompatibilityCheck check = CompatibilityRules.check(current.effectiveLevel(subject), candidate.schema(), liveSchemasNewestFirst(subject));
+            if (!check.compatible()) {
+                throw new RegistryException(409, RegistryException.INCOMPATIBLE,
+                        "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\", details: " + check.messages());
+            }
+            int newId = current.id(candidate.canonical()).orElse(current.maxId() + 1);
+            SchemaVersion version = new SchemaVersion(subject, current.maxVersion(subject) + 1, newId, candidate.canonical(), false);
+            return new SchemaLog.Plan<>(List.of(version), newId);
+        });
+        return object().put("id", id);
+    }
+
+    /** The version of the subject that holds the schema in the request. */
+    ObjectNode lookup(String subject, JsonNode request, boolean deleted) {
+        Candidate candidate = candidate(request);
+        Optional<SchemaVersion> found = holding(subject, candidate, deleted);
+        if (found.isEmpty()) {
+            // Registered through another instance a moment ago? Read the log up to its end once.
+            log.catchUp();
+            found = holding(subject, candidate, deleted);
+        }
+        if (found.isEmpty() && view.versions(subject, deleted).isEmpty()) {
+            throw subjectNotFound(subject);
+        }
+        return describe(found.orElseThrow(() -> new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema not found")));
+    }
+
+    private Optional<SchemaVersion> holding(String subject, Candidate candidate, boolean deleted) {
+        return view.versions(subject, deleted).stream()
+                .filter(v -> v.schema().equals(candidate.canonical()))
+                .reduce((first, second) -> second);
+    }
+
+    /** Soft-deletes every live version of the subject; answers the versions deleted. */
+    ArrayNode deleteSubject(String subject) {
+        List<Integer> deleted = log.write(current -> {
+            List<SchemaVersion> live = current.versions(subject, false);
+            if (live.isEmpty()) {
+                throw current.known(subject)
+                        ? new RegistryException(404, RegistryException.SUBJECT_SOFT_DELETED, "Subject '" + subject + "' was soft deleted.")
+                        : subjectNotFound(subject);
+            }
+            return new SchemaLog.Plan<>(List.copyOf(live.stream().map(SchemaVersion::asDeleted).toList()),
+                    live.stream().map(SchemaVersion::version).toList());
+        });
+        ArrayNode list = array();
+        deleted.forEach(list::add);
+        return list;
+    }
+
+    /** Soft-deletes one version ("latest" allowed); answers its number. */
+    int deleteVersion(String subject, String version) {
+        int number = versionNumber(version);
+        return log.write(current -> {
+            if (!current.known(subject)) {
+                throw subjectNotFound(subject);
+            }
+            SchemaVersion target = (number == -1 ? current.latest(subject) : current.version(subject, number))
+                    .orElseThrow(() -> new RegistryException(404, RegistryException.VERSION_NOT_FOUND, "Version " + version + " not found."));
+            if (target.deleted()) {
+                throw new RegistryException(404, RegistryException.VERSION_SOFT_DELETED, "Version " + target.version() + " of subject '" + subject + "' was soft deleted.");
+            }
+            return new SchemaLog.Plan<>(List.of(target.asDeleted()), target.version());
+        });
+    }
+
+    String schemaById(int id) {
+        Optional<String> schema = view.schema(id);
+        if (schema.isEmpty()) {
+            // Registered through another instance a moment ago? Read the log up to its end once.
+            log.catchUp();
+            schema = view.schema(id);
+        }
+        return schema.orElseThrow(() -> new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
+    }
+
+    List<SchemaVersion> usages(int id, boolean deleted) {
+        schemaById(id);
+        return view.usages(id, deleted);
+    }
+
+    /**
+     * Whether the schema in the request may follow the given version ("latest" or absent: the
+     * versions the subject's level covers); messages are added when verbose.
+     */
+    ObjectNode testCompatibility(String subject, String version, JsonNode request, boolean verbose) {
+        Candidate candidate = candidate(request);
+        CompatibilityLevel level = view.effectiveLevel(subject);
+        List<Schema> against;
+        if (version == null || versionNumber(version) == -1) {
+            against = liveSchemasNewestFirst(subject);
+            if (against.isEmpty()) {
+                throw subjectNotFound(subject);
+            }
+        } else {
+            against = List.of(parse(version(subject, version, false).schema()));
+        }
+        CompatibilityCheck check = CompatibilityRules.check(level, candidate.schema(), against);
+        ObjectNode answer = object().put("is_compatible", check.compatible());
+        if (verbose) {
+            ArrayNode messages = answer.putArray("messages");
+            check.messages().forEach(messages::add);
+        }
+        return answer;
+    }
+
+    ObjectNode globalLevel() {
+        return object().put("compatibilityLevel", view.globalLevel().name());
+    }
+
+    /** The subject's own level; 40408 when it has none, unless the global one is wanted then. */
+    ObjectNode subjectLevel(String subject, boolean defaultToGlobal) {
+        Optional<CompatibilityLevel> own = view.subjectLevel(subject);
+        if (own.isEmpty() && !defaultToGlobal) {
+            throw new RegistryException(404, RegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                    "Subject '" + subject + "' does not have subject-level compatibility configured");
+        }
+        return object().put("compatibilityLevel", own.orElseGet(view::globalLevel).name());
+    }
+
+    /** Sets the level of a subject, or the global one for a null subject; answers {"compatibility": L}. */
+    ObjectNode setLevel(String subject, JsonNode request) {
+        CompatibilityLevel level;
+        try {
+            level = CompatibilityLevel.parse(request.path("compatibility").asText(null));
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(422, RegistryException.INVALID_COMPATIBILITY_LEVEL, "Invalid compatibility level: " + e.getMessage());
+        }
+        log.write(current -> new SchemaLog.Plan<>(List.of(new SubjectConfig(subject, level)), level));
+        return object().put("compatibility", level.name());
+    }
+
+    /** Clears the subject's level (or resets the global one); answers the level it had. */
+    ObjectNode deleteLevel(String subject) {
+        CompatibilityLevel previous = log.write(current -> {
+            CompatibilityLevel had = subject == null ? current.globalLevel() : current.subjectLevel(subject).orElseThrow(
+                    () -> new RegistryException(404, RegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                            "Subject '" + subject + "' does not have subject-level compatibility configured"));
+            return new SchemaLog.Plan<>(List.of(new SubjectConfig(subject, null)), had);
+        });
+        return object().put("compatibilityLevel", previous.name());
+    }
+
+    private Optional<SchemaVersion> live(String subject, Candidate candidate) {
+        return view.versions(subject, false).stream().filter(v -> v.schema().equals(candidate.canonical())).findFirst();
+    }
+
+    private List<Schema> liveSchemasNewestFirst(String subject) {
+        return view.versions(subject, false).reversed().stream().map(v -> parse(v.schema())).toList();
+    }
+
+    /** The schema of a register, lookup or compatibility request: Avro only, no references. */
+    private static Candidate candidate(JsonNode request) {
+        String type = request.path("schemaType").asText("AVRO");
+        if (!type.equals("AVRO")) {
+            throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: schemaType " + type + " is not supported, only AVRO");
+        }
+        if (request.path("references").size() > 0) {
+            throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: schema references are not supported");
+        }
+        JsonNode text = request.get("schema");
+        if (text == null || !text.isTextual()) {
+            throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: the request has no \"schema\" string");
+        }
+        try {
+            Schema schema = new Schema.Parser().parse(text.asText());
+            return new Candidate(schema, schema.toString());
+        } catch (AvroRuntimeException e) {
+            throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
+        }
+    }
+
+    private static Schema parse(String canonical) {
+        return new Schema.Parser().parse(canonical);
+    }
+
+    /** A version path segment: 1..2^31-1, or "latest" / -1 (answered as -1). */
+    static int versionNumber(String version) {
+        if ("latest".equals(version)) {
+            return -1;
+        }
+        try {
+            int number = Integer.parseInt(version);
+            if (number == -1 || number >= 1) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // Falls through to the refusal below, which names what is allowed.
+        }
+        throw new RegistryException(422, RegistryException.INVALID_VERSION, "The specified version '" + version
+                + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
+    }
+
+    private static RegistryException subjectNotFound(String subject) {
+        return new RegistryException(404, RegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
+    }
+
+    private static ObjectNode object() {
+        return StoredRecord.JSON.createObjectNode();
+    }
+
+    private static ArrayNode array() {
+        return StoredRecord.JSON.createArrayNode();
+    }
+}

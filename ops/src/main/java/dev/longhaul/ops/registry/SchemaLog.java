@@ -1,0 +1,279 @@
+/*
+ * The registry's storage: a compacted, single-partition Kafka topic that every registry instance
+ * materializes into its SchemaView by reading it from the beginning (read_committed), for as long
+ * as the instance runs. Several instances may share one topic, with no leader.
+ *
+ * Writes are made safe by Kafka's transactional fencing, used as a lock: every instance writes
+ * with a producer of the same transactional.id. A write creates that producer and calls
+ * initTransactions(), which fences every other instance's writer and completes or aborts its open
+ * transaction; then it catches the view up to the end of the topic, plans its records from that
+ * view (next id, next version), and commits them in one transaction. If another instance
+ * initialized meanwhile, this commit fails (ProducerFencedException, or another error of the race)
+ * and the write starts again from the top, on a view that then holds the other instance's records. A write returns only once
+ * this instance's view has read it back. Writes inside one instance are serialized.
+ */
+package dev.longhaul.ops.registry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+import dev.longhaul.schemas.wire.RegistryException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+
+final class SchemaLog implements AutoCloseable {
+    /** What a write puts in the log, computed from an up-to-date view, and what it answers. */
+    record Plan<T>(List<StoredRecord> records, T result) {
+        static <T> Plan<T> nothing(T result) {
+            return new Plan<>(List.of(), result);
+        }
+    }
+
+    private static final int MAX_WRITE_ATTEMPTS = 20;
+
+    private final RegistryConfig config;
+    private final SchemaView view;
+    private final TopicPartition partition;
+    private final Admin admin;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread materializer;
+    private final Object writeLock = new Object();
+    private final Object progress = new Object();
+    /** The next offset the view will read: every record below it has been applied. */
+    private long position;
+    private RuntimeException failure;
+    private volatile boolean closing;
+
+    private SchemaLog(RegistryConfig config, SchemaView view) {
+        this.config = config;
+        this.view = view;
+        this.partition = new TopicPartition(config.topic(), 0);
+        this.admin = Admin.create(config.adminProperties());
+        this.consumer = new KafkaConsumer<>(config.consumerProperties());
+        this.materializer = Thread.ofPlatform().daemon().name("registry-materializer-" + config.topic()).unstarted(this::materialize);
+    }
+
+    /** Creates the topic if needed, starts materializing it into {@code view}, and returns once the view is current. */
+    static SchemaLog open(RegistryConfig config, SchemaView view) {
+        SchemaLog log = new SchemaLog(config, view);
+        try {
+            log.ensureTopic();
+            log.consumer.assign(List.of(log.partition));
+            log.consumer.seekToBeginning(List.of(log.partition));
+            log.materializer.start();
+            log.catchUp();
+            return log;
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    /** Waits until the view holds every record committed to the topic so far. */
+    void catchUp() {
+        long end;
+        try {
+            end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .partitionResult(partition).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).offset();
+        } catch (ExecutionException | TimeoutException e) {
+            throw storeError("cannot read the end of " + config.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storeError("interrupted while reading the end of " + config.topic(), e);
+        }
+        awaitPosition(end);
+    }
+
+    /**
+     * Runs one write: fence the other instances, catch up, plan from the view, commit, read back.
+     * The plan may throw (a RegistryException refusing the request); nothing is written then.
+     */
+    <T> T write(Function<SchemaView, Plan<T>> planner) {
+        synchronized (writeLock) {
+            for (int attempt = 1; ; attempt++) {
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config.producerProperties())) {
+                    producer.initTransactions();
+                    catchUp();
+                    Plan<T> plan = planner.apply(view);
+                    if (plan.records().isEmpty()) {
+                        return plan.result();
+                    }
+                    producer.beginTransaction();
+                    List<Future<RecordMetadata>> sent = new ArrayList<>();
+                    for (StoredRecord record : plan.records()) {
+                        sent.add(producer.send(new ProducerRecord<>(config.topic(), 0, StoredRecord.key(record), StoredRecord.value(record))));
+                    }
+                    producer.commitTransaction();
+                    long last = -1;
+                    for (Future<RecordMetadata> f : sent) {
+                        last = Math.max(last, f.get().offset());
+                    }
+                    awaitPosition(last + 1);
+                    return plan.result();
+                } catch (KafkaException | ExecutionException e) {
+                    // Fenced by another instance that initialized the shared writer after us, or
+                    // another error of a transaction racing that fencing (Kafka may then answer
+                    // EndTxn with an unexpected or invalid-state error). Either way the next
+                    // initTransactions settles our transaction and the catch-up shows whether it
+                    // landed, so start again from the top. Timeouts have waited long enough.
+                    if (rootCause(e) instanceof org.apache.kafka.common.errors.TimeoutException || attempt >= MAX_WRITE_ATTEMPTS) {
+                        throw storeError("cannot write to " + config.topic() + " (attempt " + attempt + ")", e);
+                    }
+                    backOff(attempt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw storeError("interrupted while writing to " + config.topic(), e);
+                }
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static void backOff(int attempt) {
+        try {
+            // Random, so that two instances that keep fencing each other fall out of step.
+            Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * Math.min(attempt, 10)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storeError("interrupted while retrying a write", e);
+        }
+    }
+
+    private void awaitPosition(long target) {
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        synchronized (progress) {
+            while (position < target) {
+                if (failure != null) {
+                    throw storeError("the schemas topic cannot be read", failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new RegistryException(500, RegistryException.STORE_TIMEOUT, "timed out reading " + config.topic()
+                            + " up to offset " + target + " (at " + position + ")");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(progress, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw storeError("interrupted while reading " + config.topic(), e);
+                }
+            }
+        }
+    }
+
+    /** The materializer thread: applies every committed record in order and publishes its position. */
+    private void materialize() {
+        try {
+            while (!closing) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    Optional<StoredRecord> stored = StoredRecord.decode(record.key(), record.value());
+                    stored.ifPresent(view::apply);
+                }
+                // Read after the poll: past the records applied and past any transaction markers.
+                long next = consumer.position(partition);
+                synchronized (progress) {
+                    position = next;
+                    progress.notifyAll();
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closing) {
+                fail(e);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void fail(RuntimeException e) {
+        synchronized (progress) {
+            failure = e;
+            progress.notifyAll();
+        }
+    }
+
+    private void ensureTopic() {
+        NewTopic topic = new NewTopic(config.topic(), Optional.of(1), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        try {
+            admin.createTopics(List.of(topic)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw storeError("cannot create the schemas topic " + config.topic(), e);
+            }
+        } catch (TimeoutException e) {
+            throw storeError("cannot create the schemas topic " + config.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storeError("interrupted while creating " + config.topic(), e);
+        }
+        TopicDescription description;
+        try {
+            description = admin.describeTopics(List.of(config.topic())).allTopicNames()
+                    .get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).get(config.topic());
+        } catch (ExecutionException | TimeoutException e) {
+            throw storeError("cannot describe the schemas topic " + config.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storeError("interrupted while describing " + config.topic(), e);
+        }
+        // One partition is what gives the log its single order; more would split the registry.
+        if (description.partitions().size() != 1) {
+            throw new IllegalStateException("the schemas topic " + config.topic() + " has " + description.partitions().size()
+                    + " partitions; the registry needs exactly one");
+        }
+    }
+
+    private static RegistryException storeError(String message, Throwable cause) {
+        Throwable root = cause instanceof ExecutionException && cause.getCause() != null ? cause.getCause() : cause;
+        return new RegistryException(500, RegistryException.STORE_ERROR, message + ": " + root);
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        consumer.wakeup();
+        if (materializer.isAlive()) {
+            try {
+                materializer.join(config.timeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            consumer.close(Duration.ZERO);
+        }
+        admin.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,148 @@
+/*
+ * RestSchemaRegistryClient against RegistryServer on a real broker: the AvroSerde round trip
+ * through the network registry, the client's extra calls (latest, lookup, compatibility, config),
+ * its errors, and the registry surviving a restart on the same topic with the same ids.
+ */
+package dev.longhaul.ops.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.wire.AvroSerde;
+import dev.longhaul.schemas.wire.CompatibilityCheck;
+import dev.longhaul.schemas.wire.CompatibilityLevel;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.RegisteredSchema;
+import dev.longhaul.schemas.wire.RegistryException;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+import dev.longhaul.schemas.wire.WireFormatException;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+class RegistryClientTest {
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    private static RegistryConfig config(TestInfo test) {
+        return RegistryConfig.defaults(kafka.bootstrapServers())
+                .withTopic("_schemas-" + test.getTestMethod().orElseThrow().getName())
+                .withListener("localhost", 0);
+    }
+
+    @Test
+    void aRecordRoundTripsThroughTheSerdeWithTheNetworkRegistry(TestInfo test) {
+        try (RegistryServer server = RegistryServer.start(config(test))) {
+            RestSchemaRegistryClient producerSide = new RestSchemaRegistryClient(server.url());
+            RestSchemaRegistryClient consumerSide = new RestSchemaRegistryClient(server.url());
+            JobRequest job = RegistrySchemas.jobRequest("job-7");
+
+            byte[] bytes = AvroSerde.forValues(JobRequest.class, producerSide).serialize("jobs", job);
+            int id = AvroSerde.schemaId(bytes);
+            assertEquals(job, AvroSerde.forValues(JobRequest.class, consumerSide).deserialize("jobs", bytes));
+            assertEquals(JobRequest.getClassSchema(), consumerSide.schemaById(id));
+            RegisteredSchema latest = consumerSide.latest("jobs-value");
+            assertEquals(new RegisteredSchema("jobs-value", 1, id, JobRequest.getClassSchema()), latest);
+            assertEquals(Optional.of(latest), consumerSide.lookup("jobs-value", JobRequest.getClassSchema()));
+            assertEquals(Optional.empty(), consumerSide.lookup("jobs-value", Control.getClassSchema()));
+            assertTrue(consumerSide.subjects().contains("jobs-value"));
+        }
+    }
+
+    @Test
+    void anUnknownIdIsADeadLetterReasonAndAnOutageIsNot(TestInfo test) {
+        try (RegistryServer server = RegistryServer.start(config(test))) {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(server.url());
+            byte[] bytes = ByteBuffer.allocate(6).put((byte) 0).putInt(4711).put((byte) 2).array();
+            WireFormatException unknown = assertThrows(WireFormatException.class,
+                    () -> AvroSerde.forValues(JobRequest.class, client).deserialize("jobs", bytes));
+            assertEquals(DeadLetterReason.UNKNOWN_SCHEMA_ID, unknown.reason());
+        }
+        RestSchemaRegistryClient nobodyThere = new RestSchemaRegistryClient(URI.create("http://localhost:9"));
+        RegistryException outage = assertThrows(RegistryException.class, () -> nobodyThere.schemaById(1));
+        assertEquals(0, outage.status());
+    }
+
+    @Test
+    void compatibilityAndConfigThroughTheClient(TestInfo test) {
+        try (RegistryServer server = RegistryServer.start(config(test))) {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(server.url());
+            Schema noDefault = RegistrySchemas.jobRequestWithExtraField(false);
+            Schema withDefault = RegistrySchemas.jobRequestWithExtraField(true);
+            assertTrue(client.testCompatibility("jobs-value", noDefault).compatible(), "an empty subject accepts anything");
+
+            client.register("jobs-value", JobRequest.getClassSchema());
+            CompatibilityCheck refused = client.testCompatibility("jobs-value", noDefault);
+            assertFalse(refused.compatible());
+            assertFalse(refused.messages().isEmpty());
+            RegistryException conflict = assertThrows(RegistryException.class, () -> client.register("jobs-value", noDefault));
+            assertEquals(409, conflict.status());
+            assertEquals(RegistryException.INCOMPATIBLE, conflict.errorCode());
+            assertTrue(client.testCompatibility("jobs-value", withDefault).compatible());
+
+            assertEquals(CompatibilityLevel.BACKWARD, client.globalCompatibility());
+            assertEquals(Optional.empty(), client.subjectCompatibility("jobs-value"));
+            client.setSubjectCompatibility("jobs-value", CompatibilityLevel.NONE);
+            assertEquals(Optional.of(CompatibilityLevel.NONE), client.subjectCompatibility("jobs-value"));
+            assertTrue(client.testCompatibility("jobs-value", noDefault).compatible());
+            client.setGlobalCompatibility(CompatibilityLevel.FULL);
+            assertEquals(CompatibilityLevel.FULL, client.globalCompatibility());
+        }
+    }
+
+    @Test
+    void aRestartedRegistryKeepsEveryIdAndHandsOutNewOnes(TestInfo test) {
+        RegistryConfig config = config(test);
+        int jobsId;
+        int controlId;
+        byte[] written;
+        try (RegistryServer first = RegistryServer.start(config)) {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(first.url());
+            written = AvroSerde.forValues(JobRequest.class, client).serialize("jobs", RegistrySchemas.jobRequest("job-1"));
+            jobsId = AvroSerde.schemaId(written);
+            controlId = client.register("control-value", Control.getClassSchema());
+            client.setSubjectCompatibility("control-value", CompatibilityLevel.FORWARD);
+            client.register("jobs-value", RegistrySchemas.jobRequestWithExtraField(true));
+        }
+        try (RegistryServer second = RegistryServer.start(config)) {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(second.url());
+            assertEquals(RegistrySchemas.jobRequest("job-1"), AvroSerde.forValues(JobRequest.class, client).deserialize("jobs", written));
+            assertEquals(jobsId, client.register("jobs-value", JobRequest.getClassSchema()));
+            assertEquals(controlId, client.register("control-copy-value", Control.getClassSchema()));
+            assertEquals(2, client.latest("jobs-value").version());
+            assertEquals(Optional.of(CompatibilityLevel.FORWARD), client.subjectCompatibility("control-value"));
+
+            int fresh = client.register("probe-value", RegistrySchemas.probe(1));
+            assertEquals(4, fresh, "ids continue after the three handed out before the restart");
+            assertNotEquals(jobsId, fresh);
+            byte[] again = AvroSerde.forValues(Control.class, client).serialize("control", Control.newBuilder()
+                    .setJobId("job-1").setAction(ControlAction.CANCEL).setRequestedAt(Instant.ofEpochMilli(5)).build());
+            assertArrayEquals(ByteBuffer.allocate(4).putInt(controlId).array(), Arrays.copyOfRange(again, 1, 5));
+        }
+    }
+}
