@@ -1,16 +1,16 @@
-/* `longhaul bench ...`: benchmarks; today only `engine`. */
+/* `longhaul bench ...`: benchmarks: `engine` (prefill and decode) and `pipeline` (whole pipeline vs engine alone). */
 package dev.longhaul.ops.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchEngineCommand.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchEngineCommand.class, BenchPipelineCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (engine)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (engine, pipeline)");
     }
 }

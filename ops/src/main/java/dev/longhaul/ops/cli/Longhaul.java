@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
             CancelCommand.class,
             WorkerCommand.class,
             RegistryCommand.class,
+            StackCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

@@ -159,6 +159,66 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void benchPipelineParsesEveryOption() {
+        BenchPipelineCommand b = (BenchPipelineCommand) parse("bench", "pipeline", "--model", "m", "--documents", "12",
+                "--bytes-per-doc", "4096", "--corpus", "some.log", "--context-tokens", "1024", "--max-output-tokens", "8",
+                "--rounds", "3", "--threads", "2", "--backend", "cpu", "--json");
+        assertEquals(Path.of("m"), b.model);
+        assertEquals(12, b.documents);
+        assertEquals(4096, b.bytesPerDoc);
+        assertEquals(Path.of("some.log"), b.corpus);
+        assertEquals(1024, b.contextTokens);
+        assertEquals(8, b.maxOutputTokens);
+        assertEquals(3, b.rounds);
+        assertEquals(2, b.engine.threads());
+        assertTrue(b.json);
+        assertFalse(b.synthetic);
+    }
+
+    @Test
+    void benchPipelineDefaultsToTheSharedLinuxLogAndASynthesizedModel() {
+        BenchPipelineCommand b = (BenchPipelineCommand) parse("bench", "pipeline");
+        assertNull(b.model);
+        assertEquals(Path.of("../shared/corpus/logs/full/Linux.log"), b.corpus);
+        assertEquals(8, b.documents);
+        assertEquals(65536, b.bytesPerDoc);
+        assertEquals(4096, b.contextTokens);
+        assertEquals(16, b.maxOutputTokens);
+        assertEquals(2, b.rounds);
+        assertFalse(b.json);
+        assertTrue(((BenchPipelineCommand) parse("bench", "pipeline", "--synthetic")).synthetic);
+    }
+
+    @Test
+    void benchPipelineWithAMissingCorpusIsOneLineWithStatus2() {
+        Run run = execute("bench", "pipeline", "--corpus", "does/not/exist.log");
+        assertEquals(2, run.status());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains("does/not/exist.log") && run.err().contains("--synthetic"), run.err());
+    }
+
+    @Test
+    void stackDefaultsToTheDevPortsOnOneReplica() {
+        StackCommand s = (StackCommand) parse("stack");
+        assertEquals(9092, s.kafkaPort);
+        assertEquals(8081, s.registryPort);
+        assertNull(s.data);
+        assertEquals(1, s.pipelineConfig().kafka().replicationFactor());
+        assertEquals(dev.longhaul.pipeline.PipelineConfig.DEFAULTS.limits().tenants(), s.pipelineConfig().limits().tenants());
+    }
+
+    @Test
+    void stackParsesEveryOption() {
+        StackCommand s = (StackCommand) parse("stack", "--kafka-port", "19092", "--registry-port", "0", "--data", "d",
+                "--tenant-quota-tokens", "5000000000");
+        assertEquals(19092, s.kafkaPort);
+        assertEquals(0, s.registryPort);
+        assertEquals(Path.of("d"), s.data);
+        assertEquals(5_000_000_000L, s.pipelineConfig().limits().tenants().maxOutstandingTokens("anyone"));
+        assertEquals(2, execute("stack", "--kafka-port", "70000").status());
+    }
+
+    @Test
     void demoTakesOnce() {
         assertFalse(((DemoCommand) parse("demo")).once);
         assertTrue(((DemoCommand) parse("demo", "--once")).once);

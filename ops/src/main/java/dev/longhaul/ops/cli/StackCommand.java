@@ -1,0 +1,74 @@
+/*
+ * `longhaul stack [--kafka-port 9092] [--registry-port 8081] [--data DIR] [--tenant-quota-tokens N]`:
+ * the embedded dev stack (DevStack: one KRaft broker, the schema registry, the pipeline
+ * application) as a process of its own, until interrupted, so workers and submitters can run in
+ * other processes against it (the pipeline suite measures a worker's memory that way). Prints the
+ * bootstrap servers and the registry URL once everything is up. Without --data all state lives in
+ * a temporary folder deleted on exit.
+ */
+package dev.longhaul.ops.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.longhaul.ops.stack.DevStack;
+import dev.longhaul.pipeline.PipelineConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "stack", mixinStandardHelpOptions = true,
+        description = "Run the embedded dev stack (Kafka broker, schema registry, pipeline) until interrupted.")
+public final class StackCommand implements Callable<Integer> {
+    @Option(names = "--kafka-port", defaultValue = "9092", paramLabel = "PORT", description = "Broker port (0: a free one). Default: ${DEFAULT-VALUE}.")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081", paramLabel = "PORT",
+            description = "Schema registry port (0: a free one). Default: ${DEFAULT-VALUE}.")
+    int registryPort;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Keep the broker's log and the pipeline's state here (default: a temporary folder).")
+    Path data;
+
+    @Option(names = "--tenant-quota-tokens", paramLabel = "N",
+            description = "Estimated tokens a tenant may have outstanding; a job estimated above it is refused (default: the pipeline's).")
+    Long tenantQuotaTokens;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The pipeline defaults on one broker: one replica, and the quota when given. */
+    PipelineConfig pipelineConfig() {
+        PipelineConfig d = PipelineConfig.DEFAULTS;
+        PipelineConfig c = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), d.kafka().namespace(), 1,
+                d.kafka().commitInterval()));
+        if (tenantQuotaTokens != null) {
+            PipelineConfig.Limits l = d.limits();
+            c = c.withLimits(new PipelineConfig.Limits(l.maxDocumentBytes(), l.maxChunks(), l.allowedKinds(),
+                    new PipelineConfig.TenantQuotas(Map.of(), tenantQuotaTokens), l.incompleteJobTimeout()));
+        }
+        return c;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (kafkaPort < 0 || kafkaPort > 65535 || registryPort < 0 || registryPort > 65535) {
+            throw new IllegalArgumentException("ports must be 0..65535");
+        }
+        DevStack stack = DevStack.start(new DevStack.Options(data, kafkaPort, registryPort, pipelineConfig()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }, "longhaul-stack-shutdown"));
+        var out = spec.commandLine().getOut();
+        out.println("bootstrap servers: " + stack.bootstrapServers());
+        out.println("registry url: " + stack.registryUrl());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}
