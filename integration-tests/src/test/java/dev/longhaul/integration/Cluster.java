@@ -42,7 +42,12 @@ final class Cluster implements AutoCloseable {
     private final WorkerConfig workerTemplate;
 
     Cluster(PipelineConfig pipeline, int contextTokens, int outputTokens) {
-        this.stack = DevStack.start(DevStack.Options.temporary(pipeline));
+        this(DevStack.start(DevStack.Options.temporary(pipeline)), contextTokens, outputTokens);
+    }
+
+    /** Around a stack started elsewhere (e.g. on a container's broker); closing the cluster closes it. */
+    Cluster(DevStack stack, int contextTokens, int outputTokens) {
+        this.stack = stack;
         this.topics = stack.topics();
         this.submitter = new Submitter(IngestConfig.defaults(stack.bootstrapServers()).withNamespace(topics.namespace()),
                 new RestSchemaRegistryClient(stack.registryUrl()));

@@ -66,159 +66,29 @@ class PipelineEndToEndIT {
         }
     }
 
-    /** One submitted job and the tasks it asked for. */
-    private record Submitted(String jobId, List<Task> tasks) {}
-
     @Test
     void twoHundredMixedJobsAcrossThreeWorkersGetExactlyOneResultPerTask(@TempDir Path tmp) throws Exception {
-        List<Path> logs = corpusFiles(SharedData.corpusDir().resolve("logs/loghub_2k"), ".log");
-        List<Path> contracts = corpusFiles(SharedData.corpusDir().resolve("contracts/cuad/docs"), ".txt");
-        List<Path> repos = List.of(Path.of("..", "schemas", "src"), Path.of("..", "ingest", "src"), Path.of("..", "embedded-kafka"));
-        Path bigLog = bigLog(tmp.resolve("big.log"));
-        List<Submitted> submitted = new ArrayList<>();
-        submitted.add(submit(JobSpec.of(DocumentKind.LOG, List.of(summarize(), extract("first error"))).withJobId("big-log"),
-                DocumentSource.file(bigLog)));
-        for (int i = 1; i < JOBS; i++) {
-            List<Task> tasks = switch (i % 3) {
-                case 0 -> List.of(summarize());
-                case 1 -> List.of(extract("parties", "date"));
-                default -> List.of(summarize(), extract("topic"));
-            };
-            DocumentSource source;
-            DocumentKind kind;
-            switch (i % 4) {
-                case 0 -> {
-                    kind = DocumentKind.LOG;
-                    source = DocumentSource.file(slice(tmp, logs.get(i % logs.size()), 200 + (i * 997) % 60_000));
-                }
-                case 1 -> {
-                    kind = DocumentKind.CONTRACT;
-                    source = DocumentSource.file(contracts.get(i % contracts.size()));
-                }
-                case 2 -> {
-                    kind = DocumentKind.REPO;
-                    source = DocumentSource.repository(repos.get(i % repos.size()));
-                }
-                default -> {
-                    kind = DocumentKind.TEXT;
-                    source = DocumentSource.stream(new java.io.ByteArrayInputStream(
-                            ("Plain text job " + i + ". " + "The quick brown fox jumps over the lazy dog. ".repeat(1 + i % 40))
-                                    .getBytes(StandardCharsets.UTF_8)), "text-" + i);
-                }
-            }
-            submitted.add(submit(JobSpec.of(kind, tasks).withJobId("job-" + i).withTenant("tenant-" + (i % 3)), source));
-        }
-
-        Map<String, JobState> finals = awaitFinal(submitted.stream().map(Submitted::jobId).toList(), Duration.ofMinutes(15));
-        Map<String, Integer> results = new TreeMap<>();
-        Map<String, Usage> usage = new HashMap<>();
-        for (ConsumerRecord<String, dev.longhaul.schemas.Summary> r : cluster.committed(cluster.topics.summaries)) {
-            results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
-            usage.put(r.key(), r.value().getUsage());
-        }
-        for (ConsumerRecord<String, dev.longhaul.schemas.Extraction> r : cluster.committed(cluster.topics.extractions)) {
-            results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
-        }
-        Map<String, Integer> expected = new TreeMap<>();
-        for (Submitted s : submitted) {
-            assertEquals(JobState.SUCCEEDED, finals.get(s.jobId()), "final state of " + s.jobId());
-            for (int t = 0; t < s.tasks().size(); t++) {
-                expected.put(s.jobId() + "#" + t, 1);
-            }
-        }
-        assertEquals(expected, results, "exactly one result per requested task");
-        Usage big = usage.get("big-log");
-        assertTrue(big.getDocumentShareRead() < 0.01, "a 64 MiB log is read through a view: share " + big.getDocumentShareRead());
-        assertTrue(big.getDocumentTokens() <= cluster.workers().get(0).budgetTokens(), "within the context budget");
-        for (var w : cluster.workers()) {
-            assertTrue(w.ordersDone() > 0, "worker " + w.id() + " took part");
-        }
+        MixedJobs.run(cluster, tmp, JOBS, BIG_LOG_BYTES);
     }
 
     @Test
     void cancelGivesCancelledAndNoResultAndAPassedDeadlineGivesExpired(@TempDir Path tmp) throws Exception {
-        Submitted late = submit(JobSpec.of(DocumentKind.TEXT, List.of(summarize())).withJobId("late-1")
+        MixedJobs.Submitted late = MixedJobs.submit(cluster, JobSpec.of(DocumentKind.TEXT, List.of(MixedJobs.summarize())).withJobId("late-1")
                 .withDeadline(Instant.now().minusSeconds(1)), DocumentSource.stream(
                 new java.io.ByteArrayInputStream("too late".getBytes(StandardCharsets.UTF_8)), "late"));
         // A long job (a large log read whole up to a big budget would take long; here a cancel is
         // sent right after submission, so it lands while the job is queued or running).
-        Submitted cancelled = submit(JobSpec.of(DocumentKind.LOG, List.of(summarize())).withJobId("cancel-1"),
-                DocumentSource.file(slice(tmp, SharedData.corpusDir().resolve("logs/full/Linux.log"), 2_000_000)));
+        MixedJobs.Submitted cancelled = MixedJobs.submit(cluster, JobSpec.of(DocumentKind.LOG, List.of(MixedJobs.summarize())).withJobId("cancel-1"),
+                DocumentSource.file(MixedJobs.slice(tmp, SharedData.corpusDir().resolve("logs/full/Linux.log"), 2_000_000)));
         try (JobControl control = new JobControl(IngestConfig.defaults(cluster.stack.bootstrapServers()),
                 new RestSchemaRegistryClient(cluster.stack.registryUrl()))) {
             control.cancel(cancelled.jobId());
         }
-        Map<String, JobState> finals = awaitFinal(List.of(late.jobId(), cancelled.jobId()), Duration.ofMinutes(3));
+        Map<String, JobState> finals = MixedJobs.awaitFinal(cluster, List.of(late.jobId(), cancelled.jobId()), Duration.ofMinutes(3));
         assertEquals(JobState.EXPIRED, finals.get(late.jobId()));
         assertEquals(JobState.CANCELLED, finals.get(cancelled.jobId()));
         for (var r : cluster.committed(cluster.topics.summaries)) {
             assertTrue(!r.key().equals(late.jobId()) && !r.key().equals(cancelled.jobId()), "no result for " + r.key());
         }
-    }
-
-    // --- helpers
-
-    private static Task summarize() {
-        return Task.newBuilder().setType(TaskType.SUMMARIZE).build();
-    }
-
-    private static Task extract(String... fields) {
-        return Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of(fields)).build();
-    }
-
-    private static Submitted submit(JobSpec spec, DocumentSource source) throws IOException {
-        return new Submitted(cluster.submitter.submit(spec, source).jobId(), spec.tasks());
-    }
-
-    private static List<Path> corpusFiles(Path dir, String suffix) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
-        }
-    }
-
-    /** The first `bytes` bytes of a file, cut at a line end, as a new file. */
-    private static Path slice(Path tmp, Path file, int bytes) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        int end = Math.min(all.length, bytes);
-        while (end < all.length && end > 1 && all[end - 1] != '\n') {
-            end--;
-        }
-        Path out = Files.createTempFile(tmp, "slice-", ".log");
-        Files.write(out, java.util.Arrays.copyOf(all, end));
-        return out;
-    }
-
-    /** A real log (Loghub's Linux log) repeated to at least 64 MiB. */
-    private static Path bigLog(Path out) throws IOException {
-        byte[] linux = Files.readAllBytes(SharedData.corpusDir().resolve("logs/full/Linux.log"));
-        try (OutputStream o = Files.newOutputStream(out)) {
-            for (long written = 0; written < BIG_LOG_BYTES; written += linux.length) {
-                o.write(linux);
-            }
-        }
-        return out;
-    }
-
-    /** Waits until every job has a final state on `status`; returns the last state of each. */
-    private static Map<String, JobState> awaitFinal(List<String> jobIds, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, JobState> last = new HashMap<>();
-        while (System.nanoTime() < deadline) {
-            last.clear();
-            for (ConsumerRecord<String, JobStatus> r : cluster.committed(cluster.topics.status)) {
-                last.put(r.key(), r.value().getState());
-            }
-            if (jobIds.stream().allMatch(id -> isFinal(last.get(id)))) {
-                return last;
-            }
-            Thread.sleep(1000);
-        }
-        List<String> open = jobIds.stream().filter(id -> !isFinal(last.get(id))).limit(10).toList();
-        throw new AssertionError("jobs not final after " + timeout + ", e.g. " + open + " in states "
-                + open.stream().map(last::get).toList());
-    }
-
-    private static boolean isFinal(JobState s) {
-        return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED || s == JobState.EXPIRED;
     }
 }

@@ -28,14 +28,18 @@ public final class DevStack implements AutoCloseable {
         }
     }
 
-    private final EmbeddedKafka kafka;
+    private final EmbeddedKafka kafka; // null when the broker runs elsewhere
     private final RegistryServer registry;
     private final Topics topics;
     private final PipelineRunner pipeline;
 
     private final Path temporaryRoot;
 
-    private DevStack(EmbeddedKafka kafka, RegistryServer registry, Topics topics, PipelineRunner pipeline, Path temporaryRoot) {
+    private final String bootstrapServers;
+
+    private DevStack(EmbeddedKafka kafka, String bootstrapServers, RegistryServer registry, Topics topics, PipelineRunner pipeline,
+                     Path temporaryRoot) {
+        this.bootstrapServers = bootstrapServers;
         this.temporaryRoot = temporaryRoot;
         this.kafka = kafka;
         this.registry = registry;
@@ -44,40 +48,52 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static DevStack start(Options options) {
-        Path root;
-        try {
-            root = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("longhaul-stack-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary folder for the stack", e);
-        }
+        Path root = root(options.dataDir());
         EmbeddedKafka kafka = EmbeddedKafka.builder().port(options.kafkaPort()).defaultPartitions(4)
                 .dataDir(root.resolve("kafka")).start();
-        RegistryServer registry = null;
         try {
-            registry = RegistryServer.start(RegistryConfig.defaults(kafka.bootstrapServers())
-                    .withListener("localhost", options.registryPort()));
-            Topics topics = new Topics(options.pipeline().kafka().namespace(), new RestSchemaRegistryClient(registry.url()));
-            Path state = Files.createDirectories(root.resolve("streams"));
-            PipelineRunner pipeline = PipelineRunner.start(options.pipeline(), topics, kafka.bootstrapServers(), state);
-            return new DevStack(kafka, registry, topics, pipeline, options.dataDir() == null ? root : null);
-        } catch (IOException e) {
-            closeQuietly(registry, kafka);
-            throw new UncheckedIOException("cannot create the pipeline's state folder", e);
+            return around(kafka, kafka.bootstrapServers(), options, root);
         } catch (RuntimeException e) {
-            closeQuietly(registry, kafka);
+            kafka.close();
             throw e;
         }
     }
 
-    private static void closeQuietly(RegistryServer registry, EmbeddedKafka kafka) {
-        if (registry != null) {
-            registry.close();
+    /**
+     * The registry and the pipeline on a broker that runs elsewhere (a cluster, a container): only
+     * the Streams state lives here, in a temporary folder.
+     */
+    public static DevStack onBroker(String bootstrapServers, int registryPort, PipelineConfig pipeline) {
+        return around(null, bootstrapServers, new Options(null, 0, registryPort, pipeline), root(null));
+    }
+
+    private static Path root(Path dataDir) {
+        try {
+            return dataDir != null ? dataDir : Files.createTempDirectory("longhaul-stack-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary folder for the stack", e);
         }
-        kafka.close();
+    }
+
+    private static DevStack around(EmbeddedKafka kafka, String bootstrapServers, Options options, Path root) {
+        RegistryServer registry = RegistryServer.start(RegistryConfig.defaults(bootstrapServers)
+                .withListener("localhost", options.registryPort()));
+        try {
+            Topics topics = new Topics(options.pipeline().kafka().namespace(), new RestSchemaRegistryClient(registry.url()));
+            Path state = Files.createDirectories(root.resolve("streams"));
+            PipelineRunner pipeline = PipelineRunner.start(options.pipeline(), topics, bootstrapServers, state);
+            return new DevStack(kafka, bootstrapServers, registry, topics, pipeline, options.dataDir() == null ? root : null);
+        } catch (IOException e) {
+            registry.close();
+            throw new UncheckedIOException("cannot create the pipeline's state folder", e);
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
     }
 
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return bootstrapServers;
     }
 
     public URI registryUrl() {
@@ -97,7 +113,9 @@ public final class DevStack implements AutoCloseable {
     public void close() {
         pipeline.close();
         registry.close();
-        kafka.close();
+        if (kafka != null) {
+            kafka.close();
+        }
         if (temporaryRoot != null) {
             try (var paths = Files.walk(temporaryRoot)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
