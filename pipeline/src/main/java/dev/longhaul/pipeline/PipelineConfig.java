@@ -26,7 +26,7 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
             new Limits(1L << 30, 4096, EnumSet.allOf(DocumentKind.class),
                     new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
             new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
-            new Cost(0.25, 8, 32_768, 512));
+            new Cost(0.25, 8, 32_768, 512, 1L << 20));
 
     public PipelineConfig {
         Objects.requireNonNull(kafka, "kafka");
@@ -99,10 +99,14 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
     /**
      * Cost model (WorkCost): document tokens are bytes times tokensPerByte; one layer in every
      * softmaxEveryNthLayer is softmax attention, whose cost grows with the square of the length and
-     * equals its linear part at softmaxScaleTokens; each task adds outputTokensPerTask.
+     * equals its linear part at softmaxScaleTokens; each task adds outputTokensPerTask; the model
+     * reads at most modelContextTokens of a document (the largest worker context budget), the rest
+     * is streamed past it at a fraction of the cost.
      */
-    public record Cost(double tokensPerByte, int softmaxEveryNthLayer, long softmaxScaleTokens, long outputTokensPerTask) {
+    public record Cost(double tokensPerByte, int softmaxEveryNthLayer, long softmaxScaleTokens, long outputTokensPerTask,
+                       long modelContextTokens) {
         public Cost {
+            require(modelContextTokens > 0, "modelContextTokens must be positive");
             require(tokensPerByte > 0 && Double.isFinite(tokensPerByte), "tokensPerByte must be positive");
             require(softmaxEveryNthLayer >= 1, "softmaxEveryNthLayer must be at least 1");
             require(softmaxScaleTokens > 0, "softmaxScaleTokens must be positive");

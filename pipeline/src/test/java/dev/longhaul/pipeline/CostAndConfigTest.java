@@ -21,15 +21,24 @@ class CostAndConfigTest {
         // n = 4e6 bytes * 0.25 = 1e6 tokens; softmax every 8th layer, s = 32768, one task of 512:
         // cost = 1e6 + 1e12 / (2 * 32768 * 8) + 512 = 2907860.63 -> 2907861
         // softmax share = (1e6 + 1e12 / 65536) / 8 / 2907860.63 = 0.698915...
-        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.25, 8, 32_768, 512), 4_000_000, 1);
+        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.25, 8, 32_768, 512, 1L << 20), 4_000_000, 1);
         assertEquals(1_000_000, cost.documentTokens());
         assertEquals(2_907_861, cost.costTokens());
         assertEquals(0.698915419, cost.softmaxShare(), 1e-9);
     }
 
     @Test
+    void tokensPastTheModelsContextAreStreamedAtAFractionOfTheCost() {
+        // A 1 GiB log: 268435456 tokens, of which the model reads c = 4096 (a CPU worker's budget):
+        // cost = 4096 + 4096^2 / (2 * 32768 * 8) + 512 + (268435456 - 4096) / 64 = 4640 + 4194240 = 4198880
+        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.25, 8, 32_768, 512, 4096), 1L << 30, 1);
+        assertEquals(268_435_456, cost.documentTokens());
+        assertEquals(4_198_880, cost.costTokens());
+    }
+
+    @Test
     void withEveryLayerLinearTheCostIsLinear() {
-        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.5, Integer.MAX_VALUE, 1, 0), 1000, 2);
+        WorkCost cost = WorkCost.estimate(new PipelineConfig.Cost(0.5, Integer.MAX_VALUE, 1, 0, 1L << 20), 1000, 2);
         assertEquals(500, cost.costTokens());
     }
 
@@ -39,7 +48,8 @@ class CostAndConfigTest {
                 () -> new PipelineConfig.Dispatch(0, 10, Duration.ofSeconds(1), Duration.ofSeconds(1)));
         assertEquals("lanes must be at least 1", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Kafka("app", "bad namespace", 1, Duration.ofMillis(1)));
-        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0, 8, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0, 8, 1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0.25, 8, 1, 0, 0));
     }
 
     @Test

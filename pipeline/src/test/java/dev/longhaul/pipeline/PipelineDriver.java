@@ -44,7 +44,7 @@ final class PipelineDriver implements AutoCloseable {
     /** A small test configuration: 2 lanes, no output-token term, so costs follow from bytes alone. */
     static final PipelineConfig CONFIG = PipelineConfig.DEFAULTS
             .withDispatch(new PipelineConfig.Dispatch(2, 1_000_000, Duration.ofSeconds(30), Duration.ofSeconds(1)))
-            .withCost(new PipelineConfig.Cost(0.25, 8, 32_768, 0));
+            .withCost(new PipelineConfig.Cost(0.25, 8, 32_768, 0, 1L << 20));
 
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final Topics topics = Topics.of(registry);

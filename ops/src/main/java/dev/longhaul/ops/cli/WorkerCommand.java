@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.longhaul.pipeline.worker.LaneAssignment;
 import dev.longhaul.pipeline.worker.Worker;
 import dev.longhaul.pipeline.worker.WorkerConfig;
 import dev.longhaul.schemas.Topics;
@@ -42,6 +43,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Tokens decoded per summary or extracted field. Default: ${DEFAULT-VALUE}.")
     int maxOutputTokens;
 
+    @Option(names = "--lanes", split = ",", paramLabel = "N[,N...]",
+            description = "Pin this worker to these lanes (partitions of work) instead of joining the worker group; "
+                    + "pinned lanes are not taken over when the worker is down.")
+    java.util.List<Integer> lanes;
+
     @Mixin
     EngineOptions engine;
 
@@ -60,7 +66,8 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
                 .withOutput(maxOutputTokens);
         CountDownLatch stopped = new CountDownLatch(1);
-        Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()));
+        LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);
+        Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()), assignment);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             stopped.countDown();

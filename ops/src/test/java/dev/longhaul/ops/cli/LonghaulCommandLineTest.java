@@ -136,6 +136,25 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void workerParsesItsOptionsAndPinsLanesOnlyWhenAsked() {
+        WorkerCommand w = (WorkerCommand) parse("worker", "--model", "m", "--id", "w-1", "--context-tokens", "8192",
+                "--time-budget", "30", "--max-output-tokens", "12", "--lanes", "0,2", "--bootstrap-servers", "k:1",
+                "--registry-url", "http://r:2", "--namespace", "x.", "--threads", "3");
+        assertEquals("w-1", w.id);
+        assertEquals(8192, w.contextTokens);
+        assertEquals(30, w.timeBudgetSeconds);
+        assertEquals(12, w.maxOutputTokens);
+        assertEquals(java.util.List.of(0, 2), w.lanes);
+        assertEquals("k:1", w.kafka.bootstrapServers);
+        assertEquals("x.", w.kafka.namespace);
+        assertEquals(3, w.engine.threads());
+        WorkerCommand defaults = (WorkerCommand) parse("worker", "--model", "m");
+        assertEquals(null, defaults.lanes, "no --lanes: the worker joins the group");
+        assertEquals(4096, defaults.contextTokens);
+        assertThrows(CommandLine.MissingParameterException.class, () -> parse("worker"));
+    }
+
+    @Test
     void benchEngineParsesEveryOption() {
         BenchEngineCommand b = (BenchEngineCommand) parse("bench", "engine", "--model", "m", "--prompt-tokens", "512",
                 "--generate", "64", "--batch", "16", "--threads", "2", "--backend", "cpu", "--dtype-note", "--json");

@@ -59,9 +59,17 @@ public final class Worker implements AutoCloseable {
     private Future<OrderRunner.Outcome> currentRun;
     private long lastHeartbeat;
 
-    /** Loads the model, connects to Kafka and starts the loop. */
+    private final LaneAssignment lanes;
+
+    /** Loads the model, joins the worker group and starts the loop. */
     public Worker(WorkerConfig config, Topics topics) {
+        this(config, topics, LaneAssignment.group());
+    }
+
+    /** As above, with the lanes taken from the group or pinned. */
+    public Worker(WorkerConfig config, Topics topics, LaneAssignment lanes) {
         this.config = config;
+        this.lanes = lanes;
         this.topics = topics;
         this.engine = new WorkerEngine(config);
         this.runner = new OrderRunner(engine.model, engine.tokenizer, engine.identity, engine.budgetTokens, config);
@@ -99,7 +107,11 @@ public final class Worker implements AutoCloseable {
 
     private void loop() {
         try {
-            consumer.subscribe(List.of(topics.work.name()), new Rebalance());
+            switch (lanes) {
+                case LaneAssignment.Group g -> consumer.subscribe(List.of(topics.work.name()), new Rebalance());
+                case LaneAssignment.Pinned pinned -> consumer.assign(pinned.lanes().stream()
+                        .map(l -> new TopicPartition(topics.work.name(), l)).toList());
+            }
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     pending.add(take(r));

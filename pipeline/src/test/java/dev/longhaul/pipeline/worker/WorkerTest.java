@@ -182,6 +182,31 @@ class WorkerTest {
         assertEquals("BAD_MAGIC", dead.get(0).getReasonCode());
     }
 
+    @Test
+    void pinnedWorkerTakesOnlyItsLanes() throws Exception {
+        Topics pinnedTopics = new Topics("pinned.", new InMemorySchemaRegistry());
+        for (var t : pinnedTopics.all()) {
+            kafka.createTopic(t.getKey().name(), t.getKey() == pinnedTopics.work ? 2 : 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("pinned-1", kafka.bootstrapServers(), MODEL).withNamespace("pinned.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics saved = topics;
+        try (Worker pinned = new Worker(config, pinnedTopics, new LaneAssignment.Pinned(List.of(1)))) {
+            topics = pinnedTopics;
+            WorkOrder onOne = order("pinned-a", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "lane one".getBytes(), null);
+            WorkOrder onZero = order("pinned-b", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "lane zero".getBytes(), null);
+            producer.send(new ProducerRecord<>(topics.work.name(), 0, topics.work.keys().serializer().serialize(topics.work.name(), 0),
+                    topics.work.values().serializer().serialize(topics.work.name(), onZero))).get();
+            producer.send(new ProducerRecord<>(topics.work.name(), 1, topics.work.keys().serializer().serialize(topics.work.name(), 1),
+                    topics.work.values().serializer().serialize(topics.work.name(), onOne))).get();
+            one(topics.summaries, "pinned-a");
+            assertEquals(1, pinned.ordersDone(), "only the order on its lane");
+            assertEquals(0, all(topics.status, "pinned-b").size(), "lane 0 is not this worker's");
+        } finally {
+            topics = saved;
+        }
+    }
+
     // --- helpers
 
     private static Task task(TaskType type) {
