@@ -42,7 +42,7 @@ public record JobSpec(
     public JobSpec {
         jobId = jobId == null ? Optional.empty() : jobId;
         jobId.ifPresent(JobIds::requireValid);
-        if (kind == null) {
+        if (kind == null || kind == DocumentKind.UNKNOWN) {
             throw new IllegalArgumentException("a document kind is required: " + kindNames());
         }
         if (tasks == null || tasks.isEmpty()) {
@@ -89,7 +89,7 @@ public record JobSpec(
     public static DocumentKind parseKind(String name) {
         if (name != null) {
             for (DocumentKind k : DocumentKind.values()) {
-                if (k.name().equalsIgnoreCase(name.strip())) {
+                if (k != DocumentKind.UNKNOWN && k.name().equalsIgnoreCase(name.strip())) {
                     return k;
                 }
             }
@@ -98,7 +98,7 @@ public record JobSpec(
     }
 
     private static String kindNames() {
-        return Arrays.stream(DocumentKind.values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList().toString();
+        return Arrays.stream(DocumentKind.values()).filter(k -> k != DocumentKind.UNKNOWN).map(k -> k.name().toLowerCase(Locale.ROOT)).toList().toString();
     }
 
     /**

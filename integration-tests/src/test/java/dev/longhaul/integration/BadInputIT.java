@@ -37,6 +37,12 @@ import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,6 +86,7 @@ class BadInputIT {
                 submitRaw(cluster, producer, "bad-missing", doc, 3, 2, sha256(doc));
                 submitRaw(cluster, producer, "bad-digest", doc, 1, 1, sha256("something else".getBytes()));
                 good(cluster, "good-3");
+                raw(producer, jobs, "bad-newkind", newerWritersKind(cluster, "bad-newkind"));
             }
             cluster.submitter.submit(JobSpec.of(DocumentKind.REPO, SUMMARIZE).withJobId("bad-kind"),
                     DocumentSource.repository(java.nio.file.Path.of("..", "embedded-kafka")));
@@ -94,7 +101,8 @@ class BadInputIT {
                     "bad-id", "UNKNOWN_SCHEMA_ID",
                     "bad-missing", "MISSING_CHUNKS",
                     "bad-digest", "DIGEST_MISMATCH",
-                    "bad-kind", "UNKNOWN_KIND",
+                    "bad-kind", "UNKNOWN_KIND", // REPO, which this pipeline's config does not take
+                    "bad-newkind", "UNKNOWN_KIND", // SPREADSHEET, a kind only a newer writer knows
                     "bad-oversize", "OVERSIZE_DOCUMENT");
             Map<String, String> reasons = new HashMap<>();
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
@@ -127,6 +135,44 @@ class BadInputIT {
             }
             assertEquals(4, worker.ordersDone(), "the worker ran exactly the good jobs");
         }
+    }
+
+    /**
+     * A JobRequest from a newer writer whose DocumentKind has a symbol this reader lacks
+     * (SPREADSHEET), registered in the registry as the next version of the subject and framed in
+     * the Confluent wire format; the planner reads it as UNKNOWN.
+     */
+    private static byte[] newerWritersKind(Cluster cluster, String id) throws Exception {
+        Schema newer = new Schema.Parser().parse(JobRequest.getClassSchema().toString()
+                .replace("\"UNKNOWN\"]", "\"UNKNOWN\",\"SPREADSHEET\"]"));
+        int schemaId = new RestSchemaRegistryClient(cluster.stack.registryUrl())
+                .register(cluster.topics.jobs.name() + "-value", newer);
+        Schema task = newer.getField("tasks").schema().getElementType();
+        GenericRecord summarize = new GenericData.Record(task);
+        summarize.put("type", new GenericData.EnumSymbol(task.getField("type").schema(), "SUMMARIZE"));
+        summarize.put("fields", List.of());
+        Schema descriptor = newer.getField("document").schema();
+        GenericRecord document = new GenericData.Record(descriptor);
+        document.put("chunkCount", 1);
+        document.put("bytes", 1L);
+        document.put("sha256", sha256("x".getBytes()));
+        document.put("mediaType", "text/csv");
+        GenericRecord request = new GenericData.Record(newer);
+        request.put("jobId", id);
+        request.put("tenant", "default");
+        request.put("kind", new GenericData.EnumSymbol(newer.getField("kind").schema(), "SPREADSHEET"));
+        request.put("tasks", List.of(summarize));
+        request.put("priority", 0);
+        request.put("document", document);
+        request.put("metadata", Map.of());
+        request.put("submittedAt", Instant.now().toEpochMilli());
+        request.put("submissionId", UUID.randomUUID().toString());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(ByteBuffer.allocate(5).put((byte) 0).putInt(schemaId).array());
+        var encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(newer).write(request, encoder);
+        encoder.flush();
+        return out.toByteArray();
     }
 
     private static void good(Cluster cluster, String id) throws Exception {

@@ -23,7 +23,7 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
     /** The defaults, in one place: a local single-node setup running the CPU demo. */
     public static final PipelineConfig DEFAULTS = new PipelineConfig(
             new Kafka("longhaul-pipeline", "longhaul.", 3, Duration.ofMillis(200)),
-            new Limits(1L << 30, 4096, EnumSet.allOf(DocumentKind.class),
+            new Limits(1L << 30, 4096, EnumSet.of(DocumentKind.CONTRACT, DocumentKind.LOG, DocumentKind.REPO, DocumentKind.TEXT),
                     new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
             new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
             new Cost(0.25, 8, 32_768, 512, 1L << 20));
@@ -59,6 +59,7 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
             require(maxDocumentBytes > 0, "maxDocumentBytes must be positive");
             require(maxChunks > 0, "maxChunks must be positive");
             require(allowedKinds != null && !allowedKinds.isEmpty(), "allowedKinds must name at least one kind");
+            require(!allowedKinds.contains(DocumentKind.UNKNOWN), "allowedKinds cannot include UNKNOWN (a kind no reader knows)");
             Objects.requireNonNull(tenants, "tenants");
             require(positive(incompleteJobTimeout), "incompleteJobTimeout must be positive");
             allowedKinds = Set.copyOf(allowedKinds);

@@ -30,6 +30,25 @@ public final class TopicsAdmin {
         }
     }
 
+    /**
+     * A topic just created may not be in every broker's metadata yet ("does not host this
+     * topic-partition"); ask again for a while before giving up.
+     */
+    private static TopicDescription describe(Admin admin, String name) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     /** Creates the missing topics; fails if `work` exists with a partition count other than lanes. */
     public static void ensure(Admin admin, Topics topics, Layout layout) {
         try {
@@ -45,7 +64,7 @@ public final class TopicsAdmin {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
-            TopicDescription work = admin.describeTopics(List.of(topics.work.name())).allTopicNames().get().get(topics.work.name());
+            TopicDescription work = describe(admin, topics.work.name());
             if (work.partitions().size() != layout.lanes()) {
                 throw new IllegalStateException(topics.work.name() + " has " + work.partitions().size()
                         + " partitions but the pipeline is configured for " + layout.lanes() + " lanes");

@@ -14,6 +14,7 @@ import java.util.Set;
 
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.DocumentDescriptor;
+import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
@@ -32,6 +33,9 @@ final class RequestValidation {
         }
         if (request.getTenant().isBlank()) {
             return reject(DeadLetterReason.INVALID_REQUEST, "tenant is blank");
+        }
+        if (request.getKind() == DocumentKind.UNKNOWN) {
+            return reject(DeadLetterReason.UNKNOWN_KIND, "the writer's kind is not one this pipeline knows (read as UNKNOWN)");
         }
         if (!limits.allowedKinds().contains(request.getKind())) {
             return reject(DeadLetterReason.UNKNOWN_KIND, "kind " + request.getKind() + " is not one of " + limits.allowedKinds());

@@ -20,6 +20,7 @@ final class Prompts {
             case LOG -> "The following is a system log.\n\n";
             case REPO -> "The following are files of a source code repository.\n\n";
             case TEXT -> "The following is a document.\n\n";
+            case UNKNOWN -> throw unknown();
         };
     }
 
@@ -29,7 +30,13 @@ final class Prompts {
             case LOG -> "\n\nSummarize the log: what ran, what failed, and when.\nSummary:";
             case REPO -> "\n\nSummarize the repository: its purpose, main modules and how they fit together.\nSummary:";
             case TEXT -> "\n\nSummarize the document.\nSummary:";
+            case UNKNOWN -> throw unknown();
         };
+    }
+
+    /** The planner refuses UNKNOWN (a newer writer's kind) with UNKNOWN_KIND; no order carries it. */
+    private static IllegalArgumentException unknown() {
+        return new IllegalArgumentException("a job of kind UNKNOWN reached a worker; the planner refuses those");
     }
 
     /** The instruction extracting one field; its answer becomes the field's JSON string value. */

@@ -33,7 +33,7 @@ final class Salience {
             case LOG -> LOG;
             case CONTRACT -> CONTRACT;
             case REPO -> REPO;
-            case TEXT -> List.of();
+            case TEXT, UNKNOWN -> List.of();
         };
     }
 
