@@ -2,7 +2,8 @@
  * Failover on a real broker. A worker process is killed (SIGKILL: no commit, no clean shutdown, no
  * group leave) in the middle of a long job; after its session times out the lane moves to another
  * worker, which redoes the job: it ends SUCCEEDED with exactly one result. Then a worker joins the
- * group while a long job runs: lanes move, and still exactly one result comes out.
+ * group while a long job runs: lanes move, and still exactly one result comes out. And a cancel
+ * reaching a running job stops it: CANCELLED, no result, and the lane goes on.
  */
 package dev.longhaul.integration;
 
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.longhaul.ingest.DocumentSource;
+import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ingest.JobControl;
 import dev.longhaul.ingest.JobSpec;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.DocumentKind;
@@ -25,6 +28,7 @@ import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +63,22 @@ class WorkerFailoverIT {
             cluster.addWorker("second");
             assertEquals(JobState.SUCCEEDED, awaitFinal(cluster, "long-add", Duration.ofMinutes(5)));
             assertEquals(1, summaries(cluster, "long-add"), "exactly one result although lanes moved");
+        }
+    }
+
+    @Test
+    void cancelStopsARunningJobWithoutResult() throws Exception {
+        try (Cluster cluster = new Cluster(config("failover-cancel"), CONTEXT, 4);
+             JobControl control = new JobControl(IngestConfig.defaults(cluster.stack.bootstrapServers()),
+                     new RestSchemaRegistryClient(cluster.stack.registryUrl()))) {
+            cluster.addWorker("only");
+            submitLong(cluster, "long-cancel");
+            awaitState(cluster, "long-cancel", JobState.RUNNING, Duration.ofMinutes(3));
+            control.cancel("long-cancel");
+            assertEquals(JobState.CANCELLED, awaitFinal(cluster, "long-cancel", Duration.ofMinutes(3)));
+            assertEquals(0, summaries(cluster, "long-cancel"), "a cancelled job has no result");
+            submitLong(cluster, "after-cancel");
+            assertEquals(JobState.SUCCEEDED, awaitFinal(cluster, "after-cancel", Duration.ofMinutes(5)), "the lane goes on");
         }
     }
 
