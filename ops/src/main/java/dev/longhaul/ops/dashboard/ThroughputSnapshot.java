@@ -6,6 +6,8 @@
  */
 package dev.longhaul.ops.dashboard;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,15 +30,21 @@ public record ThroughputSnapshot(
     public static final List<String> STAGES = List.of("queued", "running", "end_to_end");
 
     public ThroughputSnapshot {
-        jobsByState = Map.copyOf(jobsByState);
-        finishedByState = Map.copyOf(finishedByState);
-        tokensByWorker = Map.copyOf(tokensByWorker);
+        jobsByState = ordered(jobsByState);
+        finishedByState = ordered(finishedByState);
+        tokensByWorker = ordered(tokensByWorker);
         workers = List.copyOf(workers);
-        latency = Map.copyOf(latency);
-        deadLetters = Map.copyOf(deadLetters);
+        latency = ordered(latency);
+        deadLetters = ordered(deadLetters);
         lag = List.copyOf(lag);
-        queueDepth = Map.copyOf(queueDepth);
+        queueDepth = ordered(queueDepth);
         jobs = List.copyOf(jobs);
+    }
+
+    // Unmodifiable copies that keep the caller's order (stages in pipeline order, names sorted),
+    // so the JSON and the page list them the same way every time; Map.copyOf would not.
+    private static <V> Map<String, V> ordered(Map<String, V> map) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
     /**

@@ -108,6 +108,7 @@ class DashboardHttpTest {
         assertEquals("tenant-a", job.path("tenant").asText());
         assertEquals(600, job.path("tokens").asLong());
         assertEquals(1.0, job.path("progress").asDouble());
+        assertTrue(job.path("final").asBoolean(), "the page disables cancel on final jobs by this flag: " + job);
         JsonNode table = await("/api/jobs", n -> n.size() == 1);
         assertEquals("job-http", table.get(0).path("jobId").asText());
 

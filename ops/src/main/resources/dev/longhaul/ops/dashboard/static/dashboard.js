@@ -12,7 +12,8 @@
     updates: 0,
     snapshot: null,
     series: { jobs: [], prefill: [], decode: [] },
-    cancelled: []
+    cancelled: [],
+    errors: []
   };
   window.longhaul = state;
 
@@ -112,35 +113,69 @@
     button.disabled = true;
     fetch('api/jobs/' + encodeURIComponent(jobId) + '/cancel', { method: 'POST' })
       .then(function (r) {
-        if (r.ok) { state.cancelled.push(jobId); button.textContent = 'requested'; } else { button.disabled = false; }
+        if (r.ok) {
+          state.cancelled.push(jobId);
+          button.textContent = 'requested';
+        } else {
+          r.text().then(function (t) { state.errors.push('cancel ' + jobId + ': ' + r.status + ' ' + t); });
+          button.disabled = false;
+        }
       })
-      .catch(function () { button.disabled = false; });
+      .catch(function (e) { state.errors.push('cancel ' + jobId + ': ' + e); button.disabled = false; });
   }
 
-  function jobRow(job) {
+  // Rows are kept per job and updated in place, not rebuilt: a button replaced between a mouse
+  // press and its release would swallow the click, and the table is redrawn on every push.
+  var rows = {};
+
+  function newJobRow(jobId) {
     var tr = document.createElement('tr');
-    tr.dataset.jobId = job.jobId;
-    tr.dataset.state = job.state;
-    cell(tr, job.jobId);
-    cell(tr, job.tenant);
-    cell(tr, job.state, 'state state-' + job.state);
-    var p = cell(tr, '');
+    tr.dataset.jobId = jobId;
+    cell(tr, jobId);
+    for (var i = 0; i < 5; i++) { cell(tr, ''); }
+    tr.children[4].className = 'num';
     var bar = document.createElement('span'); bar.className = 'bar';
-    var fill = document.createElement('span'); fill.style.width = Math.round(job.progress * 100) + '%';
-    bar.appendChild(fill); p.appendChild(bar);
-    p.appendChild(document.createTextNode(' ' + Math.round(job.progress * 100) + '%'));
-    cell(tr, fmt(job.tokens), 'num');
-    cell(tr, new Date(job.updatedAt).toLocaleTimeString());
-    var actions = cell(tr, '');
+    bar.appendChild(document.createElement('span'));
+    tr.children[3].appendChild(bar);
+    tr.children[3].appendChild(document.createTextNode(''));
     var button = document.createElement('button');
     button.className = 'cancel';
-    button.dataset.jobId = job.jobId;
-    var requested = state.cancelled.indexOf(job.jobId) >= 0;
-    button.textContent = requested && !job.final ? 'requested' : 'cancel';
-    button.disabled = job.final || requested;
-    button.addEventListener('click', function () { cancel(job.jobId, button); });
-    actions.appendChild(button);
+    button.dataset.jobId = jobId;
+    button.textContent = 'cancel';
+    button.addEventListener('click', function () { cancel(jobId, button); });
+    cell(tr, '').appendChild(button);
     return tr;
+  }
+
+  function updateJobRow(tr, job) {
+    var c = tr.children;
+    tr.dataset.state = job.state;
+    c[1].textContent = job.tenant;
+    c[2].textContent = job.state;
+    c[2].className = 'state state-' + job.state;
+    var pct = Math.round(job.progress * 100);
+    c[3].firstChild.firstChild.style.width = pct + '%';
+    c[3].lastChild.textContent = ' ' + pct + '%';
+    c[4].textContent = fmt(job.tokens);
+    c[5].textContent = new Date(job.updatedAt).toLocaleTimeString();
+    var button = c[6].firstChild;
+    var requested = state.cancelled.indexOf(job.jobId) >= 0;
+    button.disabled = job.final || requested;
+    button.textContent = requested && !job.final ? 'requested' : 'cancel';
+  }
+
+  function renderJobs(jobs) {
+    var body = document.querySelector('#jobs tbody');
+    var seen = {};
+    jobs.forEach(function (job, i) {
+      seen[job.jobId] = true;
+      var tr = rows[job.jobId] || (rows[job.jobId] = newJobRow(job.jobId));
+      updateJobRow(tr, job);
+      if (body.children[i] !== tr) { body.insertBefore(tr, body.children[i] || null); }
+    });
+    Object.keys(rows).forEach(function (id) {
+      if (!seen[id]) { body.removeChild(rows[id]); delete rows[id]; }
+    });
   }
 
   function render(s) {
@@ -179,7 +214,7 @@
       cell(tr, reason); cell(tr, String(s.deadLetters[reason]), 'num');
       return tr;
     });
-    fillTable('jobs', s.jobs.slice(0, 200), jobRow);
+    renderJobs(s.jobs.slice(0, 200));
   }
 
   function connect() {
