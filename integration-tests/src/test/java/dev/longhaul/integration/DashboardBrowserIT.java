@@ -1,0 +1,184 @@
+/*
+ * The dashboard in a real headless browser: Debian's chromium driven by chromedriver through
+ * Selenium, against a Cluster (embedded broker, registry, pipeline) with one in-process worker on
+ * the synthesized xs model. Given the page open, when short jobs are submitted through the ingest
+ * Submitter, then the page's job table shows them SUCCEEDED and the chart series (window.longhaul,
+ * mirrored in the canvases' data-max) rise above zero without a reload; when the cancel button of
+ * a long job is clicked, then its row ends CANCELLED. A screenshot is saved under target/.
+ * Reports itself skipped where no chromium or chromedriver binary is on the PATH.
+ */
+package dev.longhaul.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import dev.longhaul.ingest.DocumentSource;
+import dev.longhaul.ingest.JobSpec;
+import dev.longhaul.ops.dashboard.Dashboard;
+import dev.longhaul.ops.dashboard.DashboardConfig;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+class DashboardBrowserIT {
+    private static final Duration PATIENCE = Duration.ofMinutes(4);
+    /** Document tokens the worker reads per job: enough that the long job runs for a while. */
+    private static final int CONTEXT = 20_000;
+    private static final String APP_ID = "longhaul-dashboard-it";
+
+    private static Cluster cluster;
+    private static Dashboard dashboard;
+    private static ChromeDriver browser;
+
+    @BeforeAll
+    static void start() {
+        Optional<Path> chromium = onPath("chromium", "chromium-browser", "google-chrome");
+        Optional<Path> driver = onPath("chromedriver");
+        Assumptions.assumeTrue(chromium.isPresent() && driver.isPresent(),
+                "no chromium or chromedriver on the PATH (apt-get install chromium chromium-driver)");
+        cluster = new Cluster(PipelineConfig.DEFAULTS.withKafka(
+                new PipelineConfig.Kafka(APP_ID, "longhaul.", 1, Duration.ofMillis(100))), CONTEXT, 8);
+        cluster.addWorker("browser-worker");
+        dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(500))
+                        .withPipelineApplicationId(APP_ID),
+                cluster.stack.bootstrapServers(), cluster.topics, new RestSchemaRegistryClient(cluster.stack.registryUrl()),
+                Optional.of(cluster.stack.pipeline().streams()));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.get().toFile());
+        // Root in a container has no user namespace for chromium's sandbox, and /dev/shm is small there.
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1100");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile()).build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (dashboard != null) {
+            dashboard.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void chartsAndTheJobTableFollowJobsAndCancelWorks() throws Exception {
+        browser.get(dashboard.url().toString());
+        waitFor("two pushed snapshots", d -> number("return window.longhaul.updates") >= 2);
+        assertEquals(0.0, number("return Math.max.apply(null, window.longhaul.series.prefill)"), "no tokens before any job");
+        assertEquals("0", browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max"));
+
+        List<String> shortJobs = List.of("browser-1", "browser-2", "browser-3");
+        for (String id : shortJobs) {
+            submit(id, "A short text for the dashboard test, number " + id + ". The quick brown fox jumps over the lazy dog.");
+        }
+        for (String id : shortJobs) {
+            waitFor(id + " SUCCEEDED in the job table", d -> "SUCCEEDED".equals(rowState(id)));
+        }
+        waitFor("prefill and decode in the token chart", d -> number("return Math.max.apply(null, window.longhaul.series.prefill)") > 0
+                && number("return Math.max.apply(null, window.longhaul.series.decode)") > 0);
+        waitFor("completions in the jobs chart", d -> number("return Math.max.apply(null, window.longhaul.series.jobs)") > 0);
+        assertTrue(Double.parseDouble(browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max")) > 0,
+                "the canvas drew a non-zero series");
+        assertEquals("1", browser.findElement(By.id("lanes")).getDomAttribute("data-workers"), "the worker's lane load is drawn");
+        assertEquals(3.0, number("return window.longhaul.snapshot.finishedByState.SUCCEEDED"));
+        assertEquals(List.of("queued", "running", "end_to_end"),
+                js("return Array.from(document.querySelectorAll('#latency tbody tr td:first-child')).map(function (c) { return c.textContent; })"));
+
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 400_000; i++) {
+            text.append("Section ").append(i).append(". The parties agree that the supplier shall deliver the goods. ");
+        }
+        submit("browser-long", text.toString());
+        waitFor("browser-long in the job table", d -> rowState("browser-long") != null);
+        clickCancel("browser-long");
+        waitFor("the cancel request accepted", d -> Boolean.TRUE.equals(js("return window.longhaul.cancelled.indexOf('browser-long') >= 0")));
+        waitFor("browser-long CANCELLED in the job table", d -> "CANCELLED".equals(rowState("browser-long")));
+
+        Path shot = Path.of("target", "dashboard-browser.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        assertTrue(Files.size(shot) > 0);
+    }
+
+    private static void submit(String id, String body) throws Exception {
+        cluster.submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(MixedJobs.summarize())).withJobId(id),
+                DocumentSource.stream(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)), id));
+    }
+
+    /** The state the page's job table shows for the job, or null while it has no row. */
+    private static String rowState(String jobId) {
+        Object s = js("var r = document.querySelector('tr[data-job-id=\"' + arguments[0] + '\"]'); return r ? r.dataset.state : null;", jobId);
+        return s == null ? null : s.toString();
+    }
+
+    /** Clicks the row's cancel button; the table is redrawn on every push, so a stale button is found again. */
+    private static void clickCancel(String jobId) {
+        waitFor("a cancel click on " + jobId, d -> {
+            try {
+                d.findElement(By.cssSelector("button.cancel[data-job-id='" + jobId + "']")).click();
+                return true;
+            } catch (StaleElementReferenceException e) {
+                return false;
+            }
+        });
+    }
+
+    private static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
+    }
+
+    private static double number(String script) {
+        Object v = js(script);
+        return v == null ? Double.NaN : ((Number) v).doubleValue();
+    }
+
+    /** Waits for the condition; on timeout the message says what the page and the model showed. */
+    private static void waitFor(String what, Function<WebDriver, Boolean> condition) {
+        new WebDriverWait(browser, PATIENCE, Duration.ofMillis(200))
+                .withMessage(() -> what + "; page errors " + js("return JSON.stringify(window.longhaul.errors)")
+                        + ", cancelled " + js("return JSON.stringify(window.longhaul.cancelled)")
+                        + ", jobs " + dashboard.throughput().snapshot().jobs())
+                .until(condition::apply);
+    }
+
+    private static Optional<Path> onPath(String... names) {
+        String path = System.getenv("PATH");
+        for (String name : names) {
+            for (String dir : (path == null ? "" : path).split(File.pathSeparator)) {
+                Path p = Path.of(dir, name);
+                if (!dir.isEmpty() && Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

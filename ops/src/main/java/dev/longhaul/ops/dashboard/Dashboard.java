@@ -1,0 +1,162 @@
+/*
+ * The ops dashboard: a DashboardFeed reading the pipeline's topics into a Throughput model, a
+ * LagProbe measuring consumer lag, the same figures as Prometheus meters, and the HTTP server that
+ * serves the page, its event stream, the JSON API and /metrics. start() returns once the server
+ * listens; the feed catches up in the background (from the topics' beginning), so early answers
+ * may be partial. Job lookups go to the pipeline's Streams status store when a KafkaStreams is
+ * given and hosts the job, else to the feed's job table. Cancels go through ingest's JobControl.
+ * close() stops everything it started, never the given KafkaStreams.
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ingest.JobControl;
+import dev.longhaul.ingest.JobIds;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.JobRow;
+import dev.longhaul.pipeline.status.JobStatusQuery;
+import dev.longhaul.pipeline.worker.WorkerConfig;
+import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.SchemaRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+
+public final class Dashboard implements AutoCloseable, DashboardApi {
+    /** Lag costs a few Admin round trips; measuring it every two seconds is plenty for a chart. */
+    private static final long LAG_INTERVAL_MILLIS = 2_000;
+
+    private final Throughput model;
+    private final DashboardFeed feed;
+    private final LagProbe lag;
+    private final DashboardMeters meters;
+    private final JobControl control;
+    private final Optional<JobStatusQuery> statusStore;
+    private final EventStream events = new EventStream();
+    private final ObjectMapper json = new ObjectMapper();
+    private final ScheduledExecutorService ticks;
+    private final DashboardServer server;
+
+    private Dashboard(DashboardConfig config, String bootstrapServers, Topics topics, SchemaRegistry registry,
+                      Optional<KafkaStreams> pipeline) {
+        this.model = new Throughput(Clock.systemUTC(), config.rateWindow());
+        this.meters = new DashboardMeters(model.snapshot());
+        this.statusStore = pipeline.map(JobStatusQuery::new);
+        this.control = new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace()), registry);
+        this.lag = new LagProbe(bootstrapServers, topics, List.of(WorkerConfig.GROUP_ID, config.pipelineApplicationId()));
+        this.feed = new DashboardFeed(bootstrapServers, topics, model);
+        this.ticks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "longhaul-dashboard-ticks");
+            t.setDaemon(true);
+            return t;
+        });
+        long push = config.pushInterval().toMillis();
+        ticks.scheduleWithFixedDelay(this::push, 0, push, TimeUnit.MILLISECONDS);
+        ticks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            this.server = new DashboardServer(config, this, events, json);
+        } catch (RuntimeException e) {
+            stopBackground();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the dashboard against a running broker and registry. `pipeline` is the pipeline's
+     * KafkaStreams when it runs in this JVM (job lookups then read its status store).
+     */
+    public static Dashboard start(DashboardConfig config, String bootstrapServers, Topics topics, SchemaRegistry registry,
+                                  Optional<KafkaStreams> pipeline) {
+        return new Dashboard(config, bootstrapServers, topics, registry, pipeline);
+    }
+
+    /** The page's address, e.g. http://localhost:8080/. */
+    public URI url() {
+        return server.url();
+    }
+
+    /** The metrics model (for embedding programs and tests). */
+    public Throughput throughput() {
+        return model;
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return meters.registry();
+    }
+
+    @Override
+    public ThroughputSnapshot snapshot() {
+        return model.snapshot();
+    }
+
+    @Override
+    public Optional<JobRow> job(String jobId) {
+        JobIds.requireValid(jobId);
+        if (statusStore.isPresent()) {
+            try {
+                Optional<JobStatus> s = statusStore.get().latest(jobId);
+                if (s.isPresent()) {
+                    JobStatus st = s.get();
+                    return Optional.of(new JobRow(st.getJobId(), st.getTenant(), st.getState().name(), st.getProgress(),
+                            st.getTokensProcessed(), st.getReason(), st.getUpdatedAt().toEpochMilli()));
+                }
+            } catch (InvalidStateStoreException e) {
+                // The store is migrating (a rebalance) or hosted elsewhere: the feed's table answers.
+            }
+        }
+        return model.job(jobId);
+    }
+
+    @Override
+    public void cancel(String jobId) {
+        JobIds.requireValid(jobId);
+        control.cancel(jobId);
+    }
+
+    @Override
+    public String scrape() {
+        return meters.registry().scrape();
+    }
+
+    private void push() {
+        try {
+            ThroughputSnapshot s = model.snapshot();
+            meters.update(s);
+            events.publish(json.writeValueAsString(s));
+        } catch (JsonProcessingException | RuntimeException e) {
+            // A failed tick must not cancel the schedule; the next one tries again.
+        }
+    }
+
+    private void measureLag() {
+        try {
+            model.onLag(lag.measure());
+        } catch (KafkaException e) {
+            // The broker is briefly unreachable: keep the previous figures until the next probe.
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        stopBackground();
+    }
+
+    private void stopBackground() {
+        ticks.shutdownNow();
+        feed.close();
+        lag.close();
+        control.close();
+    }
+}

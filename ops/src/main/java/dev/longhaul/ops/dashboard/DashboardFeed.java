@@ -1,0 +1,159 @@
+/*
+ * The dashboard's Kafka reader: one consumer with no group (nothing is committed and no worker's
+ * or pipeline's group is disturbed), read_committed, assigned every partition of `status`,
+ * `summaries`, `extractions`, `workers`, `dead-letters` and `work`, and read from the beginning.
+ * From the beginning because `status` and `workers` are compacted tables: replaying them gives
+ * the full job table and every worker's latest heartbeat at start-up; the model's rates use event
+ * time, so history does not show up as current throughput. Partitions of topics not created yet
+ * are picked up when they appear. Records that cannot be decoded are skipped and counted.
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+final class DashboardFeed implements AutoCloseable {
+    /** How often partitions of topics missing or grown since the last look are searched for. */
+    private static final long RESCAN_MILLIS = 5_000;
+
+    private final Topics topics;
+    private final Throughput model;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<Topic<?, ?>> read;
+    private final Set<TopicPartition> assigned = new HashSet<>();
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong undecodable = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    DashboardFeed(String bootstrapServers, Topics topics, Throughput model) {
+        this.topics = topics;
+        this.model = model;
+        this.read = List.of(topics.status, topics.summaries, topics.extractions, topics.workers, topics.deadLetters, topics.work);
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, "longhaul-dashboard",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::loop, "longhaul-dashboard-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Records applied to the model so far. */
+    long records() {
+        return records.get();
+    }
+
+    /** Records skipped because they could not be decoded. */
+    long undecodable() {
+        return undecodable.get();
+    }
+
+    private void loop() {
+        long lastScan = 0;
+        try {
+            while (running) {
+                long now = System.currentTimeMillis();
+                if (now - lastScan >= RESCAN_MILLIS) {
+                    assignNewPartitions();
+                    lastScan = now;
+                }
+                if (assigned.isEmpty()) {
+                    Thread.sleep(200);
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    apply(r);
+                }
+            }
+        } catch (WakeupException | InterruptedException e) {
+            // close() asked the loop to stop.
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void assignNewPartitions() {
+        List<TopicPartition> fresh = new ArrayList<>();
+        for (Topic<?, ?> t : read) {
+            List<PartitionInfo> infos = consumer.partitionsFor(t.name(), Duration.ofSeconds(5));
+            for (PartitionInfo p : infos == null ? List.<PartitionInfo>of() : infos) {
+                TopicPartition tp = new TopicPartition(p.topic(), p.partition());
+                if (!assigned.contains(tp)) {
+                    fresh.add(tp);
+                }
+            }
+        }
+        if (!fresh.isEmpty()) {
+            assigned.addAll(fresh);
+            consumer.assign(assigned);
+            consumer.seekToBeginning(fresh);
+        }
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return; // a tombstone on a compacted topic: nothing to show
+        }
+        String name = r.topic();
+        try {
+            if (name.equals(topics.status.name())) {
+                model.onStatus(decode(topics.status, r));
+            } else if (name.equals(topics.summaries.name())) {
+                Summary s = decode(topics.summaries, r);
+                model.onResult(s.getJobId(), s.getUsage(), s.getTimings(), r.timestamp());
+            } else if (name.equals(topics.extractions.name())) {
+                Extraction e = decode(topics.extractions, r);
+                model.onResult(e.getJobId(), e.getUsage(), e.getTimings(), r.timestamp());
+            } else if (name.equals(topics.workers.name())) {
+                model.onHeartbeat(decode(topics.workers, r));
+            } else if (name.equals(topics.deadLetters.name())) {
+                model.onDeadLetter(decode(topics.deadLetters, r));
+            } else if (name.equals(topics.work.name())) {
+                WorkOrder order = decode(topics.work, r);
+                model.onLane(order.getRequest().getJobId(), order.getLane());
+            }
+            records.incrementAndGet();
+        } catch (RuntimeException e) {
+            // A record the registry or schema cannot decode is the dead-letter topic's concern, not
+            // the dashboard's: skip it and keep showing everything else.
+            undecodable.incrementAndGet();
+        }
+    }
+
+    private static <V> V decode(Topic<?, V> topic, ConsumerRecord<byte[], byte[]> r) {
+        return topic.values().deserializer().deserialize(r.topic(), r.value());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/*
+ * The metrics model as Micrometer meters in a PrometheusMeterRegistry, so that /metrics and the
+ * dashboard page show the same figures: every meter reads the latest ThroughputSnapshot given to
+ * update(). Meters whose tags are only known at run time (workers, dead-letter reasons, consumer
+ * groups) are registered the first time a snapshot names them. Prometheus names (what
+ * ops/grafana/longhaul.json queries):
+ *   longhaul_jobs_per_second                          SUCCEEDED jobs per second over the window
+ *   longhaul_jobs{state}                              jobs in the table per state
+ *   longhaul_jobs_finished_total{state}               jobs that reached a final state
+ *   longhaul_tokens_per_second{phase}                 prefill / decode tokens per second, all workers
+ *   longhaul_worker_tokens_per_second{phase,worker}   the same per worker
+ *   longhaul_tokens_total{phase,worker}               tokens counted from results
+ *   longhaul_worker_capacity_tokens_per_second{worker}, longhaul_worker_outstanding_tokens{worker},
+ *   longhaul_worker_lanes{worker}, longhaul_worker_alive{worker}   lane load from heartbeats
+ *   longhaul_job_latency_seconds{stage,quantile}      queued / running / end_to_end percentiles
+ *   longhaul_dead_letters_total{reason}               dead letters by reason code
+ *   longhaul_consumer_lag{group,topic}, longhaul_queue_depth{topic}
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.Latency;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.Tokens;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
+import dev.longhaul.schemas.JobState;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+final class DashboardMeters {
+    private static final Map<String, ToDoubleFunction<Latency>> QUANTILES = Map.of(
+            "0.5", Latency::p50, "0.9", Latency::p90, "0.99", Latency::p99);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Set<String> registered = new HashSet<>();
+    private volatile ThroughputSnapshot latest;
+
+    DashboardMeters(ThroughputSnapshot initial) {
+        latest = initial;
+        gauge("longhaul.jobs.per.second", Tags.empty(), s -> s.jobsPerSecond());
+        for (JobState state : JobState.values()) {
+            String name = state.name();
+            gauge("longhaul.jobs", Tags.of("state", name), s -> s.jobsByState().getOrDefault(name, 0L));
+            if (Throughput.FINAL_STATES.contains(name)) {
+                counter("longhaul.jobs.finished", Tags.of("state", name), s -> s.finishedByState().getOrDefault(name, 0L));
+            }
+        }
+        gauge("longhaul.tokens.per.second", Tags.of("phase", "prefill"), s -> s.tokens().prefillPerSecond());
+        gauge("longhaul.tokens.per.second", Tags.of("phase", "decode"), s -> s.tokens().decodePerSecond());
+        for (String stage : ThroughputSnapshot.STAGES) {
+            QUANTILES.forEach((q, f) -> Gauge.builder("longhaul.job.latency", this,
+                            m -> m.latest.latency().containsKey(stage) ? f.applyAsDouble(m.latest.latency().get(stage)) / 1000.0 : 0)
+                    .tags(Tags.of("stage", stage, "quantile", q)).baseUnit("seconds").strongReference(true).register(registry));
+        }
+        update(initial);
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Makes `snapshot` what every meter reads, registering meters for keys seen the first time. */
+    void update(ThroughputSnapshot snapshot) {
+        latest = snapshot;
+        for (String worker : snapshot.tokensByWorker().keySet()) {
+            once("tokens/" + worker, () -> {
+                for (String phase : List.of("prefill", "decode")) {
+                    ToDoubleFunction<Tokens> rate = phase.equals("prefill") ? Tokens::prefillPerSecond : Tokens::decodePerSecond;
+                    ToDoubleFunction<Tokens> total = phase.equals("prefill") ? Tokens::prefillTotal : Tokens::decodeTotal;
+                    Tags tags = Tags.of("phase", phase, "worker", worker);
+                    gauge("longhaul.worker.tokens.per.second", tags, s -> valueOf(s.tokensByWorker().get(worker), rate));
+                    counter("longhaul.tokens", tags, s -> valueOf(s.tokensByWorker().get(worker), total));
+                }
+            });
+        }
+        for (WorkerLoad w : snapshot.workers()) {
+            String id = w.workerId();
+            once("worker/" + id, () -> {
+                Tags tags = Tags.of("worker", id);
+                gauge("longhaul.worker.capacity.tokens.per.second", tags, s -> valueOf(load(s, id), WorkerLoad::capacityTokensPerSecond));
+                gauge("longhaul.worker.outstanding.tokens", tags, s -> valueOf(load(s, id), WorkerLoad::outstandingCostTokens));
+                gauge("longhaul.worker.lanes", tags, s -> valueOf(load(s, id), l -> l.lanes().size()));
+                gauge("longhaul.worker.alive", tags, s -> valueOf(load(s, id), l -> l.alive() ? 1 : 0));
+            });
+        }
+        for (String reason : snapshot.deadLetters().keySet()) {
+            once("dead/" + reason, () -> counter("longhaul.dead.letters", Tags.of("reason", reason),
+                    s -> s.deadLetters().getOrDefault(reason, 0L)));
+        }
+        for (TopicLag l : snapshot.lag()) {
+            String group = l.group();
+            String topic = l.topic();
+            once("lag/" + group + "/" + topic, () -> gauge("longhaul.consumer.lag", Tags.of("group", group, "topic", topic),
+                    s -> s.lag().stream().filter(x -> x.group().equals(group) && x.topic().equals(topic))
+                            .mapToLong(TopicLag::lag).sum()));
+        }
+        for (String topic : snapshot.queueDepth().keySet()) {
+            once("depth/" + topic, () -> gauge("longhaul.queue.depth", Tags.of("topic", topic),
+                    s -> s.queueDepth().getOrDefault(topic, 0L)));
+        }
+    }
+
+    private static WorkerLoad load(ThroughputSnapshot s, String workerId) {
+        return s.workers().stream().filter(w -> w.workerId().equals(workerId)).findFirst().orElse(null);
+    }
+
+    private static <T> double valueOf(T value, ToDoubleFunction<T> f) {
+        return value == null ? 0 : f.applyAsDouble(value);
+    }
+
+    private void once(String key, Runnable register) {
+        if (registered.add(key)) {
+            register.run();
+        }
+    }
+
+    private void gauge(String name, Tags tags, ToDoubleFunction<ThroughputSnapshot> f) {
+        Gauge.builder(name, this, m -> f.applyAsDouble(m.latest)).tags(tags).strongReference(true).register(registry);
+    }
+
+    private void counter(String name, Tags tags, ToDoubleFunction<ThroughputSnapshot> f) {
+        FunctionCounter.builder(name, this, m -> f.applyAsDouble(m.latest)).tags(tags).register(registry);
+    }
+}

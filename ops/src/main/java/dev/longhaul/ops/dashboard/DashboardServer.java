@@ -1,0 +1,141 @@
+/*
+ * The dashboard's HTTP side on the JDK's HttpServer (no extra server to ship; one request thread
+ * each, virtual, so long-lived event streams cost nothing):
+ *   GET  /                      the page (index.html, dashboard.js, dashboard.css from resources)
+ *   GET  /api/stream            server-sent events, one ThroughputSnapshot per push
+ *   GET  /api/throughput        the latest ThroughputSnapshot as JSON
+ *   GET  /api/jobs              the job table (JSON array, most recently updated first)
+ *   GET  /api/jobs/{id}         one job's latest status (the Streams store when available), 404 if none
+ *   POST /api/jobs/{id}/cancel  writes a Control CANCEL; 202 once the broker has it
+ *   GET  /metrics               Prometheus text exposition
+ * Errors answer JSON {"error": message}: 400 for a bad job id, 404, 405 for a wrong method.
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+final class DashboardServer implements AutoCloseable {
+    private static final Map<String, String> STATIC = Map.of(
+            "/", "index.html",
+            "/index.html", "index.html",
+            "/dashboard.js", "dashboard.js",
+            "/dashboard.css", "dashboard.css");
+    private static final String RESOURCES = "/dev/longhaul/ops/dashboard/static/";
+
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final DashboardApi api;
+    private final EventStream events;
+    private final ObjectMapper json;
+
+    DashboardServer(DashboardConfig config, DashboardApi api, EventStream events, ObjectMapper json) {
+        this.api = api;
+        this.events = events;
+        this.json = json;
+        try {
+            server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port(), e);
+        }
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI url() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "localhost" : a.getHostString();
+        return URI.create("http://" + host + ":" + a.getPort() + "/");
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        // The catch blocks answer on the exchange, so it is closed after them, not by a
+        // try-with-resources (which would close it before they run).
+        try {
+            route(ex);
+        } catch (IllegalArgumentException e) {
+            send(ex, 400, Map.of("error", String.valueOf(e.getMessage())));
+        } catch (RuntimeException e) {
+            send(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
+        } finally {
+            ex.close();
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        boolean cancel = path.startsWith("/api/jobs/") && path.endsWith("/cancel");
+        String expected = cancel ? "POST" : "GET";
+        if (!ex.getRequestMethod().equals(expected)) {
+            send(ex, 405, Map.of("error", "use " + expected + " for " + path));
+        } else if (STATIC.containsKey(path)) {
+            serveResource(ex, STATIC.get(path));
+        } else if (path.equals("/api/stream")) {
+            events.serve(ex);
+        } else if (path.equals("/api/throughput")) {
+            send(ex, 200, api.snapshot());
+        } else if (path.equals("/api/jobs")) {
+            send(ex, 200, api.snapshot().jobs());
+        } else if (cancel) {
+            String id = path.substring("/api/jobs/".length(), path.length() - "/cancel".length());
+            api.cancel(id);
+            send(ex, 202, Map.of("jobId", id, "cancelRequested", true));
+        } else if (path.startsWith("/api/jobs/")) {
+            String id = path.substring("/api/jobs/".length());
+            var job = api.job(id);
+            if (job.isPresent()) {
+                send(ex, 200, job.get());
+            } else {
+                send(ex, 404, Map.of("error", "no status for job " + id));
+            }
+        } else if (path.equals("/metrics")) {
+            sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", api.scrape());
+        } else {
+            send(ex, 404, Map.of("error", "not found: " + path));
+        }
+    }
+
+    private void serveResource(HttpExchange ex, String name) throws IOException {
+        try (InputStream in = DashboardServer.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                send(ex, 404, Map.of("error", "missing resource " + name));
+                return;
+            }
+            String type = name.endsWith(".js") ? "text/javascript" : name.endsWith(".css") ? "text/css" : "text/html";
+            sendText(ex, 200, type + "; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private void send(HttpExchange ex, int status, Object body) throws IOException {
+        sendText(ex, status, "application/json; charset=utf-8", json.writeValueAsString(body));
+    }
+
+    private static void sendText(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            ex.getResponseBody().write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        events.close();
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * A sliding time window of amounts (completed jobs, prefill tokens, decode tokens) keyed by event
+ * time: rate(now) is the sum of the amounts whose event time lies in (now - window, now], divided
+ * by the window's seconds. Event time, not arrival time, so that replaying a topic from its start
+ * reports the old events as old (rate 0) instead of a burst at start-up. Not thread-safe: the
+ * owner (Throughput) serializes access.
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+final class RateWindow {
+    private record Event(long atMillis, long amount) {}
+
+    private final long windowMillis;
+    private final Deque<Event> events = new ArrayDeque<>();
+    private long total;
+
+    RateWindow(long windowMillis) {
+        if (windowMillis <= 0) {
+            throw new IllegalArgumentException("window must be positive: " + windowMillis);
+        }
+        this.windowMillis = windowMillis;
+    }
+
+    /** Records an amount at an event time; amounts older than the window only count in total(). */
+    void add(long atMillis, long amount, long nowMillis) {
+        total += amount;
+        if (atMillis > nowMillis - windowMillis) {
+            events.add(new Event(atMillis, amount));
+        }
+        prune(nowMillis);
+    }
+
+    /** Amount per second over the window ending now. */
+    double rate(long nowMillis) {
+        prune(nowMillis);
+        long sum = 0;
+        for (Event e : events) {
+            if (e.atMillis() <= nowMillis) {
+                sum += e.amount();
+            }
+        }
+        return sum * 1000.0 / windowMillis;
+    }
+
+    /** Every amount ever added, in or out of the window (the Prometheus counter). */
+    long total() {
+        return total;
+    }
+
+    // Events arrive roughly in time order per topic, but not across partitions: drop from the head
+    // while it is old, and let a rare older event further in wait until it reaches the head.
+    private void prune(long nowMillis) {
+        while (!events.isEmpty() && events.peekFirst().atMillis() <= nowMillis - windowMillis) {
+            events.removeFirst();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/*
+ * One immutable picture of the metrics model at an instant: what /api/throughput returns, what
+ * the SSE stream pushes, and what the Prometheus meters read. Plain records with JSON-friendly
+ * fields (Jackson serializes records by their components); times in epoch milliseconds, rates
+ * per second over windowSeconds, latencies in milliseconds.
+ */
+package dev.longhaul.ops.dashboard;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public record ThroughputSnapshot(
+        long at,
+        double windowSeconds,
+        double jobsPerSecond,
+        Map<String, Long> jobsByState,
+        Map<String, Long> finishedByState,
+        Tokens tokens,
+        Map<String, Tokens> tokensByWorker,
+        List<WorkerLoad> workers,
+        Map<String, Latency> latency,
+        Map<String, Long> deadLetters,
+        List<TopicLag> lag,
+        Map<String, Long> queueDepth,
+        List<JobRow> jobs) {
+
+    /** Stages of a job's latency, as the result timings name them. */
+    public static final List<String> STAGES = List.of("queued", "running", "end_to_end");
+
+    public ThroughputSnapshot {
+        jobsByState = ordered(jobsByState);
+        finishedByState = ordered(finishedByState);
+        tokensByWorker = ordered(tokensByWorker);
+        workers = List.copyOf(workers);
+        latency = ordered(latency);
+        deadLetters = ordered(deadLetters);
+        lag = List.copyOf(lag);
+        queueDepth = ordered(queueDepth);
+        jobs = List.copyOf(jobs);
+    }
+
+    // Unmodifiable copies that keep the caller's order (stages in pipeline order, names sorted),
+    // so the JSON and the page list them the same way every time; Map.copyOf would not.
+    private static <V> Map<String, V> ordered(Map<String, V> map) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
+    }
+
+    /**
+     * Token throughput. Prefill counts the prompt tokens the model prefilled (the Usage contract
+     * says promptTokens already includes the document view, so documentTokens is not added again);
+     * decode counts generated tokens.
+     */
+    public record Tokens(double prefillPerSecond, double decodePerSecond, long prefillTotal, long decodeTotal) {}
+
+    /** A worker's latest heartbeat; alive while it is younger than Throughput.STALE_AFTER. */
+    public record WorkerLoad(String workerId, String backend, List<Integer> lanes, double capacityTokensPerSecond,
+                             long outstandingCostTokens, long at, boolean alive) {
+        public WorkerLoad {
+            lanes = List.copyOf(lanes);
+        }
+    }
+
+    /** Latency percentiles (ms) of the latest samples, and how many samples were ever seen. */
+    public record Latency(long count, long p50, long p90, long p99, long max) {}
+
+    /** How far a consumer group is behind the end of a topic (summed over partitions). */
+    public record TopicLag(String topic, String group, long endOffset, long committedOffset, long lag) {}
+
+    /** One line of the job table. */
+    public record JobRow(String jobId, String tenant, String state, double progress, long tokens, String reason,
+                         long updatedAt) {
+        public boolean isFinal() {
+            return Throughput.FINAL_STATES.contains(state);
+        }
+    }
+}

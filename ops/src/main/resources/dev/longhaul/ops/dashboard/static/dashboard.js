@@ -1,0 +1,230 @@
+/*
+ * Longhaul dashboard: listens to /api/stream (server-sent events, one ThroughputSnapshot each) and
+ * redraws tiles, two canvas line charts, an SVG lane-load chart and the tables, without reloading.
+ * The series the charts draw are kept in window.longhaul (and mirrored in the canvases' data-*
+ * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
+ * /api/jobs/{id}/cancel. No libraries: the page must work with nothing outside reachable.
+ */
+(function () {
+  'use strict';
+  var MAX_POINTS = 120;
+  var state = {
+    updates: 0,
+    snapshot: null,
+    series: { jobs: [], prefill: [], decode: [] },
+    cancelled: [],
+    errors: []
+  };
+  window.longhaul = state;
+
+  function fmt(x) {
+    if (x === undefined || x === null || isNaN(x)) { return '–'; }
+    if (Math.abs(x) >= 1e6) { return (x / 1e6).toFixed(2) + 'M'; }
+    if (Math.abs(x) >= 1e3) { return (x / 1e3).toFixed(1) + 'k'; }
+    return Math.abs(x) < 10 && x !== Math.round(x) ? x.toFixed(2) : String(Math.round(x));
+  }
+
+  function push(series, value) {
+    series.push(value);
+    if (series.length > MAX_POINTS) { series.shift(); }
+  }
+
+  // A line chart of one or more series on a canvas, scaled to the largest value shown.
+  function drawLines(canvas, lines) {
+    var ctx = canvas.getContext('2d');
+    var w = canvas.width, h = canvas.height, pad = 28;
+    ctx.clearRect(0, 0, w, h);
+    var max = 0;
+    lines.forEach(function (l) { l.values.forEach(function (v) { max = Math.max(max, v); }); });
+    var top = max > 0 ? max * 1.1 : 1;
+    ctx.strokeStyle = '#2a3142';
+    ctx.fillStyle = '#7b88a1';
+    ctx.font = '10px sans-serif';
+    for (var g = 0; g <= 4; g++) {
+      var gy = h - pad + (-(h - 2 * pad) * g / 4);
+      ctx.beginPath(); ctx.moveTo(pad, gy); ctx.lineTo(w - 4, gy); ctx.stroke();
+      ctx.fillText(fmt(top * g / 4), 2, gy + 3);
+    }
+    lines.forEach(function (l) {
+      ctx.strokeStyle = l.color;
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      l.values.forEach(function (v, i) {
+        var x = pad + (w - pad - 4) * i / (MAX_POINTS - 1);
+        var y = h - pad - (h - 2 * pad) * v / top;
+        if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+      });
+      ctx.stroke();
+    });
+    var points = lines.length ? lines[0].values.length : 0;
+    canvas.dataset.points = String(points);
+    canvas.dataset.max = String(max);
+    canvas.dataset.last = lines.map(function (l) { return l.values.length ? l.values[l.values.length - 1] : 0; }).join(',');
+  }
+
+  // One horizontal bar per worker: outstanding tokens, scaled to the busiest worker.
+  function drawLanes(svg, workers) {
+    var ns = 'http://www.w3.org/2000/svg';
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    var max = 1;
+    workers.forEach(function (wk) { max = Math.max(max, wk.outstandingCostTokens); });
+    var rowH = Math.min(36, 170 / Math.max(1, workers.length));
+    workers.forEach(function (wk, i) {
+      var y = 5 + i * rowH;
+      var label = document.createElementNS(ns, 'text');
+      label.setAttribute('x', 4); label.setAttribute('y', y + rowH * 0.6);
+      label.setAttribute('fill', wk.alive ? '#d8dee9' : '#7b88a1');
+      label.setAttribute('font-size', '11');
+      label.textContent = wk.workerId + ' [' + wk.lanes.join(',') + ']';
+      svg.appendChild(label);
+      var bar = document.createElementNS(ns, 'rect');
+      bar.setAttribute('x', 200); bar.setAttribute('y', y + 4);
+      bar.setAttribute('height', Math.max(4, rowH - 10));
+      bar.setAttribute('width', Math.max(1, 300 * wk.outstandingCostTokens / max));
+      bar.setAttribute('fill', wk.alive ? '#88c0d0' : '#4c566a');
+      bar.setAttribute('data-worker', wk.workerId);
+      bar.setAttribute('data-outstanding', wk.outstandingCostTokens);
+      svg.appendChild(bar);
+      var value = document.createElementNS(ns, 'text');
+      value.setAttribute('x', 505); value.setAttribute('y', y + rowH * 0.6);
+      value.setAttribute('fill', '#7b88a1'); value.setAttribute('font-size', '11');
+      value.textContent = fmt(wk.outstandingCostTokens);
+      svg.appendChild(value);
+    });
+    svg.setAttribute('data-workers', String(workers.length));
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement('td');
+    td.textContent = text;
+    if (cls) { td.className = cls; }
+    tr.appendChild(td);
+    return td;
+  }
+
+  function fillTable(id, rows, render) {
+    var body = document.querySelector('#' + id + ' tbody');
+    var fresh = document.createElement('tbody');
+    rows.forEach(function (r) { fresh.appendChild(render(r)); });
+    body.parentNode.replaceChild(fresh, body);
+  }
+
+  function cancel(jobId, button) {
+    button.disabled = true;
+    fetch('api/jobs/' + encodeURIComponent(jobId) + '/cancel', { method: 'POST' })
+      .then(function (r) {
+        if (r.ok) {
+          state.cancelled.push(jobId);
+          button.textContent = 'requested';
+        } else {
+          r.text().then(function (t) { state.errors.push('cancel ' + jobId + ': ' + r.status + ' ' + t); });
+          button.disabled = false;
+        }
+      })
+      .catch(function (e) { state.errors.push('cancel ' + jobId + ': ' + e); button.disabled = false; });
+  }
+
+  // Rows are kept per job and updated in place, not rebuilt: a button replaced between a mouse
+  // press and its release would swallow the click, and the table is redrawn on every push.
+  var rows = {};
+
+  function newJobRow(jobId) {
+    var tr = document.createElement('tr');
+    tr.dataset.jobId = jobId;
+    cell(tr, jobId);
+    for (var i = 0; i < 5; i++) { cell(tr, ''); }
+    tr.children[4].className = 'num';
+    var bar = document.createElement('span'); bar.className = 'bar';
+    bar.appendChild(document.createElement('span'));
+    tr.children[3].appendChild(bar);
+    tr.children[3].appendChild(document.createTextNode(''));
+    var button = document.createElement('button');
+    button.className = 'cancel';
+    button.dataset.jobId = jobId;
+    button.textContent = 'cancel';
+    button.addEventListener('click', function () { cancel(jobId, button); });
+    cell(tr, '').appendChild(button);
+    return tr;
+  }
+
+  function updateJobRow(tr, job) {
+    var c = tr.children;
+    tr.dataset.state = job.state;
+    c[1].textContent = job.tenant;
+    c[2].textContent = job.state;
+    c[2].className = 'state state-' + job.state;
+    var pct = Math.round(job.progress * 100);
+    c[3].firstChild.firstChild.style.width = pct + '%';
+    c[3].lastChild.textContent = ' ' + pct + '%';
+    c[4].textContent = fmt(job.tokens);
+    c[5].textContent = new Date(job.updatedAt).toLocaleTimeString();
+    var button = c[6].firstChild;
+    var requested = state.cancelled.indexOf(job.jobId) >= 0;
+    button.disabled = job.final || requested;
+    button.textContent = requested && !job.final ? 'requested' : 'cancel';
+  }
+
+  function renderJobs(jobs) {
+    var body = document.querySelector('#jobs tbody');
+    var seen = {};
+    jobs.forEach(function (job, i) {
+      seen[job.jobId] = true;
+      var tr = rows[job.jobId] || (rows[job.jobId] = newJobRow(job.jobId));
+      updateJobRow(tr, job);
+      if (body.children[i] !== tr) { body.insertBefore(tr, body.children[i] || null); }
+    });
+    Object.keys(rows).forEach(function (id) {
+      if (!seen[id]) { body.removeChild(rows[id]); delete rows[id]; }
+    });
+  }
+
+  function render(s) {
+    state.snapshot = s;
+    state.updates += 1;
+    push(state.series.jobs, s.jobsPerSecond);
+    push(state.series.prefill, s.tokens.prefillPerSecond);
+    push(state.series.decode, s.tokens.decodePerSecond);
+    document.getElementById('jobs-per-second').textContent = fmt(s.jobsPerSecond);
+    document.getElementById('prefill-per-second').textContent = fmt(s.tokens.prefillPerSecond);
+    document.getElementById('decode-per-second').textContent = fmt(s.tokens.decodePerSecond);
+    document.getElementById('jobs-by-state').textContent = Object.keys(s.jobsByState).map(function (k) {
+      return k + ' ' + s.jobsByState[k];
+    }).join(', ') || 'none';
+    document.getElementById('updated').textContent = 'updated ' + new Date(s.at).toLocaleTimeString();
+    drawLines(document.getElementById('chart-jobs'), [{ values: state.series.jobs, color: '#a3be8c' }]);
+    drawLines(document.getElementById('chart-tokens'), [
+      { values: state.series.prefill, color: '#88c0d0' },
+      { values: state.series.decode, color: '#ebcb8b' }
+    ]);
+    drawLanes(document.getElementById('lanes'), s.workers);
+    fillTable('latency', Object.keys(s.latency), function (stage) {
+      var l = s.latency[stage], tr = document.createElement('tr');
+      cell(tr, stage); cell(tr, fmt(l.p50), 'num'); cell(tr, fmt(l.p90), 'num'); cell(tr, fmt(l.p99), 'num');
+      cell(tr, fmt(l.max), 'num'); cell(tr, String(l.count), 'num');
+      return tr;
+    });
+    fillTable('lag', s.lag, function (l) {
+      var tr = document.createElement('tr');
+      cell(tr, l.topic); cell(tr, l.group); cell(tr, String(l.endOffset), 'num');
+      cell(tr, String(l.committedOffset), 'num'); cell(tr, String(l.lag), 'num');
+      return tr;
+    });
+    fillTable('dead-letters', Object.keys(s.deadLetters), function (reason) {
+      var tr = document.createElement('tr');
+      cell(tr, reason); cell(tr, String(s.deadLetters[reason]), 'num');
+      return tr;
+    });
+    renderJobs(s.jobs.slice(0, 200));
+  }
+
+  function connect() {
+    var status = document.getElementById('connection');
+    var source = new EventSource('api/stream');
+    source.onopen = function () { status.textContent = 'live'; status.className = 'up'; };
+    source.onmessage = function (e) { render(JSON.parse(e.data)); };
+    // EventSource reconnects by itself; only say so.
+    source.onerror = function () { status.textContent = 'reconnecting…'; status.className = 'down'; };
+  }
+
+  connect();
+}());

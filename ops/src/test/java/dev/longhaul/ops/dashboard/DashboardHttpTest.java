@@ -1,0 +1,213 @@
+/*
+ * The dashboard's HTTP API on a real broker: a DevStack (embedded KRaft broker, registry, pipeline)
+ * and a dashboard on a free port, given the pipeline's KafkaStreams. Given a heartbeat, a job's
+ * statuses and a result written to their topics, when the API is read, then /api/throughput,
+ * /api/jobs/{id} (answered from the Streams status store), /api/jobs, /metrics and the event
+ * stream show them; cancel writes a Control record; bad ids and unknown jobs get 400 and 404.
+ */
+package dev.longhaul.ops.dashboard;
+
+import static dev.longhaul.ops.dashboard.DashboardRecords.heartbeat;
+import static dev.longhaul.ops.dashboard.DashboardRecords.status;
+import static dev.longhaul.ops.dashboard.DashboardRecords.timings;
+import static dev.longhaul.ops.dashboard.DashboardRecords.usage;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.ops.stack.DevStack;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DashboardHttpTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static DevStack stack;
+    private static Dashboard dashboard;
+
+    @BeforeAll
+    static void start() throws Exception {
+        PipelineConfig d = PipelineConfig.DEFAULTS;
+        stack = DevStack.start(DevStack.Options.temporary(d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(),
+                d.kafka().namespace(), 1, d.kafka().commitInterval()))));
+        Topics topics = stack.topics();
+        dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(200)),
+                stack.bootstrapServers(), topics, new RestSchemaRegistryClient(stack.registryUrl()),
+                Optional.of(stack.pipeline().streams()));
+        long now = System.currentTimeMillis();
+        send(topics.workers, "w-http", heartbeat("w-http", List.of(0, 1), 4321, now));
+        send(topics.status, "job-http", status("job-http", "tenant-a", JobState.RUNNING, 0.5, 300, now - 500));
+        send(topics.status, "job-http", status("job-http", "tenant-a", JobState.SUCCEEDED, 1.0, 600, now));
+        send(topics.summaries, "job-http", Summary.newBuilder().setJobId("job-http").setTaskIndex(0).setText("done")
+                .setUsage(usage(500, 100)).setTimings(timings(30, 70))
+                .setModel(ModelIdentity.newBuilder().setName("xs").setBackend("cpu").setWeightsDtype("f32").build()).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void throughputShowsTheWrittenRecords() throws Exception {
+        JsonNode s = await("/api/throughput", n -> n.path("tokens").path("prefillTotal").asLong() == 500
+                && n.path("workers").size() == 1 && n.path("jobsByState").path("SUCCEEDED").asLong() == 1);
+        assertEquals(100, s.path("tokens").path("decodeTotal").asLong());
+        assertEquals(1, s.path("finishedByState").path("SUCCEEDED").asLong());
+        JsonNode worker = s.path("workers").get(0);
+        assertEquals("w-http", worker.path("workerId").asText());
+        assertEquals(4321, worker.path("outstandingCostTokens").asLong());
+        assertEquals(30, s.path("latency").path("queued").path("p50").asLong());
+        assertEquals(70, s.path("latency").path("running").path("p50").asLong());
+        JsonNode lag = await("/api/throughput", n -> n.path("lag").size() > 0).path("lag");
+        assertTrue(lag.findValuesAsText("group").contains(PipelineConfig.DEFAULTS.kafka().applicationId()),
+                "the pipeline's group is measured: " + lag);
+    }
+
+    @Test
+    void aJobsLatestStatusComesFromTheStatusStore() throws Exception {
+        JsonNode job = await("/api/jobs/job-http", n -> n.path("state").asText().equals("SUCCEEDED"));
+        assertEquals("tenant-a", job.path("tenant").asText());
+        assertEquals(600, job.path("tokens").asLong());
+        assertEquals(1.0, job.path("progress").asDouble());
+        assertTrue(job.path("final").asBoolean(), "the page disables cancel on final jobs by this flag: " + job);
+        JsonNode table = await("/api/jobs", n -> n.size() == 1);
+        assertEquals("job-http", table.get(0).path("jobId").asText());
+
+        assertEquals(404, get("/api/jobs/no-such-job").statusCode());
+        assertEquals(400, get("/api/jobs/bad%20id").statusCode());
+        assertEquals(405, get("/api/jobs/job-http/cancel").statusCode(), "cancel is a POST");
+    }
+
+    @Test
+    void metricsAreInPrometheusTextFormat() throws Exception {
+        await("/api/throughput", n -> n.path("tokens").path("prefillTotal").asLong() == 500);
+        String text = "";
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        // Meters read the snapshot the last push took; wait for one that includes the result.
+        while (System.nanoTime() < deadline && !text.contains("longhaul_tokens_total{phase=\"prefill\"")) {
+            HttpResponse<String> r = get("/metrics");
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            text = r.body();
+            Thread.sleep(100);
+        }
+        assertEquals(500.0, PrometheusText.value(text, "longhaul_tokens_total", "phase", "prefill", "worker", "unknown"));
+        assertEquals(1.0, PrometheusText.value(text, "longhaul_jobs_finished_total", "state", "SUCCEEDED"));
+        assertEquals(4321.0, PrometheusText.value(text, "longhaul_worker_outstanding_tokens", "worker", "w-http"));
+    }
+
+    @Test
+    void theEventStreamPushesSnapshots() throws Exception {
+        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/api/stream")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<JsonNode> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            while (events.size() < 2) {
+                String line = in.readLine();
+                if (line.startsWith("data: ")) {
+                    events.add(JSON.readTree(line.substring(6)));
+                }
+            }
+        }
+        assertTrue(events.get(1).path("at").asLong() >= events.get(0).path("at").asLong());
+        assertTrue(events.get(0).has("jobsPerSecond") && events.get(0).has("jobs"));
+        String page = get("/").body();
+        assertTrue(page.contains("chart-tokens") && page.contains("dashboard.js"), "the page is served");
+    }
+
+    @Test
+    void cancelWritesAControlRecord() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/api/jobs/job-cancel-me/cancel"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, r.statusCode(), r.body());
+        List<Control> commands = new ArrayList<>();
+        Topic<String, Control> control = stack.topics().control;
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), control.keys().deserializer(), control.values().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(control.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (commands.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, Control> c : consumer.poll(Duration.ofMillis(200))) {
+                    if (c.key().equals("job-cancel-me")) {
+                        commands.add(c.value());
+                    }
+                }
+            }
+        }
+        assertEquals(1, commands.size());
+        assertEquals("CANCEL", commands.get(0).getAction().name());
+    }
+
+    private static <V> void send(Topic<String, V> topic, String key, V value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                topic.keys().serializer(), topic.values().serializer())) {
+            producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls a JSON endpoint until its answer satisfies `ready`; fails with the last answer after PATIENCE. */
+    private static JsonNode await(String path, Predicate<JsonNode> ready) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get(path);
+            last = r.statusCode() + " " + r.body();
+            if (r.statusCode() == 200) {
+                JsonNode n = JSON.readTree(r.body());
+                if (ready.test(n)) {
+                    return n;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " never became ready; last answer: " + last);
+    }
+}
