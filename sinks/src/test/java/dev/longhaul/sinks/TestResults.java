@@ -21,6 +21,7 @@ import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.Usage;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,18 +60,21 @@ final class TestResults {
         return new ModelIdentity("minimax-tiny", "cpu", "f32");
     }
 
-    /** A broker with the result topics, two partitions each so that order across partitions varies. */
-    static EmbeddedKafka broker(Topics topics) {
-        EmbeddedKafka kafka = EmbeddedKafka.start();
+    /**
+     * The result topics under a namespace of their own (one per test, so tests sharing a broker never
+     * see each other's results), two partitions each so that batches mix partitions.
+     */
+    static Topics topics(EmbeddedKafka kafka, String namespace) {
+        Topics topics = new Topics(namespace, new InMemorySchemaRegistry());
         kafka.createTopic(topics.summaries.name(), 2, Topics.DELETE);
         kafka.createTopic(topics.extractions.name(), 2, Topics.DELETE);
-        return kafka;
+        return topics;
     }
 
     /** Writes a summary and an extraction per job in one transaction, committed or aborted, as a worker does. */
     static void produce(EmbeddedKafka kafka, Topics topics, List<Integer> jobs, boolean commit) {
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-worker-" + jobs.getFirst() + "-" + commit);
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-worker-" + topics.namespace() + jobs.getFirst() + "-" + commit);
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
