@@ -1,0 +1,240 @@
+/*
+ * Results as JSON Lines files in one directory (format: ResultJson.line), rotated by size and age.
+ *
+ * Files: results-NNNNNNNN.jsonl, numbered in order. The file being written is named
+ * results-NNNNNNNN.jsonl.inprogress and is renamed to .jsonl when rotated or when the sink closes,
+ * so a reader that lists *.jsonl only ever sees complete files.
+ *
+ * Durability: each batch is appended in one write and fsynced before write() returns (the runner
+ * commits Kafka offsets only after that); a new file and every rename are followed by an fsync of
+ * the directory, so neither a file nor its name is lost in a crash.
+ *
+ * Idempotence: on start the sink reads every file in the directory once and keeps the set of
+ * (job id, task index) already written (tens of bytes a result: millions of results fit in memory);
+ * a replayed result whose key is in the set is skipped. A crash in the middle of an append can leave
+ * a torn last line in the in-progress file; since that batch was never fsynced its offsets were never
+ * committed, so the torn tail is cut off at start and the batch comes again from Kafka.
+ *
+ * One sink per directory: a lock file (.lock) refuses a second process, because two writers' sets
+ * of written keys would not see each other.
+ */
+package dev.longhaul.sinks;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+public final class FileSink implements ResultSink {
+    static final String SUFFIX = ".jsonl";
+    static final String IN_PROGRESS = ".inprogress";
+    private static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
+
+    private final Path dir;
+    private final long maxBytes;
+    private final Duration maxAge;
+    private final Clock clock;
+    private final Set<SinkResult.Key> written = new HashSet<>();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private int nextNumber;
+    private FileChannel current;
+    private Path currentPath;
+    private Instant currentOpened;
+    private long currentSize;
+    private boolean closed;
+
+    /** A sink on the system clock, rotating at config.maxFileBytes() and config.maxFileAge(). */
+    public FileSink(Path dir, SinkConfig config) throws IOException {
+        this(dir, config, Clock.systemUTC());
+    }
+
+    /** As above; the clock decides when a file is old enough to rotate (tests turn it by hand). */
+    public FileSink(Path dir, SinkConfig config, Clock clock) throws IOException {
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.maxBytes = config.maxFileBytes();
+        this.maxAge = config.maxFileAge();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock acquired;
+        try {
+            acquired = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            acquired = null; // held by another sink in this JVM
+        }
+        if (acquired == null) {
+            lockChannel.close();
+            throw new IllegalStateException("another file sink is writing to " + dir);
+        }
+        lock = acquired;
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int write(List<SinkResult> batch) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        Set<SinkResult.Key> fresh = new HashSet<>();
+        for (SinkResult r : batch) {
+            if (!written.contains(r.key()) && fresh.add(r.key())) {
+                lines.append(ResultJson.line(r)).append('\n');
+            }
+        }
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        if (current == null) {
+            open();
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            currentSize += current.write(bytes);
+        }
+        current.force(true);
+        written.addAll(fresh);
+        if (currentSize >= maxBytes) {
+            finish();
+        }
+        return fresh.size();
+    }
+
+    /** Rotates a file that has been open for maxAge, also when no results arrive. */
+    @Override
+    public void tick() throws IOException {
+        if (current != null && !clock.instant().isBefore(currentOpened.plus(maxAge))) {
+            finish();
+        }
+    }
+
+    /** Results (keys) in the directory, as far as this sink knows. */
+    public int resultCount() {
+        return written.size();
+    }
+
+    /** Closes the file in progress (renamed to .jsonl) and releases the directory. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (current != null) {
+                finish();
+            }
+        } finally {
+            lock.release();
+            lockChannel.close();
+        }
+    }
+
+    /** Reads the keys of every file, cuts a torn tail and completes a file left in progress. */
+    private void recover() throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        }
+        for (Path file : files) {
+            Matcher m = NAME.matcher(file.getFileName().toString());
+            if (!m.matches()) {
+                continue;
+            }
+            nextNumber = Math.max(nextNumber, Integer.parseInt(m.group(1)) + 1);
+            long complete = readKeys(file);
+            if (m.group(2) != null) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(complete);
+                    ch.force(true);
+                }
+                Files.move(file, finishedName(file), StandardCopyOption.ATOMIC_MOVE);
+                syncDirectory();
+            } else if (complete != Files.size(file)) {
+                throw new IOException(file + " ends in a partial line although it was completed; it was changed by hand");
+            }
+        }
+    }
+
+    /** Adds the key of every complete line to the set; returns the byte length of those lines. */
+    private long readKeys(Path file) throws IOException {
+        long complete = 0;
+        long position = 0;
+        int lineNumber = 0;
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] != '\n') {
+                        continue;
+                    }
+                    line.write(buffer, start, i - start);
+                    lineNumber++;
+                    try {
+                        written.add(ResultJson.key(line.toString(StandardCharsets.UTF_8)));
+                    } catch (IOException e) {
+                        throw new IOException(file + " line " + lineNumber + ": " + e.getMessage(), e);
+                    }
+                    line.reset();
+                    start = i + 1;
+                    complete = position + start;
+                }
+                line.write(buffer, start, n - start);
+                position += n;
+            }
+        }
+        return complete;
+    }
+
+    private void open() throws IOException {
+        currentPath = dir.resolve("results-%08d%s%s".formatted(nextNumber++, SUFFIX, IN_PROGRESS));
+        current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        currentOpened = clock.instant();
+        currentSize = 0;
+        syncDirectory();
+    }
+
+    private void finish() throws IOException {
+        current.force(true);
+        current.close();
+        current = null;
+        Files.move(currentPath, finishedName(currentPath), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory();
+    }
+
+    private static Path finishedName(Path inProgress) {
+        String name = inProgress.getFileName().toString();
+        return inProgress.resolveSibling(name.substring(0, name.length() - IN_PROGRESS.length()));
+    }
+
+    /** Makes a created or renamed name durable (POSIX file systems need an fsync of the directory). */
+    private void syncDirectory() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+}

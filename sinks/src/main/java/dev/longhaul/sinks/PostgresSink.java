@@ -1,0 +1,154 @@
+/*
+ * Results as rows of two PostgreSQL tables, `summaries` and `extractions`, each with primary key
+ * (job_id, task_index), created if missing. Usage, timings and model are plain columns (they are
+ * what reports sum and group by); an extraction's JSON and its provenance spans are jsonb.
+ *
+ * Contract: one database transaction per batch, inserted with ON CONFLICT (job_id, task_index)
+ * DO NOTHING, committed before write() returns; the runner commits Kafka offsets only after that.
+ * A crash between the two replays the batch, and the conflict clause skips every row already
+ * there, so each task of a job has exactly one row whatever the number of restarts. The first
+ * committed copy wins: results are immutable (one per task, the schemas promise), so a replay
+ * carries the same values and there is nothing to update.
+ */
+package dev.longhaul.sinks;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+
+public final class PostgresSink implements ResultSink {
+    private static final String COMMON_COLUMNS = """
+            job_id text NOT NULL,
+            task_index integer NOT NULL,
+            %s,
+            prompt_tokens bigint NOT NULL,
+            output_tokens bigint NOT NULL,
+            document_tokens bigint NOT NULL,
+            document_share_read double precision NOT NULL,
+            queued_ms bigint NOT NULL,
+            running_ms bigint NOT NULL,
+            end_to_end_ms bigint NOT NULL,
+            model_name text NOT NULL,
+            model_backend text NOT NULL,
+            weights_dtype text NOT NULL,
+            written_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (job_id, task_index)""";
+    private static final String VALUE_COLUMNS = "prompt_tokens, output_tokens, document_tokens, document_share_read, "
+            + "queued_ms, running_ms, end_to_end_ms, model_name, model_backend, weights_dtype";
+    private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, text, " + VALUE_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
+    private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, json, spans, " + VALUE_COLUMNS
+            + ") VALUES (?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
+
+    private final Connection connection;
+
+    /**
+     * Connects and creates the tables if missing. user and password may be null when the URL or
+     * the environment of the driver (pgpass) carries them.
+     */
+    public PostgresSink(String jdbcUrl, String user, String password) throws SQLException {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Properties props = new Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        connection = DriverManager.getConnection(jdbcUrl, props);
+        try {
+            createTables();
+            connection.setAutoCommit(false);
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** The DDL, idempotent: every sink start runs it. */
+    private void createTables() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS summaries (\n" + COMMON_COLUMNS.formatted("text text NOT NULL") + ")");
+            s.execute("CREATE TABLE IF NOT EXISTS extractions (\n"
+                    + COMMON_COLUMNS.formatted("json jsonb NOT NULL,\n    spans jsonb NOT NULL DEFAULT '[]'") + ")");
+        }
+    }
+
+    @Override
+    public int write(List<SinkResult> batch) throws SQLException {
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement summaries = connection.prepareStatement(INSERT_SUMMARY);
+             PreparedStatement extractions = connection.prepareStatement(INSERT_EXTRACTION)) {
+            int summaryRows = 0;
+            int extractionRows = 0;
+            for (SinkResult r : batch) {
+                if (r.kind() == SinkResult.Kind.SUMMARY) {
+                    bind(summaries, r, r.content());
+                    summaryRows++;
+                } else {
+                    bind(extractions, r, ResultJson.write(ResultJson.content(r.content())),
+                            ResultJson.write(ResultJson.spans(r.spans())));
+                    extractionRows++;
+                }
+            }
+            int inserted = (summaryRows > 0 ? inserted(summaries.executeBatch()) : 0)
+                    + (extractionRows > 0 ? inserted(extractions.executeBatch()) : 0);
+            connection.commit();
+            return inserted;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+
+    /** Key, the kind's own columns (text, or json and spans), then the shared ones in VALUE_COLUMNS order. */
+    private static void bind(PreparedStatement st, SinkResult r, String... own) throws SQLException {
+        int i = 1;
+        st.setString(i++, r.key().jobId());
+        st.setInt(i++, r.key().taskIndex());
+        for (String column : own) {
+            st.setString(i++, column);
+        }
+        st.setLong(i++, r.usage().getPromptTokens());
+        st.setLong(i++, r.usage().getOutputTokens());
+        st.setLong(i++, r.usage().getDocumentTokens());
+        st.setDouble(i++, r.usage().getDocumentShareRead());
+        st.setLong(i++, r.timings().getQueuedMs());
+        st.setLong(i++, r.timings().getRunningMs());
+        st.setLong(i++, r.timings().getEndToEndMs());
+        st.setString(i++, r.model().getName());
+        st.setString(i++, r.model().getBackend());
+        st.setString(i, r.model().getWeightsDtype());
+        st.addBatch();
+    }
+
+    /** Rows a batch inserted: ON CONFLICT DO NOTHING reports 0 for a row that was already there. */
+    private static int inserted(int[] counts) {
+        int n = 0;
+        for (int c : counts) {
+            // SUCCESS_NO_INFO (-2) would mean the driver could not tell; PostgreSQL's always can.
+            n += Math.max(c, 0);
+        }
+        return n;
+    }
+
+    private void rollbackQuietly(Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

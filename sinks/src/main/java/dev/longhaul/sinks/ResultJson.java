@@ -1,0 +1,115 @@
+/*
+ * The JSON form of a result, shared by the file sink (one object per line) and the PostgreSQL sink
+ * (its jsonb columns). A line reads
+ *   {"kind":"summary"|"extraction","jobId":..,"taskIndex":..,"text":..|"json":{..},
+ *    "usage":{..},"timings":{..},"model":{..}[,"spans":[..]]}
+ * with field names as in the Avro schemas. An extraction's JSON is embedded parsed, not as a string,
+ * so that jq and databases query into it; JSON the worker got wrong (the schema promises it never
+ * does) is kept as a JSON string rather than lost or failing the whole batch.
+ */
+package dev.longhaul.sinks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.ProvenanceSpan;
+import dev.longhaul.schemas.Timings;
+import dev.longhaul.schemas.Usage;
+
+public final class ResultJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ResultJson() {}
+
+    /** The result as one line of JSON, without the newline. */
+    public static String line(SinkResult r) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("kind", r.kind().label());
+        o.put("jobId", r.key().jobId());
+        o.put("taskIndex", r.key().taskIndex());
+        if (r.kind() == SinkResult.Kind.SUMMARY) {
+            o.put("text", r.content());
+        } else {
+            o.set("json", content(r.content()));
+        }
+        o.set("usage", usage(r.usage()));
+        o.set("timings", timings(r.timings()));
+        o.set("model", model(r.model()));
+        if (r.kind() == SinkResult.Kind.EXTRACTION) {
+            o.set("spans", spans(r.spans()));
+        }
+        return write(o);
+    }
+
+    /** The key of a line written by line(); IOException when the line is not one. */
+    public static SinkResult.Key key(String line) throws IOException {
+        JsonNode o = MAPPER.readTree(line);
+        if (o == null || !o.path("jobId").isTextual() || !o.path("taskIndex").canConvertToInt()) {
+            throw new IOException("not a result line: " + abbreviate(line));
+        }
+        return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt());
+    }
+
+    /** An extraction's JSON text, parsed; text that is not JSON becomes a JSON string. */
+    public static JsonNode content(String json) {
+        try {
+            JsonNode parsed = MAPPER.readTree(json);
+            return parsed == null ? TextNode.valueOf(json) : parsed;
+        } catch (JsonProcessingException e) {
+            return TextNode.valueOf(json);
+        }
+    }
+
+    public static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ObjectNode usage(Usage u) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("promptTokens", u.getPromptTokens());
+        o.put("outputTokens", u.getOutputTokens());
+        o.put("documentTokens", u.getDocumentTokens());
+        o.put("documentShareRead", u.getDocumentShareRead());
+        return o;
+    }
+
+    public static ObjectNode timings(Timings t) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("queuedMs", t.getQueuedMs());
+        o.put("runningMs", t.getRunningMs());
+        o.put("endToEndMs", t.getEndToEndMs());
+        return o;
+    }
+
+    public static ObjectNode model(ModelIdentity m) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("name", m.getName());
+        o.put("backend", m.getBackend());
+        o.put("weightsDtype", m.getWeightsDtype());
+        return o;
+    }
+
+    public static ArrayNode spans(List<ProvenanceSpan> spans) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (ProvenanceSpan s : spans) {
+            a.addObject().put("start", s.getStart()).put("end", s.getEnd()).put("label", s.getLabel());
+        }
+        return a;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}

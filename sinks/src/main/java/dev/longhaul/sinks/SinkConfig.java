@@ -1,0 +1,85 @@
+/*
+ * Everything a sink is configured with, validated once, defaults in one place (defaults()): the
+ * broker and topic namespace, the consumer group (one per sink, so each destination keeps its own
+ * committed offsets), how much one poll may hand the sink, and when the file sink rotates. Kafka
+ * consumer properties are derived here and nowhere else.
+ */
+package dev.longhaul.sinks;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+public record SinkConfig(
+        String bootstrapServers,
+        String namespace,
+        String groupId,
+        Duration pollTimeout,
+        int maxPollRecords,
+        long maxFileBytes,
+        Duration maxFileAge) {
+
+    /** The group of the JSON Lines sink; its committed offsets say what the files hold. */
+    public static final String FILES_GROUP = "longhaul-sink-files";
+    /** The group of the PostgreSQL sink. */
+    public static final String POSTGRES_GROUP = "longhaul-sink-postgres";
+
+    public SinkConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(pollTimeout, "pollTimeout");
+        Objects.requireNonNull(maxFileAge, "maxFileAge");
+        if (groupId.isBlank()) {
+            throw new IllegalArgumentException("group id must not be blank");
+        }
+        if (pollTimeout.isNegative() || pollTimeout.isZero() || maxPollRecords < 1) {
+            throw new IllegalArgumentException("poll timeout > 0 and max poll records ≥ 1; got " + pollTimeout + ", " + maxPollRecords);
+        }
+        // A rotation limit of a few bytes would still work (one record a file) but is surely a typo.
+        if (maxFileBytes < 1024 || maxFileAge.toMillis() < 1) {
+            throw new IllegalArgumentException("max file bytes ≥ 1024 and max file age ≥ 1 ms; got " + maxFileBytes + ", " + maxFileAge);
+        }
+    }
+
+    /**
+     * Defaults: the dev stack's namespace; batches of up to 500 results (one fsync or one database
+     * transaction each); files closed at 64 MiB or after an hour, whichever comes first.
+     */
+    public static SinkConfig defaults(String bootstrapServers, String groupId) {
+        return new SinkConfig(bootstrapServers, "longhaul.", groupId, Duration.ofMillis(500), 500,
+                64L << 20, Duration.ofHours(1));
+    }
+
+    public SinkConfig withNamespace(String ns) {
+        return new SinkConfig(bootstrapServers, ns, groupId, pollTimeout, maxPollRecords, maxFileBytes, maxFileAge);
+    }
+
+    public SinkConfig withBatch(int records, Duration timeout) {
+        return new SinkConfig(bootstrapServers, namespace, groupId, timeout, records, maxFileBytes, maxFileAge);
+    }
+
+    public SinkConfig withRotation(long bytes, Duration age) {
+        return new SinkConfig(bootstrapServers, namespace, groupId, pollTimeout, maxPollRecords, bytes, age);
+    }
+
+    /**
+     * The results consumer: in this sink's group, read_committed (an aborted worker transaction
+     * never reaches a destination), offsets committed by hand only after the sink's write is durable,
+     * and from the beginning of the topics when the group has no offsets yet.
+     */
+    Map<String, Object> consumerProperties() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + ProcessHandle.current().pid());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        return p;
+    }
+}

@@ -1,0 +1,172 @@
+/*
+ * The loop every sink runs in: one consumer in the sink's group over `summaries` and `extractions`,
+ * read_committed; poll, hand the batch to the sink, and only when the sink says it is durable commit
+ * the batch's offsets. Delivery is therefore at least once: a crash (or close()) between the write
+ * and the commit makes the next owner of the partitions read the batch again, and the sink's
+ * idempotent write by (job id, task index) turns that into exactly one result at the destination.
+ *
+ * Contract: run() blocks until close() is called from another thread (then it returns normally,
+ * having committed everything it wrote) or until the sink or the broker fails (then it throws, and
+ * offsets of the failed batch stay uncommitted). A record that does not decode fails the run: results
+ * come from transactional workers through the registry, so one that cannot be read is a bug to see,
+ * not a record to drop silently.
+ */
+package dev.longhaul.sinks;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.longhaul.schemas.Topics;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+public final class SinkRunner implements Runnable, AutoCloseable {
+    private final SinkConfig config;
+    private final Topics topics;
+    private final ResultSink sink;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private volatile boolean stopping;
+    private boolean started; // guarded by this: decides whether run() or close() releases the consumer
+
+    /** The sink is the runner's from now on: run() closes it when it ends. */
+    public SinkRunner(SinkConfig config, Topics topics, ResultSink sink) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        if (!topics.namespace().equals(config.namespace())) {
+            throw new IllegalArgumentException("topics namespace " + topics.namespace() + " differs from the config's " + config.namespace());
+        }
+        this.consumer = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @Override
+    public void run() {
+        synchronized (this) {
+            if (started) {
+                throw new IllegalStateException("a sink runner runs once");
+            }
+            started = true;
+            if (stopping) {
+                return; // closed before it ran: close() released everything
+            }
+        }
+        try {
+            consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()));
+            while (!stopping) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
+                if (!records.isEmpty()) {
+                    List<SinkResult> batch = decode(records);
+                    received.addAndGet(batch.size());
+                    written.addAndGet(sink.write(batch));
+                    commit(records);
+                }
+                sink.tick();
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("sink " + config.groupId() + " failed: " + e.getMessage(), e);
+        } finally {
+            // Closing the consumer commits nothing (auto-commit is off): a failed batch is read again.
+            try {
+                consumer.close();
+            } finally {
+                try {
+                    sink.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot close sink " + config.groupId() + ": " + e.getMessage(), e);
+                } finally {
+                    finished.countDown();
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops run() after the batch in hand (its write and commit complete) and waits for it to end,
+     * at most a poll timeout plus one write. The consumer is not woken up on purpose: a wakeup would
+     * land on the commit after a write and leave a durable batch uncommitted. Safe from any thread,
+     * e.g. a shutdown hook; a runner never run just releases its consumer and sink.
+     */
+    @Override
+    public void close() {
+        boolean running;
+        boolean first;
+        synchronized (this) {
+            running = started;
+            first = !stopping;
+            stopping = true;
+        }
+        if (!running && first) {
+            consumer.close();
+            try {
+                sink.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close sink " + config.groupId() + ": " + e.getMessage(), e);
+            }
+        }
+        if (!running) {
+            return;
+        }
+        try {
+            finished.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Results handed to the sink so far, replays included. */
+    public long received() {
+        return received.get();
+    }
+
+    /** Results the sink reported as new (not already at the destination). */
+    public long written() {
+        return written.get();
+    }
+
+    private List<SinkResult> decode(ConsumerRecords<String, byte[]> records) {
+        List<SinkResult> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> r : records) {
+            if (r.topic().equals(topics.summaries.name())) {
+                batch.add(SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value())));
+            } else {
+                batch.add(SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())));
+            }
+        }
+        return batch;
+    }
+
+    /**
+     * Commits the position after each partition's last record in the batch. A rebalance during the
+     * write makes the commit fail; the new owner then reads the batch again, which the idempotent
+     * write absorbs, so that is not an error.
+     */
+    private void commit(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<String, byte[]>> inPartition = records.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(inPartition.getLast().offset() + 1));
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // Not ours any more: the next owner replays from the last committed offsets.
+        }
+    }
+}

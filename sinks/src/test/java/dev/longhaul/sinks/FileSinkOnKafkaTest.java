@@ -1,0 +1,158 @@
+/*
+ * The file sink behind the runner on a real broker (embedded KRaft): results written in worker-like
+ * transactions reach the files, an aborted transaction never does, files rotate, and a sink that
+ * crashes after a durable write but before its offset commit resumes from the committed offsets on
+ * restart without writing anything twice.
+ */
+package dev.longhaul.sinks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.Topics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSinkOnKafkaTest {
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /**
+     * Every line of every results file, finished or in progress. A running sink may rename the file
+     * in progress between listing and reading; then the directory is read again.
+     */
+    private List<String> lines() {
+        while (true) {
+            List<String> lines = new ArrayList<>();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("results-")).sorted().toList()) {
+                    lines.addAll(Files.readAllLines(f));
+                }
+                return lines;
+            } catch (NoSuchFileException e) {
+                // renamed while we read: list again
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private long linesOf(List<Integer> jobs) {
+        return lines().stream().filter(l -> jobs.stream().anyMatch(j -> l.contains(TestResults.jobId(j)))).count();
+    }
+
+    private Set<String> jobIds() throws IOException {
+        Set<String> ids = new HashSet<>();
+        for (String line : lines()) {
+            ids.add(ResultJson.key(line).jobId());
+        }
+        return ids;
+    }
+
+    @Test
+    void committedResultsAreWrittenOnceAcrossACrashAndAbortedOnesNever() throws Exception {
+        Topics topics = TestResults.topics(kafka, "crash.");
+        // Given: an aborted transaction first (so that by the time the later, committed results are
+        // in the files, the sink has read past it), then 30 jobs committed in three transactions.
+        TestResults.produce(kafka, topics, List.of(900, 901, 902), false);
+        for (int from = 0; from < 30; from += 10) {
+            TestResults.produce(kafka, topics, IntStream.range(from, from + 10).boxed().toList(), true);
+        }
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-crash-test").withNamespace(topics.namespace())
+                .withBatch(7, Duration.ofMillis(200)).withRotation(4096, Duration.ofHours(1));
+
+        // When: the first sink crashes right after its second durable write, before committing it.
+        SinkRunner crashing = new SinkRunner(config, topics, new TestResults.CrashAfterWrites(new FileSink(dir, config), 2));
+        CompletableFuture<Void> first = TestResults.start(crashing);
+        ExecutionException crash = assertThrows(ExecutionException.class, first::get);
+        assertInstanceOf(TestResults.SimulatedCrash.class, crash.getCause());
+        int beforeRestart = lines().size();
+        assertTrue(beforeRestart > 0 && beforeRestart < 60, "the crash came mid-stream: " + beforeRestart + " lines");
+
+        // And a new sink starts on the same directory and group.
+        SinkRunner restarted = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> second = TestResults.start(restarted);
+        TestResults.await(() -> lines().size() >= 60, "all 60 results in the files");
+        restarted.close();
+        second.get();
+
+        // Then: every committed result exactly once, nothing of the aborted transaction.
+        List<String> lines = lines();
+        assertEquals(60, lines.size(), "no result twice");
+        Set<SinkResult.Key> keys = new HashSet<>();
+        for (String line : lines) {
+            keys.add(ResultJson.key(line));
+        }
+        assertEquals(60, keys.size());
+        assertEquals(IntStream.range(0, 30).mapToObj(TestResults::jobId).collect(java.util.stream.Collectors.toSet()), jobIds());
+        assertTrue(restarted.received() > restarted.written(),
+                "the uncommitted batch was read again and skipped: received " + restarted.received() + ", new " + restarted.written());
+        assertEquals(60 - beforeRestart, restarted.written());
+
+        // And: files rotated at 4 KiB, and closing completed the last one.
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("results-")).toList();
+            assertTrue(names.size() >= 2, "rotated: " + names);
+            assertFalse(names.stream().anyMatch(n -> n.endsWith(FileSink.IN_PROGRESS)), names.toString());
+        }
+    }
+
+    @Test
+    void aCleanStopCommitsWhatWasWrittenSoARestartReadsNothingAgain() throws Exception {
+        Topics topics = TestResults.topics(kafka, "clean-stop.");
+        List<Integer> jobs = List.of(100, 101, 102, 103);
+        TestResults.produce(kafka, topics, jobs, true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-clean-stop-test").withNamespace(topics.namespace()).withBatch(3, Duration.ofMillis(200));
+        SinkRunner runner = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> run = TestResults.start(runner);
+        // Wait for all four jobs, on every partition, so that nothing is left unread when it stops.
+        TestResults.await(() -> linesOf(jobs) == 8, "jobs 100..103 written");
+        runner.close();
+        run.get();
+        int linesBefore = lines().size();
+
+        SinkRunner again = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> rerun = TestResults.start(again);
+        TestResults.produce(kafka, topics, List.of(104), true);
+        TestResults.await(() -> linesOf(List.of(104)) == 2, "job 104 written");
+        again.close();
+        rerun.get();
+        assertEquals(2, again.received(), "resumed after the committed offsets: only job 104's two results");
+        assertEquals(linesBefore + 2, lines().size());
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * The JSON Lines sink on its own, without a broker: the line format, idempotence across restarts
+ * (keys recovered from the files), a torn tail left by a crash mid-append, rotation by size and by
+ * age (on a clock turned by hand), and the one-sink-per-directory lock.
+ */
+package dev.longhaul.sinks;
+
+import static dev.longhaul.sinks.TestResults.extraction;
+import static dev.longhaul.sinks.TestResults.summary;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.schemas.Extraction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSinkTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SinkConfig CONFIG = SinkConfig.defaults("unused:9092", SinkConfig.FILES_GROUP);
+
+    @TempDir
+    Path dir;
+
+    /** A clock the test turns by hand. */
+    private static final class ManualClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static List<SinkResult> results(int fromJob, int toJob) {
+        List<SinkResult> out = new ArrayList<>();
+        for (int job = fromJob; job < toJob; job++) {
+            out.add(SinkResult.of(summary(job)));
+            out.add(SinkResult.of(extraction(job)));
+        }
+        return out;
+    }
+
+    private List<String> allLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("results-")).sorted().toList()) {
+                lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+        }
+        return lines;
+    }
+
+    private List<Path> files(String suffix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
+        }
+    }
+
+    @Test
+    void aLineHoldsTheResultWithTheExtractionParsed() throws Exception {
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(2, sink.write(results(7, 8)));
+        }
+        List<String> lines = allLines();
+        assertEquals(2, lines.size());
+        JsonNode s = JSON.readTree(lines.get(0));
+        assertEquals("summary", s.get("kind").asText());
+        assertEquals("job-0007", s.get("jobId").asText());
+        assertEquals(0, s.get("taskIndex").asInt());
+        assertEquals(summary(7).getText(), s.get("text").asText());
+        assertEquals(1007, s.at("/usage/promptTokens").asLong());
+        assertEquals(0.5, s.at("/usage/documentShareRead").asDouble());
+        assertEquals(775, s.at("/timings/endToEndMs").asLong());
+        assertEquals("cpu", s.at("/model/backend").asText());
+        JsonNode e = JSON.readTree(lines.get(1));
+        assertEquals("extraction", e.get("kind").asText());
+        assertEquals(1, e.get("taskIndex").asInt());
+        assertTrue(e.get("json").isObject(), lines.get(1));
+        assertEquals("Acme 7", e.at("/json/party").asText());
+        assertEquals("party", e.at("/spans/0/label").asText());
+        assertEquals(1, files(FileSink.SUFFIX).size(), "closing completes the file in progress");
+    }
+
+    @Test
+    void jsonTheWorkerGotWrongIsKeptAsAString() throws Exception {
+        Extraction broken = extraction(1);
+        broken.setJson("{\"party\": ");
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            sink.write(List.of(SinkResult.of(broken)));
+        }
+        JsonNode e = JSON.readTree(allLines().getFirst());
+        assertEquals("{\"party\": ", e.get("json").asText());
+    }
+
+    @Test
+    void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(20, sink.write(results(0, 10)));
+            assertEquals(0, sink.write(results(0, 10)), "a replay in the same run");
+        }
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(20, sink.resultCount(), "keys recovered from the files");
+            assertEquals(10, sink.write(results(5, 15)), "only jobs 10..14 are new");
+        }
+        List<String> lines = allLines();
+        assertEquals(30, lines.size());
+        assertEquals(30, new HashSet<>(lines).size());
+    }
+
+    @Test
+    void duplicatesWithinOneBatchAreWrittenOnce() throws Exception {
+        List<SinkResult> twice = new ArrayList<>(results(0, 3));
+        twice.addAll(results(0, 3));
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(6, sink.write(twice));
+        }
+        assertEquals(6, allLines().size());
+    }
+
+    @Test
+    void aTornTailLeftByACrashIsCutAndItsResultWrittenOnceOnReplay() throws Exception {
+        // What a crash mid-append leaves: two complete lines and half of a third, never fsynced,
+        // so its offsets were never committed and the whole batch comes again.
+        String complete = ResultJson.line(SinkResult.of(summary(1))) + "\n" + ResultJson.line(SinkResult.of(extraction(1))) + "\n";
+        String torn = ResultJson.line(SinkResult.of(summary(2))).substring(0, 40);
+        Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + torn);
+
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(2, sink.write(results(1, 3)), "job 1 was complete; job 2's two results are new");
+        }
+        List<String> lines = allLines();
+        assertEquals(4, lines.size());
+        for (String line : lines) {
+            JSON.readTree(line); // each line is whole JSON
+        }
+        assertEquals(List.of(dir.resolve("results-00000003.jsonl"), dir.resolve("results-00000004.jsonl")), files(FileSink.SUFFIX),
+                "the recovered file is completed and numbering continues after it");
+        assertTrue(files(FileSink.IN_PROGRESS).isEmpty());
+    }
+
+    @Test
+    void filesRotateOnceTheyReachTheSizeLimit() throws Exception {
+        SinkConfig small = CONFIG.withRotation(2048, Duration.ofDays(1));
+        try (FileSink sink = new FileSink(dir, small)) {
+            for (int job = 0; job < 40; job += 2) {
+                sink.write(results(job, job + 2));
+            }
+            List<Path> completed = files(FileSink.SUFFIX);
+            assertTrue(completed.size() >= 3, "rotated files: " + completed);
+            for (Path f : completed) {
+                assertTrue(Files.size(f) >= 2048, f + " was rotated before reaching the limit");
+            }
+        }
+        assertEquals(80, allLines().size());
+        assertEquals(80, new HashSet<>(allLines()).size());
+    }
+
+    @Test
+    void aFileOpenLongerThanTheAgeLimitIsRotatedEvenWithoutNewResults() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (FileSink sink = new FileSink(dir, CONFIG.withRotation(1 << 20, Duration.ofMinutes(5)), clock)) {
+            sink.write(results(0, 1));
+            clock.now = clock.now.plus(Duration.ofMinutes(4));
+            sink.tick();
+            assertEquals(1, files(FileSink.IN_PROGRESS).size(), "four minutes: still open");
+            assertTrue(files(FileSink.SUFFIX).isEmpty());
+
+            clock.now = clock.now.plus(Duration.ofMinutes(1));
+            sink.tick();
+            assertTrue(files(FileSink.IN_PROGRESS).isEmpty(), "five minutes: rotated");
+            assertEquals(1, files(FileSink.SUFFIX).size());
+
+            sink.write(results(1, 2));
+            assertEquals(1, files(FileSink.IN_PROGRESS).size(), "the next result opens a new file");
+        }
+        assertEquals(2, files(FileSink.SUFFIX).size());
+    }
+
+    @Test
+    void aSecondSinkOnTheSameDirectoryIsRefused() throws Exception {
+        try (FileSink first = new FileSink(dir, CONFIG)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, CONFIG));
+            assertTrue(e.getMessage().contains("another file sink"), e.getMessage());
+            first.write(results(0, 1));
+        }
+        try (FileSink again = new FileSink(dir, CONFIG)) {
+            assertEquals(2, again.resultCount(), "the lock is released on close");
+        }
+    }
+
+    @Test
+    void aCorruptCompletedFileStopsTheSinkInsteadOfBeingRewritten() throws Exception {
+        Files.writeString(dir.resolve("results-00000000.jsonl"), "{\"jobId\":\"j\",\"taskIndex\":0}\nnot json\n");
+        IOException e = assertThrows(IOException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        IOException again = assertThrows(IOException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(again.getMessage().contains("line 2"), "the failed start released the lock: " + again.getMessage());
+    }
+}

@@ -1,0 +1,161 @@
+/*
+ * The PostgreSQL sink against a real PostgreSQL (zonky's embedded binaries, started once) and, for
+ * the acceptance scenario, a real broker: "the PostgreSQL sink holds exactly one row per job after a
+ * forced restart mid-stream". Skipped only when the embedded server genuinely cannot start on the
+ * machine (an Assumption, with the reason); everything else is a failure.
+ */
+package dev.longhaul.sinks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.Topics;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PostgresSinkTest {
+    private static EmbeddedPostgres postgres;
+    private static EmbeddedKafka kafka;
+    private static String jdbcUrl;
+
+    @BeforeAll
+    static void start() {
+        try {
+            postgres = EmbeddedPostgres.start();
+        } catch (Exception e) {
+            Assumptions.abort("embedded PostgreSQL cannot start on this machine: " + e);
+        }
+        jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyTables() throws SQLException {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS summaries, extractions");
+        }
+    }
+
+    private static long count(String sql) throws SQLException {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long rows() {
+        try {
+            return count("SELECT (SELECT count(*) FROM summaries) + (SELECT count(*) FROM extractions)");
+        } catch (SQLException e) {
+            return -1; // tables not created yet
+        }
+    }
+
+    @Test
+    void theSinkHoldsExactlyOneRowPerJobAfterAForcedRestartMidStream() throws Exception {
+        // Given: 40 jobs (a summary and an extraction each) committed by "workers" in four transactions.
+        Topics topics = TestResults.topics(kafka, "pg-restart.");
+        for (int from = 0; from < 40; from += 10) {
+            TestResults.produce(kafka, topics, IntStream.range(from, from + 10).boxed().toList(), true);
+        }
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), SinkConfig.POSTGRES_GROUP)
+                .withNamespace(topics.namespace()).withBatch(9, Duration.ofMillis(200));
+
+        // When: the sink is killed after its third database commit and before that batch's offset commit.
+        SinkRunner killed = new SinkRunner(config, topics,
+                new TestResults.CrashAfterWrites(new PostgresSink(jdbcUrl, null, null), 3));
+        ExecutionException crash = assertThrows(ExecutionException.class, TestResults.start(killed)::get);
+        assertInstanceOf(TestResults.SimulatedCrash.class, crash.getCause());
+        long beforeRestart = rows();
+        assertTrue(beforeRestart > 0 && beforeRestart < 80, "killed mid-stream with " + beforeRestart + " rows");
+
+        // And it is restarted on the same group and database.
+        SinkRunner restarted = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> run = TestResults.start(restarted);
+        TestResults.await(() -> rows() >= 80, "80 rows");
+        restarted.close();
+        run.get();
+
+        // Then: exactly one row per (job, task), every job with its summary and its extraction.
+        assertEquals(40, count("SELECT count(*) FROM summaries"));
+        assertEquals(40, count("SELECT count(*) FROM extractions"));
+        assertEquals(40, count("SELECT count(DISTINCT job_id) FROM summaries s JOIN extractions e USING (job_id)"));
+        assertEquals(0, count("SELECT count(*) FROM summaries WHERE task_index <> 0"));
+        assertTrue(restarted.received() > restarted.written(),
+                "the uncommitted batch came again and was skipped: received " + restarted.received() + ", inserted " + restarted.written());
+        assertEquals(80 - beforeRestart, restarted.written(), "every replayed row was a conflict, every other one an insert");
+    }
+
+    @Test
+    void columnsHoldTheResultAndTheExtractionIsQueryableJson() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
+            List<SinkResult> batch = new ArrayList<>(List.of(SinkResult.of(TestResults.summary(7)), SinkResult.of(TestResults.extraction(7))));
+            assertEquals(2, sink.write(batch));
+            assertEquals(0, sink.write(batch), "a replay inserts nothing");
+        }
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT text, prompt_tokens, document_share_read, end_to_end_ms, model_name, weights_dtype "
+                    + "FROM summaries WHERE job_id = 'job-0007' AND task_index = 0")) {
+                assertTrue(rs.next());
+                assertEquals(TestResults.summary(7).getText(), rs.getString(1));
+                assertEquals(1007, rs.getLong(2));
+                assertEquals(0.5, rs.getDouble(3));
+                assertEquals(775, rs.getLong(4));
+                assertEquals("minimax-tiny", rs.getString(5));
+                assertEquals("f32", rs.getString(6));
+            }
+            try (ResultSet rs = s.executeQuery("SELECT json->>'party', (json->>'term')::int, spans->0->>'label', output_tokens "
+                    + "FROM extractions WHERE job_id = 'job-0007' AND task_index = 1")) {
+                assertTrue(rs.next());
+                assertEquals("Acme 7", rs.getString(1));
+                assertEquals(7, rs.getInt(2));
+                assertEquals("party", rs.getString(3));
+                assertEquals(47, rs.getLong(4));
+            }
+        }
+    }
+
+    @Test
+    void aFailedBatchLeavesNothingBehind() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            sink.write(List.of(SinkResult.of(TestResults.summary(1))));
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                // A constraint the sink does not know about makes the second row of the batch fail.
+                s.execute("ALTER TABLE summaries ADD CONSTRAINT no_job_3 CHECK (job_id <> 'job-0003')");
+            }
+            List<SinkResult> batch = List.of(SinkResult.of(TestResults.summary(2)), SinkResult.of(TestResults.summary(3)));
+            assertThrows(SQLException.class, () -> sink.write(batch));
+            assertEquals(1, count("SELECT count(*) FROM summaries"), "job 2 rolled back with job 3");
+            assertEquals(1, sink.write(List.of(SinkResult.of(TestResults.summary(2)))), "the connection is usable after the rollback");
+        }
+    }
+}
