@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The README's Kafka commands, as CI runs them: the embedded stack and a worker as background
-# processes (on ports of their own), a real log submitted with --follow until SUCCEEDED, then
-# status and cancel. Uses the small xs model so that CI stays short.
+# The README's Kafka, dashboard and sink commands, as CI runs them: the embedded stack, a worker,
+# the dashboard and the file sink as background processes (on ports of their own), a real log
+# submitted with --follow until SUCCEEDED, then status and cancel; the dashboard's API must count
+# the job and the sink must have written its results. Uses the small xs model so CI stays short.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-29092}
 REGISTRY_PORT=${LONGHAUL_CI_REGISTRY_PORT:-28081}
 OUT=$(mktemp -d)
+DASHBOARD_PORT=${LONGHAUL_CI_DASHBOARD_PORT:-28080}
 STACK_PID=""
 WORKER_PID=""
+DASHBOARD_PID=""
+SINK_PID=""
 cleanup() {
-  [[ -n "$WORKER_PID" ]] && kill "$WORKER_PID" 2> /dev/null && wait "$WORKER_PID" 2> /dev/null || true
+  for pid in "$SINK_PID" "$DASHBOARD_PID" "$WORKER_PID"; do
+    [[ -n "$pid" ]] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null || true
+  done
   [[ -n "$STACK_PID" ]] && kill "$STACK_PID" 2> /dev/null && wait "$STACK_PID" 2> /dev/null || true
   rm -rf "$OUT"
 }
@@ -32,6 +38,12 @@ wait_for "$OUT/stack.log" "registry url" 180
   > "$OUT/worker.log" 2>&1 &
 WORKER_PID=$!
 wait_for "$OUT/worker.log" "context budget" 180
+./longhaul dashboard --port "$DASHBOARD_PORT" "${KAFKA[@]}" > "$OUT/dashboard.log" 2>&1 &
+DASHBOARD_PID=$!
+./longhaul sink files --dir "$OUT/results" "${KAFKA[@]}" > "$OUT/sink.log" 2>&1 &
+SINK_PID=$!
+wait_for "$OUT/dashboard.log" "dashboard: " 180
+wait_for "$OUT/sink.log" "sink files: " 180
 
 ./longhaul submit ../shared/corpus/logs/loghub_2k/OpenSSH/OpenSSH_2k.log --kind log --task summarize \
   --task extract:host,error --follow "${KAFKA[@]}" | tee "$OUT/submit.log"
@@ -39,4 +51,20 @@ JOB=$(head -n 1 "$OUT/submit.log" | awk '{print $1}')
 ./longhaul status "$JOB" "${KAFKA[@]}" | tee "$OUT/status.log"
 grep -q SUCCEEDED "$OUT/status.log"
 ./longhaul cancel "$JOB" "${KAFKA[@]}"
+# The dashboard's API and the sink see the job (both read read_committed; allow them a moment).
+# curl is optional on a fresh machine: without it the API check is left to DashboardHttpTest.
+if command -v curl > /dev/null 2>&1; then
+for _ in $(seq 60); do
+  curl -fsS "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" > "$OUT/api-job.json" 2> /dev/null \
+    && grep -q SUCCEEDED "$OUT/api-job.json" && break
+  sleep 1
+done
+grep -q SUCCEEDED "$OUT/api-job.json"
+curl -fsS "http://localhost:$DASHBOARD_PORT/metrics" | grep -q '^longhaul_jobs_finished_total'
+fi
+for _ in $(seq 60); do
+  [[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
+  sleep 1
+done
+[[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] || { echo "kafka-cli: the sink did not write both results" >&2; exit 1; }
 echo "kafka-cli: ok"
