@@ -64,7 +64,7 @@ public final class LogGenerator {
         if (incident && roll < 350) {
             providerTimeout(b, ts);
         } else if (roll < 3) {
-            error(b, ts, pick(SERVICES), "Unhandled exception while processing request", nullPointer());
+            error(b, ts, "checkout-api", "Unhandled exception while quoting cart " + random.nextInt(99_999), nullPointer());
         } else if (roll < 5) {
             error(b, ts, "checkout-api", "Could not reserve stock for order " + (100_000 + random.nextInt(900_000)), poolExhausted());
         } else if (roll < 30) {
