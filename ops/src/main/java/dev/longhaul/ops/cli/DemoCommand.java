@@ -21,9 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, subcommands = DemoEngineCommand.class,
-        description = {"Run the Kafka demo: broker, schema registry, pipeline and a worker in this process, then sample jobs",
-            "(generated contracts and logs, and this repository), printing each result with timings and token counts.",
-            "Serves until Ctrl-C unless --once. `demo engine` runs the engine demo (golden checks, generation)."})
+        description = "Run the Kafka demo: broker, schema registry, pipeline and a worker in this process, then sample jobs"
+                + " (generated contracts and logs, and this repository), printing each result with timings and token counts."
+                + " Serves until Ctrl-C unless --once. `demo engine` runs the engine demo (golden checks, generation).")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Process the sample jobs and exit: 0 when every job has a result for every task.")
     boolean once;

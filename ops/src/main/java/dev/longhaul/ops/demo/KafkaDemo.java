@@ -259,11 +259,14 @@ public final class KafkaDemo {
         /** The shutdown hook's close: says what it stops, since the user is waiting on it. */
         void stop() {
             synchronized (this) {
-                if (!isClosed) {
-                    System.out.println("\nstopping: worker, pipeline, registry, broker ...");
+                if (isClosed) {
+                    return;
                 }
+                System.out.println("\nstopping: worker, pipeline, registry, broker ...");
             }
+            long start = System.nanoTime();
             close();
+            System.out.printf(Locale.ROOT, "stopped in %.1f s%n", seconds(start));
         }
 
         void close() {
