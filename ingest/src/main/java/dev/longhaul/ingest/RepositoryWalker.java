@@ -5,7 +5,8 @@
  *   negation, anchoring, **, directory-only patterns); a deeper file's match overrides a
  *   shallower one, and an ignored directory is not entered, so nothing under it comes back (as in
  *   git). .git/info/exclude and global excludes are not read: they are one user's, not the repo's.
- * - .git/ is never entered.
+ * - .git/ is never entered, and a .git file (a worktree's or submodule's pointer to its git
+ *   directory, which holds a machine path) is never read: neither is the repository's content.
  * - Symbolic links are never followed, and a file whose real path leaves the root is skipped, so
  *   a repository cannot make the submitter read outside it.
  * - Binary files (TextSniffer) and empty files are skipped and reported.
@@ -90,6 +91,9 @@ public final class RepositoryWalker {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
             String rel = relative(file);
+            if (file.getFileName().toString().equals(".git")) {
+                return FileVisitResult.CONTINUE;
+            }
             if (attrs.isSymbolicLink()) {
                 // Ignored symlinks are not worth reporting; any other is a skip the user should see.
                 if (!ignored(rel, false)) {

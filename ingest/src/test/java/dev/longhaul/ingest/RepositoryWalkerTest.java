@@ -1,6 +1,6 @@
 /*
  * Repository walking on a tree built in the test: nested .gitignore files with negation and
- * directory rules, .git/ left out, binaries (NUL bytes, invalid UTF-8) and empty files skipped and
+ * directory rules, .git/ and .git files (a worktree's or submodule's pointer) left out, binaries (NUL bytes, invalid UTF-8) and empty files skipped and
  * reported, symlinks never followed (one escapes the root, one stays inside), paths recorded
  * relative to the root with '/' separators, in path order.
  */
@@ -56,6 +56,7 @@ class RepositoryWalkerTest {
         write(root, "src/deep/important.tmp", "re-included by the deeper rule\n");
         write(root, "src/deep/other.tmp", "still ignored by src/.gitignore\n");
         write(root, ".git/config", "[core]\n");
+        write(root, "src/deep/.git", "gitdir: ../../.git/modules/deep\n");
         write(root, "image.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13});
         write(root, "latin1.txt", "caf\u00e9 cr\u00e8me\n".getBytes(StandardCharsets.ISO_8859_1));
         write(root, "empty.txt", new byte[0]);

@@ -1,7 +1,7 @@
 /*
- * The engine demo behind `longhaul demo` (until the Kafka demo arrives): (1) synthesize the `s`
- * model (seed 7, f32) into <home>/.longhaul/models/minimax-s, or reuse it when a previous run left
- * it there; (2) run every golden folder under <home>/../shared/golden, when that exists, and print
+ * The engine demo behind `longhaul demo engine` (`longhaul demo` itself is the Kafka demo): (1)
+ * synthesize the bundled `s` model (BundledModel) into <home>/.longhaul/models/minimax-s, or reuse
+ * it when a previous run left it there; (2) run every golden folder under <home>/../shared/golden, when that exists, and print
  * one summary line per folder; (3) generate a short greedy continuation of a fixed prompt, streamed,
  * with prefill and decode speeds; (4) say plainly that the weights are random and how to run a
  * real checkpoint. run() returns 0 when every golden check passed and generation finished, else 1.
@@ -9,30 +9,20 @@
 package dev.longhaul.ops.engine;
 
 import dev.longhaul.engine.backend.Backend;
-import dev.longhaul.engine.checkpoint.Checkpoint;
-import dev.longhaul.engine.checkpoint.DType;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.golden.GoldenSuite;
-import dev.longhaul.engine.model.ModelConfig;
-import dev.longhaul.engine.synth.ModelSynth;
-import dev.longhaul.engine.synth.SynthSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
 public final class EngineDemo {
-    /** Where the bundled model lives, relative to the repository root (git-ignored). */
-    public static final String MODEL_DIR = ".longhaul/models/minimax-s";
     /** The golden folders, relative to the repository root (CI lays shared/ beside the checkout). */
     public static final String GOLDEN_DIR = "../shared/golden";
-    public static final SynthSpec MODEL = SynthSpec.of("s", 7, DType.F32);
     public static final String PROMPT = "Kafka keeps the log, the model keeps the state: a long document";
     public static final int TOKENS = 32;
 
@@ -63,31 +53,16 @@ public final class EngineDemo {
 
     /** The synthesized `s` model, written once and reused afterwards. */
     private Path ensureModel() {
-        Path dir = home.resolve(MODEL_DIR);
-        if (complete(dir)) {
-            say("[1/3] model: using the cached %s (delete it to synthesize it again)", MODEL_DIR);
-            return dir;
+        String dir = BundledModel.MODEL_DIR;
+        if (BundledModel.complete(home.resolve(dir))) {
+            say("[1/3] model: using the cached %s (delete it to synthesize it again)", dir);
+            return home.resolve(dir);
         }
-        say("[1/3] model: synthesizing %s (size s, seed %d, %s) ...", MODEL_DIR, MODEL.seed(), MODEL.dtype());
+        say("[1/3] model: synthesizing %s (size s, seed %d, %s) ...", dir, BundledModel.SPEC.seed(), BundledModel.SPEC.dtype());
         long start = System.nanoTime();
-        // Written beside the target and moved into place, so an interrupted run leaves no half model.
-        Path partial = dir.resolveSibling(dir.getFileName() + ".partial");
-        try {
-            deleteFolder(partial);
-            ModelSynth.write(partial, MODEL, line -> say("      %s", line));
-            deleteFolder(dir);
-            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
-        }
+        Path model = BundledModel.ensure(home, line -> say("      %s", line)).dir();
         say("      done in %.1f s", seconds(start));
-        return dir;
-    }
-
-    private static boolean complete(Path dir) {
-        return Files.isRegularFile(dir.resolve(ModelConfig.FILE))
-                && (Files.isRegularFile(dir.resolve(Checkpoint.SINGLE_FILE))
-                        || Files.isRegularFile(dir.resolve(Checkpoint.INDEX_FILE)));
+        return model;
     }
 
     /** One summary line per golden folder; false when any check failed. */
@@ -138,16 +113,5 @@ public final class EngineDemo {
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    private static void deleteFolder(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -3,7 +3,8 @@
  * the catalog's topics, and the pipeline application; everything a worker, `longhaul submit` and
  * the tests need, in one JVM, without Docker. With a data directory the broker's log (jobs,
  * results, schemas) and the Streams state survive restarts; without one they live in a
- * temporary folder deleted on close. Ports 0 pick free ones.
+ * temporary folder deleted on close. Ports 0 pick free ones. start() can report each part as it
+ * comes up (PARTS, in order), so a command starting the stack can show where the time goes.
  */
 package dev.longhaul.ops.stack;
 
@@ -12,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
 
 import dev.longhaul.embedded.EmbeddedKafka;
 import dev.longhaul.ops.registry.RegistryConfig;
@@ -27,6 +30,9 @@ public final class DevStack implements AutoCloseable {
             return new Options(null, 0, 0, pipeline);
         }
     }
+
+    /** The parts start() brings up, in order, as named to its progress listener. */
+    public static final List<String> PARTS = List.of("broker", "registry", "pipeline");
 
     private final EmbeddedKafka kafka; // null when the broker runs elsewhere
     private final RegistryServer registry;
@@ -48,11 +54,17 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static DevStack start(Options options) {
+        return start(options, part -> { });
+    }
+
+    /** Starts the stack, calling {@code started} with each of PARTS once that part is up. */
+    public static DevStack start(Options options, Consumer<String> started) {
         Path root = root(options.dataDir());
         EmbeddedKafka kafka = EmbeddedKafka.builder().port(options.kafkaPort()).defaultPartitions(4)
                 .dataDir(root.resolve("kafka")).start();
         try {
-            return around(kafka, kafka.bootstrapServers(), options, root);
+            started.accept("broker");
+            return around(kafka, kafka.bootstrapServers(), options, root, started);
         } catch (RuntimeException e) {
             kafka.close();
             throw e;
@@ -64,7 +76,7 @@ public final class DevStack implements AutoCloseable {
      * the Streams state lives here, in a temporary folder.
      */
     public static DevStack onBroker(String bootstrapServers, int registryPort, PipelineConfig pipeline) {
-        return around(null, bootstrapServers, new Options(null, 0, registryPort, pipeline), root(null));
+        return around(null, bootstrapServers, new Options(null, 0, registryPort, pipeline), root(null), part -> { });
     }
 
     private static Path root(Path dataDir) {
@@ -75,13 +87,16 @@ public final class DevStack implements AutoCloseable {
         }
     }
 
-    private static DevStack around(EmbeddedKafka kafka, String bootstrapServers, Options options, Path root) {
+    private static DevStack around(EmbeddedKafka kafka, String bootstrapServers, Options options, Path root,
+                                   Consumer<String> started) {
         RegistryServer registry = RegistryServer.start(RegistryConfig.defaults(bootstrapServers)
                 .withListener("localhost", options.registryPort()));
         try {
+            started.accept("registry");
             Topics topics = new Topics(options.pipeline().kafka().namespace(), new RestSchemaRegistryClient(registry.url()));
             Path state = Files.createDirectories(root.resolve("streams"));
             PipelineRunner pipeline = PipelineRunner.start(options.pipeline(), topics, bootstrapServers, state);
+            started.accept("pipeline");
             return new DevStack(kafka, bootstrapServers, registry, topics, pipeline, options.dataDir() == null ? root : null);
         } catch (IOException e) {
             registry.close();

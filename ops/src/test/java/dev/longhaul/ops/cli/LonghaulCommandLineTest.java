@@ -15,9 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.longhaul.engine.checkpoint.DType;
 import dev.longhaul.engine.synth.MoeLayout;
+import dev.longhaul.ops.demo.KafkaDemo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -238,9 +241,38 @@ class LonghaulCommandLineTest {
     }
 
     @Test
-    void demoTakesOnce() {
-        assertFalse(((DemoCommand) parse("demo")).once);
-        assertTrue(((DemoCommand) parse("demo", "--once")).once);
+    void demoServesOnTheUsualPortsAndOnceOnFreeOnes() {
+        Path home = Path.of("/checkout");
+        DemoCommand serve = (DemoCommand) parse("demo");
+        assertFalse(serve.once);
+        KafkaDemo.Options s = serve.options(home);
+        assertEquals(new KafkaDemo.Run(KafkaDemo.Mode.SERVE, 9092, 8081, Duration.ofSeconds(600)), s.run());
+        assertEquals(new KafkaDemo.Engine(Optional.empty(), "cpu", Runtime.getRuntime().availableProcessors(), 2048, 16), s.engine());
+        assertEquals(new KafkaDemo.Samples(home.resolve(".longhaul/demo/samples"), home, 1, 1.0), s.samples());
+        assertEquals(home, s.home());
+
+        KafkaDemo.Options once = ((DemoCommand) parse("demo", "--once")).options(home);
+        assertEquals(new KafkaDemo.Run(KafkaDemo.Mode.ONCE, 0, 0, Duration.ofSeconds(600)), once.run());
+    }
+
+    @Test
+    void demoParsesEveryOption() {
+        DemoCommand d = (DemoCommand) parse("demo", "--once", "--model", "m", "--context-tokens", "512", "--max-output-tokens", "4",
+                "--kafka-port", "19092", "--registry-port", "18081", "--seed", "9", "--timeout", "90", "--backend", "scalar",
+                "--threads", "2");
+        KafkaDemo.Options o = d.options(Path.of("h"));
+        assertEquals(new KafkaDemo.Run(KafkaDemo.Mode.ONCE, 19092, 18081, Duration.ofSeconds(90)), o.run());
+        assertEquals(new KafkaDemo.Engine(Optional.of(Path.of("m")), "scalar", 2, 512, 4), o.engine());
+        assertEquals(9, o.samples().seed());
+        assertEquals(2, execute("demo", "--kafka-port", "70000").status());
+        assertEquals(2, execute("demo", "--once", "--timeout", "0").status());
+    }
+
+    @Test
+    void demoEngineIsTheEngineDemo() {
+        DemoEngineCommand e = assertInstanceOf(DemoEngineCommand.class, parse("demo", "engine", "--threads", "1"));
+        assertEquals(1, e.engine.threads());
+        assertEquals("cpu", e.engine.backendName());
     }
 
     @Test

@@ -1,0 +1,297 @@
+/*
+ * The Kafka demo behind `longhaul demo`: the whole system in this one process, with no setup.
+ * Start-up, each phase reported with its time: an embedded KRaft broker, the schema registry, the
+ * pipeline (Kafka Streams), the model (the bundled `s` model, synthesized once into
+ * .longhaul/models and reused; or --model DIR) and one worker on it. Then it generates sample
+ * documents (DemoSamples: contracts and service logs, seeded), submits them and a repository (the
+ * checkout itself) as jobs through the ingest client, and prints each job's results as they commit,
+ * with timings and token counts.
+ *
+ * Contract: in Mode.ONCE run() returns 0 when every job has a result for every task, 1 otherwise
+ * (after listing what is missing), and everything is closed before it returns. In Mode.SERVE it
+ * then keeps serving (broker, registry, pipeline, worker) until the JVM is asked to stop (Ctrl-C,
+ * SIGTERM). Either way a shutdown hook closes the worker and the stack, whose temporary data folder
+ * goes with it, so an interrupted demo leaves nothing running and nothing behind.
+ */
+package dev.longhaul.ops.demo;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ingest.JobFollower;
+import dev.longhaul.ingest.Submission;
+import dev.longhaul.ingest.Submitter;
+import dev.longhaul.ops.engine.BundledModel;
+import dev.longhaul.ops.stack.DevStack;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.worker.Worker;
+import dev.longhaul.pipeline.worker.WorkerConfig;
+import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
+
+public final class KafkaDemo {
+    public enum Mode { ONCE, SERVE }
+
+    /** How to run: the mode, the ports (0: free ones), and how long ONCE waits for the results. */
+    public record Run(Mode mode, int kafkaPort, int registryPort, Duration timeout) {}
+
+    /** The worker's engine: model folder (empty: the bundled one), backend, threads, tokens read and written per job. */
+    public record Engine(Optional<Path> model, String backend, int threads, int contextTokens, int maxOutputTokens) {}
+
+    /** The jobs: where generated documents are written, the repository to submit, the seed and size scale. */
+    public record Samples(Path folder, Path repository, long seed, double scale) {}
+
+    /** home: the repository root, which the bundled model's path starts from. */
+    public record Options(Path home, Run run, Engine engine, Samples samples) {}
+
+    static final List<String> PHASES = List.of("broker", "registry", "pipeline", "model", "worker");
+    static final String WORKER_ID = "demo-worker";
+    static final String REPO_JOB = "repo-longhaul";
+    /** The worker's per-job prefill time budget; the context tokens are the tighter cap on the demo. */
+    private static final Duration TIME_BUDGET = Duration.ofMinutes(2);
+
+    private final Options options;
+    private final PrintWriter out;
+
+    public KafkaDemo(Options options, PrintWriter out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public int run() throws IOException, InterruptedException {
+        Engine engine = options.engine();
+        say("Longhaul Kafka demo: broker, registry, pipeline and one %s worker (%d threads) in this process",
+                engine.backend(), engine.threads());
+        Running running = new Running();
+        Thread hook = new Thread(running::stop, "longhaul-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Phases phases = new Phases(PHASES, out);
+            DevStack stack = running.add(DevStack.start(stackOptions(), part -> phases.done(part, describe(part))));
+            Path model = model(phases);
+            Worker worker = running.add(new Worker(workerConfig(stack, model), stack.topics()));
+            phases.done("worker", String.format(Locale.ROOT, "%s, context budget %,d document tokens per job, %,d output tokens"
+                    + " per task (prefill %,.0f tokens/s)", worker.id(), worker.budgetTokens(), engine.maxOutputTokens(),
+                    worker.prefillTokensPerSecond()));
+            Optional<URI> dashboard = startDashboard(stack, running);
+            printEndpoints(stack, dashboard);
+            if (engine.model().isEmpty()) {
+                randomWeightsNote();
+            }
+            int status = runSamples(stack);
+            if (options.run().mode() == Mode.SERVE) {
+                serve(stack, running);
+            }
+            return status;
+        } finally {
+            running.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or has run: nothing to remove.
+            }
+        }
+    }
+
+    /**
+     * Where the dashboard will start: it is being built on another branch. Given the running stack,
+     * it starts the dashboard, registers it with {@code running} to be closed with everything else,
+     * and returns its URL. Until it exists there is no dashboard and nothing is printed for one.
+     */
+    Optional<URI> startDashboard(DevStack stack, Running running) {
+        return Optional.empty();
+    }
+
+    private DevStack.Options stackOptions() {
+        // One broker holds one replica; everything else is the pipeline's defaults.
+        PipelineConfig d = PipelineConfig.DEFAULTS;
+        PipelineConfig pipeline = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), d.kafka().namespace(), 1,
+                d.kafka().commitInterval()));
+        return new DevStack.Options(null, options.run().kafkaPort(), options.run().registryPort(), pipeline);
+    }
+
+    private static String describe(String part) {
+        return switch (part) {
+            case "broker" -> "embedded KRaft node (no Docker, data in a temporary folder)";
+            case "registry" -> "Longhaul's schema registry (Confluent REST API), schemas in a compacted topic";
+            default -> "Kafka Streams plan, dispatch and status, RUNNING";
+        };
+    }
+
+    /** The model folder: --model as given, or the bundled model, synthesized on the first run. */
+    private Path model(Phases phases) {
+        Optional<Path> given = options.engine().model();
+        if (given.isPresent()) {
+            Path dir = given.get();
+            if (!BundledModel.complete(dir)) {
+                throw new IllegalArgumentException("--model " + dir + " is not a model folder (config.json and safetensors weights)");
+            }
+            phases.done("model", dir + " (--model)");
+            return dir;
+        }
+        if (!BundledModel.complete(options.home().resolve(BundledModel.MODEL_DIR))) {
+            phases.note("synthesizing the bundled model (first run only; reused afterwards)");
+        }
+        BundledModel.Ready ready = BundledModel.ensure(options.home(), phases::note);
+        phases.done("model", String.format(Locale.ROOT, "%s %s (bundled: size %s, seed %d, random weights)",
+                ready.synthesized() ? "synthesized" : "cached", BundledModel.MODEL_DIR, BundledModel.SPEC.size(),
+                BundledModel.SPEC.seed()));
+        return ready.dir();
+    }
+
+    private WorkerConfig workerConfig(DevStack stack, Path model) {
+        Engine e = options.engine();
+        return WorkerConfig.defaults(WORKER_ID, stack.bootstrapServers(), model)
+                .withNamespace(stack.topics().namespace())
+                .withEngine(e.backend(), e.threads())
+                .withContext(e.contextTokens(), TIME_BUDGET)
+                .withOutput(e.maxOutputTokens());
+    }
+
+    private void printEndpoints(DevStack stack, Optional<URI> dashboard) {
+        say("");
+        say("  Kafka bootstrap servers  %s", stack.bootstrapServers());
+        say("  schema registry          %s", stack.registryUrl());
+        dashboard.ifPresent(url -> say("  dashboard                %s", url));
+    }
+
+    private void randomWeightsNote() {
+        say("");
+        say("Note: the bundled model has seeded random weights. The path is real (Kafka, chunked streaming, the");
+        say("tokenizer, prefill, lightning attention, MoE, decoding, exactly-once commits); the prose is noise.");
+        say("To use a real checkpoint, point the worker at a Hugging Face MiniMax folder (config.json,");
+        say("*.safetensors, tokenizer.json):  ./longhaul demo --model PATH/TO/MINIMAX");
+    }
+
+    /** Generates and submits the samples, prints results as they commit; 0 when every task of every job has its result. */
+    private int runSamples(DevStack stack) throws IOException {
+        Samples s = options.samples();
+        long generating = System.nanoTime();
+        List<DemoSamples.Sample> samples = new ArrayList<>(DemoSamples.write(s.folder(), s.seed(), s.scale()));
+        samples.add(DemoSamples.repository(REPO_JOB, s.repository()));
+        say("");
+        say("samples: %d documents generated (seed %d) in %s (%.1f s), and the repository %s", samples.size() - 1, s.seed(),
+                display(s.folder()), seconds(generating), display(s.repository()));
+        IngestConfig ingest = IngestConfig.defaults(stack.bootstrapServers()).withNamespace(stack.topics().namespace());
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());
+        DemoResults results = new DemoResults(out);
+        long start = System.nanoTime();
+        try (Submitter submitter = new Submitter(ingest, registry)) {
+            for (DemoSamples.Sample sample : samples) {
+                Submission submission = submitter.submit(sample.spec(), sample.source());
+                results.submitted(sample, submission.document().getBytes());
+                say("submitted %-18s %-8s %9s in %,4d chunks, tasks: %s", sample.jobId(), sample.kind(),
+                        DemoResults.size(submission.document().getBytes()), submission.document().getChunkCount(),
+                        String.join("; ", sample.tasks().stream().map(DemoSamples::describe).toList()));
+            }
+        }
+        say("");
+        JobFollower.Outcome outcome;
+        try (JobFollower follower = new JobFollower(ingest, registry)) {
+            Duration timeout = options.run().mode() == Mode.ONCE ? options.run().timeout() : null;
+            outcome = follower.follow(results.jobIds(), results, timeout);
+        }
+        List<String> missing = results.missing(outcome);
+        say("");
+        if (missing.isEmpty()) {
+            say("done: %d jobs, %d results, every task of every job has its result (%.1f s from the first submission)",
+                    samples.size(), results.resultCount(), seconds(start));
+            return 0;
+        }
+        say("incomplete: %d of the %d jobs' tasks have no result%s:", missing.size(), samples.size(),
+                outcome.complete() ? "" : " (timed out after " + options.run().timeout().toSeconds() + " s)");
+        missing.forEach(line -> say("  %s", line));
+        return 1;
+    }
+
+    private void serve(DevStack stack, Running running) throws InterruptedException {
+        say("");
+        say("Serving until Ctrl-C. Submit more against this stack, e.g.:");
+        say("  ./longhaul submit FILE --kind log --task summarize --follow --bootstrap-servers %s --registry-url %s",
+                stack.bootstrapServers(), stack.registryUrl());
+        running.awaitClosed();
+    }
+
+    private String display(Path path) {
+        Path home = options.home().toAbsolutePath().normalize();
+        Path p = path.toAbsolutePath().normalize();
+        return p.equals(home) ? "(this checkout)" : p.startsWith(home) ? home.relativize(p).toString() : p.toString();
+    }
+
+    private void say(String format, Object... args) {
+        out.println(String.format(Locale.ROOT, format, args));
+        out.flush();
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /**
+     * What the demo started, closed once, newest first (the worker before the stack it uses), from
+     * the main thread or the shutdown hook, whichever comes first. Something added after close is
+     * closed at once, so a Ctrl-C during start-up leaves nothing running either.
+     */
+    static final class Running {
+        private final Deque<AutoCloseable> started = new ArrayDeque<>();
+        private final CountDownLatch closed = new CountDownLatch(1);
+        private boolean isClosed;
+
+        synchronized <T extends AutoCloseable> T add(T resource) {
+            if (isClosed) {
+                closeQuietly(resource);
+                throw new IllegalStateException("the demo is shutting down");
+            }
+            started.push(resource);
+            return resource;
+        }
+
+        /** The shutdown hook's close: says what it stops, since the user is waiting on it. */
+        void stop() {
+            synchronized (this) {
+                if (isClosed) {
+                    return;
+                }
+                System.out.println("\nstopping: worker, pipeline, registry, broker ...");
+            }
+            long start = System.nanoTime();
+            close();
+            System.out.printf(Locale.ROOT, "stopped in %.1f s%n", seconds(start));
+        }
+
+        void close() {
+            synchronized (this) {
+                if (isClosed) {
+                    return;
+                }
+                isClosed = true;
+                while (!started.isEmpty()) {
+                    closeQuietly(started.pop());
+                }
+            }
+            closed.countDown();
+        }
+
+        void awaitClosed() throws InterruptedException {
+            closed.await();
+        }
+
+        private static void closeQuietly(AutoCloseable resource) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("demo: closing " + resource.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+    }
+}

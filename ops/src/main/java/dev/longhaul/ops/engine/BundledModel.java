@@ -1,0 +1,68 @@
+/*
+ * The bundled demo model: the `s` size (seed 7, f32) synthesized into
+ * <home>/.longhaul/models/minimax-s the first time a demo needs it and reused afterwards. Written
+ * beside its final place and moved in atomically, so an interrupted run never leaves half a model
+ * that a later run would take for a cached one. Both demos (Kafka and engine) share it.
+ */
+package dev.longhaul.ops.engine;
+
+import dev.longhaul.engine.checkpoint.Checkpoint;
+import dev.longhaul.engine.checkpoint.DType;
+import dev.longhaul.engine.model.ModelConfig;
+import dev.longhaul.engine.synth.ModelSynth;
+import dev.longhaul.engine.synth.SynthSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+public final class BundledModel {
+    /** Where the bundled model lives, relative to the repository root (git-ignored). */
+    public static final String MODEL_DIR = ".longhaul/models/minimax-s";
+    public static final SynthSpec SPEC = SynthSpec.of("s", 7, DType.F32);
+
+    /** The model folder and whether this call synthesized it (false: a previous run's copy). */
+    public record Ready(Path dir, boolean synthesized) {}
+
+    private BundledModel() {}
+
+    /** The bundled model under {@code home}, synthesized now when missing; {@code log} gets synthesis lines. */
+    public static Ready ensure(Path home, Consumer<String> log) {
+        Path dir = home.toAbsolutePath().normalize().resolve(MODEL_DIR);
+        if (complete(dir)) {
+            return new Ready(dir, false);
+        }
+        Path partial = dir.resolveSibling(dir.getFileName() + ".partial");
+        try {
+            deleteFolder(partial);
+            ModelSynth.write(partial, SPEC, log::accept);
+            deleteFolder(dir);
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
+        }
+        return new Ready(dir, true);
+    }
+
+    /** A folder holds a model once its config and its weights (single file or index) are there. */
+    public static boolean complete(Path dir) {
+        return Files.isRegularFile(dir.resolve(ModelConfig.FILE))
+                && (Files.isRegularFile(dir.resolve(Checkpoint.SINGLE_FILE))
+                        || Files.isRegularFile(dir.resolve(Checkpoint.INDEX_FILE)));
+    }
+
+    private static void deleteFolder(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
