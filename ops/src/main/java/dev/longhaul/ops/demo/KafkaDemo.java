@@ -33,6 +33,8 @@ import dev.longhaul.ingest.JobFollower;
 import dev.longhaul.ingest.Submission;
 import dev.longhaul.ingest.Submitter;
 import dev.longhaul.ops.engine.BundledModel;
+import dev.longhaul.ops.dashboard.Dashboard;
+import dev.longhaul.ops.dashboard.DashboardConfig;
 import dev.longhaul.ops.stack.DevStack;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.pipeline.worker.Worker;
@@ -104,12 +106,15 @@ public final class KafkaDemo {
     }
 
     /**
-     * Where the dashboard will start: it is being built on another branch. Given the running stack,
-     * it starts the dashboard, registers it with {@code running} to be closed with everything else,
-     * and returns its URL. Until it exists there is no dashboard and nothing is printed for one.
+     * Starts the dashboard on the stack (port 8080 when serving on the usual ports, a free one with
+     * --once), registered with {@code running} so it closes before the stack it reads.
      */
     Optional<URI> startDashboard(DevStack stack, Running running) {
-        return Optional.empty();
+        int port = options.run().kafkaPort() == 0 ? 0 : DashboardConfig.DEFAULTS.port();
+        Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port),
+                stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
+                Optional.of(stack.pipeline().streams())));
+        return Optional.of(dashboard.url());
     }
 
     private DevStack.Options stackOptions() {
