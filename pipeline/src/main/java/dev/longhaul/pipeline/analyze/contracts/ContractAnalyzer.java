@@ -62,7 +62,7 @@ public final class ContractAnalyzer {
 
     private static ContractAnalysis extract(String doc, boolean truncated) {
         List<Span> sentences = Sentences.split(doc);
-        List<Party> parties = PartyExtractor.extract(doc);
+        List<Party> parties = PartyExtractor.extract(doc, sentences);
         DateExtractor.Dates dates = DateExtractor.extract(doc, sentences);
         RenewalExtractor.Renewal renewal = RenewalExtractor.extract(doc, sentences);
         Finding law = GoverningLawExtractor.extract(doc, sentences);

@@ -1,8 +1,8 @@
 /*
  * How an analysis is scored against CUAD labels, field by field. The rule per field:
  *  - parties (one item per party): gold parties are the entries of the label answer, split at ";",
- *    each entry's name being its text before the first bracket or quote (entries with no name, such
- *    as '(individually a "Party")', are dropped). A predicted party matches an unmatched gold party
+ *    each entry's name being its text before the first bracket or quote (entries with no name, and
+ *    entries that define the collective term, '... (individually a "Party" ...)', are dropped). A predicted party matches an unmatched gold party
  *    when their names' token F1 >= TEXT_MATCH, or the predicted name is that party's defined term;
  *    matching is one-to-one, in predicted order. tp = matches, fp = unmatched predictions, fn =
  *    unmatched gold parties.
@@ -35,6 +35,9 @@ public final class ContractScoring {
     public static final double TEXT_MATCH = 0.5;
     private static final Set<String> STOP = Set.of("the", "of", "and", "a", "an", "state", "commonwealth", "province", "laws",
             "law", "its", "dba", "d", "b");
+    /** Label entries that define the collective term ("X and Y (individually a "Party" ...)") name no new party. */
+    private static final Pattern COLLECTIVE = Pattern.compile("\\b(?:individually|collectively|together they)\\b",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern QUOTED = Pattern.compile("[\"\u201c\u201d]([^\"\u201c\u201d]{1,60})[\"\u201c\u201d]");
 
     /** One field's counts, summed over documents. */
@@ -74,7 +77,7 @@ public final class ContractScoring {
                 cut = i >= 0 ? Math.min(cut, i) : cut;
             }
             String name = entry.substring(0, cut).replaceAll("[\\s,]+$", "").strip();
-            if (name.length() < 2) {
+            if (name.length() < 2 || COLLECTIVE.matcher(entry).find()) {
                 continue;
             }
             List<String> aliases = new ArrayList<>();

@@ -23,9 +23,13 @@ final class PartyExtractor {
     /** How far into the document a preamble may start: cover pages and tables of contents come first. */
     static final int PREAMBLE_WINDOW = 40_000;
     private static final int MAX_NAME_WORDS = 12;
+    /** Shape 2 looks only this far: further down, "NAME ("Term")" defines products and third parties. */
+    private static final int DEFINED_TERMS_WINDOW = 3_000;
     private static final int MAX_PARTY_TEXT = 2_000;
 
-    private static final Pattern CONNECTIVE = Rx.of("\\b(?:by and between|by and among|between|among|by)\\s*:?\\s+");
+    private static final Pattern CONNECTIVE = Rx.of("\\b(?:by and between|by and among|between|among)\\s*:?\\s+");
+    /** The preamble's first few candidate sentences only: later "this Agreement ... between" are body text. */
+    private static final int PREAMBLE_TRIES = 3;
     private static final Pattern PREAMBLE_SUBJECT = Rx.of(
             "\\bthis [^.;]{0,120}?\\b(?:agreement|amendment|contract)\\b[^.]{0,400}?\\b(?:is|are|was|shall be)?"
                     + " ?(?:made|entered|dated|executed|effective|between|among|sets forth|confirms?)\\b");
@@ -38,45 +42,67 @@ final class PartyExtractor {
             "(?:,\\s*(?:a|an|the|having|located|with|which|whose|organi[sz]ed|incorporated|duly|acting|on behalf)\\b"
                     + "|\\s*\\(|\\s+(?:a|an) [A-Za-z-]+ (?:corporation|company|limited|partnership|statutory|bank)"
                     + "|\\s+(?:having|located|with (?:its|an|a) (?:principal|registered|address)|whose|of _|through|"
-                    + "incorporated|organi[sz]ed|registered)\\b|,\\s*$)");
+                    + "incorporated|organi[sz]ed|registered)\\b|,\\s*$"
+                    + "|\\s+(?:shall|will|may|agrees?|is|are|hereby|each|both|collectively|individually|as an?)\\b)");
     /** "and" / ";" / "AND:" that separate parties; applied only outside brackets and quotes. */
-    private static final Pattern SEPARATOR = Rx.of("(?:;|,? and\\s*:?|\\n\\s*AND\\s*:)\\s+");
+    private static final Pattern SEPARATOR = Pattern.compile("(?:;|,?\\s+and\\s*:?|\\n\\s*AND\\s*:|(?<=\\)),(?=\\s+(?-i:[A-Z])))\\s+",
+            Pattern.CASE_INSENSITIVE);
+    /** A piece after the first is a party only if it shows a party's marks; else it continues a description. */
+    private static final Pattern PARTY_MARK = Pattern.compile("\\(\\s*(?:the\\s+|hereinafter|herein)?[^)]{0,40}[\"\u201c']"
+            + "|,\\s*an?\\s|\\b(?:Inc|Incorporated|Corporation|Corp|LLC|L\\.L\\.C|Ltd|Limited|Company|N\\.A|plc|PLC|GmbH|"
+            + "L\\.P|LP|LLP|S\\.A|B\\.V|AG|Bank|Trust|Fund)\\b");
+    private static final Pattern CORPORATE = Pattern.compile("\\b(?:Inc|Incorporated|Corporation|Corp|LLC|Ltd|Limited|Company"
+            + "|plc|GmbH|LLP|LP)\\b\\.?", Pattern.CASE_INSENSITIVE);
     private static final Pattern SUFFIX_NAMED = Pattern.compile(
             "((?:[A-Z0-9][\\w&.,'\\-]*\\s+){0,7}?[\\w&.'\\-]*?(?:Inc\\.?|Incorporated|Corporation|Corp\\.?|LLC|L\\.L\\.C\\.|"
-                    + "Ltd\\.?|Limited|Company|N\\.A\\.|plc|PLC|GmbH|L\\.P\\.|LP|LLP|S\\.A\\.S?\\.?|B\\.V\\.|AG|Bank|Trust|Fund))"
-                    + "[^()]{0,200}?\\(\\s*(?:the\\s+|hereinafter\\s+)?[\"\u201c]",
+                    + "Ltd\\.?|Limited|Company|N\\.A\\.|plc|PLC|GmbH|L\\.P\\.|LP|LLP|S\\.A\\.S?\\.?|B\\.V\\.|AG|Bank|Trust|Fund))(?![\\w])"
+                    + "[^()]{0,120}?\\(\\s*(?:the\\s+|hereinafter\\s+)?[\"\u201c]",
             0);
     private static final Set<String> NOT_NAMES = Set.of("the parties", "each", "you", "the undersigned",
             "both", "either", "it", "its", "the company", "the following");
 
     private PartyExtractor() {}
 
-    static List<Party> extract(String doc) {
+    static List<Party> extract(String doc, List<Span> sentences) {
         int window = Math.min(doc.length(), PREAMBLE_WINDOW);
         Matcher subject = PREAMBLE_SUBJECT.matcher(doc).region(0, window);
-        while (subject.find()) {
-            List<Party> parties = fromConnective(doc, subject.start(), window);
+        List<Party> connective = List.of();
+        for (int tries = 0; tries < PREAMBLE_TRIES && subject.find(); tries++) {
+            List<Party> parties = fromConnective(doc, subject.start(), window, sentences);
             if (parties.size() >= 2) {
                 return parties;
             }
+            connective = connective.isEmpty() ? parties : connective;
         }
-        return fromDefinedTerms(doc, Math.min(doc.length(), 6_000));
+        List<Party> defined = fromDefinedTerms(doc, Math.min(doc.length(), DEFINED_TERMS_WINDOW));
+        return defined.size() >= 2 || connective.isEmpty() ? defined : connective;
     }
 
     /** Shape 1: parties listed after "between/among" in the sentence opening at from. */
-    private static List<Party> fromConnective(String doc, int from, int window) {
+    private static List<Party> fromConnective(String doc, int from, int window, List<Span> sentences) {
         int limit = Math.min(window, from + MAX_PARTY_TEXT);
         Matcher c = CONNECTIVE.matcher(doc).region(from, limit);
         if (!c.find()) {
             return List.of();
         }
         int start = c.end();
+        for (Span s : sentences) {
+            if (s.end() > start) {
+                limit = Math.min(limit, s.end());
+                break;
+            }
+        }
         Matcher r = RECITALS.matcher(doc).region(start, limit);
         int end = r.find() ? r.start() : limit;
         List<Party> out = new ArrayList<>();
-        for (int[] piece : topLevelPieces(doc, start, end)) {
+        List<int[]> pieces = topLevelPieces(doc, start, end);
+        for (int i = 0; i < pieces.size(); i++) {
+            int[] piece = pieces.get(i);
+            if (i > 0 && !PARTY_MARK.matcher(doc).region(piece[0], piece[1]).find()) {
+                continue;
+            }
             Party p = partyIn(doc, piece[0], piece[1]);
-            if (p != null) {
+            if (p != null && out.stream().noneMatch(q -> q.name().equalsIgnoreCase(p.name()))) {
                 out.add(p);
             }
         }
@@ -94,9 +120,9 @@ final class PartyExtractor {
         while (sep.find()) {
             for (; scanned < sep.start(); scanned++) {
                 char ch = doc.charAt(scanned);
-                if (ch == '(') {
+                if (ch == '(' || ch == '[') {
                     depth++;
-                } else if (ch == ')') {
+                } else if (ch == ')' || ch == ']') {
                     depth = Math.max(0, depth - 1);
                 } else if (ch == '"') {
                     quoted = !quoted;
@@ -154,7 +180,8 @@ final class PartyExtractor {
             return false;
         }
         char first = name.charAt(0);
-        if (!(Character.isUpperCase(first) || Character.isDigit(first))) {
+        boolean corporate = CORPORATE.matcher(name).find();
+        if (!(Character.isUpperCase(first) || Character.isDigit(first) || corporate)) {
             return false;
         }
         String lower = name.toLowerCase(Locale.ROOT);

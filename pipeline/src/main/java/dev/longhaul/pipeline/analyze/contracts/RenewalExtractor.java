@@ -25,6 +25,8 @@ final class RenewalExtractor {
     private static final Pattern NON_RENEWAL = Rx.of("\\b(?:not to renew|non-?renewal|(?:elect|election|intent|intention|decision)"
             + " not to (?:renew|extend)|prevent (?:such )?(?:automatic )?renewal|terminate (?:this agreement )?(?:at|as of) the "
             + "(?:end|expiration) of (?:the )?(?:initial|then[- ]current|any renewal))\\b");
+    /** An extension the parties may agree on later is no renewal term: any contract can be amended. */
+    private static final Pattern MUTUAL = Rx.of("\\b(?:mutual(?:ly)? (?:written )?(?:agree\\w*|consent)|by mutual|upon mutual)\\b");
     private static final Pattern NOTICE_AFTER = Rx.of("^[\\s')]*(?:'?s? )?(?:prior |advance |written |express )*(?:prior |advance |written )*notice");
     private static final Pattern NOTICE_BEFORE = Rx.of("notice[^.;]{0,80}?(?:at least|not less than|no less than|no later than|"
             + "not later than|a minimum of|within) $");
@@ -40,7 +42,7 @@ final class RenewalExtractor {
         for (int i = 0; i < sentences.size() && (term == null || notice == null); i++) {
             Span s = sentences.get(i);
             Matcher r = RENEWS.matcher(s.text());
-            boolean renews = r.find();
+            boolean renews = r.find() && !MUTUAL.matcher(s.text()).find();
             if (renews && term == null) {
                 term = renewalLength(doc, s, s.start() + r.start());
                 if (term != null && notice == null) {

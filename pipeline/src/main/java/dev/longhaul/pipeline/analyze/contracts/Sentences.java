@@ -2,7 +2,7 @@
  * Sentence segmentation for contract text. A sentence ends at . ; ? ! followed by whitespace and
  * something that can open a sentence (a capital, a digit, a quote, a bracket), unless the word before
  * the stop is an abbreviation drafting uses inside names and citations (Inc., Ltd., No., U.S., a
- * single initial, a section number such as "10."), and at a blank line that follows a heading or a
+ * single initial or dotted initials (B.C., U.S.A.), a section number such as "10."), and at a blank line that follows a heading or a
  * finished sentence. PDF conversion also leaves blank lines in the middle of sentences (page breaks),
  * so a blank line after an unfinished line does not end the sentence. A sentence is cut at
  * MAX_SENTENCE characters so one run-on table cannot swallow the document. Offsets are into the text
@@ -22,7 +22,9 @@ final class Sentences {
             "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "st", "u.s", "u.s.a", "n.a",
             "s.a", "s.a.s", "l.p", "l.l.c", "p.c", "llc", "plc", "jr", "sr", "e.g", "i.e", "etc", "vs", "v",
             "sec", "art", "para", "cf", "approx", "dept", "b.v", "n.v", "s.p.a", "a.g", "pty", "bhd",
-            "f", "fed", "reg", "c.f.r", "u.s.c", "p.r.c", "u.k", "e.u");
+            "f", "fed", "reg", "c.f.r", "u.s.c", "p.r.c", "u.k", "e.u",
+            // street addresses in preambles
+            "nr", "bl", "apt", "ste", "blvd", "ave", "rd", "fl", "bldg", "hwy", "pkwy", "mt", "ft");
 
     private Sentences() {}
 
@@ -91,7 +93,7 @@ final class Sentences {
         if (word.isEmpty()) {
             return false;
         }
-        if (word.length() == 1 && Character.isLetter(word.charAt(0))) {
+        if (word.matches("(?:\\p{L}\\.)*\\p{L}")) {
             return true;
         }
         if (word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')) {
