@@ -1,8 +1,8 @@
 /*
  * What the contracts analyzer found in one contract; a plain record tree that Jackson writes as JSON
  * as is (absent single values are null, clauses lists only the categories found, keyed by
- * ClauseCategory.field()). `truncated` says the text went past ContractAnalyzer.MAX_CHARS and only
- * the first MAX_CHARS characters were read; offsets in every Span are into those characters.
+ * ClauseCategory.field()). `truncated` says the text went past the analyzer's bound (ContractAnalyzer.MAX_CHARS
+ * by default) and only the characters up to it were read; offsets in every Span are into those characters.
  */
 package dev.longhaul.pipeline.analyze.contracts;
 

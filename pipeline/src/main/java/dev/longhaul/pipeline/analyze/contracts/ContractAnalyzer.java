@@ -4,7 +4,7 @@
  * supports it. No model and no I/O: the same text always gives the same analysis.
  *
  * Streaming contract: a Reader is fed the text in chunks as it arrives (from Kafka chunks, a file)
- * and buffers at most MAX_CHARS characters; what arrives after that is counted and dropped, and the
+ * and buffers at most maxChars characters (default MAX_CHARS); what arrives after that is counted and dropped, and the
  * analysis says `truncated`. Extraction runs once, in finish(), because the clauses that matter are
  * spread over the whole document (the term near the top, governing law near the end) and contracts
  * are small: CUAD's longest is under half a megabyte, so 4 Mi characters (8 MiB of heap) is ample.
@@ -16,8 +16,21 @@ import java.util.List;
 import java.util.Map;
 
 public final class ContractAnalyzer {
-    /** Most characters of one contract read; beyond this, text is dropped and the result is truncated. */
+    /** Most characters of one contract read by default; beyond the bound, text is dropped and the result is truncated. */
     public static final int MAX_CHARS = 4 * 1024 * 1024;
+
+    private final int maxChars;
+
+    public ContractAnalyzer() {
+        this(MAX_CHARS);
+    }
+
+    public ContractAnalyzer(int maxChars) {
+        if (maxChars <= 0) {
+            throw new IllegalArgumentException("maxChars must be positive: " + maxChars);
+        }
+        this.maxChars = maxChars;
+    }
 
     /** Analyzes a whole text at once. */
     public ContractAnalysis analyze(CharSequence text) {
@@ -27,23 +40,26 @@ public final class ContractAnalyzer {
     }
 
     public Reader open() {
-        return new Reader();
+        return new Reader(maxChars);
     }
 
-    /** Buffers one contract's text, bounded by MAX_CHARS; single use, not thread-safe. */
+    /** Buffers one contract's text, bounded by the analyzer's maxChars; single use, not thread-safe. */
     public static final class Reader {
+        private final int maxChars;
         private final StringBuilder text = new StringBuilder();
         private long seen;
         private boolean finished;
 
-        private Reader() {}
+        private Reader(int maxChars) {
+            this.maxChars = maxChars;
+        }
 
         public Reader append(CharSequence chunk) {
             if (finished) {
                 throw new IllegalStateException("finish() was already called");
             }
             seen += chunk.length();
-            int room = MAX_CHARS - text.length();
+            int room = maxChars - text.length();
             if (room > 0) {
                 int take = Math.min(room, chunk.length());
                 if (take < chunk.length() && take > 0 && Character.isHighSurrogate(chunk.charAt(take - 1))) {

@@ -3,14 +3,14 @@
  *  - parties (one item per party): gold parties are the entries of the label answer, split at ";",
  *    each entry's name being its text before the first bracket or quote (entries with no name, and
  *    entries that define the collective term, '... (individually a "Party" ...)', are dropped). A predicted party matches an unmatched gold party
- *    when their names' token F1 >= TEXT_MATCH, or the predicted name is that party's defined term;
+ *    when their names' token F1 > TEXT_MATCH, or the predicted name is that party's defined term;
  *    matching is one-to-one, in predicted order. tp = matches, fp = unmatched predictions, fn =
  *    unmatched gold parties.
  *  - agreement/effective/expiration date (one item per document): gold is the answer read as a date
  *    (m/d/yy with [] for blanks; a date with no known part counts as no date) or "perpetual";
  *    prediction and gold match when every known part agrees and they know the same parts (complete
  *    dates may differ by one day: anniversary vs day before), or both are perpetual.
- *  - governing law: the answer, or any of its ";"-separated parts, has token F1 >= TEXT_MATCH with the
+ *  - governing law: the answer, or any of its ";"-separated parts, has token F1 > TEXT_MATCH with the
  *    predicted jurisdiction.
  *  - renewal term, notice period to terminate renewal: some length in the answer equals the predicted
  *    length (12 months = 1 year; "successive" is ignored).
@@ -32,6 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 public final class ContractScoring {
+    /** Strictly above: at exactly 0.5 two-word names sharing one word ("New Jersey", "New York") would match. */
     public static final double TEXT_MATCH = 0.5;
     private static final Set<String> STOP = Set.of("the", "of", "and", "a", "an", "state", "commonwealth", "province", "laws",
             "law", "its", "dba", "d", "b");
@@ -93,7 +94,7 @@ public final class ContractScoring {
             for (int i = 0; i < golds.size(); i++) {
                 GoldParty g = golds.get(i);
                 boolean aliasHit = g.aliases().stream().anyMatch(a -> a.equalsIgnoreCase(p.name()));
-                if (!used[i] && (tokenF1(p.name(), g.name()) >= TEXT_MATCH || aliasHit)) {
+                if (!used[i] && (tokenF1(p.name(), g.name()) > TEXT_MATCH || aliasHit)) {
                     used[i] = true;
                     tp++;
                     break;
@@ -128,8 +129,8 @@ public final class ContractScoring {
         if (predicted == null) {
             return single(false, false, hasGold);
         }
-        boolean match = hasGold && (tokenF1(predicted.value(), answer) >= TEXT_MATCH
-                || Arrays.stream(answer.split(";")).anyMatch(part -> tokenF1(predicted.value(), part) >= TEXT_MATCH));
+        boolean match = hasGold && (tokenF1(predicted.value(), answer) > TEXT_MATCH
+                || Arrays.stream(answer.split(";")).anyMatch(part -> tokenF1(predicted.value(), part) > TEXT_MATCH));
         return single(true, match, hasGold);
     }
 

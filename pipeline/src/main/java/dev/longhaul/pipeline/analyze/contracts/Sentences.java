@@ -5,7 +5,7 @@
  * single initial or dotted initials (B.C., U.S.A.), a section number such as "10."), and at a blank line that follows a heading or a
  * finished sentence. PDF conversion also leaves blank lines in the middle of sentences (page breaks),
  * so a blank line after an unfinished line does not end the sentence. A sentence is cut at
- * MAX_SENTENCE characters so one run-on table cannot swallow the document. Offsets are into the text
+ * MAX_SENTENCE characters (at whitespace; at twice that anywhere) so one run-on table cannot swallow the document. Offsets are into the text
  * as given; sentences are trimmed of surrounding whitespace and never empty.
  */
 package dev.longhaul.pipeline.analyze.contracts;
@@ -42,7 +42,7 @@ final class Sentences {
             } else if (c == '\n' && blankLineAt(doc, i) && finishedLine(doc, start, i)) {
                 end = true;
                 cut = i;
-            } else if (i - start >= MAX_SENTENCE && Character.isWhitespace(c)) {
+            } else if (i - start >= MAX_SENTENCE && (Character.isWhitespace(c) || i - start >= 2 * MAX_SENTENCE)) {
                 end = true;
                 cut = i;
             }
