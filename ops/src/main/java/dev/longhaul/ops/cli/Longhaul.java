@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             RegistryCommand.class,
             StackCommand.class,
             DashboardCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

@@ -1,0 +1,66 @@
+/*
+ * Regular expressions written the way legal drafting reads. Contract text converted from PDF breaks
+ * lines and pads with runs of spaces anywhere, so every literal space in a pattern given here means
+ * "one or more whitespace characters" (and " ?" means "maybe some"); matching is case-insensitive because headings and whole
+ * clauses are often in capitals.
+ */
+package dev.longhaul.pipeline.analyze.contracts;
+
+import java.util.regex.Pattern;
+
+final class Rx {
+    private Rx() {}
+
+    /** " ?" becomes \s* (optional space), any other space \s+; matching ignores case. */
+    static Pattern of(String readable) {
+        return Pattern.compile(readable.replace(" ?", "\\s*").replace(" ", "\\s+"), Pattern.CASE_INSENSITIVE);
+    }
+
+    /** Number words legal drafting spells out before the digits, "sixty (60) days". */
+    static final String NUMBER_WORD = "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+            + "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|forty-five|"
+            + "fifty|sixty|seventy|eighty|ninety|one hundred(?: and)?(?: twenty| eighty)?|"
+            + "(?:one|two|three) hundred(?: and)?(?: sixty(?:-five)?)?)";
+
+    static int numberWord(String word) {
+        String w = word.toLowerCase().replaceAll("\\s+", " ").replace(" and", "");
+        return switch (w) {
+            case "one", "a", "an" -> 1;
+            case "two" -> 2;
+            case "three" -> 3;
+            case "four" -> 4;
+            case "five" -> 5;
+            case "six" -> 6;
+            case "seven" -> 7;
+            case "eight" -> 8;
+            case "nine" -> 9;
+            case "ten" -> 10;
+            case "eleven" -> 11;
+            case "twelve" -> 12;
+            case "thirteen" -> 13;
+            case "fourteen" -> 14;
+            case "fifteen" -> 15;
+            case "sixteen" -> 16;
+            case "seventeen" -> 17;
+            case "eighteen" -> 18;
+            case "nineteen" -> 19;
+            case "twenty" -> 20;
+            case "thirty" -> 30;
+            case "forty" -> 40;
+            case "forty-five" -> 45;
+            case "fifty" -> 50;
+            case "sixty" -> 60;
+            case "seventy" -> 70;
+            case "eighty" -> 80;
+            case "ninety" -> 90;
+            case "one hundred" -> 100;
+            case "one hundred twenty" -> 120;
+            case "one hundred eighty" -> 180;
+            case "two hundred" -> 200;
+            case "three hundred" -> 300;
+            case "three hundred sixty" -> 360;
+            case "three hundred sixty-five" -> 365;
+            default -> -1;
+        };
+    }
+}
