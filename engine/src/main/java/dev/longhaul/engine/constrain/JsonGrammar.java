@@ -3,8 +3,10 @@
  * whitespace, object properties in schema order. Supported subset (anything else is refused with
  * IllegalArgumentException naming the keyword and where it is, never silently dropped):
  *   type object:  properties, required (a property not listed may be left out; an object without
- *                 required writes only what the output chooses); additionalProperties is accepted
- *                 and moot, since no other property is ever written
+ *                 required writes only what the output chooses; a required name that properties
+ *                 does not describe may hold any value, and is written as a string after the
+ *                 described ones); additionalProperties is accepted and moot, since no other
+ *                 property is ever written
  *   type string:  minLength, maxLength (in code points)
  *   type number, integer (no bounds; digits capped so values read back exactly), boolean, null
  *   type array:   items (one schema), minItems, maxItems
@@ -20,7 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,16 +140,21 @@ public final class JsonGrammar {
         if (!properties.isMissingNode() && !properties.isObject()) {
             throw new IllegalArgumentException(at + ": \"properties\" must be an object");
         }
-        Set<String> required = new HashSet<>();
+        Set<String> required = new LinkedHashSet<>();
         for (JsonNode name : schema.path("required")) {
-            if (!name.isTextual() || !properties.has(name.asText())) {
-                throw new IllegalArgumentException(at + ": required " + name + " is not one of the properties");
+            if (!name.isTextual()) {
+                throw new IllegalArgumentException(at + ": required " + name + " is not a property name");
             }
             required.add(name.asText());
         }
         List<Shape.Property> list = new ArrayList<>();
         for (String name : names(properties)) {
             list.add(new Shape.Property(name, shape(properties.get(name), at + "/properties/" + name), required.contains(name)));
+        }
+        for (String name : required) {
+            if (!properties.has(name)) {
+                list.add(new Shape.Property(name, new Shape.Str(0, Shape.UNBOUNDED), true));
+            }
         }
         return new Shape.Obj(list);
     }

@@ -49,6 +49,9 @@ class JsonGrammarTest {
                 "{\"name\":\"Ann\",\"age\":3,\"other\":1}", "{\"name\":\"Ann\",\"age\":3,}", "{\"name\":\"Ann\",\"age\":3}x");
         accepts("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"boolean\"}}}", "{}", "{\"a\":true}");
         accepts("{\"type\":\"object\"}", "{}");
+        // a required name no property describes may hold any value: it is written as a string
+        accepts("{\"type\":\"object\",\"required\":[\"law\"]}", "{\"law\":\"Delaware\"}");
+        refuses("{\"type\":\"object\",\"required\":[\"law\"]}", "{}");
     }
 
     @Test
@@ -94,7 +97,7 @@ class JsonGrammarTest {
         "{\"type\":[\"string\",\"null\"]}",
         "{\"enum\":[1,12]}",
         "{\"type\":\"array\"}",
-        "{\"type\":\"object\",\"required\":[\"x\"]}",
+        "{\"type\":\"object\",\"required\":[7]}",
         "{\"type\":\"string\",\"maxLength\":-1}",
         "not json"})
     void keywordsOutsideTheSubsetAreRefused(String schema) {
