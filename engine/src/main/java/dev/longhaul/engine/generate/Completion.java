@@ -2,10 +2,14 @@
  * The growing output of one sequence: feeds each logits row to its Sampler, applies the stop rules
  * (a stop token ends it with STOP and is not emitted; the maxTokens-th token ends it with LENGTH)
  * and tells its listener. Shared by Generator and the batch engine so that both follow the same
- * rules token for token. Not thread-safe: driven by the one thread that runs the sequence.
+ * rules token for token. With a constraint in the params, each row is first restricted by the
+ * sequence's TokenConstraint (the listener sees the restricted row, the one drawn from) and the
+ * output ends with STOP, without a stop token, as soon as the constraint is complete; without one,
+ * nothing differs from plain decoding. Not thread-safe: driven by the one thread that runs the sequence.
  */
 package dev.longhaul.engine.generate;
 
+import dev.longhaul.engine.constrain.TokenConstraint;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -14,6 +18,7 @@ public final class Completion {
     private final SamplingParams params;
     private final Sampler sampler;
     private final GenerationListener listener;
+    private final TokenConstraint constraint; // null when unconstrained
     private int[] tokens = new int[16];
     private int size;
     private int last = -1;
@@ -24,6 +29,7 @@ public final class Completion {
         this.params = Objects.requireNonNull(params, "params");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.sampler = new Sampler(params);
+        this.constraint = params.constraint() == null ? null : params.constraint().start(params.maxTokens(), params.stopTokens());
     }
 
     /**
@@ -33,6 +39,9 @@ public final class Completion {
     public boolean accept(float[] logits) {
         if (reason != null) {
             throw new IllegalStateException("generation already finished: " + reason);
+        }
+        if (constraint != null) {
+            constraint.restrict(logits);
         }
         listener.onLogits(logits);
         int id = sampler.next(logits);
@@ -46,7 +55,14 @@ public final class Completion {
         }
         tokens[size++] = id;
         last = id;
+        if (constraint != null) {
+            constraint.accept(id);
+        }
         listener.onToken(id);
+        if (constraint != null && constraint.complete()) {
+            reason = FinishReason.STOP;
+            return false;
+        }
         if (size == params.maxTokens()) {
             reason = FinishReason.LENGTH;
             return false;

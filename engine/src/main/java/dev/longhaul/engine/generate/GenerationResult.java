@@ -1,8 +1,8 @@
 /*
  * The outcome of one generation: the generated tokens (never the prompt, never the stop token),
  * why it ended, how many context tokens preceded the first generated token (the prompt, or for a
- * branch the shared prefix plus its suffix), the stop token drawn when the reason is STOP, and
- * the phase timings. Arrays are copied in and out; equality compares the token contents.
+ * branch the shared prefix plus its suffix), the stop token drawn when the reason is STOP (absent
+ * when a constraint ended the output), and the phase timings. Arrays are copied in and out; equality compares the token contents.
  */
 package dev.longhaul.engine.generate;
 
@@ -17,8 +17,8 @@ public record GenerationResult(int[] tokens, FinishReason finishReason, int prom
         Objects.requireNonNull(finishReason, "finishReason");
         Objects.requireNonNull(stopToken, "stopToken");
         Objects.requireNonNull(timings, "timings");
-        if (stopToken.isPresent() != (finishReason == FinishReason.STOP)) {
-            throw new IllegalArgumentException("a stop token is present exactly when the reason is STOP");
+        if (stopToken.isPresent() && finishReason != FinishReason.STOP) {
+            throw new IllegalArgumentException("a stop token is present only when the reason is STOP");
         }
     }
 

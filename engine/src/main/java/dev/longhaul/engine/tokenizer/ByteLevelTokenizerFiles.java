@@ -159,7 +159,8 @@ public final class ByteLevelTokenizerFiles {
     }
 
     /** GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest map to 256+n. */
-    private static String[] byteAlphabet() {
+    /** GPT-2's byte-to-unicode alphabet: the one-char spelling of each byte value, by byte. */
+    static String[] byteAlphabet() {
         String[] alphabet = new String[BYTE_TOKENS];
         int next = 256;
         for (int b = 0; b < BYTE_TOKENS; b++) {

@@ -7,7 +7,7 @@
  * the empty string encodes to no ids; an unpaired surrogate char encodes as U+FFFD (the native binding
  * would otherwise garble every emoji of that text). encodeWithSpans() adds each token's char span.
  * decode() keeps special tokens, decodeSkippingSpecial() drops them; both reject ids outside
- * [0, vocabSize()). Offline: every DJL factory call first runs a telemetry "call home" (EC2 metadata
+ * [0, vocabSize()). tokenBytes() gives each token's bytes, for constrained decoding. Offline: every DJL factory call first runs a telemetry "call home" (EC2 metadata
  * and an S3 URL) unless DJL is in offline mode, so load() sets DJL's switches `ai.djl.offline` and
  * `OPT_OUT_TRACKING` to true (JVM-wide) before touching DJL, and refuses to go on if the environment
  * variable DJL_OFFLINE overrides them. The native library is unpacked from the DJL jar into DJL's
@@ -22,9 +22,13 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import ai.djl.util.Utils;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -144,6 +148,53 @@ public final class TextTokenizer implements AutoCloseable {
     public OptionalInt tokenId(String token) {
         Integer id = description.tokenIds().get(token);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /**
+     * The bytes each id stands for inside decoded text, indexed by id (length vocabSize()); null for
+     * special tokens and for ids no token has. With a ByteLevel decoder each char of a vocabulary
+     * token maps back through GPT-2's byte alphabet (so a token holding half of a UTF-8 character
+     * gives exactly those bytes, which decode() of that id alone cannot show); otherwise, in the
+     * SentencePiece convention, "<0xHH>" is that byte and '\u2581' a space. Added tokens are the
+     * UTF-8 of their content. Built on each call: callers keep the result.
+     */
+    public byte[][] tokenBytes() {
+        byte[][] bytes = new byte[vocabSize()][];
+        boolean byteLevel = description.decoderType().equals("ByteLevel");
+        Map<Character, Integer> alphabet = new HashMap<>();
+        String[] spelled = ByteLevelTokenizerFiles.byteAlphabet();
+        for (int b = 0; b < spelled.length; b++) {
+            alphabet.put(spelled[b].charAt(0), b);
+        }
+        description.tokenIds().forEach((token, id) -> {
+            if (isSpecial(id)) {
+                return;
+            }
+            if (description.addedIds().get(id)) {
+                bytes[id] = token.getBytes(StandardCharsets.UTF_8);
+            } else if (byteLevel) {
+                bytes[id] = byteLevelBytes(token, alphabet);
+            } else if (token.length() == 6 && token.startsWith("<0x") && token.endsWith(">")) {
+                bytes[id] = new byte[] {(byte) Integer.parseInt(token.substring(3, 5), 16)};
+            } else {
+                bytes[id] = token.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        return bytes;
+    }
+
+    /** A ByteLevel token's bytes; chars outside the alphabet (none in a well-formed file) as UTF-8. */
+    private static byte[] byteLevelBytes(String token, Map<Character, Integer> alphabet) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length());
+        for (int i = 0; i < token.length(); i++) {
+            Integer b = alphabet.get(token.charAt(i));
+            if (b != null) {
+                out.write(b);
+            } else {
+                out.writeBytes(String.valueOf(token.charAt(i)).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return out.toByteArray();
     }
 
     /** Whether id is an added token marked "special" in tokenizer.json. */

@@ -7,7 +7,9 @@
  * object with "content", or null). Flags such as add_bos_token are deliberately not read: the
  * engine feeds ids exactly as it is given them. spotChecks lists a few tokens (the first and last
  * special added token, bos, eos) whose ids the loader confirms with the native tokenizer, which
- * numbers added tokens missing from the model vocabulary on its own. Every problem is a
+ * numbers added tokens missing from the model vocabulary on its own. decoderType is tokenizer.json's
+ * decoder.type ("" when absent) and addedIds the ids of added_tokens (their content is raw text,
+ * not spelled in the decoder's alphabet): TextTokenizer.tokenBytes needs both. Every problem is a
  * TokenizerException naming the file.
  */
 package dev.longhaul.engine.tokenizer;
@@ -31,7 +33,9 @@ record TokenizerDescription(
         int longestAddedTokenChars,
         OptionalInt bosTokenId,
         OptionalInt eosTokenId,
-        Map<String, Integer> spotChecks) {
+        Map<String, Integer> spotChecks,
+        String decoderType,
+        BitSet addedIds) {
 
     static TokenizerDescription read(Path tokenizerFile, Path configFile) {
         ObjectMapper json = new ObjectMapper();
@@ -42,6 +46,7 @@ record TokenizerDescription(
         String where = tokenizerFile.toString();
         Map<String, Integer> ids = new HashMap<>();
         BitSet special = new BitSet();
+        BitSet addedIds = new BitSet();
         int maxId = -1;
         JsonNode model = root.path("model");
         if (!model.isObject()) {
@@ -83,6 +88,7 @@ record TokenizerDescription(
             }
             int id = idOf(token.path("id"), where, "added token \"" + content.asText() + "\"");
             ids.put(content.asText(), id);
+            addedIds.set(id);
             if (token.path("special").asBoolean(false)) {
                 special.set(id);
                 specialNames.put(id, content.asText());
@@ -118,7 +124,7 @@ record TokenizerDescription(
             }
         }
         return new TokenizerDescription(maxId + 1, Map.copyOf(ids), special, longestAdded, bos, eos,
-                Map.copyOf(spotChecks));
+                Map.copyOf(spotChecks), root.path("decoder").path("type").asText(""), addedIds);
     }
 
     /** The parsed file, or null when it does not exist. */

@@ -2,7 +2,13 @@
  * Runs one WorkOrder on the engine: the kind's preamble, then the document streamed from Kafka
  * through a DocumentView into one sequence state (prefilled in chunks, never held whole), then for
  * each task a branch (snapshot) of that state fed the task's instruction and decoded greedily.
- * The document is prefilled once, whatever the number of tasks. Cancellation (a flag checked
+ * An EXTRACT task decodes one JSON object under a SchemaConstraint compiled from its jsonSchema,
+ * or, given only field names, from a schema of those fields as bounded strings; its budget is the
+ * schema's shortest output (keys and punctuation the model does not choose) plus maxOutputTokens.
+ * The output therefore always parses and validates; it is parsed once more before it is kept, and
+ * a failure there is a bug (IllegalStateException). A schema outside the supported subset (see
+ * JsonGrammar) fails the order with the compiler's message. The document is prefilled once,
+ * whatever the number of tasks. Cancellation (a flag checked
  * before every forward step, and the generator's own cancel during decode) ends the run at the next
  * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
  */
@@ -10,12 +16,14 @@ package dev.longhaul.pipeline.worker;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.engine.constrain.JsonGrammar;
+import dev.longhaul.engine.constrain.SchemaConstraint;
+import dev.longhaul.engine.constrain.TokenVocabulary;
 import dev.longhaul.engine.generate.FinishReason;
 import dev.longhaul.engine.generate.GenerationListener;
 import dev.longhaul.engine.generate.GenerationResult;
@@ -60,6 +68,10 @@ final class OrderRunner {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longest value of a field extracted by name (code points). */
+    static final int FIELD_MAX_CHARS = 256;
+    /** The field asked for when an EXTRACT task names none. */
+    static final String DEFAULT_FIELD = "key facts";
 
     private final MiniMaxModel model;
     private final TextTokenizer tokenizer;
@@ -69,6 +81,7 @@ final class OrderRunner {
     private final PrefillPlan plan;
     private final Workspace workspace;
     private final Generator generator;
+    private final TokenVocabulary vocabulary;
     private volatile boolean cancelled;
 
     OrderRunner(MiniMaxModel model, TextTokenizer tokenizer, ModelIdentity identity, int budgetTokens, WorkerConfig config) {
@@ -80,6 +93,7 @@ final class OrderRunner {
         this.plan = new PrefillPlan(config.prefillChunk());
         this.workspace = model.workspace(config.prefillChunk(), 1);
         this.generator = new Generator(model, config.prefillChunk());
+        this.vocabulary = TokenVocabulary.of(tokenizer);
     }
 
     int budgetTokens() {
@@ -136,22 +150,12 @@ final class OrderRunner {
                 summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
                         .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
             } else {
-                Map<String, String> fields = new LinkedHashMap<>();
-                long promptTokens = 0;
-                long outputTokens = 0;
-                List<String> names = task.getFields().isEmpty() ? List.of("key facts") : task.getFields();
-                for (String field : names) {
-                    Decoded d = decode(state, Prompts.extractField(field), params);
-                    if (d == null) {
-                        return new Cancelled();
-                    }
-                    fields.put(field, d.text.strip());
-                    promptTokens = Math.max(promptTokens, d.promptTokens);
-                    outputTokens += d.outputTokens;
+                Decoded d = extract(state, task, params);
+                if (d == null) {
+                    return new Cancelled();
                 }
-                Decoded all = new Decoded(json(fields), promptTokens, outputTokens);
-                extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(all.text)
-                        .setUsage(usage(all, read)).setTimings(timings(order, started)).setModel(identity).build());
+                extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(d.text)
+                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
             }
         }
         return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
@@ -173,6 +177,36 @@ final class OrderRunner {
         return new Decoded(tokenizer.decodeSkippingSpecial(result.tokens()), result.promptTokens(), result.tokenCount());
     }
 
+    /** One EXTRACT task: a JSON object decoded under its schema's constraint; null when cancelled. */
+    private Decoded extract(SequenceState document, Task task, SamplingParams params) {
+        String schema = task.getJsonSchema() != null ? task.getJsonSchema() : fieldsSchema(task.getFields());
+        JsonGrammar grammar = JsonGrammar.compile(schema);
+        SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
+                .withConstraint(new SchemaConstraint(grammar, vocabulary));
+        String instruction = task.getJsonSchema() != null ? Prompts.extractSchema(schema)
+                : Prompts.extractFields(task.getFields().isEmpty() ? List.of(DEFAULT_FIELD) : task.getFields());
+        Decoded d = decode(document, instruction, constrained);
+        if (d != null) {
+            try {
+                JSON.readTree(d.text);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("constrained extraction is not JSON (a bug): " + d.text, e);
+            }
+        }
+        return d;
+    }
+
+    /** The schema of an extraction by field names: an object of every field, each a bounded string. */
+    static String fieldsSchema(List<String> fields) {
+        ObjectNode schema = JSON.createObjectNode().put("type", "object");
+        ObjectNode properties = schema.putObject("properties");
+        for (String field : fields.isEmpty() ? List.of(DEFAULT_FIELD) : fields) {
+            properties.putObject(field).put("type", "string").put("maxLength", FIELD_MAX_CHARS);
+            schema.withArray("required").add(field);
+        }
+        return schema.toString();
+    }
+
     private static Usage usage(Decoded d, DocumentView.Outcome read) {
         return Usage.newBuilder().setPromptTokens(d.promptTokens).setOutputTokens(d.outputTokens)
                 .setDocumentTokens(read.tokensFed()).setDocumentShareRead(read.shareRead()).build();
@@ -187,14 +221,6 @@ final class OrderRunner {
                 .setRunningMs(now - started)
                 .setEndToEndMs(Math.max(0, now - submitted.toEpochMilli()))
                 .build();
-    }
-
-    private static String json(Map<String, String> fields) {
-        try {
-            return JSON.writeValueAsString(fields);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write extraction JSON", e);
-        }
     }
 
     /** Buffers document tokens and prefills them in plan-sized forward steps (no logits). */

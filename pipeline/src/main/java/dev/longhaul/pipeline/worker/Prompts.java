@@ -1,9 +1,12 @@
 /*
  * Every prompt the worker gives the model, in one place: a preamble per document kind (fed before
  * the document), and an instruction per task (fed on a branch of the document's state, after it).
- * The document is prefilled once; each task only adds its instruction and decodes.
+ * The document is prefilled once; each task only adds its instruction and decodes. Extraction
+ * instructions ask for JSON: the decoding itself is constrained to the schema (OrderRunner).
  */
 package dev.longhaul.pipeline.worker;
+
+import java.util.List;
 
 import dev.longhaul.schemas.DocumentKind;
 
@@ -39,9 +42,16 @@ final class Prompts {
         return new IllegalArgumentException("a job of kind UNKNOWN reached a worker; the planner refuses those");
     }
 
-    /** The instruction extracting one field; its answer becomes the field's JSON string value. */
-    static String extractField(String field) {
-        return "\n\nFrom the document above, extract the " + field + ".\n" + field + ":";
+    /** The instruction extracting named fields; the answer is decoded as one JSON object of strings. */
+    static String extractFields(List<String> fields) {
+        return "\n\nFrom the document above, extract the following fields as one JSON object with a string"
+                + " value per field: " + String.join(", ", fields) + ".\nJSON:";
+    }
+
+    /** The instruction extracting a JSON object that conforms to the task's JSON Schema. */
+    static String extractSchema(String schema) {
+        return "\n\nFrom the document above, extract one JSON object that conforms to this JSON Schema:\n"
+                + schema + "\nJSON:";
     }
 
     /** Header fed before each file of a repository. */

@@ -128,6 +128,40 @@ class WorkerTest {
         }
         Map<?, ?> fields = new com.fasterxml.jackson.databind.ObjectMapper().readValue(extraction.getJson(), Map.class);
         assertEquals(List.of("component", "date"), new ArrayList<>(fields.keySet()));
+        for (Object value : fields.values()) {
+            assertTrue(value instanceof String s && s.codePointCount(0, s.length()) <= OrderRunner.FIELD_MAX_CHARS, extraction.getJson());
+        }
+    }
+
+    @Test
+    void extractionFollowsTheTasksJsonSchema() throws Exception {
+        // given an EXTRACT task with a JSON Schema of an enum, an integer and a bounded array of strings
+        String schema = """
+                {"type": "object", "required": ["severity", "failures", "hosts"], "properties": {
+                  "severity": {"enum": ["low", "high"]},
+                  "failures": {"type": "integer"},
+                  "hosts": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 12}}}}""";
+        String text = SharedData.head(SharedData.corpusDir().resolve("logs/loghub_2k/OpenSSH/OpenSSH_2k.log"), 300);
+        List<Task> tasks = List.of(Task.newBuilder().setType(TaskType.EXTRACT).setJsonSchema(schema).build());
+        // when the worker runs it on the random-weight tiny model
+        place(order("schema-1", DocumentKind.LOG, tasks, text.getBytes(StandardCharsets.UTF_8), null));
+        Extraction extraction = one(topics.extractions, "schema-1");
+        // then the committed JSON has exactly the schema's shape
+        assertEquals(JobState.SUCCEEDED, finalState("schema-1"));
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(extraction.getJson());
+        assertEquals(List.of("severity", "failures", "hosts"), iterable(json.fieldNames()));
+        assertTrue(List.of("low", "high").contains(json.get("severity").asText()), extraction.getJson());
+        assertTrue(json.get("failures").isIntegralNumber(), extraction.getJson());
+        assertTrue(json.get("hosts").isArray() && json.get("hosts").size() <= 2, extraction.getJson());
+        for (com.fasterxml.jackson.databind.JsonNode host : json.get("hosts")) {
+            assertTrue(host.isTextual() && host.asText().codePointCount(0, host.asText().length()) <= 12, extraction.getJson());
+        }
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 
     @Test

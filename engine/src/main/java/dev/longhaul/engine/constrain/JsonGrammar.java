@@ -1,0 +1,197 @@
+/*
+ * A JSON Schema compiled into the grammar of the canonical JSON texts that satisfy it: no
+ * whitespace, object properties in schema order. Supported subset (anything else is refused with
+ * IllegalArgumentException naming the keyword and where it is, never silently dropped):
+ *   type object:  properties, required (a property not listed may be left out; an object without
+ *                 required writes only what the output chooses; a required name that properties
+ *                 does not describe may hold any value, and is written as a string after the
+ *                 described ones); additionalProperties is accepted and moot, since no other
+ *                 property is ever written
+ *   type string:  minLength, maxLength (in code points)
+ *   type number, integer (no bounds; digits capped so values read back exactly), boolean, null
+ *   type array:   items (one schema), minItems, maxItems
+ *   enum / const of strings, booleans and null
+ * Annotations ($schema, $id, $comment, title, description, default, examples, format, readOnly,
+ * writeOnly, deprecated) are ignored. Every text the grammar accepts parses as JSON and validates
+ * against the schema; the grammar is immutable and may be shared across threads.
+ */
+package dev.longhaul.engine.constrain;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+public final class JsonGrammar {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$comment", "title", "description",
+            "default", "examples", "format", "readOnly", "writeOnly", "deprecated");
+    private static final Map<String, Set<String>> KEYWORDS = Map.of(
+            "object", Set.of("type", "properties", "required", "additionalProperties"),
+            "string", Set.of("type", "minLength", "maxLength"),
+            "number", Set.of("type"),
+            "integer", Set.of("type"),
+            "boolean", Set.of("type"),
+            "null", Set.of("type"),
+            "array", Set.of("type", "items", "minItems", "maxItems"),
+            "enum", Set.of("type", "enum", "const"));
+
+    private final Shape root;
+
+    private JsonGrammar(Shape root) {
+        this.root = root;
+    }
+
+    /** Compiles a JSON Schema given as text; IllegalArgumentException when it leaves the subset. */
+    public static JsonGrammar compile(String schemaJson) {
+        JsonNode schema;
+        try {
+            schema = JSON.readTree(schemaJson);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the schema is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (schema == null) {
+            throw new IllegalArgumentException("the schema is empty");
+        }
+        return new JsonGrammar(shape(schema, "#"));
+    }
+
+    /** Whether text is a complete output of this grammar. */
+    public boolean accepts(String text) {
+        Frame f = start();
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            f = f.feed(b & 0xFF);
+            if (f == null) {
+                return false;
+            }
+        }
+        return f.mayEnd();
+    }
+
+    /** Bytes of the shortest accepted text. */
+    public int shortestLength() {
+        return root.minLength();
+    }
+
+    /** The automaton's initial state. */
+    Frame start() {
+        return Frame.start(root, Frame.Done.INSTANCE);
+    }
+
+    private static Shape shape(JsonNode schema, String at) {
+        if (!schema.isObject()) {
+            throw new IllegalArgumentException(at + ": a schema must be an object (true/false schemas are not supported)");
+        }
+        boolean literal = schema.has("enum") || schema.has("const");
+        String type = literal ? "enum" : typeOf(schema, at);
+        Set<String> allowed = KEYWORDS.get(type);
+        if (allowed == null) {
+            throw new IllegalArgumentException(at + ": type \"" + type + "\" is not supported");
+        }
+        for (String keyword : names(schema)) {
+            if (!allowed.contains(keyword) && !ANNOTATIONS.contains(keyword)) {
+                throw new IllegalArgumentException(at + ": keyword \"" + keyword + "\" is not supported for " + type
+                        + " (supported: " + allowed + ")");
+            }
+        }
+        return switch (type) {
+            case "enum" -> literals(schema, at);
+            case "object" -> object(schema, at);
+            case "string" -> {
+                int min = count(schema, "minLength", 0, at);
+                yield new Shape.Str(min, count(schema, "maxLength", Shape.UNBOUNDED, at));
+            }
+            case "number" -> new Shape.Num(false);
+            case "integer" -> new Shape.Num(true);
+            case "boolean" -> new Shape.Literals(List.of("true", "false"));
+            case "null" -> new Shape.Literals(List.of("null"));
+            default -> {
+                JsonNode items = schema.get("items");
+                if (items == null) {
+                    throw new IllegalArgumentException(at + ": an array needs \"items\"");
+                }
+                yield new Shape.Arr(shape(items, at + "/items"), count(schema, "minItems", 0, at),
+                        count(schema, "maxItems", Shape.UNBOUNDED, at));
+            }
+        };
+    }
+
+    private static List<String> names(JsonNode schema) {
+        List<String> names = new ArrayList<>();
+        schema.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static String typeOf(JsonNode schema, String at) {
+        JsonNode type = schema.get("type");
+        if (type == null || !type.isTextual()) {
+            throw new IllegalArgumentException(at + ": \"type\" must be one type name (unions are not supported), is " + type);
+        }
+        return type.asText();
+    }
+
+    private static Shape object(JsonNode schema, String at) {
+        JsonNode properties = schema.path("properties");
+        if (!properties.isMissingNode() && !properties.isObject()) {
+            throw new IllegalArgumentException(at + ": \"properties\" must be an object");
+        }
+        Set<String> required = new LinkedHashSet<>();
+        for (JsonNode name : schema.path("required")) {
+            if (!name.isTextual()) {
+                throw new IllegalArgumentException(at + ": required " + name + " is not a property name");
+            }
+            required.add(name.asText());
+        }
+        List<Shape.Property> list = new ArrayList<>();
+        for (String name : names(properties)) {
+            list.add(new Shape.Property(name, shape(properties.get(name), at + "/properties/" + name), required.contains(name)));
+        }
+        for (String name : required) {
+            if (!properties.has(name)) {
+                list.add(new Shape.Property(name, new Shape.Str(0, Shape.UNBOUNDED), true));
+            }
+        }
+        return new Shape.Obj(list);
+    }
+
+    private static Shape literals(JsonNode schema, String at) {
+        List<JsonNode> values = new ArrayList<>();
+        if (schema.has("const")) {
+            values.add(schema.get("const"));
+        }
+        if (schema.has("enum")) {
+            if (!schema.get("enum").isArray()) {
+                throw new IllegalArgumentException(at + ": \"enum\" must be an array");
+            }
+            schema.get("enum").forEach(values::add);
+        }
+        List<String> texts = new ArrayList<>();
+        for (JsonNode v : values) {
+            // Numbers are left out: "1" is a prefix of "12", and matching relies on prefix-free texts.
+            if (!v.isTextual() && !v.isBoolean() && !v.isNull()) {
+                throw new IllegalArgumentException(at + ": enum/const values must be strings, booleans or null, got " + v);
+            }
+            texts.add(v.isTextual() ? Shape.Literals.quote(v.asText()) : v.toString());
+        }
+        if (schema.has("const") && schema.has("enum") && !texts.subList(1, texts.size()).contains(texts.get(0))) {
+            throw new IllegalArgumentException(at + ": const is not one of enum: no value satisfies both");
+        }
+        return new Shape.Literals(schema.has("const") ? texts.subList(0, 1) : texts);
+    }
+
+    private static int count(JsonNode schema, String keyword, int absent, String at) {
+        JsonNode v = schema.get(keyword);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0) {
+            throw new IllegalArgumentException(at + ": \"" + keyword + "\" must be a non-negative integer, is " + v);
+        }
+        return v.asInt();
+    }
+}
