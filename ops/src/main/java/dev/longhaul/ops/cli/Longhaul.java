@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
             WorkerCommand.class,
             RegistryCommand.class,
             StackCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Longhaul implements Runnable {

@@ -153,6 +153,7 @@ public final class LogTemplateMiner {
     }
 
     private void countError(long number, boolean error, String stamp) {
+        lastLineNumber = number;
         if (windowLines == 0) {
             windowStart = number;
             windowFirstStamp = stamp;
@@ -165,7 +166,6 @@ public final class LogTemplateMiner {
             windowLines = 0;
             windowErrors = 0;
         }
-        lastLineNumber = number;
     }
 
     /** Judges the window against the error rate of the lines before it, then adds it to that rate. */
@@ -173,8 +173,9 @@ public final class LogTemplateMiner {
         if (windowLines == 0) {
             return;
         }
-        // The first window has no history to be unusual against.
-        if (linesBefore > 0) {
+        // The first window has no history to be unusual against; a last window under half the
+        // size is too short to call a rate unusual.
+        if (linesBefore > 0 && 2 * windowLines >= config.burstWindowLines()) {
             double expected = windowLines * (double) errorsBefore / linesBefore;
             boolean burst = windowErrors >= config.burstFactor() * expected
                     && windowErrors >= MIN_BURST_SHARE * windowLines && windowErrors > 0;
