@@ -9,7 +9,10 @@
  * column (the i-th field of every line) is consistent when one class covers HEADER_SHARE of its
  * lines. The header is the longest run of consistent leading columns that ends on a "strong" column
  * (number, bracket, level, date, separator, component): a plain word is kept in the header only
- * when a strong column follows it, since a document's content usually starts with a word too.
+ * when a strong column follows it, since a document's content usually starts with a word too;
+ * one exception, a plain word right after the level that behaves like a component (few names,
+ * each followed by many different words), as in `Info CBS Loaded ...`. A flag column that is
+ * inconsistent may sit inside the header when a timestamp or level after it proves the header.
  * When the last header column is a component (`name:`), each line looks for its own colon a field
  * early or late, as in `syslogd 1.4.1: restart.`. Formats that separate fields with `|` cut at
  * the usual number of bars. A line whose first field does not have the header's class (a stack
@@ -20,6 +23,7 @@
 package dev.longhaul.pipeline.analyze.logs;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +51,10 @@ final class LogHeader {
             "SEP", "OCT", "NOV", "DEC", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN");
     private static final Pattern DATE_OR_TIME = Pattern.compile(".*\\d[:./-]\\d.*");
     private static final Pattern EPOCH_SECONDS = Pattern.compile("1\\d{9}");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}(:\\d+)?");
+    private static final Pattern SHORT_NUMBER = Pattern.compile("\\d{1,4}");
+    private static final Pattern STAMP_EDGES = Pattern.compile("^\\[|[\\],]$");
+    private static final Pattern FIELD_EDGES = Pattern.compile("^[\\[(<]+|[\\])>:,]+$");
 
     private final int headerFields;     // leading fields that are header (whitespace mode)
     private final int pipes;            // > 0: header is everything before this many '|'
@@ -114,6 +122,10 @@ final class LogHeader {
             levelLetters[col] = share(rows, col, f -> LETTER_LEVELS.containsKey(bare(f))) >= HEADER_SHARE;
         }
         int header = pipes > 0 ? pipes : headerEnd(dominant, temporal, levelWords, levelLetters);
+        if (pipes == 0 && header > 0 && header < columns && (levelWords[header - 1] || levelLetters[header - 1])
+                && dominant[header] == FieldClass.WORD && isComponent(rows, header)) {
+            header++;
+        }
         int levelColumn = -1;
         boolean letters = false;
         for (int col = 0; col < header && levelColumn < 0; col++) {
@@ -126,10 +138,27 @@ final class LogHeader {
         for (int col = 1; col + 1 < header; col++) {
             temporal[col] |= dominant[col] == FieldClass.NUMBER && temporal[col - 1] && temporal[col + 1];
         }
-        temporal = java.util.Arrays.copyOf(temporal, header);
+        temporal = Arrays.copyOf(temporal, header);
         boolean componentEnd = pipes == 0 && header > 0 && dominant[header - 1] == FieldClass.COMPONENT;
         FieldClass first = header > 0 && pipes == 0 ? dominant[0] : null;
         return new LogHeader(header, pipes, componentEnd, first, levelColumn, letters, temporal);
+    }
+
+    /**
+     * Whether the plain-word column after a level is a component without a colon (`Info CBS
+     * Loaded ...`) rather than the content's first word: a component is one of a few names, and
+     * each name is followed by many different words, where a content word is mostly followed by
+     * the same next word of its event.
+     */
+    private static boolean isComponent(List<List<String>> rows, int col) {
+        Map<String, Set<String>> next = new HashMap<>();
+        for (List<String> row : rows) {
+            if (col + 1 < row.size()) {
+                next.computeIfAbsent(row.get(col), k -> new java.util.HashSet<>()).add(TokenMasker.mask(row.get(col + 1)));
+            }
+        }
+        int pairs = next.values().stream().mapToInt(Set::size).sum();
+        return !next.isEmpty() && next.size() <= Math.max(3, rows.size() / 20) && pairs >= 3 * next.size();
     }
 
     /** True when the header has a level column. */
@@ -192,7 +221,7 @@ final class LogHeader {
         for (int col = 0; col < Math.min(end, temporal.length); col++) {
             if (temporal[col]) {
                 String f = text(line, spans.get(col));
-                stamp.append(stamp.isEmpty() ? "" : " ").append(f.replaceAll("^\\[|[\\],]$", ""));
+                stamp.append(stamp.isEmpty() ? "" : " ").append(STAMP_EDGES.matcher(f).replaceAll(""));
             }
         }
         return new Split(content, level, stamp.isEmpty() ? null : stamp.toString());
@@ -265,19 +294,29 @@ final class LogHeader {
         return digit ? FieldClass.MIXED : FieldClass.WORD;
     }
 
+    /**
+     * A date, a time, epoch seconds or a month/day name; a [bracket] when every word in it is one
+     * of those or a short number (`[Sun Dec 04 04:47:44 2005]`, not `[main@127 0:0:0]`). An IPv4 address is not a date.
+     */
     private static boolean isTemporal(String field) {
-        String bare = field.replaceAll("^\\[|[\\],]$", "");
+        if (field.length() > 1 && field.startsWith("[") && field.endsWith("]")) {
+            String[] words = field.substring(1, field.length() - 1).strip().split("\\s+");
+            // A bare day or year (`04`, `2005`) counts inside a bracket that also holds a date or time.
+            return Arrays.stream(words).allMatch(w -> !w.startsWith("[") && (isTemporal(w) || SHORT_NUMBER.matcher(w).matches()))
+                    && Arrays.stream(words).anyMatch(w -> w.chars().anyMatch(Character::isDigit));
+        }
+        String bare = STAMP_EDGES.matcher(field).replaceAll("");
         if (classify(field) == FieldClass.CALENDAR) {
             return true;
         }
         boolean letterFree = bare.chars().noneMatch(Character::isLetter);
-        return (field.startsWith("[") || letterFree) && DATE_OR_TIME.matcher(bare).matches()
+        return letterFree && DATE_OR_TIME.matcher(bare).matches() && !IPV4.matcher(bare).matches()
                 || EPOCH_SECONDS.matcher(bare).matches();
     }
 
     /** The field without brackets and trailing punctuation, upper case: `[error]` -> ERROR. */
     private static String bare(String field) {
-        return field.replaceAll("^[\\[(<]+|[\\])>:,]+$", "").toUpperCase(Locale.ROOT);
+        return FIELD_EDGES.matcher(field).replaceAll("").toUpperCase(Locale.ROOT);
     }
 
     private static String text(String line, int[] span) {

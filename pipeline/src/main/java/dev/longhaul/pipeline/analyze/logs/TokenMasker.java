@@ -50,6 +50,10 @@ public final class TokenMasker {
 
     /** One token with its variable parts replaced; adjacent wildcards collapse into one. */
     static String mask(String token) {
+        // Every variable shape holds a digit or a slash; most words have neither.
+        if (token.chars().noneMatch(c -> c == '/' || (c >= '0' && c <= '9'))) {
+            return token;
+        }
         String masked = URL.matcher(token).replaceAll("$1" + Matcher.quoteReplacement(WILDCARD));
         masked = DIRECTORIES.matcher(masked).replaceAll(Matcher.quoteReplacement("/" + WILDCARD + "/"));
         for (Pattern p : VARIABLES) {

@@ -53,6 +53,19 @@ class LogTemplateSummaryTest {
     }
 
     @Test
+    void wordAfterTheLevelThatActsAsAComponentIsHeader() {
+        String[] components = {"CBS", "CSI", "CBS", "TrustedInstaller"};
+        String[] events = {"Loaded Servicing Stack v6.1.7601", "Ending TrustedInstaller initialization.",
+            "Starting the TrustedInstaller main loop.", "Session: 30546173_4261722401 initialized by client WindowsUpdateAgent."};
+        LogHeader header = LogHeader.learn(repeat(i -> "2016-09-28 04:30:3" + i % 10 + ", Info                  "
+                + components[i % 4] + "    " + events[(i / 4) % 4]));
+        LogHeader.Split split = header.split("2016-09-28 04:30:31, Info                  CSI    Ending TrustedInstaller initialization.");
+        assertEquals("Ending TrustedInstaller initialization.", split.content());
+        assertEquals("INFO", split.level());
+        assertEquals("2016-09-28 04:30:31", split.timestamp());
+    }
+
+    @Test
     void barSeparatedHeaderIsCutAtTheUsualBar() {
         LogHeader header = LogHeader.learn(repeat(i -> "20171223-22:15:29:" + (100 + i) + "|Step_LSC|30002312|onStandStepChanged " + i));
         assertEquals("onStandStepChanged 3579 | extra", header.split("20171223-22:15:29:606|Step_SPUtils|30002312|onStandStepChanged 3579 | extra").content());
@@ -79,9 +92,10 @@ class LogTemplateSummaryTest {
         LogSummary.ErrorBurst burst = summary.errorBursts().get(0);
         assertEquals(1001, burst.firstLine());
         assertEquals(1100, burst.lastLine());
-        assertEquals(1, summary.newTemplates().size());
-        assertEquals("Shutdown hook called", summary.newTemplates().get(0).template());
-        assertEquals(1901, summary.newTemplates().get(0).firstLine());
+        // (the burst's own event first appears in the second half too)
+        assertEquals(List.of("Exception in task <*>", "Shutdown hook called"),
+                summary.newTemplates().stream().map(LogSummary.NewTemplate::template).toList());
+        assertEquals(1901, summary.newTemplates().get(1).firstLine());
         assertEquals("17/06/09 20:10:10", summary.firstTimestamp());
     }
 
