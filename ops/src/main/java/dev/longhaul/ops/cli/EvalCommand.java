@@ -1,17 +1,17 @@
-/* `longhaul eval ...`: scores an analyzer against labelled data; one subcommand per analyzer. */
+/* `longhaul eval ...`: scores the deterministic analyzers against labelled corpora, one subcommand per analyzer. */
 package dev.longhaul.ops.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score analyzers against labelled data.",
-        subcommands = {EvalContractsCommand.class})
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score an analyzer against a labelled corpus.",
+        subcommands = {EvalLogsCommand.class, EvalContractsCommand.class})
 public final class EvalCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (logs, contracts)");
     }
 }

@@ -1,0 +1,137 @@
+/*
+ * The parse tree and the miner around it: lines that differ only in variables share a template,
+ * different structures do not, the template count stays bounded on a long stream, and the result
+ * does not depend on how the text was chunked.
+ */
+package dev.longhaul.pipeline.analyze.logs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LogTemplateTreeTest {
+    private static final String HEAD = "Dec 10 06:55:46 LabSZ sshd[24200]: ";
+
+    @Test
+    void linesDifferingOnlyInVariablesShareOneTemplate() {
+        // Given lines of one event with different users, addresses and ports
+        List<String> lines = List.of(
+                "Failed password for root from 183.62.140.253 port 42836 ssh2",
+                "Failed password for admin from 119.4.203.64 port 2191 ssh2",
+                "Failed password for guest from 5.36.59.76 port 1034 ssh2");
+        // When they are mined
+        Map<Long, Integer> ids = new HashMap<>();
+        LogSummary summary = mine(lines, ids);
+        // Then they form one template whose variable words are wildcards
+        assertEquals(1, summary.templates().size());
+        assertEquals("Failed password for <*> from <*> port <*> ssh2", summary.templates().get(0).template());
+        assertEquals(3, summary.templates().get(0).count());
+        assertEquals(1, ids.values().stream().distinct().count());
+    }
+
+    @Test
+    void differentStructuresStaySeparate() {
+        // Given events of the same length and first word, and events of other lengths
+        List<String> lines = List.of(
+                "Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]",
+                "Received disconnect from 1.2.3.5: 11: disconnected by user",
+                "Invalid user webmaster from 173.234.31.186",
+                "Invalid user test from 52.80.34.196",
+                "Connection closed by 10.0.0.1 [preauth]");
+        // When they are mined
+        LogSummary summary = mine(lines, new HashMap<>());
+        // Then each structure keeps its own template
+        List<String> templates = summary.templates().stream().map(LogSummary.Template::template).toList();
+        assertEquals(4, templates.size(), templates.toString());
+        assertEquals(2, summary.templates().get(0).count());
+        assertEquals("Invalid user <*> from <*>", summary.templates().get(0).template());
+    }
+
+    @Test
+    void partOfATokenIsGeneralisedAtPunctuation() {
+        assertEquals("user=<*>", TemplateTree.mergeToken("user=root", "user=guest"));
+        assertEquals("<*>", TemplateTree.mergeToken("root", "robert"));
+        assertEquals("[<*>]", TemplateTree.mergeToken("[alpha]", "[beta]"));
+        assertEquals("rhost=<*>", TokenMasker.mask("rhost=218.188.2.4"));
+        assertEquals("blk_<*>", TokenMasker.mask("blk_-6952295868487656571"));
+        assertEquals("t761", TokenMasker.mask("t761"));
+    }
+
+    @Test
+    void templateCountStaysBoundedOnALongStream() {
+        // Given 200,000 lines drawn from five events with random variables (seeded)
+        Random random = new Random(42);
+        String[] events = {
+            "session opened for user %s by (uid=%d)",
+            "Accepted publickey for %s from %d.%d.%d.%d port %d ssh2",
+            "PacketResponder %d for block blk_%d terminating",
+            "Received block blk_%d of size %d from /%d.%d.%d.%d",
+            "Connection from %d.%d.%d.%d port %d on %s",
+        };
+        String[] names = {"root", "alice", "bob", "carol", "dave", "eve"};
+        LogTemplateMiner miner = new LogTemplateMiner(LogTemplateConfig.defaults());
+        int lines = 200_000;
+        for (int i = 0; i < lines; i++) {
+            int e = random.nextInt(events.length);
+            String content = switch (e) {
+                case 0 -> events[0].formatted(names[random.nextInt(names.length)], random.nextInt(1000));
+                case 1 -> events[1].formatted(names[random.nextInt(names.length)], random.nextInt(256),
+                        random.nextInt(256), random.nextInt(256), random.nextInt(256), random.nextInt(65536));
+                case 4 -> events[4].formatted(random.nextInt(256), random.nextInt(256), random.nextInt(256),
+                        random.nextInt(256), random.nextInt(65536), names[random.nextInt(names.length)]);
+                case 2 -> events[2].formatted(random.nextInt(3), random.nextLong());
+                default -> events[3].formatted(random.nextLong(), random.nextInt(1 << 26), random.nextInt(256),
+                        random.nextInt(256), random.nextInt(256), random.nextInt(256));
+            };
+            miner.accept(HEAD + content);
+        }
+        // When the stream ends
+        LogSummary summary = miner.finish();
+        // Then every line was read and the template count (the only state that grows) is five
+        assertEquals(lines, summary.lines());
+        assertEquals(events.length, summary.templates().size(),
+                summary.templates().stream().map(LogSummary.Template::template).toList().toString());
+    }
+
+    @Test
+    void chunkingDoesNotChangeTheResult() {
+        // Given a small log as one text
+        StringBuilder text = new StringBuilder();
+        Random random = new Random(7);
+        for (int i = 0; i < 500; i++) {
+            text.append(HEAD).append(i % 3 == 0 ? "Invalid user u" + random.nextInt(9) + " from 10.0.0." + i % 200
+                    : "Connection closed by 10.1.1." + i % 100 + " [preauth]").append(i % 2 == 0 ? "\r\n" : "\n");
+        }
+        // When it is fed whole, and in random pieces
+        LogTemplateMiner whole = new LogTemplateMiner(LogTemplateConfig.defaults());
+        whole.acceptChunk(text);
+        LogTemplateMiner pieces = new LogTemplateMiner(LogTemplateConfig.defaults());
+        for (int at = 0; at < text.length(); ) {
+            int end = Math.min(text.length(), at + 1 + random.nextInt(97));
+            pieces.acceptChunk(text.subSequence(at, end));
+            at = end;
+        }
+        // Then the summaries are equal
+        assertEquals(whole.finish(), pieces.finish());
+    }
+
+    @Test
+    void unrelatedFirstWordsDoNotShareABranchTemplate() {
+        LogSummary summary = mine(List.of("alpha beta gamma delta", "omega beta gamma delta"), new HashMap<>());
+        assertNotEquals(1, summary.templates().size());
+    }
+
+    private static LogSummary mine(List<String> contents, Map<Long, Integer> ids) {
+        LogTemplateMiner miner = new LogTemplateMiner(LogTemplateConfig.defaults(), ids::put);
+        List<String> lines = new ArrayList<>();
+        contents.forEach(c -> lines.add(HEAD + c));
+        lines.forEach(miner::accept);
+        return miner.finish();
+    }
+}
