@@ -34,8 +34,9 @@ public final class TopicsAdmin {
      * A topic just created may not be in every broker's metadata yet ("does not host this
      * topic-partition"); ask again for a while before giving up.
      */
-    private static TopicDescription describe(Admin admin, String name) throws InterruptedException, ExecutionException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    public static TopicDescription describe(Admin admin, String name, java.time.Duration timeout)
+            throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
                 return admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
@@ -64,7 +65,7 @@ public final class TopicsAdmin {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
-            TopicDescription work = describe(admin, topics.work.name());
+            TopicDescription work = describe(admin, topics.work.name(), java.time.Duration.ofSeconds(30));
             if (work.partitions().size() != layout.lanes()) {
                 throw new IllegalStateException(topics.work.name() + " has " + work.partitions().size()
                         + " partitions but the pipeline is configured for " + layout.lanes() + " lanes");

@@ -242,9 +242,9 @@ final class SchemaLog implements AutoCloseable {
         }
         TopicDescription description;
         try {
-            description = admin.describeTopics(List.of(config.topic())).allTopicNames()
-                    .get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).get(config.topic());
-        } catch (ExecutionException | TimeoutException e) {
+            // A topic just created may not be in the metadata yet: TopicsAdmin asks again for a while.
+            description = dev.longhaul.pipeline.TopicsAdmin.describe(admin, config.topic(), config.timeout());
+        } catch (ExecutionException e) {
             throw storeError("cannot describe the schemas topic " + config.topic(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
