@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             SinkCommand.class,
             RegistryCommand.class,
             StackCommand.class,
+            PipelineCommand.class,
             DashboardCommand.class,
             ConfigCommand.class,
             EvalCommand.class,
