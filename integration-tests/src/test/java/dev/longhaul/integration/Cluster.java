@@ -76,7 +76,7 @@ final class Cluster implements AutoCloseable {
         WorkerConfig t = workerTemplate;
         return new WorkerConfig(id, t.bootstrapServers(), t.namespace(), t.modelDir(), t.backend(), t.threads(),
                 t.contextTokens(), t.timeBudget(), t.maxOutputTokens(), t.prefillChunk(), t.heartbeatInterval(),
-                Duration.ofSeconds(6), t.transactionTimeout());
+                Duration.ofSeconds(6), t.transactionTimeout(), t.clientOverrides());
     }
 
     Worker addWorker(String id) {

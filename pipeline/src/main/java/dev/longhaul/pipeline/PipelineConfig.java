@@ -137,6 +137,14 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
      * so aborted ingest transactions are never seen.
      */
     public Properties streamsProperties(String bootstrapServers, Path stateDir) {
+        return streamsProperties(bootstrapServers, stateDir, Map.of());
+    }
+
+    /**
+     * The same, with client settings a deployment adds (security.protocol, SASL, TLS stores) applied
+     * last; Streams hands them to every consumer, producer and admin client it creates.
+     */
+    public Properties streamsProperties(String bootstrapServers, Path stateDir, Map<String, String> clientOverrides) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -144,6 +152,7 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, kafka.replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, kafka.commitInterval().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.putAll(clientOverrides);
         return p;
     }
 

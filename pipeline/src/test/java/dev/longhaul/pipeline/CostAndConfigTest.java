@@ -62,6 +62,15 @@ class CostAndConfigTest {
     }
 
     @Test
+    void clientOverridesReachStreamsLast() {
+        var props = PipelineConfig.DEFAULTS.streamsProperties("broker:9092", Path.of("state"),
+                java.util.Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
+        assertEquals("SASL_SSL", props.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", props.get("sasl.mechanism"));
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
+    @Test
     void aCatalogWithAnotherNamespaceIsRefused() {
         var topics = new dev.longhaul.schemas.Topics("other.", new dev.longhaul.schemas.wire.InMemorySchemaRegistry());
         assertThrows(IllegalArgumentException.class, () -> PipelineTopology.build(PipelineConfig.DEFAULTS, topics));

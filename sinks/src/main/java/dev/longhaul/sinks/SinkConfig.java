@@ -2,7 +2,8 @@
  * Everything a sink is configured with, validated once, defaults in one place (defaults()): the
  * broker and topic namespace, the consumer group (one per sink, so each destination keeps its own
  * committed offsets), how much one poll may hand the sink, and when the file sink rotates. Kafka
- * consumer properties are derived here and nowhere else.
+ * consumer properties are derived here and nowhere else; clientOverrides (security, SASL..., handed in
+ * by ops) are applied last.
  */
 package dev.longhaul.sinks;
 
@@ -20,7 +21,8 @@ public record SinkConfig(
         Duration pollTimeout,
         int maxPollRecords,
         long maxFileBytes,
-        Duration maxFileAge) {
+        Duration maxFileAge,
+        Map<String, String> clientOverrides) {
 
     /** The group of the JSON Lines sink; its committed offsets say what the files hold. */
     public static final String FILES_GROUP = "longhaul-sink-files";
@@ -43,6 +45,7 @@ public record SinkConfig(
         if (maxFileBytes < 1024 || maxFileAge.toMillis() < 1) {
             throw new IllegalArgumentException("max file bytes ≥ 1024 and max file age ≥ 1 ms; got " + maxFileBytes + ", " + maxFileAge);
         }
+        clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
 
     /**
@@ -51,19 +54,24 @@ public record SinkConfig(
      */
     public static SinkConfig defaults(String bootstrapServers, String groupId) {
         return new SinkConfig(bootstrapServers, "longhaul.", groupId, Duration.ofMillis(500), 500,
-                64L << 20, Duration.ofHours(1));
+                64L << 20, Duration.ofHours(1), Map.of());
     }
 
     public SinkConfig withNamespace(String ns) {
-        return new SinkConfig(bootstrapServers, ns, groupId, pollTimeout, maxPollRecords, maxFileBytes, maxFileAge);
+        return new SinkConfig(bootstrapServers, ns, groupId, pollTimeout, maxPollRecords, maxFileBytes, maxFileAge, clientOverrides);
     }
 
     public SinkConfig withBatch(int records, Duration timeout) {
-        return new SinkConfig(bootstrapServers, namespace, groupId, timeout, records, maxFileBytes, maxFileAge);
+        return new SinkConfig(bootstrapServers, namespace, groupId, timeout, records, maxFileBytes, maxFileAge, clientOverrides);
     }
 
     public SinkConfig withRotation(long bytes, Duration age) {
-        return new SinkConfig(bootstrapServers, namespace, groupId, pollTimeout, maxPollRecords, bytes, age);
+        return new SinkConfig(bootstrapServers, namespace, groupId, pollTimeout, maxPollRecords, bytes, age, clientOverrides);
+    }
+
+    /** Extra consumer settings (security, SASL, TLS stores) applied last. */
+    public SinkConfig withClientOverrides(Map<String, String> overrides) {
+        return new SinkConfig(bootstrapServers, namespace, groupId, pollTimeout, maxPollRecords, maxFileBytes, maxFileAge, overrides);
     }
 
     /**
@@ -80,6 +88,7 @@ public record SinkConfig(
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        p.putAll(clientOverrides);
         return p;
     }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
         description = "Serve the ops dashboard (throughput, lanes, latency, lag, jobs, cancel) and Prometheus /metrics.")
 public final class DashboardCommand implements Callable<Integer> {
-    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
+    @Option(names = "--port", paramLabel = "PORT",
             description = "HTTP port (0: a free one). Default: ${DEFAULT-VALUE}.")
     int port;
 
@@ -42,7 +42,7 @@ public final class DashboardCommand implements Callable<Integer> {
     CommandSpec spec;
 
     DashboardConfig config() {
-        DashboardConfig c = DashboardConfig.DEFAULTS.withHost(host).withPort(port);
+        DashboardConfig c = DashboardConfig.DEFAULTS.withHost(host).withPort(port).withKafkaClientOverrides(kafka.clientOverrides());
         return pipelineAppId == null ? c : c.withPipelineApplicationId(pipelineAppId);
     }
 

@@ -1,7 +1,8 @@
 /*
  * The options every engine command shares: which backend computes, and with how many threads.
  * The backend is looked up by name through the engine's ServiceLoader registry; an unknown name is
- * an error listing the available ones, never a silent fallback.
+ * an error listing the available ones, never a silent fallback. Both default to the effective
+ * configuration (backend cpu and all processors unless a file or the environment says otherwise).
  */
 package dev.longhaul.ops.cli;
 
@@ -10,12 +11,12 @@ import dev.longhaul.engine.backend.BackendProvider;
 import picocli.CommandLine.Option;
 
 public final class EngineOptions {
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
+    @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend: cpu (Vector API, all threads) or scalar (reference). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Compute threads (default: all available processors).")
+            description = "Compute threads (default: the configuration's threads, else all available processors).")
     Integer threads;
 
     public String backendName() {

@@ -7,6 +7,9 @@
  */
 package dev.longhaul.ops.cli;
 
+import java.nio.file.Path;
+import java.util.Map;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +33,9 @@ import picocli.CommandLine.ScopeType;
             SinkCommand.class,
             RegistryCommand.class,
             StackCommand.class,
+            PipelineCommand.class,
             DashboardCommand.class,
+            ConfigCommand.class,
             EvalCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -41,6 +46,10 @@ public final class Longhaul implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Configuration file (default: the file $LONGHAUL_CONFIG names, else ./longhaul.properties if present).")
+    Path configFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,10 +57,18 @@ public final class Longhaul implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line; tests parse with it without executing. */
+    /** The configured command line, on this process's environment and working directory. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Longhaul());
+        return commandLine(System.getenv(), Path.of(""));
+    }
+
+    /** The command line with the environment and working directory given: tests parse with it. */
+    public static CommandLine commandLine(Map<String, String> env, Path workDir) {
+        Longhaul root = new Longhaul();
+        CommandLine cl = new CommandLine(root);
         cl.setExecutionExceptionHandler(Longhaul::reportError);
+        // Set after the subcommands exist, so that every one of them asks this provider.
+        cl.setDefaultValueProvider(new ConfigDefaults(env, workDir, () -> root.configFile));
         return cl;
     }
 

@@ -1,7 +1,8 @@
 /*
  * `longhaul registry [--port 8081] [--bootstrap-servers host:port] [--topic _longhaul-schemas]`:
  * runs the schema registry server (Confluent REST API, schemas kept in a Kafka topic) until the
- * process is interrupted. Several may run on one topic; each serves the same schemas.
+ * process is interrupted. Several may run on one topic; each serves the same schemas. Its Kafka
+ * clients get the configuration's security settings.
  */
 package dev.longhaul.ops.cli;
 
@@ -24,7 +25,7 @@ public final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
     @Option(names = "--topic", defaultValue = RegistryConfig.DEFAULT_TOPIC, description = "Topic holding the schemas (default: ${DEFAULT-VALUE}).")
@@ -34,7 +35,8 @@ public final class RegistryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     RegistryConfig config() {
-        return RegistryConfig.defaults(bootstrapServers).withTopic(topic).withListener(host, port);
+        return RegistryConfig.defaults(bootstrapServers).withTopic(topic).withListener(host, port)
+                .withClientOverrides(ConfigDefaults.of(spec).config().kafkaClientOverrides());
     }
 
     @Override

@@ -45,7 +45,8 @@ public final class SinkFilesCommand implements Callable<Integer> {
 
     /** The library's defaults, overridden by the options given. */
     SinkConfig config() {
-        SinkConfig defaults = SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace);
+        SinkConfig defaults = SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace)
+                .withClientOverrides(kafka.clientOverrides());
         return defaults.withRotation(maxBytes != null ? maxBytes : defaults.maxFileBytes(),
                 maxAge != null ? maxAge : defaults.maxFileAge());
     }

@@ -42,7 +42,8 @@ public final class SinkPostgresCommand implements Callable<Integer> {
     CommandSpec spec;
 
     SinkConfig config() {
-        return SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace);
+        return SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace)
+                .withClientOverrides(kafka.clientOverrides());
     }
 
     @Override

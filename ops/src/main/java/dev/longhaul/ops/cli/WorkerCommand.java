@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = "Run a worker: take work orders from Kafka, stream documents through the model, commit results exactly once.")
 public final class WorkerCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF-format MiniMax model folder.")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "HF-format MiniMax model folder (default: the configuration's model, if set).")
     Path model;
 
     @Option(names = "--id", paramLabel = "ID", description = "Worker id (also its transactional id). Default: host name and process id.")
@@ -64,7 +65,8 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withNamespace(kafka.namespace)
                 .withEngine(engine.backendName(), engine.threads())
                 .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
-                .withOutput(maxOutputTokens);
+                .withOutput(maxOutputTokens)
+                .withClientOverrides(kafka.clientOverrides());
         CountDownLatch stopped = new CountDownLatch(1);
         LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);
         Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()), assignment);

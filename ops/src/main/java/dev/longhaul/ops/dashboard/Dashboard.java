@@ -12,6 +12,7 @@ package dev.longhaul.ops.dashboard;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,9 +54,11 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         this.model = new Throughput(Clock.systemUTC(), config.rateWindow());
         this.meters = new DashboardMeters(model.snapshot());
         this.statusStore = pipeline.map(JobStatusQuery::new);
-        this.control = new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace()), registry);
-        this.lag = new LagProbe(bootstrapServers, topics, List.of(WorkerConfig.GROUP_ID, config.pipelineApplicationId()));
-        this.feed = new DashboardFeed(bootstrapServers, topics, model);
+        Map<String, String> overrides = config.kafkaClientOverrides();
+        this.control = new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace())
+                .withClientOverrides(overrides), registry);
+        this.lag = new LagProbe(bootstrapServers, overrides, topics, List.of(WorkerConfig.GROUP_ID, config.pipelineApplicationId()));
+        this.feed = new DashboardFeed(bootstrapServers, overrides, topics, model);
         this.ticks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "longhaul-dashboard-ticks");
             t.setDaemon(true);

@@ -11,6 +11,7 @@ package dev.longhaul.ops.dashboard;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,17 +45,19 @@ final class DashboardFeed implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    DashboardFeed(String bootstrapServers, Topics topics, Throughput model) {
+    /** clientOverrides (security, SASL...) are applied over the consumer's own settings. */
+    DashboardFeed(String bootstrapServers, Map<String, String> clientOverrides, Topics topics, Throughput model) {
         this.topics = topics;
         this.model = model;
         this.read = List.of(topics.status, topics.summaries, topics.extractions, topics.workers, topics.deadLetters, topics.work);
-        this.consumer = new KafkaConsumer<>(Map.of(
+        Map<String, Object> props = new HashMap<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.CLIENT_ID_CONFIG, "longhaul-dashboard",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        props.putAll(clientOverrides);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::loop, "longhaul-dashboard-feed");
         thread.setDaemon(true);
         thread.start();

@@ -38,9 +38,12 @@ final class LagProbe implements AutoCloseable {
     private final Set<String> topicNames;
     private final List<String> groups;
 
-    LagProbe(String bootstrapServers, Topics topics, List<String> groups) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    /** clientOverrides (security, SASL...) are applied over the admin client's own settings. */
+    LagProbe(String bootstrapServers, Map<String, String> clientOverrides, Topics topics, List<String> groups) {
+        Map<String, Object> props = new HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.CLIENT_ID_CONFIG, "longhaul-dashboard-lag"));
+        props.putAll(clientOverrides);
+        this.admin = Admin.create(props);
         this.topicNames = topics.all().stream().map(e -> e.getKey().name()).collect(Collectors.toSet());
         this.groups = List.copyOf(groups);
     }

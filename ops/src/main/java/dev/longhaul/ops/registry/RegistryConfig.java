@@ -1,7 +1,8 @@
 /*
  * The registry server's settings: where Kafka is, which topic holds the schemas, where to listen,
  * and how long one request may wait on Kafka. Immutable and validated; defaults in defaults().
- * The Kafka client properties of the store are derived here, in one place.
+ * The Kafka client properties of the store are derived here, in one place, clientOverrides
+ * (security, SASL, TLS stores) last.
  */
 package dev.longhaul.ops.registry;
 
@@ -21,8 +22,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param host the interface to listen on
  * @param port the HTTP port; 0 picks a free one (tests)
  * @param timeout how long one request may wait on Kafka before it fails with 50002
+ * @param clientOverrides extra Kafka client settings applied last to every client (security, SASL...)
  */
-public record RegistryConfig(String bootstrapServers, String topic, String host, int port, Duration timeout) {
+public record RegistryConfig(String bootstrapServers, String topic, String host, int port, Duration timeout,
+                             Map<String, String> clientOverrides) {
     public static final String DEFAULT_TOPIC = "_longhaul-schemas";
     /** Confluent's port, so that tools find the registry where they expect one. */
     public static final int DEFAULT_PORT = 8081;
@@ -40,19 +43,24 @@ public record RegistryConfig(String bootstrapServers, String topic, String host,
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, not " + timeout);
         }
+        clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
 
     /** The default topic and timeout, on all interfaces at port 8081. */
     public static RegistryConfig defaults(String bootstrapServers) {
-        return new RegistryConfig(bootstrapServers, DEFAULT_TOPIC, "0.0.0.0", DEFAULT_PORT, Duration.ofSeconds(30));
+        return new RegistryConfig(bootstrapServers, DEFAULT_TOPIC, "0.0.0.0", DEFAULT_PORT, Duration.ofSeconds(30), Map.of());
     }
 
     public RegistryConfig withTopic(String name) {
-        return new RegistryConfig(bootstrapServers, name, host, port, timeout);
+        return new RegistryConfig(bootstrapServers, name, host, port, timeout, clientOverrides);
     }
 
     public RegistryConfig withListener(String listenHost, int listenPort) {
-        return new RegistryConfig(bootstrapServers, topic, listenHost, listenPort, timeout);
+        return new RegistryConfig(bootstrapServers, topic, listenHost, listenPort, timeout, clientOverrides);
+    }
+
+    public RegistryConfig withClientOverrides(Map<String, String> overrides) {
+        return new RegistryConfig(bootstrapServers, topic, host, port, timeout, overrides);
     }
 
     /**
@@ -67,6 +75,7 @@ public record RegistryConfig(String bootstrapServers, String topic, String host,
         Map<String, Object> p = new HashMap<>();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.putAll(clientOverrides);
         return p;
     }
 
@@ -79,6 +88,7 @@ public record RegistryConfig(String bootstrapServers, String topic, String host,
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.putAll(clientOverrides);
         return p;
     }
 
@@ -93,6 +103,7 @@ public record RegistryConfig(String bootstrapServers, String topic, String host,
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.putAll(clientOverrides);
         return p;
     }
 }

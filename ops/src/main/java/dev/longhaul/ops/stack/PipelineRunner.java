@@ -7,6 +7,7 @@ package dev.longhaul.ops.stack;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import dev.longhaul.pipeline.PipelineConfig;
@@ -26,12 +27,23 @@ public final class PipelineRunner implements AutoCloseable {
 
     /** Ensures the topics, starts the application, and returns once it is RUNNING. */
     public static PipelineRunner start(PipelineConfig config, Topics topics, String bootstrapServers, Path stateDir) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        return start(config, topics, bootstrapServers, stateDir, Map.of());
+    }
+
+    /**
+     * The same on a broker that wants more of its clients (security.protocol, SASL, TLS stores):
+     * clientOverrides go to the admin client that creates the topics and to every Streams client.
+     */
+    public static PipelineRunner start(PipelineConfig config, Topics topics, String bootstrapServers, Path stateDir,
+                                       Map<String, String> clientOverrides) {
+        Map<String, Object> adminProps = new HashMap<>(clientOverrides);
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(adminProps)) {
             TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
                     (short) config.kafka().replicationFactor()));
         }
         KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
-                config.streamsProperties(bootstrapServers, stateDir));
+                config.streamsProperties(bootstrapServers, stateDir, clientOverrides));
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {

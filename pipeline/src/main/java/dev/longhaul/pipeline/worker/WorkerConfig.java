@@ -1,6 +1,7 @@
 /*
  * Everything a worker is configured with, validated once, defaults in one place (defaults()).
- * Kafka client properties are derived here and nowhere else. The context budget is the most
+ * Kafka client properties are derived here and nowhere else; clientOverrides (security, SASL...,
+ * handed in by ops) are applied last to every client. The context budget is the most
  * document tokens the model reads per job: contextTokens, further capped at start by the model's
  * maximum context and by what the engine prefills in timeBudget (measured on this machine).
  */
@@ -28,7 +29,8 @@ public record WorkerConfig(
         int prefillChunk,
         Duration heartbeatInterval,
         Duration sessionTimeout,
-        Duration transactionTimeout) {
+        Duration transactionTimeout,
+        Map<String, String> clientOverrides) {
 
     /** The consumer group every worker joins; lanes are its partitions of `work`. */
     public static final String GROUP_ID = "longhaul-workers";
@@ -49,33 +51,40 @@ public record WorkerConfig(
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be positive: " + timeBudget);
         }
+        clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
 
     /** CPU defaults: a few thousand document tokens per job, two minutes of prefill at most. */
     public static WorkerConfig defaults(String workerId, String bootstrapServers, Path modelDir) {
         return new WorkerConfig(workerId, bootstrapServers, "longhaul.", modelDir, "cpu",
                 Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256,
-                Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(60));
+                Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(60), Map.of());
     }
 
     public WorkerConfig withContext(int tokens, Duration budget) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, tokens, budget,
-                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withOutput(int tokens) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                tokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+                tokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withNamespace(String ns) {
         return new WorkerConfig(workerId, bootstrapServers, ns, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withEngine(String backendName, int threadCount) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backendName, threadCount, contextTokens,
-                timeBudget, maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout);
+                timeBudget, maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+    }
+
+    /** Extra client settings (security, SASL, TLS stores) applied last to every client of this worker. */
+    public WorkerConfig withClientOverrides(Map<String, String> overrides) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, overrides);
     }
 
     /** The `work` consumer: in the worker group, read_committed, offsets only through transactions. */
@@ -92,7 +101,7 @@ public record WorkerConfig(
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 5));
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-        return p;
+        return withOverrides(p);
     }
 
     /** A group-less consumer reading chunks by offset, or the control topic from its start. */
@@ -104,7 +113,7 @@ public record WorkerConfig(
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8);
-        return p;
+        return withOverrides(p);
     }
 
     /**
@@ -118,7 +127,7 @@ public record WorkerConfig(
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "longhaul-worker-" + workerId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
-        return p;
+        return withOverrides(p);
     }
 
     /** Heartbeats and progress ticks: informational, outside any transaction. */
@@ -126,12 +135,18 @@ public record WorkerConfig(
         Map<String, Object> p = common();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-ticks");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return p;
+        return withOverrides(p);
     }
 
     private Map<String, Object> common() {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return p;
+    }
+
+    /** Last, so that a deployment's settings reach every client whatever the defaults above say. */
+    private Map<String, Object> withOverrides(Map<String, Object> p) {
+        p.putAll(clientOverrides);
         return p;
     }
 }

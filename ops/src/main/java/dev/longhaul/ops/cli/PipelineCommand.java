@@ -1,0 +1,122 @@
+/*
+ * `longhaul pipeline [--lanes N] [--state-dir DIR] [--application-id ID] [--replication-factor N]`
+ * plus the Kafka options: the pipeline application (plan, dispatch, status) alone, against a Kafka
+ * cluster that runs elsewhere, until interrupted. Unlike `stack` it embeds no broker and no registry.
+ * Several instances with one application id share the work (Kafka Streams balances the partitions
+ * among them). Creates the catalog's topics if they are missing (work with one partition per lane)
+ * and refuses to start if `work` exists with another partition count. Exits 2 if the application
+ * fails while running. Without --state-dir the Streams state lives in a temporary folder deleted
+ * on exit (it is restored from the changelog topics at the next start).
+ */
+package dev.longhaul.ops.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.longhaul.ops.stack.PipelineRunner;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.schemas.Topics;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = "Run the pipeline (Kafka Streams: plan, dispatch, status) against a Kafka cluster until interrupted.")
+public final class PipelineCommand implements Callable<Integer> {
+    @Option(names = "--lanes", paramLabel = "N",
+            description = "Worker lanes: partitions of work, the most workers that run at once (default: the pipeline's, 4).")
+    Integer lanes;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state folder (default: a temporary folder, deleted on exit).")
+    Path stateDir;
+
+    @Option(names = "--application-id", paramLabel = "ID",
+            description = "Kafka Streams application id, shared by every instance (default: the pipeline's, longhaul-pipeline).")
+    String applicationId;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+            description = "Replicas of the topics it creates and of Streams' internal topics (default: the pipeline's, 3).")
+    Integer replicationFactor;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The pipeline's defaults with the options given; PipelineConfig validates them. */
+    PipelineConfig config() {
+        PipelineConfig d = PipelineConfig.DEFAULTS;
+        PipelineConfig.Kafka k = d.kafka();
+        PipelineConfig.Dispatch dispatch = d.dispatch();
+        return d.withKafka(new PipelineConfig.Kafka(applicationId != null ? applicationId : k.applicationId(), kafka.namespace,
+                        replicationFactor != null ? replicationFactor : k.replicationFactor(), k.commitInterval()))
+                .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),
+                        dispatch.laneTimeout(), dispatch.punctuationInterval()));
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PipelineConfig config = config();
+        Path state = stateDir != null ? Files.createDirectories(stateDir) : Files.createTempDirectory("longhaul-pipeline-");
+        PipelineRunner runner;
+        try {
+            runner = PipelineRunner.start(config, new Topics(config.kafka().namespace(), kafka.registry()),
+                    kafka.bootstrapServers, state, kafka.clientOverrides());
+        } catch (RuntimeException e) {
+            deleteIfTemporary(state);
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean closing = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closing.set(true);
+            runner.close();
+            deleteIfTemporary(state);
+            stopped.countDown();
+        }, "longhaul-pipeline-shutdown"));
+        var out = spec.commandLine().getOut();
+        out.printf("pipeline %s: %d lanes on %s (namespace %s, state in %s); Ctrl-C stops%n", config.kafka().applicationId(),
+                config.dispatch().lanes(), kafka.bootstrapServers, config.kafka().namespace(), state);
+        out.flush();
+        // Streams stops by itself after a fatal error; the process should then end, not idle. (Its
+        // state listener can only be set before start, which PipelineRunner owns, so poll.)
+        boolean failed = false;
+        while (!stopped.await(1, TimeUnit.SECONDS)) {
+            KafkaStreams.State now = runner.streams().state();
+            if (!closing.get() && (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR
+                    || now == KafkaStreams.State.NOT_RUNNING)) {
+                failed = true;
+                break;
+            }
+        }
+        if (failed) {
+            spec.commandLine().getErr().println("longhaul pipeline: the Streams application failed (state "
+                    + runner.streams().state() + ")");
+            spec.commandLine().getErr().flush();
+            return Longhaul.ERROR;
+        }
+        return 0;
+    }
+
+    private void deleteIfTemporary(Path state) {
+        if (stateDir != null) {
+            return;
+        }
+        try (var paths = Files.walk(state)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("longhaul pipeline: could not delete " + state + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * `longhaul pipeline` parses with the production command line: lanes, state folder, application id
+ * and replication factor map onto a valid PipelineConfig (the pipeline's defaults otherwise), the
+ * Kafka options onto its namespace; bad values are refused before anything starts.
+ */
+package dev.longhaul.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import dev.longhaul.pipeline.PipelineConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+class PipelineCommandLineTest {
+    private static PipelineCommand parse(String... args) {
+        ParseResult result = Longhaul.commandLine(Map.of(), Path.of("no-such-folder")).parseArgs(args);
+        while (result.hasSubcommand()) {
+            result = result.subcommand();
+        }
+        return assertInstanceOf(PipelineCommand.class, result.commandSpec().userObject());
+    }
+
+    @Test
+    void defaultsAreThePipelinesOnTheDevStackAddresses() {
+        PipelineCommand p = parse("pipeline");
+        PipelineConfig d = PipelineConfig.DEFAULTS;
+
+        assertEquals(d, p.config());
+        assertNull(p.stateDir);
+        assertEquals("localhost:9092", p.kafka.bootstrapServers);
+    }
+
+    @Test
+    void everyOptionReachesTheConfig() {
+        PipelineCommand p = parse("pipeline", "--lanes", "8", "--state-dir", "state", "--application-id", "longhaul-prod",
+                "--replication-factor", "1", "--bootstrap-servers", "k1:9092,k2:9092", "--namespace", "prod.");
+        PipelineConfig c = p.config();
+
+        assertEquals(8, c.dispatch().lanes());
+        assertEquals("longhaul-prod", c.kafka().applicationId());
+        assertEquals(1, c.kafka().replicationFactor());
+        assertEquals("prod.", c.kafka().namespace());
+        assertEquals(Path.of("state"), p.stateDir);
+        assertEquals("k1:9092,k2:9092", p.kafka.bootstrapServers);
+        assertEquals(PipelineConfig.DEFAULTS.limits(), c.limits());
+    }
+
+    @Test
+    void badValuesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--lanes", "0").config());
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--application-id", "has space").config());
+        assertThrows(CommandLine.ParameterException.class, () -> parse("pipeline", "--replication-factor", "three"));
+    }
+}
