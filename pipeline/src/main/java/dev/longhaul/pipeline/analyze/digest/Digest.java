@@ -5,14 +5,16 @@
  *
  *   e_i          = encoder(sentence_i), unit length                        // [n][dim]
  *   c            = mean_i e_i                                              // the document's centroid
- *   centrality_i = cos(e_i, c)                                             // how typical of the whole
+ *   centrality_i = cos(e_i, c), rescaled to [0,1] over the candidates      // how typical of the whole
  *   salience_i   = centrality_i + BOOST_WEIGHT * boost_i                   // boost_i in [0,1] from Signals
  *   MMR: repeatedly take argmax_i  LAMBDA * salience_i - (1 - LAMBDA) * max_{j chosen} cos(e_i, e_j)
  *
  * until the word budget is spent (Budget: a share of the document's words, within bounds). LAMBDA =
- * 0.7 weighs salience over novelty as Carbonell & Goldstein's and most later extractive work does;
- * a sentence nearly identical to a chosen one (cos ~ 1) loses 0.3, more than the typical spread of
- * centralities, so near-duplicates (repeated log lines, boilerplate) are skipped. A sentence that
+ * 0.7 weighs salience over novelty as Carbonell & Goldstein's and most later extractive work does.
+ * MMR alone does not stop a line that dominates the document (a heartbeat repeated thousands of
+ * times) from being taken again and again, so a candidate within DUPLICATE cosine of a chosen one is
+ * never taken. BOOST_WEIGHT = 1: a full analyzer boost is worth the whole spread of centrality, so
+ * an error line or a termination clause can outrank the most typical sentence. A sentence that
  * does not fit the remaining budget is passed over for a shorter one; the first pick always fits.
  * The digest lists its sentences in document order, one per line, or separated by a blank line when
  * one of them spans lines, so each can be found in the document as written.
@@ -26,8 +28,10 @@ import java.util.List;
 public final class Digest {
     /** MMR trade-off between salience (1) and novelty (0). */
     public static final double LAMBDA = 0.7;
-    /** How much a full analyzer boost adds to centrality (cosines span about 0.2 to 0.9). */
-    public static final double BOOST_WEIGHT = 0.3;
+    /** How much a full analyzer boost adds to the rescaled centrality (which spans [0, 1]). */
+    public static final double BOOST_WEIGHT = 1.0;
+    /** Cosine at or above which a candidate repeats a chosen sentence. */
+    public static final double DUPLICATE = 0.95;
 
     /**
      * The digest's length in words: RATIO of the document's words, at least MIN_WORDS and at most
@@ -82,10 +86,18 @@ public final class Digest {
             }
         }
         double centroidNorm = Math.sqrt(dot(centroid, centroid));
+        double[] centrality = new double[n];
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            centrality[i] = centroidNorm == 0 ? 0 : dot(e[i], centroid) / centroidNorm;
+            lo = Math.min(lo, centrality[i]);
+            hi = Math.max(hi, centrality[i]);
+        }
         double[] salience = new double[n];
         for (int i = 0; i < n; i++) {
-            double centrality = centroidNorm == 0 ? 0 : dot(e[i], centroid) / centroidNorm;
-            salience[i] = centrality + BOOST_WEIGHT * candidates.boost(s.get(i));
+            double scaled = hi > lo ? (centrality[i] - lo) / (hi - lo) : 1;
+            salience[i] = scaled + BOOST_WEIGHT * candidates.boost(s.get(i));
         }
         return Result.of(mmr(s, e, salience, budget.words(candidates.documentWords())));
     }
@@ -102,7 +114,7 @@ public final class Digest {
             double bestScore = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < n; i++) {
                 int w = s.get(i).words();
-                if (taken[i] || (!chosen.isEmpty() && w > left)) {
+                if (taken[i] || maxSim[i] >= DUPLICATE || (!chosen.isEmpty() && w > left)) {
                     continue;
                 }
                 double score = LAMBDA * salience[i] - (1 - LAMBDA) * maxSim[i];

@@ -78,8 +78,10 @@ public final class SentenceSplitter {
         for (; scan < n; scan++) {
             char c = pending.charAt(scan);
             int length = scan - start;
-            if (mode == Mode.LINES && c == '\n') {
-                emit(scan);
+            if (mode == Mode.LINES) {
+                if (c == '\n' || (length >= MAX_SENTENCE && (Character.isWhitespace(c) || length >= 2 * MAX_SENTENCE))) {
+                    emit(scan);
+                }
             } else if (c == '.' || c == '?' || c == '!') {
                 if (scan + 1 >= n && !atEnd) {
                     return; // whether the stop ends the sentence depends on the next char
