@@ -94,6 +94,7 @@ final class SampleRecords {
                 .setJobId("job-0001")
                 .setTaskIndex(0)
                 .setText("A master services agreement between Acme and Initech.")
+                .setDigest("This Agreement is made between Acme Corp. and Initech LLC.")
                 .setUsage(usage())
                 .setTimings(timings())
                 .setModel(model())

@@ -1,6 +1,7 @@
 /*
  * Prints what a JobFollower reports, one line per event: status changes with progress and reason,
- * then each result (summary text, extraction JSON) under its job id and task index.
+ * then each result (summary text, extraction JSON) under its job id and task index. A summary's
+ * extractive digest follows its text under a heading that says it was copied, not written.
  */
 package dev.longhaul.ops.cli;
 
@@ -34,6 +35,10 @@ final class ResultPrinter implements JobFollower.Listener {
     public void onSummary(Summary s) {
         out.println(s.getJobId() + " task " + s.getTaskIndex() + " summary:");
         out.println(s.getText());
+        if (!s.getDigest().isEmpty()) {
+            out.println(s.getJobId() + " task " + s.getTaskIndex() + " extractive digest (sentences copied from the document):");
+            out.println(s.getDigest());
+        }
         out.flush();
     }
 

@@ -17,7 +17,7 @@ public final class EngineAlone implements AutoCloseable {
 
     public EngineAlone(WorkerConfig config) {
         this.engine = new WorkerEngine(config);
-        this.runner = new OrderRunner(engine.model, engine.tokenizer, engine.identity, engine.budgetTokens, config);
+        this.runner = new OrderRunner(engine, config);
     }
 
     public int budgetTokens() {

@@ -11,6 +11,10 @@
  * whatever the number of tasks. Cancellation (a flag checked
  * before every forward step, and the generator's own cancel during decode) ends the run at the next
  * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
+ * When the order has a SUMMARIZE task, every streamed byte also goes to a DigestStream (bounded
+ * candidate buffer), and each Summary carries the extractive digest beside the model's text, so a
+ * result says something true about the document even when the model's text does not. Its signals
+ * are the view's keyword Salience (errors in logs, key clauses in contracts, declarations in code).
  */
 package dev.longhaul.pipeline.worker;
 
@@ -35,6 +39,11 @@ import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.analyze.digest.Digest;
+import dev.longhaul.pipeline.analyze.digest.DigestStream;
+import dev.longhaul.pipeline.analyze.digest.SentenceSplitter;
+import dev.longhaul.pipeline.analyze.digest.Signals;
+import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobRequest;
@@ -82,13 +91,15 @@ final class OrderRunner {
     private final Workspace workspace;
     private final Generator generator;
     private final TokenVocabulary vocabulary;
+    private final Digest digest;
     private volatile boolean cancelled;
 
-    OrderRunner(MiniMaxModel model, TextTokenizer tokenizer, ModelIdentity identity, int budgetTokens, WorkerConfig config) {
-        this.model = model;
-        this.tokenizer = tokenizer;
-        this.identity = identity;
-        this.budgetTokens = budgetTokens;
+    OrderRunner(WorkerEngine engine, WorkerConfig config) {
+        this.model = engine.model;
+        this.tokenizer = engine.tokenizer;
+        this.identity = engine.identity;
+        this.budgetTokens = engine.budgetTokens;
+        this.digest = new Digest(engine.encoder, Digest.Budget.DEFAULT);
         this.maxOutputTokens = config.maxOutputTokens();
         this.plan = new PrefillPlan(config.prefillChunk());
         this.workspace = model.workspace(config.prefillChunk(), 1);
@@ -115,12 +126,22 @@ final class OrderRunner {
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, prefill::feed);
         DocumentView.Outcome read;
+        DigestStream digestStream = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.SUMMARIZE)
+                ? new DigestStream(digest, sentenceMode(request.getKind()), signals(request.getKind())) : null;
+        String[] digestPath = {null};
         try {
             prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
                 view.accept(chunk.getPath(), data);
+                if (digestStream != null) {
+                    if (chunk.getPath() != null && !chunk.getPath().equals(digestPath[0])) {
+                        digestStream.boundary(); // a new file of a repository starts a new sentence
+                        digestPath[0] = chunk.getPath();
+                    }
+                    digestStream.accept(data, 0, data.length);
+                }
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
                 return !cancelled;
@@ -133,6 +154,7 @@ final class OrderRunner {
         } catch (Stop stop) {
             return new Cancelled();
         }
+        String digestText = digestStream == null ? "" : digestStream.finish().text();
         SamplingParams params = SamplingParams.greedy(maxOutputTokens);
         if (tokenizer.eosTokenId().isPresent()) {
             params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
@@ -148,7 +170,7 @@ final class OrderRunner {
                     return new Cancelled();
                 }
                 summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
-                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
+                        .setDigest(digestText).setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
             } else {
                 Decoded d = extract(state, task, params);
                 if (d == null) {
@@ -159,6 +181,20 @@ final class OrderRunner {
             }
         }
         return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
+    }
+
+    /** Logs and code are line-oriented: a line is their sentence. */
+    private static SentenceSplitter.Mode sentenceMode(DocumentKind kind) {
+        return kind == DocumentKind.LOG || kind == DocumentKind.REPO ? SentenceSplitter.Mode.LINES : SentenceSplitter.Mode.PROSE;
+    }
+
+    /** The keyword salience as a digest boost: its 0..5 score scaled to 0..1. */
+    private static Signals signals(DocumentKind kind) {
+        Salience salience = new Salience(kind);
+        return s -> {
+            byte[] bytes = s.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return salience.score(bytes, 0, bytes.length) / 5.0;
+        };
     }
 
     private record Decoded(String text, long promptTokens, long outputTokens) {}

@@ -72,7 +72,7 @@ public final class Worker implements AutoCloseable {
         this.lanes = lanes;
         this.topics = topics;
         this.engine = new WorkerEngine(config);
-        this.runner = new OrderRunner(engine.model, engine.tokenizer, engine.identity, engine.budgetTokens, config);
+        this.runner = new OrderRunner(engine, config);
         this.writer = new ResultWriter(config, topics);
         this.control = new ControlListener(config, topics, this::onCancel);
         this.consumer = new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -3,7 +3,9 @@
  * results, and the context budget (document tokens per job). The budget is the smallest of the
  * configured context, the model's maximum context less room for prompts and output, and what this
  * engine prefills within the configured time budget, measured here by a warm-up prefill (which
- * also compiles the hot paths before the first real job).
+ * also compiles the hot paths before the first real job). The sentence encoder for extractive
+ * digests is loaded here too, first, so a worker whose encoder cannot load fails its start with
+ * that reason instead of committing summaries without digests.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -21,6 +23,8 @@ import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.analyze.digest.Encoder;
+import dev.longhaul.pipeline.analyze.digest.MiniLmEncoder;
 import dev.longhaul.schemas.ModelIdentity;
 
 final class WorkerEngine implements AutoCloseable {
@@ -32,8 +36,10 @@ final class WorkerEngine implements AutoCloseable {
     final ModelIdentity identity;
     final double prefillTokensPerSecond;
     final int budgetTokens;
+    final Encoder encoder;
 
     WorkerEngine(WorkerConfig config) {
+        this.encoder = MiniLmEncoder.load();
         this.backend = BackendProvider.open(config.backend(), config.threads());
         try {
             this.model = MiniMaxModel.load(config.modelDir(), backend, MiniMaxModel.RopeMode.PARTIAL);

@@ -3,7 +3,8 @@
  * `work` directly (the planner is tested on its own), results and statuses read back read_committed.
  * Checks that a document read whole gives exactly what the engine computes alone on the same
  * tokens, that a document over the budget is streamed through a view, and that cancel, deadline
- * and undecodable orders end the way the pipeline promises without stopping the lane.
+ * and undecodable orders end the way the pipeline promises without stopping the lane. Every
+ * summary carries a non-empty extractive digest whose sentences occur verbatim in the document.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -111,6 +112,7 @@ class WorkerTest {
         assertEquals(1.0, summary.getUsage().getDocumentShareRead(), 1e-12, "the whole document was read");
         assertEquals(0, summary.getTaskIndex());
         assertEquals(1, extraction.getTaskIndex());
+        assertDigestIsExtractive(summary, text);
 
         // The engine alone on the same tokens: preamble, the document, the instruction, greedy.
         try (Backend backend = BackendProvider.open("cpu", 2);
@@ -181,6 +183,9 @@ class WorkerTest {
                 summary.getUsage().getDocumentTokens() + " tokens fed, budget " + worker.budgetTokens());
         assertTrue(summary.getUsage().getDocumentTokens() >= worker.budgetTokens() * 0.9,
                 "the view fills the budget: " + summary.getUsage().getDocumentTokens());
+        // the digest reads the whole stream, not only the view: the error lines of the middle can be in it
+        assertDigestIsExtractive(summary, sb.toString());
+        assertTrue(summary.getDigest().contains("ERROR"), "the salient error lines are boosted: " + summary.getDigest());
     }
 
     @Test
@@ -242,6 +247,15 @@ class WorkerTest {
     }
 
     // --- helpers
+
+    /** The digest is non-empty and each of its sentences (one a line, or blank-line separated) is in the document. */
+    private static void assertDigestIsExtractive(Summary summary, String document) {
+        String digest = summary.getDigest();
+        assertTrue(!digest.isBlank(), "a summary carries a digest");
+        for (String sentence : digest.split(digest.contains("\n\n") ? "\n\n" : "\n")) {
+            assertTrue(!sentence.isEmpty() && document.contains(sentence), "digest sentence not in the document: " + sentence);
+        }
+    }
 
     private static Task task(TaskType type) {
         return Task.newBuilder().setType(type).build();

@@ -1,0 +1,164 @@
+/*
+ * Sentence segmentation that works on a stream: text is appended in pieces of any size and every
+ * sentence is emitted once it is certainly complete, so only the unfinished sentence is held
+ * (bounded by MAX_SENTENCE). Offsets are char offsets from the start of the stream.
+ *
+ * PROSE: a sentence ends at . ? ! followed by whitespace, unless the word before the stop is an
+ * abbreviation drafting uses inside sentences (Inc., No., e.g., U.S., a single initial, a short
+ * section number such as "10." or "2.1."), and at a blank line. The next word's case is not
+ * consulted, because case-folded text ("... the app. to make ...", as in the plain-English corpus)
+ * is common. LINES (logs, source code): every line is a sentence. In both modes a run longer than
+ * MAX_SENTENCE chars is cut at whitespace (anywhere at twice that), so one table or minified line
+ * cannot swallow the document, and a sentence without a letter or digit is dropped.
+ * Unlike analyze.contracts.Sentences this does not need to see the next sentence's first letter and
+ * so splits lower-cased text; the contracts analyzer keeps its own, tuned to CUAD's drafting.
+ */
+package dev.longhaul.pipeline.analyze.digest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+
+public final class SentenceSplitter {
+    /** How a document divides into sentences. */
+    public enum Mode { PROSE, LINES }
+
+    /** Longest sentence kept whole (chars); also bounds what is buffered while streaming. */
+    public static final int MAX_SENTENCE = 1000;
+
+    private static final Set<String> ABBREVIATIONS = Set.of(
+            "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "v",
+            "e.g", "i.e", "u.s", "u.s.a", "u.k", "sec", "art", "para", "cf", "approx", "dept", "fig", "al",
+            "llc", "l.l.c", "l.p", "n.a", "s.a", "plc", "pty", "b.v", "n.v", "a.g");
+
+    private final Mode mode;
+    private final Consumer<Sentence> out;
+    private final StringBuilder pending = new StringBuilder();
+    private long base;      // stream offset of pending[0]
+    private int start;      // where the current sentence starts in pending
+    private int scan;       // next index of pending to examine
+
+    public SentenceSplitter(Mode mode, Consumer<Sentence> out) {
+        this.mode = mode;
+        this.out = out;
+    }
+
+    /** The whole of a text's sentences, in order. */
+    public static List<Sentence> split(String text, Mode mode) {
+        List<Sentence> sentences = new ArrayList<>();
+        SentenceSplitter splitter = new SentenceSplitter(mode, sentences::add);
+        splitter.accept(text);
+        splitter.finish();
+        return sentences;
+    }
+
+    /** The next piece of the stream. */
+    public void accept(CharSequence text) {
+        pending.append(text);
+        advance(false);
+        compact();
+    }
+
+    /** A hard boundary (a new file of a repository): the sentence in progress ends here. */
+    public void boundary() {
+        advance(true);
+        emit(pending.length());
+        compact();
+    }
+
+    /** End of stream: emits the last sentence. */
+    public void finish() {
+        boundary();
+    }
+
+    private void advance(boolean atEnd) {
+        int n = pending.length();
+        for (; scan < n; scan++) {
+            char c = pending.charAt(scan);
+            int length = scan - start;
+            if (mode == Mode.LINES) {
+                if (c == '\n' || (length >= MAX_SENTENCE && (Character.isWhitespace(c) || length >= 2 * MAX_SENTENCE))) {
+                    emit(scan);
+                }
+            } else if (c == '.' || c == '?' || c == '!') {
+                if (scan + 1 >= n && !atEnd) {
+                    return; // whether the stop ends the sentence depends on the next char
+                }
+                if (scan + 1 < n && Character.isWhitespace(pending.charAt(scan + 1)) && !(c == '.' && abbreviationBefore(scan))) {
+                    emit(scan + 1);
+                }
+            } else if (c == '\n') {
+                int blank = blankLineAfter(scan);
+                if (blank < 0 && !atEnd) {
+                    return; // the rest of the line is whitespace so far: wait for more
+                }
+                if (blank > 0) {
+                    emit(scan);
+                }
+            } else if (length >= MAX_SENTENCE && (Character.isWhitespace(c) || length >= 2 * MAX_SENTENCE)) {
+                emit(scan);
+            }
+        }
+    }
+
+    /** 1 when the line after the newline at i is blank, 0 when it is not, -1 when the buffer ends first. */
+    private int blankLineAfter(int i) {
+        for (int j = i + 1; j < pending.length(); j++) {
+            char d = pending.charAt(j);
+            if (d == '\n') {
+                return 1;
+            }
+            if (!Character.isWhitespace(d)) {
+                return 0;
+            }
+        }
+        return -1;
+    }
+
+    /** The word ending at the stop at i is an abbreviation, an initial or a short section number. */
+    private boolean abbreviationBefore(int i) {
+        int j = i;
+        while (j > start && !Character.isWhitespace(pending.charAt(j - 1)) && pending.charAt(j - 1) != '(') {
+            j--;
+        }
+        String word = pending.substring(j, i).toLowerCase(Locale.ROOT);
+        if (word.isEmpty()) {
+            return false;
+        }
+        if (word.matches("(?:\\p{L}\\.)*\\p{L}")) {
+            return true;
+        }
+        if (word.length() <= 4 && word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')) {
+            return true;
+        }
+        return ABBREVIATIONS.contains(word);
+    }
+
+    /** Emits pending[start, end) trimmed, if it holds a word; the next sentence starts at end. */
+    private void emit(int end) {
+        int from = start;
+        int to = end;
+        while (from < to && Character.isWhitespace(pending.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(pending.charAt(to - 1))) {
+            to--;
+        }
+        if (to > from && Words.count(pending.substring(from, to)) > 0) {
+            out.accept(new Sentence(base + from, pending.substring(from, to)));
+        }
+        start = end;
+    }
+
+    /** Drops what has been emitted, so the buffer holds only the unfinished sentence. */
+    private void compact() {
+        if (start > 0) {
+            pending.delete(0, start);
+            base += start;
+            scan -= start;
+            start = 0;
+        }
+    }
+}

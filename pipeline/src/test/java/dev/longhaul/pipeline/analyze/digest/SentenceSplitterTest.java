@@ -1,0 +1,77 @@
+/*
+ * Sentence boundaries in prose (cased and case-folded), abbreviations, blank lines, log lines, the
+ * length cap, and that streaming in pieces of any size gives exactly the sentences of the whole text.
+ */
+package dev.longhaul.pipeline.analyze.digest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SentenceSplitterTest {
+    private static List<String> texts(String doc, SentenceSplitter.Mode mode) {
+        return SentenceSplitter.split(doc, mode).stream().map(Sentence::text).toList();
+    }
+
+    @Test
+    void proseSplitsAtStopsButNotAbbreviations() {
+        String doc = "Acme Inc. sells to Initech Corp. under the U.S. rules. Payment is due in 30 days! Is it late? See sec. 10.2 below.";
+        assertEquals(List.of("Acme Inc. sells to Initech Corp. under the U.S. rules.", "Payment is due in 30 days!",
+                "Is it late?", "See sec. 10.2 below."), texts(doc, SentenceSplitter.Mode.PROSE));
+    }
+
+    @Test
+    void caseFoldedTextSplitsToo() {
+        String doc = "welcome to the app. to make these terms easier to read our services are called the services. please read carefully.";
+        assertEquals(3, texts(doc, SentenceSplitter.Mode.PROSE).size());
+    }
+
+    @Test
+    void blankLineEndsAHeadingAndWrappedLinesStayTogether() {
+        String doc = "1. DEFINITIONS\n\nThe Licensee shall pay\nthe fee within ten days.\n";
+        assertEquals(List.of("1. DEFINITIONS", "The Licensee shall pay\nthe fee within ten days."),
+                texts(doc, SentenceSplitter.Mode.PROSE));
+    }
+
+    @Test
+    void linesModeTakesEveryLineAndDropsLinesWithoutWords() {
+        String doc = "a=1 started\r\n----\r\nb=2 failed. retry\r\n";
+        assertEquals(List.of("a=1 started", "b=2 failed. retry"), texts(doc, SentenceSplitter.Mode.LINES));
+    }
+
+    @Test
+    void runOnTextIsCutAtTheCap() {
+        String doc = "word ".repeat(1000);
+        List<String> parts = texts(doc, SentenceSplitter.Mode.PROSE);
+        assertTrue(parts.size() >= 5, "cut into pieces: " + parts.size());
+        assertTrue(parts.stream().allMatch(p -> p.length() <= 2 * SentenceSplitter.MAX_SENTENCE));
+    }
+
+    @Test
+    void offsetsPointAtTheTextAndStreamingAgreesWithWholeSplits() {
+        // given a mixed document, split whole and streamed in random pieces (seeded)
+        String doc = "First one. Second one, with Inc. inside.\n\nHeading\n\nThird? yes. fourth!  \n  end without stop";
+        for (SentenceSplitter.Mode mode : SentenceSplitter.Mode.values()) {
+            List<Sentence> whole = SentenceSplitter.split(doc, mode);
+            for (Sentence s : whole) {
+                assertEquals(s.text(), doc.substring((int) s.offset(), (int) s.offset() + s.text().length()));
+            }
+            Random random = new Random(7);
+            for (int trial = 0; trial < 20; trial++) {
+                List<Sentence> streamed = new ArrayList<>();
+                SentenceSplitter splitter = new SentenceSplitter(mode, streamed::add);
+                for (int at = 0; at < doc.length(); ) {
+                    int n = Math.min(doc.length() - at, 1 + random.nextInt(6));
+                    splitter.accept(doc.substring(at, at + n));
+                    at += n;
+                }
+                splitter.finish();
+                assertEquals(whole, streamed, mode + " trial " + trial);
+            }
+        }
+    }
+}
