@@ -3,7 +3,7 @@
  * results, and the context budget (document tokens per job). The budget is the smallest of the
  * configured context, the model's maximum context less room for prompts and output, and what this
  * engine prefills within the configured time budget, measured here by a warm-up prefill (which
- * also compiles the hot paths before the first real job).
+ * also compiles the hot paths before the first real job). Orders run on its OrderRunner.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -22,8 +22,9 @@ import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
 import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.WorkOrder;
 
-final class WorkerEngine implements AutoCloseable {
+final class WorkerEngine implements OrderEngine {
     private static final int WARMUP_TOKENS = 256;
 
     final Backend backend;
@@ -32,6 +33,7 @@ final class WorkerEngine implements AutoCloseable {
     final ModelIdentity identity;
     final double prefillTokensPerSecond;
     final int budgetTokens;
+    private final OrderRunner runner;
 
     WorkerEngine(WorkerConfig config) {
         this.backend = BackendProvider.open(config.backend(), config.threads());
@@ -52,6 +54,27 @@ final class WorkerEngine implements AutoCloseable {
         long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
         long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
         this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
+        this.runner = new OrderRunner(model, tokenizer, identity, budgetTokens, config);
+    }
+
+    @Override
+    public int budgetTokens() {
+        return budgetTokens;
+    }
+
+    @Override
+    public double prefillTokensPerSecond() {
+        return prefillTokensPerSecond;
+    }
+
+    @Override
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress) {
+        return runner.run(order, chunks, progress);
+    }
+
+    @Override
+    public void cancel() {
+        runner.cancel();
     }
 
     private double measurePrefill(int chunk) {
