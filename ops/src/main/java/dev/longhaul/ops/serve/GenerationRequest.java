@@ -22,13 +22,23 @@ import dev.longhaul.engine.constrain.JsonGrammar;
 import dev.longhaul.engine.constrain.SchemaConstraint;
 import dev.longhaul.engine.generate.SamplingParams;
 
-record GenerationRequest(boolean chat, int[] promptIds, SamplingParams params, List<String> stops, boolean stream,
+record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams params, List<String> stops, boolean stream,
                          boolean includeUsage) {
     static final int COMPLETION_DEFAULT_MAX_TOKENS = 16;
     static final int CHAT_DEFAULT_MAX_TOKENS = 512;
     private static final int MAX_STOPS = 4;
 
-    static GenerationRequest read(JsonNode body, boolean chat, ServedModel model) {
+    /** Which of the two generation endpoints a body was posted to. */
+    enum Endpoint {
+        COMPLETIONS, CHAT
+    }
+
+    boolean chat() {
+        return endpoint == Endpoint.CHAT;
+    }
+
+    static GenerationRequest read(JsonNode body, Endpoint endpoint, ServedModel model) {
+        boolean chat = endpoint == Endpoint.CHAT;
         if (body == null || !body.isObject()) {
             throw ApiError.invalid(null, "the body must be a JSON object");
         }
@@ -76,7 +86,7 @@ record GenerationRequest(boolean chat, int[] promptIds, SamplingParams params, L
         }
         boolean stream = body.path("stream").asBoolean(false);
         boolean usage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
-        return new GenerationRequest(chat, prompt, params, stops, stream, usage);
+        return new GenerationRequest(endpoint, prompt, params, stops, stream, usage);
     }
 
     private static int[] prompt(JsonNode prompt, ServedModel model) {

@@ -90,7 +90,9 @@ public final class ServeServer implements AutoCloseable {
             }
             case "/v1/completions", "/v1/chat/completions" -> {
                 expect(ex, "POST");
-                complete(ex, GenerationRequest.read(body(ex), path.contains("chat"), model));
+                GenerationRequest.Endpoint endpoint = path.equals("/v1/chat/completions")
+                        ? GenerationRequest.Endpoint.CHAT : GenerationRequest.Endpoint.COMPLETIONS;
+                complete(ex, GenerationRequest.read(body(ex), endpoint, model));
             }
             default -> throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
         }
