@@ -80,7 +80,12 @@ final class Cluster implements AutoCloseable {
     }
 
     Worker addWorker(String id) {
-        Worker w = new Worker(workerConfig(id), topics);
+        return addWorker(workerConfig(id));
+    }
+
+    /** A worker configured otherwise than the template (e.g. a remote backend); closed with the cluster. */
+    Worker addWorker(WorkerConfig config) {
+        Worker w = new Worker(config, topics);
         workers.add(w);
         return w;
     }

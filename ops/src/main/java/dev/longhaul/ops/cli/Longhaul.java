@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             StatusCommand.class,
             CancelCommand.class,
             WorkerCommand.class,
+            ServeCommand.class,
             SinkCommand.class,
             RegistryCommand.class,
             StackCommand.class,

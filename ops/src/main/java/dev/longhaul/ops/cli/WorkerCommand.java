@@ -2,7 +2,9 @@
  * `longhaul worker --model DIR`: one worker process (one engine) joining the worker group on
  * `work`; runs until interrupted (Ctrl-C or SIGTERM close it cleanly: the job in progress is
  * abandoned uncommitted and redone by another worker). Prints its context budget at start, because
- * that decides which documents the model reads whole.
+ * that decides which documents the model reads whole. With `--backend remote:http://HOST:PORT/v1`
+ * the orders run on an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`) and --model only
+ * needs the served model's tokenizer.json.
  */
 package dev.longhaul.ops.cli;
 
@@ -26,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Run a worker: take work orders from Kafka, stream documents through the model, commit results exactly once.")
 public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "HF-format MiniMax model folder (default: the configuration's model, if set).")
+            description = "HF-format MiniMax model folder (default: the configuration's model, if set; with a remote backend, only its tokenizer.json is read).")
     Path model;
 
     @Option(names = "--id", paramLabel = "ID", description = "Worker id (also its transactional id). Default: host name and process id.")

@@ -158,6 +158,22 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void serveParsesItsOptionsWithVllmsDefaultPort() {
+        ServeCommand s = (ServeCommand) parse("serve", "--model", "m", "--port", "8100", "--host", "0.0.0.0",
+                "--max-sequences", "4", "--prefill-chunk", "128", "--backend", "scalar", "--threads", "2");
+        assertEquals(Path.of("m"), s.model);
+        assertEquals(8100, s.port);
+        assertEquals("0.0.0.0", s.host);
+        assertEquals(4, s.maxSequences);
+        assertEquals(128, s.prefillChunk);
+        assertEquals("scalar", s.engine.backendName());
+        ServeCommand defaults = (ServeCommand) parse("serve", "--model", "m");
+        assertEquals(8000, defaults.port);
+        assertEquals("127.0.0.1", defaults.host);
+        assertThrows(CommandLine.MissingParameterException.class, () -> parse("serve"));
+    }
+
+    @Test
     void benchEngineParsesEveryOption() {
         BenchEngineCommand b = (BenchEngineCommand) parse("bench", "engine", "--model", "m", "--prompt-tokens", "512",
                 "--generate", "64", "--batch", "16", "--threads", "2", "--backend", "cpu", "--dtype-note", "--json");

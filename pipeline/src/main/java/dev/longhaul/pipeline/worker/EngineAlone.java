@@ -1,6 +1,6 @@
 /*
- * The worker's engine work without Kafka: the same model, context budget, prompts, document view
- * and decoding as a Worker, over chunks from any ChunkSource (memory, files). The pipeline
+ * The worker's engine work without Kafka: the same model (or remote server), context budget,
+ * prompts, document view and decoding as a Worker, over chunks from any ChunkSource (memory, files). The pipeline
  * benchmark runs the same documents through this and through the whole pipeline, side by side, so
  * their ratio is what Kafka, planning and transactions cost.
  */
@@ -12,20 +12,18 @@ public final class EngineAlone implements AutoCloseable {
     /** What one run produced: results per task kind, document tokens the model read, and the share. */
     public record Result(int summaries, int extractions, long documentTokens, double shareRead) {}
 
-    private final WorkerEngine engine;
-    private final OrderRunner runner;
+    private final OrderEngine engine;
 
     public EngineAlone(WorkerConfig config) {
-        this.engine = new WorkerEngine(config);
-        this.runner = new OrderRunner(engine, config);
+        this.engine = OrderEngine.open(config);
     }
 
     public int budgetTokens() {
-        return engine.budgetTokens;
+        return engine.budgetTokens();
     }
 
     public Result run(WorkOrder order, ChunkSource chunks) {
-        OrderRunner.Outcome outcome = runner.run(order, chunks, (fraction, tokens) -> { });
+        OrderRunner.Outcome outcome = engine.run(order, chunks, (fraction, tokens) -> { });
         if (!(outcome instanceof OrderRunner.Done done)) {
             throw new IllegalStateException("run of " + order.getRequest().getJobId() + " was cancelled");
         }

@@ -170,14 +170,14 @@ final class OrderRunner {
                     return new Cancelled();
                 }
                 summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
-                        .setDigest(digestText).setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
+                        .setDigest(digestText).setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity).build());
             } else {
                 Decoded d = extract(state, task, params);
                 if (d == null) {
                     return new Cancelled();
                 }
                 extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(d.text)
-                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
+                        .setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity).build());
             }
         }
         return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
@@ -215,13 +215,11 @@ final class OrderRunner {
 
     /** One EXTRACT task: a JSON object decoded under its schema's constraint; null when cancelled. */
     private Decoded extract(SequenceState document, Task task, SamplingParams params) {
-        String schema = task.getJsonSchema() != null ? task.getJsonSchema() : fieldsSchema(task.getFields());
+        String schema = extractionSchema(task);
         JsonGrammar grammar = JsonGrammar.compile(schema);
         SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
                 .withConstraint(new SchemaConstraint(grammar, vocabulary));
-        String instruction = task.getJsonSchema() != null ? Prompts.extractSchema(schema)
-                : Prompts.extractFields(task.getFields().isEmpty() ? List.of(DEFAULT_FIELD) : task.getFields());
-        Decoded d = decode(document, instruction, constrained);
+        Decoded d = decode(document, extractionInstruction(task, schema), constrained);
         if (d != null) {
             try {
                 JSON.readTree(d.text);
@@ -230,6 +228,17 @@ final class OrderRunner {
             }
         }
         return d;
+    }
+
+    /** The schema an EXTRACT task's output must satisfy: its own, or one built from its field names. */
+    static String extractionSchema(Task task) {
+        return task.getJsonSchema() != null ? task.getJsonSchema() : fieldsSchema(task.getFields());
+    }
+
+    /** The instruction of an EXTRACT task whose schema is `schema` (from extractionSchema). */
+    static String extractionInstruction(Task task, String schema) {
+        return task.getJsonSchema() != null ? Prompts.extractSchema(schema)
+                : Prompts.extractFields(task.getFields().isEmpty() ? List.of(DEFAULT_FIELD) : task.getFields());
     }
 
     /** The schema of an extraction by field names: an object of every field, each a bounded string. */
@@ -243,12 +252,12 @@ final class OrderRunner {
         return schema.toString();
     }
 
-    private static Usage usage(Decoded d, DocumentView.Outcome read) {
-        return Usage.newBuilder().setPromptTokens(d.promptTokens).setOutputTokens(d.outputTokens)
+    static Usage usage(long promptTokens, long outputTokens, DocumentView.Outcome read) {
+        return Usage.newBuilder().setPromptTokens(promptTokens).setOutputTokens(outputTokens)
                 .setDocumentTokens(read.tokensFed()).setDocumentShareRead(read.shareRead()).build();
     }
 
-    private static Timings timings(WorkOrder order, long started) {
+    static Timings timings(WorkOrder order, long started) {
         long now = System.currentTimeMillis();
         Instant planned = order.getPlannedAt();
         Instant submitted = order.getRequest().getSubmittedAt();

@@ -3,6 +3,8 @@
  * the document), and an instruction per task (fed on a branch of the document's state, after it).
  * The document is prefilled once; each task only adds its instruction and decodes. Extraction
  * instructions ask for JSON: the decoding itself is constrained to the schema (OrderRunner).
+ * Public so that a test or a remote deployment can reproduce exactly what a worker asks (the
+ * remote backend sends preamble + document + instruction as one prompt, see RemoteEngine).
  */
 package dev.longhaul.pipeline.worker;
 
@@ -10,14 +12,14 @@ import java.util.List;
 
 import dev.longhaul.schemas.DocumentKind;
 
-final class Prompts {
+public final class Prompts {
     /** Between passages of a document the model reads only in part. */
     static final String ELISION = "\n[...]\n";
 
     private Prompts() {
     }
 
-    static String preamble(DocumentKind kind) {
+    public static String preamble(DocumentKind kind) {
         return switch (kind) {
             case CONTRACT -> "The following is a legal contract.\n\n";
             case LOG -> "The following is a system log.\n\n";
@@ -27,7 +29,7 @@ final class Prompts {
         };
     }
 
-    static String summarize(DocumentKind kind) {
+    public static String summarize(DocumentKind kind) {
         return switch (kind) {
             case CONTRACT -> "\n\nSummarize the contract in plain English: parties, obligations, term, payment and termination.\nSummary:";
             case LOG -> "\n\nSummarize the log: what ran, what failed, and when.\nSummary:";
@@ -43,19 +45,19 @@ final class Prompts {
     }
 
     /** The instruction extracting named fields; the answer is decoded as one JSON object of strings. */
-    static String extractFields(List<String> fields) {
+    public static String extractFields(List<String> fields) {
         return "\n\nFrom the document above, extract the following fields as one JSON object with a string"
                 + " value per field: " + String.join(", ", fields) + ".\nJSON:";
     }
 
     /** The instruction extracting a JSON object that conforms to the task's JSON Schema. */
-    static String extractSchema(String schema) {
+    public static String extractSchema(String schema) {
         return "\n\nFrom the document above, extract one JSON object that conforms to this JSON Schema:\n"
                 + schema + "\nJSON:";
     }
 
     /** Header fed before each file of a repository. */
-    static String fileHeader(String path) {
+    public static String fileHeader(String path) {
         return "\n=== " + path + " ===\n";
     }
 }

@@ -43,8 +43,7 @@ public final class Worker implements AutoCloseable {
 
     private final WorkerConfig config;
     private final Topics topics;
-    private final WorkerEngine engine;
-    private final OrderRunner runner;
+    private final OrderEngine engine;
     private final ResultWriter writer;
     private final ControlListener control;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -71,8 +70,7 @@ public final class Worker implements AutoCloseable {
         this.config = config;
         this.lanes = lanes;
         this.topics = topics;
-        this.engine = new WorkerEngine(config);
-        this.runner = new OrderRunner(engine, config);
+        this.engine = OrderEngine.open(config);
         this.writer = new ResultWriter(config, topics);
         this.control = new ControlListener(config, topics, this::onCancel);
         this.consumer = new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -88,11 +86,11 @@ public final class Worker implements AutoCloseable {
 
     /** Document tokens the model reads per job at most (the context budget). */
     public int budgetTokens() {
-        return engine.budgetTokens;
+        return engine.budgetTokens();
     }
 
     public double prefillTokensPerSecond() {
-        return engine.prefillTokensPerSecond;
+        return engine.prefillTokensPerSecond();
     }
 
     /** Whether a cancel for the job has reached this worker (tests wait on it). */
@@ -133,7 +131,7 @@ public final class Worker implements AutoCloseable {
         } catch (WakeupException e) {
             // close() woke the loop up
         } finally {
-            runner.cancel();
+            engine.cancel();
             heartbeatIfDue(true);
             consumer.close(Duration.ofSeconds(5));
         }
@@ -165,7 +163,7 @@ public final class Worker implements AutoCloseable {
         } else {
             current = t;
             writer.running(t.order, 0, 0);
-            currentRun = inference.submit(() -> runner.run(t.order, reader,
+            currentRun = inference.submit(() -> engine.run(t.order, reader,
                     writer.progressTicker(t.order)));
         }
     }
@@ -206,7 +204,7 @@ public final class Worker implements AutoCloseable {
     private void onCancel(String jobId) {
         Taken t = current;
         if (t != null && t.order != null && t.order.getRequest().getJobId().equals(jobId)) {
-            runner.cancel();
+            engine.cancel();
         }
     }
 
@@ -229,7 +227,7 @@ public final class Worker implements AutoCloseable {
         for (Taken t : pending) {
             outstanding += t.order == null ? 0 : t.order.getEstimatedCostTokens();
         }
-        writer.heartbeat(lanes, engine.prefillTokensPerSecond, leaving ? 0 : outstanding);
+        writer.heartbeat(lanes, engine.prefillTokensPerSecond(), leaving ? 0 : outstanding);
     }
 
     /** Drops what this worker can no longer commit when lanes move to another worker. */
@@ -238,7 +236,7 @@ public final class Worker implements AutoCloseable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             pending.removeIf(t -> partitions.contains(t.partition()));
             if (current != null && partitions.contains(current.partition())) {
-                runner.cancel();
+                engine.cancel();
                 try {
                     currentRun.get();
                 } catch (Exception e) {
@@ -264,7 +262,7 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        runner.cancel();
+        engine.cancel();
         consumer.wakeup();
         try {
             pollThread.join(Duration.ofSeconds(30));

@@ -4,14 +4,20 @@
  * handed in by ops) are applied last to every client. The context budget is the most
  * document tokens the model reads per job: contextTokens, further capped at start by the model's
  * maximum context and by what the engine prefills in timeBudget (measured on this machine).
+ * backend names the engine backend ("cpu", "scalar", ...) or, as "remote:http://host:port/v1", an
+ * OpenAI-compatible server (RemoteEngine); modelDir then only needs the served model's
+ * tokenizer.json, which sizes the document view in that model's tokens.
  */
 package dev.longhaul.pipeline.worker;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -35,6 +41,9 @@ public record WorkerConfig(
     /** The consumer group every worker joins; lanes are its partitions of `work`. */
     public static final String GROUP_ID = "longhaul-workers";
 
+    /** The prefix of a backend that names an OpenAI-compatible server's base URL. */
+    public static final String REMOTE = "remote:";
+
     public WorkerConfig {
         Objects.requireNonNull(workerId, "workerId");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -52,6 +61,29 @@ public record WorkerConfig(
             throw new IllegalArgumentException("time budget must be positive: " + timeBudget);
         }
         clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
+        remoteUrl(backend);
+    }
+
+    /** The server's base URL (ending in /v1, say) when the backend is remote; empty for a local engine. */
+    public Optional<URI> remoteUrl() {
+        return remoteUrl(backend);
+    }
+
+    private static Optional<URI> remoteUrl(String backend) {
+        if (!backend.startsWith(REMOTE)) {
+            return Optional.empty();
+        }
+        String url = backend.substring(REMOTE.length());
+        URI uri;
+        try {
+            uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("backend " + backend + ": not a URL: " + e.getMessage(), e);
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("backend " + backend + ": expected remote:http://host:port/v1");
+        }
+        return Optional.of(uri);
     }
 
     /** CPU defaults: a few thousand document tokens per job, two minutes of prefill at most. */

@@ -5,7 +5,7 @@
  * engine prefills within the configured time budget, measured here by a warm-up prefill (which
  * also compiles the hot paths before the first real job). The sentence encoder for extractive
  * digests is loaded here too, first, so a worker whose encoder cannot load fails its start with
- * that reason instead of committing summaries without digests.
+ * that reason instead of committing summaries without digests. Orders run on its OrderRunner.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -26,8 +26,9 @@ import dev.longhaul.engine.tokenizer.TextTokenizer;
 import dev.longhaul.pipeline.analyze.digest.Encoder;
 import dev.longhaul.pipeline.analyze.digest.MiniLmEncoder;
 import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.WorkOrder;
 
-final class WorkerEngine implements AutoCloseable {
+final class WorkerEngine implements OrderEngine {
     private static final int WARMUP_TOKENS = 256;
 
     final Backend backend;
@@ -37,6 +38,7 @@ final class WorkerEngine implements AutoCloseable {
     final double prefillTokensPerSecond;
     final int budgetTokens;
     final Encoder encoder;
+    private final OrderRunner runner;
 
     WorkerEngine(WorkerConfig config) {
         this.encoder = MiniLmEncoder.load();
@@ -58,6 +60,27 @@ final class WorkerEngine implements AutoCloseable {
         long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
         long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
         this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
+        this.runner = new OrderRunner(this, config); // every field it reads is set above
+    }
+
+    @Override
+    public int budgetTokens() {
+        return budgetTokens;
+    }
+
+    @Override
+    public double prefillTokensPerSecond() {
+        return prefillTokensPerSecond;
+    }
+
+    @Override
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress) {
+        return runner.run(order, chunks, progress);
+    }
+
+    @Override
+    public void cancel() {
+        runner.cancel();
     }
 
     private double measurePrefill(int chunk) {

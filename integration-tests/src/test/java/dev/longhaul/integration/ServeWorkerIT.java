@@ -1,0 +1,143 @@
+/*
+ * A worker whose engine is remote, against Longhaul's own OpenAI-compatible server: `serve` runs
+ * in process on the synthesized xs model, a Worker is configured with backend
+ * remote:<serve's URL>, and jobs go through the whole stack (ingest, planner, dispatcher, Kafka).
+ * Each job gets exactly one result per task and SUCCEEDED; results name the served model with
+ * backend "remote"; each summary is exactly what serve answers, greedily, for the prompt a worker
+ * builds (preamble + document + instruction, from Prompts); each extraction is JSON of its fields.
+ * A worker pointed at a server that does not answer fails at start.
+ */
+package dev.longhaul.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.ingest.DocumentSource;
+import dev.longhaul.ingest.JobSpec;
+import dev.longhaul.ops.serve.ServeServer;
+import dev.longhaul.ops.serve.ServedModel;
+import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.worker.Prompts;
+import dev.longhaul.pipeline.worker.WorkerConfig;
+import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Task;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ServeWorkerIT {
+    private static final int OUTPUT_TOKENS = 8;
+    private static final int JOBS = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Cluster cluster;
+    private static Backend backend;
+    private static ServedModel served;
+    private static ServeServer server;
+
+    @BeforeAll
+    static void start() {
+        cluster = new Cluster(PipelineConfig.DEFAULTS.withKafka(
+                new PipelineConfig.Kafka("longhaul-serve-it", "longhaul.", 1, Duration.ofMillis(100))), 512, OUTPUT_TOKENS);
+        backend = BackendProvider.open("cpu", 1);
+        served = ServedModel.load(Cluster.model(), backend, new BatchConfig(256 + 3, 256, 4));
+        server = new ServeServer(served, "127.0.0.1", 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (server != null) {
+            server.close();
+            served.close();
+            backend.close();
+        }
+    }
+
+    @Test
+    void aRemoteWorkerGivesOneResultPerTaskAndServesOwnGreedyAnswers() throws Exception {
+        cluster.addWorker(cluster.workerConfig("remote-1").withEngine(WorkerConfig.REMOTE + server.url(), 1));
+        Map<String, String> documents = new HashMap<>();
+        List<MixedJobs.Submitted> submitted = new ArrayList<>();
+        for (int i = 0; i < JOBS; i++) {
+            String text = "Remote job " + i + ". " + "The quick brown fox jumps over the lazy dog. ".repeat(1 + i);
+            String jobId = "remote-" + i;
+            documents.put(jobId, text);
+            List<Task> tasks = List.of(MixedJobs.summarize(), MixedJobs.extract("animal"));
+            submitted.add(MixedJobs.submit(cluster, JobSpec.of(DocumentKind.TEXT, tasks).withJobId(jobId),
+                    DocumentSource.stream(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), jobId)));
+        }
+
+        Map<String, JobState> finals = MixedJobs.awaitFinal(cluster, submitted.stream().map(MixedJobs.Submitted::jobId).toList(),
+                Duration.ofMinutes(5));
+        Map<String, Integer> results = new TreeMap<>();
+        Map<String, Integer> expected = new TreeMap<>();
+        for (MixedJobs.Submitted s : submitted) {
+            assertEquals(JobState.SUCCEEDED, finals.get(s.jobId()), "final state of " + s.jobId());
+            for (int t = 0; t < s.tasks().size(); t++) {
+                expected.put(s.jobId() + "#" + t, 1);
+            }
+        }
+        for (ConsumerRecord<String, Summary> r : cluster.committed(cluster.topics.summaries)) {
+            results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
+            Summary summary = r.value();
+            assertEquals("remote", summary.getModel().getBackend());
+            assertEquals(served.id(), summary.getModel().getName());
+            String prompt = Prompts.preamble(DocumentKind.TEXT) + documents.get(r.key()) + Prompts.summarize(DocumentKind.TEXT);
+            assertEquals(greedy(prompt), summary.getText(), "summary of " + r.key());
+            assertTrue(summary.getUsage().getPromptTokens() > 0, "usage from the server");
+        }
+        for (ConsumerRecord<String, Extraction> r : cluster.committed(cluster.topics.extractions)) {
+            results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
+            JsonNode value = JSON.readTree(r.value().getJson());
+            assertTrue(value.path("animal").isTextual(), "extraction of " + r.key() + ": " + value);
+        }
+        assertEquals(expected, results, "exactly one result per requested task");
+        assertTrue(cluster.committed(cluster.topics.summaries).stream().anyMatch(r -> !r.value().getText().isEmpty()),
+                "the served model wrote something, so the comparison says something");
+    }
+
+    @Test
+    void aWorkerWhoseServerDoesNotAnswerFailsAtStart() {
+        WorkerConfig unreachable = cluster.workerConfig("remote-nowhere").withEngine(WorkerConfig.REMOTE + "http://127.0.0.1:9/v1", 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cluster.addWorker(unreachable));
+        assertTrue(e.getMessage().contains("127.0.0.1:9"), e.getMessage());
+    }
+
+    /** What serve answers for `prompt`, greedy, with the worker's output budget. */
+    private static String greedy(String prompt) throws Exception {
+        String body = JSON.createObjectNode().put("model", served.id()).put("prompt", prompt)
+                .put("max_tokens", OUTPUT_TOKENS).put("temperature", 0).toString();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            return JSON.readTree(response.body()).path("choices").path(0).path("text").asText();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/*
+ * `longhaul serve --model DIR [--port 8000] [--host 127.0.0.1] [--backend cpu] [--threads N]`:
+ * exposes Longhaul's own engine through the OpenAI-compatible API (GET /v1/models, POST
+ * /v1/completions and /v1/chat/completions, streaming or not; see ServeServer), with every request
+ * one sequence of one continuous batch. A worker started with `--backend remote:http://HOST:PORT/v1`
+ * runs its orders against it exactly as against vLLM or SGLang. Runs until interrupted.
+ */
+package dev.longhaul.ops.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.ops.serve.ServeServer;
+import dev.longhaul.ops.serve.ServedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model folder over an OpenAI-compatible HTTP API (completions, chat completions, streaming).")
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "HF-format model folder: config.json, *.safetensors, tokenizer.json.")
+    Path model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address to listen on (0.0.0.0 for every interface). Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8000", paramLabel = "PORT", description = "Port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--max-sequences", defaultValue = "8", paramLabel = "N",
+            description = "Requests decoded together in one batch; more wait in arrival order. Default: ${DEFAULT-VALUE}.")
+    int maxSequences;
+
+    @Option(names = "--prefill-chunk", defaultValue = "256", paramLabel = "N",
+            description = "Prompt tokens per prefill step of one request. Default: ${DEFAULT-VALUE}.")
+    int prefillChunk;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        BatchConfig batch = new BatchConfig(prefillChunk + maxSequences - 1, prefillChunk, maxSequences);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (Backend backend = engine.open();
+             ServedModel served = ServedModel.load(model, backend, batch);
+             ServeServer server = new ServeServer(served, host, port)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "longhaul-serve-shutdown"));
+            var out = spec.commandLine().getOut();
+            out.printf("serving %s on %s (backend %s, %d sequences per batch)%n", served.id(), server.url(),
+                    engine.backendName(), maxSequences);
+            out.flush();
+            stopped.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,98 @@
+/*
+ * Runs one request's sequence in the shared batch and turns its tokens into text. The engine's
+ * listener runs on the batch's step thread and must never wait, so it only queues token ids; the
+ * request's own (virtual) thread takes them, decodes them (OutputText, stop strings), hands each
+ * new piece to the caller (the streaming answer writes it out at once), and cancels the sequence
+ * when a stop string ends it or the client goes away (the caller's write fails). The outcome's
+ * text is the concatenation of the pieces. finish_reason: "stop" for eos, a stop string or a
+ * complete constrained output; "length" at max_tokens.
+ */
+package dev.longhaul.ops.serve;
+
+import java.io.IOException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import dev.longhaul.engine.batch.SequenceHandle;
+import dev.longhaul.engine.generate.FinishReason;
+import dev.longhaul.engine.generate.GenerationResult;
+
+final class CompletionRun {
+    /** Receives each new piece of text as soon as it is safe to send. */
+    interface Pieces {
+        void accept(String piece) throws IOException;
+    }
+
+    /** The finished completion, with OpenAI's finish_reason and token counts. */
+    record Outcome(String text, String finishReason, int promptTokens, int completionTokens) {}
+
+    private record End(GenerationResult result, Throwable failure) {}
+
+    private CompletionRun() {
+    }
+
+    static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces) throws IOException {
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        SequenceHandle handle;
+        try {
+            handle = model.submit(request.promptIds(), request.params(), events::add);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid(null, e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new ApiError(503, "server_error", null, null, "the engine is shutting down: " + e.getMessage());
+        }
+        // Completes after the sequence's last onToken, on the same thread, so End is queued last.
+        handle.result().whenComplete((result, failure) -> events.add(new End(result, failure)));
+        OutputText output = new OutputText(model.tokenizer(), request.stops());
+        StringBuilder text = new StringBuilder();
+        boolean done = false;
+        try {
+            while (true) {
+                Object event = events.take();
+                if (event instanceof Integer id) {
+                    String piece = output.accept(id);
+                    if (output.stopped() && !done) {
+                        done = true;
+                        handle.cancel();
+                    }
+                    send(piece, text, pieces);
+                } else {
+                    End end = (End) event;
+                    if (end.failure != null) {
+                        throw new ApiError(500, "server_error", null, null, "generation failed: " + end.failure);
+                    }
+                    send(output.finish(), text, pieces);
+                    return outcome(request, end.result, output, text);
+                }
+            }
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (IOException | RuntimeException e) {
+            handle.cancel();
+            throw e;
+        }
+    }
+
+    private static Outcome outcome(GenerationRequest request, GenerationResult result, OutputText output, StringBuilder text) {
+        String reason;
+        int tokens = result.tokenCount();
+        if (output.stopped()) {
+            reason = "stop";
+            tokens = output.tokens();
+        } else if (result.finishReason() == FinishReason.CANCELLED) {
+            throw new ApiError(503, "server_error", null, null, "the engine stopped this request (shutting down)");
+        } else {
+            reason = result.finishReason() == FinishReason.LENGTH ? "length" : "stop";
+        }
+        return new Outcome(text.toString(), reason, request.promptIds().length, tokens);
+    }
+
+    private static void send(String piece, StringBuilder text, Pieces pieces) throws IOException {
+        if (!piece.isEmpty()) {
+            text.append(piece);
+            pieces.accept(piece);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+/*
+ * The OpenAI-compatible HTTP API of `longhaul serve`, on the JDK's HttpServer with one virtual
+ * thread per request (a streaming answer only waits on its queue of tokens):
+ *   GET  /v1/models             the one served model ({"object": "list", "data": [...]}, with
+ *                               max_model_len as vLLM reports it)
+ *   POST /v1/completions        text completion; stream: false answers one JSON object, true answers
+ *                               server-sent events, one `data: {chunk}` per new piece of text, a last
+ *                               chunk with finish_reason, with include_usage a chunk with usage and
+ *                               no choices, then `data: [DONE]`
+ *   POST /v1/chat/completions   the same over chat messages (ChatTemplate), chat.completion(.chunk)
+ * Every request is one sequence in the model's BatchEngine, so concurrent requests share forward
+ * steps (continuous batching). What the bodies may hold: GenerationRequest. Errors answer OpenAI's
+ * {"error": {...}}: 400 for a body that is not JSON or a bad parameter, 404 for an unknown path or
+ * model, 405 for a wrong method, 500 for a failed generation, 503 while shutting down. An error
+ * after a stream has begun is sent as one more event, `data: {"error": ...}`, then [DONE].
+ */
+package dev.longhaul.ops.serve;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+public final class ServeServer implements AutoCloseable {
+    /** Largest request body read (a long prompt as token ids stays far below). */
+    private static final int MAX_BODY = 64 << 20;
+
+    private final ServedModel model;
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final long created = System.currentTimeMillis() / 1000;
+
+    /** Listens on host:port (port 0: any free port) and serves `model` until closed. */
+    public ServeServer(ServedModel model, String host, int port) {
+        this.model = model;
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
+        }
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** The API's base URL, e.g. http://localhost:8000/v1. */
+    public URI url() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "localhost" : a.getHostString();
+        return URI.create("http://" + host + ":" + a.getPort() + "/v1");
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        // The catch blocks answer on the exchange, so it is closed after them, in finally.
+        try {
+            route(ex);
+        } catch (ApiError e) {
+            fail(ex, e);
+        } catch (RuntimeException e) {
+            fail(ex, new ApiError(500, "server_error", null, null, String.valueOf(e.getMessage())));
+        } catch (IOException e) {
+            // The client went away; its sequence was cancelled by CompletionRun.
+        } finally {
+            ex.close();
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        switch (path) {
+            case "/v1/models" -> {
+                expect(ex, "GET");
+                send(ex, 200, models());
+            }
+            case "/v1/completions", "/v1/chat/completions" -> {
+                expect(ex, "POST");
+                GenerationRequest.Endpoint endpoint = path.equals("/v1/chat/completions")
+                        ? GenerationRequest.Endpoint.CHAT : GenerationRequest.Endpoint.COMPLETIONS;
+                complete(ex, GenerationRequest.read(body(ex), endpoint, model));
+            }
+            default -> throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
+        }
+    }
+
+    private ObjectNode models() {
+        ObjectNode list = json.createObjectNode().put("object", "list");
+        list.putArray("data").addObject()
+                .put("id", model.id())
+                .put("object", "model")
+                .put("created", created)
+                .put("owned_by", "longhaul")
+                .put("max_model_len", model.maxContext());
+        return list;
+    }
+
+    private void complete(HttpExchange ex, GenerationRequest request) throws IOException {
+        Answer answer = new Answer(request.chat() ? "chatcmpl-" : "cmpl-", request.chat());
+        if (!request.stream()) {
+            CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { });
+            ObjectNode body = answer.envelope(false);
+            answer.choice(body.putArray("choices"), o.text(), o.finishReason(), false);
+            usage(body, o);
+            send(ex, 200, body);
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        if (request.chat()) {
+            // OpenAI's first chat chunk carries the role with empty content.
+            ObjectNode first = answer.envelope(true);
+            first.putArray("choices").addObject().put("index", 0).putNull("finish_reason")
+                    .putObject("delta").put("role", "assistant").put("content", "");
+            event(out, first, request.includeUsage());
+        }
+        CompletionRun.Outcome o;
+        try {
+            o = CompletionRun.run(model, request, piece -> {
+                ObjectNode chunk = answer.envelope(true);
+                answer.choice(chunk.putArray("choices"), piece, null, true);
+                event(out, chunk, request.includeUsage());
+            });
+        } catch (ApiError e) {
+            data(out, json.writeValueAsString(e.body()));
+            data(out, "[DONE]");
+            return;
+        }
+        ObjectNode last = answer.envelope(true);
+        answer.choice(last.putArray("choices"), "", o.finishReason(), true);
+        event(out, last, request.includeUsage());
+        if (request.includeUsage()) {
+            ObjectNode usage = answer.envelope(true);
+            usage.putArray("choices");
+            usage(usage, o);
+            data(out, json.writeValueAsString(usage));
+        }
+        data(out, "[DONE]");
+    }
+
+    /** The fields every object of one answer shares: id, object, created, model. */
+    private final class Answer {
+        private final String id;
+        private final boolean chat;
+
+        Answer(String prefix, boolean chat) {
+            this.id = prefix + UUID.randomUUID().toString().replace("-", "");
+            this.chat = chat;
+        }
+
+        ObjectNode envelope(boolean chunk) {
+            String object = chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion";
+            return json.createObjectNode().put("id", id).put("object", object)
+                    .put("created", System.currentTimeMillis() / 1000).put("model", model.id());
+        }
+
+        /** choices[0]: text for completions; message (or delta when streaming) for chat. */
+        void choice(ArrayNode choices, String text, String finishReason, boolean chunk) {
+            ObjectNode c = choices.addObject().put("index", 0);
+            if (chat) {
+                ObjectNode message = c.putObject(chunk ? "delta" : "message");
+                if (!chunk) {
+                    message.put("role", "assistant");
+                }
+                if (!chunk || !text.isEmpty()) {
+                    message.put("content", text);
+                }
+            } else {
+                c.put("text", text).putNull("logprobs");
+            }
+            c.put("finish_reason", finishReason);
+        }
+    }
+
+    private static void usage(ObjectNode body, CompletionRun.Outcome o) {
+        body.putObject("usage").put("prompt_tokens", o.promptTokens()).put("completion_tokens", o.completionTokens())
+                .put("total_tokens", o.promptTokens() + o.completionTokens());
+    }
+
+    private void event(OutputStream out, ObjectNode chunk, boolean includeUsage) throws IOException {
+        if (includeUsage) {
+            chunk.putNull("usage");
+        }
+        data(out, json.writeValueAsString(chunk));
+    }
+
+    private static void data(OutputStream out, String payload) throws IOException {
+        out.write(("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private JsonNode body(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                throw new ApiError(413, "invalid_request_error", null, null, "the body is larger than " + MAX_BODY + " bytes");
+            }
+            return json.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid(null, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void expect(HttpExchange ex, String method) {
+        if (!ex.getRequestMethod().equals(method)) {
+            throw new ApiError(405, "invalid_request_error", null, "method_not_allowed",
+                    "use " + method + " for " + ex.getRequestURI().getPath());
+        }
+    }
+
+    /** Answers an error, unless the answer has begun (then the connection is simply closed). */
+    private void fail(HttpExchange ex, ApiError e) throws IOException {
+        if (ex.getResponseCode() == -1) {
+            send(ex, e.status, e.body());
+        }
+    }
+
+    private void send(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** Stops listening; the model is the caller's to close. */
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}

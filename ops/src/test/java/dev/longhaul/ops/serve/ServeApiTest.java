@@ -1,0 +1,236 @@
+/*
+ * `longhaul serve`'s API on the golden tiny model, over real HTTP: greedy completions give exactly
+ * the engine's own Generator output for the same prompt tokens (text, token count, finish reason),
+ * whether the prompt is sent as text or as token ids; streamed pieces concatenate to the
+ * non-streamed text; chat completions are completions of the documented template; stop strings
+ * and json_schema output hold; concurrent requests (one batch) answer as they do alone; and errors
+ * come in OpenAI's shape with their status codes.
+ */
+package dev.longhaul.ops.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.engine.SharedData;
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.Generator;
+import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ServeApiTest {
+    private static final int CHUNK = 16;
+    private static final String PROMPT = "The quick brown fox jumps over";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Backend backend;
+    private static ServedModel served;
+    private static ServeServer server;
+    private static MiniMaxModel reference;
+    private static TextTokenizer tokenizer;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        backend = BackendProvider.open("cpu", 2);
+        served = ServedModel.load(SharedData.minimaxTiny(), backend, new BatchConfig(CHUNK + 3, CHUNK, 4));
+        server = new ServeServer(served, "127.0.0.1", 0);
+        reference = MiniMaxModel.load(SharedData.minimaxTiny(), backend, MiniMaxModel.RopeMode.PARTIAL);
+        tokenizer = TextTokenizer.load(SharedData.minimaxTiny());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        served.close();
+        tokenizer.close();
+        reference.close();
+        backend.close();
+    }
+
+    @Test
+    void modelsListsTheServedFolder() throws Exception {
+        JsonNode models = send("GET", "/models", null, 200);
+        assertEquals("list", models.path("object").asText());
+        assertEquals("minimax-tiny", models.path("data").path(0).path("id").asText());
+        assertEquals(4096, models.path("data").path(0).path("max_model_len").asInt());
+    }
+
+    @Test
+    void greedyCompletionIsTheGeneratorsOutputForTheSamePromptTokens() throws Exception {
+        int[] ids = tokenizer.encode(PROMPT);
+        GenerationResult expected = new Generator(reference, CHUNK).generate(ids,
+                SamplingParams.greedy(20).withStopTokens(tokenizer.eosTokenId().getAsInt()), id -> { });
+        String expectedText = tokenizer.decodeSkippingSpecial(expected.tokens());
+
+        JsonNode byText = send("POST", "/completions", completion(PROMPT, 20), 200);
+        ObjectNode idsBody = completion(PROMPT, 20);
+        idsBody.set("prompt", JSON.valueToTree(ids));
+        JsonNode byIds = send("POST", "/completions", idsBody, 200);
+
+        for (JsonNode answer : List.of(byText, byIds)) {
+            assertEquals("text_completion", answer.path("object").asText());
+            assertEquals(expectedText, answer.path("choices").path(0).path("text").asText());
+            assertEquals(expected.finishReason().name().toLowerCase(), answer.path("choices").path(0).path("finish_reason").asText());
+            assertEquals(ids.length, answer.path("usage").path("prompt_tokens").asInt());
+            assertEquals(expected.tokenCount(), answer.path("usage").path("completion_tokens").asInt());
+            assertEquals(ids.length + expected.tokenCount(), answer.path("usage").path("total_tokens").asInt());
+        }
+    }
+
+    @Test
+    void streamedPiecesConcatenateToTheNonStreamedText() throws Exception {
+        String whole = send("POST", "/completions", completion(PROMPT, 24), 200).path("choices").path(0).path("text").asText();
+        ObjectNode body = completion(PROMPT, 24).put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        List<JsonNode> chunks = events("/completions", body);
+
+        assertTrue(chunks.size() > 3, "the text arrives in pieces: " + chunks.size() + " events");
+        StringBuilder text = new StringBuilder();
+        for (JsonNode c : chunks.subList(0, chunks.size() - 1)) {
+            text.append(c.path("choices").path(0).path("text").asText());
+        }
+        assertEquals(whole, text.toString());
+        JsonNode last = chunks.get(chunks.size() - 2);
+        assertFalse(last.path("choices").path(0).path("finish_reason").isNull(), "the last choice chunk has a finish_reason");
+        JsonNode usage = chunks.getLast();
+        assertTrue(usage.path("choices").isEmpty(), "the usage chunk has no choices");
+        assertEquals(tokenizer.encode(PROMPT).length, usage.path("usage").path("prompt_tokens").asInt());
+    }
+
+    @Test
+    void chatIsACompletionOfTheTemplateAndStreamsTheSameContent() throws Exception {
+        ObjectNode chat = JSON.createObjectNode().put("model", "minimax-tiny").put("max_tokens", 16).put("temperature", 0);
+        chat.putArray("messages").addObject().put("role", "user").put("content", "Say hello.");
+        JsonNode answer = send("POST", "/chat/completions", chat, 200);
+        ObjectNode plain = completion("user: Say hello.\nassistant:", 16);
+        plain.putArray("stop").add(ChatTemplate.NEXT_TURN);
+        String expected = send("POST", "/completions", plain, 200).path("choices").path(0).path("text").asText();
+
+        assertEquals("chat.completion", answer.path("object").asText());
+        assertEquals("assistant", answer.path("choices").path(0).path("message").path("role").asText());
+        assertEquals(expected, answer.path("choices").path(0).path("message").path("content").asText());
+
+        List<JsonNode> chunks = events("/chat/completions", chat.deepCopy().put("stream", true));
+        assertEquals("assistant", chunks.getFirst().path("choices").path(0).path("delta").path("role").asText());
+        StringBuilder streamed = new StringBuilder();
+        for (JsonNode c : chunks) {
+            assertEquals("chat.completion.chunk", c.path("object").asText());
+            streamed.append(c.path("choices").path(0).path("delta").path("content").asText(""));
+        }
+        assertEquals(expected, streamed.toString());
+    }
+
+    @Test
+    void aStopStringEndsTheTextJustBeforeIt() throws Exception {
+        String whole = send("POST", "/completions", completion(PROMPT, 24), 200).path("choices").path(0).path("text").asText();
+        assertTrue(whole.length() >= 6, "the tiny model writes a few characters: '" + whole + "'");
+        String stop = whole.substring(3, 5);
+        ObjectNode body = completion(PROMPT, 24);
+        body.put("stop", stop);
+        JsonNode answer = send("POST", "/completions", body, 200);
+        assertEquals(whole.substring(0, whole.indexOf(stop)), answer.path("choices").path(0).path("text").asText());
+        assertEquals("stop", answer.path("choices").path(0).path("finish_reason").asText());
+    }
+
+    @Test
+    void jsonSchemaOutputParsesAndHasTheRequiredField() throws Exception {
+        ObjectNode body = completion(PROMPT, 40);
+        ObjectNode schema = body.putObject("response_format").put("type", "json_schema").putObject("json_schema")
+                .put("name", "t").putObject("schema").put("type", "object");
+        schema.putObject("properties").putObject("animal").put("type", "string").put("maxLength", 12);
+        schema.putArray("required").add("animal");
+        JsonNode answer = send("POST", "/completions", body, 200);
+        JsonNode value = JSON.readTree(answer.path("choices").path(0).path("text").asText());
+        assertTrue(value.path("animal").isTextual(), "output " + value);
+        assertEquals("stop", answer.path("choices").path(0).path("finish_reason").asText());
+    }
+
+    @Test
+    void concurrentRequestsShareTheBatchAndAnswerAsAlone() throws Exception {
+        List<String> prompts = List.of("Once upon a time", "In the beginning", PROMPT, "Lorem ipsum dolor", "Kafka is a log");
+        List<String> alone = new ArrayList<>();
+        for (String p : prompts) {
+            alone.add(send("POST", "/completions", completion(p, 12), 200).path("choices").path(0).path("text").asText());
+        }
+        List<Future<JsonNode>> together = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String p : prompts) {
+                together.add(pool.submit(() -> send("POST", "/completions", completion(p, 12), 200)));
+            }
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            assertEquals(alone.get(i), together.get(i).get().path("choices").path(0).path("text").asText(), prompts.get(i));
+        }
+    }
+
+    @Test
+    void errorsAnswerInOpenAisShape() throws Exception {
+        JsonNode badJson = sendRaw("POST", "/completions", "{\"prompt\": ", 400);
+        assertEquals("invalid_request_error", badJson.path("error").path("type").asText());
+        assertFalse(badJson.path("error").path("message").asText().isEmpty());
+
+        JsonNode unknownModel = send("POST", "/completions", completion(PROMPT, 4).put("model", "gpt-nothing"), 404);
+        assertEquals("model_not_found", unknownModel.path("error").path("code").asText());
+
+        assertEquals("max_tokens", send("POST", "/completions", completion(PROMPT, 0), 400).path("error").path("param").asText());
+        assertEquals("n", send("POST", "/completions", completion(PROMPT, 4).put("n", 2), 400).path("error").path("param").asText());
+        assertEquals("prompt", send("POST", "/completions", completion(PROMPT, 4).put("prompt", ""), 400).path("error").path("param").asText());
+        send("GET", "/completions", null, 405);
+        send("GET", "/embeddings", null, 404);
+    }
+
+    private static ObjectNode completion(String prompt, int maxTokens) {
+        return JSON.createObjectNode().put("model", "minimax-tiny").put("prompt", prompt)
+                .put("max_tokens", maxTokens).put("temperature", 0);
+    }
+
+    private static JsonNode send(String method, String path, JsonNode body, int status) throws IOException, InterruptedException {
+        return sendRaw(method, path, body == null ? null : body.toString(), status);
+    }
+
+    private static JsonNode sendRaw(String method, String path, String body, int status) throws IOException, InterruptedException {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Content-Type", "application/json").method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    /** The `data:` events of a streamed answer, parsed, up to and checked to end with [DONE]. */
+    private static List<JsonNode> events(String path, JsonNode body) throws IOException, InterruptedException {
+        HttpResponse<java.util.stream.Stream<String>> response = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<String> data = response.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertEquals("[DONE]", data.getLast());
+        List<JsonNode> out = new ArrayList<>();
+        for (String d : data.subList(0, data.size() - 1)) {
+            out.add(JSON.readTree(d));
+        }
+        return out;
+    }
+}

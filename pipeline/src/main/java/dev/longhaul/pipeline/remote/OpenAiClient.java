@@ -1,0 +1,176 @@
+/*
+ * A small client of an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`): GET /models to
+ * check the server at start and learn its model id (and vLLM's max_model_len when given), and
+ * POST /completions, non-streaming, one prompt per request. Only the fields Longhaul needs are
+ * sent and read. A structured output is asked for with OpenAI's response_format of type
+ * json_schema; a server that honours it constrains decoding, one that ignores it does not, so the
+ * caller validates the answer either way. Any answer other than 2xx, or a body without the
+ * expected fields, fails the call with a RemoteFailure carrying the status and the server's own
+ * message. Base URL: everything before /models, e.g. http://host:8000/v1. Thread-safe.
+ */
+package dev.longhaul.pipeline.remote;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+public final class OpenAiClient implements AutoCloseable {
+    /** One entry of GET /models: the id to send as `model`, and the context length when the server says. */
+    public record ServedModel(String id, OptionalInt maxModelLen) {}
+
+    /** A completion request: greedy (temperature 0), at most maxTokens, JSON of jsonSchema when not null. */
+    public record CompletionCall(String model, String prompt, int maxTokens, String jsonSchema) {}
+
+    /** The server's answer: the text of the one choice, why it ended, and the server's token counts. */
+    public record CompletionReply(String text, String finishReason, long promptTokens, long completionTokens) {}
+
+    /** The server refused, failed or answered something unreadable; status 0 when no HTTP answer came. */
+    public static final class RemoteFailure extends RuntimeException {
+        private final int status;
+
+        public RemoteFailure(int status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final Duration requestTimeout;
+    private final HttpClient http;
+
+    public OpenAiClient(URI base, Duration requestTimeout) {
+        this.base = base;
+        this.requestTimeout = requestTimeout;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** GET /models, synchronously: what the server serves. */
+    public List<ServedModel> models() {
+        HttpRequest request = HttpRequest.newBuilder(endpoint("/models")).timeout(Duration.ofSeconds(30)).GET().build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new RemoteFailure(0, "cannot reach " + request.uri() + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RemoteFailure(0, "interrupted while asking " + request.uri(), e);
+        }
+        JsonNode body = body(request.uri(), response);
+        List<ServedModel> out = new ArrayList<>();
+        for (JsonNode m : body.path("data")) {
+            JsonNode len = m.get("max_model_len");
+            out.add(new ServedModel(m.path("id").asText(), len != null && len.canConvertToInt()
+                    ? OptionalInt.of(len.asInt()) : OptionalInt.empty()));
+        }
+        if (out.isEmpty() || out.stream().anyMatch(m -> m.id().isEmpty())) {
+            throw new RemoteFailure(response.statusCode(), request.uri() + " lists no model: " + response.body(), null);
+        }
+        return out;
+    }
+
+    /** POST /completions; the future fails with RemoteFailure. Cancelling it abandons the request. */
+    public CompletableFuture<CompletionReply> complete(CompletionCall call) {
+        ObjectNode req = JSON.createObjectNode()
+                .put("model", call.model())
+                .put("prompt", call.prompt())
+                .put("max_tokens", call.maxTokens())
+                .put("temperature", 0.0)
+                .put("top_p", 1.0)
+                .put("n", 1)
+                .put("stream", false);
+        if (call.jsonSchema() != null) {
+            ObjectNode format = req.putObject("response_format").put("type", "json_schema");
+            format.putObject("json_schema").put("name", "extraction").put("strict", true)
+                    .set("schema", parse(call.jsonSchema()));
+        }
+        URI uri = endpoint("/completions");
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                throw new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause);
+            }
+            return reply(uri, response);
+        });
+    }
+
+    private static CompletionReply reply(URI uri, HttpResponse<String> response) {
+        JsonNode body = body(uri, response);
+        JsonNode choice = body.path("choices").path(0);
+        JsonNode text = choice.get("text");
+        JsonNode usage = body.get("usage");
+        if (text == null || !text.isTextual() || usage == null) {
+            throw new RemoteFailure(response.statusCode(), uri + " answered without choices[0].text or usage: "
+                    + abbreviate(response.body()), null);
+        }
+        return new CompletionReply(text.asText(), choice.path("finish_reason").asText("unknown"),
+                usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
+    }
+
+    /** The JSON body of a 2xx answer; otherwise a RemoteFailure with the server's error message. */
+    private static JsonNode body(URI uri, HttpResponse<String> response) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(response.body());
+        } catch (JsonProcessingException e) {
+            json = null;
+        }
+        int status = response.statusCode();
+        if (status / 100 != 2) {
+            String message = json != null && json.path("error").path("message").isTextual()
+                    ? json.path("error").path("message").asText() : abbreviate(response.body());
+            throw new RemoteFailure(status, uri + " answered " + status + ": " + message, null);
+        }
+        if (json == null || !json.isObject()) {
+            throw new RemoteFailure(status, uri + " answered with no JSON object: " + abbreviate(response.body()), null);
+        }
+        return json;
+    }
+
+    private static JsonNode parse(String schema) {
+        try {
+            return JSON.readTree(schema);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the schema is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private URI endpoint(String path) {
+        return URI.create(base.toString() + path);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,126 @@
+/*
+ * Checks a parsed JSON value against a JSON Schema of the subset the engine's JsonGrammar compiles
+ * (object with properties/required, string with minLength/maxLength in code points, number,
+ * integer, boolean, null, array with items/minItems/maxItems, enum and const). A remote server may
+ * or may not honour the schema it was sent, and writes JSON its own way (spacing, property order),
+ * so its answer is checked here by meaning, not against the grammar's canonical text. Properties
+ * the schema does not describe are refused, as JsonGrammar never writes them. The schema must have
+ * compiled with JsonGrammar first: keywords outside the subset are not looked at here.
+ */
+package dev.longhaul.pipeline.remote;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+public final class SchemaCheck {
+    private SchemaCheck() {
+    }
+
+    /** Empty when `value` satisfies `schema`; else where and why not, e.g. "#/date: expected a string". */
+    public static Optional<String> problem(JsonNode schema, JsonNode value) {
+        return Optional.ofNullable(check(schema, value, "#"));
+    }
+
+    private static String check(JsonNode schema, JsonNode value, String at) {
+        if (schema.has("const")) {
+            return schema.get("const").equals(value) ? null : at + ": expected " + schema.get("const");
+        }
+        if (schema.has("enum")) {
+            for (JsonNode option : schema.get("enum")) {
+                if (option.equals(value)) {
+                    return null;
+                }
+            }
+            return at + ": expected one of " + schema.get("enum");
+        }
+        String type = schema.path("type").asText("");
+        return switch (type) {
+            case "object" -> object(schema, value, at);
+            case "array" -> array(schema, value, at);
+            case "string" -> string(schema, value, at);
+            case "number" -> value.isNumber() ? null : at + ": expected a number";
+            case "integer" -> value.isIntegralNumber() || (value.isNumber() && value.asDouble() == Math.rint(value.asDouble()))
+                    ? null : at + ": expected an integer";
+            case "boolean" -> value.isBoolean() ? null : at + ": expected true or false";
+            case "null" -> value.isNull() ? null : at + ": expected null";
+            default -> at + ": schema type " + schema.path("type") + " is outside the supported subset";
+        };
+    }
+
+    private static String object(JsonNode schema, JsonNode value, String at) {
+        if (!value.isObject()) {
+            return at + ": expected an object";
+        }
+        JsonNode properties = schema.path("properties");
+        for (JsonNode required : schema.path("required")) {
+            if (!value.has(required.asText())) {
+                return at + ": missing required property " + required;
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String where = at + "/" + field.getKey();
+            JsonNode property = properties.get(field.getKey());
+            if (property != null) {
+                String problem = check(property, field.getValue(), where);
+                if (problem != null) {
+                    return problem;
+                }
+            } else if (!isRequired(schema, field.getKey())) {
+                return where + ": a property the schema does not describe";
+            } else if (!field.getValue().isTextual()) {
+                // JsonGrammar writes a required but undescribed property as a string.
+                return where + ": expected a string";
+            }
+        }
+        return null;
+    }
+
+    private static boolean isRequired(JsonNode schema, String name) {
+        for (JsonNode required : schema.path("required")) {
+            if (required.asText().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String array(JsonNode schema, JsonNode value, String at) {
+        if (!value.isArray()) {
+            return at + ": expected an array";
+        }
+        if (schema.has("minItems") && value.size() < schema.get("minItems").asInt()) {
+            return at + ": fewer than " + schema.get("minItems").asInt() + " items";
+        }
+        if (schema.has("maxItems") && value.size() > schema.get("maxItems").asInt()) {
+            return at + ": more than " + schema.get("maxItems").asInt() + " items";
+        }
+        if (schema.has("items")) {
+            for (int i = 0; i < value.size(); i++) {
+                String problem = check(schema.get("items"), value.get(i), at + "/" + i);
+                if (problem != null) {
+                    return problem;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String string(JsonNode schema, JsonNode value, String at) {
+        if (!value.isTextual()) {
+            return at + ": expected a string";
+        }
+        String s = value.asText();
+        int length = s.codePointCount(0, s.length());
+        if (schema.has("minLength") && length < schema.get("minLength").asInt()) {
+            return at + ": shorter than " + schema.get("minLength").asInt() + " characters";
+        }
+        if (schema.has("maxLength") && length > schema.get("maxLength").asInt()) {
+            return at + ": longer than " + schema.get("maxLength").asInt() + " characters";
+        }
+        return null;
+    }
+}

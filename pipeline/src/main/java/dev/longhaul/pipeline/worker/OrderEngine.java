@@ -1,0 +1,33 @@
+/*
+ * What a worker runs its orders on, chosen once by WorkerConfig.backend(): the model in this
+ * process (WorkerEngine, backend "cpu", "scalar", ...), or an OpenAI-compatible server
+ * (RemoteEngine, backend "remote:http://host:port/v1") for models too large for one worker.
+ * Either way the worker's guarantees are the same: the same prompts and document view, one result
+ * per task, committed exactly once by the Worker. Contract: run() is called by one thread at a
+ * time; cancel() may be called from any thread and ends the run in progress (Cancelled outcome);
+ * a failure to start (model folder, unreachable server) is thrown by open(), never hidden.
+ */
+package dev.longhaul.pipeline.worker;
+
+import dev.longhaul.schemas.WorkOrder;
+
+interface OrderEngine extends AutoCloseable {
+    /** Document tokens the model reads per job at most (the context budget). */
+    int budgetTokens();
+
+    /** Prefill speed for heartbeats: measured at start locally, observed on finished runs remotely. */
+    double prefillTokensPerSecond();
+
+    OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress);
+
+    /** Stops the run in progress at its next step (any thread). */
+    void cancel();
+
+    @Override
+    void close();
+
+    /** The engine the configuration names; fails at start rather than falling back. */
+    static OrderEngine open(WorkerConfig config) {
+        return config.remoteUrl().isPresent() ? RemoteEngine.open(config) : new WorkerEngine(config);
+    }
+}

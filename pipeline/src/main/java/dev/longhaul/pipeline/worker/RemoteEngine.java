@@ -1,0 +1,260 @@
+/*
+ * Runs a worker's orders on an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`) instead
+ * of a model in this process, for models too large for one worker. What the model is given is the
+ * same as OrderRunner's: the kind's preamble, then the document assembled by the same DocumentView
+ * under the same context budget, then each task's instruction from Prompts. The view still counts
+ * tokens, with the served model's tokenizer.json read from WorkerConfig.modelDir (only that file is
+ * needed); its tokens are decoded back to text here (the "text sink"), since the server tokenizes
+ * prompts itself, so boundaries between preamble, document and instruction may tokenize a little
+ * differently than in a local run.
+ *
+ * No state is branched remotely: each task is one POST /completions of the whole prefix plus its
+ * instruction, greedy (temperature 0), all of an order's tasks in flight at once so that the server
+ * batches them; a server with prefix caching (vLLM's --enable-prefix-caching, SGLang's radix cache)
+ * then prefills the shared document once. An EXTRACT task asks for JSON with response_format
+ * json_schema (the schema OrderRunner would constrain to) and max_tokens of the schema's shortest
+ * output plus maxOutputTokens; whatever the server did with the schema, the answer is parsed and
+ * checked against it (SchemaCheck), and an answer that fails fails the order with the reason: an
+ * unconstrained remote model cannot promise the schema, and a wrong result is never committed.
+ *
+ * Start: GET /models must answer and list a model (its id goes into every request and into the
+ * results' ModelIdentity with backend "remote"), else open() throws; nothing falls back to a local
+ * engine. The budget is contextTokens, capped by the server's max_model_len when it reports one;
+ * the time budget bounds each request instead of the document (the server's speed is not measured
+ * ahead). Usage is the server's: prompt and completion tokens; document tokens are the view's.
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.constrain.JsonGrammar;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.remote.OpenAiClient;
+import dev.longhaul.pipeline.remote.SchemaCheck;
+import dev.longhaul.schemas.DocumentChunk;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.Summary;
+import dev.longhaul.schemas.Task;
+import dev.longhaul.schemas.TaskType;
+import dev.longhaul.schemas.WorkOrder;
+
+final class RemoteEngine implements OrderEngine {
+    /** The backend recorded in results' ModelIdentity. */
+    static final String BACKEND = "remote";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final OpenAiClient client;
+    private final TextTokenizer tokenizer;
+    private final ModelIdentity identity;
+    private final int budgetTokens;
+    private final int maxOutputTokens;
+    private final List<CompletableFuture<?>> inFlight = new ArrayList<>();
+    private volatile boolean cancelled;
+    private volatile double tokensPerSecond;
+
+    private RemoteEngine(OpenAiClient client, TextTokenizer tokenizer, OpenAiClient.ServedModel served, WorkerConfig config) {
+        this.client = client;
+        this.tokenizer = tokenizer;
+        this.identity = ModelIdentity.newBuilder().setName(served.id()).setBackend(BACKEND).setWeightsDtype("unknown").build();
+        this.maxOutputTokens = config.maxOutputTokens();
+        long byServer = served.maxModelLen().isPresent() ? served.maxModelLen().getAsInt() - 512L - maxOutputTokens : Long.MAX_VALUE;
+        this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), byServer));
+    }
+
+    /** Checks the server (GET /models) and loads the tokenizer; throws when either fails. */
+    static RemoteEngine open(WorkerConfig config) {
+        URI base = config.remoteUrl().orElseThrow(() -> new IllegalArgumentException("not a remote backend: " + config.backend()));
+        OpenAiClient client = new OpenAiClient(base, config.timeBudget());
+        try {
+            OpenAiClient.ServedModel served = client.models().getFirst();
+            return new RemoteEngine(client, TextTokenizer.load(config.modelDir()), served, config);
+        } catch (RuntimeException e) {
+            client.close();
+            throw new IllegalStateException("remote backend " + base + " is not usable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int budgetTokens() {
+        return budgetTokens;
+    }
+
+    @Override
+    public double prefillTokensPerSecond() {
+        return tokensPerSecond;
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        synchronized (inFlight) {
+            inFlight.forEach(f -> f.cancel(true));
+        }
+    }
+
+    @Override
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress) {
+        cancelled = false;
+        long started = System.currentTimeMillis();
+        JobRequest request = order.getRequest();
+        TextSink document = new TextSink();
+        long total = request.getDocument().getBytes();
+        DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, document::feed);
+        long[] seen = {0};
+        DocumentView.Outcome read;
+        try {
+            boolean complete = reader.read(order, (DocumentChunk chunk) -> {
+                byte[] data = chunk.getData().array();
+                view.accept(chunk.getPath(), data);
+                seen[0] += data.length;
+                progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, document.size);
+                return !cancelled;
+            });
+            if (!complete) {
+                return new OrderRunner.Cancelled();
+            }
+            read = view.finish();
+        } catch (CancellationException stop) {
+            return new OrderRunner.Cancelled();
+        }
+        String prefix = Prompts.preamble(request.getKind()) + document.text();
+
+        List<Task> tasks = request.getTasks();
+        List<String> schemas = new ArrayList<>();
+        List<CompletableFuture<OpenAiClient.CompletionReply>> replies = new ArrayList<>();
+        for (Task task : tasks) {
+            String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
+            schemas.add(schema);
+            replies.add(submit(request, task, prefix, schema));
+        }
+        List<Summary> summaries = new ArrayList<>();
+        List<Extraction> extractions = new ArrayList<>();
+        long promptTokens = 0;
+        try {
+            for (int i = 0; i < tasks.size(); i++) {
+                OpenAiClient.CompletionReply reply = replies.get(i).join();
+                promptTokens += reply.promptTokens();
+                var usage = OrderRunner.usage(reply.promptTokens(), reply.completionTokens(), read);
+                var timings = OrderRunner.timings(order, started);
+                if (schemas.get(i) == null) {
+                    summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(reply.text())
+                            .setUsage(usage).setTimings(timings).setModel(identity).build());
+                } else {
+                    extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i)
+                            .setJson(checked(schemas.get(i), reply, i)).setUsage(usage).setTimings(timings).setModel(identity).build());
+                }
+            }
+        } catch (CancellationException e) {
+            return new OrderRunner.Cancelled();
+        } catch (CompletionException e) {
+            if (cancelled) {
+                return new OrderRunner.Cancelled();
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } finally {
+            replies.forEach(f -> f.cancel(true));
+            synchronized (inFlight) {
+                inFlight.clear();
+            }
+        }
+        if (cancelled) {
+            return new OrderRunner.Cancelled();
+        }
+        long ms = System.currentTimeMillis() - started;
+        tokensPerSecond = ms == 0 ? tokensPerSecond : promptTokens * 1000.0 / ms;
+        return new OrderRunner.Done(summaries, extractions, read.tokensFed(), read.shareRead());
+    }
+
+    /** One task's request, already in flight (or failed at once for a schema outside the subset). */
+    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, String prefix, String schema) {
+        String instruction;
+        int maxTokens;
+        if (schema == null) {
+            instruction = Prompts.summarize(request.getKind());
+            maxTokens = maxOutputTokens;
+        } else {
+            // The same subset as a local run: a schema JsonGrammar refuses fails the order the same way.
+            JsonGrammar grammar = JsonGrammar.compile(schema);
+            instruction = OrderRunner.extractionInstruction(task, schema);
+            maxTokens = grammar.shortestLength() + maxOutputTokens;
+        }
+        CompletableFuture<OpenAiClient.CompletionReply> f =
+                client.complete(new OpenAiClient.CompletionCall(identity.getName(), prefix + instruction, maxTokens, schema));
+        synchronized (inFlight) {
+            inFlight.add(f);
+        }
+        if (cancelled) {
+            f.cancel(true);
+        }
+        return f;
+    }
+
+    /** The reply's JSON as committed (the server's text, unchanged), after checking it against the schema. */
+    private static String checked(String schema, OpenAiClient.CompletionReply reply, int taskIndex) {
+        JsonNode value;
+        try {
+            value = JSON.readTree(reply.text());
+        } catch (JsonProcessingException e) {
+            value = null;
+        }
+        String problem = value == null || value.isMissingNode()
+                ? "not JSON (finish_reason " + reply.finishReason() + ")"
+                : SchemaCheck.problem(readSchema(schema), value).orElse(null);
+        if (problem != null) {
+            throw new IllegalStateException("task " + taskIndex + ": the remote server's extraction does not satisfy the"
+                    + " schema: " + problem + "; answer: " + abbreviate(reply.text()));
+        }
+        return reply.text();
+    }
+
+    private static JsonNode readSchema(String schema) {
+        try {
+            return JSON.readTree(schema);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the schema is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    /** The view's tokens, kept in order and decoded once at the end (a token may hold part of a character). */
+    private final class TextSink {
+        private int[] ids = new int[1024];
+        int size;
+
+        void feed(int[] tokens) {
+            if (cancelled) {
+                throw new CancellationException();
+            }
+            if (size + tokens.length > ids.length) {
+                ids = java.util.Arrays.copyOf(ids, Math.max(2 * ids.length, size + tokens.length));
+            }
+            System.arraycopy(tokens, 0, ids, size, tokens.length);
+            size += tokens.length;
+        }
+
+        String text() {
+            return tokenizer.decode(java.util.Arrays.copyOf(ids, size));
+        }
+    }
+
+    @Override
+    public void close() {
+        cancel();
+        client.close();
+        tokenizer.close();
+    }
+}
