@@ -166,9 +166,10 @@ public final class RepoAnalyzer {
     }
 
     /**
-     * The repository's license: evidence nearest the root first, a license file's text before a
-     * manifest's field; the first piece names it. Other ids found deeper (vendored code) stay in
-     * the evidence.
+     * The repository's license: named only by evidence at the root (a license file's text before a
+     * manifest's field), because a LICENSE or package.json deeper down belongs to vendored code or
+     * a test fixture, not to the repository. Deeper evidence is still listed; spdx is null when the
+     * root names no license.
      */
     private RepoFacts.License license() {
         if (licenses.isEmpty()) {
@@ -178,7 +179,8 @@ public final class RepoAnalyzer {
         ordered.sort(Comparator.comparingInt((Evidence e) -> depth(e.path()))
                 .thenComparing(e -> e.source().equals("text") ? 0 : 1)
                 .thenComparing(Evidence::path));
-        return new RepoFacts.License(ordered.getFirst().spdx(), ordered);
+        Evidence first = ordered.getFirst();
+        return new RepoFacts.License(depth(first.path()) == 0 ? first.spdx() : null, ordered);
     }
 
     private static int depth(String path) {

@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param files         files read
  * @param bytes         bytes read
  * @param languages     lines and files per language, most lines first; files of no known language are left out
- * @param license       the repository's license as an SPDX id or expression and what supports it; null when none was found
+ * @param license       the repository's license as an SPDX id or expression (null unless the root names one) and
+ *                      every piece of evidence found; null when no file names a license
  * @param buildSystem   build systems by their manifests, most manifests first
  * @param dependencies  declared dependencies, in order of the manifests' paths then declaration
  * @param dependencyCount declared dependencies before the cap

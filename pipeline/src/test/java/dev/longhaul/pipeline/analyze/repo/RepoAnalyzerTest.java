@@ -174,10 +174,10 @@ class RepoAnalyzerTest {
         assertTrue(entries.contains("python-script thing: thing.cli:main"), entries.toString());
         assertTrue(entries.contains("python-main if __name__ == \"__main__\":"), entries.toString());
         assertTrue(entries.contains("go-main func main() {"), entries.toString());
-        // licenses at equal depth, all from metadata: path order decides, all are evidence
+        // licenses below the root, all from metadata: listed in path order
         assertEquals(List.of("ISC", "BSD-3-Clause", "MIT OR Apache-2.0"),
                 facts.license().evidence().stream().map(RepoFacts.Evidence::spdx).toList());
-        assertEquals("ISC", facts.license().spdx());
+        assertNull(facts.license().spdx(), "no license at the root: the packages' own licenses are not the repository's");
         assertEquals(2, facts.tests().files());
         assertEquals(3, facts.tests().cases());
     }
