@@ -11,6 +11,9 @@
  * whatever the number of tasks. Cancellation (a flag checked
  * before every forward step, and the generator's own cancel during decode) ends the run at the next
  * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
+ * Every chunk also goes to the StreamAnalyzer of the job's kind (the whole document, not only what
+ * fits the budget); each Extraction carries its facts in `analysis` and its provenance in `spans`,
+ * while `json` stays the model's constrained output alone.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -39,6 +42,7 @@ import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.ProvenanceSpan;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
@@ -72,6 +76,8 @@ final class OrderRunner {
     static final int FIELD_MAX_CHARS = 256;
     /** The field asked for when an EXTRACT task names none. */
     static final String DEFAULT_FIELD = "key facts";
+    /** Longest analysis text kept in an Extraction (characters). */
+    static final int MAX_ANALYSIS_CHARS = 256 * 1024;
 
     private final MiniMaxModel model;
     private final TextTokenizer tokenizer;
@@ -114,12 +120,16 @@ final class OrderRunner {
         Prefill prefill = new Prefill(state);
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, prefill::feed);
+        // Only extractions carry analysis: a job of summaries alone skips the analyzer's work.
+        boolean extracts = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.EXTRACT);
+        StreamAnalyzer analyzer = extracts ? StreamAnalyzer.forKind(request.getKind()) : new StreamAnalyzer.None();
         DocumentView.Outcome read;
         try {
             prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
+                analyzer.accept(chunk.getPath(), data);
                 view.accept(chunk.getPath(), data);
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
@@ -133,6 +143,11 @@ final class OrderRunner {
         } catch (Stop stop) {
             return new Cancelled();
         }
+        StreamAnalyzer.Result analysis = analyzer.finish();
+        String analysisJson = analysisJson(analysis);
+        List<ProvenanceSpan> spans = analysis.spans().stream()
+                .map(p -> ProvenanceSpan.newBuilder().setStart(p.start()).setEnd(p.end()).setLabel(p.label()).build())
+                .toList();
         SamplingParams params = SamplingParams.greedy(maxOutputTokens);
         if (tokenizer.eosTokenId().isPresent()) {
             params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
@@ -155,7 +170,8 @@ final class OrderRunner {
                     return new Cancelled();
                 }
                 extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(d.text)
-                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity).build());
+                        .setUsage(usage(d, read)).setTimings(timings(order, started)).setModel(identity)
+                        .setAnalysis(analysisJson).setSpans(spans).build());
             }
         }
         return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
@@ -194,6 +210,25 @@ final class OrderRunner {
             }
         }
         return d;
+    }
+
+    /**
+     * The Extraction's `analysis` text: {"analyzer": name, "facts": {...}}, "{}" without an analyzer.
+     * Facts past MAX_ANALYSIS_CHARS are replaced by a note, so a result stays far below Kafka's
+     * message limit; the analyzers cap their lists, so this is a guard, not the rule.
+     */
+    static String analysisJson(StreamAnalyzer.Result analysis) {
+        if (analysis.name() == null) {
+            return "{}";
+        }
+        ObjectNode root = JSON.createObjectNode().put("analyzer", analysis.name());
+        root.set("facts", analysis.facts());
+        String text = root.toString();
+        if (text.length() > MAX_ANALYSIS_CHARS) {
+            root.putObject("facts").put("omitted", "facts of " + text.length() + " characters exceed " + MAX_ANALYSIS_CHARS);
+            text = root.toString();
+        }
+        return text;
     }
 
     /** The schema of an extraction by field names: an object of every field, each a bounded string. */
