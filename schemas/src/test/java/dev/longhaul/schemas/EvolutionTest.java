@@ -105,6 +105,32 @@ class EvolutionTest {
     }
 
     /** The next version of a record schema: same name, namespace and fields, plus one. */
+    @org.junit.jupiter.api.Test
+    void extractionsAnalysisFieldReadsOldRecordsAsEmpty() throws IOException {
+        // given Extraction as it was before `analysis` (the current schema without it)
+        Schema current = Extraction.getClassSchema();
+        List<Schema.Field> fields = copyFields(current);
+        fields.removeIf(f -> f.name().equals("analysis"));
+        Schema before = new Schema.Parser().parse(
+                Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields).toString());
+        // then the current schema is a BACKWARD compatible successor
+        assertDoesNotThrow(() -> BACKWARD.validate(current, List.of(before)));
+        // and a record written before the field reads with analysis "{}"
+        Extraction sample = SampleRecords.extraction();
+        GenericRecord old = new org.apache.avro.generic.GenericData.Record(before);
+        for (Schema.Field f : before.getFields()) {
+            old.put(f.name(), sample.get(f.name()));
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<GenericRecord>(before).write(old, encoder);
+        encoder.flush();
+        GenericRecord read = new GenericDatumReader<GenericRecord>(before, current)
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertEquals("{}", read.get("analysis").toString());
+        assertEquals(sample.getJson(), read.get("json").toString());
+    }
+
     private static Schema withField(Schema v1, Schema.Field added) {
         List<Schema.Field> fields = copyFields(v1);
         fields.add(added);

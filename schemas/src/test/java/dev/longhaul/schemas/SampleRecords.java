@@ -112,6 +112,7 @@ final class SampleRecords {
                 .setSpans(List.of(
                         ProvenanceSpan.newBuilder().setStart(120L).setEnd(164L).setLabel("parties").build(),
                         ProvenanceSpan.newBuilder().setStart(9000L).setEnd(9032L).setLabel("term").build()))
+                .setAnalysis("{\"analyzer\":\"contracts\",\"facts\":{\"parties\":[]}}")
                 .build();
     }
 

@@ -15,6 +15,9 @@
  * candidate buffer), and each Summary carries the extractive digest beside the model's text, so a
  * result says something true about the document even when the model's text does not. Its signals
  * are the view's keyword Salience (errors in logs, key clauses in contracts, declarations in code).
+ * Every chunk also goes to the StreamAnalyzer of the job's kind (the whole document, not only what
+ * fits the budget); each Extraction carries its facts in `analysis` and its provenance in `spans`,
+ * while `json` stays the model's constrained output alone.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -48,6 +51,7 @@ import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.ModelIdentity;
+import dev.longhaul.schemas.ProvenanceSpan;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
@@ -81,6 +85,8 @@ final class OrderRunner {
     static final int FIELD_MAX_CHARS = 256;
     /** The field asked for when an EXTRACT task names none. */
     static final String DEFAULT_FIELD = "key facts";
+    /** Longest analysis text kept in an Extraction (characters). */
+    static final int MAX_ANALYSIS_CHARS = 256 * 1024;
 
     private final MiniMaxModel model;
     private final TextTokenizer tokenizer;
@@ -125,6 +131,9 @@ final class OrderRunner {
         Prefill prefill = new Prefill(state);
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, prefill::feed);
+        // Only extractions carry analysis: a job of summaries alone skips the analyzer's work.
+        boolean extracts = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.EXTRACT);
+        StreamAnalyzer analyzer = extracts ? StreamAnalyzer.forKind(request.getKind()) : new StreamAnalyzer.None();
         DocumentView.Outcome read;
         DigestStream digestStream = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.SUMMARIZE)
                 ? new DigestStream(digest, sentenceMode(request.getKind()), signals(request.getKind())) : null;
@@ -134,6 +143,7 @@ final class OrderRunner {
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
+                analyzer.accept(chunk.getPath(), data);
                 view.accept(chunk.getPath(), data);
                 if (digestStream != null) {
                     if (chunk.getPath() != null && !chunk.getPath().equals(digestPath[0])) {
@@ -155,6 +165,11 @@ final class OrderRunner {
             return new Cancelled();
         }
         String digestText = digestStream == null ? "" : digestStream.finish().text();
+        StreamAnalyzer.Result analysis = analyzer.finish();
+        String analysisJson = analysisJson(analysis);
+        List<ProvenanceSpan> spans = analysis.spans().stream()
+                .map(p -> ProvenanceSpan.newBuilder().setStart(p.start()).setEnd(p.end()).setLabel(p.label()).build())
+                .toList();
         SamplingParams params = SamplingParams.greedy(maxOutputTokens);
         if (tokenizer.eosTokenId().isPresent()) {
             params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
@@ -177,7 +192,8 @@ final class OrderRunner {
                     return new Cancelled();
                 }
                 extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(d.text)
-                        .setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity).build());
+                        .setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity)
+                        .setAnalysis(analysisJson).setSpans(spans).build());
             }
         }
         return new Done(summaries, extractions, read.tokensFed(), read.shareRead());
@@ -239,6 +255,25 @@ final class OrderRunner {
     static String extractionInstruction(Task task, String schema) {
         return task.getJsonSchema() != null ? Prompts.extractSchema(schema)
                 : Prompts.extractFields(task.getFields().isEmpty() ? List.of(DEFAULT_FIELD) : task.getFields());
+    }
+
+    /**
+     * The Extraction's `analysis` text: {"analyzer": name, "facts": {...}}, "{}" without an analyzer.
+     * Facts past MAX_ANALYSIS_CHARS are replaced by a note, so a result stays far below Kafka's
+     * message limit; the analyzers cap their lists, so this is a guard, not the rule.
+     */
+    static String analysisJson(StreamAnalyzer.Result analysis) {
+        if (analysis.name() == null) {
+            return "{}";
+        }
+        ObjectNode root = JSON.createObjectNode().put("analyzer", analysis.name());
+        root.set("facts", analysis.facts());
+        String text = root.toString();
+        if (text.length() > MAX_ANALYSIS_CHARS) {
+            root.putObject("facts").put("omitted", "facts of " + text.length() + " characters exceed " + MAX_ANALYSIS_CHARS);
+            text = root.toString();
+        }
+        return text;
     }
 
     /** The schema of an extraction by field names: an object of every field, each a bounded string. */

@@ -5,6 +5,7 @@
  * tokens, that a document over the budget is streamed through a view, and that cancel, deadline
  * and undecodable orders end the way the pipeline promises without stopping the lane. Every
  * summary carries a non-empty extractive digest whose sentences occur verbatim in the document.
+ * Extractions carry the kind's analyzer facts over the whole document, with byte spans into it.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.embedded.EmbeddedKafka;
 import dev.longhaul.engine.SharedData;
 import dev.longhaul.engine.backend.Backend;
@@ -63,6 +66,7 @@ import org.junit.jupiter.api.Test;
 
 class WorkerTest {
     private static final int CHUNK = 4096;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BUDGET = 1024;
     private static final int OUTPUT = 8;
     private static EmbeddedKafka kafka;
@@ -186,6 +190,74 @@ class WorkerTest {
         // the digest reads the whole stream, not only the view: the error lines of the middle can be in it
         assertDigestIsExtractive(summary, sb.toString());
         assertTrue(summary.getDigest().contains("ERROR"), "the salient error lines are boosted: " + summary.getDigest());
+    }
+
+    @Test
+    void contractExtractionCarriesAnalysisWithSpansIntoTheDocument() throws Exception {
+        // given a contract whose title holds non-ASCII characters, so byte and character offsets differ
+        String text = "LEASE AGREEMENT \u2014 Caf\u00e9 premises\n"
+                + "This Lease Agreement is made as of May 5, 2020 by and between Granite Holdings, Inc. (\"Landlord\") "
+                + "and Pebble Cafe LLC (\"Tenant\").\nThis Agreement shall be governed by the laws of the State of Vermont.\n";
+        byte[] doc = text.getBytes(StandardCharsets.UTF_8);
+        List<Task> tasks = List.of(Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("parties")).build());
+        // when the worker runs it, in chunks that cut words
+        place(order("contract-1", DocumentKind.CONTRACT, tasks, doc, null, 23));
+        Extraction extraction = one(topics.extractions, "contract-1");
+        assertEquals(JobState.SUCCEEDED, finalState("contract-1"));
+        // then json is the model's object alone, and analysis the analyzer's facts
+        assertEquals(List.of("parties"), iterable(JSON.readTree(extraction.getJson()).fieldNames()));
+        JsonNode analysis = JSON.readTree(extraction.getAnalysis());
+        assertEquals("contracts", analysis.path("analyzer").asText());
+        List<String> parties = new ArrayList<>();
+        analysis.path("facts").path("parties").forEach(p -> parties.add(p.path("name").asText()));
+        assertEquals(List.of("Granite Holdings, Inc.", "Pebble Cafe LLC"), parties);
+        assertEquals("Vermont", analysis.path("facts").path("governing_law").path("value").asText());
+        // and every span's bytes are the document's text the fact was read from
+        List<String> partySpans = new ArrayList<>();
+        for (var span : extraction.getSpans()) {
+            String covered = new String(doc, (int) span.getStart(), (int) (span.getEnd() - span.getStart()), StandardCharsets.UTF_8);
+            if (span.getLabel().equals("parties")) {
+                partySpans.add(covered);
+            }
+            if (span.getLabel().equals("governing_law")) {
+                assertTrue(covered.contains("Vermont"), covered);
+            }
+        }
+        assertEquals(parties, partySpans);
+        assertTrue(extraction.getSpans().stream().anyMatch(sp -> sp.getLabel().equals("governing_law")), extraction.getSpans().toString());
+    }
+
+    @Test
+    void logExtractionOverBudgetCarriesTemplatesOfTheWholeLog() throws Exception {
+        // given a log far over the budget with an error burst near its end
+        StringBuilder sb = new StringBuilder();
+        int lines = 4000;
+        for (int i = 0; i < lines; i++) {
+            sb.append(i >= 3500 && i < 3600 ? "2026-01-01 node-" + i + " ERROR disk failure on volume " + i
+                    : "2026-01-01 node-" + i + " INFO heartbeat ok").append('\n');
+        }
+        byte[] doc = sb.toString().getBytes(StandardCharsets.UTF_8);
+        List<Task> tasks = List.of(Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("cause")).build());
+        place(order("log-facts-1", DocumentKind.LOG, tasks, doc, null));
+        Extraction extraction = one(topics.extractions, "log-facts-1");
+        assertEquals(JobState.SUCCEEDED, finalState("log-facts-1"));
+        assertTrue(extraction.getUsage().getDocumentShareRead() < 0.5, "the model read part of it");
+        // then the analyzer read every line, found both templates and the burst
+        JsonNode facts = JSON.readTree(extraction.getAnalysis()).path("facts");
+        assertEquals(lines, facts.path("lines").asLong(), "the analyzer reads past the budget");
+        assertEquals(2, facts.path("template_count").asInt(), facts.path("templates").toString());
+        assertTrue(facts.path("error_bursts").size() >= 1, facts.toString());
+        String text = sb.toString();
+        for (var span : extraction.getSpans()) {
+            String covered = text.substring((int) span.getStart(), (int) span.getEnd());
+            if (span.getLabel().startsWith("template:")) {
+                assertTrue(covered.startsWith("2026-01-01 node-") && !covered.contains("\n"), covered);
+            } else {
+                assertEquals("error_burst", span.getLabel());
+                assertTrue(covered.contains("ERROR disk failure on volume 3500"), covered.substring(0, 80));
+            }
+        }
+        assertTrue(extraction.getSpans().stream().anyMatch(sp -> sp.getLabel().equals("error_burst")));
     }
 
     @Test

@@ -1,0 +1,175 @@
+/*
+ * Cargo.toml and pyproject.toml, read with the small subset of TOML manifests use: [table] and
+ * [[array-of-tables]] headers, key = value lines whose value is a string, an inline table
+ * ({ version = "1" }) or an array of strings that may run over several lines. Anything else is
+ * skipped, not rejected. Cargo: [dependencies], [dev-dependencies], [build-dependencies] (also
+ * under [target.*]), [package] license, [[bin]]. pyproject: [project] dependencies, license and
+ * [project.scripts]; [project.optional-dependencies]; Poetry's [tool.poetry.*dependencies].
+ */
+package dev.longhaul.pipeline.analyze.repo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.longhaul.pipeline.analyze.repo.RepoFacts.Dependency;
+
+final class TomlManifests {
+    /** One key = value under a table; value is raw TOML text (quotes kept). */
+    private record Pair(String table, String key, String value) {}
+
+    private static final Pattern HEADER = Pattern.compile("^\\[\\[?\\s*([^]]+?)\\s*]]?\\s*(#.*)?$");
+    private static final Pattern KEY_VALUE = Pattern.compile("^([A-Za-z0-9_.\"'-]+)\\s*=\\s*(.*)$");
+    private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"|'([^']*)'");
+
+    private TomlManifests() {}
+
+    static Manifests.Parsed cargo(String path, String text) {
+        List<Dependency> deps = new ArrayList<>();
+        String license = null;
+        List<Manifests.Entry> entries = new ArrayList<>();
+        for (Pair p : pairs(text)) {
+            String section = p.table.replaceFirst("^target\\..*?\\.(?=(dev-|build-)?dependencies$)", "");
+            switch (section) {
+                case "dependencies", "dev-dependencies", "build-dependencies" -> {
+                    String scope = section.equals("dependencies") ? "runtime" : section.replace("-dependencies", "");
+                    deps.add(new Dependency("cargo", unquote(p.key), cargoVersion(p.value), scope, path));
+                }
+                case "package" -> license = p.key.equals("license") ? string(p.value) : license;
+                case "bin" -> {
+                    if (p.key.equals("name")) {
+                        entries.add(new Manifests.Entry("cargo-bin", string(p.value)));
+                    }
+                }
+                default -> { }
+            }
+        }
+        return new Manifests.Parsed("Cargo", deps, license, entries);
+    }
+
+    static Manifests.Parsed pyproject(String path, String text) {
+        List<Dependency> deps = new ArrayList<>();
+        String license = null;
+        String system = "pyproject";
+        List<Manifests.Entry> entries = new ArrayList<>();
+        for (Pair p : pairs(text)) {
+            if (p.table.equals("project") && p.key.equals("dependencies")) {
+                strings(p.value).forEach(s -> addRequirement(deps, s, "runtime", path));
+            } else if (p.table.equals("project.optional-dependencies")) {
+                strings(p.value).forEach(s -> addRequirement(deps, s, unquote(p.key), path));
+            } else if ((p.table.equals("project") || p.table.equals("tool.poetry")) && p.key.equals("license")) {
+                license = p.value.startsWith("{") ? inline(p.value, "text") : string(p.value);
+            } else if (p.table.equals("project.scripts") || p.table.equals("tool.poetry.scripts")) {
+                entries.add(new Manifests.Entry("python-script", unquote(p.key) + ": " + string(p.value)));
+            } else if (p.table.startsWith("tool.poetry") && p.table.endsWith("dependencies") && !p.key.equals("python")) {
+                String scope = p.table.equals("tool.poetry.dependencies") ? "runtime" : "dev";
+                deps.add(new Dependency("pypi", unquote(p.key), cargoVersion(p.value), scope, path));
+            } else if (p.table.equals("build-system") && p.key.equals("build-backend")) {
+                String backend = string(p.value);
+                system = backend == null ? system : backend.startsWith("poetry") ? "Poetry"
+                        : backend.startsWith("hatchling") ? "Hatch" : backend.startsWith("setuptools") ? "setuptools" : system;
+            }
+        }
+        return new Manifests.Parsed(system, deps, license, entries);
+    }
+
+    private static void addRequirement(List<Dependency> deps, String requirement, String scope, String path) {
+        Dependency d = Manifests.requirement(requirement, scope, path);
+        if (d != null) {
+            deps.add(d);
+        }
+    }
+
+    /** The pairs in order; an array value running over several lines is joined first. */
+    private static List<Pair> pairs(String text) {
+        List<Pair> out = new ArrayList<>();
+        String table = "";
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            Matcher h = HEADER.matcher(line);
+            if (line.startsWith("[") && h.matches()) {
+                table = h.group(1).replaceAll("\\s", "").replace("\"", "");
+                continue;
+            }
+            Matcher kv = KEY_VALUE.matcher(line);
+            if (!kv.matches()) {
+                continue;
+            }
+            StringBuilder value = new StringBuilder(kv.group(2));
+            int depth = depth(value);
+            while (depth > 0 && i + 1 < lines.length) {
+                String next = lines[++i].strip();
+                value.append(' ').append(next);
+                depth += depth(next);
+            }
+            out.add(new Pair(table, kv.group(1), value.toString().strip()));
+        }
+        return out;
+    }
+
+    /** Open brackets minus closed ones outside strings and comments. */
+    private static int depth(CharSequence s) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '#') {
+                break;
+            } else if (c == '[' || c == '{') {
+                depth++;
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+        return depth;
+    }
+
+    /** "1.0" → 1.0; { version = "1.0", ... } → 1.0; { path = ".." } or { git = ".." } → that, marked. */
+    private static String cargoVersion(String value) {
+        if (!value.startsWith("{")) {
+            return string(value);
+        }
+        String version = inline(value, "version");
+        if (version != null) {
+            return version;
+        }
+        String git = inline(value, "git");
+        if (git != null) {
+            return "git:" + git;
+        }
+        String local = inline(value, "path");
+        return local == null ? null : "path:" + local;
+    }
+
+    private static String inline(String table, String key) {
+        Matcher m = Pattern.compile("(?:^|[{,\\s])" + Pattern.quote(key) + "\\s*=\\s*(\"[^\"]*\"|'[^']*')").matcher(table);
+        return m.find() ? string(m.group(1)) : null;
+    }
+
+    private static String string(String value) {
+        Matcher m = STRING.matcher(value);
+        return m.lookingAt() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
+    }
+
+    private static List<String> strings(String array) {
+        List<String> out = new ArrayList<>();
+        Matcher m = STRING.matcher(array);
+        while (m.find()) {
+            out.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return out;
+    }
+
+    private static String unquote(String key) {
+        return key.replaceAll("^[\"']|[\"']$", "");
+    }
+}
