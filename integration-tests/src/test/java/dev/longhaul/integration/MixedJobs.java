@@ -92,8 +92,21 @@ final class MixedJobs {
             results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
             usage.put(r.key(), r.value().getUsage());
         }
+        Map<String, List<Task>> tasksOf = new HashMap<>();
+        for (Submitted s : submitted) {
+            tasksOf.put(s.jobId(), s.tasks());
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (ConsumerRecord<String, dev.longhaul.schemas.Extraction> r : cluster.committed(cluster.topics.extractions)) {
             results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
+            // The extraction validates against its task's schema: an object with exactly the requested
+            // fields, each a string (the schema the worker compiles from a field list).
+            var object = json.readTree(r.value().getJson());
+            List<String> fields = tasksOf.get(r.key()).get(r.value().getTaskIndex()).getFields();
+            List<String> names = new ArrayList<>();
+            object.fieldNames().forEachRemaining(names::add);
+            assertEquals(fields, names, "fields of " + r.key() + "'s extraction " + r.value().getJson());
+            object.elements().forEachRemaining(v -> assertTrue(v.isTextual(), "a string value in " + r.value().getJson()));
         }
         Map<String, Integer> expected = new TreeMap<>();
         for (Submitted s : submitted) {
