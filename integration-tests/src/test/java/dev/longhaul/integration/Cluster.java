@@ -65,11 +65,21 @@ final class Cluster implements AutoCloseable {
                 Path dir = Files.createTempDirectory("longhaul-it-model-");
                 ModelSynth.write(dir, SynthSpec.of("xs", 7, DType.F32));
                 model = dir;
+                // Shared by every test class of this JVM, so it goes when the JVM does.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "longhaul-it-model-cleanup"));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
         return model;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // best effort at JVM exit: a leftover temp folder is all that can go wrong
+        }
     }
 
     WorkerConfig workerConfig(String id) {
