@@ -180,7 +180,7 @@ class DeployManifestsTest {
         int containers = 0;
         for (JsonNode d : ofKind("Deployment")) {
             JsonNode c = container(d);
-            assertEquals("/opt/longhaul/longhaul", strings(c.path("command")).getFirst(), d.path("metadata").path("name").asText());
+            assertEquals("longhaul", strings(c.path("command")).getFirst(), d.path("metadata").path("name").asText());
             Map<String, String> env = new HashMap<>();
             c.path("env").forEach(e -> {
                 if (e.has("value") && !e.path("name").asText().equals(EffectiveConfig.CONFIG_ENV)) {
