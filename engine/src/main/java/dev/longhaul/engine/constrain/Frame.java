@@ -22,11 +22,18 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
     /** Bytes of the shortest completion of the document from this state. */
     int closeCost();
 
-    /** Whether the document may end here. */
-    boolean mayEnd();
+    /**
+     * Whether the document may end here. Inside a literal, string, object or array it never may;
+     * only Done, and a number (it has no closing byte) whose continuation may end, answer otherwise.
+     */
+    default boolean mayEnd() {
+        return false;
+    }
 
-    /** Whether the document is complete and nothing may follow. */
-    boolean done();
+    /** Whether the document is complete and nothing may follow (false for every open value). */
+    default boolean done() {
+        return false;
+    }
 
     /**
      * An equal-behaving state for mask caching: counters that no token of at most `longest` bytes
@@ -94,14 +101,6 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
                 }
             }
             return best + next.closeCost();
-        }
-
-        public boolean mayEnd() {
-            return false;
-        }
-
-        public boolean done() {
-            return false;
         }
 
         public Frame key(int longest) {
@@ -182,14 +181,6 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
                 default -> need + charsLeft + 1;
             };
             return own + next.closeCost();
-        }
-
-        public boolean mayEnd() {
-            return false;
-        }
-
-        public boolean done() {
-            return false;
         }
 
         public Frame key(int longest) {
@@ -332,14 +323,6 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
             return own + next.closeCost();
         }
 
-        public boolean mayEnd() {
-            return false;
-        }
-
-        public boolean done() {
-            return false;
-        }
-
         public Frame key(int longest) {
             return new Members(shape, phase, index, matched, alive, next.key(longest));
         }
@@ -377,14 +360,6 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
                 own = Math.max(0, shape.minItems - count) * (1 + shape.items.minLength()) + 1;
             }
             return own + next.closeCost();
-        }
-
-        public boolean mayEnd() {
-            return false;
-        }
-
-        public boolean done() {
-            return false;
         }
 
         public Frame key(int longest) {
