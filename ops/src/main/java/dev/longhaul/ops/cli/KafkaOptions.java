@@ -12,6 +12,7 @@ import java.net.URI;
 import java.util.Map;
 
 import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.sinks.SinkConfig;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 import dev.longhaul.schemas.wire.SchemaRegistry;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +37,11 @@ public final class KafkaOptions {
 
     IngestConfig ingestConfig() {
         return IngestConfig.defaults(bootstrapServers).withNamespace(namespace).withClientOverrides(clientOverrides());
+    }
+
+    /** A sink's configuration on these brokers, namespace and client settings, in consumer group `group`. */
+    SinkConfig sinkConfig(String group) {
+        return SinkConfig.defaults(bootstrapServers, group).withNamespace(namespace).withClientOverrides(clientOverrides());
     }
 
     /** The registry the serdes use: any Confluent-compatible one, by URL. */

@@ -45,8 +45,7 @@ public final class SinkFilesCommand implements Callable<Integer> {
 
     /** The library's defaults, overridden by the options given. */
     SinkConfig config() {
-        SinkConfig defaults = SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace)
-                .withClientOverrides(kafka.clientOverrides());
+        SinkConfig defaults = kafka.sinkConfig(group);
         return defaults.withRotation(maxBytes != null ? maxBytes : defaults.maxFileBytes(),
                 maxAge != null ? maxAge : defaults.maxFileAge());
     }

@@ -42,8 +42,7 @@ public final class SinkPostgresCommand implements Callable<Integer> {
     CommandSpec spec;
 
     SinkConfig config() {
-        return SinkConfig.defaults(kafka.bootstrapServers, group).withNamespace(kafka.namespace)
-                .withClientOverrides(kafka.clientOverrides());
+        return kafka.sinkConfig(group);
     }
 
     @Override
