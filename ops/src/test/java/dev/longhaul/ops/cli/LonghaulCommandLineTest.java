@@ -6,6 +6,9 @@
  */
 package dev.longhaul.ops.cli;
 
+import static dev.longhaul.ops.cli.CommandLines.execute;
+import static dev.longhaul.ops.cli.CommandLines.parse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,38 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.longhaul.engine.checkpoint.DType;
 import dev.longhaul.engine.synth.MoeLayout;
 import dev.longhaul.ops.demo.KafkaDemo;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import dev.longhaul.ops.cli.CommandLines.Run;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-import picocli.CommandLine.ParseResult;
 
 class LonghaulCommandLineTest {
     /** The user object of the innermost subcommand that `args` selects. */
-    private static Object parse(String... args) {
-        ParseResult result = Longhaul.commandLine().parseArgs(args);
-        while (result.hasSubcommand()) {
-            result = result.subcommand();
-        }
-        return result.commandSpec().userObject();
-    }
-
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run execute(String... args) {
-        CommandLine cl = Longhaul.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     @Test
     void goldenTakesAFolderAndDefaultsToTheCpuBackend() {
         GoldenCommand golden = assertInstanceOf(GoldenCommand.class, parse("golden", "../shared/golden/minimax-tiny"));

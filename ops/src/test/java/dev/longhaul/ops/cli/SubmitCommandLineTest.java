@@ -5,6 +5,9 @@
  */
 package dev.longhaul.ops.cli;
 
+import static dev.longhaul.ops.cli.CommandLines.execute;
+import static dev.longhaul.ops.cli.CommandLines.parse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,8 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,34 +27,14 @@ import dev.longhaul.ingest.DocumentSource;
 import dev.longhaul.ingest.JobSpec;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.TaskType;
+import dev.longhaul.ops.cli.CommandLines.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.ParseResult;
 
 class SubmitCommandLineTest {
     @TempDir
     Path tmp;
-
-    private static Object parse(String... args) {
-        ParseResult result = Longhaul.commandLine().parseArgs(args);
-        while (result.hasSubcommand()) {
-            result = result.subcommand();
-        }
-        return result.commandSpec().userObject();
-    }
-
-    private record Run(int status, String out, String err) {}
-
-    private static Run execute(String... args) {
-        CommandLine cl = Longhaul.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void submitParsesEveryOption() {
