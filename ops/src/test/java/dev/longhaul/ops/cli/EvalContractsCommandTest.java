@@ -5,18 +5,18 @@
  */
 package dev.longhaul.ops.cli;
 
+import static dev.longhaul.ops.cli.CommandLines.execute;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.longhaul.ops.cli.CommandLines.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvalContractsCommandTest {
     private static final String CONTRACT = "LEASE AGREEMENT\nThis Lease Agreement is made as of May 5, 2020 by and between "
@@ -31,18 +31,6 @@ class EvalContractsCommandTest {
               "Anti-Assignment": {"clauses": [], "answer": "No"}
             }}
             """;
-
-    private record Run(int status, String out, String err) {}
-
-    private static Run execute(String... args) {
-        CommandLine cl = Longhaul.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void jsonHasFieldsAndKeyFieldsF1(@TempDir Path dir) throws Exception {

@@ -5,34 +5,22 @@
  */
 package dev.longhaul.ops.cli;
 
+import static dev.longhaul.ops.cli.CommandLines.execute;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.longhaul.ops.cli.CommandLines.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvalRepoCommandTest {
-    private record Run(int status, String out, String err) {}
-
-    private static Run execute(String... args) {
-        CommandLine cl = Longhaul.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     @Test
     void aSmallTreeAsJson(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve(".gitignore"), "build/\n");
