@@ -7,8 +7,9 @@
 // x = x₀ + x₁ + x₂ (24 significant bits, what float32 holds) and the three products are accumulated,
 // so the result is the float32 matmul with BF16 weights, not a BF16-rounded one.
 //
-// A block (4 warps) owns 16 features × 32 tokens; warp w takes the K tiles w, w+4, w+8, … and the
-// four partial sums are added in warp order. That order depends on K only, never on the number of
+// A block (8 warps) owns 16 features × 32 tokens; warp w takes the K tiles w, w+8, w+16, … and the
+// eight partial sums are added in warp order (8 warps per 16 features keep enough loads in flight
+// for a one-token decode, where there are only n/16 blocks). That order depends on K only, never on the number of
 // rows, so a row's bits are the same alone or in a batch (the Backend contract).
 //
 // F32 weights use a plain 16×16 shared-memory tiled kernel with one accumulator per output, K in
@@ -17,6 +18,7 @@
 #include "common.cuh"
 
 #define MM_TOKENS 32
+#define MM_WARPS 8
 
 __device__ __forceinline__ uint32_t load_w2(const uint16_t* __restrict__ w, int n, int k, int row, int col) {
     if (row >= n) return 0u;
@@ -53,11 +55,11 @@ __device__ __forceinline__ void mma_bf16(float* c, const uint32_t* a, uint32_t b
 
 extern "C" {
 
-// grid = (⌈n/16⌉, ⌈m/32⌉), block = 128. x [m, ldx] float32, w [n, k] BF16, out [m, ldo] float32.
-__global__ void __launch_bounds__(128) matmul_bf16(const float* __restrict__ x, int ldx,
+// grid = (⌈n/16⌉, ⌈m/32⌉), block = 32·MM_WARPS = 256. x [m, ldx] float32, w [n, k] BF16, out [m, ldo] float32.
+__global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __restrict__ x, int ldx,
                                                    const uint16_t* __restrict__ w, float* __restrict__ out,
                                                    int ldo, int m, int n, int k) {
-    __shared__ float partial[4][16][MM_TOKENS];
+    __shared__ float partial[MM_WARPS][16][MM_TOKENS];
     int warp = threadIdx.x >> 5;
     int lane = threadIdx.x & 31;
     int g = lane >> 2;   // MMA group: feature row g (and g + 8), token column g of B
@@ -68,7 +70,8 @@ __global__ void __launch_bounds__(128) matmul_bf16(const float* __restrict__ x, 
 #pragma unroll
     for (int j = 0; j < 4; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.f;
     int tiles = (k + 15) / 16;
-    for (int kt = warp; kt < tiles; kt += 4) {
+#pragma unroll 2
+    for (int kt = warp; kt < tiles; kt += MM_WARPS) {
         int k0 = kt * 16 + 2 * tq;
         uint32_t a[4];
         a[0] = load_w2(w, n, k, n0 + g, k0);
@@ -106,7 +109,9 @@ __global__ void __launch_bounds__(128) matmul_bf16(const float* __restrict__ x, 
         int f = i / MM_TOKENS;
         int t = i % MM_TOKENS;
         if (n0 + f < n && m0 + t < m) {
-            float s = partial[0][f][t] + partial[1][f][t] + partial[2][f][t] + partial[3][f][t];
+            float s = partial[0][f][t];
+#pragma unroll
+            for (int w = 1; w < MM_WARPS; w++) s += partial[w][f][t];
             out[(long long) (m0 + t) * ldo + n0 + f] = s;
         }
     }

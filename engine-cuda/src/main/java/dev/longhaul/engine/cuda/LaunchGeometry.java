@@ -11,6 +11,8 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
     static final int MAX_GRID_Y = 65535;
     /** Tokens per block of matmul_bf16, features per block are 16. */
     static final int MATMUL_TOKENS = 32;
+    /** Warps of matmul_bf16 splitting K (MM_WARPS in matmul.cuh). */
+    static final int MATMUL_WARPS = 8;
     /** The value-dimension slice one lightning_prefill block owns. */
     static final int LIGHTNING_SLICE = 32;
     /** Largest lightning chunk the prefill kernel's shared score matrix holds. */
@@ -37,7 +39,7 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
     }
 
     static LaunchGeometry matmulBf16(int rows, int features) {
-        return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, MATMUL_TOKENS), 128, 1);
+        return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, MATMUL_TOKENS), 32 * MATMUL_WARPS, 1);
     }
 
     static LaunchGeometry matmulF32(int rows, int features) {
