@@ -29,12 +29,7 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer argBuffer;
     private final Map<DecayTable, DeviceBuffer> decayTables = new IdentityHashMap<>();
     private final Map<String, KvPages> pagePools = new HashMap<>();
-    private final Map<WeightKey, DeviceWeight> weights = new HashMap<>();
     private final Attention attention;
-
-    /** The same checkpoint bytes viewed twice (a tied lm_head) are uploaded once. */
-    private record WeightKey(long address, long bytes, DType dtype, int rows, int cols) {
-    }
 
     private CudaBackend(CudaDevice device) {
         this.device = device;
@@ -70,12 +65,9 @@ public final class CudaBackend implements Backend {
     @Override
     public Weight weight(MatrixView view) {
         device.enter();
-        WeightKey key = new WeightKey(view.data().address(), view.data().byteSize(), view.dtype(), view.rows(),
-                view.cols());
-        if (!view.data().isNative()) {
-            return DeviceWeight.upload(device, view);
-        }
-        return weights.computeIfAbsent(key, k -> DeviceWeight.upload(device, view));
+        DeviceWeight w = DeviceWeight.upload(device, view);
+        device.freeWhenUnreachable(w, w.buffer);
+        return w;
     }
 
     @Override
@@ -299,6 +291,12 @@ public final class CudaBackend implements Backend {
             argBuffer = device.allocate(Math.max(bytes, 1L << 16));
         }
         return argBuffer;
+    }
+
+    /** Waits for all queued kernels (for timing; downloads wait by themselves). */
+    public void synchronize() {
+        device.enter();
+        CudaDevice.check(jcuda.driver.JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
     }
 
     @Override
