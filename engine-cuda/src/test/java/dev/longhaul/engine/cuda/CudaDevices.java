@@ -1,10 +1,12 @@
 /*
  * Test fixture: whether this machine can open the CUDA backend, probed once per JVM. GPU tests
  * (@Tag("gpu")) call assumeDevice() first so that they report themselves skipped, with the reason,
- * where no device or driver is present.
+ * where no device or driver is present. With -Dlonghaul.gpu.required=true (bench/gpu.sh sets it) a
+ * missing device fails them instead, so a GPU run cannot pass by skipping.
  */
 package dev.longhaul.engine.cuda;
 
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Optional;
@@ -28,6 +30,9 @@ public final class CudaDevices {
     }
 
     public static void assumeDevice() {
+        if (Boolean.getBoolean("longhaul.gpu.required") && unavailable().isPresent()) {
+            fail("-Dlonghaul.gpu.required=true but " + unavailable().get());
+        }
         assumeTrue(unavailable().isEmpty(), () -> "no CUDA device: " + unavailable().orElse(""));
     }
 }
