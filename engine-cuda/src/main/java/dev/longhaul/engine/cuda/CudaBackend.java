@@ -17,10 +17,10 @@ import dev.longhaul.engine.backend.SegmentTask;
 import dev.longhaul.engine.backend.Tensor;
 import dev.longhaul.engine.backend.Weight;
 import dev.longhaul.engine.checkpoint.DType;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jcuda.Pointer;
 
 public final class CudaBackend implements Backend {
@@ -28,7 +28,7 @@ public final class CudaBackend implements Backend {
     private final ArgBlock args = new ArgBlock();
     private DeviceBuffer argBuffer;
     private final Map<DecayTable, DeviceBuffer> decayTables = new IdentityHashMap<>();
-    private final Map<String, KvPages> pagePools = new HashMap<>();
+    private final Map<String, KvPages> pagePools = new ConcurrentHashMap<>(); // newSequence() may run on any thread
     private final Attention attention;
 
     private CudaBackend(CudaDevice device) {

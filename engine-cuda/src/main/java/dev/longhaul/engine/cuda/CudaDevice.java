@@ -29,7 +29,6 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.Cleaner;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -52,7 +51,7 @@ final class CudaDevice implements AutoCloseable {
     private final CUcontext context;
     private final CUmodule module;
     private final String description;
-    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
     private final Set<DeviceBuffer> live = ConcurrentHashMap.newKeySet();
     // Buffers whose handle became unreachable (Cleaner thread); freed by the next allocation on a
     // thread that has the context current.

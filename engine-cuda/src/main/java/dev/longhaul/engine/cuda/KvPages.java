@@ -41,7 +41,9 @@ final class KvPages {
         return page;
     }
 
+    /** For KvCache.fork(), which may run on a thread other than the step's. */
     Page copyOf(Page src) {
+        device.enter();
         Page p = take();
         device.copy(src.buffer(), 0, p.buffer(), 0, pageBytes);
         return p;
