@@ -2,6 +2,7 @@
 # bench/gpu.sh: the CUDA backend's check and benchmark on a machine with an NVIDIA GPU (Hopper or
 # newer; sized for an H200, about 8 minutes). Needs a JDK 22+, Maven with the project's
 # dependencies, nvcc and python3. Steps:
+#   0. checks every kernel family against a C++ double reference (bench/gpu/kernel-check.sh);
 #   1. builds engine-cuda with its kernels compiled now (-Dcuda.required=true) and runs the gpu
 #      tests: the backend contract, the golden folders, a BF16 model against the scalar backend and
 #      batched mixed tasks; -Dlonghaul.gpu.required=true makes a missing device fail, not skip;
@@ -21,6 +22,9 @@ MODEL=".longhaul/models/synth-l-bf16"
 mkdir -p "$OUT"
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee "$OUT/device.csv"
+
+echo "== kernel check" >&2
+bash bench/gpu/kernel-check.sh --rebuild | tee "$OUT/kernel-check.txt"
 
 if [[ "${1:-}" != "--skip-tests" ]]; then
   echo "== gpu tests" >&2
