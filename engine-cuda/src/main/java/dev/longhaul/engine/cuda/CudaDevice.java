@@ -46,6 +46,7 @@ final class CudaDevice implements AutoCloseable {
     static final String UNAVAILABLE = "CUDA backend unavailable: ";
     static final String KERNELS = "/dev/longhaul/engine/cuda/longhaul_kernels.fatbin";
     private static final Cleaner CLEANER = Cleaner.create();
+    private static String driverFailure; // guarded by CudaDevice.class
 
     private final CUdevice device;
     private final CUcontext context;
@@ -96,20 +97,35 @@ final class CudaDevice implements AutoCloseable {
         try {
             rc = cuInit(0);
         } catch (LinkageError e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
+            // The first failure says why (libcuda missing); later ones only say the class failed to
+            // initialise, so the first reason is kept.
+            synchronized (CudaDevice.class) {
+                if (driverFailure == null) {
+                    driverFailure = reason(e);
+                }
             }
-            String msg = String.valueOf(e.getMessage());
-            String why = msg.contains("libcuda") ? msg.substring(msg.lastIndexOf(':', msg.indexOf("libcuda")) + 1).trim()
-                    : String.valueOf(root.getMessage());
             throw new IllegalStateException(UNAVAILABLE + "the NVIDIA driver library (libcuda.so.1) could not be loaded ("
-                    + firstLine(why) + "); install the NVIDIA driver or choose --backend cpu", e);
+                    + driverFailure + "); install the NVIDIA driver or choose --backend cpu", e);
         }
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new IllegalStateException(UNAVAILABLE + "cuInit failed with " + CUresult.stringFor(rc) + " (" + rc
                     + "); is an NVIDIA GPU present and its driver loaded?");
         }
+    }
+
+    /** The line of JCuda's nested message that names libcuda, else the innermost message. */
+    private static String reason(Throwable e) {
+        String msg = String.valueOf(e.getMessage());
+        int at = msg.indexOf("libcuda");
+        if (at >= 0) {
+            int start = msg.lastIndexOf(':', at) + 1;
+            return firstLine(msg.substring(start).trim());
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return firstLine(String.valueOf(root.getMessage()));
     }
 
     private static String firstLine(String s) {

@@ -22,5 +22,8 @@ class CudaUnavailableTest {
         assertTrue(msg.contains("libcuda") || msg.contains("cuInit") || msg.contains("no CUDA device")
                 || msg.contains("kernels"), "the message names the cause: " + msg);
         assertTrue(!msg.contains("\n"), "one line: " + msg);
+        if (msg.contains("libcuda.so.1) could not be loaded")) {
+            assertTrue(msg.contains("libcuda.so.1: "), "the loader's own reason, also on a second attempt: " + msg);
+        }
     }
 }
