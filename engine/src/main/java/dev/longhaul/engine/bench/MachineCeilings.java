@@ -112,13 +112,16 @@ public final class MachineCeilings {
                 }
                 backend.upload(row, x, r);
             }
+            float[] sink = new float[n];
             for (int warm = 0; warm < 3; warm++) {
                 backend.matmul(x, rows, w, out);
             }
+            backend.download(out, 0, sink);
             double best = 0;
             for (int rep = 0; rep < 8; rep++) {
                 long t0 = System.nanoTime();
                 backend.matmul(x, rows, w, out);
+                backend.download(out, 0, sink); // a device backend returns before the work is done
                 long ns = System.nanoTime() - t0;
                 best = Math.max(best, 2.0 * rows * n * k / (ns / 1e9));
             }

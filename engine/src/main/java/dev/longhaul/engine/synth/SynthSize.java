@@ -1,6 +1,7 @@
 /*
  * The architectures ModelSynth can write, by name. `xs` is a test model (the golden
- * minimax-tiny's shape), `s` is the ~150M-parameter benchmark model, `m` about 3.5x `s`. Every size
+ * minimax-tiny's shape), `s` is the ~150M-parameter benchmark model, `m` about 3.5x `s`, `l` about
+ * 1.6B parameters (~0.6B active per token), the GPU decode benchmark's model. Every size
  * follows MiniMax-Text-01 in kind: a softmax layer after every `fullEvery - 1` lightning layers,
  * RoPE θ 1e7 over half of each head, residual gains α = (2L)^(1/4) and β = 1, untied lm_head.
  * layerTypes(linearOnly) gives the config's layer_types; linearOnly makes every layer lightning.
@@ -30,7 +31,7 @@ public record SynthSize(
         double partialRotaryFactor,
         double rmsNormEps) {
 
-    public static final List<String> NAMES = List.of("xs", "s", "m");
+    public static final List<String> NAMES = List.of("xs", "s", "m", "l");
 
     public static SynthSize named(String name) {
         if (name == null) {
@@ -40,6 +41,7 @@ public record SynthSize(
             case "xs" -> new SynthSize("xs", 64, 4, 4, 16, 2, 4, 2, 96, 512, 16, 4, 1 << 20, 1e7, 0.5, 1e-5);
             case "s" -> new SynthSize("s", 512, 8, 8, 64, 2, 8, 2, 1024, 32000, 256, 8, 1 << 20, 1e7, 0.5, 1e-5);
             case "m" -> new SynthSize("m", 1024, 8, 16, 64, 4, 8, 2, 2048, 32000, 256, 8, 1 << 20, 1e7, 0.5, 1e-5);
+            case "l" -> new SynthSize("l", 2048, 12, 16, 128, 4, 8, 2, 2048, 32000, 256, 8, 1 << 20, 1e7, 0.5, 1e-5);
             default -> throw new IllegalArgumentException("unknown synth size '" + name + "'; known sizes are " + NAMES);
         };
     }

@@ -1,18 +1,26 @@
 /*
  * `longhaul bench engine --model DIR --prompt-tokens P --generate G [--batch B] [--threads T]
- * [--backend cpu] [--dtype-note] [--reference-model DIR] --json`: measures prefill and decode speed on a model folder
- * together with the machine's copy bandwidth and matmul throughput in the same run, and prints the
- * result as one JSON line (with --json) or as one "key: value" line per field.
+ * [--backend cpu] [--dtype-note] [--reference-model DIR] [--attention-tokens T,...] --json`: measures
+ * prefill and decode speed on a model folder together with the machine's copy bandwidth and matmul
+ * throughput in the same run, and prints the result as one JSON line (with --json) or as one
+ * "key: value" line per field. On the cuda backend the GPU's own ceilings (copy bandwidths, BF16
+ * matmul rate) are measured too and decode is also reported against the device's bandwidth bound.
  */
 package dev.longhaul.ops.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.bench.AttentionBench;
 import dev.longhaul.engine.bench.EngineBench;
+import dev.longhaul.engine.cuda.CudaBackend;
+import dev.longhaul.engine.cuda.DeviceCeilings;
+import dev.longhaul.engine.model.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +52,11 @@ public final class BenchEngineCommand implements Callable<Integer> {
                     + "(e.g. the f32 checkpoint when benchmarking its bf16 copy).")
     Path referenceModel;
 
+    @Option(names = "--attention-tokens", split = ",", paramLabel = "T",
+            description = "Also time one lightning and one softmax attention layer (the model's shapes) "
+                    + "prefilling T tokens; a comma list runs each length.")
+    List<Integer> attentionTokens = List.of();
+
     @Option(names = "--json", description = "Print the result as one JSON line.")
     boolean json;
 
@@ -66,6 +79,25 @@ public final class BenchEngineCommand implements Callable<Integer> {
         if (referenceModel != null) {
             try (Backend backend = engine.open()) {
                 result.putAll(EngineBench.compareLogits(model, referenceModel, 256, backend));
+            }
+        }
+        if (!attentionTokens.isEmpty()) {
+            List<Map<String, Object>> runs = new ArrayList<>();
+            try (Backend backend = engine.open()) {
+                for (int tokens : attentionTokens) {
+                    runs.add(AttentionBench.run(backend, ModelConfig.load(model), tokens, defaults.prefillChunk()));
+                }
+            }
+            result.put("attention", runs);
+        }
+        if ("cuda".equals(result.get("backend"))) {
+            try (Backend backend = engine.open()) {
+                Map<String, Object> device = DeviceCeilings.measure((CudaBackend) backend);
+                result.putAll(device);
+                double bound = (double) device.get("device_d2d_bytes_per_s")
+                        / ((Number) result.get("decode_weight_bytes_per_step")).doubleValue() * batch;
+                result.put("decode_fraction_of_device_bandwidth_bound",
+                        ((Number) result.get("decode_tokens_per_s")).doubleValue() / bound);
             }
         }
         PrintWriter out = spec.commandLine().getOut();

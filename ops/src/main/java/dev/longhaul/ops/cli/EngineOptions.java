@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 public final class EngineOptions {
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "Backend: cpu (Vector API, all threads) or scalar (reference). Default: ${DEFAULT-VALUE}.")
+            description = "Backend: cpu (Vector API, all threads), scalar (reference) or cuda (NVIDIA GPU 0; "
+                    + "fails at start without a driver or device). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -1,5 +1,5 @@
 /*
- * `longhaul model synth --out DIR --size xs|s|m --seed N [--dtype f32|bf16] [--linear-only]
+ * `longhaul model synth --out DIR --size xs|s|m|l --seed N [--dtype f32|bf16] [--linear-only]
  * [--shards N] [--layout per-expert|fused]`: writes an HF-format MiniMax checkpoint with seeded
  * random weights (config.json, safetensors, a byte-level tokenizer.json), printing progress.
  */
@@ -24,8 +24,9 @@ public final class ModelSynthCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write (created if missing).")
     Path out;
 
-    @Option(names = "--size", required = true, paramLabel = "xs|s|m",
-            description = "xs: a test model; s: hidden 512, 8 layers, vocab 32000; m: about 4x s.")
+    @Option(names = "--size", required = true, paramLabel = "xs|s|m|l",
+            description = "xs: a test model; s: hidden 512, 8 layers, vocab 32000; m: about 4x s; "
+                    + "l: about 1.6B parameters (the GPU benchmark's).")
     String size;
 
     @Option(names = "--seed", required = true, paramLabel = "N", description = "Seed every weight derives from.")

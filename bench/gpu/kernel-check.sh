@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench/gpu/kernel-check.sh: the CUDA kernels checked on a GPU without Java or Maven: builds
+# engine-cuda/src/test/cuda/kernel_check.cpp (host code only; it opens libcuda itself), optionally
+# recompiles the fatbin first (--rebuild, needs nvcc), and runs every kernel family against a
+# double-precision reference. Needs g++, the CUDA headers (cuda.h) and an NVIDIA driver; about a
+# minute. Exit status 0 when every check passes.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+FATBIN="engine-cuda/src/main/resources/dev/longhaul/engine/cuda/longhaul_kernels.fatbin"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+if [[ "${1:-}" == "--rebuild" ]]; then
+  bash engine-cuda/src/main/cuda/build.sh engine-cuda bench/gpu/RESOURCES.md true
+fi
+CUDA_INCLUDE="$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")/include"
+[[ -f "$CUDA_INCLUDE/cuda.h" ]] || CUDA_INCLUDE=/usr/local/cuda/include
+g++ -O2 -std=c++17 -I"$CUDA_INCLUDE" engine-cuda/src/test/cuda/kernel_check.cpp -ldl -o "$WORK/kernel_check"
+"$WORK/kernel_check" "$FATBIN"

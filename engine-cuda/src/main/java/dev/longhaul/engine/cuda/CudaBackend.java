@@ -1,0 +1,306 @@
+/*
+ * The engine's Backend on an NVIDIA GPU through JCuda's driver API (kernels in src/main/cuda).
+ * Weights are uploaded once and stay resident (BF16 as BF16); activations, lightning states and
+ * KV caches live in device memory; data crosses only through upload/download, and the small
+ * per-call tables (row indices, task descriptors, page tables) through one ArgBlock copy. Every
+ * kernel computes a row's result in an order that does not depend on the other rows (see the
+ * comments in the .cuh files), as the Backend contract asks. Kernels run on the default stream,
+ * so each download waits for the work before it.
+ */
+package dev.longhaul.engine.cuda;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.DecayTable;
+import dev.longhaul.engine.backend.KvCache;
+import dev.longhaul.engine.backend.MatrixView;
+import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.backend.Tensor;
+import dev.longhaul.engine.backend.Weight;
+import dev.longhaul.engine.checkpoint.DType;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jcuda.Pointer;
+
+public final class CudaBackend implements Backend {
+    private final CudaDevice device;
+    private final ArgBlock args = new ArgBlock();
+    private DeviceBuffer argBuffer;
+    private final Map<DecayTable, DeviceBuffer> decayTables = new IdentityHashMap<>();
+    private final Map<String, KvPages> pagePools = new ConcurrentHashMap<>(); // newSequence() may run on any thread
+    private final Attention attention;
+
+    private CudaBackend(CudaDevice device) {
+        this.device = device;
+        this.attention = new Attention(this);
+    }
+
+    /** Opens device 0; fails with a message starting "CUDA backend unavailable" when it cannot. */
+    public static CudaBackend open() {
+        return new CudaBackend(CudaDevice.open());
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public int threads() {
+        return 1;
+    }
+
+    /** The device in words: name, compute capability, driver API version. */
+    public String device() {
+        return device.description();
+    }
+
+    CudaDevice cuda() {
+        return device;
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Weight weight(MatrixView view) {
+        device.enter();
+        DeviceWeight w = DeviceWeight.upload(device, view);
+        device.freeWhenUnreachable(w, w.buffer);
+        return w;
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        device.enter();
+        DeviceTensor t = new DeviceTensor(device.allocate((long) rows * cols * Float.BYTES), rows, cols);
+        CudaDevice.check(jcuda.driver.JCudaDriver.cuMemsetD32(t.buffer.pointer(), 0, (long) rows * cols), "cuMemsetD32");
+        device.freeWhenUnreachable(t, t.buffer);
+        return t;
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst, int row) {
+        device.enter();
+        DeviceTensor d = DeviceTensor.of(dst);
+        long n = Math.min(src.length, (long) (d.rows() - row) * d.cols());
+        device.upload(d.buffer, (long) row * d.cols() * Float.BYTES, Pointer.to(src), n * Float.BYTES);
+    }
+
+    @Override
+    public void download(Tensor src, int row, float[] dst) {
+        device.enter();
+        DeviceTensor s = DeviceTensor.of(src);
+        device.download(s.buffer, (long) row * s.cols() * Float.BYTES, Pointer.to(dst), s.bytes(1));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        device.enter();
+        DeviceTensor s = DeviceTensor.of(src);
+        device.copy(s.buffer, 0, DeviceTensor.of(dst).buffer, 0, s.bytes(s.rows()));
+    }
+
+    @Override
+    public KvCache newKvCache(int kvHeads, int headDim) {
+        device.enter();
+        return new DeviceKvCache(pagePools.computeIfAbsent(kvHeads + "x" + headDim,
+                k -> new KvPages(device, kvHeads, headDim)));
+    }
+
+    // ---- elementwise and small operations ----
+
+    @Override
+    public void embed(Weight table, int[] ids, int count, Tensor out) {
+        if (count == 0) {
+            return;
+        }
+        device.enter();
+        DeviceWeight w = DeviceWeight.of(table);
+        args.clear();
+        int idsAt = args.putInts(ids, count);
+        long base = uploadArgs();
+        device.launch("embed_rows", LaunchGeometry.perRow(count, 256), w.buffer, w.dtype == DType.BF16 ? 1 : 0,
+                w.cols(), base + idsAt, DeviceTensor.of(out).row(0));
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
+        if (rows == 0) {
+            return;
+        }
+        device.enter();
+        DeviceWeight g = DeviceWeight.of(gamma);
+        device.launch("rms_norm", LaunchGeometry.perRow(rows, 256), DeviceTensor.of(x).row(0), g.buffer, eps,
+                x.cols(), DeviceTensor.of(out).row(0));
+    }
+
+    @Override
+    public void matmul(Tensor x, int rows, Weight w, Tensor out) {
+        if (rows == 0) {
+            return;
+        }
+        device.enter();
+        DeviceWeight m = DeviceWeight.of(w);
+        if (x.cols() < m.cols() || out.cols() < m.rows()) {
+            throw new IllegalArgumentException("matmul " + x + " · " + m + "ᵀ into " + out);
+        }
+        boolean bf16 = m.dtype == DType.BF16;
+        LaunchGeometry g = bf16 ? LaunchGeometry.matmulBf16(rows, m.rows()) : LaunchGeometry.matmulF32(rows, m.rows());
+        device.launch(bf16 ? "matmul_bf16" : "matmul_f32", g, DeviceTensor.of(x).row(0), x.cols(), m.buffer,
+                DeviceTensor.of(out).row(0), out.cols(), rows, m.rows(), m.cols());
+    }
+
+    @Override
+    public void silu(Tensor x, int rows) {
+        long n = (long) rows * x.cols();
+        flat("silu_inplace", n, DeviceTensor.of(x).row(0), n);
+    }
+
+    @Override
+    public void sigmoidGate(Tensor gate, Tensor y, int rows) {
+        long n = (long) rows * gate.cols();
+        flat("sigmoid_gate", n, DeviceTensor.of(gate).row(0), DeviceTensor.of(y).row(0), n);
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, int rows) {
+        long n = (long) rows * gate.cols();
+        flat("swiglu", n, DeviceTensor.of(gate).row(0), DeviceTensor.of(up).row(0), n);
+    }
+
+    @Override
+    public void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out) {
+        long n = (long) rows * h.cols();
+        flat("residual", n, alpha, DeviceTensor.of(h).row(0), beta, DeviceTensor.of(a).row(0),
+                DeviceTensor.of(out).row(0), n);
+    }
+
+    private void flat(String kernel, long n, Object... kernelArgs) {
+        if (n == 0) {
+            return;
+        }
+        device.enter();
+        device.launch(kernel, LaunchGeometry.flat(n), kernelArgs);
+    }
+
+    @Override
+    public void route(Tensor routerLogits, int rows, int k, int[] experts, float[] weights) {
+        if (rows == 0) {
+            return;
+        }
+        device.enter();
+        int n = rows * k;
+        DeviceBuffer out = scratch(8L * n);
+        long chosen = out.address();
+        long probs = chosen + 4L * n;
+        device.launch("route_top_k", new LaunchGeometry(LaunchGeometry.ceilDiv(rows, 128), 1, 128, 1),
+                DeviceTensor.of(routerLogits).row(0), rows, routerLogits.cols(), k, chosen, probs);
+        device.download(out, 0, Pointer.to(experts), 4L * n);
+        device.download(out, 4L * n, Pointer.to(weights), 4L * n);
+    }
+
+    @Override
+    public void gatherRows(Tensor src, int[] rowIndex, int count, Tensor dst) {
+        if (count == 0) {
+            return;
+        }
+        device.enter();
+        args.clear();
+        int at = args.putInts(rowIndex, count);
+        long base = uploadArgs();
+        device.launch("gather_rows", LaunchGeometry.perRow(count, 256), DeviceTensor.of(src).row(0), base + at,
+                src.cols(), DeviceTensor.of(dst).row(0));
+    }
+
+    @Override
+    public void scatterAddRows(Tensor src, int[] rowIndex, float[] scale, int count, Tensor dst) {
+        if (count == 0) {
+            return;
+        }
+        device.enter();
+        ScatterPlan plan = ScatterPlan.of(rowIndex, count);
+        args.clear();
+        int targets = args.putInts(plan.targets(), plan.targets().length);
+        int start = args.putInts(plan.start(), plan.start().length);
+        int order = args.putInts(plan.order(), count);
+        int scales = args.putFloats(scale, count);
+        long base = uploadArgs();
+        device.launch("scatter_add_rows", LaunchGeometry.perRow(plan.targets().length, 256),
+                DeviceTensor.of(src).row(0), base + targets, base + start, base + order, base + scales, src.cols(),
+                DeviceTensor.of(dst).row(0));
+    }
+
+    @Override
+    public void zero(Tensor dst, int rows) {
+        device.enter();
+        CudaDevice.check(jcuda.driver.JCudaDriver.cuMemsetD32(DeviceTensor.of(dst).buffer.pointer(), 0,
+                (long) rows * dst.cols()), "cuMemsetD32");
+    }
+
+    // ---- attention ----
+
+    @Override
+    public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
+        device.enter();
+        attention.lightning(DeviceTensor.of(qkv), decay, headDim, tasks, DeviceTensor.of(out));
+    }
+
+    @Override
+    public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
+                                 Tensor out) {
+        device.enter();
+        attention.softmax(DeviceTensor.of(q), DeviceTensor.of(k), DeviceTensor.of(v), shape, tasks,
+                DeviceTensor.of(out));
+    }
+
+    /** λ_h^n for n = 0..block, [heads][block + 1] float32, uploaded once per table. */
+    DeviceBuffer decayPowers(DecayTable decay) {
+        return decayTables.computeIfAbsent(decay, d -> {
+            int stride = d.block() + 1;
+            float[] all = new float[d.heads() * stride];
+            for (int h = 0; h < d.heads(); h++) {
+                System.arraycopy(d.powers(h), 0, all, h * stride, stride);
+            }
+            DeviceBuffer b = device.allocate(4L * all.length);
+            device.upload(b, 0, Pointer.to(all), 4L * all.length);
+            return b;
+        });
+    }
+
+    ArgBlock args() {
+        return args;
+    }
+
+    /** Copies the ArgBlock to the device; returns the address its offsets are relative to. */
+    long uploadArgs() {
+        DeviceBuffer b = scratch(args.size());
+        device.upload(b, 0, Pointer.to(args.bytes()), args.size());
+        return b.address();
+    }
+
+    /**
+     * The one reusable device buffer behind uploadArgs and route's results. Reuse is safe: a
+     * pageable host-to-device copy on the default stream waits for the kernels before it.
+     */
+    private DeviceBuffer scratch(long bytes) {
+        if (argBuffer == null || argBuffer.bytes() < bytes) {
+            if (argBuffer != null) {
+                device.free(argBuffer);
+            }
+            argBuffer = device.allocate(Math.max(bytes, 1L << 16));
+        }
+        return argBuffer;
+    }
+
+    /** Waits for all queued kernels (for timing; downloads wait by themselves). */
+    public void synchronize() {
+        device.enter();
+        CudaDevice.check(jcuda.driver.JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+}

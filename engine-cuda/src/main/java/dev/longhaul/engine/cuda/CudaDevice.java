@@ -1,0 +1,268 @@
+/*
+ * The driver-API side of the CUDA backend: initialises the driver, retains device 0's primary
+ * context, loads the kernel fatbin from the classpath, and owns every allocation so that close()
+ * frees what the backend's handles still hold. Startup failures (no driver library, cuInit error,
+ * no device, kernels the driver cannot load) are IllegalStateExceptions whose message starts with
+ * UNAVAILABLE and names the cause; there is no fallback to another backend.
+ */
+package dev.longhaul.engine.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Cleaner;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+
+final class CudaDevice implements AutoCloseable {
+    static final String UNAVAILABLE = "CUDA backend unavailable: ";
+    static final String KERNELS = "/dev/longhaul/engine/cuda/longhaul_kernels.fatbin";
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static String driverFailure; // guarded by CudaDevice.class
+
+    private final CUdevice device;
+    private final CUcontext context;
+    private final CUmodule module;
+    private final String description;
+    private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final Set<DeviceBuffer> live = ConcurrentHashMap.newKeySet();
+    // Buffers whose handle became unreachable (Cleaner thread); freed by the next allocation on a
+    // thread that has the context current.
+    private final Queue<DeviceBuffer> unreachable = new ConcurrentLinkedQueue<>();
+    private boolean closed;
+
+    private CudaDevice(CUdevice device, CUcontext context, CUmodule module, String description) {
+        this.device = device;
+        this.context = context;
+        this.module = module;
+        this.description = description;
+    }
+
+    /** Device 0 with the kernels loaded, or an IllegalStateException saying why not. */
+    static CudaDevice open() {
+        initDriver();
+        int[] count = new int[1];
+        check(cuDeviceGetCount(count), "cuDeviceGetCount");
+        if (count[0] == 0) {
+            throw new IllegalStateException(UNAVAILABLE + "the NVIDIA driver reports no CUDA device");
+        }
+        CUdevice dev = new CUdevice();
+        check(cuDeviceGet(dev, 0), "cuDeviceGet");
+        String description = describe(dev);
+        CUcontext ctx = new CUcontext();
+        check(cuDevicePrimaryCtxRetain(ctx, dev), "cuDevicePrimaryCtxRetain");
+        check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+        CUmodule module = new CUmodule();
+        int rc = cuModuleLoadData(module, kernelImage());
+        if (rc != CUresult.CUDA_SUCCESS) {
+            cuDevicePrimaryCtxRelease(dev);
+            throw new IllegalStateException(UNAVAILABLE + "the driver cannot load the kernels (sm_90 SASS, compute_90 PTX "
+                    + "from CUDA 13) on " + description + ": " + CUresult.stringFor(rc)
+                    + "; a Hopper GPU or newer and a driver for CUDA 13 or later are needed");
+        }
+        return new CudaDevice(dev, ctx, module, description);
+    }
+
+    /** Loads the JCuda driver binding (which needs libcuda) and runs cuInit. */
+    private static void initDriver() {
+        int rc;
+        try {
+            rc = cuInit(0);
+        } catch (LinkageError e) {
+            // The first failure says why (libcuda missing); later ones only say the class failed to
+            // initialise, so the first reason is kept.
+            synchronized (CudaDevice.class) {
+                if (driverFailure == null) {
+                    driverFailure = reason(e);
+                }
+            }
+            throw new IllegalStateException(UNAVAILABLE + "the NVIDIA driver library (libcuda.so.1) could not be loaded ("
+                    + driverFailure + "); install the NVIDIA driver or choose --backend cpu", e);
+        }
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new IllegalStateException(UNAVAILABLE + "cuInit failed with " + CUresult.stringFor(rc) + " (" + rc
+                    + "); is an NVIDIA GPU present and its driver loaded?");
+        }
+    }
+
+    /** The line of JCuda's nested message that names libcuda, else the innermost message. */
+    private static String reason(Throwable e) {
+        String msg = String.valueOf(e.getMessage());
+        int at = msg.indexOf("libcuda");
+        if (at >= 0) {
+            int start = msg.lastIndexOf(':', at) + 1;
+            return firstLine(msg.substring(start).trim());
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return firstLine(String.valueOf(root.getMessage()));
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static String describe(CUdevice dev) {
+        byte[] name = new byte[256];
+        check(cuDeviceGetName(name, name.length, dev), "cuDeviceGetName");
+        int len = 0;
+        while (len < name.length && name[len] != 0) {
+            len++;
+        }
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        int[] driver = new int[1];
+        check(cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev), "attr");
+        check(cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev), "attr");
+        check(cuDriverGetVersion(driver), "cuDriverGetVersion");
+        return new String(name, 0, len, java.nio.charset.StandardCharsets.UTF_8) + " (compute capability " + major[0]
+                + "." + minor[0] + ", driver API " + driver[0] / 1000 + "." + driver[0] % 1000 / 10 + ")";
+    }
+
+    private static byte[] kernelImage() {
+        try (InputStream in = CudaDevice.class.getResourceAsStream(KERNELS)) {
+            if (in == null) {
+                throw new IllegalStateException(UNAVAILABLE + "the kernel image " + KERNELS + " is not on the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException(UNAVAILABLE + "cannot read " + KERNELS, e);
+        }
+    }
+
+    static void check(int rc, String what) {
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new IllegalStateException(what + " failed: " + CUresult.stringFor(rc) + " (" + rc + ")");
+        }
+    }
+
+    String description() {
+        return description;
+    }
+
+    /** Makes this device's context current on the calling thread (every backend entry point does). */
+    void enter() {
+        if (closed) {
+            throw new IllegalStateException("the CUDA backend is closed");
+        }
+        check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    /** Frees `buffer` once `owner` is unreachable (Tensors and KV pages have no close of their own). */
+    void freeWhenUnreachable(Object owner, DeviceBuffer buffer) {
+        Queue<DeviceBuffer> queue = unreachable;
+        CLEANER.register(owner, () -> queue.add(buffer));
+    }
+
+    DeviceBuffer allocate(long bytes) {
+        for (DeviceBuffer b; (b = unreachable.poll()) != null; ) {
+            free(b);
+        }
+        DeviceBuffer.Handle h = new DeviceBuffer.Handle();
+        int rc = cuMemAlloc(h, Math.max(bytes, 4));
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new IllegalStateException("cuMemAlloc of " + bytes + " bytes on " + description + " failed: "
+                    + CUresult.stringFor(rc));
+        }
+        DeviceBuffer b = new DeviceBuffer(h, h.address(), bytes);
+        live.add(b);
+        return b;
+    }
+
+    void free(DeviceBuffer b) {
+        if (live.remove(b)) {
+            check(cuMemFree(b.pointer()), "cuMemFree");
+        }
+    }
+
+    void upload(DeviceBuffer dst, long offset, Pointer src, long bytes) {
+        if (bytes > 0) {
+            check(cuMemcpyHtoD(dst.at(offset), src, bytes), "cuMemcpyHtoD");
+        }
+    }
+
+    void download(DeviceBuffer src, long offset, Pointer dst, long bytes) {
+        if (bytes > 0) {
+            check(cuMemcpyDtoH(dst, src.at(offset), bytes), "cuMemcpyDtoH");
+        }
+    }
+
+    void copy(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
+        if (bytes > 0) {
+            check(cuMemcpyDtoD(dst.at(dstOffset), src.at(srcOffset), bytes), "cuMemcpyDtoD");
+        }
+    }
+
+    /**
+     * Launches `kernel` on the default stream. Arguments: Integer → int, Float → float, Long → a
+     * 64-bit value or device address, DeviceBuffer → its address, Double → double.
+     */
+    void launch(String kernel, LaunchGeometry g, Object... args) {
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            params[i] = switch (args[i]) {
+                case Integer v -> Pointer.to(new int[] {v});
+                case Float v -> Pointer.to(new float[] {v});
+                case Long v -> Pointer.to(new long[] {v});
+                case Double v -> Pointer.to(new double[] {v});
+                case DeviceBuffer b -> Pointer.to(new long[] {b.address()});
+                default -> throw new IllegalArgumentException("kernel argument " + args[i]);
+            };
+        }
+        check(cuLaunchKernel(function(kernel), g.gridX(), g.gridY(), 1, g.blockX(), g.blockY(), 1, 0, null,
+                Pointer.to(params), null), "launch of " + kernel);
+    }
+
+    private CUfunction function(String name) {
+        return functions.computeIfAbsent(name, n -> {
+            CUfunction f = new CUfunction();
+            check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction " + n);
+            return f;
+        });
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        enter();
+        for (DeviceBuffer b : live) {
+            free(b);
+        }
+        cuModuleUnload(module);
+        closed = true;
+        cuDevicePrimaryCtxRelease(device);
+    }
+}

@@ -1,0 +1,73 @@
+/*
+ * Grid and block shapes of every kernel launch, in one place and computable without a device (they
+ * mirror the comments above each kernel in src/main/cuda). Grid x may reach 2³¹ − 1; y and z at most
+ * 65535, which bounds the tasks of one attention call.
+ */
+package dev.longhaul.engine.cuda;
+
+record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
+    static final int FLAT_THREADS = 256;
+    static final int MAX_FLAT_BLOCKS = 8192;
+    static final int MAX_GRID_Y = 65535;
+    /** Tokens per block of matmul_bf16, features per block are 16. */
+    static final int MATMUL_TOKENS = 32;
+    /** Warps of matmul_bf16 splitting K (MM_WARPS in matmul.cuh). */
+    static final int MATMUL_WARPS = 8;
+    /** The value-dimension slice one lightning_prefill block owns. */
+    static final int LIGHTNING_SLICE = 32;
+    /** Largest lightning chunk the prefill kernel's shared score matrix holds. */
+    static final int LIGHTNING_CHUNK = 64;
+    /** Largest head dimension the attend kernel holds in registers. */
+    static final int MAX_ATTENTION_HEAD_DIM = 128;
+
+    LaunchGeometry {
+        if (gridX < 1 || gridY < 1 || gridY > MAX_GRID_Y || blockX < 1 || blockY < 1 || blockX * blockY > 1024) {
+            throw new IllegalArgumentException("launch geometry out of range: " + gridX + "x" + gridY + " blocks of "
+                    + blockX + "x" + blockY);
+        }
+    }
+
+    /** Grid-stride kernels over n elements. */
+    static LaunchGeometry flat(long n) {
+        int blocks = (int) Math.min(MAX_FLAT_BLOCKS, (n + FLAT_THREADS - 1) / FLAT_THREADS);
+        return new LaunchGeometry(Math.max(1, blocks), 1, FLAT_THREADS, 1);
+    }
+
+    /** One block per row. */
+    static LaunchGeometry perRow(int rows, int threads) {
+        return new LaunchGeometry(rows, 1, threads, 1);
+    }
+
+    static LaunchGeometry matmulBf16(int rows, int features) {
+        return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, MATMUL_TOKENS), 32 * MATMUL_WARPS, 1);
+    }
+
+    static LaunchGeometry matmulF32(int rows, int features) {
+        return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, 16), 16, 16);
+    }
+
+    static LaunchGeometry lightningDecode(int heads, int tasks, int headDim) {
+        return new LaunchGeometry(heads, tasks, headDim, 1);
+    }
+
+    static LaunchGeometry lightningPrefill(int heads, int tasks, int headDim) {
+        return new LaunchGeometry(heads * ceilDiv(headDim, LIGHTNING_SLICE), tasks, 256, 1);
+    }
+
+    /** The chunk length of block-form prefill: the decay table's block, at most the kernel's limit. */
+    static int lightningChunk(int block) {
+        return Math.min(block, LIGHTNING_CHUNK);
+    }
+
+    static LaunchGeometry ropeAppend(int maxRows, int tasks) {
+        return new LaunchGeometry(maxRows, tasks, 128, 1);
+    }
+
+    static LaunchGeometry attend(int maxRows, int heads, int tasks) {
+        return new LaunchGeometry(ceilDiv(Math.multiplyExact(maxRows, heads), 4), tasks, 128, 1);
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,328 @@
+// A JDK-free check of the committed kernel fatbin on a GPU: loads it through the driver API (libcuda
+// opened with dlopen, so this builds where no driver is installed), runs each kernel family on small
+// seeded inputs and compares with a double-precision reference written here from MINIMAX.md, as the
+// Java contract tests do. Prints one line per check and exits non-zero on any failure.
+//   g++ -O2 -std=c++17 -I<cuda>/include kernel_check.cpp -ldl -o kernel_check
+//   ./kernel_check engine-cuda/src/main/resources/dev/longhaul/engine/cuda/longhaul_kernels.fatbin
+#include <cuda.h>
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Driver {
+    CUresult (*init)(unsigned);
+    CUresult (*deviceGet)(CUdevice*, int);
+    CUresult (*retain)(CUcontext*, CUdevice);
+    CUresult (*setCurrent)(CUcontext);
+    CUresult (*loadData)(CUmodule*, const void*);
+    CUresult (*getFunction)(CUfunction*, CUmodule, const char*);
+    CUresult (*alloc)(CUdeviceptr*, size_t);
+    CUresult (*htod)(CUdeviceptr, const void*, size_t);
+    CUresult (*dtoh)(void*, CUdeviceptr, size_t);
+    CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream,
+                       void**, void**);
+    CUresult (*sync)();
+    CUresult (*errorName)(CUresult, const char**);
+};
+
+Driver cu;
+CUmodule module;
+int failures = 0;
+
+template <typename F>
+void bind(void* lib, F& fn, const char* name) {
+    fn = reinterpret_cast<F>(dlsym(lib, name));
+    if (!fn) {
+        std::fprintf(stderr, "libcuda lacks %s\n", name);
+        std::exit(2);
+    }
+}
+
+void check(CUresult rc, const char* what) {
+    if (rc != CUDA_SUCCESS) {
+        const char* name = "?";
+        cu.errorName(rc, &name);
+        std::fprintf(stderr, "%s failed: %s\n", what, name);
+        std::exit(2);
+    }
+}
+
+template <typename T>
+CUdeviceptr upload(const std::vector<T>& v) {
+    CUdeviceptr p;
+    check(cu.alloc(&p, std::max<size_t>(4, v.size() * sizeof(T))), "cuMemAlloc");
+    if (!v.empty()) check(cu.htod(p, v.data(), v.size() * sizeof(T)), "cuMemcpyHtoD");
+    return p;
+}
+
+template <typename T>
+std::vector<T> download(CUdeviceptr p, size_t n) {
+    std::vector<T> v(n);
+    check(cu.dtoh(v.data(), p, n * sizeof(T)), "cuMemcpyDtoH");
+    return v;
+}
+
+// Kernel arguments are passed by address; `Args` keeps the values alive for the launch.
+struct Args {
+    std::vector<std::vector<char>> values;
+    std::vector<void*> pointers;
+    template <typename T>
+    Args& operator<<(T v) {
+        values.emplace_back(sizeof(T));
+        std::memcpy(values.back().data(), &v, sizeof(T));
+        return *this;
+    }
+    void** get() {
+        pointers.clear();
+        for (auto& v : values) pointers.push_back(v.data());
+        return pointers.data();
+    }
+};
+
+void launch(const char* name, unsigned gx, unsigned gy, unsigned bx, unsigned by, Args& a) {
+    CUfunction f;
+    check(cu.getFunction(&f, module, name), name);
+    check(cu.launch(f, gx, gy, 1, bx, by, 1, 0, nullptr, a.get(), nullptr), name);
+    check(cu.sync(), name);
+}
+
+void report(const char* what, const std::vector<double>& want, const std::vector<float>& got, double tol) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+        num += (got[i] - want[i]) * (got[i] - want[i]);
+        den += want[i] * want[i];
+    }
+    double rel = std::sqrt(num / std::max(den, 1e-300));
+    bool ok = rel <= tol;
+    failures += !ok;
+    std::printf("%-4s %-48s relative L2 %.3g (tolerance %.0e)\n", ok ? "ok" : "FAIL", what, rel, tol);
+}
+
+std::mt19937_64 rng(20261129);
+std::vector<float> gaussian(size_t n, double scale) {
+    std::normal_distribution<double> d(0, scale);
+    std::vector<float> v(n);
+    for (auto& x : v) x = (float) d(rng);
+    return v;
+}
+
+uint16_t to_bf16(float f) {  // round to nearest even
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u += 0x7fff + ((u >> 16) & 1);
+    return (uint16_t) (u >> 16);
+}
+
+float from_bf16(uint16_t b) {
+    uint32_t u = (uint32_t) b << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+// ---- matmul: out[t] = x[t]·wᵀ, BF16 (tensor cores) and F32, odd shapes, row bits alone vs batched
+void check_matmul() {
+    const int shapes[][3] = {{1, 48, 5}, {9, 96, 33}, {17, 131, 6}, {64, 512, 64}, {40, 2048, 300}};
+    for (auto& s : shapes) {
+        int m = s[0], k = s[1], n = s[2];
+        std::vector<float> x = gaussian((size_t) m * k, 1), wf = gaussian((size_t) n * k, 1);
+        std::vector<uint16_t> wb(wf.size());
+        for (size_t i = 0; i < wf.size(); i++) wb[i] = to_bf16(wf[i]);
+        for (int bf16 = 0; bf16 < 2; bf16++) {
+            std::vector<double> want((size_t) m * n);
+            for (int t = 0; t < m; t++)
+                for (int j = 0; j < n; j++) {
+                    double acc = 0;
+                    for (int i = 0; i < k; i++)
+                        acc += (double) x[(size_t) t * k + i] * (bf16 ? from_bf16(wb[(size_t) j * k + i]) : wf[(size_t) j * k + i]);
+                    want[(size_t) t * n + j] = acc;
+                }
+            CUdeviceptr dx = upload(x), dw = bf16 ? upload(wb) : upload(wf), dout = upload(std::vector<float>((size_t) m * n));
+            Args a;
+            a << dx << k << dw << dout << n << m << n << k;
+            if (bf16) launch("matmul_bf16", (n + 15) / 16, (m + 31) / 32, 256, 1, a);
+            else launch("matmul_f32", (n + 15) / 16, (m + 15) / 16, 16, 16, a);
+            std::vector<float> got = download<float>(dout, (size_t) m * n);
+            char what[96];
+            std::snprintf(what, sizeof what, "matmul_%s %dx%dx%d", bf16 ? "bf16" : "f32", m, k, n);
+            report(what, want, got, 1e-5);
+            // the last row alone must give the same bits as inside the batch
+            std::vector<float> last(x.end() - k, x.end());
+            CUdeviceptr d1 = upload(last), o1 = upload(std::vector<float>(n));
+            Args b;
+            b << d1 << k << dw << o1 << n << 1 << n << k;
+            if (bf16) launch("matmul_bf16", (n + 15) / 16, 1, 256, 1, b);
+            else launch("matmul_f32", (n + 15) / 16, 1, 16, 16, b);
+            std::vector<float> alone = download<float>(o1, n);
+            bool same = std::memcmp(alone.data(), got.data() + (size_t) (m - 1) * n, n * 4) == 0;
+            failures += !same;
+            std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", (std::string(what) + " row bits alone = batched").c_str());
+        }
+    }
+}
+
+// ---- lightning: block form (one task) and recurrent form (one token per call) vs the quadratic form
+void check_lightning() {
+    const int heads = 3, d = 32, rows = 75, block = 16;
+    const double slopes[heads] = {0.9, 0.05, 3e-6};
+    std::vector<float> p = gaussian((size_t) rows * 3 * heads * d, 0.3), pow((size_t) heads * (block + 1));
+    for (int h = 0; h < heads; h++)
+        for (int i = 0; i <= block; i++) pow[h * (block + 1) + i] = (float) std::exp(-slopes[h] * i);
+    std::vector<double> want((size_t) rows * heads * d);
+    for (int h = 0; h < heads; h++)
+        for (int t = 0; t < rows; t++)
+            for (int u = 0; u <= t; u++) {
+                double dot = 0;
+                for (int a = 0; a < d; a++) dot += (double) p[(size_t) t * 3 * heads * d + 3 * d * h + a] * p[(size_t) u * 3 * heads * d + 3 * d * h + d + a];
+                double c = std::exp(-slopes[h] * (t - u)) * dot;
+                for (int e = 0; e < d; e++) want[(size_t) t * heads * d + h * d + e] += c * p[(size_t) u * 3 * heads * d + 3 * d * h + 2 * d + e];
+            }
+    CUdeviceptr dp = upload(p), dpow = upload(pow);
+    for (int form = 0; form < 2; form++) {
+        CUdeviceptr state = upload(std::vector<float>((size_t) heads * d * d)), out = upload(std::vector<float>((size_t) rows * heads * d));
+        CUdeviceptr states = upload(std::vector<CUdeviceptr>{state});
+        if (form == 0) {
+            CUdeviceptr row0 = upload(std::vector<int>{0}), count = upload(std::vector<int>{rows});
+            Args a;
+            a << dp << 3 * heads * d << out << heads * d << row0 << count << states << dpow << block + 1 << d << block;
+            launch("lightning_prefill", heads * ((d + 31) / 32), 1, 256, 1, a);
+        } else {
+            for (int t = 0; t < rows; t++) {
+                CUdeviceptr row = upload(std::vector<int>{t});
+                Args a;
+                a << dp << 3 * heads * d << out << heads * d << row << states << dpow << block + 1 << d;
+                launch("lightning_decode", heads, 1, d, 1, a);
+            }
+        }
+        report(form == 0 ? "lightning_prefill 75 tokens, blocks of 16" : "lightning_decode 75 steps", want,
+               download<float>(out, want.size()), 2e-5);
+    }
+}
+
+// ---- softmax attention: RoPE + paged append, then GQA causal attention, 300 tokens over 2 pages
+void check_attention() {
+    const int heads = 4, kv = 2, d = 32, rot = 16, rows = 300, page = 256;
+    const double theta = 10000.0;
+    std::vector<float> q = gaussian((size_t) rows * heads * d, 1), k = gaussian((size_t) rows * kv * d, 1), v = gaussian((size_t) rows * kv * d, 1);
+    std::vector<double> freq(rot / 2);
+    for (int j = 0; j < rot / 2; j++) freq[j] = std::pow(theta, -2.0 * j / rot);
+    auto rotate = [&](const std::vector<float>& x, int width) {
+        std::vector<double> r(x.begin(), x.end());
+        for (int t = 0; t < rows; t++)
+            for (int h = 0; h < width / d; h++)
+                for (int j = 0; j < rot / 2; j++) {
+                    double a = x[(size_t) t * width + h * d + j], b = x[(size_t) t * width + h * d + j + rot / 2];
+                    r[(size_t) t * width + h * d + j] = a * std::cos(t * freq[j]) - b * std::sin(t * freq[j]);
+                    r[(size_t) t * width + h * d + j + rot / 2] = b * std::cos(t * freq[j]) + a * std::sin(t * freq[j]);
+                }
+        return r;
+    };
+    std::vector<double> qr = rotate(q, heads * d), kr = rotate(k, kv * d), want((size_t) rows * heads * d);
+    for (int t = 0; t < rows; t++)
+        for (int h = 0; h < heads; h++) {
+            int g = h / (heads / kv);
+            std::vector<double> sc(t + 1);
+            double mx = -1e300, z = 0;
+            for (int u = 0; u <= t; u++) {
+                double dot = 0;
+                for (int a = 0; a < d; a++) dot += qr[(size_t) t * heads * d + h * d + a] * kr[(size_t) u * kv * d + g * d + a];
+                sc[u] = dot / std::sqrt((double) d);
+                mx = std::max(mx, sc[u]);
+            }
+            for (int u = 0; u <= t; u++) z += (sc[u] = std::exp(sc[u] - mx));
+            for (int u = 0; u <= t; u++)
+                for (int a = 0; a < d; a++) want[(size_t) t * heads * d + h * d + a] += sc[u] / z * v[(size_t) u * kv * d + g * d + a];
+        }
+    int pages = (rows + page - 1) / page;
+    std::vector<CUdeviceptr> table;
+    for (int i = 0; i < 2 * pages; i++) table.push_back(upload(std::vector<float>((size_t) page * kv * d)));
+    CUdeviceptr dq = upload(q), dk = upload(k), dv = upload(v), out = upload(std::vector<float>(want.size()));
+    CUdeviceptr task = upload(std::vector<int>{0, rows, 0, 0, pages}), dpages = upload(table), dfreq = upload(freq);
+    Args a;
+    a << dq << heads * d << dk << kv * d << dv << kv * d << task << dpages << dfreq << heads << kv << d << rot;
+    launch("rope_append", rows, 1, 128, 1, a);
+    Args b;
+    b << dq << heads * d << out << heads * d << task << dpages << heads << kv << d;
+    launch("attend", (rows * heads + 3) / 4, 1, 128, 1, b);
+    report("rope_append + attend, 300 tokens, GQA 4/2", want, download<float>(out, want.size()), 1e-5);
+}
+
+// ---- RMSNorm and routing (ties to the lower index, renormalised)
+void check_rows() {
+    const int rows = 5, n = 67;
+    std::vector<float> x = gaussian((size_t) rows * n, 2), g = gaussian(n, 1);
+    std::vector<double> want((size_t) rows * n);
+    for (int t = 0; t < rows; t++) {
+        double ms = 0;
+        for (int i = 0; i < n; i++) ms += (double) x[(size_t) t * n + i] * x[(size_t) t * n + i];
+        for (int i = 0; i < n; i++) want[(size_t) t * n + i] = g[i] * x[(size_t) t * n + i] / std::sqrt(ms / n + 1e-5);
+    }
+    CUdeviceptr dx = upload(x), dg = upload(g), out = upload(std::vector<float>(x.size()));
+    Args a;
+    a << dx << dg << 1e-5f << n << out;
+    launch("rms_norm", rows, 1, 256, 1, a);
+    report("rms_norm 5x67", want, download<float>(out, want.size()), 1e-6);
+
+    std::vector<float> logits = {0.5f, 2.f, 2.f, -1.f, 2.f, 0.f};
+    CUdeviceptr dl = upload(logits), chosen = upload(std::vector<int>(2)), weights = upload(std::vector<float>(2));
+    Args r;
+    r << dl << 1 << 6 << 2 << chosen << weights;
+    launch("route_top_k", 1, 1, 128, 1, r);
+    std::vector<int> e = download<int>(chosen, 2);
+    std::vector<float> w = download<float>(weights, 2);
+    bool ok = e[0] == 1 && e[1] == 2 && std::fabs(w[0] - 0.5f) < 1e-6f && std::fabs(w[1] - 0.5f) < 1e-6f;
+    failures += !ok;
+    std::printf("%-4s route_top_k ties -> experts %d %d, weights %.6f %.6f\n", ok ? "ok" : "FAIL", e[0], e[1], w[0], w[1]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s longhaul_kernels.fatbin\n", argv[0]);
+        return 2;
+    }
+    void* lib = dlopen("libcuda.so.1", RTLD_NOW);
+    if (!lib) {
+        std::fprintf(stderr, "cannot load libcuda.so.1: %s\n", dlerror());
+        return 2;
+    }
+    bind(lib, cu.init, "cuInit");
+    bind(lib, cu.deviceGet, "cuDeviceGet");
+    bind(lib, cu.retain, "cuDevicePrimaryCtxRetain");
+    bind(lib, cu.setCurrent, "cuCtxSetCurrent");
+    bind(lib, cu.loadData, "cuModuleLoadData");
+    bind(lib, cu.getFunction, "cuModuleGetFunction");
+    bind(lib, cu.alloc, "cuMemAlloc_v2");
+    bind(lib, cu.htod, "cuMemcpyHtoD_v2");
+    bind(lib, cu.dtoh, "cuMemcpyDtoH_v2");
+    bind(lib, cu.launch, "cuLaunchKernel");
+    bind(lib, cu.sync, "cuCtxSynchronize");
+    bind(lib, cu.errorName, "cuGetErrorName");
+    std::ifstream in(argv[1], std::ios::binary);
+    std::vector<char> image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CUdevice dev;
+    CUcontext ctx;
+    check(cu.init(0), "cuInit");
+    check(cu.deviceGet(&dev, 0), "cuDeviceGet");
+    check(cu.retain(&ctx, dev), "cuDevicePrimaryCtxRetain");
+    check(cu.setCurrent(ctx), "cuCtxSetCurrent");
+    check(cu.loadData(&module, image.data()), "cuModuleLoadData");
+    check_matmul();
+    check_lightning();
+    check_attention();
+    check_rows();
+    std::printf("%d failure(s)\n", failures);
+    return failures == 0 ? 0 : 1;
+}
