@@ -96,7 +96,7 @@ class DigestTest {
         }
         long end = offset;
         List<Sentence> kept = c.sentences();
-        assertTrue(kept.size() <= Candidates.HEAD + Candidates.SALIENT + Candidates.SAMPLE, "kept " + kept.size());
+        assertTrue(kept.size() <= Candidates.Bounds.DIGEST.total(), "kept " + kept.size());
         assertEquals(10_000, c.offered());
         assertEquals(30_000, c.documentWords());
         assertTrue(kept.stream().filter(s -> s.text().startsWith("ALERT")).count() == 10, "all 10 alerts kept");
