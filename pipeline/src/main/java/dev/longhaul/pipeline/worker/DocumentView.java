@@ -1,26 +1,38 @@
 /*
  * What the model reads of a document, assembled while the document streams past chunk by chunk.
- * Every byte is seen once; nothing but a bounded tail and the salient passages is kept.
+ * Every byte is seen once; nothing but a bounded tail and a bounded set of candidate lines is kept.
  *
  * A document whose estimated tokens fit the budget is read whole: every chunk is tokenized
  * incrementally and fed to the model as it arrives. A longer one is read as a view: the beginning
- * (40% of the budget) fed as it arrives, then the most salient lines of the middle (30%, chosen by
- * Salience, kept in document order) and the end (30%, a ring of the last bytes), fed at finish()
- * with an elision marker between the parts. Tokens per byte is measured on the first chunk, so the
- * byte-denominated parts track the tokenizer; token caps are enforced exactly. The share the
- * model read is counted in bytes.
+ * (40% of the budget) fed as it arrives, then the most salient lines of the middle (30%) and the
+ * end (30%, a ring of the last bytes), fed at finish() with an elision marker at every gap.
+ * The middle's lines are chosen by the digest's own ranking (analyze.digest.Salience: encoder
+ * centrality, lexical centrality, keyword boosts, MMR), with a line costing its bytes and the
+ * middle's byte share as capacity. Bounded for any document size:
+ *   - every middle line is offered to a Candidates buffer once it is certainly outside the tail
+ *     (lines within the tail's length of the stream's end wait in a queue no larger than the
+ *     ring); the buffer keeps the most boosted lines and a uniform sample, `candidates` lines in
+ *     all: twice the lines the middle's share holds (by the first chunk's mean line length),
+ *     within [MIN_CANDIDATES, MAX_CANDIDATES];
+ *   - per line, streaming costs a decode, a keyword scan and an O(log n) queue step;
+ *   - the encoder runs once, in finish(), on at most MAX_CANDIDATES lines of at most MAX_LINE
+ *     bytes (about 2.5 s of MiniLM on one core, 2 MiB), whatever the document's length.
+ * Tokens per byte is measured on the first chunk, so the byte-denominated parts track the
+ * tokenizer; token caps are enforced exactly. The share the model read is counted in bytes.
  */
 package dev.longhaul.pipeline.worker;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 
 import dev.longhaul.engine.tokenizer.StreamingTokenizer;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.analyze.digest.Candidates;
+import dev.longhaul.pipeline.analyze.digest.Encoder;
+import dev.longhaul.pipeline.analyze.digest.Salience;
+import dev.longhaul.pipeline.analyze.digest.Sentence;
 import dev.longhaul.schemas.DocumentKind;
 
 final class DocumentView {
@@ -36,14 +48,25 @@ final class DocumentView {
         }
     }
 
-    private static final int MAX_LINE = 4096;
-    private static final Comparator<Passage> WORST_FIRST =
-            Comparator.comparingInt(Passage::score).thenComparing(Comparator.comparingLong(Passage::offset).reversed());
+    /** What every view of a worker shares: its tokenizer, the sentence encoder and the token budget. */
+    record Setup(TextTokenizer tokenizer, Encoder encoder, int budgetTokens) {
+        Setup {
+            Objects.requireNonNull(tokenizer, "tokenizer");
+            Objects.requireNonNull(encoder, "encoder");
+        }
+    }
 
-    private record Passage(long offset, int score, byte[] bytes) {}
+    /** Longest line kept (bytes); the rest of a longer line is not a candidate. */
+    static final int MAX_LINE = 4096;
+    static final int MIN_CANDIDATES = 16;
+    static final int MAX_CANDIDATES = 512;
+
+    /** A middle line waiting to be known outside the tail; {@code end} is just past its newline. */
+    private record Line(Sentence sentence, long end) {}
 
     private final TextTokenizer tokenizer;
     private final Salience salience;
+    private final KeywordSignals signals;
     private final long totalBytes;
     private final int budget;
     private final TokenSink sink;
@@ -58,8 +81,8 @@ final class DocumentView {
     private long bytesRead;          // bytes the model read
     private long fed;                // tokens fed
     // view mode, the middle and the end
-    private final TreeSet<Passage> passages = new TreeSet<>(WORST_FIRST);
-    private long passageBytes;
+    private Candidates candidates;
+    private final ArrayDeque<Line> waiting = new ArrayDeque<>();
     private long passageCap;
     private byte[] tail;
     private long tailWritten;        // document offset just past the last byte in the ring
@@ -67,11 +90,12 @@ final class DocumentView {
     private int lineLength;
     private long lineStart;
 
-    DocumentView(TextTokenizer tokenizer, DocumentKind kind, long totalBytes, int budgetTokens, TokenSink sink) {
-        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.salience = new Salience(kind);
+    DocumentView(Setup setup, DocumentKind kind, long totalBytes, TokenSink sink) {
+        this.tokenizer = setup.tokenizer();
+        this.salience = new Salience(setup.encoder(), 0); // the middle has no opening: no position prior
+        this.signals = new KeywordSignals(kind);
         this.totalBytes = totalBytes;
-        this.budget = budgetTokens;
+        this.budget = setup.budgetTokens();
         this.sink = sink;
         this.stream = new StreamingTokenizer(tokenizer);
     }
@@ -110,23 +134,10 @@ final class DocumentView {
             return new Outcome(seen, whole == null ? 0 : bytesRead, fed, true);
         }
         feedCapped(stream.finish(), headTokens);
-        endLine();
+        endLine(seen);
         long tailStart = Math.max(headBytes, tailWritten - tail.length);
-        List<Passage> chosen = new ArrayList<>();
-        for (Passage p : passages) {
-            if (p.offset + p.bytes.length <= tailStart) {
-                chosen.add(p);
-            }
-        }
-        chosen.sort(Comparator.comparingLong(Passage::offset));
-        int salientCap = headTokens + salientTokens;
-        for (Passage p : chosen) {
-            if (fed >= salientCap) {
-                break;
-            }
-            feedCapped(tokenizer.encode(Prompts.ELISION + new String(p.bytes, StandardCharsets.UTF_8)), salientCap);
-            bytesRead += p.bytes.length;
-        }
+        release(tailStart);
+        feedPassages(salience.choose(candidates, DocumentView::cost, passageCap));
         byte[] end = tailBytes(tailStart);
         int[] endTokens = tokenizer.encode(Prompts.ELISION + new String(end, StandardCharsets.UTF_8));
         int room = (int) Math.max(0, budget - fed);
@@ -153,7 +164,39 @@ final class DocumentView {
             headBytes = (long) (headTokens / tokensPerByte);
             passageCap = (long) (salientTokens / tokensPerByte);
             tail = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) ((budget - headTokens - salientTokens) / tokensPerByte) + 1)];
+            int lines = (int) Math.clamp(2 * passageCap / meanLineBytes(first, sample), MIN_CANDIDATES, MAX_CANDIDATES);
+            candidates = new Candidates(signals, new Candidates.Bounds(0, lines / 2, lines - lines / 2));
         }
+    }
+
+    /** Mean bytes per line of the first chunk's sample; MAX_LINE when it holds no line break. */
+    private static long meanLineBytes(byte[] first, int sample) {
+        int breaks = 0;
+        for (int i = 0; i < sample; i++) {
+            breaks += first[i] == '\n' ? 1 : 0;
+        }
+        return breaks == 0 ? MAX_LINE : Math.max(1, sample / breaks);
+    }
+
+    /** The chosen passages in document order, an elision marker before each gap, within the middle's tokens. */
+    private void feedPassages(List<Sentence> chosen) {
+        int salientCap = headTokens + salientTokens;
+        long previousEnd = -1;
+        for (Sentence p : chosen) {
+            if (fed >= salientCap) {
+                break;
+            }
+            String text = (p.offset() == previousEnd ? "" : Prompts.ELISION) + p.text() + "\n";
+            long before = fed;
+            feedCapped(tokenizer.encode(text), salientCap);
+            bytesRead += fed > before ? cost(p) : 0;
+            previousEnd = p.offset() + cost(p);
+        }
+    }
+
+    /** A passage's cost in the middle's byte budget: its UTF-8 bytes and a newline. */
+    private static long cost(Sentence s) {
+        return s.text().getBytes(StandardCharsets.UTF_8).length + 1L;
     }
 
     private void newFile(String path) {
@@ -184,7 +227,7 @@ final class DocumentView {
                 line[lineLength++] = b;
             }
             if (b == '\n') {
-                endLine();
+                endLine(offset + (i - from) + 1);
             }
         }
         // The ring is indexed by document offset, so the end is read back by offset at finish().
@@ -200,20 +243,27 @@ final class DocumentView {
         tailWritten = pos;
     }
 
-    private void endLine() {
+    /**
+     * A complete middle line ending just before stream offset {@code end}: it waits until it is
+     * certainly outside the tail (the ring holds the last tail.length bytes), then becomes a candidate.
+     */
+    private void endLine(long end) {
         if (lineLength == 0) {
             return;
         }
-        int score = salience.score(line, 0, lineLength);
-        if (score > 0) {
-            Passage p = new Passage(lineStart, score, java.util.Arrays.copyOf(line, lineLength));
-            passages.add(p);
-            passageBytes += p.bytes.length;
-            while (passageBytes > passageCap && !passages.isEmpty()) {
-                passageBytes -= passages.pollFirst().bytes.length;
-            }
-        }
+        String text = new String(line, 0, lineLength, StandardCharsets.UTF_8).strip();
         lineLength = 0;
+        if (!text.isEmpty()) {
+            waiting.addLast(new Line(new Sentence(lineStart, text), end));
+        }
+        release(end - tail.length);
+    }
+
+    /** Offers the waiting lines that end at or before {@code limit} to the candidates. */
+    private void release(long limit) {
+        while (!waiting.isEmpty() && waiting.peekFirst().end() <= limit) {
+            candidates.offer(waiting.pollFirst().sentence());
+        }
     }
 
     /** The ring's content from {@code start} (a document offset), begun at a line boundary if one is near. */

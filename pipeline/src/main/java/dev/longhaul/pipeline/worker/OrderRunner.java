@@ -13,8 +13,9 @@
  * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
  * When the order has a SUMMARIZE task, every streamed byte also goes to a DigestStream (bounded
  * candidate buffer), and each Summary carries the extractive digest beside the model's text, so a
- * result says something true about the document even when the model's text does not. Its signals
- * are the view's keyword Salience (errors in logs, key clauses in contracts, declarations in code).
+ * result says something true about the document even when the model's text does not. Its ranking
+ * and signals are the view's (analyze.digest.Salience with KeywordSignals: errors in logs, key
+ * clauses in contracts, declarations in code).
  * Every chunk also goes to the StreamAnalyzer of the job's kind (the whole document, not only what
  * fits the budget); each Extraction carries its facts in `analysis` and its provenance in `spans`,
  * while `json` stays the model's constrained output alone.
@@ -45,7 +46,6 @@ import dev.longhaul.engine.tokenizer.TextTokenizer;
 import dev.longhaul.pipeline.analyze.digest.Digest;
 import dev.longhaul.pipeline.analyze.digest.DigestStream;
 import dev.longhaul.pipeline.analyze.digest.SentenceSplitter;
-import dev.longhaul.pipeline.analyze.digest.Signals;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
@@ -98,6 +98,7 @@ final class OrderRunner {
     private final Generator generator;
     private final TokenVocabulary vocabulary;
     private final Digest digest;
+    private final DocumentView.Setup viewSetup;
     private volatile boolean cancelled;
 
     OrderRunner(WorkerEngine engine, WorkerConfig config) {
@@ -106,6 +107,7 @@ final class OrderRunner {
         this.identity = engine.identity;
         this.budgetTokens = engine.budgetTokens;
         this.digest = new Digest(engine.encoder, Digest.Budget.DEFAULT);
+        this.viewSetup = new DocumentView.Setup(tokenizer, engine.encoder, budgetTokens);
         this.maxOutputTokens = config.maxOutputTokens();
         this.plan = new PrefillPlan(config.prefillChunk());
         this.workspace = model.workspace(config.prefillChunk(), 1);
@@ -130,13 +132,13 @@ final class OrderRunner {
         SequenceState state = model.newSequence();
         Prefill prefill = new Prefill(state);
         long total = request.getDocument().getBytes();
-        DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, prefill::feed);
+        DocumentView view = new DocumentView(viewSetup, request.getKind(), total, prefill::feed);
         // Only extractions carry analysis: a job of summaries alone skips the analyzer's work.
         boolean extracts = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.EXTRACT);
         StreamAnalyzer analyzer = extracts ? StreamAnalyzer.forKind(request.getKind()) : new StreamAnalyzer.None();
         DocumentView.Outcome read;
         DigestStream digestStream = request.getTasks().stream().anyMatch(t -> t.getType() == TaskType.SUMMARIZE)
-                ? new DigestStream(digest, sentenceMode(request.getKind()), signals(request.getKind())) : null;
+                ? new DigestStream(digest, sentenceMode(request.getKind()), new KeywordSignals(request.getKind())) : null;
         String[] digestPath = {null};
         try {
             prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
@@ -202,15 +204,6 @@ final class OrderRunner {
     /** Logs and code are line-oriented: a line is their sentence. */
     private static SentenceSplitter.Mode sentenceMode(DocumentKind kind) {
         return kind == DocumentKind.LOG || kind == DocumentKind.REPO ? SentenceSplitter.Mode.LINES : SentenceSplitter.Mode.PROSE;
-    }
-
-    /** The keyword salience as a digest boost: its 0..5 score scaled to 0..1. */
-    private static Signals signals(DocumentKind kind) {
-        Salience salience = new Salience(kind);
-        return s -> {
-            byte[] bytes = s.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return salience.score(bytes, 0, bytes.length) / 5.0;
-        };
     }
 
     private record Decoded(String text, long promptTokens, long outputTokens) {}

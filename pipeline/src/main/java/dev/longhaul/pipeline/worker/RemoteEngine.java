@@ -2,7 +2,8 @@
  * Runs a worker's orders on an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`) instead
  * of a model in this process, for models too large for one worker. What the model is given is the
  * same as OrderRunner's: the kind's preamble, then the document assembled by the same DocumentView
- * under the same context budget, then each task's instruction from Prompts. The view still counts
+ * under the same context budget (its middle ranked by the same sentence encoder, loaded at open),
+ * then each task's instruction from Prompts. The view still counts
  * tokens, with the served model's tokenizer.json read from WorkerConfig.modelDir (only that file is
  * needed); its tokens are decoded back to text here (the "text sink"), since the server tokenizes
  * prompts itself, so boundaries between preamble, document and instruction may tokenize a little
@@ -37,6 +38,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.constrain.JsonGrammar;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.analyze.digest.Encoder;
+import dev.longhaul.pipeline.analyze.digest.MiniLmEncoder;
 import dev.longhaul.pipeline.remote.OpenAiClient;
 import dev.longhaul.pipeline.remote.SchemaCheck;
 import dev.longhaul.schemas.DocumentChunk;
@@ -56,6 +59,7 @@ final class RemoteEngine implements OrderEngine {
 
     private final OpenAiClient client;
     private final TextTokenizer tokenizer;
+    private final DocumentView.Setup viewSetup;
     private final ModelIdentity identity;
     private final int budgetTokens;
     private final int maxOutputTokens;
@@ -63,22 +67,24 @@ final class RemoteEngine implements OrderEngine {
     private volatile boolean cancelled;
     private volatile double tokensPerSecond;
 
-    private RemoteEngine(OpenAiClient client, TextTokenizer tokenizer, OpenAiClient.ServedModel served, WorkerConfig config) {
+    private RemoteEngine(OpenAiClient client, TextTokenizer tokenizer, Encoder encoder, OpenAiClient.ServedModel served,
+                         WorkerConfig config) {
         this.client = client;
         this.tokenizer = tokenizer;
         this.identity = ModelIdentity.newBuilder().setName(served.id()).setBackend(BACKEND).setWeightsDtype("unknown").build();
         this.maxOutputTokens = config.maxOutputTokens();
         long byServer = served.maxModelLen().isPresent() ? served.maxModelLen().getAsInt() - 512L - maxOutputTokens : Long.MAX_VALUE;
         this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), byServer));
+        this.viewSetup = new DocumentView.Setup(tokenizer, encoder, budgetTokens);
     }
 
-    /** Checks the server (GET /models) and loads the tokenizer; throws when either fails. */
+    /** Checks the server (GET /models), loads the tokenizer and the sentence encoder; throws when one fails. */
     static RemoteEngine open(WorkerConfig config) {
         URI base = config.remoteUrl().orElseThrow(() -> new IllegalArgumentException("not a remote backend: " + config.backend()));
         OpenAiClient client = new OpenAiClient(base, config.timeBudget());
         try {
             OpenAiClient.ServedModel served = client.models().getFirst();
-            return new RemoteEngine(client, TextTokenizer.load(config.modelDir()), served, config);
+            return new RemoteEngine(client, TextTokenizer.load(config.modelDir()), MiniLmEncoder.load(), served, config);
         } catch (RuntimeException e) {
             client.close();
             throw new IllegalStateException("remote backend " + base + " is not usable: " + e.getMessage(), e);
@@ -110,7 +116,7 @@ final class RemoteEngine implements OrderEngine {
         JobRequest request = order.getRequest();
         TextSink document = new TextSink();
         long total = request.getDocument().getBytes();
-        DocumentView view = new DocumentView(tokenizer, request.getKind(), total, budgetTokens, document::feed);
+        DocumentView view = new DocumentView(viewSetup, request.getKind(), total, document::feed);
         long[] seen = {0};
         DocumentView.Outcome read;
         try {

@@ -1,15 +1,16 @@
 /*
  * The bounded set of sentences a digest is chosen from, filled as a document streams past, so that
- * encoding cost and memory do not grow with the document. Every sentence is offered once, in order;
- * at most HEAD + SALIENT + SAMPLE are kept (with MAX_SENTENCE chars each, about 0.7 s of MiniLM on
- * one core and 200 KB):
- *   - the first HEAD sentences, because openings state what a document is;
- *   - the SALIENT sentences with the highest analyzer boost (> 0), because signals such as an error
- *     burst or a termination clause can sit anywhere;
- *   - a uniform sample of SAMPLE of the rest (reservoir sampling, fixed seed, so reruns agree), so
+ * encoding cost and memory do not grow with the document. Every sentence is offered once, in order,
+ * at O(log salient) cost; at most head + salient + sample (Bounds) are kept:
+ *   - the first `head` sentences, because openings state what a document is;
+ *   - the `salient` sentences with the highest analyzer boost (> 0), because signals such as an
+ *     error burst or a termination clause can sit anywhere;
+ *   - a uniform sample of `sample` of the rest (reservoir sampling, fixed seed, so reruns agree), so
  *     the centroid the encoder ranks against reflects the whole document and not only its start.
- * Documents with at most HEAD + SALIENT + SAMPLE sentences therefore keep every sentence. The word
+ * Documents with at most head + salient + sample sentences therefore keep every sentence. The word
  * count of the whole document is kept too: the digest's length budget is relative to it.
+ * Bounds.DIGEST (32 + 32 + 64, with MAX_SENTENCE chars each: about 0.7 s of MiniLM on one core and
+ * 200 KB) serves the digest; the worker's view sizes its own to its passage budget.
  */
 package dev.longhaul.pipeline.analyze.digest;
 
@@ -22,14 +23,27 @@ import java.util.PriorityQueue;
 import java.util.Random;
 
 public final class Candidates {
-    static final int HEAD = 32;
-    static final int SALIENT = 32;
-    static final int SAMPLE = 64;
+    /** How many sentences of each kind are kept. */
+    public record Bounds(int head, int salient, int sample) {
+        public static final Bounds DIGEST = new Bounds(32, 32, 64);
+
+        public Bounds {
+            if (head < 0 || salient < 0 || sample < 0) {
+                throw new IllegalArgumentException("negative candidate bounds " + head + " " + salient + " " + sample);
+            }
+        }
+
+        public int total() {
+            return head + salient + sample;
+        }
+    }
+
     private static final long SEED = 0x5eed_d16e57L;
 
     private record Boosted(Sentence sentence, double boost) {}
 
     private final Signals signals;
+    private final Bounds bounds;
     private final List<Sentence> head = new ArrayList<>();
     private final PriorityQueue<Boosted> salient = new PriorityQueue<>(
             Comparator.comparingDouble(Boosted::boost).thenComparing(b -> -b.sentence().offset()));
@@ -41,7 +55,12 @@ public final class Candidates {
     private long words;
 
     public Candidates(Signals signals) {
+        this(signals, Bounds.DIGEST);
+    }
+
+    public Candidates(Signals signals, Bounds bounds) {
         this.signals = signals;
+        this.bounds = bounds;
     }
 
     /** The next sentence of the document. */
@@ -49,14 +68,14 @@ public final class Candidates {
         sentences++;
         words += s.words();
         double boost = Math.clamp(signals.boost(s), 0.0, 1.0);
-        if (head.size() < HEAD) {
+        if (head.size() < bounds.head()) {
             head.add(s);
             remember(s, boost);
             return;
         }
         if (boost > 0) {
             salient.add(new Boosted(s, boost));
-            if (salient.size() <= SALIENT) {
+            if (salient.size() <= bounds.salient()) {
                 remember(s, boost);
                 return;
             }
@@ -69,12 +88,12 @@ public final class Candidates {
             }
         }
         sampled++;
-        if (sample.size() < SAMPLE) {
+        if (sample.size() < bounds.sample()) {
             sample.add(s);
             remember(s, boost);
         } else {
             long j = (long) (random.nextDouble() * sampled);
-            if (j < SAMPLE) {
+            if (j < bounds.sample()) {
                 boosts.remove(sample.get((int) j).offset());
                 sample.set((int) j, s);
                 remember(s, boost);

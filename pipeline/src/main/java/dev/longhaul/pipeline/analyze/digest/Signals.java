@@ -1,6 +1,6 @@
 /*
  * What the analyzers know about a sentence, as a salience boost in [0, 1] added to the encoder's
- * centrality (weighted by Digest.BOOST_WEIGHT): rare log templates and error bursts, key contract
+ * centrality (weighted by Salience.BOOST): rare log templates and error bursts, key contract
  * clauses, repository facts. The digest only asks; analyzers decide. byOffset() is the minimal
  * wiring: a map from a sentence's start offset to its boost, every other sentence 0.
  */

@@ -78,6 +78,24 @@ class DigestTest {
         assertTrue(boosted.text().contains("Termination requires ninety days written notice."), boosted.text());
     }
 
+    @Test
+    void ofTwoSentencesEquallyCentralTheOpeningIsChosenAndTheViewsRankingHasNoSuchPrior() {
+        // given two sentences of equal length and no shared word: two unit vectors lie exactly as far
+        // from their centroid, and TextRank ranks two unconnected sentences alike
+        String doc = "Licensee pays all fees monthly. Either party may terminate anytime.";
+        Candidates c = candidates(doc, Signals.none());
+        List<Sentence> s = c.sentences();
+        // when the digest's ranking (with the opening's prior) and one without a prior score them
+        float[][] e = new HashingEncoder().encode(s.stream().map(Sentence::text).toList());
+        double[] digest = new Salience(new HashingEncoder(), Salience.OPENING).scores(s, e, c);
+        double[] middle = new Salience(new HashingEncoder(), 0).scores(s, e, c);
+        // then the prior alone separates them, in the opening's favour, and a one-sentence budget takes the first
+        assertEquals(middle[0], middle[1], 1e-6, "centrality and lexical centrality tie");
+        assertEquals(Salience.OPENING / 2, digest[0] - digest[1], 1e-6);
+        Digest fiveWords = new Digest(new HashingEncoder(), new Digest.Budget(0.1, 5, 5));
+        assertEquals("Licensee pays all fees monthly.", fiveWords.build(c).text());
+    }
+
     private static Candidates candidates(String doc, Signals signals) {
         Candidates c = new Candidates(signals);
         SentenceSplitter.split(doc, SentenceSplitter.Mode.PROSE).forEach(c::offer);
@@ -96,7 +114,7 @@ class DigestTest {
         }
         long end = offset;
         List<Sentence> kept = c.sentences();
-        assertTrue(kept.size() <= Candidates.HEAD + Candidates.SALIENT + Candidates.SAMPLE, "kept " + kept.size());
+        assertTrue(kept.size() <= Candidates.Bounds.DIGEST.total(), "kept " + kept.size());
         assertEquals(10_000, c.offered());
         assertEquals(30_000, c.documentWords());
         assertTrue(kept.stream().filter(s -> s.text().startsWith("ALERT")).count() == 10, "all 10 alerts kept");

@@ -7,7 +7,7 @@ package dev.longhaul.pipeline.analyze.digest;
 
 import java.util.List;
 
-final class HashingEncoder implements Encoder {
+public final class HashingEncoder implements Encoder {
     static final int DIM = 64;
 
     @Override

@@ -21,9 +21,9 @@ class MiniLmEncoderTest {
                 "The disk on node 7 failed during the nightly backup.",
                 "Either party may terminate this agreement with thirty days notice."));
         assertEquals(384, encoder.dimension());
-        assertEquals(1.0, Digest.dot(e[0], e[0]), 1e-4, "unit length");
-        double paraphrase = Digest.dot(e[0], e[1]);
-        double unrelated = Digest.dot(e[0], e[2]);
+        assertEquals(1.0, Salience.dot(e[0], e[0]), 1e-4, "unit length");
+        double paraphrase = Salience.dot(e[0], e[1]);
+        double unrelated = Salience.dot(e[0], e[2]);
         assertTrue(paraphrase > unrelated + 0.2, "paraphrase " + paraphrase + " vs unrelated " + unrelated);
         assertArrayEquals(e[0], e[3], 1e-6f, "deterministic");
     }

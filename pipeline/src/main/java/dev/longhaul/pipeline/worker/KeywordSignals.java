@@ -1,17 +1,23 @@
 /*
- * The rule that marks a line salient while a document too long for the model streams past: a
- * case-insensitive keyword match per document kind, scored by how severe the keyword is. Simple on
- * purpose (the extractions issue replaces it with analyzers); it sees every line of the document.
+ * The cheap streaming signal of the shared salience ranking (analyze.digest.Salience), for the
+ * digest and the view alike: a case-insensitive keyword match per document kind, scored 0..5 by how
+ * severe the keyword is and given as a boost in [0, 1]. It sees every sentence or line of the
+ * document, so it must cost little: it decides which lines become candidates (Candidates keeps the
+ * most boosted) before the encoder ranks the few that are kept.
  */
 package dev.longhaul.pipeline.worker;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
+import dev.longhaul.pipeline.analyze.digest.Sentence;
+import dev.longhaul.pipeline.analyze.digest.Signals;
 import dev.longhaul.schemas.DocumentKind;
 
-final class Salience {
+final class KeywordSignals implements Signals {
+    /** The highest keyword score; a match of it is a full boost. */
+    static final int MAX_SCORE = 5;
+
     private record Keyword(String text, int score) {}
 
     private static final List<Keyword> LOG = List.of(
@@ -28,7 +34,7 @@ final class Salience {
 
     private final List<Keyword> keywords;
 
-    Salience(DocumentKind kind) {
+    KeywordSignals(DocumentKind kind) {
         this.keywords = switch (kind) {
             case LOG -> LOG;
             case CONTRACT -> CONTRACT;
@@ -37,12 +43,17 @@ final class Salience {
         };
     }
 
-    /** The line's score: 0 when nothing matches, else the highest matching keyword's score. */
-    int score(byte[] bytes, int from, int to) {
-        if (keywords.isEmpty() || to <= from) {
+    @Override
+    public double boost(Sentence sentence) {
+        return score(sentence.text()) / (double) MAX_SCORE;
+    }
+
+    /** The text's score: 0 when nothing matches, else the highest matching keyword's score. */
+    int score(String text) {
+        if (keywords.isEmpty() || text.isEmpty()) {
             return 0;
         }
-        String line = new String(bytes, from, Math.min(to - from, 2048), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        String line = text.substring(0, Math.min(text.length(), 2048)).toLowerCase(Locale.ROOT);
         int best = 0;
         for (Keyword k : keywords) {
             if (k.score > best && line.contains(k.text)) {

@@ -1,0 +1,161 @@
+/*
+ * The context-budget view on real corpus documents: its middle is chosen by the digest's salience
+ * ranking (an HDFS log's warning, no template twice, with the MiniLM encoder), and it stays bounded on a 64 MiB log
+ * (the encoder sees at most MAX_CANDIDATES lines, once; the budget is never exceeded; the view
+ * still begins with the document's beginning and ends with its end).
+ */
+package dev.longhaul.pipeline.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import dev.longhaul.engine.SharedData;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.analyze.digest.Encoder;
+import dev.longhaul.pipeline.analyze.digest.HashingEncoder;
+import dev.longhaul.pipeline.analyze.digest.MiniLmEncoder;
+import dev.longhaul.schemas.DocumentKind;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DocumentViewTest {
+    private static final int CHUNK = 64 << 10;
+    private static TextTokenizer tokenizer;
+
+    @BeforeAll
+    static void loadTokenizer() {
+        tokenizer = TextTokenizer.load(SharedData.minimaxTiny());
+    }
+
+    @AfterAll
+    static void closeTokenizer() {
+        tokenizer.close();
+    }
+
+    /** What a view fed: the outcome and the text of its tokens. */
+    private record Read(DocumentView.Outcome outcome, String text) {
+        /** The passages between the beginning and the end, one line each. */
+        List<String> middleLines() {
+            String[] parts = text.split(java.util.regex.Pattern.quote(Prompts.ELISION), -1);
+            List<String> lines = new ArrayList<>();
+            for (int i = 1; i < parts.length - 1; i++) {
+                Arrays.stream(parts[i].split("\n")).filter(l -> !l.isBlank()).forEach(lines::add);
+            }
+            return lines;
+        }
+    }
+
+    private static Read view(Encoder encoder, DocumentKind kind, int budget, long total, Iterable<byte[]> chunks) {
+        List<int[]> fed = new ArrayList<>();
+        DocumentView view = new DocumentView(new DocumentView.Setup(tokenizer, encoder, budget), kind, total, fed::add);
+        chunks.forEach(c -> view.accept(null, c));
+        DocumentView.Outcome outcome = view.finish();
+        int[] all = fed.stream().flatMapToInt(Arrays::stream).toArray();
+        return new Read(outcome, tokenizer.decode(all));
+    }
+
+    private static List<byte[]> chunks(byte[] doc) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < doc.length; i += CHUNK) {
+            out.add(Arrays.copyOfRange(doc, i, Math.min(doc.length, i + CHUNK)));
+        }
+        return out;
+    }
+
+    @Test
+    void theMiddleOfALogIsChosenByTheDigestsSalienceAWarningOnceAndNoTemplateTwice() throws IOException {
+        // given a real HDFS log (2000 lines; 80 warnings, all of one template) far longer than the budget
+        Path dir = SharedData.corpusDir().resolve("logs/loghub_2k/HDFS");
+        byte[] doc = Files.readAllBytes(dir.resolve("HDFS_2k.log"));
+        List<String> docLines = Files.readAllLines(dir.resolve("HDFS_2k.log"), StandardCharsets.UTF_8);
+        List<String> templates = templatesByLine(dir.resolve("HDFS_2k.log_structured.csv"));
+        // when the view reads it with the production sentence encoder
+        Read read = view(MiniLmEncoder.load(), DocumentKind.LOG, 4096, doc.length, chunks(doc));
+        // then it is a view, not the whole, within the budget
+        assertFalse(read.outcome().whole());
+        assertTrue(read.outcome().tokensFed() <= 4096, "fed " + read.outcome().tokensFed());
+        assertTrue(read.outcome().shareRead() > 0 && read.outcome().shareRead() < 1, "share " + read.outcome().shareRead());
+        // and its middle is verbatim lines of the log in document order: a warning (the keyword
+        // boost), and no template twice (MMR and the duplicate rule), where the log is 4% warnings
+        // and two templates make most of it
+        List<String> middle = read.middleLines();
+        assertTrue(middle.size() >= 3, "middle " + middle);
+        int last = -1;
+        List<String> seen = new ArrayList<>();
+        for (String line : middle) {
+            int at = docLines.indexOf(line);
+            assertTrue(at > last, "in document order and verbatim: " + line);
+            last = at;
+            assertFalse(seen.contains(templates.get(at)), "template " + templates.get(at) + " twice: " + middle);
+            seen.add(templates.get(at));
+        }
+        assertTrue(middle.stream().anyMatch(l -> l.contains(" WARN ")), "a warning: " + middle);
+    }
+
+    /** The ground truth's template id (EventId) of each line, by line index. */
+    private static List<String> templatesByLine(Path structuredCsv) throws IOException {
+        List<String> rows = Files.readAllLines(structuredCsv, StandardCharsets.UTF_8);
+        List<String> header = Arrays.asList(rows.getFirst().split(","));
+        int column = header.indexOf("EventId");
+        return rows.stream().skip(1).map(r -> r.split(",")[column]).toList();
+    }
+
+    @Test
+    void a64MiBLogIsReadWithABoundedCandidateSetAndKeepsItsBeginningAndEnd() throws IOException {
+        // given the full Linux log repeated to 64 MiB, with a distinct last line
+        byte[] log = Files.readAllBytes(SharedData.corpusDir().resolve("logs/full/Linux.log"));
+        long total = 64L << 20;
+        byte[] ending = "Dec 31 23:59:59 combo kernel: the very last line of the document\n".getBytes(StandardCharsets.UTF_8);
+        List<byte[]> chunks = new ArrayList<>();
+        for (long sent = 0; sent < total - ending.length; ) {
+            int n = (int) Math.min(Math.min(CHUNK, log.length - sent % log.length), total - ending.length - sent);
+            int from = (int) (sent % log.length);
+            chunks.add(Arrays.copyOfRange(log, from, from + n));
+            sent += n;
+        }
+        chunks.add(ending);
+        CountingEncoder encoder = new CountingEncoder();
+        // when the view reads it under a 4096-token budget
+        Read read = view(encoder, DocumentKind.LOG, 4096, total, chunks);
+        // then the encoder ran once, on a bounded candidate set, and the budget held
+        assertEquals(1, encoder.calls, "encoder calls");
+        assertTrue(encoder.texts > 0 && encoder.texts <= DocumentView.MAX_CANDIDATES, "encoded " + encoder.texts);
+        assertEquals(total, read.outcome().documentBytes());
+        assertTrue(read.outcome().tokensFed() <= 4096, "fed " + read.outcome().tokensFed());
+        assertTrue(read.outcome().shareRead() < 0.01, "share " + read.outcome().shareRead());
+        // and the view begins with the log's beginning, ends with its end, and has a middle
+        String first = new String(log, 0, 40, StandardCharsets.UTF_8);
+        assertTrue(read.text().startsWith(first), "begins with " + first);
+        assertTrue(read.text().endsWith(new String(ending, StandardCharsets.UTF_8)), "ends with the last line");
+        assertFalse(read.middleLines().isEmpty(), "a middle was chosen");
+    }
+
+    /** The hashing test encoder, counting its calls and texts. */
+    private static final class CountingEncoder implements Encoder {
+        private final HashingEncoder inner = new HashingEncoder();
+        int calls;
+        int texts;
+
+        @Override
+        public int dimension() {
+            return inner.dimension();
+        }
+
+        @Override
+        public float[][] encode(List<String> batch) {
+            calls++;
+            texts += batch.size();
+            return inner.encode(batch);
+        }
+    }
+}
