@@ -38,7 +38,7 @@ class FileSinkTest {
     Path dir;
 
     /** A clock the test turns by hand. */
-    private static final class ManualClock extends Clock {
+    static final class ManualClock extends Clock {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
         @Override
