@@ -44,7 +44,7 @@ import java.util.stream.Stream;
 public final class FileSink implements ResultSink {
     static final String SUFFIX = ".jsonl";
     static final String IN_PROGRESS = ".inprogress";
-    private static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
 
     private final Path dir;
     private final long maxBytes;
@@ -137,6 +137,7 @@ public final class FileSink implements ResultSink {
 
     /** Reads the keys of every file, cuts a torn tail and completes a file left in progress. */
     private void recover() throws IOException {
+        directory.refuse(ParquetFileSink.NAME, "Parquet results");
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();

@@ -60,8 +60,7 @@ public final class ParquetFileSink implements ResultSink {
     static final String SUFFIX = ".parquet";
     static final String IN_PROGRESS = ".inprogress";
     static final String JOURNAL = ".journal";
-    private static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet(\\.inprogress|\\.journal)?");
-    private static final Pattern JSONL = Pattern.compile("results-\\d{8}\\.jsonl.*");
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet(\\.inprogress|\\.journal)?");
     /** Row groups of at most 128 MiB (Parquet's default), fewer when files rotate earlier. */
     private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -173,15 +172,13 @@ public final class ParquetFileSink implements ResultSink {
 
     /** Reads the keys of every finished file and completes what a crash left (see the file comment). */
     private void recover() throws IOException {
+        directory.refuse(FileSink.NAME, "JSON Lines results");
         TreeSet<Integer> numbers = new TreeSet<>();
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path p : listing.toList()) {
-                String name = p.getFileName().toString();
-                Matcher m = NAME.matcher(name);
+                Matcher m = NAME.matcher(p.getFileName().toString());
                 if (m.matches()) {
                     numbers.add(Integer.parseInt(m.group(1)));
-                } else if (JSONL.matcher(name).matches()) {
-                    throw new IllegalStateException(dir + " holds JSON Lines results (" + name + "); give the Parquet sink a directory of its own");
                 }
             }
         }

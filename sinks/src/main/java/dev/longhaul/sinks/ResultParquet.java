@@ -6,7 +6,7 @@
  *   JSONL line holds it; null otherwise), promptTokens, outputTokens, documentTokens,
  *   documentShareRead, queuedMs, runningMs, endToEndMs, modelName, modelBackend, modelWeightsDtype,
  *   spans (extractions: a standard 3-level LIST of {start, end, label}; null for summaries).
- * Snappy-compressed, as Spark, DuckDB and pyarrow read by default.
+ * Snappy-compressed, which Spark, DuckDB and pyarrow all read.
  *
  * No Hadoop at run time: files go through java.nio (LocalOutputFile, LocalInputFile) with a
  * PlainParquetConfiguration; the Avro data model is given explicitly (parquet-avro would otherwise

@@ -2,7 +2,8 @@
  * A file sink's directory, held by one sink at a time: a lock file (.lock) refuses a second sink, in
  * this process or another, because two writers' sets of written keys would not see each other; and
  * sync() makes created, renamed and deleted names durable (POSIX file systems need an fsync of the
- * directory for that). Shared by the JSON Lines and the Parquet sink.
+ * directory for that); refuse() keeps the two file formats apart. Shared by the JSON Lines and the
+ * Parquet sink.
  */
 package dev.longhaul.sinks;
 
@@ -13,6 +14,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 final class SinkDirectory implements AutoCloseable {
     private final Path dir;
@@ -47,6 +51,19 @@ final class SinkDirectory implements AutoCloseable {
 
     Path path() {
         return dir;
+    }
+
+    /**
+     * IllegalStateException when a file in the directory matches foreign, the names of the other
+     * file format: a sink would not see those results and would write them all again beside them.
+     */
+    void refuse(Pattern foreign, String what) throws IOException {
+        try (Stream<Path> listing = Files.list(dir)) {
+            Optional<String> found = listing.map(p -> p.getFileName().toString()).filter(n -> foreign.matcher(n).matches()).findFirst();
+            if (found.isPresent()) {
+                throw new IllegalStateException(dir + " holds " + what + " (" + found.get() + "); give each file format a directory of its own");
+            }
+        }
     }
 
     /** Makes a created, renamed or deleted name in the directory durable. */

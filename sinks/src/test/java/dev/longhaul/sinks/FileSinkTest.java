@@ -215,6 +215,17 @@ class FileSinkTest {
     }
 
     @Test
+    void aDirectoryOfParquetResultsIsRefused() throws Exception {
+        Files.writeString(dir.resolve("results-00000000.parquet.journal"), ResultJson.line(SinkResult.of(summary(0))) + "\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("Parquet"), e.getMessage());
+        Files.delete(dir.resolve("results-00000000.parquet.journal"));
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(0, sink.resultCount(), "the refusal released the lock");
+        }
+    }
+
+    @Test
     void aCorruptCompletedFileStopsTheSinkInsteadOfBeingRewritten() throws Exception {
         Files.writeString(dir.resolve("results-00000000.jsonl"), "{\"jobId\":\"j\",\"taskIndex\":0}\nnot json\n");
         IOException e = assertThrows(IOException.class, () -> new FileSink(dir, CONFIG));
