@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's Kafka, dashboard and sink commands, as CI runs them: the embedded stack, a worker,
-# the dashboard and the file sink as background processes (on ports of their own), a real log
-# submitted with --follow until SUCCEEDED, then status and cancel; the dashboard's API must count
-# the job and the sink must have written its results. Uses the small xs model so CI stays short.
+# the dashboard and the file sinks (JSON Lines and Parquet) as background processes (on ports of
+# their own), a real log submitted with --follow until SUCCEEDED, then status and cancel; the
+# dashboard's API must count the job and both sinks must have written its results. Uses the small xs model so CI stays short.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-29092}
@@ -13,8 +13,9 @@ STACK_PID=""
 WORKER_PID=""
 DASHBOARD_PID=""
 SINK_PID=""
+PARQUET_PID=""
 cleanup() {
-  for pid in "$SINK_PID" "$DASHBOARD_PID" "$WORKER_PID"; do
+  for pid in "$PARQUET_PID" "$SINK_PID" "$DASHBOARD_PID" "$WORKER_PID"; do
     [[ -n "$pid" ]] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null || true
   done
   [[ -n "$STACK_PID" ]] && kill "$STACK_PID" 2> /dev/null && wait "$STACK_PID" 2> /dev/null || true
@@ -42,8 +43,11 @@ wait_for "$OUT/worker.log" "context budget" 180
 DASHBOARD_PID=$!
 ./longhaul sink files --dir "$OUT/results" "${KAFKA[@]}" > "$OUT/sink.log" 2>&1 &
 SINK_PID=$!
+./longhaul sink files --dir "$OUT/results-parquet" --format parquet "${KAFKA[@]}" > "$OUT/parquet.log" 2>&1 &
+PARQUET_PID=$!
 wait_for "$OUT/dashboard.log" "dashboard: " 180
 wait_for "$OUT/sink.log" "sink files: " 180
+wait_for "$OUT/parquet.log" "sink files: " 180
 
 ./longhaul submit ../shared/corpus/logs/loghub_2k/OpenSSH/OpenSSH_2k.log --kind log --task summarize \
   --task extract:host,error --follow "${KAFKA[@]}" | tee "$OUT/submit.log"
@@ -67,4 +71,19 @@ for _ in $(seq 60); do
   sleep 1
 done
 [[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] || { echo "kafka-cli: the sink did not write both results" >&2; exit 1; }
+# The Parquet sink publishes a file when it rotates or stops: stop it (SIGTERM closes it cleanly)
+# once it has read the job's two results, then expect one whole Parquet file and no leftovers.
+for _ in $(seq 60); do
+  [[ "$(cat "$OUT"/results-parquet/*.journal 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
+  sleep 1
+done
+kill "$PARQUET_PID" && wait "$PARQUET_PID" 2> /dev/null || true
+PARQUET_PID=""
+grep -q "sink stopped: .* 2 new" "$OUT/parquet.log" || { tail -n 20 "$OUT/parquet.log" >&2; echo "kafka-cli: the Parquet sink did not write both results" >&2; exit 1; }
+PARQUET_FILE=$(ls "$OUT"/results-parquet/results-*.parquet)
+[[ "$(head -c 4 "$PARQUET_FILE")" == PAR1 && "$(tail -c 4 "$PARQUET_FILE")" == PAR1 ]] || { echo "kafka-cli: $PARQUET_FILE is not a whole Parquet file" >&2; exit 1; }
+if compgen -G "$OUT/results-parquet/*.journal" > /dev/null || compgen -G "$OUT/results-parquet/*.inprogress" > /dev/null; then
+  echo "kafka-cli: the Parquet sink left a journal or a file in progress" >&2
+  exit 1
+fi
 echo "kafka-cli: ok"

@@ -15,7 +15,7 @@
  * a torn last line in the in-progress file; since that batch was never fsynced its offsets were never
  * committed, so the torn tail is cut off at start and the batch comes again from Kafka.
  *
- * One sink per directory: a lock file (.lock) refuses a second process, because two writers' sets
+ * One sink per directory: SinkDirectory's lock refuses a second sink, because two writers' sets
  * of written keys would not see each other.
  */
 package dev.longhaul.sinks;
@@ -25,8 +25,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,15 +44,14 @@ import java.util.stream.Stream;
 public final class FileSink implements ResultSink {
     static final String SUFFIX = ".jsonl";
     static final String IN_PROGRESS = ".inprogress";
-    private static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
 
     private final Path dir;
     private final long maxBytes;
     private final Duration maxAge;
     private final Clock clock;
     private final Set<SinkResult.Key> written = new HashSet<>();
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final SinkDirectory directory;
     private int nextNumber;
     private FileChannel current;
     private Path currentPath;
@@ -73,24 +70,11 @@ public final class FileSink implements ResultSink {
         this.maxBytes = config.maxFileBytes();
         this.maxAge = config.maxFileAge();
         this.clock = Objects.requireNonNull(clock, "clock");
-        Files.createDirectories(dir);
-        lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock acquired;
-        try {
-            acquired = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            acquired = null; // held by another sink in this JVM
-        }
-        if (acquired == null) {
-            lockChannel.close();
-            throw new IllegalStateException("another file sink is writing to " + dir);
-        }
-        lock = acquired;
+        directory = SinkDirectory.lock(dir);
         try {
             recover();
         } catch (IOException | RuntimeException e) {
-            lock.release();
-            lockChannel.close();
+            directory.close();
             throw e;
         }
     }
@@ -147,13 +131,13 @@ public final class FileSink implements ResultSink {
                 finish();
             }
         } finally {
-            lock.release();
-            lockChannel.close();
+            directory.close();
         }
     }
 
     /** Reads the keys of every file, cuts a torn tail and completes a file left in progress. */
     private void recover() throws IOException {
+        directory.refuse(ParquetFileSink.NAME, "Parquet results");
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
@@ -171,7 +155,7 @@ public final class FileSink implements ResultSink {
                     ch.force(true);
                 }
                 Files.move(file, finishedName(file), StandardCopyOption.ATOMIC_MOVE);
-                syncDirectory();
+                directory.sync();
             } else if (complete != Files.size(file)) {
                 throw new IOException(file + " ends in a partial line although it was completed; it was changed by hand");
             }
@@ -215,7 +199,7 @@ public final class FileSink implements ResultSink {
         current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentOpened = clock.instant();
         currentSize = 0;
-        syncDirectory();
+        directory.sync();
     }
 
     private void finish() throws IOException {
@@ -223,18 +207,11 @@ public final class FileSink implements ResultSink {
         current.close();
         current = null;
         Files.move(currentPath, finishedName(currentPath), StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory();
+        directory.sync();
     }
 
     private static Path finishedName(Path inProgress) {
         String name = inProgress.getFileName().toString();
         return inProgress.resolveSibling(name.substring(0, name.length() - IN_PROGRESS.length()));
-    }
-
-    /** Makes a created or renamed name durable (POSIX file systems need an fsync of the directory). */
-    private void syncDirectory() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
     }
 }

@@ -31,6 +31,11 @@ public final class ResultJson {
 
     /** The result as one line of JSON, without the newline. */
     public static String line(SinkResult r) {
+        return write(node(r));
+    }
+
+    /** The object line() writes, before it is written (the Parquet sink's columns are made from it). */
+    public static ObjectNode node(SinkResult r) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("kind", r.kind().label());
         o.put("jobId", r.key().jobId());
@@ -46,7 +51,7 @@ public final class ResultJson {
         if (r.kind() == SinkResult.Kind.EXTRACTION) {
             o.set("spans", spans(r.spans()));
         }
-        return write(o);
+        return o;
     }
 
     /** The key of a line written by line(); IOException when the line is not one. */
@@ -55,6 +60,11 @@ public final class ResultJson {
         if (o == null || !o.path("jobId").isTextual() || !o.path("taskIndex").canConvertToInt()) {
             throw new IOException("not a result line: " + abbreviate(line));
         }
+        return key(o);
+    }
+
+    /** The key of an object node() made (or a parsed line); it must hold jobId and taskIndex. */
+    public static SinkResult.Key key(JsonNode o) {
         return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt());
     }
 

@@ -26,6 +26,8 @@ public record SinkConfig(
 
     /** The group of the JSON Lines sink; its committed offsets say what the files hold. */
     public static final String FILES_GROUP = "longhaul-sink-files";
+    /** The group of the Parquet file sink (its own, so that both formats can run side by side). */
+    public static final String PARQUET_FILES_GROUP = "longhaul-sink-parquet";
     /** The group of the PostgreSQL sink. */
     public static final String POSTGRES_GROUP = "longhaul-sink-postgres";
 

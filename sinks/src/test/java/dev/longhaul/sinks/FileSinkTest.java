@@ -38,7 +38,7 @@ class FileSinkTest {
     Path dir;
 
     /** A clock the test turns by hand. */
-    private static final class ManualClock extends Clock {
+    static final class ManualClock extends Clock {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
         @Override
@@ -211,6 +211,17 @@ class FileSinkTest {
         }
         try (FileSink again = new FileSink(dir, CONFIG)) {
             assertEquals(2, again.resultCount(), "the lock is released on close");
+        }
+    }
+
+    @Test
+    void aDirectoryOfParquetResultsIsRefused() throws Exception {
+        Files.writeString(dir.resolve("results-00000000.parquet.journal"), ResultJson.line(SinkResult.of(summary(0))) + "\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("Parquet"), e.getMessage());
+        Files.delete(dir.resolve("results-00000000.parquet.journal"));
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(0, sink.resultCount(), "the refusal released the lock");
         }
     }
 

@@ -47,6 +47,24 @@ class SinkCommandLineTest {
     }
 
     @Test
+    void sinkFilesWritesJsonLinesUnlessParquetIsAsked() {
+        SinkFilesCommand jsonl = (SinkFilesCommand) parse("sink", "files", "--dir", "d");
+        assertEquals(SinkFilesCommand.Format.JSONL, jsonl.format);
+        SinkFilesCommand parquet = (SinkFilesCommand) parse("sink", "files", "--dir", "d", "--format", "Parquet");
+        assertEquals(SinkFilesCommand.Format.PARQUET, parquet.format);
+        assertEquals(SinkConfig.PARQUET_FILES_GROUP, parquet.config().groupId(), "a group of its own by default");
+        assertEquals("mine", ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--format", "parquet", "--group", "mine")).config().groupId());
+        assertEquals(SinkConfig.defaults("localhost:9092", SinkConfig.PARQUET_FILES_GROUP), parquet.config());
+    }
+
+    @Test
+    void anUnknownFormatIsOneLineWithStatus2() {
+        Run run = execute("sink", "files", "--dir", "d", "--format", "csv");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("jsonl, parquet"), run.err());
+    }
+
+    @Test
     void maxAgeTakesShortFormsAndIso8601() {
         assertEquals(Duration.ofSeconds(90), ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--max-age", "90s")).maxAge);
         assertEquals(Duration.ofHours(2), ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--max-age", "2h")).maxAge);

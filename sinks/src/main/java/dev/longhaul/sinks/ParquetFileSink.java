@@ -1,0 +1,279 @@
+/*
+ * Results as Parquet files in one directory (columns: ResultParquet), rotated by size and age.
+ *
+ * Files: results-NNNNNNNN.parquet, numbered in order, each complete: a Parquet file is only readable
+ * once its footer is written, so the file being built is named results-NNNNNNNN.parquet.inprogress
+ * and is renamed to .parquet only after it is closed and fsynced. A reader that lists *.parquet
+ * never sees half a file.
+ *
+ * Durability and idempotence, the JSON Lines sink's (FileSink) guarantees kept: write() returns only
+ * when the batch is durable, and the runner commits the batch's offsets right after. A Parquet file
+ * cannot be made durable batch by batch (no footer until it is closed), so each batch is first
+ * appended as JSON Lines (ResultJson) to the file's journal, results-NNNNNNNN.parquet.journal, and
+ * fsynced; the same results go into the Parquet writer, in memory. When the file rotates it is
+ * closed, fsynced and renamed, and only then is its journal deleted. So every result whose offsets
+ * were committed is in a finished .parquet file or in a journal, whatever moment a crash picks.
+ *
+ * On start the sink reads the key columns of every finished file into the set of (job id, task
+ * index) already written, and completes whatever a crash left: a half-built .inprogress file is
+ * deleted; a journal whose .parquet exists (the crash fell between the rename and the delete) is
+ * deleted; any other journal is replayed into a new .parquet file, its torn last line (a batch never
+ * fsynced, so never committed, and coming again from Kafka) left out. A replayed result whose key
+ * is in the set is skipped, so a restart that reads uncommitted batches again writes nothing twice.
+ *
+ * Size: a file rotates once the Parquet writer's data size (written plus buffered, compressed
+ * pages) reaches maxFileBytes; the journal beside it is larger (uncompressed JSON) and short-lived.
+ * One sink per directory (SinkDirectory), and a directory of JSON Lines results is refused.
+ */
+package dev.longhaul.sinks;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.hadoop.ParquetWriter;
+
+public final class ParquetFileSink implements ResultSink {
+    static final String SUFFIX = ".parquet";
+    static final String IN_PROGRESS = ".inprogress";
+    static final String JOURNAL = ".journal";
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet(\\.inprogress|\\.journal)?");
+    /** Row groups of at most 128 MiB (Parquet's default), fewer when files rotate earlier. */
+    private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final long maxBytes;
+    private final Duration maxAge;
+    private final Clock clock;
+    private final Set<SinkResult.Key> written = new HashSet<>();
+    private final SinkDirectory directory;
+    private int nextNumber;
+    private Building current;
+    private boolean failed; // a write failed after its journal append: close() leaves the journal for the next start
+    private boolean closed;
+
+    /** The file being built: its journal (durable) and its Parquet writer (in memory until closed). */
+    private record Building(int number, FileChannel journal, ParquetWriter<GenericRecord> writer, Instant opened) {}
+
+    /** A sink on the system clock, rotating at config.maxFileBytes() and config.maxFileAge(). */
+    public ParquetFileSink(Path dir, SinkConfig config) throws IOException {
+        this(dir, config, Clock.systemUTC());
+    }
+
+    /** As above; the clock decides when a file is old enough to rotate (tests turn it by hand). */
+    public ParquetFileSink(Path dir, SinkConfig config, Clock clock) throws IOException {
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.maxBytes = config.maxFileBytes();
+        this.maxAge = config.maxFileAge();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        directory = SinkDirectory.lock(dir);
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            directory.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int write(List<SinkResult> batch) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        List<JsonNode> rows = new ArrayList<>();
+        Set<SinkResult.Key> fresh = new HashSet<>();
+        for (SinkResult r : batch) {
+            if (!written.contains(r.key()) && fresh.add(r.key())) {
+                JsonNode node = ResultJson.node(r);
+                rows.add(node);
+                lines.append(ResultJson.write(node)).append('\n');
+            }
+        }
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        if (current == null) {
+            current = open(nextNumber++);
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            current.journal().write(bytes);
+        }
+        current.journal().force(true);
+        written.addAll(fresh);
+        failed = true; // until the rows are in the writer: the journal has them, the writer may not
+        for (JsonNode row : rows) {
+            current.writer().write(ResultParquet.row(row));
+        }
+        failed = false;
+        if (current.writer().getDataSize() >= maxBytes) {
+            finish();
+        }
+        return fresh.size();
+    }
+
+    /** Rotates a file that has been open for maxAge, also when no results arrive. */
+    @Override
+    public void tick() throws IOException {
+        if (current != null && !clock.instant().isBefore(current.opened().plus(maxAge))) {
+            finish();
+        }
+    }
+
+    /** Results (keys) in the directory, as far as this sink knows. */
+    public int resultCount() {
+        return written.size();
+    }
+
+    /**
+     * Finishes the file being built (renamed to .parquet) and releases the directory. After a failed
+     * write the file is not finished: its journal stays, and the next sink on the directory replays it.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (current != null && !failed) {
+                finish();
+            } else if (current != null) {
+                try (FileChannel journal = current.journal(); ParquetWriter<GenericRecord> writer = current.writer()) {
+                    current = null; // the .inprogress file written on close is deleted at the next start
+                }
+            }
+        } finally {
+            directory.close();
+        }
+    }
+
+    /** Reads the keys of every finished file and completes what a crash left (see the file comment). */
+    private void recover() throws IOException {
+        directory.refuse(FileSink.NAME, "JSON Lines results");
+        TreeSet<Integer> numbers = new TreeSet<>();
+        try (Stream<Path> listing = Files.list(dir)) {
+            for (Path p : listing.toList()) {
+                Matcher m = NAME.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    numbers.add(Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        for (int n : numbers) {
+            nextNumber = Math.max(nextNumber, n + 1);
+            Files.deleteIfExists(path(n, IN_PROGRESS));
+            if (Files.exists(path(n, ""))) {
+                readKeys(path(n, ""));
+                Files.deleteIfExists(path(n, JOURNAL));
+            } else if (Files.exists(path(n, JOURNAL))) {
+                replay(n);
+            }
+        }
+        directory.sync();
+    }
+
+    private void readKeys(Path file) throws IOException {
+        try {
+            ResultParquet.read(file, ResultParquet.KEY_PROJECTION,
+                    r -> written.add(new SinkResult.Key(r.get("jobId").toString(), (Integer) r.get("taskIndex"))));
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + " is not a readable results file (changed by hand?): " + e.getMessage(), e);
+        }
+    }
+
+    /** Builds file n from its journal's complete lines and finishes it; an empty journal is just deleted. */
+    private void replay(int n) throws IOException {
+        Path journal = path(n, JOURNAL);
+        List<JsonNode> rows = completeLines(journal);
+        if (rows.stream().allMatch(r -> written.contains(ResultJson.key(r)))) {
+            Files.delete(journal);
+            return;
+        }
+        current = open(n);
+        for (JsonNode row : rows) {
+            if (written.add(ResultJson.key(row))) {
+                current.writer().write(ResultParquet.row(row));
+            }
+        }
+        finish();
+    }
+
+    /** The journal's lines up to the last newline; a torn tail after it is left out. */
+    private static List<JsonNode> completeLines(Path journal) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(journal))) {
+            for (int b; (b = in.read()) >= 0; ) {
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                try {
+                    rows.add(JSON.readTree(line.toString(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    throw new IOException(journal + " line " + (rows.size() + 1) + ": " + e.getMessage(), e);
+                }
+                line.reset();
+            }
+        }
+        return rows;
+    }
+
+    /** Starts file n: its journal is opened for appending (a replayed journal is read, not written). */
+    private Building open(int n) throws IOException {
+        FileChannel journal = FileChannel.open(path(n, JOURNAL), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        try {
+            ParquetWriter<GenericRecord> writer = ResultParquet.writer(path(n, IN_PROGRESS), Math.min(maxBytes, MAX_ROW_GROUP_BYTES));
+            directory.sync();
+            return new Building(n, journal, writer, clock.instant());
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+    }
+
+    /** Closes the Parquet file, makes it durable, publishes it under its final name, then drops its journal. */
+    private void finish() throws IOException {
+        Building b = current;
+        current = null;
+        try (FileChannel journal = b.journal()) {
+            b.writer().close();
+        }
+        Path built = path(b.number(), IN_PROGRESS);
+        try (FileChannel f = FileChannel.open(built, StandardOpenOption.WRITE)) {
+            f.force(true);
+        }
+        Files.move(built, path(b.number(), ""), StandardCopyOption.ATOMIC_MOVE);
+        directory.sync();
+        Files.delete(path(b.number(), JOURNAL));
+        directory.sync();
+    }
+
+    private Path path(int number, String state) {
+        return dir.resolve("results-%08d%s%s".formatted(number, SUFFIX, state));
+    }
+}

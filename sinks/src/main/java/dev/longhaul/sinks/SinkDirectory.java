@@ -1,0 +1,85 @@
+/*
+ * A file sink's directory, held by one sink at a time: a lock file (.lock) refuses a second sink, in
+ * this process or another, because two writers' sets of written keys would not see each other; and
+ * sync() makes created, renamed and deleted names durable (POSIX file systems need an fsync of the
+ * directory for that); refuse() keeps the two file formats apart. Shared by the JSON Lines and the
+ * Parquet sink.
+ */
+package dev.longhaul.sinks;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+final class SinkDirectory implements AutoCloseable {
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private SinkDirectory(Path dir, FileChannel lockChannel, FileLock lock) {
+        this.dir = dir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /** Creates the directory if missing and locks it; IllegalStateException when another sink holds it. */
+    static SinkDirectory lock(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock acquired;
+        try {
+            acquired = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            acquired = null; // held by another sink in this JVM
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (acquired == null) {
+            channel.close();
+            throw new IllegalStateException("another file sink is writing to " + dir);
+        }
+        return new SinkDirectory(dir, channel, acquired);
+    }
+
+    Path path() {
+        return dir;
+    }
+
+    /**
+     * IllegalStateException when a file in the directory matches foreign, the names of the other
+     * file format: a sink would not see those results and would write them all again beside them.
+     */
+    void refuse(Pattern foreign, String what) throws IOException {
+        try (Stream<Path> listing = Files.list(dir)) {
+            Optional<String> found = listing.map(p -> p.getFileName().toString()).filter(n -> foreign.matcher(n).matches()).findFirst();
+            if (found.isPresent()) {
+                throw new IllegalStateException(dir + " holds " + what + " (" + found.get() + "); give each file format a directory of its own");
+            }
+        }
+    }
+
+    /** Makes a created, renamed or deleted name in the directory durable. */
+    void sync() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Releases the directory to the next sink. */
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+    }
+}

@@ -1,0 +1,224 @@
+/*
+ * The Parquet sink on its own, without a broker: the columns read back with parquet's reader,
+ * idempotence across restarts (keys recovered from the finished files), what a crash leaves (a
+ * journal with a torn tail, a half-built file, a journal whose file was already published), rotation
+ * by size and by age (on a clock turned by hand), and the directory rules (one sink, no JSONL files).
+ */
+package dev.longhaul.sinks;
+
+import static dev.longhaul.sinks.TestResults.extraction;
+import static dev.longhaul.sinks.TestResults.summary;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.schemas.Extraction;
+import dev.longhaul.schemas.Summary;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ParquetFileSinkTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SinkConfig CONFIG = SinkConfig.defaults("unused:9092", SinkConfig.PARQUET_FILES_GROUP);
+
+    @TempDir
+    Path dir;
+
+    private static List<SinkResult> results(int fromJob, int toJob) {
+        List<SinkResult> out = new ArrayList<>();
+        for (int job = fromJob; job < toJob; job++) {
+            out.add(SinkResult.of(summary(job)));
+            out.add(SinkResult.of(extraction(job)));
+        }
+        return out;
+    }
+
+    private Set<SinkResult.Key> keys() throws IOException {
+        Set<SinkResult.Key> keys = new HashSet<>();
+        for (GenericRecord row : ParquetFiles.rows(dir)) {
+            assertTrue(keys.add(ParquetFiles.key(row)), "written twice: " + ParquetFiles.key(row));
+        }
+        return keys;
+    }
+
+    /** What a crash leaves of file n: a journal of the given lines, the last one torn when torn is set. */
+    private void journal(int n, List<SinkResult> results, String tornTail) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (SinkResult r : results) {
+            lines.append(ResultJson.line(r)).append('\n');
+        }
+        Files.writeString(dir.resolve("results-%08d.parquet.journal".formatted(n)), lines + tornTail);
+    }
+
+    @Test
+    void aRowHoldsTheResultsFieldsInColumns() throws Exception {
+        Summary s = summary(7);
+        Extraction e = extraction(7);
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(2, sink.write(List.of(SinkResult.of(s), SinkResult.of(e))));
+        }
+        List<GenericRecord> rows = ParquetFiles.rows(dir);
+        assertEquals(2, rows.size());
+        GenericRecord sr = rows.get(0);
+        assertEquals("summary", sr.get("kind").toString());
+        assertEquals(s.getJobId(), sr.get("jobId").toString());
+        assertEquals(s.getTaskIndex(), sr.get("taskIndex"));
+        assertEquals(s.getText(), sr.get("text").toString());
+        assertNull(sr.get("json"));
+        assertNull(sr.get("spans"), "a summary has no spans");
+        assertEquals(s.getUsage().getPromptTokens(), sr.get("promptTokens"));
+        assertEquals(s.getUsage().getOutputTokens(), sr.get("outputTokens"));
+        assertEquals(s.getUsage().getDocumentTokens(), sr.get("documentTokens"));
+        assertEquals(s.getUsage().getDocumentShareRead(), sr.get("documentShareRead"));
+        assertEquals(s.getTimings().getQueuedMs(), sr.get("queuedMs"));
+        assertEquals(s.getTimings().getRunningMs(), sr.get("runningMs"));
+        assertEquals(s.getTimings().getEndToEndMs(), sr.get("endToEndMs"));
+        assertEquals(s.getModel().getName(), sr.get("modelName").toString());
+        assertEquals(s.getModel().getBackend(), sr.get("modelBackend").toString());
+        assertEquals(s.getModel().getWeightsDtype(), sr.get("modelWeightsDtype").toString());
+
+        GenericRecord er = rows.get(1);
+        assertEquals("extraction", er.get("kind").toString());
+        assertEquals(e.getTaskIndex(), er.get("taskIndex"));
+        assertNull(er.get("text"));
+        assertEquals(JSON.readTree(e.getJson()), JSON.readTree(er.get("json").toString()));
+        List<?> spans = (List<?>) er.get("spans");
+        assertEquals(e.getSpans().size(), spans.size());
+        GenericRecord span = (GenericRecord) spans.getFirst();
+        assertEquals(e.getSpans().getFirst().getStart(), span.get("start"));
+        assertEquals(e.getSpans().getFirst().getEnd(), span.get("end"));
+        assertEquals(e.getSpans().getFirst().getLabel(), span.get("label").toString());
+        assertEquals(1, ParquetFiles.named(dir, ParquetFileSink.SUFFIX).size(), "closing finishes the file");
+        assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty(), "and drops its journal");
+    }
+
+    @Test
+    void jsonTheWorkerGotWrongIsKeptAsItsText() throws Exception {
+        Extraction broken = extraction(1);
+        broken.setJson("{\"party\": ");
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            sink.write(List.of(SinkResult.of(broken)));
+        }
+        assertEquals("{\"party\": ", ParquetFiles.rows(dir).getFirst().get("json").toString());
+    }
+
+    @Test
+    void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(20, sink.write(results(0, 10)));
+            assertEquals(0, sink.write(results(0, 10)), "a replay in the same run");
+        }
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(20, sink.resultCount(), "keys recovered from the files");
+            assertEquals(10, sink.write(results(5, 15)), "only jobs 10..14 are new");
+        }
+        assertEquals(30, keys().size());
+        assertEquals(2, ParquetFiles.named(dir, ParquetFileSink.SUFFIX).size());
+    }
+
+    @Test
+    void aJournalLeftByACrashIsPublishedWithoutItsTornTailAndReplaysAddNothingTwice() throws Exception {
+        // What a kill leaves mid-file: a journal of two fsynced batches (jobs 1 and 2) plus half of a
+        // third line never fsynced, and the Parquet file being built without its footer.
+        String torn = ResultJson.line(SinkResult.of(summary(3))).substring(0, 40);
+        journal(4, results(1, 3), torn);
+        Files.writeString(dir.resolve("results-00000004.parquet.inprogress"), "PAR1 and no footer");
+
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(4, sink.resultCount(), "jobs 1 and 2 recovered from the journal");
+            assertEquals(2, sink.write(results(1, 4)), "the uncommitted batch comes again: only job 3 is new");
+        }
+        assertEquals(6, keys().size());
+        assertEquals(List.of(dir.resolve("results-00000004.parquet"), dir.resolve("results-00000005.parquet")),
+                ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "the journal became file 4; numbering goes on after it");
+        assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty());
+        assertTrue(ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).isEmpty());
+    }
+
+    @Test
+    void aJournalWhoseFileWasPublishedIsDroppedNotReplayed() throws Exception {
+        // A crash between the rename of file 0 and the deletion of its journal.
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            sink.write(results(0, 5));
+        }
+        journal(0, results(0, 5), "");
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(10, sink.resultCount());
+            assertEquals(0, sink.write(results(0, 5)));
+        }
+        assertEquals(10, keys().size());
+        assertEquals(1, ParquetFiles.named(dir, ParquetFileSink.SUFFIX).size());
+        assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty());
+    }
+
+    @Test
+    void filesRotateOnceTheyReachTheSizeLimit() throws Exception {
+        SinkConfig small = CONFIG.withRotation(4096, Duration.ofDays(1));
+        try (ParquetFileSink sink = new ParquetFileSink(dir, small)) {
+            for (int job = 0; job < 60; job += 2) {
+                sink.write(results(job, job + 2));
+            }
+            List<Path> finished = ParquetFiles.named(dir, ParquetFileSink.SUFFIX);
+            assertTrue(finished.size() >= 2, "rotated files: " + finished);
+            assertEquals(finished.size() + 1, ParquetFiles.named(dir, ParquetFileSink.JOURNAL).size() + finished.size(),
+                    "one file in progress, with its journal");
+        }
+        assertEquals(120, keys().size());
+    }
+
+    @Test
+    void aFileOpenLongerThanTheAgeLimitIsRotatedEvenWithoutNewResults() throws Exception {
+        FileSinkTest.ManualClock clock = new FileSinkTest.ManualClock();
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG.withRotation(1 << 20, Duration.ofMinutes(5)), clock)) {
+            sink.write(results(0, 1));
+            clock.now = clock.now.plus(Duration.ofMinutes(4));
+            sink.tick();
+            assertEquals(1, ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).size(), "four minutes: still open");
+            assertTrue(ParquetFiles.named(dir, ParquetFileSink.SUFFIX).isEmpty());
+
+            clock.now = clock.now.plus(Duration.ofMinutes(1));
+            sink.tick();
+            assertTrue(ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).isEmpty(), "five minutes: rotated");
+            assertEquals(1, ParquetFiles.named(dir, ParquetFileSink.SUFFIX).size());
+
+            sink.write(results(1, 2));
+            assertEquals(1, ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).size(), "the next result opens a new file");
+        }
+        assertEquals(2, ParquetFiles.named(dir, ParquetFileSink.SUFFIX).size());
+        assertEquals(4, keys().size());
+    }
+
+    @Test
+    void aSecondSinkAndADirectoryOfJsonLinesAreRefused() throws Exception {
+        try (ParquetFileSink first = new ParquetFileSink(dir, CONFIG)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, CONFIG));
+            assertTrue(e.getMessage().contains("another file sink"), e.getMessage());
+        }
+        Files.writeString(dir.resolve("results-00000000.jsonl"), ResultJson.line(SinkResult.of(summary(0))) + "\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ParquetFileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("JSON Lines"), e.getMessage());
+    }
+
+    @Test
+    void aFinishedFileThatIsNotParquetStopsTheSink() throws Exception {
+        Files.write(dir.resolve("results-00000000.parquet"), "not parquet".getBytes(StandardCharsets.UTF_8));
+        IOException e = assertThrows(IOException.class, () -> new ParquetFileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("results-00000000.parquet"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("results-00000001.parquet.journal")));
+        assertThrows(IOException.class, () -> new ParquetFileSink(dir, CONFIG), "the failed start released the lock");
+    }
+}
