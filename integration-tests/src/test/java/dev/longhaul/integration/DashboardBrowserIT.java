@@ -3,7 +3,8 @@
  * Selenium, against a Cluster (embedded broker, registry, pipeline) with one in-process worker on
  * the synthesized xs model. Given the page open, when short jobs are submitted through the ingest
  * Submitter, then the page's job table shows them SUCCEEDED and the chart series (window.longhaul,
- * mirrored in the canvases' data-max) rise above zero without a reload; when the cancel button of
+ * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
+ * among them (zero before any job: nothing stepped); when the cancel button of
  * a long job is clicked, then its row ends CANCELLED. A screenshot is saved under target/.
  * Reports itself skipped where no chromium or chromedriver binary is on the PATH.
  */
@@ -94,6 +95,8 @@ class DashboardBrowserIT {
         waitFor("two pushed snapshots", d -> number("return window.longhaul.updates") >= 2);
         assertEquals(0.0, number("return Math.max.apply(null, window.longhaul.series.prefill)"), "no tokens before any job");
         assertEquals("0", browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max"));
+        waitFor("the worker in the batch chart", d -> Boolean.TRUE.equals(js("return !!window.longhaul.series.batch['browser-worker']")));
+        assertEquals(0.0, batchFillMax(), "no engine steps before any job");
 
         List<String> shortJobs = List.of("browser-1", "browser-2", "browser-3");
         for (String id : shortJobs) {
@@ -104,6 +107,9 @@ class DashboardBrowserIT {
         }
         waitFor("prefill and decode in the token chart", d -> number("return Math.max.apply(null, window.longhaul.series.prefill)") > 0
                 && number("return Math.max.apply(null, window.longhaul.series.decode)") > 0);
+        waitFor("batch fill in the batch chart", d -> batchFillMax() > 0);
+        assertTrue(Double.parseDouble(browser.findElement(By.id("chart-batch")).getDomAttribute("data-max")) > 0,
+                "the batch canvas drew a non-zero series");
         waitFor("completions in the jobs chart", d -> number("return Math.max.apply(null, window.longhaul.series.jobs)") > 0);
         assertTrue(Double.parseDouble(browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max")) > 0,
                 "the canvas drew a non-zero series");
@@ -128,8 +134,15 @@ class DashboardBrowserIT {
         assertTrue(Files.size(shot) > 0);
     }
 
+    /** The largest live-sequences fill the page has charted for the worker. */
+    private static double batchFillMax() {
+        return number("return Math.max.apply(null, window.longhaul.series.batch['browser-worker'].sequences)");
+    }
+
+    /** A job of two tasks, a summary and an extraction: their branches decode in one batch. */
     private static void submit(String id, String body) throws Exception {
-        cluster.submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(MixedJobs.summarize())).withJobId(id),
+        cluster.submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(MixedJobs.summarize(), MixedJobs.extract("subject")))
+                        .withJobId(id),
                 DocumentSource.stream(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)), id));
     }
 

@@ -16,16 +16,9 @@ package dev.longhaul.ops.bench;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,14 +31,9 @@ import dev.longhaul.ingest.JobSpec;
 import dev.longhaul.ingest.Submitter;
 import dev.longhaul.ops.stack.DevStack;
 import dev.longhaul.pipeline.PipelineConfig;
-import dev.longhaul.pipeline.worker.ChunkSource;
 import dev.longhaul.pipeline.worker.EngineAlone;
 import dev.longhaul.pipeline.worker.Worker;
 import dev.longhaul.pipeline.worker.WorkerConfig;
-import dev.longhaul.schemas.ChunkLocations;
-import dev.longhaul.schemas.DocumentChunk;
-import dev.longhaul.schemas.DocumentDescriptor;
-import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Task;
@@ -100,7 +88,7 @@ public final class PipelineBench {
     static final List<Task> TASKS = List.of(
             Task.newBuilder().setType(TaskType.SUMMARIZE).build(),
             Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("first error")).build());
-    private static final String TENANT = "bench";
+    static final String TENANT = "bench";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(60);
 
     private final Options options;
@@ -162,7 +150,7 @@ public final class PipelineBench {
     private Side engineAlone(EngineAlone engine, MemoryChunks chunks, String prefix, List<byte[]> texts) {
         List<WorkOrder> orders = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
-            orders.add(chunks.put(prefix + "-" + i, documents.kind(), texts.get(i)));
+            orders.add(chunks.put(prefix + "-" + i, documents.kind(), texts.get(i), TASKS));
         }
         long tokens = 0;
         int results = 0;
@@ -228,60 +216,6 @@ public final class PipelineBench {
             }
             double seconds = (lastFinal[0] - t0) / 1e9;
             return new Side(ids.size(), seconds, tokens, results);
-        }
-    }
-
-    /** Documents cut into chunks as ingest cuts them, served from memory by job id. */
-    private static final class MemoryChunks implements ChunkSource {
-        private final int chunkBytes;
-        private final Map<String, List<DocumentChunk>> byJob = new HashMap<>();
-
-        MemoryChunks(int chunkBytes) {
-            this.chunkBytes = chunkBytes;
-        }
-
-        /** Chunks the text and returns an order for it; positions stay empty, memory needs none. */
-        WorkOrder put(String jobId, dev.longhaul.schemas.DocumentKind kind, byte[] text) {
-            List<DocumentChunk> chunks = new ArrayList<>();
-            for (int from = 0, index = 0; from < text.length; from += chunkBytes, index++) {
-                int to = Math.min(text.length, from + chunkBytes);
-                // A copy per chunk: the runner reads the buffer's whole backing array.
-                chunks.add(DocumentChunk.newBuilder().setJobId(jobId).setIndex(index)
-                        .setData(ByteBuffer.wrap(Arrays.copyOfRange(text, from, to))).setIsLast(to == text.length)
-                        .setPath(null).setSubmissionId("memory").build());
-            }
-            byJob.put(jobId, chunks);
-            Instant now = Instant.now();
-            JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant(TENANT).setKind(kind).setTasks(TASKS)
-                    .setDocument(DocumentDescriptor.newBuilder().setChunkCount(chunks.size()).setBytes(text.length)
-                            .setSha256(sha256(text)).setMediaType(DocumentSource.TEXT).setEncoding(null).build())
-                    .setMetadata(Map.of()).setSubmittedAt(now).setSubmissionId("memory").build();
-            return WorkOrder.newBuilder().setRequest(request).setLane(0)
-                    .setChunks(ChunkLocations.newBuilder().setTopic("memory").setPartition(0).setFirstOffset(0)
-                            .setLastOffset(chunks.size() - 1).setPositions(List.of()).build())
-                    .setEstimatedCostTokens(0).setSoftmaxCostShare(0).setPlannedAt(now).build();
-        }
-
-        void clear() {
-            byJob.clear();
-        }
-
-        @Override
-        public boolean read(WorkOrder order, ChunkSink sink) {
-            for (DocumentChunk chunk : byJob.get(order.getRequest().getJobId())) {
-                if (!sink.accept(chunk)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static String sha256(byte[] bytes) {
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-            }
         }
     }
 }

@@ -111,13 +111,13 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Path synthesizeXs() throws IOException {
+    static Path synthesizeXs() throws IOException {
         Path dir = Files.createTempDirectory("longhaul-bench-model-");
         ModelSynth.write(dir, SynthSpec.of("xs", 7, DType.F32));
         return dir;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -46,6 +46,10 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Tokens decoded per summary or extracted field. Default: ${DEFAULT-VALUE}.")
     int maxOutputTokens;
 
+    @Option(names = "--batch-sequences", defaultValue = "" + WorkerConfig.DEFAULT_BATCH_SEQUENCES, paramLabel = "N",
+            description = "Task branches of one order decoded together in one batch (1: one after another). Default: ${DEFAULT-VALUE}.")
+    int batchSequences;
+
     @Option(names = "--lanes", split = ",", paramLabel = "N[,N...]",
             description = "Pin this worker to these lanes (partitions of work) instead of joining the worker group; "
                     + "pinned lanes are not taken over when the worker is down.")
@@ -68,6 +72,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withEngine(engine.backendName(), engine.threads())
                 .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
                 .withOutput(maxOutputTokens)
+                .withBatch(batchSequences)
                 .withClientOverrides(kafka.clientOverrides());
         CountDownLatch stopped = new CountDownLatch(1);
         LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);

@@ -12,6 +12,9 @@
  *   longhaul_tokens_total{phase,worker}               tokens counted from results
  *   longhaul_worker_capacity_tokens_per_second{worker}, longhaul_worker_outstanding_tokens{worker},
  *   longhaul_worker_lanes{worker}, longhaul_worker_alive{worker}   lane load from heartbeats
+ *   longhaul_worker_batch_fill{worker,measure}        batch fill over the latest heartbeat's interval,
+ *                                                     measure=sequences (per step / slots) or tokens (per step / budget)
+ *   longhaul_worker_batch_steps{worker}               engine steps in that interval
  *   longhaul_job_latency_seconds{stage,quantile}      queued / running / end_to_end percentiles
  *   longhaul_dead_letters_total{reason}               dead letters by reason code
  *   longhaul_consumer_lag{group,topic}, longhaul_queue_depth{topic}
@@ -89,6 +92,9 @@ final class DashboardMeters {
                 gauge("longhaul.worker.outstanding.tokens", tags, s -> valueOf(load(s, id), WorkerLoad::outstandingCostTokens));
                 gauge("longhaul.worker.lanes", tags, s -> valueOf(load(s, id), l -> l.lanes().size()));
                 gauge("longhaul.worker.alive", tags, s -> valueOf(load(s, id), l -> l.alive() ? 1 : 0));
+                gauge("longhaul.worker.batch.fill", tags.and("measure", "sequences"), s -> valueOf(load(s, id), l -> l.batch().sequenceFill()));
+                gauge("longhaul.worker.batch.fill", tags.and("measure", "tokens"), s -> valueOf(load(s, id), l -> l.batch().tokenFill()));
+                gauge("longhaul.worker.batch.steps", tags, s -> valueOf(load(s, id), l -> l.batch().steps()));
             });
         }
         for (String reason : snapshot.deadLetters().keySet()) {

@@ -1,7 +1,7 @@
 /*
  * The dashboard's metrics model: fed one record at a time by DashboardFeed (or by a test), it
  * keeps jobs completed per second, prefill and decode tokens per second per worker and in total,
- * lane load from heartbeats, latency percentiles from result timings, dead letters by reason,
+ * lane load and batch fill from heartbeats, latency percentiles from result timings, dead letters by reason,
  * consumer lag from LagProbe, and a bounded job table; snapshot() returns all of it at once.
  *
  * Contract: thread-safe (every method synchronizes on the model; feeding is one thread, readers
@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.BatchFill;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.JobRow;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.Tokens;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
@@ -145,8 +146,12 @@ public final class Throughput {
         List<WorkerLoad> loads = new ArrayList<>();
         for (WorkerHeartbeat h : heartbeats.values()) {
             long at = h.getAt().toEpochMilli();
+            boolean alive = now - at < STALE_AFTER.toMillis();
+            // A gone worker's last interval is not its present: it fills nothing now.
+            BatchFill fill = alive ? BatchFill.of(h.getBatchSteps(), h.getBatchSequencesPerStep(), h.getBatchMaxSequences(),
+                    h.getBatchTokensPerStep(), h.getBatchTokenBudget()) : BatchFill.NONE;
             loads.add(new WorkerLoad(h.getWorkerId(), h.getBackend(), h.getLanes(), h.getCapacityTokensPerSecond(),
-                    h.getOutstandingCostTokens(), at, now - at < STALE_AFTER.toMillis()));
+                    h.getOutstandingCostTokens(), at, alive, fill));
         }
         Map<String, ThroughputSnapshot.Latency> latencies = new LinkedHashMap<>();
         latency.forEach((stage, samples) -> latencies.put(stage, samples.summary()));

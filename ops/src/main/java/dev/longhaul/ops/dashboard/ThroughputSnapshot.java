@@ -56,9 +56,29 @@ public record ThroughputSnapshot(
 
     /** A worker's latest heartbeat; alive while it is younger than Throughput.STALE_AFTER. */
     public record WorkerLoad(String workerId, String backend, List<Integer> lanes, double capacityTokensPerSecond,
-                             long outstandingCostTokens, long at, boolean alive) {
+                             long outstandingCostTokens, long at, boolean alive, BatchFill batch) {
         public WorkerLoad {
             lanes = List.copyOf(lanes);
+        }
+    }
+
+    /**
+     * How full a worker's engine steps were over its latest heartbeat's interval: steps run, mean
+     * live sequences per step over the batch's slots (sequenceFill), mean tokens per step over the
+     * step's token budget (tokenFill). Fills are in [0, 1]; 0 without steps or capacity (an idle
+     * worker, a remote engine, a heartbeat from before the fields existed).
+     */
+    public record BatchFill(long steps, double sequencesPerStep, int maxSequences, double sequenceFill,
+                            double tokensPerStep, int tokenBudget, double tokenFill) {
+        public static final BatchFill NONE = of(0, 0, 0, 0, 0);
+
+        public static BatchFill of(long steps, double sequencesPerStep, int maxSequences, double tokensPerStep, int tokenBudget) {
+            return new BatchFill(steps, sequencesPerStep, maxSequences, ratio(steps, sequencesPerStep, maxSequences),
+                    tokensPerStep, tokenBudget, ratio(steps, tokensPerStep, tokenBudget));
+        }
+
+        private static double ratio(long steps, double perStep, int capacity) {
+            return steps == 0 || capacity <= 0 ? 0 : Math.min(1, perStep / capacity);
         }
     }
 

@@ -122,8 +122,9 @@ class LonghaulCommandLineTest {
     void workerParsesItsOptionsAndPinsLanesOnlyWhenAsked() {
         WorkerCommand w = (WorkerCommand) parse("worker", "--model", "m", "--id", "w-1", "--context-tokens", "8192",
                 "--time-budget", "30", "--max-output-tokens", "12", "--lanes", "0,2", "--bootstrap-servers", "k:1",
-                "--registry-url", "http://r:2", "--namespace", "x.", "--threads", "3");
+                "--registry-url", "http://r:2", "--namespace", "x.", "--threads", "3", "--batch-sequences", "2");
         assertEquals("w-1", w.id);
+        assertEquals(2, w.batchSequences);
         assertEquals(8192, w.contextTokens);
         assertEquals(30, w.timeBudgetSeconds);
         assertEquals(12, w.maxOutputTokens);
@@ -134,6 +135,7 @@ class LonghaulCommandLineTest {
         WorkerCommand defaults = (WorkerCommand) parse("worker", "--model", "m");
         assertEquals(null, defaults.lanes, "no --lanes: the worker joins the group");
         assertEquals(4096, defaults.contextTokens);
+        assertEquals(dev.longhaul.pipeline.worker.WorkerConfig.DEFAULT_BATCH_SEQUENCES, defaults.batchSequences);
         assertThrows(CommandLine.MissingParameterException.class, () -> parse("worker"));
     }
 
@@ -191,6 +193,27 @@ class LonghaulCommandLineTest {
         assertEquals(2, b.engine.threads());
         assertTrue(b.json);
         assertFalse(b.synthetic);
+    }
+
+    @Test
+    void benchBranchesParsesEveryOptionAndDefaultsToFourTasks() {
+        BenchBranchesCommand b = (BenchBranchesCommand) parse("bench", "branches", "--model", "m", "--tasks", "3",
+                "--documents", "2", "--bytes-per-doc", "4096", "--synthetic", "--context-tokens", "512",
+                "--max-output-tokens", "8", "--rounds", "5", "--threads", "2", "--json");
+        assertEquals(Path.of("m"), b.model);
+        assertEquals(3, b.tasks);
+        assertEquals(2, b.documents);
+        assertEquals(4096, b.bytesPerDoc);
+        assertTrue(b.synthetic);
+        assertEquals(512, b.contextTokens);
+        assertEquals(8, b.maxOutputTokens);
+        assertEquals(5, b.rounds);
+        assertEquals(2, b.engine.threads());
+        assertTrue(b.json);
+        BenchBranchesCommand d = (BenchBranchesCommand) parse("bench", "branches");
+        assertNull(d.model);
+        assertEquals(4, d.tasks);
+        assertEquals(Path.of("../shared/corpus/logs/full/Linux.log"), d.corpus);
     }
 
     @Test

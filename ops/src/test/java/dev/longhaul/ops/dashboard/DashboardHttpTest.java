@@ -38,6 +38,7 @@ import dev.longhaul.schemas.ModelIdentity;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkerHeartbeat;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,7 +69,9 @@ class DashboardHttpTest {
                 stack.bootstrapServers(), topics, new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams()));
         long now = System.currentTimeMillis();
-        send(topics.workers, "w-http", heartbeat("w-http", List.of(0, 1), 4321, now));
+        send(topics.workers, "w-http", WorkerHeartbeat.newBuilder(heartbeat("w-http", List.of(0, 1), 4321, now))
+                .setBatchSteps(20).setBatchSequencesPerStep(3).setBatchMaxSequences(8).setBatchTokensPerStep(65.75)
+                .setBatchTokenBudget(263).build());
         send(topics.status, "job-http", status("job-http", "tenant-a", JobState.RUNNING, 0.5, 300, now - 500));
         send(topics.status, "job-http", status("job-http", "tenant-a", JobState.SUCCEEDED, 1.0, 600, now));
         send(topics.summaries, "job-http", Summary.newBuilder().setJobId("job-http").setTaskIndex(0).setText("done")
@@ -95,6 +98,8 @@ class DashboardHttpTest {
         JsonNode worker = s.path("workers").get(0);
         assertEquals("w-http", worker.path("workerId").asText());
         assertEquals(4321, worker.path("outstandingCostTokens").asLong());
+        assertEquals(0.375, worker.path("batch").path("sequenceFill").asDouble());
+        assertEquals(0.25, worker.path("batch").path("tokenFill").asDouble());
         assertEquals(30, s.path("latency").path("queued").path("p50").asLong());
         assertEquals(70, s.path("latency").path("running").path("p50").asLong());
         JsonNode lag = await("/api/throughput", n -> n.path("lag").size() > 0).path("lag");
@@ -133,6 +138,8 @@ class DashboardHttpTest {
         assertEquals(500.0, PrometheusText.value(text, "longhaul_tokens_total", "phase", "prefill", "worker", "unknown"));
         assertEquals(1.0, PrometheusText.value(text, "longhaul_jobs_finished_total", "state", "SUCCEEDED"));
         assertEquals(4321.0, PrometheusText.value(text, "longhaul_worker_outstanding_tokens", "worker", "w-http"));
+        assertEquals(0.375, PrometheusText.value(text, "longhaul_worker_batch_fill", "measure", "sequences", "worker", "w-http"));
+        assertEquals(0.25, PrometheusText.value(text, "longhaul_worker_batch_fill", "measure", "tokens", "worker", "w-http"));
     }
 
     @Test

@@ -76,6 +76,14 @@ final class DashboardRecords {
                 .setAt(Instant.ofEpochMilli(at)).build();
     }
 
+    /** A heartbeat whose interval had `steps` engine steps of the given mean sequences and tokens. */
+    static WorkerHeartbeat heartbeat(String workerId, long at, long steps, double sequencesPerStep, int slots,
+                                     double tokensPerStep, int budget) {
+        return WorkerHeartbeat.newBuilder(heartbeat(workerId, List.of(0), 0, at)).setBatchSteps(steps)
+                .setBatchSequencesPerStep(sequencesPerStep).setBatchMaxSequences(slots)
+                .setBatchTokensPerStep(tokensPerStep).setBatchTokenBudget(budget).build();
+    }
+
     static DeadLetter deadLetter(String reason) {
         return DeadLetter.newBuilder().setOriginalTopic("longhaul.jobs").setPartition(0).setOffset(1)
                 .setKey(null).setValue(ByteBuffer.wrap(new byte[] {1, 2})).setReasonCode(reason).setDetail("")

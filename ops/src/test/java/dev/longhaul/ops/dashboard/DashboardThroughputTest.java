@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.BatchFill;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.Latency;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
@@ -123,6 +124,22 @@ class DashboardThroughputTest {
         assertEquals(1234.5, w1.capacityTokensPerSecond(), EPS);
         assertTrue(w1.alive());
         assertFalse(workers.get(1).alive(), "w2 was last heard 20 s ago");
+    }
+
+    @Test
+    void batchFillComesFromTheLatestHeartbeatOfAWorkerStillAlive() {
+        model.onHeartbeat(heartbeat("w1", NOW - 1_000, 40, 3.0, 8, 131.5, 263));
+        model.onHeartbeat(heartbeat("w2", List.of(1), 0, NOW - 1_000)); // a heartbeat without the batch fields
+        model.onHeartbeat(heartbeat("w3", NOW - 20_000, 40, 8.0, 8, 263, 263));
+
+        List<WorkerLoad> workers = model.snapshot().workers();
+        BatchFill w1 = workers.get(0).batch();
+        assertEquals(40, w1.steps());
+        assertEquals(3.0 / 8, w1.sequenceFill(), EPS);
+        assertEquals(0.5, w1.tokenFill(), EPS);
+        assertEquals(8, w1.maxSequences());
+        assertEquals(BatchFill.NONE, workers.get(1).batch(), "defaults read as no fill");
+        assertEquals(BatchFill.NONE, workers.get(2).batch(), "w3 was last heard 20 s ago: it fills nothing now");
     }
 
     @Test

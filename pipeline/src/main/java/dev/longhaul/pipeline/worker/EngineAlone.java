@@ -6,11 +6,21 @@
  */
 package dev.longhaul.pipeline.worker;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.longhaul.schemas.WorkOrder;
 
 public final class EngineAlone implements AutoCloseable {
-    /** What one run produced: results per task kind, document tokens the model read, and the share. */
-    public record Result(int summaries, int extractions, long documentTokens, double shareRead) {}
+    /**
+     * What one run produced: results per task kind, document tokens the model read, the share, and
+     * the model's outputs (summary texts, then extraction JSON, each in task order).
+     */
+    public record Result(int summaries, int extractions, long documentTokens, double shareRead, List<String> outputs) {
+        public Result {
+            outputs = List.copyOf(outputs);
+        }
+    }
 
     private final OrderEngine engine;
 
@@ -27,7 +37,10 @@ public final class EngineAlone implements AutoCloseable {
         if (!(outcome instanceof OrderRunner.Done done)) {
             throw new IllegalStateException("run of " + order.getRequest().getJobId() + " was cancelled");
         }
-        return new Result(done.summaries().size(), done.extractions().size(), done.documentTokens(), done.shareRead());
+        List<String> outputs = new ArrayList<>();
+        done.summaries().forEach(s -> outputs.add(s.getText()));
+        done.extractions().forEach(e -> outputs.add(e.getJson()));
+        return new Result(done.summaries().size(), done.extractions().size(), done.documentTokens(), done.shareRead(), outputs);
     }
 
     @Override

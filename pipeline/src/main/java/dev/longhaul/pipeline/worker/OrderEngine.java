@@ -20,6 +20,9 @@ interface OrderEngine extends AutoCloseable {
 
     OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress);
 
+    /** How full the engine's steps were since the previous call (one heartbeat window); NONE when it does not batch here. */
+    BatchFill batchFill();
+
     /** Stops the run in progress at its next step (any thread). */
     void cancel();
 

@@ -1,16 +1,18 @@
 /*
  * Runs one WorkOrder on the engine: the kind's preamble, then the document streamed from Kafka
  * through a DocumentView into one sequence state (prefilled in chunks, never held whole), then for
- * each task a branch (snapshot) of that state fed the task's instruction and decoded greedily.
+ * each task a branch (snapshot) of that state fed the task's instruction and decoded greedily; the
+ * branches decode together, one batch through the worker's BatchEngine (BranchDecoder), each with
+ * the same tokens as alone.
  * An EXTRACT task decodes one JSON object under a SchemaConstraint compiled from its jsonSchema,
  * or, given only field names, from a schema of those fields as bounded strings; its budget is the
  * schema's shortest output (keys and punctuation the model does not choose) plus maxOutputTokens.
  * The output therefore always parses and validates; it is parsed once more before it is kept, and
  * a failure there is a bug (IllegalStateException). A schema outside the supported subset (see
- * JsonGrammar) fails the order with the compiler's message. The document is prefilled once,
- * whatever the number of tasks. Cancellation (a flag checked
- * before every forward step, and the generator's own cancel during decode) ends the run at the next
- * chunk or decode step. One order at a time: the runner owns a workspace and a generator.
+ * JsonGrammar) fails the order with the compiler's message, before any branch decodes. The
+ * document is prefilled once, whatever the number of tasks. Cancellation (a flag checked before
+ * every forward step, prefill and batch steps alike) ends the run at the next chunk or decode step.
+ * One order at a time: the runner owns a prefill workspace and steps the worker's BatchEngine.
  * When the order has a SUMMARIZE task, every streamed byte also goes to a DigestStream (bounded
  * candidate buffer), and each Summary carries the extractive digest beside the model's text, so a
  * result says something true about the document even when the model's text does not. Its ranking
@@ -25,6 +27,7 @@ package dev.longhaul.pipeline.worker;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,10 +35,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longhaul.engine.constrain.JsonGrammar;
 import dev.longhaul.engine.constrain.SchemaConstraint;
 import dev.longhaul.engine.constrain.TokenVocabulary;
-import dev.longhaul.engine.generate.FinishReason;
-import dev.longhaul.engine.generate.GenerationListener;
 import dev.longhaul.engine.generate.GenerationResult;
-import dev.longhaul.engine.generate.Generator;
 import dev.longhaul.engine.generate.PrefillPlan;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.model.MiniMaxModel;
@@ -95,7 +95,8 @@ final class OrderRunner {
     private final int maxOutputTokens;
     private final PrefillPlan plan;
     private final Workspace workspace;
-    private final Generator generator;
+    private final BranchDecoder branches;
+    private final BatchFillMeter meter;
     private final TokenVocabulary vocabulary;
     private final Digest digest;
     private final DocumentView.Setup viewSetup;
@@ -111,7 +112,8 @@ final class OrderRunner {
         this.maxOutputTokens = config.maxOutputTokens();
         this.plan = new PrefillPlan(config.prefillChunk());
         this.workspace = model.workspace(config.prefillChunk(), 1);
-        this.generator = new Generator(model, config.prefillChunk());
+        this.branches = new BranchDecoder(engine.batch);
+        this.meter = engine.meter;
         this.vocabulary = TokenVocabulary.of(tokenizer);
     }
 
@@ -122,7 +124,6 @@ final class OrderRunner {
     /** Stops the run in progress at its next chunk or decode step (any thread). */
     void cancel() {
         cancelled = true;
-        generator.cancel();
     }
 
     Outcome run(WorkOrder order, ChunkSource reader, Progress progress) {
@@ -176,25 +177,30 @@ final class OrderRunner {
         if (tokenizer.eosTokenId().isPresent()) {
             params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
         }
+        List<Task> tasks = request.getTasks();
+        List<BranchDecoder.Branch> work = new ArrayList<>(tasks.size());
+        for (Task task : tasks) {
+            work.add(task.getType() == TaskType.SUMMARIZE
+                    ? new BranchDecoder.Branch(tokenizer.encode(Prompts.summarize(request.getKind())), params)
+                    : extraction(task, params));
+        }
+        Optional<List<GenerationResult>> decoded = branches.decode(state, work, () -> cancelled);
+        if (decoded.isEmpty() || cancelled) {
+            return new Cancelled();
+        }
         List<Summary> summaries = new ArrayList<>();
         List<Extraction> extractions = new ArrayList<>();
-        List<Task> tasks = request.getTasks();
         for (int i = 0; i < tasks.size(); i++) {
-            Task task = tasks.get(i);
-            if (task.getType() == TaskType.SUMMARIZE) {
-                Decoded d = decode(state, Prompts.summarize(request.getKind()), params);
-                if (d == null) {
-                    return new Cancelled();
-                }
-                summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
-                        .setDigest(digestText).setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity).build());
+            GenerationResult d = decoded.get().get(i);
+            String text = tokenizer.decodeSkippingSpecial(d.tokens());
+            Usage usage = usage(d.promptTokens(), d.tokenCount(), read);
+            if (tasks.get(i).getType() == TaskType.SUMMARIZE) {
+                summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(text)
+                        .setDigest(digestText).setUsage(usage).setTimings(timings(order, started)).setModel(identity).build());
             } else {
-                Decoded d = extract(state, task, params);
-                if (d == null) {
-                    return new Cancelled();
-                }
-                extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(d.text)
-                        .setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity)
+                checkJson(text);
+                extractions.add(Extraction.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setJson(text)
+                        .setUsage(usage).setTimings(timings(order, started)).setModel(identity)
                         .setAnalysis(analysisJson).setSpans(spans).build());
             }
         }
@@ -206,37 +212,22 @@ final class OrderRunner {
         return kind == DocumentKind.LOG || kind == DocumentKind.REPO ? SentenceSplitter.Mode.LINES : SentenceSplitter.Mode.PROSE;
     }
 
-    private record Decoded(String text, long promptTokens, long outputTokens) {}
-
-    /** One task on a branch of the document's state; null when cancelled. */
-    private Decoded decode(SequenceState document, String instruction, SamplingParams params) {
-        if (cancelled) {
-            return null;
-        }
-        SequenceState branch = document.snapshot();
-        int[] ids = tokenizer.encode(instruction);
-        GenerationResult result = generator.continueFrom(branch, ids, params, GenerationListener.of(id -> { }));
-        if (result.finishReason() == FinishReason.CANCELLED || cancelled) {
-            return null;
-        }
-        return new Decoded(tokenizer.decodeSkippingSpecial(result.tokens()), result.promptTokens(), result.tokenCount());
-    }
-
-    /** One EXTRACT task: a JSON object decoded under its schema's constraint; null when cancelled. */
-    private Decoded extract(SequenceState document, Task task, SamplingParams params) {
+    /** One EXTRACT task's branch: a JSON object decoded under its schema's constraint. */
+    private BranchDecoder.Branch extraction(Task task, SamplingParams params) {
         String schema = extractionSchema(task);
         JsonGrammar grammar = JsonGrammar.compile(schema);
         SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
                 .withConstraint(new SchemaConstraint(grammar, vocabulary));
-        Decoded d = decode(document, extractionInstruction(task, schema), constrained);
-        if (d != null) {
-            try {
-                JSON.readTree(d.text);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("constrained extraction is not JSON (a bug): " + d.text, e);
-            }
+        return new BranchDecoder.Branch(tokenizer.encode(extractionInstruction(task, schema)), constrained);
+    }
+
+    /** A constrained extraction always parses; one that does not is a bug, not a result. */
+    private static void checkJson(String text) {
+        try {
+            JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("constrained extraction is not JSON (a bug): " + text, e);
         }
-        return d;
     }
 
     /** The schema an EXTRACT task's output must satisfy: its own, or one built from its field names. */
@@ -335,6 +326,7 @@ final class OrderRunner {
                 throw new Stop();
             }
             model.forward(List.of(new Segment(state, buffer, from, n, Segment.Logits.NONE)), workspace);
+            meter.prefillStep(n);
             return n;
         }
 

@@ -101,6 +101,12 @@ final class RemoteEngine implements OrderEngine {
         return tokensPerSecond;
     }
 
+    /** The server batches (or not) out of sight: nothing to report. */
+    @Override
+    public BatchFill batchFill() {
+        return BatchFill.NONE;
+    }
+
     @Override
     public void cancel() {
         cancelled = true;

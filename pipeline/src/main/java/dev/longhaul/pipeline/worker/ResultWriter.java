@@ -136,7 +136,7 @@ final class ResultWriter implements AutoCloseable {
         };
     }
 
-    void heartbeat(List<Integer> lanes, double tokensPerSecond, long outstanding) {
+    void heartbeat(List<Integer> lanes, double tokensPerSecond, long outstanding, BatchFill fill) {
         WorkerHeartbeat hb = WorkerHeartbeat.newBuilder()
                 .setWorkerId(config.workerId())
                 .setBackend(config.backend())
@@ -144,6 +144,11 @@ final class ResultWriter implements AutoCloseable {
                 .setCapacityTokensPerSecond(tokensPerSecond)
                 .setOutstandingCostTokens(outstanding)
                 .setAt(Instant.now())
+                .setBatchSteps(fill.steps())
+                .setBatchSequencesPerStep(fill.sequencesPerStep())
+                .setBatchMaxSequences(fill.maxSequences())
+                .setBatchTokensPerStep(fill.tokensPerStep())
+                .setBatchTokenBudget(fill.tokenBudget())
                 .build();
         Out o = out(topics.workers, config.workerId(), hb);
         plain.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));

@@ -6,7 +6,8 @@
  * its final status and the `work` offset in one transaction whose offsets carry the group
  * generation (KIP-447): a worker that lost the lane meanwhile is fenced and its results vanish,
  * the new owner redoes the order, and each job gets exactly one result per task. Progress ticks
- * and heartbeats go outside transactions. Cancellation comes from `control`, read from its start.
+ * and heartbeats go outside transactions; each heartbeat carries the engine's batch fill over its
+ * interval. Cancellation comes from `control`, read from its start.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -227,7 +228,7 @@ public final class Worker implements AutoCloseable {
         for (Taken t : pending) {
             outstanding += t.order == null ? 0 : t.order.getEstimatedCostTokens();
         }
-        writer.heartbeat(lanes, engine.prefillTokensPerSecond(), leaving ? 0 : outstanding);
+        writer.heartbeat(lanes, engine.prefillTokensPerSecond(), leaving ? 0 : outstanding, engine.batchFill());
     }
 
     /** Drops what this worker can no longer commit when lanes move to another worker. */

@@ -6,7 +6,9 @@
  * maximum context and by what the engine prefills in timeBudget (measured on this machine).
  * backend names the engine backend ("cpu", "scalar", ...) or, as "remote:http://host:port/v1", an
  * OpenAI-compatible server (RemoteEngine); modelDir then only needs the served model's
- * tokenizer.json, which sizes the document view in that model's tokens.
+ * tokenizer.json, which sizes the document view in that model's tokens. batchSequences: how many
+ * task branches of one order decode together in the worker's BatchEngine (its slots; the step's
+ * token budget is prefillChunk + batchSequences − 1, see BatchConfig).
  */
 package dev.longhaul.pipeline.worker;
 
@@ -33,6 +35,7 @@ public record WorkerConfig(
         Duration timeBudget,
         int maxOutputTokens,
         int prefillChunk,
+        int batchSequences,
         Duration heartbeatInterval,
         Duration sessionTimeout,
         Duration transactionTimeout,
@@ -40,6 +43,9 @@ public record WorkerConfig(
 
     /** The consumer group every worker joins; lanes are its partitions of `work`. */
     public static final String GROUP_ID = "longhaul-workers";
+
+    /** Task branches decoded together by default: more than any order asks for today. */
+    public static final int DEFAULT_BATCH_SEQUENCES = 8;
 
     /** The prefix of a backend that names an OpenAI-compatible server's base URL. */
     public static final String REMOTE = "remote:";
@@ -56,6 +62,9 @@ public record WorkerConfig(
         if (threads < 1 || contextTokens < 64 || maxOutputTokens < 1 || prefillChunk < 1) {
             throw new IllegalArgumentException("threads ≥ 1, contextTokens ≥ 64, maxOutputTokens ≥ 1, prefillChunk ≥ 1; got "
                     + threads + ", " + contextTokens + ", " + maxOutputTokens + ", " + prefillChunk);
+        }
+        if (batchSequences < 1) {
+            throw new IllegalArgumentException("batchSequences must be >= 1, is " + batchSequences);
         }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be positive: " + timeBudget);
@@ -89,34 +98,40 @@ public record WorkerConfig(
     /** CPU defaults: a few thousand document tokens per job, two minutes of prefill at most. */
     public static WorkerConfig defaults(String workerId, String bootstrapServers, Path modelDir) {
         return new WorkerConfig(workerId, bootstrapServers, "longhaul.", modelDir, "cpu",
-                Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256,
+                Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256, DEFAULT_BATCH_SEQUENCES,
                 Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(60), Map.of());
     }
 
     public WorkerConfig withContext(int tokens, Duration budget) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, tokens, budget,
-                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withOutput(int tokens) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                tokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                tokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withNamespace(String ns) {
         return new WorkerConfig(workerId, bootstrapServers, ns, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withEngine(String backendName, int threadCount) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backendName, threadCount, contextTokens,
-                timeBudget, maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                timeBudget, maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+    }
+
+    /** At most `sequences` task branches of an order decode together in one batch (1: one after another). */
+    public WorkerConfig withBatch(int sequences) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, sequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     /** Extra client settings (security, SASL, TLS stores) applied last to every client of this worker. */
     public WorkerConfig withClientOverrides(Map<String, String> overrides) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, overrides);
+                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, overrides);
     }
 
     /** The `work` consumer: in the worker group, read_committed, offsets only through transactions. */

@@ -5,7 +5,9 @@
  * engine prefills within the configured time budget, measured here by a warm-up prefill (which
  * also compiles the hot paths before the first real job). The sentence encoder for extractive
  * digests is loaded here too, first, so a worker whose encoder cannot load fails its start with
- * that reason instead of committing summaries without digests. Orders run on its OrderRunner.
+ * that reason instead of committing summaries without digests. Orders run on its OrderRunner,
+ * whose task branches decode in this engine's BatchEngine (batchSequences slots, stepped by the
+ * runner's thread, never started); its BatchFillMeter feeds the heartbeats' batch fill.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -17,6 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.engine.batch.BatchEngine;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.ModelConfig;
 import dev.longhaul.engine.model.Segment;
@@ -38,6 +42,8 @@ final class WorkerEngine implements OrderEngine {
     final double prefillTokensPerSecond;
     final int budgetTokens;
     final Encoder encoder;
+    final BatchEngine batch;
+    final BatchFillMeter meter;
     private final OrderRunner runner;
 
     WorkerEngine(WorkerConfig config) {
@@ -60,6 +66,11 @@ final class WorkerEngine implements OrderEngine {
         long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
         long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
         this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
+        // The budget holds a decode token of every branch plus one instruction chunk (BatchConfig's rule).
+        BatchConfig batching = new BatchConfig(config.prefillChunk() + config.batchSequences() - 1,
+                config.prefillChunk(), config.batchSequences());
+        this.batch = new BatchEngine(model, batching);
+        this.meter = new BatchFillMeter(batching, batch::stats);
         this.runner = new OrderRunner(this, config); // every field it reads is set above
     }
 
@@ -81,6 +92,11 @@ final class WorkerEngine implements OrderEngine {
     @Override
     public void cancel() {
         runner.cancel();
+    }
+
+    @Override
+    public BatchFill batchFill() {
+        return meter.window();
     }
 
     private double measurePrefill(int chunk) {
@@ -111,6 +127,7 @@ final class WorkerEngine implements OrderEngine {
 
     @Override
     public void close() {
+        batch.close();
         tokenizer.close();
         model.close();
         backend.close();

@@ -1,6 +1,7 @@
 /*
  * Longhaul dashboard: listens to /api/stream (server-sent events, one ThroughputSnapshot each) and
- * redraws tiles, two canvas line charts, an SVG lane-load chart and the tables, without reloading.
+ * redraws tiles, three canvas line charts (jobs, tokens, batch fill per worker), an SVG lane-load
+ * chart and the tables, without reloading.
  * The series the charts draw are kept in window.longhaul (and mirrored in the canvases' data-*
  * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
  * /api/jobs/{id}/cancel. No libraries: the page must work with nothing outside reachable.
@@ -11,7 +12,7 @@
   var state = {
     updates: 0,
     snapshot: null,
-    series: { jobs: [], prefill: [], decode: [] },
+    series: { jobs: [], prefill: [], decode: [], batch: {} },
     cancelled: [],
     errors: []
   };
@@ -29,14 +30,14 @@
     if (series.length > MAX_POINTS) { series.shift(); }
   }
 
-  // A line chart of one or more series on a canvas, scaled to the largest value shown.
-  function drawLines(canvas, lines) {
+  // A line chart of one or more series on a canvas, scaled to the largest value shown (or to fixedTop).
+  function drawLines(canvas, lines, fixedTop) {
     var ctx = canvas.getContext('2d');
     var w = canvas.width, h = canvas.height, pad = 28;
     ctx.clearRect(0, 0, w, h);
     var max = 0;
     lines.forEach(function (l) { l.values.forEach(function (v) { max = Math.max(max, v); }); });
-    var top = max > 0 ? max * 1.1 : 1;
+    var top = fixedTop || (max > 0 ? max * 1.1 : 1);
     ctx.strokeStyle = '#2a3142';
     ctx.fillStyle = '#7b88a1';
     ctx.font = '10px sans-serif';
@@ -92,6 +93,27 @@
       svg.appendChild(value);
     });
     svg.setAttribute('data-workers', String(workers.length));
+  }
+
+  var PALETTE = ['#b48ead', '#88c0d0', '#a3be8c', '#ebcb8b', '#d08770', '#5e81ac'];
+
+  // Batch fill per worker, one point per push: live sequences per step over the batch's slots and
+  // tokens per step over the step budget, both over the worker's latest heartbeat interval.
+  function drawBatch(canvas, workers) {
+    workers.forEach(function (wk) {
+      var b = state.series.batch[wk.workerId] || (state.series.batch[wk.workerId] = { sequences: [], tokens: [] });
+      push(b.sequences, wk.batch ? wk.batch.sequenceFill : 0);
+      push(b.tokens, wk.batch ? wk.batch.tokenFill : 0);
+    });
+    var lines = [], legend = [];
+    Object.keys(state.series.batch).sort().forEach(function (id, i) {
+      var color = PALETTE[i % PALETTE.length];
+      lines.push({ values: state.series.batch[id].sequences, color: color });
+      lines.push({ values: state.series.batch[id].tokens, color: color + '80' });
+      legend.push(id);
+    });
+    drawLines(canvas, lines, 1);
+    canvas.dataset.workers = legend.join(',');
   }
 
   function cell(tr, text, cls) {
@@ -197,6 +219,7 @@
       { values: state.series.decode, color: '#ebcb8b' }
     ]);
     drawLanes(document.getElementById('lanes'), s.workers);
+    drawBatch(document.getElementById('chart-batch'), s.workers);
     fillTable('latency', Object.keys(s.latency), function (stage) {
       var l = s.latency[stage], tr = document.createElement('tr');
       cell(tr, stage); cell(tr, fmt(l.p50), 'num'); cell(tr, fmt(l.p90), 'num'); cell(tr, fmt(l.p99), 'num');

@@ -1,0 +1,155 @@
+/*
+ * The task branches of an order decoded in one batch give each branch the tokens it gets alone.
+ * Given a document prefilled into one state (the golden tiny model, scalar backend) and branches
+ * like an order's (a summary, field extractions under a schema constraint, a sampled one), when
+ * BranchDecoder decodes them together, then every branch equals Generator.continueFrom on a
+ * snapshot, and equals the same decoder with one slot (branches one after another); the document
+ * state is left as it was. When the stop flag rises mid-batch, the call returns empty, every
+ * branch ends CANCELLED, and the engine is empty and decodes the next order as if fresh.
+ */
+package dev.longhaul.pipeline.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.longhaul.engine.SharedData;
+import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.engine.batch.BatchEngine;
+import dev.longhaul.engine.batch.BatchStats;
+import dev.longhaul.engine.constrain.JsonGrammar;
+import dev.longhaul.engine.constrain.SchemaConstraint;
+import dev.longhaul.engine.constrain.TokenVocabulary;
+import dev.longhaul.engine.cpu.ScalarBackend;
+import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.Generator;
+import dev.longhaul.engine.generate.SamplingParams;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BranchDecoderTest {
+    private static final int CHUNK = 16;
+    private static final int DOCUMENT_TOKENS = 70;
+    private static final int OUTPUT = 12;
+
+    private static ScalarBackend backend;
+    private static MiniMaxModel model;
+    private static TextTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() {
+        backend = new ScalarBackend();
+        model = MiniMaxModel.load(SharedData.minimaxTiny(), backend, MiniMaxModel.RopeMode.PARTIAL);
+        tokenizer = TextTokenizer.load(SharedData.minimaxTiny());
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+        model.close();
+        backend.close();
+    }
+
+    @Test
+    void batchedBranchesEqualEachBranchAlone() throws Exception {
+        // given a prefilled document and an order's branches
+        SequenceState document = document(new SplittableRandom(11));
+        int position = document.position();
+        List<BranchDecoder.Branch> branches = branches();
+        // when they decode in one batch of four slots, and in a batch of one slot
+        List<GenerationResult> batched = decode(4, document, branches, () -> false).orElseThrow();
+        List<GenerationResult> oneByOne = decode(1, document, branches, () -> false).orElseThrow();
+        // then each branch has the tokens it has alone, and the document state is untouched
+        Generator generator = new Generator(model, CHUNK);
+        for (int i = 0; i < branches.size(); i++) {
+            BranchDecoder.Branch b = branches.get(i);
+            GenerationResult alone = generator.continueFrom(document.snapshot(), b.instruction(), b.params(), id -> { });
+            assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "branch " + i + " batched vs alone");
+            assertArrayEquals(alone.tokens(), oneByOne.get(i).tokens(), "branch " + i + " one slot vs alone");
+            assertEquals(alone.promptTokens(), batched.get(i).promptTokens(), "branch " + i + " prompt tokens");
+            assertEquals(alone.finishReason(), batched.get(i).finishReason(), "branch " + i + " finish");
+        }
+        for (int i = 1; i < branches.size() - 1; i++) {
+            new ObjectMapper().readTree(tokenizer.decodeSkippingSpecial(batched.get(i).tokens())); // constrained: parses
+        }
+        assertEquals(position, document.position(), "the document state is not advanced");
+    }
+
+    @Test
+    void stopMidBatchCancelsEveryBranchAndLeavesTheEngineEmpty() {
+        SequenceState document = document(new SplittableRandom(12));
+        List<BranchDecoder.Branch> branches = branches();
+        try (BatchEngine engine = new BatchEngine(model, config(4))) {
+            BranchDecoder decoder = new BranchDecoder(engine);
+            // given a stop flag that rises after six engine steps, while the branches decode
+            int[] checks = {0};
+            // when the batch decodes
+            Optional<List<GenerationResult>> stopped = decoder.decode(document, branches, () -> ++checks[0] > 6);
+            // then the call is empty, every branch was cancelled, nothing is left in the engine
+            assertTrue(stopped.isEmpty(), "a stopped batch has no results");
+            BatchStats stats = engine.stats();
+            assertEquals(branches.size(), stats.sequences().cancelled(), "every branch cancelled: " + stats);
+            assertEquals(0, stats.sequences().active() + stats.sequences().waiting(), "nothing left: " + stats);
+            assertTrue(stats.tokens().decoded() > 0 && stats.tokens().decoded() < (long) branches.size() * OUTPUT,
+                    "stopped while the branches decoded: " + stats);
+            // and the next order on the same engine decodes as on a fresh one
+            List<GenerationResult> next = decoder.decode(document, branches, () -> false).orElseThrow();
+            List<GenerationResult> fresh = decode(4, document, branches, () -> false).orElseThrow();
+            for (int i = 0; i < branches.size(); i++) {
+                assertArrayEquals(fresh.get(i).tokens(), next.get(i).tokens(), "branch " + i + " after a stopped batch");
+            }
+        }
+    }
+
+    private static Optional<List<GenerationResult>> decode(int slots, SequenceState document, List<BranchDecoder.Branch> branches,
+                                                           java.util.function.BooleanSupplier stop) {
+        try (BatchEngine engine = new BatchEngine(model, config(slots))) {
+            return new BranchDecoder(engine).decode(document, branches, stop);
+        }
+    }
+
+    private static BatchConfig config(int slots) {
+        return new BatchConfig(CHUNK + slots - 1, CHUNK, slots);
+    }
+
+    /** Random document tokens prefilled in CHUNK steps, as OrderRunner's prefill does. */
+    private static SequenceState document(SplittableRandom random) {
+        int[] ids = new int[DOCUMENT_TOKENS];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = random.nextInt(model.config().vocabSize());
+        }
+        SequenceState state = model.newSequence();
+        var workspace = model.workspace(CHUNK, 1);
+        for (int from = 0; from < ids.length; from += CHUNK) {
+            int n = Math.min(CHUNK, ids.length - from);
+            model.forward(List.of(new Segment(state, ids, from, n, Segment.Logits.NONE)), workspace);
+        }
+        return state;
+    }
+
+    /** A summary, two schema-constrained extractions (instructions of different lengths) and a sampled branch. */
+    private static List<BranchDecoder.Branch> branches() {
+        TokenVocabulary vocabulary = TokenVocabulary.of(tokenizer);
+        List<BranchDecoder.Branch> out = new ArrayList<>();
+        out.add(new BranchDecoder.Branch(tokenizer.encode(Prompts.summarize(dev.longhaul.schemas.DocumentKind.TEXT)),
+                SamplingParams.greedy(OUTPUT)));
+        for (List<String> fields : List.of(List.of("first error"), List.of("parties", "term", "governing law"))) {
+            JsonGrammar grammar = JsonGrammar.compile(OrderRunner.fieldsSchema(fields));
+            out.add(new BranchDecoder.Branch(tokenizer.encode(Prompts.extractFields(fields)),
+                    SamplingParams.greedy(grammar.shortestLength() + OUTPUT).withConstraint(new SchemaConstraint(grammar, vocabulary))));
+        }
+        out.add(new BranchDecoder.Branch(tokenizer.encode("Say one thing."), SamplingParams.sampled(0.9, 0.95, 5, OUTPUT)));
+        return out;
+    }
+}
