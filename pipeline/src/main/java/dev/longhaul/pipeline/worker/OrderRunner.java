@@ -78,6 +78,10 @@ final class OrderRunner {
     /** Progress while streaming: fraction of the document's bytes seen, tokens fed so far. */
     interface Progress {
         void update(double fraction, long tokens);
+
+        /** A token of a task's output was decoded. */
+        default void decoded(int tokenId) {
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -180,14 +184,14 @@ final class OrderRunner {
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
             if (task.getType() == TaskType.SUMMARIZE) {
-                Decoded d = decode(state, Prompts.summarize(request.getKind()), params);
+                Decoded d = decode(state, Prompts.summarize(request.getKind()), params, progress);
                 if (d == null) {
                     return new Cancelled();
                 }
                 summaries.add(Summary.newBuilder().setJobId(request.getJobId()).setTaskIndex(i).setText(d.text)
                         .setDigest(digestText).setUsage(usage(d.promptTokens, d.outputTokens, read)).setTimings(timings(order, started)).setModel(identity).build());
             } else {
-                Decoded d = extract(state, task, params);
+                Decoded d = extract(state, task, params, progress);
                 if (d == null) {
                     return new Cancelled();
                 }
@@ -216,13 +220,13 @@ final class OrderRunner {
     private record Decoded(String text, long promptTokens, long outputTokens) {}
 
     /** One task on a branch of the document's state; null when cancelled. */
-    private Decoded decode(SequenceState document, String instruction, SamplingParams params) {
+    private Decoded decode(SequenceState document, String instruction, SamplingParams params, Progress progress) {
         if (cancelled) {
             return null;
         }
         SequenceState branch = document.snapshot();
         int[] ids = tokenizer.encode(instruction);
-        GenerationResult result = generator.continueFrom(branch, ids, params, GenerationListener.of(id -> { }));
+        GenerationResult result = generator.continueFrom(branch, ids, params, GenerationListener.of(progress::decoded));
         if (result.finishReason() == FinishReason.CANCELLED || cancelled) {
             return null;
         }
@@ -230,12 +234,12 @@ final class OrderRunner {
     }
 
     /** One EXTRACT task: a JSON object decoded under its schema's constraint; null when cancelled. */
-    private Decoded extract(SequenceState document, Task task, SamplingParams params) {
+    private Decoded extract(SequenceState document, Task task, SamplingParams params, Progress progress) {
         String schema = extractionSchema(task);
         JsonGrammar grammar = JsonGrammar.compile(schema);
         SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
                 .withConstraint(new SchemaConstraint(grammar, vocabulary));
-        Decoded d = decode(document, extractionInstruction(task, schema), constrained);
+        Decoded d = decode(document, extractionInstruction(task, schema), constrained, progress);
         if (d != null) {
             try {
                 JSON.readTree(d.text);

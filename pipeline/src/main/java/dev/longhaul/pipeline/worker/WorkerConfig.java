@@ -113,6 +113,12 @@ public record WorkerConfig(
                 timeBudget, maxOutputTokens, prefillChunk, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
+    /** How long the group waits for a silent worker before its lanes move (the consumer's session timeout). */
+    public WorkerConfig withSessionTimeout(Duration timeout) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, heartbeatInterval, timeout, transactionTimeout, clientOverrides);
+    }
+
     /** Extra client settings (security, SASL, TLS stores) applied last to every client of this worker. */
     public WorkerConfig withClientOverrides(Map<String, String> overrides) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
