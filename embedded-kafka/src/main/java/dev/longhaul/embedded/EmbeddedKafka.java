@@ -1,8 +1,6 @@
 package dev.longhaul.embedded;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -14,16 +12,11 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single KRaft node (process.roles=broker,controller) running in this JVM: a real broker with
@@ -34,18 +27,16 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
-    private static final String CONTROLLER = "CONTROLLER";
-
-    private final KafkaRaftServer server;
+    private final KraftNode node;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final String bootstrapServers;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrapServers) {
-        this.server = server;
-        this.dataDir = dataDir;
+    private EmbeddedKafka(KraftNode node, boolean deleteOnClose) {
+        this.node = node;
+        this.dataDir = node.dir();
         this.deleteOnClose = deleteOnClose;
-        this.bootstrapServers = bootstrapServers;
+        this.bootstrapServers = node.address();
     }
 
     public static Builder builder() {
@@ -73,8 +64,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates a topic unless it exists. {@code config} holds topic-level settings (cleanup.policy...). */
     public void createTopic(String name, int partitions, Map<String, String> config) {
-        try (Admin admin = Admin.create(clientConfig())) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(config))).all().get();
+        createTopic(clientConfig(), new NewTopic(name, partitions, (short) 1).configs(config));
+    }
+
+    static void createTopic(Map<String, Object> clientConfig, NewTopic topic) {
+        String name = topic.name();
+        try (Admin admin = Admin.create(clientConfig)) {
+            admin.createTopics(List.of(topic)).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
@@ -87,14 +83,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        node.stop();
         if (deleteOnClose) {
             deleteRecursively(dataDir);
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
@@ -162,52 +157,19 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             int clientPort = port == 0 ? freePort() : port;
             int quorumPort = controllerPort == 0 ? freePort() : controllerPort;
-            Properties p = new Properties();
-            p.setProperty("process.roles", "broker,controller");
-            p.setProperty("node.id", "1");
-            p.setProperty("controller.quorum.voters", "1@localhost:" + quorumPort);
-            p.setProperty("listeners", "PLAINTEXT://localhost:" + clientPort + "," + CONTROLLER + "://localhost:" + quorumPort);
-            p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
-            p.setProperty("controller.listener.names", CONTROLLER);
-            p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-            p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
-            p.setProperty("log.dirs", dir.toString());
-            p.setProperty("num.partitions", Integer.toString(defaultPartitions));
-            // One node: every internal topic has one replica, and few partitions keep startup fast.
-            p.setProperty("offsets.topic.replication.factor", "1");
-            p.setProperty("offsets.topic.num.partitions", "4");
-            p.setProperty("transaction.state.log.replication.factor", "1");
-            p.setProperty("transaction.state.log.min.isr", "1");
-            p.setProperty("transaction.state.log.num.partitions", "4");
-            p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-            p.setProperty("share.coordinator.state.topic.min.isr", "1");
-            p.setProperty("group.initial.rebalance.delay.ms", "0");
-            p.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(8 << 20));
-            p.putAll(overrides);
-            KafkaConfig config = KafkaConfig.fromProps(p, false);
-            if (!Files.exists(dir.resolve("meta.properties"))) {
-                try {
-                    new Formatter()
-                            .setNodeId(1)
-                            .setClusterId(Uuid.randomUuid().toString())
-                            .addDirectory(dir.toString())
-                            .setMetadataLogDirectory(dir.toString())
-                            .setControllerListenerName(CONTROLLER)
-                            .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                            .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                            .run();
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot format the KRaft log directory " + dir + ": " + e.getMessage(), e);
-                }
-            }
-            KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-            try {
-                server.startup();
-            } catch (RuntimeException e) {
-                server.shutdown();
-                throw new IllegalStateException("embedded Kafka failed to start on port " + clientPort + ": " + e.getMessage(), e);
-            }
-            return new EmbeddedKafka(server, dir, temporary, "localhost:" + clientPort);
+            // One node: every internal topic has one replica.
+            Properties settings = new Properties();
+            settings.setProperty("num.partitions", Integer.toString(defaultPartitions));
+            settings.setProperty("offsets.topic.replication.factor", "1");
+            settings.setProperty("transaction.state.log.replication.factor", "1");
+            settings.setProperty("transaction.state.log.min.isr", "1");
+            settings.setProperty("share.coordinator.state.topic.replication.factor", "1");
+            settings.setProperty("share.coordinator.state.topic.min.isr", "1");
+            settings.putAll(overrides);
+            KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
+            node.formatIfNew(Uuid.randomUuid().toString());
+            node.start();
+            return new EmbeddedKafka(node, temporary);
         }
     }
 }

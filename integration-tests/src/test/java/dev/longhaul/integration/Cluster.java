@@ -22,6 +22,8 @@ import dev.longhaul.ingest.IngestConfig;
 import dev.longhaul.ingest.Submitter;
 import dev.longhaul.ops.stack.DevStack;
 import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.worker.Faults;
+import dev.longhaul.pipeline.worker.LaneAssignment;
 import dev.longhaul.pipeline.worker.Worker;
 import dev.longhaul.pipeline.worker.WorkerConfig;
 import dev.longhaul.schemas.Topic;
@@ -95,7 +97,12 @@ final class Cluster implements AutoCloseable {
 
     /** A worker configured otherwise than the template (e.g. a remote backend); closed with the cluster. */
     Worker addWorker(WorkerConfig config) {
-        Worker w = new Worker(config, topics);
+        return addWorker(config, Faults.NONE);
+    }
+
+    /** A worker with a fault hook (a stall, say); closed with the cluster. */
+    Worker addWorker(WorkerConfig config, Faults faults) {
+        Worker w = new Worker(config, topics, LaneAssignment.group(), faults);
         workers.add(w);
         return w;
     }

@@ -4,7 +4,9 @@
  * abandoned uncommitted and redone by another worker). Prints its context budget at start, because
  * that decides which documents the model reads whole. With `--backend remote:http://HOST:PORT/v1`
  * the orders run on an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`) and --model only
- * needs the served model's tokenizer.json.
+ * needs the served model's tokenizer.json. For fault tests only, the LONGHAUL_FAULT environment
+ * variable turns on a fault-injection hook (Faults.parse: "halt:decode:3" halts the process when
+ * its third order decodes; unset, as everywhere outside tests, there is none).
  */
 package dev.longhaul.ops.cli;
 
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.longhaul.pipeline.worker.Faults;
 import dev.longhaul.pipeline.worker.LaneAssignment;
 import dev.longhaul.pipeline.worker.Worker;
 import dev.longhaul.pipeline.worker.WorkerConfig;
@@ -50,6 +53,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Task branches of one order decoded together in one batch (1: one after another). Default: ${DEFAULT-VALUE}.")
     int batchSequences;
 
+    @Option(names = "--session-timeout", defaultValue = "15", paramLabel = "SECONDS",
+            description = "How long the group waits for a worker that went silent before its lanes move "
+                    + "(6 to 300 with the broker's defaults). Default: ${DEFAULT-VALUE}.")
+    long sessionTimeoutSeconds;
+
     @Option(names = "--lanes", split = ",", paramLabel = "N[,N...]",
             description = "Pin this worker to these lanes (partitions of work) instead of joining the worker group; "
                     + "pinned lanes are not taken over when the worker is down.")
@@ -73,10 +81,12 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
                 .withOutput(maxOutputTokens)
                 .withBatch(batchSequences)
+                .withSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
                 .withClientOverrides(kafka.clientOverrides());
         CountDownLatch stopped = new CountDownLatch(1);
         LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);
-        Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()), assignment);
+        Faults faults = Faults.parse(System.getenv("LONGHAUL_FAULT"));
+        Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()), assignment, faults);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             stopped.countDown();

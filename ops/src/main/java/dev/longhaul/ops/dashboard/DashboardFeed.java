@@ -100,7 +100,14 @@ final class DashboardFeed implements AutoCloseable {
     private void assignNewPartitions() {
         List<TopicPartition> fresh = new ArrayList<>();
         for (Topic<?, ?> t : read) {
-            List<PartitionInfo> infos = consumer.partitionsFor(t.name(), Duration.ofSeconds(5));
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(t.name(), Duration.ofSeconds(5));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                // A busy or restarting broker did not answer in time: try again at the next scan
+                // (the feed thread must not die of it, or the dashboard stops moving).
+                continue;
+            }
             for (PartitionInfo p : infos == null ? List.<PartitionInfo>of() : infos) {
                 TopicPartition tp = new TopicPartition(p.topic(), p.partition());
                 if (!assigned.contains(tp)) {

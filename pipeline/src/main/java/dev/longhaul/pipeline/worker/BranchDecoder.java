@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 
 import dev.longhaul.engine.batch.BatchEngine;
 import dev.longhaul.engine.batch.SequenceHandle;
@@ -41,17 +42,22 @@ final class BranchDecoder {
         this.engine = engine;
     }
 
+    Optional<List<GenerationResult>> decode(SequenceState document, List<Branch> branches, BooleanSupplier stop) {
+        return decode(document, branches, stop, id -> { });
+    }
+
     /**
      * Decodes every branch from `document` (left as it is: each branch gets a snapshot). The
      * results come back in the order of `branches`; empty when `stop` said stop or a branch was
-     * cancelled.
+     * cancelled. `onToken` hears every token any branch decodes, on this thread.
      */
-    Optional<List<GenerationResult>> decode(SequenceState document, List<Branch> branches, BooleanSupplier stop) {
+    Optional<List<GenerationResult>> decode(SequenceState document, List<Branch> branches, BooleanSupplier stop,
+                                            IntConsumer onToken) {
         List<SequenceHandle> handles = new ArrayList<>(branches.size());
         boolean stopped = false;
         try {
             for (Branch b : branches) {
-                handles.add(engine.submit(document.snapshot(), b.instruction(), b.params(), GenerationListener.of(id -> { })));
+                handles.add(engine.submit(document.snapshot(), b.instruction(), b.params(), GenerationListener.of(onToken)));
             }
             while (!allDone(handles)) {
                 if (!stopped && stop.getAsBoolean()) {

@@ -78,6 +78,10 @@ final class OrderRunner {
     /** Progress while streaming: fraction of the document's bytes seen, tokens fed so far. */
     interface Progress {
         void update(double fraction, long tokens);
+
+        /** A token of a task's output was decoded. */
+        default void decoded(int tokenId) {
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -184,7 +188,7 @@ final class OrderRunner {
                     ? new BranchDecoder.Branch(tokenizer.encode(Prompts.summarize(request.getKind())), params)
                     : extraction(task, params));
         }
-        Optional<List<GenerationResult>> decoded = branches.decode(state, work, () -> cancelled);
+        Optional<List<GenerationResult>> decoded = branches.decode(state, work, () -> cancelled, progress::decoded);
         if (decoded.isEmpty() || cancelled) {
             return new Cancelled();
         }

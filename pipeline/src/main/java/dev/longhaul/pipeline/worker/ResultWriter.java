@@ -42,12 +42,14 @@ final class ResultWriter implements AutoCloseable {
 
     private final WorkerConfig config;
     private final Topics topics;
+    private final Faults faults;
     private final KafkaProducer<byte[], byte[]> plain;
     private KafkaProducer<byte[], byte[]> tx;
 
-    ResultWriter(WorkerConfig config, Topics topics) {
+    ResultWriter(WorkerConfig config, Topics topics, Faults faults) {
         this.config = config;
         this.topics = topics;
+        this.faults = faults;
         this.plain = new KafkaProducer<>(config.plainProducer(), new ByteArraySerializer(), new ByteArraySerializer());
         this.tx = newTransactional();
     }
@@ -99,6 +101,8 @@ final class ResultWriter implements AutoCloseable {
             for (Out o : records) {
                 tx.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));
             }
+            tx.flush();
+            faults.at(Faults.Point.BEFORE_COMMIT, consumed + "@" + (nextOffset - 1));
             tx.sendOffsetsToTransaction(Map.of(consumed, new OffsetAndMetadata(nextOffset)), group);
             tx.commitTransaction();
             return true;

@@ -60,6 +60,7 @@ public final class Worker implements AutoCloseable {
     private long lastHeartbeat;
 
     private final LaneAssignment lanes;
+    private final Faults faults;
 
     /** Loads the model, joins the worker group and starts the loop. */
     public Worker(WorkerConfig config, Topics topics) {
@@ -68,11 +69,17 @@ public final class Worker implements AutoCloseable {
 
     /** As above, with the lanes taken from the group or pinned. */
     public Worker(WorkerConfig config, Topics topics, LaneAssignment lanes) {
+        this(config, topics, lanes, Faults.NONE);
+    }
+
+    /** As above, with a fault-injection hook (tests only; see Faults). */
+    public Worker(WorkerConfig config, Topics topics, LaneAssignment lanes, Faults faults) {
         this.config = config;
         this.lanes = lanes;
         this.topics = topics;
+        this.faults = faults;
         this.engine = OrderEngine.open(config);
-        this.writer = new ResultWriter(config, topics);
+        this.writer = new ResultWriter(config, topics, faults);
         this.control = new ControlListener(config, topics, this::onCancel);
         this.consumer = new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.reader = new DocumentReader(config.assignedConsumer("documents"), topics.documents);
@@ -164,9 +171,25 @@ public final class Worker implements AutoCloseable {
         } else {
             current = t;
             writer.running(t.order, 0, 0);
-            currentRun = inference.submit(() -> engine.run(t.order, reader,
-                    writer.progressTicker(t.order)));
+            currentRun = inference.submit(() -> engine.run(t.order, reader, faultsAt(t, writer.progressTicker(t.order))));
         }
+    }
+
+    /** The progress ticker, calling the fault hook on each prefilled chunk and decoded token. */
+    private OrderRunner.Progress faultsAt(Taken t, OrderRunner.Progress ticker) {
+        String order = t.partition() + "@" + t.record.offset();
+        return new OrderRunner.Progress() {
+            @Override
+            public void update(double fraction, long tokens) {
+                ticker.update(fraction, tokens);
+                faults.at(Faults.Point.PREFILL, order);
+            }
+
+            @Override
+            public void decoded(int tokenId) {
+                faults.at(Faults.Point.DECODE, order);
+            }
+        };
     }
 
     private void finishCurrent() {

@@ -128,6 +128,12 @@ public record WorkerConfig(
                 maxOutputTokens, prefillChunk, sequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
+    /** How long the group waits for a silent worker before its lanes move (the consumer's session timeout). */
+    public WorkerConfig withSessionTimeout(Duration timeout) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, timeout, transactionTimeout, clientOverrides);
+    }
+
     /** Extra client settings (security, SASL, TLS stores) applied last to every client of this worker. */
     public WorkerConfig withClientOverrides(Map<String, String> overrides) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
