@@ -19,6 +19,9 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -31,21 +34,45 @@ import org.apache.kafka.server.common.MetadataVersion;
  *
  * <p>With {@link Builder#dataDir} the log survives restarts (the dev stack keeps its jobs); without
  * it a temporary directory is used and deleted on {@link #close()} (tests).
+ *
+ * <p>With {@link Builder#saslSsl} the client listener requires SASL_SSL with SCRAM-SHA-512 and the
+ * StandardAuthorizer denies whatever no ACL allows; the controller listener and an internal
+ * listener (inter-broker, and this class's own admin calls) stay PLAINTEXT on loopback, and their
+ * principal, User:ANONYMOUS, is a super user along with the given ones. {@link #clientConfig()}
+ * then goes through the internal listener; {@link #scramUser} creates SCRAM credentials through the
+ * Admin API and {@link #saslClientConfig} gives what a client of the secure listener sets.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
     private static final String CONTROLLER = "CONTROLLER";
+    private static final String INTERNAL = "INTERNAL";
+    private static final String SCRAM = "SCRAM-SHA-512";
 
     private final KafkaRaftServer server;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final String bootstrapServers;
+    private final String adminServers;
+    private final SaslSsl security;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrapServers) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrapServers,
+                          String adminServers, SaslSsl security) {
         this.server = server;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.bootstrapServers = bootstrapServers;
+        this.adminServers = adminServers;
+        this.security = security;
+    }
+
+    /**
+     * The secure client listener's TLS material: the broker's key store and the trust store its
+     * clients use (PKCS12), with one password, and the super users besides User:ANONYMOUS.
+     */
+    public record SaslSsl(Path keyStore, Path trustStore, String password, List<String> superUsers) {
+        public SaslSsl {
+            superUsers = List.copyOf(superUsers);
+        }
     }
 
     public static Builder builder() {
@@ -66,9 +93,38 @@ public final class EmbeddedKafka implements AutoCloseable {
         return dataDir;
     }
 
-    /** Client properties that reach this broker. */
+    /** Client properties that reach this broker (on a secure broker: the internal, super-user listener). */
     public Map<String, Object> clientConfig() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, adminServers);
+    }
+
+    /**
+     * What a client of the secure listener sets to log in as `user` (SASL_SSL, SCRAM-SHA-512, the
+     * trust store), by Kafka's property names; bootstrap.servers not included.
+     */
+    public Map<String, String> saslClientConfig(String user, String password) {
+        if (security == null) {
+            throw new IllegalStateException("this broker was started without saslSsl");
+        }
+        return Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", SCRAM,
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";",
+                "ssl.truststore.location", security.trustStore().toString(),
+                "ssl.truststore.password", security.password(),
+                "ssl.truststore.type", "PKCS12");
+    }
+
+    /** Creates (or replaces) SCRAM-SHA-512 credentials for `user` with the Admin API. */
+    public void scramUser(String user, String password) {
+        try (Admin admin = Admin.create(clientConfig())) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create SCRAM credentials for " + user + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating SCRAM credentials", e);
+        }
     }
 
     /** Creates a topic unless it exists. {@code config} holds topic-level settings (cleanup.policy...). */
@@ -120,6 +176,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int controllerPort;
         private int defaultPartitions = 1;
         private final Properties overrides = new Properties();
+        private SaslSsl security;
 
         private Builder() {
         }
@@ -146,6 +203,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
+        /** The client listener requires SASL_SSL (SCRAM-SHA-512) and ACLs are enforced. */
+        public Builder saslSsl(SaslSsl value) {
+            this.security = value;
+            return this;
+        }
+
         /** Any broker setting, e.g. {@code message.max.bytes}. */
         public Builder brokerConfig(String key, String value) {
             overrides.setProperty(key, value);
@@ -166,11 +229,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.setProperty("process.roles", "broker,controller");
             p.setProperty("node.id", "1");
             p.setProperty("controller.quorum.voters", "1@localhost:" + quorumPort);
-            p.setProperty("listeners", "PLAINTEXT://localhost:" + clientPort + "," + CONTROLLER + "://localhost:" + quorumPort);
-            p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
             p.setProperty("controller.listener.names", CONTROLLER);
-            p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-            p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+            int internalPort = security == null ? clientPort : freePort();
+            if (security == null) {
+                p.setProperty("listeners", "PLAINTEXT://localhost:" + clientPort + "," + CONTROLLER + "://localhost:" + quorumPort);
+                p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+                p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+                p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+            } else {
+                secure(p, clientPort, internalPort, quorumPort);
+            }
             p.setProperty("log.dirs", dir.toString());
             p.setProperty("num.partitions", Integer.toString(defaultPartitions));
             // One node: every internal topic has one replica, and few partitions keep startup fast.
@@ -207,7 +275,28 @@ public final class EmbeddedKafka implements AutoCloseable {
                 server.shutdown();
                 throw new IllegalStateException("embedded Kafka failed to start on port " + clientPort + ": " + e.getMessage(), e);
             }
-            return new EmbeddedKafka(server, dir, temporary, "localhost:" + clientPort);
+            return new EmbeddedKafka(server, dir, temporary, "localhost:" + clientPort, "localhost:" + internalPort, security);
+        }
+
+        private void secure(Properties p, int clientPort, int internalPort, int quorumPort) {
+            p.setProperty("listeners", "SASL_SSL://localhost:" + clientPort + "," + INTERNAL + "://localhost:" + internalPort
+                    + "," + CONTROLLER + "://localhost:" + quorumPort);
+            p.setProperty("advertised.listeners", "SASL_SSL://localhost:" + clientPort + "," + INTERNAL + "://localhost:" + internalPort);
+            p.setProperty("inter.broker.listener.name", INTERNAL);
+            p.setProperty("listener.security.protocol.map", "SASL_SSL:SASL_SSL," + INTERNAL + ":PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+            p.setProperty("sasl.enabled.mechanisms", SCRAM);
+            p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", security.keyStore().toString());
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", security.password());
+            p.setProperty("listener.name.sasl_ssl.ssl.key.password", security.password());
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+            p.setProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.setProperty("allow.everyone.if.no.acl.found", "false");
+            // The loopback PLAINTEXT listeners (controller, internal) authenticate nobody: their
+            // principal is ANONYMOUS, and the broker's own requests arrive through them.
+            p.setProperty("super.users", String.join(";", java.util.stream.Stream.concat(java.util.stream.Stream.of("ANONYMOUS"),
+                    security.superUsers().stream()).map(u -> "User:" + u).toList()));
         }
     }
 }
