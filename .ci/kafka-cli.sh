@@ -62,7 +62,12 @@ for _ in $(seq 60); do
     && grep -q SUCCEEDED "$OUT/api-job.json" && break
   sleep 1
 done
-grep -q SUCCEEDED "$OUT/api-job.json"
+grep -q SUCCEEDED "$OUT/api-job.json" || {
+  echo "kafka-cli: the dashboard's API never showed $JOB SUCCEEDED; last answer: $(curl -sS "${AUTH[@]}" \
+    "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" 2>&1)" >&2
+  tail -n 20 "$OUT/dashboard.log" >&2
+  exit 1
+}
 curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/metrics" | grep -q '^longhaul_jobs_finished_total'
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB")" == 401 ]] \
   || { echo "kafka-cli: the dashboard answered without its token" >&2; exit 1; }

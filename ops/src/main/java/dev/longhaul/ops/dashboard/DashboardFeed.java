@@ -79,8 +79,12 @@ final class DashboardFeed implements AutoCloseable {
             while (running) {
                 long now = System.currentTimeMillis();
                 if (now - lastScan >= RESCAN_MILLIS) {
-                    assignNewPartitions();
                     lastScan = now;
+                    try {
+                        assignNewPartitions();
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        // A slow or starting broker: scan again next time rather than let the feed die.
+                    }
                 }
                 if (assigned.isEmpty()) {
                     Thread.sleep(200);
