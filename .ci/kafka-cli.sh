@@ -2,7 +2,9 @@
 # The README's Kafka, dashboard and sink commands, as CI runs them: the embedded stack, a worker,
 # the dashboard and the file sinks (JSON Lines and Parquet) as background processes (on ports of
 # their own), a real log submitted with --follow until SUCCEEDED, then status and cancel; the
-# dashboard's API must count the job and both sinks must have written its results. Uses the small xs model so CI stays short.
+# dashboard's API must count the job (with the bearer token the dashboard printed in its URL, and
+# refuse a request without it) and both sinks must have written its results. Uses the small xs
+# model so CI stays short.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-29092}
@@ -58,13 +60,22 @@ grep -q SUCCEEDED "$OUT/status.log"
 # The dashboard's API and the sink see the job (both read read_committed; allow them a moment).
 # curl is optional on a fresh machine: without it the API check is left to DashboardHttpTest.
 if command -v curl > /dev/null 2>&1; then
+TOKEN=$(grep -o '#token=[A-Za-z0-9_-]*' "$OUT/dashboard.log" | head -n 1 | cut -d= -f2)
+AUTH=(-H "Authorization: Bearer $TOKEN")
 for _ in $(seq 60); do
-  curl -fsS "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" > "$OUT/api-job.json" 2> /dev/null \
+  curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" > "$OUT/api-job.json" 2> /dev/null \
     && grep -q SUCCEEDED "$OUT/api-job.json" && break
   sleep 1
 done
-grep -q SUCCEEDED "$OUT/api-job.json"
-curl -fsS "http://localhost:$DASHBOARD_PORT/metrics" | grep -q '^longhaul_jobs_finished_total'
+grep -q SUCCEEDED "$OUT/api-job.json" || {
+  echo "kafka-cli: the dashboard's API never showed $JOB SUCCEEDED; last answer: $(curl -sS "${AUTH[@]}" \
+    "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" 2>&1)" >&2
+  tail -n 20 "$OUT/dashboard.log" >&2
+  exit 1
+}
+curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/metrics" | grep -q '^longhaul_jobs_finished_total'
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB")" == 401 ]] \
+  || { echo "kafka-cli: the dashboard answered without its token" >&2; exit 1; }
 fi
 for _ in $(seq 60); do
   [[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] && break

@@ -15,6 +15,9 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -24,19 +27,43 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *
  * <p>With {@link Builder#dataDir} the log survives restarts (the dev stack keeps its jobs); without
  * it a temporary directory is used and deleted on {@link #close()} (tests).
+ *
+ * <p>With {@link Builder#saslSsl} the client listener requires SASL_SSL with SCRAM-SHA-512 and the
+ * StandardAuthorizer denies whatever no ACL allows; the controller listener and an internal
+ * listener (inter-broker, and this class's own admin calls) stay PLAINTEXT on loopback, and their
+ * principal, User:ANONYMOUS, is a super user along with the given ones. {@link #clientConfig()}
+ * then goes through the internal listener; {@link #scramUser} creates SCRAM credentials through the
+ * Admin API and {@link #saslClientConfig} gives what a client of the secure listener sets.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final String INTERNAL = "INTERNAL";
+    private static final String SCRAM = "SCRAM-SHA-512";
 
     private final KraftNode node;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final String bootstrapServers;
+    private final String adminServers;
+    private final SaslSsl security;
 
-    private EmbeddedKafka(KraftNode node, boolean deleteOnClose) {
+    private EmbeddedKafka(KraftNode node, boolean deleteOnClose, String adminServers, SaslSsl security) {
         this.node = node;
         this.dataDir = node.dir();
         this.deleteOnClose = deleteOnClose;
         this.bootstrapServers = node.address();
+        this.adminServers = adminServers;
+        this.security = security;
+    }
+
+    /**
+     * The secure client listener's TLS material: the broker's key store and the trust store its
+     * clients use (PKCS12), with one password, and the super users besides User:ANONYMOUS.
+     */
+    public record SaslSsl(Path keyStore, Path trustStore, String password, List<String> superUsers) {
+        public SaslSsl {
+            superUsers = List.copyOf(superUsers);
+        }
     }
 
     public static Builder builder() {
@@ -57,10 +84,39 @@ public final class EmbeddedKafka implements AutoCloseable {
         return dataDir;
     }
 
-    /** Client properties that reach this broker. */
+    /** Client properties that reach this broker (on a secure broker: the internal, super-user listener). */
     public Map<String, Object> clientConfig() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, adminServers);
     }
+    /**
+     * What a client of the secure listener sets to log in as `user` (SASL_SSL, SCRAM-SHA-512, the
+     * trust store), by Kafka's property names; bootstrap.servers not included.
+     */
+    public Map<String, String> saslClientConfig(String user, String password) {
+        if (security == null) {
+            throw new IllegalStateException("this broker was started without saslSsl");
+        }
+        return Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", SCRAM,
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";",
+                "ssl.truststore.location", security.trustStore().toString(),
+                "ssl.truststore.password", security.password(),
+                "ssl.truststore.type", "PKCS12");
+    }
+
+    /** Creates (or replaces) SCRAM-SHA-512 credentials for `user` with the Admin API. */
+    public void scramUser(String user, String password) {
+        try (Admin admin = Admin.create(clientConfig())) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create SCRAM credentials for " + user + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating SCRAM credentials", e);
+        }
+    }
+
 
     /** Creates a topic unless it exists. {@code config} holds topic-level settings (cleanup.policy...). */
     public void createTopic(String name, int partitions, Map<String, String> config) {
@@ -115,6 +171,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int controllerPort;
         private int defaultPartitions = 1;
         private final Properties overrides = new Properties();
+        private SaslSsl security;
 
         private Builder() {
         }
@@ -138,6 +195,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
         public Builder defaultPartitions(int partitions) {
             this.defaultPartitions = partitions;
+            return this;
+        }
+
+        /** The client listener requires SASL_SSL (SCRAM-SHA-512) and ACLs are enforced. */
+        public Builder saslSsl(SaslSsl value) {
+            this.security = value;
             return this;
         }
 
@@ -165,11 +228,36 @@ public final class EmbeddedKafka implements AutoCloseable {
             settings.setProperty("transaction.state.log.min.isr", "1");
             settings.setProperty("share.coordinator.state.topic.replication.factor", "1");
             settings.setProperty("share.coordinator.state.topic.min.isr", "1");
+            int internalPort = security == null ? clientPort : freePort();
+            if (security != null) {
+                secure(settings, clientPort, internalPort, quorumPort);
+            }
             settings.putAll(overrides);
             KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
             node.formatIfNew(Uuid.randomUuid().toString());
             node.start();
-            return new EmbeddedKafka(node, temporary);
+            return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);
+        }
+
+        private void secure(Properties p, int clientPort, int internalPort, int quorumPort) {
+            p.setProperty("listeners", "SASL_SSL://localhost:" + clientPort + "," + INTERNAL + "://localhost:" + internalPort
+                    + "," + KraftNode.CONTROLLER + "://localhost:" + quorumPort);
+            p.setProperty("advertised.listeners", "SASL_SSL://localhost:" + clientPort + "," + INTERNAL + "://localhost:" + internalPort);
+            p.setProperty("inter.broker.listener.name", INTERNAL);
+            p.setProperty("listener.security.protocol.map", "SASL_SSL:SASL_SSL," + INTERNAL + ":PLAINTEXT," + KraftNode.CONTROLLER + ":PLAINTEXT");
+            p.setProperty("sasl.enabled.mechanisms", SCRAM);
+            p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", security.keyStore().toString());
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", security.password());
+            p.setProperty("listener.name.sasl_ssl.ssl.key.password", security.password());
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+            p.setProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.setProperty("allow.everyone.if.no.acl.found", "false");
+            // The loopback PLAINTEXT listeners (controller, internal) authenticate nobody: their
+            // principal is ANONYMOUS, and the broker's own requests arrive through them.
+            p.setProperty("super.users", String.join(";", Stream.concat(Stream.of("ANONYMOUS"),
+                    security.superUsers().stream()).map(u -> "User:" + u).toList()));
         }
     }
 }

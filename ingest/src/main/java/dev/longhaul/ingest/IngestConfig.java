@@ -77,6 +77,16 @@ public record IngestConfig(
                 "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of());
     }
 
+    /**
+     * The client of one tenant: its own topics (Topics.tenantNamespace) and transactional ids under
+     * the same prefix, which is what the tenant's Kafka ACLs allow. The pipeline stamps the tenant
+     * from the topic a job came in on, so JobSpec.tenant is not what decides it.
+     */
+    public IngestConfig withTenant(String tenant) {
+        String ns = dev.longhaul.schemas.Topics.tenantNamespace(namespace, tenant);
+        return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, ns, transactionTimeout, clientOverrides);
+    }
+
     public IngestConfig withNamespace(String value) {
         return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, transactionalIdPrefix, transactionTimeout, clientOverrides);
     }

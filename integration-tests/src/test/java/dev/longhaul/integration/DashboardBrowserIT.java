@@ -6,6 +6,9 @@
  * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
  * among them (zero before any job: nothing stepped); when the cancel button of
  * a long job is clicked, then its row ends CANCELLED. A screenshot is saved under target/.
+ * The API needs the dashboard's bearer token: opened without it the page shows its login form and
+ * a wrong token typed there is refused (401); opened at pageUrl() (#token=...) it reads the token,
+ * drops it from the address bar and goes live.
  * Reports itself skipped where no chromium or chromedriver binary is on the PATH.
  */
 package dev.longhaul.integration;
@@ -92,7 +95,16 @@ class DashboardBrowserIT {
     @Test
     void chartsAndTheJobTableFollowJobsAndCancelWorks() throws Exception {
         browser.get(dashboard.url().toString());
+        waitFor("the login form, without a token", d -> d.findElement(By.id("login")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys("not-the-token");
+        browser.findElement(By.cssSelector("#login button")).click();
+        waitFor("a wrong token refused", d -> number("return window.longhaul.refused") >= 1);
+        assertEquals(0.0, number("return window.longhaul.updates"), "nothing is shown without the right token");
+        browser.get("about:blank");
+        browser.get(dashboard.pageUrl().toString());
         waitFor("two pushed snapshots", d -> number("return window.longhaul.updates") >= 2);
+        assertTrue(!browser.getCurrentUrl().contains("token"), "the token leaves the address bar: " + browser.getCurrentUrl());
+        assertTrue(!browser.findElement(By.id("login")).isDisplayed(), "the login form hides once live");
         assertEquals(0.0, number("return Math.max.apply(null, window.longhaul.series.prefill)"), "no tokens before any job");
         assertEquals("0", browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max"));
         waitFor("the worker in the batch chart", d -> Boolean.TRUE.equals(js("return !!window.longhaul.series.batch['browser-worker']")));

@@ -27,6 +27,9 @@ public sealed interface Outcome {
     /** An order released onto a lane, for `work` partition = lane. */
     record ToWork(int lane, WorkOrder order) implements Outcome {}
 
+    /** A record already serialized, for a topic chosen per record (tenant admission and delivery). */
+    record Routed(String topic, byte[] value) implements Outcome {}
+
     /** A well-formed input record, passed on typed. */
     record Decoded<V>(V value) implements Outcome {}
 

@@ -1,6 +1,7 @@
 /*
  * The pipeline's one typed, immutable, validated configuration (STYLE.md, Configuration): Kafka
- * identity, planning limits, dispatch settings and the cost model, with every default in DEFAULTS
+ * identity, planning limits, dispatch settings, the cost model and the tenants with topics of their
+ * own (withTenants), with every default in DEFAULTS
  * below. Only ops reads files or the environment and overrides fields with the with* methods; the
  * topology reads nothing else. streamsProperties is the single place Kafka Streams settings are
  * derived from it.
@@ -18,7 +19,7 @@ import java.util.Set;
 import dev.longhaul.schemas.DocumentKind;
 import org.apache.kafka.streams.StreamsConfig;
 
-public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost cost) {
+public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost cost, Set<String> tenants) {
 
     /** The defaults, in one place: a local single-node setup running the CPU demo. */
     public static final PipelineConfig DEFAULTS = new PipelineConfig(
@@ -26,13 +27,16 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
             new Limits(1L << 30, 4096, EnumSet.of(DocumentKind.CONTRACT, DocumentKind.LOG, DocumentKind.REPO, DocumentKind.TEXT),
                     new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
             new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
-            new Cost(0.25, 8, 32_768, 512, 1L << 20));
+            new Cost(0.25, 8, 32_768, 512, 1L << 20),
+            Set.of());
 
     public PipelineConfig {
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(dispatch, "dispatch");
         Objects.requireNonNull(cost, "cost");
+        tenants.forEach(t -> dev.longhaul.schemas.Topics.tenantNamespace(kafka.namespace(), t));
+        tenants = Set.copyOf(tenants);
     }
 
     /**
@@ -116,19 +120,28 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
     }
 
     public PipelineConfig withKafka(Kafka kafka) {
-        return new PipelineConfig(kafka, limits, dispatch, cost);
+        return new PipelineConfig(kafka, limits, dispatch, cost, tenants);
     }
 
     public PipelineConfig withLimits(Limits limits) {
-        return new PipelineConfig(kafka, limits, dispatch, cost);
+        return new PipelineConfig(kafka, limits, dispatch, cost, tenants);
     }
 
     public PipelineConfig withDispatch(Dispatch dispatch) {
-        return new PipelineConfig(kafka, limits, dispatch, cost);
+        return new PipelineConfig(kafka, limits, dispatch, cost, tenants);
     }
 
     public PipelineConfig withCost(Cost cost) {
-        return new PipelineConfig(kafka, limits, dispatch, cost);
+        return new PipelineConfig(kafka, limits, dispatch, cost, tenants);
+    }
+
+    /**
+     * Tenants with topics of their own (Topics.forTenant): the pipeline admits their jobs from
+     * there, stamping the tenant, and delivers their statuses and results back there. Empty (the
+     * default): only the shared topics, as in the single-tenant demo.
+     */
+    public PipelineConfig withTenants(Set<String> value) {
+        return new PipelineConfig(kafka, limits, dispatch, cost, value);
     }
 
     /**

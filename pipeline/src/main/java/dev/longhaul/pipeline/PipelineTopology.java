@@ -12,6 +12,7 @@
  *               -> dispatcher [stores dispatch-held, -in-flight, -workers, -served]
  *               -> work (partition = lane), status
  *
+ * With tenants configured, TenantTopology adds admission from and delivery to their own topics.
  * Every input is read as bytes and decoded inside the topology, so unreadable records become
  * dead letters instead of stopping a partition.
  */
@@ -26,6 +27,7 @@ import dev.longhaul.pipeline.dispatch.LanePartitioner;
 import dev.longhaul.pipeline.plan.JobPlanner;
 import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.pipeline.status.StatusTable;
+import dev.longhaul.pipeline.tenant.TenantTopology;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topic;
@@ -79,6 +81,11 @@ public final class PipelineTopology {
         KStream<String, DispatchEvent> finished = statuses
                 .filter((jobId, status) -> FINAL.contains(status.getState()), Named.as("status-final"))
                 .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));
+
+        if (!config.tenants().isEmpty()) {
+            // Tenants with topics of their own: admission into, and delivery out of, the shared topics.
+            TenantTopology.addTo(builder, topics, config.tenants(), statuses);
+        }
 
         KStream<String, DispatchEvent> heartbeats = decoded(builder, topics.workers, topics)
                 .mapValues(DispatchEvent.Heartbeat::new, Named.as("workers-heartbeat"));

@@ -52,10 +52,20 @@ public final class TopicsAdmin {
 
     /** Creates the missing topics; fails if `work` exists with a partition count other than lanes. */
     public static void ensure(Admin admin, Topics topics, Layout layout) {
+        ensure(admin, topics, Set.of(), layout);
+    }
+
+    /**
+     * The same, plus each tenant's own topics (Topics.forTenant, tenantFacing), with the job-keyed
+     * partition count: the tenant gate and the result delivery rely on it being the shared one.
+     */
+    public static void ensure(Admin admin, Topics topics, Set<String> tenants, Layout layout) {
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
-            for (Map.Entry<Topic<?, ?>, Map<String, String>> entry : topics.all()) {
+            List<Map.Entry<Topic<?, ?>, Map<String, String>>> wanted = new ArrayList<>(topics.all());
+            tenants.stream().sorted().forEach(t -> wanted.addAll(topics.forTenant(t).tenantFacing()));
+            for (Map.Entry<Topic<?, ?>, Map<String, String>> entry : wanted) {
                 String name = entry.getKey().name();
                 int partitions = name.equals(topics.work.name()) ? layout.lanes() : layout.jobPartitions();
                 if (!existing.contains(name)) {

@@ -4,6 +4,11 @@
  * the given registry. Keys are job ids (UTF-8 strings) except on work (the lane number) and
  * dead-letters (the original key's bytes, kept as they came). Partition counts and cleanup
  * policies are part of the catalog so that whoever creates the topics creates them the same way.
+ *
+ * A tenant's own topics (forTenant) are the same catalog under the namespace
+ * "<namespace>tenant.<name>.": the tenant writes its jobs, documents and control there and reads its
+ * status and results there; the pipeline admits them into the shared topics and delivers back only
+ * that tenant's jobs, so per-tenant ACLs on one topic prefix keep tenants apart.
  */
 package dev.longhaul.schemas;
 
@@ -20,6 +25,7 @@ public final class Topics {
     public static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
 
     private final String namespace;
+    private final SchemaRegistry registry;
     public final Topic<String, JobRequest> jobs;
     public final Topic<String, DocumentChunk> documents;
     public final Topic<Integer, WorkOrder> work;
@@ -35,6 +41,7 @@ public final class Topics {
             throw new IllegalArgumentException("topic namespace must be letters, digits, '.', '_' or '-': " + namespace);
         }
         this.namespace = namespace;
+        this.registry = registry;
         var key = Serdes.String();
         jobs = new Topic<>(namespace + "jobs", key, AvroSerde.forValues(JobRequest.class, registry));
         documents = new Topic<>(namespace + "documents", key, AvroSerde.forValues(DocumentChunk.class, registry));
@@ -54,6 +61,31 @@ public final class Topics {
 
     public String namespace() {
         return namespace;
+    }
+
+    /** The namespace of a tenant's own topics: "<namespace>tenant.<tenant>.". */
+    public static String tenantNamespace(String namespace, String tenant) {
+        if (tenant == null || !tenant.matches("[A-Za-z0-9_-]{1,64}")) {
+            // No dots: one tenant's prefix must never be a prefix of another tenant's topics.
+            throw new IllegalArgumentException("a tenant name must be 1 to 64 letters, digits, '_' or '-': " + tenant);
+        }
+        return namespace + "tenant." + tenant + ".";
+    }
+
+    /** The catalog of a tenant's own topics (tenantNamespace), through the same registry. */
+    public Topics forTenant(String tenant) {
+        return new Topics(tenantNamespace(namespace, tenant), registry);
+    }
+
+    /** The topics a tenant writes (jobs, documents, control) and reads (status, summaries, extractions). */
+    public List<Map.Entry<Topic<?, ?>, Map<String, String>>> tenantFacing() {
+        return List.of(
+                Map.entry(jobs, DELETE),
+                Map.entry(documents, DELETE),
+                Map.entry(control, DELETE),
+                Map.entry(status, COMPACTED),
+                Map.entry(summaries, DELETE),
+                Map.entry(extractions, DELETE));
     }
 
     /** Every topic with the cleanup policy it is created with. */

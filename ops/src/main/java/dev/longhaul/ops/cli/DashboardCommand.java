@@ -1,7 +1,8 @@
 /*
  * `longhaul dashboard [--port 8080] [--host localhost] [--pipeline-app-id ID]` plus the Kafka
  * options: the ops dashboard (page, JSON API, server-sent events, Prometheus /metrics) against a
- * running broker and registry, until interrupted. Prints the page's URL once it listens. It runs
+ * running broker and registry, until interrupted. Prints the page's URL once it listens, with the
+ * API's bearer token in its fragment (dashboard.token, or one generated at start). It runs
  * no pipeline of its own, so job lookups come from the status topic it replays.
  */
 package dev.longhaul.ops.cli;
@@ -42,7 +43,8 @@ public final class DashboardCommand implements Callable<Integer> {
     CommandSpec spec;
 
     DashboardConfig config() {
-        DashboardConfig c = DashboardConfig.DEFAULTS.withHost(host).withPort(port).withKafkaClientOverrides(kafka.clientOverrides());
+        DashboardConfig c = DashboardConfig.DEFAULTS.withHost(host).withPort(port).withKafkaClientOverrides(kafka.clientOverrides())
+                .withToken(ConfigDefaults.of(spec).config().dashboard().token().value());
         return pipelineAppId == null ? c : c.withPipelineApplicationId(pipelineAppId);
     }
 
@@ -57,7 +59,7 @@ public final class DashboardCommand implements Callable<Integer> {
             stopped.countDown();
         }, "longhaul-dashboard-shutdown"));
         var out = spec.commandLine().getOut();
-        out.println("dashboard: " + dashboard.url());
+        out.println("dashboard: " + dashboard.pageUrl());
         out.flush();
         stopped.await();
         return 0;

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +50,11 @@ public final class PipelineCommand implements Callable<Integer> {
             description = "Replicas of the topics it creates and of Streams' internal topics (default: the pipeline's, 3).")
     Integer replicationFactor;
 
+    @Option(names = "--tenant", paramLabel = "NAME",
+            description = "A tenant with topics of its own (<namespace>tenant.NAME.*): its jobs are admitted from there and its"
+                    + " statuses and results delivered back there. Repeat for each tenant. Default: none.")
+    List<String> tenants = List.of();
+
     @Mixin
     KafkaOptions kafka;
 
@@ -62,7 +69,8 @@ public final class PipelineCommand implements Callable<Integer> {
         return d.withKafka(new PipelineConfig.Kafka(applicationId != null ? applicationId : k.applicationId(), kafka.namespace,
                         replicationFactor != null ? replicationFactor : k.replicationFactor(), k.commitInterval()))
                 .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),
-                        dispatch.laneTimeout(), dispatch.punctuationInterval()));
+                        dispatch.laneTimeout(), dispatch.punctuationInterval()))
+                .withTenants(Set.copyOf(tenants));
     }
 
     @Override

@@ -17,6 +17,7 @@ public enum ConfigKey {
     BACKEND("backend", false),
     THREADS("threads", false),
     DASHBOARD_PORT("dashboard.port", false),
+    DASHBOARD_TOKEN("dashboard.token", true),
     KAFKA_SECURITY_PROTOCOL("kafka.security.protocol", false),
     KAFKA_SASL_MECHANISM("kafka.sasl.mechanism", false),
     // A JAAS line carries the password inline (ScramLoginModule ... password="..."), so it is secret.

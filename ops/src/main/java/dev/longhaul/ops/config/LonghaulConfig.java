@@ -1,7 +1,7 @@
 /*
  * The command line's one typed, immutable, validated configuration (STYLE.md, Configuration):
  * where Kafka and the schema registry are, the topic namespace, the worker's model and engine, the
- * dashboard's port, and the Kafka client security settings that every Kafka client the command
+ * dashboard's port and bearer token, and the Kafka client security settings that every Kafka client the command
  * line creates is given. Every default is in DEFAULTS; EffectiveConfig lays a file and the
  * environment over them, and the command's own options win over all of it. Secrets are held as
  * Secret, whose toString is masked, so a record printed by accident shows no password.
@@ -18,12 +18,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
-public record LonghaulConfig(String bootstrapServers, URI registryUrl, String namespace, Worker worker, int dashboardPort,
+public record LonghaulConfig(String bootstrapServers, URI registryUrl, String namespace, Worker worker, Dashboard dashboard,
                              KafkaSecurity security) {
 
     /** The defaults, in one place: the embedded dev stack on this machine, the CPU engine, no security. */
     public static final LonghaulConfig DEFAULTS = new LonghaulConfig("localhost:9092", URI.create("http://localhost:8081"),
-            "longhaul.", new Worker(Optional.empty(), "cpu", OptionalInt.empty()), 8080,
+            "longhaul.", new Worker(Optional.empty(), "cpu", OptionalInt.empty()), new Dashboard(8080, Secret.NONE),
             new KafkaSecurity("PLAINTEXT", "", Secret.NONE, "", Secret.NONE, "", Secret.NONE, Secret.NONE));
 
     public LonghaulConfig {
@@ -34,7 +34,7 @@ public record LonghaulConfig(String bootstrapServers, URI registryUrl, String na
         require(ConfigKey.NAMESPACE, namespace != null && namespace.matches("[A-Za-z0-9._-]*"),
                 "must be letters, digits, '.', '_' or '-'");
         Objects.requireNonNull(worker, "worker");
-        require(ConfigKey.DASHBOARD_PORT, dashboardPort >= 0 && dashboardPort <= 65535, "must be 0..65535");
+        Objects.requireNonNull(dashboard, "dashboard");
         Objects.requireNonNull(security, "security");
     }
 
@@ -44,6 +44,14 @@ public record LonghaulConfig(String bootstrapServers, URI registryUrl, String na
             Objects.requireNonNull(model, "model");
             require(ConfigKey.BACKEND, backend != null && backend.matches("[A-Za-z0-9_-]+"), "must be a backend name (cpu, scalar)");
             require(ConfigKey.THREADS, threads.orElse(1) >= 1, "must be at least 1");
+        }
+    }
+
+    /** The dashboard's port and its API's bearer token (empty: generated at start and printed with the URL). */
+    public record Dashboard(int port, Secret token) {
+        public Dashboard {
+            require(ConfigKey.DASHBOARD_PORT, port >= 0 && port <= 65535, "must be 0..65535");
+            require(ConfigKey.DASHBOARD_TOKEN, token != null && !token.value().matches(".*\\s.*"), "must not contain spaces");
         }
     }
 
@@ -132,7 +140,8 @@ public record LonghaulConfig(String bootstrapServers, URI registryUrl, String na
                 v.get(ConfigKey.NAMESPACE).strip(),
                 new Worker(v.get(ConfigKey.MODEL).isBlank() ? Optional.empty() : Optional.of(Path.of(v.get(ConfigKey.MODEL).strip())),
                         v.get(ConfigKey.BACKEND).strip(), optionalInt(ConfigKey.THREADS, v.get(ConfigKey.THREADS))),
-                integer(ConfigKey.DASHBOARD_PORT, v.get(ConfigKey.DASHBOARD_PORT)),
+                new Dashboard(integer(ConfigKey.DASHBOARD_PORT, v.get(ConfigKey.DASHBOARD_PORT)),
+                        new Secret(v.get(ConfigKey.DASHBOARD_TOKEN).strip())),
                 new KafkaSecurity(v.get(ConfigKey.KAFKA_SECURITY_PROTOCOL).strip(), v.get(ConfigKey.KAFKA_SASL_MECHANISM).strip(),
                         new Secret(v.get(ConfigKey.KAFKA_SASL_JAAS_CONFIG).strip()),
                         v.get(ConfigKey.KAFKA_SSL_TRUSTSTORE_LOCATION).strip(), new Secret(v.get(ConfigKey.KAFKA_SSL_TRUSTSTORE_PASSWORD)),
@@ -149,7 +158,8 @@ public record LonghaulConfig(String bootstrapServers, URI registryUrl, String na
             case MODEL -> worker.model().map(Path::toString).orElse("");
             case BACKEND -> worker.backend();
             case THREADS -> worker.threads().isPresent() ? Integer.toString(worker.threads().getAsInt()) : "";
-            case DASHBOARD_PORT -> Integer.toString(dashboardPort);
+            case DASHBOARD_PORT -> Integer.toString(dashboard.port());
+            case DASHBOARD_TOKEN -> dashboard.token().value();
             case KAFKA_SECURITY_PROTOCOL -> security.protocol();
             case KAFKA_SASL_MECHANISM -> security.saslMechanism();
             case KAFKA_SASL_JAAS_CONFIG -> security.saslJaasConfig().value();

@@ -5,7 +5,8 @@
  * listens; the feed catches up in the background (from the topics' beginning), so early answers
  * may be partial. Job lookups go to the pipeline's Streams status store when a KafkaStreams is
  * given and hosts the job, else to the feed's job table. Cancels go through ingest's JobControl.
- * close() stops everything it started, never the given KafkaStreams.
+ * close() stops everything it started, never the given KafkaStreams. Every request but the page's
+ * static files needs the bearer token (token(); pageUrl() is the page's address carrying it).
  */
 package dev.longhaul.ops.dashboard;
 
@@ -48,6 +49,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService ticks;
     private final DashboardServer server;
+    private final BearerToken token;
 
     private Dashboard(DashboardConfig config, String bootstrapServers, Topics topics, SchemaRegistry registry,
                       Optional<KafkaStreams> pipeline) {
@@ -67,8 +69,9 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         long push = config.pushInterval().toMillis();
         ticks.scheduleWithFixedDelay(this::push, 0, push, TimeUnit.MILLISECONDS);
         ticks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        this.token = BearerToken.configuredOrGenerated(config.token());
         try {
-            this.server = new DashboardServer(config, this, events, json);
+            this.server = new DashboardServer(config, token, this, events, json);
         } catch (RuntimeException e) {
             stopBackground();
             throw e;
@@ -84,9 +87,23 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         return new Dashboard(config, bootstrapServers, topics, registry, pipeline);
     }
 
-    /** The page's address, e.g. http://localhost:8080/. */
+    /** The page's address, e.g. http://localhost:8080/ (the API under it needs token()). */
     public URI url() {
         return server.url();
+    }
+
+    /** The bearer token every API request needs: the configured one, or the one generated at start. */
+    public String token() {
+        return token.value();
+    }
+
+    /**
+     * The address to open in a browser: url() with the token in the fragment (#token=...), which
+     * the page reads and then removes from the address bar; a fragment is never sent to a server,
+     * so the token stays out of request lines and access logs.
+     */
+    public URI pageUrl() {
+        return URI.create(url() + "#token=" + token.value());
     }
 
     /** The metrics model (for embedding programs and tests). */

@@ -79,8 +79,8 @@ final class DashboardFeed implements AutoCloseable {
             while (running) {
                 long now = System.currentTimeMillis();
                 if (now - lastScan >= RESCAN_MILLIS) {
-                    assignNewPartitions();
                     lastScan = now;
+                    assignNewPartitions();
                 }
                 if (assigned.isEmpty()) {
                     Thread.sleep(200);

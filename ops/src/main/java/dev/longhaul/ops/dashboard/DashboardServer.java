@@ -8,7 +8,11 @@
  *   GET  /api/jobs/{id}         one job's latest status (the Streams store when available), 404 if none
  *   POST /api/jobs/{id}/cancel  writes a Control CANCEL; 202 once the broker has it
  *   GET  /metrics               Prometheus text exposition
- * Errors answer JSON {"error": message}: 400 for a bad job id, 404, 405 for a wrong method.
+ * Everything but the page's static files requires `Authorization: Bearer TOKEN` (BearerToken) and
+ * answers 401 without it; /metrics too, since job counts by state and tenant are not public
+ * (Prometheus sends the token with `authorization: {credentials: ...}` in its scrape config).
+ * No endpoint serves document text: the API reads statuses, heartbeats and result usage only.
+ * Errors answer JSON {"error": message}: 400 for a bad job id, 401, 404, 405 for a wrong method.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -39,8 +43,10 @@ final class DashboardServer implements AutoCloseable {
     private final DashboardApi api;
     private final EventStream events;
     private final ObjectMapper json;
+    private final BearerToken token;
 
-    DashboardServer(DashboardConfig config, DashboardApi api, EventStream events, ObjectMapper json) {
+    DashboardServer(DashboardConfig config, BearerToken token, DashboardApi api, EventStream events, ObjectMapper json) {
+        this.token = token;
         this.api = api;
         this.events = events;
         this.json = json;
@@ -78,7 +84,10 @@ final class DashboardServer implements AutoCloseable {
         String path = ex.getRequestURI().getPath();
         boolean cancel = path.startsWith("/api/jobs/") && path.endsWith("/cancel");
         String expected = cancel ? "POST" : "GET";
-        if (!ex.getRequestMethod().equals(expected)) {
+        if (!STATIC.containsKey(path) && !token.admits(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"longhaul\"");
+            send(ex, 401, Map.of("error", "this endpoint needs the dashboard's bearer token"));
+        } else if (!ex.getRequestMethod().equals(expected)) {
             send(ex, 405, Map.of("error", "use " + expected + " for " + path));
         } else if (STATIC.containsKey(path)) {
             serveResource(ex, STATIC.get(path));

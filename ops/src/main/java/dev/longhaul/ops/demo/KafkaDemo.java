@@ -114,7 +114,7 @@ public final class KafkaDemo {
         Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port),
                 stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams())));
-        return Optional.of(dashboard.url());
+        return Optional.of(dashboard.pageUrl());
     }
 
     private DevStack.Options stackOptions() {

@@ -39,7 +39,7 @@ public final class PipelineRunner implements AutoCloseable {
         Map<String, Object> adminProps = new HashMap<>(clientOverrides);
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(adminProps)) {
-            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
+            TopicsAdmin.ensure(admin, topics, config.tenants(), new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
                     (short) config.kafka().replicationFactor()));
         }
         KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),

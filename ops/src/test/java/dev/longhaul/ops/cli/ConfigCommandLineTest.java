@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ops.dashboard.DashboardConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -117,6 +118,16 @@ class ConfigCommandLineTest {
         assertEquals(Path.of("x"), ((GenerateCommand) parse(env, "generate", "--model", "x", "--prompt", "p", "--max-tokens", "4")).model);
         assertTrue(execute(env, "generate", "--prompt", "p", "--max-tokens", "4").err().contains("--model"),
                 "generate's --model names the model under test and has no configured default");
+    }
+
+    @Test
+    void theDashboardTokenIsConfiguredLikeAnyKeyAndNeverShown() {
+        assertEquals("", ((DashboardCommand) parse(Map.of(), "dashboard")).config().token(), "none configured: generated at start");
+        Map<String, String> env = Map.of("LONGHAUL_DASHBOARD_TOKEN", "tok-from-env-1234");
+        DashboardConfig c = ((DashboardCommand) parse(env, "dashboard")).config();
+        assertEquals("tok-from-env-1234", c.token());
+        assertTrue(!c.toString().contains("tok-from-env-1234"), c.toString());
+        assertTrue(!execute(env, "config", "show").out().contains("tok-from-env-1234"), "config show masks the token");
     }
 
     @Test

@@ -50,6 +50,14 @@ class PipelineCommandLineTest {
         assertEquals(Path.of("state"), p.stateDir);
         assertEquals("k1:9092,k2:9092", p.kafka.bootstrapServers);
         assertEquals(PipelineConfig.DEFAULTS.limits(), c.limits());
+        assertEquals(java.util.Set.of(), c.tenants(), "no tenants unless named: the single-tenant topology");
+    }
+
+    @Test
+    void tenantsAreNamedOneOptionEach() {
+        assertEquals(java.util.Set.of("acme", "globex"), parse("pipeline", "--tenant", "acme", "--tenant", "globex").config().tenants());
+        // A dot would let one tenant's topic prefix cover another's (longhaul.tenant.a. vs longhaul.tenant.a.b.).
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--tenant", "a.b").config());
     }
 
     @Test

@@ -59,7 +59,7 @@ class ConfigPrecedenceTest {
         assertEquals("default", c.source(ConfigKey.REGISTRY_URL).toString());
         assertEquals("file-broker:9092", c.config().bootstrapServers());
         assertEquals("file " + dir.resolve(EffectiveConfig.FILE_NAME), c.source(ConfigKey.BOOTSTRAP_SERVERS).toString());
-        assertEquals(9000, c.config().dashboardPort());
+        assertEquals(9000, c.config().dashboard().port());
         assertEquals("env.", c.config().namespace());
         assertEquals("env LONGHAUL_NAMESPACE", c.source(ConfigKey.NAMESPACE).toString());
         assertEquals(OptionalInt.of(7), c.config().worker().threads());

@@ -4,6 +4,9 @@
  * statuses and a result written to their topics, when the API is read, then /api/throughput,
  * /api/jobs/{id} (answered from the Streams status store), /api/jobs, /metrics and the event
  * stream show them; cancel writes a Control record; bad ids and unknown jobs get 400 and 404.
+ * Every request carries the dashboard's bearer token (configured here); without it, or with a
+ * wrong one, every API endpoint, the stream, /metrics and cancel answer 401 and cancel writes
+ * nothing, while the page's static files need no token.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -55,6 +58,7 @@ class DashboardHttpTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String TOKEN = "test-token-" + Long.toHexString(new java.util.Random(7).nextLong());
 
     private static DevStack stack;
     private static Dashboard dashboard;
@@ -65,7 +69,7 @@ class DashboardHttpTest {
         stack = DevStack.start(DevStack.Options.temporary(d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(),
                 d.kafka().namespace(), 1, d.kafka().commitInterval()))));
         Topics topics = stack.topics();
-        dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(200)),
+        dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(200)).withToken(TOKEN),
                 stack.bootstrapServers(), topics, new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams()));
         long now = System.currentTimeMillis();
@@ -144,7 +148,7 @@ class DashboardHttpTest {
 
     @Test
     void theEventStreamPushesSnapshots() throws Exception {
-        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/api/stream")).build(),
+        HttpResponse<java.io.InputStream> r = HTTP.send(authorized("/api/stream").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
@@ -165,7 +169,7 @@ class DashboardHttpTest {
 
     @Test
     void cancelWritesAControlRecord() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/api/jobs/job-cancel-me/cancel"))
+        HttpResponse<String> r = HTTP.send(authorized("/api/jobs/job-cancel-me/cancel")
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(202, r.statusCode(), r.body());
         List<Control> commands = new ArrayList<>();
@@ -189,6 +193,42 @@ class DashboardHttpTest {
         assertEquals("CANCEL", commands.get(0).getAction().name());
     }
 
+    @Test
+    void withoutTheTokenOrWithAWrongOneEveryApiAnswers401() throws Exception {
+        List<String> paths = List.of("/api/throughput", "/api/jobs", "/api/jobs/job-http", "/api/stream", "/metrics");
+        for (Optional<String> header : List.of(Optional.<String>empty(), Optional.of("Bearer wrong-" + TOKEN),
+                Optional.of("Bearer " + TOKEN.substring(1)), Optional.of("Basic " + TOKEN))) {
+            for (String path : paths) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(dashboard.url().resolve(path));
+                header.ifPresent(h -> b.header("Authorization", h));
+                HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, r.statusCode(), path + " with " + header + ": " + r.body());
+                assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), path);
+                assertTrue(!r.body().contains("job-http"), "a refused request reveals nothing: " + r.body());
+            }
+            HttpRequest.Builder cancel = HttpRequest.newBuilder(dashboard.url().resolve("/api/jobs/job-refused/cancel"))
+                    .POST(HttpRequest.BodyPublishers.noBody());
+            header.ifPresent(h -> cancel.header("Authorization", h));
+            assertEquals(401, HTTP.send(cancel.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        assertEquals(200, get("/api/jobs").statusCode(), "the right token is admitted");
+        HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/dashboard.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), "static files hold no data and need no token");
+        assertTrue(dashboard.pageUrl().toString().endsWith("#token=" + TOKEN), dashboard.pageUrl().toString());
+    }
+
+    @Test
+    void aTokenIsGeneratedWhenNoneIsConfigured() {
+        try (Dashboard a = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0), stack.bootstrapServers(), stack.topics(),
+                new RestSchemaRegistryClient(stack.registryUrl()), Optional.empty());
+             Dashboard b = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0), stack.bootstrapServers(), stack.topics(),
+                new RestSchemaRegistryClient(stack.registryUrl()), Optional.empty())) {
+            assertTrue(a.token().length() >= 40, "256 random bits, base64url: " + a.token().length());
+            assertTrue(!a.token().equals(b.token()), "each start draws its own");
+        }
+    }
+
     private static <V> void send(Topic<String, V> topic, String key, V value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
                 topic.keys().serializer(), topic.values().serializer())) {
@@ -197,7 +237,11 @@ class DashboardHttpTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(authorized(path).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder authorized(String path) {
+        return HttpRequest.newBuilder(dashboard.url().resolve(path)).header("Authorization", "Bearer " + TOKEN);
     }
 
     /** Polls a JSON endpoint until its answer satisfies `ready`; fails with the last answer after PATIENCE. */

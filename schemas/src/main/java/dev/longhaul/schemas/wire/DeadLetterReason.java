@@ -24,6 +24,8 @@ public enum DeadLetterReason {
     /** A job id reused with a different document digest. */
     DUPLICATE_JOB_ID,
     TENANT_QUOTA,
+    /** A tenant's record about a job id that another tenant owns (or, for a cancel, no job of its own). */
+    NOT_TENANTS_JOB,
     /** The worker could not run the job (engine error, unreadable document). */
     WORKER_ERROR
 }

@@ -5,6 +5,10 @@
  * The series the charts draw are kept in window.longhaul (and mirrored in the canvases' data-*
  * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
  * /api/jobs/{id}/cancel. No libraries: the page must work with nothing outside reachable.
+ * Every API call carries `Authorization: Bearer TOKEN`. The token comes from the URL's fragment
+ * (#token=..., removed from the address bar once read, kept in sessionStorage for reloads) or from
+ * the login form. EventSource cannot send headers, so the event stream is read with fetch and
+ * parsed here (data: lines, events ended by a blank line), reconnecting when it ends.
  */
 (function () {
   'use strict';
@@ -14,6 +18,7 @@
     snapshot: null,
     series: { jobs: [], prefill: [], decode: [], batch: {} },
     cancelled: [],
+    refused: 0,
     errors: []
   };
   window.longhaul = state;
@@ -133,7 +138,7 @@
 
   function cancel(jobId, button) {
     button.disabled = true;
-    fetch('api/jobs/' + encodeURIComponent(jobId) + '/cancel', { method: 'POST' })
+    fetch('api/jobs/' + encodeURIComponent(jobId) + '/cancel', { method: 'POST', headers: authorization() })
       .then(function (r) {
         if (r.ok) {
           state.cancelled.push(jobId);
@@ -240,14 +245,75 @@
     renderJobs(s.jobs.slice(0, 200));
   }
 
-  function connect() {
-    var status = document.getElementById('connection');
-    var source = new EventSource('api/stream');
-    source.onopen = function () { status.textContent = 'live'; status.className = 'up'; };
-    source.onmessage = function (e) { render(JSON.parse(e.data)); };
-    // EventSource reconnects by itself; only say so.
-    source.onerror = function () { status.textContent = 'reconnecting…'; status.className = 'down'; };
+  var TOKEN_KEY = 'longhaul-dashboard-token';
+
+  function tokenFromFragment() {
+    var m = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+    if (m) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+      history.replaceState(null, '', window.location.pathname + window.location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
   }
 
-  connect();
+  function authorization() {
+    return { 'Authorization': 'Bearer ' + (sessionStorage.getItem(TOKEN_KEY) || '') };
+  }
+
+  function showLogin(message) {
+    var status = document.getElementById('connection');
+    status.textContent = message; status.className = 'down';
+    document.getElementById('login').hidden = false;
+  }
+
+  function dispatch(event) {
+    var data = event.split('\n').filter(function (l) { return l.indexOf('data:') === 0; })
+      .map(function (l) { return l.slice(5).replace(/^ /, ''); }).join('\n');
+    if (data) { render(JSON.parse(data)); }
+  }
+
+  function readEvents(body) {
+    var reader = body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = '';
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) { throw new Error('the event stream ended'); }
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function connect() {
+    var status = document.getElementById('connection');
+    fetch('api/stream', { headers: authorization() }).then(function (r) {
+      if (r.status === 401) { state.refused++; showLogin('wrong token'); return null; }
+      if (!r.ok || !r.body) { throw new Error('HTTP ' + r.status); }
+      status.textContent = 'live'; status.className = 'up';
+      document.getElementById('login').hidden = true;
+      return readEvents(r.body);
+    }).catch(function () {
+      status.textContent = 'reconnecting…'; status.className = 'down';
+      setTimeout(connect, 1000);
+    });
+  }
+
+  document.getElementById('login').addEventListener('submit', function (e) {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, document.getElementById('token').value.trim());
+    connect();
+  });
+
+  if (tokenFromFragment()) {
+    connect();
+  } else {
+    showLogin('token needed');
+  }
 }());

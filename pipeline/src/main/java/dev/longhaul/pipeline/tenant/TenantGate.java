@@ -1,0 +1,145 @@
+/*
+ * Admission of the tenants' own topics into the shared ones. The gate reads every configured
+ * tenant's `jobs`, `documents` and `control` (Topics.forTenant; all keyed by job id with one
+ * partition count, so one task sees everything about a job id, whichever tenant's topic it came
+ * on) and decides who a record speaks for from the topic it was read from, never from a field:
+ *
+ * - a job id belongs to the first tenant that writes a chunk or request for it (STORE); a tenant's
+ *   record about another tenant's job id is refused as NOT_TENANTS_JOB (a dead letter, and for a
+ *   request a FAILED status in the submitting tenant's own status topic so its follower ends);
+ * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
+ *   somebody else; a request that does not decode is passed on as it is for the planner to refuse;
+ * - a cancel is passed on only for a job of the same tenant (a cancel for an unknown job id is
+ *   refused too: it would otherwise pre-cancel that id for whoever submits it later).
+ *
+ * Admitted records go to the shared topics unchanged apart from the stamp, where the planner and
+ * the workers take them as they take the operator's own submissions.
+ */
+package dev.longhaul.pipeline.tenant;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.longhaul.pipeline.DeadLetters;
+import dev.longhaul.pipeline.DeadLetters.Source;
+import dev.longhaul.pipeline.Outcome;
+import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+public final class TenantGate implements Processor<byte[], byte[], byte[], Outcome> {
+    /** Job id -> the tenant that owns it. */
+    public static final String STORE = "tenant-owners";
+
+    private enum Kind { JOBS, DOCUMENTS, CONTROL }
+
+    private record Input(String tenant, Kind kind) {}
+
+    private final Topics shared;
+    private final Map<String, Topics> tenantTopics = new HashMap<>();
+    private final Map<String, Input> inputs = new HashMap<>();
+    private ProcessorContext<byte[], Outcome> context;
+    private KeyValueStore<String, String> owners;
+
+    public TenantGate(Topics shared, Iterable<String> tenants) {
+        this.shared = shared;
+        for (String tenant : tenants) {
+            Topics own = shared.forTenant(tenant);
+            tenantTopics.put(tenant, own);
+            inputs.put(own.jobs.name(), new Input(tenant, Kind.JOBS));
+            inputs.put(own.documents.name(), new Input(tenant, Kind.DOCUMENTS));
+            inputs.put(own.control.name(), new Input(tenant, Kind.CONTROL));
+        }
+    }
+
+    public static StoreBuilder<KeyValueStore<String, String>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String());
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Outcome> context) {
+        this.context = context;
+        this.owners = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Source source = Source.of(context.recordMetadata());
+        Input input = inputs.get(source.topic());
+        Optional<String> jobId = DeadLetters.jobId(record.key());
+        if (input == null || jobId.isEmpty()) {
+            refuse(record, source, DeadLetterReason.INVALID_REQUEST, "a tenant's record must be keyed by its job id");
+            return;
+        }
+        String owner = owners.get(jobId.get());
+        if (owner != null && !owner.equals(input.tenant())) {
+            refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "job " + jobId.get() + " belongs to another tenant");
+            if (input.kind() == Kind.JOBS) {
+                failForSubmitter(input.tenant(), jobId.get(), "the job id belongs to another tenant's job");
+            }
+            return;
+        }
+        switch (input.kind()) {
+            case CONTROL -> {
+                if (owner == null) {
+                    refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "tenant " + input.tenant() + " has no job " + jobId.get());
+                } else {
+                    forward(record, shared.control.name(), record.value());
+                }
+            }
+            case DOCUMENTS -> {
+                owners.putIfAbsent(jobId.get(), input.tenant());
+                forward(record, shared.documents.name(), record.value());
+            }
+            case JOBS -> {
+                owners.putIfAbsent(jobId.get(), input.tenant());
+                forward(record, shared.jobs.name(), stamped(input.tenant(), source.topic(), record.value()));
+            }
+        }
+    }
+
+    /** The request with the topic's tenant in place of whatever it said; undecodable bytes unchanged. */
+    private byte[] stamped(String tenant, String topic, byte[] value) {
+        JobRequest request;
+        try {
+            request = tenantTopics.get(tenant).jobs.values().deserializer().deserialize(topic, value);
+        } catch (RuntimeException e) {
+            // Not a readable request (not Avro, unknown schema...): the planner refuses it with its reason.
+            return value;
+        }
+        if (request == null) {
+            return value;
+        }
+        request.setTenant(tenant);
+        return shared.jobs.values().serializer().serialize(shared.jobs.name(), request);
+    }
+
+    private void failForSubmitter(String tenant, String jobId, String reason) {
+        Topics own = tenantTopics.get(tenant);
+        JobStatus failed = JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.FAILED)
+                .setReason(reason).setUpdatedAt(java.time.Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
+        context.forward(new Record<>(own.status.keys().serializer().serialize(own.status.name(), jobId),
+                new Outcome.Routed(own.status.name(), own.status.values().serializer().serialize(own.status.name(), failed)),
+                context.currentSystemTimeMs()));
+    }
+
+    private void forward(Record<byte[], byte[]> record, String topic, byte[] value) {
+        context.forward(record.withValue(new Outcome.Routed(topic, value)));
+    }
+
+    private void refuse(Record<byte[], byte[]> record, Source source, DeadLetterReason reason, String detail) {
+        Outcome.DeadLettered letter = DeadLetters.letter(source, record.key(), record.value(), reason, detail,
+                context.currentSystemTimeMs());
+        context.forward(record.withValue(letter));
+    }
+}
