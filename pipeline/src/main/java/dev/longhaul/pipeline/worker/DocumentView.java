@@ -8,7 +8,8 @@
  * Salience, kept in document order) and the end (30%, a ring of the last bytes), fed at finish()
  * with an elision marker between the parts. Tokens per byte is measured on the first chunk, so the
  * byte-denominated parts track the tokenizer; token caps are enforced exactly. The share the
- * model read is counted in bytes.
+ * model read is counted in bytes. Every token goes out through LiteralTokens: text in the document
+ * that spells a special token reaches the model as text, and the caps count what is fed.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -47,6 +48,7 @@ final class DocumentView {
     private final long totalBytes;
     private final int budget;
     private final TokenSink sink;
+    private final LiteralTokens literal;
 
     private StreamingTokenizer stream;
     private String currentPath;
@@ -73,6 +75,7 @@ final class DocumentView {
         this.totalBytes = totalBytes;
         this.budget = budgetTokens;
         this.sink = sink;
+        this.literal = new LiteralTokens(tokenizer);
         this.stream = new StreamingTokenizer(tokenizer);
     }
 
@@ -163,7 +166,8 @@ final class DocumentView {
         feedCapped(tokenizer.encode(Prompts.fileHeader(path)), whole ? budget : headTokens);
     }
 
-    private void feedCapped(int[] tokens, long cap) {
+    private void feedCapped(int[] ids, long cap) {
+        int[] tokens = literal.literal(ids);
         int n = (int) Math.min(tokens.length, Math.max(0, cap - fed));
         if (n == 0) {
             return;

@@ -46,6 +46,7 @@ import dev.longhaul.pipeline.analyze.digest.Digest;
 import dev.longhaul.pipeline.analyze.digest.DigestStream;
 import dev.longhaul.pipeline.analyze.digest.SentenceSplitter;
 import dev.longhaul.pipeline.analyze.digest.Signals;
+import dev.longhaul.pipeline.plan.ExtractionSchemas;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
@@ -85,6 +86,12 @@ final class OrderRunner {
     static final int FIELD_MAX_CHARS = 256;
     /** The field asked for when an EXTRACT task names none. */
     static final String DEFAULT_FIELD = "key facts";
+    /**
+     * Prompt token cap on a task's instruction (the document is capped by the context budget): a
+     * schema of ExtractionSchemas.MAX_SCHEMA_CHARS fits even at one token per byte. The output is
+     * capped at maxOutputTokens plus what the schema forces (at most MAX_FORCED_OUTPUT_BYTES).
+     */
+    static final int MAX_INSTRUCTION_TOKENS = ExtractionSchemas.MAX_SCHEMA_CHARS + 1024;
     /** Longest analysis text kept in an Extraction (characters). */
     static final int MAX_ANALYSIS_CHARS = 256 * 1024;
 
@@ -139,7 +146,8 @@ final class OrderRunner {
                 ? new DigestStream(digest, sentenceMode(request.getKind()), signals(request.getKind())) : null;
         String[] digestPath = {null};
         try {
-            prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
+            String boundary = Prompts.boundary(request.getDocument().getSha256());
+            prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind(), boundary)));
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
@@ -160,6 +168,7 @@ final class OrderRunner {
                 return new Cancelled();
             }
             read = view.finish();
+            prefill.feed(tokenizer.encode(Prompts.documentEnd(boundary)));
             prefill.flush();
         } catch (Stop stop) {
             return new Cancelled();
@@ -220,8 +229,12 @@ final class OrderRunner {
         if (cancelled) {
             return null;
         }
-        SequenceState branch = document.snapshot();
         int[] ids = tokenizer.encode(instruction);
+        if (ids.length > MAX_INSTRUCTION_TOKENS) {
+            throw new IllegalArgumentException("a task's instruction is " + ids.length + " tokens, more than the cap of "
+                    + MAX_INSTRUCTION_TOKENS + " (prompt token cap)");
+        }
+        SequenceState branch = document.snapshot();
         GenerationResult result = generator.continueFrom(branch, ids, params, GenerationListener.of(id -> { }));
         if (result.finishReason() == FinishReason.CANCELLED || cancelled) {
             return null;
@@ -232,7 +245,8 @@ final class OrderRunner {
     /** One EXTRACT task: a JSON object decoded under its schema's constraint; null when cancelled. */
     private Decoded extract(SequenceState document, Task task, SamplingParams params) {
         String schema = extractionSchema(task);
-        JsonGrammar grammar = JsonGrammar.compile(schema);
+        // The planner's limits again: a work order is trusted no more than a request.
+        JsonGrammar grammar = ExtractionSchemas.compile(schema);
         SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
                 .withConstraint(new SchemaConstraint(grammar, vocabulary));
         Decoded d = decode(document, extractionInstruction(task, schema), constrained);
