@@ -127,4 +127,18 @@ class HostileInputTest {
             assertTrue(p.status.isEmpty(), "neither job is cancelled");
         }
     }
+
+    @Test
+    void aChunkBeyondTheDeclaredCountFailsTheSubmission() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            var s = submission("job-extra", "acme", PipelineDriver.text("job-extra", 300), 100, "s1");
+            for (DocumentChunk c : s.chunks()) {
+                p.documents.pipeInput("job-extra", c);
+            }
+            p.documents.pipeInput("job-extra", DocumentChunk.newBuilder(s.chunks().getLast()).setIndex(3).build());
+            p.jobs.pipeInput("job-extra", s.request());
+            DeadLetter letter = p.deadLetters.readValue();
+            assertEquals("INVALID_REQUEST", letter.getReasonCode(), letter.getDetail());
+        }
+    }
 }

@@ -237,6 +237,12 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         if (s.nextIndex < doc.getChunkCount() && !s.sawLast) {
             return;
         }
+        if (s.nextIndex == doc.getChunkCount() && !s.sawLast) {
+            // Without this, chunks past the declared count would race the request: planned if it came first, refused if not.
+            fail(jobId, plan, s, new Rejection(DeadLetterReason.INVALID_REQUEST, "chunk " + (s.nextIndex - 1)
+                    + ", the last the descriptor counts, is not marked last"));
+            return;
+        }
         if (s.nextIndex != doc.getChunkCount()) {
             DeadLetterReason reason = s.nextIndex < doc.getChunkCount() ? DeadLetterReason.MISSING_CHUNKS : DeadLetterReason.INVALID_REQUEST;
             fail(jobId, plan, s, new Rejection(reason, s.nextIndex + " chunks arrived, the descriptor says " + doc.getChunkCount()));
