@@ -173,7 +173,14 @@ final class FuzzRecords {
             case 10 -> d.setEncoding("gzip");
             case 11 -> r.setTasks(List.of(Task.newBuilder(extract).setFields(List.of("a", "a")).build()));
             case 12 -> { r.setTasks(List.of(Task.newBuilder(extract).setJsonSchema(hostileSchema()).build())); reason = "INVALID_SCHEMA"; }
-            default -> { r.setMetadata(Map.of("pad", "m".repeat(260 * 1024))); reason = "OVERSIZE_RECORD"; }
+            default -> {
+                if (random.nextInt(4) == 0) { // rarer: each is a quarter of a MiB on the broker, twice
+                    r.setMetadata(Map.of("pad", "m".repeat(260 * 1024)));
+                    reason = "OVERSIZE_RECORD";
+                } else {
+                    r.setTasks(java.util.Collections.nCopies(33 + random.nextInt(100), Task.newBuilder().setType(TaskType.SUMMARIZE).build()));
+                }
+            }
         }
         submission(topics.documents, id, reason, serialize(topics.documents, chunk(id, 0, doc, true, submission)));
         submission(topics.jobs, id, reason, serialize(topics.jobs, r.build()));
@@ -181,8 +188,8 @@ final class FuzzRecords {
 
     private String hostileSchema() {
         return switch (random.nextInt(5)) {
-            case 0 -> "{\"type\":\"array\",\"items\":".repeat(100 + random.nextInt(5000)) + "{}";
-            case 1 -> "{\"type\":\"object\",\"description\":\"" + "d".repeat(20_000 + random.nextInt(100_000)) + "\"}";
+            case 0 -> "{\"type\":\"array\",\"items\":".repeat(33 + random.nextInt(1000)) + "{}";
+            case 1 -> "{\"type\":\"object\",\"description\":\"" + "d".repeat(17_000 + random.nextInt(20_000)) + "\"}";
             case 2 -> "{\"type\":\"array\",\"minItems\":1000000,\"items\":{\"type\":\"string\",\"minLength\":1000000}}";
             case 3 -> "{\"type\":\"string\",\"pattern\":\"(a+)+$\"}";
             default -> "{\"type\":[\"string\",\"object\"],";
