@@ -370,7 +370,8 @@ class WorkerTest {
         }
         JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant("t").setKind(kind).setTasks(tasks)
                 .setDeadline(deadline)
-                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(count).setBytes(doc.length).setSha256("-")
+                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(count).setBytes(doc.length)
+                        .setSha256(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(doc)))
                         .setMediaType("text/plain").build())
                 .setSubmittedAt(Instant.now()).build();
         return WorkOrder.newBuilder().setRequest(request).setLane(0)
