@@ -4,7 +4,8 @@
  * documents of any size pass through in constant memory. A chunk never spans two parts. The
  * SHA-256 is over exactly the bytes handed out, in chunk order. The last chunk is only known
  * once the input ends, so each chunk is handed out when the next one exists (or the input ended).
- * An empty document and one larger than the limit are refused with IllegalArgumentException.
+ * An empty document, one larger than the byte limit and one of more than maxChunks chunks are
+ * refused with IllegalArgumentException, as soon as the limit is passed.
  */
 package dev.longhaul.ingest;
 
@@ -29,13 +30,19 @@ final class Chunker {
 
     private final int chunkBytes;
     private final long maxDocumentBytes;
+    private final int maxChunks;
 
     Chunker(int chunkBytes, long maxDocumentBytes) {
+        this(chunkBytes, maxDocumentBytes, Integer.MAX_VALUE);
+    }
+
+    Chunker(int chunkBytes, long maxDocumentBytes, int maxChunks) {
         if (chunkBytes < 1) {
             throw new IllegalArgumentException("chunk size must be positive: " + chunkBytes);
         }
         this.chunkBytes = chunkBytes;
         this.maxDocumentBytes = maxDocumentBytes;
+        this.maxChunks = maxChunks;
     }
 
     Cut cut(List<? extends DocumentPart> parts, Sink sink) throws IOException {
@@ -58,8 +65,9 @@ final class Chunker {
                     if (pending != null) {
                         sink.accept(pending);
                     }
-                    if (index == Integer.MAX_VALUE) {
-                        throw new IllegalArgumentException("document has more chunks than an int can count");
+                    if (index >= maxChunks) {
+                        throw new IllegalArgumentException("document needs more than " + maxChunks + " chunks of "
+                                + chunkBytes + " bytes, the limit");
                     }
                     pending = new Chunk(index++, data, false, part.path());
                     if (data.length < chunkBytes) {

@@ -46,8 +46,13 @@ public sealed interface DocumentSource {
         }
     }
 
-    /** Validates the source against {@code maxDocumentBytes} and lists its parts. */
-    Opened open(long maxDocumentBytes) throws IOException;
+    /** Validates the source against the limits and lists its parts (decompression is checked while streaming). */
+    Opened open(SourceLimits limits) throws IOException;
+
+    /** The same with the default inflation ratio and repository file count. */
+    default Opened open(long maxDocumentBytes) throws IOException {
+        return open(SourceLimits.of(maxDocumentBytes));
+    }
 
     /** A repository job reads a directory; every other kind reads one file or stream. */
     default boolean isRepository() {
@@ -70,7 +75,8 @@ public sealed interface DocumentSource {
     /** One regular file. Compressed (gzip) files are sent decompressed; the descriptor's encoding stays null. */
     record FileSource(Path file) implements DocumentSource {
         @Override
-        public Opened open(long maxDocumentBytes) throws IOException {
+        public Opened open(SourceLimits limits) throws IOException {
+            long maxDocumentBytes = limits.maxDocumentBytes();
             if (!Files.exists(file)) {
                 throw new IllegalArgumentException("no such file: " + file);
             }
@@ -100,7 +106,7 @@ public sealed interface DocumentSource {
             }
             DocumentPart part = new DocumentPart(null, () -> {
                 InputStream raw = Gzip.buffered(Files.newInputStream(file));
-                return gzip ? Gzip.decompress(raw) : raw;
+                return gzip ? Gzip.decompress(raw, limits.maxInflationRatio()) : raw;
             });
             return new Opened(List.of(part), TEXT, metadata, List.of());
         }
@@ -109,11 +115,12 @@ public sealed interface DocumentSource {
     /** A directory: its text files, each chunked on its own, each chunk naming its file. */
     record RepositorySource(Path root) implements DocumentSource {
         @Override
-        public Opened open(long maxDocumentBytes) throws IOException {
+        public Opened open(SourceLimits limits) throws IOException {
+            long maxDocumentBytes = limits.maxDocumentBytes();
             if (!Files.isDirectory(root)) {
                 throw new IllegalArgumentException("a repository must be a directory: " + root);
             }
-            RepositoryWalker.Walk walk = RepositoryWalker.walk(root);
+            RepositoryWalker.Walk walk = RepositoryWalker.walk(root, limits.maxRepositoryFiles());
             if (walk.files().isEmpty()) {
                 throw new IllegalArgumentException("empty input: " + root + " has no text files to submit ("
                         + walk.skipped().size() + " skipped)");
@@ -154,7 +161,7 @@ public sealed interface DocumentSource {
         }
 
         @Override
-        public synchronized Opened open(long maxDocumentBytes) throws IOException {
+        public synchronized Opened open(SourceLimits limits) throws IOException {
             if (opened) {
                 throw new IllegalStateException("a stream source can be submitted once: " + name);
             }
@@ -166,7 +173,7 @@ public sealed interface DocumentSource {
             if (gzip) {
                 metadata.put(META_CONTENT_ENCODING, "gzip");
             }
-            DocumentPart part = new DocumentPart(null, () -> gzip ? Gzip.decompress(buffered) : buffered);
+            DocumentPart part = new DocumentPart(null, () -> gzip ? Gzip.decompress(buffered, limits.maxInflationRatio()) : buffered);
             return new Opened(List.of(part), TEXT, metadata, List.of());
         }
 

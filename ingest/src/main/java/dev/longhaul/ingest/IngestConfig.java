@@ -37,6 +37,11 @@ public record IngestConfig(
     /** 64 GiB: far beyond the GiB logs the design targets, yet a typo'd /dev/zero still stops. */
     public static final long DEFAULT_MAX_DOCUMENT_BYTES = 64L << 30;
     /**
+     * Most chunks one document is cut into: 64 GiB in 512 KiB chunks. A tiny chunk size reaches it
+     * long before the byte limit, instead of writing millions of records into one transaction.
+     */
+    public static final int MAX_CHUNKS = 1 << 17;
+    /**
      * Ten minutes: a 1 GiB document is 2048 chunks, a minute or two on a modest link. The broker
      * caps it with transaction.max.timeout.ms (default 15 minutes), and while a submission's
      * transaction is open, read_committed readers of the partitions it touches wait behind it;
@@ -69,6 +74,11 @@ public record IngestConfig(
             throw new IllegalArgumentException("transaction timeout must be positive and fit in int milliseconds: " + transactionTimeout);
         }
         clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
+    }
+
+    /** The limits a source is opened with: the document size, the default inflation ratio and repository file count. */
+    public SourceLimits sourceLimits() {
+        return SourceLimits.of(maxDocumentBytes);
     }
 
     /** Every default in one place: namespace "longhaul.", 512 KiB chunks, 64 GiB documents, 10 minute transactions. */

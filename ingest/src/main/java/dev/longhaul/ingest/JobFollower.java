@@ -104,8 +104,9 @@ public final class JobFollower implements AutoCloseable {
                 throw new IllegalStateException("timed out reading " + tp + " for job " + jobId);
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                if (jobId.equals(key(topics.status, r)) && r.value() != null) {
-                    latest = topics.status.values().deserializer().deserialize(r.topic(), r.value());
+                JobStatus s = jobId.equals(key(topics.status, r)) ? readable(topics.status, r) : null;
+                if (s != null) {
+                    latest = s;
                 }
             }
         }
@@ -147,20 +148,28 @@ public final class JobFollower implements AutoCloseable {
                     continue;
                 }
                 if (r.topic().equals(topics.jobs.name())) {
-                    JobRequest request = topics.jobs.values().deserializer().deserialize(r.topic(), r.value());
-                    taskCounts.put(key, request.getTasks().size());
+                    JobRequest request = readable(topics.jobs, r);
+                    if (request != null) {
+                        taskCounts.put(key, request.getTasks().size());
+                    }
                 } else if (r.topic().equals(topics.status.name())) {
-                    JobStatus s = topics.status.values().deserializer().deserialize(r.topic(), r.value());
-                    statuses.put(key, s);
-                    listener.onStatus(s);
+                    JobStatus s = readable(topics.status, r);
+                    if (s != null) {
+                        statuses.put(key, s);
+                        listener.onStatus(s);
+                    }
                 } else if (r.topic().equals(topics.summaries.name())) {
-                    Summary s = topics.summaries.values().deserializer().deserialize(r.topic(), r.value());
-                    summaries.computeIfAbsent(key, k -> new TreeMap<>()).put(s.getTaskIndex(), s);
-                    listener.onSummary(s);
+                    Summary s = readable(topics.summaries, r);
+                    if (s != null) {
+                        summaries.computeIfAbsent(key, k -> new TreeMap<>()).put(s.getTaskIndex(), s);
+                        listener.onSummary(s);
+                    }
                 } else {
-                    Extraction e = topics.extractions.values().deserializer().deserialize(r.topic(), r.value());
-                    extractions.computeIfAbsent(key, k -> new TreeMap<>()).put(e.getTaskIndex(), e);
-                    listener.onExtraction(e);
+                    Extraction e = readable(topics.extractions, r);
+                    if (e != null) {
+                        extractions.computeIfAbsent(key, k -> new TreeMap<>()).put(e.getTaskIndex(), e);
+                        listener.onExtraction(e);
+                    }
                 }
             }
             boolean allFinal = wanted.stream().allMatch(id -> statuses.containsKey(id) && isFinal(statuses.get(id).getState()));
@@ -231,5 +240,21 @@ public final class JobFollower implements AutoCloseable {
     @Override
     public void close() {
         consumer.close();
+    }
+
+    /**
+     * The record's value, or null when it is a tombstone or not readable: anyone who may write to
+     * these topics can put garbage under a job's key, and that must not stop a follower (the
+     * pipeline dead-letters such records; here they are skipped).
+     */
+    private static <V> V readable(Topic<String, V> topic, ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return null;
+        }
+        try {
+            return topic.values().deserializer().deserialize(r.topic(), r.value());
+        } catch (org.apache.kafka.common.errors.SerializationException e) {
+            return null;
+        }
     }
 }

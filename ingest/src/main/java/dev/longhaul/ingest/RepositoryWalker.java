@@ -10,6 +10,8 @@
  * - Symbolic links are never followed, and a file whose real path leaves the root is skipped, so
  *   a repository cannot make the submitter read outside it.
  * - Binary files (TextSniffer) and empty files are skipped and reported.
+ * - At most maxFiles files are sent, and at most ten times that many entries walked: past either,
+ *   the walk stops with an IllegalArgumentException (a home directory is not a repository).
  */
 package dev.longhaul.ingest;
 
@@ -42,13 +44,18 @@ public final class RepositoryWalker {
 
     private RepositoryWalker() {}
 
-    /** Walks {@code root}, which must be a directory. */
+    /** Walks {@code root}, which must be a directory, with the default file limit. */
     public static Walk walk(Path root) throws IOException {
+        return walk(root, SourceLimits.DEFAULT_MAX_REPOSITORY_FILES);
+    }
+
+    /** Walks {@code root}, refusing a tree of more than {@code maxFiles} files to send. */
+    public static Walk walk(Path root, int maxFiles) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("not a directory: " + root);
         }
         Path realRoot = root.toRealPath();
-        Visitor visitor = new Visitor(realRoot);
+        Visitor visitor = new Visitor(realRoot, maxFiles);
         Files.walkFileTree(realRoot, visitor);
         visitor.files.sort(Comparator.comparing(RepoFile::path));
         visitor.skipped.sort(Comparator.comparing(Skipped::path));
@@ -64,13 +71,24 @@ public final class RepositoryWalker {
         private final List<Skipped> skipped = new ArrayList<>();
         /** Rules of the directories from the root down to the current one, innermost first. */
         private final Deque<Rules> rules = new ArrayDeque<>();
+        private final int maxFiles;
+        private long entries;
 
-        Visitor(Path root) {
+        Visitor(Path root, int maxFiles) {
             this.root = root;
+            this.maxFiles = maxFiles;
+        }
+
+        private void count() {
+            if (++entries > 10L * maxFiles) {
+                throw new IllegalArgumentException("the repository has more than " + 10L * maxFiles
+                        + " entries to walk (limit: " + maxFiles + " files); submit a smaller tree");
+            }
         }
 
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+            count();
             String rel = relative(dir);
             if (!rel.isEmpty() && (dir.getFileName().toString().equals(".git") || ignored(rel, true))) {
                 return FileVisitResult.SKIP_SUBTREE;
@@ -90,6 +108,7 @@ public final class RepositoryWalker {
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            count();
             String rel = relative(file);
             if (file.getFileName().toString().equals(".git")) {
                 return FileVisitResult.CONTINUE;
@@ -113,6 +132,9 @@ public final class RepositoryWalker {
             } else if (TextSniffer.looksBinary(file)) {
                 skipped.add(new Skipped(rel, Skipped.Reason.BINARY));
             } else {
+                if (files.size() >= maxFiles) {
+                    throw new IllegalArgumentException("the repository has more than " + maxFiles + " files to send");
+                }
                 files.add(new RepoFile(rel, file, attrs.size()));
             }
             return FileVisitResult.CONTINUE;

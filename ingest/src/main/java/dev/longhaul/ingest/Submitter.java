@@ -89,7 +89,7 @@ public final class Submitter implements AutoCloseable {
                     ? "kind REPO needs a directory"
                     : "a directory can only be submitted as kind REPO, not " + spec.kind());
         }
-        DocumentSource.Opened document = source.open(config.maxDocumentBytes());
+        DocumentSource.Opened document = source.open(config.sourceLimits());
         String jobId = spec.jobId().orElseGet(JobIds::next);
         String submissionId = UUID.randomUUID().toString();
         Map<String, String> metadata = new LinkedHashMap<>(document.metadata());
@@ -98,7 +98,7 @@ public final class Submitter implements AutoCloseable {
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         producer.beginTransaction();
         try {
-            Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes()).cut(document.parts(), chunk -> {
+            Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes(), IngestConfig.MAX_CHUNKS).cut(document.parts(), chunk -> {
                 failFast(sendFailure);
                 DocumentChunk record = DocumentChunk.newBuilder()
                         .setJobId(jobId)

@@ -107,7 +107,10 @@ class ServeWorkerIT {
             Summary summary = r.value();
             assertEquals("remote", summary.getModel().getBackend());
             assertEquals(served.id(), summary.getModel().getName());
-            String prompt = Prompts.preamble(DocumentKind.TEXT) + documents.get(r.key()) + Prompts.summarize(DocumentKind.TEXT);
+            String document = documents.get(r.key());
+            String boundary = Prompts.boundary(sha256(document));
+            String prompt = Prompts.preamble(DocumentKind.TEXT, boundary) + document + Prompts.documentEnd(boundary)
+                    + Prompts.summarize(DocumentKind.TEXT);
             assertEquals(greedy(prompt), summary.getText(), "summary of " + r.key());
             assertTrue(summary.getUsage().getPromptTokens() > 0, "usage from the server");
         }
@@ -139,5 +142,10 @@ class ServeWorkerIT {
             assertEquals(200, response.statusCode(), response.body());
             return JSON.readTree(response.body()).path("choices").path(0).path("text").asText();
         }
+    }
+
+    private static String sha256(String text) throws java.security.NoSuchAlgorithmException {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -3,6 +3,12 @@
  * topic/partition/offset it was read at, and a machine-readable reason. jobId tells whether the key
  * names a job (well-formed, non-empty UTF-8), for which a FAILED status can also be written;
  * otherwise only the dead letter goes out.
+ *
+ * A dead letter must itself fit in a Kafka record (1 MiB by default), or writing it would stop the
+ * stage that refused the original: so a key longer than MAX_JOB_ID_BYTES is never a job id, and
+ * the copies of key and value and the detail are cut at MAX_KEPT_KEY_BYTES, MAX_KEPT_VALUE_BYTES
+ * and MAX_DETAIL_CHARS (the detail then says how long the value was). Every record this pipeline
+ * accepts (a chunk of 512 KiB, a request within RequestValidation's limit) is kept whole.
  */
 package dev.longhaul.pipeline;
 
@@ -20,6 +26,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 public final class DeadLetters {
     private static final byte[] EMPTY = new byte[0];
+    /** Longest key read as a job id (JobIds allows 128 characters). */
+    public static final int MAX_JOB_ID_BYTES = 256;
+    static final int MAX_KEPT_KEY_BYTES = 1024;
+    static final int MAX_KEPT_VALUE_BYTES = 640 * 1024;
+    static final int MAX_DETAIL_CHARS = 4096;
 
     private DeadLetters() {}
 
@@ -33,22 +44,32 @@ public final class DeadLetters {
 
     public static Outcome.DeadLettered letter(Source source, byte[] key, byte[] value,
                                              DeadLetterReason reason, String detail, long now) {
+        byte[] v = value == null ? EMPTY : value;
+        String text = detail == null ? "" : detail;
+        if (v.length > MAX_KEPT_VALUE_BYTES) {
+            text = "value cut to its first " + MAX_KEPT_VALUE_BYTES + " of " + v.length + " bytes; " + text;
+            v = java.util.Arrays.copyOf(v, MAX_KEPT_VALUE_BYTES);
+        }
+        byte[] k = key == null || key.length <= MAX_KEPT_KEY_BYTES ? key : java.util.Arrays.copyOf(key, MAX_KEPT_KEY_BYTES);
+        if (text.length() > MAX_DETAIL_CHARS) {
+            text = text.substring(0, MAX_DETAIL_CHARS) + "...";
+        }
         DeadLetter letter = DeadLetter.newBuilder()
                 .setOriginalTopic(source.topic())
                 .setPartition(source.partition())
                 .setOffset(source.offset())
-                .setKey(key == null ? null : ByteBuffer.wrap(key))
-                .setValue(ByteBuffer.wrap(value == null ? EMPTY : value))
+                .setKey(k == null ? null : ByteBuffer.wrap(k))
+                .setValue(ByteBuffer.wrap(v))
                 .setReasonCode(reason.name())
-                .setDetail(detail == null ? "" : detail)
+                .setDetail(text)
                 .setAt(java.time.Instant.ofEpochMilli(now))
                 .build();
-        return new Outcome.DeadLettered(key, letter);
+        return new Outcome.DeadLettered(k, letter);
     }
 
-    /** The key as a job id, if it is a non-empty, well-formed UTF-8 string. */
+    /** The key as a job id, if it is a non-empty, well-formed UTF-8 string of at most MAX_JOB_ID_BYTES. */
     public static Optional<String> jobId(byte[] key) {
-        if (key == null || key.length == 0) {
+        if (key == null || key.length == 0 || key.length > MAX_JOB_ID_BYTES) {
             return Optional.empty();
         }
         try {
@@ -59,6 +80,15 @@ public final class DeadLetters {
         } catch (CharacterCodingException e) {
             return Optional.empty();
         }
+    }
+
+    /** Why a key is not a job id: too long (OVERSIZE_RECORD) or empty or not UTF-8 (INVALID_REQUEST). */
+    public static WireFormatException badKey(byte[] key) {
+        if (key != null && key.length > MAX_JOB_ID_BYTES) {
+            return new WireFormatException(DeadLetterReason.OVERSIZE_RECORD,
+                    "a " + key.length + "-byte key is longer than a job id may be (" + MAX_JOB_ID_BYTES + " bytes)");
+        }
+        return new WireFormatException(DeadLetterReason.INVALID_REQUEST, "the key is not a job id (empty or not UTF-8)");
     }
 
     /** The reason a record could not be decoded: the serde's own, or NOT_AVRO for any other decoding failure. */

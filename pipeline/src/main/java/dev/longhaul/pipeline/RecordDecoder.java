@@ -36,7 +36,7 @@ final class RecordDecoder<V> implements Processor<byte[], byte[], String, Outcom
         long now = context.currentSystemTimeMs();
         Optional<String> key = DeadLetters.jobId(record.key());
         if (key.isEmpty()) {
-            reject(record, source, new WireFormatException(DeadLetterReason.INVALID_REQUEST, "the key is empty or not UTF-8"), now);
+            reject(record, source, DeadLetters.badKey(record.key()), now);
             return;
         }
         try {

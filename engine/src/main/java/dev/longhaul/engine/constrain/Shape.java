@@ -16,8 +16,13 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
     /** Properties of an object and values of an enum are tracked in a 64-bit set. */
     int MAX_ALTERNATIVES = 64;
 
-    /** Bytes of the shortest value of this shape. */
+    /** Bytes of the shortest value of this shape; UNBOUNDED when that does not fit an int. */
     int minLength();
+
+    /** A length that does not fit an int reads as UNBOUNDED, never as a wrapped small or negative number. */
+    static int saturated(long length) {
+        return (int) Math.min(length, UNBOUNDED);
+    }
 
     /** A property of an object: its key as written, `"name":`, and the shape of its value. */
     record Property(String name, Shape value, boolean required) {
@@ -45,10 +50,10 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
             }
             tail = new int[n + 1];
             // Going backwards: from after value i, the cheapest close writes every later required property.
-            int sum = 0;
+            long sum = 0;
             int count = 0;
             for (int i = n - 1; i >= -1; i--) {
-                tail[i + 1] = count == 0 ? 1 : sum + (i >= 0 ? count : count - 1) + 1;
+                tail[i + 1] = count == 0 ? 1 : saturated(sum + (i >= 0 ? count : count - 1) + 1);
                 if (i >= 0 && this.properties[i].required()) {
                     sum += keys[i].length + this.properties[i].value().minLength();
                     count++;
@@ -80,7 +85,7 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
 
         @Override
         public int minLength() {
-            return 1 + tail[0];
+            return saturated(1L + tail[0]);
         }
     }
 
@@ -94,7 +99,7 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
 
         @Override
         public int minLength() {
-            return 2 + minChars;
+            return saturated(2L + minChars);
         }
 
         @Override
@@ -197,7 +202,7 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
 
         @Override
         public int minLength() {
-            return minItems == 0 ? 2 : 2 + minItems * items.minLength() + minItems - 1;
+            return minItems == 0 ? 2 : saturated(2L + (long) minItems * items.minLength() + minItems - 1);
         }
     }
 }

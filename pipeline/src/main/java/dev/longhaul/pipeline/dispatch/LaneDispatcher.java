@@ -189,10 +189,11 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 WorkerHeartbeat hb = kv.value;
                 List<Integer> owned = hb.getLanes().stream().filter(l -> l >= 0 && l < config.dispatch().lanes()).toList();
                 long at = hb.getAt().toEpochMilli();
-                if (at < oldest || owned.isEmpty()) {
+                // A report dated past now + laneTimeout is not clock skew: it would outrank every real report for ever.
+                if (at < oldest || at > now + config.dispatch().laneTimeout().toMillis() || owned.isEmpty()) {
                     return;
                 }
-                long share = hb.getOutstandingCostTokens() / owned.size();
+                long share = Math.max(0, hb.getOutstandingCostTokens()) / owned.size();
                 for (int lane : owned) {
                     // Two workers naming one lane (a rebalance in progress): the later report wins.
                     if (at >= reportedAt.getOrDefault(lane, Long.MIN_VALUE)) {
@@ -220,7 +221,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     /** Higher priority, then earliest deadline (none last), then least-served tenant, then arrival. */
     static Comparator<HeldOrder> releaseOrder(java.util.function.ToLongFunction<String> servedTokens) {
-        return Comparator.<HeldOrder>comparingInt(h -> -h.order().getRequest().getPriority())
+        // Reversed rather than negated: -Integer.MIN_VALUE is Integer.MIN_VALUE, which would put the lowest priority first.
+        return Comparator.<HeldOrder>comparingInt(h -> h.order().getRequest().getPriority()).reversed()
                 .thenComparingLong(h -> {
                     Instant deadline = h.order().getRequest().getDeadline();
                     return deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli();

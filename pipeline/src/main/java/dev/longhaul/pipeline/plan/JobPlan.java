@@ -30,6 +30,8 @@ final class JobPlan {
 
     /** Submissions remembered as finished, so their late records are ignored; older ones are forgotten. */
     static final int CLOSED_KEPT = 16;
+    /** Submissions of one job id assembled at once; a record opening another is dead-lettered (JobPlanner). */
+    static final int MAX_PENDING = 8;
     private static final byte VERSION = 1;
 
     Settlement settlement = Settlement.NONE;

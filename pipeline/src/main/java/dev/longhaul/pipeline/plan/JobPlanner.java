@@ -90,14 +90,22 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 throw new WireFormatException(DeadLetterReason.NOT_AVRO, "a null value (tombstone) on " + topic);
             }
             if (jobId.isEmpty()) {
-                emit(DeadLetters.letter(source, record.key(), record.value(), DeadLetterReason.INVALID_REQUEST,
-                        "the key is not a job id (empty or not UTF-8)", now));
-            } else if (topic.equals(topics.jobs.name())) {
+                WireFormatException bad = DeadLetters.badKey(record.key());
+                emit(DeadLetters.letter(source, record.key(), record.value(), bad.reason(), bad.getMessage(), now));
+                return;
+            }
+            RecordLimits.checkSize(topic, record.value().length, topics);
+            if (topic.equals(topics.jobs.name())) {
                 onRequest(jobId.get(), topics.jobs.values().deserializer().deserialize(topic, record.value()), record.value(), source);
             } else if (topic.equals(topics.documents.name())) {
-                onChunk(jobId.get(), topics.documents.values().deserializer().deserialize(topic, record.value()), source);
+                onChunk(jobId.get(), topics.documents.values().deserializer().deserialize(topic, record.value()), record.value(), source);
             } else if (topic.equals(topics.control.name())) {
-                onControl(jobId.get(), topics.control.values().deserializer().deserialize(topic, record.value()));
+                Control control = topics.control.values().deserializer().deserialize(topic, record.value());
+                if (!jobId.get().equals(control.getJobId())) {
+                    throw new WireFormatException(DeadLetterReason.INVALID_REQUEST, "a control record under key " + jobId.get()
+                            + " names job " + RecordLimits.shortened(control.getJobId()));
+                }
+                onControl(jobId.get(), control);
             }
         } catch (SerializationException e) {
             onUnreadable(jobId, record, source, e);
@@ -131,6 +139,9 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
             return;
         }
+        if (tooManySubmissions(jobId, plan, id, raw, source)) {
+            return;
+        }
         Submission s = plan.pending.computeIfAbsent(id, k -> new Submission(k, context.currentSystemTimeMs()));
         if (s.request != null) {
             return;
@@ -149,10 +160,13 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         store.put(jobId, plan);
     }
 
-    private void onChunk(String jobId, DocumentChunk chunk, Source source) {
+    private void onChunk(String jobId, DocumentChunk chunk, byte[] raw, Source source) {
         JobPlan plan = load(jobId);
         String id = chunk.getSubmissionId();
         if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
+            return;
+        }
+        if (tooManySubmissions(jobId, plan, id, raw, source)) {
             return;
         }
         Submission s = plan.pending.computeIfAbsent(id, k -> new Submission(k, context.currentSystemTimeMs()));
@@ -169,13 +183,30 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         store.put(jobId, plan);
     }
 
+    /**
+     * A record opening one submission too many for its job id: dead-lettered on its own, so that a
+     * stream of records with fresh submission ids cannot grow one job's state past a Kafka record.
+     */
+    private boolean tooManySubmissions(String jobId, JobPlan plan, String id, byte[] raw, Source source) {
+        if (plan.pending.containsKey(id) || plan.pending.size() < JobPlan.MAX_PENDING) {
+            return false;
+        }
+        emit(DeadLetters.letter(source, jobId.getBytes(StandardCharsets.UTF_8), raw, DeadLetterReason.INVALID_REQUEST,
+                "the job id already has " + JobPlan.MAX_PENDING + " submissions being assembled", context.currentSystemTimeMs()));
+        return true;
+    }
+
     /** Adds a chunk to its submission's count, bytes, digest and positions, or marks the submission broken. */
     private void track(String jobId, DocumentChunk chunk, Source source, Submission s) {
         PipelineConfig.Limits limits = config.limits();
         int length = chunk.getData().remaining();
+        Optional<String> badPath = RecordLimits.pathProblem(chunk.getPath());
         if (!jobId.equals(chunk.getJobId())) {
             s.broken = DeadLetterReason.INVALID_REQUEST;
-            s.brokenDetail = "a chunk under key " + jobId + " names job " + chunk.getJobId();
+            s.brokenDetail = "a chunk under key " + jobId + " names job " + RecordLimits.shortened(chunk.getJobId());
+        } else if (badPath.isPresent()) {
+            s.broken = DeadLetterReason.INVALID_REQUEST;
+            s.brokenDetail = "chunk " + chunk.getIndex() + ": " + badPath.get();
         } else if (chunk.getIndex() != s.nextIndex) {
             s.broken = DeadLetterReason.MISSING_CHUNKS;
             s.brokenDetail = "chunk " + chunk.getIndex() + " arrived where chunk " + s.nextIndex + " was expected";
@@ -204,6 +235,12 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
             return;
         }
         if (s.nextIndex < doc.getChunkCount() && !s.sawLast) {
+            return;
+        }
+        if (s.nextIndex == doc.getChunkCount() && !s.sawLast) {
+            // Without this, chunks past the declared count would race the request: planned if it came first, refused if not.
+            fail(jobId, plan, s, new Rejection(DeadLetterReason.INVALID_REQUEST, "chunk " + (s.nextIndex - 1)
+                    + ", the last the descriptor counts, is not marked last"));
             return;
         }
         if (s.nextIndex != doc.getChunkCount()) {

@@ -2,7 +2,8 @@
  * The checks a JobRequest must pass before the planner waits for its chunks: kind allowed, tenant
  * named, tasks present and well-formed, descriptor consistent and within the limits, and the job's
  * own estimated cost within its tenant's quota (a job that alone exceeds the quota could never be
- * dispatched). Returns the first failure. Note that a kind symbol this reader does not know already
+ * dispatched), an extraction schema within ExtractionSchemas' limits (INVALID_SCHEMA), no content
+ * coding (the pipeline never decompresses), strings and lists of bounded length. Returns the first failure. Note that a kind symbol this reader does not know already
  * reads as TEXT (the schema's enum default); UNKNOWN_KIND is for kinds the configuration disallows.
  */
 package dev.longhaul.pipeline.plan;
@@ -23,6 +24,10 @@ import dev.longhaul.schemas.wire.DeadLetterReason;
 final class RequestValidation {
     /** The largest chunk DocumentChunk's contract allows. */
     static final int MAX_CHUNK_BYTES = 512 * 1024;
+    static final int MAX_TENANT_CHARS = 128;
+    static final int MAX_TASKS = 32;
+    static final int MAX_FIELDS = 32;
+    static final int MAX_FIELD_CHARS = 128;
 
     private RequestValidation() {}
 
@@ -31,8 +36,8 @@ final class RequestValidation {
         if (!key.equals(request.getJobId())) {
             return reject(DeadLetterReason.INVALID_REQUEST, "key " + key + " differs from jobId " + request.getJobId());
         }
-        if (request.getTenant().isBlank()) {
-            return reject(DeadLetterReason.INVALID_REQUEST, "tenant is blank");
+        if (request.getTenant().isBlank() || request.getTenant().length() > MAX_TENANT_CHARS) {
+            return reject(DeadLetterReason.INVALID_REQUEST, "tenant must have 1 to " + MAX_TENANT_CHARS + " characters");
         }
         if (request.getKind() == DocumentKind.UNKNOWN) {
             return reject(DeadLetterReason.UNKNOWN_KIND, "the writer's kind is not one this pipeline knows (read as UNKNOWN)");
@@ -55,6 +60,12 @@ final class RequestValidation {
         if (!doc.getSha256().matches("[0-9a-f]{64}")) {
             return reject(DeadLetterReason.INVALID_REQUEST, "sha256 is not 64 lowercase hex digits");
         }
+        // Chunks carry the document's bytes as read (ingest decompresses), so the pipeline never
+        // inflates anything and no decompression bomb can reach it.
+        if (doc.getEncoding() != null && !doc.getEncoding().equals("identity")) {
+            return reject(DeadLetterReason.INVALID_REQUEST, "content coding " + RecordLimits.shortened(doc.getEncoding())
+                    + " is not accepted: chunks carry the decoded bytes");
+        }
         long cost = WorkCost.estimate(config.cost(), doc.getBytes(), request.getTasks().size()).costTokens();
         long quota = limits.tenants().maxOutstandingTokens(request.getTenant());
         if (cost > quota) {
@@ -65,8 +76,8 @@ final class RequestValidation {
     }
 
     private static Optional<Rejection> checkTasks(List<Task> tasks) {
-        if (tasks.isEmpty()) {
-            return reject(DeadLetterReason.INVALID_REQUEST, "no tasks");
+        if (tasks.isEmpty() || tasks.size() > MAX_TASKS) {
+            return reject(DeadLetterReason.INVALID_REQUEST, "a job needs 1 to " + MAX_TASKS + " tasks, has " + tasks.size());
         }
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
@@ -80,13 +91,21 @@ final class RequestValidation {
                     return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": EXTRACT needs either fields or a jsonSchema");
                 }
                 Set<String> seen = new HashSet<>();
+                if (task.getFields().size() > MAX_FIELDS) {
+                    return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": more than " + MAX_FIELDS + " fields");
+                }
                 for (String field : task.getFields()) {
-                    if (field.isBlank() || !seen.add(field)) {
-                        return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": field names must be non-blank and distinct");
+                    if (field.isBlank() || field.length() > MAX_FIELD_CHARS || !seen.add(field)) {
+                        return reject(DeadLetterReason.INVALID_REQUEST, "task " + i
+                                + ": field names must be non-blank, distinct and at most " + MAX_FIELD_CHARS + " characters");
                     }
                 }
                 if (hasSchema && task.getJsonSchema().isBlank()) {
                     return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": jsonSchema is blank");
+                }
+                Optional<String> schema = hasSchema ? ExtractionSchemas.problem(task.getJsonSchema()) : Optional.empty();
+                if (schema.isPresent()) {
+                    return reject(DeadLetterReason.INVALID_SCHEMA, "task " + i + ": " + schema.get());
                 }
             }
         }

@@ -58,7 +58,10 @@ final class ControlListener implements AutoCloseable {
                     } catch (RuntimeException e) {
                         continue; // not ours to dead-letter: the pipeline validates control records
                     }
-                    if (c != null && c.getAction() == ControlAction.CANCEL) {
+                    // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
+                    boolean keyMatches = r.key() != null && c != null
+                            && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    if (keyMatches && c.getAction() == ControlAction.CANCEL) {
                         cancelled.add(c.getJobId());
                         onCancel.accept(c.getJobId());
                     }

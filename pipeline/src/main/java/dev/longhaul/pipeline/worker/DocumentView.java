@@ -19,6 +19,8 @@
  *     bytes (about 2.5 s of MiniLM on one core, 2 MiB), whatever the document's length.
  * Tokens per byte is measured on the first chunk, so the byte-denominated parts track the
  * tokenizer; token caps are enforced exactly. The share the model read is counted in bytes.
+ * Every token goes out through LiteralTokens: text in the document that spells a special token
+ * reaches the model as text, and the caps count what is fed.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -70,6 +72,7 @@ final class DocumentView {
     private final long totalBytes;
     private final int budget;
     private final TokenSink sink;
+    private final LiteralTokens literal;
 
     private StreamingTokenizer stream;
     private String currentPath;
@@ -97,6 +100,7 @@ final class DocumentView {
         this.totalBytes = totalBytes;
         this.budget = setup.budgetTokens();
         this.sink = sink;
+        this.literal = new LiteralTokens(tokenizer);
         this.stream = new StreamingTokenizer(tokenizer);
     }
 
@@ -206,7 +210,8 @@ final class DocumentView {
         feedCapped(tokenizer.encode(Prompts.fileHeader(path)), whole ? budget : headTokens);
     }
 
-    private void feedCapped(int[] tokens, long cap) {
+    private void feedCapped(int[] ids, long cap) {
+        int[] tokens = literal.literal(ids);
         int n = (int) Math.min(tokens.length, Math.max(0, cap - fed));
         if (n == 0) {
             return;

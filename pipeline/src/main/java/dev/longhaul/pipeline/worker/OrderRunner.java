@@ -46,6 +46,7 @@ import dev.longhaul.engine.tokenizer.TextTokenizer;
 import dev.longhaul.pipeline.analyze.digest.Digest;
 import dev.longhaul.pipeline.analyze.digest.DigestStream;
 import dev.longhaul.pipeline.analyze.digest.SentenceSplitter;
+import dev.longhaul.pipeline.plan.ExtractionSchemas;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.Extraction;
@@ -89,6 +90,12 @@ final class OrderRunner {
     static final int FIELD_MAX_CHARS = 256;
     /** The field asked for when an EXTRACT task names none. */
     static final String DEFAULT_FIELD = "key facts";
+    /**
+     * Prompt token cap on a task's instruction (the document is capped by the context budget): a
+     * schema of ExtractionSchemas.MAX_SCHEMA_CHARS fits even at one token per byte. The output is
+     * capped at maxOutputTokens plus what the schema forces (at most MAX_FORCED_OUTPUT_BYTES).
+     */
+    static final int MAX_INSTRUCTION_TOKENS = ExtractionSchemas.MAX_SCHEMA_CHARS + 1024;
     /** Longest analysis text kept in an Extraction (characters). */
     static final int MAX_ANALYSIS_CHARS = 256 * 1024;
 
@@ -146,7 +153,8 @@ final class OrderRunner {
                 ? new DigestStream(digest, sentenceMode(request.getKind()), new KeywordSignals(request.getKind())) : null;
         String[] digestPath = {null};
         try {
-            prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind())));
+            String boundary = Prompts.boundary(request.getDocument().getSha256());
+            prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind(), boundary)));
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
@@ -167,6 +175,7 @@ final class OrderRunner {
                 return new Cancelled();
             }
             read = view.finish();
+            prefill.feed(tokenizer.encode(Prompts.documentEnd(boundary)));
             prefill.flush();
         } catch (Stop stop) {
             return new Cancelled();
@@ -185,7 +194,7 @@ final class OrderRunner {
         List<BranchDecoder.Branch> work = new ArrayList<>(tasks.size());
         for (Task task : tasks) {
             work.add(task.getType() == TaskType.SUMMARIZE
-                    ? new BranchDecoder.Branch(tokenizer.encode(Prompts.summarize(request.getKind())), params)
+                    ? new BranchDecoder.Branch(instruction(Prompts.summarize(request.getKind())), params)
                     : extraction(task, params));
         }
         Optional<List<GenerationResult>> decoded = branches.decode(state, work, () -> cancelled, progress::decoded);
@@ -216,13 +225,24 @@ final class OrderRunner {
         return kind == DocumentKind.LOG || kind == DocumentKind.REPO ? SentenceSplitter.Mode.LINES : SentenceSplitter.Mode.PROSE;
     }
 
+    /** A task's instruction as tokens, within the prompt token cap. */
+    private int[] instruction(String text) {
+        int[] ids = tokenizer.encode(text);
+        if (ids.length > MAX_INSTRUCTION_TOKENS) {
+            throw new IllegalArgumentException("a task's instruction is " + ids.length + " tokens, more than the cap of "
+                    + MAX_INSTRUCTION_TOKENS + " (prompt token cap)");
+        }
+        return ids;
+    }
+
     /** One EXTRACT task's branch: a JSON object decoded under its schema's constraint. */
     private BranchDecoder.Branch extraction(Task task, SamplingParams params) {
         String schema = extractionSchema(task);
-        JsonGrammar grammar = JsonGrammar.compile(schema);
+        // The planner's limits again: a work order is trusted no more than a request.
+        JsonGrammar grammar = ExtractionSchemas.compile(schema);
         SamplingParams constrained = params.withMaxTokens(grammar.shortestLength() + maxOutputTokens)
                 .withConstraint(new SchemaConstraint(grammar, vocabulary));
-        return new BranchDecoder.Branch(tokenizer.encode(extractionInstruction(task, schema)), constrained);
+        return new BranchDecoder.Branch(instruction(extractionInstruction(task, schema)), constrained);
     }
 
     /** A constrained extraction always parses; one that does not is a bug, not a result. */

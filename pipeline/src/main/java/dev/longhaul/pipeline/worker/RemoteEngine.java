@@ -140,7 +140,8 @@ final class RemoteEngine implements OrderEngine {
         } catch (CancellationException stop) {
             return new OrderRunner.Cancelled();
         }
-        String prefix = Prompts.preamble(request.getKind()) + document.text();
+        String boundary = Prompts.boundary(request.getDocument().getSha256());
+        String prefix = Prompts.preamble(request.getKind(), boundary) + document.text() + Prompts.documentEnd(boundary);
 
         List<Task> tasks = request.getTasks();
         List<String> schemas = new ArrayList<>();
@@ -197,7 +198,7 @@ final class RemoteEngine implements OrderEngine {
             maxTokens = maxOutputTokens;
         } else {
             // The same subset as a local run: a schema JsonGrammar refuses fails the order the same way.
-            JsonGrammar grammar = JsonGrammar.compile(schema);
+            JsonGrammar grammar = dev.longhaul.pipeline.plan.ExtractionSchemas.compile(schema);
             instruction = OrderRunner.extractionInstruction(task, schema);
             maxTokens = grammar.shortestLength() + maxOutputTokens;
         }

@@ -108,7 +108,8 @@ class WorkerTest {
         byte[] doc = text.getBytes(StandardCharsets.UTF_8);
         List<Task> tasks = List.of(task(TaskType.SUMMARIZE), Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("component", "date")).build());
         // Small chunks (97 bytes) cut words and lines: the streamed tokens must still equal encode(text).
-        place(order("whole-1", DocumentKind.LOG, tasks, doc, null, 97));
+        WorkOrder whole = order("whole-1", DocumentKind.LOG, tasks, doc, null, 97);
+        place(whole);
 
         Summary summary = one(topics.summaries, "whole-1");
         Extraction extraction = one(topics.extractions, "whole-1");
@@ -122,9 +123,12 @@ class WorkerTest {
         try (Backend backend = BackendProvider.open("cpu", 2);
              MiniMaxModel model = MiniMaxModel.load(MODEL, backend, MiniMaxModel.RopeMode.PARTIAL);
              TextTokenizer tok = TextTokenizer.load(MODEL)) {
-            int[] ids = concat(tok.encode(Prompts.preamble(DocumentKind.LOG)), tok.encode(text), tok.encode(Prompts.summarize(DocumentKind.LOG)));
+            String boundary = Prompts.boundary(whole.getRequest().getDocument().getSha256());
+            int[] open = tok.encode(Prompts.preamble(DocumentKind.LOG, boundary));
+            int[] end = tok.encode(Prompts.documentEnd(boundary));
+            int[] ids = concat(concat(open, tok.encode(text)), concat(end, tok.encode(Prompts.summarize(DocumentKind.LOG))));
             assertEquals(ids.length - tok.encode(Prompts.summarize(DocumentKind.LOG)).length, summary.getUsage().getDocumentTokens()
-                    + tok.encode(Prompts.preamble(DocumentKind.LOG)).length, "document tokens fed");
+                    + open.length + end.length, "document tokens fed");
             SamplingParams params = SamplingParams.greedy(OUTPUT);
             if (tok.eosTokenId().isPresent()) {
                 params = params.withStopTokens(tok.eosTokenId().getAsInt());
@@ -366,7 +370,8 @@ class WorkerTest {
         }
         JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant("t").setKind(kind).setTasks(tasks)
                 .setDeadline(deadline)
-                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(count).setBytes(doc.length).setSha256("-")
+                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(count).setBytes(doc.length)
+                        .setSha256(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(doc)))
                         .setMediaType("text/plain").build())
                 .setSubmittedAt(Instant.now()).build();
         return WorkOrder.newBuilder().setRequest(request).setLane(0)

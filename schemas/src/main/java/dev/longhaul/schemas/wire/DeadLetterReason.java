@@ -26,6 +26,10 @@ public enum DeadLetterReason {
     TENANT_QUOTA,
     /** A tenant's record about a job id that another tenant owns (or, for a cancel, no job of its own). */
     NOT_TENANTS_JOB,
+    /** An extraction task's JSON schema is refused: not JSON, outside the supported subset, too deep, too large, or forcing too long an output. */
+    INVALID_SCHEMA,
+    /** A record larger than its topic takes (a request, a chunk record, a control record), or a key too long to be a job id. */
+    OVERSIZE_RECORD,
     /** The worker could not run the job (engine error, unreadable document). */
     WORKER_ERROR
 }
