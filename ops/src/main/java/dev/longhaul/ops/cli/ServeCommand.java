@@ -4,15 +4,20 @@
  * /v1/completions and /v1/chat/completions, streaming or not; see ServeServer), with every request
  * one sequence of one continuous batch. A worker started with `--backend remote:http://HOST:PORT/v1`
  * runs its orders against it exactly as against vLLM or SGLang. Runs until interrupted.
+ * Every request needs the API key (`--api-key`, or LONGHAUL_SERVE_API_KEY; otherwise one is
+ * generated at start and printed); a worker sends it from OPENAI_API_KEY, as OpenAI clients do.
+ * `--no-api-key` serves anyone who can reach the port.
  */
 package dev.longhaul.ops.cli;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.batch.BatchConfig;
+import dev.longhaul.ops.http.BearerToken;
 import dev.longhaul.ops.serve.ServeServer;
 import dev.longhaul.ops.serve.ServedModel;
 import picocli.CommandLine.Command;
@@ -43,6 +48,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Prompt tokens per prefill step of one request. Default: ${DEFAULT-VALUE}.")
     int prefillChunk;
 
+    @Option(names = "--api-key", defaultValue = "${env:LONGHAUL_SERVE_API_KEY}", paramLabel = "KEY",
+            description = "Key every request must send as `Authorization: Bearer KEY` (default: LONGHAUL_SERVE_API_KEY from the environment, "
+                    + "else one generated at start and printed).")
+    String apiKey;
+
+    @Option(names = "--no-api-key", description = "Serve without a key: anyone who can reach the port may use the model.")
+    boolean noApiKey;
+
     @Mixin
     EngineOptions engine;
 
@@ -53,13 +66,17 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BatchConfig batch = new BatchConfig(prefillChunk + maxSequences - 1, prefillChunk, maxSequences);
         CountDownLatch stopped = new CountDownLatch(1);
+        Optional<BearerToken> key = noApiKey ? Optional.empty()
+                : Optional.of(BearerToken.configuredOrGenerated(apiKey == null ? "" : apiKey));
         try (Backend backend = engine.open();
              ServedModel served = ServedModel.load(model, backend, batch);
-             ServeServer server = new ServeServer(served, host, port)) {
+             ServeServer server = new ServeServer(served, host, port, key)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "longhaul-serve-shutdown"));
             var out = spec.commandLine().getOut();
             out.printf("serving %s on %s (backend %s, %d sequences per batch)%n", served.id(), server.url(),
                     engine.backendName(), maxSequences);
+            out.println(key.map(k -> "API key: " + k.value() + " (send Authorization: Bearer KEY; a worker reads it from OPENAI_API_KEY)")
+                    .orElse("no API key: anyone who can reach " + server.url() + " may use the model"));
             out.flush();
             stopped.await();
         }

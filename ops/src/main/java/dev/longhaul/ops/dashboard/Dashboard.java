@@ -25,6 +25,7 @@ import dev.longhaul.ingest.IngestConfig;
 import dev.longhaul.ingest.JobControl;
 import dev.longhaul.ingest.JobIds;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.JobRow;
+import dev.longhaul.ops.http.BearerToken;
 import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.pipeline.worker.WorkerConfig;
 import dev.longhaul.schemas.JobStatus;

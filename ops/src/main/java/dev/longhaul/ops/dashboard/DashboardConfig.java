@@ -11,6 +11,7 @@ package dev.longhaul.ops.dashboard;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.longhaul.ops.http.BearerToken;
 import dev.longhaul.pipeline.PipelineConfig;
 
 public record DashboardConfig(String host, int port, Duration rateWindow, Duration pushInterval,

@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.longhaul.ops.http.BearerToken;
 
 final class DashboardServer implements AutoCloseable {
     private static final Map<String, String> STATIC = Map.of(

@@ -13,6 +13,8 @@
  * {"error": {...}}: 400 for a body that is not JSON or a bad parameter, 404 for an unknown path or
  * model, 405 for a wrong method, 500 for a failed generation, 503 while shutting down. An error
  * after a stream has begun is sent as one more event, `data: {"error": ...}`, then [DONE].
+ * With an API key, every request must carry `Authorization: Bearer KEY` (as OpenAI clients send
+ * their key); any other answers 401 (invalid_api_key) before its body is read.
  */
 package dev.longhaul.ops.serve;
 
@@ -23,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,20 +37,28 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.longhaul.ops.http.BearerToken;
 
 public final class ServeServer implements AutoCloseable {
     /** Largest request body read (a long prompt as token ids stays far below). */
     private static final int MAX_BODY = 64 << 20;
 
     private final ServedModel model;
+    private final Optional<BearerToken> key;
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final long created = System.currentTimeMillis() / 1000;
 
-    /** Listens on host:port (port 0: any free port) and serves `model` until closed. */
+    /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
     public ServeServer(ServedModel model, String host, int port) {
+        this(model, host, port, Optional.empty());
+    }
+
+    /** As above; with a key, only to requests that carry it. */
+    public ServeServer(ServedModel model, String host, int port, Optional<BearerToken> key) {
         this.model = model;
+        this.key = key;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
@@ -83,6 +94,10 @@ public final class ServeServer implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
+        if (key.isPresent() && !key.get().admits(ex.getRequestHeaders().getFirst("Authorization"))) {
+            throw new ApiError(401, "invalid_request_error", null, "invalid_api_key",
+                    "this server needs its API key: Authorization: Bearer KEY");
+        }
         switch (path) {
             case "/v1/models" -> {
                 expect(ex, "GET");

@@ -10,6 +10,7 @@ package dev.longhaul.ops.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -18,7 +19,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,6 +38,8 @@ import dev.longhaul.engine.generate.Generator;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.ops.http.BearerToken;
+import dev.longhaul.pipeline.remote.OpenAiClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -204,6 +209,35 @@ class ServeApiTest {
     private static ObjectNode completion(String prompt, int maxTokens) {
         return JSON.createObjectNode().put("model", "minimax-tiny").put("prompt", prompt)
                 .put("max_tokens", maxTokens).put("temperature", 0);
+    }
+
+    @Test
+    void withAnApiKeyOnlyRequestsCarryingItAreServed() throws Exception {
+        // given a server started with a generated key
+        BearerToken key = BearerToken.configuredOrGenerated("");
+        try (ServeServer locked = new ServeServer(served, "127.0.0.1", 0, Optional.of(key))) {
+            URI models = URI.create(locked.url() + "/models");
+            // then a request without it, with a wrong one, or with another scheme is refused before anything runs
+            for (String authorization : new String[] {null, "Bearer wrong", "Basic " + key.value(), "Bearer " + key.value() + "x"}) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(models).GET();
+                if (authorization != null) {
+                    request.header("Authorization", authorization);
+                }
+                HttpResponse<String> refused = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, refused.statusCode(), String.valueOf(authorization));
+                assertEquals("invalid_api_key", JSON.readTree(refused.body()).path("error").path("code").asText());
+            }
+            HttpResponse<String> completion = HTTP.send(HttpRequest.newBuilder(URI.create(locked.url() + "/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(completion(PROMPT, 4).toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, completion.statusCode());
+            // and the OpenAI client a remote worker uses gets through with the key, and only with it
+            try (OpenAiClient withKey = new OpenAiClient(locked.url(), Duration.ofSeconds(30), key.value());
+                 OpenAiClient without = new OpenAiClient(locked.url(), Duration.ofSeconds(30))) {
+                assertEquals("minimax-tiny", withKey.models().getFirst().id());
+                assertEquals(401, assertThrows(OpenAiClient.RemoteFailure.class, without::models).status());
+            }
+        }
     }
 
     private static JsonNode send(String method, String path, JsonNode body, int status) throws IOException, InterruptedException {

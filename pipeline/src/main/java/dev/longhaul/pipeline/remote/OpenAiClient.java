@@ -6,7 +6,8 @@
  * json_schema; a server that honours it constrains decoding, one that ignores it does not, so the
  * caller validates the answer either way. Any answer other than 2xx, or a body without the
  * expected fields, fails the call with a RemoteFailure carrying the status and the server's own
- * message. Base URL: everything before /models, e.g. http://host:8000/v1. Thread-safe.
+ * message. Base URL: everything before /models, e.g. http://host:8000/v1. With an API key, every
+ * request carries `Authorization: Bearer KEY` (vLLM's --api-key, `longhaul serve`). Thread-safe.
  */
 package dev.longhaul.pipeline.remote;
 
@@ -56,8 +57,16 @@ public final class OpenAiClient implements AutoCloseable {
     private final URI base;
     private final Duration requestTimeout;
     private final HttpClient http;
+    private final String apiKey;
 
+    /** A client that sends no API key. */
     public OpenAiClient(URI base, Duration requestTimeout) {
+        this(base, requestTimeout, null);
+    }
+
+    /** A client that sends `apiKey` as a bearer token (none when null or blank). */
+    public OpenAiClient(URI base, Duration requestTimeout, String apiKey) {
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
         this.base = base;
         this.requestTimeout = requestTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -69,7 +78,7 @@ public final class OpenAiClient implements AutoCloseable {
 
     /** GET /models, synchronously: what the server serves. */
     public List<ServedModel> models() {
-        HttpRequest request = HttpRequest.newBuilder(endpoint("/models")).timeout(Duration.ofSeconds(30)).GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(endpoint("/models"))).timeout(Duration.ofSeconds(30)).GET().build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -108,7 +117,7 @@ public final class OpenAiClient implements AutoCloseable {
                     .set("schema", parse(call.jsonSchema()));
         }
         URI uri = endpoint("/completions");
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(requestTimeout)
+        HttpRequest request = authorized(HttpRequest.newBuilder(uri)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, e) -> {
@@ -118,6 +127,10 @@ public final class OpenAiClient implements AutoCloseable {
             }
             return reply(uri, response);
         });
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
     }
 
     private static CompletionReply reply(URI uri, HttpResponse<String> response) {

@@ -81,7 +81,8 @@ final class RemoteEngine implements OrderEngine {
     /** Checks the server (GET /models), loads the tokenizer and the sentence encoder; throws when one fails. */
     static RemoteEngine open(WorkerConfig config) {
         URI base = config.remoteUrl().orElseThrow(() -> new IllegalArgumentException("not a remote backend: " + config.backend()));
-        OpenAiClient client = new OpenAiClient(base, config.timeBudget());
+        // The server's API key, as OpenAI clients take it: from OPENAI_API_KEY (none when unset).
+        OpenAiClient client = new OpenAiClient(base, config.timeBudget(), System.getenv("OPENAI_API_KEY"));
         try {
             OpenAiClient.ServedModel served = client.models().getFirst();
             return new RemoteEngine(client, TextTokenizer.load(config.modelDir()), MiniLmEncoder.load(), served, config);
