@@ -92,10 +92,12 @@ class BranchDecoderTest {
         List<BranchDecoder.Branch> branches = branches();
         try (BatchEngine engine = new BatchEngine(model, config(4))) {
             BranchDecoder decoder = new BranchDecoder(engine);
-            // given a stop flag that rises after six engine steps, while the branches decode
-            int[] checks = {0};
+            // given a stop flag that rises once the branches have decoded three tokens between them
+            // (counted by the decoder's own token callback, so however long the instructions' prefill)
+            int[] decoded = {0};
             // when the batch decodes
-            Optional<List<GenerationResult>> stopped = decoder.decode(document, branches, () -> ++checks[0] > 6);
+            Optional<List<GenerationResult>> stopped = decoder.decode(document, branches, () -> decoded[0] >= 3,
+                    id -> decoded[0]++);
             // then the call is empty, every branch was cancelled, nothing is left in the engine
             assertTrue(stopped.isEmpty(), "a stopped batch has no results");
             BatchStats stats = engine.stats();
