@@ -59,7 +59,9 @@ LONGHAUL_HEAP="$HEAP" ./longhaul worker --model "$MODEL" --id soak-worker --thre
   --max-output-tokens 4 $KAFKA > "$OUT/worker.log" 2>&1 &
 WORKER_PID=$!; PIDS+=("$WORKER_PID")
 # shellcheck disable=SC2086
-LONGHAUL_HEAP=512m ./longhaul dashboard --port "$DASHBOARD_PORT" $KAFKA > "$OUT/dashboard.log" 2>&1 &
+# The dashboard's API and /metrics need its bearer token: this run sets one and sends it.
+DASHBOARD_TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+LONGHAUL_DASHBOARD_TOKEN="$DASHBOARD_TOKEN" LONGHAUL_HEAP=512m ./longhaul dashboard --port "$DASHBOARD_PORT" $KAFKA > "$OUT/dashboard.log" 2>&1 &
 PIDS+=($!)
 wait_for "$OUT/worker.log" "context budget" 300
 
@@ -87,7 +89,7 @@ submitter &
 PIDS+=($!)
 
 metric() { # name [label filter] -> sum of matching samples (0 before the first one appears)
-  { curl -s --max-time 20 "http://localhost:$DASHBOARD_PORT/metrics" || true; } \
+  { curl -s --max-time 20 -H "Authorization: Bearer $DASHBOARD_TOKEN" "http://localhost:$DASHBOARD_PORT/metrics" || true; } \
     | awk -v name="$1" -v label="${2:-}" 'index($0, name) == 1 && index($0, label) {s += $NF} END {printf "%d", s}'
 }
 rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status" 2> /dev/null || echo 0; }
