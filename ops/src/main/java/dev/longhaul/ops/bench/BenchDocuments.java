@@ -29,6 +29,17 @@ public record BenchDocuments(DocumentKind kind, List<byte[]> texts, String origi
         return texts.stream().mapToLong(t -> t.length).sum();
     }
 
+    /**
+     * The documents a bench command's options ask for: `n` seeded synthetic texts (seed 7) or `n`
+     * slices of the corpus log, `bytesPerDoc` each; both counts must be positive.
+     */
+    public static BenchDocuments chosen(boolean synthetic, Path corpus, int n, int bytesPerDoc) throws IOException {
+        if (n < 1 || bytesPerDoc < 1) {
+            throw new IllegalArgumentException("--documents and --bytes-per-doc must be positive");
+        }
+        return synthetic ? synthetic(n, bytesPerDoc, 7) : logSlices(corpus, n, bytesPerDoc);
+    }
+
     /** N consecutive slices of about {@code bytesPerDoc} of a log file, each ending at a line end. */
     public static BenchDocuments logSlices(Path log, int n, int bytesPerDoc) throws IOException {
         if (!Files.isRegularFile(log)) {

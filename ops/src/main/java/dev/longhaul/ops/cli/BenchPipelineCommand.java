@@ -75,14 +75,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (documents < 1 || bytesPerDoc < 1) {
-            throw new IllegalArgumentException("--documents and --bytes-per-doc must be positive");
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BenchDocuments docs = synthetic
-                ? BenchDocuments.synthetic(documents, bytesPerDoc, 7)
-                : BenchDocuments.logSlices(corpus, documents, bytesPerDoc);
+        BenchDocuments docs = BenchDocuments.chosen(synthetic, corpus, documents, bytesPerDoc);
         Path dir = model != null ? model : synthesizeXs();
         try {
             return run(dir, docs, out, err);
