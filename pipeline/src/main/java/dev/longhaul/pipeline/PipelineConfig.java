@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 
+import dev.longhaul.pipeline.state.BoundedStateMemory;
 import dev.longhaul.schemas.DocumentKind;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -43,12 +44,26 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
      * Kafka identity of the application. namespace prefixes every topic name (it must equal the
      * Topics catalog's); replicationFactor applies to the internal topics Streams creates.
      */
-    public record Kafka(String applicationId, String namespace, int replicationFactor, Duration commitInterval) {
+    public record Kafka(String applicationId, String namespace, int replicationFactor, Duration commitInterval, long stateMemoryBytes) {
+        /** RocksDB memory of all the pipeline's stores in one process, by default (BoundedStateMemory). */
+        public static final long DEFAULT_STATE_MEMORY_BYTES = 64L << 20;
+
         public Kafka {
             require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "applicationId must be letters, digits, '.', '_' or '-'");
             require(namespace != null && namespace.matches("[A-Za-z0-9._-]*"), "namespace must be letters, digits, '.', '_' or '-'");
             require(replicationFactor >= 1, "replicationFactor must be at least 1");
             require(positive(commitInterval), "commitInterval must be positive");
+            require(stateMemoryBytes == 0 || stateMemoryBytes >= BoundedStateMemory.MIN_BYTES,
+                    "stateMemoryBytes must be 0 (RocksDB's own per-store defaults, unbounded) or at least " + BoundedStateMemory.MIN_BYTES);
+        }
+
+        /** With the default state memory budget. */
+        public Kafka(String applicationId, String namespace, int replicationFactor, Duration commitInterval) {
+            this(applicationId, namespace, replicationFactor, commitInterval, DEFAULT_STATE_MEMORY_BYTES);
+        }
+
+        public Kafka withStateMemoryBytes(long value) {
+            return new Kafka(applicationId, namespace, replicationFactor, commitInterval, value);
         }
     }
 
@@ -165,6 +180,10 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, kafka.replicationFactor());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, kafka.commitInterval().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        if (kafka.stateMemoryBytes() > 0) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedStateMemory.class);
+            p.put(BoundedStateMemory.BYTES_CONFIG, Long.toString(kafka.stateMemoryBytes()));
+        }
         p.putAll(clientOverrides);
         return p;
     }

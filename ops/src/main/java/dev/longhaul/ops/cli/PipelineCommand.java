@@ -1,5 +1,5 @@
 /*
- * `longhaul pipeline [--lanes N] [--state-dir DIR] [--application-id ID] [--replication-factor N]`
+ * `longhaul pipeline [--lanes N] [--state-dir DIR] [--application-id ID] [--replication-factor N] [--state-memory-mib M]`
  * plus the Kafka options: the pipeline application (plan, dispatch, status) alone, against a Kafka
  * cluster that runs elsewhere, until interrupted. Unlike `stack` it embeds no broker and no registry.
  * Several instances with one application id share the work (Kafka Streams balances the partitions
@@ -50,6 +50,11 @@ public final class PipelineCommand implements Callable<Integer> {
             description = "Replicas of the topics it creates and of Streams' internal topics (default: the pipeline's, 3).")
     Integer replicationFactor;
 
+    @Option(names = "--state-memory-mib", paramLabel = "MIB",
+            description = "RocksDB memory (block cache, index, filters and memtables) shared by all of this instance's state stores;"
+                    + " 0: RocksDB's own per-store defaults, which are not bounded in total (default: the pipeline's, 64).")
+    Long stateMemoryMib;
+
     @Option(names = "--tenant", paramLabel = "NAME",
             description = "A tenant with topics of its own (<namespace>tenant.NAME.*): its jobs are admitted from there and its"
                     + " statuses and results delivered back there. Repeat for each tenant. Default: none.")
@@ -67,7 +72,8 @@ public final class PipelineCommand implements Callable<Integer> {
         PipelineConfig.Kafka k = d.kafka();
         PipelineConfig.Dispatch dispatch = d.dispatch();
         return d.withKafka(new PipelineConfig.Kafka(applicationId != null ? applicationId : k.applicationId(), kafka.namespace,
-                        replicationFactor != null ? replicationFactor : k.replicationFactor(), k.commitInterval()))
+                        replicationFactor != null ? replicationFactor : k.replicationFactor(), k.commitInterval(),
+                        stateMemoryMib != null ? stateMemoryMib << 20 : k.stateMemoryBytes()))
                 .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),
                         dispatch.laneTimeout(), dispatch.punctuationInterval()))
                 .withTenants(Set.copyOf(tenants));

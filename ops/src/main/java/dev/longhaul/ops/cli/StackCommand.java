@@ -1,7 +1,8 @@
 /*
- * `longhaul stack [--kafka-port 9092] [--registry-port 8081] [--data DIR] [--tenant-quota-tokens N]`:
+ * `longhaul stack [--kafka-port 9092] [--registry-port 8081] [--data DIR] [--tenant-quota-tokens N] [--no-pipeline]`:
  * the embedded dev stack (DevStack: one KRaft broker, the schema registry, the pipeline
- * application) as a process of its own, until interrupted, so workers and submitters can run in
+ * application; with --no-pipeline only the first two, for a `longhaul pipeline` of its own, as
+ * the soak benchmark runs it to see each process's memory) as a process of its own, until interrupted, so workers and submitters can run in
  * other processes against it (the pipeline suite measures a worker's memory that way). Prints the
  * bootstrap servers and the registry URL once everything is up. Without --data all state lives in
  * a temporary folder deleted on exit.
@@ -37,6 +38,9 @@ public final class StackCommand implements Callable<Integer> {
             description = "Estimated tokens a tenant may have outstanding; a job estimated above it is refused (default: the pipeline's).")
     Long tenantQuotaTokens;
 
+    @Option(names = "--no-pipeline", description = "Run only the broker and the registry; the pipeline runs elsewhere (`longhaul pipeline`).")
+    boolean noPipeline;
+
     @Spec
     CommandSpec spec;
 
@@ -58,7 +62,7 @@ public final class StackCommand implements Callable<Integer> {
         if (kafkaPort < 0 || kafkaPort > 65535 || registryPort < 0 || registryPort > 65535) {
             throw new IllegalArgumentException("ports must be 0..65535");
         }
-        DevStack stack = DevStack.start(new DevStack.Options(data, kafkaPort, registryPort, pipelineConfig()));
+        DevStack stack = DevStack.start(new DevStack.Options(data, kafkaPort, registryPort, pipelineConfig(), !noPipeline));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();

@@ -24,8 +24,15 @@ import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 
 public final class DevStack implements AutoCloseable {
-    /** Where and how: dataDir null means temporary; ports 0 mean free ones. */
-    public record Options(Path dataDir, int kafkaPort, int registryPort, PipelineConfig pipeline) {
+    /**
+     * Where and how: dataDir null means temporary; ports 0 mean free ones. Without runPipeline
+     * only the broker and the registry start (the pipeline config still names the namespace).
+     */
+    public record Options(Path dataDir, int kafkaPort, int registryPort, PipelineConfig pipeline, boolean runPipeline) {
+        public Options(Path dataDir, int kafkaPort, int registryPort, PipelineConfig pipeline) {
+            this(dataDir, kafkaPort, registryPort, pipeline, true);
+        }
+
         public static Options temporary(PipelineConfig pipeline) {
             return new Options(null, 0, 0, pipeline);
         }
@@ -37,7 +44,7 @@ public final class DevStack implements AutoCloseable {
     private final EmbeddedKafka kafka; // null when the broker runs elsewhere
     private final RegistryServer registry;
     private final Topics topics;
-    private final PipelineRunner pipeline;
+    private final PipelineRunner pipeline; // null when the options leave it out
 
     private final Path temporaryRoot;
 
@@ -95,8 +102,11 @@ public final class DevStack implements AutoCloseable {
             started.accept("registry");
             Topics topics = new Topics(options.pipeline().kafka().namespace(), new RestSchemaRegistryClient(registry.url()));
             Path state = Files.createDirectories(root.resolve("streams"));
-            PipelineRunner pipeline = PipelineRunner.start(options.pipeline(), topics, bootstrapServers, state);
-            started.accept("pipeline");
+            PipelineRunner pipeline = null;
+            if (options.runPipeline()) {
+                pipeline = PipelineRunner.start(options.pipeline(), topics, bootstrapServers, state);
+                started.accept("pipeline");
+            }
             return new DevStack(kafka, bootstrapServers, registry, topics, pipeline, options.dataDir() == null ? root : null);
         } catch (IOException e) {
             registry.close();
@@ -120,13 +130,19 @@ public final class DevStack implements AutoCloseable {
         return topics;
     }
 
+    /** The pipeline application; an IllegalStateException when the options left it out. */
     public PipelineRunner pipeline() {
+        if (pipeline == null) {
+            throw new IllegalStateException("this stack runs without the pipeline");
+        }
         return pipeline;
     }
 
     @Override
     public void close() {
-        pipeline.close();
+        if (pipeline != null) {
+            pipeline.close();
+        }
         registry.close();
         if (kafka != null) {
             kafka.close();
