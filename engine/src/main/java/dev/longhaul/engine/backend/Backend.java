@@ -45,6 +45,21 @@ public interface Backend extends AutoCloseable {
     /** out[t] = x[t] · wᵀ for t < rows. */
     void matmul(Tensor x, int rows, Weight w, Tensor out);
 
+    /** One product of a matmuls group: out[t] = x[t] · wᵀ for t < rows. */
+    record Product(Tensor x, int rows, Weight w, Tensor out) {
+    }
+
+    /**
+     * Independent products (none reads another's output), each with exactly the results matmul
+     * gives it; this default runs them one after another. A backend may run them together, so that
+     * small products (a decode step's projections, one token's experts) share one parallel region.
+     */
+    default void matmuls(List<Product> products) {
+        for (Product p : products) {
+            matmul(p.x(), p.rows(), p.w(), p.out());
+        }
+    }
+
     /** x ← silu(x) = x·sigmoid(x), elementwise over the first `rows` rows. */
     void silu(Tensor x, int rows);
 

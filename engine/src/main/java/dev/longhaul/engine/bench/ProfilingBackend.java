@@ -98,6 +98,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void matmuls(List<Product> products) {
+        long t0 = System.nanoTime();
+        inner.matmuls(products);
+        add("matmuls of " + products.size(), t0);
+    }
+
+    @Override
     public void matmul(Tensor x, int rows, Weight w, Tensor out) {
         long t0 = System.nanoTime();
         inner.matmul(x, rows, w, out);

@@ -51,6 +51,17 @@ public class VectorBackend extends ScalarBackend {
         VectorMatmul.matmul(pool, in.data, in.cols(), rows, HostWeight.of(w), o.data, o.cols());
     }
 
+    /** All products' output columns in one parallel region (VectorMatmul.matmuls). */
+    @Override
+    public void matmuls(List<Product> products) {
+        if (products.size() == 1) {
+            Product p = products.get(0);
+            matmul(p.x(), p.rows(), p.w(), p.out());
+            return;
+        }
+        VectorMatmul.matmuls(pool, products);
+    }
+
     @Override
     public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
         float[] in = HostTensor.of(x).data;

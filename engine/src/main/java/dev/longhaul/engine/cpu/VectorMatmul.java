@@ -17,7 +17,9 @@ import static dev.longhaul.engine.cpu.VectorMath.sum;
 import static dev.longhaul.engine.cpu.VectorMath.sum4;
 
 import dev.longhaul.engine.checkpoint.DType;
+import dev.longhaul.engine.backend.Backend;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 
@@ -32,23 +34,70 @@ final class VectorMatmul {
     static void matmul(WorkerPool pool, float[] x, int xCols, int rows, HostWeight w, float[] out, int outCols) {
         int n = w.rows();
         int groups = (n + 3) / 4;
-        // fewer, larger chunks when many rows reuse each weight column; small chunks for matvecs
-        int grain = Math.max(1, Math.min(64, 4096 / Math.max(1, rows * 16)));
-        boolean bf16 = w.dtype == DType.BF16;
+        int grain = grain(rows);
         // below ~64K multiply-adds a dispatch to other threads costs more than it saves
         if ((long) rows * n * w.cols() < INLINE_WORK) {
             grain = groups;
         }
         pool.forEach(groups, grain, (worker, from, to) -> {
-            int j0 = from * 4;
-            int j1 = Math.min(n, to * 4);
             float[] tmp = new float[17 * L]; // 16 accumulators, then lane-sum scratch
-            if (bf16) {
-                columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
-            } else {
-                columnsF32(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
+            columns(x, xCols, rows, w, from * 4, Math.min(n, to * 4), out, outCols, tmp);
+        });
+    }
+
+    /**
+     * Several independent products in one parallel region: their 4-column groups are numbered one
+     * after another and handed out together, so a decode step's small products cost one dispatch
+     * instead of one each. Every column is computed by the same code, over the same 4-column group,
+     * as matmul computes it, so the results are identical.
+     */
+    static void matmuls(WorkerPool pool, List<Backend.Product> products) {
+        int count = products.size();
+        int[] start = new int[count + 1]; // first group of each product
+        int grain = Integer.MAX_VALUE;
+        long work = 0;
+        for (int i = 0; i < count; i++) {
+            Backend.Product p = products.get(i);
+            start[i + 1] = start[i] + (p.w().rows() + 3) / 4;
+            grain = Math.min(grain, grain(p.rows()));
+            work += (long) p.rows() * p.w().rows() * p.w().cols();
+        }
+        int groups = start[count];
+        if (work < INLINE_WORK) {
+            grain = groups;
+        }
+        pool.forEach(groups, grain, (worker, from, to) -> {
+            float[] tmp = new float[17 * L];
+            int i = java.util.Arrays.binarySearch(start, from);
+            i = i >= 0 ? i : -i - 2; // the product whose groups contain `from`
+            int g = from;
+            while (g < to) {
+                while (start[i + 1] <= g) {
+                    i++;
+                }
+                Backend.Product p = products.get(i);
+                HostTensor in = HostTensor.of(p.x());
+                HostTensor o = HostTensor.of(p.out());
+                HostWeight w = HostWeight.of(p.w());
+                int last = Math.min(to, start[i + 1]);
+                columns(in.data, in.cols(), p.rows(), w, (g - start[i]) * 4, Math.min(w.rows(), (last - start[i]) * 4),
+                        o.data, o.cols(), tmp);
+                g = last;
             }
         });
+    }
+
+    /** Fewer, larger chunks when many rows reuse each weight column; small chunks for matvecs. */
+    private static int grain(int rows) {
+        return Math.max(1, Math.min(64, 4096 / Math.max(1, rows * 16)));
+    }
+
+    private static void columns(float[] x, int xCols, int rows, HostWeight w, int j0, int j1, float[] out, int outCols, float[] tmp) {
+        if (w.dtype == DType.BF16) {
+            columnsBf16(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
+        } else {
+            columnsF32(x, xCols, rows, w.data, w.cols(), j0, j1, out, outCols, tmp);
+        }
     }
 
     // ---------------------------------------------------------------- F32 weights
@@ -61,7 +110,12 @@ final class VectorMatmul {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
                 for (int g = 0; g < rows; g += 4) {
-                    tile4x4F32(x, xs, g, rows, w, k, j, out, os, tmp);
+                    // a last group of one or two rows is not padded to four (an expert's rows: often 1-6)
+                    switch (rows - g) {
+                        case 1 -> tile1x4F32(x, g * xs, w, k, j, out, g * os, tmp);
+                        case 2 -> tile2x4F32(x, xs, g, w, k, j, out, os, tmp);
+                        default -> tile4x4F32(x, xs, g, rows, w, k, j, out, os, tmp);
+                    }
                 }
             }
             for (; j < j1; j++) {
@@ -129,6 +183,50 @@ final class VectorMatmul {
         a3.intoArray(tmp, 3 * L);
         sum4(tmp, 0, tmp, out, oo + j);
         tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
+    }
+
+    /** Two rows (t, t + 1) by four columns: 8 accumulators, each weight vector serving both rows. */
+    private static void tile2x4F32(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
+        long rb = 4L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        int x0 = t * xs;
+        int x1 = x0 + xs;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long bi = 4L * i;
+            FloatVector v0 = FloatVector.fromMemorySegment(F, w, w0 + bi, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(F, w, w1 + bi, LE);
+            FloatVector v2 = FloatVector.fromMemorySegment(F, w, w2 + bi, LE);
+            FloatVector v3 = FloatVector.fromMemorySegment(F, w, w3 + bi, LE);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
+            a00 = xv.fma(v0, a00);
+            a01 = xv.fma(v1, a01);
+            a02 = xv.fma(v2, a02);
+            a03 = xv.fma(v3, a03);
+            xv = FloatVector.fromArray(F, x, x1 + i);
+            a10 = xv.fma(v0, a10);
+            a11 = xv.fma(v1, a11);
+            a12 = xv.fma(v2, a12);
+            a13 = xv.fma(v3, a13);
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, L);
+        a02.intoArray(tmp, 2 * L);
+        a03.intoArray(tmp, 3 * L);
+        a10.intoArray(tmp, 4 * L);
+        a11.intoArray(tmp, 5 * L);
+        a12.intoArray(tmp, 6 * L);
+        a13.intoArray(tmp, 7 * L);
+        sum4(tmp, 0, tmp, out, t * os + j);
+        sum4(tmp, 4 * L, tmp, out, (t + 1) * os + j);
+        tailF32(out, t * os + j, x, x0, w, w0, rb, kv, k);
+        tailF32(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
     }
 
     private static void tile4x4F32(float[] x, int xs, int t, int rows, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
@@ -235,7 +333,12 @@ final class VectorMatmul {
             int j = j0;
             for (; j + 4 <= j1; j += 4) {
                 for (int g = 0; g < rows; g += 4) {
-                    tile4x4Bf16(x, xs, g, rows, w, k, j, out, os, tmp);
+                    // a last group of one or two rows is not padded to four (an expert's rows: often 1-6)
+                    switch (rows - g) {
+                        case 1 -> tile1x4Bf16(x, g * xs, w, k, j, out, g * os, tmp);
+                        case 2 -> tile2x4Bf16(x, xs, g, w, k, j, out, os, tmp);
+                        default -> tile4x4Bf16(x, xs, g, rows, w, k, j, out, os, tmp);
+                    }
                 }
             }
             for (; j < j1; j++) {
@@ -307,6 +410,50 @@ final class VectorMatmul {
         a3.intoArray(tmp, 3 * L);
         sum4(tmp, 0, tmp, out, oo + j);
         tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
+    }
+
+    /** Two rows (t, t + 1) by four columns: 8 accumulators, each weight vector serving both rows. */
+    private static void tile2x4Bf16(float[] x, int xs, int t, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {
+        long rb = 2L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        int x0 = t * xs;
+        int x1 = x0 + xs;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long bi = 2L * i;
+            FloatVector v0 = loadBf16(w, w0 + bi);
+            FloatVector v1 = loadBf16(w, w1 + bi);
+            FloatVector v2 = loadBf16(w, w2 + bi);
+            FloatVector v3 = loadBf16(w, w3 + bi);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
+            a00 = xv.fma(v0, a00);
+            a01 = xv.fma(v1, a01);
+            a02 = xv.fma(v2, a02);
+            a03 = xv.fma(v3, a03);
+            xv = FloatVector.fromArray(F, x, x1 + i);
+            a10 = xv.fma(v0, a10);
+            a11 = xv.fma(v1, a11);
+            a12 = xv.fma(v2, a12);
+            a13 = xv.fma(v3, a13);
+        }
+        a00.intoArray(tmp, 0);
+        a01.intoArray(tmp, L);
+        a02.intoArray(tmp, 2 * L);
+        a03.intoArray(tmp, 3 * L);
+        a10.intoArray(tmp, 4 * L);
+        a11.intoArray(tmp, 5 * L);
+        a12.intoArray(tmp, 6 * L);
+        a13.intoArray(tmp, 7 * L);
+        sum4(tmp, 0, tmp, out, t * os + j);
+        sum4(tmp, 4 * L, tmp, out, (t + 1) * os + j);
+        tailBf16(out, t * os + j, x, x0, w, w0, rb, kv, k);
+        tailBf16(out, (t + 1) * os + j, x, x1, w, w0, rb, kv, k);
     }
 
     private static void tile4x4Bf16(float[] x, int xs, int t, int rows, MemorySegment w, int k, int j, float[] out, int os, float[] tmp) {

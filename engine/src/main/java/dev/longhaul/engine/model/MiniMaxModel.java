@@ -11,6 +11,7 @@ package dev.longhaul.engine.model;
 
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.backend.Backend.AttentionShape;
+import dev.longhaul.engine.backend.Backend.Product;
 import dev.longhaul.engine.backend.DecayTable;
 import dev.longhaul.engine.backend.SegmentTask;
 import dev.longhaul.engine.checkpoint.Checkpoint;
@@ -164,8 +165,9 @@ public final class MiniMaxModel implements AutoCloseable {
     }
 
     private void lightning(int l, ModelWeights.Lightning lw, List<Segment> segments, int rows, Workspace ws) {
-        // P = silu(h · qkv_projᵀ), per-head interleaved q, k, v
-        backend.matmul(ws.h, rows, lw.qkv(), ws.qkv);
+        // P = h · qkv_projᵀ (per-head interleaved q, k, v) and G = h · output_gateᵀ, together
+        backend.matmuls(List.of(new Product(ws.h, rows, lw.qkv(), ws.qkv), new Product(ws.h, rows, lw.outputGate(), ws.gate)));
+        // P = silu(P)
         backend.silu(ws.qkv, rows);
         List<SegmentTask> tasks = new ArrayList<>(segments.size());
         int row0 = 0;
@@ -177,8 +179,7 @@ public final class MiniMaxModel implements AutoCloseable {
         backend.lightning(ws.qkv, decay[l], cfg.headDim(), tasks, ws.o);
         // Y = RMSNorm(O; norm, ε = 1e-6) over all heads together
         backend.rmsNorm(ws.o, rows, lw.norm(), (float) ModelConfig.LIGHTNING_NORM_EPS, ws.o);
-        // Z = sigmoid(h · output_gateᵀ) ⊙ Y
-        backend.matmul(ws.h, rows, lw.outputGate(), ws.gate);
+        // Z = sigmoid(G) ⊙ Y
         backend.sigmoidGate(ws.gate, ws.o, rows);
         // a = Z · out_projᵀ
         backend.matmul(ws.gate, rows, lw.outProj(), ws.a);
@@ -186,9 +187,8 @@ public final class MiniMaxModel implements AutoCloseable {
 
     private void softmaxAttention(int l, ModelWeights.Softmax sw, List<Segment> segments, int rows, Workspace ws) {
         // Q, K, V projections
-        backend.matmul(ws.h, rows, sw.q(), ws.q);
-        backend.matmul(ws.h, rows, sw.k(), ws.k);
-        backend.matmul(ws.h, rows, sw.v(), ws.v);
+        backend.matmuls(List.of(new Product(ws.h, rows, sw.q(), ws.q), new Product(ws.h, rows, sw.k(), ws.k),
+                new Product(ws.h, rows, sw.v(), ws.v)));
         List<SegmentTask> tasks = new ArrayList<>(segments.size());
         int row0 = 0;
         for (Segment s : segments) {
@@ -207,28 +207,80 @@ public final class MiniMaxModel implements AutoCloseable {
         backend.matmul(ws.h, rows, layer.router(), ws.router);
         backend.route(ws.router, rows, k, ws.experts, ws.routeWeights);
         backend.zero(ws.moe, rows);
+        int[] routed = ws.routedCount;
+        int most = 0;
         for (int e = 0; e < cfg.numExperts(); e++) {
-            int n = 0;
-            for (int t = 0; t < rows; t++) {
-                for (int s = 0; s < k; s++) {
-                    if (ws.experts[t * k + s] == e) {
-                        ws.expertRows[n] = t;
-                        ws.expertScale[n] = ws.routeWeights[t * k + s];
-                        n++;
-                    }
-                }
-            }
+            routed[e] = routedRows(e, rows, k, ws);
+            most = Math.max(most, routed[e]);
+        }
+        if (most <= ws.smallExpertRows) {
+            smallExperts(layer, rows, ws);
+            return;
+        }
+        for (int e = 0; e < cfg.numExperts(); e++) {
+            int n = routed[e];
             if (n == 0) {
                 continue;
             }
+            int[] at = ws.routedRows[e];
             // y_e = w2_e( silu(w1_e·g) ⊙ (w3_e·g) ) for the rows routed to e
-            backend.gatherRows(ws.h, ws.expertRows, n, ws.expertIn);
+            backend.gatherRows(ws.h, at, n, ws.expertIn);
             backend.matmul(ws.expertIn, n, layer.gateProj().get(e), ws.ffnGate);
             backend.matmul(ws.expertIn, n, layer.upProj().get(e), ws.ffnUp);
             backend.swiglu(ws.ffnGate, ws.ffnUp, n);
             backend.matmul(ws.ffnGate, n, layer.downProj().get(e), ws.ffnOut);
             // MoE(g) += w_e · y_e   (the router weight multiplies the expert's output here)
-            backend.scatterAddRows(ws.ffnOut, ws.expertRows, ws.expertScale, n, ws.moe);
+            backend.scatterAddRows(ws.ffnOut, at, ws.routedScale[e], n, ws.moe);
+        }
+    }
+
+    /** Rows routed to expert e, in row order, into ws.routedRows[e] / ws.routedScale[e]; returns how many. */
+    private static int routedRows(int e, int rows, int k, Workspace ws) {
+        int n = 0;
+        for (int t = 0; t < rows; t++) {
+            for (int s = 0; s < k; s++) {
+                if (ws.experts[t * k + s] == e) {
+                    ws.routedRows[e][n] = t;
+                    ws.routedScale[e][n] = ws.routeWeights[t * k + s];
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The experts of a step in which each gets few rows (decode): each expert's rows in buffers of
+     * its own, so that all gate and up projections run as one group of products and all down
+     * projections as another (two parallel regions instead of three per expert). The same
+     * arithmetic per row, and the outputs added in expert order, as the general path.
+     */
+    private void smallExperts(ModelWeights.Layer layer, int rows, Workspace ws) {
+        int experts = cfg.numExperts();
+        List<Product> gateUp = new ArrayList<>();
+        for (int e = 0; e < experts; e++) {
+            int n = ws.routedCount[e];
+            if (n > 0) {
+                backend.gatherRows(ws.h, ws.routedRows[e], n, ws.smallIn[e]);
+                gateUp.add(new Product(ws.smallIn[e], n, layer.gateProj().get(e), ws.smallGate[e]));
+                gateUp.add(new Product(ws.smallIn[e], n, layer.upProj().get(e), ws.smallUp[e]));
+            }
+        }
+        backend.matmuls(gateUp);
+        List<Product> down = new ArrayList<>();
+        for (int e = 0; e < experts; e++) {
+            int n = ws.routedCount[e];
+            if (n > 0) {
+                backend.swiglu(ws.smallGate[e], ws.smallUp[e], n);
+                down.add(new Product(ws.smallGate[e], n, layer.downProj().get(e), ws.smallOut[e]));
+            }
+        }
+        backend.matmuls(down);
+        for (int e = 0; e < experts; e++) {
+            int n = ws.routedCount[e];
+            if (n > 0) {
+                backend.scatterAddRows(ws.smallOut[e], ws.routedRows[e], ws.routedScale[e], n, ws.moe);
+            }
         }
     }
 
@@ -238,13 +290,13 @@ public final class MiniMaxModel implements AutoCloseable {
         for (Segment s : segments) {
             int first = s.count() - s.logitRows();
             for (int i = first; i < s.count(); i++) {
-                ws.expertRows[r++] = row0 + i;
+                ws.logitRowIndex[r++] = row0 + i;
             }
             row0 += s.count();
         }
         // y = RMSNorm(x; model.norm); logits = y · lm_headᵀ, only for the rows asked for
         if (logitRows > 0) {
-            backend.gatherRows(ws.x, ws.expertRows, logitRows, ws.last);
+            backend.gatherRows(ws.x, ws.logitRowIndex, logitRows, ws.last);
             backend.rmsNorm(ws.last, logitRows, w.finalNorm(), (float) cfg.rmsNormEps(), ws.last);
             backend.matmul(ws.last, logitRows, w.lmHead(), ws.logits);
         }

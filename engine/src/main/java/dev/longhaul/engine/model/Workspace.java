@@ -9,6 +9,9 @@ import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.backend.Tensor;
 
 public final class Workspace {
+    /** Decode-sized expert groups: up to this many rows per expert take the grouped path. */
+    static final int SMALL_EXPERT_ROWS = 16;
+
     final int maxTokens;
     final int maxLogitRows;
     final Tensor x;        // [T][H] residual stream
@@ -21,7 +24,7 @@ public final class Workspace {
     final Tensor k;        // [T][n_kv·D]
     final Tensor v;        // [T][n_kv·D]
     final Tensor router;   // [T][E]
-    final Tensor expertIn; // [T][H] rows routed to one expert
+    final Tensor expertIn; // [T][H] rows routed to one expert (general path)
     final Tensor ffnGate;  // [T][I]
     final Tensor ffnUp;    // [T][I]
     final Tensor ffnOut;   // [T][H]
@@ -30,8 +33,16 @@ public final class Workspace {
     final Tensor logits;   // [R][V]
     final int[] experts;   // [T·k]
     final float[] routeWeights; // [T·k]
-    final int[] expertRows;     // [T] rows routed to the expert at hand
-    final float[] expertScale;  // [T]
+    final int[] logitRowIndex;  // [R] rows whose logits are wanted
+    final int[][] routedRows;   // [E][T] rows routed to each expert, in row order
+    final float[][] routedScale; // [E][T] their router weights
+    final int[] routedCount;    // [E]
+    /** Most rows an expert may get for the grouped small-step path (MiniMaxModel.smallExperts). */
+    final int smallExpertRows;
+    final Tensor[] smallIn;     // [E][S][H] one expert's rows, S = smallExpertRows
+    final Tensor[] smallGate;   // [E][S][I]
+    final Tensor[] smallUp;     // [E][S][I]
+    final Tensor[] smallOut;    // [E][S][H]
     final int[] ids;            // [T]
 
     Workspace(ModelConfig cfg, Backend b, int maxTokens, int maxLogitRows) {
@@ -63,8 +74,22 @@ public final class Workspace {
         logits = b.allocate(maxLogitRows, cfg.vocabSize());
         experts = new int[maxTokens * cfg.expertsPerToken()];
         routeWeights = new float[maxTokens * cfg.expertsPerToken()];
-        expertRows = new int[maxTokens];
-        expertScale = new float[maxTokens];
+        logitRowIndex = new int[Math.max(maxTokens, maxLogitRows)];
+        int e = cfg.numExperts();
+        routedRows = new int[e][maxTokens];
+        routedScale = new float[e][maxTokens];
+        routedCount = new int[e];
+        smallExpertRows = Math.min(maxTokens, SMALL_EXPERT_ROWS);
+        smallIn = new Tensor[e];
+        smallGate = new Tensor[e];
+        smallUp = new Tensor[e];
+        smallOut = new Tensor[e];
+        for (int i = 0; i < e; i++) {
+            smallIn[i] = b.allocate(smallExpertRows, hid);
+            smallGate[i] = b.allocate(smallExpertRows, cfg.intermediateSize());
+            smallUp[i] = b.allocate(smallExpertRows, cfg.intermediateSize());
+            smallOut[i] = b.allocate(smallExpertRows, hid);
+        }
         ids = new int[maxTokens];
     }
 }

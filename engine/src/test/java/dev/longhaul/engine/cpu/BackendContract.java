@@ -157,17 +157,19 @@ abstract class BackendContract {
         }
     }
 
-    @Test
-    void aRowComputesTheSameBitsAloneOrAmongOtherRows() {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {13, 14, 15, 6, 40})
+    void aRowComputesTheSameBitsAloneOrAmongOtherRows(int rows) {
+        // row counts whose last group of four has 1, 2, 3 or 2 rows, few (decode) and many (prefill)
         for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
             int k = 200;
             int n = 37;
             Weight w = weight(dtype, n, k, new float[n * k]);
-            float[] xv = gaussian(13 * k, 1);
-            Tensor all = backend.allocate(13, n);
-            backend.matmul(tensor(xv, 13, k), 13, w, all);
-            float[] together = read(all, 13);
-            for (int r = 0; r < 13; r++) {
+            float[] xv = gaussian(rows * k, 1);
+            Tensor all = backend.allocate(rows, n);
+            backend.matmul(tensor(xv, rows, k), rows, w, all);
+            float[] together = read(all, rows);
+            for (int r = 0; r < rows; r++) {
                 float[] one = new float[k];
                 System.arraycopy(xv, r * k, one, 0, k);
                 Tensor o = backend.allocate(1, n);
@@ -175,8 +177,45 @@ abstract class BackendContract {
                 float[] alone = read(o, 1);
                 for (int j = 0; j < n; j++) {
                     assertEquals(Float.floatToRawIntBits(together[r * n + j]), Float.floatToRawIntBits(alone[j]),
-                            dtype + " row " + r + " column " + j + " differs alone vs batched");
+                            dtype + " row " + r + " of " + rows + " column " + j + " differs alone vs batched");
                 }
+            }
+        }
+    }
+
+    /**
+     * A group of products (mixed dtypes, row counts and widths, some tiny, one past the inline
+     * threshold, one sharing its input) gives each the very bits matmul gives it alone.
+     */
+    @Test
+    void aGroupOfProductsGivesEachTheBitsOfItsOwnMatmul() {
+        int[][] shapes = {{1, 64, 37}, {5, 64, 8}, {1, 64, 1}, {3, 160, 515}, {16, 64, 130}, {1, 64, 6}};
+        DType[] dtypes = {DType.F32, DType.BF16, DType.F32, DType.BF16, DType.F32, DType.F16};
+        List<Backend.Product> group = new ArrayList<>();
+        List<Tensor> alone = new ArrayList<>();
+        Tensor shared = null;
+        for (int i = 0; i < shapes.length; i++) {
+            int rows = shapes[i][0];
+            int k = shapes[i][1];
+            int n = shapes[i][2];
+            Weight w = weight(dtypes[i], n, k, new float[n * k]);
+            // the first and last products read the same input, as qkv and the output gate do
+            Tensor x = i == shapes.length - 1 ? shared : tensor(gaussian(rows * k, 1), rows, k);
+            if (i == 0) {
+                shared = x;
+            }
+            group.add(new Backend.Product(x, rows, w, backend.allocate(rows, n)));
+            Tensor one = backend.allocate(rows, n);
+            backend.matmul(x, rows, w, one);
+            alone.add(one);
+        }
+        backend.matmuls(group);
+        for (int i = 0; i < shapes.length; i++) {
+            float[] want = read(alone.get(i), shapes[i][0]);
+            float[] got = read(group.get(i).out(), shapes[i][0]);
+            for (int j = 0; j < want.length; j++) {
+                assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[j]),
+                        "product " + i + " (" + dtypes[i] + " " + java.util.Arrays.toString(shapes[i]) + ") element " + j);
             }
         }
     }

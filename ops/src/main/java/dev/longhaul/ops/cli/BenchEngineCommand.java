@@ -57,6 +57,9 @@ public final class BenchEngineCommand implements Callable<Integer> {
                     + "prefilling T tokens; a comma list runs each length.")
     List<Integer> attentionTokens = List.of();
 
+    @Option(names = "--profile", description = "Also time every backend operation of the decode steps (decode_profile: ms and calls per operation).")
+    boolean profile;
+
     @Option(names = "--json", description = "Print the result as one JSON line.")
     boolean json;
 
@@ -71,7 +74,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
         EngineBench.Options defaults = EngineBench.Options.of(model, promptTokens, generate, batch, engine.threads());
         EngineBench.Options options = new EngineBench.Options(model, promptTokens, generate, batch, engine.threads(),
                 engine.backendName(), defaults.prefillChunk(), defaults.seed());
-        Map<String, Object> result = new LinkedHashMap<>(EngineBench.run(options));
+        Map<String, Object> result = new LinkedHashMap<>(EngineBench.run(options, profile));
         if (dtypeNote) {
             result.put("dtype_note", "weights are " + result.get("weights_dtype") + "; a decode step streams "
                     + result.get("decode_weight_bytes_per_step") + " weight bytes");
