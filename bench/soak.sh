@@ -14,7 +14,7 @@
 #   RssAnon, RssFile: the broker's mapped log indexes are file-backed) and NMT's committed total.
 # At the end: throughput per minute over the first and second half, and memory growth from the
 # end of warm-up (minute 3) to the last minute. Results go to bench/results/soak-TIME/.
-# Usage: bench/soak.sh [--minutes 30] [--interval 10] [--batch 4] [--size xs|s] [--heap 1g]
+# Usage: bench/soak.sh [--minutes 30] [--interval 10] [--batch 4] [--size xs|s] [--heap 512m]
 #                      [--state-memory-mib M] (the pipeline's RocksDB budget; 0: RocksDB's per-store defaults)
 # Two soaks can run side by side (an A/B in one run) with different LONGHAUL_BENCH_*_PORT values.
 set -euo pipefail
@@ -23,7 +23,7 @@ MINUTES=30
 INTERVAL=10
 BATCH=4
 SIZE=xs
-HEAP=1g
+HEAP=512m
 STATE_MEMORY=
 KAFKA_PORT=${LONGHAUL_BENCH_KAFKA_PORT:-19192}
 REGISTRY_PORT=${LONGHAUL_BENCH_REGISTRY_PORT:-18181}
@@ -61,7 +61,11 @@ wait_for() { # file pattern seconds
 }
 KAFKA="--bootstrap-servers localhost:$KAFKA_PORT --registry-url http://localhost:$REGISTRY_PORT"
 
-NMT="-XX:NativeMemoryTracking=summary"
+# The heap of the stack, the pipeline and the worker is fixed at --heap and touched up front, so
+# that their RSS does not creep up as G1 first touches heap regions it had already committed:
+# any growth after warm-up is then memory outside the heap (native, RocksDB, mapped files).
+JVM="-Xms$HEAP -XX:+AlwaysPreTouch"
+NMT="$JVM -XX:NativeMemoryTracking=summary"
 LONGHAUL_HEAP="$HEAP" LONGHAUL_JAVA_OPTS="$NMT" ./longhaul stack --no-pipeline --kafka-port "$KAFKA_PORT" \
   --registry-port "$REGISTRY_PORT" > "$OUT/stack.log" 2>&1 &
 STACK_PID=$!; PIDS+=("$STACK_PID")
@@ -72,7 +76,7 @@ LONGHAUL_HEAP="$HEAP" LONGHAUL_JAVA_OPTS="$NMT" ./longhaul pipeline --replicatio
 PIPELINE_PID=$!; PIDS+=("$PIPELINE_PID")
 wait_for "$OUT/pipeline.log" "Ctrl-C stops" 300
 # shellcheck disable=SC2086 # KAFKA is a word list on purpose
-LONGHAUL_HEAP="$HEAP" ./longhaul worker --model "$MODEL" --id soak-worker --threads 1 --context-tokens 256 \
+LONGHAUL_HEAP="$HEAP" LONGHAUL_JAVA_OPTS="$JVM" ./longhaul worker --model "$MODEL" --id soak-worker --threads 1 --context-tokens 256 \
   --max-output-tokens 4 $KAFKA > "$OUT/worker.log" 2>&1 &
 WORKER_PID=$!; PIDS+=("$WORKER_PID")
 # shellcheck disable=SC2086
