@@ -246,6 +246,8 @@ class LonghaulCommandLineTest {
         assertNull(s.data);
         assertEquals(1, s.pipelineConfig().kafka().replicationFactor());
         assertEquals(dev.longhaul.pipeline.PipelineConfig.DEFAULTS.limits().tenants(), s.pipelineConfig().limits().tenants());
+        assertFalse(s.noPipeline, "the pipeline runs in the stack unless --no-pipeline");
+        assertTrue(((StackCommand) parse("stack", "--no-pipeline")).noPipeline);
     }
 
     @Test

@@ -40,9 +40,11 @@ class PipelineCommandLineTest {
     @Test
     void everyOptionReachesTheConfig() {
         PipelineCommand p = parse("pipeline", "--lanes", "8", "--state-dir", "state", "--application-id", "longhaul-prod",
-                "--replication-factor", "1", "--bootstrap-servers", "k1:9092,k2:9092", "--namespace", "prod.");
+                "--replication-factor", "1", "--bootstrap-servers", "k1:9092,k2:9092", "--namespace", "prod.",
+                "--state-memory-mib", "256");
         PipelineConfig c = p.config();
 
+        assertEquals(256L << 20, c.kafka().stateMemoryBytes());
         assertEquals(8, c.dispatch().lanes());
         assertEquals("longhaul-prod", c.kafka().applicationId());
         assertEquals(1, c.kafka().replicationFactor());
@@ -65,5 +67,7 @@ class PipelineCommandLineTest {
         assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--lanes", "0").config());
         assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--application-id", "has space").config());
         assertThrows(CommandLine.ParameterException.class, () -> parse("pipeline", "--replication-factor", "three"));
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--state-memory-mib", "1").config());
+        assertEquals(0, parse("pipeline", "--state-memory-mib", "0").config().kafka().stateMemoryBytes(), "0: RocksDB's defaults");
     }
 }
