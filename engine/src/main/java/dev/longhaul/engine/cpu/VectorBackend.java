@@ -46,19 +46,12 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void matmul(Tensor x, int rows, Weight w, Tensor out) {
-        HostTensor in = HostTensor.of(x);
-        HostTensor o = HostTensor.of(out);
-        VectorMatmul.matmul(pool, in.data, in.cols(), rows, HostWeight.of(w), o.data, o.cols());
+        VectorMatmul.matmuls(pool, List.of(new Product(x, rows, w, out)));
     }
 
     /** All products' output columns in one parallel region (VectorMatmul.matmuls). */
     @Override
     public void matmuls(List<Product> products) {
-        if (products.size() == 1) {
-            Product p = products.get(0);
-            matmul(p.x(), p.rows(), p.w(), p.out());
-            return;
-        }
         VectorMatmul.matmuls(pool, products);
     }
 

@@ -31,25 +31,12 @@ final class VectorMatmul {
     private VectorMatmul() {
     }
 
-    static void matmul(WorkerPool pool, float[] x, int xCols, int rows, HostWeight w, float[] out, int outCols) {
-        int n = w.rows();
-        int groups = (n + 3) / 4;
-        int grain = grain(rows);
-        // below ~64K multiply-adds a dispatch to other threads costs more than it saves
-        if ((long) rows * n * w.cols() < INLINE_WORK) {
-            grain = groups;
-        }
-        pool.forEach(groups, grain, (worker, from, to) -> {
-            float[] tmp = new float[17 * L]; // 16 accumulators, then lane-sum scratch
-            columns(x, xCols, rows, w, from * 4, Math.min(n, to * 4), out, outCols, tmp);
-        });
-    }
-
     /**
-     * Several independent products in one parallel region: their 4-column groups are numbered one
-     * after another and handed out together, so a decode step's small products cost one dispatch
-     * instead of one each. Every column is computed by the same code, over the same 4-column group,
-     * as matmul computes it, so the results are identical.
+     * Independent products in one parallel region (one product: a plain matmul): their 4-column
+     * groups are numbered one after another and handed out together, so a decode step's small
+     * products cost one dispatch instead of one each. Every column is computed by the same code,
+     * over the same 4-column group, whatever else shares the region, so each product's results are
+     * those it gets alone.
      */
     static void matmuls(WorkerPool pool, List<Backend.Product> products) {
         int count = products.size();
@@ -63,11 +50,12 @@ final class VectorMatmul {
             work += (long) p.rows() * p.w().rows() * p.w().cols();
         }
         int groups = start[count];
+        // below ~64K multiply-adds a dispatch to other threads costs more than it saves
         if (work < INLINE_WORK) {
             grain = groups;
         }
         pool.forEach(groups, grain, (worker, from, to) -> {
-            float[] tmp = new float[17 * L];
+            float[] tmp = new float[17 * L]; // 16 accumulators, then lane-sum scratch
             int i = java.util.Arrays.binarySearch(start, from);
             i = i >= 0 ? i : -i - 2; // the product whose groups contain `from`
             int g = from;
