@@ -128,6 +128,9 @@ final class VectorMatmul {
         }
         for (; t < rows; t++) {
             int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                tile1x8F32(x, t * xs, w, k, j, out, t * os, tmp);
+            }
             for (; j + 4 <= j1; j += 4) {
                 tile1x4F32(x, t * xs, w, k, j, out, t * os, tmp);
             }
@@ -171,6 +174,46 @@ final class VectorMatmul {
         a3.intoArray(tmp, 3 * L);
         sum4(tmp, 0, tmp, out, oo + j);
         tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
+    }
+
+    /** One row by eight columns: twice tile1x4's work per pass, with eight weight streams in flight. */
+    private static void tile1x8F32(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo, float[] tmp) {
+        long rb = 4L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        long w4 = w3 + rb;
+        long w5 = w4 + rb;
+        long w6 = w5 + rb;
+        long w7 = w6 + rb;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long bi = 4L * i;
+            a0 = xv.fma(FloatVector.fromMemorySegment(F, w, w0 + bi, LE), a0);
+            a1 = xv.fma(FloatVector.fromMemorySegment(F, w, w1 + bi, LE), a1);
+            a2 = xv.fma(FloatVector.fromMemorySegment(F, w, w2 + bi, LE), a2);
+            a3 = xv.fma(FloatVector.fromMemorySegment(F, w, w3 + bi, LE), a3);
+            a4 = xv.fma(FloatVector.fromMemorySegment(F, w, w4 + bi, LE), a4);
+            a5 = xv.fma(FloatVector.fromMemorySegment(F, w, w5 + bi, LE), a5);
+            a6 = xv.fma(FloatVector.fromMemorySegment(F, w, w6 + bi, LE), a6);
+            a7 = xv.fma(FloatVector.fromMemorySegment(F, w, w7 + bi, LE), a7);
+        }
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
+        a4.intoArray(tmp, 4 * L);
+        a5.intoArray(tmp, 5 * L);
+        a6.intoArray(tmp, 6 * L);
+        a7.intoArray(tmp, 7 * L);
+        sum4(tmp, 0, tmp, out, oo + j);
+        sum4(tmp, 4 * L, tmp, out, oo + j + 4);
+        tailF32(out, oo + j, x, xo, w, w0, rb, kv, k);
+        tailF32(out, oo + j + 4, x, xo, w, w0 + 4 * rb, rb, kv, k);
     }
 
     /** Two rows (t, t + 1) by four columns: 8 accumulators, each weight vector serving both rows. */
@@ -351,6 +394,9 @@ final class VectorMatmul {
         }
         for (; t < rows; t++) {
             int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                tile1x8Bf16(x, t * xs, w, k, j, out, t * os, tmp);
+            }
             for (; j + 4 <= j1; j += 4) {
                 tile1x4Bf16(x, t * xs, w, k, j, out, t * os, tmp);
             }
@@ -398,6 +444,46 @@ final class VectorMatmul {
         a3.intoArray(tmp, 3 * L);
         sum4(tmp, 0, tmp, out, oo + j);
         tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
+    }
+
+    /** One row by eight columns: twice tile1x4's work per pass, with eight weight streams in flight. */
+    private static void tile1x8Bf16(float[] x, int xo, MemorySegment w, int k, int j, float[] out, int oo, float[] tmp) {
+        long rb = 2L * k;
+        long w0 = j * rb;
+        long w1 = w0 + rb;
+        long w2 = w1 + rb;
+        long w3 = w2 + rb;
+        long w4 = w3 + rb;
+        long w5 = w4 + rb;
+        long w6 = w5 + rb;
+        long w7 = w6 + rb;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long bi = 2L * i;
+            a0 = xv.fma(loadBf16(w, w0 + bi), a0);
+            a1 = xv.fma(loadBf16(w, w1 + bi), a1);
+            a2 = xv.fma(loadBf16(w, w2 + bi), a2);
+            a3 = xv.fma(loadBf16(w, w3 + bi), a3);
+            a4 = xv.fma(loadBf16(w, w4 + bi), a4);
+            a5 = xv.fma(loadBf16(w, w5 + bi), a5);
+            a6 = xv.fma(loadBf16(w, w6 + bi), a6);
+            a7 = xv.fma(loadBf16(w, w7 + bi), a7);
+        }
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, L);
+        a2.intoArray(tmp, 2 * L);
+        a3.intoArray(tmp, 3 * L);
+        a4.intoArray(tmp, 4 * L);
+        a5.intoArray(tmp, 5 * L);
+        a6.intoArray(tmp, 6 * L);
+        a7.intoArray(tmp, 7 * L);
+        sum4(tmp, 0, tmp, out, oo + j);
+        sum4(tmp, 4 * L, tmp, out, oo + j + 4);
+        tailBf16(out, oo + j, x, xo, w, w0, rb, kv, k);
+        tailBf16(out, oo + j + 4, x, xo, w, w0 + 4 * rb, rb, kv, k);
     }
 
     /** Two rows (t, t + 1) by four columns: 8 accumulators, each weight vector serving both rows. */
