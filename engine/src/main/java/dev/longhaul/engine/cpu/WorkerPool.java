@@ -62,7 +62,7 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         // a few chunks per thread balance uneven work without much contention
-        int c = Math.max(grain, (perThread + 3) / 4);
+        int c = Math.max(grain, (perThread + 7) / 8);
         body = task;
         limit = n;
         chunk = c;
