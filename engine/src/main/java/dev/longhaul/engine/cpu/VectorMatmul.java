@@ -96,6 +96,24 @@ final class VectorMatmul {
             // a few rows (batched decode, small expert groups): each 4-column weight tile is read
             // from memory once and reused from L1 for every group of four rows
             int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                // the first row streams an 8-column tile from memory (eight streams in flight, as
+                // for a lone row); the other rows reuse it from L1 in groups of four
+                tile1x8F32(x, 0, w, k, j, out, 0, tmp);
+                for (int g = 1; g < rows; g += 4) {
+                    switch (rows - g) {
+                        case 1 -> tile1x8F32(x, g * xs, w, k, j, out, g * os, tmp);
+                        case 2 -> {
+                            tile2x4F32(x, xs, g, w, k, j, out, os, tmp);
+                            tile2x4F32(x, xs, g, w, k, j + 4, out, os, tmp);
+                        }
+                        default -> {
+                            tile4x4F32(x, xs, g, rows, w, k, j, out, os, tmp);
+                            tile4x4F32(x, xs, g, rows, w, k, j + 4, out, os, tmp);
+                        }
+                    }
+                }
+            }
             for (; j + 4 <= j1; j += 4) {
                 for (int g = 0; g < rows; g += 4) {
                     // a last group of one or two rows is not padded to four (an expert's rows: often 1-6)
@@ -362,6 +380,24 @@ final class VectorMatmul {
             // a few rows (batched decode, small expert groups): each 4-column weight tile is read
             // from memory once and reused from L1 for every group of four rows
             int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                // the first row streams an 8-column tile from memory (eight streams in flight, as
+                // for a lone row); the other rows reuse it from L1 in groups of four
+                tile1x8Bf16(x, 0, w, k, j, out, 0, tmp);
+                for (int g = 1; g < rows; g += 4) {
+                    switch (rows - g) {
+                        case 1 -> tile1x8Bf16(x, g * xs, w, k, j, out, g * os, tmp);
+                        case 2 -> {
+                            tile2x4Bf16(x, xs, g, w, k, j, out, os, tmp);
+                            tile2x4Bf16(x, xs, g, w, k, j + 4, out, os, tmp);
+                        }
+                        default -> {
+                            tile4x4Bf16(x, xs, g, rows, w, k, j, out, os, tmp);
+                            tile4x4Bf16(x, xs, g, rows, w, k, j + 4, out, os, tmp);
+                        }
+                    }
+                }
+            }
             for (; j + 4 <= j1; j += 4) {
                 for (int g = 0; g < rows; g += 4) {
                     // a last group of one or two rows is not padded to four (an expert's rows: often 1-6)

@@ -158,9 +158,10 @@ abstract class BackendContract {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {13, 14, 15, 6, 40})
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3, 4, 13, 14, 15, 16, 6, 40})
     void aRowComputesTheSameBitsAloneOrAmongOtherRows(int rows) {
-        // row counts whose last group of four has 1, 2, 3 or 2 rows, few (decode) and many (prefill)
+        // few rows (decode, expert groups: the first row streams 8-column tiles, the rest follow
+        // in groups of four whose last has 1, 2 or 3 rows) and many (prefill)
         for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
             int k = 200;
             int n = 37;
