@@ -75,9 +75,13 @@ final class VectorMatmul {
         });
     }
 
-    /** Fewer, larger chunks when many rows reuse each weight column; small chunks for matvecs. */
+    /**
+     * The smallest chunk, in 4-column groups, the pool's guided schedule may hand out: 64 columns
+     * (128 KB of f32 weights at k = 512) for a matvec, fewer with more rows per column, so the
+     * last chunks of a region are short and both threads finish together.
+     */
     private static int grain(int rows) {
-        return Math.max(1, Math.min(64, 4096 / Math.max(1, rows * 16)));
+        return Math.max(1, Math.min(16, 1024 / Math.max(1, rows * 16)));
     }
 
     private static void columns(float[] x, int xCols, int rows, HostWeight w, int j0, int j1, float[] out, int outCols, float[] tmp) {

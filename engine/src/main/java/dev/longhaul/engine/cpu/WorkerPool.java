@@ -1,7 +1,8 @@
 /*
  * A fixed set of compute threads for data-parallel loops with microsecond dispatch: workers spin
  * briefly on a generation counter, then park. `forEach(n, body)` hands out indexes 0..n-1 in
- * chunks (dynamic scheduling) to the caller and the workers and returns when all are done. Each
+ * shrinking chunks (guided scheduling: each a share of what is left, so threads finish together)
+ * to the caller and the workers and returns when all are done. Each
  * index is processed by exactly one thread, so results never depend on the schedule as long as
  * bodies write disjoint outputs. The worker number passed to the body (0 = caller) selects
  * per-thread scratch memory. Regions from different calling threads run one after another.
@@ -56,13 +57,11 @@ final class WorkerPool implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int perThread = (n + threads - 1) / threads;
         if (threads == 1 || n <= grain) {
             task.run(0, 0, n);
             return;
         }
-        // a few chunks per thread balance uneven work without much contention
-        int c = Math.max(grain, (perThread + 7) / 8);
+        int c = Math.max(1, grain);
         body = task;
         limit = n;
         chunk = c;
@@ -92,10 +91,22 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void drain(int worker, Body task, int n, int c) {
-        int from;
-        while ((from = next.getAndAdd(c)) < n) {
-            task.run(worker, from, Math.min(n, from + c));
+    /**
+     * Takes chunks until none is left: each a 1/(2·threads) share of the indexes still unclaimed,
+     * at least `minChunk`. Large first chunks keep claims rare; small last ones keep a thread from
+     * finishing a big chunk while the others wait.
+     */
+    private void drain(int worker, Body task, int n, int minChunk) {
+        int share = 2 * threads;
+        while (true) {
+            int from = next.get();
+            if (from >= n) {
+                return;
+            }
+            int to = Math.min(n, from + Math.max(minChunk, (n - from) / share));
+            if (next.compareAndSet(from, to)) {
+                task.run(worker, from, to);
+            }
         }
     }
 
