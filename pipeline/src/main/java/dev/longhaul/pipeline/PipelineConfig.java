@@ -69,11 +69,27 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
 
     /**
      * What the planner accepts: document size and chunk count, the kinds allowed, per-tenant quotas,
-     * and how long a submission may stay incomplete (wall clock since its first record) before it
-     * fails with MISSING_CHUNKS.
+     * how long a submission may stay incomplete (wall clock since its first record) before it
+     * fails with MISSING_CHUNKS, and how long the planner remembers a settled job id (planned,
+     * failed or cancelled, nothing pending) after its last record. Within that time the same
+     * document resubmitted is a no-op and a different one a DUPLICATE_JOB_ID; after it the job id
+     * is forgotten and may be used again. It must outlast the longest job's time to finish: a
+     * CANCEL for a forgotten job id is taken as one for a job never planned.
      */
     public record Limits(long maxDocumentBytes, int maxChunks, Set<DocumentKind> allowedKinds,
-                         TenantQuotas tenants, Duration incompleteJobTimeout) {
+                         TenantQuotas tenants, Duration incompleteJobTimeout, Duration settledJobRetention) {
+        public static final Duration DEFAULT_SETTLED_JOB_RETENTION = Duration.ofDays(7);
+
+        /** With the default settled-job retention. */
+        public Limits(long maxDocumentBytes, int maxChunks, Set<DocumentKind> allowedKinds,
+                      TenantQuotas tenants, Duration incompleteJobTimeout) {
+            this(maxDocumentBytes, maxChunks, allowedKinds, tenants, incompleteJobTimeout, DEFAULT_SETTLED_JOB_RETENTION);
+        }
+
+        public Limits withSettledJobRetention(Duration value) {
+            return new Limits(maxDocumentBytes, maxChunks, allowedKinds, tenants, incompleteJobTimeout, value);
+        }
+
         public Limits {
             require(maxDocumentBytes > 0, "maxDocumentBytes must be positive");
             require(maxChunks > 0, "maxChunks must be positive");
@@ -81,6 +97,7 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
             require(!allowedKinds.contains(DocumentKind.UNKNOWN), "allowedKinds cannot include UNKNOWN (a kind no reader knows)");
             Objects.requireNonNull(tenants, "tenants");
             require(positive(incompleteJobTimeout), "incompleteJobTimeout must be positive");
+            require(positive(settledJobRetention), "settledJobRetention must be positive");
             allowedKinds = Set.copyOf(allowedKinds);
         }
     }

@@ -67,10 +67,11 @@ public final class PipelineTopology {
         // Plan: one processor sees a job's request, chunks and cancels because all three topics are
         // keyed by job id and co-partitioned, so no re-key is needed here.
         builder.addStateStore(JobPlanner.storeBuilder());
+        builder.addStateStore(JobPlanner.openStoreBuilder());
         KStream<String, Outcome> planned = raw(builder, topics.jobs)
                 .merge(raw(builder, topics.documents), Named.as("plan-merge-documents"))
                 .merge(raw(builder, topics.control), Named.as("plan-merge-control"))
-                .process(() -> new JobPlanner(config, topics), Named.as("planner"), JobPlanner.STORE);
+                .process(() -> new JobPlanner(config, topics), Named.as("planner"), JobPlanner.STORE, JobPlanner.OPEN_STORE);
         KStream<String, DispatchEvent> orders = route(planned, topics, "plan", Outcome.ToDispatch.class)
                 .mapValues(o -> ((Outcome.ToDispatch) o).event(), Named.as("plan-dispatch-event"));
 

@@ -1,7 +1,7 @@
 /*
  * The Plan stage on the production topology: what a valid, an unreadable, an invalid, an
  * incomplete, a duplicate and a cancelled submission each produce on `status`, `dead-letters` and
- * `work`, record by record.
+ * `work`, record by record; and how long the planner remembers a job id.
  */
 package dev.longhaul.pipeline;
 
@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
+import dev.longhaul.pipeline.plan.JobPlanner;
 import dev.longhaul.pipeline.plan.WorkCost;
 import dev.longhaul.schemas.ChunkLocations;
 import dev.longhaul.schemas.ChunkPosition;
@@ -30,6 +31,8 @@ import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.WorkOrder;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -271,6 +274,92 @@ class PlanTopologyTest {
     private static dev.longhaul.schemas.JobRequest withDescriptor(dev.longhaul.schemas.JobRequest request,
                                                                  java.util.function.UnaryOperator<DocumentDescriptor.Builder> change) {
         return JobRequest.newBuilder(request).setDocument(change.apply(DocumentDescriptor.newBuilder(request.getDocument())).build()).build();
+    }
+
+    @Test
+    void aSettledJobIdIsForgottenAfterTheRetentionAndMayThenBeUsedAgain() {
+        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
+            KeyValueStore<String, Long> open = p.driver.getKeyValueStore(JobPlanner.OPEN_STORE);
+            p.heartbeat("w1", List.of(0), 0, T0);
+            var first = submission("job-1", "acme", 250);
+            // while its request is missing the job is open
+            for (var chunk : first.chunks()) {
+                p.documents.pipeInput("job-1", chunk);
+            }
+            assertEquals(T0.toEpochMilli(), open.get("job-1"));
+            p.jobs.pipeInput("job-1", first.request());
+            assertEquals(1, p.work.readValuesToList().size());
+            assertEquals(null, open.get("job-1"), "a planned job is no longer open");
+            p.finished("job-1", "acme", JobState.SUCCEEDED);
+            p.statuses();
+            // within the retention the same document is still a no-op, and that record restarts it
+            p.advance(Duration.ofMinutes(59));
+            assertTrue(plans.get("job-1") != null);
+            p.submit(submission("job-1", "acme", PipelineDriver.text("job-1", 250), 100, "job-1-s2"));
+            assertTrue(p.status.isEmpty());
+            assertTrue(p.work.isEmpty());
+            p.advance(Duration.ofMinutes(59));
+            assertTrue(plans.get("job-1") != null, "59 minutes after its last record the job id is remembered");
+            p.advance(Duration.ofMinutes(2));
+            assertEquals(null, plans.get("job-1"), "61 minutes after its last record the job id is forgotten");
+            // and the job id can be planned again
+            p.submit(submission("job-1", "acme", PipelineDriver.text("job-1", 250), 100, "job-1-s3"));
+            assertEquals("job-1 ACCEPTED", p.statuses().getFirst());
+            assertTrue(p.deadLetters.isEmpty());
+        }
+    }
+
+    @Test
+    void anIncompleteJobIsNeverForgottenOnlyTimedOut() {
+        // a retention shorter than the incomplete-job timeout: the open job still fails at the timeout
+        var limits = PipelineDriver.CONFIG.limits();
+        var config = PipelineDriver.CONFIG.withLimits(limits.withSettledJobRetention(Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
+            var s = submission("job-t", "acme", 250);
+            p.documents.pipeInput("job-t", s.chunks().get(0));
+            p.advance(limits.incompleteJobTimeout().minusSeconds(2));
+            assertTrue(plans.get("job-t") != null);
+            p.advance(Duration.ofSeconds(2));
+            assertEquals(List.of("job-t FAILED MISSING_CHUNKS: 1 chunks and no request after 600000 ms"), p.statuses());
+            // failed and settled, it goes at the next sweep after the (one-second) retention
+            p.advance(Duration.ofSeconds(2));
+            assertEquals(null, plans.get("job-t"));
+        }
+    }
+
+    @Test
+    void theRetentionSweepReadsASliceAtATimeAndResumesWhereItStopped() {
+        int slice = JobPlanner.SWEEP_SLICE;
+        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofMinutes(5)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
+            // cancelled before planning: settled at once. The old ones sort after a full slice of young ones.
+            for (int i = 0; i < 100; i++) {
+                p.cancel("b-" + i);
+            }
+            p.advance(Duration.ofMinutes(4));
+            for (int i = 0; i < slice; i++) {
+                p.cancel("a-" + i);
+            }
+            p.advance(Duration.ofMinutes(2));
+            assertEquals(slice + 100, count(plans), "the first slice held only young plans");
+            p.advance(config.dispatch().punctuationInterval());
+            assertEquals(slice, count(plans), "the next slice resumed past them and forgot the old ones");
+        }
+    }
+
+    private static int count(KeyValueStore<String, Object> store) {
+        int n = 0;
+        try (KeyValueIterator<String, Object> all = store.all()) {
+            while (all.hasNext()) {
+                all.next();
+                n++;
+            }
+        }
+        return n;
     }
 
     private static void assertDeadLetter(TestRecord<byte[], DeadLetter> record, String topic, long offset, byte[] key, byte[] value, String reason) {

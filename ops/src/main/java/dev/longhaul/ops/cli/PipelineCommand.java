@@ -1,5 +1,6 @@
 /*
- * `longhaul pipeline [--lanes N] [--state-dir DIR] [--application-id ID] [--replication-factor N] [--state-memory-mib M]`
+ * `longhaul pipeline [--lanes N] [--state-dir DIR] [--application-id ID] [--replication-factor N] [--state-memory-mib M]
+ *  [--job-retention-hours H]`
  * plus the Kafka options: the pipeline application (plan, dispatch, status) alone, against a Kafka
  * cluster that runs elsewhere, until interrupted. Unlike `stack` it embeds no broker and no registry.
  * Several instances with one application id share the work (Kafka Streams balances the partitions
@@ -13,6 +14,7 @@ package dev.longhaul.ops.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -55,6 +57,12 @@ public final class PipelineCommand implements Callable<Integer> {
                     + " 0: RocksDB's own per-store defaults, which are not bounded in total (default: the pipeline's, 64).")
     Long stateMemoryMib;
 
+    @Option(names = "--job-retention-hours", paramLabel = "H",
+            description = "How long the planner remembers a settled job id after its last record (a resubmission is a no-op or a"
+                    + " DUPLICATE_JOB_ID until then; the id may be used again after). Must outlast the longest job"
+                    + " (default: the pipeline's, 168).")
+    Long jobRetentionHours;
+
     @Option(names = "--tenant", paramLabel = "NAME",
             description = "A tenant with topics of its own (<namespace>tenant.NAME.*): its jobs are admitted from there and its"
                     + " statuses and results delivered back there. Repeat for each tenant. Default: none.")
@@ -76,6 +84,7 @@ public final class PipelineCommand implements Callable<Integer> {
                         stateMemoryMib != null ? stateMemoryMib << 20 : k.stateMemoryBytes()))
                 .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),
                         dispatch.laneTimeout(), dispatch.punctuationInterval()))
+                .withLimits(jobRetentionHours != null ? d.limits().withSettledJobRetention(Duration.ofHours(jobRetentionHours)) : d.limits())
                 .withTenants(Set.copyOf(tenants));
     }
 

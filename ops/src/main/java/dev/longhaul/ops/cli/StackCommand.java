@@ -52,7 +52,7 @@ public final class StackCommand implements Callable<Integer> {
         if (tenantQuotaTokens != null) {
             PipelineConfig.Limits l = d.limits();
             c = c.withLimits(new PipelineConfig.Limits(l.maxDocumentBytes(), l.maxChunks(), l.allowedKinds(),
-                    new PipelineConfig.TenantQuotas(Map.of(), tenantQuotaTokens), l.incompleteJobTimeout()));
+                    new PipelineConfig.TenantQuotas(Map.of(), tenantQuotaTokens), l.incompleteJobTimeout(), l.settledJobRetention()));
         }
         return c;
     }

@@ -41,9 +41,10 @@ class PipelineCommandLineTest {
     void everyOptionReachesTheConfig() {
         PipelineCommand p = parse("pipeline", "--lanes", "8", "--state-dir", "state", "--application-id", "longhaul-prod",
                 "--replication-factor", "1", "--bootstrap-servers", "k1:9092,k2:9092", "--namespace", "prod.",
-                "--state-memory-mib", "256");
+                "--state-memory-mib", "256", "--job-retention-hours", "48");
         PipelineConfig c = p.config();
 
+        assertEquals(java.time.Duration.ofHours(48), c.limits().settledJobRetention());
         assertEquals(256L << 20, c.kafka().stateMemoryBytes());
         assertEquals(8, c.dispatch().lanes());
         assertEquals("longhaul-prod", c.kafka().applicationId());
@@ -51,7 +52,7 @@ class PipelineCommandLineTest {
         assertEquals("prod.", c.kafka().namespace());
         assertEquals(Path.of("state"), p.stateDir);
         assertEquals("k1:9092,k2:9092", p.kafka.bootstrapServers);
-        assertEquals(PipelineConfig.DEFAULTS.limits(), c.limits());
+        assertEquals(PipelineConfig.DEFAULTS.limits().withSettledJobRetention(java.time.Duration.ofHours(48)), c.limits());
         assertEquals(java.util.Set.of(), c.tenants(), "no tenants unless named: the single-tenant topology");
     }
 
@@ -69,5 +70,6 @@ class PipelineCommandLineTest {
         assertThrows(CommandLine.ParameterException.class, () -> parse("pipeline", "--replication-factor", "three"));
         assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--state-memory-mib", "1").config());
         assertEquals(0, parse("pipeline", "--state-memory-mib", "0").config().kafka().stateMemoryBytes(), "0: RocksDB's defaults");
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--job-retention-hours", "0").config());
     }
 }

@@ -32,13 +32,18 @@ final class JobPlan {
     static final int CLOSED_KEPT = 16;
     /** Submissions of one job id assembled at once; a record opening another is dead-lettered (JobPlanner). */
     static final int MAX_PENDING = 8;
-    private static final byte VERSION = 1;
+    /** 2 added savedAt; version 1 records read with savedAt = UNKNOWN. */
+    private static final byte VERSION = 2;
+    /** savedAt of a plan written before it was recorded: the sweeper stamps it on first sight. */
+    static final long UNKNOWN = -1;
 
     Settlement settlement = Settlement.NONE;
     /** SHA-256 of the planned document, when PLANNED. */
     String plannedDigest = "";
     /** Tenant of the latest request seen for this job id ("" before any). */
     String tenant = "";
+    /** Wall-clock time of the last change (JobPlanner.save), from which retention counts. */
+    long savedAt = UNKNOWN;
     final List<String> closed = new ArrayList<>();
     final Map<String, Submission> pending = new LinkedHashMap<>();
 
@@ -73,6 +78,20 @@ final class JobPlan {
         }
     }
 
+    /** Earliest first record of a submission still being assembled; Long.MAX_VALUE if none. */
+    long oldestPending() {
+        long oldest = Long.MAX_VALUE;
+        for (Submission s : pending.values()) {
+            oldest = Math.min(oldest, s.firstSeenAt);
+        }
+        return oldest;
+    }
+
+    /** Settled with nothing being assembled: only remembered so that the job id is not reused. */
+    boolean isSettled() {
+        return settlement != Settlement.NONE && pending.isEmpty();
+    }
+
     boolean isEmpty() {
         return settlement == Settlement.NONE && pending.isEmpty() && closed.isEmpty();
     }
@@ -88,6 +107,7 @@ final class JobPlan {
             out.writeByte(plan.settlement.ordinal());
             out.writeUTF(plan.plannedDigest);
             out.writeUTF(plan.tenant);
+            out.writeLong(plan.savedAt);
             out.writeInt(plan.closed.size());
             for (String id : plan.closed) {
                 out.writeUTF(id);
@@ -124,13 +144,14 @@ final class JobPlan {
     private static JobPlan read(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != 1 && version != VERSION) {
                 throw new IllegalStateException("unknown JobPlan encoding version " + version);
             }
             JobPlan plan = new JobPlan();
             plan.settlement = Settlement.values()[in.readByte()];
             plan.plannedDigest = in.readUTF();
             plan.tenant = in.readUTF();
+            plan.savedAt = version == 1 ? UNKNOWN : in.readLong();
             for (int i = in.readInt(); i > 0; i--) {
                 plan.closed.add(in.readUTF());
             }

@@ -13,7 +13,12 @@
  * - once planned, the job's status is never touched again here: the same document resubmitted is a
  *   no-op, a different one is dead-lettered as DUPLICATE_JOB_ID;
  * - CANCEL before planning emits CANCELLED and the job id stays cancelled; CANCEL after planning is
- *   passed to the dispatcher, which cancels the order if it still holds it.
+ *   passed to the dispatcher, which cancels the order if it still holds it;
+ * - a job id settled with nothing pending is forgotten settledJobRetention after its last change,
+ *   so the store does not grow with every job ever seen.
+ * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention
+ * is a sweep over STORE in slices of SWEEP_SLICE entries per punctuation, resuming where the last
+ * slice stopped, so no punctuation reads every job.
  */
 package dev.longhaul.pipeline.plan;
 
@@ -57,11 +62,18 @@ import org.apache.kafka.streams.state.Stores;
 public final class JobPlanner implements Processor<byte[], byte[], String, Outcome> {
     /** Job id -> JobPlan. */
     public static final String STORE = "plan-jobs";
+    /** Job id -> first record of its oldest submission still being assembled, for jobs that have one. */
+    public static final String OPEN_STORE = "plan-open";
+    /** Plans examined for retention per punctuation. */
+    public static final int SWEEP_SLICE = 1024;
 
     private final PipelineConfig config;
     private final Topics topics;
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, JobPlan> store;
+    private KeyValueStore<String, Long> open;
+    /** Where the next retention sweep slice starts (exclusive); null: from the first key. */
+    private String sweptTo;
 
     public JobPlanner(PipelineConfig config, Topics topics) {
         this.config = config;
@@ -72,11 +84,19 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), JobPlan.SERDE);
     }
 
+    public static StoreBuilder<KeyValueStore<String, Long>> openStoreBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_STORE), Serdes.String(), Serdes.Long());
+    }
+
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
-        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::failIncomplete);
+        this.open = context.getStateStore(OPEN_STORE);
+        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            failIncomplete(now);
+            sweep(now);
+        });
     }
 
     @Override
@@ -130,7 +150,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         for (String id : List.copyOf(plan.pending.keySet())) {
             plan.close(id);
         }
-        store.put(jobId.get(), plan);
+        save(jobId.get(), plan);
     }
 
     private void onRequest(String jobId, JobRequest request, byte[] raw, Source source) {
@@ -157,7 +177,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         } else {
             settleIfComplete(jobId, plan, s, request);
         }
-        store.put(jobId, plan);
+        save(jobId, plan);
     }
 
     private void onChunk(String jobId, DocumentChunk chunk, byte[] raw, Source source) {
@@ -180,7 +200,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         if (s.request != null) {
             settleIfComplete(jobId, plan, s, decodeRequest(s));
         }
-        store.put(jobId, plan);
+        save(jobId, plan);
     }
 
     /**
@@ -307,7 +327,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 for (String id : List.copyOf(plan.pending.keySet())) {
                     plan.close(id);
                 }
-                store.put(jobId, plan);
+                save(jobId, plan);
             }
         }
     }
@@ -315,24 +335,57 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     /** Wall-clock punctuation: submissions incomplete for longer than the timeout fail. */
     private void failIncomplete(long now) {
         long timeout = config.limits().incompleteJobTimeout().toMillis();
-        List<KeyValue<String, JobPlan>> expired = new ArrayList<>();
-        try (KeyValueIterator<String, JobPlan> all = store.all()) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = open.all()) {
             all.forEachRemaining(kv -> {
-                if (kv.value.pending.values().stream().anyMatch(s -> now - s.firstSeenAt >= timeout)) {
-                    expired.add(kv);
+                if (now - kv.value >= timeout) {
+                    expired.add(kv.key);
                 }
             });
         }
-        for (KeyValue<String, JobPlan> kv : expired) {
-            JobPlan plan = kv.value;
+        for (String jobId : expired) {
+            JobPlan plan = load(jobId);
             for (Submission s : List.copyOf(plan.pending.values())) {
                 if (now - s.firstSeenAt >= timeout) {
-                    fail(kv.key, plan, s, s.broken != null ? new Rejection(s.broken, s.brokenDetail)
+                    fail(jobId, plan, s, s.broken != null ? new Rejection(s.broken, s.brokenDetail)
                             : new Rejection(DeadLetterReason.MISSING_CHUNKS, s.nextIndex + " chunks"
                             + (s.request == null ? " and no request" : "") + " after " + timeout + " ms"));
                 }
             }
-            store.put(kv.key, plan);
+            save(jobId, plan);
+        }
+    }
+
+    /**
+     * One slice of the retention sweep: forgets plans with nothing pending whose last change is
+     * older than the retention, and stamps (and indexes, if open) plans written before savedAt
+     * existed.
+     */
+    private void sweep(long now) {
+        long retention = config.limits().settledJobRetention().toMillis();
+        List<String> forget = new ArrayList<>();
+        List<KeyValue<String, JobPlan>> stamp = new ArrayList<>();
+        String last = null;
+        int seen = 0;
+        try (KeyValueIterator<String, JobPlan> slice = sweptTo == null ? store.all() : store.range(sweptTo + "\0", null)) {
+            while (seen < SWEEP_SLICE && slice.hasNext()) {
+                KeyValue<String, JobPlan> kv = slice.next();
+                last = kv.key;
+                seen++;
+                if (kv.value.savedAt == JobPlan.UNKNOWN) {
+                    stamp.add(kv);
+                } else if (kv.value.pending.isEmpty() && now - kv.value.savedAt >= retention) {
+                    forget.add(kv.key);
+                }
+            }
+            sweptTo = slice.hasNext() ? last : null;
+        }
+        for (KeyValue<String, JobPlan> kv : stamp) {
+            // a plan from before version 2 of its encoding: open jobs were not indexed then
+            save(kv.key, kv.value);
+        }
+        for (String jobId : forget) {
+            store.delete(jobId);
         }
     }
 
@@ -360,6 +413,17 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     private JobPlan load(String jobId) {
         JobPlan plan = store.get(jobId);
         return plan != null ? plan : new JobPlan();
+    }
+
+    /** Stores the plan, stamped with the time of this change, and keeps OPEN_STORE in step with it. */
+    private void save(String jobId, JobPlan plan) {
+        plan.savedAt = context.currentSystemTimeMs();
+        store.put(jobId, plan);
+        if (!plan.pending.isEmpty()) {
+            open.put(jobId, plan.oldestPending());
+        } else if (open.get(jobId) != null) {
+            open.delete(jobId);
+        }
     }
 
     private void emit(Outcome outcome) {
