@@ -4,7 +4,7 @@
  * PipelineConfig.streamsProperties). Shape:
  *
  *   plan:     jobs + documents + control (raw bytes, co-partitioned by job id)
- *               -> planner [store plan-jobs] -> status, dead-letters, dispatch-orders
+ *               -> planner [stores plan-jobs, plan-open] -> status, dead-letters, dispatch-orders
  *   status:   status (raw) -> decode -> status-table [store status-latest, queryable]
  *                                    -> final states -> dispatch-finished
  *   workers:  workers (raw) -> decode -> dispatch-heartbeats
@@ -19,7 +19,6 @@
 package dev.longhaul.pipeline;
 
 import java.util.Map;
-import java.util.Set;
 
 import dev.longhaul.pipeline.dispatch.DispatchEvent;
 import dev.longhaul.pipeline.dispatch.LaneDispatcher;
@@ -28,7 +27,6 @@ import dev.longhaul.pipeline.plan.JobPlanner;
 import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.pipeline.status.StatusTable;
 import dev.longhaul.pipeline.tenant.TenantTopology;
-import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
@@ -52,7 +50,6 @@ public final class PipelineTopology {
     public static final String DISPATCH_FINISHED = "dispatch-finished";
     public static final String DISPATCH_HEARTBEATS = "dispatch-heartbeats";
 
-    private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
 
     private PipelineTopology() {}
 
@@ -78,9 +75,10 @@ public final class PipelineTopology {
         // Status: the queryable latest status per job, and the final states that free lane capacity.
         KStream<String, JobStatus> statuses = decoded(builder, topics.status, topics);
         builder.addStateStore(StatusTable.storeBuilder(topics));
-        statuses.process(StatusTable::new, Named.as("status-table"), JobStatusQuery.STATUS_STORE);
+        statuses.process(() -> new StatusTable(config.limits().settledJobRetention(), config.dispatch().punctuationInterval()),
+                Named.as("status-table"), JobStatusQuery.STATUS_STORE);
         KStream<String, DispatchEvent> finished = statuses
-                .filter((jobId, status) -> FINAL.contains(status.getState()), Named.as("status-final"))
+                .filter((jobId, status) -> StatusTable.FINAL.contains(status.getState()), Named.as("status-final"))
                 .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {

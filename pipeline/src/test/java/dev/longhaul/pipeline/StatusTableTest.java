@@ -1,6 +1,7 @@
 /*
  * The status table: the latest JobStatus per job, materialized from `status` in the named store
- * that JobStatusQuery reads, and garbled status records dead-lettered instead of stopping it.
+ * that JobStatusQuery reads, garbled status records dead-lettered instead of stopping it, and
+ * final statuses forgotten after the retention.
  */
 package dev.longhaul.pipeline;
 
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.schemas.JobState;
@@ -43,6 +45,22 @@ class StatusTableTest {
             assertEquals("longhaul.status", letter.getOriginalTopic());
             KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
             assertNull(table.get("job-9"));
+        }
+    }
+
+    @Test
+    void aFinalStatusIsForgottenAfterTheRetentionAndAnOpenOneIsKept() {
+        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.submit(PipelineDriver.submission("job-1", "acme", 250));
+            p.submit(PipelineDriver.submission("job-2", "acme", 250));
+            p.finished("job-1", "acme", JobState.SUCCEEDED); // updatedAt T0
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            p.advance(Duration.ofMinutes(59));
+            assertEquals(JobState.SUCCEEDED, table.get("job-1").getState());
+            p.advance(Duration.ofMinutes(2));
+            assertNull(table.get("job-1"), "final an hour ago: forgotten");
+            assertEquals(JobState.QUEUED, table.get("job-2").getState(), "a job still waiting is kept");
         }
     }
 }

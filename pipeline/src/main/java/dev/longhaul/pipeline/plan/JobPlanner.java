@@ -33,6 +33,7 @@ import dev.longhaul.pipeline.DeadLetters.Source;
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.pipeline.dispatch.DispatchEvent;
+import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.pipeline.plan.JobPlan.Settlement;
 import dev.longhaul.pipeline.plan.JobPlan.Submission;
 import dev.longhaul.schemas.ChunkLocations;
@@ -72,8 +73,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, JobPlan> store;
     private KeyValueStore<String, Long> open;
-    /** Where the next retention sweep slice starts (exclusive); null: from the first key. */
-    private String sweptTo;
+    private final StoreSweep<JobPlan> retentionSweep = new StoreSweep<>(SWEEP_SLICE);
 
     public JobPlanner(PipelineConfig config, Topics topics) {
         this.config = config;
@@ -363,29 +363,13 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
      */
     private void sweep(long now) {
         long retention = config.limits().settledJobRetention().toMillis();
-        List<String> forget = new ArrayList<>();
-        List<KeyValue<String, JobPlan>> stamp = new ArrayList<>();
-        String last = null;
-        int seen = 0;
-        try (KeyValueIterator<String, JobPlan> slice = sweptTo == null ? store.all() : store.range(sweptTo + "\0", null)) {
-            while (seen < SWEEP_SLICE && slice.hasNext()) {
-                KeyValue<String, JobPlan> kv = slice.next();
-                last = kv.key;
-                seen++;
-                if (kv.value.savedAt == JobPlan.UNKNOWN) {
-                    stamp.add(kv);
-                } else if (kv.value.pending.isEmpty() && now - kv.value.savedAt >= retention) {
-                    forget.add(kv.key);
-                }
+        for (KeyValue<String, JobPlan> kv : retentionSweep.next(store)) {
+            if (kv.value.savedAt == JobPlan.UNKNOWN) {
+                // a plan from before version 2 of its encoding: open jobs were not indexed then
+                save(kv.key, kv.value);
+            } else if (kv.value.pending.isEmpty() && now - kv.value.savedAt >= retention) {
+                store.delete(kv.key);
             }
-            sweptTo = slice.hasNext() ? last : null;
-        }
-        for (KeyValue<String, JobPlan> kv : stamp) {
-            // a plan from before version 2 of its encoding: open jobs were not indexed then
-            save(kv.key, kv.value);
-        }
-        for (String jobId : forget) {
-            store.delete(jobId);
         }
     }
 

@@ -2,13 +2,23 @@
  * Materializes the latest JobStatus of each job in JobStatusQuery.STATUS_STORE, from the decoded
  * records of `status` (keyed by job id, in the order each job's statuses were written). A processor
  * rather than KStream#toTable: the status records are decoded by a processor first, and toTable
- * after it would add a repartition topic that re-keys nothing.
+ * after it would add a repartition topic that re-keys nothing. A job whose latest status is final
+ * is forgotten `retention` after that status's updatedAt (the planner's settled-job retention), by
+ * a wall-clock sweep of SWEEP_SLICE entries per punctuation, so the table does not grow with every
+ * job ever run.
  */
 package dev.longhaul.pipeline.status;
 
+import java.time.Duration;
+import java.util.Set;
+
+import dev.longhaul.pipeline.state.StoreSweep;
+import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topics;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,7 +27,21 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 public final class StatusTable implements Processor<String, JobStatus, Void, Void> {
+    /** States after which a job changes no more. */
+    public static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
+    /** Statuses examined for retention per punctuation. */
+    public static final int SWEEP_SLICE = 1024;
+
+    private final Duration retention;
+    private final Duration interval;
+    private final StoreSweep<JobStatus> retentionSweep = new StoreSweep<>(SWEEP_SLICE);
     private KeyValueStore<String, JobStatus> latest;
+
+    /** Final statuses kept for `retention`, swept every `interval`. */
+    public StatusTable(Duration retention, Duration interval) {
+        this.retention = retention;
+        this.interval = interval;
+    }
 
     public static StoreBuilder<KeyValueStore<String, JobStatus>> storeBuilder(Topics topics) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JobStatusQuery.STATUS_STORE),
@@ -27,10 +51,20 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         latest = context.getStateStore(JobStatusQuery.STATUS_STORE);
+        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
     public void process(Record<String, JobStatus> record) {
         latest.put(record.key(), record.value());
+    }
+
+    private void sweep(long now) {
+        for (KeyValue<String, JobStatus> kv : retentionSweep.next(latest)) {
+            JobStatus status = kv.value;
+            if (FINAL.contains(status.getState()) && now - status.getUpdatedAt().toEpochMilli() >= retention.toMillis()) {
+                latest.delete(kv.key);
+            }
+        }
     }
 }
