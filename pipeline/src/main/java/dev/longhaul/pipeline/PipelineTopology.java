@@ -50,7 +50,6 @@ public final class PipelineTopology {
     public static final String DISPATCH_FINISHED = "dispatch-finished";
     public static final String DISPATCH_HEARTBEATS = "dispatch-heartbeats";
 
-
     private PipelineTopology() {}
 
     public static Topology build(PipelineConfig config, Topics topics) {

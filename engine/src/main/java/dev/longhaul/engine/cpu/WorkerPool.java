@@ -31,7 +31,7 @@ final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Body body;
     private volatile int limit;
-    private volatile int chunk;
+    private volatile int minChunk;
     private volatile Throwable failure;
 
     WorkerPool(int threads) {
@@ -64,7 +64,7 @@ final class WorkerPool implements AutoCloseable {
         int c = Math.max(1, grain);
         body = task;
         limit = n;
-        chunk = c;
+        minChunk = c;
         failure = null;
         next.set(0);
         pending.set(workers.length);
@@ -132,7 +132,7 @@ final class WorkerPool implements AutoCloseable {
             try {
                 Body task = body;
                 if (task != null) {
-                    drain(id, task, limit, chunk);
+                    drain(id, task, limit, minChunk);
                 }
             } catch (Throwable t) {
                 failure = t;

@@ -87,11 +87,6 @@ final class JobPlan {
         return oldest;
     }
 
-    /** Settled with nothing being assembled: only remembered so that the job id is not reused. */
-    boolean isSettled() {
-        return settlement != Settlement.NONE && pending.isEmpty();
-    }
-
     boolean isEmpty() {
         return settlement == Settlement.NONE && pending.isEmpty() && closed.isEmpty();
     }

@@ -14,8 +14,8 @@
  *   no-op, a different one is dead-lettered as DUPLICATE_JOB_ID;
  * - CANCEL before planning emits CANCELLED and the job id stays cancelled; CANCEL after planning is
  *   passed to the dispatcher, which cancels the order if it still holds it;
- * - a job id settled with nothing pending is forgotten settledJobRetention after its last change,
- *   so the store does not grow with every job ever seen.
+ * - a job id with nothing pending (planned, failed or cancelled) is forgotten settledJobRetention
+ *   after its last change, so the store does not grow with every job ever seen.
  * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention
  * is a sweep over STORE in slices of SWEEP_SLICE entries per punctuation, resuming where the last
  * slice stopped, so no punctuation reads every job.
@@ -33,9 +33,9 @@ import dev.longhaul.pipeline.DeadLetters.Source;
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.pipeline.dispatch.DispatchEvent;
-import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.pipeline.plan.JobPlan.Settlement;
 import dev.longhaul.pipeline.plan.JobPlan.Submission;
+import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.schemas.ChunkLocations;
 import dev.longhaul.schemas.ChunkPosition;
 import dev.longhaul.schemas.Control;
