@@ -59,6 +59,7 @@ final class PipelineDriver implements AutoCloseable {
     final TestOutputTopic<String, JobStatus> status;
     final TestOutputTopic<byte[], DeadLetter> deadLetters;
     final TestOutputTopic<Integer, WorkOrder> work;
+    private final java.nio.file.Path stateDir;
 
     PipelineDriver() {
         this(CONFIG);
@@ -68,6 +69,14 @@ final class PipelineDriver implements AutoCloseable {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.kafka().applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        // a state folder of its own: under the default one, test runs sharing a machine would
+        // fight over the RocksDB locks of the same store folders
+        try {
+            stateDir = java.nio.file.Files.createTempDirectory("longhaul-topology-test-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(PipelineTopology.build(config, topics), props, T0);
         jobs = in(topics.jobs);
         documents = in(topics.documents);
@@ -182,5 +191,10 @@ final class PipelineDriver implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+        try (var files = java.nio.file.Files.walk(stateDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
