@@ -97,8 +97,8 @@ final class VectorMatmul {
     private static void columnsF32(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
         if (rows > 1 && rows <= FEW_ROWS) {
-            // a few rows (batched decode, small expert groups): each 4-column weight tile is read
-            // from memory once and reused from L1 for every group of four rows
+            // a few rows (batched decode, small expert groups): each weight tile is read from
+            // memory once and reused from L1 for the other rows
             int j = j0;
             for (; j + 8 <= j1; j += 8) {
                 // the first row streams an 8-column tile from memory (eight streams in flight, as
@@ -381,8 +381,8 @@ final class VectorMatmul {
     private static void columnsBf16(float[] x, int xs, int rows, MemorySegment w, int k, int j0, int j1, float[] out, int os, float[] tmp) {
         int t = 0;
         if (rows > 1 && rows <= FEW_ROWS) {
-            // a few rows (batched decode, small expert groups): each 4-column weight tile is read
-            // from memory once and reused from L1 for every group of four rows
+            // a few rows (batched decode, small expert groups): each weight tile is read from
+            // memory once and reused from L1 for the other rows
             int j = j0;
             for (; j + 8 <= j1; j += 8) {
                 // the first row streams an 8-column tile from memory (eight streams in flight, as

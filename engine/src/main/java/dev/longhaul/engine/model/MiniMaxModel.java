@@ -17,6 +17,7 @@ import dev.longhaul.engine.backend.SegmentTask;
 import dev.longhaul.engine.checkpoint.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 public final class MiniMaxModel implements AutoCloseable {
@@ -207,18 +208,13 @@ public final class MiniMaxModel implements AutoCloseable {
         backend.matmul(ws.h, rows, layer.router(), ws.router);
         backend.route(ws.router, rows, k, ws.experts, ws.routeWeights);
         backend.zero(ws.moe, rows);
-        int[] routed = ws.routedCount;
-        int most = 0;
-        for (int e = 0; e < cfg.numExperts(); e++) {
-            routed[e] = routedRows(e, rows, k, ws);
-            most = Math.max(most, routed[e]);
-        }
+        int most = routeRows(rows, k, ws);
         if (most <= ws.smallExpertRows) {
             smallExperts(layer, rows, ws);
             return;
         }
         for (int e = 0; e < cfg.numExperts(); e++) {
-            int n = routed[e];
+            int n = ws.routedCount[e];
             if (n == 0) {
                 continue;
             }
@@ -234,19 +230,26 @@ public final class MiniMaxModel implements AutoCloseable {
         }
     }
 
-    /** Rows routed to expert e, in row order, into ws.routedRows[e] / ws.routedScale[e]; returns how many. */
-    private static int routedRows(int e, int rows, int k, Workspace ws) {
-        int n = 0;
+    /**
+     * The rows routed to each expert, in row order, into ws.routedRows, ws.routedScale and
+     * ws.routedCount, in one pass over the routing; returns the most rows any expert got.
+     */
+    private static int routeRows(int rows, int k, Workspace ws) {
+        int[] count = ws.routedCount;
+        Arrays.fill(count, 0);
         for (int t = 0; t < rows; t++) {
             for (int s = 0; s < k; s++) {
-                if (ws.experts[t * k + s] == e) {
-                    ws.routedRows[e][n] = t;
-                    ws.routedScale[e][n] = ws.routeWeights[t * k + s];
-                    n++;
-                }
+                int e = ws.experts[t * k + s];
+                int n = count[e]++;
+                ws.routedRows[e][n] = t;
+                ws.routedScale[e][n] = ws.routeWeights[t * k + s];
             }
         }
-        return n;
+        int most = 0;
+        for (int n : count) {
+            most = Math.max(most, n);
+        }
+        return most;
     }
 
     /**
