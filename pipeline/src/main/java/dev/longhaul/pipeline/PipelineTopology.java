@@ -82,7 +82,8 @@ public final class PipelineTopology {
 
         if (!config.tenants().isEmpty()) {
             // Tenants with topics of their own: admission into, and delivery out of, the shared topics.
-            TenantTopology.addTo(builder, topics, config.tenants(), statuses);
+            TenantTopology.addTo(builder, topics, config.tenants(), statuses,
+                    config.limits().settledJobRetention(), config.dispatch().punctuationInterval());
         }
 
         KStream<String, DispatchEvent> heartbeats = decoded(builder, topics.workers, topics)

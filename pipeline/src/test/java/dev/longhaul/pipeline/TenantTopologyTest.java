@@ -3,7 +3,9 @@
  * "b"), record by record: the tenant is stamped from the topic a request came in on; a job id
  * belongs to the tenant that wrote it first; a tenant's cancel of another's job and a submission
  * under another's job id are dead-lettered as NOT_TENANTS_JOB; statuses and results go back to
- * the owning tenant's topics only; without tenants the topology has no tenant part at all.
+ * the owning tenant's topics only; without tenants the topology has no tenant part at all. A job
+ * id's owner is forgotten after the settled-job retention without news of the job (its statuses
+ * are news), and an owner written before that time was kept is stamped, then forgotten likewise.
  */
 package dev.longhaul.pipeline;
 
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import dev.longhaul.pipeline.tenant.TenantOwners;
 import dev.longhaul.schemas.Control;
 import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.DeadLetter;
@@ -32,6 +35,7 @@ import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 class TenantTopologyTest {
@@ -90,6 +94,72 @@ class TenantTopologyTest {
     }
 
     @Test
+    void anOwnerNotHeardOfForTheRetentionIsForgottenAndTheIdMayThenBeClaimed() {
+        try (Tenants t = new Tenants(Duration.ofHours(1))) {
+            t.submit("a", submission("job-a", "a", 120));
+            assertEquals("a", t.owner("job-a"));
+            // within the retention b's records about a's job id are refused, and do not refresh it
+            t.p.advance(Duration.ofMinutes(59));
+            t.submit("b", submission("job-a", "b", 80));
+            assertEquals("a", t.owner("job-a"), "59 minutes after a's last record the id is a's");
+            assertEquals(2, t.p.deadLetters.readValuesToList().size(), "b's chunk and request refused");
+            t.p.advance(Duration.ofMinutes(2));
+            assertEquals(null, t.owner("job-a"), "61 minutes after a's last record the owner is forgotten");
+            // then a result of the job goes nowhere, a cancel is refused as for an unknown job,
+            // and b may claim the id
+            t.in(t.topics.summaries).pipeInput("job-a", summary("job-a"));
+            assertTrue(t.out(t.topics.forTenant("a").summaries).isEmpty());
+            t.in(t.topics.forTenant("a").control).pipeInput("job-a",
+                    Control.newBuilder().setJobId("job-a").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
+            List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
+            assertEquals(1, letters.size());
+            assertTrue(letters.get(0).getDetail().contains("has no job"), letters.get(0).toString());
+            t.submit("b", submission("job-a", "b", 80));
+            assertEquals("b", t.owner("job-a"));
+            assertTrue(t.p.deadLetters.isEmpty(), "b's new job under the id is admitted");
+        }
+    }
+
+    @Test
+    void aJobsStatusesKeepItsOwnerAndNeverChangeIt() {
+        try (Tenants t = new Tenants(Duration.ofHours(1))) {
+            t.submit("a", submission("job-a", "a", 120));
+            // a RUNNING status every 50 minutes keeps the id a's for 150 minutes
+            for (int i = 0; i < 3; i++) {
+                t.p.advance(Duration.ofMinutes(50));
+                t.p.statusIn.pipeInput("job-a", JobStatus.newBuilder().setJobId("job-a").setTenant("a")
+                        .setState(JobState.RUNNING).setProgress(0.5).setUpdatedAt(t.p.now()).build());
+            }
+            // a status naming another tenant (the operator submitting under a's id) does not move the job
+            t.p.statusIn.pipeInput("job-a", JobStatus.newBuilder().setJobId("job-a").setTenant("b")
+                    .setState(JobState.FAILED).setReason("DUPLICATE_JOB_ID").setUpdatedAt(t.p.now()).build());
+            t.p.advance(Duration.ofMinutes(50));
+            assertEquals("a", t.owner("job-a"));
+            t.in(t.topics.summaries).pipeInput("job-a", summary("job-a"));
+            assertEquals(1, t.out(t.topics.forTenant("a").summaries).readValuesToList().size());
+            assertTrue(t.out(t.topics.forTenant("b").summaries).isEmpty());
+            t.p.advance(Duration.ofMinutes(11));
+            assertEquals(null, t.owner("job-a"), "61 minutes after its last status");
+        }
+    }
+
+    @Test
+    void anOwnerWrittenWithoutItsTimeIsKeptAFullRetentionFromTheFirstSweep() {
+        try (Tenants t = new Tenants(Duration.ofHours(1))) {
+            KeyValueStore<String, String> owners = t.p.driver.getKeyValueStore(TenantOwners.STORE);
+            owners.put("job-old", "a"); // as the store held it before the time was kept
+            t.in(t.topics.summaries).pipeInput("job-old", summary("job-old"));
+            assertEquals(1, t.out(t.topics.forTenant("a").summaries).readValuesToList().size(), "the old value still routes");
+            t.p.advance(Duration.ofMinutes(1)); // the first sweep stamps it
+            assertEquals("a", t.owner("job-old"));
+            t.p.advance(Duration.ofMinutes(59));
+            assertEquals("a", t.owner("job-old"));
+            t.p.advance(Duration.ofMinutes(1));
+            assertEquals(null, t.owner("job-old"));
+        }
+    }
+
+    @Test
     void withoutTenantsTheTopologyHasNoTenantPart() {
         String described = PipelineTopology.build(PipelineDriver.CONFIG, Topics.of(new InMemorySchemaRegistry())).describe().toString();
         assertTrue(!described.contains("tenant"), described);
@@ -107,11 +177,26 @@ class TenantTopologyTest {
 
     /** The production topology with tenants a and b, and pipes for their topics. */
     private static final class Tenants implements AutoCloseable {
-        final PipelineDriver p = new PipelineDriver(PipelineDriver.CONFIG.withTenants(Set.of("a", "b")));
-        final Topics topics = p.topics;
+        final PipelineDriver p;
+        final Topics topics;
 
         Tenants() {
+            this(PipelineDriver.CONFIG.limits().settledJobRetention());
+        }
+
+        /** With job ids (plans, owners) forgotten after `retention`. */
+        Tenants(Duration retention) {
+            p = new PipelineDriver(PipelineDriver.CONFIG.withTenants(Set.of("a", "b"))
+                    .withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(retention)));
+            topics = p.topics;
             p.heartbeat("w1", List.of(0, 1), 0, T0);
+        }
+
+        /** The tenant owning the job id, as the store says. */
+        String owner(String jobId) {
+            KeyValueStore<String, String> owners = p.driver.getKeyValueStore(TenantOwners.STORE);
+            String value = owners.get(jobId);
+            return value == null ? null : value.split("\0")[0];
         }
 
         void submit(String tenant, PipelineDriver.Submission s) {

@@ -4,7 +4,8 @@
  * partition count, so one task sees everything about a job id, whichever tenant's topic it came
  * on) and decides who a record speaks for from the topic it was read from, never from a field:
  *
- * - a job id belongs to the first tenant that writes a chunk or request for it (STORE); a tenant's
+ * - a job id belongs to the first tenant that writes a chunk or request for it (TenantOwners, which
+ *   also forgets ids not heard of for the settled-job retention: this gate runs its sweep); a tenant's
  *   record about another tenant's job id is refused as NOT_TENANTS_JOB (a dead letter, and for a
  *   request a FAILED status in the submitting tenant's own status topic so its follower ends);
  * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
@@ -17,6 +18,7 @@
  */
 package dev.longhaul.pipeline.tenant;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,18 +31,12 @@ import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.DeadLetterReason;
-import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 public final class TenantGate implements Processor<byte[], byte[], byte[], Outcome> {
-    /** Job id -> the tenant that owns it. */
-    public static final String STORE = "tenant-owners";
-
     private enum Kind { JOBS, DOCUMENTS, CONTROL }
 
     private record Input(String tenant, Kind kind) {}
@@ -48,11 +44,16 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
     private final Topics shared;
     private final Map<String, Topics> tenantTopics = new HashMap<>();
     private final Map<String, Input> inputs = new HashMap<>();
+    private final Duration retention;
+    private final Duration sweepInterval;
     private ProcessorContext<byte[], Outcome> context;
-    private KeyValueStore<String, String> owners;
+    private TenantOwners owners;
 
-    public TenantGate(Topics shared, Iterable<String> tenants) {
+    /** Admits the tenants' records; forgets job ids not heard of for `retention`, sweeping every `sweepInterval`. */
+    public TenantGate(Topics shared, Iterable<String> tenants, Duration retention, Duration sweepInterval) {
         this.shared = shared;
+        this.retention = retention;
+        this.sweepInterval = sweepInterval;
         for (String tenant : tenants) {
             Topics own = shared.forTenant(tenant);
             tenantTopics.put(tenant, own);
@@ -62,14 +63,11 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
         }
     }
 
-    public static StoreBuilder<KeyValueStore<String, String>> storeBuilder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String());
-    }
-
     @Override
     public void init(ProcessorContext<byte[], Outcome> context) {
         this.context = context;
-        this.owners = context.getStateStore(STORE);
+        this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE));
+        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> owners.sweep(now, retention));
     }
 
     @Override
@@ -81,7 +79,7 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
             refuse(record, source, DeadLetterReason.INVALID_REQUEST, "a tenant's record must be keyed by its job id");
             return;
         }
-        String owner = owners.get(jobId.get());
+        String owner = owners.owner(jobId.get());
         if (owner != null && !owner.equals(input.tenant())) {
             refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "job " + jobId.get() + " belongs to another tenant");
             if (input.kind() == Kind.JOBS) {
@@ -94,15 +92,16 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
                 if (owner == null) {
                     refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "tenant " + input.tenant() + " has no job " + jobId.get());
                 } else {
+                    owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
                     forward(record, shared.control.name(), record.value());
                 }
             }
             case DOCUMENTS -> {
-                owners.putIfAbsent(jobId.get(), input.tenant());
+                owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
                 forward(record, shared.documents.name(), record.value());
             }
             case JOBS -> {
-                owners.putIfAbsent(jobId.get(), input.tenant());
+                owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
                 forward(record, shared.jobs.name(), stamped(input.tenant(), source.topic(), record.value()));
             }
         }

@@ -6,8 +6,12 @@
  *              tenant-owners] -> shared jobs|documents|control (stamped), dead-letters,
  *              the submitting tenant's status (refused requests)
  *   deliver: status (decoded, tenant jobs only) -> <ns>tenant.<t>.status
- *            status -> tenant per job [store tenant-of-job]
- *            summaries|extractions (raw) join tenant-of-job -> <ns>tenant.<t>.summaries|extractions
+ *            status (tenant jobs) -> keeps the job's owner entry fresh [store tenant-owners]
+ *            summaries|extractions (raw) -> the owner's <ns>tenant.<t>.summaries|extractions
+ *              [store tenant-owners]
+ *
+ * One store of owners serves admission and delivery, so a job id's owner is one fact, forgotten
+ * once (TenantOwners: after the settled-job retention without news of the job).
  *
  * Why this shape: Kafka ACLs are per topic (or topic prefix), not per record, so a tenant can only
  * be kept to its own records if its records live in topics of its own. Giving each tenant the
@@ -20,6 +24,7 @@
  */
 package dev.longhaul.pipeline.tenant;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,21 +37,14 @@ import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.KTable;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 public final class TenantTopology {
-    /** Job id -> tenant, for the jobs of tenants with topics of their own (delivery's lookup). */
-    public static final String TENANT_OF_JOB_STORE = "tenant-of-job";
-
     private static final Serde<Outcome.Routed> ROUTED = Serdes.serdeFrom(
             (topic, routed) -> routed == null ? null : routed.value(),
             (topic, bytes) -> {
@@ -55,15 +53,20 @@ public final class TenantTopology {
 
     private TenantTopology() {}
 
-    /** Adds admission and delivery for `tenants` to the builder; `statuses` is the decoded status stream. */
-    public static void addTo(StreamsBuilder builder, Topics topics, Set<String> tenants, KStream<String, JobStatus> statuses) {
+    /**
+     * Adds admission and delivery for `tenants` to the builder; `statuses` is the decoded status
+     * stream. A job id not heard of for `retention` is forgotten, by a sweep every `sweepInterval`.
+     */
+    public static void addTo(StreamsBuilder builder, Topics topics, Set<String> tenants, KStream<String, JobStatus> statuses,
+                             Duration retention, Duration sweepInterval) {
         Map<String, Topics> own = new TreeMap<>();
         tenants.forEach(t -> own.put(t, topics.forTenant(t)));
-        admit(builder, topics, own);
+        builder.addStateStore(TenantOwners.storeBuilder());
+        admit(builder, topics, own, retention, sweepInterval);
         deliver(builder, topics, own, statuses);
     }
 
-    private static void admit(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants) {
+    private static void admit(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, Duration retention, Duration sweepInterval) {
         KStream<byte[], byte[]> inputs = null;
         for (Topics own : tenants.values()) {
             for (Topic<?, ?> t : List.of(own.jobs, own.documents, own.control)) {
@@ -72,8 +75,8 @@ public final class TenantTopology {
                 inputs = inputs == null ? s : inputs.merge(s, Named.as("tenant-merge-" + t.name()));
             }
         }
-        builder.addStateStore(TenantGate.storeBuilder());
-        var out = inputs.process(() -> new TenantGate(topics, tenants.keySet()), Named.as("tenant-gate"), TenantGate.STORE)
+        var out = inputs.process(() -> new TenantGate(topics, tenants.keySet(), retention, sweepInterval), Named.as("tenant-gate"),
+                        TenantOwners.STORE)
                 .split(Named.as("tenant-gate-"))
                 .branch((k, o) -> o instanceof Outcome.DeadLettered, Branched.as("dead"))
                 .branch((k, o) -> o instanceof Outcome.Routed, Branched.as("routed"))
@@ -91,23 +94,15 @@ public final class TenantTopology {
         KStream<String, JobStatus> theirs = statuses.filter((jobId, s) -> tenants.containsKey(s.getTenant()), Named.as("tenant-statuses"));
         theirs.to((jobId, s, context) -> tenants.get(s.getTenant()).status.name(),
                 Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
-        // Results carry no tenant; their job's statuses (ACCEPTED long before any result) do. Both
-        // topics are keyed by job id with one partition count, so the join needs no re-key.
-        KTable<String, String> tenantOf = theirs
-                .mapValues(JobStatus::getTenant, Named.as("tenant-of-status"))
-                .toTable(Named.as("tenant-of-job-table"), Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(TENANT_OF_JOB_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()));
-        deliverResults(builder, topics.summaries, tenantOf, t -> tenants.get(t).summaries.name());
-        deliverResults(builder, topics.extractions, tenantOf, t -> tenants.get(t).extractions.name());
+        theirs.process(TenantDelivery.StatusSeen::new, Named.as("tenant-status-seen"), TenantOwners.STORE);
+        deliverResults(builder, topics.summaries, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
+        deliverResults(builder, topics.extractions, t -> tenants.containsKey(t) ? tenants.get(t).extractions.name() : null);
     }
 
-    private static void deliverResults(StreamsBuilder builder, Topic<String, ?> results, KTable<String, String> tenantOf,
-                                       Function<String, String> tenantTopic) {
+    private static void deliverResults(StreamsBuilder builder, Topic<String, ?> results, Function<String, String> tenantTopic) {
         String name = results.name().substring(results.name().lastIndexOf('.') + 1);
         builder.stream(results.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("tenant-" + name + "-source"))
-                .join(tenantOf, (bytes, tenant) -> new Outcome.Routed(tenantTopic.apply(tenant), bytes),
-                        org.apache.kafka.streams.kstream.Joined.<String, byte[], String>as("tenant-" + name + "-join")
-                                .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()).withOtherValueSerde(Serdes.String()))
+                .process(() -> new TenantDelivery.ResultRouter(tenantTopic), Named.as("tenant-" + name + "-route"), TenantOwners.STORE)
                 .to((jobId, routed, context) -> routed.topic(), Produced.with(Serdes.String(), ROUTED).withName("tenant-" + name + "-sink"));
     }
 }
