@@ -45,6 +45,11 @@ LIN=$(synth minimax-s-linear s f32 --linear-only)
 run f32-b1 --model "$F32" --prompt-tokens 1024 --generate "$GEN" --batch 1
 run bf16-b1 --model "$BF16" --prompt-tokens 1024 --generate "$GEN" --batch 1 --reference-model "$F32"
 run f32-b16 --model "$F32" --prompt-tokens 256 --generate "$GEN" --batch 16
+# the decode ratios again, side by side within one process: rounds of copy bandwidth, fp32 batch 1,
+# fp32 batch 16 and bf16 batch 1 back to back (bench decode), medians over the rounds
+echo "== decode-rounds: bench decode --model $F32 --other-model $BF16 --batch 16" >&2
+./longhaul bench decode --model "$F32" --other-model "$BF16" --batch 16 --prompt-tokens 256 --generate "$GEN" \
+  --rounds 5 --threads "$THREADS" --json | tail -n 1 | tee "$OUT/decode-rounds.json" >&2
 run lin-4k --model "$LIN" --prompt-tokens 4096 --generate 0 --batch 1
 run lin-long --model "$LIN" --prompt-tokens "$LONG" --generate 0 --batch 1
 run lin-1k --model "$LIN" --prompt-tokens 1024 --generate 0 --batch 1
@@ -63,5 +68,9 @@ printf '%-58s %s\n' \
   "bf16 vs fp32 logits, rel L2 over 256 positions (target <= 1e-2)" "$(field bf16-b1 logits_rel_l2_overall_vs_reference)" \
   "  median position / worst position" "$(field bf16-b1 logits_rel_l2_median_position_vs_reference) / $(field bf16-b1 logits_rel_l2_max_position_vs_reference)" \
   "batch16/batch1 decode throughput (target >= 6)" "$(ratio "$(field f32-b16 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
+  "side by side, medians of 5 rounds (bench decode):" "" \
+  "  batch16/batch1 decode throughput (target >= 6)" "$(field decode-rounds batch_ratio_median)" \
+  "  fp32 b1 fraction of the copy-bandwidth bound (target >= 0.70)" "$(field decode-rounds batch1_fraction_of_copy_bound_median)" \
+  "  bf16/fp32 decode speed (target >= 1.6)" "$(field decode-rounds other_ratio_median)" \
   "linear-only us/token at $LONG vs 4096 (target <= 1.25)" "$(ratio "$(field lin-long prefill_us_per_token)" "$(field lin-4k prefill_us_per_token)")" \
   "linear-only peak RSS at $HUGE vs 1024 tokens" "$(ratio "$(field lin-huge peak_rss_bytes)" "$(field lin-1k peak_rss_bytes)")"

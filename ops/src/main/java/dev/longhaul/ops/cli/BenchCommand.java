@@ -7,7 +7,7 @@ package dev.longhaul.ops.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchEngineCommand.class, BenchPipelineCommand.class, BenchBranchesCommand.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchEngineCommand.class, BenchDecodeCommand.class, BenchPipelineCommand.class, BenchBranchesCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

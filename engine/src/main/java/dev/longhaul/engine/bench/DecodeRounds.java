@@ -1,0 +1,161 @@
+/*
+ * Decode ratios measured side by side, for machines whose speed drifts from one minute to the
+ * next: in one process, rounds that each measure the copy bandwidth and then time batch-1 decode,
+ * batch-B decode and (optionally) batch-1 decode of a second checkpoint (e.g. the same weights in
+ * bf16) back to back, every sequence continuing the same prefilled prompt (a snapshot taken once),
+ * so each round's ratios compare runs seconds apart on identical work. Odd rounds run the three in
+ * reverse order, so that a drift inside a round favours neither side. The report keeps every
+ * round's figures and the median of each ratio.
+ */
+package dev.longhaul.engine.bench;
+
+import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.backend.BackendProvider;
+import dev.longhaul.engine.generate.Sampler;
+import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
+
+public final class DecodeRounds {
+    /** What to run; `other` may be null (no second checkpoint), `backend` null for the configured one. */
+    public record Options(Path model, Path other, int batch, int promptTokens, int generate, int rounds,
+                          String backend, int threads, long seed) {
+        public Options {
+            if (batch < 2 || promptTokens < 1 || generate < 1 || rounds < 1 || threads < 1) {
+                throw new IllegalArgumentException("batch must be >= 2; prompt-tokens, generate, rounds and threads >= 1");
+            }
+        }
+    }
+
+    /**
+     * One round: copy bandwidth (bytes/s) measured at its start, and decode tokens/s of batch 1,
+     * batch B and the other checkpoint at batch 1 (NaN without one).
+     */
+    public record Round(int index, double copyBandwidth, double soloTps, double batchTps, double otherTps) {
+        public double batchRatio() {
+            return batchTps / soloTps;
+        }
+
+        public double otherRatio() {
+            return otherTps / soloTps;
+        }
+    }
+
+    /** The backend's name, the rounds, and the weight bytes one batch-1 decode step streams (for the bandwidth bound). */
+    public record Report(String backend, List<Round> rounds, long soloStepBytes) {
+        /** Batch-1 tokens/s as a fraction of copy bandwidth / weight bytes per token, in `round`. */
+        public double fractionOfCopyBound(Round round) {
+            return round.soloTps() / (round.copyBandwidth() / soloStepBytes);
+        }
+
+        public double median(ToDoubleFunction<Round> figure) {
+            double[] v = rounds.stream().mapToDouble(figure).sorted().toArray();
+            int n = v.length;
+            return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        }
+    }
+
+    /** A model with its prompt prefilled into `count` sequences, kept as snapshots to continue from. */
+    private record Prepared(MiniMaxModel model, List<SequenceState> prompts, int[] firstTokens, Workspace decode) {
+        static Prepared of(MiniMaxModel model, int count, int promptTokens, long seed) {
+            int chunk = Math.min(512, promptTokens);
+            Workspace prefill = model.workspace(chunk, 1);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            List<SequenceState> prompts = new ArrayList<>();
+            int[] first = new int[count];
+            for (int s = 0; s < count; s++) {
+                SequenceState state = model.newSequence();
+                float[] last = null;
+                for (int done = 0; done < promptTokens; done += chunk) {
+                    int n = Math.min(chunk, promptTokens - done);
+                    int[] ids = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        ids[i] = rnd.nextInt(model.config().vocabSize());
+                    }
+                    Segment.Logits logits = done + n == promptTokens ? Segment.Logits.LAST : Segment.Logits.NONE;
+                    List<float[][]> out = model.forward(List.of(new Segment(state, ids, 0, n, logits)), prefill);
+                    if (logits == Segment.Logits.LAST) {
+                        last = out.get(0)[0];
+                    }
+                }
+                prompts.add(state);
+                first[s] = Sampler.argmax(last);
+            }
+            return new Prepared(model, prompts, first, model.workspace(count, count));
+        }
+
+        /** Greedy decode of `steps` tokens for the first `count` prompts (continuing copies); tokens/s. */
+        double decode(int count, int steps) {
+            List<SequenceState> states = new ArrayList<>(count);
+            int[][] next = new int[count][];
+            for (int s = 0; s < count; s++) {
+                states.add(prompts.get(s).snapshot());
+                next[s] = new int[] {firstTokens[s]};
+            }
+            long t0 = System.nanoTime();
+            for (int step = 0; step < steps; step++) {
+                List<Segment> segments = new ArrayList<>(count);
+                for (int s = 0; s < count; s++) {
+                    segments.add(Segment.of(states.get(s), next[s]));
+                }
+                List<float[][]> out = model.forward(segments, decode);
+                for (int s = 0; s < count; s++) {
+                    next[s] = new int[] {Sampler.argmax(out.get(s)[0])};
+                }
+            }
+            return (double) count * steps / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private DecodeRounds() {
+    }
+
+    public static Report run(Options o, Consumer<String> progress) {
+        try (Backend backend = BackendProvider.open(o.backend(), o.threads());
+             MiniMaxModel model = MiniMaxModel.load(o.model(), backend, MiniMaxModel.RopeMode.PARTIAL);
+             MiniMaxModel other = o.other() == null ? null : MiniMaxModel.load(o.other(), backend, MiniMaxModel.RopeMode.PARTIAL)) {
+            progress.accept("prefilling " + o.batch() + " prompts of " + o.promptTokens() + " tokens");
+            Prepared main = Prepared.of(model, o.batch(), o.promptTokens(), o.seed());
+            Prepared second = other == null ? null : Prepared.of(other, 1, o.promptTokens(), o.seed());
+            // decode reaches its compiled speed after a few hundred steps here
+            progress.accept("warming up");
+            main.decode(1, 160);
+            main.decode(o.batch(), 160);
+            if (second != null) {
+                second.decode(1, 160);
+            }
+            List<Round> rounds = new ArrayList<>();
+            for (int r = 0; r < o.rounds(); r++) {
+                double copy = MachineCeilings.copyBandwidth(o.threads(), 1L << 29);
+                double[] tps = new double[3];
+                Arrays.fill(tps, Double.NaN);
+                int[] order = r % 2 == 0 ? new int[] {0, 1, 2} : new int[] {2, 1, 0};
+                for (int which : order) {
+                    switch (which) {
+                        case 0 -> tps[0] = main.decode(1, o.generate());
+                        case 1 -> tps[1] = main.decode(o.batch(), o.generate());
+                        default -> {
+                            if (second != null) {
+                                tps[2] = second.decode(1, o.generate());
+                            }
+                        }
+                    }
+                }
+                Round round = new Round(r + 1, copy, tps[0], tps[1], tps[2]);
+                rounds.add(round);
+                progress.accept(String.format("round %d: copy %.1f GB/s, batch 1 %.1f tok/s, batch %d %.1f tok/s%s",
+                        round.index(), copy / 1e9, round.soloTps(), o.batch(), round.batchTps(),
+                        second == null ? "" : String.format(", other %.1f tok/s", round.otherTps())));
+            }
+            return new Report(backend.name(), rounds, EngineBench.decodeWeightBytes(model, 1));
+        }
+    }
+}
