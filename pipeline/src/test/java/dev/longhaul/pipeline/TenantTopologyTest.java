@@ -127,8 +127,7 @@ class TenantTopologyTest {
             // a RUNNING status every 50 minutes keeps the id a's for 150 minutes
             for (int i = 0; i < 3; i++) {
                 t.p.advance(Duration.ofMinutes(50));
-                t.p.statusIn.pipeInput("job-a", JobStatus.newBuilder().setJobId("job-a").setTenant("a")
-                        .setState(JobState.RUNNING).setProgress(0.5).setUpdatedAt(t.p.now()).build());
+                t.running("job-a");
             }
             // a status naming another tenant (the operator submitting under a's id) does not move the job
             t.p.statusIn.pipeInput("job-a", JobStatus.newBuilder().setJobId("job-a").setTenant("b")
@@ -156,6 +155,21 @@ class TenantTopologyTest {
             assertEquals("a", t.owner("job-old"));
             t.p.advance(Duration.ofMinutes(1));
             assertEquals(null, t.owner("job-old"));
+        }
+    }
+
+    @Test
+    void anEntryIsRewrittenAtMostOncePerRefreshInterval() {
+        try (Tenants t = new Tenants(Duration.ofHours(1))) { // refresh interval: 3600 s / 64 = 56.25 s
+            t.submit("a", submission("job-a", "a", 120));
+            long first = t.lastSeen("job-a");
+            assertEquals(T0.toEpochMilli(), first);
+            t.p.advance(Duration.ofSeconds(30));
+            t.running("job-a");
+            assertEquals(first, t.lastSeen("job-a"), "30 s later the entry is left as it is");
+            t.p.advance(Duration.ofSeconds(30));
+            t.running("job-a");
+            assertEquals(first + 60_000, t.lastSeen("job-a"), "60 s later it is refreshed");
         }
     }
 
@@ -190,6 +204,18 @@ class TenantTopologyTest {
                     .withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(retention)));
             topics = p.topics;
             p.heartbeat("w1", List.of(0, 1), 0, T0);
+        }
+
+        /** When the store last heard of the job id. */
+        long lastSeen(String jobId) {
+            KeyValueStore<String, String> owners = p.driver.getKeyValueStore(TenantOwners.STORE);
+            return Long.parseLong(owners.get(jobId).split("\0")[1]);
+        }
+
+        /** A RUNNING status of tenant a's job, as a worker writes progress. */
+        void running(String jobId) {
+            p.statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant("a")
+                    .setState(JobState.RUNNING).setProgress(0.5).setUpdatedAt(p.now()).build());
         }
 
         /** The tenant owning the job id, as the store says. */

@@ -8,6 +8,7 @@
  */
 package dev.longhaul.pipeline.tenant;
 
+import java.time.Duration;
 import java.util.function.Function;
 
 import dev.longhaul.pipeline.Outcome;
@@ -21,13 +22,18 @@ final class TenantDelivery {
 
     /** Refreshes (or claims) the owner entry of each tenant job whose status goes by. */
     static final class StatusSeen implements Processor<String, JobStatus, Void, Void> {
+        private final Duration retention;
         private ProcessorContext<Void, Void> context;
         private TenantOwners owners;
+
+        StatusSeen(Duration retention) {
+            this.retention = retention;
+        }
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
             this.context = context;
-            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE));
+            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
         }
 
         @Override
@@ -38,19 +44,21 @@ final class TenantDelivery {
 
     /** Sends each result to its job owner's topic (`topicOf` the tenant); drops it when no tenant owns the job. */
     static final class ResultRouter implements Processor<String, byte[], String, Outcome.Routed> {
+        private final Duration retention;
         private final Function<String, String> topicOf;
         private ProcessorContext<String, Outcome.Routed> context;
         private TenantOwners owners;
 
         /** `topicOf` a tenant: its topic for these results, null for a tenant not configured. */
-        ResultRouter(Function<String, String> topicOf) {
+        ResultRouter(Duration retention, Function<String, String> topicOf) {
+            this.retention = retention;
             this.topicOf = topicOf;
         }
 
         @Override
         public void init(ProcessorContext<String, Outcome.Routed> context) {
             this.context = context;
-            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE));
+            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
         }
 
         @Override

@@ -66,8 +66,8 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
     @Override
     public void init(ProcessorContext<byte[], Outcome> context) {
         this.context = context;
-        this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE));
-        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> owners.sweep(now, retention));
+        this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, owners::sweep);
     }
 
     @Override

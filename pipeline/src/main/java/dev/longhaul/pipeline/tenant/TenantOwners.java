@@ -7,6 +7,11 @@
  * (the planner's settled-job retention, which must outlast the longest job) is deleted by the
  * gate's sweep, SWEEP_SLICE entries per punctuation, so the store does not keep every job id ever seen.
  *
+ * An entry is rewritten at most once per refresh interval (a 64th of the retention, at most a
+ * minute), not for every chunk and progress status, so a long document costs few changelog
+ * records; the id is then forgotten between `retention` and `retention` plus that interval after
+ * the job was last heard of.
+ *
  * Values are "tenant NUL millis". A value written before the time was kept is the tenant alone;
  * the sweep stamps it with the time it first meets it, so it is kept a full retention from then.
  */
@@ -45,10 +50,15 @@ public final class TenantOwners {
     }
 
     private final KeyValueStore<String, String> store;
+    private final long retentionMillis;
+    private final long refreshMillis;
     private final StoreSweep<String> sweep = new StoreSweep<>(SWEEP_SLICE);
 
-    TenantOwners(KeyValueStore<String, String> store) {
+    /** The owners in `store`, each forgotten `retention` after the job was last heard of. */
+    TenantOwners(KeyValueStore<String, String> store, Duration retention) {
         this.store = store;
+        this.retentionMillis = retention.toMillis();
+        this.refreshMillis = Math.min(60_000, retentionMillis / 64);
     }
 
     public static StoreBuilder<KeyValueStore<String, String>> storeBuilder() {
@@ -67,17 +77,23 @@ public final class TenantOwners {
      */
     void heardOf(String jobId, String tenant, long now) {
         String value = store.get(jobId);
-        String owner = value == null ? tenant : Owner.decode(value).tenant();
-        store.put(jobId, new Owner(owner, now).encoded());
+        if (value == null) {
+            store.put(jobId, new Owner(tenant, now).encoded());
+            return;
+        }
+        Owner o = Owner.decode(value);
+        if (o.lastSeen() == UNKNOWN || now - o.lastSeen() >= refreshMillis) {
+            store.put(jobId, new Owner(o.tenant(), now).encoded());
+        }
     }
 
-    /** One slice of the sweep at wall-clock time `now`: deletes the entries not heard of for `retention`. */
-    void sweep(long now, Duration retention) {
+    /** One slice of the sweep at wall-clock time `now`: deletes the entries not heard of for the retention. */
+    void sweep(long now) {
         for (KeyValue<String, String> kv : sweep.next(store)) {
             Owner o = Owner.decode(kv.value);
             if (o.lastSeen() == UNKNOWN) {
                 store.put(kv.key, new Owner(o.tenant(), now).encoded());
-            } else if (now - o.lastSeen() >= retention.toMillis()) {
+            } else if (now - o.lastSeen() >= retentionMillis) {
                 store.delete(kv.key);
             }
         }

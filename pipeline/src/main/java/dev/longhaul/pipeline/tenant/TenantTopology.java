@@ -63,7 +63,7 @@ public final class TenantTopology {
         tenants.forEach(t -> own.put(t, topics.forTenant(t)));
         builder.addStateStore(TenantOwners.storeBuilder());
         admit(builder, topics, own, retention, sweepInterval);
-        deliver(builder, topics, own, statuses);
+        deliver(builder, topics, own, statuses, retention);
     }
 
     private static void admit(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, Duration retention, Duration sweepInterval) {
@@ -90,19 +90,21 @@ public final class TenantTopology {
                 .to((key, routed, context) -> routed.topic(), Produced.with(Serdes.ByteArray(), ROUTED).withName("tenant-gate-sink"));
     }
 
-    private static void deliver(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, KStream<String, JobStatus> statuses) {
+    private static void deliver(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, KStream<String, JobStatus> statuses,
+                                Duration retention) {
         KStream<String, JobStatus> theirs = statuses.filter((jobId, s) -> tenants.containsKey(s.getTenant()), Named.as("tenant-statuses"));
         theirs.to((jobId, s, context) -> tenants.get(s.getTenant()).status.name(),
                 Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
-        theirs.process(TenantDelivery.StatusSeen::new, Named.as("tenant-status-seen"), TenantOwners.STORE);
-        deliverResults(builder, topics.summaries, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
-        deliverResults(builder, topics.extractions, t -> tenants.containsKey(t) ? tenants.get(t).extractions.name() : null);
+        theirs.process(() -> new TenantDelivery.StatusSeen(retention), Named.as("tenant-status-seen"), TenantOwners.STORE);
+        deliverResults(builder, topics.summaries, retention, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
+        deliverResults(builder, topics.extractions, retention, t -> tenants.containsKey(t) ? tenants.get(t).extractions.name() : null);
     }
 
-    private static void deliverResults(StreamsBuilder builder, Topic<String, ?> results, Function<String, String> tenantTopic) {
+    private static void deliverResults(StreamsBuilder builder, Topic<String, ?> results, Duration retention,
+                                       Function<String, String> tenantTopic) {
         String name = results.name().substring(results.name().lastIndexOf('.') + 1);
         builder.stream(results.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("tenant-" + name + "-source"))
-                .process(() -> new TenantDelivery.ResultRouter(tenantTopic), Named.as("tenant-" + name + "-route"), TenantOwners.STORE)
+                .process(() -> new TenantDelivery.ResultRouter(retention, tenantTopic), Named.as("tenant-" + name + "-route"), TenantOwners.STORE)
                 .to((jobId, routed, context) -> routed.topic(), Produced.with(Serdes.String(), ROUTED).withName("tenant-" + name + "-sink"));
     }
 }
