@@ -5,7 +5,8 @@
  * bf16) back to back, every sequence continuing the same prefilled prompt (a snapshot taken once),
  * so each round's ratios compare runs seconds apart on identical work. Odd rounds run the three in
  * reverse order, so that a drift inside a round favours neither side. The report keeps every
- * round's figures and the median of each ratio.
+ * round's figures and the median of each ratio. The copy bandwidth is the host's: the bound it
+ * gives is the CPU backends' (a GPU's is `bench engine --backend cuda`'s device copy bandwidth).
  */
 package dev.longhaul.engine.bench;
 
@@ -51,7 +52,12 @@ public final class DecodeRounds {
 
     /** The backend's name, the rounds, and the weight bytes one batch-1 decode step streams (for the bandwidth bound). */
     public record Report(String backend, List<Round> rounds, long soloStepBytes) {
-        /** Batch-1 tokens/s as a fraction of copy bandwidth / weight bytes per token, in `round`. */
+        /** Whether the host's copy bandwidth bounds this backend's decode (a CPU backend). */
+        public boolean hostBound() {
+            return backend.equals("cpu") || backend.equals("scalar");
+        }
+
+        /** Batch-1 tokens/s as a fraction of host copy bandwidth / weight bytes per token, in `round`. */
         public double fractionOfCopyBound(Round round) {
             return round.soloTps() / (round.copyBandwidth() / soloStepBytes);
         }

@@ -23,6 +23,7 @@ class DecodeRoundsTest {
                 SharedData.golden("minimax-tiny-b"), 3, 7, 4, 3, "cpu", 2, 1), progress::add);
         assertEquals(3, report.rounds().size());
         assertTrue(report.soloStepBytes() > 0);
+        assertTrue(report.hostBound(), "the cpu backend streams from host memory");
         for (int i = 0; i < 3; i++) {
             DecodeRounds.Round r = report.rounds().get(i);
             assertEquals(i + 1, r.index());
