@@ -19,6 +19,7 @@ import java.util.EnumSet;
 import java.util.List;
 
 import dev.longhaul.pipeline.plan.JobPlanner;
+import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.pipeline.plan.WorkCost;
 import dev.longhaul.schemas.ChunkLocations;
 import dev.longhaul.schemas.ChunkPosition;
@@ -332,7 +333,7 @@ class PlanTopologyTest {
 
     @Test
     void theRetentionSweepReadsASliceAtATimeAndResumesWhereItStopped() {
-        int slice = JobPlanner.SWEEP_SLICE;
+        int slice = StoreSweep.SLICE;
         var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofMinutes(5)));
         try (PipelineDriver p = new PipelineDriver(config)) {
             KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);

@@ -17,8 +17,8 @@
  * - a job id with nothing pending (planned, failed or cancelled) is forgotten settledJobRetention
  *   after its last change, so the store does not grow with every job ever seen.
  * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention
- * is a sweep over STORE in slices of SWEEP_SLICE entries per punctuation, resuming where the last
- * slice stopped, so no punctuation reads every job.
+ * is a sweep over STORE in slices of StoreSweep.SLICE entries per punctuation, resuming where the
+ * last slice stopped, so no punctuation reads every job.
  */
 package dev.longhaul.pipeline.plan;
 
@@ -65,15 +65,13 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     public static final String STORE = "plan-jobs";
     /** Job id -> first record of its oldest submission still being assembled, for jobs that have one. */
     public static final String OPEN_STORE = "plan-open";
-    /** Plans examined for retention per punctuation. */
-    public static final int SWEEP_SLICE = 1024;
 
     private final PipelineConfig config;
     private final Topics topics;
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, JobPlan> store;
     private KeyValueStore<String, Long> open;
-    private final StoreSweep<JobPlan> retentionSweep = new StoreSweep<>(SWEEP_SLICE);
+    private final StoreSweep<JobPlan> retentionSweep = new StoreSweep<>();
 
     public JobPlanner(PipelineConfig config, Topics topics) {
         this.config = config;

@@ -4,8 +4,8 @@
  * rather than KStream#toTable: the status records are decoded by a processor first, and toTable
  * after it would add a repartition topic that re-keys nothing. A job whose latest status is final
  * is forgotten `retention` after that status's updatedAt (the planner's settled-job retention), by
- * a wall-clock sweep of SWEEP_SLICE entries per punctuation, so the table does not grow with every
- * job ever run.
+ * a wall-clock sweep of StoreSweep.SLICE entries per punctuation, so the table does not grow with
+ * every job ever run.
  */
 package dev.longhaul.pipeline.status;
 
@@ -29,12 +29,10 @@ import org.apache.kafka.streams.state.Stores;
 public final class StatusTable implements Processor<String, JobStatus, Void, Void> {
     /** States after which a job changes no more. */
     public static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
-    /** Statuses examined for retention per punctuation. */
-    public static final int SWEEP_SLICE = 1024;
 
     private final Duration retention;
     private final Duration interval;
-    private final StoreSweep<JobStatus> retentionSweep = new StoreSweep<>(SWEEP_SLICE);
+    private final StoreSweep<JobStatus> retentionSweep = new StoreSweep<>();
     private KeyValueStore<String, JobStatus> latest;
 
     /** Final statuses kept for `retention`, swept every `interval`. */

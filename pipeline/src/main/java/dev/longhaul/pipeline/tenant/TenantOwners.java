@@ -2,10 +2,11 @@
  * Who owns each tenant job id, and for how long it is remembered: STORE maps a job id to its
  * owning tenant and the wall-clock time the id was last heard of (a tenant's record about it at
  * the gate, or a status of the job). Admission (TenantGate) claims ids and refuses other tenants'
- * records about them; delivery (TenantDelivery) routes a job's results to the owner; a
- * job's progress statuses keep its entry fresh while it runs. An entry not heard of for `retention`
- * (the planner's settled-job retention, which must outlast the longest job) is deleted by the
- * gate's sweep, SWEEP_SLICE entries per punctuation, so the store does not keep every job id ever seen.
+ * records about them; delivery (TenantDelivery) routes a job's results to the owner; a job's
+ * progress statuses keep its entry fresh while it runs. An entry not heard of for `retention` (the
+ * planner's settled-job retention, which must outlast the longest job) is deleted by the gate's
+ * sweep, StoreSweep.SLICE entries per punctuation, so the store does not keep every job id ever
+ * seen.
  *
  * An entry is rewritten at most once per refresh interval (a 64th of the retention, at most a
  * minute), not for every chunk and progress status, so a long document costs few changelog
@@ -29,8 +30,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class TenantOwners {
     /** Job id -> "tenant NUL last-heard-of millis". */
     public static final String STORE = "tenant-owners";
-    /** Entries examined for retention per punctuation. */
-    public static final int SWEEP_SLICE = 1024;
     private static final char SEPARATOR = '\0';
     private static final long UNKNOWN = -1;
 
@@ -52,7 +51,7 @@ public final class TenantOwners {
     private final KeyValueStore<String, String> store;
     private final long retentionMillis;
     private final long refreshMillis;
-    private final StoreSweep<String> sweep = new StoreSweep<>(SWEEP_SLICE);
+    private final StoreSweep<String> sweep = new StoreSweep<>();
 
     /** The owners in `store`, each forgotten `retention` after the job was last heard of. */
     TenantOwners(KeyValueStore<String, String> store, Duration retention) {
