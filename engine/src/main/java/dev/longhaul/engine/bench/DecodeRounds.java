@@ -107,16 +107,7 @@ public final class DecodeRounds {
                 next[s] = new int[] {firstTokens[s]};
             }
             long t0 = System.nanoTime();
-            for (int step = 0; step < steps; step++) {
-                List<Segment> segments = new ArrayList<>(count);
-                for (int s = 0; s < count; s++) {
-                    segments.add(Segment.of(states.get(s), next[s]));
-                }
-                List<float[][]> out = model.forward(segments, decode);
-                for (int s = 0; s < count; s++) {
-                    next[s] = new int[] {Sampler.argmax(out.get(s)[0])};
-                }
-            }
+            EngineBench.greedyDecode(model, decode, states, next, steps);
             return (double) count * steps / ((System.nanoTime() - t0) / 1e9);
         }
     }

@@ -102,16 +102,7 @@ public final class EngineBench {
                 p.reset();
             }
             long t1 = System.nanoTime();
-            for (int step = 0; step < o.generate(); step++) {
-                List<Segment> segs = new ArrayList<>();
-                for (int b = 0; b < o.batch(); b++) {
-                    segs.add(Segment.of(seqs.get(b), next[b]));
-                }
-                List<float[][]> out = model.forward(segs, ws);
-                for (int b = 0; b < o.batch(); b++) {
-                    next[b] = new int[] {Sampler.argmax(out.get(b)[0])};
-                }
-            }
+            greedyDecode(model, ws, seqs, next, o.generate());
             long decodeNs = System.nanoTime() - t1;
             if (backend instanceof ProfilingBackend p) {
                 r.put("decode_profile", p.report());
@@ -195,6 +186,23 @@ public final class EngineBench {
         r.put("logits_rel_l2_median_position_vs_reference", rows[tokens / 2]);
         r.put("logits_rel_l2_max_position_vs_reference", rows[tokens - 1]);
         return r;
+    }
+
+    /**
+     * `steps` greedy decode steps of all `seqs` together: each continues from its token in
+     * `next[s]` (one id), which is replaced by the token it chose, so the caller can continue.
+     */
+    static void greedyDecode(MiniMaxModel model, Workspace ws, List<SequenceState> seqs, int[][] next, int steps) {
+        for (int step = 0; step < steps; step++) {
+            List<Segment> segs = new ArrayList<>(seqs.size());
+            for (int s = 0; s < seqs.size(); s++) {
+                segs.add(Segment.of(seqs.get(s), next[s]));
+            }
+            List<float[][]> out = model.forward(segs, ws);
+            for (int s = 0; s < seqs.size(); s++) {
+                next[s] = new int[] {Sampler.argmax(out.get(s)[0])};
+            }
+        }
     }
 
     /** Runs the timed shapes once on a throwaway sequence, so that the JIT has compiled them. */
