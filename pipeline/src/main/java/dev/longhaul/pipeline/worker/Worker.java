@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,7 +50,7 @@ public final class Worker implements AutoCloseable {
     private final ExecutorService inference;
     private final Thread pollThread;
     private final Deque<Taken> pending = new ArrayDeque<>();
-    private final Set<String> completedJobs = ConcurrentHashMap.newKeySet();
+    private final RecentJobs completedJobs = new RecentJobs(RecentJobs.CAPACITY);
     private final AtomicLong ordersDone = new AtomicLong();
     private volatile boolean running = true;
     private Taken current;

@@ -1,0 +1,42 @@
+/*
+ * The ids of the jobs a worker finished most recently, at most `capacity` of them: the oldest is
+ * forgotten when a new one comes. The worker drops a second order for a job it remembers (the
+ * planner never sends one; this is a guard, not the exactly-once mechanism, which is the
+ * transactional commit), so a worker that runs for months keeps a bounded set rather than every
+ * job id it ever finished. Not thread-safe: the worker's poll loop is its only user.
+ */
+package dev.longhaul.pipeline.worker;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+final class RecentJobs {
+    /** Remembered by a worker: far more than the orders a lane holds at once. */
+    static final int CAPACITY = 65_536;
+
+    private final Map<String, Boolean> ids;
+
+    RecentJobs(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
+        }
+        this.ids = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    void add(String jobId) {
+        ids.put(jobId, Boolean.TRUE);
+    }
+
+    boolean contains(String jobId) {
+        return ids.containsKey(jobId);
+    }
+
+    int size() {
+        return ids.size();
+    }
+}
