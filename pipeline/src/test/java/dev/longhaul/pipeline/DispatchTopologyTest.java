@@ -114,6 +114,28 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void aWorkerUnheardOfForTenLaneTimeoutsIsForgottenAndOrdersGoToTheLiveOnes() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("gone", List.of(0), 0, T0);
+            p.heartbeat("live", List.of(1), 0, T0);
+            // the lane timeout is 30 s: "live" keeps beating every 20 s, "gone" has stopped
+            for (int i = 0; i < 16; i++) {
+                p.advance(Duration.ofSeconds(20));
+                p.heartbeat("live", List.of(1), 0, p.now());
+            }
+            var workers = p.driver.<String, dev.longhaul.schemas.WorkerHeartbeat>getKeyValueStore(
+                    dev.longhaul.pipeline.dispatch.LaneDispatcher.WORKERS_STORE);
+            assertEquals(null, workers.get("gone"), "a worker unheard of for 320 s (ten timeouts: 300 s) is forgotten");
+            assertEquals("live", workers.get("live").getWorkerId());
+            p.submit(submission("job-1", "acme", 250));
+            assertEquals(List.of(KeyValue.pair(1, "job-1")), placed(p));
+            // a forgotten worker that beats again is a live worker again
+            p.heartbeat("gone", List.of(0), 0, p.now());
+            assertEquals("gone", workers.get("gone").getWorkerId());
+        }
+    }
+
+    @Test
     void aTenantAtItsQuotaWaitsWhileOthersGoOn() {
         var limits = PipelineDriver.CONFIG.limits();
         var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),

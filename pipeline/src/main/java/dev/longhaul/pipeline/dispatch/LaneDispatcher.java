@@ -8,7 +8,7 @@
  *   order: higher priority, then earliest deadline (none last), then the tenant served fewest
  *   tokens so far, then arrival; a tenant at its outstanding-token quota waits;
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
- *   without one, nothing is dispatched. A lane's outstanding cost is its worker's reported
+ *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts is forgotten. A lane's outstanding cost is its worker's reported
  *   outstanding cost (shared evenly over the worker's lanes) plus the orders released onto it since
  *   that heartbeat and not yet finished; a lane takes orders while that is below the window, and
  *   the least loaded lane goes first;
@@ -53,6 +53,12 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     public static final String WORKERS_STORE = "dispatch-workers";
     /** Tenant -> tokens of the orders released for it so far (fair share). */
     public static final String SERVED_STORE = "dispatch-served";
+    /**
+     * A worker unheard of for this many lane timeouts is deleted from WORKERS_STORE. Its report
+     * stopped counting after one timeout; without this, every worker id ever seen (by default
+     * host name and process id, so a new one per restart) would stay and be scanned on every event.
+     */
+    static final int FORGET_AFTER_TIMEOUTS = 10;
 
     private final PipelineConfig config;
     private ProcessorContext<String, Outcome> context;
@@ -182,13 +188,19 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      */
     private Map<Integer, Long> liveLaneLoads(long now) {
         long oldest = now - config.dispatch().laneTimeout().toMillis();
+        long forgotten = now - FORGET_AFTER_TIMEOUTS * config.dispatch().laneTimeout().toMillis();
         Map<Integer, Long> loads = new HashMap<>();
         Map<Integer, Long> reportedAt = new HashMap<>();
+        List<String> gone = new ArrayList<>();
         try (KeyValueIterator<String, WorkerHeartbeat> all = workers.all()) {
             all.forEachRemaining(kv -> {
                 WorkerHeartbeat hb = kv.value;
                 List<Integer> owned = hb.getLanes().stream().filter(l -> l >= 0 && l < config.dispatch().lanes()).toList();
                 long at = hb.getAt().toEpochMilli();
+                if (at < forgotten) {
+                    gone.add(kv.key);
+                    return;
+                }
                 // A report dated past now + laneTimeout is not clock skew: it would outrank every real report for ever.
                 if (at < oldest || at > now + config.dispatch().laneTimeout().toMillis() || owned.isEmpty()) {
                     return;
@@ -203,6 +215,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 }
             });
         }
+        gone.forEach(workers::delete);
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
             all.forEachRemaining(kv -> {
                 InFlight f = kv.value;
