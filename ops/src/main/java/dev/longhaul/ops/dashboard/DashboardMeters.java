@@ -2,7 +2,8 @@
  * The metrics model as Micrometer meters in a PrometheusMeterRegistry, so that /metrics and the
  * dashboard page show the same figures: every meter reads the latest ThroughputSnapshot given to
  * update(). Meters whose tags are only known at run time (workers, dead-letter reasons, consumer
- * groups) are registered the first time a snapshot names them. Prometheus names (what
+ * groups) are registered the first time a snapshot names them; a worker's meters are removed once
+ * a snapshot no longer names it (see Throughput.FORGET_AFTER). Prometheus names (what
  * ops/grafana/longhaul.json queries):
  *   longhaul_jobs_per_second                          SUCCEEDED jobs per second over the window
  *   longhaul_jobs{state}                              jobs in the table per state
@@ -73,6 +74,7 @@ final class DashboardMeters {
     /** Makes `snapshot` what every meter reads, registering meters for keys seen the first time. */
     void update(ThroughputSnapshot snapshot) {
         latest = snapshot;
+        forgetWorkersNotIn(snapshot);
         for (String worker : snapshot.tokensByWorker().keySet()) {
             once("tokens/" + worker, () -> {
                 for (String phase : List.of("prefill", "decode")) {
@@ -111,6 +113,29 @@ final class DashboardMeters {
         for (String topic : snapshot.queueDepth().keySet()) {
             once("depth/" + topic, () -> gauge("longhaul.queue.depth", Tags.of("topic", topic),
                     s -> s.queueDepth().getOrDefault(topic, 0L)));
+        }
+    }
+
+    /**
+     * Removes the meters of workers the snapshot no longer names (Throughput forgets a worker gone
+     * for a while), so that restarted workers, each with a new id, do not pile up series for ever.
+     */
+    private void forgetWorkersNotIn(ThroughputSnapshot snapshot) {
+        Set<String> named = new HashSet<>(snapshot.tokensByWorker().keySet());
+        snapshot.workers().forEach(w -> named.add(w.workerId()));
+        Set<String> gone = new HashSet<>();
+        for (String key : registered) {
+            int slash = key.indexOf('/');
+            String kind = key.substring(0, slash);
+            String id = key.substring(slash + 1);
+            if ((kind.equals("tokens") || kind.equals("worker")) && !named.contains(id)) {
+                gone.add(id);
+            }
+        }
+        for (String id : gone) {
+            registry.getMeters().stream().filter(m -> id.equals(m.getId().getTag("worker"))).toList().forEach(registry::remove);
+            registered.remove("tokens/" + id);
+            registered.remove("worker/" + id);
         }
     }
 

@@ -41,6 +41,12 @@ public final class Throughput {
     public static final String UNKNOWN_WORKER = "unknown";
     /** A worker unheard of for this long is shown as gone (workers beat every second). */
     static final Duration STALE_AFTER = Duration.ofSeconds(10);
+    /**
+     * A worker gone this long leaves the worker list and the per-worker token rates: a worker's id
+     * is by default its host name and process id, so each restart is a new worker, and the table
+     * would otherwise list every one there ever was.
+     */
+    static final Duration FORGET_AFTER = Duration.ofMinutes(10);
     /** Jobs kept in the table; the oldest-updated final jobs leave first. */
     static final int MAX_JOBS = 2_000;
     /** Latency samples kept per stage. */
@@ -137,6 +143,7 @@ public final class Throughput {
 
     public synchronized ThroughputSnapshot snapshot() {
         long now = clock.millis();
+        forgetGoneWorkers(now);
         Map<String, Long> byState = new TreeMap<>();
         for (JobRow row : jobs.values()) {
             byState.merge(row.state(), 1L, Long::sum);
@@ -181,6 +188,20 @@ public final class Throughput {
             }
         }
         return best;
+    }
+
+    /** Drops workers unheard of for FORGET_AFTER, with their token rates (their windows are empty by then). */
+    private void forgetGoneWorkers(long now) {
+        List<String> gone = new ArrayList<>();
+        for (WorkerHeartbeat h : heartbeats.values()) {
+            if (now - h.getAt().toEpochMilli() >= FORGET_AFTER.toMillis()) {
+                gone.add(h.getWorkerId());
+            }
+        }
+        for (String id : gone) {
+            heartbeats.remove(id);
+            byWorker.remove(id);
+        }
     }
 
     /** Keeps the table bounded: drops the oldest-updated final jobs, then the oldest of any. */

@@ -127,6 +127,32 @@ class DashboardThroughputTest {
     }
 
     @Test
+    void aWorkerGoneForTenMinutesLeavesTheListItsRatesAndItsMeters() {
+        model.onHeartbeat(heartbeat("old", List.of(0), 0, NOW - 1_000));
+        model.onLane("a", 0);
+        model.onResult("a", usage(100, 10), timings(40, 60), NOW - 1_000);
+        DashboardMeters meters = new DashboardMeters(model.snapshot());
+        assertTrue(meters.registry().scrape().contains("worker=\"old\""));
+
+        clock.set(NOW + Throughput.FORGET_AFTER.toMillis() - 2_000);
+        model.onHeartbeat(heartbeat("new", List.of(0), 0, clock.millis()));
+        ThroughputSnapshot gone = model.snapshot();
+        assertEquals(List.of("new", "old"), gone.workers().stream().map(WorkerLoad::workerId).toList(),
+                "a worker unheard of for less than ten minutes is listed, as not alive");
+        assertFalse(gone.workers().get(1).alive());
+
+        clock.set(NOW + Throughput.FORGET_AFTER.toMillis());
+        ThroughputSnapshot later = model.snapshot();
+        assertEquals(List.of("new"), later.workers().stream().map(WorkerLoad::workerId).toList());
+        assertFalse(later.tokensByWorker().containsKey("old"));
+        meters.update(later);
+        String text = meters.registry().scrape();
+        assertFalse(text.contains("worker=\"old\""), "no series of the forgotten worker is left");
+        assertEquals(0.0, PrometheusText.value(text, "longhaul_worker_outstanding_tokens", "worker", "new"), EPS);
+        assertEquals(100, later.tokens().prefillTotal(), EPS, "the forgotten worker's tokens stay in the total of all workers");
+    }
+
+    @Test
     void batchFillComesFromTheLatestHeartbeatOfAWorkerStillAlive() {
         model.onHeartbeat(heartbeat("w1", NOW - 1_000, 40, 3.0, 8, 131.5, 263));
         model.onHeartbeat(heartbeat("w2", List.of(1), 0, NOW - 1_000)); // a heartbeat without the batch fields
