@@ -12,8 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
+import dev.longhaul.pipeline.dispatch.LaneDispatcher;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import org.apache.kafka.streams.KeyValue;
@@ -95,6 +97,61 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void aTenantComingBackIsOwedNothingForWhileItWasAwayAndTakesTurnsWithTheOthers() {
+        // a window of one token: a lane takes one order at a time
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            // tenant-a is served alone for a while: 4 orders of 63 tokens, each released alone
+            for (String job : List.of("a1", "a2", "a3", "a4")) {
+                p.submit(submission(job, "tenant-a", 250));
+                assertEquals(List.of(job), jobIds(p));
+                p.finished(job, "tenant-a", JobState.SUCCEEDED);
+            }
+            var served = p.driver.<String, Long>getKeyValueStore(LaneDispatcher.SERVED_STORE);
+            assertEquals(252L, served.get("tenant-a"), "an order released alone adds its cost too");
+            // tenant-b comes for the first time, and tenant-a comes back
+            for (String job : List.of("b1", "b2", "b3")) {
+                p.submit(submission(job, "tenant-b", 250));
+            }
+            p.submit(submission("a5", "tenant-a", 250));
+            p.submit(submission("a6", "tenant-a", 250));
+            List<String> order = new ArrayList<>(jobIds(p));
+            while (order.size() < 5) {
+                String last = order.getLast();
+                p.finished(last, last.startsWith("a") ? "tenant-a" : "tenant-b", JobState.SUCCEEDED);
+                order.addAll(jobIds(p));
+            }
+            // b1 found the lane free and went at once (b came in at a's count, 252, and is at 315
+            // after it); a comes back at b's 315, so from then on they alternate, a tie going to
+            // the earlier arrival. A lifetime count would have put every b order first: b was
+            // "owed" the 252 tokens a had been served alone.
+            assertEquals(List.of("b1", "b2", "a5", "b3", "a6"), order);
+        }
+    }
+
+    @Test
+    void aTenantStillQueuedKeepsItsShareWhenAnotherArrives() {
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(submission("a1", "tenant-a", 250));
+            p.submit(submission("a2", "tenant-a", 250));
+            p.submit(submission("a3", "tenant-a", 250));
+            assertEquals(List.of("a1"), jobIds(p));
+            // tenant-b arrives while a is active (served 63): it starts at a's count, not below it
+            p.submit(submission("b1", "tenant-b", 250));
+            p.submit(submission("b2", "tenant-b", 250));
+            p.finished("a1", "tenant-a", JobState.SUCCEEDED);
+            assertEquals(List.of("a2"), jobIds(p), "equal counts (63, 63): the earlier arrival goes first");
+            p.finished("a2", "tenant-a", JobState.SUCCEEDED);
+            assertEquals(List.of("b1"), jobIds(p));
+            p.finished("b1", "tenant-b", JobState.SUCCEEDED);
+            assertEquals(List.of("a3"), jobIds(p));
+        }
+    }
+
+    @Test
     void ordersGoToTheLeastLoadedLaneWhileItIsUnderTheWindow() {
         // each job costs 63 tokens; the window is 150
         var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 150, Duration.ofSeconds(30), Duration.ofSeconds(1)));
@@ -124,7 +181,7 @@ class DispatchTopologyTest {
                 p.heartbeat("live", List.of(1), 0, p.now());
             }
             var workers = p.driver.<String, dev.longhaul.schemas.WorkerHeartbeat>getKeyValueStore(
-                    dev.longhaul.pipeline.dispatch.LaneDispatcher.WORKERS_STORE);
+                    LaneDispatcher.WORKERS_STORE);
             assertEquals(null, workers.get("gone"), "a worker unheard of for 320 s (ten timeouts: 300 s) is forgotten");
             assertEquals("live", workers.get("live").getWorkerId());
             p.submit(submission("job-1", "acme", 250));

@@ -6,7 +6,9 @@
  * Contract:
  * - a planned order is held (QUEUED) until a lane can take it; held orders are released in the
  *   order: higher priority, then earliest deadline (none last), then the tenant served fewest
- *   tokens so far, then arrival; a tenant at its outstanding-token quota waits;
+ *   tokens so far, then arrival; a tenant at its outstanding-token quota waits. A tenant that
+ *   becomes active (nothing held or in flight before) starts at the least served count of the
+ *   active tenants (a fair-share clock), so "fewest so far" means since it came back, not ever;
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
  *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts is forgotten. A lane's outstanding cost is its worker's reported
  *   outstanding cost (shared evenly over the worker's lanes) plus the orders released onto it since
@@ -59,6 +61,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * host name and process id, so a new one per restart) would stay and be scanned on every event.
      */
     static final int FORGET_AFTER_TIMEOUTS = 10;
+    /** SERVED_STORE's entry for the fair-share clock (no tenant is named by the empty string). */
+    static final String CLOCK_KEY = "";
 
     private final PipelineConfig config;
     private ProcessorContext<String, Outcome> context;
@@ -116,8 +120,41 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         }
         long arrival = context.recordMetadata().map(RecordMetadata::offset).orElse(now);
         HeldOrder h = new HeldOrder(order, arrival);
+        catchUp(h.tenant());
         held.put(jobId, h);
         status(h, JobState.QUEUED, null, now);
+    }
+
+    /**
+     * A tenant with nothing held or in flight comes (back) in at the fair-share clock: its served
+     * count is raised to the least served count among the tenants now active, or to the clock when
+     * none is. Without this a new tenant, or one idle for a month, would count as owed everything
+     * the others were served meanwhile, and go first until it had caught up with their lifetime
+     * totals, starving them for as long. Among tenants that stay active, shares are untouched.
+     */
+    private void catchUp(String tenant) {
+        Map<String, Long> active = new HashMap<>();
+        try (KeyValueIterator<String, HeldOrder> all = held.all()) {
+            all.forEachRemaining(kv -> active.put(kv.value.tenant(), 0L));
+        }
+        try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
+            all.forEachRemaining(kv -> active.put(kv.value.tenant(), 0L));
+        }
+        if (active.containsKey(tenant)) {
+            return;
+        }
+        long floor = servedTokens(CLOCK_KEY);
+        if (!active.isEmpty()) {
+            floor = Math.max(floor, active.keySet().stream().mapToLong(this::servedTokens).min().orElse(0));
+        }
+        if (servedTokens(tenant) < floor) {
+            served.put(tenant, floor);
+        }
+    }
+
+    private long servedTokens(String tenant) {
+        Long tokens = served.get(tenant);
+        return tokens == null ? 0L : tokens;
     }
 
     /** Expires what is overdue, then releases held orders while a live lane has room. */
@@ -132,26 +169,40 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             all.forEachRemaining(kv -> tenantLoad.merge(kv.value.tenant(), kv.value.cost(), Long::sum));
         }
         Map<String, Long> servedCache = new HashMap<>();
-        Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, t -> {
-            Long tokens = served.get(t);
-            return tokens == null ? 0L : tokens;
-        }));
+        Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, this::servedTokens));
+        boolean released = false;
         while (!waiting.isEmpty()) {
             Optional<Map.Entry<Integer, Long>> lane = lanes.entrySet().stream()
                     .filter(e -> e.getValue() < config.dispatch().windowTokens())
                     .min(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
             Optional<HeldOrder> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
             if (lane.isEmpty() || next.isEmpty()) {
-                return;
+                break;
             }
+            released = true;
             HeldOrder h = next.get();
             int chosen = lane.get().getKey();
             release(h, chosen, now);
             waiting.remove(h);
             lanes.merge(chosen, h.cost(), Long::sum);
             tenantLoad.merge(h.tenant(), h.cost(), Long::sum);
-            long total = servedCache.merge(h.tenant(), h.cost(), Long::sum);
+            // from the store when the comparator never read it (an order alone in the queue)
+            long total = servedCache.computeIfAbsent(h.tenant(), this::servedTokens) + h.cost();
+            servedCache.put(h.tenant(), total);
             served.put(h.tenant(), total);
+        }
+        if (released) {
+            advanceClock(waiting, tenantLoad.keySet(), servedCache);
+        }
+    }
+
+    /** The fair-share clock follows the least served of the active tenants (those held or in flight); it never goes back. */
+    private void advanceClock(List<HeldOrder> waiting, java.util.Set<String> inFlightTenants, Map<String, Long> servedCache) {
+        java.util.Set<String> active = new java.util.HashSet<>(inFlightTenants);
+        waiting.forEach(h -> active.add(h.tenant()));
+        long least = active.stream().mapToLong(t -> servedCache.computeIfAbsent(t, this::servedTokens)).min().orElse(0);
+        if (least > servedTokens(CLOCK_KEY)) {
+            served.put(CLOCK_KEY, least);
         }
     }
 
