@@ -17,8 +17,9 @@ __global__ void embed_rows(const void* __restrict__ table, int bf16, int cols, c
 }
 
 // out[t] = γ ⊙ x[t] / sqrt(mean(x[t]²) + ε); one block of 256 threads per row.
-__global__ void __launch_bounds__(256) rms_norm(const float* __restrict__ x, const float* __restrict__ gamma,
-                                                float eps, int cols, float* __restrict__ out) {
+// x and out may be the same rows (the model normalises in place), so neither is __restrict__.
+__global__ void __launch_bounds__(256) rms_norm(const float* x, const float* __restrict__ gamma,
+                                                float eps, int cols, float* out) {
     __shared__ float scratch[32];
     const float* row = x + (long long) blockIdx.x * cols;
     float* o = out + (long long) blockIdx.x * cols;
@@ -89,6 +90,8 @@ __global__ void scatter_add_rows(const float* __restrict__ src, const int* __res
 
 // MoE routing, one thread per row: p = softmax(logits) (max-subtracted, float32); the k largest p
 // with ties to the lower index, in descending order; weights p_e / Σ_S p renormalised over S.
+// Each e^x is the double exp narrowed to float, as the CPU backends compute it ((float) Math.exp):
+// expf may differ from that by an ulp or two, enough to reorder two nearly tied experts.
 __global__ void route_top_k(const float* __restrict__ logits, int rows, int experts, int k,
                            int* __restrict__ chosen, float* __restrict__ weights) {
     int t = blockIdx.x * blockDim.x + threadIdx.x;
@@ -97,7 +100,7 @@ __global__ void route_top_k(const float* __restrict__ logits, int rows, int expe
     float mx = -INFINITY;
     for (int i = 0; i < experts; i++) mx = fmaxf(mx, l[i]);
     float sum = 0.f;
-    for (int i = 0; i < experts; i++) sum += expf(l[i] - mx);
+    for (int i = 0; i < experts; i++) sum += (float) exp((double) (l[i] - mx));
     float selected = 0.f;
     float prevP = INFINITY;
     int prevI = -1;
@@ -106,7 +109,7 @@ __global__ void route_top_k(const float* __restrict__ logits, int rows, int expe
         int best = -1;
         float bestP = 0.f;
         for (int i = 0; i < experts; i++) {
-            float p = expf(l[i] - mx);
+            float p = (float) exp((double) (l[i] - mx));
             bool below = p < prevP || (p == prevP && i > prevI);
             if (below && (best < 0 || p > bestP)) {
                 best = i;

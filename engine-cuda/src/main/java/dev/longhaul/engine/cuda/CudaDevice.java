@@ -8,6 +8,7 @@
 package dev.longhaul.engine.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
@@ -29,6 +30,8 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -186,8 +189,14 @@ final class CudaDevice implements AutoCloseable {
     }
 
     DeviceBuffer allocate(long bytes) {
+        List<DeviceBuffer> dead = new ArrayList<>();
         for (DeviceBuffer b; (b = unreachable.poll()) != null; ) {
-            free(b);
+            dead.add(b);
+        }
+        if (!dead.isEmpty()) {
+            // kernels queued before their owner became unreachable may still read them
+            check(cuCtxSynchronize(), "cuCtxSynchronize");
+            dead.forEach(this::freeNow);
         }
         DeviceBuffer.Handle h = new DeviceBuffer.Handle();
         int rc = cuMemAlloc(h, Math.max(bytes, 4));
@@ -200,7 +209,18 @@ final class CudaDevice implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Frees `b` after every kernel queued so far has finished: cuMemFree is not documented to wait
+     * for them (it "may" synchronize), and a kernel launched earlier may still read the buffer.
+     */
     void free(DeviceBuffer b) {
+        if (live.contains(b)) {
+            check(cuCtxSynchronize(), "cuCtxSynchronize");
+            freeNow(b);
+        }
+    }
+
+    private void freeNow(DeviceBuffer b) {
         if (live.remove(b)) {
             check(cuMemFree(b.pointer()), "cuMemFree");
         }
@@ -258,8 +278,9 @@ final class CudaDevice implements AutoCloseable {
             return;
         }
         enter();
-        for (DeviceBuffer b : live) {
-            free(b);
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
+        for (DeviceBuffer b : List.copyOf(live)) {
+            freeNow(b);
         }
         cuModuleUnload(module);
         closed = true;
