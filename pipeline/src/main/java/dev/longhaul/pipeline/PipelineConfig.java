@@ -120,8 +120,8 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
     }
 
     /**
-     * Dispatch: lanes is the partition count of `work`; a lane accepts another order while its
-     * outstanding cost is below windowTokens; a lane unheard of for laneTimeout is not used; the
+     * Dispatch: lanes is the partition count of `work`; a worker's lanes accept another order while
+     * its outstanding cost (all its lanes) is below windowTokens; a lane unheard of for laneTimeout is not used; the
      * wall-clock punctuators (expiry, timeouts, re-dispatch) run every punctuationInterval.
      */
     public record Dispatch(int lanes, long windowTokens, Duration laneTimeout, Duration punctuationInterval) {

@@ -193,6 +193,44 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void ordersAWorkerHasNotPolledYetStillCountAgainstItsWindowAfterItsNextReport() {
+        // each job costs 63 tokens; the window is 130
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 130, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            for (String job : List.of("j1", "j2", "j3", "j4", "j5")) {
+                p.submit(submission(job, "acme", 250));
+            }
+            assertEquals(List.of("j1", "j2", "j3"), jobIds(p), "0, 63, 126 are under the window; 189 is not");
+            // a second later w0 reports only the order it runs (it pauses its lane while busy, so
+            // j2 and j3 sit unread in the partition): they still count
+            p.advance(Duration.ofSeconds(1));
+            p.heartbeat("w0", List.of(0), 63, p.now());
+            assertTrue(p.work.isEmpty(), "w0 has 189 tokens outstanding, not 63");
+            // so the held orders are still there for a worker that joins
+            p.heartbeat("w1", List.of(1), 0, p.now());
+            assertEquals(List.of(KeyValue.pair(1, "j4"), KeyValue.pair(1, "j5")), placed(p));
+        }
+    }
+
+    @Test
+    void aWorkerWithTwoLanesIsOneEngineAndItsOrdersSpreadOverItsLanes() {
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(3, 1_000_000, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0, 1), 0, T0);
+            p.heartbeat("w1", List.of(2), 0, T0);
+            for (String job : List.of("j1", "j2", "j3", "j4")) {
+                p.submit(submission(job, "acme", 250));
+            }
+            // j1: all idle, lane 0; j2: w0 has 63, so w1's lane 2; j3: both have 63, and w0's
+            // lane 1 has nothing queued; j4: w0 has 126 over lanes 0 and 1, w1 63. Counted per
+            // lane, w0's two lanes would have looked like two idle engines.
+            assertEquals(List.of(KeyValue.pair(0, "j1"), KeyValue.pair(2, "j2"), KeyValue.pair(1, "j3"), KeyValue.pair(2, "j4")),
+                    placed(p));
+        }
+    }
+
+    @Test
     void aTenantAtItsQuotaWaitsWhileOthersGoOn() {
         var limits = PipelineDriver.CONFIG.limits();
         var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),

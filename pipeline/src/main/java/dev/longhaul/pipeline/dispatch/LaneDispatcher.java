@@ -10,10 +10,10 @@
  *   becomes active (nothing held or in flight before) starts at the least served count of the
  *   active tenants (a fair-share clock), so "fewest so far" means since it came back, not ever;
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
- *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts is forgotten. A lane's outstanding cost is its worker's reported
- *   outstanding cost (shared evenly over the worker's lanes) plus the orders released onto it since
- *   that heartbeat and not yet finished; a lane takes orders while that is below the window, and
- *   the least loaded lane goes first;
+ *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts is forgotten.
+ *   A worker's outstanding cost counts its report and every order released onto its lanes and not
+ *   yet finished, polled or not (LaneLoads); its lanes take orders while that is below the
+ *   window, and the least loaded worker's least queued lane goes first;
  * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`;
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released.
@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.PipelineConfig;
@@ -160,7 +161,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     /** Expires what is overdue, then releases held orders while a live lane has room. */
     private void dispatch(long now) {
         List<HeldOrder> waiting = expireOverdue(now);
-        Map<Integer, Long> lanes = liveLaneLoads(now);
+        LaneLoads lanes = liveLaneLoads(now);
         if (lanes.isEmpty() || waiting.isEmpty()) {
             return;
         }
@@ -172,19 +173,17 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, this::servedTokens));
         boolean released = false;
         while (!waiting.isEmpty()) {
-            Optional<Map.Entry<Integer, Long>> lane = lanes.entrySet().stream()
-                    .filter(e -> e.getValue() < config.dispatch().windowTokens())
-                    .min(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+            OptionalInt lane = lanes.choose(config.dispatch().windowTokens());
             Optional<HeldOrder> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
             if (lane.isEmpty() || next.isEmpty()) {
                 break;
             }
             released = true;
             HeldOrder h = next.get();
-            int chosen = lane.get().getKey();
+            int chosen = lane.getAsInt();
             release(h, chosen, now);
             waiting.remove(h);
-            lanes.merge(chosen, h.cost(), Long::sum);
+            lanes.released(chosen, h.cost());
             tenantLoad.merge(h.tenant(), h.cost(), Long::sum);
             // from the store when the comparator never read it (an order alone in the queue)
             long total = servedCache.computeIfAbsent(h.tenant(), this::servedTokens) + h.cost();
@@ -232,48 +231,38 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     /**
-     * Lane -> outstanding cost, for lanes some worker reported within laneTimeout: the worker's
-     * report (its outstanding cost shared over its lanes; it counts orders from before this
-     * dispatcher's memory and drops finished ones early) plus what was released onto the lane at or
-     * after that report and has not finished (which the report cannot include yet).
+     * The live lanes and their workers' loads (see LaneLoads): workers reported within laneTimeout,
+     * and the orders released and not finished. Workers unheard of for FORGET_AFTER_TIMEOUTS lane
+     * timeouts are deleted on the way.
      */
-    private Map<Integer, Long> liveLaneLoads(long now) {
-        long oldest = now - config.dispatch().laneTimeout().toMillis();
-        long forgotten = now - FORGET_AFTER_TIMEOUTS * config.dispatch().laneTimeout().toMillis();
-        Map<Integer, Long> loads = new HashMap<>();
-        Map<Integer, Long> reportedAt = new HashMap<>();
+    private LaneLoads liveLaneLoads(long now) {
+        long timeout = config.dispatch().laneTimeout().toMillis();
+        long oldest = now - timeout;
+        long forgotten = now - FORGET_AFTER_TIMEOUTS * timeout;
+        LaneLoads loads = new LaneLoads();
         List<String> gone = new ArrayList<>();
         try (KeyValueIterator<String, WorkerHeartbeat> all = workers.all()) {
             all.forEachRemaining(kv -> {
                 WorkerHeartbeat hb = kv.value;
-                List<Integer> owned = hb.getLanes().stream().filter(l -> l >= 0 && l < config.dispatch().lanes()).toList();
                 long at = hb.getAt().toEpochMilli();
                 if (at < forgotten) {
                     gone.add(kv.key);
                     return;
                 }
                 // A report dated past now + laneTimeout is not clock skew: it would outrank every real report for ever.
-                if (at < oldest || at > now + config.dispatch().laneTimeout().toMillis() || owned.isEmpty()) {
+                if (at < oldest || at > now + timeout) {
                     return;
                 }
-                long share = Math.max(0, hb.getOutstandingCostTokens()) / owned.size();
-                for (int lane : owned) {
-                    // Two workers naming one lane (a rebalance in progress): the later report wins.
-                    if (at >= reportedAt.getOrDefault(lane, Long.MIN_VALUE)) {
-                        reportedAt.put(lane, at);
-                        loads.put(lane, share);
+                for (int lane : hb.getLanes()) {
+                    if (lane >= 0 && lane < config.dispatch().lanes()) {
+                        loads.report(hb.getWorkerId(), lane, hb.getOutstandingCostTokens(), at);
                     }
                 }
             });
         }
         gone.forEach(workers::delete);
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
-            all.forEachRemaining(kv -> {
-                InFlight f = kv.value;
-                if (loads.containsKey(f.lane()) && f.releasedAt() >= reportedAt.get(f.lane())) {
-                    loads.merge(f.lane(), f.cost(), Long::sum);
-                }
-            });
+            all.forEachRemaining(kv -> loads.inFlight(kv.value.lane(), kv.value.cost(), kv.value.releasedAt()));
         }
         return loads;
     }
