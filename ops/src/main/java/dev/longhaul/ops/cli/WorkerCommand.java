@@ -14,7 +14,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import dev.longhaul.pipeline.worker.Faults;
 import dev.longhaul.pipeline.worker.LaneAssignment;
@@ -83,19 +82,22 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withBatch(batchSequences)
                 .withSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
                 .withClientOverrides(kafka.clientOverrides());
-        CountDownLatch stopped = new CountDownLatch(1);
         LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);
         Faults faults = Faults.parse(System.getenv("LONGHAUL_FAULT"));
         Worker worker = new Worker(config, new Topics(kafka.namespace, kafka.registry()), assignment, faults);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            worker.close();
-            stopped.countDown();
-        }, "longhaul-worker-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "longhaul-worker-shutdown"));
         var out = spec.commandLine().getOut();
         out.printf("worker %s: backend %s, context budget %d document tokens per job (prefill %.0f tokens/s)%n",
                 workerId, engine.backendName(), worker.budgetTokens(), worker.prefillTokensPerSecond());
         out.flush();
-        stopped.await();
+        worker.awaitStop();
+        if (worker.failure().isPresent()) {
+            // the poll loop failed on its own (logged with its stack trace): exit with an error, so
+            // whatever runs this process notices and restarts it instead of leaving it idle
+            spec.commandLine().getErr().println("worker " + workerId + " stopped: " + worker.failure().get());
+            worker.close();
+            return 1;
+        }
         return 0;
     }
 

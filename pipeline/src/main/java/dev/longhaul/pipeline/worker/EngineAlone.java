@@ -33,6 +33,7 @@ public final class EngineAlone implements AutoCloseable {
     }
 
     public Result run(WorkOrder order, ChunkSource chunks) {
+        engine.reset();
         OrderRunner.Outcome outcome = engine.run(order, chunks, (fraction, tokens) -> { });
         if (!(outcome instanceof OrderRunner.Done done)) {
             throw new IllegalStateException("run of " + order.getRequest().getJobId() + " was cancelled");

@@ -132,13 +132,17 @@ final class OrderRunner {
         return budgetTokens;
     }
 
-    /** Stops the run in progress at its next chunk or decode step (any thread). */
+    /** Stops the run in progress at its next chunk or decode step (any thread), or the next run if none is. */
     void cancel() {
         cancelled = true;
     }
 
-    Outcome run(WorkOrder order, ChunkSource reader, Progress progress) {
+    /** Clears a cancel left from an earlier run (see OrderEngine.reset). */
+    void reset() {
         cancelled = false;
+    }
+
+    Outcome run(WorkOrder order, ChunkSource reader, Progress progress) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
         SequenceState state = model.newSequence();

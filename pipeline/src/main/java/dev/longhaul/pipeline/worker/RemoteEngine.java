@@ -117,8 +117,12 @@ final class RemoteEngine implements OrderEngine {
     }
 
     @Override
-    public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress) {
+    public void reset() {
         cancelled = false;
+    }
+
+    @Override
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
         TextSink document = new TextSink();

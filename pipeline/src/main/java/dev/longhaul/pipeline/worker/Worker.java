@@ -8,6 +8,11 @@
  * the new owner redoes the order, and each job gets exactly one result per task. Progress ticks
  * and heartbeats go outside transactions; each heartbeat carries the engine's batch fill over its
  * interval. Cancellation comes from `control`, read from its start.
+ * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
+ * unreachable for a moment) is reported on the log and the next one tries again. Anything else
+ * that escapes the poll loop stops the worker loudly: it is logged, kept as failure(), the worker
+ * leaves the group (its lanes go to the others, its order is redone) and awaitStop() returns, so
+ * the process can exit with an error instead of idling unseen.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -52,7 +57,13 @@ public final class Worker implements AutoCloseable {
     private final Deque<Taken> pending = new ArrayDeque<>();
     private final RecentJobs completedJobs = new RecentJobs(RecentJobs.CAPACITY);
     private final AtomicLong ordersDone = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+    /** Least time between two log lines about failed best-effort sends. */
+    private static final long SEND_WARNING_MILLIS = 60_000;
+
     private volatile boolean running = true;
+    private volatile Throwable failure;
+    private long lastSendWarning = Long.MIN_VALUE / 2;
     private Taken current;
     private Future<OrderRunner.Outcome> currentRun;
     private long lastHeartbeat;
@@ -136,6 +147,9 @@ public final class Worker implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close() woke the loop up
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + " stopped: its poll loop failed", e);
         } finally {
             engine.cancel();
             heartbeatIfDue(true);
@@ -168,8 +182,12 @@ public final class Worker implements AutoCloseable {
             commit(t, List.of());
         } else {
             current = t;
-            writer.running(t.order, 0, 0);
-            currentRun = inference.submit(() -> engine.run(t.order, reader, faultsAt(t, writer.progressTicker(t.order))));
+            bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
+            engine.reset(); // before the hand-over: a cancel from now on reaches this run
+            OrderRunner.Progress ticker = writer.progressTicker(t.order);
+            OrderRunner.Progress progress = (fraction, tokens) -> bestEffort("a progress status of " + jobId,
+                    () -> ticker.update(fraction, tokens));
+            currentRun = inference.submit(() -> engine.run(t.order, reader, faultsAt(t, progress)));
         }
     }
 
@@ -249,7 +267,35 @@ public final class Worker implements AutoCloseable {
         for (Taken t : pending) {
             outstanding += t.order == null ? 0 : t.order.getEstimatedCostTokens();
         }
-        writer.heartbeat(lanes, engine.prefillTokensPerSecond(), leaving ? 0 : outstanding, engine.batchFill());
+        long reported = leaving ? 0 : outstanding;
+        bestEffort("a heartbeat", () -> writer.heartbeat(lanes, engine.prefillTokensPerSecond(), reported, engine.batchFill()));
+    }
+
+    /** Runs a send whose loss the next one repairs; a failure is logged at most once a minute. */
+    private void bestEffort(String what, Runnable send) {
+        try {
+            send.run();
+        } catch (RuntimeException e) {
+            long now = System.currentTimeMillis();
+            synchronized (this) {
+                if (now - lastSendWarning < SEND_WARNING_MILLIS) {
+                    return;
+                }
+                lastSendWarning = now;
+            }
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + " could not send " + what
+                    + " (the next one tries again): " + e);
+        }
+    }
+
+    /** Why the poll loop stopped on its own, if it did (close() is not a failure). */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    /** Waits until the poll loop has stopped: after close(), or on a failure. */
+    public void awaitStop() throws InterruptedException {
+        pollThread.join();
     }
 
     /** Drops what this worker can no longer commit when lanes move to another worker. */
@@ -285,7 +331,9 @@ public final class Worker implements AutoCloseable {
     public void close() {
         running = false;
         engine.cancel();
-        consumer.wakeup();
+        if (pollThread.isAlive()) {
+            consumer.wakeup(); // the loop closes the consumer on its way out
+        }
         try {
             pollThread.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {

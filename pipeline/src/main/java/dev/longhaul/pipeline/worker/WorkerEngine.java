@@ -95,6 +95,11 @@ final class WorkerEngine implements OrderEngine {
     }
 
     @Override
+    public void reset() {
+        runner.reset();
+    }
+
+    @Override
     public BatchFill batchFill() {
         return meter.window();
     }

@@ -322,6 +322,42 @@ class WorkerTest {
         }
     }
 
+    @Test
+    void aWorkerWhoseRegistryIsDownKeepsBeatingAndStopsLoudlyWhenItCannotCommit() throws Exception {
+        dev.longhaul.schemas.wire.SchemaRegistry down = new dev.longhaul.schemas.wire.SchemaRegistry() {
+            @Override
+            public int register(String subject, org.apache.avro.Schema schema) {
+                throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+            }
+
+            @Override
+            public org.apache.avro.Schema schemaById(int id) {
+                throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+            }
+        };
+        Topics brokenTopics = new Topics("broken.", down);
+        for (var t : brokenTopics.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("broken-1", kafka.bootstrapServers(), MODEL).withNamespace("broken.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        try (Worker broken = new Worker(config, brokenTopics, new LaneAssignment.Pinned(List.of(0)))) {
+            // every heartbeat fails to serialize; the worker logs it and goes on
+            Thread.sleep(3 * config.heartbeatInterval().toMillis());
+            assertTrue(broken.failure().isEmpty(), "a heartbeat that cannot be sent does not stop the worker");
+            // an undecodable order must be dead-lettered, which needs the registry: nothing can be
+            // committed, so the worker stops and says why instead of idling unseen
+            producer.send(new ProducerRecord<>(brokenTopics.work.name(), 0, new byte[] {1}, new byte[] {42})).get();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (broken.failure().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(broken.failure().isPresent(), "the poll loop's failure is kept");
+            assertTrue(broken.failure().get().getMessage().contains("registry unreachable"), broken.failure().get().toString());
+            broken.awaitStop();
+        }
+    }
+
     // --- helpers
 
     /** The digest is non-empty and each of its sentences (one a line, or blank-line separated) is in the document. */
