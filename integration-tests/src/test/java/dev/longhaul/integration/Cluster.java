@@ -116,6 +116,55 @@ final class Cluster implements AutoCloseable {
         return List.copyOf(workers);
     }
 
+    /**
+     * Waits until each worker's latest heartbeat names at least one lane and no lane is named by
+     * two of them: the group has settled, so a test that needs every worker to take part does not
+     * start while one is still joining.
+     */
+    void awaitEveryWorkerHoldsALane(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Map<String, List<Integer>> lanes = latestLanes();
+            List<Integer> all = lanes.values().stream().flatMap(List::stream).toList();
+            boolean settled = workers.stream().allMatch(w -> !lanes.getOrDefault(w.id(), List.of()).isEmpty())
+                    && all.size() == all.stream().distinct().count();
+            if (settled) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("workers did not settle on lanes within " + timeout + ": " + lanes);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Worker id -> the lanes its latest heartbeat named. */
+    Map<String, List<Integer>> latestLanes() {
+        Map<String, List<Integer>> lanes = new java.util.TreeMap<>();
+        for (ConsumerRecord<String, dev.longhaul.schemas.WorkerHeartbeat> r : committed(topics.workers)) {
+            lanes.put(r.value().getWorkerId(), r.value().getLanes());
+        }
+        return lanes;
+    }
+
+    /** For an assertion message: each worker's orders done, lanes, and failure if its loop stopped. */
+    String describeWorkers() {
+        Map<String, List<Integer>> lanes = latestLanes();
+        StringBuilder out = new StringBuilder();
+        for (Worker w : workers) {
+            out.append(String.format("%n  %s: %d orders, lanes %s%s", w.id(), w.ordersDone(), lanes.get(w.id()),
+                    w.failure().map(f -> ", failed: " + f).orElse("")));
+        }
+        Map<String, Integer> released = new java.util.TreeMap<>();
+        for (ConsumerRecord<String, dev.longhaul.schemas.JobStatus> r : committed(topics.status)) {
+            String reason = r.value().getReason();
+            if (reason != null && reason.startsWith("lane=")) {
+                released.merge(reason, 1, Integer::sum);
+            }
+        }
+        return out.append(String.format("%n  orders released per lane: %s", released)).toString();
+    }
+
     /** Every record committed on the topic so far, in partition order. */
     <K, V> List<ConsumerRecord<K, V>> committed(Topic<K, V> topic) {
         Map<String, Object> props = new HashMap<>();

@@ -120,7 +120,7 @@ final class MixedJobs {
         assertTrue(big.getDocumentShareRead() < 0.01, "a 64 MiB log is read through a view: share " + big.getDocumentShareRead());
         assertTrue(big.getDocumentTokens() <= cluster.workers().get(0).budgetTokens(), "within the context budget");
         for (var w : cluster.workers()) {
-            assertTrue(w.ordersDone() > 0, "worker " + w.id() + " took part");
+            assertTrue(w.ordersDone() > 0, "worker " + w.id() + " took part:" + cluster.describeWorkers());
         }
     }
 
