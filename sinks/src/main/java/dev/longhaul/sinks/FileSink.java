@@ -58,6 +58,8 @@ public final class FileSink implements ResultSink {
     private Instant currentOpened;
     private long currentSize;
     private boolean closed;
+    /** The file in progress may end in a partial line that could not be cut off: never complete it. */
+    private boolean torn;
 
     /** A sink on the system clock, rotating at config.maxFileBytes() and config.maxFileAge(). */
     public FileSink(Path dir, SinkConfig config) throws IOException {
@@ -95,10 +97,25 @@ public final class FileSink implements ResultSink {
             open();
         }
         ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-            currentSize += current.write(bytes);
+        long before = currentSize;
+        try {
+            while (bytes.hasRemaining()) {
+                currentSize += current.write(bytes);
+            }
+            current.force(true);
+        } catch (IOException e) {
+            // a disk full part-way leaves half a batch: cut it off, so the file stays whole lines and
+            // can still be completed; the batch comes again from Kafka (its offsets are not committed)
+            try {
+                current.truncate(before);
+                current.force(true);
+                currentSize = before;
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+                torn = true; // close() leaves the file in progress, and the next start cuts the tail
+            }
+            throw e;
         }
-        current.force(true);
         written.addAll(fresh);
         if (currentSize >= maxBytes) {
             finish();
@@ -127,7 +144,9 @@ public final class FileSink implements ResultSink {
         }
         closed = true;
         try {
-            if (current != null) {
+            if (current != null && torn) {
+                current.close(); // left .inprogress: recover() cuts the partial line at the next start
+            } else if (current != null) {
                 finish();
             }
         } finally {
@@ -203,6 +222,9 @@ public final class FileSink implements ResultSink {
     }
 
     private void finish() throws IOException {
+        if (torn) {
+            throw new IOException(currentPath + " may end in a partial line; restart the sink to repair it");
+        }
         current.force(true);
         current.close();
         current = null;
