@@ -62,7 +62,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             }
             started = true;
             if (stopping) {
-                return; // closed before it ran: close() released everything
+                finished.countDown(); // closed before it ran: close() released everything, and a later close() must not wait
+                return;
             }
         }
         try {

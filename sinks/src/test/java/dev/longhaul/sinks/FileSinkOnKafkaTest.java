@@ -133,6 +133,17 @@ class FileSinkOnKafkaTest {
     }
 
     @Test
+    void aRunnerClosedBeforeItRanCanBeClosedAgain() throws Exception {
+        Topics topics = TestResults.topics(kafka, "closed-early.");
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "closed-early-sink").withNamespace(topics.namespace());
+        SinkRunner runner = new SinkRunner(config, topics, new FileSink(dir, config));
+        runner.close();
+        runner.run(); // returns at once: it was closed
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), runner::close,
+                "a second close (say a shutdown hook after a programmatic close) returns");
+    }
+
+    @Test
     void aCleanStopCommitsWhatWasWrittenSoARestartReadsNothingAgain() throws Exception {
         Topics topics = TestResults.topics(kafka, "clean-stop.");
         List<Integer> jobs = List.of(100, 101, 102, 103);
