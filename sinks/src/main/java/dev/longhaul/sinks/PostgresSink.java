@@ -1,7 +1,9 @@
 /*
  * Results as rows of two PostgreSQL tables, `summaries` and `extractions`, each with primary key
  * (job_id, task_index), created if missing. Usage, timings and model are plain columns (they are
- * what reports sum and group by); an extraction's JSON and its provenance spans are jsonb.
+ * what reports sum and group by); a summary's extractive digest is text beside the model's text; an
+ * extraction's JSON, its provenance spans and the analyzer's facts (analysis) are jsonb. U+0000,
+ * which PostgreSQL cannot store, is written as U+FFFD.
  *
  * Contract: one database transaction per batch, inserted with ON CONFLICT (job_id, task_index)
  * DO NOTHING, committed before write() returns; the runner commits Kafka offsets only after that.
@@ -40,10 +42,13 @@ public final class PostgresSink implements ResultSink {
             PRIMARY KEY (job_id, task_index)""";
     private static final String VALUE_COLUMNS = "prompt_tokens, output_tokens, document_tokens, document_share_read, "
             + "queued_ms, running_ms, end_to_end_ms, model_name, model_backend, weights_dtype";
-    private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, text, " + VALUE_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
-    private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, json, spans, " + VALUE_COLUMNS
-            + ") VALUES (?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
+    private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, text, digest, " + VALUE_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
+    private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, json, spans, analysis, "
+            + VALUE_COLUMNS + ") VALUES (?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (job_id, task_index) DO NOTHING";
+    /** What PostgreSQL text and jsonb cannot hold, U+0000, is stored as this (U+FFFD). */
+    static final char NUL_REPLACEMENT = '\uFFFD';
 
     private final Connection connection;
 
@@ -73,9 +78,13 @@ public final class PostgresSink implements ResultSink {
     /** The DDL, idempotent: every sink start runs it. */
     private void createTables() throws SQLException {
         try (Statement s = connection.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS summaries (\n" + COMMON_COLUMNS.formatted("text text NOT NULL") + ")");
-            s.execute("CREATE TABLE IF NOT EXISTS extractions (\n"
-                    + COMMON_COLUMNS.formatted("json jsonb NOT NULL,\n    spans jsonb NOT NULL DEFAULT '[]'") + ")");
+            s.execute("CREATE TABLE IF NOT EXISTS summaries (\n"
+                    + COMMON_COLUMNS.formatted("text text NOT NULL,\n    digest text NOT NULL DEFAULT ''") + ")");
+            s.execute("CREATE TABLE IF NOT EXISTS extractions (\n" + COMMON_COLUMNS.formatted(
+                    "json jsonb NOT NULL,\n    spans jsonb NOT NULL DEFAULT '[]',\n    analysis jsonb NOT NULL DEFAULT '{}'") + ")");
+            // tables made before these columns existed
+            s.execute("ALTER TABLE summaries ADD COLUMN IF NOT EXISTS digest text NOT NULL DEFAULT ''");
+            s.execute("ALTER TABLE extractions ADD COLUMN IF NOT EXISTS analysis jsonb NOT NULL DEFAULT '{}'");
         }
     }
 
@@ -90,11 +99,11 @@ public final class PostgresSink implements ResultSink {
             int extractionRows = 0;
             for (SinkResult r : batch) {
                 if (r.kind() == SinkResult.Kind.SUMMARY) {
-                    bind(summaries, r, r.content());
+                    bind(summaries, r, r.content(), r.digest());
                     summaryRows++;
                 } else {
-                    bind(extractions, r, ResultJson.write(ResultJson.content(r.content())),
-                            ResultJson.write(ResultJson.spans(r.spans())));
+                    bind(extractions, r, json(ResultJson.content(r.content())), json(ResultJson.spans(r.spans())),
+                            json(ResultJson.content(r.analysis())));
                     extractionRows++;
                 }
             }
@@ -113,13 +122,18 @@ public final class PostgresSink implements ResultSink {
         connection.close();
     }
 
-    /** Key, the kind's own columns (text, or json and spans), then the shared ones in VALUE_COLUMNS order. */
+    /**
+     * Key, the kind's own columns (text and digest, or json, spans and analysis), then the shared
+     * ones in VALUE_COLUMNS order. Every string goes through storable(): PostgreSQL refuses U+0000
+     * in text, and a model or a document can produce it; refused, one row would fail its batch
+     * again on every restart and stop the sink.
+     */
     private static void bind(PreparedStatement st, SinkResult r, String... own) throws SQLException {
         int i = 1;
-        st.setString(i++, r.key().jobId());
+        st.setString(i++, storable(r.key().jobId()));
         st.setInt(i++, r.key().taskIndex());
         for (String column : own) {
-            st.setString(i++, column);
+            st.setString(i++, storable(column));
         }
         st.setLong(i++, r.usage().getPromptTokens());
         st.setLong(i++, r.usage().getOutputTokens());
@@ -128,10 +142,42 @@ public final class PostgresSink implements ResultSink {
         st.setLong(i++, r.timings().getQueuedMs());
         st.setLong(i++, r.timings().getRunningMs());
         st.setLong(i++, r.timings().getEndToEndMs());
-        st.setString(i++, r.model().getName());
-        st.setString(i++, r.model().getBackend());
-        st.setString(i, r.model().getWeightsDtype());
+        st.setString(i++, storable(r.model().getName()));
+        st.setString(i++, storable(r.model().getBackend()));
+        st.setString(i, storable(r.model().getWeightsDtype()));
         st.addBatch();
+    }
+
+    /** Text PostgreSQL can store: U+0000 replaced by NUL_REPLACEMENT. */
+    static String storable(String text) {
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', NUL_REPLACEMENT);
+    }
+
+    /**
+     * JSON text for a jsonb column: jsonb refuses the escape \\u0000, so string values and field
+     * names carrying U+0000 are stored with NUL_REPLACEMENT (replaced on the parsed tree, not in
+     * the text, where an escaped backslash before "u0000" must stay as it is).
+     */
+    static String json(com.fasterxml.jackson.databind.JsonNode node) {
+        return ResultJson.write(withoutNul(node));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode withoutNul(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isTextual()) {
+            String text = node.asText();
+            return text.indexOf('\u0000') < 0 ? node : com.fasterxml.jackson.databind.node.TextNode.valueOf(storable(text));
+        }
+        if (node.isArray()) {
+            var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            node.forEach(e -> out.add(withoutNul(e)));
+            return out;
+        }
+        if (node.isObject()) {
+            var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            node.properties().forEach(e -> out.set(storable(e.getKey()), withoutNul(e.getValue())));
+            return out;
+        }
+        return node;
     }
 
     /** Rows a batch inserted: ON CONFLICT DO NOTHING reports 0 for a row that was already there. */

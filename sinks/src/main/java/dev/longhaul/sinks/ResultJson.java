@@ -1,9 +1,9 @@
 /*
  * The JSON form of a result, shared by the file sink (one object per line) and the PostgreSQL sink
  * (its jsonb columns). A line reads
- *   {"kind":"summary"|"extraction","jobId":..,"taskIndex":..,"text":..|"json":{..},
+ *   {"kind":"summary"|"extraction","jobId":..,"taskIndex":..,"text":..,"digest":..|"json":{..},"analysis":{..},
  *    "usage":{..},"timings":{..},"model":{..}[,"spans":[..]]}
- * with field names as in the Avro schemas. An extraction's JSON is embedded parsed, not as a string,
+ * with field names as in the Avro schemas. An extraction's JSON and analysis are embedded parsed, not as strings,
  * so that jq and databases query into it; JSON the worker got wrong (the schema promises it never
  * does) is kept as a JSON string rather than lost or failing the whole batch.
  */
@@ -42,8 +42,10 @@ public final class ResultJson {
         o.put("taskIndex", r.key().taskIndex());
         if (r.kind() == SinkResult.Kind.SUMMARY) {
             o.put("text", r.content());
+            o.put("digest", r.digest());
         } else {
             o.set("json", content(r.content()));
+            o.set("analysis", content(r.analysis()));
         }
         o.set("usage", usage(r.usage()));
         o.set("timings", timings(r.timings()));

@@ -56,7 +56,7 @@ public final class ResultParquet {
     public static final Schema SCHEMA = SchemaBuilder.record("Result").namespace("dev.longhaul.sinks")
             .doc("One summary or extraction, as the Longhaul file sink writes it").fields()
             .requiredString("kind").requiredString("jobId").requiredInt("taskIndex")
-            .optionalString("text").optionalString("json")
+            .optionalString("text").optionalString("digest").optionalString("json").optionalString("analysis")
             .requiredLong("promptTokens").requiredLong("outputTokens").requiredLong("documentTokens")
             .requiredDouble("documentShareRead")
             .requiredLong("queuedMs").requiredLong("runningMs").requiredLong("endToEndMs")
@@ -77,8 +77,11 @@ public final class ResultParquet {
         row.put("jobId", line.get("jobId").asText());
         row.put("taskIndex", line.get("taskIndex").asInt());
         row.put("text", line.hasNonNull("text") ? line.get("text").asText() : null);
+        row.put("digest", line.hasNonNull("digest") ? line.get("digest").asText() : null);
         JsonNode json = line.get("json");
         row.put("json", json == null ? null : json.isTextual() ? json.asText() : ResultJson.write(json));
+        JsonNode analysis = line.get("analysis");
+        row.put("analysis", analysis == null ? null : analysis.isTextual() ? analysis.asText() : ResultJson.write(analysis));
         for (String f : List.of("promptTokens", "outputTokens", "documentTokens")) {
             row.put(f, line.path("usage").path(f).asLong());
         }

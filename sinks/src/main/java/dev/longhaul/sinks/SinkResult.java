@@ -2,7 +2,9 @@
  * One result as every sink sees it: a Summary or an Extraction flattened into a single shape, so
  * the destinations share one mapping. Contract: (jobId, taskIndex) identifies the result; the task
  * index numbers the JobRequest's tasks, so it is unique within a job across both kinds, and it is
- * the idempotency key every sink writes by.
+ * the idempotency key every sink writes by. Every sink keeps the summary's extractive digest and
+ * the extraction's analyzer facts: with a model of random weights they are the part that means
+ * something.
  */
 package dev.longhaul.sinks;
 
@@ -17,7 +19,7 @@ import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Usage;
 
 public record SinkResult(Kind kind, Key key, String content, Usage usage, Timings timings, ModelIdentity model,
-        List<ProvenanceSpan> spans) {
+        List<ProvenanceSpan> spans, String digest, String analysis) {
 
     /** Which topic the result came from; named as it appears in files ("summary", "extraction"). */
     public enum Kind {
@@ -40,17 +42,25 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(content, "content");
         spans = List.copyOf(spans);
+        digest = digest == null ? "" : digest;
+        analysis = analysis == null || analysis.isEmpty() ? "{}" : analysis;
     }
 
-    /** content is the summary text. */
+    /**
+     * content is the summary text (the model's); digest the extractive digest beside it (sentences
+     * of the document, ranked by the sentence encoder). analysis is "{}".
+     */
     public static SinkResult of(Summary s) {
         return new SinkResult(Kind.SUMMARY, new Key(s.getJobId(), s.getTaskIndex()), s.getText(), s.getUsage(),
-                s.getTimings(), s.getModel(), List.of());
+                s.getTimings(), s.getModel(), List.of(), s.getDigest(), "{}");
     }
 
-    /** content is the extracted object as JSON text. */
+    /**
+     * content is the extracted object as JSON text (the model's); analysis the analyzer's facts as
+     * JSON text, which the spans point into. digest is "".
+     */
     public static SinkResult of(Extraction e) {
         return new SinkResult(Kind.EXTRACTION, new Key(e.getJobId(), e.getTaskIndex()), e.getJson(), e.getUsage(),
-                e.getTimings(), e.getModel(), e.getSpans());
+                e.getTimings(), e.getModel(), e.getSpans(), "", e.getAnalysis());
     }
 }

@@ -94,6 +94,7 @@ class FileSinkTest {
         assertEquals("job-0007", s.get("jobId").asText());
         assertEquals(0, s.get("taskIndex").asInt());
         assertEquals(summary(7).getText(), s.get("text").asText());
+        assertEquals(summary(7).getDigest(), s.get("digest").asText(), "the extractive digest is kept beside the model's text");
         assertEquals(1007, s.at("/usage/promptTokens").asLong());
         assertEquals(0.5, s.at("/usage/documentShareRead").asDouble());
         assertEquals(775, s.at("/timings/endToEndMs").asLong());
@@ -104,6 +105,7 @@ class FileSinkTest {
         assertTrue(e.get("json").isObject(), lines.get(1));
         assertEquals("Acme 7", e.at("/json/party").asText());
         assertEquals("party", e.at("/spans/0/label").asText());
+        assertEquals("Acme 7", e.at("/analysis/facts/parties/0").asText(), "the analyzer's facts, parsed, which the spans point into");
         assertEquals(1, files(FileSink.SUFFIX).size(), "closing completes the file in progress");
     }
 

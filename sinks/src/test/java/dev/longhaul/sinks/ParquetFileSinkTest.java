@@ -78,7 +78,9 @@ class ParquetFileSinkTest {
         assertEquals(s.getJobId(), sr.get("jobId").toString());
         assertEquals(s.getTaskIndex(), sr.get("taskIndex"));
         assertEquals(s.getText(), sr.get("text").toString());
+        assertEquals(s.getDigest(), sr.get("digest").toString());
         assertNull(sr.get("json"));
+        assertNull(sr.get("analysis"));
         assertNull(sr.get("spans"), "a summary has no spans");
         assertEquals(s.getUsage().getPromptTokens(), sr.get("promptTokens"));
         assertEquals(s.getUsage().getOutputTokens(), sr.get("outputTokens"));
@@ -96,6 +98,8 @@ class ParquetFileSinkTest {
         assertEquals(e.getTaskIndex(), er.get("taskIndex"));
         assertNull(er.get("text"));
         assertEquals(JSON.readTree(e.getJson()), JSON.readTree(er.get("json").toString()));
+        assertEquals(JSON.readTree(e.getAnalysis()), JSON.readTree(er.get("analysis").toString()));
+        assertNull(er.get("digest"));
         List<?> spans = (List<?>) er.get("spans");
         assertEquals(e.getSpans().size(), spans.size());
         GenericRecord span = (GenericRecord) spans.getFirst();
@@ -174,8 +178,8 @@ class ParquetFileSinkTest {
             }
             List<Path> finished = ParquetFiles.named(dir, ParquetFileSink.SUFFIX);
             assertTrue(finished.size() >= 2, "rotated files: " + finished);
-            assertEquals(finished.size() + 1, ParquetFiles.named(dir, ParquetFileSink.JOURNAL).size() + finished.size(),
-                    "one file in progress, with its journal");
+            // the last batch may have filled a file exactly, leaving none in progress
+            assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).size() <= 1, "at most one file in progress, with its journal");
         }
         assertEquals(120, keys().size());
     }

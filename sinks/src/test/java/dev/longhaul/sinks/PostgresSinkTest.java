@@ -133,15 +133,60 @@ class PostgresSinkTest {
                 assertEquals("minimax-tiny", rs.getString(5));
                 assertEquals("f32", rs.getString(6));
             }
-            try (ResultSet rs = s.executeQuery("SELECT json->>'party', (json->>'term')::int, spans->0->>'label', output_tokens "
-                    + "FROM extractions WHERE job_id = 'job-0007' AND task_index = 1")) {
+            try (ResultSet rs = s.executeQuery("SELECT json->>'party', (json->>'term')::int, spans->0->>'label', output_tokens, "
+                    + "analysis->'facts'->'parties'->>0 FROM extractions WHERE job_id = 'job-0007' AND task_index = 1")) {
                 assertTrue(rs.next());
                 assertEquals("Acme 7", rs.getString(1));
                 assertEquals(7, rs.getInt(2));
                 assertEquals("party", rs.getString(3));
                 assertEquals(47, rs.getLong(4));
+                assertEquals("Acme 7", rs.getString(5), "the analyzer's facts are queryable jsonb");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT digest FROM summaries WHERE job_id = 'job-0007'")) {
+                assertTrue(rs.next());
+                assertEquals(TestResults.summary(7).getDigest(), rs.getString(1));
             }
         }
+    }
+
+    @Test
+    void aResultHoldingUPlus0000IsStoredWithTheReplacementCharacterInsteadOfStoppingTheSink() throws Exception {
+        var summary = TestResults.summary(8);
+        summary.setText("before\u0000after");
+        var extraction = TestResults.extraction(8);
+        extraction.setJson("{\"party\":\"A\\u0000B\",\"k\\u0000\":\"kept \\\\u0000 as text\"}");
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
+            assertEquals(2, sink.write(List.of(SinkResult.of(summary), SinkResult.of(extraction))));
+        }
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT text FROM summaries WHERE job_id = 'job-0008'")) {
+                assertTrue(rs.next());
+                assertEquals("before\uFFFDafter", rs.getString(1));
+            }
+            try (ResultSet rs = s.executeQuery("SELECT json->>'party', json->>'k\uFFFD' FROM extractions WHERE job_id = 'job-0008'")) {
+                assertTrue(rs.next());
+                assertEquals("A\uFFFDB", rs.getString(1));
+                assertEquals("kept \\u0000 as text", rs.getString(2), "an escaped backslash before u0000 is text, left alone");
+            }
+        }
+    }
+
+    @Test
+    void tablesMadeBeforeTheDigestAndAnalysisColumnsGetThem() throws Exception {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS summaries, extractions");
+            s.execute("CREATE TABLE summaries (job_id text NOT NULL, task_index integer NOT NULL, text text NOT NULL, "
+                    + "prompt_tokens bigint NOT NULL, output_tokens bigint NOT NULL, document_tokens bigint NOT NULL, "
+                    + "document_share_read double precision NOT NULL, queued_ms bigint NOT NULL, running_ms bigint NOT NULL, "
+                    + "end_to_end_ms bigint NOT NULL, model_name text NOT NULL, model_backend text NOT NULL, weights_dtype text NOT NULL, "
+                    + "written_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (job_id, task_index))");
+            s.execute("INSERT INTO summaries VALUES ('old', 0, 't', 1, 1, 1, 1, 1, 1, 1, 'm', 'cpu', 'f32')");
+        }
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
+            assertEquals(2, sink.write(List.of(SinkResult.of(TestResults.summary(9)), SinkResult.of(TestResults.extraction(9)))));
+        }
+        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'old' AND digest = ''"), "an old row gets an empty digest");
+        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'job-0009' AND digest <> ''"));
     }
 
     @Test

@@ -38,6 +38,7 @@ final class TestResults {
     /** Task 0 of job `job`: a summary whose numbers are derived from the job number. */
     static Summary summary(int job) {
         return Summary.newBuilder().setJobId(jobId(job)).setTaskIndex(0).setText("summary of job " + job + ": \"quoted\"\nand a second line")
+                .setDigest("The lease of job " + job + " ends in 2030.\nEither party may renew it.")
                 .setUsage(usage(job)).setTimings(timings(job)).setModel(model()).build();
     }
 
@@ -45,7 +46,8 @@ final class TestResults {
     static Extraction extraction(int job) {
         return Extraction.newBuilder().setJobId(jobId(job)).setTaskIndex(1).setJson("{\"party\":\"Acme " + job + "\",\"term\":" + job + "}")
                 .setUsage(usage(job)).setTimings(timings(job)).setModel(model())
-                .setSpans(List.of(new ProvenanceSpan((long) job, job + 10L, "party"))).build();
+                .setSpans(List.of(new ProvenanceSpan((long) job, job + 10L, "party")))
+                .setAnalysis("{\"analyzer\":\"contracts\",\"facts\":{\"parties\":[\"Acme " + job + "\"]}}").build();
     }
 
     static Usage usage(int job) {
