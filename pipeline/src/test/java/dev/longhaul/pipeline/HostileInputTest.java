@@ -120,6 +120,50 @@ class HostileInputTest {
     }
 
     @Test
+    void aSubmissionIdTooLongForThePlanIsDeadLetteredAndThePartitionGoesOn() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.documents.pipeInput("job-long-id", DocumentChunk.newBuilder().setJobId("job-long-id").setIndex(0)
+                    .setData(ByteBuffer.wrap(new byte[] {1})).setIsLast(true).setSubmissionId("s".repeat(70_000)).build());
+            DeadLetter letter = p.deadLetters.readValue();
+            assertEquals("INVALID_REQUEST", letter.getReasonCode());
+            assertTrue(letter.getDetail().contains("submission id of 70000 characters"), letter.getDetail());
+            assertEquals(List.of("job-long-id FAILED INVALID_REQUEST: a submission id of 70000 characters, more than 128"), p.statuses());
+            p.submit(submission("job-fine", "acme", 10));
+            assertTrue(p.statuses().contains("job-fine QUEUED"), "the next job on the partition is planned");
+        }
+    }
+
+    @Test
+    void aTenantTooLongIsRefusedWithoutReachingThePlan() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            var s = submission("job-long-tenant", "acme", 10);
+            p.submit(s.withRequest(JobRequest.newBuilder(s.request()).setTenant("t".repeat(70_000)).build()));
+            assertEquals("INVALID_REQUEST", p.deadLetters.readValue().getReasonCode());
+            assertTrue(p.statuses().getLast().startsWith("job-long-tenant FAILED INVALID_REQUEST: tenant"), p.statuses().toString());
+            p.submit(submission("job-fine", "acme", 10));
+            assertTrue(p.statuses().contains("job-fine QUEUED"), "the next job on the partition is planned");
+        }
+    }
+
+    @Test
+    void requestsOfOneJobIdAreKeptOnlyUpToAByteBudgetSoThePlanFitsARecord() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            // five requests of ~120 KiB for one job id, under different submission ids, without chunks:
+            // each is under the request limit, together they would pass what a changelog record holds
+            for (int i = 0; i < 5; i++) {
+                var s = submission("job-fat", "acme", 10);
+                p.jobs.pipeInput("job-fat", JobRequest.newBuilder(s.request()).setSubmissionId("fat-" + i)
+                        .setMetadata(Map.of("pad", "x".repeat(120 * 1024))).build());
+            }
+            List<DeadLetter> letters = p.deadLetters.readValuesToList();
+            assertEquals(2, letters.size(), "three fit in 384 KiB, the fourth and fifth do not");
+            assertTrue(letters.getFirst().getDetail().contains("bytes of requests"), letters.getFirst().getDetail());
+            p.submit(submission("job-fine", "acme", 10));
+            assertTrue(p.statuses().contains("job-fine QUEUED"), "the next job on the partition is planned");
+        }
+    }
+
+    @Test
     void aControlRecordNamingAnotherJobThanItsKeyIsDeadLettered() {
         try (PipelineDriver p = new PipelineDriver()) {
             p.control.pipeInput("job-a", Control.newBuilder().setJobId("job-b").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());

@@ -32,6 +32,13 @@ final class JobPlan {
     static final int CLOSED_KEPT = 16;
     /** Submissions of one job id assembled at once; a record opening another is dead-lettered (JobPlanner). */
     static final int MAX_PENDING = 8;
+    /** Longest submission id kept (ingest's are 26-character ULIDs); a longer one is refused. */
+    static final int MAX_SUBMISSION_ID_CHARS = 128;
+    /**
+     * Request bytes kept for the submissions being assembled, all together: with the chunk
+     * positions and the rest, a plan stays well under the 1 MiB a changelog record may hold.
+     */
+    static final int MAX_PENDING_REQUEST_BYTES = 384 * 1024;
     /** 2 added savedAt; version 1 records read with savedAt = UNKNOWN. */
     private static final byte VERSION = 2;
     /** savedAt of a plan written before it was recorded: the sweeper stamps it on first sight. */
@@ -85,6 +92,15 @@ final class JobPlan {
             oldest = Math.min(oldest, s.firstSeenAt);
         }
         return oldest;
+    }
+
+    /** Bytes of the requests held by the submissions being assembled. */
+    long pendingRequestBytes() {
+        long total = 0;
+        for (Submission s : pending.values()) {
+            total += s.request == null ? 0 : s.request.length;
+        }
+        return total;
     }
 
     boolean isEmpty() {

@@ -152,12 +152,12 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     }
 
     private void onRequest(String jobId, JobRequest request, byte[] raw, Source source) {
+        String id = checkedSubmissionId(request.getSubmissionId());
         JobPlan plan = load(jobId);
-        String id = request.getSubmissionId();
         if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
             return;
         }
-        if (tooManySubmissions(jobId, plan, id, raw, source)) {
+        if (tooManySubmissions(jobId, plan, id, raw, source) || tooManyRequestBytes(jobId, plan, raw, source)) {
             return;
         }
         Submission s = plan.pending.computeIfAbsent(id, k -> new Submission(k, context.currentSystemTimeMs()));
@@ -166,8 +166,8 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         }
         s.request = raw;
         s.requestAt = source;
-        if (plan.settlement != Settlement.PLANNED) {
-            plan.tenant = request.getTenant();
+        if (plan.settlement != Settlement.PLANNED && RequestValidation.tenantIsValid(request.getTenant())) {
+            plan.tenant = request.getTenant(); // only a valid one is kept: the plan's strings must stay small
         }
         Optional<Rejection> invalid = RequestValidation.check(request, jobId, config);
         if (invalid.isPresent()) {
@@ -179,8 +179,8 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     }
 
     private void onChunk(String jobId, DocumentChunk chunk, byte[] raw, Source source) {
+        String id = checkedSubmissionId(chunk.getSubmissionId());
         JobPlan plan = load(jobId);
-        String id = chunk.getSubmissionId();
         if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
             return;
         }
@@ -199,6 +199,36 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
             settleIfComplete(jobId, plan, s, decodeRequest(s));
         }
         save(jobId, plan);
+    }
+
+    /**
+     * A submission id the plan can keep: at most JobPlan.MAX_SUBMISSION_ID_CHARS characters. A
+     * longer one is refused as an unreadable record (dead letter, and FAILED for a job not yet
+     * settled) before it reaches the state, whose serde could not write it: one such record would
+     * otherwise fail its task on every restart and block the partition.
+     */
+    private static String checkedSubmissionId(String id) {
+        if (id.length() > JobPlan.MAX_SUBMISSION_ID_CHARS) {
+            throw new WireFormatException(DeadLetterReason.INVALID_REQUEST, "a submission id of " + id.length()
+                    + " characters, more than " + JobPlan.MAX_SUBMISSION_ID_CHARS);
+        }
+        return id;
+    }
+
+    /**
+     * A request whose bytes would take the requests kept for one job id's submissions past
+     * JobPlan.MAX_PENDING_REQUEST_BYTES: dead-lettered on its own, like tooManySubmissions, so that
+     * the plan always fits one record of the store's changelog.
+     */
+    private boolean tooManyRequestBytes(String jobId, JobPlan plan, byte[] raw, Source source) {
+        long held = plan.pendingRequestBytes();
+        if (held + raw.length <= JobPlan.MAX_PENDING_REQUEST_BYTES) {
+            return false;
+        }
+        emit(DeadLetters.letter(source, jobId.getBytes(StandardCharsets.UTF_8), raw, DeadLetterReason.INVALID_REQUEST,
+                "the job id's submissions being assembled already hold " + held + " bytes of requests; this one of "
+                        + raw.length + " would pass " + JobPlan.MAX_PENDING_REQUEST_BYTES, context.currentSystemTimeMs()));
+        return true;
     }
 
     /**

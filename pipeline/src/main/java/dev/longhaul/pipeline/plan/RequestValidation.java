@@ -25,6 +25,11 @@ final class RequestValidation {
     /** The largest chunk DocumentChunk's contract allows. */
     static final int MAX_CHUNK_BYTES = 512 * 1024;
     static final int MAX_TENANT_CHARS = 128;
+
+    /** A tenant name a request may carry: 1 to MAX_TENANT_CHARS characters, not blank. */
+    static boolean tenantIsValid(String tenant) {
+        return !tenant.isBlank() && tenant.length() <= MAX_TENANT_CHARS;
+    }
     static final int MAX_TASKS = 32;
     static final int MAX_FIELDS = 32;
     static final int MAX_FIELD_CHARS = 128;
@@ -36,7 +41,7 @@ final class RequestValidation {
         if (!key.equals(request.getJobId())) {
             return reject(DeadLetterReason.INVALID_REQUEST, "key " + key + " differs from jobId " + request.getJobId());
         }
-        if (request.getTenant().isBlank() || request.getTenant().length() > MAX_TENANT_CHARS) {
+        if (!tenantIsValid(request.getTenant())) {
             return reject(DeadLetterReason.INVALID_REQUEST, "tenant must have 1 to " + MAX_TENANT_CHARS + " characters");
         }
         if (request.getKind() == DocumentKind.UNKNOWN) {
