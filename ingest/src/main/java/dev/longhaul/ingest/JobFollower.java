@@ -54,6 +54,15 @@ public final class JobFollower implements AutoCloseable {
     private static final Duration RESULT_GRACE = Duration.ofSeconds(5);
     private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
 
+    /**
+     * A status that comes after a final one without being final itself: a progress tick a worker
+     * sent outside its transaction (it had lost its lane and not yet noticed) landing after the
+     * committed result. A job never leaves a final state, so it is ignored.
+     */
+    private static boolean staleAfter(JobStatus before, JobStatus next) {
+        return before != null && FINAL.contains(before.getState()) && !FINAL.contains(next.getState());
+    }
+
     private final Topics topics;
     private final Consumer<byte[], byte[]> consumer;
 
@@ -105,7 +114,7 @@ public final class JobFollower implements AutoCloseable {
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                 JobStatus s = jobId.equals(key(topics.status, r)) ? readable(topics.status, r) : null;
-                if (s != null) {
+                if (s != null && !staleAfter(latest, s)) {
                     latest = s;
                 }
             }
@@ -154,7 +163,7 @@ public final class JobFollower implements AutoCloseable {
                     }
                 } else if (r.topic().equals(topics.status.name())) {
                     JobStatus s = readable(topics.status, r);
-                    if (s != null) {
+                    if (s != null && !staleAfter(statuses.get(key), s)) {
                         statuses.put(key, s);
                         listener.onStatus(s);
                     }

@@ -36,6 +36,18 @@ class StatusTableTest {
     }
 
     @Test
+    void aLateProgressTickDoesNotReplaceAFinalStatus() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(PipelineDriver.submission("job-1", "acme", 250));
+            p.finished("job-1", "acme", JobState.SUCCEEDED);
+            p.statusIn.pipeInput("job-1", JobStatus.newBuilder().setJobId("job-1").setTenant("acme").setState(JobState.RUNNING)
+                    .setProgress(0.5).setUpdatedAt(T0).build());
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            assertEquals(JobState.SUCCEEDED, table.get("job-1").getState());
+        }
+    }
+
+    @Test
     void anUnreadableStatusRecordIsDeadLettered() {
         try (PipelineDriver p = new PipelineDriver()) {
             var raw = p.driver.createInputTopic(p.topics.status.name(), new ByteArraySerializer(), new ByteArraySerializer());

@@ -52,8 +52,18 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
+    /**
+     * Keeps the record as the job's latest, unless the job is already in a final state and the
+     * record is not: a progress tick sent outside the transactions (by a worker that has lost its
+     * lane and not yet noticed) may land after the committed SUCCEEDED, and must not make a
+     * finished job look as if it ran for ever (nor keep it from the sweep).
+     */
     @Override
     public void process(Record<String, JobStatus> record) {
+        JobStatus before = latest.get(record.key());
+        if (before != null && FINAL.contains(before.getState()) && !FINAL.contains(record.value().getState())) {
+            return;
+        }
         latest.put(record.key(), record.value());
     }
 
