@@ -272,6 +272,36 @@ class PlanTopologyTest {
         }
     }
 
+    @Test
+    void aJobIdThatFailedOrWasCancelledIsNeverPlannedAfterwards() {
+        var limits = PipelineDriver.CONFIG.limits();
+        var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
+                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 50L), 1_000_000), limits.incompleteJobTimeout()));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w1", List.of(0), 0, T0);
+            p.submit(submission("job-f", "small", 250));
+            assertEquals(List.of("job-f FAILED TENANT_QUOTA: estimated cost 63 tokens exceeds tenant small's quota of 50"), p.statuses());
+            p.deadLetters.readValue();
+            // a valid resubmission under the failed id: refused, and the FAILED status stays final
+            p.submit(submission("job-f", "acme", PipelineDriver.text("job-f", 250), 100, "job-f-s2"));
+            DeadLetter again = p.deadLetters.readValue();
+            assertEquals("DUPLICATE_JOB_ID", again.getReasonCode());
+            assertTrue(again.getDetail().contains("already FAILED"), again.getDetail());
+            // an invalid one does not fail it a second time (with another reason)
+            var broken = submission("job-f", "acme", PipelineDriver.text("job-f", 250), 100, "job-f-s3");
+            p.submit(broken.withRequest(JobRequest.newBuilder(broken.request()).setTenant(" ").build()));
+            assertEquals("INVALID_REQUEST", p.deadLetters.readValue().getReasonCode());
+            assertTrue(p.status.isEmpty(), "no status after the final one");
+
+            p.cancel("job-c");
+            assertEquals(List.of("job-c CANCELLED cancelled before planning"), p.statuses());
+            p.submit(submission("job-c", "acme", 250));
+            assertEquals("DUPLICATE_JOB_ID", p.deadLetters.readValue().getReasonCode(), "a submission after the cancel is not silently lost");
+            assertTrue(p.status.isEmpty());
+            assertTrue(p.work.isEmpty(), "neither job reaches work");
+        }
+    }
+
     private static dev.longhaul.schemas.JobRequest withDescriptor(dev.longhaul.schemas.JobRequest request,
                                                                  java.util.function.UnaryOperator<DocumentDescriptor.Builder> change) {
         return JobRequest.newBuilder(request).setDocument(change.apply(DocumentDescriptor.newBuilder(request.getDocument())).build()).build();

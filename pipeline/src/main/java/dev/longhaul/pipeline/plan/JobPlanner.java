@@ -140,8 +140,8 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
             return;
         }
         JobPlan plan = load(jobId.get());
-        if (plan.settlement == Settlement.PLANNED || plan.settlement == Settlement.CANCELLED) {
-            return;
+        if (plan.settlement != Settlement.NONE) {
+            return; // settled: the dead letter says it all, the job's final status stays
         }
         emit(Outcome.status(jobId.get(), plan.tenant, JobState.FAILED, reason.name() + ": " + e.getMessage(), now));
         plan.settlement = Settlement.FAILED;
@@ -154,7 +154,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     private void onRequest(String jobId, JobRequest request, byte[] raw, Source source) {
         String id = checkedSubmissionId(request.getSubmissionId());
         JobPlan plan = load(jobId);
-        if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
+        if (plan.closed.contains(id)) {
             return;
         }
         if (tooManySubmissions(jobId, plan, id, raw, source) || tooManyRequestBytes(jobId, plan, raw, source)) {
@@ -181,7 +181,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     private void onChunk(String jobId, DocumentChunk chunk, byte[] raw, Source source) {
         String id = checkedSubmissionId(chunk.getSubmissionId());
         JobPlan plan = load(jobId);
-        if (plan.settlement == Settlement.CANCELLED || plan.closed.contains(id)) {
+        if (plan.closed.contains(id)) {
             return;
         }
         if (tooManySubmissions(jobId, plan, id, raw, source)) {
@@ -296,6 +296,13 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
             fail(jobId, plan, s, new Rejection(reason, s.nextIndex + " chunks arrived, the descriptor says " + doc.getChunkCount()));
             return;
         }
+        if (plan.settlement == Settlement.FAILED || plan.settlement == Settlement.CANCELLED) {
+            // a job never leaves a final state: planning it now would follow FAILED with ACCEPTED
+            letter(jobId, s, new Rejection(DeadLetterReason.DUPLICATE_JOB_ID, "job id already " + plan.settlement
+                    + "; a job never leaves a final state, so submit it under a new job id"));
+            plan.close(s.id);
+            return;
+        }
         String digest = RunningDigest.hex(s.digestState);
         if (plan.settlement == Settlement.PLANNED) {
             if (!digest.equals(plan.plannedDigest)) {
@@ -404,7 +411,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     /** Dead letter; FAILED status unless the job id is already planned (whose status must not change). */
     private void fail(String jobId, JobPlan plan, Submission s, Rejection rejection) {
         letter(jobId, s, rejection);
-        if (plan.settlement != Settlement.PLANNED) {
+        if (plan.settlement == Settlement.NONE) { // once settled, the job's status stays what it is
             emit(Outcome.status(jobId, plan.tenant, JobState.FAILED, rejection.statusReason(), context.currentSystemTimeMs()));
             plan.settlement = Settlement.FAILED;
         }
