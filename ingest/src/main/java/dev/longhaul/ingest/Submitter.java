@@ -2,7 +2,9 @@
  * Submits jobs: writes a document's chunks to `documents` and then its JobRequest to `jobs`, all
  * in ONE Kafka transaction, keyed by the job id, so a job is either fully submitted or not at all
  * (read_committed readers never see a part of one). On any failure (source error, size limit,
- * send error) the transaction is aborted and the error rethrown.
+ * send error) the transaction is aborted and the error rethrown; a commit that does not finish in
+ * time is retried, and if it still does not, SubmissionOutcomeUnknownException names the job id to
+ * resubmit under (the transaction cannot be aborted then: the broker may be committing it).
  *
  * Idempotency: the job id is the idempotency key, but this class does not look for earlier
  * submissions of an id; it just writes. The planner downstream is the authority: the same id with
@@ -43,7 +45,9 @@ public final class Submitter implements AutoCloseable {
     private final Topics topics;
     private final Producer<byte[], byte[]> producer;
     private final Clock clock;
-    /** Set when the producer can no longer be used (fenced, or an abort failed). */
+    /** Times a commit that timed out is tried again before its outcome is reported unknown. */
+    static final int COMMIT_ATTEMPTS = 3;
+    /** Set when the producer can no longer be used (fenced, an abort failed, a commit's outcome unknown). */
     private Exception broken;
 
     /** Connects to the brokers of {@code config} and registers the transactional id (blocks until reachable). */
@@ -78,6 +82,8 @@ public final class Submitter implements AutoCloseable {
      * @throws IllegalArgumentException for a request or document that is refused
      * @throws IOException              when reading the source fails (the transaction is aborted)
      * @throws KafkaException           when Kafka refuses the writes (the transaction is aborted)
+     * @throws SubmissionOutcomeUnknownException when the commit did not finish in time: resubmit the
+     *                                  same document under its jobId(), never under a new one
      */
     public synchronized Submission submit(JobSpec spec, DocumentSource source) throws IOException {
         if (broken != null) {
@@ -131,11 +137,37 @@ public final class Submitter implements AutoCloseable {
                     .build();
             failFast(sendFailure);
             send(topics.jobs, jobId, request, sendFailure);
-            producer.commitTransaction();
+            commit(jobId);
             return new Submission(request, document.skipped());
+        } catch (SubmissionOutcomeUnknownException e) {
+            throw e; // nothing to abort: the commit may still go through
         } catch (IOException | RuntimeException | Error e) {
             abort(e);
             throw e;
+        }
+    }
+
+    /**
+     * Commits, retrying a commit that timed out as Kafka asks (a timed-out commitTransaction must
+     * be called again, not aborted: the broker may already be committing). If it still has not
+     * finished, or the thread is interrupted, the outcome is unknown: this submitter is done, and
+     * the caller learns the job id to resubmit under.
+     */
+    private void commit(String jobId) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt < COMMIT_ATTEMPTS) {
+                    continue;
+                }
+                broken = e;
+                throw new SubmissionOutcomeUnknownException(jobId, e);
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                broken = e;
+                throw new SubmissionOutcomeUnknownException(jobId, e);
+            }
         }
     }
 
