@@ -10,7 +10,8 @@
  * </document id="B">, where the boundary B is the first 32 hex digits of the document's own
  * SHA-256: a document that closed the fence early would have to contain its own digest, which no
  * one can construct (it is a hash fixed point), so text inside the document cannot end it and
- * pose as the worker's instruction. The document's tokens can carry no special token either
+ * pose as the worker's instruction. A repository's file paths, which the digest does not cover,
+ * go into the file headers with '<' and '>' percent-encoded, so they cannot spell it either. The document's tokens can carry no special token either
  * (DocumentView feeds them as LiteralTokens), and each instruction says the fenced text is data.
  * Extraction output is decoded under the task's schema whatever the document says.
  */
@@ -85,8 +86,13 @@ public final class Prompts {
                 + schema + "\nJSON:";
     }
 
-    /** Header fed before each file of a repository. */
+    /**
+     * Header fed before each file of a repository. The path is not covered by the digest the fence
+     * is made of (only the chunks' bytes are), and a repository chooses its own file names, so '<'
+     * and '>' (and '%', the escape) are percent-encoded: no path can spell the fence's marker.
+     */
     public static String fileHeader(String path) {
-        return "\n=== " + path + " ===\n";
+        String safe = path.replace("%", "%25").replace("<", "%3C").replace(">", "%3E");
+        return "\n=== " + safe + " ===\n";
     }
 }
