@@ -128,8 +128,9 @@ public sealed interface DocumentSource {
             if (walk.totalBytes() > maxDocumentBytes) {
                 throw new IllegalArgumentException(root + " has " + walk.totalBytes() + " bytes of text, more than the limit of " + maxDocumentBytes);
             }
+            Path realRoot = root.toRealPath();
             List<DocumentPart> parts = walk.files().stream()
-                    .map(f -> new DocumentPart(f.path(), () -> Files.newInputStream(f.file())))
+                    .map(f -> new DocumentPart(f.path(), () -> openWalked(realRoot, f.file())))
                     .toList();
             Path name = root.toRealPath().getFileName();
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -138,6 +139,23 @@ public sealed interface DocumentSource {
             metadata.put(META_FILE_COUNT, Integer.toString(walk.files().size()));
             metadata.put(META_SKIPPED_COUNT, Integer.toString(walk.skipped().size()));
             return new Opened(parts, GIT_TREE, metadata, walk.skipped());
+        }
+
+        /**
+         * Opens a file the walk accepted, as it is now: the tree may change during an upload that
+         * takes minutes, and a file swapped for a link (to a key outside the tree, say) or a FIFO
+         * (which would hang the open transaction) is refused rather than followed.
+         */
+        static java.io.InputStream openWalked(Path realRoot, Path file) throws IOException {
+            java.nio.file.attribute.BasicFileAttributes now = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!now.isRegularFile()) {
+                throw new IOException(file + " is no longer a regular file: the repository changed while it was submitted");
+            }
+            if (!file.toRealPath().startsWith(realRoot)) {
+                throw new IOException(file + " is no longer inside " + realRoot + ": the repository changed while it was submitted");
+            }
+            return Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
 
         @Override

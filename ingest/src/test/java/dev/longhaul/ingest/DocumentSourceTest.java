@@ -110,4 +110,19 @@ class DocumentSourceTest {
         Path file = Files.writeString(tmp.resolve("a.txt"), "a");
         assertTrue(DocumentSource.forArgument(file.toString(), System.in) instanceof DocumentSource.FileSource);
     }
+
+    @Test
+    void aRepositoryFileSwappedForALinkAfterTheWalkIsRefusedNotFollowed() throws IOException {
+        java.nio.file.Path repo = java.nio.file.Files.createDirectories(tmp.resolve("repo"));
+        java.nio.file.Path secret = java.nio.file.Files.writeString(tmp.resolve("secret.txt"), "outside the tree");
+        java.nio.file.Files.writeString(repo.resolve("a.txt"), "inside");
+        java.nio.file.Files.writeString(repo.resolve("b.txt"), "inside too");
+        DocumentSource.Opened opened = DocumentSource.repository(repo).open(Long.MAX_VALUE);
+        // the tree changes during the upload: b.txt becomes a link to a file outside it
+        java.nio.file.Files.delete(repo.resolve("b.txt"));
+        java.nio.file.Files.createSymbolicLink(repo.resolve("b.txt"), secret);
+        DocumentPart b = opened.parts().stream().filter(part -> part.path().equals("b.txt")).findFirst().orElseThrow();
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> b.opener().open().close());
+        assertTrue(e.getMessage().contains("changed while it was submitted"), e.getMessage());
+    }
 }
