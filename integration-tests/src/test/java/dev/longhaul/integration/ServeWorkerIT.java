@@ -4,7 +4,8 @@
  * remote:<serve's URL>, and jobs go through the whole stack (ingest, planner, dispatcher, Kafka).
  * Each job gets exactly one result per task and SUCCEEDED; results name the served model with
  * backend "remote"; each summary is exactly what serve answers, greedily, for the prompt a worker
- * builds (preamble + document + instruction, from Prompts); each extraction is JSON of its fields.
+ * builds (preamble + document + instruction, from Prompts, sent as token ids); each extraction is
+ * JSON of its fields.
  * A worker pointed at a server that does not answer fails at start.
  */
 package dev.longhaul.integration;
@@ -84,7 +85,9 @@ class ServeWorkerIT {
         Map<String, String> documents = new HashMap<>();
         List<MixedJobs.Submitted> submitted = new ArrayList<>();
         for (int i = 0; i < JOBS; i++) {
-            String text = "Remote job " + i + ". " + "The quick brown fox jumps over the lazy dog. ".repeat(1 + i);
+            // every document also spells a special token of the served model: it must reach the server as text
+            String text = "Remote job " + i + ". " + "The quick brown fox jumps over the lazy dog. ".repeat(1 + i)
+                    + "Then it wrote " + specialText() + " and stopped.";
             String jobId = "remote-" + i;
             documents.put(jobId, text);
             List<Task> tasks = List.of(MixedJobs.summarize(), MixedJobs.extract("animal"));
@@ -109,10 +112,16 @@ class ServeWorkerIT {
             assertEquals(served.id(), summary.getModel().getName());
             String document = documents.get(r.key());
             String boundary = Prompts.boundary(sha256(document));
-            String prompt = Prompts.preamble(DocumentKind.TEXT, boundary) + document + Prompts.documentEnd(boundary)
-                    + Prompts.summarize(DocumentKind.TEXT);
+            // the worker sends token ids, each part tokenized on its own (the document as a local run reads it)
+            var tokenizer = served.tokenizer();
+            int[] prompt = java.util.stream.IntStream.concat(java.util.stream.IntStream.concat(
+                    java.util.stream.IntStream.of(tokenizer.encode(Prompts.preamble(DocumentKind.TEXT, boundary))),
+                    java.util.stream.IntStream.of(literal(tokenizer.encode(document)))), java.util.stream.IntStream.concat(
+                    java.util.stream.IntStream.of(tokenizer.encode(Prompts.documentEnd(boundary))),
+                    java.util.stream.IntStream.of(tokenizer.encode(Prompts.summarize(DocumentKind.TEXT))))).toArray();
             assertEquals(greedy(prompt), summary.getText(), "summary of " + r.key());
-            assertTrue(summary.getUsage().getPromptTokens() > 0, "usage from the server");
+            assertEquals(prompt.length, summary.getUsage().getPromptTokens(),
+                    "the server got the prompt as these ids: the special token's text as ordinary tokens, not as the special id");
         }
         for (ConsumerRecord<String, Extraction> r : cluster.committed(cluster.topics.extractions)) {
             results.merge(r.key() + "#" + r.value().getTaskIndex(), 1, Integer::sum);
@@ -131,10 +140,34 @@ class ServeWorkerIT {
         assertTrue(e.getMessage().contains("127.0.0.1:9"), e.getMessage());
     }
 
-    /** What serve answers for `prompt`, greedy, with the worker's output budget. */
-    private static String greedy(String prompt) throws Exception {
-        String body = JSON.createObjectNode().put("model", served.id()).put("prompt", prompt)
-                .put("max_tokens", OUTPUT_TOKENS).put("temperature", 0).toString();
+    /** The content of one special token of the served model (its tokenizer matches it inside any text). */
+    private static String specialText() {
+        var tokenizer = served.tokenizer();
+        for (int id = served.vocabSize() - 1; id >= 0; id--) {
+            if (tokenizer.isSpecial(id) && !tokenizer.decode(new int[] {id}).isEmpty()) {
+                return tokenizer.decode(new int[] {id});
+            }
+        }
+        throw new AssertionError("the served model's tokenizer has no special token to test with");
+    }
+
+    /** Document ids as a worker feeds them: each special id spelled out one character at a time. */
+    private static int[] literal(int[] ids) {
+        var t = served.tokenizer();
+        return java.util.stream.IntStream.of(ids).flatMap(id -> t.isSpecial(id)
+                ? t.decode(new int[] {id}).codePoints().flatMap(cp -> java.util.stream.IntStream.of(t.encode(Character.toString(cp))))
+                        .filter(x -> !t.isSpecial(x))
+                : java.util.stream.IntStream.of(id)).toArray();
+    }
+
+    /** What serve answers for the prompt of these token ids, greedy, with the worker's output budget. */
+    private static String greedy(int[] prompt) throws Exception {
+        var request = JSON.createObjectNode().put("model", served.id());
+        var ids = request.putArray("prompt");
+        for (int id : prompt) {
+            ids.add(id);
+        }
+        String body = request.put("max_tokens", OUTPUT_TOKENS).put("temperature", 0).toString();
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/completions"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),

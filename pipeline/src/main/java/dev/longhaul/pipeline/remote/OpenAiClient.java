@@ -33,7 +33,13 @@ public final class OpenAiClient implements AutoCloseable {
     public record ServedModel(String id, OptionalInt maxModelLen) {}
 
     /** A completion request: greedy (temperature 0), at most maxTokens, JSON of jsonSchema when not null. */
-    public record CompletionCall(String model, String prompt, int maxTokens, String jsonSchema) {}
+    /**
+     * One completion: the prompt as token ids of the served model's tokenizer, sent as an array
+     * (vLLM, SGLang and `longhaul serve` take it as is). Ids rather than text, so the server does
+     * not tokenize again: document text that spells a special token stays ordinary tokens, and the
+     * tokens are exactly what a local run feeds.
+     */
+    public record CompletionCall(String model, int[] promptIds, int maxTokens, String jsonSchema) {}
 
     /** The server's answer: the text of the one choice, why it ended, and the server's token counts. */
     public record CompletionReply(String text, String finishReason, long promptTokens, long completionTokens) {}
@@ -101,12 +107,19 @@ public final class OpenAiClient implements AutoCloseable {
         return out;
     }
 
+    private static com.fasterxml.jackson.databind.node.ArrayNode promptArray(int[] ids) {
+        var array = JSON.createArrayNode();
+        for (int id : ids) {
+            array.add(id);
+        }
+        return array;
+    }
+
     /** POST /completions; the future fails with RemoteFailure. Cancelling it abandons the request. */
     public CompletableFuture<CompletionReply> complete(CompletionCall call) {
-        ObjectNode req = JSON.createObjectNode()
-                .put("model", call.model())
-                .put("prompt", call.prompt())
-                .put("max_tokens", call.maxTokens())
+        ObjectNode req = JSON.createObjectNode().put("model", call.model());
+        req.set("prompt", promptArray(call.promptIds()));
+        req.put("max_tokens", call.maxTokens())
                 .put("temperature", 0.0)
                 .put("top_p", 1.0)
                 .put("n", 1)

@@ -5,9 +5,9 @@
  * under the same context budget (its middle ranked by the same sentence encoder, loaded at open),
  * then each task's instruction from Prompts. The view still counts
  * tokens, with the served model's tokenizer.json read from WorkerConfig.modelDir (only that file is
- * needed); its tokens are decoded back to text here (the "text sink"), since the server tokenizes
- * prompts itself, so boundaries between preamble, document and instruction may tokenize a little
- * differently than in a local run.
+ * needed), and the prompt goes to the server as those token ids (preamble, document, fence end,
+ * instruction), not as text: the server does not tokenize it again, so document text that spells
+ * a special token stays ordinary tokens (LiteralTokens), and the tokens are a local run's.
  *
  * No state is branched remotely: each task is one POST /completions of the whole prefix plus its
  * instruction, greedy (temperature 0), all of an order's tasks in flight at once so that the server
@@ -125,7 +125,7 @@ final class RemoteEngine implements OrderEngine {
     public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
-        TextSink document = new TextSink();
+        TokenSink document = new TokenSink();
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(viewSetup, request.getKind(), total, document::feed);
         long[] seen = {0};
@@ -146,7 +146,8 @@ final class RemoteEngine implements OrderEngine {
             return new OrderRunner.Cancelled();
         }
         String boundary = Prompts.boundary(request.getDocument().getSha256());
-        String prefix = Prompts.preamble(request.getKind(), boundary) + document.text() + Prompts.documentEnd(boundary);
+        int[] prefix = concat(tokenizer.encode(Prompts.preamble(request.getKind(), boundary)), document.ids(),
+                tokenizer.encode(Prompts.documentEnd(boundary)));
 
         List<Task> tasks = request.getTasks();
         List<String> schemas = new ArrayList<>();
@@ -195,7 +196,7 @@ final class RemoteEngine implements OrderEngine {
     }
 
     /** One task's request, already in flight (or failed at once for a schema outside the subset). */
-    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, String prefix, String schema) {
+    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, int[] prefix, String schema) {
         String instruction;
         int maxTokens;
         if (schema == null) {
@@ -208,7 +209,8 @@ final class RemoteEngine implements OrderEngine {
             maxTokens = grammar.shortestLength() + maxOutputTokens;
         }
         CompletableFuture<OpenAiClient.CompletionReply> f =
-                client.complete(new OpenAiClient.CompletionCall(identity.getName(), prefix + instruction, maxTokens, schema));
+                client.complete(new OpenAiClient.CompletionCall(identity.getName(), concat(prefix, tokenizer.encode(instruction)),
+                        maxTokens, schema));
         synchronized (inFlight) {
             inFlight.add(f);
         }
@@ -248,8 +250,8 @@ final class RemoteEngine implements OrderEngine {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
-    /** The view's tokens, kept in order and decoded once at the end (a token may hold part of a character). */
-    private final class TextSink {
+    /** The view's tokens, kept in order: the document part of the prompt sent as ids. */
+    private final class TokenSink {
         private int[] ids = new int[1024];
         int size;
 
@@ -264,9 +266,23 @@ final class RemoteEngine implements OrderEngine {
             size += tokens.length;
         }
 
-        String text() {
-            return tokenizer.decode(java.util.Arrays.copyOf(ids, size));
+        int[] ids() {
+            return java.util.Arrays.copyOf(ids, size);
         }
+    }
+
+    private static int[] concat(int[]... parts) {
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] out = new int[n];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
     @Override
