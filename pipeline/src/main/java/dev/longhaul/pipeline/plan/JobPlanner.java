@@ -86,11 +86,15 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_STORE), Serdes.String(), Serdes.Long());
     }
 
+    /** Wall-clock time this task started processing (after any restore): see overdue(). */
+    private long startedAt;
+
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
         this.open = context.getStateStore(OPEN_STORE);
+        this.startedAt = context.currentSystemTimeMs();
         context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
             failIncomplete(now);
             sweep(now);
@@ -367,13 +371,25 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         }
     }
 
+    /**
+     * Whether a submission first seen at firstSeenAt is overdue at now, for a task that started
+     * processing at startedAt: incomplete for `timeout`, counted from no earlier than the start.
+     * A submission's records are one ingest transaction, all in the partition together; after
+     * downtime (or a long restore, or a move to another instance) the rest of a job seen in part
+     * before is still in the backlog, so the clock restarts with the task rather than failing the
+     * job the moment it comes back, before the backlog is read.
+     */
+    static boolean overdue(long now, long firstSeenAt, long startedAt, long timeout) {
+        return now - Math.max(firstSeenAt, startedAt) >= timeout;
+    }
+
     /** Wall-clock punctuation: submissions incomplete for longer than the timeout fail. */
     private void failIncomplete(long now) {
         long timeout = config.limits().incompleteJobTimeout().toMillis();
         List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, Long> all = open.all()) {
             all.forEachRemaining(kv -> {
-                if (now - kv.value >= timeout) {
+                if (overdue(now, kv.value, startedAt, timeout)) {
                     expired.add(kv.key);
                 }
             });
@@ -381,7 +397,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         for (String jobId : expired) {
             JobPlan plan = load(jobId);
             for (Submission s : List.copyOf(plan.pending.values())) {
-                if (now - s.firstSeenAt >= timeout) {
+                if (overdue(now, s.firstSeenAt, startedAt, timeout)) {
                     fail(jobId, plan, s, s.broken != null ? new Rejection(s.broken, s.brokenDetail)
                             : new Rejection(DeadLetterReason.MISSING_CHUNKS, s.nextIndex + " chunks"
                             + (s.request == null ? " and no request" : "") + " after " + timeout + " ms"));
