@@ -2,7 +2,8 @@
  * Creates the catalog's topics with the partitioning the pipeline relies on: `work` gets one
  * partition per lane; jobs, documents and control share one partition count so that a job's
  * records are co-partitioned for the planner; status and workers are compacted (the catalog's
- * cleanup policies). Existing topics are left as they are (their partition counts are checked).
+ * cleanup policies). Existing topics are left as they are (their partition counts are checked:
+ * work against the lanes, jobs, documents and control against each other).
  */
 package dev.longhaul.pipeline;
 
@@ -50,7 +51,27 @@ public final class TopicsAdmin {
         }
     }
 
-    /** Creates the missing topics; fails if `work` exists with a partition count other than lanes. */
+    /**
+     * The planner reads a job's request, chunks and cancels as one stream, keyed by job id: they
+     * meet in one task only if the topics have one partition count (Kafka Streams does not check
+     * this for a merge). Topics altered apart would fail every job as MISSING_CHUNKS after the
+     * incomplete-job timeout; the pipeline refuses to start instead.
+     */
+    static void checkCoPartitioned(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (String name : names) {
+            counts.put(name, describe(admin, name, java.time.Duration.ofSeconds(30)).partitions().size());
+        }
+        if (counts.values().stream().distinct().count() > 1) {
+            throw new IllegalStateException("the job-keyed topics must have one partition count, so that a job's records"
+                    + " meet in one planner task; they have " + counts);
+        }
+    }
+
+    /**
+     * Creates the missing topics; fails if `work` exists with a partition count other than lanes,
+     * or if jobs, documents and control do not share one partition count.
+     */
     public static void ensure(Admin admin, Topics topics, Layout layout) {
         ensure(admin, topics, Set.of(), layout);
     }
@@ -80,6 +101,7 @@ public final class TopicsAdmin {
                 throw new IllegalStateException(topics.work.name() + " has " + work.partitions().size()
                         + " partitions but the pipeline is configured for " + layout.lanes() + " lanes");
             }
+            checkCoPartitioned(admin, List.of(topics.jobs.name(), topics.documents.name(), topics.control.name()));
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create the pipeline's topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {

@@ -68,6 +68,25 @@ class PipelineOnBrokerIT {
         }
     }
 
+    @Test
+    void thePipelineRefusesJobKeyedTopicsWithDifferentPartitionCounts() throws Exception {
+        Topics topics = new Topics("copart.", new InMemorySchemaRegistry());
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(kafka.clientConfig())) {
+            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(2, 2, (short) 1));
+            admin.createPartitions(java.util.Map.of(topics.documents.name(), org.apache.kafka.clients.admin.NewPartitions.increaseTo(4)))
+                    .all().get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (TopicsAdmin.describe(admin, topics.documents.name(), Duration.ofSeconds(30)).partitions().size() != 4
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100); // the brokers' metadata learns of the new partitions
+            }
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(2, 2, (short) 1)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(topics.documents.name() + "=4"), e.getMessage());
+        }
+    }
+
     /** Chunks, then the request, in one transaction, as the ingest client writes a job. */
     private static void submitInOneTransaction(EmbeddedKafka kafka, Topics topics, PipelineDriver.Submission job) {
         Properties p = new Properties();
