@@ -21,7 +21,19 @@ import org.apache.kafka.common.serialization.Serdes;
 
 public final class Topics {
     /** Compacted topics keep the latest record per key forever (status, workers). */
-    public static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    /**
+     * status: the latest record of each job is kept (compaction) for 14 days, twice the planner's
+     * default settled-job retention, then deleted; compaction alone kept one record per job id
+     * ever seen, so the topic grew with every job.
+     */
+    public static final Map<String, String> STATUS = Map.of("cleanup.policy", "compact,delete",
+            "retention.ms", Long.toString(java.time.Duration.ofDays(14).toMillis()));
+    /**
+     * workers: each worker's latest heartbeat, for a day. A worker id defaults to host name and
+     * process id, so compaction alone kept one record per worker process ever started.
+     */
+    public static final Map<String, String> WORKERS = Map.of("cleanup.policy", "compact,delete",
+            "retention.ms", Long.toString(java.time.Duration.ofDays(1).toMillis()));
     public static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
 
     private final String namespace;
@@ -83,7 +95,7 @@ public final class Topics {
                 Map.entry(jobs, DELETE),
                 Map.entry(documents, DELETE),
                 Map.entry(control, DELETE),
-                Map.entry(status, COMPACTED),
+                Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
                 Map.entry(extractions, DELETE));
     }
@@ -94,11 +106,11 @@ public final class Topics {
                 Map.entry(jobs, DELETE),
                 Map.entry(documents, DELETE),
                 Map.entry(work, DELETE),
-                Map.entry(status, COMPACTED),
+                Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
                 Map.entry(extractions, DELETE),
                 Map.entry(control, DELETE),
-                Map.entry(workers, COMPACTED),
+                Map.entry(workers, WORKERS),
                 Map.entry(deadLetters, DELETE));
     }
 }
