@@ -189,7 +189,14 @@ public final class JobFollower implements AutoCloseable {
                 boolean resultsSeen = wanted.stream()
                         .filter(id -> statuses.get(id).getState() == JobState.SUCCEEDED)
                         .allMatch(id -> resultCount(id, summaries, extractions) >= taskCounts.getOrDefault(id, 1));
-                if (resultEnds != null && (resultsSeen || Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE)))) {
+                // The grace is for a job whose request (so its task count) was not read: with the
+                // count known, a result is waited for until the timeout, not given up on after 5 s
+                // (a commit marker can lag that long while a partition changes leader).
+                boolean countsKnown = wanted.stream()
+                        .filter(id -> statuses.get(id).getState() == JobState.SUCCEEDED)
+                        .allMatch(taskCounts::containsKey);
+                boolean graceOver = !countsKnown && Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE));
+                if (resultEnds != null && (resultsSeen || graceOver)) {
                     return new Outcome(true, outcomes(jobIds, statuses, summaries, extractions));
                 }
                 // The stable offset moves once the commit markers reach the result partitions.
