@@ -6,9 +6,7 @@
  *
  * A dead letter must itself fit in a Kafka record (1 MiB by default), or writing it would stop the
  * stage that refused the original: so a key longer than MAX_JOB_ID_BYTES is never a job id, and
- * the copies of key and value and the detail are cut at MAX_KEPT_KEY_BYTES, MAX_KEPT_VALUE_BYTES
- * and MAX_DETAIL_CHARS (the detail then says how long the value was). Every record this pipeline
- * accepts (a chunk of 512 KiB, a request within RequestValidation's limit) is kept whole.
+ * the copies are cut as DeadLetterRecords (shared with the sinks) says.
  */
 package dev.longhaul.pipeline;
 
@@ -20,17 +18,17 @@ import java.util.Optional;
 
 import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.DeadLetterRecords;
 import dev.longhaul.schemas.wire.WireFormatException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 public final class DeadLetters {
-    private static final byte[] EMPTY = new byte[0];
     /** Longest key read as a job id (JobIds allows 128 characters). */
     public static final int MAX_JOB_ID_BYTES = 256;
-    static final int MAX_KEPT_KEY_BYTES = 1024;
-    static final int MAX_KEPT_VALUE_BYTES = 640 * 1024;
-    static final int MAX_DETAIL_CHARS = 4096;
+    static final int MAX_KEPT_KEY_BYTES = DeadLetterRecords.MAX_KEPT_KEY_BYTES;
+    static final int MAX_KEPT_VALUE_BYTES = DeadLetterRecords.MAX_KEPT_VALUE_BYTES;
+    static final int MAX_DETAIL_CHARS = DeadLetterRecords.MAX_DETAIL_CHARS;
 
     private DeadLetters() {}
 
@@ -44,27 +42,8 @@ public final class DeadLetters {
 
     public static Outcome.DeadLettered letter(Source source, byte[] key, byte[] value,
                                              DeadLetterReason reason, String detail, long now) {
-        byte[] v = value == null ? EMPTY : value;
-        String text = detail == null ? "" : detail;
-        if (v.length > MAX_KEPT_VALUE_BYTES) {
-            text = "value cut to its first " + MAX_KEPT_VALUE_BYTES + " of " + v.length + " bytes; " + text;
-            v = java.util.Arrays.copyOf(v, MAX_KEPT_VALUE_BYTES);
-        }
-        byte[] k = key == null || key.length <= MAX_KEPT_KEY_BYTES ? key : java.util.Arrays.copyOf(key, MAX_KEPT_KEY_BYTES);
-        if (text.length() > MAX_DETAIL_CHARS) {
-            text = text.substring(0, MAX_DETAIL_CHARS) + "...";
-        }
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setOriginalTopic(source.topic())
-                .setPartition(source.partition())
-                .setOffset(source.offset())
-                .setKey(k == null ? null : ByteBuffer.wrap(k))
-                .setValue(ByteBuffer.wrap(v))
-                .setReasonCode(reason.name())
-                .setDetail(text)
-                .setAt(java.time.Instant.ofEpochMilli(now))
-                .build();
-        return new Outcome.DeadLettered(k, letter);
+        DeadLetter letter = DeadLetterRecords.of(source.topic(), source.partition(), source.offset(), key, value, reason, detail, now);
+        return new Outcome.DeadLettered(DeadLetterRecords.keptKey(key), letter);
     }
 
     /** The key as a job id, if it is a non-empty, well-formed UTF-8 string of at most MAX_JOB_ID_BYTES. */

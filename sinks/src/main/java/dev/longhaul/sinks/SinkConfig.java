@@ -81,6 +81,17 @@ public record SinkConfig(
      * never reaches a destination), offsets committed by hand only after the sink's write is durable,
      * and from the beginning of the topics when the group has no offsets yet.
      */
+    /** The producer of dead letters (records of the result topics that do not decode): acks=all, idempotent. */
+    Map<String, Object> deadLetterProducerProperties() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG, groupId + "-dead-letters-" + ProcessHandle.current().pid());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.putAll(clientOverrides);
+        return p;
+    }
+
     Map<String, Object> consumerProperties() {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

@@ -7,9 +7,11 @@
  *
  * Contract: run() blocks until close() is called from another thread (then it returns normally,
  * having committed everything it wrote) or until the sink or the broker fails (then it throws, and
- * offsets of the failed batch stay uncommitted). A record that does not decode fails the run: results
- * come from transactional workers through the registry, so one that cannot be read is a bug to see,
- * not a record to drop silently.
+ * offsets of the failed batch stay uncommitted). A record that does not decode (not Avro, an
+ * unknown schema id, a null value) goes to `dead-letters` with its bytes, coordinates and reason,
+ * and the batch goes on without it: one bad record on a result topic must not stop every result
+ * behind it for ever. The dead letters are flushed before the batch's offsets are committed. A
+ * registry that cannot be reached is not a bad record: it fails the run, and the batch is read again.
  */
 package dev.longhaul.sinks;
 
@@ -22,6 +24,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.DeadLetterRecords;
+import dev.longhaul.schemas.wire.WireFormatException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -29,6 +34,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -37,6 +43,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final Topics topics;
     private final ResultSink sink;
     private final KafkaConsumer<String, byte[]> consumer;
+    private final org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> deadLetters;
+    private final AtomicLong deadLettered = new AtomicLong();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -52,6 +60,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             throw new IllegalArgumentException("topics namespace " + topics.namespace() + " differs from the config's " + config.namespace());
         }
         this.consumer = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+        this.deadLetters = new org.apache.kafka.clients.producer.KafkaProducer<>(config.deadLetterProducerProperties(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
     }
 
     @Override
@@ -86,6 +96,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             // Closing the consumer commits nothing (auto-commit is off): a failed batch is read again.
             try {
                 consumer.close();
+                deadLetters.close();
             } finally {
                 try {
                     sink.close();
@@ -115,6 +126,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         }
         if (!running && first) {
             consumer.close();
+            deadLetters.close();
             try {
                 sink.close();
             } catch (Exception e) {
@@ -143,14 +155,42 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
     private List<SinkResult> decode(ConsumerRecords<String, byte[]> records) {
         List<SinkResult> batch = new ArrayList<>(records.count());
+        boolean lettered = false;
         for (ConsumerRecord<String, byte[]> r : records) {
-            if (r.topic().equals(topics.summaries.name())) {
-                batch.add(SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value())));
-            } else {
-                batch.add(SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())));
+            try {
+                if (r.value() == null) {
+                    throw new WireFormatException(DeadLetterReason.NOT_AVRO, "a null value (tombstone) on " + r.topic());
+                }
+                if (r.topic().equals(topics.summaries.name())) {
+                    batch.add(SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value())));
+                } else {
+                    batch.add(SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())));
+                }
+            } catch (SerializationException e) {
+                deadLetter(r, e);
+                lettered = true;
             }
         }
+        if (lettered) {
+            deadLetters.flush(); // before the batch's offsets are committed
+        }
         return batch;
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, SerializationException e) {
+        DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
+        byte[] key = r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var letter = DeadLetterRecords.of(r.topic(), r.partition(), r.offset(), key, r.value(), reason,
+                "sink " + config.groupId() + " cannot read this result: " + e.getMessage(), System.currentTimeMillis());
+        byte[] value = topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), letter);
+        deadLetters.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.deadLetters.name(),
+                DeadLetterRecords.keptKey(key), value), (metadata, failure) -> { });
+        deadLettered.incrementAndGet();
+    }
+
+    /** Records of the result topics this runner could not read and sent to dead-letters. */
+    public long deadLettered() {
+        return deadLettered.get();
     }
 
     /**

@@ -166,4 +166,45 @@ class FileSinkOnKafkaTest {
         assertEquals(2, again.received(), "resumed after the committed offsets: only job 104's two results");
         assertEquals(linesBefore + 2, lines().size());
     }
+
+    @Test
+    void aResultThatDoesNotDecodeIsDeadLetteredAndTheResultsBehindItAreWritten() throws Exception {
+        Topics topics = TestResults.topics(kafka, "poison.");
+        kafka.createTopic(topics.deadLetters.name(), 1, Topics.DELETE);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int p = 0; p < 2; p++) { // one on each partition, ahead of the good results
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.summaries.name(), p,
+                        "job-poison".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {7, 7, 7})).get();
+            }
+        }
+        TestResults.produce(kafka, topics, List.of(300, 301), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-poison-test").withNamespace(topics.namespace())
+                .withBatch(10, Duration.ofMillis(200));
+        SinkRunner runner = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> run = TestResults.start(runner);
+        TestResults.await(() -> linesOf(List.of(300, 301)) == 4, "jobs 300 and 301 written past the bad records");
+        runner.close();
+        run.get();
+        assertEquals(2, runner.deadLettered());
+        var letters = new java.util.ArrayList<dev.longhaul.schemas.DeadLetter>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(java.util.Map.<String, Object>of(
+                "bootstrap.servers", kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "poison-reader"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.deadLetters.name()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.size() < 2 && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    letters.add(topics.deadLetters.values().deserializer().deserialize(r.topic(), r.value()));
+                }
+            }
+        }
+        assertEquals(2, letters.size());
+        for (var letter : letters) {
+            assertEquals(topics.summaries.name(), letter.getOriginalTopic());
+            assertEquals("NOT_AVRO", letter.getReasonCode(), letter.getDetail());
+            assertEquals(3, letter.getValue().remaining(), "the original bytes");
+        }
+    }
 }
