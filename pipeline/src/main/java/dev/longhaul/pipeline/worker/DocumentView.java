@@ -82,6 +82,7 @@ final class DocumentView {
     private int salientTokens;
     private long seen;               // bytes streamed so far
     private long bytesRead;          // bytes the model read
+    private boolean cut;             // some tokens were not fed: a cap cut them off
     private long fed;                // tokens fed
     // view mode, the middle and the end
     private Candidates candidates;
@@ -113,8 +114,7 @@ final class DocumentView {
             if (path != null && !path.equals(currentPath)) {
                 newFile(path);
             }
-            feedCapped(stream.acceptBytes(data), budget);
-            bytesRead += fed < budget ? data.length : 0;
+            bytesRead += Math.round(data.length * feedCapped(stream.acceptBytes(data), budget));
         } else {
             int from = 0;
             if (seen < headBytes) {
@@ -122,8 +122,7 @@ final class DocumentView {
                 if (path != null && !path.equals(currentPath)) {
                     newFile(path);
                 }
-                feedCapped(stream.acceptBytes(data, 0, n), headTokens);
-                bytesRead += n;
+                bytesRead += Math.round(n * feedCapped(stream.acceptBytes(data, 0, n), headTokens));
                 from = n;
             }
             scan(data, from, seen + from);
@@ -135,7 +134,8 @@ final class DocumentView {
     Outcome finish() {
         if (whole == null || whole) {
             feedCapped(stream.finish(), budget);
-            return new Outcome(seen, whole == null ? 0 : bytesRead, fed, true);
+            // a whole read the budget cut short (the first chunk's estimate was low) is not whole
+            return new Outcome(seen, whole == null ? 0 : bytesRead, fed, !cut);
         }
         feedCapped(stream.finish(), headTokens);
         endLine(seen);
@@ -145,6 +145,7 @@ final class DocumentView {
         byte[] end = tailBytes(tailStart);
         int[] endTokens = tokenizer.encode(Prompts.ELISION + new String(end, StandardCharsets.UTF_8));
         int room = (int) Math.max(0, budget - fed);
+        double kept = endTokens.length == 0 ? 1.0 : Math.min(1.0, (double) room / endTokens.length);
         if (endTokens.length > room) {
             // Keep the very end: the last `room` tokens (the elision marker is dropped first).
             int[] last = new int[room];
@@ -152,7 +153,7 @@ final class DocumentView {
             endTokens = last;
         }
         feedCapped(endTokens, budget);
-        bytesRead += end.length;
+        bytesRead += Math.round(end.length * kept);
         return new Outcome(seen, bytesRead, fed, false);
     }
 
@@ -191,9 +192,7 @@ final class DocumentView {
                 break;
             }
             String text = (p.offset() == previousEnd ? "" : Prompts.ELISION) + p.text() + "\n";
-            long before = fed;
-            feedCapped(tokenizer.encode(text), salientCap);
-            bytesRead += fed > before ? cost(p) : 0;
+            bytesRead += Math.round(cost(p) * feedCapped(tokenizer.encode(text), salientCap));
             previousEnd = p.offset() + cost(p);
         }
     }
@@ -210,15 +209,28 @@ final class DocumentView {
         feedCapped(tokenizer.encode(Prompts.fileHeader(path)), whole ? budget : headTokens);
     }
 
-    private void feedCapped(int[] ids, long cap) {
+    /**
+     * Feeds ids (as literal tokens) up to `cap` tokens fed in all; returns the share of them fed
+     * (1 when there were none), by which callers count the bytes they stand for as read: bytes
+     * whose tokens the cap cut off were not read, and are not counted (the share is the tokens'
+     * share of those bytes, exact for the whole and close for a part).
+     */
+    private double feedCapped(int[] ids, long cap) {
         int[] tokens = literal.literal(ids);
+        if (tokens.length == 0) {
+            return 1.0;
+        }
         int n = (int) Math.min(tokens.length, Math.max(0, cap - fed));
+        if (n < tokens.length) {
+            cut = true;
+        }
         if (n == 0) {
-            return;
+            return 0.0;
         }
         int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOf(tokens, n);
         sink.feed(part);
         fed += n;
+        return (double) n / tokens.length;
     }
 
     /** View mode past the beginning: lines go to the salience rule, all bytes to the tail ring. */

@@ -158,4 +158,28 @@ class DocumentViewTest {
             return inner.encode(batch);
         }
     }
+
+    @Test
+    void aWholeReadTheBudgetCutsShortIsNeitherWholeNorCountedAsRead() {
+        // a document spelling a special token over and over: the first chunk's estimate counts each
+        // as one token, so the document is read whole, but each is fed spelled out (LiteralTokens),
+        // a token a character, and the budget cuts the read far before the end
+        String special = null;
+        for (int id = 0; id < 1 << 16 && special == null; id++) {
+            if (tokenizer.isSpecial(id) && tokenizer.decode(new int[] {id}).length() >= 4) {
+                special = tokenizer.decode(new int[] {id});
+            }
+        }
+        assertTrue(special != null, "the tiny tokenizer has a special token to spell");
+        byte[] chunk = (special + " ").repeat(CHUNK / (special.length() + 1)).getBytes(StandardCharsets.UTF_8);
+        long total = 3L * chunk.length;
+        int estimate = 3 * tokenizer.encode(new String(chunk, StandardCharsets.UTF_8)).length;
+        int budget = (int) (estimate / 0.8) + 16;
+        Read read = view(new HashingEncoder(), DocumentKind.TEXT, budget, total, List.of(chunk, chunk, chunk));
+        assertTrue(read.outcome().tokensFed() <= budget);
+        assertFalse(read.outcome().whole(), "the budget cut the read: not whole");
+        double fedShare = (double) read.outcome().tokensFed() / total; // a fed token is a byte here
+        assertEquals(fedShare, read.outcome().shareRead(), 0.05,
+                "the share read is the bytes whose tokens were fed, not every chunk touched: " + read.outcome());
+    }
 }
