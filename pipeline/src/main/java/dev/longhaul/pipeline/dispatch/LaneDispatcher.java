@@ -25,10 +25,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.PipelineConfig;
@@ -134,19 +136,19 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * totals, starving them for as long. Among tenants that stay active, shares are untouched.
      */
     private void catchUp(String tenant) {
-        Map<String, Long> active = new HashMap<>();
+        Set<String> active = new HashSet<>();
         try (KeyValueIterator<String, HeldOrder> all = held.all()) {
-            all.forEachRemaining(kv -> active.put(kv.value.tenant(), 0L));
+            all.forEachRemaining(kv -> active.add(kv.value.tenant()));
         }
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
-            all.forEachRemaining(kv -> active.put(kv.value.tenant(), 0L));
+            all.forEachRemaining(kv -> active.add(kv.value.tenant()));
         }
-        if (active.containsKey(tenant)) {
+        if (active.contains(tenant)) {
             return;
         }
         long floor = servedTokens(CLOCK_KEY);
         if (!active.isEmpty()) {
-            floor = Math.max(floor, active.keySet().stream().mapToLong(this::servedTokens).min().orElse(0));
+            floor = Math.max(floor, active.stream().mapToLong(this::servedTokens).min().orElse(0));
         }
         if (servedTokens(tenant) < floor) {
             served.put(tenant, floor);
@@ -196,8 +198,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     /** The fair-share clock follows the least served of the active tenants (those held or in flight); it never goes back. */
-    private void advanceClock(List<HeldOrder> waiting, java.util.Set<String> inFlightTenants, Map<String, Long> servedCache) {
-        java.util.Set<String> active = new java.util.HashSet<>(inFlightTenants);
+    private void advanceClock(List<HeldOrder> waiting, Set<String> inFlightTenants, Map<String, Long> servedCache) {
+        Set<String> active = new HashSet<>(inFlightTenants);
         waiting.forEach(h -> active.add(h.tenant()));
         long least = active.stream().mapToLong(t -> servedCache.computeIfAbsent(t, this::servedTokens)).min().orElse(0);
         if (least > servedTokens(CLOCK_KEY)) {
