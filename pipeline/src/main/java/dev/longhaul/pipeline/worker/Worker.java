@@ -64,7 +64,7 @@ public final class Worker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
     private long lastSendWarning = Long.MIN_VALUE / 2;
-    private Taken current;
+    private volatile Taken current; // read by the control listener's thread (onCancel)
     private Future<OrderRunner.Outcome> currentRun;
     private long lastHeartbeat;
 
@@ -181,9 +181,12 @@ public final class Worker implements AutoCloseable {
             // A second order for a job this worker already finished (never expected from the planner): drop it.
             commit(t, List.of());
         } else {
+            engine.reset(); // before `current` names this order: a cancel from then on reaches its run
             current = t;
+            if (control.isCancelled(jobId)) {
+                engine.cancel(); // it came after the check above, while `current` still named no order
+            }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
-            engine.reset(); // before the hand-over: a cancel from now on reaches this run
             OrderRunner.Progress ticker = writer.progressTicker(t.order);
             OrderRunner.Progress progress = (fraction, tokens) -> bestEffort("a progress status of " + jobId,
                     () -> ticker.update(fraction, tokens));
