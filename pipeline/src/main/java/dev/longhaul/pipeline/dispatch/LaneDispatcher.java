@@ -68,6 +68,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     static final String CLOCK_KEY = "";
 
     private final PipelineConfig config;
+    /** The order hold() took in the event being processed; dispatch() makes its tenant catch up. */
+    private HeldOrder newlyHeld;
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
     private KeyValueStore<String, InFlight> inFlight;
@@ -123,7 +125,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         }
         long arrival = context.recordMetadata().map(RecordMetadata::offset).orElse(now);
         HeldOrder h = new HeldOrder(order, arrival);
-        catchUp(h.tenant());
+        newlyHeld = h; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
         held.put(jobId, h);
         status(h, JobState.QUEUED, null, now);
     }
@@ -134,14 +136,16 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * none is. Without this a new tenant, or one idle for a month, would count as owed everything
      * the others were served meanwhile, and go first until it had caught up with their lifetime
      * totals, starving them for as long. Among tenants that stay active, shares are untouched.
+     * Activity is read from the held orders and in-flight tenants dispatch() has just scanned (the
+     * arrived order itself aside), so an arrival costs no scan of its own.
      */
-    private void catchUp(String tenant) {
-        Set<String> active = new HashSet<>();
-        try (KeyValueIterator<String, HeldOrder> all = held.all()) {
-            all.forEachRemaining(kv -> active.add(kv.value.tenant()));
-        }
-        try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
-            all.forEachRemaining(kv -> active.add(kv.value.tenant()));
+    private void catchUp(HeldOrder arrived, List<HeldOrder> waiting, Set<String> inFlightTenants) {
+        String tenant = arrived.tenant();
+        Set<String> active = new HashSet<>(inFlightTenants);
+        for (HeldOrder w : waiting) {
+            if (!w.jobId().equals(arrived.jobId())) {
+                active.add(w.tenant());
+            }
         }
         if (active.contains(tenant)) {
             return;
@@ -163,13 +167,17 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     /** Expires what is overdue, then releases held orders while a live lane has room. */
     private void dispatch(long now) {
         List<HeldOrder> waiting = expireOverdue(now);
-        LaneLoads lanes = liveLaneLoads(now);
-        if (lanes.isEmpty() || waiting.isEmpty()) {
-            return;
-        }
         Map<String, Long> tenantLoad = new HashMap<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
             all.forEachRemaining(kv -> tenantLoad.merge(kv.value.tenant(), kv.value.cost(), Long::sum));
+        }
+        if (newlyHeld != null) {
+            catchUp(newlyHeld, waiting, tenantLoad.keySet());
+            newlyHeld = null;
+        }
+        LaneLoads lanes = liveLaneLoads(now);
+        if (lanes.isEmpty() || waiting.isEmpty()) {
+            return;
         }
         Map<String, Long> servedCache = new HashMap<>();
         Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, this::servedTokens));
