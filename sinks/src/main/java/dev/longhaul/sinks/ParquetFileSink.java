@@ -92,6 +92,7 @@ public final class ParquetFileSink implements ResultSink {
         this.clock = Objects.requireNonNull(clock, "clock");
         directory = SinkDirectory.lock(dir);
         try {
+            directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
             directory.close();

@@ -2,13 +2,14 @@
  * A file sink's directory, held by one sink at a time: a lock file (.lock) refuses a second sink, in
  * this process or another, because two writers' sets of written keys would not see each other; and
  * sync() makes created, renamed and deleted names durable (POSIX file systems need an fsync of the
- * directory for that); refuse() keeps the two file formats apart. Shared by the JSON Lines and the
- * Parquet sink.
+ * directory for that); refuse() keeps the two file formats apart; bindGroup() ties the directory to
+ * one consumer group. Shared by the JSON Lines and the Parquet sink.
  */
 package dev.longhaul.sinks;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
@@ -51,6 +52,32 @@ final class SinkDirectory implements AutoCloseable {
 
     Path path() {
         return dir;
+    }
+
+    /**
+     * Ties the directory to the sink's consumer group (file .group, written on first use): the
+     * group's committed offsets say what the directory holds. A sink of another group on it, or
+     * two directories under one group (each would get part of the partitions, so part of the
+     * results), is refused rather than left to split or repeat the results without a word.
+     */
+    void bindGroup(String groupId) throws IOException {
+        Path file = dir.resolve(".group");
+        if (Files.exists(file)) {
+            String bound = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (!bound.equals(groupId)) {
+                throw new IllegalStateException(dir + " holds the results of consumer group " + bound + ", not " + groupId
+                        + ": run its sink with --group " + bound + ", or give group " + groupId + " a directory of its own");
+            }
+            return;
+        }
+        Path temporary = dir.resolve(".group.tmp");
+        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.wrap((groupId + "\n").getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        sync();
     }
 
     /**

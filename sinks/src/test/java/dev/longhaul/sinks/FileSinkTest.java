@@ -205,6 +205,23 @@ class FileSinkTest {
     }
 
     @Test
+    void aDirectoryBelongsToTheConsumerGroupThatFirstWroteIt() throws Exception {
+        try (FileSink first = new FileSink(dir, CONFIG)) {
+            first.write(results(0, 1));
+        }
+        SinkConfig other = SinkConfig.defaults("unused:9092", "another-files-group");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, other));
+        assertTrue(e.getMessage().contains("consumer group " + SinkConfig.FILES_GROUP), e.getMessage());
+        // and a fresh directory belongs to the group that uses it first
+        java.nio.file.Path second = dir.resolve("second");
+        new FileSink(second, other).close();
+        assertThrows(IllegalStateException.class, () -> new FileSink(second, CONFIG));
+        try (FileSink again = new FileSink(dir, CONFIG)) {
+            assertEquals(2, again.resultCount(), "its own group still writes there");
+        }
+    }
+
+    @Test
     void aSecondSinkOnTheSameDirectoryIsRefused() throws Exception {
         try (FileSink first = new FileSink(dir, CONFIG)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileSink(dir, CONFIG));
