@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Topic;
@@ -52,16 +53,6 @@ public final class JobFollower implements AutoCloseable {
      * JobRequest; where the request is gone (retention) at least one, for at most this long.
      */
     private static final Duration RESULT_GRACE = Duration.ofSeconds(5);
-    private static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
-
-    /**
-     * A status that comes after a final one without being final itself: a progress tick a worker
-     * sent outside its transaction (it had lost its lane and not yet noticed) landing after the
-     * committed result. A job never leaves a final state, so it is ignored.
-     */
-    private static boolean staleAfter(JobStatus before, JobStatus next) {
-        return before != null && FINAL.contains(before.getState()) && !FINAL.contains(next.getState());
-    }
 
     private final Topics topics;
     private final Consumer<byte[], byte[]> consumer;
@@ -78,7 +69,7 @@ public final class JobFollower implements AutoCloseable {
     /** One job's outcome: its latest status (null if none seen) and its results by task index. */
     public record JobOutcome(JobStatus status, Map<Integer, Summary> summaries, Map<Integer, Extraction> extractions) {
         public boolean isFinal() {
-            return status != null && FINAL.contains(status.getState());
+            return status != null && JobStates.isFinal(status.getState());
         }
     }
 
@@ -96,7 +87,7 @@ public final class JobFollower implements AutoCloseable {
     }
 
     public static boolean isFinal(JobState state) {
-        return FINAL.contains(state);
+        return JobStates.isFinal(state);
     }
 
     /** The latest status of {@code jobId}, reading its status partition up to its end; empty when none. */
@@ -114,7 +105,7 @@ public final class JobFollower implements AutoCloseable {
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                 JobStatus s = jobId.equals(key(topics.status, r)) ? readable(topics.status, r) : null;
-                if (s != null && !staleAfter(latest, s)) {
+                if (s != null && !JobStates.staleAfter(latest, s)) {
                     latest = s;
                 }
             }
@@ -163,7 +154,7 @@ public final class JobFollower implements AutoCloseable {
                     }
                 } else if (r.topic().equals(topics.status.name())) {
                     JobStatus s = readable(topics.status, r);
-                    if (s != null && !staleAfter(statuses.get(key), s)) {
+                    if (s != null && !JobStates.staleAfter(statuses.get(key), s)) {
                         statuses.put(key, s);
                         listener.onStatus(s);
                     }

@@ -29,6 +29,7 @@ import dev.longhaul.pipeline.status.StatusTable;
 import dev.longhaul.pipeline.tenant.TenantTopology;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topic;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.Topics;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -77,7 +78,7 @@ public final class PipelineTopology {
         statuses.process(() -> new StatusTable(config.limits().settledJobRetention(), config.dispatch().punctuationInterval()),
                 Named.as("status-table"), JobStatusQuery.STATUS_STORE);
         KStream<String, DispatchEvent> finished = statuses
-                .filter((jobId, status) -> StatusTable.FINAL.contains(status.getState()), Named.as("status-final"))
+                .filter((jobId, status) -> JobStates.isFinal(status.getState()), Named.as("status-final"))
                 .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {

@@ -10,10 +10,9 @@
 package dev.longhaul.pipeline.status;
 
 import java.time.Duration;
-import java.util.Set;
 
 import dev.longhaul.pipeline.state.StoreSweep;
-import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topics;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,9 +26,6 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 public final class StatusTable implements Processor<String, JobStatus, Void, Void> {
-    /** States after which a job changes no more. */
-    public static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
-
     private final Duration retention;
     private final Duration interval;
     private final StoreSweep<JobStatus> retentionSweep = new StoreSweep<>();
@@ -60,8 +56,7 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
      */
     @Override
     public void process(Record<String, JobStatus> record) {
-        JobStatus before = latest.get(record.key());
-        if (before != null && FINAL.contains(before.getState()) && !FINAL.contains(record.value().getState())) {
+        if (JobStates.staleAfter(latest.get(record.key()), record.value())) {
             return;
         }
         latest.put(record.key(), record.value());
@@ -70,7 +65,7 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
     private void sweep(long now) {
         for (KeyValue<String, JobStatus> kv : retentionSweep.next(latest)) {
             JobStatus status = kv.value;
-            if (FINAL.contains(status.getState()) && now - status.getUpdatedAt().toEpochMilli() >= retention.toMillis()) {
+            if (JobStates.isFinal(status.getState()) && now - status.getUpdatedAt().toEpochMilli() >= retention.toMillis()) {
                 latest.delete(kv.key);
             }
         }
