@@ -6,7 +6,7 @@
  * bit-identical logits and the same tokens as it would alone (and as Generator gives with the
  * same prefill chunk). Each sequence owns its sampler, so seeded sampling is reproducible too.
  *
- * Threads: submit*, cancel and stats may be called from any thread. Either call step() yourself
+ * Threads: submit*, feed, cancel and stats may be called from any thread. Either call step() yourself
  * (deterministic tests, or an owner that runs its own loop) or start() once, which runs the step
  * loop on a dedicated platform thread (the loop is CPU-bound, a virtual thread would only pin its
  * carrier) that sleeps while there is no work; not both. Listeners run on the stepping thread.
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -89,6 +90,26 @@ public final class BatchEngine implements AutoCloseable {
         }
         enqueue(new Lane.Prefix(nextId.getAndIncrement(), prefix.clone(), lanes));
         return lanes.stream().map(this::handle).toList();
+    }
+
+    /**
+     * Queues ids[from, from + count) to advance `state` (from this engine's model) with no logits and
+     * no sampling, cut into PrefillPlan chunks like any prompt, so the state ends exactly as a
+     * direct model.forward of the same chunks leaves it. The engine holds the state until the
+     * future completes (exceptionally if a forward step fails or the engine closes first); the
+     * caller must not touch it, nor feed it again, before then. The ids are copied.
+     */
+    public CompletableFuture<Void> feed(SequenceState state, int[] ids, int from, int count) {
+        Objects.requireNonNull(state, "state");
+        int[] input = java.util.Arrays.copyOfRange(ids, from, from + count);
+        PrefillPlan.checkTokens(input, model.config().vocabSize());
+        Lane.Feed f = new Lane.Feed(nextId.getAndIncrement(), input, state);
+        if (count == 0) {
+            f.future.complete(null);
+            return f.future;
+        }
+        enqueue(f);
+        return f.future;
     }
 
     /** Stops sequence `id` at the next step (CANCELLED) and frees its slot; false when unknown or finished. */
@@ -213,6 +234,9 @@ public final class BatchEngine implements AutoCloseable {
             switch (lane) {
                 case Lane.Generation g -> registry.put(g.id, g);
                 case Lane.Prefix p -> p.branches.forEach(b -> registry.put(b.id, b));
+                case Lane.Feed f -> {
+                    // not cancellable by id: nothing to register
+                }
             }
             scheduler.offer(lane);
             wake.signalAll();

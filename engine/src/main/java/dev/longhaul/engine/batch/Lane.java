@@ -1,7 +1,9 @@
 /*
  * One sequence inside the batch engine. A Generation samples tokens once its input is in the
  * model; a Prefix only prefills, then hands a snapshot of its state to each of its branches
- * (the last branch takes the original state). `input` is fed in PrefillPlan chunks; `fed` counts
+ * (the last branch takes the original state); a Feed only advances a caller's state by its input
+ * (no logits, no sampling) and completes its future, so a document streamed chunk by chunk shares
+ * forward steps with other sequences' decode steps. `input` is fed in PrefillPlan chunks; `fed` counts
  * the input tokens already in the model. Mutated only by the thread that steps the engine,
  * except cancelRequested.
  */
@@ -14,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-sealed abstract class Lane permits Lane.Generation, Lane.Prefix {
+sealed abstract class Lane permits Lane.Generation, Lane.Prefix, Lane.Feed {
     final long id;
     final int[] input;
     final long submittedAt;
@@ -54,6 +56,14 @@ sealed abstract class Lane permits Lane.Generation, Lane.Prefix {
         Prefix(long id, int[] input, List<Generation> branches) {
             super(id, input, null);
             this.branches = new ArrayList<>(branches);
+        }
+    }
+
+    static final class Feed extends Lane {
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+
+        Feed(long id, int[] input, SequenceState state) {
+            super(id, input, state);
         }
     }
 }

@@ -104,8 +104,9 @@ final class Scheduler {
             if (lane.prefilling()) {
                 int n = plan.next(lane.state.position(), lane.input.length - lane.fed);
                 if (n <= budget) {
-                    // only a prompt's last chunk needs logits: the others skip the lm_head
-                    Segment.Logits wanted = lane.fed + n == lane.input.length ? Segment.Logits.LAST : Segment.Logits.NONE;
+                    // only a prompt's last chunk needs logits: the others, and a feed's, skip the lm_head
+                    Segment.Logits wanted = lane.fed + n == lane.input.length && !(lane instanceof Lane.Feed)
+                            ? Segment.Logits.LAST : Segment.Logits.NONE;
                     segments.add(new Segment(lane.state, lane.input, lane.fed, n, wanted));
                     owners.add(lane);
                     budget -= n;
@@ -128,10 +129,14 @@ final class Scheduler {
             if (lane.prefilling()) {
                 continue;
             }
-            float[] row = logits.get(i)[0];
             switch (lane) {
-                case Lane.Generation g -> sample(g, row, done);
-                case Lane.Prefix p -> fork(p, row, done);
+                case Lane.Generation g -> sample(g, logits.get(i)[0], done);
+                case Lane.Prefix p -> fork(p, logits.get(i)[0], done);
+                case Lane.Feed f -> {
+                    active.remove(f);
+                    f.state = null; // the caller's again
+                    f.future.complete(null);
+                }
             }
         }
         steps++;
@@ -158,6 +163,7 @@ final class Scheduler {
                     List.copyOf(p.branches).forEach(b -> cancel(b, now));
                     drop(p);
                 }
+                case Lane.Feed f -> end(f, new java.util.concurrent.CancellationException("the batch engine closed"));
             }
         }
         publish();
@@ -183,6 +189,9 @@ final class Scheduler {
                     if (p.branches.isEmpty()) {
                         drop(p); // nobody left to continue it
                     }
+                }
+                case Lane.Feed f -> {
+                    // not cancellable: it ends within one chunk, and its caller stops feeding
                 }
             }
         }
@@ -259,7 +268,15 @@ final class Scheduler {
                 }
                 drop(p);
             }
+            case Lane.Feed f -> end(f, e);
         }
+    }
+
+    private void end(Lane.Feed f, RuntimeException e) {
+        active.remove(f);
+        waiting.remove(f);
+        f.state = null;
+        f.future.completeExceptionally(e);
     }
 
     private void drop(Lane.Prefix p) {

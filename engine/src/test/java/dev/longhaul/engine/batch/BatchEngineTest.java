@@ -1,7 +1,8 @@
 /*
  * BatchEngine over minimax-tiny: many sequences packed under a small budget give exactly what
  * each gives alone (tokens, and logits bit for bit), on the scalar and the vector backend;
- * cancellation, stop tokens, prompt checks, and the engine's own loop with concurrent submitters.
+ * cancellation, stop tokens, prompt checks, the engine's own loop with concurrent submitters, and
+ * feeds (a caller's state advanced chunk by chunk while other sequences decode beside it).
  */
 package dev.longhaul.engine.batch;
 
@@ -16,11 +17,17 @@ import dev.longhaul.engine.cpu.ScalarBackend;
 import dev.longhaul.engine.generate.FinishReason;
 import dev.longhaul.engine.generate.GenerationListener;
 import dev.longhaul.engine.generate.GenerationResult;
+import dev.longhaul.engine.generate.PrefillPlan;
 import dev.longhaul.engine.generate.Generator;
 import dev.longhaul.engine.generate.Recorder;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.generate.TinyModel;
 import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -234,6 +241,55 @@ class BatchEngineTest {
                 assertEquals(FinishReason.CANCELLED, endless.result().get(120, TimeUnit.SECONDS).finishReason());
                 assertThrows(IllegalStateException.class,
                         () -> engine.submit(new int[] {1}, SamplingParams.greedy(1), GenerationListener.NONE));
+            }
+        }
+    }
+
+    @Test
+    void aFedStateEqualsTheDirectPrefillOfTheSamePiecesWhileOthersDecodeBesideIt() throws Exception {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            // given a 300-token document cut into uneven pieces, each prefilled directly in the engine's chunks
+            int[] doc = TinyModel.randomIds(new SplittableRandom(7), 300, 512);
+            int[] cuts = {0, 10, 32, 64, 100, 128, 250, 300};
+            SequenceState direct = model.newSequence();
+            Workspace ws = model.workspace(CHUNK, 1);
+            PrefillPlan plan = new PrefillPlan(CHUNK);
+            for (int c = 0; c + 1 < cuts.length; c++) {
+                for (int at = cuts[c]; at < cuts[c + 1]; ) {
+                    int n = plan.next(direct.position(), cuts[c + 1] - at);
+                    model.forward(List.of(new Segment(direct, doc, at, n, Segment.Logits.NONE)), ws);
+                    at += n;
+                }
+            }
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                engine.start();
+                // when the same pieces are fed through the running engine while 16 sequences decode in it
+                List<SequenceHandle> others = new ArrayList<>();
+                for (Request q : sixteen()) {
+                    others.add(engine.submit(q.prompt(), q.params(), GenerationListener.NONE));
+                }
+                SequenceState fed = model.newSequence();
+                for (int c = 0; c + 1 < cuts.length; c++) {
+                    engine.feed(fed, doc, cuts[c], cuts[c + 1] - cuts[c]).get(120, TimeUnit.SECONDS);
+                }
+                assertTrue(engine.feed(fed, doc, 0, 0).isDone(), "an empty feed is done at once");
+                for (SequenceHandle h : others) {
+                    h.result().get(120, TimeUnit.SECONDS);
+                }
+                // then the state is the direct one: same position, bit-identical logits for the next token
+                assertEquals(direct.position(), fed.position());
+                int[] next = {5};
+                float[] want = model.forward(List.of(new Segment(direct, next, 0, 1, Segment.Logits.LAST)), ws).get(0)[0];
+                float[] got = model.forward(List.of(new Segment(fed, next, 0, 1, Segment.Logits.LAST)), ws).get(0)[0];
+                assertArrayEquals(want, got);
+                assertEquals(300, engine.stats().tokens().prefilled()
+                        - sixteen().stream().mapToInt(q -> q.prompt().length).sum(), "the feed's tokens are counted as prefill");
+            }
+            // and a feed still queued when an engine closes fails instead of hanging its caller
+            try (BatchEngine idle = new BatchEngine(model, MIXING)) {
+                CompletableFuture<Void> late = idle.feed(model.newSequence(), doc, 0, 300);
+                idle.close();
+                assertThrows(CancellationException.class, () -> late.get(120, TimeUnit.SECONDS));
             }
         }
     }
