@@ -10,6 +10,8 @@
  * (deterministic tests, or an owner that runs its own loop) or start() once, which runs the step
  * loop on a dedicated platform thread (the loop is CPU-bound, a virtual thread would only pin its
  * carrier) that sleeps while there is no work; not both. Listeners run on the stepping thread.
+ * An Error escaping a step of the started loop (out of memory, a listener's) fails every sequence
+ * with it, queued ones included, and the loop goes on: no caller is left waiting on a dead loop.
  * close() stops the loop and ends every unfinished sequence as CANCELLED. The model is not owned.
  */
 package dev.longhaul.engine.batch;
@@ -202,6 +204,11 @@ public final class BatchEngine implements AutoCloseable {
                 worked = scheduler.step();
             } catch (RuntimeException e) {
                 worked = true; // the failed sequences' futures carry the exception; the others go on
+            } catch (Error e) {
+                // Out of memory, or an Error from a listener: every sequence fails with it, so that no
+                // caller waits for ever on a loop that died; the loop goes on for what comes next.
+                scheduler.failAll(e);
+                worked = true;
             } finally {
                 stepLock.unlock();
             }

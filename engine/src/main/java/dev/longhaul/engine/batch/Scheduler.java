@@ -117,7 +117,7 @@ final class Scheduler {
         List<float[][]> logits;
         try {
             logits = model.forward(segments, workspace);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             owners.forEach(lane -> fail(lane, e));
             publish();
             throw e;
@@ -166,6 +166,20 @@ final class Scheduler {
                 case Lane.Feed f -> end(f, new java.util.concurrent.CancellationException("the batch engine closed"));
             }
         }
+        publish();
+    }
+
+    /**
+     * Fails every sequence with `e`, queued ones included: an Error escaped a step (out of memory, a
+     * listener's), and no lane's state can be trusted to go on from there.
+     */
+    void failAll(Throwable e) {
+        for (Lane lane; (lane = inbox.poll()) != null; ) {
+            waiting.addLast(lane);
+        }
+        List<Lane> all = new ArrayList<>(active);
+        all.addAll(waiting);
+        all.forEach(lane -> fail(lane, e));
         publish();
     }
 
@@ -255,7 +269,7 @@ final class Scheduler {
         g.future.complete(result);
     }
 
-    private void fail(Lane lane, RuntimeException e) {
+    private void fail(Lane lane, Throwable e) {
         switch (lane) {
             case Lane.Generation g -> {
                 release(g);
@@ -272,7 +286,7 @@ final class Scheduler {
         }
     }
 
-    private void end(Lane.Feed f, RuntimeException e) {
+    private void end(Lane.Feed f, Throwable e) {
         active.remove(f);
         waiting.remove(f);
         f.state = null;

@@ -293,4 +293,26 @@ class BatchEngineTest {
             }
         }
     }
+
+    @Test
+    void anErrorOnTheLoopsThreadFailsEverySequenceAndTheLoopGoesOn() throws Exception {
+        try (Backend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            engine.start();
+            // given a long sequence, and one whose listener throws an Error on its first token
+            SequenceHandle bystander = engine.submit(new int[] {1, 2, 3}, SamplingParams.greedy(100_000), GenerationListener.NONE);
+            SequenceHandle faulty = engine.submit(new int[] {4, 5}, SamplingParams.greedy(100_000), id -> {
+                throw new OutOfMemoryError("thrown by a test listener");
+            });
+            // then both fail with it instead of waiting on a loop that died
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> faulty.result().get(120, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> bystander.result().get(120, TimeUnit.SECONDS));
+            // and the loop still serves what comes next
+            GenerationResult next = engine.submit(new int[] {7}, SamplingParams.greedy(3), GenerationListener.NONE)
+                    .result().get(120, TimeUnit.SECONDS);
+            assertEquals(3, next.tokenCount());
+        }
+    }
 }
