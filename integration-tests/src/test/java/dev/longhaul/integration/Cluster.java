@@ -87,7 +87,7 @@ final class Cluster implements AutoCloseable {
     WorkerConfig workerConfig(String id) {
         WorkerConfig t = workerTemplate;
         return new WorkerConfig(id, t.bootstrapServers(), t.namespace(), t.modelDir(), t.backend(), t.threads(),
-                t.contextTokens(), t.timeBudget(), t.maxOutputTokens(), t.prefillChunk(), t.batchSequences(), t.heartbeatInterval(),
+                t.contextTokens(), t.timeBudget(), t.maxOutputTokens(), t.prefillChunk(), t.batchSequences(), t.concurrentOrders(), t.heartbeatInterval(),
                 Duration.ofSeconds(6), t.transactionTimeout(), t.clientOverrides());
     }
 

@@ -3,9 +3,12 @@
  * extractions) through a worker's engine (EngineAlone) that decodes the task branches one after
  * another (batchSequences 1) and through one that decodes them together in one batch
  * (batchSequences K), alternately in one run after a warm-up of each, so that each round's
- * batched/one-by-one throughput ratio is measured on the machine of that moment.
+ * batched/one-by-one throughput ratio is measured on the machine of that moment. With
+ * concurrentOrders C > 1 a third side runs C orders at once on one engine of C·K slots, as a
+ * worker holding C lanes does, and each round also gives its ratio to the batched side (one order
+ * at a time): what running orders together adds to batching an order's branches.
  *
- * Contract: both sides share one WorkerConfig but for batchSequences, the same bytes, kind and
+ * Contract: the sides share one WorkerConfig but for batchSequences, the same bytes, kind and
  * tasks. Equal work is checked, not assumed: the same context budget, and every order's document
  * tokens and outputs (texts and JSON, which the engine's contract makes identical) must match
  * between the sides, or the run fails.
@@ -31,10 +34,11 @@ public final class BranchBench {
 
     /** What to run: the engine, the context budget, tokens per task, tasks per order, rounds. */
     public record Options(Path model, String backend, int threads, int contextTokens, int maxOutputTokens,
-                          int tasks, int rounds) {
+                          int tasks, int rounds, int concurrentOrders) {
         public Options {
-            if (rounds < 1 || tasks < 2 || tasks > FIELDS.size() + 1) {
-                throw new IllegalArgumentException("rounds >= 1 and 2 <= tasks <= " + (FIELDS.size() + 1) + ", got " + rounds + ", " + tasks);
+            if (rounds < 1 || tasks < 2 || tasks > FIELDS.size() + 1 || concurrentOrders < 1) {
+                throw new IllegalArgumentException("rounds >= 1, 2 <= tasks <= " + (FIELDS.size() + 1) + " and concurrentOrders >= 1, got "
+                        + rounds + ", " + tasks + ", " + concurrentOrders);
             }
         }
 
@@ -52,16 +56,33 @@ public final class BranchBench {
         }
     }
 
-    /** One round: one branch at a time, then all branches in one batch, on the same orders. */
-    public record Round(int index, Side oneByOne, Side batched) {
+    /**
+     * One round: one branch at a time, then all branches in one batch, then (concurrent, null
+     * unless concurrentOrders > 1) several orders at once, on the same orders.
+     */
+    public record Round(int index, Side oneByOne, Side batched, Side concurrent) {
         public double ratio() {
             return batched.ordersPerSecond() / oneByOne.ordersPerSecond();
+        }
+
+        /** Orders at once against one order at a time, both with batched branches; NaN without that side. */
+        public double concurrentRatio() {
+            return concurrent == null ? Double.NaN : concurrent.ordersPerSecond() / batched.ordersPerSecond();
         }
     }
 
     public record Report(int budgetTokens, List<Round> rounds) {
         public double medianRatio() {
-            double[] r = rounds.stream().mapToDouble(Round::ratio).sorted().toArray();
+            return median(rounds.stream().mapToDouble(Round::ratio).toArray());
+        }
+
+        public double medianConcurrentRatio() {
+            return median(rounds.stream().mapToDouble(Round::concurrentRatio).toArray());
+        }
+
+        private static double median(double[] values) {
+            double[] r = values.clone();
+            java.util.Arrays.sort(r);
             return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
         }
     }
@@ -87,26 +108,41 @@ public final class BranchBench {
     }
 
     public Report run() {
-        log.accept("loading the model twice: branches one by one, and batched " + options.tasks() + " at a time");
+        int together = options.concurrentOrders();
+        log.accept("loading the model: branches one by one, batched " + options.tasks() + " at a time"
+                + (together > 1 ? ", and " + together + " orders at once" : ""));
         try (EngineAlone oneByOne = new EngineAlone(options.workerConfig(1));
-             EngineAlone batched = new EngineAlone(options.workerConfig(options.tasks()))) {
-            if (oneByOne.budgetTokens() != batched.budgetTokens()) {
-                throw new IllegalStateException("the sides read " + oneByOne.budgetTokens() + " and " + batched.budgetTokens()
+             EngineAlone batched = new EngineAlone(options.workerConfig(options.tasks()));
+             EngineAlone concurrent = together > 1 ? new EngineAlone(options.workerConfig(options.tasks() * together)) : null) {
+            if (oneByOne.budgetTokens() != batched.budgetTokens()
+                    || (concurrent != null && concurrent.budgetTokens() != batched.budgetTokens())) {
+                throw new IllegalStateException("the sides read " + oneByOne.budgetTokens() + ", " + batched.budgetTokens()
+                        + (concurrent != null ? " and " + concurrent.budgetTokens() : "")
                         + " document tokens per order: they would do different work");
             }
             MemoryChunks chunks = new MemoryChunks(CHUNK_BYTES);
             List<Task> tasks = tasks(options.tasks());
-            List<byte[]> warmup = documents.texts().subList(0, 1);
+            List<byte[]> warmup = documents.texts().subList(0, Math.min(together, documents.texts().size()));
             log.accept("warm-up");
-            compare(side(oneByOne, chunks, tasks, warmup), side(batched, chunks, tasks, warmup), "warm-up");
+            Run warmed = side(batched, chunks, tasks, warmup, 1);
+            compare(side(oneByOne, chunks, tasks, warmup, 1), warmed, "warm-up");
+            if (concurrent != null) {
+                compare(warmed, side(concurrent, chunks, tasks, warmup, together), "warm-up");
+            }
             List<Round> rounds = new ArrayList<>();
             for (int r = 1; r <= options.rounds(); r++) {
-                Run a = side(oneByOne, chunks, tasks, documents.texts());
+                Run a = side(oneByOne, chunks, tasks, documents.texts(), 1);
                 log.accept(String.format("round %d one by one: %.3f orders/s", r, a.side.ordersPerSecond()));
-                Run b = side(batched, chunks, tasks, documents.texts());
+                Run b = side(batched, chunks, tasks, documents.texts(), 1);
                 log.accept(String.format("round %d batched:    %.3f orders/s", r, b.side.ordersPerSecond()));
                 compare(a, b, "round " + r);
-                rounds.add(new Round(r, a.side, b.side));
+                Run c = null;
+                if (concurrent != null) {
+                    c = side(concurrent, chunks, tasks, documents.texts(), together);
+                    log.accept(String.format("round %d %d at once: %.3f orders/s", r, together, c.side.ordersPerSecond()));
+                    compare(b, c, "round " + r);
+                }
+                rounds.add(new Round(r, a.side, b.side, c == null ? null : c.side));
             }
             return new Report(batched.budgetTokens(), rounds);
         }
@@ -114,7 +150,8 @@ public final class BranchBench {
 
     private record Run(Side side, List<List<String>> outputs) {}
 
-    private Run side(EngineAlone engine, MemoryChunks chunks, List<Task> tasks, List<byte[]> texts) {
+    /** The orders of `texts` through `engine`, `parallel` at a time (each thread takes the next order). */
+    private Run side(EngineAlone engine, MemoryChunks chunks, List<Task> tasks, List<byte[]> texts, int parallel) {
         List<WorkOrder> orders = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             orders.add(chunks.put("branches-" + i, documents.kind(), texts.get(i), tasks));
@@ -122,10 +159,21 @@ public final class BranchBench {
         List<List<String>> outputs = new ArrayList<>();
         long tokens = 0;
         long t0 = System.nanoTime();
-        for (WorkOrder order : orders) {
-            EngineAlone.Result r = engine.run(order, chunks);
-            tokens += r.documentTokens();
-            outputs.add(r.outputs());
+        List<java.util.concurrent.Future<EngineAlone.Result>> results = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
+            for (WorkOrder order : orders) {
+                results.add(pool.submit(() -> engine.run(order, chunks)));
+            }
+            for (var f : results) {
+                EngineAlone.Result r = f.get();
+                tokens += r.documentTokens();
+                outputs.add(r.outputs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         chunks.clear();
@@ -134,8 +182,8 @@ public final class BranchBench {
 
     private static void compare(Run a, Run b, String what) {
         if (a.side.documentTokens() != b.side.documentTokens() || !a.outputs.equals(b.outputs)) {
-            throw new IllegalStateException(what + ": one by one read " + a.side.documentTokens() + " document tokens and wrote "
-                    + a.outputs + ", batched " + b.side.documentTokens() + " and " + b.outputs);
+            throw new IllegalStateException(what + ": one side read " + a.side.documentTokens() + " document tokens and wrote "
+                    + a.outputs + ", the other " + b.side.documentTokens() + " and " + b.outputs);
         }
     }
 }

@@ -1,10 +1,11 @@
 /*
  * `longhaul bench branches [--model DIR] [--tasks K] [--documents N] [--bytes-per-doc B]
  * [--corpus FILE | --synthetic] [--context-tokens T] [--max-output-tokens M] [--rounds R]
- * [--threads N] [--json]`: orders of K tasks (a summary and K−1 extractions) through a worker's
- * engine decoding the task branches one by one and batched together, alternately in one run
- * (BranchBench), printing per-round orders/s and the batched/one-by-one ratio (median over
- * rounds) as a table, or as one JSON line with --json. Without --model a tiny random-weight `xs`
+ * [--concurrent-orders C] [--threads N] [--json]`: orders of K tasks (a summary and K−1
+ * extractions) through a worker's engine decoding the task branches one by one and batched
+ * together, and with C > 1 also C orders at once, alternately in one run (BranchBench), printing
+ * per-round orders/s and the batched/one-by-one and at-once/batched ratios (medians over rounds)
+ * as a table, or as one JSON line with --json. Without --model a tiny random-weight `xs`
  * model is synthesized into a temporary folder.
  */
 package dev.longhaul.ops.cli;
@@ -62,6 +63,10 @@ public final class BenchBranchesCommand implements Callable<Integer> {
             description = "Measured rounds, each one by one then batched, after a warm-up. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
+    @Option(names = "--concurrent-orders", defaultValue = "1", paramLabel = "C",
+            description = "Also run C orders at once on one engine (a worker with C lanes), when C > 1. Default: ${DEFAULT-VALUE}.")
+    int concurrentOrders;
+
     @Option(names = "--json", description = "Print the result as one JSON line.")
     boolean json;
 
@@ -79,7 +84,7 @@ public final class BenchBranchesCommand implements Callable<Integer> {
         Path dir = model != null ? model : BenchPipelineCommand.synthesizeXs();
         try {
             BranchBench.Options options = new BranchBench.Options(dir, engine.backendName(), engine.threads(),
-                    contextTokens, maxOutputTokens, tasks, rounds);
+                    contextTokens, maxOutputTokens, tasks, rounds, concurrentOrders);
             // Progress goes to stderr so that --json leaves one clean line on stdout.
             BranchBench.Report report = new BranchBench(options, docs, line -> {
                 err.println("bench branches: " + line);
@@ -120,10 +125,19 @@ public final class BenchBranchesCommand implements Callable<Integer> {
             m.put("batched_orders_per_s", round.batched().ordersPerSecond());
             m.put("batched_seconds", round.batched().seconds());
             m.put("ratio", round.ratio());
+            if (round.concurrent() != null) {
+                m.put("concurrent_orders_per_s", round.concurrent().ordersPerSecond());
+                m.put("concurrent_seconds", round.concurrent().seconds());
+                m.put("concurrent_ratio", round.concurrentRatio());
+            }
             rounds.add(m);
         }
         r.put("rounds", rounds);
         r.put("ratio_median", report.medianRatio());
+        if (o.concurrentOrders() > 1) {
+            r.put("concurrent_orders", o.concurrentOrders());
+            r.put("concurrent_ratio_median", report.medianConcurrentRatio());
+        }
         return r;
     }
 
@@ -132,11 +146,22 @@ public final class BenchBranchesCommand implements Callable<Integer> {
                         + " document tokens, %d output tokens per task%n",
                 dir, o.backend(), o.threads(), docs.texts().size(), docs.kind().name().toLowerCase(), docs.origin(),
                 docs.totalBytes(), o.tasks(), report.budgetTokens(), o.maxOutputTokens());
-        out.printf("%-6s %18s %18s %8s%n", "round", "one by one ord/s", "batched ord/s", "ratio");
+        boolean together = o.concurrentOrders() > 1;
+        out.printf("%-6s %18s %18s %8s", "round", "one by one ord/s", "batched ord/s", "ratio");
+        out.printf(together ? "%18s %8s%n" : "%n", o.concurrentOrders() + " at once ord/s", "ratio");
         for (BranchBench.Round round : report.rounds()) {
-            out.printf("%-6d %18.3f %18.3f %8.3f%n", round.index(), round.oneByOne().ordersPerSecond(),
+            out.printf("%-6d %18.3f %18.3f %8.3f", round.index(), round.oneByOne().ordersPerSecond(),
                     round.batched().ordersPerSecond(), round.ratio());
+            if (together) {
+                out.printf("%18.3f %8.3f%n", round.concurrent().ordersPerSecond(), round.concurrentRatio());
+            } else {
+                out.println();
+            }
         }
-        out.printf("median ratio batched/one by one: %.3f; the same outputs on both sides%n", report.medianRatio());
+        out.printf("median ratio batched/one by one: %.3f", report.medianRatio());
+        if (together) {
+            out.printf("; %d at once/batched: %.3f", o.concurrentOrders(), report.medianConcurrentRatio());
+        }
+        out.printf("; the same outputs on every side%n");
     }
 }

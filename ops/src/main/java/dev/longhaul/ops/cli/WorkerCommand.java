@@ -49,8 +49,14 @@ public final class WorkerCommand implements Callable<Integer> {
     int maxOutputTokens;
 
     @Option(names = "--batch-sequences", defaultValue = "" + WorkerConfig.DEFAULT_BATCH_SEQUENCES, paramLabel = "N",
-            description = "Task branches of one order decoded together in one batch (1: one after another). Default: ${DEFAULT-VALUE}.")
+            description = "Sequences in the engine's batch: the task branches and document feeds of the orders in progress "
+                    + "(1: one after another). Default: ${DEFAULT-VALUE}.")
     int batchSequences;
+
+    @Option(names = "--concurrent-orders", defaultValue = "" + WorkerConfig.DEFAULT_CONCURRENT_ORDERS, paramLabel = "N",
+            description = "Orders in progress at once, never two of one lane, sharing the engine's batched steps "
+                    + "(1: one at a time). Default: ${DEFAULT-VALUE}.")
+    int concurrentOrders;
 
     @Option(names = "--session-timeout", defaultValue = "15", paramLabel = "SECONDS",
             description = "How long the group waits for a worker that went silent before its lanes move "
@@ -80,6 +86,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .withContext(contextTokens, Duration.ofSeconds(timeBudgetSeconds))
                 .withOutput(maxOutputTokens)
                 .withBatch(batchSequences)
+                .withConcurrentOrders(concurrentOrders)
                 .withSessionTimeout(Duration.ofSeconds(sessionTimeoutSeconds))
                 .withClientOverrides(kafka.clientOverrides());
         LaneAssignment assignment = lanes == null || lanes.isEmpty() ? LaneAssignment.group() : new LaneAssignment.Pinned(lanes);

@@ -1,9 +1,8 @@
 /*
- * Counts a worker's engine steps for BatchFill: the BatchEngine's own steps (its cumulative
- * BatchStats: segments are the live sequences of each step) plus the document prefill's steps,
- * which run outside the engine on one sequence. window() returns the figures since its previous
- * call, so each heartbeat carries the fill of its own interval. Thread-safe: the inference thread
- * records prefill steps, the poll thread takes windows.
+ * Counts a worker's engine steps for BatchFill from the BatchEngine's cumulative BatchStats
+ * (segments are the live sequences of each step; every forward step of the worker, document
+ * chunks included, is one of the engine's). window() returns the figures since its previous call,
+ * so each heartbeat carries the fill of its own interval. Thread-safe.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -16,8 +15,6 @@ final class BatchFillMeter {
     private final int maxSequences;
     private final int tokenBudget;
     private final Supplier<BatchStats> engine;
-    private long prefillSteps;
-    private long prefillTokens;
     private long lastSteps;
     private long lastSequences;
     private long lastTokens;
@@ -28,18 +25,12 @@ final class BatchFillMeter {
         this.engine = engine;
     }
 
-    /** One document prefill step of `tokens` tokens on one sequence. */
-    synchronized void prefillStep(int tokens) {
-        prefillSteps++;
-        prefillTokens += tokens;
-    }
-
     /** The fill since the previous call (or since the start). */
     synchronized BatchFill window() {
         BatchStats s = engine.get();
-        long steps = s.steps() + prefillSteps;
-        long sequences = s.segments() + prefillSteps;
-        long tokens = s.tokens().total() + prefillTokens;
+        long steps = s.steps();
+        long sequences = s.segments();
+        long tokens = s.tokens().total();
         long n = steps - lastSteps;
         BatchFill fill = n == 0 ? new BatchFill(0, 0, maxSequences, 0, tokenBudget)
                 : new BatchFill(n, (double) (sequences - lastSequences) / n, maxSequences, (double) (tokens - lastTokens) / n, tokenBudget);

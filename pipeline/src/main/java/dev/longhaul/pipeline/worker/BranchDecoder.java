@@ -5,25 +5,32 @@
  * into shared forward steps. The engine's contract makes each branch's tokens identical to decoding
  * it alone (Generator.continueFrom with the same prefill chunk), whatever ran beside it.
  *
- * Contract: decode() is called by one thread at a time and steps the engine on that thread (the
- * engine is never start()ed); `stop` is read before every step, and once it says stop every branch
- * is cancelled and drained, so that the engine is empty when decode() returns or throws and the
- * next order starts from a clean batch. A branch that fails (its constraint, a forward step) fails
- * the call with that cause, after the others are cancelled.
+ * Contract: the engine runs its own step loop (BatchEngine.start), and decode() may be called by
+ * several threads at once (one per order), their branches sharing the engine's steps. `stop` is
+ * read while the branches decode (every POLL_MILLIS); once it says stop, or a branch fails, every branch
+ * of the call is cancelled, and decode() returns (or throws the failing branch's cause) only when
+ * all of them have ended, so nothing of the call is left in the engine. Progress (tokens decoded
+ * so far) is reported on the calling thread at the same polls, never on the engine's thread,
+ * which every order's steps share and which a slow callback would stall.
  */
 package dev.longhaul.pipeline.worker;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 import dev.longhaul.engine.batch.BatchEngine;
 import dev.longhaul.engine.batch.SequenceHandle;
 import dev.longhaul.engine.generate.FinishReason;
-import dev.longhaul.engine.generate.GenerationListener;
 import dev.longhaul.engine.generate.GenerationResult;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.model.SequenceState;
@@ -36,6 +43,9 @@ final class BranchDecoder {
         }
     }
 
+    /** How often a decoding call looks at its stop signal (milliseconds). */
+    private static final long POLL_MILLIS = 20;
+
     private final BatchEngine engine;
 
     BranchDecoder(BatchEngine engine) {
@@ -43,33 +53,48 @@ final class BranchDecoder {
     }
 
     Optional<List<GenerationResult>> decode(SequenceState document, List<Branch> branches, BooleanSupplier stop) {
-        return decode(document, branches, stop, id -> { });
+        return decode(document, branches, stop, tokens -> { });
     }
 
     /**
      * Decodes every branch from `document` (left as it is: each branch gets a snapshot). The
      * results come back in the order of `branches`; empty when `stop` said stop or a branch was
-     * cancelled. `onToken` hears every token any branch decodes, on this thread.
+     * cancelled. `decoded` hears, on this thread, how many tokens the branches have decoded
+     * between them, each poll at which that number has grown.
      */
     Optional<List<GenerationResult>> decode(SequenceState document, List<Branch> branches, BooleanSupplier stop,
-                                            IntConsumer onToken) {
+                                            LongConsumer decoded) {
+        AtomicLong tokens = new AtomicLong();
+        long reported = 0;
         List<SequenceHandle> handles = new ArrayList<>(branches.size());
         boolean stopped = false;
         try {
             for (Branch b : branches) {
-                handles.add(engine.submit(document.snapshot(), b.instruction(), b.params(), GenerationListener.of(onToken)));
+                handles.add(engine.submit(document.snapshot(), b.instruction(), b.params(), id -> tokens.incrementAndGet()));
             }
-            while (!allDone(handles)) {
-                if (!stopped && stop.getAsBoolean()) {
-                    stopped = true;
-                    handles.forEach(SequenceHandle::cancel);
-                }
-                if (!engine.step() && !allDone(handles)) {
-                    throw new IllegalStateException("the batch engine is idle while branches are unfinished");
-                }
+        } catch (RuntimeException e) {
+            handles.forEach(SequenceHandle::cancel);
+            awaitAll(handles);
+            throw e;
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(handles.stream().map(SequenceHandle::result)
+                .toArray(CompletableFuture[]::new));
+        while (!all.isDone()) {
+            long n = tokens.get();
+            if (n > reported) {
+                reported = n;
+                decoded.accept(n);
             }
-        } finally {
-            drain(handles);
+            if (!stopped && (stop.getAsBoolean() || handles.stream().anyMatch(h -> h.result().isCompletedExceptionally()))) {
+                stopped = true;
+                handles.forEach(SequenceHandle::cancel);
+            }
+            awaitAll(all, POLL_MILLIS);
+        }
+        for (SequenceHandle h : handles) {
+            if (h.result().isCompletedExceptionally()) {
+                join(h); // throws its cause
+            }
         }
         List<GenerationResult> results = new ArrayList<>(handles.size());
         for (SequenceHandle h : handles) {
@@ -82,25 +107,24 @@ final class BranchDecoder {
         return stopped ? Optional.empty() : Optional.of(results);
     }
 
-    /** Leaves the engine empty: on a normal return every handle is done already and this does nothing. */
-    private void drain(List<SequenceHandle> handles) {
-        if (allDone(handles)) {
-            return;
-        }
-        handles.forEach(SequenceHandle::cancel);
-        while (!allDone(handles)) {
-            try {
-                if (!engine.step()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // the failing step failed its own sequences; the loop goes on until all are done
-            }
+    private static void awaitAll(List<SequenceHandle> handles) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(handles.stream().map(SequenceHandle::result)
+                .toArray(CompletableFuture[]::new));
+        while (!all.isDone()) {
+            awaitAll(all, POLL_MILLIS);
         }
     }
 
-    private static boolean allDone(List<SequenceHandle> handles) {
-        return handles.stream().allMatch(h -> h.result().isDone());
+    /** Waits up to `millis` for every branch to end, however they end. */
+    private static void awaitAll(CompletableFuture<Void> all, long millis) {
+        try {
+            all.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
+            // looked at by the caller
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while branches decode");
+        }
     }
 
     private static GenerationResult join(SequenceHandle h) {

@@ -2,7 +2,8 @@
  * The worker's engine work without Kafka: the same model (or remote server), context budget,
  * prompts, document view and decoding as a Worker, over chunks from any ChunkSource (memory, files). The pipeline
  * benchmark runs the same documents through this and through the whole pipeline, side by side, so
- * their ratio is what Kafka, planning and transactions cost.
+ * their ratio is what Kafka, planning and transactions cost. run() may be called from several
+ * threads at once, as a worker runs the orders of several lanes (see OrderEngine).
  */
 package dev.longhaul.pipeline.worker;
 
@@ -33,8 +34,7 @@ public final class EngineAlone implements AutoCloseable {
     }
 
     public Result run(WorkOrder order, ChunkSource chunks) {
-        engine.reset();
-        OrderRunner.Outcome outcome = engine.run(order, chunks, (fraction, tokens) -> { });
+        OrderRunner.Outcome outcome = engine.run(order, chunks, (fraction, tokens) -> { }, new RunCancel());
         if (!(outcome instanceof OrderRunner.Done done)) {
             throw new IllegalStateException("run of " + order.getRequest().getJobId() + " was cancelled");
         }

@@ -3,11 +3,11 @@
  * process (WorkerEngine, backend "cpu", "scalar", ...), or an OpenAI-compatible server
  * (RemoteEngine, backend "remote:http://host:port/v1") for models too large for one worker.
  * Either way the worker's guarantees are the same: the same prompts and document view, one result
- * per task, committed exactly once by the Worker. Contract: run() is called by one thread at a
- * time, each time after reset(); cancel() may be called from any thread and ends the run in
- * progress (Cancelled outcome), or the next one when it comes between reset() and run(), so a
- * cancel sent while a run is being handed to another thread is never lost; a failure to start
- * (model folder, unreachable server) is thrown by open(), never hidden.
+ * per task, committed exactly once by the Worker. Contract: run() may be called by several threads
+ * at once, each with its own ChunkSource and RunCancel (the worker runs one order per lane, up to
+ * WorkerConfig.concurrentOrders), and each run's results are those it gives alone; a cancel
+ * requested on a run's RunCancel, before or during it, ends that run alone (Cancelled outcome); a
+ * failure to start (model folder, unreachable server) is thrown by open(), never hidden.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -20,17 +20,12 @@ interface OrderEngine extends AutoCloseable {
     /** Prefill speed for heartbeats: measured at start locally, observed on finished runs remotely. */
     double prefillTokensPerSecond();
 
-    OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress);
+    OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress, RunCancel cancel);
 
     /** How full the engine's steps were since the previous call (one heartbeat window); NONE when it does not batch here. */
     BatchFill batchFill();
 
-    /** Stops the run in progress at its next step (any thread); before run() starts, that run. */
-    void cancel();
-
-    /** Clears a cancel left from an earlier run; called before each run() is handed over. */
-    void reset();
-
+    /** Ends the runs still in progress (their callers get Cancelled or an exception) and frees the engine. */
     @Override
     void close();
 

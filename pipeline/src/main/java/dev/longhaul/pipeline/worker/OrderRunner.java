@@ -10,9 +10,14 @@
  * The output therefore always parses and validates; it is parsed once more before it is kept, and
  * a failure there is a bug (IllegalStateException). A schema outside the supported subset (see
  * JsonGrammar) fails the order with the compiler's message, before any branch decodes. The
- * document is prefilled once, whatever the number of tasks. Cancellation (a flag checked before
- * every forward step, prefill and batch steps alike) ends the run at the next chunk or decode step.
- * One order at a time: the runner owns a prefill workspace and steps the worker's BatchEngine.
+ * document is prefilled once, whatever the number of tasks. Cancellation (the run's RunCancel,
+ * checked before every prefill chunk and while the branches decode) ends the run at the next chunk
+ * or decode step.
+ * Several orders at a time: the runner keeps nothing of a run between calls, and every forward
+ * step goes through the worker's BatchEngine, which runs its own step loop. The document's
+ * chunks are fed to it (BatchEngine.feed, cut by the same PrefillPlan, one feed of this sequence
+ * in the engine at a time while the next text is tokenized) and share steps with the other
+ * orders' chunks and decode steps; each order's tokens are the same as when it runs alone.
  * When the order has a SUMMARIZE task, every streamed byte also goes to a DigestStream (bounded
  * candidate buffer), and each Summary carries the extractive digest beside the model's text, so a
  * result says something true about the document even when the model's text does not. Its ranking
@@ -28,10 +33,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.longhaul.engine.batch.BatchEngine;
 import dev.longhaul.engine.constrain.JsonGrammar;
 import dev.longhaul.engine.constrain.SchemaConstraint;
 import dev.longhaul.engine.constrain.TokenVocabulary;
@@ -39,9 +48,7 @@ import dev.longhaul.engine.generate.GenerationResult;
 import dev.longhaul.engine.generate.PrefillPlan;
 import dev.longhaul.engine.generate.SamplingParams;
 import dev.longhaul.engine.model.MiniMaxModel;
-import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
-import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
 import dev.longhaul.pipeline.analyze.digest.Digest;
 import dev.longhaul.pipeline.analyze.digest.DigestStream;
@@ -80,8 +87,11 @@ final class OrderRunner {
     interface Progress {
         void update(double fraction, long tokens);
 
-        /** A token of a task's output was decoded. */
-        default void decoded(int tokenId) {
+        /**
+         * The task branches have decoded `tokens` tokens between them so far; called on the run's own
+         * thread (never the engine's), each time the count has grown, every BranchDecoder poll.
+         */
+        default void decoded(long tokens) {
         }
     }
 
@@ -105,13 +115,11 @@ final class OrderRunner {
     private final int budgetTokens;
     private final int maxOutputTokens;
     private final PrefillPlan plan;
-    private final Workspace workspace;
+    private final BatchEngine batch;
     private final BranchDecoder branches;
-    private final BatchFillMeter meter;
     private final TokenVocabulary vocabulary;
     private final Digest digest;
     private final DocumentView.Setup viewSetup;
-    private volatile boolean cancelled;
 
     OrderRunner(WorkerEngine engine, WorkerConfig config) {
         this.model = engine.model;
@@ -122,9 +130,8 @@ final class OrderRunner {
         this.viewSetup = new DocumentView.Setup(tokenizer, engine.encoder, budgetTokens);
         this.maxOutputTokens = config.maxOutputTokens();
         this.plan = new PrefillPlan(config.prefillChunk());
-        this.workspace = model.workspace(config.prefillChunk(), 1);
+        this.batch = engine.batch;
         this.branches = new BranchDecoder(engine.batch);
-        this.meter = engine.meter;
         this.vocabulary = TokenVocabulary.of(tokenizer);
     }
 
@@ -132,21 +139,12 @@ final class OrderRunner {
         return budgetTokens;
     }
 
-    /** Stops the run in progress at its next chunk or decode step (any thread), or the next run if none is. */
-    void cancel() {
-        cancelled = true;
-    }
-
-    /** Clears a cancel left from an earlier run (see OrderEngine.reset). */
-    void reset() {
-        cancelled = false;
-    }
-
-    Outcome run(WorkOrder order, ChunkSource reader, Progress progress) {
+    /** Runs one order; any number of calls may run at once, each on its own thread. */
+    Outcome run(WorkOrder order, ChunkSource reader, Progress progress, RunCancel cancel) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
         SequenceState state = model.newSequence();
-        Prefill prefill = new Prefill(state);
+        Prefill prefill = new Prefill(state, cancel);
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(viewSetup, request.getKind(), total, prefill::feed);
         // Only extractions carry analysis: a job of summaries alone skips the analyzer's work.
@@ -173,7 +171,7 @@ final class OrderRunner {
                 }
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
-                return !cancelled;
+                return !cancel.requested();
             });
             if (!complete) {
                 return new Cancelled();
@@ -201,8 +199,8 @@ final class OrderRunner {
                     ? new BranchDecoder.Branch(instruction(Prompts.summarize(request.getKind())), params)
                     : extraction(task, params));
         }
-        Optional<List<GenerationResult>> decoded = branches.decode(state, work, () -> cancelled, progress::decoded);
-        if (decoded.isEmpty() || cancelled) {
+        Optional<List<GenerationResult>> decoded = branches.decode(state, work, cancel::requested, progress::decoded);
+        if (decoded.isEmpty() || cancel.requested()) {
             return new Cancelled();
         }
         List<Summary> summaries = new ArrayList<>();
@@ -315,15 +313,25 @@ final class OrderRunner {
                 .build();
     }
 
-    /** Buffers document tokens and prefills them in plan-sized forward steps (no logits). */
+    /**
+     * Buffers document tokens and feeds them to the batch engine one plan-sized chunk at a time (no
+     * logits): each feed waits for the previous one and checks the run's cancel first, so a cancel
+     * stops the prefill within a chunk, and the engine computes a chunk while the caller
+     * tokenizes the next text.
+     */
     private final class Prefill {
         private final SequenceState state;
+        private final RunCancel cancel;
         private int[] buffer = new int[1024];
         private int size;
+        private int position; // the state's position once every feed sent is in
+        private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
         long tokens;
 
-        Prefill(SequenceState state) {
+        Prefill(SequenceState state, RunCancel cancel) {
             this.state = state;
+            this.cancel = cancel;
+            this.position = state.position();
         }
 
         void feed(int[] ids) {
@@ -334,33 +342,43 @@ final class OrderRunner {
             System.arraycopy(ids, 0, buffer, size, ids.length);
             size += ids.length;
             tokens += ids.length;
-            int from = 0;
-            while (size - from >= plan.chunk()) {
-                from += step(from, plan.next(state.position(), size - from));
+            while (size >= plan.chunk()) {
+                send(plan.next(position, size));
             }
-            compact(from);
         }
 
+        /** Feeds what is buffered, however short, and waits until the state holds it all. */
         void flush() {
-            int from = 0;
-            while (from < size) {
-                from += step(from, plan.next(state.position(), size - from));
+            while (size > 0) {
+                send(plan.next(position, size));
             }
-            compact(from);
+            await();
         }
 
-        private int step(int from, int n) {
-            if (cancelled) {
+        /** Feeds buffer[0, count) once the previous feed is in, then drops it from the buffer. */
+        private void send(int count) {
+            if (count == 0) {
+                return;
+            }
+            await();
+            if (cancel.requested()) {
                 throw new Stop();
             }
-            model.forward(List.of(new Segment(state, buffer, from, n, Segment.Logits.NONE)), workspace);
-            meter.prefillStep(n);
-            return n;
+            inFlight = batch.feed(state, buffer, 0, count); // copies the ids
+            position += count;
+            System.arraycopy(buffer, count, buffer, 0, size - count);
+            size -= count;
         }
 
-        private void compact(int from) {
-            System.arraycopy(buffer, from, buffer, 0, size - from);
-            size -= from;
+        /** Waits for the feed in the engine (one chunk: a step or a few, as other orders share them). */
+        private void await() {
+            try {
+                inFlight.join();
+            } catch (CancellationException e) {
+                throw new Stop(); // the engine is closing
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
         }
     }
 }

@@ -63,8 +63,6 @@ final class RemoteEngine implements OrderEngine {
     private final ModelIdentity identity;
     private final int budgetTokens;
     private final int maxOutputTokens;
-    private final List<CompletableFuture<?>> inFlight = new ArrayList<>();
-    private volatile boolean cancelled;
     private volatile double tokensPerSecond;
 
     private RemoteEngine(OpenAiClient client, TextTokenizer tokenizer, Encoder encoder, OpenAiClient.ServedModel served,
@@ -108,24 +106,18 @@ final class RemoteEngine implements OrderEngine {
         return BatchFill.NONE;
     }
 
+    /** Runs one order; several may run at once (the server batches their requests). */
     @Override
-    public void cancel() {
-        cancelled = true;
-        synchronized (inFlight) {
-            inFlight.forEach(f -> f.cancel(true));
-        }
-    }
-
-    @Override
-    public void reset() {
-        cancelled = false;
-    }
-
-    @Override
-    public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress) {
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource reader, OrderRunner.Progress progress, RunCancel cancel) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
-        TokenSink document = new TokenSink();
+        List<CompletableFuture<?>> inFlight = new ArrayList<>();
+        cancel.onRequest(() -> {
+            synchronized (inFlight) {
+                inFlight.forEach(f -> f.cancel(true));
+            }
+        });
+        TokenSink document = new TokenSink(cancel);
         long total = request.getDocument().getBytes();
         DocumentView view = new DocumentView(viewSetup, request.getKind(), total, document::feed);
         long[] seen = {0};
@@ -136,7 +128,7 @@ final class RemoteEngine implements OrderEngine {
                 view.accept(chunk.getPath(), data);
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, document.size);
-                return !cancelled;
+                return !cancel.requested();
             });
             if (!complete) {
                 return new OrderRunner.Cancelled();
@@ -155,7 +147,7 @@ final class RemoteEngine implements OrderEngine {
         for (Task task : tasks) {
             String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
             schemas.add(schema);
-            replies.add(submit(request, task, prefix, schema));
+            replies.add(submit(request, task, prefix, schema, inFlight, cancel));
         }
         List<Summary> summaries = new ArrayList<>();
         List<Extraction> extractions = new ArrayList<>();
@@ -177,7 +169,7 @@ final class RemoteEngine implements OrderEngine {
         } catch (CancellationException e) {
             return new OrderRunner.Cancelled();
         } catch (CompletionException e) {
-            if (cancelled) {
+            if (cancel.requested()) {
                 return new OrderRunner.Cancelled();
             }
             throw e.getCause() instanceof RuntimeException r ? r : e;
@@ -187,7 +179,7 @@ final class RemoteEngine implements OrderEngine {
                 inFlight.clear();
             }
         }
-        if (cancelled) {
+        if (cancel.requested()) {
             return new OrderRunner.Cancelled();
         }
         long ms = System.currentTimeMillis() - started;
@@ -196,7 +188,8 @@ final class RemoteEngine implements OrderEngine {
     }
 
     /** One task's request, already in flight (or failed at once for a schema outside the subset). */
-    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, int[] prefix, String schema) {
+    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, int[] prefix, String schema,
+                                                                   List<CompletableFuture<?>> inFlight, RunCancel cancel) {
         String instruction;
         int maxTokens;
         if (schema == null) {
@@ -214,7 +207,7 @@ final class RemoteEngine implements OrderEngine {
         synchronized (inFlight) {
             inFlight.add(f);
         }
-        if (cancelled) {
+        if (cancel.requested()) {
             f.cancel(true);
         }
         return f;
@@ -251,12 +244,17 @@ final class RemoteEngine implements OrderEngine {
     }
 
     /** The view's tokens, kept in order: the document part of the prompt sent as ids. */
-    private final class TokenSink {
+    private static final class TokenSink {
+        private final RunCancel cancel;
         private int[] ids = new int[1024];
         int size;
 
+        TokenSink(RunCancel cancel) {
+            this.cancel = cancel;
+        }
+
         void feed(int[] tokens) {
-            if (cancelled) {
+            if (cancel.requested()) {
                 throw new CancellationException();
             }
             if (size + tokens.length > ids.length) {
@@ -287,7 +285,6 @@ final class RemoteEngine implements OrderEngine {
 
     @Override
     public void close() {
-        cancel();
         client.close();
         tokenizer.close();
     }

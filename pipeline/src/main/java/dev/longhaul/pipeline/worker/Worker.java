@@ -1,13 +1,17 @@
 /*
  * A worker process's Kafka side: a member of the consumer group over `work` whose partitions are
- * its lanes. The poll loop never waits on inference: while an order runs on the inference thread
- * the loop pauses its partitions and keeps polling (so the group sees it alive, however long the
- * job), publishes heartbeats, and picks up finished runs. A finished order commits its results,
+ * its lanes. The poll loop never waits on inference: orders run on inference threads, up to
+ * WorkerConfig.concurrentOrders at once and never two of one lane, all sharing the engine's
+ * batched steps; the loop pauses every lane with an order in progress or waiting and keeps
+ * polling (so the group sees it alive, however long the job), publishes heartbeats, and picks up
+ * finished runs. One order per lane at a time keeps each lane's offsets committing in order, so a
+ * committed offset never passes an order that is not done. A finished order commits its results,
  * its final status and the `work` offset in one transaction whose offsets carry the group
  * generation (KIP-447): a worker that lost the lane meanwhile is fenced and its results vanish,
  * the new owner redoes the order, and each job gets exactly one result per task. Progress ticks
  * and heartbeats go outside transactions; each heartbeat carries the engine's batch fill over its
- * interval. Cancellation comes from `control`, read from its start.
+ * interval. Cancellation comes from `control`, read from its start, and reaches the run of its job
+ * alone (each run has its own RunCancel); a revoked lane cancels only its own order.
  * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
  * unreachable for a moment) is reported on the log and the next one tries again. Anything else
  * that escapes the poll loop stops the worker loudly: it is logged, kept as failure(), the worker
@@ -22,10 +26,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.longhaul.schemas.Topics;
@@ -51,7 +61,9 @@ public final class Worker implements AutoCloseable {
     private final ResultWriter writer;
     private final ControlListener control;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final DocumentReader reader;
+    /** Readers not in use (poll thread only); a run borrows one, since a consumer serves one thread. */
+    private final Deque<DocumentReader> idleReaders = new ArrayDeque<>();
+    private final List<DocumentReader> readers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService inference;
     private final Thread pollThread;
     private final Deque<Taken> pending = new ArrayDeque<>();
@@ -64,9 +76,13 @@ public final class Worker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
     private long lastSendWarning = Long.MIN_VALUE / 2;
-    private volatile Taken current; // read by the control listener's thread (onCancel)
-    private Future<OrderRunner.Outcome> currentRun;
+    /** The orders in progress by lane; written by the poll thread, read by the control listener's (onCancel). */
+    private final Map<TopicPartition, Running> inProgress = new ConcurrentHashMap<>();
     private long lastHeartbeat;
+
+    /** An order in progress: what was taken, its cancel, the reader it streams through, its outcome. */
+    private record Running(Taken taken, RunCancel cancel, DocumentReader reader, CompletableFuture<OrderRunner.Outcome> outcome) {
+    }
 
     private final LaneAssignment lanes;
     private final Faults faults;
@@ -91,8 +107,9 @@ public final class Worker implements AutoCloseable {
         this.writer = new ResultWriter(config, topics, faults);
         this.control = new ControlListener(config, topics, this::onCancel);
         this.consumer = new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.reader = new DocumentReader(config.assignedConsumer("documents"), topics.documents);
-        this.inference = Executors.newSingleThreadExecutor(r -> new Thread(r, "longhaul-inference-" + config.workerId()));
+        AtomicInteger threads = new AtomicInteger();
+        this.inference = Executors.newFixedThreadPool(config.concurrentOrders(),
+                r -> new Thread(r, "longhaul-inference-" + config.workerId() + "-" + threads.incrementAndGet()));
         this.pollThread = new Thread(this::loop, "longhaul-worker-" + config.workerId());
         pollThread.start();
     }
@@ -131,18 +148,13 @@ public final class Worker implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     pending.add(take(r));
                 }
-                if (currentRun != null && currentRun.isDone()) {
-                    finishCurrent();
+                for (Running r : List.copyOf(inProgress.values())) {
+                    if (r.outcome.isDone()) {
+                        finish(r);
+                    }
                 }
-                if (current == null && !pending.isEmpty()) {
-                    startNext();
-                }
-                Collection<TopicPartition> assigned = consumer.assignment();
-                if (current != null || !pending.isEmpty()) {
-                    consumer.pause(assigned);
-                } else {
-                    consumer.resume(consumer.paused());
-                }
+                startWhatFits();
+                pauseBusyLanes();
                 heartbeatIfDue(false);
             }
         } catch (WakeupException e) {
@@ -151,7 +163,7 @@ public final class Worker implements AutoCloseable {
             failure = e;
             LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + " stopped: its poll loop failed", e);
         } finally {
-            engine.cancel();
+            inProgress.values().forEach(r -> r.cancel.request());
             heartbeatIfDue(true);
             consumer.close(Duration.ofSeconds(5));
         }
@@ -165,8 +177,47 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void startNext() {
-        Taken t = pending.poll();
+    /**
+     * Starts waiting orders while fewer than concurrentOrders run: in arrival order, each the first
+     * waiting of a lane with nothing in progress. One pass; an order whose commit failed and went
+     * back to the queue waits for the next pass.
+     */
+    private void startWhatFits() {
+        if (!running) {
+            return; // closing: an order started now would only be abandoned
+        }
+        List<Taken> chosen = new ArrayList<>();
+        Set<TopicPartition> lanes = new HashSet<>(inProgress.keySet());
+        int free = config.concurrentOrders() - inProgress.size();
+        for (Taken t : pending) {
+            if (chosen.size() >= free) {
+                break;
+            }
+            if (lanes.add(t.partition())) {
+                chosen.add(t);
+            }
+        }
+        pending.removeAll(chosen);
+        chosen.forEach(this::start);
+    }
+
+    /** Pauses the lanes with an order in progress or waiting, so that nothing more is fetched for them; resumes the rest. */
+    private void pauseBusyLanes() {
+        Set<TopicPartition> busy = new HashSet<>(inProgress.keySet());
+        pending.forEach(t -> busy.add(t.partition()));
+        Set<TopicPartition> assigned = consumer.assignment();
+        List<TopicPartition> idle = new ArrayList<>();
+        for (TopicPartition tp : consumer.paused()) {
+            if (!busy.contains(tp)) {
+                idle.add(tp);
+            }
+        }
+        busy.retainAll(assigned);
+        consumer.pause(busy);
+        consumer.resume(idle);
+    }
+
+    private void start(Taken t) {
         if (t.undecodable != null) {
             commit(t, writer.undecodable(t, t.undecodable));
             return;
@@ -181,17 +232,38 @@ public final class Worker implements AutoCloseable {
             // A second order for a job this worker already finished (never expected from the planner): drop it.
             commit(t, List.of());
         } else {
-            engine.reset(); // before `current` names this order: a cancel from then on reaches its run
-            current = t;
+            DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
+            Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
+            inProgress.put(t.partition(), run); // before the check below: a cancel from then on finds the run
             if (control.isCancelled(jobId)) {
-                engine.cancel(); // it came after the check above, while `current` still named no order
+                run.cancel.request(); // it came after the check above, while no run was there to find
             }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
             OrderRunner.Progress ticker = writer.progressTicker(t.order);
             OrderRunner.Progress progress = (fraction, tokens) -> bestEffort("a progress status of " + jobId,
                     () -> ticker.update(fraction, tokens));
-            currentRun = inference.submit(() -> engine.run(t.order, reader, faultsAt(t, progress)));
+            try {
+                inference.execute(() -> {
+                    try {
+                        run.outcome.complete(engine.run(t.order, reader, faultsAt(t, progress), run.cancel));
+                    } catch (Throwable e) {
+                        run.outcome.completeExceptionally(e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // close() shut the threads down meanwhile: the order stays uncommitted, for the lane's next owner
+                inProgress.remove(t.partition());
+                idleReaders.push(reader);
+                run.outcome.cancel(false);
+            }
         }
+    }
+
+    private DocumentReader newReader() {
+        // a client id of its own: consumers of one JVM sharing one would clash in the metrics registry
+        DocumentReader reader = new DocumentReader(config.assignedConsumer("documents-" + (readers.size() + 1)), topics.documents);
+        readers.add(reader);
+        return reader;
     }
 
     /** The progress ticker, calling the fault hook on each prefilled chunk and decoded token. */
@@ -205,26 +277,27 @@ public final class Worker implements AutoCloseable {
             }
 
             @Override
-            public void decoded(int tokenId) {
+            public void decoded(long tokens) {
                 faults.at(Faults.Point.DECODE, order);
             }
         };
     }
 
-    private void finishCurrent() {
-        Taken t = current;
+    /** Commits a finished run's outcome: results, FAILED or CANCELLED. */
+    private void finish(Running r) {
+        inProgress.remove(r.taken.partition());
+        idleReaders.push(r.reader);
+        Taken t = r.taken;
         OrderRunner.Outcome outcome;
         try {
-            outcome = currentRun.get();
-        } catch (Exception e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            current = null;
-            currentRun = null;
-            commit(t, writer.failed(t, cause));
+            outcome = r.outcome.get();
+        } catch (ExecutionException e) {
+            commit(t, writer.failed(t, e.getCause() == null ? e : e.getCause()));
             return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while taking a finished run", e);
         }
-        current = null;
-        currentRun = null;
         if (outcome instanceof OrderRunner.Done done) {
             if (commit(t, writer.succeeded(t.order, done))) {
                 completedJobs.add(t.order.getRequest().getJobId());
@@ -245,9 +318,10 @@ public final class Worker implements AutoCloseable {
     }
 
     private void onCancel(String jobId) {
-        Taken t = current;
-        if (t != null && t.order != null && t.order.getRequest().getJobId().equals(jobId)) {
-            engine.cancel();
+        for (Running r : inProgress.values()) {
+            if (r.taken.order.getRequest().getJobId().equals(jobId)) {
+                r.cancel.request();
+            }
         }
     }
 
@@ -264,8 +338,8 @@ public final class Worker implements AutoCloseable {
             }
         }
         long outstanding = 0;
-        if (current != null) {
-            outstanding += current.order.getEstimatedCostTokens();
+        for (Running r : inProgress.values()) {
+            outstanding += r.taken.order.getEstimatedCostTokens();
         }
         for (Taken t : pending) {
             outstanding += t.order == null ? 0 : t.order.getEstimatedCostTokens();
@@ -306,15 +380,21 @@ public final class Worker implements AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             pending.removeIf(t -> partitions.contains(t.partition()));
-            if (current != null && partitions.contains(current.partition())) {
-                engine.cancel();
+            List<Running> lost = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                Running r = inProgress.remove(tp);
+                if (r != null) {
+                    r.cancel.request();
+                    lost.add(r);
+                }
+            }
+            for (Running r : lost) {
                 try {
-                    currentRun.get();
+                    r.outcome.get();
                 } catch (Exception e) {
                     // the run is abandoned either way; its lane's new owner redoes the order
                 }
-                current = null;
-                currentRun = null;
+                idleReaders.push(r.reader);
             }
         }
 
@@ -329,11 +409,11 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** Clean shutdown: stops taking orders, abandons the one in progress (uncommitted), leaves the group. */
+    /** Clean shutdown: stops taking orders, abandons those in progress (uncommitted), leaves the group. */
     @Override
     public void close() {
         running = false;
-        engine.cancel();
+        inProgress.values().forEach(r -> r.cancel.request());
         if (pollThread.isAlive()) {
             consumer.wakeup(); // the loop closes the consumer on its way out
         }
@@ -349,7 +429,7 @@ public final class Worker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         control.close();
-        reader.close();
+        readers.forEach(DocumentReader::close);
         writer.close();
         engine.close();
     }

@@ -6,9 +6,11 @@
  * maximum context and by what the engine prefills in timeBudget (measured on this machine).
  * backend names the engine backend ("cpu", "scalar", ...) or, as "remote:http://host:port/v1", an
  * OpenAI-compatible server (RemoteEngine); modelDir then only needs the served model's
- * tokenizer.json, which sizes the document view in that model's tokens. batchSequences: how many
- * task branches of one order decode together in the worker's BatchEngine (its slots; the step's
- * token budget is prefillChunk + batchSequences − 1, see BatchConfig).
+ * tokenizer.json, which sizes the document view in that model's tokens. batchSequences: the slots of
+ * the worker's BatchEngine, shared by the task branches and document feeds of every order in
+ * progress (the step's token budget is prefillChunk + batchSequences − 1, see BatchConfig).
+ * concurrentOrders: how many orders the worker runs at once, never two of one lane (so each lane's
+ * offsets commit in order); 1 runs one order at a time.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -36,6 +38,7 @@ public record WorkerConfig(
         int maxOutputTokens,
         int prefillChunk,
         int batchSequences,
+        int concurrentOrders,
         Duration heartbeatInterval,
         Duration sessionTimeout,
         Duration transactionTimeout,
@@ -44,8 +47,11 @@ public record WorkerConfig(
     /** The consumer group every worker joins; lanes are its partitions of `work`. */
     public static final String GROUP_ID = "longhaul-workers";
 
-    /** Task branches decoded together by default: more than any order asks for today. */
-    public static final int DEFAULT_BATCH_SEQUENCES = 8;
+    /** Engine slots by default: the branches of a few orders at once, and their document feeds. */
+    public static final int DEFAULT_BATCH_SEQUENCES = 16;
+
+    /** Orders in progress at once by default: one per lane of a worker holding the default four lanes. */
+    public static final int DEFAULT_CONCURRENT_ORDERS = 4;
 
     /** The prefix of a backend that names an OpenAI-compatible server's base URL. */
     public static final String REMOTE = "remote:";
@@ -65,6 +71,9 @@ public record WorkerConfig(
         }
         if (batchSequences < 1) {
             throw new IllegalArgumentException("batchSequences must be >= 1, is " + batchSequences);
+        }
+        if (concurrentOrders < 1) {
+            throw new IllegalArgumentException("concurrentOrders must be >= 1, is " + concurrentOrders);
         }
         if (timeBudget.isNegative() || timeBudget.isZero()) {
             throw new IllegalArgumentException("time budget must be positive: " + timeBudget);
@@ -98,46 +107,58 @@ public record WorkerConfig(
     /** CPU defaults: a few thousand document tokens per job, two minutes of prefill at most. */
     public static WorkerConfig defaults(String workerId, String bootstrapServers, Path modelDir) {
         return new WorkerConfig(workerId, bootstrapServers, "longhaul.", modelDir, "cpu",
-                Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256, DEFAULT_BATCH_SEQUENCES,
+                Runtime.getRuntime().availableProcessors(), 4096, Duration.ofMinutes(2), 48, 256, DEFAULT_BATCH_SEQUENCES, DEFAULT_CONCURRENT_ORDERS,
                 Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(60), Map.of());
     }
 
     public WorkerConfig withContext(int tokens, Duration budget) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, tokens, budget,
-                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withOutput(int tokens) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                tokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                tokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withNamespace(String ns) {
         return new WorkerConfig(workerId, bootstrapServers, ns, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     public WorkerConfig withEngine(String backendName, int threadCount) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backendName, threadCount, contextTokens,
-                timeBudget, maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                timeBudget, maxOutputTokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
-    /** At most `sequences` task branches of an order decode together in one batch (1: one after another). */
+    /** At most `sequences` sequences (task branches, document feeds) in the engine's batch (1: one after another). */
     public WorkerConfig withBatch(int sequences) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, sequences, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, sequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+    }
+
+    /** Document chunks of `chunk` tokens, and `sequences` engine slots. */
+    public WorkerConfig withBatching(int chunk, int sequences) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, chunk, sequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
+    }
+
+    /** At most `orders` orders in progress at once, one per lane (1: one at a time). */
+    public WorkerConfig withConcurrentOrders(int orders) {
+        return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
+                maxOutputTokens, prefillChunk, batchSequences, orders, heartbeatInterval, sessionTimeout, transactionTimeout, clientOverrides);
     }
 
     /** How long the group waits for a silent worker before its lanes move (the consumer's session timeout). */
     public WorkerConfig withSessionTimeout(Duration timeout) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, timeout, transactionTimeout, clientOverrides);
+                maxOutputTokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, timeout, transactionTimeout, clientOverrides);
     }
 
     /** Extra client settings (security, SASL, TLS stores) applied last to every client of this worker. */
     public WorkerConfig withClientOverrides(Map<String, String> overrides) {
         return new WorkerConfig(workerId, bootstrapServers, namespace, modelDir, backend, threads, contextTokens, timeBudget,
-                maxOutputTokens, prefillChunk, batchSequences, heartbeatInterval, sessionTimeout, transactionTimeout, overrides);
+                maxOutputTokens, prefillChunk, batchSequences, concurrentOrders, heartbeatInterval, sessionTimeout, transactionTimeout, overrides);
     }
 
     /** The `work` consumer: in the worker group, read_committed, offsets only through transactions. */
@@ -148,7 +169,7 @@ public record WorkerConfig(
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // Orders are taken one at a time; a few buffered while one runs is enough.
+        // A few orders buffered per poll is enough: a lane with an order in progress is paused.
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 5));

@@ -6,8 +6,9 @@
  * also compiles the hot paths before the first real job). The sentence encoder for extractive
  * digests is loaded here too, first, so a worker whose encoder cannot load fails its start with
  * that reason instead of committing summaries without digests. Orders run on its OrderRunner,
- * whose task branches decode in this engine's BatchEngine (batchSequences slots, stepped by the
- * runner's thread, never started); its BatchFillMeter feeds the heartbeats' batch fill.
+ * several at once: every forward step, document chunks and task branches of every order alike,
+ * goes through this engine's BatchEngine (batchSequences slots), started here on its own thread
+ * after the warm-up; its BatchFillMeter feeds the heartbeats' batch fill.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -72,6 +73,7 @@ final class WorkerEngine implements OrderEngine {
         this.batch = new BatchEngine(model, batching);
         this.meter = new BatchFillMeter(batching, batch::stats);
         this.runner = new OrderRunner(this, config); // every field it reads is set above
+        batch.start();
     }
 
     @Override
@@ -85,18 +87,8 @@ final class WorkerEngine implements OrderEngine {
     }
 
     @Override
-    public OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress) {
-        return runner.run(order, chunks, progress);
-    }
-
-    @Override
-    public void cancel() {
-        runner.cancel();
-    }
-
-    @Override
-    public void reset() {
-        runner.reset();
+    public OrderRunner.Outcome run(WorkOrder order, ChunkSource chunks, OrderRunner.Progress progress, RunCancel cancel) {
+        return runner.run(order, chunks, progress, cancel);
     }
 
     @Override

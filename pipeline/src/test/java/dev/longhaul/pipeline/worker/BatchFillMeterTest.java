@@ -1,5 +1,5 @@
 /*
- * BatchFillMeter's windows: given engine counters and document prefill steps, each window holds
+ * BatchFillMeter's windows: given the engine's counters, each window holds
  * the mean sequences and tokens per step since the previous one, over the batch's slots and token
  * budget; a window without steps is empty (fill 0), and counts never leak into the next window.
  */
@@ -20,16 +20,15 @@ class BatchFillMeterTest {
     void eachWindowAveragesItsOwnSteps() {
         AtomicReference<BatchStats> engine = new AtomicReference<>(BatchStats.EMPTY);
         BatchFillMeter meter = new BatchFillMeter(CONFIG, engine::get);
-        // given two document prefill steps of 16 tokens on one sequence
-        meter.prefillStep(16);
-        meter.prefillStep(16);
+        // given two document chunks of 16 tokens fed on one sequence
+        engine.set(stats(2, 2, 32, 0));
         // then the first window is two steps of one sequence, 16 tokens each
         BatchFill first = meter.window();
         assertEquals(2, first.steps());
         assertEquals(0.25, first.sequenceFill(), 1e-12);
         assertEquals(16.0 / 19, first.tokenFill(), 1e-12);
         // given the engine then ran 4 steps of 4 sequences: 10 instruction tokens and 12 decodes
-        engine.set(stats(4, 16, 10, 12));
+        engine.set(stats(6, 18, 42, 12));
         BatchFill second = meter.window();
         assertEquals(4, second.steps());
         assertEquals(4.0, second.sequencesPerStep(), 1e-12);

@@ -1,17 +1,25 @@
 /*
- * A cancel that reaches the engine between the worker's hand-over (reset) and the start of run()
- * stops that run; reset() clears a cancel left from an earlier run. Before, run() cleared the flag
- * itself, so a cancel sent in that gap was lost, and a lane revoked then waited for the whole order.
+ * An OrderEngine's runs: a cancel requested on a run's RunCancel before the run starts stops it
+ * (a cancel sent while the worker hands the order over is never lost), and a fresh RunCancel runs
+ * the next order in full. Several runs at once on one engine (a worker with orders on several
+ * lanes) share the engine's steps and each gives exactly what it gives alone; cancelling one of
+ * them mid-run ends that one alone.
  */
 package dev.longhaul.pipeline.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.longhaul.engine.SharedData;
 import dev.longhaul.schemas.ChunkLocations;
@@ -25,36 +33,103 @@ import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.WorkOrder;
 import org.junit.jupiter.api.Test;
 
-class OrderEngineCancelTest {
-    private static final byte[] DOC = "The lease ends on 1 March 2030. Either party may renew it.".getBytes(StandardCharsets.UTF_8);
+class OrderEngineRunsTest {
+    private static final String LEASE = "The lease ends on 1 March 2030. Either party may renew it.";
+    private static final OrderRunner.Progress QUIET = (f, t) -> { };
 
     @Test
-    void aCancelBeforeTheRunStartsStopsItAndResetClearsItForTheNext() {
+    void aCancelBeforeTheRunStartsStopsItAndAFreshOneRunsTheNext() {
         WorkerConfig config = WorkerConfig.defaults("cancel-test", "localhost:1", SharedData.minimaxTiny()).withOutput(4);
         try (OrderEngine engine = OrderEngine.open(config)) {
-            WorkOrder order = order();
-            ChunkSource chunks = (o, sink) -> sink.accept(DocumentChunk.newBuilder().setJobId("j").setIndex(0)
-                    .setData(ByteBuffer.wrap(DOC)).setIsLast(true).build());
+            WorkOrder order = order("j", DocumentKind.CONTRACT, List.of(summary()), LEASE);
+            RunCancel early = new RunCancel();
+            early.request(); // arrives after the hand-over, before run() begins
+            assertInstanceOf(OrderRunner.Cancelled.class, engine.run(order, chunks(LEASE), QUIET, early));
 
-            engine.reset();
-            engine.cancel(); // arrives after the hand-over, before run() begins
-            assertInstanceOf(OrderRunner.Cancelled.class, engine.run(order, chunks, (f, t) -> { }));
-
-            engine.reset();
-            OrderRunner.Done done = assertInstanceOf(OrderRunner.Done.class, engine.run(order, chunks, (f, t) -> { }));
+            OrderRunner.Done done = assertInstanceOf(OrderRunner.Done.class,
+                    engine.run(order, chunks(LEASE), QUIET, new RunCancel()));
             assertEquals(1, done.summaries().size());
         }
     }
 
-    private static WorkOrder order() {
-        JobRequest request = JobRequest.newBuilder().setJobId("j").setTenant("t").setKind(DocumentKind.CONTRACT)
-                .setTasks(List.of(Task.newBuilder().setType(TaskType.SUMMARIZE).build()))
-                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(1).setBytes(DOC.length)
+    @Test
+    void runsAtOnceGiveWhatEachGivesAloneAndACancelEndsOnlyItsOwn() throws Exception {
+        // prefill chunks of 16 tokens, so every document streams in many feeds interleaved with the others'
+        WorkerConfig base = WorkerConfig.defaults("concurrent-test", "localhost:1", SharedData.minimaxTiny()).withOutput(12);
+        WorkerConfig config = base.withBatching(16, base.batchSequences());
+        List<String> texts = List.of(
+                LEASE.repeat(12),
+                "2024-01-05 10:00:01 ERROR disk /dev/sda1 full\n2024-01-05 10:00:02 INFO retry scheduled\n".repeat(20),
+                "This Agreement is made between Acme Corp and Beta LLC. It is governed by the laws of Delaware. ".repeat(10));
+        List<WorkOrder> orders = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            List<Task> tasks = i == 1 ? List.of(summary()) : List.of(summary(), extract("parties", "governing law"));
+            orders.add(order("job-" + i, i == 1 ? DocumentKind.LOG : DocumentKind.CONTRACT, tasks, texts.get(i)));
+        }
+        try (OrderEngine engine = OrderEngine.open(config);
+             ExecutorService threads = Executors.newFixedThreadPool(orders.size() + 1)) {
+            // given each order's results when it runs alone
+            List<List<String>> alone = new ArrayList<>();
+            for (int i = 0; i < orders.size(); i++) {
+                alone.add(outputs(engine.run(orders.get(i), chunks(texts.get(i)), QUIET, new RunCancel())));
+            }
+            BatchFill aloneFill = engine.batchFill();
+            // when they run at once, beside a long order that is cancelled once its document has streamed in
+            RunCancel doomed = new RunCancel();
+            String longText = LEASE.repeat(40);
+            Future<OrderRunner.Outcome> cancelled = threads.submit(() -> engine.run(
+                    order("doomed", DocumentKind.CONTRACT, List.of(summary(), summary()), longText), chunks(longText),
+                    (fraction, tokens) -> doomed.request(), doomed));
+            List<Future<OrderRunner.Outcome>> runs = new ArrayList<>();
+            for (int i = 0; i < orders.size(); i++) {
+                int n = i;
+                runs.add(threads.submit(() -> engine.run(orders.get(n), chunks(texts.get(n)), QUIET, new RunCancel())));
+            }
+            // then each order has exactly its results alone, and only the cancelled one is cancelled
+            for (int i = 0; i < orders.size(); i++) {
+                assertEquals(alone.get(i), outputs(runs.get(i).get(300, TimeUnit.SECONDS)), "order " + i + " at once vs alone");
+            }
+            assertInstanceOf(OrderRunner.Cancelled.class, cancelled.get(300, TimeUnit.SECONDS));
+            // and they shared the engine's steps
+            BatchFill fill = engine.batchFill();
+            assertTrue(fill.sequencesPerStep() > aloneFill.sequencesPerStep(),
+                    "sequences per step at once " + fill + " vs one after another " + aloneFill);
+        }
+    }
+
+    private static List<String> outputs(OrderRunner.Outcome outcome) {
+        OrderRunner.Done done = assertInstanceOf(OrderRunner.Done.class, outcome);
+        List<String> out = new ArrayList<>();
+        done.summaries().forEach(s -> out.add(s.getTaskIndex() + ":" + s.getText() + "|" + s.getDigest()));
+        done.extractions().forEach(e -> out.add(e.getTaskIndex() + ":" + e.getJson()));
+        out.add("tokens:" + done.documentTokens() + " share:" + done.shareRead());
+        return out;
+    }
+
+    private static Task summary() {
+        return Task.newBuilder().setType(TaskType.SUMMARIZE).build();
+    }
+
+    private static Task extract(String... fields) {
+        return Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of(fields)).build();
+    }
+
+    private static ChunkSource chunks(String text) {
+        byte[] data = text.getBytes(StandardCharsets.UTF_8);
+        return (o, sink) -> sink.accept(DocumentChunk.newBuilder().setJobId(o.getRequest().getJobId()).setIndex(0)
+                .setData(ByteBuffer.wrap(data)).setIsLast(true).build());
+    }
+
+    private static WorkOrder order(String jobId, DocumentKind kind, List<Task> tasks, String text) {
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant("t").setKind(kind)
+                .setTasks(tasks)
+                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(1).setBytes(bytes)
                         .setSha256("0".repeat(64)).setMediaType("text/plain").build())
                 .setSubmittedAt(Instant.now()).build();
         return WorkOrder.newBuilder().setRequest(request).setLane(0)
                 .setChunks(ChunkLocations.newBuilder().setTopic("documents").setPartition(0).setFirstOffset(0).setLastOffset(0)
                         .setPositions(List.of(ChunkPosition.newBuilder().setPartition(0).setOffset(0).build())).build())
-                .setEstimatedCostTokens(DOC.length / 4).setPlannedAt(Instant.now()).build();
+                .setEstimatedCostTokens(bytes / 4).setPlannedAt(Instant.now()).build();
     }
 }

@@ -323,6 +323,53 @@ class WorkerTest {
     }
 
     @Test
+    void anOrderHeldUpOnOneLaneDoesNotHoldUpTheOtherAndACancelReachesOnlyItsOwn() throws Exception {
+        Topics laneTopics = new Topics("lanes.", new InMemorySchemaRegistry());
+        for (var t : laneTopics.all()) {
+            kafka.createTopic(t.getKey().name(), t.getKey() == laneTopics.work ? 2 : 1, t.getValue());
+        }
+        // given a worker on lanes 0 and 1 whose order on lane 0 stops at its first prefill chunk until released
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Faults holdLaneZero = (point, order) -> {
+            if (point == Faults.Point.PREFILL && order.startsWith(laneTopics.work.name() + "-0@")) {
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        WorkerConfig config = WorkerConfig.defaults("lanes-1", kafka.bootstrapServers(), MODEL).withNamespace("lanes.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 2).withConcurrentOrders(2);
+        Topics saved = topics;
+        try (Worker lanes = new Worker(config, laneTopics, new LaneAssignment.Pinned(List.of(0, 1)), holdLaneZero)) {
+            topics = laneTopics;
+            WorkOrder held = order("held-0", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "held on lane zero".getBytes(), null);
+            WorkOrder free = order("free-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "free on lane one".getBytes(), null);
+            placeOn(0, held);
+            placeOn(1, free);
+            // when lane 0's order is held up, lane 1's order still runs and commits
+            one(topics.summaries, "free-1");
+            assertEquals(0, all(topics.summaries, "held-0").size(), "the held order is still in progress");
+            // and a cancel for the held job, once it is released, ends that job alone
+            send(topics.control, "held-0", Control.newBuilder().setJobId("held-0").setAction(ControlAction.CANCEL)
+                    .setRequestedAt(Instant.now()).build(), null);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!lanes.knowsCancelled("held-0") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            release.countDown();
+            assertEquals(JobState.CANCELLED, finalState("held-0"));
+            assertEquals(JobState.SUCCEEDED, finalState("free-1"));
+            assertEquals(0, all(topics.summaries, "held-0").size());
+            assertEquals(1, lanes.ordersDone());
+        } finally {
+            release.countDown();
+            topics = saved;
+        }
+    }
+
+    @Test
     void aWorkerWhoseRegistryIsDownKeepsBeatingAndStopsLoudlyWhenItCannotCommit() throws Exception {
         dev.longhaul.schemas.wire.SchemaRegistry down = new dev.longhaul.schemas.wire.SchemaRegistry() {
             @Override
@@ -419,6 +466,11 @@ class WorkerTest {
 
     private static void place(WorkOrder order) throws Exception {
         producer.send(new ProducerRecord<>(topics.work.name(), 0, topics.work.keys().serializer().serialize(topics.work.name(), 0),
+                topics.work.values().serializer().serialize(topics.work.name(), order))).get();
+    }
+
+    private static void placeOn(int lane, WorkOrder order) throws Exception {
+        producer.send(new ProducerRecord<>(topics.work.name(), lane, topics.work.keys().serializer().serialize(topics.work.name(), lane),
                 topics.work.values().serializer().serialize(topics.work.name(), order))).get();
     }
 
