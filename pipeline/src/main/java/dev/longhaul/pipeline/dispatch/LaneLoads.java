@@ -6,15 +6,15 @@
  *     max(its reported outstanding cost, the orders released onto its lanes before that report)
  *       + the orders released onto its lanes at or after that report,
  *
- * counting only orders not yet finished. The report covers the order it runs and those it has
- * polled; it cannot cover orders still waiting unread in its partitions (a busy worker pauses
- * them), which is why the orders released before it count too: otherwise every heartbeat would
+ * counting only orders not yet finished. The report covers the orders it runs and those it has
+ * polled; it cannot cover orders still waiting unread in its partitions (a worker pauses a lane
+ * while it has an order of that lane in progress or waiting), which is why the orders released before it count too: otherwise every heartbeat would
  * reset a worker's queue to a handful of orders and the window would hold nothing back. The
  * report, for its part, counts what this dispatcher cannot know yet (orders finished but not yet
  * heard of are in the released sums; the report has already dropped them, so the larger wins).
  *
- * The window applies per worker, since one engine runs all of a worker's lanes one order at a
- * time. A lane is chosen by its worker's load, then by what is queued on the lane itself (so a
+ * The window applies per worker, since one engine runs the orders of all of a worker's lanes (at
+ * most one per lane at a time, sharing its batched steps). A lane is chosen by its worker's load, then by what is queued on the lane itself (so a
  * worker's orders spread over its lanes and follow a lane that moves to a new worker), then by
  * lane number.
  */
