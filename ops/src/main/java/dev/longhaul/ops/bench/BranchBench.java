@@ -159,21 +159,9 @@ public final class BranchBench {
         List<List<String>> outputs = new ArrayList<>();
         long tokens = 0;
         long t0 = System.nanoTime();
-        List<java.util.concurrent.Future<EngineAlone.Result>> results = new ArrayList<>();
-        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
-            for (WorkOrder order : orders) {
-                results.add(pool.submit(() -> engine.run(order, chunks)));
-            }
-            for (var f : results) {
-                EngineAlone.Result r = f.get();
-                tokens += r.documentTokens();
-                outputs.add(r.outputs());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        for (EngineAlone.Result r : engine.runAll(orders, chunks, parallel)) {
+            tokens += r.documentTokens();
+            outputs.add(r.outputs());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         chunks.clear();

@@ -8,7 +8,8 @@
  * runs minutes apart would measure the neighbours.
  *
  * Contract: both sides use one WorkerConfig (model, backend, threads, context budget, output
- * tokens), the same bytes, kind and tasks, and chunks of the ingest default size. Equal work is
+ * tokens, orders at once: the engine alone runs as many at a time as the worker can, one per
+ * lane), the same bytes, kind and tasks, and chunks of the ingest default size. Equal work is
  * checked, not assumed: the two engines must have the same context budget, and every round's
  * document tokens and result counts must match between the sides, or the run fails.
  */
@@ -125,10 +126,11 @@ public final class PipelineBench {
                 PipelineSide pipelineSide = new PipelineSide(submitter, follower);
                 List<byte[]> warmup = documents.texts().subList(0, Math.min(2, documents.texts().size()));
                 log.accept("warm-up");
-                compare(engineAlone(engine, chunks, "warm-e", warmup), pipelineSide.run("warm-p", warmup), "warm-up");
+                int parallel = Math.min(config.concurrentOrders(), pipeline.dispatch().lanes());
+                compare(engineAlone(engine, chunks, "warm-e", warmup, parallel), pipelineSide.run("warm-p", warmup), "warm-up");
                 List<Round> rounds = new ArrayList<>();
                 for (int r = 1; r <= options.rounds(); r++) {
-                    Side e = engineAlone(engine, chunks, "r" + r + "-e", documents.texts());
+                    Side e = engineAlone(engine, chunks, "r" + r + "-e", documents.texts(), parallel);
                     log.accept(String.format("round %d engine alone: %.3f documents/s", r, e.documentsPerSecond()));
                     Side p = pipelineSide.run("r" + r + "-p", documents.texts());
                     log.accept(String.format("round %d pipeline:     %.3f documents/s", r, p.documentsPerSecond()));
@@ -147,7 +149,8 @@ public final class PipelineBench {
         }
     }
 
-    private Side engineAlone(EngineAlone engine, MemoryChunks chunks, String prefix, List<byte[]> texts) {
+    /** The documents through the engine alone, `parallel` at a time, as the worker runs its lanes' orders. */
+    private Side engineAlone(EngineAlone engine, MemoryChunks chunks, String prefix, List<byte[]> texts, int parallel) {
         List<WorkOrder> orders = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             orders.add(chunks.put(prefix + "-" + i, documents.kind(), texts.get(i), TASKS));
@@ -155,8 +158,7 @@ public final class PipelineBench {
         long tokens = 0;
         int results = 0;
         long t0 = System.nanoTime();
-        for (WorkOrder order : orders) {
-            EngineAlone.Result r = engine.run(order, chunks);
+        for (EngineAlone.Result r : engine.runAll(orders, chunks, parallel)) {
             tokens += r.documentTokens();
             results += r.summaries() + r.extractions();
         }

@@ -44,6 +44,30 @@ public final class EngineAlone implements AutoCloseable {
         return new Result(done.summaries().size(), done.extractions().size(), done.documentTokens(), done.shareRead(), outputs);
     }
 
+    /**
+     * Runs `orders` with `parallel` of them in progress at a time, as a worker holding that many
+     * lanes does (each thread takes the next order); results in the order of `orders`. A run's
+     * failure fails the call with its cause, once the runs in progress have ended.
+     */
+    public List<Result> runAll(List<WorkOrder> orders, ChunkSource chunks, int parallel) {
+        List<java.util.concurrent.Future<Result>> futures = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
+            for (WorkOrder order : orders) {
+                futures.add(pool.submit(() -> run(order, chunks)));
+            }
+            List<Result> results = new ArrayList<>();
+            for (var f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while orders ran", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
     @Override
     public void close() {
         engine.close();
