@@ -76,7 +76,8 @@ public final class PipelineTopology {
         KStream<String, JobStatus> statuses = decoded(builder, topics.status, topics);
         builder.addStateStore(StatusTable.storeBuilder(topics));
         statuses.process(() -> new StatusTable(config.limits().settledJobRetention(), config.dispatch().punctuationInterval()),
-                Named.as("status-table"), JobStatusQuery.STATUS_STORE);
+                        Named.as("status-table"), JobStatusQuery.STATUS_STORE)
+                .to(topics.status.name(), Produced.with(topics.status.keys(), topics.status.values()).withName("status-restore-sink"));
         KStream<String, DispatchEvent> finished = statuses
                 .filter((jobId, status) -> JobStates.isFinal(status.getState()), Named.as("status-final"))
                 .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));

@@ -1,7 +1,8 @@
 /*
  * The status table: the latest JobStatus per job, materialized from `status` in the named store
- * that JobStatusQuery reads, garbled status records dead-lettered instead of stopping it, and
- * final statuses forgotten after the retention.
+ * that JobStatusQuery reads, garbled status records dead-lettered instead of stopping it, a late
+ * tick followed on the topic by the final status again, and final statuses forgotten after the
+ * retention.
  */
 package dev.longhaul.pipeline;
 
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.schemas.JobState;
@@ -44,6 +46,11 @@ class StatusTableTest {
                     .setProgress(0.5).setUpdatedAt(T0).build());
             KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
             assertEquals(JobState.SUCCEEDED, table.get("job-1").getState());
+            // and the final status is written again after the tick, so that compaction keeps it, not the tick
+            List<JobStatus> written = p.status.readKeyValuesToList().stream()
+                    .filter(kv -> kv.key.equals("job-1")).map(kv -> kv.value).toList();
+            assertEquals(JobState.SUCCEEDED, written.getLast().getState(), "last status of job-1 on the topic: " + written);
+            assertEquals(table.get("job-1"), written.getLast());
         }
     }
 

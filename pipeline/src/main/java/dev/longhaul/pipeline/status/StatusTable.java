@@ -5,7 +5,10 @@
  * after it would add a repartition topic that re-keys nothing. A job whose latest status is final
  * is forgotten `retention` after that status's updatedAt (the planner's settled-job retention), by
  * a wall-clock sweep of StoreSweep.SLICE entries per punctuation, so the table does not grow with
- * every job ever run.
+ * every job ever run. A late progress tick after a final status is not only ignored: the final
+ * status is written to `status` again, after the tick, because `status` is compacted and
+ * compaction keeps a key's last record: left alone, the tick would outlive the final status, and a
+ * follower reading the topic later would see a finished job RUNNING for ever.
  */
 package dev.longhaul.pipeline.status;
 
@@ -25,11 +28,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
-public final class StatusTable implements Processor<String, JobStatus, Void, Void> {
+public final class StatusTable implements Processor<String, JobStatus, String, JobStatus> {
     private final Duration retention;
     private final Duration interval;
     private final StoreSweep<JobStatus> retentionSweep = new StoreSweep<>();
     private KeyValueStore<String, JobStatus> latest;
+    private ProcessorContext<String, JobStatus> context;
 
     /** Final statuses kept for `retention`, swept every `interval`. */
     public StatusTable(Duration retention, Duration interval) {
@@ -43,7 +47,8 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, JobStatus> context) {
+        this.context = context;
         latest = context.getStateStore(JobStatusQuery.STATUS_STORE);
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
@@ -52,11 +57,14 @@ public final class StatusTable implements Processor<String, JobStatus, Void, Voi
      * Keeps the record as the job's latest, unless the job is already in a final state and the
      * record is not: a progress tick sent outside the transactions (by a worker that has lost its
      * lane and not yet noticed) may land after the committed SUCCEEDED, and must not make a
-     * finished job look as if it ran for ever (nor keep it from the sweep).
+     * finished job look as if it ran for ever (nor keep it from the sweep); the final status is
+     * forwarded, to be written after the tick (see above). Reading it back changes nothing.
      */
     @Override
     public void process(Record<String, JobStatus> record) {
-        if (JobStates.staleAfter(latest.get(record.key()), record.value())) {
+        JobStatus before = latest.get(record.key());
+        if (JobStates.staleAfter(before, record.value())) {
+            context.forward(record.withValue(before));
             return;
         }
         latest.put(record.key(), record.value());
