@@ -150,7 +150,9 @@ public final class JobFollower implements AutoCloseable {
                 if (r.topic().equals(topics.jobs.name())) {
                     JobRequest request = readable(topics.jobs, r);
                     if (request != null) {
-                        taskCounts.put(key, request.getTasks().size());
+                        // The first committed request of an id is the one the planner decided on: a
+                        // later one under the same id is a no-op or a DUPLICATE_JOB_ID, whatever its tasks.
+                        taskCounts.putIfAbsent(key, request.getTasks().size());
                     }
                 } else if (r.topic().equals(topics.status.name())) {
                     JobStatus s = readable(topics.status, r);

@@ -194,6 +194,31 @@ class JobFollowerTest {
     }
 
     @Test
+    void aLaterRequestUnderTheSameIdDoesNotChangeHowManyResultsAreAwaited(TestInfo test) throws IOException {
+        Fixture f = fixture(test);
+        // given a job of one task, then the same id submitted again with two (the planner ignores the second)
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("again"),
+                    DocumentSource.stream(new ByteArrayInputStream("text".getBytes(StandardCharsets.UTF_8)), "stdin"));
+            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"), JobSpec.parseTask("extract:party")))
+                    .withJobId("again"), DocumentSource.stream(new ByteArrayInputStream("text".getBytes(StandardCharsets.UTF_8)), "stdin"));
+        }
+        // and the first request's one result and its SUCCEEDED
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().summaries, "again", summary("again", 0, "One task."));
+                pipeline.send(f.topics().status, "again", status("again", JobState.SUCCEEDED, 1, null));
+            }, true);
+        }
+        // then following it ends with that result, instead of waiting for a second one that never comes
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome outcome = follower.follow(List.of("again"), new JobFollower.Listener() {}, Duration.ofSeconds(30));
+            assertTrue(outcome.complete(), "complete with the first request's task count");
+            assertEquals("One task.", outcome.jobs().get("again").summaries().get(0).getText());
+        }
+    }
+
+    @Test
     void followGivesUpAtTheTimeoutWithWhatItSaw(TestInfo test) {
         Fixture f = fixture(test);
         try (Pipeline pipeline = new Pipeline()) {
