@@ -32,7 +32,6 @@ import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.SchemaRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
@@ -49,6 +48,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private final EventStream events = new EventStream();
     private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService ticks;
+    private final ScheduledExecutorService lagTicks;
     private final DashboardServer server;
     private final BearerToken token;
 
@@ -67,9 +67,16 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
             t.setDaemon(true);
             return t;
         });
+        this.lagTicks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "longhaul-dashboard-lag");
+            t.setDaemon(true);
+            return t;
+        });
         long push = config.pushInterval().toMillis();
         ticks.scheduleWithFixedDelay(this::push, 0, push, TimeUnit.MILLISECONDS);
-        ticks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        // the lag probe's admin calls can take seconds against a slow broker: on a thread of their own,
+        // so that the page's pushes and /metrics keep their pace meanwhile
+        lagTicks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         this.token = BearerToken.configuredOrGenerated(config.token());
         try {
             this.server = new DashboardServer(config, token, this, events, json);
@@ -163,8 +170,9 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private void measureLag() {
         try {
             model.onLag(lag.measure());
-        } catch (KafkaException e) {
-            // The broker is briefly unreachable: keep the previous figures until the next probe.
+        } catch (RuntimeException e) {
+            // The broker is briefly unreachable (or anything else went wrong): keep the previous
+            // figures until the next probe; a task that threw would never be scheduled again.
         }
     }
 
@@ -176,6 +184,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
 
     private void stopBackground() {
         ticks.shutdownNow();
+        lagTicks.shutdownNow();
         feed.close();
         lag.close();
         control.close();

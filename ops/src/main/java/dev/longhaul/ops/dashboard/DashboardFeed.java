@@ -73,6 +73,25 @@ final class DashboardFeed implements AutoCloseable {
         return undecodable.get();
     }
 
+    /** Polls that failed (and were retried after a pause). */
+    long failures() {
+        return failures.get();
+    }
+
+    /** Logs a failed poll, at most once a minute. */
+    private void warn(RuntimeException e) {
+        long now = System.currentTimeMillis();
+        if (now - lastWarning >= 60_000) {
+            lastWarning = now;
+            LOG.log(System.Logger.Level.WARNING, "dashboard feed: polling failed (retrying): " + e);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(DashboardFeed.class.getName());
+    private static final long FAILURE_BACKOFF_MILLIS = 1_000;
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private long lastWarning = Long.MIN_VALUE / 2;
+
     private void loop() {
         long lastScan = 0;
         try {
@@ -86,8 +105,18 @@ final class DashboardFeed implements AutoCloseable {
                     Thread.sleep(200);
                     continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r);
+                try {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        apply(r);
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // Not authorized for a topic, a broker that went away...: say so and try again,
+                    // rather than end the thread and leave a page that looks live but never moves.
+                    failures.incrementAndGet();
+                    warn(e);
+                    Thread.sleep(FAILURE_BACKOFF_MILLIS);
                 }
             }
         } catch (WakeupException | InterruptedException e) {

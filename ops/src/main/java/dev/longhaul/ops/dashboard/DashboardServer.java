@@ -83,7 +83,8 @@ final class DashboardServer implements AutoCloseable {
 
     private void route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
-        boolean cancel = path.startsWith("/api/jobs/") && path.endsWith("/cancel");
+        // a job id between the two, not empty: /api/jobs/cancel names the job "cancel"
+        boolean cancel = path.startsWith("/api/jobs/") && path.endsWith("/cancel") && path.length() > "/api/jobs//cancel".length();
         String expected = cancel ? "POST" : "GET";
         if (!STATIC.containsKey(path) && !token.admits(ex.getRequestHeaders().getFirst("Authorization"))) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"longhaul\"");

@@ -2,8 +2,10 @@
  * A sliding time window of amounts (completed jobs, prefill tokens, decode tokens) keyed by event
  * time: rate(now) is the sum of the amounts whose event time lies in (now - window, now], divided
  * by the window's seconds. Event time, not arrival time, so that replaying a topic from its start
- * reports the old events as old (rate 0) instead of a burst at start-up. Not thread-safe: the
- * owner (Throughput) serializes access.
+ * reports the old events as old (rate 0) instead of a burst at start-up. An event stamped later
+ * than now (a producer whose clock runs ahead) counts as now, so that it neither waits in the
+ * window for ever nor holds older events in it. Not thread-safe: the owner (Throughput) serializes
+ * access.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -27,8 +29,9 @@ final class RateWindow {
     /** Records an amount at an event time; amounts older than the window only count in total(). */
     void add(long atMillis, long amount, long nowMillis) {
         total += amount;
-        if (atMillis > nowMillis - windowMillis) {
-            events.add(new Event(atMillis, amount));
+        long at = Math.min(atMillis, nowMillis);
+        if (at > nowMillis - windowMillis) {
+            events.add(new Event(at, amount));
         }
         prune(nowMillis);
     }
@@ -38,7 +41,8 @@ final class RateWindow {
         prune(nowMillis);
         long sum = 0;
         for (Event e : events) {
-            if (e.atMillis() <= nowMillis) {
+            // an older event behind the head (events arrive out of order across partitions) is out too
+            if (e.atMillis() > nowMillis - windowMillis && e.atMillis() <= nowMillis) {
                 sum += e.amount();
             }
         }

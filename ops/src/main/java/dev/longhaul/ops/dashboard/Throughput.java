@@ -106,17 +106,26 @@ public final class Throughput {
         laneOfJob.put(jobId, lane);
     }
 
-    /** A result (Summary or Extraction) written at atMillis: tokens, and the job's latencies once. */
+    /**
+     * A result (Summary or Extraction) written at atMillis: tokens, and the job's latencies once.
+     * The tasks of a job continue one prefill of its document (branches of one state), so each
+     * result's prompt counts without the document, and the document counts once, with the job's
+     * first result; a remote server without prefix caching does prefill it per task, which this
+     * does not count.
+     */
     public synchronized void onResult(String jobId, Usage usage, Timings timings, long atMillis) {
         long now = clock.millis();
         String worker = workerOf(jobId);
         RateWindow[] w = byWorker.computeIfAbsent(worker, k -> new RateWindow[] {new RateWindow(windowMillis), new RateWindow(windowMillis)});
-        prefill.add(atMillis, usage.getPromptTokens(), now);
+        boolean firstOfJob = timedJobs.put(jobId, Boolean.TRUE) == null;
+        long document = Math.min(usage.getDocumentTokens(), usage.getPromptTokens());
+        long prefilled = usage.getPromptTokens() - document + (firstOfJob ? document : 0);
+        prefill.add(atMillis, prefilled, now);
         decode.add(atMillis, usage.getOutputTokens(), now);
-        w[0].add(atMillis, usage.getPromptTokens(), now);
+        w[0].add(atMillis, prefilled, now);
         w[1].add(atMillis, usage.getOutputTokens(), now);
         // Every task of a job carries the same timings; count the job once, not once per task.
-        if (timedJobs.put(jobId, Boolean.TRUE) == null) {
+        if (firstOfJob) {
             latency.get("queued").add(timings.getQueuedMs());
             latency.get("running").add(timings.getRunningMs());
             latency.get("end_to_end").add(timings.getEndToEndMs());
