@@ -1,8 +1,10 @@
 /*
- * Whether a new schema may join a subject under a compatibility level. The verdict is Avro's own
- * SchemaValidatorBuilder (canRead for BACKWARD, canBeRead for FORWARD, mutualRead for FULL;
- * validateLatest, or validateAll for the TRANSITIVE levels); the messages, which only explain a
- * refusal, come from Avro's SchemaCompatibility on each pair the level covers.
+ * Whether a new schema may join a subject under a compatibility level, decided as Confluent's
+ * registry decides it: by Avro's SchemaCompatibility reader/writer check on each pair the level
+ * covers (the new schema reading an earlier one's data for BACKWARD, an earlier one reading the
+ * new one's for FORWARD, both for FULL; the latest version, or every live one for the TRANSITIVE
+ * levels). Not by SchemaValidatorBuilder, whose resolving grammar accepts what that check refuses:
+ * a removed enum symbol (an old record holding it cannot be read) and a renamed record.
  */
 package dev.longhaul.ops.registry;
 
@@ -13,9 +15,6 @@ import dev.longhaul.schemas.wire.CompatibilityCheck;
 import dev.longhaul.schemas.wire.CompatibilityLevel;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaValidationException;
-import org.apache.avro.SchemaValidator;
-import org.apache.avro.SchemaValidatorBuilder;
 
 final class CompatibilityRules {
     private CompatibilityRules() {
@@ -29,45 +28,34 @@ final class CompatibilityRules {
         if (level == CompatibilityLevel.NONE || newestFirst.isEmpty()) {
             return new CompatibilityCheck(true, List.of());
         }
-        SchemaValidatorBuilder builder = new SchemaValidatorBuilder();
-        if (level.newReadsOld() && level.oldReadsNew()) {
-            builder.mutualReadStrategy();
-        } else if (level.newReadsOld()) {
-            builder.canReadStrategy();
-        } else {
-            builder.canBeReadStrategy();
-        }
-        SchemaValidator validator = level.transitive() ? builder.validateAll() : builder.validateLatest();
-        try {
-            validator.validate(candidate, newestFirst);
-            return new CompatibilityCheck(true, List.of());
-        } catch (SchemaValidationException e) {
-            List<String> messages = explain(level, candidate, level.transitive() ? newestFirst : newestFirst.subList(0, 1));
-            if (messages.isEmpty()) {
-                messages.add(e.getMessage());
-            }
-            return new CompatibilityCheck(false, messages);
-        }
-    }
-
-    private static List<String> explain(CompatibilityLevel level, Schema candidate, List<Schema> earlier) {
+        List<Schema> earlier = level.transitive() ? newestFirst : newestFirst.subList(0, 1);
         List<String> messages = new ArrayList<>();
+        boolean compatible = true;
         for (Schema old : earlier) {
             if (level.newReadsOld()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old),
+                compatible &= describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old),
                         "the new schema cannot read data written with an earlier one", messages);
             }
             if (level.oldReadsNew()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate),
+                compatible &= describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate),
                         "an earlier schema cannot read data written with the new one", messages);
             }
         }
-        return messages;
+        return new CompatibilityCheck(compatible, messages);
     }
 
-    private static void describe(SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> messages) {
-        for (SchemaCompatibility.Incompatibility i : pair.getResult().getIncompatibilities()) {
+    /** Adds the pair's incompatibilities to `messages`; whether it is compatible. */
+    private static boolean describe(SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> messages) {
+        if (pair.getType() != SchemaCompatibility.SchemaCompatibilityType.INCOMPATIBLE) {
+            return true;
+        }
+        List<SchemaCompatibility.Incompatibility> found = pair.getResult().getIncompatibilities();
+        for (SchemaCompatibility.Incompatibility i : found) {
             messages.add(direction + ": " + i.getType() + " at " + i.getLocation() + ": " + i.getMessage());
         }
+        if (found.isEmpty()) {
+            messages.add(direction + ": " + pair.getDescription());
+        }
+        return false;
     }
 }

@@ -30,6 +30,22 @@ class RegistryRulesTest {
     private static final List<Schema> NEWEST_FIRST = List.of(V2, V1);
 
     @Test
+    void aRemovedEnumSymbolAndARenamedRecordAreRefusedAsConfluentRefusesThem() {
+        // an old record holding DONE cannot be read with the new enum: Confluent says MISSING_ENUM_SYMBOLS
+        Schema three = SchemaBuilder.enumeration("State").symbols("QUEUED", "RUNNING", "DONE");
+        Schema two = SchemaBuilder.enumeration("State").symbols("QUEUED", "RUNNING");
+        CompatibilityCheck enums = CompatibilityRules.check(CompatibilityLevel.BACKWARD, two, List.of(three));
+        assertFalse(enums.compatible());
+        assertTrue(enums.messages().stream().anyMatch(m -> m.contains("MISSING_ENUM_SYMBOLS")), enums.messages().toString());
+        assertTrue(CompatibilityRules.check(CompatibilityLevel.BACKWARD, three, List.of(two)).compatible(), "a symbol added reads old data");
+        // the same fields under another record name: NAME_MISMATCH
+        Schema renamed = SchemaBuilder.record("B").fields().requiredString("a").endRecord();
+        CompatibilityCheck names = CompatibilityRules.check(CompatibilityLevel.BACKWARD, renamed, List.of(V1));
+        assertFalse(names.compatible());
+        assertTrue(names.messages().stream().anyMatch(m -> m.contains("NAME_MISMATCH")), names.messages().toString());
+    }
+
+    @Test
     void onlyTransitiveLevelsLookPastTheLatestVersion() {
         assertTrue(CompatibilityRules.check(CompatibilityLevel.BACKWARD, V3, NEWEST_FIRST).compatible());
         CompatibilityCheck transitive = CompatibilityRules.check(CompatibilityLevel.BACKWARD_TRANSITIVE, V3, NEWEST_FIRST);
