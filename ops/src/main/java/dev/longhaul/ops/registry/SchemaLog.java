@@ -254,6 +254,24 @@ final class SchemaLog implements AutoCloseable {
         if (description.partitions().size() != 1) {
             throw new IllegalStateException("the schemas topic " + config.topic() + " has " + description.partitions().size()
                     + " partitions; the registry needs exactly one");
+        }        // Compaction is what keeps every schema for ever: under delete, retention would drop old
+        // schemas, and a registry replaying the rest would hand their ids out again (Confluent's
+        // registry refuses such a topic too).
+        String policy;
+        try {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, config.topic());
+            policy = admin.describeConfigs(List.of(resource)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .get(resource).get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+        } catch (ExecutionException | TimeoutException e) {
+            throw storeError("cannot read the configuration of the schemas topic " + config.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storeError("interrupted while reading the configuration of " + config.topic(), e);
+        }
+        if (!TopicConfig.CLEANUP_POLICY_COMPACT.equals(policy)) {
+            throw new IllegalStateException("the schemas topic " + config.topic() + " has cleanup.policy=" + policy
+                    + "; the registry needs exactly compact, or retention would drop schemas and their ids would be reused");
         }
     }
 

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,6 +63,15 @@ class RegistryServerTest {
 
     private static List<String> texts(JsonNode array) {
         return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+
+    @Test
+    void aSchemasTopicThatIsNotCompactedIsRefusedAtStart() {
+        // retention would drop old schemas, and a registry replaying the rest would reuse their ids
+        kafka.createTopic("_schemas-deleting", 1, Map.of("cleanup.policy", "delete"));
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> RegistryServer.start(
+                RegistryConfig.defaults(kafka.bootstrapServers()).withTopic("_schemas-deleting").withListener("localhost", 0)).close());
+        assertTrue(String.valueOf(e.getMessage()).contains("cleanup.policy=delete"), e.toString());
     }
 
     @Test
