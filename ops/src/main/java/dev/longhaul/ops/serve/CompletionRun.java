@@ -3,15 +3,18 @@
  * listener runs on the batch's step thread and must never wait, so it only queues token ids; the
  * request's own (virtual) thread takes them, decodes them (OutputText, stop strings), hands each
  * new piece to the caller (the streaming answer writes it out at once), and cancels the sequence
- * when a stop string ends it or the client goes away (the caller's write fails). The outcome's
+ * when a stop string ends it or the client goes away (the caller's write fails; a streaming caller
+ * also writes an SSE comment when nothing was written for a second, see Pieces.idle). The outcome's
  * text is the concatenation of the pieces. finish_reason: "stop" for eos, a stop string or a
  * complete constrained output; "length" at max_tokens.
  */
 package dev.longhaul.ops.serve;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import dev.longhaul.engine.batch.SequenceHandle;
 import dev.longhaul.engine.generate.FinishReason;
@@ -21,7 +24,18 @@ final class CompletionRun {
     /** Receives each new piece of text as soon as it is safe to send. */
     interface Pieces {
         void accept(String piece) throws IOException;
+
+        /**
+         * Nothing was written for IDLE (queued for a slot, prefilling, text held back): a streaming
+         * answer writes something the client ignores, so that a client gone away is noticed and its
+         * sequence cancelled then, not only at its next piece. Does nothing by default.
+         */
+        default void idle() throws IOException {
+        }
     }
+
+    /** How long a run waits for an event before it calls Pieces.idle(). */
+    static final Duration IDLE = Duration.ofSeconds(1);
 
     /** The finished completion, with OpenAI's finish_reason and token counts. */
     record Outcome(String text, String finishReason, int promptTokens, int completionTokens) {}
@@ -48,8 +62,10 @@ final class CompletionRun {
         boolean done = false;
         try {
             while (true) {
-                Object event = events.take();
-                if (event instanceof Integer id) {
+                Object event = events.poll(IDLE.toMillis(), TimeUnit.MILLISECONDS);
+                if (event == null) {
+                    pieces.idle();
+                } else if (event instanceof Integer id) {
                     String piece = output.accept(id);
                     if (output.stopped() && !done) {
                         done = true;

@@ -100,7 +100,8 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
             int[] ids = new int[prompt.size()];
             for (int i = 0; i < ids.length; i++) {
                 JsonNode id = prompt.get(i);
-                if (!id.isIntegralNumber() || id.asLong() < 0 || id.asLong() >= model.vocabSize()) {
+                // canConvertToInt first: asLong() wraps an id past 2^63 round to a small valid one
+                if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0 || id.asInt() >= model.vocabSize()) {
                     throw ApiError.invalid("prompt", "prompt[" + i + "] is not a token id in [0, " + model.vocabSize() + ")");
                 }
                 ids[i] = id.asInt();

@@ -147,13 +147,29 @@ public final class ServeServer implements AutoCloseable {
         }
         CompletionRun.Outcome o;
         try {
-            o = CompletionRun.run(model, request, piece -> {
-                ObjectNode chunk = answer.envelope(true);
-                answer.choice(chunk.putArray("choices"), piece, null, true);
-                event(out, chunk, request.includeUsage());
+            o = CompletionRun.run(model, request, new CompletionRun.Pieces() {
+                @Override
+                public void accept(String piece) throws IOException {
+                    ObjectNode chunk = answer.envelope(true);
+                    answer.choice(chunk.putArray("choices"), piece, null, true);
+                    event(out, chunk, request.includeUsage());
+                }
+
+                @Override
+                public void idle() throws IOException {
+                    // an SSE comment: clients skip it, and a closed connection makes it fail
+                    out.write(": keep-alive\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.flush();
+                }
             });
         } catch (ApiError e) {
             data(out, json.writeValueAsString(e.body()));
+            data(out, "[DONE]");
+            return;
+        } catch (RuntimeException e) {
+            // The answer has started: a failure can only be told as an error event, never as an
+            // ordinary end of stream that a client would take for a complete, truncated answer.
+            data(out, json.writeValueAsString(new ApiError(500, "server_error", null, null, String.valueOf(e.getMessage())).body()));
             data(out, "[DONE]");
             return;
         }

@@ -87,6 +87,11 @@ public final class ServedModel implements AutoCloseable {
         return engine.submit(promptIds, params, listener);
     }
 
+    /** The batch's counters (tests, and anyone watching the server). */
+    public dev.longhaul.engine.batch.BatchStats stats() {
+        return engine.stats();
+    }
+
     @Override
     public void close() {
         engine.close();

@@ -191,6 +191,44 @@ class ServeApiTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120) // without the idle keep-alive the run would wait for a slot for ever
+    void aClientGoneWhileItsRequestWaitsForASlotIsCancelledBeforeItRuns() throws Exception {
+        // given every slot of the batch held by a long sequence
+        List<dev.longhaul.engine.batch.SequenceHandle> holders = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            holders.add(served.submit(new int[] {1, 2, 3 + i}, SamplingParams.greedy(1_000_000), id -> { }));
+        }
+        try {
+            long cancelledBefore = served.stats().sequences().cancelled();
+            // when a streaming request waits for a slot and its client has gone (its idle keep-alive fails)
+            GenerationRequest request = GenerationRequest.read(completion(PROMPT, 8).put("stream", true),
+                    GenerationRequest.Endpoint.COMPLETIONS, served);
+            IOException gone = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> CompletionRun.run(served, request, new CompletionRun.Pieces() {
+                        @Override
+                        public void accept(String piece) {
+                            throw new AssertionError("it never got a slot, so it never wrote: " + piece);
+                        }
+
+                        @Override
+                        public void idle() throws IOException {
+                            throw new IOException("broken pipe (test)");
+                        }
+                    }));
+            assertEquals("broken pipe (test)", gone.getMessage());
+            // then its sequence is cancelled while the slots' holders go on
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (served.stats().sequences().cancelled() == cancelledBefore && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(cancelledBefore + 1, served.stats().sequences().cancelled(), served.stats().toString());
+            assertTrue(holders.stream().noneMatch(h -> h.result().isDone()), "the holders still run");
+        } finally {
+            holders.forEach(dev.longhaul.engine.batch.SequenceHandle::cancel);
+        }
+    }
+
+    @Test
     void errorsAnswerInOpenAisShape() throws Exception {
         JsonNode badJson = sendRaw("POST", "/completions", "{\"prompt\": ", 400);
         assertEquals("invalid_request_error", badJson.path("error").path("type").asText());
@@ -204,6 +242,10 @@ class ServeApiTest {
         assertEquals("prompt", send("POST", "/completions", completion(PROMPT, 4).put("prompt", ""), 400).path("error").path("param").asText());
         send("GET", "/completions", null, 405);
         send("GET", "/embeddings", null, 404);
+        // an id past 2^64 is no token id, however its low bits read
+        assertEquals("prompt", sendRaw("POST", "/completions",
+                "{\"model\": \"minimax-tiny\", \"prompt\": [18446744073709551621], \"max_tokens\": 4}", 400)
+                .path("error").path("param").asText());
     }
 
     private static ObjectNode completion(String prompt, int maxTokens) {
