@@ -2,7 +2,9 @@
  * Gzip detection by magic bytes (1f 8b, RFC 1952) rather than by file name, so a compressed log
  * piped on stdin or named .log is recognised too; and decompression while streaming, never
  * holding more than the inflater's buffers. Concatenated gzip members (as logrotate and
- * `cat a.gz b.gz` produce) decompress as one stream. Decompression stops with a clear error once
+ * `cat a.gz b.gz` produce) decompress as one stream; bytes after the last member that do not
+ * start another are an error (commons-compress), never a silent end that would commit part of a
+ * document under a digest of that part. Decompression stops with a clear error once
  * the output exceeds maxRatio times the compressed bytes read (past a 1 MiB floor): a gzip bomb
  * is refused after reading a few KiB of it, not after filling the disk or the topic.
  */
@@ -12,7 +14,8 @@ import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
+
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 final class Gzip {
     static final int MAGIC_0 = 0x1f;
@@ -35,10 +38,19 @@ final class Gzip {
         return b0 == MAGIC_0 && b1 == MAGIC_1;
     }
 
-    /** The decompressed bytes of {@code in}, streaming, refused once they outgrow {@code maxRatio}. */
+    /**
+     * The decompressed bytes of {@code in}, streaming, refused once they outgrow {@code maxRatio};
+     * {@code in} is closed when its header is already bad.
+     */
     static InputStream decompress(InputStream in, int maxRatio) throws IOException {
         CountingInputStream compressed = new CountingInputStream(in);
-        return new RatioGuard(new GZIPInputStream(compressed, BUFFER), compressed, maxRatio);
+        try {
+            return new RatioGuard(GzipCompressorInputStream.builder().setInputStream(compressed)
+                    .setDecompressConcatenated(true).get(), compressed, maxRatio);
+        } catch (IOException | RuntimeException e) {
+            in.close(); // a bad header fails here, before any caller holds a stream to close
+            throw e;
+        }
     }
 
     /** Counts the bytes read through it (the compressed side). */

@@ -77,6 +77,23 @@ class DocumentSourceTest {
     }
 
     @Test
+    void concatenatedMembersAreOneDocumentAndBytesAfterTheLastAreRefused() throws IOException {
+        ByteArrayOutputStream two = new ByteArrayOutputStream();
+        for (String part : new String[] {"first member\n", "second member\n"}) {
+            try (OutputStream out = new GZIPOutputStream(two)) {
+                out.write(part.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        Chunker.Cut cut = digest(DocumentSource.stream(new ByteArrayInputStream(two.toByteArray()), "stdin").open(Long.MAX_VALUE), 8);
+        assertEquals("first member\nsecond member\n".length(), cut.bytes(), "`cat a.gz b.gz` is both files");
+        // (gzip -c a; echo tail) > x.gz: the JDK's reader ended at the first member and dropped the rest unsaid
+        two.write("tail\n".getBytes(StandardCharsets.UTF_8));
+        DocumentSource.Opened garbage = DocumentSource.stream(new ByteArrayInputStream(two.toByteArray()), "stdin").open(Long.MAX_VALUE);
+        IOException e = assertThrows(IOException.class, () -> digest(garbage, 8));
+        assertTrue(e.getMessage().contains("after a valid .gz stream"), e.getMessage());
+    }
+
+    @Test
     void aStreamCanBeSubmittedOnce() throws IOException {
         DocumentSource source = DocumentSource.stream(new ByteArrayInputStream(new byte[] {1}), "stdin");
         source.open(10);
