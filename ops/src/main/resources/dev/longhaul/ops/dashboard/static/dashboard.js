@@ -51,12 +51,16 @@
       ctx.beginPath(); ctx.moveTo(pad, gy); ctx.lineTo(w - 4, gy); ctx.stroke();
       ctx.fillText(fmt(top * g / 4), 2, gy + 3);
     }
+    // Series end together at the newest push: a shorter one (a worker that joined later) starts later.
+    var longest = 0;
+    lines.forEach(function (l) { longest = Math.max(longest, l.values.length); });
     lines.forEach(function (l) {
       ctx.strokeStyle = l.color;
       ctx.lineWidth = 2;
       ctx.beginPath();
+      var offset = longest - l.values.length;
       l.values.forEach(function (v, i) {
-        var x = pad + (w - pad - 4) * i / (MAX_POINTS - 1);
+        var x = pad + (w - pad - 4) * (i + offset) / (MAX_POINTS - 1);
         var y = h - pad - (h - 2 * pad) * v / top;
         if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
       });
@@ -105,6 +109,12 @@
   // Batch fill per worker, one point per push: live sequences per step over the batch's slots and
   // tokens per step over the step budget, both over the worker's latest heartbeat interval.
   function drawBatch(canvas, workers) {
+    // a worker gone from the snapshot (forgotten by the server) leaves the chart and its legend
+    var present = {};
+    workers.forEach(function (wk) { present[wk.workerId] = true; });
+    Object.keys(state.series.batch).forEach(function (id) {
+      if (!present[id]) { delete state.series.batch[id]; }
+    });
     workers.forEach(function (wk) {
       var b = state.series.batch[wk.workerId] || (state.series.batch[wk.workerId] = { sequences: [], tokens: [] });
       push(b.sequences, wk.batch ? wk.batch.sequenceFill : 0);
@@ -279,6 +289,7 @@
     function pump() {
       return reader.read().then(function (chunk) {
         if (chunk.done) { throw new Error('the event stream ended'); }
+        lastChunkAt = Date.now(); // snapshots and the server's keepalive comments alike
         buffer += decoder.decode(chunk.value, { stream: true });
         var end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -291,19 +302,39 @@
     return pump();
   }
 
+  // One stream at a time: a new connect() (the login form, a retry) aborts the one before, whose
+  // failure then retries nothing. A stream silent for STALL_MS (the server sends a keepalive every
+  // 15 s) is taken for a dead connection (a laptop asleep, a proxy that dropped it) and replaced.
+  var STALL_MS = 35000;
+  var generation = 0;
+  var controller = null;
+  var lastChunkAt = 0;
+
   function connect() {
     var status = document.getElementById('connection');
-    fetch('api/stream', { headers: authorization() }).then(function (r) {
-      if (r.status === 401) { state.refused++; showLogin('wrong token'); return null; }
+    var mine = ++generation;
+    if (controller) { controller.abort(); }
+    controller = new AbortController();
+    lastChunkAt = Date.now();
+    fetch('api/stream', { headers: authorization(), signal: controller.signal }).then(function (r) {
+      if (mine !== generation) { return null; }
+      if (r.status === 401) { state.refused++; controller = null; showLogin('wrong token'); return null; }
       if (!r.ok || !r.body) { throw new Error('HTTP ' + r.status); }
       status.textContent = 'live'; status.className = 'up';
       document.getElementById('login').hidden = true;
       return readEvents(r.body);
     }).catch(function () {
+      if (mine !== generation) { return; } // a newer connection took over
       status.textContent = 'reconnecting…'; status.className = 'down';
-      setTimeout(connect, 1000);
+      setTimeout(function () { if (mine === generation) { connect(); } }, 1000);
     });
   }
+
+  setInterval(function () {
+    if (controller && Date.now() - lastChunkAt > STALL_MS) {
+      controller.abort(); // its catch reconnects
+    }
+  }, 5000);
 
   document.getElementById('login').addEventListener('submit', function (e) {
     e.preventDefault();
