@@ -157,21 +157,16 @@ final class RegistryApi {
     }
 
     /**
-     * Whether the schema in the request may follow the given version ("latest" or absent: the
-     * versions the subject's level covers); messages are added when verbose.
+     * Whether the schema in the request is compatible, as Confluent answers it: with a version
+     * ("latest" or a number), with that one version alone, in the direction of the subject's level;
+     * without one, with the versions the level covers (the latest, or every live one for the
+     * TRANSITIVE levels), and a subject without versions is compatible. Messages when verbose.
      */
     ObjectNode testCompatibility(String subject, String version, JsonNode request, boolean verbose) {
         Candidate candidate = candidate(request);
         CompatibilityLevel level = view.effectiveLevel(subject);
-        List<Schema> against;
-        if (version == null || versionNumber(version) == -1) {
-            against = liveSchemasNewestFirst(subject);
-            if (against.isEmpty()) {
-                throw subjectNotFound(subject);
-            }
-        } else {
-            against = List.of(parse(version(subject, version, false).schema()));
-        }
+        List<Schema> against = version == null ? liveSchemasNewestFirst(subject)
+                : List.of(parse(version(subject, version, false).schema()));
         CompatibilityCheck check = CompatibilityRules.check(level, candidate.schema(), against);
         ObjectNode answer = object().put("is_compatible", check.compatible());
         if (verbose) {

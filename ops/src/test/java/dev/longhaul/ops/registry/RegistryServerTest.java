@@ -182,6 +182,27 @@ class RegistryServerTest {
         assertEquals(List.of("1", "2"), texts(http.get("/subjects/jobs-value/versions").body()));
     }
 
+    @Test
+    void aNamedVersionIsCheckedAloneAndNoVersionChecksWhatTheLevelCovers() {
+        // v1 {a: int}, v2 {a: int, b: string = ""}; the candidate {b: string} reads v2's data but not v1's
+        Schema v1 = org.apache.avro.SchemaBuilder.record("R").fields().requiredInt("a").endRecord();
+        Schema v2 = org.apache.avro.SchemaBuilder.record("R").fields().requiredInt("a")
+                .name("b").type().stringType().stringDefault("").endRecord();
+        Schema candidate = org.apache.avro.SchemaBuilder.record("R").fields().requiredString("b").endRecord();
+        assertEquals(200, http.post("/compatibility/subjects/r-value/versions", RegistryHttp.schemaBody(v1)).status(),
+                "a subject without versions is compatible with anything");
+        assertTrue(http.post("/compatibility/subjects/r-value/versions", RegistryHttp.schemaBody(v1)).body()
+                .get("is_compatible").asBoolean());
+        register("r-value", v1);
+        register("r-value", v2);
+        assertEquals(200, http.put("/config/r-value", RegistryHttp.compatibility("BACKWARD_TRANSITIVE")).status());
+        assertTrue(compatible("r-value", candidate), "latest is v2 alone, whatever the level");
+        Answer all = http.post("/compatibility/subjects/r-value/versions", RegistryHttp.schemaBody(candidate));
+        assertEquals(200, all.status(), all.body().toString());
+        assertFalse(all.body().get("is_compatible").asBoolean(), "without a version, the transitive level checks v1 too");
+        assertError(404, 40401, http.post("/compatibility/subjects/nothing/versions/latest", RegistryHttp.schemaBody(v1)));
+    }
+
     private boolean compatible(String subject, Schema schema) {
         Answer a = http.post("/compatibility/subjects/" + subject + "/versions/latest", RegistryHttp.schemaBody(schema));
         assertEquals(200, a.status(), a.body().toString());

@@ -134,7 +134,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistry {
     public CompatibilityCheck testCompatibility(String subject, Schema schema) {
         JsonNode answer;
         try {
-            answer = send("POST", "/compatibility/subjects/" + segment(subject) + "/versions/latest?verbose=true", schemaBody(schema));
+            // no version: the versions the level covers (with /latest, Confluent checks that one alone)
+            answer = send("POST", "/compatibility/subjects/" + segment(subject) + "/versions?verbose=true", schemaBody(schema));
         } catch (RegistryException e) {
             if (e.errorCode() == RegistryException.SUBJECT_NOT_FOUND || e.errorCode() == RegistryException.VERSION_NOT_FOUND) {
                 return new CompatibilityCheck(true, List.of());
