@@ -236,11 +236,29 @@ public final class ServeServer implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * The largest body worth reading: a prompt that fills the model's context, at 16 bytes a token
+     * (an id and its comma, or a token's text escaped in JSON), plus room for the rest of the
+     * request (a JSON schema, stop strings); at least 1 MiB, at most MAX_BODY. A larger body is
+     * refused before it is parsed into a tree many times its size.
+     */
+    private int bodyCap() {
+        return (int) Math.min(MAX_BODY, Math.max(1 << 20, 16L * model.maxContext() + (256 << 10)));
+    }
+
     private JsonNode body(HttpExchange ex) throws IOException {
+        int cap = bodyCap();
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && declared.chars().allMatch(Character::isDigit) && !declared.isEmpty()
+                && (declared.length() > 12 || Long.parseLong(declared) > cap)) {
+            throw new ApiError(413, "invalid_request_error", null, null,
+                    "the body is " + declared + " bytes, more than the " + cap + " a request to this model can need");
+        }
         try (InputStream in = ex.getRequestBody()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                throw new ApiError(413, "invalid_request_error", null, null, "the body is larger than " + MAX_BODY + " bytes");
+            byte[] bytes = in.readNBytes(cap + 1);
+            if (bytes.length > cap) {
+                throw new ApiError(413, "invalid_request_error", null, null,
+                        "the body is larger than the " + cap + " bytes a request to this model can need");
             }
             return json.readTree(bytes);
         } catch (JsonProcessingException e) {
@@ -269,10 +287,19 @@ public final class ServeServer implements AutoCloseable {
         ex.getResponseBody().write(bytes);
     }
 
-    /** Stops listening; the model is the caller's to close. */
+    /**
+     * Stops listening and waits (up to 30 s) for the requests in progress to end, so that the
+     * caller may then close the model: a request thread still inside the native tokenizer when it
+     * is freed would crash the JVM. The model is the caller's to close.
+     */
     @Override
     public void close() {
         server.stop(0);
-        threads.shutdownNow();
+        threads.shutdownNow(); // a request waiting for its next token is interrupted and cancels its sequence
+        try {
+            threads.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
