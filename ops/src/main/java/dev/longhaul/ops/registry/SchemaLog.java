@@ -54,6 +54,7 @@ final class SchemaLog implements AutoCloseable {
     }
 
     private static final int MAX_WRITE_ATTEMPTS = 20;
+    private static final System.Logger LOG = System.getLogger(SchemaLog.class.getName());
 
     private final RegistryConfig config;
     private final SchemaView view;
@@ -197,7 +198,20 @@ final class SchemaLog implements AutoCloseable {
         try {
             while (!closing) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    Optional<StoredRecord> stored = StoredRecord.decode(record.key(), record.value());
+                    Optional<StoredRecord> stored;
+                    try {
+                        stored = StoredRecord.decode(record.key(), record.value());
+                    } catch (RuntimeException e) {
+                        if (StoredRecord.isSchemaKey(record.key())) {
+                            throw e; // a version that cannot be read could hold an id: going on could reuse it
+                        }
+                        // a config (or unknown) record this registry cannot read, such as a level it does
+                        // not know: skipped, as Confluent's registry skips records it cannot deserialize,
+                        // instead of stopping every read and write for good
+                        LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + " offset " + record.offset()
+                                + ": skipped a record this registry cannot read: " + e.getMessage());
+                        continue;
+                    }
                     stored.ifPresent(view::apply);
                 }
                 // Read after the poll: past the records applied and past any transaction markers.

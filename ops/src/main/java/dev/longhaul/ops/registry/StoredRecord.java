@@ -44,6 +44,18 @@ sealed interface StoredRecord permits SchemaVersion, SubjectConfig {
     }
 
     /**
+     * Whether these key bytes name a schema version (the only records that hold ids); false for
+     * any other key, unreadable ones included.
+     */
+    static boolean isSchemaKey(byte[] keyBytes) {
+        try {
+            return "SCHEMA".equals(tree(keyBytes).path("keytype").asText());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
      * The record these bytes hold; empty for a key type this registry does not know, or for a
      * schema tombstone, which this registry never writes (a version's record must outlive
      * compaction, or its id could be handed out again) and so ignores.

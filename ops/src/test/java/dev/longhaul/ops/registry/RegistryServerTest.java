@@ -66,6 +66,26 @@ class RegistryServerTest {
     }
 
     @Test
+    void aConfigRecordThisRegistryCannotReadIsSkippedNotFatal() throws Exception {
+        // a compatibility level this registry does not know, written by some other registry
+        kafka.createTopic("_schemas-odd", 1, Map.of("cleanup.policy", "compact"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers()), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("_schemas-odd",
+                    "{\"keytype\":\"CONFIG\",\"subject\":\"odd-value\",\"magic\":0}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "{\"compatibilityLevel\":\"SIDEWAYS\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+        }
+        try (RegistryServer odd = RegistryServer.start(RegistryConfig.defaults(kafka.bootstrapServers()).withTopic("_schemas-odd")
+                .withListener("localhost", 0))) {
+            RegistryHttp oddHttp = new RegistryHttp(odd.url());
+            Answer a = oddHttp.post("/subjects/jobs-value/versions", RegistryHttp.schemaBody(JobRequest.getClassSchema()));
+            assertEquals(200, a.status(), "the registry still registers: " + a.body());
+            assertEquals("BACKWARD", oddHttp.get("/config").body().get("compatibilityLevel").asText());
+        }
+    }
+
+    @Test
     void aSchemasTopicThatIsNotCompactedIsRefusedAtStart() {
         // retention would drop old schemas, and a registry replaying the rest would reuse their ids
         kafka.createTopic("_schemas-deleting", 1, Map.of("cleanup.policy", "delete"));
