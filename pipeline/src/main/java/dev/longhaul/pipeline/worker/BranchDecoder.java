@@ -77,8 +77,7 @@ final class BranchDecoder {
             awaitAll(handles);
             throw e;
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(handles.stream().map(SequenceHandle::result)
-                .toArray(CompletableFuture[]::new));
+        CompletableFuture<Void> all = allOf(handles);
         while (!all.isDone()) {
             long n = tokens.get();
             if (n > reported) {
@@ -107,9 +106,13 @@ final class BranchDecoder {
         return stopped ? Optional.empty() : Optional.of(results);
     }
 
+    /** Completes when every branch has ended, however it ended. */
+    private static CompletableFuture<Void> allOf(List<SequenceHandle> handles) {
+        return CompletableFuture.allOf(handles.stream().map(SequenceHandle::result).toArray(CompletableFuture[]::new));
+    }
+
     private static void awaitAll(List<SequenceHandle> handles) {
-        CompletableFuture<Void> all = CompletableFuture.allOf(handles.stream().map(SequenceHandle::result)
-                .toArray(CompletableFuture[]::new));
+        CompletableFuture<Void> all = allOf(handles);
         while (!all.isDone()) {
             awaitAll(all, POLL_MILLIS);
         }

@@ -342,32 +342,38 @@ final class OrderRunner {
             System.arraycopy(ids, 0, buffer, size, ids.length);
             size += ids.length;
             tokens += ids.length;
-            while (size >= plan.chunk()) {
-                send(plan.next(position, size));
+            int from = 0;
+            while (size - from >= plan.chunk()) {
+                from += send(from, plan.next(position, size - from));
             }
+            compact(from);
         }
 
         /** Feeds what is buffered, however short, and waits until the state holds it all. */
         void flush() {
-            while (size > 0) {
-                send(plan.next(position, size));
+            int from = 0;
+            while (from < size) {
+                from += send(from, plan.next(position, size - from));
             }
+            compact(from);
             await();
         }
 
-        /** Feeds buffer[0, count) once the previous feed is in, then drops it from the buffer. */
-        private void send(int count) {
-            if (count == 0) {
-                return;
-            }
+        /** Feeds buffer[from, from + count) once the previous feed is in; returns count. */
+        private int send(int from, int count) {
             await();
             if (cancel.requested()) {
                 throw new Stop();
             }
-            inFlight = batch.feed(state, buffer, 0, count); // copies the ids
+            inFlight = batch.feed(state, buffer, from, count); // copies the ids, so the buffer may be reused at once
             position += count;
-            System.arraycopy(buffer, count, buffer, 0, size - count);
-            size -= count;
+            return count;
+        }
+
+        /** Drops the fed tokens buffer[0, from) once per call, not once per chunk. */
+        private void compact(int from) {
+            System.arraycopy(buffer, from, buffer, 0, size - from);
+            size -= from;
         }
 
         /** Waits for the feed in the engine (one chunk: a step or a few, as other orders share them). */
