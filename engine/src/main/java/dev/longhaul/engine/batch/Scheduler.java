@@ -43,6 +43,9 @@ final class Scheduler {
     private long finished;
     private long cancelled;
     private volatile BatchStats published = BatchStats.EMPTY;
+    // successful ends wait here until the stats that count their work are published, so a caller
+    // who sees its future done also sees its tokens in stats()
+    private final List<Runnable> completions = new ArrayList<>();
 
     Scheduler(MiniMaxModel model, BatchConfig config, Map<Long, Lane.Generation> registry) {
         this.model = model;
@@ -135,7 +138,7 @@ final class Scheduler {
                 case Lane.Feed f -> {
                     active.remove(f);
                     f.state = null; // the caller's again
-                    f.future.complete(null);
+                    completions.add(() -> f.future.complete(null));
                 }
             }
         }
@@ -266,7 +269,7 @@ final class Scheduler {
             g.future.completeExceptionally(e);
             return;
         }
-        g.future.complete(result);
+        completions.add(() -> g.future.complete(result));
     }
 
     private void fail(Lane lane, Throwable e) {
@@ -323,5 +326,8 @@ final class Scheduler {
         published = new BatchStats(steps, mixedSteps, segmentCount,
                 new BatchStats.Tokens(prefilled, decoded, steps * config.maxTokensPerStep()),
                 new BatchStats.Sequences(live, waiting.size() + inbox.size(), finished, cancelled));
+        List<Runnable> ready = List.copyOf(completions);
+        completions.clear();
+        ready.forEach(Runnable::run);
     }
 }
