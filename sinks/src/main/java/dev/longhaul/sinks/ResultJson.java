@@ -14,8 +14,10 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -26,6 +28,10 @@ import dev.longhaul.schemas.Usage;
 
 public final class ResultJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    // Extraction JSON is read whole and exactly: trailing text makes it not JSON (kept as a string,
+    // not cut to its first value), and decimals keep every digit instead of rounding to a double.
+    private static final ObjectReader CONTENT = MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private ResultJson() {}
 
@@ -70,11 +76,11 @@ public final class ResultJson {
         return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt());
     }
 
-    /** An extraction's JSON text, parsed; text that is not JSON becomes a JSON string. */
+    /** An extraction's JSON text, parsed exactly; text that is not one JSON value (blank included) becomes a JSON string. */
     public static JsonNode content(String json) {
         try {
-            JsonNode parsed = MAPPER.readTree(json);
-            return parsed == null ? TextNode.valueOf(json) : parsed;
+            JsonNode parsed = CONTENT.readTree(json);
+            return parsed == null || parsed.isMissingNode() ? TextNode.valueOf(json) : parsed;
         } catch (JsonProcessingException e) {
             return TextNode.valueOf(json);
         }

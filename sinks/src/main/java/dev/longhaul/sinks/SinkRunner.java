@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.longhaul.schemas.Topics;
@@ -32,6 +34,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -95,8 +98,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         } finally {
             // Closing the consumer commits nothing (auto-commit is off): a failed batch is read again.
             try {
-                consumer.close();
-                deadLetters.close();
+                try {
+                    consumer.close();
+                } finally {
+                    deadLetters.close();
+                }
             } finally {
                 try {
                     sink.close();
@@ -155,7 +161,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
     private List<SinkResult> decode(ConsumerRecords<String, byte[]> records) {
         List<SinkResult> batch = new ArrayList<>(records.count());
-        boolean lettered = false;
+        List<Future<RecordMetadata>> lettered = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             try {
                 if (r.value() == null) {
@@ -167,25 +173,39 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                     batch.add(SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())));
                 }
             } catch (SerializationException e) {
-                deadLetter(r, e);
-                lettered = true;
+                lettered.add(deadLetter(r, e));
             }
         }
-        if (lettered) {
-            deadLetters.flush(); // before the batch's offsets are committed
+        if (!lettered.isEmpty()) {
+            // Delivered before the batch's offsets are committed: a letter the broker refused (no
+            // such topic, not authorized, too few in-sync replicas) fails the run, and the batch is
+            // read again, rather than the bad record being passed over without a trace.
+            deadLetters.flush();
+            for (Future<RecordMetadata> sent : lettered) {
+                try {
+                    sent.get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("sink " + config.groupId() + " cannot write to "
+                            + topics.deadLetters.name() + ": " + e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while writing dead letters", e);
+                }
+            }
         }
         return batch;
     }
 
-    private void deadLetter(ConsumerRecord<String, byte[]> r, SerializationException e) {
+    private Future<RecordMetadata> deadLetter(ConsumerRecord<String, byte[]> r, SerializationException e) {
         DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
         byte[] key = r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         var letter = DeadLetterRecords.of(r.topic(), r.partition(), r.offset(), key, r.value(), reason,
                 "sink " + config.groupId() + " cannot read this result: " + e.getMessage(), System.currentTimeMillis());
         byte[] value = topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), letter);
-        deadLetters.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.deadLetters.name(),
-                DeadLetterRecords.keptKey(key), value), (metadata, failure) -> { });
+        Future<RecordMetadata> sent = deadLetters.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                topics.deadLetters.name(), DeadLetterRecords.keptKey(key), value));
         deadLettered.incrementAndGet();
+        return sent;
     }
 
     /** Records of the result topics this runner could not read and sent to dead-letters. */

@@ -207,4 +207,33 @@ class FileSinkOnKafkaTest {
             assertEquals(3, letter.getValue().remaining(), "the original bytes");
         }
     }
+
+    @Test
+    void aDeadLetterTheBrokerRefusesFailsTheRunAndCommitsNothingPastTheBadRecord() throws Exception {
+        // given a dead-letters topic that refuses every record (larger than its max.message.bytes)
+        Topics topics = TestResults.topics(kafka, "refused.");
+        kafka.createTopic(topics.deadLetters.name(), 1, java.util.Map.of("max.message.bytes", "16"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.summaries.name(), 0,
+                    "job-poison".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {7, 7, 7})).get();
+        }
+        TestResults.produce(kafka, topics, List.of(400, 401), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-refused-test").withNamespace(topics.namespace())
+                .withBatch(10, Duration.ofMillis(200));
+        SinkRunner runner = new SinkRunner(config, topics, new FileSink(dir, config));
+        // when the sink reads the bad record
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> TestResults.start(runner).get(90, java.util.concurrent.TimeUnit.SECONDS));
+        // then the run fails saying why, and the bad record's partition has no offset committed past it
+        assertTrue(failure.getCause().getMessage().contains("cannot write to " + topics.deadLetters.name()), failure.getCause().getMessage());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(java.util.Map.<String, Object>of(
+                "bootstrap.servers", kafka.bootstrapServers(), "group.id", "files-refused-test"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partition = new org.apache.kafka.common.TopicPartition(topics.summaries.name(), 0);
+            var committed = consumer.committed(java.util.Set.of(partition)).get(partition);
+            assertTrue(committed == null || committed.offset() == 0, "committed past the bad record: " + committed);
+        }
+    }
 }

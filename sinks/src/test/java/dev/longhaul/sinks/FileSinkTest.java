@@ -121,6 +121,27 @@ class FileSinkTest {
     }
 
     @Test
+    void extractionJsonIsKeptExactlyOrKeptWholeAsAString() throws Exception {
+        // given JSON with a decimal no double holds, one value followed by more text, and blank text
+        List<String> texts = List.of("{\"amount\": 12345678901234567890.123456789}", "{\"a\": 1} {\"b\": 2}", "{\"a\": 1} junk", "  ");
+        List<SinkResult> results = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            Extraction x = extraction(i);
+            x.setJson(texts.get(i));
+            results.add(SinkResult.of(x));
+        }
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            sink.write(results);
+        }
+        List<String> lines = allLines();
+        // then the decimal keeps every digit, and the rest are kept whole as strings, not cut or nulled
+        assertTrue(lines.get(0).contains("\"json\":{\"amount\":12345678901234567890.123456789}"), lines.get(0));
+        for (int i = 1; i < texts.size(); i++) {
+            assertEquals(texts.get(i), JSON.readTree(lines.get(i)).get("json").textValue(), lines.get(i));
+        }
+    }
+
+    @Test
     void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
         try (FileSink sink = new FileSink(dir, CONFIG)) {
             assertEquals(20, sink.write(results(0, 10)));
