@@ -292,6 +292,13 @@ class PlanTopologyTest {
             p.submit(broken.withRequest(JobRequest.newBuilder(broken.request()).setTenant(" ").build()));
             assertEquals("INVALID_REQUEST", p.deadLetters.readValue().getReasonCode());
             assertTrue(p.status.isEmpty(), "no status after the final one");
+            // nor does a cancel while another submission's chunks are arriving turn FAILED into CANCELLED
+            var arriving = submission("job-f", "acme", PipelineDriver.text("job-f", 250), 100, "job-f-s4");
+            arriving.chunks().forEach(chunk -> p.documents.pipeInput("job-f", chunk));
+            p.cancel("job-f");
+            p.jobs.pipeInput("job-f", arriving.request());
+            assertTrue(p.status.isEmpty(), "still FAILED: " + p.statuses());
+            assertTrue(p.work.isEmpty());
 
             p.cancel("job-c");
             assertEquals(List.of("job-c CANCELLED cancelled before planning"), p.statuses());

@@ -357,10 +357,15 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         switch (plan.settlement) {
             case PLANNED -> emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
             case CANCELLED -> { }
-            case FAILED, NONE -> {
-                if (plan.settlement == Settlement.FAILED && plan.pending.isEmpty()) {
-                    return;
+            case FAILED -> {
+                // a job never leaves a final state: the submissions still arriving are dropped, and
+                // it stays FAILED (each would have been refused as a duplicate id anyway)
+                if (!plan.pending.isEmpty()) {
+                    List.copyOf(plan.pending.keySet()).forEach(plan::close);
+                    save(jobId, plan);
                 }
+            }
+            case NONE -> {
                 emit(Outcome.status(jobId, plan.tenant, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
                 plan.settlement = Settlement.CANCELLED;
                 for (String id : List.copyOf(plan.pending.keySet())) {
