@@ -79,6 +79,24 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aRequestTheGateCannotReadForAnUnreachableRegistryIsNotPassedOnUnstamped() {
+        try (Tenants t = new Tenants()) {
+            // given a registry that is down when the gate first meets a request's schema id, and back at once
+            t.p.registry.downFor = dev.longhaul.schemas.JobRequest.getClassSchema().getFullName();
+            // when tenant a submits a request that claims tenant b
+            PipelineDriver.Submission s = submission("job-a", "b", 120);
+            TestInputTopic<String, DocumentChunk> documents = t.in(t.topics.forTenant("a").documents);
+            s.chunks().forEach(chunk -> documents.pipeInput(chunk.getJobId(), chunk));
+            TestInputTopic<String, dev.longhaul.schemas.JobRequest> jobs = t.in(t.topics.forTenant("a").jobs);
+            // then the gate fails (the task retries once the registry is back) instead of failing open
+            org.apache.kafka.streams.errors.StreamsException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.apache.kafka.streams.errors.StreamsException.class, () -> jobs.pipeInput("job-a", s.request()));
+            assertTrue(e.getCause() instanceof dev.longhaul.schemas.wire.RegistryException, e.toString());
+            assertTrue(t.p.status.isEmpty(), "nothing planned under tenant b");
+        }
+    }
+
+    @Test
     void resultsAreDeliveredToTheOwningTenantOnly() {
         try (Tenants t = new Tenants()) {
             t.submit("a", submission("job-a", "a", 120));

@@ -9,7 +9,8 @@
  *   record about another tenant's job id is refused as NOT_TENANTS_JOB (a dead letter, and for a
  *   request a FAILED status in the submitting tenant's own status topic so its follower ends);
  * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
- *   somebody else; a request that does not decode is passed on as it is for the planner to refuse;
+ *   somebody else; a request that does not decode is passed on as it is for the planner to refuse
+ *   (an unreachable registry is not that: it fails the task, which retries);
  * - a cancel is passed on only for a job of the same tenant (a cancel for an unknown job id is
  *   refused too: it would otherwise pre-cancel that id for whoever submits it later).
  *
@@ -31,6 +32,7 @@ import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.DeadLetterReason;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -112,8 +114,10 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
         JobRequest request;
         try {
             request = tenantTopics.get(tenant).jobs.values().deserializer().deserialize(topic, value);
-        } catch (RuntimeException e) {
+        } catch (SerializationException e) {
             // Not a readable request (not Avro, unknown schema...): the planner refuses it with its reason.
+            // A registry that cannot be reached is not that: it fails the task (retried when it is back),
+            // since passing the request on unstamped would let it speak for the tenant it names.
             return value;
         }
         if (request == null) {
