@@ -141,7 +141,7 @@ public final class StreamingTokenizer {
     }
 
     /** The chars of text held back because their ids are not final yet. */
-    int retainedChars() {
+    public int retainedChars() {
         return pending.length();
     }
 

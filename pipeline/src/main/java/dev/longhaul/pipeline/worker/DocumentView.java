@@ -18,7 +18,14 @@
  *   - the encoder runs once, in finish(), on at most MAX_CANDIDATES lines of at most MAX_LINE
  *     bytes (about 2.5 s of MiniLM on one core, 2 MiB), whatever the document's length.
  * Tokens per byte is measured on the first chunk, so the byte-denominated parts track the
- * tokenizer; token caps are enforced exactly. The share the model read is counted in bytes.
+ * tokenizer; token caps are enforced exactly. A whole read re-checks before every chunk, at the
+ * rate of the tokens it has fed so far, that the rest still fits the budget; when it does not (the
+ * first chunk was sparser than the rest, or a repository's file headers add up) it turns into a
+ * view there: what it fed is the beginning, and the rest of the budget goes half to the middle's
+ * passages and half to the end, so the end of a document is never cut off for its middle.
+ * The share the model read is counted in bytes: the beginning's bytes in the share of their tokens
+ * fed (the streaming tokenizer hands tokens out late, so not chunk by chunk), and each passage's
+ * and the end's bytes in the share of theirs.
  * Every token goes out through LiteralTokens: text in the document that spells a special token
  * reaches the model as text, and the caps count what is fed.
  */
@@ -58,6 +65,8 @@ final class DocumentView {
         }
     }
 
+    /** Bytes a whole read streams before its own rate of tokens per byte replaces the first chunk's. */
+    static final int RATE_SAMPLE_BYTES = 16 << 10;
     /** Longest line kept (bytes); the rest of a longer line is not a candidate. */
     static final int MAX_LINE = 4096;
     static final int MIN_CANDIDATES = 16;
@@ -76,12 +85,16 @@ final class DocumentView {
 
     private StreamingTokenizer stream;
     private String currentPath;
-    private Boolean whole;           // decided on the first chunk
+    private Boolean whole;           // decided on the first chunk; a whole read may turn into a view
+    private double tokensPerByte;    // the first chunk's
     private long headBytes;          // view mode: bytes fed as the beginning
     private int headTokens;
     private int salientTokens;
     private long seen;               // bytes streamed so far
-    private long bytesRead;          // bytes the model read
+    private long bytesRead;          // bytes the model read, of the middle and the end
+    private long streamBytes;        // bytes given to the streaming tokenizer (the whole, or the beginning)
+    private long streamTokens;       // tokens it gave back for them
+    private long streamFed;          // of those, fed (a cap may cut them)
     private boolean cut;             // some tokens were not fed: a cap cut them off
     private long fed;                // tokens fed
     // view mode, the middle and the end
@@ -109,12 +122,15 @@ final class DocumentView {
     void accept(String path, byte[] data) {
         if (whole == null) {
             decide(data);
+        } else if (whole && !cut && fed + (totalBytes - released()) * rate() > budget) {
+            turnIntoView(data);
         }
         if (whole) {
             if (path != null && !path.equals(currentPath)) {
                 newFile(path);
             }
-            bytesRead += Math.round(data.length * feedCapped(stream.acceptBytes(data), budget));
+            feedStream(stream.acceptBytes(data), budget);
+            streamBytes += data.length;
         } else {
             int from = 0;
             if (seen < headBytes) {
@@ -122,7 +138,8 @@ final class DocumentView {
                 if (path != null && !path.equals(currentPath)) {
                     newFile(path);
                 }
-                bytesRead += Math.round(n * feedCapped(stream.acceptBytes(data, 0, n), headTokens));
+                feedStream(stream.acceptBytes(data, 0, n), headTokens);
+                streamBytes += n;
                 from = n;
             }
             scan(data, from, seen + from);
@@ -133,17 +150,18 @@ final class DocumentView {
     /** Feeds what remains (view mode: the salient passages and the end) and reports what was read. */
     Outcome finish() {
         if (whole == null || whole) {
-            feedCapped(stream.finish(), budget);
-            // a whole read the budget cut short (the first chunk's estimate was low) is not whole
-            return new Outcome(seen, whole == null ? 0 : bytesRead, fed, !cut);
+            feedStream(stream.finish(), budget);
+            // a whole read the budget cut short (its last chunk was denser than all before) is not whole
+            return new Outcome(seen, whole == null ? 0 : streamRead(), fed, !cut);
         }
-        feedCapped(stream.finish(), headTokens);
+        feedStream(stream.finish(), headTokens);
         endLine(seen);
         long tailStart = Math.max(headBytes, tailWritten - tail.length);
         release(tailStart);
         feedPassages(salience.choose(candidates, DocumentView::cost, passageCap));
         byte[] end = tailBytes(tailStart);
-        int[] endTokens = tokenizer.encode(Prompts.ELISION + new String(end, StandardCharsets.UTF_8));
+        // as fed (literal), so that trimming to the room left keeps the very end
+        int[] endTokens = literal.literal(tokenizer.encode(Prompts.ELISION + new String(end, StandardCharsets.UTF_8)));
         int room = (int) Math.max(0, budget - fed);
         double kept = endTokens.length == 0 ? 1.0 : Math.min(1.0, (double) room / endTokens.length);
         if (endTokens.length > room) {
@@ -152,15 +170,50 @@ final class DocumentView {
             System.arraycopy(endTokens, endTokens.length - room, last, 0, room);
             endTokens = last;
         }
-        feedCapped(endTokens, budget);
+        feedLiteral(endTokens, budget);
         bytesRead += Math.round(end.length * kept);
-        return new Outcome(seen, bytesRead, fed, false);
+        return new Outcome(seen, streamRead() + bytesRead, fed, false);
+    }
+
+    /** The streamed bytes (the whole, or the beginning) in the share of their tokens fed. */
+    private long streamRead() {
+        return streamTokens == 0 ? streamBytes : Math.round(streamBytes * ((double) streamFed / streamTokens));
+    }
+
+    /** Bytes streamed whose tokens have come out (the tokenizer holds back the last few thousand chars). */
+    private long released() {
+        return Math.max(0, streamBytes - stream.retainedChars());
+    }
+
+    /** Tokens per byte: the tokens fed so far over the bytes they came from, once enough have; before that, the first chunk's. */
+    private double rate() {
+        long released = released();
+        return released >= RATE_SAMPLE_BYTES && fed > 0 ? (double) fed / released : tokensPerByte;
+    }
+
+    /**
+     * A whole read whose rest no longer fits becomes a view before `next`: what was fed is the
+     * beginning (the tokenizer's held-back text with it), and the budget left goes half to the
+     * middle's passages and half to the end, both sized at the rate measured so far.
+     */
+    private void turnIntoView(byte[] next) {
+        double rate = rate();
+        feedStream(stream.finish(), budget);
+        whole = false;
+        headBytes = seen;
+        headTokens = (int) fed;
+        long room = Math.max(0, budget - fed);
+        salientTokens = (int) (room / 2);
+        passageCap = (long) (salientTokens / rate);
+        tail = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) ((room - salientTokens) / rate) + 1)];
+        candidates = candidates(next, Math.min(next.length, 64 << 10));
     }
 
     private void decide(byte[] first) {
         int sample = Math.min(first.length, 64 << 10);
         double tokensPerByte = sample == 0 ? 0.5
                 : Math.max(0.05, (double) tokenizer.encode(new String(first, 0, sample, StandardCharsets.UTF_8)).length / sample);
+        this.tokensPerByte = tokensPerByte;
         double estimate = totalBytes * tokensPerByte;
         whole = estimate <= 0.8 * budget;
         if (!whole) {
@@ -169,9 +222,14 @@ final class DocumentView {
             headBytes = (long) (headTokens / tokensPerByte);
             passageCap = (long) (salientTokens / tokensPerByte);
             tail = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) ((budget - headTokens - salientTokens) / tokensPerByte) + 1)];
-            int lines = (int) Math.clamp(2 * passageCap / meanLineBytes(first, sample), MIN_CANDIDATES, MAX_CANDIDATES);
-            candidates = new Candidates(signals, new Candidates.Bounds(0, lines / 2, lines - lines / 2));
+            candidates = candidates(first, sample);
         }
+    }
+
+    /** A candidate buffer for twice the lines the middle's share holds, by the mean line length of `sample` bytes of `chunk`. */
+    private Candidates candidates(byte[] chunk, int sample) {
+        int lines = (int) Math.clamp(2 * passageCap / meanLineBytes(chunk, sample), MIN_CANDIDATES, MAX_CANDIDATES);
+        return new Candidates(signals, new Candidates.Bounds(0, lines / 2, lines - lines / 2));
     }
 
     /** Mean bytes per line of the first chunk's sample; MAX_LINE when it holds no line break. */
@@ -203,7 +261,7 @@ final class DocumentView {
     }
 
     private void newFile(String path) {
-        feedCapped(stream.finish(), whole ? budget : headTokens);
+        feedStream(stream.finish(), whole ? budget : headTokens);
         stream = new StreamingTokenizer(tokenizer);
         currentPath = path;
         feedCapped(tokenizer.encode(Prompts.fileHeader(path)), whole ? budget : headTokens);
@@ -217,20 +275,32 @@ final class DocumentView {
      */
     private double feedCapped(int[] ids, long cap) {
         int[] tokens = literal.literal(ids);
+        return tokens.length == 0 ? 1.0 : (double) feedLiteral(tokens, cap) / tokens.length;
+    }
+
+    /** Feeds the streaming tokenizer's ids up to `cap`, counting them for the share of the streamed bytes read. */
+    private void feedStream(int[] ids, long cap) {
+        int[] tokens = literal.literal(ids);
+        streamTokens += tokens.length;
+        streamFed += feedLiteral(tokens, cap);
+    }
+
+    /** Feeds literal tokens up to `cap` tokens fed in all; returns how many were fed. */
+    private int feedLiteral(int[] tokens, long cap) {
         if (tokens.length == 0) {
-            return 1.0;
+            return 0;
         }
         int n = (int) Math.min(tokens.length, Math.max(0, cap - fed));
         if (n < tokens.length) {
             cut = true;
         }
         if (n == 0) {
-            return 0.0;
+            return 0;
         }
         int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOf(tokens, n);
         sink.feed(part);
         fed += n;
-        return (double) n / tokens.length;
+        return n;
     }
 
     /** View mode past the beginning: lines go to the salience rule, all bytes to the tail ring. */

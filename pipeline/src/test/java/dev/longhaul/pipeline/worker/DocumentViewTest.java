@@ -160,6 +160,87 @@ class DocumentViewTest {
     }
 
     @Test
+    void aWholeReadWhoseRestNoLongerFitsTurnsIntoAViewThatKeepsTheEndWhateverTheChunkSize() {
+        // a document spelling special tokens: the first chunk's estimate counts each as one token, so
+        // it is read whole, but each is fed spelled out, a token a character, far past the budget
+        String special = spelledSpecial();
+        byte[] ending = "\nthe very last line of the document\n".getBytes(StandardCharsets.UTF_8);
+        byte[] body = (special + " ").repeat(4 * CHUNK / (special.length() + 1)).getBytes(StandardCharsets.UTF_8);
+        byte[] doc = Arrays.copyOf(body, body.length + ending.length);
+        System.arraycopy(ending, 0, doc, body.length, ending.length);
+        int budget = (int) (tokenizer.encode(new String(doc, StandardCharsets.UTF_8)).length / 0.8) + 16;
+        for (int chunkBytes : List.of(4 << 10, CHUNK)) {
+            List<byte[]> chunks = new ArrayList<>();
+            for (int i = 0; i < doc.length; i += chunkBytes) {
+                chunks.add(Arrays.copyOfRange(doc, i, Math.min(doc.length, i + chunkBytes)));
+            }
+            Read read = view(new HashingEncoder(), DocumentKind.TEXT, budget, doc.length, chunks);
+            // then it is not whole, the budget held, and the model read the beginning and the end
+            assertFalse(read.outcome().whole(), chunkBytes + "-byte chunks: " + read.outcome());
+            assertTrue(read.outcome().tokensFed() <= budget, "fed " + read.outcome().tokensFed());
+            assertTrue(read.text().startsWith(special + " " + special), "begins with the beginning");
+            assertTrue(read.text().endsWith(new String(ending, StandardCharsets.UTF_8)), "ends with the end: "
+                    + read.text().substring(Math.max(0, read.text().length() - 80)));
+            // and the share read is the bytes whose tokens were fed (a token a byte here, markers aside)
+            double fedShare = (double) read.outcome().tokensFed() / doc.length;
+            assertEquals(fedShare, read.outcome().shareRead(), 0.02, chunkBytes + "-byte chunks: " + read.outcome());
+        }
+    }
+
+    @Test
+    void aDocumentThatFitsIsReadWholeInAnyChunking() {
+        byte[] doc = "plain text, one token a byte in the tiny tokenizer.\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
+        for (int chunkBytes : List.of(1000, 4 << 10, CHUNK)) {
+            List<byte[]> chunks = new ArrayList<>();
+            for (int i = 0; i < doc.length; i += chunkBytes) {
+                chunks.add(Arrays.copyOfRange(doc, i, Math.min(doc.length, i + chunkBytes)));
+            }
+            Read read = view(new HashingEncoder(), DocumentKind.TEXT, (int) (doc.length / 0.8) + 10, doc.length, chunks);
+            assertTrue(read.outcome().whole(), chunkBytes + "-byte chunks: " + read.outcome());
+            assertEquals(1.0, read.outcome().shareRead());
+            assertEquals(new String(doc, StandardCharsets.UTF_8), read.text());
+        }
+    }
+
+    @Test
+    void aRepositoryWhoseFileHeadersOutgrowTheBudgetIsReadAsAViewAndNotCountedAsRead() {
+        // given 500 one-line files under long paths: the headers the model reads are not in the
+        // first file's estimate, which says the repository fits
+        List<String> paths = new ArrayList<>();
+        List<byte[]> files = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            paths.add("src/main/java/dev/example/some/deeply/nested/package/name/File" + i + ".java");
+            files.add(("class File" + i + " {}\n").getBytes(StandardCharsets.UTF_8));
+        }
+        long total = files.stream().mapToLong(f -> f.length).sum();
+        int budget = (int) (total / 0.8) + 64;
+        List<int[]> fed = new ArrayList<>();
+        DocumentView view = new DocumentView(new DocumentView.Setup(tokenizer, new HashingEncoder(), budget), DocumentKind.REPO, total, fed::add);
+        for (int i = 0; i < files.size(); i++) {
+            view.accept(paths.get(i), files.get(i));
+        }
+        DocumentView.Outcome outcome = view.finish();
+        String text = tokenizer.decode(fed.stream().flatMapToInt(Arrays::stream).toArray());
+        // then it is not whole, within the budget, ends with the last file, and says it read part
+        assertFalse(outcome.whole(), outcome.toString());
+        assertTrue(outcome.tokensFed() <= budget, outcome.toString());
+        assertTrue(text.endsWith("class File499 {}\n"), text.substring(Math.max(0, text.length() - 80)));
+        assertTrue(outcome.shareRead() < 0.9, "most files never reached the model: " + outcome);
+        int filesRead = (int) java.util.stream.IntStream.range(0, 500).filter(i -> text.contains("class File" + i + " {}")).count();
+        assertEquals((double) filesRead / 500, outcome.shareRead(), 0.1, filesRead + " files read; " + outcome);
+    }
+
+    /** A special token of the tiny tokenizer at least four characters long, as text. */
+    private static String spelledSpecial() {
+        for (int id = 0; id < 1 << 16; id++) {
+            if (tokenizer.isSpecial(id) && tokenizer.decode(new int[] {id}).length() >= 4) {
+                return tokenizer.decode(new int[] {id});
+            }
+        }
+        throw new AssertionError("the tiny tokenizer has a special token to spell");
+    }
+
+    @Test
     void aWholeReadTheBudgetCutsShortIsNeitherWholeNorCountedAsRead() {
         // a document spelling a special token over and over: the first chunk's estimate counts each
         // as one token, so the document is read whole, but each is fed spelled out (LiteralTokens),
