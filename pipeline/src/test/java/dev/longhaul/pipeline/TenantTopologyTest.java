@@ -97,6 +97,32 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aJobThatFailsBeforeItsRequestIsReadStillReportsToItsTenant() {
+        try (Tenants t = new Tenants()) {
+            // given tenant a's job whose first chunk is not Avro: the planner fails the job before
+            // any request names its tenant
+            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").documents.name(),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            raw.pipeInput("job-bad", new byte[] {7, 7, 7});
+            // then the FAILED status reaches a's status topic, stamped with a, and b's sees nothing
+            List<JobStatus> ownA = t.status("a").readValuesToList();
+            assertEquals(1, ownA.size(), ownA.toString());
+            assertEquals(JobState.FAILED, ownA.get(0).getState());
+            assertEquals("a", ownA.get(0).getTenant());
+            assertTrue(t.status("b").isEmpty());
+            // and a cancel during an upload (chunks only) reaches it too
+            PipelineDriver.Submission s = submission("job-up", "a", 120);
+            TestInputTopic<String, DocumentChunk> documents = t.in(t.topics.forTenant("a").documents);
+            s.chunks().forEach(chunk -> documents.pipeInput(chunk.getJobId(), chunk));
+            t.in(t.topics.forTenant("a").control).pipeInput("job-up",
+                    Control.newBuilder().setJobId("job-up").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
+            List<JobStatus> cancelled = t.status("a").readValuesToList();
+            assertEquals(List.of(JobState.CANCELLED), cancelled.stream().map(JobStatus::getState).toList());
+        }
+    }
+
+    @Test
     void resultsAreDeliveredToTheOwningTenantOnly() {
         try (Tenants t = new Tenants()) {
             t.submit("a", submission("job-a", "a", 120));

@@ -9,6 +9,7 @@
 package dev.longhaul.pipeline.tenant;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Function;
 
 import dev.longhaul.pipeline.Outcome;
@@ -20,25 +21,46 @@ import org.apache.kafka.streams.processor.api.Record;
 final class TenantDelivery {
     private TenantDelivery() {}
 
-    /** Refreshes (or claims) the owner entry of each tenant job whose status goes by. */
-    static final class StatusSeen implements Processor<String, JobStatus, Void, Void> {
+    /**
+     * Sends each tenant job's status to its tenant's status topic and refreshes (or claims) the
+     * job's owner entry. A status names its tenant; one that names none the tenants have (a job
+     * that failed or was cancelled before its request, which carries the tenant, was read: a
+     * corrupt chunk, a cancel during upload) goes to the job id's owner, stamped with it, so the
+     * tenant's follower still ends. A status of a job no tenant owns goes nowhere.
+     */
+    static final class StatusRouter implements Processor<String, JobStatus, String, JobStatus> {
         private final Duration retention;
-        private ProcessorContext<Void, Void> context;
+        private final Set<String> tenants;
+        private ProcessorContext<String, JobStatus> context;
         private TenantOwners owners;
 
-        StatusSeen(Duration retention) {
+        StatusRouter(Duration retention, Set<String> tenants) {
             this.retention = retention;
+            this.tenants = Set.copyOf(tenants);
         }
 
         @Override
-        public void init(ProcessorContext<Void, Void> context) {
+        public void init(ProcessorContext<String, JobStatus> context) {
             this.context = context;
             this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
         }
 
         @Override
         public void process(Record<String, JobStatus> record) {
-            owners.heardOf(record.key(), record.value().getTenant(), context.currentSystemTimeMs());
+            JobStatus status = record.value();
+            if (record.key() == null || status == null) {
+                return;
+            }
+            String tenant = status.getTenant();
+            if (!tenants.contains(tenant)) {
+                tenant = owners.owner(record.key());
+                if (tenant == null) {
+                    return;
+                }
+                status = JobStatus.newBuilder(status).setTenant(tenant).build();
+            }
+            owners.heardOf(record.key(), tenant, context.currentSystemTimeMs());
+            context.forward(record.withValue(status));
         }
     }
 

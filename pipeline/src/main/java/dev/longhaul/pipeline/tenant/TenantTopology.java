@@ -92,10 +92,9 @@ public final class TenantTopology {
 
     private static void deliver(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, KStream<String, JobStatus> statuses,
                                 Duration retention) {
-        KStream<String, JobStatus> theirs = statuses.filter((jobId, s) -> tenants.containsKey(s.getTenant()), Named.as("tenant-statuses"));
-        theirs.to((jobId, s, context) -> tenants.get(s.getTenant()).status.name(),
-                Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
-        theirs.process(() -> new TenantDelivery.StatusSeen(retention), Named.as("tenant-status-seen"), TenantOwners.STORE);
+        statuses.process(() -> new TenantDelivery.StatusRouter(retention, tenants.keySet()), Named.as("tenant-statuses"), TenantOwners.STORE)
+                .to((jobId, s, context) -> tenants.get(s.getTenant()).status.name(),
+                        Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
         deliverResults(builder, topics.summaries, retention, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
         deliverResults(builder, topics.extractions, retention, t -> tenants.containsKey(t) ? tenants.get(t).extractions.name() : null);
     }
