@@ -228,8 +228,9 @@ public final class Worker implements AutoCloseable {
             commit(t, writer.cancelled(t.order));
         } else if (deadline != null && deadline.isBefore(Instant.now())) {
             commit(t, writer.expired(t.order));
-        } else if (completedJobs.contains(jobId)) {
-            // A second order for a job this worker already finished (never expected from the planner): drop it.
+        } else if (completedJobs.contains(submission(t.order))) {
+            // A second order for a submission this worker already finished (never expected from the
+            // planner): drop it. A job id used again after the planner forgot it is a new submission.
             commit(t, List.of());
         } else {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
@@ -300,12 +301,17 @@ public final class Worker implements AutoCloseable {
         }
         if (outcome instanceof OrderRunner.Done done) {
             if (commit(t, writer.succeeded(t.order, done))) {
-                completedJobs.add(t.order.getRequest().getJobId());
+                completedJobs.add(submission(t.order));
                 ordersDone.incrementAndGet();
             }
         } else {
             commit(t, writer.cancelled(t.order));
         }
+    }
+
+    /** The job id and submission id of an order: what one run of a job is known by. */
+    private static String submission(WorkOrder order) {
+        return order.getRequest().getJobId() + "\0" + order.getRequest().getSubmissionId();
     }
 
     /** Commits records plus the order's offset; on failure (fenced, lane lost) the order is retried if still ours. */

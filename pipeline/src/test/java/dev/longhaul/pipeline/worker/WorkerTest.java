@@ -280,6 +280,23 @@ class WorkerTest {
     }
 
     @Test
+    void aSecondOrderOfOneSubmissionIsDroppedButAJobIdUsedAgainRunsAgain() throws Exception {
+        WorkOrder first = order("reused-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "first text".getBytes(), null);
+        first.getRequest().setSubmissionId("s1");
+        place(first);
+        one(topics.summaries, "reused-1");
+        // when the same submission's order comes again, then the id under a new submission
+        place(first);
+        WorkOrder again = order("reused-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "second text".getBytes(), null);
+        again.getRequest().setSubmissionId("s2");
+        place(again);
+        place(order("after-reuse", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "marker".getBytes(), null));
+        one(topics.summaries, "after-reuse");
+        // then the repeat is dropped and the new submission runs: one result each
+        assertEquals(2, all(topics.summaries, "reused-1").size());
+    }
+
+    @Test
     void pastDeadlineGivesExpiredAndUndecodableOrdersAreDeadLettered() throws Exception {
         place(order("late-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "late".getBytes(), Instant.now().minusSeconds(5)));
         producer.send(new ProducerRecord<>(topics.work.name(), 0, new byte[] {0, 0, 0, 0}, "not avro".getBytes())).get();
