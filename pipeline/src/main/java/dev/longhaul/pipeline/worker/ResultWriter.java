@@ -4,10 +4,16 @@
  * progress ticks and heartbeats go through a second, non-transactional producer, flushed before
  * each commit so that a job's final status always follows its last tick on the status topic.
  * A fenced transactional producer is replaced (same transactional id) so the worker carries on.
+ * So is one whose commit timed out (a broker restarting, a coordinator moving): Kafka then refuses
+ * an abort until the timed-out call is retried, and whether the commit landed is unknown. The new
+ * producer's initTransactions settles the old transaction for good (committed if its commit had
+ * reached the coordinator, aborted if not), and commit() answers UNKNOWN for the caller to look up
+ * the group's committed offset, rather than redoing (a duplicate) or giving up (losing the worker).
  */
 package dev.longhaul.pipeline.worker;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +38,18 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 final class ResultWriter implements AutoCloseable {
     /** One record to write: topic, key and value already serialized. */
     record Out(String topic, byte[] key, byte[] value) {}
+
+    /** How a commit ended: written, not written, or not known (it timed out; see the class comment). */
+    enum Committed { YES, NO, UNKNOWN }
+
+    /** initTransactions calls (each up to max.block.ms) a new producer makes before giving up. */
+    private static final int INIT_ATTEMPTS = 5;
 
     private static final long TICK_MILLIS = 500;
 
@@ -56,8 +69,26 @@ final class ResultWriter implements AutoCloseable {
 
     private KafkaProducer<byte[], byte[]> newTransactional() {
         KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config.transactionalProducer(), new ByteArraySerializer(), new ByteArraySerializer());
-        p.initTransactions();
-        return p;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                p.initTransactions(); // a retry after a timeout awaits the same request
+                return p;
+            } catch (TimeoutException e) {
+                if (attempt == INIT_ATTEMPTS) {
+                    p.close(Duration.ZERO);
+                    throw e;
+                }
+            } catch (RuntimeException e) {
+                p.close(Duration.ZERO);
+                throw e;
+            }
+        }
+    }
+
+    /** Drops the transactional producer for a new one under the same transactional id. */
+    private void replaceTransactional() {
+        tx.close(Duration.ZERO);
+        tx = newTransactional();
     }
 
     List<Out> succeeded(WorkOrder order, OrderRunner.Done done) {
@@ -93,8 +124,8 @@ final class ResultWriter implements AutoCloseable {
         return List.of(deadLetter(t, reason, String.valueOf(e.getMessage())));
     }
 
-    /** Writes the records and the consumed offset atomically; false if fenced or failed (nothing written). */
-    boolean commit(List<Out> records, TopicPartition consumed, long nextOffset, ConsumerGroupMetadata group) {
+    /** Writes the records and the consumed offset atomically: YES, NO if fenced or failed (nothing written), or UNKNOWN. */
+    Committed commit(List<Out> records, TopicPartition consumed, long nextOffset, ConsumerGroupMetadata group) {
         plain.flush();
         try {
             tx.beginTransaction();
@@ -105,21 +136,22 @@ final class ResultWriter implements AutoCloseable {
             faults.at(Faults.Point.BEFORE_COMMIT, consumed + "@" + (nextOffset - 1));
             tx.sendOffsetsToTransaction(Map.of(consumed, new OffsetAndMetadata(nextOffset)), group);
             tx.commitTransaction();
-            return true;
+            return Committed.YES;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             // Another incarnation owns the transactional id: start a fresh producer, the order is redone.
-            tx.close();
-            tx = newTransactional();
-            return false;
+            replaceTransactional();
+            return Committed.NO;
+        } catch (TimeoutException e) {
+            replaceTransactional();
+            return Committed.UNKNOWN;
         } catch (KafkaException e) {
             // Includes CommitFailedException: the group moved on (lane reassigned). Nothing becomes visible.
             try {
                 tx.abortTransaction();
-            } catch (KafkaException abortFailed) {
-                tx.close();
-                tx = newTransactional();
+            } catch (KafkaException | IllegalStateException abortFailed) {
+                replaceTransactional();
             }
-            return false;
+            return Committed.NO;
         }
     }
 

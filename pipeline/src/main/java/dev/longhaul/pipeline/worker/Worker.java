@@ -43,6 +43,7 @@ import dev.longhaul.schemas.WorkOrder;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -316,11 +317,34 @@ public final class Worker implements AutoCloseable {
 
     /** Commits records plus the order's offset; on failure (fenced, lane lost) the order is retried if still ours. */
     private boolean commit(Taken t, List<ResultWriter.Out> records) {
-        boolean ok = writer.commit(records, t.partition(), t.record.offset() + 1, consumer.groupMetadata());
+        long next = t.record.offset() + 1;
+        boolean ok = switch (writer.commit(records, t.partition(), next, consumer.groupMetadata())) {
+            case YES -> true;
+            case NO -> false;
+            case UNKNOWN -> committedPast(t.partition(), next);
+        };
         if (!ok && consumer.assignment().contains(t.partition())) {
             pending.addFirst(t);
         }
         return ok;
+    }
+
+    /**
+     * Whether the group's committed offset of the lane has reached `next`: after a commit that timed
+     * out, the writer's new producer has settled the transaction, so this says whether it landed.
+     */
+    private boolean committedPast(TopicPartition lane, long next) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                OffsetAndMetadata committed = consumer.committed(Set.of(lane)).get(lane);
+                return committed != null && committed.offset() >= next;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt == 5) {
+                    throw new IllegalStateException("cannot learn whether the commit of " + lane + "@" + (next - 1)
+                            + " landed: the group coordinator did not answer", e);
+                }
+            }
+        }
     }
 
     private void onCancel(String jobId) {
