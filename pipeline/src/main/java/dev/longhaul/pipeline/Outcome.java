@@ -33,14 +33,20 @@ public sealed interface Outcome {
     /** A well-formed input record, passed on typed. */
     record Decoded<V>(V value) implements Outcome {}
 
-    /** A status change of a job, at wall-clock instant now. */
+    /** A status change of a job, at wall-clock instant now, about no one submission (none was read). */
     static Outcome.Status status(String jobId, String tenant, JobState state, String reason, long now) {
+        return status(jobId, tenant, "", state, reason, now);
+    }
+
+    /** A status change of one submission of a job, at wall-clock instant now. */
+    static Outcome.Status status(String jobId, String tenant, String submissionId, JobState state, String reason, long now) {
         return new Status(JobStatus.newBuilder()
                 .setJobId(jobId)
                 .setTenant(tenant == null ? "" : tenant)
                 .setState(state)
                 .setReason(reason)
                 .setUpdatedAt(java.time.Instant.ofEpochMilli(now))
+                .setSubmissionId(submissionId)
                 .build());
     }
 }

@@ -166,8 +166,13 @@ final class PipelineDriver implements AutoCloseable {
 
     /** A final status, as a worker writes it. */
     void finished(String jobId, String tenant, JobState state) {
+        finished(jobId, tenant, state, "");
+    }
+
+    /** A final status of one submission of a job, as a worker writes it. */
+    void finished(String jobId, String tenant, JobState state, String submissionId) {
         statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(state)
-                .setProgress(1.0).setUpdatedAt(now()).build());
+                .setProgress(1.0).setUpdatedAt(now()).setSubmissionId(submissionId).build());
     }
 
     Instant now() {
@@ -188,8 +193,10 @@ final class PipelineDriver implements AutoCloseable {
                 .toList();
     }
 
+    /** The status the pipeline writes about the job's submission(jobId, tenant, bytes). */
     static JobStatus expectedStatus(String jobId, String tenant, JobState state, String reason, Instant at) {
-        return JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(state).setReason(reason).setUpdatedAt(at).build();
+        return JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(state).setReason(reason).setUpdatedAt(at)
+                .setSubmissionId(jobId + "-s1").build();
     }
 
     static byte[] text(String seed, int bytes) {

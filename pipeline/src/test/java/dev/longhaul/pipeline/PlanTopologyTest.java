@@ -19,6 +19,7 @@ import java.util.EnumSet;
 import java.util.List;
 
 import dev.longhaul.pipeline.plan.JobPlanner;
+import dev.longhaul.pipeline.status.JobStatusQuery;
 import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.pipeline.plan.WorkCost;
 import dev.longhaul.schemas.ChunkLocations;
@@ -28,6 +29,7 @@ import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.WorkOrder;
@@ -346,6 +348,41 @@ class PlanTopologyTest {
             p.submit(submission("job-1", "acme", PipelineDriver.text("job-1", 250), 100, "job-1-s3"));
             assertEquals("job-1 ACCEPTED", p.statuses().getFirst());
             assertTrue(p.deadLetters.isEmpty());
+        }
+    }
+
+    @Test
+    void aJobIdUsedAgainWhileTheStatusTableStillHoldsItsOldEndStartsANewLife() {
+        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            p.heartbeat("w1", List.of(0), 0, T0);
+            // given a job planned at T0 that finished 50 minutes later: the planner forgets its id an
+            // hour after planning, the status table an hour after the end
+            p.submit(submission("job-r", "acme", PipelineDriver.text("job-r", 250), 100, "job-r-s1"));
+            assertEquals(1, p.work.readValuesToList().size());
+            p.advance(Duration.ofMinutes(50));
+            p.finished("job-r", "acme", JobState.SUCCEEDED, "job-r-s1");
+            p.advance(Duration.ofMinutes(11));
+            p.statuses();
+            assertEquals(null, plans.get("job-r"), "the planner forgot the id");
+            assertEquals(JobState.SUCCEEDED, table.get("job-r").getState(), "the status table still holds its end");
+            // when the id is submitted again (to a worker beating)
+            p.heartbeat("w1", List.of(0), 0, p.now());
+            p.submit(submission("job-r", "acme", PipelineDriver.text("job-r", 300), 100, "job-r-s2"));
+            // then the new life is accepted, queued and released, and the old end is not written back over it
+            assertEquals(List.of("job-r ACCEPTED", "job-r QUEUED", "job-r QUEUED lane=0"), p.statuses());
+            List<WorkOrder> released = p.work.readValuesToList();
+            assertEquals(1, released.size(), "the new submission reaches a lane");
+            assertEquals("job-r-s2", released.get(0).getRequest().getSubmissionId());
+            assertEquals(JobState.QUEUED, table.get("job-r").getState());
+            assertEquals("job-r-s2", table.get("job-r").getSubmissionId());
+            // and a progress tick of the old life, landing late, changes nothing
+            p.statusIn.pipeInput("job-r", JobStatus.newBuilder().setJobId("job-r").setTenant("acme").setState(JobState.RUNNING)
+                    .setProgress(0.5).setUpdatedAt(p.now()).setSubmissionId("job-r-s1").build());
+            assertEquals("job-r-s2", table.get("job-r").getSubmissionId());
+            assertEquals(JobState.QUEUED, table.get("job-r").getState());
         }
     }
 

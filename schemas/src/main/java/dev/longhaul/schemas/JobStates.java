@@ -2,7 +2,8 @@
  * The JobStatus contract's rule about final states, in one place for every reader of `status`:
  * SUCCEEDED, FAILED, CANCELLED and EXPIRED are final, and a job never leaves a final state. A
  * non-final status after a final one (a progress tick a worker sent outside its transaction after
- * losing its lane, landing after the new owner's committed result) is stale and is ignored.
+ * losing its lane, landing after the new owner's committed result) is stale and is ignored. A job
+ * id used again after the planner forgot it starts a new life under another submission id.
  */
 package dev.longhaul.schemas;
 
@@ -18,8 +19,22 @@ public final class JobStates {
         return FINAL.contains(state);
     }
 
-    /** Whether `next` must be ignored because the job already reached a final state in `before` (null: none yet). */
+    /**
+     * Whether `next` must be ignored because the job already reached a final state in `before` (null:
+     * none yet). Statuses of two different submissions (both named) are two lives of one job id: the
+     * planner plans an id again once it has forgotten it (settled-job retention), and the new life
+     * begins with its ACCEPTED, or ends at once with a final status when refused; any other status of
+     * another submission than the latest one's is a leftover of an old life.
+     */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
-        return before != null && isFinal(before.getState()) && !isFinal(next.getState());
+        if (before == null) {
+            return false;
+        }
+        String was = before.getSubmissionId();
+        String is = next.getSubmissionId();
+        if (!was.isEmpty() && !is.isEmpty() && !was.equals(is)) {
+            return next.getState() != JobState.ACCEPTED && !isFinal(next.getState());
+        }
+        return isFinal(before.getState()) && !isFinal(next.getState());
     }
 }

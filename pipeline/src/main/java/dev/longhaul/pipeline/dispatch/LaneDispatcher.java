@@ -295,7 +295,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     private void status(HeldOrder h, JobState state, String reason, long now) {
-        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), state, reason, now);
+        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), h.order().getRequest().getSubmissionId(), state, reason, now);
         context.forward(new Record<>(h.jobId(), status, now));
     }
 }

@@ -324,7 +324,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         long now = context.currentSystemTimeMs();
         plan.settlement = Settlement.PLANNED;
         plan.plannedDigest = digest;
-        emit(Outcome.status(jobId, request.getTenant(), JobState.ACCEPTED, null, now));
+        emit(Outcome.status(jobId, request.getTenant(), s.id, JobState.ACCEPTED, null, now));
         emit(new Outcome.ToDispatch(new DispatchEvent.Planned(order(request, s, now))));
         plan.close(s.id);
     }
@@ -433,7 +433,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     private void fail(String jobId, JobPlan plan, Submission s, Rejection rejection) {
         letter(jobId, s, rejection);
         if (plan.settlement == Settlement.NONE) { // once settled, the job's status stays what it is
-            emit(Outcome.status(jobId, plan.tenant, JobState.FAILED, rejection.statusReason(), context.currentSystemTimeMs()));
+            emit(Outcome.status(jobId, plan.tenant, s.id, JobState.FAILED, rejection.statusReason(), context.currentSystemTimeMs()));
             plan.settlement = Settlement.FAILED;
         }
         plan.close(s.id);

@@ -94,11 +94,12 @@ final class ResultWriter implements AutoCloseable {
     List<Out> succeeded(WorkOrder order, OrderRunner.Done done) {
         List<Out> out = new ArrayList<>();
         String jobId = order.getRequest().getJobId();
+        String submission = order.getRequest().getSubmissionId();
         for (Summary s : done.summaries()) {
-            out.add(out(topics.summaries, jobId, s));
+            out.add(out(topics.summaries, jobId, Summary.newBuilder(s).setSubmissionId(submission).build()));
         }
         for (Extraction e : done.extractions()) {
-            out.add(out(topics.extractions, jobId, e));
+            out.add(out(topics.extractions, jobId, Extraction.newBuilder(e).setSubmissionId(submission).build()));
         }
         out.add(status(order, JobState.SUCCEEDED, 1.0, done.documentTokens(), null));
         return out;
@@ -200,6 +201,7 @@ final class ResultWriter implements AutoCloseable {
                 .setTokensProcessed(tokens)
                 .setReason(reason)
                 .setUpdatedAt(Instant.now())
+                .setSubmissionId(order.getRequest().getSubmissionId())
                 .build();
         return out(topics.status, jobId, s);
     }
