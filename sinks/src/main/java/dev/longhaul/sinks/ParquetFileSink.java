@@ -198,8 +198,10 @@ public final class ParquetFileSink implements ResultSink {
 
     private void readKeys(Path file) throws IOException {
         try {
-            ResultParquet.read(file, ResultParquet.KEY_PROJECTION,
-                    r -> written.add(new SinkResult.Key(r.get("jobId").toString(), (Integer) r.get("taskIndex"))));
+            boolean named = ResultParquet.hasColumn(file, "submissionId");
+            ResultParquet.read(file, named ? ResultParquet.KEY_PROJECTION : ResultParquet.KEY_PROJECTION_BEFORE_SUBMISSIONS,
+                    r -> written.add(new SinkResult.Key(r.get("jobId").toString(), (Integer) r.get("taskIndex"),
+                            named && r.get("submissionId") != null ? r.get("submissionId").toString() : "")));
         } catch (IOException | RuntimeException e) {
             throw new IOException(file + " is not a readable results file (changed by hand?): " + e.getMessage(), e);
         }

@@ -5,12 +5,15 @@
  * extraction's JSON, its provenance spans and the analyzer's facts (analysis) are jsonb. U+0000,
  * which PostgreSQL cannot store, is written as U+FFFD.
  *
- * Contract: one database transaction per batch, inserted with ON CONFLICT (job_id, task_index)
- * DO NOTHING, committed before write() returns; the runner commits Kafka offsets only after that.
- * A crash between the two replays the batch, and the conflict clause skips every row already
- * there, so each task of a job has exactly one row whatever the number of restarts. The first
- * committed copy wins: results are immutable (one per task, the schemas promise), so a replay
- * carries the same values and there is nothing to update.
+ * Contract: one database transaction per batch, committed before write() returns; the runner
+ * commits Kafka offsets only after that. A row is inserted, or on conflict (job_id, task_index)
+ * updated only when it comes from another submission: a crash between the two replays the batch,
+ * and a replay is the same submission's result (immutable: one per task, the schemas promise), so
+ * it changes nothing and each task of a job has exactly one row whatever the number of restarts.
+ * A job id used again after the planner forgot it is another submission, whose results replace the
+ * old life's rows (submission_id says which life a row is of). The DDL alters a table only when a
+ * column is missing: ALTER TABLE takes an exclusive lock, which a start must not queue behind (and
+ * hold up every reader behind it) when there is nothing to change.
  */
 package dev.longhaul.sinks;
 
@@ -27,6 +30,7 @@ public final class PostgresSink implements ResultSink {
     private static final String COMMON_COLUMNS = """
             job_id text NOT NULL,
             task_index integer NOT NULL,
+            submission_id text NOT NULL DEFAULT '',
             %s,
             prompt_tokens bigint NOT NULL,
             output_tokens bigint NOT NULL,
@@ -42,11 +46,17 @@ public final class PostgresSink implements ResultSink {
             PRIMARY KEY (job_id, task_index)""";
     private static final String VALUE_COLUMNS = "prompt_tokens, output_tokens, document_tokens, document_share_read, "
             + "queued_ms, running_ms, end_to_end_ms, model_name, model_backend, weights_dtype";
-    private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, text, digest, " + VALUE_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, task_index) DO NOTHING";
-    private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, json, spans, analysis, "
-            + VALUE_COLUMNS + ") VALUES (?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (job_id, task_index) DO NOTHING";
+    private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, submission_id, text, digest, "
+            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + replacing("summaries", "text, digest");
+    private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, submission_id, json, spans, analysis, "
+            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + replacing("extractions", "json, spans, analysis");
+    /** Columns added after the tables were first made: table, column, definition. */
+    private static final List<String[]> ADDED_COLUMNS = List.of(
+            new String[] {"summaries", "digest", "text NOT NULL DEFAULT ''"},
+            new String[] {"extractions", "analysis", "jsonb NOT NULL DEFAULT '{}'"},
+            new String[] {"summaries", "submission_id", "text NOT NULL DEFAULT ''"},
+            new String[] {"extractions", "submission_id", "text NOT NULL DEFAULT ''"});
     /** What PostgreSQL text and jsonb cannot hold, U+0000, is stored as this (U+FFFD). */
     static final char NUL_REPLACEMENT = '\uFFFD';
 
@@ -75,7 +85,17 @@ public final class PostgresSink implements ResultSink {
         }
     }
 
-    /** The DDL, idempotent: every sink start runs it. */
+    /** ON CONFLICT: the row of another submission is replaced (its own columns, the shared ones, the time); a replay changes nothing. */
+    private static String replacing(String table, String ownColumns) {
+        StringBuilder set = new StringBuilder();
+        for (String column : ("submission_id, " + ownColumns + ", " + VALUE_COLUMNS).split(",\\s*")) {
+            set.append(column).append(" = EXCLUDED.").append(column).append(", ");
+        }
+        return " ON CONFLICT (job_id, task_index) DO UPDATE SET " + set + "written_at = now() WHERE "
+                + table + ".submission_id <> EXCLUDED.submission_id";
+    }
+
+    /** The DDL, idempotent: every sink start runs it, and it takes no lock when the tables are complete. */
     private void createTables() throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS summaries (\n"
@@ -83,8 +103,22 @@ public final class PostgresSink implements ResultSink {
             s.execute("CREATE TABLE IF NOT EXISTS extractions (\n" + COMMON_COLUMNS.formatted(
                     "json jsonb NOT NULL,\n    spans jsonb NOT NULL DEFAULT '[]',\n    analysis jsonb NOT NULL DEFAULT '{}'") + ")");
             // tables made before these columns existed
-            s.execute("ALTER TABLE summaries ADD COLUMN IF NOT EXISTS digest text NOT NULL DEFAULT ''");
-            s.execute("ALTER TABLE extractions ADD COLUMN IF NOT EXISTS analysis jsonb NOT NULL DEFAULT '{}'");
+            for (String[] added : ADDED_COLUMNS) {
+                if (!hasColumn(added[0], added[1])) {
+                    s.execute("ALTER TABLE " + added[0] + " ADD COLUMN IF NOT EXISTS " + added[1] + " " + added[2]);
+                }
+            }
+        }
+    }
+
+    private boolean hasColumn(String table, String column) throws SQLException {
+        try (PreparedStatement q = connection.prepareStatement("SELECT 1 FROM information_schema.columns"
+                + " WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?")) {
+            q.setString(1, table);
+            q.setString(2, column);
+            try (var rows = q.executeQuery()) {
+                return rows.next();
+            }
         }
     }
 
@@ -132,6 +166,7 @@ public final class PostgresSink implements ResultSink {
         int i = 1;
         st.setString(i++, storable(r.key().jobId()));
         st.setInt(i++, r.key().taskIndex());
+        st.setString(i++, storable(r.key().submissionId()));
         for (String column : own) {
             st.setString(i++, storable(column));
         }

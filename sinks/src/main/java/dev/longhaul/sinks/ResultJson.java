@@ -1,7 +1,7 @@
 /*
  * The JSON form of a result, shared by the file sink (one object per line) and the PostgreSQL sink
  * (its jsonb columns). A line reads
- *   {"kind":"summary"|"extraction","jobId":..,"taskIndex":..,"text":..,"digest":..|"json":{..},"analysis":{..},
+ *   {"kind":"summary"|"extraction","jobId":..,"taskIndex":..,"submissionId":..,"text":..,"digest":..|"json":{..},"analysis":{..},
  *    "usage":{..},"timings":{..},"model":{..}[,"spans":[..]]}
  * with field names as in the Avro schemas. An extraction's JSON and analysis are embedded parsed, not as strings,
  * so that jq and databases query into it; JSON the worker got wrong (the schema promises it never
@@ -46,6 +46,7 @@ public final class ResultJson {
         o.put("kind", r.kind().label());
         o.put("jobId", r.key().jobId());
         o.put("taskIndex", r.key().taskIndex());
+        o.put("submissionId", r.key().submissionId());
         if (r.kind() == SinkResult.Kind.SUMMARY) {
             o.put("text", r.content());
             o.put("digest", r.digest());
@@ -71,9 +72,9 @@ public final class ResultJson {
         return key(o);
     }
 
-    /** The key of an object node() made (or a parsed line); it must hold jobId and taskIndex. */
+    /** The key of an object node() made (or a parsed line); it must hold jobId and taskIndex (a line without submissionId is of "" one). */
     public static SinkResult.Key key(JsonNode o) {
-        return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt());
+        return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt(), o.path("submissionId").asText(""));
     }
 
     /** An extraction's JSON text, parsed exactly; text that is not one JSON value (blank included) becomes a JSON string. */

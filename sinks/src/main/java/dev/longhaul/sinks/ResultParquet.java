@@ -62,10 +62,14 @@ public final class ResultParquet {
             .requiredLong("queuedMs").requiredLong("runningMs").requiredLong("endToEndMs")
             .requiredString("modelName").requiredString("modelBackend").requiredString("modelWeightsDtype")
             .name("spans").type().optional().array().items(SPAN)
+            .optionalString("submissionId")
             .endRecord();
 
     /** Only the key columns: what a restarted sink reads back from its finished files. */
     static final Schema KEY_PROJECTION = SchemaBuilder.record("Result").namespace("dev.longhaul.sinks").fields()
+            .requiredString("jobId").requiredInt("taskIndex").optionalString("submissionId").endRecord();
+    /** The key columns of a file written before results named their submission. */
+    static final Schema KEY_PROJECTION_BEFORE_SUBMISSIONS = SchemaBuilder.record("Result").namespace("dev.longhaul.sinks").fields()
             .requiredString("jobId").requiredInt("taskIndex").endRecord();
 
     private ResultParquet() {}
@@ -93,6 +97,7 @@ public final class ResultParquet {
         row.put("modelBackend", line.path("model").path("backend").asText());
         row.put("modelWeightsDtype", line.path("model").path("weightsDtype").asText());
         row.put("spans", line.has("spans") ? spans(line.get("spans")) : null);
+        row.put("submissionId", line.path("submissionId").asText(""));
         return row;
     }
 
@@ -109,6 +114,14 @@ public final class ResultParquet {
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .withRowGroupSize(rowGroupBytes)
                 .build();
+    }
+
+    /** Whether the file's Parquet schema has a top-level column of this name. */
+    static boolean hasColumn(Path file, String name) throws IOException {
+        ParquetReadOptions options = ParquetReadOptions.builder(conf()).withCodecFactory(SnappyCodecs.INSTANCE).build();
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+            return reader.getFileMetaData().getSchema().containsField(name);
+        }
     }
 
     /** Hands every row of a file, every column, to each in file order. */

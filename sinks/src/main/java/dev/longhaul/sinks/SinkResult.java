@@ -1,8 +1,9 @@
 /*
  * One result as every sink sees it: a Summary or an Extraction flattened into a single shape, so
- * the destinations share one mapping. Contract: (jobId, taskIndex) identifies the result; the task
- * index numbers the JobRequest's tasks, so it is unique within a job across both kinds, and it is
- * the idempotency key every sink writes by. Every sink keeps the summary's extractive digest and
+ * the destinations share one mapping. Contract: (jobId, taskIndex, submissionId) identifies the
+ * result; the task index numbers the JobRequest's tasks, so it is unique within a job across both
+ * kinds, and the submission tells two lives of one job id apart (the planner plans an id again once
+ * it has forgotten it): it is the idempotency key every sink writes by. Every sink keeps the summary's extractive digest and
  * the extraction's analyzer facts: with a model of random weights they are the part that means
  * something.
  */
@@ -30,10 +31,11 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
         }
     }
 
-    /** The idempotency key: one result per task of a job. */
-    public record Key(String jobId, int taskIndex) {
+    /** The idempotency key: one result per task of a job's submission ("" for results written before submissions were named). */
+    public record Key(String jobId, int taskIndex, String submissionId) {
         public Key {
             Objects.requireNonNull(jobId, "jobId");
+            submissionId = submissionId == null ? "" : submissionId;
         }
     }
 
@@ -51,7 +53,7 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
      * of the document, ranked by the sentence encoder). analysis is "{}".
      */
     public static SinkResult of(Summary s) {
-        return new SinkResult(Kind.SUMMARY, new Key(s.getJobId(), s.getTaskIndex()), s.getText(), s.getUsage(),
+        return new SinkResult(Kind.SUMMARY, new Key(s.getJobId(), s.getTaskIndex(), s.getSubmissionId()), s.getText(), s.getUsage(),
                 s.getTimings(), s.getModel(), List.of(), s.getDigest(), "{}");
     }
 
@@ -60,7 +62,7 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
      * JSON text, which the spans point into. digest is "".
      */
     public static SinkResult of(Extraction e) {
-        return new SinkResult(Kind.EXTRACTION, new Key(e.getJobId(), e.getTaskIndex()), e.getJson(), e.getUsage(),
+        return new SinkResult(Kind.EXTRACTION, new Key(e.getJobId(), e.getTaskIndex(), e.getSubmissionId()), e.getJson(), e.getUsage(),
                 e.getTimings(), e.getModel(), e.getSpans(), "", e.getAnalysis());
     }
 }

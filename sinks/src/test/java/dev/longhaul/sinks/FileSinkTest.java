@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longhaul.schemas.Extraction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,28 @@ class FileSinkTest {
         }
         JsonNode e = JSON.readTree(allLines().getFirst());
         assertEquals("{\"party\": ", e.get("json").asText());
+    }
+
+    @Test
+    void aJobIdUsedAgainUnderANewSubmissionIsWrittenAgainAndLinesFromBeforeSubmissionsStillRead() throws Exception {
+        // given a line written before results named their submission
+        ObjectNode old = ResultJson.node(SinkResult.of(summary(0)));
+        old.remove("submissionId");
+        Files.writeString(dir.resolve("results-00000000.jsonl"), ResultJson.write(old) + "\n");
+        var again = summary(0);
+        again.setSubmissionId("s2");
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            // when the old result is replayed and the id's new submission comes
+            assertEquals(0, sink.write(List.of(SinkResult.of(summary(0)))), "a replay of the old result");
+            assertEquals(1, sink.write(List.of(SinkResult.of(again))), "the new life's result");
+        }
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(0, sink.write(List.of(SinkResult.of(again), SinkResult.of(summary(0)))), "both read back after a restart");
+        }
+        // then the lines say which life each is of
+        List<String> lines = allLines();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("s2", JSON.readTree(lines.get(1)).path("submissionId").asText());
     }
 
     @Test

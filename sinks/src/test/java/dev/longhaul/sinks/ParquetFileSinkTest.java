@@ -121,6 +121,35 @@ class ParquetFileSinkTest {
     }
 
     @Test
+    void aJobIdUsedAgainUnderANewSubmissionIsWrittenAgainAndAFileFromBeforeSubmissionsStillReads() throws Exception {
+        // given a finished file written before results named their submission (no such column)
+        org.apache.avro.Schema before = org.apache.avro.SchemaBuilder.record("Result").namespace("dev.longhaul.sinks").fields()
+                .requiredString("kind").requiredString("jobId").requiredInt("taskIndex").endRecord();
+        try (var old = org.apache.parquet.avro.AvroParquetWriter.<org.apache.avro.generic.GenericRecord>builder(
+                        new org.apache.parquet.io.LocalOutputFile(dir.resolve("results-00000000.parquet")))
+                .withConf(new org.apache.parquet.conf.PlainParquetConfiguration()).withSchema(before)
+                .withDataModel(org.apache.avro.generic.GenericData.get()).build()) {
+            var row = new org.apache.avro.generic.GenericData.Record(before);
+            row.put("kind", "summary");
+            row.put("jobId", summary(0).getJobId());
+            row.put("taskIndex", 0);
+            old.write(row);
+        }
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(1, sink.resultCount(), "its key is read back, of no submission");
+            // when results of job 0 come again: as written then (a replay), and under a new submission
+            assertEquals(0, sink.write(List.of(SinkResult.of(summary(0)))), "a replay of the old result");
+            var again = summary(0);
+            again.setSubmissionId("s2");
+            assertEquals(1, sink.write(List.of(SinkResult.of(again))), "the new life's result");
+            assertEquals(0, sink.write(List.of(SinkResult.of(again))), "and its replay");
+        }
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(2, sink.resultCount(), "both lives' keys read back after a restart");
+        }
+    }
+
+    @Test
     void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(20, sink.write(results(0, 10)));

@@ -34,6 +34,7 @@ final class ParquetFiles {
     }
 
     static SinkResult.Key key(GenericRecord row) {
-        return new SinkResult.Key(row.get("jobId").toString(), (Integer) row.get("taskIndex"));
+        Object submission = row.get("submissionId");
+        return new SinkResult.Key(row.get("jobId").toString(), (Integer) row.get("taskIndex"), submission == null ? "" : submission.toString());
     }
 }

@@ -172,6 +172,26 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aJobIdUsedAgainUnderANewSubmissionReplacesItsRowsAndAReplayChangesNothing() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
+            assertEquals(2, sink.write(List.of(SinkResult.of(TestResults.summary(20)), SinkResult.of(TestResults.extraction(20)))));
+            assertEquals(0, sink.write(List.of(SinkResult.of(TestResults.summary(20)))), "a replay");
+            var summary = TestResults.summary(20);
+            summary.setSubmissionId("s2");
+            summary.setText("the new life's summary");
+            var extraction = TestResults.extraction(20);
+            extraction.setSubmissionId("s2");
+            extraction.setJson("{\"party\":\"Other\"}");
+            assertEquals(2, sink.write(List.of(SinkResult.of(summary), SinkResult.of(extraction))), "the new life replaces both");
+            assertEquals(0, sink.write(List.of(SinkResult.of(summary), SinkResult.of(extraction))), "and its replay changes nothing");
+        }
+        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'job-0020' AND submission_id = 's2'"
+                + " AND text = 'the new life''s summary'"));
+        assertEquals(1, count("SELECT count(*) FROM extractions WHERE job_id = 'job-0020' AND submission_id = 's2'"
+                + " AND json ->> 'party' = 'Other'"));
+    }
+
+    @Test
     void tablesMadeBeforeTheDigestAndAnalysisColumnsGetThem() throws Exception {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS summaries, extractions");
@@ -185,7 +205,8 @@ class PostgresSinkTest {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
             assertEquals(2, sink.write(List.of(SinkResult.of(TestResults.summary(9)), SinkResult.of(TestResults.extraction(9)))));
         }
-        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'old' AND digest = ''"), "an old row gets an empty digest");
+        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'old' AND digest = '' AND submission_id = ''"),
+                "an old row gets an empty digest and submission");
         assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'job-0009' AND digest <> ''"));
     }
 
