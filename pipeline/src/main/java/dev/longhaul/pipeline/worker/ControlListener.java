@@ -2,20 +2,25 @@
  * Reads the `control` topic from its beginning on every partition (no consumer group: every worker
  * must see every cancel) on a virtual thread, remembers cancelled job ids, and tells the worker as
  * each arrives so a running job stops at its next chunk or decode step. A job cancelled before a
- * worker takes it is found by isCancelled() when its order comes up.
+ * worker takes it is found by cancels() when its order comes up. A cancel requested long before an
+ * order's submission (more than EARLIER_LIFE) is of an earlier life of the job id, which the planner
+ * plans again once it has forgotten it, and does not cancel the new one; within it, clocks of the
+ * clients that submitted and cancelled may disagree.
  */
 package dev.longhaul.pipeline.worker;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import dev.longhaul.schemas.Control;
 import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.WorkOrder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -24,7 +29,10 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 final class ControlListener implements AutoCloseable {
-    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    /** How much older than a submission a cancel of its job id must be to be taken for an earlier life's. */
+    static final Duration EARLIER_LIFE = Duration.ofHours(1);
+
+    private final Map<String, Instant> cancelled = new ConcurrentHashMap<>(); // job id -> latest cancel's requestedAt
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topics topics;
     private final Consumer<String> onCancel;
@@ -45,7 +53,13 @@ final class ControlListener implements AutoCloseable {
     }
 
     boolean isCancelled(String jobId) {
-        return cancelled.contains(jobId);
+        return cancelled.containsKey(jobId);
+    }
+
+    /** Whether a cancel of the order's job id was requested, and not long before its submission. */
+    boolean cancels(WorkOrder order) {
+        Instant at = cancelled.get(order.getRequest().getJobId());
+        return at != null && !at.isBefore(order.getRequest().getSubmittedAt().minus(EARLIER_LIFE));
     }
 
     private void loop() {
@@ -62,7 +76,7 @@ final class ControlListener implements AutoCloseable {
                     boolean keyMatches = r.key() != null && c != null
                             && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     if (keyMatches && c.getAction() == ControlAction.CANCEL) {
-                        cancelled.add(c.getJobId());
+                        cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
                         onCancel.accept(c.getJobId());
                     }
                 }

@@ -225,7 +225,7 @@ public final class Worker implements AutoCloseable {
         }
         String jobId = t.order.getRequest().getJobId();
         Instant deadline = t.order.getRequest().getDeadline();
-        if (control.isCancelled(jobId)) {
+        if (control.cancels(t.order)) {
             commit(t, writer.cancelled(t.order));
         } else if (deadline != null && deadline.isBefore(Instant.now())) {
             commit(t, writer.expired(t.order));
@@ -237,7 +237,7 @@ public final class Worker implements AutoCloseable {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
             inProgress.put(t.partition(), run); // before the check below: a cancel from then on finds the run
-            if (control.isCancelled(jobId)) {
+            if (control.cancels(t.order)) {
                 run.cancel.request(); // it came after the check above, while no run was there to find
             }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
@@ -349,7 +349,7 @@ public final class Worker implements AutoCloseable {
 
     private void onCancel(String jobId) {
         for (Running r : inProgress.values()) {
-            if (r.taken.order.getRequest().getJobId().equals(jobId)) {
+            if (r.taken.order.getRequest().getJobId().equals(jobId) && control.cancels(r.taken.order)) {
                 r.cancel.request();
             }
         }

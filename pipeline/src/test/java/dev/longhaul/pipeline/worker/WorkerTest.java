@@ -297,6 +297,23 @@ class WorkerTest {
     }
 
     @Test
+    void aCancelOfAnEarlierLifeOfTheJobIdDoesNotCancelItsNewSubmission() throws Exception {
+        // given a cancel of the job id requested three hours before the new submission
+        Control old = Control.newBuilder().setJobId("relife-1").setAction(ControlAction.CANCEL)
+                .setRequestedAt(Instant.now().minus(Duration.ofHours(3))).build();
+        send(topics.control, "relife-1", old, null);
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!worker.knowsCancelled("relife-1") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertTrue(worker.knowsCancelled("relife-1"));
+        // when the id's new submission is ordered, then it runs
+        place(order("relife-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "a new life".getBytes(), null));
+        one(topics.summaries, "relife-1");
+        assertEquals(JobState.SUCCEEDED, finalState("relife-1"));
+    }
+
+    @Test
     void pastDeadlineGivesExpiredAndUndecodableOrdersAreDeadLettered() throws Exception {
         place(order("late-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "late".getBytes(), Instant.now().minusSeconds(5)));
         producer.send(new ProducerRecord<>(topics.work.name(), 0, new byte[] {0, 0, 0, 0}, "not avro".getBytes())).get();
