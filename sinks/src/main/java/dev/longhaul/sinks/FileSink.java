@@ -10,10 +10,13 @@
  * the directory, so neither a file nor its name is lost in a crash.
  *
  * Idempotence: on start the sink reads every file in the directory once and keeps the set of
- * (job id, task index) already written (tens of bytes a result: millions of results fit in memory);
- * a replayed result whose key is in the set is skipped. A crash in the middle of an append can leave
- * a torn last line in the in-progress file; since that batch was never fsynced its offsets were never
- * committed, so the torn tail is cut off at start and the batch comes again from Kafka.
+ * (job id, task index, submission) already written (tens of bytes a result: millions of results fit
+ * in memory); a replayed result whose key is in the set is skipped. A crash in the middle of an
+ * append can leave a torn tail in the in-progress file: a partial last line, or, where the file
+ * system wrote back the file's size before its data, lines of zeros or of pages out of order.
+ * Everything after the last fsync belongs to a batch whose offsets were never committed, so the
+ * tail is cut off at start from the first line that is not a result, and the batch comes again
+ * from Kafka. A completed file with such a line was changed by hand, and stops the sink.
  *
  * One sink per directory: SinkDirectory's lock refuses a second sink, because two writers' sets
  * of written keys would not see each other.
@@ -168,7 +171,7 @@ public final class FileSink implements ResultSink {
                 continue;
             }
             nextNumber = Math.max(nextNumber, Integer.parseInt(m.group(1)) + 1);
-            long complete = readKeys(file);
+            long complete = readKeys(file, m.group(2) != null);
             if (m.group(2) != null) {
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     ch.truncate(complete);
@@ -182,8 +185,12 @@ public final class FileSink implements ResultSink {
         }
     }
 
-    /** Adds the key of every complete line to the set; returns the byte length of those lines. */
-    private long readKeys(Path file) throws IOException {
+    /**
+     * Adds the key of every complete line to the set; returns the byte length of those lines. In
+     * a file in progress (`torn` true) the lines end at the first that is not a result; in a
+     * completed one such a line is an error.
+     */
+    private long readKeys(Path file, boolean torn) throws IOException {
         long complete = 0;
         long position = 0;
         int lineNumber = 0;
@@ -201,6 +208,9 @@ public final class FileSink implements ResultSink {
                     try {
                         written.add(ResultJson.key(line.toString(StandardCharsets.UTF_8)));
                     } catch (IOException e) {
+                        if (torn) {
+                            return complete; // the unsynced tail begins here
+                        }
                         throw new IOException(file + " line " + lineNumber + ": " + e.getMessage(), e);
                     }
                     line.reset();

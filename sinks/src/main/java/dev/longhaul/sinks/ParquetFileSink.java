@@ -224,7 +224,11 @@ public final class ParquetFileSink implements ResultSink {
         finish();
     }
 
-    /** The journal's lines up to the last newline; a torn tail after it is left out. */
+    /**
+     * The journal's lines up to the last newline, and up to the first that is not a result: after
+     * the last fsync a crash may leave zeros or pages out of order, not only a partial line, and
+     * all of that belongs to a batch whose offsets were never committed.
+     */
     private static List<JsonNode> completeLines(Path journal) throws IOException {
         List<JsonNode> rows = new ArrayList<>();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -234,11 +238,16 @@ public final class ParquetFileSink implements ResultSink {
                     line.write(b);
                     continue;
                 }
+                JsonNode row;
                 try {
-                    rows.add(JSON.readTree(line.toString(StandardCharsets.UTF_8)));
+                    row = JSON.readTree(line.toString(StandardCharsets.UTF_8));
                 } catch (IOException e) {
-                    throw new IOException(journal + " line " + (rows.size() + 1) + ": " + e.getMessage(), e);
+                    break;
                 }
+                if (row == null || !row.path("jobId").isTextual() || !row.path("taskIndex").canConvertToInt()) {
+                    break;
+                }
+                rows.add(row);
                 line.reset();
             }
         }

@@ -196,7 +196,22 @@ class FileSinkTest {
         String complete = ResultJson.line(SinkResult.of(summary(1))) + "\n" + ResultJson.line(SinkResult.of(extraction(1))) + "\n";
         String torn = ResultJson.line(SinkResult.of(summary(2))).substring(0, 40);
         Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + torn);
+        recoversOnce();
+    }
 
+    @Test
+    void aTailOfZerosAndPagesOutOfOrderLeftByACrashIsCutFromItsFirstLineThatIsNoResult() throws Exception {
+        // What a power loss can leave after the last fsync where the size reached the disk before the
+        // data: a page of zeros, then a later page (a whole line of the same batch) written back
+        String complete = ResultJson.line(SinkResult.of(summary(1))) + "\n" + ResultJson.line(SinkResult.of(extraction(1))) + "\n";
+        String zeros = "\0".repeat(300) + "\n";
+        String later = ResultJson.line(SinkResult.of(extraction(2))) + "\n";
+        Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + zeros + later);
+        recoversOnce();
+    }
+
+    /** After a crash left file 3 in progress with job 1 complete: a restart cuts the tail and the batch of jobs 1 and 2 lands once. */
+    private void recoversOnce() throws Exception {
         try (FileSink sink = new FileSink(dir, CONFIG)) {
             assertEquals(2, sink.write(results(1, 3)), "job 1 was complete; job 2's two results are new");
         }

@@ -167,8 +167,18 @@ class ParquetFileSinkTest {
     void aJournalLeftByACrashIsPublishedWithoutItsTornTailAndReplaysAddNothingTwice() throws Exception {
         // What a kill leaves mid-file: a journal of two fsynced batches (jobs 1 and 2) plus half of a
         // third line never fsynced, and the Parquet file being built without its footer.
-        String torn = ResultJson.line(SinkResult.of(summary(3))).substring(0, 40);
-        journal(4, results(1, 3), torn);
+        journal(4, results(1, 3), ResultJson.line(SinkResult.of(summary(3))).substring(0, 40));
+        recoversJournalOnce();
+    }
+
+    @Test
+    void aJournalTailOfZerosAndPagesOutOfOrderIsCutFromItsFirstLineThatIsNoResult() throws Exception {
+        // a power loss: after the fsynced batches, a page of zeros and then a later page of the unsynced batch
+        journal(4, results(1, 3), "\0".repeat(300) + "\n" + ResultJson.line(SinkResult.of(extraction(3))) + "\n");
+        recoversJournalOnce();
+    }
+
+    private void recoversJournalOnce() throws Exception {
         Files.writeString(dir.resolve("results-00000004.parquet.inprogress"), "PAR1 and no footer");
 
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
