@@ -79,6 +79,13 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
     public record Limits(long maxDocumentBytes, int maxChunks, Set<DocumentKind> allowedKinds,
                          TenantQuotas tenants, Duration incompleteJobTimeout, Duration settledJobRetention) {
         public static final Duration DEFAULT_SETTLED_JOB_RETENTION = Duration.ofDays(7);
+        /**
+         * Most chunks a job may declare: the planner's state of a job id holds the chunk positions
+         * (12 bytes each) of up to 8 submissions at once beside their requests, in one changelog
+         * record, which must stay under the broker's 1 MiB; more would fail that write on every
+         * replay and block the partition.
+         */
+        public static final int MAX_CHUNKS = 6_000;
 
         /** With the default settled-job retention. */
         public Limits(long maxDocumentBytes, int maxChunks, Set<DocumentKind> allowedKinds,
@@ -92,7 +99,8 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
 
         public Limits {
             require(maxDocumentBytes > 0, "maxDocumentBytes must be positive");
-            require(maxChunks > 0, "maxChunks must be positive");
+            require(maxChunks > 0 && maxChunks <= MAX_CHUNKS, "maxChunks must be in 1.." + MAX_CHUNKS
+                    + " (a job's planner state holds the positions of 8 submissions' chunks in one changelog record under 1 MiB)");
             require(allowedKinds != null && !allowedKinds.isEmpty(), "allowedKinds must name at least one kind");
             require(!allowedKinds.contains(DocumentKind.UNKNOWN), "allowedKinds cannot include UNKNOWN (a kind no reader knows)");
             Objects.requireNonNull(tenants, "tenants");

@@ -6,6 +6,7 @@ package dev.longhaul.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,10 @@ class CostAndConfigTest {
         assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Kafka("app", "bad namespace", 1, Duration.ofMillis(1)));
         assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0, 8, 1, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Cost(0.25, 8, 1, 0, 0));
+        var l = PipelineConfig.DEFAULTS.limits();
+        var chunks = assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Limits(l.maxDocumentBytes(),
+                PipelineConfig.Limits.MAX_CHUNKS + 1, l.allowedKinds(), l.tenants(), l.incompleteJobTimeout()));
+        assertTrue(chunks.getMessage().startsWith("maxChunks must be in 1.." + PipelineConfig.Limits.MAX_CHUNKS), chunks.getMessage());
     }
 
     @Test

@@ -6,6 +6,7 @@ package dev.longhaul.pipeline.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -31,6 +32,31 @@ class JobPlanTest {
         assertEquals(1_234_567L, back.savedAt);
         assertEquals(java.util.List.of("s1"), back.closed);
         assertEquals(99L, back.oldestPending());
+    }
+
+    @Test
+    void aPlanAtEveryLimitFitsOneChangelogRecord() {
+        // the most submissions at once, each with the most chunks and the longest id, the most
+        // request bytes between them, and every closed id kept
+        JobPlan plan = new JobPlan();
+        plan.plannedDigest = "f".repeat(64);
+        plan.tenant = "t".repeat(256);
+        String id = "s".repeat(JobPlan.MAX_SUBMISSION_ID_CHARS - 1);
+        for (int c = 0; c < JobPlan.CLOSED_KEPT; c++) {
+            plan.close(id + Integer.toHexString(c));
+        }
+        for (int p = 0; p < JobPlan.MAX_PENDING; p++) {
+            JobPlan.Submission s = new JobPlan.Submission(id + p, 1L);
+            for (int i = 0; i < dev.longhaul.pipeline.PipelineConfig.Limits.MAX_CHUNKS; i++) {
+                s.positions.add(new dev.longhaul.schemas.ChunkPosition(Integer.MAX_VALUE, Long.MAX_VALUE));
+            }
+            s.request = new byte[JobPlan.MAX_PENDING_REQUEST_BYTES / JobPlan.MAX_PENDING];
+            s.requestAt = new dev.longhaul.pipeline.DeadLetters.Source("t".repeat(249), 0, 0L);
+            s.firstChunkAt = s.requestAt;
+            plan.pending.put(s.id, s);
+        }
+        int bytes = JobPlan.SERDE.serializer().serialize("t", plan).length;
+        assertTrue(bytes < 1_000_000, bytes + " bytes: under the broker's 1 MiB record limit, with room for the record's framing");
     }
 
     @Test
