@@ -32,7 +32,7 @@ final class SinkDirectory implements AutoCloseable {
 
     /** Creates the directory if missing and locks it; IllegalStateException when another sink holds it. */
     static SinkDirectory lock(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        createDurably(dir.toAbsolutePath());
         FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock acquired;
         try {
@@ -89,6 +89,34 @@ final class SinkDirectory implements AutoCloseable {
             Optional<String> found = listing.map(p -> p.getFileName().toString()).filter(n -> foreign.matcher(n).matches()).findFirst();
             if (found.isPresent()) {
                 throw new IllegalStateException(dir + " holds " + what + " (" + found.get() + "); give each file format a directory of its own");
+            }
+        }
+    }
+
+    /**
+     * Creates the directory and any missing parents, each made durable in its own parent: the
+     * results' fsyncs cover the files and the directory's entries, not the directory's own name,
+     * and offsets are committed on the strength of those fsyncs.
+     */
+    private static void createDurably(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null) {
+            createDurably(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+            return; // made meanwhile by someone else, who syncs it
+        }
+        if (parent != null) {
+            try (FileChannel d = FileChannel.open(parent, StandardOpenOption.READ)) {
+                d.force(true);
             }
         }
     }
