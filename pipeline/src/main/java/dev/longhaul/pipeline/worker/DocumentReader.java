@@ -2,8 +2,11 @@
  * Reads one job's document back out of the `documents` topic by the positions its WorkOrder
  * carries, chunk by chunk in index order, with a group-less read_committed consumer (assign + seek:
  * no offsets are committed for documents, they are only ever re-read). One chunk is in memory at a
- * time. A chunk that never arrives (deleted by retention, or a broken order) fails the read after
- * a timeout instead of hanging the worker.
+ * time. Between two chunks of one partition it seeks past other jobs' records rather than reading
+ * through them. A chunk that does not arrive within STALL is looked up: gone from the partition
+ * (deleted by retention, below the log start, or past its end: a broken order or a truncated log)
+ * fails the read at once; still there (a broker restarting, a leader moving) it is waited for, up to
+ * GIVE_UP in all, so that an outage of a few minutes does not fail a job for good, nor hang the worker.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -24,6 +27,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 final class DocumentReader implements ChunkSource, AutoCloseable {
     private static final Duration STALL = Duration.ofSeconds(30);
+    private static final Duration GIVE_UP = Duration.ofMinutes(10);
+    private static final Duration LOOKUP = Duration.ofSeconds(10);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topic<String, DocumentChunk> topic;
@@ -44,6 +49,7 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
             consumer.assign(List.of(tp));
             consumer.seek(tp, next.getOffset());
             long stalledSince = System.nanoTime();
+            long lookedUpAt = stalledSince;
             boolean progressed = false;
             while (!progressed) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -66,10 +72,22 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
                     if (!sink.accept(chunk)) {
                         return false;
                     }
+                    ChunkPosition following = wanted.peekFirst();
+                    if (following != null && following.getPartition() == tp.partition() && following.getOffset() > r.offset() + 1) {
+                        consumer.seek(tp, following.getOffset()); // records of this poll before it are passed over above
+                    }
                 }
-                if (!progressed && System.nanoTime() - stalledSince > STALL.toNanos()) {
-                    throw new IllegalStateException("chunk " + expectedIndex + " of job " + jobId + " did not arrive from "
-                            + tp + " offset " + next.getOffset() + " within " + STALL.toSeconds() + " s");
+                long now = System.nanoTime();
+                if (!progressed && now - lookedUpAt > STALL.toNanos()) {
+                    lookedUpAt = now;
+                    ChunkPosition head = wanted.peekFirst();
+                    String where = "chunk " + expectedIndex + " of job " + jobId + " at offset " + head.getOffset() + " of " + tp;
+                    if (gone(tp, head.getOffset())) {
+                        throw new IllegalStateException(where + " is gone: the partition no longer holds that offset");
+                    }
+                    if (now - stalledSince > GIVE_UP.toNanos()) {
+                        throw new IllegalStateException(where + " did not arrive within " + GIVE_UP.toMinutes() + " min");
+                    }
                 }
                 if (progressed && !wanted.isEmpty() && wanted.peekFirst().getPartition() == tp.partition()) {
                     // Keep reading the same partition without re-seeking: chunks sit close together.
@@ -79,6 +97,17 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Whether the partition's log no longer spans offset; false when the broker cannot say now (keep waiting). */
+    private boolean gone(TopicPartition tp, long offset) {
+        try {
+            Long start = consumer.beginningOffsets(List.of(tp), LOOKUP).get(tp);
+            Long end = consumer.endOffsets(List.of(tp), LOOKUP).get(tp);
+            return start != null && end != null && (offset < start || offset >= end);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return false;
+        }
     }
 
     private static List<ChunkPosition> positions(WorkOrder order) {
