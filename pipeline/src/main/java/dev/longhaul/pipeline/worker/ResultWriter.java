@@ -3,8 +3,11 @@
  * records and committed together with the consumed `work` offset in one transaction (commit());
  * progress ticks and heartbeats go through a second, non-transactional producer, flushed before
  * each commit so that a job's final status always follows its last tick on the status topic.
- * A fenced transactional producer is replaced (same transactional id) so the worker carries on.
- * So is one whose commit timed out (a broker restarting, a coordinator moving): Kafka then refuses
+ * A fenced producer means another process has started under this worker's id (its transactional
+ * id): this one is the zombie, and it stops (commit() throws) instead of fencing the other in turn,
+ * which would have the two redo each other's orders for ever (a stale epoch, which Kafka 4 also
+ * reports for it, is told apart by the abort that follows). Any other failed commit is aborted, and
+ * a producer that cannot abort is replaced (same transactional id). So is one whose commit timed out (a broker restarting, a coordinator moving): Kafka then refuses
  * an abort until the timed-out call is retried, and whether the commit landed is unknown. The new
  * producer's initTransactions settles the old transaction for good (committed if its commit had
  * reached the coordinator, aborted if not), and commit() answers UNKNOWN for the caller to look up
@@ -36,7 +39,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -138,22 +140,38 @@ final class ResultWriter implements AutoCloseable {
             tx.sendOffsetsToTransaction(Map.of(consumed, new OffsetAndMetadata(nextOffset)), group);
             tx.commitTransaction();
             return Committed.YES;
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            // Another incarnation owns the transactional id: start a fresh producer, the order is redone.
-            replaceTransactional();
-            return Committed.NO;
+        } catch (ProducerFencedException e) {
+            throw fenced(e);
         } catch (TimeoutException e) {
             replaceTransactional();
             return Committed.UNKNOWN;
         } catch (KafkaException e) {
-            // Includes CommitFailedException: the group moved on (lane reassigned). Nothing becomes visible.
+            // Includes CommitFailedException (the group moved on: lane reassigned) and a stale epoch.
+            // Nothing becomes visible. Aborting tells a producer fenced by another process apart.
             try {
                 tx.abortTransaction();
             } catch (KafkaException | IllegalStateException abortFailed) {
+                if (isFenced(abortFailed)) {
+                    throw fenced(abortFailed);
+                }
                 replaceTransactional();
             }
             return Committed.NO;
         }
+    }
+
+    private IllegalStateException fenced(Throwable e) {
+        return new IllegalStateException("worker " + config.workerId() + " was fenced: another process has started"
+                + " under the same worker id and owns its transactions now; this one stops", e);
+    }
+
+    private static boolean isFenced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void running(WorkOrder order, double progress, long tokens) {

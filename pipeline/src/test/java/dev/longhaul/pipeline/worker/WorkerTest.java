@@ -404,6 +404,37 @@ class WorkerTest {
     }
 
     @Test
+    void aWorkerFencedByAnotherProcessUnderItsIdStopsAndTheJobHasOneResult() throws Exception {
+        Topics twins = new Topics("twins.", new InMemorySchemaRegistry());
+        for (var t : twins.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("twin", kafka.bootstrapServers(), MODEL).withNamespace("twins.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics saved = topics;
+        topics = twins;
+        // given a worker, and a second process started later under the same worker id (the first's zombie case)
+        try (Worker first = new Worker(config, twins, new LaneAssignment.Pinned(List.of(0)));
+             Worker second = new Worker(config, twins, new LaneAssignment.Pinned(List.of(0)))) {
+            // when an order comes that both take
+            place(order("twin-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "one text".getBytes(), null));
+            one(topics.summaries, "twin-1");
+            // then the first, fenced, stops saying why, and the job has its one result
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (first.failure().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(first.failure().isPresent() && first.failure().get().getMessage().contains("was fenced"),
+                    String.valueOf(first.failure()));
+            assertTrue(second.failure().isEmpty(), String.valueOf(second.failure()));
+            Thread.sleep(2000);
+            assertEquals(1, all(topics.summaries, "twin-1").size());
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
     void aWorkerWhoseRegistryIsDownKeepsBeatingAndStopsLoudlyWhenItCannotCommit() throws Exception {
         dev.longhaul.schemas.wire.SchemaRegistry down = new dev.longhaul.schemas.wire.SchemaRegistry() {
             @Override
