@@ -8,9 +8,10 @@
  * follow() ends when every job has reached a final state (SUCCEEDED, FAILED, CANCELLED, EXPIRED)
  * and the result partitions have been read up to their stable end, with one result per task of
  * every SUCCEEDED job (results commit in the same transaction as the SUCCEEDED status; see
- * RESULT_GRACE for the moment between the two becoming readable). The job's request is read
- * from `jobs` for its task count. Not
- * thread-safe (one KafkaConsumer); use one follower per thread.
+ * RESULT_GRACE for the moment between the two becoming readable). The job's requests are read
+ * from `jobs` for their task counts and documents, and its dead letters for a refused request:
+ * followSubmissions() follows one submission of a job id, which may have had other lives before.
+ * Not thread-safe (one KafkaConsumer); use one follower per thread.
  */
 package dev.longhaul.ingest;
 
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
@@ -116,24 +118,39 @@ public final class JobFollower implements AutoCloseable {
     /**
      * Reads status and results of {@code jobIds} from the beginning, reporting each record to
      * {@code listener}, until every job is final and its results are read, or {@code timeout}
-     * passes (null: no limit).
+     * passes (null: no limit). Which submission of a job id is meant is not known: the latest life
+     * of each id is followed.
      */
     public Outcome follow(Collection<String> jobIds, Listener listener, Duration timeout) {
-        Set<String> wanted = new HashSet<>(jobIds);
+        Map<String, String> unknown = new LinkedHashMap<>();
+        jobIds.forEach(id -> unknown.put(id, ""));
+        return followSubmissions(unknown, listener, timeout);
+    }
+
+    /**
+     * As follow(), for given submissions: job id to the submission id its submitter got ("" when not
+     * known). A job id can have several lives (the planner plans an id again once it has forgotten
+     * it), so a submission's outcome is, in this order: its own final status; a dead letter refusing
+     * its request (a different document under an id still remembered: FAILED with the letter's
+     * reason); a final status of another submission of the same document (a resubmission the planner
+     * took for a no-op); a final status naming no submission, written after this one was submitted
+     * (a job failed or cancelled before its request was read). Never another document's result.
+     */
+    public Outcome followSubmissions(Map<String, String> submissions, Listener listener, Duration timeout) {
+        Set<String> wanted = new HashSet<>(submissions.keySet());
         if (wanted.isEmpty()) {
             throw new IllegalArgumentException("no job ids to follow");
         }
         Instant deadline = timeout == null ? Instant.MAX : Instant.now().plus(timeout);
-        Map<String, JobStatus> statuses = new HashMap<>();
-        Map<String, Map<Integer, Summary>> summaries = new HashMap<>();
-        Map<String, Map<Integer, Extraction>> extractions = new HashMap<>();
+        Lives lives = new Lives(submissions);
         Set<TopicPartition> statusParts = partitionsOf(topics.status, wanted);
-        // Read to their stable end once all jobs are final: results, and the requests, which say
-        // how many results a SUCCEEDED job has (one per task).
+        // Read to their stable end once all jobs are final: results, the requests, which say how
+        // many results a SUCCEEDED job has (one per task) and which document each submission is,
+        // and the dead letters, which say when a request was refused.
         Set<TopicPartition> resultParts = new HashSet<>(partitionsOf(topics.summaries, wanted));
         resultParts.addAll(partitionsOf(topics.extractions, wanted));
         resultParts.addAll(partitionsOf(topics.jobs, wanted));
-        Map<String, Integer> taskCounts = new HashMap<>();
+        resultParts.addAll(deadLetterPartitionsOf(wanted));
         List<TopicPartition> all = new ArrayList<>(statusParts);
         all.addAll(resultParts);
         consumer.assign(all);
@@ -143,6 +160,10 @@ public final class JobFollower implements AutoCloseable {
         Instant allFinalAt = null;
         while (!Instant.now().isAfter(deadline)) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                if (r.topic().equals(topics.deadLetters.name())) {
+                    lives.deadLetter(r);
+                    continue;
+                }
                 String key = key(topics.status, r);
                 if (!wanted.contains(key) || r.value() == null) {
                     continue;
@@ -150,57 +171,194 @@ public final class JobFollower implements AutoCloseable {
                 if (r.topic().equals(topics.jobs.name())) {
                     JobRequest request = readable(topics.jobs, r);
                     if (request != null) {
-                        // The first committed request of an id is the one the planner decided on: a
-                        // later one under the same id is a no-op or a DUPLICATE_JOB_ID, whatever its tasks.
-                        taskCounts.putIfAbsent(key, request.getTasks().size());
+                        lives.request(key, request);
                     }
                 } else if (r.topic().equals(topics.status.name())) {
                     JobStatus s = readable(topics.status, r);
-                    if (s != null && !JobStates.staleAfter(statuses.get(key), s)) {
-                        statuses.put(key, s);
+                    if (s != null && lives.status(key, s) && lives.concerns(key, s.getSubmissionId())) {
                         listener.onStatus(s);
                     }
                 } else if (r.topic().equals(topics.summaries.name())) {
                     Summary s = readable(topics.summaries, r);
                     if (s != null) {
-                        summaries.computeIfAbsent(key, k -> new TreeMap<>()).put(s.getTaskIndex(), s);
-                        listener.onSummary(s);
+                        lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
+                        if (lives.concerns(key, s.getSubmissionId())) {
+                            listener.onSummary(s);
+                        }
                     }
                 } else {
                     Extraction e = readable(topics.extractions, r);
                     if (e != null) {
-                        extractions.computeIfAbsent(key, k -> new TreeMap<>()).put(e.getTaskIndex(), e);
-                        listener.onExtraction(e);
+                        lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);
+                        if (lives.concerns(key, e.getSubmissionId())) {
+                            listener.onExtraction(e);
+                        }
                     }
                 }
             }
-            boolean allFinal = wanted.stream().allMatch(id -> statuses.containsKey(id) && isFinal(statuses.get(id).getState()));
+            boolean allFinal = wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
             if (allFinal && allFinalAt == null) {
                 allFinalAt = Instant.now();
             }
             if (allFinal && (resultEnds == null || caughtUp(resultEnds))) {
-                boolean resultsSeen = wanted.stream()
-                        .filter(id -> statuses.get(id).getState() == JobState.SUCCEEDED)
-                        .allMatch(id -> resultCount(id, summaries, extractions) >= taskCounts.getOrDefault(id, 1));
+                List<String> succeeded = wanted.stream().filter(id -> lives.answer(id).getState() == JobState.SUCCEEDED).toList();
+                boolean resultsSeen = succeeded.stream().allMatch(id -> lives.resultCount(id) >= lives.taskCount(id).orElse(1));
                 // The grace is for a job whose request (so its task count) was not read: with the
                 // count known, a result is waited for until the timeout, not given up on after 5 s
                 // (a commit marker can lag that long while a partition changes leader).
-                boolean countsKnown = wanted.stream()
-                        .filter(id -> statuses.get(id).getState() == JobState.SUCCEEDED)
-                        .allMatch(taskCounts::containsKey);
+                boolean countsKnown = succeeded.stream().allMatch(id -> lives.taskCount(id).isPresent());
                 boolean graceOver = !countsKnown && Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE));
                 if (resultEnds != null && (resultsSeen || graceOver)) {
-                    return new Outcome(true, outcomes(jobIds, statuses, summaries, extractions));
+                    return new Outcome(true, lives.outcomes(submissions.keySet()));
                 }
                 // The stable offset moves once the commit markers reach the result partitions.
                 resultEnds = consumer.endOffsets(resultParts);
             }
         }
-        return new Outcome(false, outcomes(jobIds, statuses, summaries, extractions));
+        return new Outcome(false, lives.outcomes(submissions.keySet()));
     }
 
-    private static int resultCount(String id, Map<String, Map<Integer, Summary>> summaries, Map<String, Map<Integer, Extraction>> extractions) {
-        return summaries.getOrDefault(id, Map.of()).size() + extractions.getOrDefault(id, Map.of()).size();
+    /** Statuses, requests and results of each followed job id, by submission, and what they answer. */
+    private final class Lives {
+        private final Map<String, String> mine;
+        private final Map<String, JobStatus> latest = new HashMap<>();                    // over all lives, as readers of status take it
+        private final Map<String, Map<String, JobStatus>> bySubmission = new HashMap<>();
+        private final Map<String, Map<String, JobRequest>> requests = new HashMap<>();
+        private final Map<String, JobStatus> refused = new HashMap<>();
+        private final Map<String, Map<String, Results>> results = new HashMap<>();
+
+        Lives(Map<String, String> mine) {
+            this.mine = mine;
+        }
+
+        void request(String jobId, JobRequest request) {
+            // the first committed request of a submission is the one the planner decided on
+            requests.computeIfAbsent(jobId, k -> new LinkedHashMap<>()).putIfAbsent(request.getSubmissionId(), request);
+        }
+
+        /** Takes a status in; false when it is stale (see JobStates.staleAfter). */
+        boolean status(String jobId, JobStatus s) {
+            Map<String, JobStatus> own = bySubmission.computeIfAbsent(jobId, k -> new HashMap<>());
+            if (!JobStates.staleAfter(own.get(s.getSubmissionId()), s)) {
+                own.put(s.getSubmissionId(), s);
+            }
+            if (JobStates.staleAfter(latest.get(jobId), s)) {
+                return false;
+            }
+            latest.put(jobId, s);
+            return true;
+        }
+
+        /** A dead letter of a followed submission's request: that submission was refused. */
+        void deadLetter(ConsumerRecord<byte[], byte[]> r) {
+            DeadLetter letter = readable(topics.deadLetters, r);
+            if (letter == null || !letter.getOriginalTopic().equals(topics.jobs.name()) || letter.getKey() == null) {
+                return;
+            }
+            String jobId = java.nio.charset.StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString();
+            String submission = mine.get(jobId);
+            if (submission == null || submission.isEmpty()) {
+                return;
+            }
+            JobRequest request;
+            try {
+                byte[] bytes = new byte[letter.getValue().remaining()];
+                letter.getValue().duplicate().get(bytes);
+                request = topics.jobs.values().deserializer().deserialize(topics.jobs.name(), bytes);
+            } catch (RuntimeException e) {
+                return;
+            }
+            if (request != null && submission.equals(request.getSubmissionId())) {
+                refused.putIfAbsent(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(request.getTenant())
+                        .setState(JobState.FAILED).setReason(letter.getReasonCode() + ": " + letter.getDetail())
+                        .setUpdatedAt(letter.getAt()).setSubmissionId(submission).build());
+            }
+        }
+
+        Results results(String jobId, String submission) {
+            return results.computeIfAbsent(jobId, k -> new HashMap<>()).computeIfAbsent(submission, k -> new Results());
+        }
+
+        /** Whether records of this submission may be this job's answer (reported as they come). */
+        boolean concerns(String jobId, String submission) {
+            String own = mine.getOrDefault(jobId, "");
+            return own.isEmpty() || submission.isEmpty() || submission.equals(own) || sameDocument(jobId, submission, own);
+        }
+
+        private boolean sameDocument(String jobId, String a, String b) {
+            Map<String, JobRequest> known = requests.getOrDefault(jobId, Map.of());
+            JobRequest x = known.get(a);
+            JobRequest y = known.get(b);
+            return x != null && y != null && x.getDocument().getSha256().equals(y.getDocument().getSha256());
+        }
+
+        /** The status that answers for the followed submission (see followSubmissions); null while there is none. */
+        JobStatus answer(String jobId) {
+            String own = mine.getOrDefault(jobId, "");
+            if (own.isEmpty()) {
+                return latest.get(jobId);
+            }
+            Map<String, JobStatus> byId = bySubmission.getOrDefault(jobId, Map.of());
+            JobStatus ours = byId.get(own);
+            if (ours != null && isFinal(ours.getState())) {
+                return ours;
+            }
+            if (refused.containsKey(jobId)) {
+                return refused.get(jobId);
+            }
+            if (ours != null) {
+                return ours; // our life is under way
+            }
+            for (Map.Entry<String, JobStatus> e : byId.entrySet()) {
+                if (!e.getKey().isEmpty() && isFinal(e.getValue().getState()) && sameDocument(jobId, e.getKey(), own)) {
+                    return e.getValue();
+                }
+            }
+            JobStatus unnamed = byId.get("");
+            JobRequest request = requests.getOrDefault(jobId, Map.of()).get(own);
+            if (unnamed != null && isFinal(unnamed.getState()) && request != null
+                    && !unnamed.getUpdatedAt().isBefore(request.getSubmittedAt())) {
+                return unnamed;
+            }
+            return null;
+        }
+
+        /** The tasks of the answering submission's request, when it was read. */
+        Optional<Integer> taskCount(String jobId) {
+            JobStatus answer = answer(jobId);
+            Map<String, JobRequest> known = requests.getOrDefault(jobId, Map.of());
+            JobRequest request = answer == null ? null : known.get(answer.getSubmissionId());
+            if (request == null && (answer == null || answer.getSubmissionId().isEmpty()) && !known.isEmpty()) {
+                request = known.values().iterator().next(); // results written before submissions were named
+            }
+            return Optional.ofNullable(request).map(q -> q.getTasks().size());
+        }
+
+        private Results answered(String jobId) {
+            JobStatus answer = answer(jobId);
+            String submission = answer == null ? mine.getOrDefault(jobId, "") : answer.getSubmissionId();
+            return results.getOrDefault(jobId, Map.of()).getOrDefault(submission, new Results());
+        }
+
+        int resultCount(String jobId) {
+            Results r = answered(jobId);
+            return r.summaries.size() + r.extractions.size();
+        }
+
+        Map<String, JobOutcome> outcomes(Collection<String> ids) {
+            Map<String, JobOutcome> out = new LinkedHashMap<>();
+            for (String id : ids) {
+                Results r = answered(id);
+                out.put(id, new JobOutcome(answer(id), Map.copyOf(r.summaries), Map.copyOf(r.extractions)));
+            }
+            return out;
+        }
+    }
+
+    /** One submission's results by task index. */
+    private static final class Results {
+        final Map<Integer, Summary> summaries = new TreeMap<>();
+        final Map<Integer, Extraction> extractions = new TreeMap<>();
     }
 
     private boolean caughtUp(Map<TopicPartition, Long> ends) {
@@ -212,20 +370,23 @@ public final class JobFollower implements AutoCloseable {
         return true;
     }
 
-    private static Map<String, JobOutcome> outcomes(Collection<String> ids, Map<String, JobStatus> statuses,
-            Map<String, Map<Integer, Summary>> summaries, Map<String, Map<Integer, Extraction>> extractions) {
-        Map<String, JobOutcome> out = new LinkedHashMap<>();
-        for (String id : ids) {
-            out.put(id, new JobOutcome(statuses.get(id),
-                    Map.copyOf(summaries.getOrDefault(id, Map.of())),
-                    Map.copyOf(extractions.getOrDefault(id, Map.of()))));
-        }
-        return out;
-    }
-
     /** All three result and status topics key by job id as UTF-8 strings. */
     private static String key(Topic<String, ?> topic, ConsumerRecord<byte[], byte[]> r) {
         return r.key() == null ? null : topic.keys().deserializer().deserialize(r.topic(), r.key());
+    }
+
+    /** The dead-letters partitions of the job ids: a letter keeps its record's key, the job id's UTF-8 bytes. */
+    private Set<TopicPartition> deadLetterPartitionsOf(Collection<String> jobIds) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topics.deadLetters.name());
+        if (infos == null || infos.isEmpty()) {
+            return Set.of(); // no dead-letters topic: nothing was refused there
+        }
+        Set<TopicPartition> parts = new HashSet<>();
+        for (String id : jobIds) {
+            byte[] key = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            parts.add(new TopicPartition(topics.deadLetters.name(), Utils.toPositive(Utils.murmur2(key)) % infos.size()));
+        }
+        return parts;
     }
 
     private Set<TopicPartition> partitionsOf(Topic<String, ?> topic, Collection<String> jobIds) {
@@ -256,7 +417,7 @@ public final class JobFollower implements AutoCloseable {
      * these topics can put garbage under a job's key, and that must not stop a follower (the
      * pipeline dead-letters such records; here they are skipped).
      */
-    private static <V> V readable(Topic<String, V> topic, ConsumerRecord<byte[], byte[]> r) {
+    private static <V> V readable(Topic<?, V> topic, ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) {
             return null;
         }

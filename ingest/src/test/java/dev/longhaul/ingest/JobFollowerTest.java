@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.util.Map;
 import dev.longhaul.embedded.EmbeddedKafka;
 import dev.longhaul.schemas.Control;
 import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobState;
@@ -72,7 +74,7 @@ class JobFollowerTest {
 
     /** The pipeline's side: a transactional producer writing typed records. */
     private static final class Pipeline implements AutoCloseable {
-        private final KafkaProducer<byte[], byte[]> producer;
+        final KafkaProducer<byte[], byte[]> producer;
 
         Pipeline() {
             Map<String, Object> config = new HashMap<>(kafka.clientConfig());
@@ -216,6 +218,78 @@ class JobFollowerTest {
             assertTrue(outcome.complete(), "complete with the first request's task count");
             assertEquals("One task.", outcome.jobs().get("again").summaries().get(0).getText());
         }
+    }
+
+    @Test
+    void aSubmissionIsAnsweredByItsOwnLifeByItsRefusalOrByTheSameDocumentNeverByAnotherDocument(TestInfo test) throws IOException {
+        Fixture f = fixture(test);
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Submission first;
+        Submission refused;
+        Submission again;
+        Submission reused;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            first = submitter.submit(spec.withJobId("life"), text("the first document"));
+            refused = submitter.submit(spec.withJobId("life"), text("another document, refused"));
+            again = submitter.submit(spec.withJobId("life"), text("the first document"));
+            reused = submitter.submit(spec.withJobId("life"), text("a third document, a new life"));
+        }
+        // given the first life's end and result, and the planner's refusal of the second request
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().summaries, "life", withSubmission(summary("life", 0, "first life"), first));
+                pipeline.send(f.topics().status, "life", withSubmission(status("life", JobState.SUCCEEDED, 1, null), first));
+                byte[] request = f.topics().jobs.values().serializer().serialize(f.topics().jobs.name(), refused.request());
+                DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(f.topics().jobs.name()).setPartition(0).setOffset(1)
+                        .setKey(ByteBuffer.wrap("life".getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(request))
+                        .setReasonCode("DUPLICATE_JOB_ID").setDetail("job id already planned with another document").setAt(T0).build();
+                pipeline.producer.send(new ProducerRecord<>(f.topics().deadLetters.name(), "life".getBytes(StandardCharsets.UTF_8),
+                        f.topics().deadLetters.values().serializer().serialize(f.topics().deadLetters.name(), letter)));
+            }, true);
+        }
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            // then the first submission gets its result, the refused one its refusal and no result,
+            // and a resubmission of the same document (a no-op for the planner) the first life's
+            JobFollower.JobOutcome own = follow(follower, first, Duration.ofSeconds(30));
+            assertEquals("first life", own.summaries().get(0).getText());
+            JobFollower.JobOutcome no = follow(follower, refused, Duration.ofSeconds(30));
+            assertEquals(JobState.FAILED, no.status().getState());
+            assertTrue(no.status().getReason().startsWith("DUPLICATE_JOB_ID"), no.status().getReason());
+            assertTrue(no.summaries().isEmpty(), "never another document's result");
+            assertEquals("first life", follow(follower, again, Duration.ofSeconds(30)).summaries().get(0).getText());
+            // and a new life of the id is not answered by the first life's end: it is waited for
+            JobFollower.Outcome waiting = follower.followSubmissions(Map.of("life", reused.submissionId()),
+                    new JobFollower.Listener() {}, Duration.ofSeconds(3));
+            assertFalse(waiting.complete(), "the new life has not ended: " + waiting.jobs());
+        }
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().status, "life", withSubmission(status("life", JobState.ACCEPTED, 0, null), reused));
+                pipeline.send(f.topics().summaries, "life", withSubmission(summary("life", 0, "new life"), reused));
+                pipeline.send(f.topics().status, "life", withSubmission(status("life", JobState.SUCCEEDED, 1, null), reused));
+            }, true);
+        }
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            assertEquals("new life", follow(follower, reused, Duration.ofSeconds(30)).summaries().get(0).getText());
+        }
+    }
+
+    private static JobFollower.JobOutcome follow(JobFollower follower, Submission s, Duration timeout) {
+        JobFollower.Outcome outcome = follower.followSubmissions(Map.of(s.jobId(), s.submissionId()), new JobFollower.Listener() {}, timeout);
+        assertTrue(outcome.complete(), "submission " + s.submissionId() + ": " + outcome.jobs());
+        return outcome.jobs().get(s.jobId());
+    }
+
+    private static DocumentSource text(String text) {
+        return DocumentSource.stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "stdin");
+    }
+
+    private static JobStatus withSubmission(JobStatus status, Submission s) {
+        return JobStatus.newBuilder(status).setSubmissionId(s.submissionId()).build();
+    }
+
+    private static Summary withSubmission(Summary summary, Submission s) {
+        return Summary.newBuilder(summary).setSubmissionId(s.submissionId()).build();
     }
 
     @Test

@@ -21,19 +21,28 @@ public final class JobStates {
 
     /**
      * Whether `next` must be ignored because the job already reached a final state in `before` (null:
-     * none yet). Statuses of two different submissions (both named) are two lives of one job id: the
-     * planner plans an id again once it has forgotten it (settled-job retention), and the new life
-     * begins with its ACCEPTED, or ends at once with a final status when refused; any other status of
-     * another submission than the latest one's is a leftover of an old life.
+     * none yet). The planner plans a job id again once it has forgotten it (settled-job retention),
+     * so one id can have several lives, told apart by their submission ids where statuses name them:
+     * <ul>
+     * <li>an ACCEPTED after a final status begins a new life (the planner writes one ACCEPTED per
+     * life, and only then), whether or not the statuses name their submissions;</li>
+     * <li>between two named submissions, a final status after a final one is a new life refused at
+     * once, and anything else of another submission than the latest one's is a leftover of an old
+     * life (a late tick, or a late end of a life already followed by another);</li>
+     * <li>otherwise, within one life, a non-final status after a final one is stale.</li>
+     * </ul>
      */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
         if (before == null) {
             return false;
         }
+        if (next.getState() == JobState.ACCEPTED && isFinal(before.getState())) {
+            return false;
+        }
         String was = before.getSubmissionId();
         String is = next.getSubmissionId();
         if (!was.isEmpty() && !is.isEmpty() && !was.equals(is)) {
-            return next.getState() != JobState.ACCEPTED && !isFinal(next.getState());
+            return !(isFinal(before.getState()) && isFinal(next.getState()));
         }
         return isFinal(before.getState()) && !isFinal(next.getState());
     }

@@ -10,8 +10,9 @@
  * updated only when it comes from another submission: a crash between the two replays the batch,
  * and a replay is the same submission's result (immutable: one per task, the schemas promise), so
  * it changes nothing and each task of a job has exactly one row whatever the number of restarts.
- * A job id used again after the planner forgot it is another submission, whose results replace the
- * old life's rows (submission_id says which life a row is of). The DDL alters a table only when a
+ * A job id used again after the planner forgot it is another submission, whose result replaces the
+ * old life's row of the same task (submission_id says which life a row is of); rows of the old
+ * life's other task indexes stay, so a query of the job's latest life filters on submission_id. The DDL alters a table only when a
  * column is missing: ALTER TABLE takes an exclusive lock, which a start must not queue behind (and
  * hold up every reader behind it) when there is nothing to change.
  */
@@ -215,7 +216,7 @@ public final class PostgresSink implements ResultSink {
         return node;
     }
 
-    /** Rows a batch inserted: ON CONFLICT DO NOTHING reports 0 for a row that was already there. */
+    /** Rows a batch wrote: the conflict clause reports 0 for a row already there of the same submission. */
     private static int inserted(int[] counts) {
         int n = 0;
         for (int c : counts) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -102,11 +103,11 @@ public final class SubmitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
-        List<String> ids = new ArrayList<>();
+        Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
         try (Submitter submitter = new Submitter(kafka.ingestConfig(), registry)) {
             for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
                 Submission s = submitter.submit(job.getKey(), job.getValue());
-                ids.add(s.jobId());
+                ids.put(s.jobId(), s.submissionId());
                 out.println(s.jobId());
                 out.flush();
                 if (!s.skipped().isEmpty()) {
@@ -118,7 +119,7 @@ public final class SubmitCommand implements Callable<Integer> {
             return 0;
         }
         try (JobFollower follower = new JobFollower(kafka.ingestConfig(), registry)) {
-            JobFollower.Outcome outcome = follower.follow(ids, new ResultPrinter(out), null);
+            JobFollower.Outcome outcome = follower.followSubmissions(ids, new ResultPrinter(out), null);
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
             return allSucceeded ? 0 : 1;

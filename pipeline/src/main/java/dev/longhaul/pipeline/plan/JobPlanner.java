@@ -366,7 +366,9 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 }
             }
             case NONE -> {
-                emit(Outcome.status(jobId, plan.tenant, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
+                // the submission it cancels, when one alone was arriving
+                String only = plan.pending.size() == 1 ? plan.pending.keySet().iterator().next() : "";
+                emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
                 plan.settlement = Settlement.CANCELLED;
                 for (String id : List.copyOf(plan.pending.keySet())) {
                     plan.close(id);

@@ -5,10 +5,11 @@
  * after it would add a repartition topic that re-keys nothing. A job whose latest status is final
  * is forgotten `retention` after that status's updatedAt (the planner's settled-job retention), by
  * a wall-clock sweep of StoreSweep.SLICE entries per punctuation, so the table does not grow with
- * every job ever run. A late progress tick after a final status is not only ignored: the final
- * status is written to `status` again, after the tick, because `status` is compacted and
- * compaction keeps a key's last record: left alone, the tick would outlive the final status, and a
- * follower reading the topic later would see a finished job RUNNING for ever.
+ * every job ever run. A stale status (JobStates.staleAfter: a late progress tick after a final
+ * status, or a leftover of an earlier life of the job id) is not only ignored: the latest status
+ * is written to `status` again, after it, because `status` is compacted and compaction keeps a
+ * key's last record: left alone, the tick would outlive the final status, and a follower reading
+ * the topic later would see a finished job RUNNING for ever.
  */
 package dev.longhaul.pipeline.status;
 
@@ -54,11 +55,11 @@ public final class StatusTable implements Processor<String, JobStatus, String, J
     }
 
     /**
-     * Keeps the record as the job's latest, unless the job is already in a final state and the
-     * record is not: a progress tick sent outside the transactions (by a worker that has lost its
-     * lane and not yet noticed) may land after the committed SUCCEEDED, and must not make a
-     * finished job look as if it ran for ever (nor keep it from the sweep); the final status is
-     * forwarded, to be written after the tick (see above). Reading it back changes nothing.
+     * Keeps the record as the job's latest, unless it is stale: a progress tick sent outside the
+     * transactions (by a worker that has lost its lane and not yet noticed) may land after the
+     * committed SUCCEEDED, and must not make a finished job look as if it ran for ever (nor keep it
+     * from the sweep). The latest status is forwarded, to be written after the stale one (see
+     * above). Reading it back changes nothing.
      */
     @Override
     public void process(Record<String, JobStatus> record) {

@@ -1,0 +1,56 @@
+/*
+ * The final-state rule every reader of `status` applies (JobStates.staleAfter), status pair by
+ * status pair: within one life a job never leaves a final state, and a job id used again after the
+ * planner forgot it starts a new life with its ACCEPTED, whether or not the statuses name their
+ * submissions (records written before they did name none).
+ */
+package dev.longhaul.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+class JobStatesTest {
+
+    private static JobStatus status(JobState state, String submission) {
+        return JobStatus.newBuilder().setJobId("j").setTenant("t").setState(state)
+                .setUpdatedAt(Instant.EPOCH).setSubmissionId(submission).build();
+    }
+
+    private static void check(boolean stale, JobState before, String was, JobState next, String is) {
+        assertEquals(stale, JobStates.staleAfter(status(before, was), status(next, is)),
+                before + "(" + was + ") then " + next + "(" + is + ")");
+    }
+
+    @Test
+    void withinOneLifeOnlyANonFinalStatusAfterAFinalOneIsStale() {
+        for (String s : new String[] {"", "s1"}) {
+            check(false, JobState.ACCEPTED, s, JobState.QUEUED, s);
+            check(false, JobState.RUNNING, s, JobState.RUNNING, s);
+            check(false, JobState.RUNNING, s, JobState.SUCCEEDED, s);
+            check(true, JobState.SUCCEEDED, s, JobState.RUNNING, s);
+            check(true, JobState.CANCELLED, s, JobState.QUEUED, s);
+            check(false, JobState.FAILED, s, JobState.CANCELLED, s);
+        }
+        assertEquals(false, JobStates.staleAfter(null, status(JobState.RUNNING, "s1")));
+    }
+
+    @Test
+    void anAcceptedAfterAFinalStatusBeginsANewLifeNamedOrNot() {
+        check(false, JobState.SUCCEEDED, "s1", JobState.ACCEPTED, "s2");
+        check(false, JobState.SUCCEEDED, "", JobState.ACCEPTED, "s2"); // an end written before submissions were named
+        check(false, JobState.FAILED, "", JobState.ACCEPTED, ""); // neither named
+        check(false, JobState.EXPIRED, "s1", JobState.ACCEPTED, "");
+    }
+
+    @Test
+    void ofAnotherNamedSubmissionOnlyANewLifesStartOrImmediateEndCounts() {
+        check(false, JobState.SUCCEEDED, "s1", JobState.FAILED, "s2"); // a new life refused at once
+        check(true, JobState.QUEUED, "s2", JobState.RUNNING, "s1"); // the old life's late tick
+        check(true, JobState.RUNNING, "s2", JobState.SUCCEEDED, "s1"); // the old life's late end
+        check(true, JobState.ACCEPTED, "s2", JobState.ACCEPTED, "s1");
+        check(false, JobState.ACCEPTED, "s2", JobState.QUEUED, "s2");
+    }
+}
