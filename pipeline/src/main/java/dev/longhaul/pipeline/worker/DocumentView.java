@@ -17,12 +17,14 @@
  *   - per line, streaming costs a decode, a keyword scan and an O(log n) queue step;
  *   - the encoder runs once, in finish(), on at most MAX_CANDIDATES lines of at most MAX_LINE
  *     bytes (about 2.5 s of MiniLM on one core, 2 MiB), whatever the document's length.
- * Tokens per byte is measured on the first chunk, so the byte-denominated parts track the
- * tokenizer; token caps are enforced exactly. A whole read re-checks before every chunk, at the
+ * Tokens per byte is measured on the first chunk (as fed: special-token text spelled out), so the
+ * byte-denominated parts track the tokenizer; token caps are enforced exactly. A whole read
+ * re-checks every SLICE bytes (however large the chunks), at the
  * rate of the tokens it has fed so far, that the rest still fits the budget; when it does not (the
  * first chunk was sparser than the rest, or a repository's file headers add up) it turns into a
  * view there: what it fed is the beginning, and the rest of the budget goes half to the middle's
- * passages and half to the end, so the end of a document is never cut off for its middle.
+ * passages and half to the end, so the end of a document is not cut off for its middle (only a
+ * last slice far denser than everything before it can still run past the budget and be cut).
  * The share the model read is counted in bytes: the beginning's bytes in the share of their tokens
  * fed (the streaming tokenizer hands tokens out late, so not chunk by chunk), and each passage's
  * and the end's bytes in the share of theirs.
@@ -65,6 +67,8 @@ final class DocumentView {
         }
     }
 
+    /** A whole read re-checks that the rest fits at most this many bytes apart. */
+    static final int SLICE = 16 << 10;
     /** Bytes a whole read streams before its own rate of tokens per byte replaces the first chunk's. */
     static final int RATE_SAMPLE_BYTES = 16 << 10;
     /** Longest line kept (bytes); the rest of a longer line is not a candidate. */
@@ -122,7 +126,19 @@ final class DocumentView {
     void accept(String path, byte[] data) {
         if (whole == null) {
             decide(data);
-        } else if (whole && !cut && fed + (totalBytes - released()) * rate() > budget) {
+        }
+        if (data.length <= SLICE) {
+            acceptSlice(path, data);
+            return;
+        }
+        // a whole read re-checks its budget every SLICE bytes, not once a chunk (a chunk may be the whole document)
+        for (int from = 0; from < data.length; from += SLICE) {
+            acceptSlice(path, java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + SLICE)));
+        }
+    }
+
+    private void acceptSlice(String path, byte[] data) {
+        if (whole && !cut && seen > 0 && fed + (totalBytes - released()) * rate() > budget) {
             turnIntoView(data);
         }
         if (whole) {
@@ -212,7 +228,7 @@ final class DocumentView {
     private void decide(byte[] first) {
         int sample = Math.min(first.length, 64 << 10);
         double tokensPerByte = sample == 0 ? 0.5
-                : Math.max(0.05, (double) tokenizer.encode(new String(first, 0, sample, StandardCharsets.UTF_8)).length / sample);
+                : Math.max(0.05, (double) literal.literal(tokenizer.encode(new String(first, 0, sample, StandardCharsets.UTF_8))).length / sample);
         this.tokensPerByte = tokensPerByte;
         double estimate = totalBytes * tokensPerByte;
         whole = estimate <= 0.8 * budget;

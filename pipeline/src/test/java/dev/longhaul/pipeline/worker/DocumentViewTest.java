@@ -160,16 +160,18 @@ class DocumentViewTest {
     }
 
     @Test
-    void aWholeReadWhoseRestNoLongerFitsTurnsIntoAViewThatKeepsTheEndWhateverTheChunkSize() {
-        // a document spelling special tokens: the first chunk's estimate counts each as one token, so
-        // it is read whole, but each is fed spelled out, a token a character, far past the budget
+    void aDocumentSpellingSpecialTokensIsEstimatedAsFedAndItsViewKeepsTheEndWhateverTheChunkSize() {
+        // a document spelling special tokens: encoded, each is one token, but each is fed spelled
+        // out, a token a character, far past a budget of 1.25 times its encoded length; the
+        // estimate counts what is fed, so it is read as a view, in any chunking (a whole read that
+        // turns into a view is the repository test below)
         String special = spelledSpecial();
         byte[] ending = "\nthe very last line of the document\n".getBytes(StandardCharsets.UTF_8);
         byte[] body = (special + " ").repeat(4 * CHUNK / (special.length() + 1)).getBytes(StandardCharsets.UTF_8);
         byte[] doc = Arrays.copyOf(body, body.length + ending.length);
         System.arraycopy(ending, 0, doc, body.length, ending.length);
         int budget = (int) (tokenizer.encode(new String(doc, StandardCharsets.UTF_8)).length / 0.8) + 16;
-        for (int chunkBytes : List.of(4 << 10, CHUNK)) {
+        for (int chunkBytes : List.of(4 << 10, CHUNK, doc.length)) { // the last: the whole document in one chunk
             List<byte[]> chunks = new ArrayList<>();
             for (int i = 0; i < doc.length; i += chunkBytes) {
                 chunks.add(Arrays.copyOfRange(doc, i, Math.min(doc.length, i + chunkBytes)));
