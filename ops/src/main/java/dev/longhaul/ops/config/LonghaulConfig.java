@@ -42,7 +42,8 @@ public record LonghaulConfig(String bootstrapServers, URI registryUrl, String na
     public record Worker(Optional<Path> model, String backend, OptionalInt threads) {
         public Worker {
             Objects.requireNonNull(model, "model");
-            require(ConfigKey.BACKEND, backend != null && backend.matches("[A-Za-z0-9_-]+"), "must be a backend name (cpu, scalar)");
+            require(ConfigKey.BACKEND, backend != null && (backend.matches("[A-Za-z0-9_-]+") || backend.matches("remote:\\S+")),
+                    "must be a backend name (cpu, scalar, cuda) or remote:URL");
             require(ConfigKey.THREADS, threads.orElse(1) >= 1, "must be at least 1");
         }
     }

@@ -85,6 +85,11 @@ class ConfigCommandLineTest {
         assertEquals("k2:9092", given.kafka.bootstrapServers);
         assertEquals(2, given.engine.threads());
         assertEquals("cpu", given.engine.backendName());
+
+        // a remote engine, as the deployment files set it, is a backend the environment may name too
+        Map<String, String> remote = new java.util.HashMap<>(env);
+        remote.put("LONGHAUL_BACKEND", "remote:http://vllm:8000/v1");
+        assertEquals("remote:http://vllm:8000/v1", ((WorkerCommand) parse(remote, "worker")).engine.backendName());
     }
 
     @Test
