@@ -106,15 +106,30 @@ public final class KafkaDemo {
     }
 
     /**
-     * Starts the dashboard on the stack (port 8080 when serving on the usual ports, a free one with
-     * --once), registered with {@code running} so it closes before the stack it reads.
+     * Starts the dashboard on the stack (port 8080 when serving on the usual ports and it is free, a
+     * free one with --once or when 8080 is taken: the dashboard is the demo's window, not a reason
+     * to stop it), registered with {@code running} so it closes before the stack it reads.
      */
     Optional<URI> startDashboard(DevStack stack, Running running) {
         int port = options.run().kafkaPort() == 0 ? 0 : DashboardConfig.DEFAULTS.port();
+        if (port != 0 && !free(DashboardConfig.DEFAULTS.host(), port)) {
+            System.err.println("port " + port + " is taken; the dashboard listens on a free port instead (printed below)");
+            port = 0;
+        }
         Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port),
                 stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams())));
         return Optional.of(dashboard.pageUrl());
+    }
+
+    private static boolean free(String host, int port) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private DevStack.Options stackOptions() {
