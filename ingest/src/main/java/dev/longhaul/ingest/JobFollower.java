@@ -43,6 +43,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 
@@ -158,62 +159,66 @@ public final class JobFollower implements AutoCloseable {
 
         Map<TopicPartition, Long> resultEnds = null;
         Instant allFinalAt = null;
-        while (!Instant.now().isAfter(deadline)) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                if (r.topic().equals(topics.deadLetters.name())) {
-                    lives.deadLetter(r);
-                    continue;
-                }
-                String key = key(topics.status, r);
-                if (!wanted.contains(key) || r.value() == null) {
-                    continue;
-                }
-                if (r.topic().equals(topics.jobs.name())) {
-                    JobRequest request = readable(topics.jobs, r);
-                    if (request != null) {
-                        lives.request(key, request);
+        try {
+            while (!Instant.now().isAfter(deadline)) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    if (r.topic().equals(topics.deadLetters.name())) {
+                        lives.deadLetter(r);
+                        continue;
                     }
-                } else if (r.topic().equals(topics.status.name())) {
-                    JobStatus s = readable(topics.status, r);
-                    if (s != null && lives.status(key, s) && lives.concerns(key, s.getSubmissionId())) {
-                        listener.onStatus(s);
+                    String key = key(topics.status, r);
+                    if (!wanted.contains(key) || r.value() == null) {
+                        continue;
                     }
-                } else if (r.topic().equals(topics.summaries.name())) {
-                    Summary s = readable(topics.summaries, r);
-                    if (s != null) {
-                        lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
-                        if (lives.concerns(key, s.getSubmissionId())) {
-                            listener.onSummary(s);
+                    if (r.topic().equals(topics.jobs.name())) {
+                        JobRequest request = readable(topics.jobs, r);
+                        if (request != null) {
+                            lives.request(key, request);
+                        }
+                    } else if (r.topic().equals(topics.status.name())) {
+                        JobStatus s = readable(topics.status, r);
+                        if (s != null && lives.status(key, s) && lives.concerns(key, s.getSubmissionId())) {
+                            listener.onStatus(s);
+                        }
+                    } else if (r.topic().equals(topics.summaries.name())) {
+                        Summary s = readable(topics.summaries, r);
+                        if (s != null) {
+                            lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
+                            if (lives.concerns(key, s.getSubmissionId())) {
+                                listener.onSummary(s);
+                            }
+                        }
+                    } else {
+                        Extraction e = readable(topics.extractions, r);
+                        if (e != null) {
+                            lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);
+                            if (lives.concerns(key, e.getSubmissionId())) {
+                                listener.onExtraction(e);
+                            }
                         }
                     }
-                } else {
-                    Extraction e = readable(topics.extractions, r);
-                    if (e != null) {
-                        lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);
-                        if (lives.concerns(key, e.getSubmissionId())) {
-                            listener.onExtraction(e);
-                        }
+                }
+                boolean allFinal = wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
+                if (allFinal && allFinalAt == null) {
+                    allFinalAt = Instant.now();
+                }
+                if (allFinal && (resultEnds == null || caughtUp(resultEnds))) {
+                    List<String> succeeded = wanted.stream().filter(id -> lives.answer(id).getState() == JobState.SUCCEEDED).toList();
+                    boolean resultsSeen = succeeded.stream().allMatch(id -> lives.resultCount(id) >= lives.taskCount(id).orElse(1));
+                    // The grace is for a job whose request (so its task count) was not read: with the
+                    // count known, a result is waited for until the timeout, not given up on after 5 s
+                    // (a commit marker can lag that long while a partition changes leader).
+                    boolean countsKnown = succeeded.stream().allMatch(id -> lives.taskCount(id).isPresent());
+                    boolean graceOver = !countsKnown && Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE));
+                    if (resultEnds != null && (resultsSeen || graceOver)) {
+                        return new Outcome(true, lives.outcomes(submissions.keySet()));
                     }
+                    // The stable offset moves once the commit markers reach the result partitions.
+                    resultEnds = consumer.endOffsets(resultParts);
                 }
             }
-            boolean allFinal = wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
-            if (allFinal && allFinalAt == null) {
-                allFinalAt = Instant.now();
-            }
-            if (allFinal && (resultEnds == null || caughtUp(resultEnds))) {
-                List<String> succeeded = wanted.stream().filter(id -> lives.answer(id).getState() == JobState.SUCCEEDED).toList();
-                boolean resultsSeen = succeeded.stream().allMatch(id -> lives.resultCount(id) >= lives.taskCount(id).orElse(1));
-                // The grace is for a job whose request (so its task count) was not read: with the
-                // count known, a result is waited for until the timeout, not given up on after 5 s
-                // (a commit marker can lag that long while a partition changes leader).
-                boolean countsKnown = succeeded.stream().allMatch(id -> lives.taskCount(id).isPresent());
-                boolean graceOver = !countsKnown && Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE));
-                if (resultEnds != null && (resultsSeen || graceOver)) {
-                    return new Outcome(true, lives.outcomes(submissions.keySet()));
-                }
-                // The stable offset moves once the commit markers reach the result partitions.
-                resultEnds = consumer.endOffsets(resultParts);
-            }
+        } catch (WakeupException e) {
+            // wakeup(): stop following, with what was seen
         }
         return new Outcome(false, lives.outcomes(submissions.keySet()));
     }
@@ -405,6 +410,14 @@ public final class JobFollower implements AutoCloseable {
         }
         byte[] key = topic.keys().serializer().serialize(topic.name(), jobId);
         return new TopicPartition(topic.name(), Utils.toPositive(Utils.murmur2(key)) % infos.size());
+    }
+
+    /**
+     * Makes a follow() in progress on another thread return soon, incomplete, with what it has
+     * seen: for a caller that learns the jobs cannot end (the worker or the pipeline stopped).
+     */
+    public void wakeup() {
+        consumer.wakeup();
     }
 
     @Override

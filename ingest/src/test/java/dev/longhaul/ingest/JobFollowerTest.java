@@ -293,6 +293,21 @@ class JobFollowerTest {
     }
 
     @Test
+    void aWakeupEndsAFollowWithoutATimeoutIncomplete(TestInfo test) throws Exception {
+        Fixture f = fixture(test);
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            var following = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> follower.follow(List.of("never"), new JobFollower.Listener() {}, null));
+            Thread.sleep(1000);
+            assertFalse(following.isDone(), "no status: it waits");
+            follower.wakeup();
+            JobFollower.Outcome outcome = following.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(outcome.complete());
+            assertNull(outcome.jobs().get("never").status());
+        }
+    }
+
+    @Test
     void followGivesUpAtTheTimeoutWithWhatItSaw(TestInfo test) {
         Fixture f = fixture(test);
         try (Pipeline pipeline = new Pipeline()) {

@@ -90,7 +90,7 @@ public final class KafkaDemo {
             if (engine.model().isEmpty()) {
                 randomWeightsNote();
             }
-            int status = runSamples(stack);
+            int status = runSamples(stack, worker);
             if (options.run().mode() == Mode.SERVE) {
                 serve(stack, running);
             }
@@ -120,6 +120,30 @@ public final class KafkaDemo {
                 stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams())));
         return Optional.of(dashboard.pageUrl());
+    }
+
+    /** Wakes the follower up when the worker's poll loop or the pipeline's streams have stopped, saying which. */
+    private void watch(DevStack stack, Worker worker, JobFollower follower) {
+        try {
+            while (true) {
+                Thread.sleep(1000);
+                if (worker.failure().isPresent()) {
+                    System.err.println("the worker stopped: " + worker.failure().get());
+                    follower.wakeup();
+                    return;
+                }
+                org.apache.kafka.streams.KafkaStreams.State state = stack.pipeline().streams().state();
+                if (state == org.apache.kafka.streams.KafkaStreams.State.ERROR
+                        || state == org.apache.kafka.streams.KafkaStreams.State.PENDING_ERROR
+                        || state == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING) {
+                    System.err.println("the pipeline stopped (Kafka Streams " + state + "); see its log above");
+                    follower.wakeup();
+                    return;
+                }
+            }
+        } catch (InterruptedException done) {
+            // the follow ended
+        }
     }
 
     private static boolean free(String host, int port) {
@@ -194,7 +218,7 @@ public final class KafkaDemo {
     }
 
     /** Generates and submits the samples, prints results as they commit; 0 when every task of every job has its result. */
-    private int runSamples(DevStack stack) throws IOException {
+    private int runSamples(DevStack stack, Worker worker) throws IOException {
         Samples s = options.samples();
         long generating = System.nanoTime();
         List<DemoSamples.Sample> samples = new ArrayList<>(DemoSamples.write(s.folder(), s.seed(), s.scale()));
@@ -219,7 +243,13 @@ public final class KafkaDemo {
         JobFollower.Outcome outcome;
         try (JobFollower follower = new JobFollower(ingest, registry)) {
             Duration timeout = options.run().mode() == Mode.ONCE ? options.run().timeout() : null;
-            outcome = follower.follow(results.jobIds(), results, timeout);
+            // a worker or pipeline that stopped ends the wait at once, with its reason, not at the timeout (or never)
+            Thread watchdog = Thread.ofVirtual().name("longhaul-demo-watchdog").start(() -> watch(stack, worker, follower));
+            try {
+                outcome = follower.follow(results.jobIds(), results, timeout);
+            } finally {
+                watchdog.interrupt();
+            }
         }
         List<String> missing = results.missing(outcome);
         say("");
