@@ -13,9 +13,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.longhaul.ops.stack.DevStack;
 import dev.longhaul.pipeline.PipelineConfig;
+import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,7 +67,9 @@ public final class StackCommand implements Callable<Integer> {
         }
         DevStack stack = DevStack.start(new DevStack.Options(data, kafkaPort, registryPort, pipelineConfig(), !noPipeline));
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean closing = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closing.set(true);
             stack.close();
             stopped.countDown();
         }, "longhaul-stack-shutdown"));
@@ -72,7 +77,20 @@ public final class StackCommand implements Callable<Integer> {
         out.println("bootstrap servers: " + stack.bootstrapServers());
         out.println("registry url: " + stack.registryUrl());
         out.flush();
-        stopped.await();
+        // As `longhaul pipeline` does: Streams stops by itself after a fatal error, and a stack whose
+        // pipeline is gone would otherwise go on serving a broker where no job is ever planned.
+        while (!stopped.await(1, TimeUnit.SECONDS)) {
+            if (noPipeline || closing.get()) {
+                continue;
+            }
+            KafkaStreams.State now = stack.pipeline().streams().state();
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                spec.commandLine().getErr().println("longhaul stack: the pipeline's Streams application failed (state " + now
+                        + "); stopping the stack");
+                spec.commandLine().getErr().flush();
+                return Longhaul.ERROR; // the shutdown hook closes the stack as the process exits
+            }
+        }
         return 0;
     }
 }
