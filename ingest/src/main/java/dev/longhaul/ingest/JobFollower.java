@@ -380,7 +380,7 @@ public final class JobFollower implements AutoCloseable {
         return r.key() == null ? null : topic.keys().deserializer().deserialize(r.topic(), r.key());
     }
 
-    /** The dead-letters partitions of the job ids: a letter keeps its record's key, the job id's UTF-8 bytes. */
+    /** The dead-letters partitions of the job ids (a letter keeps its record's key); none without the topic. */
     private Set<TopicPartition> deadLetterPartitionsOf(Collection<String> jobIds) {
         List<PartitionInfo> infos = consumer.partitionsFor(topics.deadLetters.name());
         if (infos == null || infos.isEmpty()) {
@@ -388,8 +388,7 @@ public final class JobFollower implements AutoCloseable {
         }
         Set<TopicPartition> parts = new HashSet<>();
         for (String id : jobIds) {
-            byte[] key = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            parts.add(new TopicPartition(topics.deadLetters.name(), Utils.toPositive(Utils.murmur2(key)) % infos.size()));
+            parts.add(partitionOf(topics.deadLetters.name(), id.getBytes(java.nio.charset.StandardCharsets.UTF_8), infos.size()));
         }
         return parts;
     }
@@ -408,8 +407,12 @@ public final class JobFollower implements AutoCloseable {
         if (infos == null || infos.isEmpty()) {
             throw new IllegalStateException("topic " + topic.name() + " does not exist (is the namespace right?)");
         }
-        byte[] key = topic.keys().serializer().serialize(topic.name(), jobId);
-        return new TopicPartition(topic.name(), Utils.toPositive(Utils.murmur2(key)) % infos.size());
+        return partitionOf(topic.name(), topic.keys().serializer().serialize(topic.name(), jobId), infos.size());
+    }
+
+    /** Where Kafka's default partitioner puts a key among `partitions`. */
+    private static TopicPartition partitionOf(String topic, byte[] key, int partitions) {
+        return new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions);
     }
 
     /**

@@ -52,7 +52,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.hadoop.ParquetWriter;
 
@@ -63,7 +62,6 @@ public final class ParquetFileSink implements ResultSink {
     static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet(\\.inprogress|\\.journal)?");
     /** Row groups of at most 128 MiB (Parquet's default), fewer when files rotate earlier. */
     private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final long maxBytes;
@@ -238,16 +236,11 @@ public final class ParquetFileSink implements ResultSink {
                     line.write(b);
                     continue;
                 }
-                JsonNode row;
                 try {
-                    row = JSON.readTree(line.toString(StandardCharsets.UTF_8));
+                    rows.add(ResultJson.parse(line.toString(StandardCharsets.UTF_8)));
                 } catch (IOException e) {
                     break;
                 }
-                if (row == null || !row.path("jobId").isTextual() || !row.path("taskIndex").canConvertToInt()) {
-                    break;
-                }
-                rows.add(row);
                 line.reset();
             }
         }

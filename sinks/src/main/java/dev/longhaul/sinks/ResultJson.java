@@ -65,11 +65,16 @@ public final class ResultJson {
 
     /** The key of a line written by line(); IOException when the line is not one. */
     public static SinkResult.Key key(String line) throws IOException {
+        return key(parse(line));
+    }
+
+    /** A line written by line(), parsed; IOException when it is not one (not JSON, or no jobId and taskIndex). */
+    public static JsonNode parse(String line) throws IOException {
         JsonNode o = MAPPER.readTree(line);
         if (o == null || !o.path("jobId").isTextual() || !o.path("taskIndex").canConvertToInt()) {
             throw new IOException("not a result line: " + abbreviate(line));
         }
-        return key(o);
+        return o;
     }
 
     /** The key of an object node() made (or a parsed line); it must hold jobId and taskIndex (a line without submissionId is of "" one). */

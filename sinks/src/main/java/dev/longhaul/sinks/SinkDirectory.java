@@ -115,15 +115,17 @@ final class SinkDirectory implements AutoCloseable {
             return; // made meanwhile by someone else, who syncs it
         }
         if (parent != null) {
-            try (FileChannel d = FileChannel.open(parent, StandardOpenOption.READ)) {
-                d.force(true);
-            }
+            sync(parent);
         }
     }
 
     /** Makes a created, renamed or deleted name in the directory durable. */
     void sync() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        sync(dir);
+    }
+
+    private static void sync(Path directory) throws IOException {
+        try (FileChannel d = FileChannel.open(directory, StandardOpenOption.READ)) {
             d.force(true);
         }
     }

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.longhaul.ops.stack.PipelineRunner;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.Topics;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -116,9 +115,7 @@ public final class PipelineCommand implements Callable<Integer> {
         // state listener can only be set before start, which PipelineRunner owns, so poll.)
         boolean failed = false;
         while (!stopped.await(1, TimeUnit.SECONDS)) {
-            KafkaStreams.State now = runner.streams().state();
-            if (!closing.get() && (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR
-                    || now == KafkaStreams.State.NOT_RUNNING)) {
+            if (!closing.get() && runner.failed()) {
                 failed = true;
                 break;
             }

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.longhaul.ops.stack.DevStack;
 import dev.longhaul.pipeline.PipelineConfig;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,9 +82,9 @@ public final class StackCommand implements Callable<Integer> {
             if (noPipeline || closing.get()) {
                 continue;
             }
-            KafkaStreams.State now = stack.pipeline().streams().state();
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                spec.commandLine().getErr().println("longhaul stack: the pipeline's Streams application failed (state " + now
+            if (stack.pipeline().failed()) {
+                spec.commandLine().getErr().println("longhaul stack: the pipeline's Streams application failed (state "
+                        + stack.pipeline().streams().state()
                         + "); stopping the stack");
                 spec.commandLine().getErr().flush();
                 return Longhaul.ERROR; // the shutdown hook closes the stack as the process exits

@@ -132,11 +132,8 @@ public final class KafkaDemo {
                     follower.wakeup();
                     return;
                 }
-                org.apache.kafka.streams.KafkaStreams.State state = stack.pipeline().streams().state();
-                if (state == org.apache.kafka.streams.KafkaStreams.State.ERROR
-                        || state == org.apache.kafka.streams.KafkaStreams.State.PENDING_ERROR
-                        || state == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING) {
-                    System.err.println("the pipeline stopped (Kafka Streams " + state + "); see its log above");
+                if (stack.pipeline().failed()) {
+                    System.err.println("the pipeline stopped (Kafka Streams " + stack.pipeline().streams().state() + "); see its log above");
                     follower.wakeup();
                     return;
                 }

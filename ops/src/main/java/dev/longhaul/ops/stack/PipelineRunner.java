@@ -47,8 +47,7 @@ public final class PipelineRunner implements AutoCloseable {
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING
-                    || System.nanoTime() > deadline) {
+            if (failed(streams.state()) || System.nanoTime() > deadline) {
                 KafkaStreams.State state = streams.state();
                 streams.close(Duration.ofSeconds(10));
                 throw new IllegalStateException("the pipeline did not start (state " + state + ")");
@@ -62,6 +61,15 @@ public final class PipelineRunner implements AutoCloseable {
             }
         }
         return new PipelineRunner(streams);
+    }
+
+    /** Whether the Streams application has stopped for good: it stops by itself after a fatal error. */
+    public boolean failed() {
+        return failed(streams().state());
+    }
+
+    private static boolean failed(KafkaStreams.State state) {
+        return state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR || state == KafkaStreams.State.NOT_RUNNING;
     }
 
     public KafkaStreams streams() {

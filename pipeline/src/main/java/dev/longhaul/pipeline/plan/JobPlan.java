@@ -76,6 +76,11 @@ final class JobPlan {
         }
     }
 
+    /** Closes every submission still being assembled. */
+    void closeAll() {
+        List.copyOf(pending.keySet()).forEach(this::close);
+    }
+
     void close(String submissionId) {
         pending.remove(submissionId);
         closed.remove(submissionId);

@@ -149,9 +149,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         }
         emit(Outcome.status(jobId.get(), plan.tenant, JobState.FAILED, reason.name() + ": " + e.getMessage(), now));
         plan.settlement = Settlement.FAILED;
-        for (String id : List.copyOf(plan.pending.keySet())) {
-            plan.close(id);
-        }
+        plan.closeAll();
         save(jobId.get(), plan);
     }
 
@@ -361,7 +359,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 // a job never leaves a final state: the submissions still arriving are dropped, and
                 // it stays FAILED (each would have been refused as a duplicate id anyway)
                 if (!plan.pending.isEmpty()) {
-                    List.copyOf(plan.pending.keySet()).forEach(plan::close);
+                    plan.closeAll();
                     save(jobId, plan);
                 }
             }
@@ -370,9 +368,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 String only = plan.pending.size() == 1 ? plan.pending.keySet().iterator().next() : "";
                 emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
                 plan.settlement = Settlement.CANCELLED;
-                for (String id : List.copyOf(plan.pending.keySet())) {
-                    plan.close(id);
-                }
+                plan.closeAll();
                 save(jobId, plan);
             }
         }
