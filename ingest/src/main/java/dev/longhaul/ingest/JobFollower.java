@@ -380,9 +380,18 @@ public final class JobFollower implements AutoCloseable {
         return r.key() == null ? null : topic.keys().deserializer().deserialize(r.topic(), r.key());
     }
 
-    /** The dead-letters partitions of the job ids (a letter keeps its record's key); none without the topic. */
+    /**
+     * The dead-letters partitions of the job ids (a letter keeps its record's key); none without
+     * the topic, or without the right to read it (a tenant's client: refusals then go unseen, and
+     * a refused submission is waited for until the timeout).
+     */
     private Set<TopicPartition> deadLetterPartitionsOf(Collection<String> jobIds) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topics.deadLetters.name());
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topics.deadLetters.name());
+        } catch (org.apache.kafka.common.errors.AuthorizationException e) {
+            return Set.of();
+        }
         if (infos == null || infos.isEmpty()) {
             return Set.of(); // no dead-letters topic: nothing was refused there
         }
