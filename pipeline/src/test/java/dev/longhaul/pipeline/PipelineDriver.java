@@ -82,6 +82,11 @@ final class PipelineDriver implements AutoCloseable {
         }
     }
 
+    /** CONFIG with job ids (plans, owners, final statuses) forgotten `retention` after they settle. */
+    static PipelineConfig withRetention(Duration retention) {
+        return CONFIG.withLimits(CONFIG.limits().withSettledJobRetention(retention));
+    }
+
     PipelineDriver() {
         this(CONFIG);
     }

@@ -318,7 +318,7 @@ class PlanTopologyTest {
 
     @Test
     void aSettledJobIdIsForgottenAfterTheRetentionAndMayThenBeUsedAgain() {
-        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        var config = PipelineDriver.withRetention(Duration.ofHours(1));
         try (PipelineDriver p = new PipelineDriver(config)) {
             KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
             KeyValueStore<String, Long> open = p.driver.getKeyValueStore(JobPlanner.OPEN_STORE);
@@ -353,7 +353,7 @@ class PlanTopologyTest {
 
     @Test
     void aJobIdUsedAgainWhileTheStatusTableStillHoldsItsOldEndStartsANewLife() {
-        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        var config = PipelineDriver.withRetention(Duration.ofHours(1));
         try (PipelineDriver p = new PipelineDriver(config)) {
             KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
             KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
@@ -390,7 +390,7 @@ class PlanTopologyTest {
     void anIncompleteJobIsNeverForgottenOnlyTimedOut() {
         // a retention shorter than the incomplete-job timeout: the open job still fails at the timeout
         var limits = PipelineDriver.CONFIG.limits();
-        var config = PipelineDriver.CONFIG.withLimits(limits.withSettledJobRetention(Duration.ofSeconds(1)));
+        var config = PipelineDriver.withRetention(Duration.ofSeconds(1));
         try (PipelineDriver p = new PipelineDriver(config)) {
             KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
             var s = submission("job-t", "acme", 250);
@@ -408,7 +408,7 @@ class PlanTopologyTest {
     @Test
     void theRetentionSweepReadsASliceAtATimeAndResumesWhereItStopped() {
         int slice = StoreSweep.SLICE;
-        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofMinutes(5)));
+        var config = PipelineDriver.withRetention(Duration.ofMinutes(5));
         try (PipelineDriver p = new PipelineDriver(config)) {
             KeyValueStore<String, Object> plans = p.driver.getKeyValueStore(JobPlanner.STORE);
             // cancelled before planning: settled at once. The old ones sort after a full slice of young ones.

@@ -69,7 +69,7 @@ class StatusTableTest {
 
     @Test
     void aFinalStatusIsForgottenAfterTheRetentionAndAnOpenOneIsKept() {
-        var config = PipelineDriver.CONFIG.withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(Duration.ofHours(1)));
+        var config = PipelineDriver.withRetention(Duration.ofHours(1));
         try (PipelineDriver p = new PipelineDriver(config)) {
             p.submit(PipelineDriver.submission("job-1", "acme", 250));
             p.submit(PipelineDriver.submission("job-2", "acme", 250));

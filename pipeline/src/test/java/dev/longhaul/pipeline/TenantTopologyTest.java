@@ -244,8 +244,7 @@ class TenantTopologyTest {
 
         /** With job ids (plans, owners) forgotten after `retention`. */
         Tenants(Duration retention) {
-            p = new PipelineDriver(PipelineDriver.CONFIG.withTenants(Set.of("a", "b"))
-                    .withLimits(PipelineDriver.CONFIG.limits().withSettledJobRetention(retention)));
+            p = new PipelineDriver(PipelineDriver.withRetention(retention).withTenants(Set.of("a", "b")));
             topics = p.topics;
             p.heartbeat("w1", List.of(0, 1), 0, T0);
         }
