@@ -267,7 +267,7 @@ final class DocumentView {
             }
             String text = (p.offset() == previousEnd ? "" : Prompts.ELISION) + p.text() + "\n";
             bytesRead += Math.round(cost(p) * feedCapped(tokenizer.encode(text), salientCap));
-            previousEnd = p.offset() + cost(p);
+            previousEnd = p.end();
         }
     }
 
@@ -355,9 +355,17 @@ final class DocumentView {
             return;
         }
         String text = new String(line, 0, lineLength, StandardCharsets.UTF_8).strip();
+        // the line stands for its whole span, indentation and line break included, so that the
+        // passage after it is known to follow it; a line cut at MAX_LINE stands for what was kept
+        boolean cutShort = end - lineStart > lineLength;
         lineLength = 0;
         if (!text.isEmpty()) {
-            waiting.addLast(new Line(new Sentence(lineStart, text), end));
+            waiting.addLast(new Line(new Sentence(lineStart, cutShort ? lineStart + MAX_LINE : end, text), end));
+        } else if (!waiting.isEmpty() && waiting.peekLast().sentence().end() == lineStart) {
+            // a blank line elides nothing: the line before it stands for it too
+            Line before = waiting.pollLast();
+            Sentence s = before.sentence();
+            waiting.addLast(new Line(new Sentence(s.offset(), end, s.text()), before.end()));
         }
         release(end - tail.length);
     }

@@ -265,4 +265,37 @@ class DocumentViewTest {
         assertEquals(fedShare, read.outcome().shareRead(), 0.05,
                 "the share read is the bytes whose tokens were fed, not every chunk touched: " + read.outcome());
     }
+
+    @Test
+    void passagesThatFollowEachOtherInTheDocumentHaveNoElisionMarkerBetweenThemWhateverTheirIndentationAndLineBreaks() {
+        // given a document far over its budget whose middle is a few indented CRLF clauses with a
+        // blank line between each two: their passages fit the middle's share, so all are read
+        String filler = "filler words of the opening and the closing parts\n";
+        StringBuilder middle = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            middle.append("    ").append(i).append(". The Supplier shall deliver lot ").append((char) ('A' + i))
+                    .append(" on time\r\n\r\n");
+        }
+        int budget = 2000;
+        String doc = filler.repeat(16) + "\n" + middle + filler.repeat(40);
+        byte[] bytes = doc.getBytes(StandardCharsets.UTF_8);
+        // head: 40% of the budget, one token a byte; the middle begins at a line boundary past it
+        String head = doc.substring(0, (int) (0.4 * budget));
+        assertTrue(head.endsWith("\n") && doc.length() - head.length() > budget, "a view whose head ends at a line");
+        Read read = view(new HashingEncoder(), DocumentKind.CONTRACT, budget, bytes.length, chunks(bytes));
+        assertFalse(read.outcome().whole());
+        // then every clause is read, verbatim, in order
+        List<String> lines = read.middleLines();
+        for (int i = 0; i < 4; i++) {
+            String clause = i + ". The Supplier shall deliver lot " + (char) ('A' + i) + " on time";
+            assertTrue(lines.contains(clause), clause + " in " + lines);
+        }
+        // and the clauses, which follow each other in the document, are one passage: no marker says
+        // that something between them was left out
+        String text = read.text();
+        int first = text.indexOf("0. The Supplier");
+        int last = text.indexOf("3. The Supplier");
+        assertTrue(first >= 0 && last > first, text);
+        assertFalse(text.substring(first, last).contains(Prompts.ELISION.strip()), "a marker between adjacent clauses: " + text);
+    }
 }

@@ -147,7 +147,7 @@ public final class SentenceSplitter {
             to--;
         }
         if (to > from && Words.count(pending.substring(from, to)) > 0) {
-            out.accept(new Sentence(base + from, pending.substring(from, to)));
+            out.accept(new Sentence(base + from, base + end, pending.substring(from, to)));
         }
         start = end;
     }
