@@ -33,17 +33,22 @@ public final class JobStates {
      * </ul>
      */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
-        if (before == null) {
+        return before != null && staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId());
+    }
+
+    /** staleAfter of two statuses given by their states and submission ids ("" where unnamed). */
+    public static boolean staleAfter(JobState before, String beforeSubmission, JobState next, String nextSubmission) {
+        if (next == JobState.ACCEPTED && isFinal(before)) {
             return false;
         }
-        if (next.getState() == JobState.ACCEPTED && isFinal(before.getState())) {
-            return false;
+        if (!sameLife(beforeSubmission, nextSubmission)) {
+            return !(isFinal(before) && isFinal(next));
         }
-        String was = before.getSubmissionId();
-        String is = next.getSubmissionId();
-        if (!was.isEmpty() && !is.isEmpty() && !was.equals(is)) {
-            return !(isFinal(before.getState()) && isFinal(next.getState()));
-        }
-        return isFinal(before.getState()) && !isFinal(next.getState());
+        return isFinal(before) && !isFinal(next);
+    }
+
+    /** Whether two statuses may be of one life: unless both name their submissions and the names differ. */
+    public static boolean sameLife(String beforeSubmission, String nextSubmission) {
+        return beforeSubmission.isEmpty() || nextSubmission.isEmpty() || beforeSubmission.equals(nextSubmission);
     }
 }

@@ -62,6 +62,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
                 .withClientOverrides(overrides), registry);
         this.lag = new LagProbe(bootstrapServers, overrides, topics, List.of(WorkerConfig.GROUP_ID, config.pipelineApplicationId()));
         this.feed = new DashboardFeed(bootstrapServers, overrides, topics, model);
+        meters.watchFeed(feed);
         this.ticks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "longhaul-dashboard-ticks");
             t.setDaemon(true);
@@ -137,7 +138,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
                 if (s.isPresent()) {
                     JobStatus st = s.get();
                     return Optional.of(new JobRow(st.getJobId(), st.getTenant(), st.getState().name(), st.getProgress(),
-                            st.getTokensProcessed(), st.getReason(), st.getUpdatedAt().toEpochMilli()));
+                            st.getTokensProcessed(), st.getReason(), st.getUpdatedAt().toEpochMilli(), st.getSubmissionId()));
                 }
             } catch (InvalidStateStoreException e) {
                 // The store is migrating (a rebalance) or hosted elsewhere: the feed's table answers.

@@ -5,7 +5,11 @@
  * From the beginning because `status` and `workers` are compacted tables: replaying them gives
  * the full job table and every worker's latest heartbeat at start-up; the model's rates use event
  * time, so history does not show up as current throughput. Partitions of topics not created yet
- * are picked up when they appear. Records that cannot be decoded are skipped and counted.
+ * are picked up when they appear. Records that cannot be decoded are skipped and counted; a record
+ * the registry could not be asked about (unreachable, or a server error) is read again after a
+ * pause instead, since skipping it would lose it until the next start (a compacted status is not
+ * written again). A failed poll or partition scan is counted, logged and retried: the thread never
+ * ends but on close().
  */
 package dev.longhaul.ops.dashboard;
 
@@ -40,6 +44,7 @@ final class DashboardFeed implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<Topic<?, ?>> read;
     private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Set<String> refused = new HashSet<>(); // topics the broker would not let us read
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong undecodable = new AtomicLong();
     private final Thread thread;
@@ -78,12 +83,12 @@ final class DashboardFeed implements AutoCloseable {
         return failures.get();
     }
 
-    /** Logs a failed poll, at most once a minute. */
+    /** Logs a failed poll, scan or registry lookup, at most once a minute. */
     private void warn(RuntimeException e) {
         long now = System.currentTimeMillis();
         if (now - lastWarning >= 60_000) {
             lastWarning = now;
-            LOG.log(System.Logger.Level.WARNING, "dashboard feed: polling failed (retrying): " + e);
+            LOG.log(System.Logger.Level.WARNING, "dashboard feed: reading failed (retrying): " + e);
         }
     }
 
@@ -97,20 +102,25 @@ final class DashboardFeed implements AutoCloseable {
         try {
             while (running) {
                 long now = System.currentTimeMillis();
-                if (now - lastScan >= RESCAN_MILLIS) {
-                    lastScan = now;
-                    assignNewPartitions();
-                }
-                if (assigned.isEmpty()) {
-                    Thread.sleep(200);
-                    continue;
-                }
                 try {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        apply(r);
+                    if (now - lastScan >= RESCAN_MILLIS) {
+                        lastScan = now;
+                        assignNewPartitions();
+                    }
+                    if (assigned.isEmpty()) {
+                        Thread.sleep(200);
+                        continue;
+                    }
+                    if (!applyAll(consumer.poll(Duration.ofMillis(200)))) {
+                        Thread.sleep(FAILURE_BACKOFF_MILLIS); // the registry did not answer: read those records again
                     }
                 } catch (WakeupException e) {
                     throw e;
+                } catch (org.apache.kafka.common.errors.TopicAuthorizationException e) {
+                    // A topic this principal may not read: show the others rather than none.
+                    failures.incrementAndGet();
+                    warn(e);
+                    refuse(e.unauthorizedTopics());
                 } catch (RuntimeException e) {
                     // Not authorized for a topic, a broker that went away...: say so and try again,
                     // rather than end the thread and leave a page that looks live but never moves.
@@ -126,15 +136,36 @@ final class DashboardFeed implements AutoCloseable {
         }
     }
 
+    /** Stops reading topics the broker refused, and leaves them out of later scans. */
+    private void refuse(Set<String> names) {
+        refused.addAll(names);
+        if (assigned.removeIf(tp -> names.contains(tp.topic()))) {
+            consumer.assign(assigned);
+        }
+    }
+
     private void assignNewPartitions() {
         List<TopicPartition> fresh = new ArrayList<>();
         for (Topic<?, ?> t : read) {
+            if (refused.contains(t.name())) {
+                continue;
+            }
             List<PartitionInfo> infos;
             try {
                 infos = consumer.partitionsFor(t.name(), Duration.ofSeconds(5));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // A busy or restarting broker did not answer in time: try again at the next scan
-                // (the feed thread must not die of it, or the dashboard stops moving).
+            } catch (WakeupException e) {
+                throw e;
+            } catch (org.apache.kafka.common.errors.TopicAuthorizationException e) {
+                failures.incrementAndGet();
+                warn(e);
+                refused.add(t.name());
+                continue;
+            } catch (RuntimeException e) {
+                // A busy or restarting broker did not answer in time, credentials being rotated...:
+                // try this topic again at the next scan, and the others now (the feed thread must
+                // not die of it, or the dashboard stops moving).
+                failures.incrementAndGet();
+                warn(e);
                 continue;
             }
             for (PartitionInfo p : infos == null ? List.<PartitionInfo>of() : infos) {
@@ -151,9 +182,39 @@ final class DashboardFeed implements AutoCloseable {
         }
     }
 
-    private void apply(ConsumerRecord<byte[], byte[]> r) {
+    /**
+     * Applies a poll's records in order; false when the registry could not be asked about one, in
+     * which case its partition is set back to it (the rest of that partition waits with it).
+     */
+    private boolean applyAll(org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled) {
+        boolean all = true;
+        for (TopicPartition tp : polled.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
+                if (!apply(r)) {
+                    failures.incrementAndGet();
+                    consumer.seek(tp, r.offset());
+                    all = false;
+                    break;
+                }
+            }
+        }
+        return all;
+    }
+
+    /** Whether a registry error is worth a retry: no answer, or a server error. */
+    static boolean transientRegistryError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.longhaul.schemas.wire.RegistryException r) {
+                return r.status() == 0 || r.status() >= 500;
+            }
+        }
+        return false;
+    }
+
+    /** Applies one record; false (not applied) when the registry could not be asked about it. */
+    private boolean apply(ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) {
-            return; // a tombstone on a compacted topic: nothing to show
+            return true; // a tombstone on a compacted topic: nothing to show
         }
         String name = r.topic();
         try {
@@ -175,10 +236,15 @@ final class DashboardFeed implements AutoCloseable {
             }
             records.incrementAndGet();
         } catch (RuntimeException e) {
+            if (transientRegistryError(e)) {
+                warn(e);
+                return false;
+            }
             // A record the registry or schema cannot decode is the dead-letter topic's concern, not
             // the dashboard's: skip it and keep showing everything else.
             undecodable.incrementAndGet();
         }
+        return true;
     }
 
     private static <V> V decode(Topic<?, V> topic, ConsumerRecord<byte[], byte[]> r) {

@@ -6,19 +6,24 @@
  * a snapshot no longer names it (see Throughput.FORGET_AFTER). Prometheus names (what
  * ops/grafana/longhaul.json queries):
  *   longhaul_jobs_per_second                          SUCCEEDED jobs per second over the window
- *   longhaul_jobs{state}                              jobs in the table per state
- *   longhaul_jobs_finished_total{state}               jobs that reached a final state
+ *   longhaul_jobs{state}                              jobs known per state (every job not final; every end seen)
+ *   longhaul_jobs_finished_total{state}               jobs that reached a final state since the dashboard started
  *   longhaul_tokens_per_second{phase}                 prefill / decode tokens per second, all workers
  *   longhaul_worker_tokens_per_second{phase,worker}   the same per worker
- *   longhaul_tokens_total{phase,worker}               tokens counted from results
+ *   longhaul_tokens_total{phase,worker}               tokens counted (ticks and results) since the dashboard started
  *   longhaul_worker_capacity_tokens_per_second{worker}, longhaul_worker_outstanding_tokens{worker},
  *   longhaul_worker_lanes{worker}, longhaul_worker_alive{worker}   lane load from heartbeats
  *   longhaul_worker_batch_fill{worker,measure}        batch fill over the latest heartbeat's interval,
  *                                                     measure=sequences (per step / slots) or tokens (per step / budget)
  *   longhaul_worker_batch_steps{worker}               engine steps in that interval
  *   longhaul_job_latency_seconds{stage,quantile}      queued / running / end_to_end percentiles
- *   longhaul_dead_letters_total{reason}               dead letters by reason code
+ *   longhaul_dead_letters_total{reason}               dead letters by reason code since the dashboard started
  *   longhaul_consumer_lag{group,topic}, longhaul_queue_depth{topic}
+ *   longhaul_dashboard_feed_records_total{outcome}    records the feed applied / could not decode,
+ *                                                     longhaul_dashboard_feed_failures_total: polls or scans that failed
+ * Counters count events stamped since the dashboard started (ThroughputSnapshot.Counters): the
+ * feed replays the topics from their beginning at every start, and counting that history again
+ * would read as a burst to rate() and increase(). A latency quantile without samples is NaN.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -29,6 +34,7 @@ import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.Latency;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot.TokenCount;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.Tokens;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
@@ -54,14 +60,14 @@ final class DashboardMeters {
             String name = state.name();
             gauge("longhaul.jobs", Tags.of("state", name), s -> s.jobsByState().getOrDefault(name, 0L));
             if (Throughput.FINAL_STATES.contains(name)) {
-                counter("longhaul.jobs.finished", Tags.of("state", name), s -> s.finishedByState().getOrDefault(name, 0L));
+                counter("longhaul.jobs.finished", Tags.of("state", name), s -> s.counters().finished().getOrDefault(name, 0L));
             }
         }
         gauge("longhaul.tokens.per.second", Tags.of("phase", "prefill"), s -> s.tokens().prefillPerSecond());
         gauge("longhaul.tokens.per.second", Tags.of("phase", "decode"), s -> s.tokens().decodePerSecond());
         for (String stage : ThroughputSnapshot.STAGES) {
             QUANTILES.forEach((q, f) -> Gauge.builder("longhaul.job.latency", this,
-                            m -> m.latest.latency().containsKey(stage) ? f.applyAsDouble(m.latest.latency().get(stage)) / 1000.0 : 0)
+                            m -> quantile(m.latest.latency().get(stage), f))
                     .tags(Tags.of("stage", stage, "quantile", q)).baseUnit("seconds").strongReference(true).register(registry));
         }
         update(initial);
@@ -79,10 +85,10 @@ final class DashboardMeters {
             once("tokens/" + worker, () -> {
                 for (String phase : List.of("prefill", "decode")) {
                     ToDoubleFunction<Tokens> rate = phase.equals("prefill") ? Tokens::prefillPerSecond : Tokens::decodePerSecond;
-                    ToDoubleFunction<Tokens> total = phase.equals("prefill") ? Tokens::prefillTotal : Tokens::decodeTotal;
+                    ToDoubleFunction<TokenCount> total = phase.equals("prefill") ? TokenCount::prefill : TokenCount::decode;
                     Tags tags = Tags.of("phase", phase, "worker", worker);
                     gauge("longhaul.worker.tokens.per.second", tags, s -> valueOf(s.tokensByWorker().get(worker), rate));
-                    counter("longhaul.tokens", tags, s -> valueOf(s.tokensByWorker().get(worker), total));
+                    counter("longhaul.tokens", tags, s -> valueOf(s.counters().tokensByWorker().get(worker), total));
                 }
             });
         }
@@ -99,9 +105,12 @@ final class DashboardMeters {
                 gauge("longhaul.worker.batch.steps", tags, s -> valueOf(load(s, id), l -> l.batch().steps()));
             });
         }
-        for (String reason : snapshot.deadLetters().keySet()) {
+        // reasons of the history too, at zero since the start, so that their first new letter is an increase
+        Set<String> reasons = new java.util.TreeSet<>(snapshot.deadLetters().keySet());
+        reasons.addAll(snapshot.counters().deadLetters().keySet());
+        for (String reason : reasons) {
             once("dead/" + reason, () -> counter("longhaul.dead.letters", Tags.of("reason", reason),
-                    s -> s.deadLetters().getOrDefault(reason, 0L)));
+                    s -> s.counters().deadLetters().getOrDefault(reason, 0L)));
         }
         for (TopicLag l : snapshot.lag()) {
             String group = l.group();
@@ -137,6 +146,23 @@ final class DashboardMeters {
             registered.remove("tokens/" + id);
             registered.remove("worker/" + id);
         }
+    }
+
+    /**
+     * The feed's own health: records applied and undecodable, and polls or partition scans that
+     * failed (each retried), so that a feed that stopped moving shows on /metrics.
+     */
+    void watchFeed(DashboardFeed feed) {
+        FunctionCounter.builder("longhaul.dashboard.feed.records", feed, DashboardFeed::records)
+                .tags(Tags.of("outcome", "applied")).register(registry);
+        FunctionCounter.builder("longhaul.dashboard.feed.records", feed, DashboardFeed::undecodable)
+                .tags(Tags.of("outcome", "undecodable")).register(registry);
+        FunctionCounter.builder("longhaul.dashboard.feed.failures", feed, DashboardFeed::failures).register(registry);
+    }
+
+    /** A latency quantile in seconds; NaN without samples (0 would read as instant). */
+    private static double quantile(Latency latency, ToDoubleFunction<Latency> f) {
+        return latency == null || latency.count() == 0 ? Double.NaN : f.applyAsDouble(latency) / 1000.0;
     }
 
     private static WorkerLoad load(ThroughputSnapshot s, String workerId) {

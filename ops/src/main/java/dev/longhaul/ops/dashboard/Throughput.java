@@ -10,6 +10,14 @@
  * as current. Results do not name the worker that produced them, so tokens are attributed through
  * the job's lane (from its WorkOrder) and the worker whose latest heartbeat holds that lane;
  * "unknown" when either is missing.
+ *
+ * Prefill is counted live: a RUNNING tick's tokensProcessed (tokens of the job's shared prefix fed
+ * so far: preamble and document) adds what it grew since the job's previous tick, and the job's
+ * first result adds only the rest of its prompt, so a long document shows its throughput while it
+ * streams rather than all at once at its end. Statuses follow JobStates' rule (a stale tick after a final state is ignored; an
+ * ACCEPTED after one begins the id's new life). Jobs by state counts every job not final (up to
+ * MAX_UNFINISHED) and every end seen, not only the rows the bounded table shows. The Prometheus
+ * counters (ThroughputSnapshot.Counters) count only events stamped since the model was made.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -30,6 +38,8 @@ import dev.longhaul.ops.dashboard.ThroughputSnapshot.Tokens;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
 import dev.longhaul.schemas.DeadLetter;
+import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Usage;
@@ -49,6 +59,10 @@ public final class Throughput {
     static final Duration FORGET_AFTER = Duration.ofMinutes(10);
     /** Jobs kept in the table; the oldest-updated final jobs leave first. */
     static final int MAX_JOBS = 2_000;
+    /** Rows of the table a snapshot carries (the page shows 200; job() looks up any row). */
+    static final int SNAPSHOT_ROWS = 500;
+    /** Jobs not final whose state is counted; past it the oldest-updated leave the count. */
+    static final int MAX_UNFINISHED = 250_000;
     /** Latency samples kept per stage. */
     static final int LATENCY_SAMPLES = 2_048;
     /** Jobs remembered for lane attribution and timing de-duplication. */
@@ -56,8 +70,19 @@ public final class Throughput {
 
     private final Clock clock;
     private final long windowMillis;
+    private final long startMillis;
     private final Map<String, JobRow> jobs = new HashMap<>();
+    private final Map<String, String> unfinished = new LinkedHashMap<>(16, 0.75f, true) { // job id -> state, least recently updated first
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > MAX_UNFINISHED;
+        }
+    };
     private final Map<String, Long> finished = new TreeMap<>();
+    private final Map<String, Long> finishedSinceStart = new TreeMap<>();
+    private final Map<String, Long> deadSinceStart = new TreeMap<>();
+    private final Map<String, Long> ticked = bounded(); // job id -> document tokens its ticks counted
+    private final Map<String, JobRow> ended = bounded(); // final rows evicted from the table, for late ticks
     private final RateWindow completed;
     private final RateWindow prefill;
     private final RateWindow decode;
@@ -72,31 +97,59 @@ public final class Throughput {
     public Throughput(Clock clock, Duration window) {
         this.clock = clock;
         this.windowMillis = window.toMillis();
-        this.completed = new RateWindow(windowMillis);
-        this.prefill = new RateWindow(windowMillis);
-        this.decode = new RateWindow(windowMillis);
+        this.startMillis = clock.millis();
+        this.completed = new RateWindow(windowMillis, startMillis);
+        this.prefill = new RateWindow(windowMillis, startMillis);
+        this.decode = new RateWindow(windowMillis, startMillis);
         for (String stage : ThroughputSnapshot.STAGES) {
             latency.put(stage, new LatencySamples(LATENCY_SAMPLES));
         }
     }
 
-    /** A status update: the job table, and a completion when the job first reaches a final state. */
+    /**
+     * A status update: the job table, live prefill from a RUNNING tick, and a completion when a life
+     * of the job first reaches a final state.
+     */
     public synchronized void onStatus(JobStatus status) {
         String id = status.getJobId();
-        String state = status.getState().name();
-        JobRow previous = jobs.get(id);
-        // The status contract says a final state is never left; a late RUNNING tick (ticks are
-        // written outside transactions) must not resurrect a finished job on the dashboard.
-        if (previous != null && previous.isFinal()) {
-            return;
+        JobState next = status.getState();
+        String state = next.name();
+        long at = status.getUpdatedAt().toEpochMilli();
+        JobRow previous = jobs.containsKey(id) ? jobs.get(id) : ended.get(id);
+        if (previous != null) {
+            JobState before = JobState.valueOf(previous.state());
+            // a final state is never left within a life: a late RUNNING tick (ticks are written
+            // outside transactions) must not resurrect a finished job, nor a repeated end count twice
+            if (JobStates.staleAfter(before, previous.submissionId(), next, status.getSubmissionId())
+                    || JobStates.isFinal(before) && JobStates.isFinal(next)
+                    && JobStates.sameLife(previous.submissionId(), status.getSubmissionId())) {
+                return;
+            }
+            if (JobStates.isFinal(before)) { // a new life of the id: its document is not counted yet
+                ticked.remove(id);
+                timedJobs.remove(id);
+            }
+        }
+        if (next == JobState.RUNNING && !timedJobs.containsKey(id)) {
+            long before = ticked.getOrDefault(id, 0L);
+            if (status.getTokensProcessed() > before) {
+                ticked.put(id, status.getTokensProcessed());
+                countPrefill(id, at, status.getTokensProcessed() - before);
+            }
         }
         jobs.put(id, new JobRow(id, status.getTenant(), state, status.getProgress(), status.getTokensProcessed(),
-                status.getReason(), status.getUpdatedAt().toEpochMilli()));
-        if (FINAL_STATES.contains(state)) {
+                status.getReason(), at, status.getSubmissionId()));
+        if (JobStates.isFinal(next)) {
+            unfinished.remove(id);
             finished.merge(state, 1L, Long::sum);
-            if (state.equals("SUCCEEDED")) {
-                completed.add(status.getUpdatedAt().toEpochMilli(), 1, clock.millis());
+            if (at >= startMillis) {
+                finishedSinceStart.merge(state, 1L, Long::sum);
             }
+            if (next == JobState.SUCCEEDED) {
+                completed.add(at, 1, clock.millis());
+            }
+        } else {
+            unfinished.put(id, state);
         }
         evictJobs();
     }
@@ -115,11 +168,13 @@ public final class Throughput {
      */
     public synchronized void onResult(String jobId, Usage usage, Timings timings, long atMillis) {
         long now = clock.millis();
-        String worker = workerOf(jobId);
-        RateWindow[] w = byWorker.computeIfAbsent(worker, k -> new RateWindow[] {new RateWindow(windowMillis), new RateWindow(windowMillis)});
+        RateWindow[] w = windowsOf(workerOf(jobId));
         boolean firstOfJob = timedJobs.put(jobId, Boolean.TRUE) == null;
         long document = Math.min(usage.getDocumentTokens(), usage.getPromptTokens());
-        long prefilled = usage.getPromptTokens() - document + (firstOfJob ? document : 0);
+        // the job's first result counts its whole prompt (the shared prefix with the document, and
+        // its own suffix) less what the ticks counted live of the prefix; later ones their suffix
+        long prefilled = firstOfJob ? Math.max(0, usage.getPromptTokens() - ticked.getOrDefault(jobId, 0L))
+                : usage.getPromptTokens() - document;
         prefill.add(atMillis, prefilled, now);
         decode.add(atMillis, usage.getOutputTokens(), now);
         w[0].add(atMillis, prefilled, now);
@@ -138,6 +193,9 @@ public final class Throughput {
 
     public synchronized void onDeadLetter(DeadLetter letter) {
         deadLetters.merge(letter.getReasonCode(), 1L, Long::sum);
+        if (letter.getAt().toEpochMilli() >= startMillis) {
+            deadSinceStart.merge(letter.getReasonCode(), 1L, Long::sum);
+        }
     }
 
     /** The latest lag measurement (LagProbe), replacing the previous one. */
@@ -153,12 +211,16 @@ public final class Throughput {
     public synchronized ThroughputSnapshot snapshot() {
         long now = clock.millis();
         forgetGoneWorkers(now);
-        Map<String, Long> byState = new TreeMap<>();
-        for (JobRow row : jobs.values()) {
-            byState.merge(row.state(), 1L, Long::sum);
+        Map<String, Long> byState = new TreeMap<>(finished);
+        for (String state : unfinished.values()) {
+            byState.merge(state, 1L, Long::sum);
         }
         Map<String, Tokens> workerTokens = new TreeMap<>();
-        byWorker.forEach((id, w) -> workerTokens.put(id, new Tokens(w[0].rate(now), w[1].rate(now), w[0].total(), w[1].total())));
+        Map<String, ThroughputSnapshot.TokenCount> workerCounts = new TreeMap<>();
+        byWorker.forEach((id, w) -> {
+            workerTokens.put(id, new Tokens(w[0].rate(now), w[1].rate(now), w[0].total(), w[1].total()));
+            workerCounts.put(id, new ThroughputSnapshot.TokenCount(w[0].counted(), w[1].counted()));
+        });
         List<WorkerLoad> loads = new ArrayList<>();
         for (WorkerHeartbeat h : heartbeats.values()) {
             long at = h.getAt().toEpochMilli();
@@ -179,7 +241,21 @@ public final class Throughput {
         rows.sort(Comparator.comparingLong(JobRow::updatedAt).reversed().thenComparing(JobRow::jobId));
         return new ThroughputSnapshot(now, windowMillis / 1000.0, completed.rate(now), byState, finished,
                 new Tokens(prefill.rate(now), decode.rate(now), prefill.total(), decode.total()), workerTokens, loads,
-                latencies, deadLetters, lag, depth, rows);
+                latencies, deadLetters, lag, depth, rows.subList(0, Math.min(rows.size(), SNAPSHOT_ROWS)),
+                new ThroughputSnapshot.Counters(startMillis, finishedSinceStart, deadSinceStart, workerCounts));
+    }
+
+    /** Prefill tokens a RUNNING tick says were fed since the job's previous one. */
+    private void countPrefill(String jobId, long atMillis, long tokens) {
+        long now = clock.millis();
+        prefill.add(atMillis, tokens, now);
+        windowsOf(workerOf(jobId))[0].add(atMillis, tokens, now);
+    }
+
+    /** A worker's prefill and decode windows. */
+    private RateWindow[] windowsOf(String worker) {
+        return byWorker.computeIfAbsent(worker, k -> new RateWindow[] {
+                new RateWindow(windowMillis, startMillis), new RateWindow(windowMillis, startMillis)});
     }
 
     /** The worker whose latest heartbeat holds the job's lane, the most recent one if several do. */
@@ -213,15 +289,22 @@ public final class Throughput {
         }
     }
 
-    /** Keeps the table bounded: drops the oldest-updated final jobs, then the oldest of any. */
+    /**
+     * Keeps the table bounded: drops the oldest-updated final jobs, then the oldest of any, down to
+     * MAX_JOBS once it holds a quarter more (so that a replay does not sort the table per status).
+     */
     private void evictJobs() {
-        if (jobs.size() <= MAX_JOBS) {
+        if (jobs.size() <= MAX_JOBS + MAX_JOBS / 4) {
             return;
         }
         List<JobRow> rows = new ArrayList<>(jobs.values());
         rows.sort(Comparator.comparing((JobRow r) -> !r.isFinal()).thenComparingLong(JobRow::updatedAt));
         for (int i = 0; jobs.size() > MAX_JOBS && i < rows.size(); i++) {
-            jobs.remove(rows.get(i).jobId());
+            JobRow row = rows.get(i);
+            jobs.remove(row.jobId());
+            if (row.isFinal()) {
+                ended.put(row.jobId(), row);
+            }
         }
     }
 

@@ -24,7 +24,8 @@ public record ThroughputSnapshot(
         Map<String, Long> deadLetters,
         List<TopicLag> lag,
         Map<String, Long> queueDepth,
-        List<JobRow> jobs) {
+        List<JobRow> jobs,
+        Counters counters) {
 
     /** Stages of a job's latency, as the result timings name them. */
     public static final List<String> STAGES = List.of("queued", "running", "end_to_end");
@@ -40,6 +41,25 @@ public record ThroughputSnapshot(
         queueDepth = ordered(queueDepth);
         jobs = List.copyOf(jobs);
     }
+
+    /**
+     * What the Prometheus counters count: events stamped at or after `since` (the dashboard's
+     * start), so that a restarted dashboard, which replays the topics from their beginning, starts
+     * its counters at zero instead of counting the topics' whole history again as new (which
+     * rate() and increase() would show as a burst). The page's totals (finishedByState,
+     * deadLetters, tokens) count all of the history the topics hold.
+     */
+    public record Counters(long since, Map<String, Long> finished, Map<String, Long> deadLetters,
+                           Map<String, TokenCount> tokensByWorker) {
+        public Counters {
+            finished = ordered(finished);
+            deadLetters = ordered(deadLetters);
+            tokensByWorker = ordered(tokensByWorker);
+        }
+    }
+
+    /** Prefill and decode tokens counted. */
+    public record TokenCount(long prefill, long decode) {}
 
     // Unmodifiable copies that keep the caller's order (stages in pipeline order, names sorted),
     // so the JSON and the page list them the same way every time; Map.copyOf would not.
@@ -90,7 +110,7 @@ public record ThroughputSnapshot(
 
     /** One line of the job table. */
     public record JobRow(String jobId, String tenant, String state, double progress, long tokens, String reason,
-                         long updatedAt) {
+                         long updatedAt, String submissionId) {
         public boolean isFinal() {
             return Throughput.FINAL_STATES.contains(state);
         }

@@ -13,6 +13,7 @@ import java.util.List;
 
 import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Usage;
@@ -85,8 +86,19 @@ final class DashboardRecords {
     }
 
     static DeadLetter deadLetter(String reason) {
+        return deadLetter(reason, 0);
+    }
+
+    static DeadLetter deadLetter(String reason, long at) {
         return DeadLetter.newBuilder().setOriginalTopic("longhaul.jobs").setPartition(0).setOffset(1)
                 .setKey(null).setValue(ByteBuffer.wrap(new byte[] {1, 2})).setReasonCode(reason).setDetail("")
-                .setAt(Instant.ofEpochMilli(0)).build();
+                .setAt(Instant.ofEpochMilli(at)).build();
+    }
+
+    /** A status of a named submission (a life of the job id). */
+    static JobStatus status(String jobId, String submission, JobState state, long tokens, long at) {
+        JobStatus s = status(jobId, "t1", state, JobStates.isFinal(state) ? 1 : 0.5, tokens, at);
+        s.setSubmissionId(submission);
+        return s;
     }
 }

@@ -24,6 +24,7 @@ import dev.longhaul.ops.dashboard.ThroughputSnapshot.Latency;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.Usage;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -194,11 +195,15 @@ class DashboardThroughputTest {
 
     @Test
     void prometheusMetersShowTheSnapshotsFigures() {
+        // a model made before the events, so that its counters count them
+        clock.set(NOW - 5_000);
+        Throughput model = new Throughput(clock, Duration.ofSeconds(10));
+        clock.set(NOW);
         model.onHeartbeat(heartbeat("w1", List.of(0), 500, NOW - 1_000));
         model.onLane("a", 0);
         model.onStatus(status("a", "t1", JobState.SUCCEEDED, 1, 110, NOW - 1_000));
         model.onResult("a", usage(100, 10), timings(40, 60), NOW - 1_000);
-        model.onDeadLetter(deadLetter("NOT_AVRO"));
+        model.onDeadLetter(deadLetter("NOT_AVRO", NOW - 1_000));
         model.onLag(List.of(new TopicLag("longhaul.work", "longhaul-workers", 10, 7, 3)));
         DashboardMeters meters = new DashboardMeters(model.snapshot());
         String text = meters.registry().scrape();
@@ -215,9 +220,105 @@ class DashboardThroughputTest {
         assertEquals(3.0, PrometheusText.value(text, "longhaul_consumer_lag", "group", "longhaul-workers", "topic", "longhaul.work"), EPS);
         assertEquals(3.0, PrometheusText.value(text, "longhaul_queue_depth", "topic", "longhaul.work"), EPS);
 
-        model.onDeadLetter(deadLetter("NOT_AVRO"));
+        model.onDeadLetter(deadLetter("NOT_AVRO", NOW));
         meters.update(model.snapshot());
         assertEquals(2.0, PrometheusText.value(meters.registry().scrape(), "longhaul_dead_letters_total", "reason", "NOT_AVRO"), EPS,
                 "meters read the latest snapshot");
+    }
+
+    @Test
+    void aRestartedDashboardsCountersCountOnlyWhatHappensAfterItStartsWhileThePageShowsTheHistory() {
+        // given the topics' history, replayed by a dashboard started at NOW: a finished job, its
+        // result and a dead letter, all from a minute before
+        model.onHeartbeat(heartbeat("w1", List.of(0), 0, NOW - 1_000));
+        model.onLane("old", 0);
+        model.onStatus(status("old", "t1", JobState.SUCCEEDED, 1, 100, NOW - 60_000));
+        model.onResult("old", usage(100, 10), timings(1, 2), NOW - 60_000);
+        model.onDeadLetter(deadLetter("NOT_AVRO", NOW - 60_000));
+        DashboardMeters meters = new DashboardMeters(model.snapshot());
+        // then the page counts them, and the Prometheus counters start at zero
+        ThroughputSnapshot replayed = model.snapshot();
+        assertEquals(Map.of("SUCCEEDED", 1L), replayed.finishedByState());
+        assertEquals(Map.of("NOT_AVRO", 1L), replayed.deadLetters());
+        assertEquals(100, replayed.tokens().prefillTotal());
+        String text = meters.registry().scrape();
+        assertEquals(0.0, PrometheusText.value(text, "longhaul_jobs_finished_total", "state", "SUCCEEDED"), EPS);
+        assertEquals(0.0, PrometheusText.value(text, "longhaul_tokens_total", "phase", "prefill", "worker", "w1"), EPS);
+        assertEquals(0.0, PrometheusText.value(text, "longhaul_dead_letters_total", "reason", "NOT_AVRO"), EPS);
+        assertEquals(1.0, PrometheusText.value(text, "longhaul_jobs", "state", "SUCCEEDED"), EPS, "jobs by state knows the history");
+
+        // when a job finishes, with its result, and a dead letter comes, after the start
+        clock.set(NOW + 2_000);
+        model.onLane("new", 0);
+        model.onStatus(status("new", "t1", JobState.SUCCEEDED, 1, 40, NOW + 1_000));
+        model.onResult("new", usage(40, 4), timings(1, 2), NOW + 1_000);
+        model.onDeadLetter(deadLetter("NOT_AVRO", NOW + 1_500));
+        meters.update(model.snapshot());
+        // then the counters count those only
+        text = meters.registry().scrape();
+        assertEquals(1.0, PrometheusText.value(text, "longhaul_jobs_finished_total", "state", "SUCCEEDED"), EPS);
+        assertEquals(40.0, PrometheusText.value(text, "longhaul_tokens_total", "phase", "prefill", "worker", "w1"), EPS);
+        assertEquals(4.0, PrometheusText.value(text, "longhaul_tokens_total", "phase", "decode", "worker", "w1"), EPS);
+        assertEquals(1.0, PrometheusText.value(text, "longhaul_dead_letters_total", "reason", "NOT_AVRO"), EPS);
+        assertEquals(2L, model.snapshot().finishedByState().get("SUCCEEDED"), "the page: history and new");
+        assertTrue(Double.isNaN(PrometheusText.value(new DashboardMeters(new Throughput(clock, Duration.ofSeconds(10)).snapshot())
+                .registry().scrape(), "longhaul_job_latency_seconds", "stage", "queued", "quantile", "0.5")), "no samples: NaN, not 0");
+    }
+
+    @Test
+    void aJobIdUsedAgainShowsItsNewLifeAndCountsItsEnd() {
+        // given a job that succeeded, and a late tick of that life
+        model.onStatus(status("reused", "s1", JobState.SUCCEEDED, 50, NOW - 19_000));
+        model.onStatus(status("reused", "s1", JobState.RUNNING, 40, NOW - 18_900));
+        assertEquals("SUCCEEDED", model.job("reused").orElseThrow().state(), "a late tick is stale");
+        // when the id is submitted again (its new life: ACCEPTED, RUNNING) and succeeds, and its end repeats
+        model.onStatus(status("reused", "s2", JobState.ACCEPTED, 0, NOW - 3_000));
+        assertEquals("ACCEPTED", model.job("reused").orElseThrow().state());
+        assertEquals(Map.of("ACCEPTED", 1L, "SUCCEEDED", 1L), model.snapshot().jobsByState());
+        model.onStatus(status("reused", "s2", JobState.RUNNING, 10, NOW - 2_000));
+        model.onStatus(status("reused", "s2", JobState.SUCCEEDED, 20, NOW - 1_000));
+        model.onStatus(status("reused", "s2", JobState.SUCCEEDED, 20, NOW - 900));
+        // then the table shows the new life's end, and both ends count once each
+        ThroughputSnapshot.JobRow row = model.job("reused").orElseThrow();
+        assertEquals("SUCCEEDED", row.state());
+        assertEquals("s2", row.submissionId());
+        assertEquals(NOW - 1_000, row.updatedAt());
+        ThroughputSnapshot s = model.snapshot();
+        assertEquals(Map.of("SUCCEEDED", 2L), s.finishedByState());
+        assertEquals(0.1, s.jobsPerSecond(), EPS, "the new life's end is within the window");
+    }
+
+    @Test
+    void jobsByStateCountsEveryJobNotFinalNotOnlyTheRowsTheTableKeeps() {
+        int queued = Throughput.MAX_JOBS * 2;
+        for (int i = 0; i < queued; i++) {
+            model.onStatus(status("q-" + i, "t1", JobState.QUEUED, 0, 0, NOW - 60_000 + i));
+        }
+        model.onStatus(status("q-0", "t1", JobState.RUNNING, 0.5, 10, NOW));
+        model.onStatus(status("q-1", "t1", JobState.FAILED, 0.5, 10, NOW));
+        ThroughputSnapshot s = model.snapshot();
+        assertEquals(Map.of("QUEUED", (long) queued - 2, "RUNNING", 1L, "FAILED", 1L), s.jobsByState());
+        assertTrue(s.jobs().size() <= Throughput.SNAPSHOT_ROWS, "the snapshot carries " + s.jobs().size() + " rows");
+        assertEquals("RUNNING", s.jobs().stream().filter(r -> r.jobId().equals("q-0")).findFirst().orElseThrow().state());
+    }
+
+    @Test
+    void prefillIsCountedLiveFromRunningTicksAndTheResultAddsOnlyTheRest() {
+        model.onHeartbeat(heartbeat("w1", List.of(0), 0, NOW - 1_000));
+        model.onLane("long", 0);
+        // given a long document streaming: ticks say 300, then 700 of its tokens were fed
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 300, NOW - 30_000));
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.7, 700, NOW - 5_000));
+        // then the window shows the tokens fed within it while the job runs
+        ThroughputSnapshot running = model.snapshot();
+        assertEquals(40.0, running.tokens().prefillPerSecond(), EPS, "400 tokens in the last 10 s");
+        assertEquals(40.0, running.tokensByWorker().get("w1").prefillPerSecond(), EPS);
+        assertEquals(700, running.tokens().prefillTotal());
+        // when its result says 1000 document tokens in a prompt of 1100 (the task's own 100), and a late tick follows
+        model.onResult("long", Usage.newBuilder().setPromptTokens(1100).setOutputTokens(5).setDocumentTokens(1000)
+                .setDocumentShareRead(1.0).build(), timings(1, 2), NOW - 1_000);
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.9, 900, NOW - 900));
+        // then the prompt counts once in all: 700 live, and the rest with the result
+        assertEquals(1100, model.snapshot().tokens().prefillTotal());
     }
 }
