@@ -23,7 +23,7 @@ public record ContractAnalysis(
 
     public ContractAnalysis {
         parties = List.copyOf(parties);
-        clauses = Map.copyOf(clauses);
+        clauses = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(clauses)); // in the caller's order: Map.copyOf's differs per JVM
     }
 
     public boolean has(ClauseCategory category) {

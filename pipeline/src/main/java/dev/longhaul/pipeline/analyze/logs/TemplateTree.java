@@ -15,8 +15,13 @@
  *    other leaves before a new template is made, with a stricter threshold: a variable first word
  *    without digits (a user name, a host) would otherwise fork a new branch per value.
  *
- * Memory: the tree's nodes and templates only; a line is never kept. Cluster ids are dense ints in
- * creation order. Not thread-safe.
+ * Memory and time are bounded whatever the log: a leaf holds at most LEAF_TEMPLATES templates, a
+ * line is tried against at most CROSS_LEAF_TEMPLATES of its length in other leaves (the first made,
+ * which the commonest events usually are), and at most MAX_TEMPLATES are made in all. A line that
+ * would need a template past a bound joins its length's catch-all template (every token <*>), so
+ * its count is kept; without the bounds, a log of unique lines (or binary data) made a template a
+ * line and compared every line with all of them. Drain's tree holds the nodes and templates only;
+ * a line is never kept. Cluster ids are dense ints in creation order. Not thread-safe.
  */
 package dev.longhaul.pipeline.analyze.logs;
 
@@ -47,7 +52,15 @@ final class TemplateTree {
         final List<Cluster> clusters = new ArrayList<>();
     }
 
+    /** Templates a leaf holds. */
+    static final int LEAF_TEMPLATES = 256;
+    /** Templates of a line's length in other leaves it is tried against. */
+    static final int CROSS_LEAF_TEMPLATES = 512;
+    /** Templates made in all (catch-alls aside). */
+    static final int MAX_TEMPLATES = 20_000;
+
     private final LogTemplateConfig config;
+    private final Map<Integer, Cluster> catchAll = new HashMap<>();
     private final Map<Integer, Node> byLength = new HashMap<>();
     private final Map<Integer, List<Cluster>> sameLength = new HashMap<>();
     private final List<Cluster> clusters = new ArrayList<>();
@@ -62,9 +75,18 @@ final class TemplateTree {
         Node leaf = descend(seq);
         Cluster best = bestMatch(leaf.clusters, seq, config.similarity());
         if (best == null) {
-            best = bestMatch(sameLength.getOrDefault(seq.length, List.of()), seq, config.crossLeafSimilarity());
+            List<Cluster> others = sameLength.getOrDefault(seq.length, List.of());
+            best = bestMatch(others.subList(0, Math.min(others.size(), CROSS_LEAF_TEMPLATES)), seq, config.crossLeafSimilarity());
         }
-        if (best == null) {
+        if (best == null && (leaf.clusters.size() >= LEAF_TEMPLATES || clusters.size() - catchAll.size() >= MAX_TEMPLATES)) {
+            best = catchAll.computeIfAbsent(seq.length, n -> {
+                String[] any = new String[n];
+                java.util.Arrays.fill(any, TokenMasker.WILDCARD);
+                Cluster c = new Cluster(clusters.size(), any);
+                clusters.add(c);
+                return c;
+            });
+        } else if (best == null) {
             best = new Cluster(clusters.size(), seq.clone());
             clusters.add(best);
             leaf.clusters.add(best);

@@ -4,7 +4,11 @@
  * variables by any reasonable definition (URLs after their scheme, a path's directories, IP
  * addresses with ports, hexadecimal literals and ids, numbers not glued to letters) with the wildcard <*>. Only parts are replaced, so `rhost=10.0.0.1`
  * becomes `rhost=<*>` and `blk_-42` becomes `blk_<*>`: the constant part still takes part in the
- * similarity and shows in the template. Stateless and thread-safe.
+ * similarity and shows in the template. A token longer than MAX_TOKEN (a payload: a list of
+ * numbers, a hex dump, base64) with a digit or slash in it keeps what precedes its first one and is
+ * a wildcard from there: the patterns cost time quadratic in a token's length, and java.util.regex
+ * recurses per repetition, so a list of a few thousand numbers overflowed the stack. Stateless and
+ * thread-safe.
  */
 package dev.longhaul.pipeline.analyze.logs;
 
@@ -16,6 +20,8 @@ import java.util.regex.Pattern;
 public final class TokenMasker {
     /** The wildcard, as in the Loghub ground truth. */
     public static final String WILDCARD = "<*>";
+    /** Longest token masked part by part (chars). */
+    static final int MAX_TOKEN = 256;
 
     // Order matters: the longer, more specific shapes are replaced before bare numbers eat them.
     private static final Pattern[] VARIABLES = {
@@ -53,6 +59,13 @@ public final class TokenMasker {
         // Every variable shape holds a digit or a slash; most words have neither.
         if (token.chars().noneMatch(c -> c == '/' || (c >= '0' && c <= '9'))) {
             return token;
+        }
+        if (token.length() > MAX_TOKEN) {
+            int first = 0;
+            while (token.charAt(first) != '/' && (token.charAt(first) < '0' || token.charAt(first) > '9')) {
+                first++;
+            }
+            return token.substring(0, Math.min(first, MAX_TOKEN)) + WILDCARD;
         }
         String masked = URL.matcher(token).replaceAll("$1" + Matcher.quoteReplacement(WILDCARD));
         masked = DIRECTORIES.matcher(masked).replaceAll(Matcher.quoteReplacement("/" + WILDCARD + "/"));

@@ -29,7 +29,7 @@ final class Licenses {
         }
     }
 
-    private static final Pattern SPDX_TAG = Pattern.compile("SPDX-License-Identifier:\\s*([A-Za-z0-9.+() -]+?)\\s*(\\*/|-->|$)");
+    private static final Pattern SPDX_TAG = Pattern.compile("SPDX-License-Identifier:\\s*([A-Za-z0-9.+() -]+?)\\s*(\\*/|-->|$)", Pattern.MULTILINE);
 
     private static final Pattern OPERATOR = Pattern.compile("\\s+((?i:or|and|with))\\s+");
 

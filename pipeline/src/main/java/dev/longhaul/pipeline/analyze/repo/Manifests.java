@@ -85,8 +85,9 @@ final class Manifests {
                 case "build.gradle", "build.gradle.kts" -> gradle(path, text);
                 default -> isRequirements(name) ? requirements(path, text, "pip") : Parsed.only(system);
             };
-        } catch (RuntimeException malformed) {
-            // A broken manifest still says which build system the repository uses.
+        } catch (RuntimeException | StackOverflowError malformed) {
+            // A broken manifest still says which build system the repository uses; so does one a
+            // pattern of some parser cannot take (java.util.regex recurses per repetition).
             return Parsed.only(system);
         }
     }

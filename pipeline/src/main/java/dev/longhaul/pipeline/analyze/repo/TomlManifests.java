@@ -19,9 +19,11 @@ final class TomlManifests {
     /** One key = value under a table; value is raw TOML text (quotes kept). */
     private record Pair(String table, String key, String value) {}
 
-    private static final Pattern HEADER = Pattern.compile("^\\[\\[?\\s*([^]]+?)\\s*]]?\\s*(#.*)?$");
+    // possessive and without a lazy group before \\s*, so that a long line costs linear time and
+    // no stack (a backtracking repetition per character overflows it at a few thousand)
+    private static final Pattern HEADER = Pattern.compile("^\\[\\[?\\s*+([^]]*[^]\\s])\\s*+]]?\\s*(#.*)?$");
     private static final Pattern KEY_VALUE = Pattern.compile("^([A-Za-z0-9_.\"'-]+)\\s*=\\s*(.*)$");
-    private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"|'([^']*)'");
+    private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]++|\\\\.)*+)\"|'([^']*+)'");
 
     private TomlManifests() {}
 

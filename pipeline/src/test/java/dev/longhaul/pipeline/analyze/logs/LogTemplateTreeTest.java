@@ -7,6 +7,7 @@ package dev.longhaul.pipeline.analyze.logs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,5 +134,44 @@ class LogTemplateTreeTest {
         contents.forEach(c -> lines.add(HEAD + c));
         lines.forEach(miner::accept);
         return miner.finish();
+    }
+
+    @Test
+    void aLineHoldingAPayloadOfThousandsOfNumbersIsMaskedNotACrash() {
+        // a JSON-ish line with 3,000 numbers in one token: java.util.regex recursed per number
+        StringBuilder list = new StringBuilder("embedding=[");
+        for (int i = 0; i < 3000; i++) {
+            list.append(i == 0 ? "" : ",").append(i % 7).append('.').append(i % 10);
+        }
+        String token = list.append(']').toString();
+        assertEquals("embedding=[" + TokenMasker.WILDCARD, TokenMasker.mask(token));
+        LogSummary summary = mine(List.of("vector " + token + " stored", "vector " + token.replace('3', '4') + " stored"), new HashMap<>());
+        assertEquals(1, summary.templates().size(), "one event: " + summary.templates());
+        assertEquals("vector embedding=[<*> stored", summary.templates().getFirst().template());
+        // and a short token is still masked part by part
+        assertEquals("rhost=<*>", TokenMasker.mask("rhost=10.0.0.1"));
+    }
+
+    @Test
+    void aLogOfUniqueLinesMakesBoundedTemplatesAndKeepsEveryLinesCount() {
+        // 30,000 lines of unrelated words (high-variety text, or binary): one template a line before
+        Random random = new Random(3);
+        List<String> contents = new ArrayList<>();
+        for (int i = 0; i < 30_000; i++) {
+            StringBuilder line = new StringBuilder();
+            for (int w = 0; w < 6; w++) {
+                for (int c = 0; c < 5; c++) {
+                    line.append((char) ('a' + random.nextInt(26)));
+                }
+                line.append(' ');
+            }
+            contents.add(line.toString().strip());
+        }
+        LogSummary summary = mine(contents, new HashMap<>());
+        assertTrue(summary.templates().size() <= TemplateTree.MAX_TEMPLATES + 1, "templates: " + summary.templates().size());
+        assertEquals(30_000, summary.lines());
+        assertEquals(30_000, summary.templates().stream().mapToLong(t -> t.count()).sum(), "every line is counted in a template");
+        assertTrue(summary.templates().stream().anyMatch(t -> t.template().equals("<*> <*> <*> <*> <*> <*>")),
+                "lines past the bounds join their length's catch-all");
     }
 }

@@ -216,6 +216,19 @@ class RepoAnalyzerTest {
         assertTrue(!facts.tests().present());
     }
 
+    @Test
+    void anSpdxTagAboveALicenseTextAndManifestsWithLongStringsOrHeaders() {
+        assertEquals("Apache-2.0", Licenses.ofText("SPDX-License-Identifier: Apache-2.0\n\nCopyright 2026 Someone\n"));
+        // a long string with escapes, and a header line of 30,000 spaces, each once overflowed the
+        // regex's stack or took seconds; the manifest still gives its facts
+        Map<String, String> files = new TreeMap<>();
+        files.put("pyproject.toml", "[project]\nname = \"x\"\nlicense = { text = \"" + "MIT \\\"quoted\\\" ".repeat(2000) + "\" }\n"
+                + "dependencies = [\"requests>=2\"]\n[a" + " ".repeat(30_000) + "b\n");
+        RepoFacts facts = analyze(files, 4096);
+        assertEquals("pyproject", facts.buildSystem().getFirst().name());
+        assertEquals(List.of("requests"), facts.dependencies().stream().map(RepoFacts.Dependency::name).toList());
+    }
+
     /** Feeds the files in map order, each cut into chunks of at most {@code chunk} bytes. */
     static RepoFacts analyze(Map<String, String> files, int chunk) {
         RepoAnalyzer analyzer = new RepoAnalyzer();
