@@ -103,6 +103,7 @@ public final class BatchEngine implements AutoCloseable {
      */
     public CompletableFuture<Void> feed(SequenceState state, int[] ids, int from, int count) {
         Objects.requireNonNull(state, "state");
+        Objects.checkFromIndexSize(from, count, ids.length); // copyOfRange would pad with id 0
         int[] input = java.util.Arrays.copyOfRange(ids, from, from + count);
         PrefillPlan.checkTokens(input, model.config().vocabSize());
         Lane.Feed f = new Lane.Feed(nextId.getAndIncrement(), input, state);

@@ -78,7 +78,17 @@ final class Scheduler {
         while (active.size() < config.maxSequences() && !waiting.isEmpty()) {
             Lane lane = waiting.pollFirst();
             if (lane.state == null) {
-                lane.state = model.newSequence();
+                try {
+                    lane.state = model.newSequence();
+                } catch (RuntimeException | Error e) {
+                    // no state for it (device memory, heap): it fails, and is in no list to be lost from
+                    fail(lane, e);
+                    if (e instanceof Error) {
+                        publish();
+                        throw e;
+                    }
+                    continue;
+                }
             }
             if (lane.startedAt < 0) {
                 lane.startedAt = now;
@@ -126,19 +136,29 @@ final class Scheduler {
             throw e;
         }
         long done = System.nanoTime();
+        Error error = null;
         for (int i = 0; i < owners.size(); i++) {
             Lane lane = owners.get(i);
             lane.fed += lane.prefilling() ? segments.get(i).count() : 0;
             if (lane.prefilling()) {
                 continue;
             }
-            switch (lane) {
-                case Lane.Generation g -> sample(g, logits.get(i)[0], done);
-                case Lane.Prefix p -> fork(p, logits.get(i)[0], done);
-                case Lane.Feed f -> {
-                    active.remove(f);
-                    f.state = null; // the caller's again
-                    completions.add(() -> f.future.complete(null));
+            // what goes wrong with one lane's end (a snapshot that found no memory, a listener's
+            // Error) ends that lane, and every other lane of the step is still accounted for
+            try {
+                switch (lane) {
+                    case Lane.Generation g -> sample(g, logits.get(i)[0], done);
+                    case Lane.Prefix p -> fork(p, logits.get(i)[0], done);
+                    case Lane.Feed f -> {
+                        active.remove(f);
+                        f.state = null; // the caller's again
+                        completions.add(() -> f.future.complete(null));
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                fail(lane, e);
+                if (e instanceof Error err && error == null) {
+                    error = err;
                 }
             }
         }
@@ -148,6 +168,9 @@ final class Scheduler {
         prefilled += prefillTokens;
         decoded += decodes;
         publish();
+        if (error != null) {
+            throw error; // the engine fails the rest: no state can be trusted past an Error
+        }
         return true;
     }
 
@@ -281,7 +304,9 @@ final class Scheduler {
             }
             case Lane.Prefix p -> {
                 for (Lane.Generation b : List.copyOf(p.branches)) {
-                    fail(b, e);
+                    if (!b.completion.finished() && !b.future.isDone()) { // a branch that ended in fork() keeps its end
+                        fail(b, e);
+                    }
                 }
                 drop(p);
             }

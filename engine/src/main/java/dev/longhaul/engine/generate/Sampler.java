@@ -60,10 +60,17 @@ public final class Sampler {
         return drawFromNucleus(v, params.topP() * z);
     }
 
-    /** Index of the largest value, ties to the lowest index. */
+    /**
+     * Index of the largest value, ties to the lowest index. A NaN is refused as sampling refuses it:
+     * greedy decoding of a model that blew up numerically would otherwise go on, quietly, with
+     * whichever id the NaN's position made the comparisons give.
+     */
     public static int argmax(float[] row) {
         int best = 0;
-        for (int i = 1; i < row.length; i++) {
+        for (int i = 0; i < row.length; i++) {
+            if (Float.isNaN(row[i])) {
+                throw new IllegalStateException("logits are not finite (id " + i + " is NaN)");
+            }
             if (row[i] > row[best]) {
                 best = i;
             }

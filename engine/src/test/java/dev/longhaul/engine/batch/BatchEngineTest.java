@@ -315,4 +315,82 @@ class BatchEngineTest {
             assertEquals(3, next.tokenCount());
         }
     }
+
+    /** A scalar backend whose next allocation fails once `failNext` is set, as a full device would. */
+    private static Backend failingAllocations(Backend inner, java.util.concurrent.atomic.AtomicBoolean failNext) {
+        return (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("allocate") && failNext.getAndSet(false)) {
+                        throw new IllegalStateException("out of device memory (simulated)");
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aFeedOfASliceOutsideItsArrayIsRefusedNotPaddedWithIdZero() {
+        try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> engine.feed(model.newSequence(), new int[10], 5, 10));
+        }
+    }
+
+    @Test
+    void aSequenceWhoseStateCannotBeAllocatedFailsAndTheNextOneRuns() {
+        java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+        try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAllocations(scalar, failNext));
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            failNext.set(true);
+            SequenceHandle lost = engine.submit(new int[] {1, 2, 3}, SamplingParams.greedy(2), GenerationListener.NONE);
+            SequenceHandle next = engine.submit(new int[] {4, 5, 6}, SamplingParams.greedy(2), GenerationListener.NONE);
+            while (engine.step()) {
+                // drain
+            }
+            assertTrue(lost.result().isCompletedExceptionally(), "its state could not be made: it fails, not waits for ever");
+            assertEquals(2, next.result().join().tokens().length);
+        }
+    }
+
+    @Test
+    void anErrorWhileForkingBranchesEndsThemAndTheRestOfTheStepIsStillAccountedFor() {
+        try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            BatchConfig config = new BatchConfig(40, 8, 6);
+            int[] other = TinyModel.randomIds(new SplittableRandom(5), 20, 512);
+            GenerationResult alone;
+            try (BatchEngine engine = new BatchEngine(model, config)) {
+                SequenceHandle h = engine.submit(other, SamplingParams.greedy(4), GenerationListener.NONE);
+                while (engine.step()) {
+                    // drain
+                }
+                alone = h.result().join();
+            }
+            try (BatchEngine engine = new BatchEngine(model, config)) {
+                // given a branched request whose empty-suffix branch's listener throws an Error on
+                // its first token, and another prompt prefilling in the same step after it
+                GenerationListener throwing = id -> {
+                    throw new AssertionError("a listener's bug");
+                };
+                List<SequenceHandle> branches = engine.submitBranched(new int[] {1, 2, 3, 4, 5}, List.of(
+                        new BranchRequest(new int[0], SamplingParams.greedy(3), throwing),
+                        new BranchRequest(new int[] {7}, SamplingParams.greedy(3), GenerationListener.NONE)));
+                SequenceHandle beside = engine.submit(other, SamplingParams.greedy(4), GenerationListener.NONE);
+                // when the step forks the branches
+                assertThrows(AssertionError.class, engine::step);
+                // then both branches have ended, failed, rather than waiting for ever
+                assertTrue(branches.get(0).result().isCompletedExceptionally());
+                assertTrue(branches.get(1).result().isCompletedExceptionally());
+                // and the prompt beside them goes on from where the step left it: its chunk is not fed twice
+                while (engine.step()) {
+                    // drain
+                }
+                GenerationResult got = beside.result().join();
+                assertArrayEquals(alone.tokens(), got.tokens());
+                assertEquals(5 + other.length, engine.stats().tokens().prefilled(), "every prompt token prefilled once");
+            }
+        }
+    }
 }

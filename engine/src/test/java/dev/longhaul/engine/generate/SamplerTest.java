@@ -45,6 +45,14 @@ class SamplerTest {
     }
 
     @Test
+    void greedyRefusesNaNLogitsAsSamplingDoes() {
+        // a NaN first made every comparison false (id 0 won); elsewhere it was skipped
+        assertThrows(IllegalStateException.class, () -> Sampler.argmax(new float[] {Float.NaN, 1f, 5f}));
+        assertThrows(IllegalStateException.class, () -> Sampler.argmax(new float[] {0f, Float.NaN, 5f}));
+        assertEquals(2, Sampler.argmax(new float[] {0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}));
+    }
+
+    @Test
     void theSameSeedGivesTheSameTokensAndAnotherSeedOthers() {
         // given
         float[][] rows = randomRows(1, 200, 300);
