@@ -71,6 +71,25 @@ class AvroSerdeTest {
         assertEquals(sample, AvroSerde.forValues(JobStatus.class, registry).deserialize("t", bytes));
     }
 
+    @Test
+    void aRecordUsingAnEnumSymbolThisReaderLacksIsAnIncompatibleSchemaNotGarbage() throws Exception {
+        // given a newer Control whose action enum adds ARCHIVE (the registry accepts it as BACKWARD)
+        Schema current = Control.getClassSchema();
+        Schema next = new Schema.Parser().parse(current.toString().replace("\"SET_PRIORITY\"]", "\"SET_PRIORITY\",\"ARCHIVE\"]"));
+        GenericRecord record = new GenericData.Record(next);
+        record.put("jobId", "job-1");
+        record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "ARCHIVE"));
+        record.put("priority", null);
+        record.put("requestedAt", 1L);
+        byte[] bytes = frame(registry.register("t-value", next), next, record);
+        // then this reader refuses it as a schema it cannot read yet (replay after an upgrade), not as noise
+        assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, AvroSerde.forValues(Control.class, registry), bytes);
+        // while a record of that schema using a symbol it has reads
+        record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "CANCEL"));
+        byte[] known = frame(registry.register("t-value", next), next, record);
+        assertEquals(ControlAction.CANCEL, AvroSerde.forValues(Control.class, registry).deserialize("t", known).getAction());
+    }
+
     private static Object toGeneric(JobStatus sample, Schema.Field f) {
         Object v = sample.get(f.pos());
         if (v instanceof Enum<?> e) {

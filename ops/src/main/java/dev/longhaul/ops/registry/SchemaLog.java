@@ -239,10 +239,23 @@ final class SchemaLog implements AutoCloseable {
         }
     }
 
+    /**
+     * The schemas topic holds every schema ever registered: losing it would hand the same ids out
+     * again for other schemas, and old records would then decode with the wrong one. So it is made
+     * with as many replicas as the cluster allows up to three (Confluent's default) and writes need
+     * all but one of them in sync, rather than the broker's defaults (often one replica).
+     */
+    static short replicasFor(int brokers) {
+        return (short) Math.max(1, Math.min(3, brokers));
+    }
+
     private void ensureTopic() {
-        NewTopic topic = new NewTopic(config.topic(), Optional.of(1), Optional.empty())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         try {
+            int brokers = admin.describeCluster().nodes().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).size();
+            short replicas = replicasFor(brokers);
+            NewTopic topic = new NewTopic(config.topic(), 1, replicas)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.max(1, replicas - 1))));
             admin.createTopics(List.of(topic)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

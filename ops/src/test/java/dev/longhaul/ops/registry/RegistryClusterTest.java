@@ -152,4 +152,24 @@ class RegistryClusterTest {
         }
         return ids;
     }
+
+    @Test
+    void onAThreeBrokerClusterTheSchemasTopicIsReplicatedThriceAndNeedsTwoInSync() throws Exception {
+        try (dev.longhaul.embedded.EmbeddedKafkaCluster cluster = dev.longhaul.embedded.EmbeddedKafkaCluster.start(3, 1)) {
+            RegistryConfig config = RegistryConfig.defaults(cluster.bootstrapServers()).withTopic("_schemas-replicated")
+                    .withListener("localhost", 0);
+            try (RegistryServer server = RegistryServer.start(config);
+                 org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                         java.util.Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
+                assertEquals(1, new RestSchemaRegistryClient(server.url()).register("a-value", RegistrySchemas.probe(1)));
+                var description = admin.describeTopics(List.of("_schemas-replicated")).allTopicNames().get().get("_schemas-replicated");
+                assertEquals(3, description.partitions().getFirst().replicas().size());
+                var resource = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "_schemas-replicated");
+                assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                        .get(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value());
+            }
+        }
+        assertEquals(1, SchemaLog.replicasFor(1));
+    }
 }

@@ -39,7 +39,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     private final boolean forKeys;
     private final SpecificDatumWriter<T> writer;
     private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
-    private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
+    /** A reader for one writer schema, and whether every value of that schema resolves to ours. */
+    private record Reader<T>(SpecificDatumReader<T> reader, boolean resolvesAll) {}
+
+    private final Map<Integer, Reader<T>> readersById = new ConcurrentHashMap<>();
 
     private AvroSerde(Class<T> type, SchemaRegistry registry, boolean forKeys) {
         RecordTrust.install();
@@ -97,15 +100,21 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             return null;
         }
         int id = schemaId(bytes);
-        SpecificDatumReader<T> reader = readersById.computeIfAbsent(id, this::readerFor);
+        Reader<T> reader = readersById.computeIfAbsent(id, this::readerFor);
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
         try {
-            T record = reader.read(null, decoder);
+            T record = reader.reader().read(null, decoder);
             if (!decoder.isEnd()) {
                 throw new WireFormatException(DeadLetterReason.NOT_AVRO,
                         "trailing bytes after a " + type.getSimpleName() + " on " + topic);
             }
             return record;
+        } catch (org.apache.avro.AvroTypeException e) {
+            // a writer schema newer than ours (an enum symbol we lack, a type we cannot promote) is
+            // a valid record this consumer cannot read yet, to be replayed after an upgrade; from a
+            // writer whose every value resolves, it can only be bytes that are not that schema's
+            throw new WireFormatException(reader.resolvesAll() ? DeadLetterReason.NOT_AVRO : DeadLetterReason.INCOMPATIBLE_SCHEMA,
+                    "a record of schema id " + id + " on " + topic + " cannot be read as this " + type.getSimpleName() + ": " + e, e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new WireFormatException(DeadLetterReason.NOT_AVRO,
                     "bytes on " + topic + " are not a " + type.getSimpleName() + " of schema id " + id + ": " + e, e);
@@ -125,13 +134,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         return ByteBuffer.wrap(bytes, 1, 4).getInt();
     }
 
-    private SpecificDatumReader<T> readerFor(int id) {
+    private Reader<T> readerFor(int id) {
         Schema writerSchema = registry.schemaById(id);
         if (!writerSchema.getFullName().equals(readerSchema.getFullName())) {
             throw new WireFormatException(DeadLetterReason.INCOMPATIBLE_SCHEMA,
                     "schema id " + id + " is " + writerSchema.getFullName() + ", not " + readerSchema.getFullName());
         }
-        return new SpecificDatumReader<>(writerSchema, readerSchema);
+        boolean resolvesAll = org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema)
+                .getType() == org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+        return new Reader<>(new SpecificDatumReader<>(writerSchema, readerSchema), resolvesAll);
     }
 
     @Override
