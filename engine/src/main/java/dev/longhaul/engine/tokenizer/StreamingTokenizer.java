@@ -5,8 +5,9 @@
  * would make it (an incomplete character followed by a String piece or by finish() becomes U+FFFD
  * too). Each call returns the ids that became final; finish() returns the rest and readies the
  * instance for a new text. The text is cut only at a word end c (CutPoints) at least marginChars
- * before the end of the retained text R, and only if encode(R[0,c)) is a prefix of encode(R); those
- * ids are emitted and R[c,) is kept. Guarantee: for a tokenizer that passes CutPoints.probe (checked
+ * before the end of the retained text R, and only if encode(R[0,c)) ++ encode(R[c,)) == encode(R)
+ * (both sides: an added token with rstrip or single_word changes what is next to it); the left ids
+ * are emitted and R[c,) is kept. Guarantee: for a tokenizer that passes CutPoints.probe (checked
  * here; byte-level BPE with a GPT-2 or Llama-3 style pre-tokenizer and no prefix space, as the golden,
  * synthesized and tested tokenizers), everything returned concatenates to exactly
  * tokenizer.encode(wholeText), for any split of the input, unless forcedCuts() > 0. A forced cut is
@@ -190,9 +191,11 @@ public final class StreamingTokenizer {
             if (ids == null) {
                 ids = tokenizer.encode(text);
             }
-            // Byte-level tokens spell their text, so equal leading ids mean a token boundary at c.
+            // Byte-level tokens spell their text, so equal leading ids mean a token boundary at c;
+            // the right side must encode alone to the rest (an added token's rstrip eats the space
+            // after it in the whole, but not in a right side that begins with that space)
             int[] left = tokenizer.encode(text.substring(0, c));
-            if (startsWith(ids, left)) {
+            if (startsWith(ids, left) && endsWith(ids, left.length, tokenizer.encode(text.substring(c)))) {
                 emit(left, c);
                 return;
             }
@@ -223,8 +226,7 @@ public final class StreamingTokenizer {
                 previous = c;
                 tried++;
                 int[] left = tokenizer.encode(text.substring(0, c));
-                if (startsWith(ids, left) && Arrays.equals(tokenizer.encode(text.substring(c)),
-                        Arrays.copyOfRange(ids, left.length, ids.length))) {
+                if (startsWith(ids, left) && endsWith(ids, left.length, tokenizer.encode(text.substring(c)))) {
                     forcedCuts++;
                     emit(left, c);
                     return;
@@ -244,6 +246,11 @@ public final class StreamingTokenizer {
 
     private static boolean startsWith(int[] ids, int[] prefix) {
         return prefix.length <= ids.length && Arrays.equals(ids, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** Whether ids[from,) equals rest. */
+    private static boolean endsWith(int[] ids, int from, int[] rest) {
+        return ids.length - from == rest.length && Arrays.equals(ids, from, ids.length, rest, 0, rest.length);
     }
 
     /** A growable list of ids, emptied by drain(). */

@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 final class BpeFixture {
-    enum Style { GPT2, LLAMA3, PREFIX_SPACE }
+    /** RSTRIP and SINGLE_WORD: GPT2 with that flag set on <eos>. */
+    enum Style { GPT2, LLAMA3, PREFIX_SPACE, RSTRIP, SINGLE_WORD }
 
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -70,9 +71,9 @@ final class BpeFixture {
             ObjectNode token = added.addObject();
             token.put("id", next++);
             token.put("content", special);
-            token.put("single_word", false);
+            token.put("single_word", style == Style.SINGLE_WORD && special.equals("<eos>"));
             token.put("lstrip", false);
-            token.put("rstrip", false);
+            token.put("rstrip", style == Style.RSTRIP && special.equals("<eos>"));
             token.put("normalized", false);
             token.put("special", true);
         }
