@@ -38,6 +38,9 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 public final class Dashboard implements AutoCloseable, DashboardApi {
     /** Lag costs a few Admin round trips; measuring it every two seconds is plenty for a chart. */
     private static final long LAG_INTERVAL_MILLIS = 2_000;
+    /** Failed lag probes in a row after which the last figures are dropped as stale. */
+    private static final int STALE_LAG_PROBES = 5;
+    private int lagFailures; // the lag thread's own
 
     private final Throughput model;
     private final DashboardFeed feed;
@@ -171,9 +174,14 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private void measureLag() {
         try {
             model.onLag(lag.measure());
+            lagFailures = 0;
         } catch (RuntimeException e) {
             // The broker is briefly unreachable (or anything else went wrong): keep the previous
-            // figures until the next probe; a task that threw would never be scheduled again.
+            // figures for a few probes, then show none rather than old ones as current; a task
+            // that threw would never be scheduled again.
+            if (++lagFailures == STALE_LAG_PROBES) {
+                model.onLag(List.of());
+            }
         }
     }
 

@@ -4,7 +4,9 @@
  * group's committed offsets, summed per topic. A topic appears for a group once the group has
  * committed on any of its partitions; partitions it has not committed on count from offset 0.
  * Under exactly-once each transaction leaves a marker that takes an offset, so an idle partition
- * may show a lag of one or two; that is Kafka's bookkeeping, not a waiting record.
+ * may show a lag of one or two; that is Kafka's bookkeeping, not a waiting record. A topic that
+ * cannot be described (not created yet, not authorized) or a group whose offsets cannot be read is
+ * left out of the measurement rather than failing all of it.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -51,18 +53,30 @@ final class LagProbe implements AutoCloseable {
     /** One measurement: a TopicLag per (group, catalog topic) the group has committed on. */
     List<TopicLag> measure() {
         try {
-            Map<String, TopicDescription> described = admin.describeTopics(topicNames).allTopicNames()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            described.values().forEach(d -> d.partitions().forEach(p ->
-                    latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+            for (var described : admin.describeTopics(topicNames).topicNameValues().values()) {
+                TopicDescription d;
+                try {
+                    d = described.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    continue; // not created yet, or not ours to read: the others are measured
+                }
+                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+            }
             Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+            if (!latest.isEmpty()) {
+                admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+            }
             List<TopicLag> out = new ArrayList<>();
             for (String group : groups) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetAndMetadata> committed;
+                try {
+                    committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    continue; // a group this principal may not describe
+                }
                 out.addAll(lagOf(group, ends, committed));
             }
             return out;

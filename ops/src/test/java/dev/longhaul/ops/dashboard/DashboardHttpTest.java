@@ -229,6 +229,27 @@ class DashboardHttpTest {
         }
     }
 
+    @Test
+    void lagIsMeasuredOnTheTopicsThatExistWhenOthersDoNot() throws Exception {
+        // given a namespace where only `work` was created, with a record a group consumed none of
+        Topics partial = new Topics("lagprobe.", new RestSchemaRegistryClient(stack.registryUrl()));
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(partial.work.name(), 1, (short) 1))).all().get();
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(partial.work.name(), new byte[] {1})).get();
+                producer.send(new ProducerRecord<>(partial.work.name(), new byte[] {2})).get();
+            }
+            admin.alterConsumerGroupOffsets("lag-group", Map.of(new TopicPartition(partial.work.name(), 0),
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(0))).all().get();
+        }
+        // when lag is measured for that group and one that does not exist
+        try (LagProbe probe = new LagProbe(stack.bootstrapServers(), Map.of(), partial, List.of("lag-group", "no-such-group"))) {
+            // then the missing topics are left out, not the whole measurement
+            assertEquals(List.of(new ThroughputSnapshot.TopicLag(partial.work.name(), "lag-group", 2, 0, 2)), probe.measure());
+        }
+    }
+
     private static <V> void send(Topic<String, V> topic, String key, V value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
                 topic.keys().serializer(), topic.values().serializer())) {
