@@ -82,6 +82,9 @@ public final class SentenceSplitter {
                 if (c == '\n' || (length >= MAX_SENTENCE && (Character.isWhitespace(c) || length >= 2 * MAX_SENTENCE))) {
                     emit(scan);
                 }
+            } else if (length >= 2 * MAX_SENTENCE || (length >= MAX_SENTENCE && Character.isWhitespace(c))) {
+                // first, whatever the char: a run of stops or of lines would otherwise pass the cap
+                emit(scan);
             } else if (c == '.' || c == '?' || c == '!') {
                 if (scan + 1 >= n && !atEnd) {
                     return; // whether the stop ends the sentence depends on the next char
@@ -92,13 +95,14 @@ public final class SentenceSplitter {
             } else if (c == '\n') {
                 int blank = blankLineAfter(scan);
                 if (blank < 0 && !atEnd) {
-                    return; // the rest of the line is whitespace so far: wait for more
+                    if (n - scan <= MAX_SENTENCE) {
+                        return; // the rest of the line is whitespace so far: wait for more
+                    }
+                    blank = 1; // a gap of more whitespace than a sentence holds ends it (and is not scanned again per piece)
                 }
                 if (blank > 0) {
                     emit(scan);
                 }
-            } else if (length >= MAX_SENTENCE && (Character.isWhitespace(c) || length >= 2 * MAX_SENTENCE)) {
-                emit(scan);
             }
         }
     }
@@ -150,6 +154,11 @@ public final class SentenceSplitter {
             out.accept(new Sentence(base + from, base + end, pending.substring(from, to)));
         }
         start = end;
+    }
+
+    /** Chars held for the unfinished sentence. */
+    int buffered() {
+        return pending.length();
     }
 
     /** Drops what has been emitted, so the buffer holds only the unfinished sentence. */

@@ -74,4 +74,26 @@ class SentenceSplitterTest {
             }
         }
     }
+
+    @Test
+    void runsOfStopsOrOfWhitespaceLinesAreHeldNoLongerThanTwoSentences() {
+        // a megabyte of dots, then of newlines with spaces, in 8K pieces: neither reached the cap before
+        for (String unit : List.of(".", " ", "?!")) {
+            List<Sentence> out = new ArrayList<>();
+            SentenceSplitter splitter = new SentenceSplitter(SentenceSplitter.Mode.PROSE, out::add);
+            splitter.accept("A first sentence. And a line\n"); // spaces after it: a line whitespace so far
+            String piece = unit.repeat(8192 / unit.length());
+            int most = 0;
+            for (int i = 0; i < 128; i++) {
+                splitter.accept(piece);
+                most = Math.max(most, splitter.buffered());
+            }
+            splitter.accept("The last one.");
+            splitter.finish();
+            assertTrue(most <= 2 * SentenceSplitter.MAX_SENTENCE + piece.length(), unit.strip() + " held " + most + " chars");
+            assertEquals("A first sentence.", out.getFirst().text());
+            assertTrue(out.get(1).text().startsWith("And a line"), out.get(1).text().substring(0, Math.min(20, out.get(1).text().length())));
+            assertEquals("The last one.", out.getLast().text().replaceAll("^[.?!]+", ""), "the text after the run still ends a sentence");
+        }
+    }
 }
