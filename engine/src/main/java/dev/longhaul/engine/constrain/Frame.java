@@ -100,7 +100,7 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
                     best = Math.min(best, shape.texts[i].length - matched);
                 }
             }
-            return best + next.closeCost();
+            return Shape.saturated((long) best + next.closeCost());
         }
 
         public Frame key(int longest) {
@@ -175,12 +175,12 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
         public int closeCost() {
             int charsLeft = Math.max(0, shape.minChars() - count);
             int own = switch (phase) {
-                case OPEN -> 2 + shape.minChars();
-                case BODY -> charsLeft + 1;
-                case ESCAPE -> 1 + charsLeft + 1;
-                default -> need + charsLeft + 1;
+                case OPEN -> Shape.saturated(2L + shape.minChars());
+                case BODY -> Shape.saturated(charsLeft + 1L);
+                case ESCAPE -> Shape.saturated(2L + charsLeft);
+                default -> Shape.saturated((long) need + charsLeft + 1);
             };
-            return own + next.closeCost();
+            return Shape.saturated((long) own + next.closeCost());
         }
 
         public Frame key(int longest) {
@@ -243,7 +243,7 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
         }
 
         public int closeCost() {
-            return (accepting() ? 0 : 1) + next.closeCost();
+            return Shape.saturated((long) (accepting() ? 0 : 1) + next.closeCost());
         }
 
         public boolean mayEnd() {
@@ -313,14 +313,14 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
                     int best = Integer.MAX_VALUE;
                     for (int j = index + 1; j < shape.keys.length; j++) {
                         if ((alive & 1L << j) != 0) {
-                            best = Math.min(best, shape.keys[j].length - matched
-                                    + shape.properties[j].value().minLength() + shape.tail[j + 1]);
+                            best = Math.min(best, Shape.saturated((long) shape.keys[j].length - matched
+                                    + shape.properties[j].value().minLength() + shape.tail[j + 1]));
                         }
                     }
                     yield best;
                 }
             };
-            return own + next.closeCost();
+            return Shape.saturated((long) own + next.closeCost());
         }
 
         public Frame key(int longest) {
@@ -357,9 +357,9 @@ sealed interface Frame permits Frame.Done, Frame.Lit, Frame.Text, Frame.Number, 
             } else if (count == 0) {
                 own = shape.minLength() - 1;
             } else {
-                own = Math.max(0, shape.minItems - count) * (1 + shape.items.minLength()) + 1;
+                own = Shape.saturated(Math.max(0, shape.minItems - count) * (1L + shape.items.minLength()) + 1);
             }
-            return own + next.closeCost();
+            return Shape.saturated((long) own + next.closeCost());
         }
 
         public Frame key(int longest) {

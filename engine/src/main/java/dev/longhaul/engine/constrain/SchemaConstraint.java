@@ -167,9 +167,27 @@ public final class SchemaConstraint implements TokenConstraint.Factory {
             emitted++;
         }
 
+        /**
+         * Done, or a document that may end here (a top-level number) with no stop token to end it
+         * and no token that still fits the tokens left: it ends now, rather than at a next step
+         * that could allow nothing.
+         */
         @Override
         public boolean complete() {
-            return state.done();
+            if (state.done()) {
+                return true;
+            }
+            if (!state.mayEnd() || stops.length > 0) {
+                return false;
+            }
+            int left = maxTokens - emitted - 1; // as restrict() will count for the next token
+            Allowed a = allowed(state);
+            for (int k = 0; k < a.ids.length; k++) {
+                if (a.costs[k] <= left) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

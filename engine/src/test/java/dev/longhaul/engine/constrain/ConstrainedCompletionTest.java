@@ -86,6 +86,39 @@ class ConstrainedCompletionTest {
     }
 
     @Test
+    void aTopLevelNumberWithoutAStopTokenEndsWhenNothingElseFitsItsBudget() {
+        // given a number schema, no stop token, and two tokens: after "0" nothing may follow in one
+        // token (no leading zeros; "0." needs a digit too), so the output must end there
+        TokenVocabulary vocab = vocabulary();
+        SchemaConstraint constraint = new SchemaConstraint(JsonGrammar.compile("{\"type\":\"number\"}"), vocab);
+        TokenConstraint c = constraint.start(2, java.util.Set.of());
+        c.restrict(new float[vocab.size()]);
+        c.accept('0');
+        assertTrue(c.complete(), "\"0\" is a whole document and nothing fits after it");
+        // and sampled runs of such a schema always end with a number, never with no allowed token
+        for (int seed = 0; seed < 200; seed++) {
+            GenerationResult r = run(SamplingParams.sampled(1.0, 1.0, seed, 1 + seed % 12).withConstraint(constraint),
+                    vocab.size(), new SplittableRandom(seed));
+            Schemas.assertValid("{\"type\":\"number\"}", text(vocab, r.tokens()));
+        }
+    }
+
+    @Test
+    void aHugeLengthBoundDoesNotOverflowTheBudgetCheck() {
+        // an optional property no output can hold: its cost saturates instead of wrapping negative,
+        // so a budget of four tokens never starts it and always ends with a whole object
+        String schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"minLength\":2147483647}}}";
+        TokenVocabulary vocab = vocabulary();
+        SchemaConstraint constraint = new SchemaConstraint(JsonGrammar.compile(schema), vocab);
+        for (int seed = 0; seed < 100; seed++) {
+            GenerationResult r = run(SamplingParams.sampled(1.0, 1.0, seed, 4).withConstraint(constraint), vocab.size(),
+                    new SplittableRandom(seed));
+            assertEquals(FinishReason.STOP, r.finishReason(), "seed " + seed + ": " + text(vocab, r.tokens()));
+            assertEquals("{}", text(vocab, r.tokens()).replaceAll("\\s", ""));
+        }
+    }
+
+    @Test
     void aBudgetBelowTheShortestOutputIsRefusedUpFront() {
         JsonGrammar grammar = JsonGrammar.compile(Schemas.PERSON);
         SchemaConstraint constraint = new SchemaConstraint(grammar, vocabulary());
