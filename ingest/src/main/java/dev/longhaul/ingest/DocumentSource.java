@@ -38,11 +38,12 @@ public sealed interface DocumentSource {
      * @param metadata  what the source knows about itself
      * @param skipped   repository entries left out; empty for other sources
      */
+    /** skipped is a view: a repository adds the files that changed before their turn to be uploaded came. */
     record Opened(List<DocumentPart> parts, String mediaType, Map<String, String> metadata, List<Skipped> skipped) {
         public Opened {
             parts = List.copyOf(parts);
             metadata = Map.copyOf(metadata);
-            skipped = List.copyOf(skipped);
+            skipped = java.util.Collections.unmodifiableList(skipped);
         }
     }
 
@@ -129,8 +130,19 @@ public sealed interface DocumentSource {
                 throw new IllegalArgumentException(root + " has " + walk.totalBytes() + " bytes of text, more than the limit of " + maxDocumentBytes);
             }
             Path realRoot = root.toRealPath();
+            // a file gone or swapped before its turn (the tree may change during an upload of
+            // minutes) is left out and reported, not a failure of the whole job; one that fails
+            // half-read still fails it, since its first chunks are already in the transaction
+            List<Skipped> skipped = java.util.Collections.synchronizedList(new java.util.ArrayList<>(walk.skipped()));
             List<DocumentPart> parts = walk.files().stream()
-                    .map(f -> new DocumentPart(f.path(), () -> openWalked(realRoot, f.file())))
+                    .map(f -> new DocumentPart(f.path(), () -> {
+                        try {
+                            return openWalked(realRoot, f.file());
+                        } catch (IOException e) {
+                            skipped.add(new Skipped(f.path(), Skipped.Reason.CHANGED));
+                            return InputStream.nullInputStream();
+                        }
+                    }))
                     .toList();
             Path name = root.toRealPath().getFileName();
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -138,7 +150,7 @@ public sealed interface DocumentSource {
             metadata.put(META_REPOSITORY, name == null ? "/" : name.toString());
             metadata.put(META_FILE_COUNT, Integer.toString(walk.files().size()));
             metadata.put(META_SKIPPED_COUNT, Integer.toString(walk.skipped().size()));
-            return new Opened(parts, GIT_TREE, metadata, walk.skipped());
+            return new Opened(parts, GIT_TREE, metadata, skipped);
         }
 
         /**

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param namespace             topic name prefix, e.g. "longhaul." (see {@code Topics})
  * @param chunkBytes            largest chunk of document data, 1 byte to 512 KiB
  * @param maxDocumentBytes      largest document (after decompression) a submission accepts
+ * @param maxChunks             most chunks one document is cut into (a repository: at least one a file)
  * @param transactionalIdPrefix prefix of each Submitter's transactional.id (a random suffix follows)
  * @param transactionTimeout    how long one submission's transaction may stay open
  * @param clientOverrides       extra client settings applied last (security, SASL...), as given
@@ -28,19 +29,22 @@ public record IngestConfig(
         String namespace,
         int chunkBytes,
         long maxDocumentBytes,
+        int maxChunks,
         String transactionalIdPrefix,
         Duration transactionTimeout,
         Map<String, String> clientOverrides) {
 
     /** DocumentChunk's contract: at most 512 KiB of data, well under Kafka's default 1 MiB message. */
     public static final int MAX_CHUNK_BYTES = 512 * 1024;
-    /** 64 GiB: far beyond the GiB logs the design targets, yet a typo'd /dev/zero still stops. */
-    public static final long DEFAULT_MAX_DOCUMENT_BYTES = 64L << 30;
     /**
-     * Most chunks one document is cut into: 64 GiB in 512 KiB chunks. A tiny chunk size reaches it
-     * long before the byte limit, instead of writing millions of records into one transaction.
+     * 1 GiB and 4,096 chunks: the pipeline's default limits (PipelineConfig), so that a document the
+     * planner would refuse is refused here, before it is uploaded and committed; a deployment that
+     * raises them raises these too (longhaul submit --max-document-bytes, --max-chunks). A tiny
+     * chunk size reaches the chunk limit long before the byte limit, instead of writing millions of
+     * records into one transaction.
      */
-    public static final int MAX_CHUNKS = 1 << 17;
+    public static final long DEFAULT_MAX_DOCUMENT_BYTES = 1L << 30;
+    public static final int DEFAULT_MAX_CHUNKS = 4096;
     /**
      * Ten minutes: a 1 GiB document is 2048 chunks, a minute or two on a modest link. The broker
      * caps it with transaction.max.timeout.ms (default 15 minutes), and while a submission's
@@ -67,6 +71,9 @@ public record IngestConfig(
         if (maxDocumentBytes < 1) {
             throw new IllegalArgumentException("max document bytes must be positive, got " + maxDocumentBytes);
         }
+        if (maxChunks < 1) {
+            throw new IllegalArgumentException("max chunks must be positive, got " + maxChunks);
+        }
         if (transactionalIdPrefix == null || transactionalIdPrefix.isBlank()) {
             throw new IllegalArgumentException("transactional id prefix is required");
         }
@@ -76,14 +83,18 @@ public record IngestConfig(
         clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
 
-    /** The limits a source is opened with: the document size, the default inflation ratio and repository file count. */
+    /**
+     * The limits a source is opened with: the document size, the default inflation ratio, and as
+     * many repository files as there may be chunks (each file is at least one).
+     */
     public SourceLimits sourceLimits() {
-        return SourceLimits.of(maxDocumentBytes);
+        return new SourceLimits(maxDocumentBytes, SourceLimits.DEFAULT_MAX_INFLATION_RATIO,
+                Math.min(SourceLimits.DEFAULT_MAX_REPOSITORY_FILES, maxChunks));
     }
 
-    /** Every default in one place: namespace "longhaul.", 512 KiB chunks, 64 GiB documents, 10 minute transactions. */
+    /** Every default in one place: namespace "longhaul.", 512 KiB chunks, 1 GiB and 4,096-chunk documents, 10 minute transactions. */
     public static IngestConfig defaults(String bootstrapServers) {
-        return new IngestConfig(bootstrapServers, "longhaul.", MAX_CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES,
+        return new IngestConfig(bootstrapServers, "longhaul.", MAX_CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_CHUNKS,
                 "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of());
     }
 
@@ -94,31 +105,35 @@ public record IngestConfig(
      */
     public IngestConfig withTenant(String tenant) {
         String ns = dev.longhaul.schemas.Topics.tenantNamespace(namespace, tenant);
-        return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, ns, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, maxChunks, ns, transactionTimeout, clientOverrides);
     }
 
     public IngestConfig withNamespace(String value) {
-        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
     }
 
     public IngestConfig withChunkBytes(int value) {
-        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
     }
 
     public IngestConfig withMaxDocumentBytes(long value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
+    }
+
+    public IngestConfig withMaxChunks(int value) {
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides);
     }
 
     public IngestConfig withTransactionalIdPrefix(String value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, value, transactionTimeout, clientOverrides);
     }
 
     public IngestConfig withTransactionTimeout(Duration value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, transactionalIdPrefix, value, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, value, clientOverrides);
     }
 
     public IngestConfig withClientOverrides(Map<String, String> value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, transactionalIdPrefix, transactionTimeout, value);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, value);
     }
 
     /** Which client the properties are for. */

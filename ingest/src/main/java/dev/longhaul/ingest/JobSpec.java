@@ -102,8 +102,9 @@ public record JobSpec(
     }
 
     /**
-     * "summarize", "extract" or "extract:FIELD,FIELD..." to a task. A bare "extract" lists no
-     * fields: the kind's default fields apply downstream (e.g. the CUAD categories for contracts).
+     * "summarize" or "extract:FIELD,FIELD..." to a task. A bare "extract" is refused here: the
+     * pipeline takes an extraction only with fields or a JSON schema, and would otherwise fail the
+     * job after its whole document was uploaded.
      */
     public static Task parseTask(String text) {
         String spec = text == null ? "" : text.strip();
@@ -117,7 +118,11 @@ public record JobSpec(
                 return Task.newBuilder().setType(TaskType.SUMMARIZE).setFields(List.of()).setJsonSchema(null).build();
             }
             case "extract" -> {
-                List<String> fields = colon < 0 ? List.of() : parseFields(spec.substring(colon + 1), text);
+                if (colon < 0) {
+                    throw new IllegalArgumentException("task 'extract' needs the fields to extract: extract:FIELD,FIELD... "
+                            + "(e.g. extract:parties,governing law)");
+                }
+                List<String> fields = parseFields(spec.substring(colon + 1), text);
                 return Task.newBuilder().setType(TaskType.EXTRACT).setFields(fields).setJsonSchema(null).build();
             }
             default -> throw new IllegalArgumentException("unknown task '" + text + "': expected summarize or extract[:FIELD,FIELD...]");

@@ -15,6 +15,8 @@
  */
 package dev.longhaul.ingest;
 
+import dev.longhaul.schemas.DocumentPaths;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileVisitResult;
@@ -93,15 +95,16 @@ public final class RepositoryWalker {
             if (!rel.isEmpty() && (dir.getFileName().toString().equals(".git") || ignored(rel, true))) {
                 return FileVisitResult.SKIP_SUBTREE;
             }
-            rules.push(new Rules(rel, readRules(dir.resolve(".gitignore"))));
+            rules.push(new Rules(rel, readRules(dir.resolve(".gitignore"), rel)));
             return FileVisitResult.CONTINUE;
         }
 
         @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+        public FileVisitResult postVisitDirectory(Path dir, IOException failure) {
             rules.pop();
             if (failure != null) {
-                throw failure;
+                // a directory that could not be read to its end: what it gave is kept, and it is reported
+                skipped.add(new Skipped(relative(dir), Skipped.Reason.NOT_REGULAR));
             }
             return FileVisitResult.CONTINUE;
         }
@@ -123,17 +126,23 @@ public final class RepositoryWalker {
             if (ignored(rel, attrs.isDirectory())) {
                 return FileVisitResult.CONTINUE;
             }
-            if (!attrs.isRegularFile() || !Files.isReadable(file)) {
-                skipped.add(new Skipped(rel, Skipped.Reason.NOT_REGULAR));
-            } else if (!file.toRealPath().startsWith(root)) {
-                skipped.add(new Skipped(rel, Skipped.Reason.OUTSIDE_ROOT));
-            } else if (attrs.size() == 0) {
-                skipped.add(new Skipped(rel, Skipped.Reason.EMPTY));
-            } else if (TextSniffer.looksBinary(file)) {
-                skipped.add(new Skipped(rel, Skipped.Reason.BINARY));
+            Skipped.Reason reason;
+            try {
+                reason = !attrs.isRegularFile() || !Files.isReadable(file) ? Skipped.Reason.NOT_REGULAR
+                        : DocumentPaths.problem(rel).isPresent() ? Skipped.Reason.BAD_PATH
+                        : !file.toRealPath().startsWith(root) ? Skipped.Reason.OUTSIDE_ROOT
+                        : attrs.size() == 0 ? Skipped.Reason.EMPTY
+                        : TextSniffer.looksBinary(file) ? Skipped.Reason.BINARY
+                        : null;
+            } catch (IOException e) {
+                reason = Skipped.Reason.NOT_REGULAR; // it could not be read: one file, not the whole job
+            }
+            if (reason != null) {
+                skipped.add(new Skipped(rel, reason));
             } else {
                 if (files.size() >= maxFiles) {
-                    throw new IllegalArgumentException("the repository has more than " + maxFiles + " files to send");
+                    throw new IllegalArgumentException("the repository has more than " + maxFiles + " files to send"
+                            + " (each is at least one chunk; the limit is the chunks a document may have)");
                 }
                 files.add(new RepoFile(rel, file, attrs.size()));
             }
@@ -142,7 +151,10 @@ public final class RepositoryWalker {
 
         @Override
         public FileVisitResult visitFileFailed(Path file, IOException failure) {
-            skipped.add(new Skipped(relative(file), Skipped.Reason.NOT_REGULAR));
+            String rel = relative(file);
+            if (!ignored(rel, Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS))) {
+                skipped.add(new Skipped(rel, Skipped.Reason.NOT_REGULAR));
+            }
             return FileVisitResult.CONTINUE;
         }
 
@@ -165,14 +177,20 @@ public final class RepositoryWalker {
             return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
         }
 
-        /** The rules of a .gitignore, or null when there is none; a symlinked one is not read. */
-        private static IgnoreNode readRules(Path gitignore) throws IOException {
+        /**
+         * The rules of a .gitignore, or null when there is none; a symlinked one is not read, and
+         * one that cannot be read is reported and counts as none (git warns and goes on too).
+         */
+        private IgnoreNode readRules(Path gitignore, String dir) {
             if (!Files.isRegularFile(gitignore, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
             IgnoreNode node = new IgnoreNode();
             try (InputStream in = Files.newInputStream(gitignore)) {
                 node.parse(gitignore.toString(), in);
+            } catch (IOException e) {
+                skipped.add(new Skipped(dir.isEmpty() ? ".gitignore" : dir + "/.gitignore", Skipped.Reason.NOT_REGULAR));
+                return null;
             }
             return node;
         }

@@ -17,7 +17,14 @@ public record Skipped(String path, Reason reason) {
         OUTSIDE_ROOT,
         /** Zero bytes: nothing to read, and a chunk never carries no data. */
         EMPTY,
-        /** Not a regular file (device, socket, pipe) or not readable. */
-        NOT_REGULAR
+        /** Not a regular file (device, socket, pipe), or not readable (an I/O error naming it). */
+        NOT_REGULAR,
+        /**
+         * A path the pipeline refuses (DocumentPaths): a backslash or drive prefix, a control
+         * character, a name not valid in the file system's encoding, over 1,024 characters.
+         */
+        BAD_PATH,
+        /** Gone, or no longer a regular file inside the root, when its turn to be uploaded came. */
+        CHANGED
     }
 }

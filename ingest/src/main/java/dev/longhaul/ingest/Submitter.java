@@ -104,7 +104,7 @@ public final class Submitter implements AutoCloseable {
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         producer.beginTransaction();
         try {
-            Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes(), IngestConfig.MAX_CHUNKS).cut(document.parts(), chunk -> {
+            Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes(), config.maxChunks()).cut(document.parts(), chunk -> {
                 failFast(sendFailure);
                 DocumentChunk record = DocumentChunk.newBuilder()
                         .setJobId(jobId)
@@ -200,7 +200,14 @@ public final class Submitter implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Closes the producer within CLOSE_TIMEOUT: with the broker gone (when an outcome is unknown, or
+     * an abort failed) an unbounded close would retry for ever, and the caller would never get to
+     * say which job id to resubmit under.
+     */
     public synchronized void close() {
-        producer.close();
+        producer.close(CLOSE_TIMEOUT);
     }
+
+    static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(15);
 }

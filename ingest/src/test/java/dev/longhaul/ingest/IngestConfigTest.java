@@ -24,7 +24,9 @@ class IngestConfigTest {
         assertEquals(512 * 1024, defaults.chunkBytes());
         assertEquals("longhaul.", defaults.namespace());
         assertEquals(Duration.ofMinutes(10), defaults.transactionTimeout());
-        assertEquals(64L << 30, defaults.maxDocumentBytes());
+        assertEquals(1L << 30, defaults.maxDocumentBytes(), "the pipeline's default limit");
+        assertEquals(4096, defaults.maxChunks(), "the pipeline's default limit");
+        assertEquals(4096, defaults.sourceLimits().maxRepositoryFiles(), "a file is at least a chunk");
     }
 
     @Test

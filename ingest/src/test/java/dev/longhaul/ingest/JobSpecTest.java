@@ -27,13 +27,13 @@ class JobSpecTest {
     }
 
     @Test
-    void tasksParseSummarizeAndExtractWithOrWithoutFields() {
+    void tasksParseSummarizeAndExtractWithFields() {
         Task summarize = JobSpec.parseTask("summarize");
         assertEquals(TaskType.SUMMARIZE, summarize.getType());
         assertEquals(List.of(), summarize.getFields());
-        Task bare = JobSpec.parseTask("extract");
-        assertEquals(TaskType.EXTRACT, bare.getType());
-        assertEquals(List.of(), bare.getFields());
+        // a bare extract is refused here: the pipeline would fail the job after its upload
+        IllegalArgumentException bare = assertThrows(IllegalArgumentException.class, () -> JobSpec.parseTask("extract"));
+        assertTrue(bare.getMessage().contains("extract:FIELD"), bare.getMessage());
         Task fields = JobSpec.parseTask("extract: Parties, Governing Law ,Expiration Date");
         assertEquals(List.of("Parties", "Governing Law", "Expiration Date"), fields.getFields());
         assertNull(fields.getJsonSchema());

@@ -97,6 +97,38 @@ class RepositoryWalkerTest {
     }
 
     @Test
+    void aFileWhosePathThePipelineWouldRefuseIsSkippedBeforeAnythingIsSent() throws IOException {
+        // a backslash, a drive-like prefix and a newline are legal in Linux names, and each failed
+        // the whole job at the planner after its upload
+        Path root = tmp.resolve("names");
+        write(root, "ok.txt", "fine\n");
+        write(root, "back\\slash.txt", "x\n");
+        write(root, "c:notes.txt", "x\n");
+        write(root, "line\nbreak.txt", "x\n");
+        RepositoryWalker.Walk walk = RepositoryWalker.walk(root);
+        assertEquals(List.of("ok.txt"), walk.files().stream().map(RepositoryWalker.RepoFile::path).toList());
+        assertEquals(Map.of("back\\slash.txt", Skipped.Reason.BAD_PATH, "c:notes.txt", Skipped.Reason.BAD_PATH,
+                        "line\nbreak.txt", Skipped.Reason.BAD_PATH),
+                walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason)));
+    }
+
+    @Test
+    void aFileGoneBeforeItsTurnToBeUploadedIsSkippedNotTheWholeJob() throws IOException {
+        Path root = tmp.resolve("changing");
+        write(root, "a.txt", "first\n");
+        write(root, "b.txt", "second\n");
+        DocumentSource.Opened opened = DocumentSource.repository(root).open(1000);
+        Files.delete(root.resolve("a.txt"));
+        try (var in = opened.parts().get(0).open()) {
+            assertEquals(0, in.readAllBytes().length, "it sends nothing");
+        }
+        try (var in = opened.parts().get(1).open()) {
+            assertEquals("second\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of(new Skipped("a.txt", Skipped.Reason.CHANGED)), opened.skipped());
+    }
+
+    @Test
     void nothingOutsideTheRootIsEverListed() throws IOException {
         Path root = repository().toRealPath();
         for (RepositoryWalker.RepoFile f : RepositoryWalker.walk(root).files()) {

@@ -20,6 +20,8 @@ import java.util.concurrent.Callable;
 
 import dev.longhaul.ingest.DocumentSource;
 import dev.longhaul.ingest.JobFollower;
+import dev.longhaul.ingest.IngestConfig;
+import dev.longhaul.ingest.Skipped;
 import dev.longhaul.ingest.JobSpec;
 import dev.longhaul.ingest.Submission;
 import dev.longhaul.ingest.Submitter;
@@ -63,6 +65,15 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Show progress until every job is final, then print the results.")
     boolean follow;
 
+    @Option(names = "--max-document-bytes", paramLabel = "BYTES",
+            description = "Largest document sent (default: ${DEFAULT-VALUE}, the pipeline's default limit; raise both together).")
+    long maxDocumentBytes = IngestConfig.DEFAULT_MAX_DOCUMENT_BYTES;
+
+    @Option(names = "--max-chunks", paramLabel = "N",
+            description = "Most 512 KiB chunks one document is sent in; a repository sends at least one a file "
+                    + "(default: ${DEFAULT-VALUE}, the pipeline's default limit; raise both together).")
+    int maxChunks = IngestConfig.DEFAULT_MAX_CHUNKS;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -80,6 +91,13 @@ public final class SubmitCommand implements Callable<Integer> {
         List<Task> parsed = (tasks.isEmpty() ? List.of("summarize") : tasks).stream().map(JobSpec::parseTask).toList();
         DocumentKind given = kind == null ? null : JobSpec.parseKind(kind);
         List<Map.Entry<JobSpec, DocumentSource>> jobs = new ArrayList<>();
+        for (String path : paths) {
+            if (!"-".equals(path) && !Files.exists(Path.of(path))) {
+                // every path is checked before any job is written: a later one missing would
+                // otherwise stop the command after the earlier ones were committed
+                throw new IllegalArgumentException("no such file or directory: " + path);
+            }
+        }
         for (String path : paths) {
             boolean directory = !"-".equals(path) && Files.isDirectory(Path.of(path));
             DocumentKind k = given != null ? given : directory ? DocumentKind.REPO : DocumentKind.TEXT;
@@ -104,14 +122,19 @@ public final class SubmitCommand implements Callable<Integer> {
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
-        try (Submitter submitter = new Submitter(kafka.ingestConfig(), registry)) {
+        IngestConfig config = kafka.ingestConfig().withMaxDocumentBytes(maxDocumentBytes).withMaxChunks(maxChunks);
+        try (Submitter submitter = new Submitter(config, registry)) {
             for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
                 Submission s = submitter.submit(job.getKey(), job.getValue());
                 ids.put(s.jobId(), s.submissionId());
                 out.println(s.jobId());
                 out.flush();
                 if (!s.skipped().isEmpty()) {
-                    err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries (binary, empty or symlinks)");
+                    Map<Skipped.Reason, Long> reasons = new java.util.TreeMap<>(s.skipped().stream()
+                            .collect(java.util.stream.Collectors.groupingBy(Skipped::reason, java.util.stream.Collectors.counting())));
+                    err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries " + reasons);
+                    s.skipped().stream().filter(k -> k.reason() != Skipped.Reason.BINARY && k.reason() != Skipped.Reason.EMPTY)
+                            .limit(20).forEach(k -> err.println("  " + k.reason() + ": " + k.path()));
                 }
             }
         }

@@ -86,7 +86,7 @@ class SubmitCommandLineTest {
         assertTrue(repo.getValue().isRepository());
         assertEquals("repo-1", repo.getKey().jobId().orElseThrow());
 
-        SubmitCommand c = (SubmitCommand) parse("submit", file.toString(), "--kind", "contract", "--task", "extract",
+        SubmitCommand c = (SubmitCommand) parse("submit", file.toString(), "--kind", "contract", "--task", "extract:parties",
                 "--deadline", "2027-01-01T00:00:00Z", "--priority", "2", "--tenant", "t");
         JobSpec job = c.jobs().get(0).getKey();
         assertEquals(DocumentKind.CONTRACT, job.kind());
@@ -105,6 +105,11 @@ class SubmitCommandLineTest {
         assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", file.toString(), "-", "--id", "x")).jobs());
         assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", "-", "-")).jobs());
         assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", "-", "--task", "translate")).jobs());
+        assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", "-", "--task", "extract")).jobs());
+        // a missing second path stops the command before the first is written
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> ((SubmitCommand) parse("submit", file.toString(), tmp.resolve("missing.txt").toString())).jobs());
+        assertTrue(missing.getMessage().contains("missing.txt"), missing.getMessage());
     }
 
     @Test

@@ -11,6 +11,7 @@ package dev.longhaul.pipeline.plan;
 
 import java.util.Optional;
 
+import dev.longhaul.schemas.DocumentPaths;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.DeadLetterReason;
 import dev.longhaul.schemas.wire.WireFormatException;
@@ -19,7 +20,7 @@ public final class RecordLimits {
     public static final int MAX_REQUEST_BYTES = 256 * 1024;
     public static final int MAX_CHUNK_OVERHEAD_BYTES = 8 * 1024;
     public static final int MAX_CONTROL_BYTES = 4 * 1024;
-    public static final int MAX_PATH_CHARS = 1024;
+    public static final int MAX_PATH_CHARS = DocumentPaths.MAX_CHARS;
 
     private RecordLimits() {}
 
@@ -34,30 +35,13 @@ public final class RecordLimits {
         }
     }
 
-    /** Why a chunk's repository path is refused, or empty when it is null (not a repository) or safe. */
+    /** Why a chunk's repository path is refused (DocumentPaths, the rule the ingest client applies too). */
     public static Optional<String> pathProblem(String path) {
-        if (path == null) {
-            return Optional.empty();
-        }
-        if (path.isEmpty() || path.length() > MAX_PATH_CHARS) {
-            return Optional.of("a path must have 1 to " + MAX_PATH_CHARS + " characters, has " + path.length());
-        }
-        if (path.startsWith("/") || path.contains("\\") || path.matches("^[A-Za-z]:.*")) {
-            return Optional.of("path " + shortened(path) + " is not relative to the repository root");
-        }
-        for (String segment : path.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                return Optional.of("path " + shortened(path) + " has an empty, '.' or '..' segment (it could leave the root)");
-            }
-        }
-        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == 0xFFFD)) {
-            return Optional.of("path " + shortened(path) + " holds control characters or invalid UTF-8");
-        }
-        return Optional.empty();
+        return DocumentPaths.problem(path);
     }
 
     /** A client's string as it may appear in a message: at most 80 characters. */
     static String shortened(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "... (" + s.length() + " characters)";
+        return DocumentPaths.shortened(s);
     }
 }
