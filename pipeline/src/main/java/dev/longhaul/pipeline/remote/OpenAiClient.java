@@ -1,7 +1,12 @@
 /*
  * A small client of an OpenAI-compatible server (vLLM, SGLang, `longhaul serve`): GET /models to
  * check the server at start and learn its model id (and vLLM's max_model_len when given), and
- * POST /completions, non-streaming, one prompt per request. Only the fields Longhaul needs are
+ * POST /completions, one prompt per request, streamed (stream_options.include_usage for the
+ * token counts): a server only learns that a client went away when it writes to it, so a
+ * non-streamed request that the worker abandoned (cancelled, or past its time) would still run to
+ * its end there; streamed, the server's next write fails and it cancels the sequence. The whole
+ * answer must arrive within the request timeout, or the call fails and the exchange is dropped (a
+ * server that sent its headers and then stalled held a worker for ever). Only the fields Longhaul needs are
  * sent and read. A structured output is asked for with OpenAI's response_format of type
  * json_schema; a server that honours it constrains decoding, one that ignores it does not, so the
  * caller validates the answer either way. Any answer other than 2xx, or a body without the
@@ -115,7 +120,11 @@ public final class OpenAiClient implements AutoCloseable {
         return array;
     }
 
-    /** POST /completions; the future fails with RemoteFailure. Cancelling it abandons the request. */
+    /**
+     * POST /completions, streamed; the future fails with RemoteFailure (also when the whole answer
+     * has not come within the request timeout). Cancelling it, or its failing, drops the exchange,
+     * which a server that streams notices at its next write.
+     */
     public CompletableFuture<CompletionReply> complete(CompletionCall call) {
         ObjectNode req = JSON.createObjectNode().put("model", call.model());
         req.set("prompt", promptArray(call.promptIds()));
@@ -123,7 +132,8 @@ public final class OpenAiClient implements AutoCloseable {
                 .put("temperature", 0.0)
                 .put("top_p", 1.0)
                 .put("n", 1)
-                .put("stream", false);
+                .put("stream", true);
+        req.putObject("stream_options").put("include_usage", true);
         if (call.jsonSchema() != null) {
             ObjectNode format = req.putObject("response_format").put("type", "json_schema");
             format.putObject("json_schema").put("name", "extraction").put("strict", true)
@@ -133,48 +143,121 @@ public final class OpenAiClient implements AutoCloseable {
         HttpRequest request = authorized(HttpRequest.newBuilder(uri)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, e) -> {
+        CompletableFuture<CompletionReply> result = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<java.util.stream.Stream<String>> lines = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofLines());
+        sent.whenComplete((response, e) -> {
             if (e != null) {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                throw new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause);
+                result.completeExceptionally(new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause));
+                return;
             }
-            return reply(uri, response);
+            lines.set(response.body());
+            if (result.isDone()) { // cancelled or timed out meanwhile
+                response.body().close();
+                return;
+            }
+            Thread.ofVirtual().name("longhaul-remote-answer").start(() -> {
+                try (java.util.stream.Stream<String> body = response.body()) {
+                    result.complete(streamed(uri, response.statusCode(), body.iterator()));
+                } catch (RemoteFailure f) {
+                    result.completeExceptionally(f);
+                } catch (RuntimeException f) {
+                    result.completeExceptionally(new RemoteFailure(response.statusCode(),
+                            "the answer of " + uri + " broke off: " + f, f));
+                }
+            });
         });
+        CompletableFuture.delayedExecutor(requestTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
+                result.completeExceptionally(new RemoteFailure(0, uri + " did not answer in full within " + requestTimeout, null)));
+        result.whenComplete((reply, e) -> {
+            if (e != null) { // cancelled, timed out or failed: drop the exchange, so the server stops too
+                sent.cancel(true);
+                java.util.stream.Stream<String> body = lines.get();
+                if (body != null) {
+                    body.close();
+                }
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Reads a streamed answer: `data: {chunk}` events whose choices[0].text concatenate to the
+     * text, the last choice's finish_reason, a usage event, `data: [DONE]`; an error event or a
+     * non-2xx answer (a JSON body, not events) fails with the server's message.
+     */
+    static CompletionReply streamed(URI uri, int status, java.util.Iterator<String> lines) {
+        if (status / 100 != 2) {
+            StringBuilder all = new StringBuilder();
+            lines.forEachRemaining(l -> all.append(l).append('\n'));
+            body(uri, status, all.toString());
+        }
+        StringBuilder text = new StringBuilder();
+        String finish = null;
+        JsonNode usage = null;
+        boolean done = false;
+        while (!done && lines.hasNext()) {
+            String line = lines.next();
+            if (!line.startsWith("data:")) {
+                continue; // blank separators, comments (": keep-alive"), other fields
+            }
+            String data = line.substring(5).strip();
+            if (data.equals("[DONE]")) {
+                done = true;
+                continue;
+            }
+            JsonNode event;
+            try {
+                event = JSON.readTree(data);
+            } catch (JsonProcessingException e) {
+                throw new RemoteFailure(status, uri + " streamed an event that is not JSON: " + abbreviate(data), e);
+            }
+            if (event.has("error")) {
+                throw new RemoteFailure(status, uri + " failed while answering: "
+                        + event.path("error").path("message").asText(abbreviate(data)), null);
+            }
+            JsonNode choice = event.path("choices").path(0);
+            if (choice.path("text").isTextual()) {
+                text.append(choice.path("text").asText());
+            }
+            if (choice.hasNonNull("finish_reason")) {
+                finish = choice.get("finish_reason").asText();
+            }
+            if (event.hasNonNull("usage") && event.get("usage").isObject()) {
+                usage = event.get("usage");
+            }
+        }
+        if (!done || finish == null || usage == null) {
+            throw new RemoteFailure(status, uri + " ended its answer " + (done ? "without " + (finish == null ? "a finish_reason" : "usage")
+                    : "before data: [DONE]") + " after " + text.length() + " chars", null);
+        }
+        return new CompletionReply(text.toString(), finish, usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder request) {
         return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
     }
 
-    private static CompletionReply reply(URI uri, HttpResponse<String> response) {
-        JsonNode body = body(uri, response);
-        JsonNode choice = body.path("choices").path(0);
-        JsonNode text = choice.get("text");
-        JsonNode usage = body.get("usage");
-        if (text == null || !text.isTextual() || usage == null) {
-            throw new RemoteFailure(response.statusCode(), uri + " answered without choices[0].text or usage: "
-                    + abbreviate(response.body()), null);
-        }
-        return new CompletionReply(text.asText(), choice.path("finish_reason").asText("unknown"),
-                usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
-    }
-
     /** The JSON body of a 2xx answer; otherwise a RemoteFailure with the server's error message. */
     private static JsonNode body(URI uri, HttpResponse<String> response) {
+        return body(uri, response.statusCode(), response.body());
+    }
+
+    private static JsonNode body(URI uri, int status, String text) {
         JsonNode json;
         try {
-            json = JSON.readTree(response.body());
+            json = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             json = null;
         }
-        int status = response.statusCode();
         if (status / 100 != 2) {
             String message = json != null && json.path("error").path("message").isTextual()
-                    ? json.path("error").path("message").asText() : abbreviate(response.body());
+                    ? json.path("error").path("message").asText() : abbreviate(text);
             throw new RemoteFailure(status, uri + " answered " + status + ": " + message, null);
         }
         if (json == null || !json.isObject()) {
-            throw new RemoteFailure(status, uri + " answered with no JSON object: " + abbreviate(response.body()), null);
+            throw new RemoteFailure(status, uri + " answered with no JSON object: " + abbreviate(text), null);
         }
         return json;
     }

@@ -144,10 +144,15 @@ final class RemoteEngine implements OrderEngine {
         List<Task> tasks = request.getTasks();
         List<String> schemas = new ArrayList<>();
         List<CompletableFuture<OpenAiClient.CompletionReply>> replies = new ArrayList<>();
-        for (Task task : tasks) {
-            String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
-            schemas.add(schema);
-            replies.add(submit(request, task, prefix, schema, inFlight, cancel));
+        try {
+            for (Task task : tasks) {
+                String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
+                schemas.add(schema);
+                replies.add(submit(request, task, prefix, schema, inFlight, cancel));
+            }
+        } catch (RuntimeException e) {
+            replies.forEach(f -> f.cancel(true)); // a later task's schema failed: the requests already sent go too
+            throw e;
         }
         List<Summary> summaries = new ArrayList<>();
         List<Extraction> extractions = new ArrayList<>();
@@ -213,11 +218,16 @@ final class RemoteEngine implements OrderEngine {
         return f;
     }
 
-    /** The reply's JSON as committed (the server's text, unchanged), after checking it against the schema. */
-    private static String checked(String schema, OpenAiClient.CompletionReply reply, int taskIndex) {
+    /**
+     * The reply's JSON as committed (the server's text, unchanged), after checking it against the
+     * schema; text after the JSON value (a server that ignores response_format may add prose) is
+     * refused, not committed with it.
+     */
+    static String checked(String schema, OpenAiClient.CompletionReply reply, int taskIndex) {
         JsonNode value;
         try {
-            value = JSON.readTree(reply.text());
+            value = JSON.readerFor(JsonNode.class).with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(reply.text());
         } catch (JsonProcessingException e) {
             value = null;
         }

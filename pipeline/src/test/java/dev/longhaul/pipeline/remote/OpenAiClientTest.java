@@ -1,0 +1,142 @@
+/*
+ * The remote client's completions over a hand-written HTTP server: a streamed answer is put back
+ * together (text, finish_reason, usage); a server that sends its headers and one event and then
+ * stalls fails the call within the request timeout, and the exchange is dropped so the server's
+ * next write fails (it would cancel the sequence); an error event and a non-2xx answer fail with
+ * the server's message.
+ */
+package dev.longhaul.pipeline.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+
+class OpenAiClientTest {
+    private static final OpenAiClient.CompletionCall CALL = new OpenAiClient.CompletionCall("m", new int[] {1, 2, 3}, 8, null);
+
+    /** Runs `handler` on a local server for the duration of `test`. */
+    private static void with(HttpHandler handler, java.util.function.Consumer<URI> test) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/completions", handler);
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+        try {
+            test.accept(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1"));
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static void event(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Test
+    void aStreamedAnswerIsPutBackTogether() throws IOException {
+        AtomicReference<String> asked = new AtomicReference<>();
+        with(exchange -> {
+            asked.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"Hel\",\"finish_reason\":null}]}");
+                out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"lo\",\"finish_reason\":\"stop\"}]}");
+                event(out, "{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}");
+                event(out, "[DONE]");
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                OpenAiClient.CompletionReply reply = client.complete(CALL).join();
+                assertEquals(new OpenAiClient.CompletionReply("Hello", "stop", 3, 2), reply);
+            }
+            assertTrue(asked.get().contains("\"stream\":true") && asked.get().contains("\"include_usage\":true"), asked.get());
+        });
+    }
+
+    @Test
+    void aServerThatStallsAfterItsHeadersFailsTheCallInTimeAndSeesTheClientGo() throws IOException {
+        CountDownLatch gone = new CountDownLatch(1);
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            event(out, "{\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}");
+            // then it stalls, writing a token now and then as a generating server would
+            try {
+                for (int i = 0; i < 200; i++) {
+                    Thread.sleep(100);
+                    event(out, "{\"choices\":[{\"index\":0,\"text\":\"b\",\"finish_reason\":null}]}");
+                }
+            } catch (IOException e) {
+                gone.countDown(); // the client dropped the exchange: a server cancels the sequence here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                exchange.close();
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(1))) {
+                CompletableFuture<OpenAiClient.CompletionReply> reply = client.complete(CALL);
+                CompletionException e = assertThrows(CompletionException.class, reply::join);
+                OpenAiClient.RemoteFailure failure = assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause());
+                assertTrue(failure.getMessage().contains("within"), failure.getMessage());
+                assertTrue(gone.await(10, TimeUnit.SECONDS), "the server's writes must fail once the client gave up");
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void anErrorEventOrAnErrorStatusFailsWithTheServersMessage() throws IOException {
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}");
+                event(out, "{\"error\":{\"message\":\"the engine failed\",\"type\":\"server_error\"}}");
+                event(out, "[DONE]");
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
+                assertTrue(e.getCause().getMessage().contains("the engine failed"), e.getCause().getMessage());
+            }
+        });
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "{\"error\":{\"message\":\"prompt too long\"}}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(400, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
+                OpenAiClient.RemoteFailure failure = assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause());
+                assertEquals(400, failure.status());
+                assertTrue(failure.getMessage().contains("prompt too long"), failure.getMessage());
+            }
+        });
+    }
+}
