@@ -93,10 +93,14 @@ public final class Checkpoint implements AutoCloseable {
         }
         Map<String, String> wanted = new HashMap<>();
         Set<String> shardNames = new LinkedHashSet<>();
-        weightMap.properties().forEach(e -> {
+        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
+            if (!e.getValue().isTextual() || e.getValue().asText().isEmpty()) {
+                throw new CheckpointException(index.toString(), "weight_map maps tensor '" + e.getKey()
+                        + "' to " + e.getValue() + ", not a shard file name");
+            }
             wanted.put(e.getKey(), e.getValue().asText());
             shardNames.add(e.getValue().asText());
-        });
+        }
         for (String shard : shardNames) {
             Path shardPath = dir.resolve(shard).normalize();
             if (!shardPath.startsWith(dir.normalize()) || shard.contains("/") || shard.contains("\\")) {

@@ -61,7 +61,9 @@ public final class SafeTensorsFile {
         byte[] headerBytes = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         JsonNode header;
         try {
-            header = new ObjectMapper().readTree(new String(headerBytes, StandardCharsets.UTF_8));
+            // a name given twice would otherwise load whichever came last, with nothing to say so
+            header = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage(), e);
         }
@@ -113,8 +115,9 @@ public final class SafeTensorsFile {
             } catch (ArithmeticException overflow) {
                 throw new CheckpointException(file, "tensor '" + name + "' has shape " + shapeNode + ", too large to address");
             }
-            long begin = offsets.get(0).asLong(-1);
-            long end = offsets.get(1).asLong(-1);
+            // integers that fit a long only: asLong() would truncate 2^64 to 0 and take "16" or 16.7 as 16
+            long begin = offsets.get(0).isIntegralNumber() && offsets.get(0).canConvertToLong() ? offsets.get(0).asLong() : -1;
+            long end = offsets.get(1).isIntegralNumber() && offsets.get(1).canConvertToLong() ? offsets.get(1).asLong() : -1;
             if (begin < 0 || end < begin) {
                 throw new CheckpointException(file, "tensor '" + name + "' has invalid data_offsets [" + begin + ", " + end + "]");
             }

@@ -3,6 +3,9 @@
  * all-position logits, greedy continuations through the decode path, the chunked-prefill plan,
  * the Hugging Face full-head RoPE expectations where a case carries them, and the derived decay
  * rates and rotary width. Works on any folder of that format; tolerance comes from the folder.
+ * The file's shape is checked against the model before anything runs (CasesFile): a malformed
+ * cases.json is an error naming the file, the case and the field, never an index exception, and
+ * never a vacuous pass (no cases, rows cut short, chunk plans that leave part of a prompt out).
  */
 package dev.longhaul.engine.golden;
 
@@ -62,6 +65,7 @@ public final class GoldenSuite {
     public List<Check> run(Backend backend) {
         List<Check> out = new ArrayList<>();
         try (MiniMaxModel model = MiniMaxModel.load(dir, backend, RopeMode.PARTIAL)) {
+            new CasesFile(dir.resolve("cases.json").toString(), model.config()).check(cases);
             derivedChecks(model, out);
             for (JsonNode c : cases.get("cases")) {
                 caseChecks(model, c, "", c, out);
@@ -196,8 +200,14 @@ public final class GoldenSuite {
     private Check compareMatrix(String name, float[][] got, JsonNode want) {
         double num = 0;
         double den = 0;
+        if (want.size() != got.length) {
+            return new Check(name, Double.POSITIVE_INFINITY, tolerance, false, got.length + " rows, expected " + want.size());
+        }
         for (int r = 0; r < got.length; r++) {
             float[] w = floats(want.get(r));
+            if (w.length != got[r].length) {
+                return new Check(name, Double.POSITIVE_INFINITY, tolerance, false, "row " + r + " has " + w.length + " values, logits " + got[r].length);
+            }
             for (int i = 0; i < w.length; i++) {
                 double d = got[r][i] - w[i];
                 num += d * d;

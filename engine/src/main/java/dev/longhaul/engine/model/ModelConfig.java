@@ -39,6 +39,9 @@ public record ModelConfig(
         int maxPositionEmbeddings,
         Integer bosTokenId,
         Integer eosTokenId) {
+    /** Largest lightning block the engine takes (MiniMax-01 uses 256). */
+    public static final int MAX_BLOCK_SIZE = 8192;
+
 
     public static final String FILE = "config.json";
     /** MINIMAX.md §5.4: the lightning output norm has a fixed epsilon, not rms_norm_eps. */
@@ -148,9 +151,18 @@ public record ModelConfig(
         if (rope != null && !rope.isNull() && !rope.isObject()) {
             throw f.bad("rope_parameters", "must be an object, is " + rope);
         }
-        String ropeType = rope != null && rope.has("rope_type") ? rope.get("rope_type").asText() : "default";
-        if (!"default".equals(ropeType)) {
-            throw f.bad("rope_parameters.rope_type", "is " + ropeType + "; only default RoPE is supported");
+        for (String key : new String[] {"rope_type", "type"}) { // "type": the older key of the same
+            String ropeType = rope != null && rope.has(key) ? rope.get(key).asText() : "default";
+            if (!"default".equals(ropeType)) {
+                throw f.bad("rope_parameters.rope_type", "is " + ropeType + "; only default RoPE is supported");
+            }
+        }
+        JsonNode scaling = root.get("rope_scaling"); // the older name of a scaled RoPE's parameters
+        if (scaling != null && !scaling.isNull()) {
+            String type = scaling.has("rope_type") ? scaling.get("rope_type").asText() : scaling.path("type").asText("?");
+            if (!"default".equals(type)) {
+                throw f.bad("rope_scaling", "is " + scaling + "; only default RoPE is supported");
+            }
         }
         double theta = f.nestedOrLegacyDouble(rope, "rope_theta", "rope_theta", 1e6);
         if (!(theta > 1)) {
@@ -189,6 +201,10 @@ public record ModelConfig(
         }
         List<LayerKind> kinds = layerKinds(f, root, layers);
         int block = f.positiveInt("block_size", null, 256);
+        if (block > MAX_BLOCK_SIZE) {
+            // the block prefill form keeps block x block decay tables per head: past this they cannot be held
+            throw f.bad("block_size", "(" + block + ") exceeds " + MAX_BLOCK_SIZE);
+        }
         int experts = f.positiveInt("num_local_experts", null, 8);
         int topK = f.positiveInt("num_experts_per_tok", null, 2);
         if (topK > experts) {

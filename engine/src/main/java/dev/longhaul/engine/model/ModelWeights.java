@@ -84,7 +84,11 @@ public record ModelWeights(
             Weight head;
             if (cfg.tieWordEmbeddings()) {
                 head = embed;
-                used.add("lm_head.weight"); // some writers store the tied copy too
+                if (ckpt.has("lm_head.weight")) {
+                    // some writers store the tied copy too; one of another shape is not a copy
+                    ckpt.require("lm_head.weight").requireShape(v, h);
+                    used.add("lm_head.weight");
+                }
             } else {
                 head = matrix("lm_head.weight", v, h);
             }

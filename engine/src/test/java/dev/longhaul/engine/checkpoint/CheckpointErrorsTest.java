@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,51 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void offsetsThatAreNotIntegersOfALongOrANameGivenTwiceAreRefused() throws IOException {
+        // offsets as strings, fractions or past 2^63 were coerced (2^64 read as 0): the wrong bytes, silently
+        for (java.util.function.Consumer<com.fasterxml.jackson.databind.node.ArrayNode> bad : List.<java.util.function.Consumer<com.fasterxml.jackson.databind.node.ArrayNode>>of(
+                a -> a.set(0, a.textNode(a.get(0).asText())),
+                a -> a.set(1, a.numberNode(a.get(1).asDouble() + 0.5)),
+                a -> a.set(0, a.numberNode(new java.math.BigInteger("18446744073709551616"))))) {
+            copyGoldenWeights();
+            SafeTensorsImage img = SafeTensorsImage.read(weights);
+            bad.accept((com.fasterxml.jackson.databind.node.ArrayNode) img.tensor(QKV).get("data_offsets"));
+            img.write(weights);
+            assertMentions(loadFails(dir), weights.toString(), QKV, "invalid data_offsets");
+        }
+        // a tensor named twice in one header: the last one would silently win
+        copyGoldenWeights();
+        byte[] file = Files.readAllBytes(weights);
+        long headerLength = java.nio.ByteBuffer.wrap(file, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(file, 8, (int) headerLength, java.nio.charset.StandardCharsets.UTF_8);
+        int at = header.indexOf("\"" + QKV + "\"");
+        int end = header.indexOf('}', at) + 1;
+        String twice = header.substring(0, end) + "," + header.substring(at, end) + header.substring(end);
+        byte[] newHeader = twice.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(newHeader.length).array());
+        out.write(newHeader);
+        out.write(file, 8 + (int) headerLength, file.length - 8 - (int) headerLength);
+        Files.write(weights, out.toByteArray());
+        assertMentions(loadFails(dir), weights.toString(), "Duplicate field", QKV);
+    }
+
+    @Test
+    void aTiedModelsStoredHeadOfAnotherShapeIsRefused() throws IOException {
+        // given the tiny model tied, with an lm_head.weight that is not a copy of the embedding's shape
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        config.put("tie_word_embeddings", true);
+        json.writeValue(dir.resolve("config.json").toFile(), config);
+        SafeTensorsImage img = SafeTensorsImage.read(weights);
+        long rows = img.tensor("lm_head.weight").get("shape").get(0).asLong();
+        long cols = img.tensor("lm_head.weight").get("shape").get(1).asLong();
+        img.tensor("lm_head.weight").putArray("shape").add(cols).add(rows);
+        img.write(weights);
+        assertMentions(loadFails(dir), "lm_head.weight", "expected");
+    }
+
+    @Test
     void missingTensorIsNamed() throws IOException {
         // given the header without layer 1's out_proj
         String name = "model.layers.1.self_attn.out_proj.weight";
@@ -253,6 +299,15 @@ class CheckpointErrorsTest {
 
         // then loading names the index file and the shard name
         assertMentions(loadFails(model), Checkpoint.INDEX_FILE, evil, "leaves the model directory");
+    }
+
+    @Test
+    void anIndexEntryThatIsNotAFileNameNamesTheIndexAndTheTensor() throws IOException {
+        Path model = shardedModel();
+        editIndex(model, map -> map.putNull("lm_head.weight"));
+        assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "lm_head.weight", "not a shard file name");
+        editIndex(model, map -> map.putObject("lm_head.weight"));
+        assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "lm_head.weight", "not a shard file name");
     }
 
     @Test

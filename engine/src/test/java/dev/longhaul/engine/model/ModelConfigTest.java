@@ -125,6 +125,11 @@ class ModelConfigTest {
     @Test
     void unsupportedVariantsAreRefusedByName() {
         refused("rope_parameters.rope_type", c -> rope(c).put("rope_type", "yarn"));
+        refused("rope_parameters.rope_type", c -> rope(c).put("type", "linear")); // the older key in it
+        refused("rope_scaling", c -> c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4));
+        refused("rope_scaling", c -> c.putObject("rope_scaling").put("type", "linear").put("factor", 4));
+        // the lightning block is bounded (a huge one failed after loading every weight, unnamed)
+        refused("block_size", c -> c.put("block_size", Integer.MAX_VALUE));
         refused("hidden_act", c -> c.put("hidden_act", "gelu"));
         refused("postnorm", c -> c.put("postnorm", false));
         refused("sliding_window", c -> c.put("sliding_window", 4096));
