@@ -63,6 +63,7 @@ final class RemoteEngine implements OrderEngine {
     private final ModelIdentity identity;
     private final int budgetTokens;
     private final int maxOutputTokens;
+    private final java.util.OptionalInt maxModelLen; // the server's context, when it says
     private volatile double tokensPerSecond;
 
     private RemoteEngine(OpenAiClient client, TextTokenizer tokenizer, Encoder encoder, OpenAiClient.ServedModel served,
@@ -71,6 +72,7 @@ final class RemoteEngine implements OrderEngine {
         this.tokenizer = tokenizer;
         this.identity = ModelIdentity.newBuilder().setName(served.id()).setBackend(BACKEND).setWeightsDtype("unknown").build();
         this.maxOutputTokens = config.maxOutputTokens();
+        this.maxModelLen = served.maxModelLen();
         long byServer = served.maxModelLen().isPresent() ? served.maxModelLen().getAsInt() - 512L - maxOutputTokens : Long.MAX_VALUE;
         this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), byServer));
         this.viewSetup = new DocumentView.Setup(tokenizer, encoder, budgetTokens);
@@ -119,7 +121,17 @@ final class RemoteEngine implements OrderEngine {
         });
         TokenSink document = new TokenSink(cancel);
         long total = request.getDocument().getBytes();
-        DocumentView view = new DocumentView(viewSetup, request.getKind(), total, document::feed);
+        String boundary = Prompts.boundary(request.getDocument().getSha256());
+        int[] preamble = tokenizer.encode(Prompts.preamble(request.getKind(), boundary));
+        int[] documentEnd = tokenizer.encode(Prompts.documentEnd(boundary));
+        // every task's request before the document is read: a schema that fails, fails now, and
+        // the document's share of the server's context is what the largest request leaves
+        List<Task> tasks = request.getTasks();
+        List<Planned> planned = new ArrayList<>();
+        for (Task task : tasks) {
+            planned.add(plan(request, task));
+        }
+        DocumentView view = new DocumentView(viewFor(preamble.length + documentEnd.length, planned), request.getKind(), total, document::feed);
         long[] seen = {0};
         DocumentView.Outcome read;
         try {
@@ -137,21 +149,17 @@ final class RemoteEngine implements OrderEngine {
         } catch (CancellationException stop) {
             return new OrderRunner.Cancelled();
         }
-        String boundary = Prompts.boundary(request.getDocument().getSha256());
-        int[] prefix = concat(tokenizer.encode(Prompts.preamble(request.getKind(), boundary)), document.ids(),
-                tokenizer.encode(Prompts.documentEnd(boundary)));
+        int[] prefix = concat(preamble, document.ids(), documentEnd);
 
-        List<Task> tasks = request.getTasks();
         List<String> schemas = new ArrayList<>();
         List<CompletableFuture<OpenAiClient.CompletionReply>> replies = new ArrayList<>();
         try {
-            for (Task task : tasks) {
-                String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
-                schemas.add(schema);
-                replies.add(submit(request, task, prefix, schema, inFlight, cancel));
+            for (Planned p : planned) {
+                schemas.add(p.schema());
+                replies.add(submit(p, prefix, inFlight, cancel));
             }
         } catch (RuntimeException e) {
-            replies.forEach(f -> f.cancel(true)); // a later task's schema failed: the requests already sent go too
+            replies.forEach(f -> f.cancel(true)); // the requests already sent go too
             throw e;
         }
         List<Summary> summaries = new ArrayList<>();
@@ -192,23 +200,50 @@ final class RemoteEngine implements OrderEngine {
         return new OrderRunner.Done(summaries, extractions, read.tokensFed(), read.shareRead());
     }
 
-    /** One task's request, already in flight (or failed at once for a schema outside the subset). */
-    private CompletableFuture<OpenAiClient.CompletionReply> submit(JobRequest request, Task task, int[] prefix, String schema,
-                                                                   List<CompletableFuture<?>> inFlight, RunCancel cancel) {
-        String instruction;
-        int maxTokens;
+    /** One task's request but for the document: its instruction's tokens, its output budget, its schema (null: a summary). */
+    private record Planned(int[] instruction, int maxTokens, String schema) {}
+
+    /** Plans a task's request; throws for a schema outside the subset, as a local run does. */
+    private Planned plan(JobRequest request, Task task) {
+        String schema = task.getType() == TaskType.EXTRACT ? OrderRunner.extractionSchema(task) : null;
         if (schema == null) {
-            instruction = Prompts.summarize(request.getKind());
-            maxTokens = maxOutputTokens;
-        } else {
-            // The same subset as a local run: a schema JsonGrammar refuses fails the order the same way.
-            JsonGrammar grammar = dev.longhaul.pipeline.plan.ExtractionSchemas.compile(schema);
-            instruction = OrderRunner.extractionInstruction(task, schema);
-            maxTokens = grammar.shortestLength() + maxOutputTokens;
+            return new Planned(tokenizer.encode(Prompts.summarize(request.getKind())), maxOutputTokens, null);
         }
+        JsonGrammar grammar = dev.longhaul.pipeline.plan.ExtractionSchemas.compile(schema);
+        return new Planned(tokenizer.encode(OrderRunner.extractionInstruction(task, schema)),
+                grammar.shortestLength() + maxOutputTokens, schema);
+    }
+
+    /**
+     * The view of one order: the worker's budget, less what the largest of its requests needs
+     * beyond the 512 + maxOutputTokens the budget already leaves, where the server says its
+     * context (a schema of a few thousand characters, or its forced output, would otherwise push a
+     * request past max_model_len and the server refuse it).
+     */
+    private DocumentView.Setup viewFor(int framing, List<Planned> planned) {
+        if (maxModelLen.isEmpty()) {
+            return viewSetup;
+        }
+        long need = framing;
+        long largest = 0;
+        for (Planned p : planned) {
+            largest = Math.max(largest, (long) p.instruction().length + p.maxTokens());
+        }
+        need += largest;
+        long room = maxModelLen.getAsInt() - need;
+        if (room < 1) {
+            throw new IllegalStateException("the served model's context (" + maxModelLen.getAsInt() + " tokens) cannot hold this"
+                    + " job's instruction and output (" + need + " tokens) beside any of its document");
+        }
+        return room >= budgetTokens ? viewSetup : new DocumentView.Setup(tokenizer, viewSetup.encoder(), (int) room);
+    }
+
+    /** One task's request, in flight. */
+    private CompletableFuture<OpenAiClient.CompletionReply> submit(Planned p, int[] prefix, List<CompletableFuture<?>> inFlight,
+                                                                   RunCancel cancel) {
         CompletableFuture<OpenAiClient.CompletionReply> f =
-                client.complete(new OpenAiClient.CompletionCall(identity.getName(), concat(prefix, tokenizer.encode(instruction)),
-                        maxTokens, schema));
+                client.complete(new OpenAiClient.CompletionCall(identity.getName(), concat(prefix, p.instruction()),
+                        p.maxTokens(), p.schema()));
         synchronized (inFlight) {
             inFlight.add(f);
         }
