@@ -1,6 +1,6 @@
 /*
- * `longhaul submit PATH... [--kind K] [--task T]... [--tenant T] [--priority N] [--deadline ISO]
- * [--id ID] [--follow]`: one job per PATH (a file, gzip detected; a directory, a REPO job; `-`,
+ * `longhaul submit PATH... [--kind K] [--task T]... [--tenant T | --as-tenant T] [--priority N]
+ * [--deadline ISO] [--id ID] [--follow]`: one job per PATH (a file, gzip detected; a directory, a REPO job; `-`,
  * stdin), each written with its chunks in one Kafka transaction; prints one job id per line as
  * each is committed. --follow then reports status until every job is final and prints the
  * results; exit 0 when all SUCCEEDED, 1 otherwise. Arguments are validated before anything is
@@ -65,6 +65,12 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Show progress until every job is final, then print the results.")
     boolean follow;
 
+    @Option(names = "--as-tenant", paramLabel = "TENANT",
+            description = "Submit (and follow) as this tenant: through its own topics and transactional ids, which is what a "
+                    + "tenant's Kafka ACLs allow; the pipeline stamps the tenant from those topics. --tenant only labels a job "
+                    + "written to the shared topics.")
+    String asTenant;
+
     @Option(names = "--max-document-bytes", paramLabel = "BYTES",
             description = "Largest document sent (default: ${DEFAULT-VALUE}, the pipeline's default limit; raise both together).")
     long maxDocumentBytes = IngestConfig.DEFAULT_MAX_DOCUMENT_BYTES;
@@ -88,6 +94,10 @@ public final class SubmitCommand implements Callable<Integer> {
         if (paths.stream().filter("-"::equals).count() > 1) {
             throw new IllegalArgumentException("stdin (-) can be submitted once");
         }
+        if (asTenant != null && !tenant.equals(JobSpec.DEFAULT_TENANT) && !tenant.equals(asTenant)) {
+            throw new IllegalArgumentException("--tenant " + tenant + " and --as-tenant " + asTenant + " disagree");
+        }
+        String jobTenant = asTenant != null ? asTenant : tenant;
         List<Task> parsed = (tasks.isEmpty() ? List.of("summarize") : tasks).stream().map(JobSpec::parseTask).toList();
         DocumentKind given = kind == null ? null : JobSpec.parseKind(kind);
         List<Map.Entry<JobSpec, DocumentSource>> jobs = new ArrayList<>();
@@ -106,13 +116,19 @@ public final class SubmitCommand implements Callable<Integer> {
                         ? path + " is a directory: it can only be a repo job, not " + k.name().toLowerCase()
                         : path + " is not a directory: a repo job needs one");
             }
-            JobSpec job = JobSpec.of(k, parsed).withTenant(tenant).withPriority(priority).withDeadline(deadline);
+            JobSpec job = JobSpec.of(k, parsed).withTenant(jobTenant).withPriority(priority).withDeadline(deadline);
             if (id != null) {
                 job = job.withJobId(id);
             }
             jobs.add(Map.entry(job, DocumentSource.forArgument(path, System.in)));
         }
         return jobs;
+    }
+
+    /** The client's configuration: the limits given, and a tenant's own topics with --as-tenant. */
+    IngestConfig ingestConfig() {
+        IngestConfig config = kafka.ingestConfig().withMaxDocumentBytes(maxDocumentBytes).withMaxChunks(maxChunks);
+        return asTenant == null ? config : config.withTenant(asTenant);
     }
 
     @Override
@@ -122,7 +138,7 @@ public final class SubmitCommand implements Callable<Integer> {
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
-        IngestConfig config = kafka.ingestConfig().withMaxDocumentBytes(maxDocumentBytes).withMaxChunks(maxChunks);
+        IngestConfig config = ingestConfig();
         try (Submitter submitter = new Submitter(config, registry)) {
             for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
                 Submission s = submitter.submit(job.getKey(), job.getValue());
@@ -141,7 +157,7 @@ public final class SubmitCommand implements Callable<Integer> {
         if (!follow) {
             return 0;
         }
-        try (JobFollower follower = new JobFollower(kafka.ingestConfig(), registry)) {
+        try (JobFollower follower = new JobFollower(config, registry)) {
             JobFollower.Outcome outcome = follower.followSubmissions(ids, new ResultPrinter(out), null);
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);

@@ -98,6 +98,20 @@ class SubmitCommandLineTest {
     }
 
     @Test
+    void asATenantTheClientWritesThroughTheTenantsOwnTopicsAndTransactionalIds() throws IOException {
+        Path file = Files.writeString(tmp.resolve("t.txt"), "text");
+        SubmitCommand s = (SubmitCommand) parse("submit", file.toString(), "--as-tenant", "acme", "--bootstrap-servers", "localhost:9092");
+        assertEquals("acme", s.jobs().get(0).getKey().tenant());
+        String namespace = dev.longhaul.schemas.Topics.tenantNamespace("longhaul.", "acme");
+        assertEquals(namespace, s.ingestConfig().namespace());
+        assertEquals(namespace, s.ingestConfig().transactionalIdPrefix(), "the prefix a tenant's ACLs grant");
+        SubmitCommand plain = (SubmitCommand) parse("submit", file.toString(), "--tenant", "acme", "--bootstrap-servers", "localhost:9092");
+        assertEquals("longhaul.", plain.ingestConfig().namespace(), "--tenant only labels a job on the shared topics");
+        assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", file.toString(), "--tenant", "x",
+                "--as-tenant", "acme")).jobs());
+    }
+
+    @Test
     void inconsistentJobsAreRefusedBeforeAnythingIsWritten() throws IOException {
         Path file = Files.writeString(tmp.resolve("a.log"), "line");
         assertThrows(IllegalArgumentException.class, () -> ((SubmitCommand) parse("submit", tmp.toString(), "--kind", "log")).jobs());
