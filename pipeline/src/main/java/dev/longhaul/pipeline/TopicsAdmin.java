@@ -94,7 +94,16 @@ public final class TopicsAdmin {
                 }
             }
             if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get();
+                for (var created : admin.createTopics(missing).values().entrySet()) {
+                    try {
+                        created.getValue().get();
+                    } catch (ExecutionException e) {
+                        // another instance starting beside this one created it first: the checks below still hold
+                        if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                }
             }
             TopicDescription work = describe(admin, topics.work.name(), java.time.Duration.ofSeconds(30));
             if (work.partitions().size() != layout.lanes()) {

@@ -145,6 +145,9 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
                 }
             } catch (InvalidStateStoreException e) {
                 // The store is migrating (a rebalance) or hosted elsewhere: the feed's table answers.
+            } catch (IllegalStateException e) {
+                // The pipeline's streams stopped (failed, or shutting down): KafkaStreams.store() throws
+                // this, not InvalidStateStoreException; the feed's table answers here too.
             }
         }
         return model.job(jobId);

@@ -230,6 +230,25 @@ class DashboardHttpTest {
     }
 
     @Test
+    void aJobLookupWhileThePipelinesStreamsAreStoppedIsAnsweredFromTheFeed() throws Exception {
+        // given a dashboard handed a KafkaStreams that has stopped (failed, or shutting down)
+        org.apache.kafka.streams.StreamsBuilder builder = new org.apache.kafka.streams.StreamsBuilder();
+        builder.stream("stopped-in");
+        java.util.Properties props = new java.util.Properties();
+        props.put("application.id", "stopped-streams");
+        props.put("bootstrap.servers", stack.bootstrapServers());
+        props.put("state.dir", java.nio.file.Files.createTempDirectory("stopped").toString());
+        org.apache.kafka.streams.KafkaStreams stopped = new org.apache.kafka.streams.KafkaStreams(builder.build(), props);
+        stopped.start();
+        stopped.close(Duration.ofSeconds(10));
+        try (Dashboard d = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0), stack.bootstrapServers(), stack.topics(),
+                new RestSchemaRegistryClient(stack.registryUrl()), Optional.of(stopped))) {
+            // then a lookup is the feed's answer (none yet for this id), not the IllegalStateException of store()
+            assertTrue(d.job("job-nobody-knows").isEmpty());
+        }
+    }
+
+    @Test
     void lagIsMeasuredOnTheTopicsThatExistWhenOthersDoNot() throws Exception {
         // given a namespace where only `work` was created, with a record a group consumed none of
         Topics partial = new Topics("lagprobe.", new RestSchemaRegistryClient(stack.registryUrl()));

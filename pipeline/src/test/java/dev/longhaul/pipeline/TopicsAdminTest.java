@@ -1,0 +1,44 @@
+/*
+ * Pipeline instances starting together on a fresh cluster: each lists the topics, then creates the
+ * missing ones, so another may create one in between; that instance must go on (the topic it
+ * wanted exists), not fail to start.
+ */
+package dev.longhaul.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+
+class TopicsAdminTest {
+    @Test
+    void instancesCreatingTheTopicsAtOnceAllStart() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             ExecutorService threads = Executors.newFixedThreadPool(6)) {
+            for (int round = 0; round < 3; round++) {
+                Topics topics = new Topics("race" + round + ".", new InMemorySchemaRegistry());
+                List<Future<?>> starts = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    starts.add(threads.submit(() -> TopicsAdmin.ensure(admin, topics, Set.of(), new TopicsAdmin.Layout(2, 2, (short) 1))));
+                }
+                for (Future<?> f : starts) {
+                    f.get(); // throws if an instance failed to start
+                }
+                assertEquals(2, admin.describeTopics(List.of(topics.work.name())).allTopicNames().get()
+                        .get(topics.work.name()).partitions().size());
+            }
+        }
+    }
+}
