@@ -82,9 +82,11 @@ public final class RepositoryWalker {
         }
 
         private void count() {
-            if (++entries > 10L * maxFiles) {
-                throw new IllegalArgumentException("the repository has more than " + 10L * maxFiles
-                        + " entries to walk (limit: " + maxFiles + " files); submit a smaller tree");
+            // entries (directories, binaries, ignored files...) are bounded on their own: a tree of a
+            // few thousand text files among many images is fine whatever the file limit
+            long most = 10L * Math.max(maxFiles, SourceLimits.DEFAULT_MAX_REPOSITORY_FILES);
+            if (++entries > most) {
+                throw new IllegalArgumentException("the repository has more than " + most + " entries to walk; submit a smaller tree");
             }
         }
 
@@ -95,7 +97,16 @@ public final class RepositoryWalker {
             if (!rel.isEmpty() && (dir.getFileName().toString().equals(".git") || ignored(rel, true))) {
                 return FileVisitResult.SKIP_SUBTREE;
             }
-            rules.push(new Rules(rel, readRules(dir.resolve(".gitignore"), rel)));
+            IgnoreNode node;
+            try {
+                node = readRules(dir.resolve(".gitignore"));
+            } catch (IOException e) {
+                // rules that cannot be read might ignore anything below (.env, keys): none of it is
+                // sent, rather than all of it; the directory is reported
+                skipped.add(new Skipped(rel.isEmpty() ? "." : rel, Skipped.Reason.NOT_REGULAR));
+                return FileVisitResult.SKIP_SUBTREE;
+            }
+            rules.push(new Rules(rel, node));
             return FileVisitResult.CONTINUE;
         }
 
@@ -177,20 +188,14 @@ public final class RepositoryWalker {
             return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
         }
 
-        /**
-         * The rules of a .gitignore, or null when there is none; a symlinked one is not read, and
-         * one that cannot be read is reported and counts as none (git warns and goes on too).
-         */
-        private IgnoreNode readRules(Path gitignore, String dir) {
+        /** The rules of a .gitignore, or null when there is none; a symlinked one is not read. */
+        private static IgnoreNode readRules(Path gitignore) throws IOException {
             if (!Files.isRegularFile(gitignore, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
             IgnoreNode node = new IgnoreNode();
             try (InputStream in = Files.newInputStream(gitignore)) {
                 node.parse(gitignore.toString(), in);
-            } catch (IOException e) {
-                skipped.add(new Skipped(dir.isEmpty() ? ".gitignore" : dir + "/.gitignore", Skipped.Reason.NOT_REGULAR));
-                return null;
             }
             return node;
         }

@@ -113,6 +113,18 @@ class RepositoryWalkerTest {
     }
 
     @Test
+    void manyEntriesThatAreNotSentDoNotCountAgainstTheFileLimit() throws IOException {
+        // two text files among thirty images: a limit of two files to send still walks the tree
+        Path root = tmp.resolve("images");
+        write(root, "a.txt", "a\n");
+        write(root, "b.txt", "b\n");
+        for (int i = 0; i < 30; i++) {
+            write(root, "img/" + i + ".png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+        }
+        assertEquals(2, RepositoryWalker.walk(root, 2).files().size());
+    }
+
+    @Test
     void aFileGoneBeforeItsTurnToBeUploadedIsSkippedNotTheWholeJob() throws IOException {
         Path root = tmp.resolve("changing");
         write(root, "a.txt", "first\n");

@@ -135,6 +135,10 @@ public final class GoldenSuite {
             int[] one = new int[1];
             float[] row = last;
             for (int i = 0; i < want.length; i++) {
+                if (!allFinite(row)) { // a numeric failure is a failed check, not an exception out of run()
+                    out.add(new Check(name + "/greedy", want.length - i, 0, false, "logits not finite at step " + i));
+                    return;
+                }
                 got[i] = Sampler.argmax(row);
                 if (i + 1 < want.length) {
                     one[0] = got[i];
@@ -216,6 +220,15 @@ public final class GoldenSuite {
         }
         double err = Math.sqrt(num / den);
         return new Check(name, err, tolerance, err <= tolerance, String.format("rel L2 %.3e (tol %.0e)", err, tolerance));
+    }
+
+    private static boolean allFinite(float[] row) {
+        for (float v : row) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** ‖got − want‖₂ / ‖want‖₂ in double. */

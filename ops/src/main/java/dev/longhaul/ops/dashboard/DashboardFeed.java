@@ -38,6 +38,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class DashboardFeed implements AutoCloseable {
     /** How often partitions of topics missing or grown since the last look are searched for. */
     private static final long RESCAN_MILLIS = 5_000;
+    /** How often topics the broker refused are asked for again. */
+    private static final long REFUSED_RETRY_MILLIS = 60_000;
+    private long lastRefusedRetry;
 
     private final Topics topics;
     private final Throughput model;
@@ -105,6 +108,10 @@ final class DashboardFeed implements AutoCloseable {
                 try {
                     if (now - lastScan >= RESCAN_MILLIS) {
                         lastScan = now;
+                        if (now - lastRefusedRetry >= REFUSED_RETRY_MILLIS) {
+                            lastRefusedRetry = now;
+                            refused.clear(); // ACLs change, credentials rotate: ask again now and then
+                        }
                         assignNewPartitions();
                     }
                     if (assigned.isEmpty()) {
@@ -117,10 +124,11 @@ final class DashboardFeed implements AutoCloseable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (org.apache.kafka.common.errors.TopicAuthorizationException e) {
-                    // A topic this principal may not read: show the others rather than none.
+                    // A topic this principal may not read (now): show the others rather than none.
                     failures.incrementAndGet();
                     warn(e);
                     refuse(e.unauthorizedTopics());
+                    Thread.sleep(FAILURE_BACKOFF_MILLIS);
                 } catch (RuntimeException e) {
                     // Not authorized for a topic, a broker that went away...: say so and try again,
                     // rather than end the thread and leave a page that looks live but never moves.

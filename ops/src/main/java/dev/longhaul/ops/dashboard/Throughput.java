@@ -141,6 +141,9 @@ public final class Throughput {
                 status.getReason(), at, status.getSubmissionId()));
         if (JobStates.isFinal(next)) {
             unfinished.remove(id);
+            if (timedJobs.containsKey(id)) {
+                ticked.remove(id);
+            }
             finished.merge(state, 1L, Long::sum);
             if (at >= startMillis) {
                 finishedSinceStart.merge(state, 1L, Long::sum);
@@ -175,6 +178,9 @@ public final class Throughput {
         // its own suffix) less what the ticks counted live of the prefix; later ones their suffix
         long prefilled = firstOfJob ? Math.max(0, usage.getPromptTokens() - ticked.getOrDefault(jobId, 0L))
                 : usage.getPromptTokens() - document;
+        // done with it: a late tick finds the job in timedJobs, and a long job's entry must not be
+        // pushed out of the bounded map by others and then counted again from zero
+        ticked.remove(jobId);
         prefill.add(atMillis, prefilled, now);
         decode.add(atMillis, usage.getOutputTokens(), now);
         w[0].add(atMillis, prefilled, now);

@@ -321,4 +321,21 @@ class DashboardThroughputTest {
         // then the prompt counts once in all: 700 live, and the rest with the result
         assertEquals(1100, model.snapshot().tokens().prefillTotal());
     }
+
+    @Test
+    void aLongJobsLivePrefillIsNotCountedAgainAfterManyOtherJobsTicked() {
+        // a long job ticks, then more jobs than the model remembers tick and end, then it ends
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 100_000, NOW - 9_000));
+        int others = 10_001;
+        for (int i = 0; i < others; i++) {
+            model.onStatus(status("short-" + i, "t1", JobState.RUNNING, 0.5, 10, NOW - 8_000));
+            model.onResult("short-" + i, Usage.newBuilder().setPromptTokens(10).setOutputTokens(0).setDocumentTokens(10)
+                    .setDocumentShareRead(1.0).build(), timings(1, 1), NOW - 8_000);
+        }
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.6, 200_000, NOW - 1_000));
+        model.onResult("long", Usage.newBuilder().setPromptTokens(200_100).setOutputTokens(0).setDocumentTokens(200_000)
+                .setDocumentShareRead(1.0).build(), timings(1, 1), NOW - 500);
+        // then it counts its prompt once, and each short job its own
+        assertEquals(200_100 + 10L * others, model.snapshot().tokens().prefillTotal());
+    }
 }

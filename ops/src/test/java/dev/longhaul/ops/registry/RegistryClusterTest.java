@@ -166,10 +166,15 @@ class RegistryClusterTest {
                 assertEquals(3, description.partitions().getFirst().replicas().size());
                 var resource = new org.apache.kafka.common.config.ConfigResource(
                         org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "_schemas-replicated");
-                assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource)
-                        .get(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value());
+                var minIsr = admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                        .get(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+                assertEquals("2", minIsr.value());
+                // set on the topic itself, not inherited from this cluster's broker default (which is also 2)
+                assertEquals(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, minIsr.source());
             }
         }
         assertEquals(1, SchemaLog.replicasFor(1));
+        assertEquals(2, SchemaLog.replicasFor(2));
+        assertEquals(3, SchemaLog.replicasFor(5));
     }
 }

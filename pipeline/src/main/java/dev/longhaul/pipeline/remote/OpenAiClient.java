@@ -159,7 +159,9 @@ public final class OpenAiClient implements AutoCloseable {
             }
             Thread.ofVirtual().name("longhaul-remote-answer").start(() -> {
                 try (java.util.stream.Stream<String> body = response.body()) {
-                    result.complete(streamed(uri, response.statusCode(), body.iterator()));
+                    boolean json = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+                    result.complete(json ? whole(uri, response.statusCode(), body.iterator())
+                            : streamed(uri, response.statusCode(), body.iterator(), call.promptIds().length));
                 } catch (RemoteFailure f) {
                     result.completeExceptionally(f);
                 } catch (RuntimeException f) {
@@ -187,16 +189,15 @@ public final class OpenAiClient implements AutoCloseable {
      * text, the last choice's finish_reason, a usage event, `data: [DONE]`; an error event or a
      * non-2xx answer (a JSON body, not events) fails with the server's message.
      */
-    static CompletionReply streamed(URI uri, int status, java.util.Iterator<String> lines) {
+    static CompletionReply streamed(URI uri, int status, java.util.Iterator<String> lines, int promptTokens) {
         if (status / 100 != 2) {
-            StringBuilder all = new StringBuilder();
-            lines.forEachRemaining(l -> all.append(l).append('\n'));
-            body(uri, status, all.toString());
+            return whole(uri, status, lines); // an error's body is JSON, not events
         }
         StringBuilder text = new StringBuilder();
         String finish = null;
         JsonNode usage = null;
         boolean done = false;
+        long pieces = 0;
         while (!done && lines.hasNext()) {
             String line = lines.next();
             if (!line.startsWith("data:")) {
@@ -220,6 +221,7 @@ public final class OpenAiClient implements AutoCloseable {
             JsonNode choice = event.path("choices").path(0);
             if (choice.path("text").isTextual()) {
                 text.append(choice.path("text").asText());
+                pieces += choice.path("text").asText().isEmpty() ? 0 : 1;
             }
             if (choice.hasNonNull("finish_reason")) {
                 finish = choice.get("finish_reason").asText();
@@ -228,11 +230,30 @@ public final class OpenAiClient implements AutoCloseable {
                 usage = event.get("usage");
             }
         }
-        if (!done || finish == null || usage == null) {
-            throw new RemoteFailure(status, uri + " ended its answer " + (done ? "without " + (finish == null ? "a finish_reason" : "usage")
-                    : "before data: [DONE]") + " after " + text.length() + " chars", null);
+        if (finish == null) {
+            // [DONE] or the end of the body without a finish_reason: the answer broke off
+            throw new RemoteFailure(status, uri + " ended its answer without a finish_reason after " + text.length() + " chars", null);
+        }
+        if (usage == null) {
+            // a server that ignores stream_options: the prompt as sent, a token per streamed piece
+            return new CompletionReply(text.toString(), finish, promptTokens, pieces);
         }
         return new CompletionReply(text.toString(), finish, usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
+    }
+
+    /** A whole JSON answer: a server (or proxy) that does not stream, or an error. */
+    static CompletionReply whole(URI uri, int status, java.util.Iterator<String> lines) {
+        StringBuilder all = new StringBuilder();
+        lines.forEachRemaining(l -> all.append(l).append('\n'));
+        JsonNode body = body(uri, status, all.toString());
+        JsonNode choice = body.path("choices").path(0);
+        JsonNode text = choice.get("text");
+        JsonNode usage = body.get("usage");
+        if (text == null || !text.isTextual() || usage == null) {
+            throw new RemoteFailure(status, uri + " answered without choices[0].text or usage: " + abbreviate(all.toString()), null);
+        }
+        return new CompletionReply(text.asText(), choice.path("finish_reason").asText("unknown"),
+                usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder request) {

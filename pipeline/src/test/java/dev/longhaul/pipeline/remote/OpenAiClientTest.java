@@ -74,6 +74,52 @@ class OpenAiClientTest {
     }
 
     @Test
+    void aServerThatDoesNotStreamOrSendsNoUsageOrNoDoneIsStillRead() throws IOException {
+        // a server or proxy that ignores stream:true and answers one JSON body
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "{\"choices\":[{\"text\":\"whole\",\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":8}}"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                assertEquals(new OpenAiClient.CompletionReply("whole", "length", 3, 8), client.complete(CALL).join());
+            }
+        });
+        // one that ignores stream_options (no usage) and closes without [DONE]
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}");
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"b\",\"finish_reason\":\"stop\"}]}");
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                assertEquals(new OpenAiClient.CompletionReply("ab", "stop", CALL.promptIds().length, 2), client.complete(CALL).join(),
+                        "the prompt as sent, a token a piece");
+            }
+        });
+        // but an answer that breaks off before any finish_reason fails
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}");
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
+                assertTrue(e.getCause().getMessage().contains("without a finish_reason"), e.getCause().getMessage());
+            }
+        });
+    }
+
+    @Test
     void aServerThatStallsAfterItsHeadersFailsTheCallInTimeAndSeesTheClientGo() throws IOException {
         CountDownLatch gone = new CountDownLatch(1);
         with(exchange -> {
