@@ -65,6 +65,11 @@ public final class Throughput {
     static final int MAX_UNFINISHED = 250_000;
     /** Latency samples kept per stage. */
     static final int LATENCY_SAMPLES = 2_048;
+    /**
+     * Ended jobs remembered past the table (about 150 bytes each), so that a dashboard that does
+     * not run beside the pipeline's status store still answers /api/jobs/{id} for recent jobs.
+     */
+    static final int MAX_ENDED = 100_000;
     /** Jobs remembered for lane attribution and timing de-duplication. */
     private static final int MAX_REMEMBERED = 10_000;
 
@@ -82,7 +87,8 @@ public final class Throughput {
     private final Map<String, Long> finishedSinceStart = new TreeMap<>();
     private final Map<String, Long> deadSinceStart = new TreeMap<>();
     private final Map<String, Long> ticked = bounded(); // job id -> document tokens its ticks counted
-    private final Map<String, JobRow> ended = bounded(); // final rows evicted from the table, for late ticks
+    // final rows evicted from the table: for late ticks, and for job() lookups of recent jobs
+    private final Map<String, JobRow> ended = bounded(MAX_ENDED);
     private final RateWindow completed;
     private final RateWindow prefill;
     private final RateWindow decode;
@@ -210,8 +216,10 @@ public final class Throughput {
     }
 
     /** The job's row, if the table holds it. */
+    /** The job's row: the table's, or the end of one of the MAX_ENDED jobs that left it last. */
     public synchronized java.util.Optional<JobRow> job(String jobId) {
-        return java.util.Optional.ofNullable(jobs.get(jobId));
+        JobRow row = jobs.get(jobId);
+        return java.util.Optional.ofNullable(row != null ? row : ended.get(jobId));
     }
 
     public synchronized ThroughputSnapshot snapshot() {
@@ -315,10 +323,14 @@ public final class Throughput {
     }
 
     private static <V> Map<String, V> bounded() {
+        return bounded(MAX_REMEMBERED);
+    }
+
+    private static <V> Map<String, V> bounded(int most) {
         return new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > MAX_REMEMBERED;
+                return size() > most;
             }
         };
     }

@@ -300,6 +300,11 @@ class DashboardThroughputTest {
         assertEquals(Map.of("QUEUED", (long) queued - 2, "RUNNING", 1L, "FAILED", 1L), s.jobsByState());
         assertTrue(s.jobs().size() <= Throughput.SNAPSHOT_ROWS, "the snapshot carries " + s.jobs().size() + " rows");
         assertEquals("RUNNING", s.jobs().stream().filter(r -> r.jobId().equals("q-0")).findFirst().orElseThrow().state());
+        // and a job that ended and left the table is still found by a lookup
+        for (int i = 2; i < queued; i++) {
+            model.onStatus(status("q-" + i, "t1", JobState.SUCCEEDED, 1, 10, NOW + i));
+        }
+        assertEquals("FAILED", model.job("q-1").orElseThrow().state(), "q-1 left the table, not the lookups");
     }
 
     @Test
