@@ -66,12 +66,22 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BatchConfig batch = new BatchConfig(prefillChunk + maxSequences - 1, prefillChunk, maxSequences);
         CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
         Optional<BearerToken> key = noApiKey ? Optional.empty()
                 : Optional.of(BearerToken.configuredOrGenerated(apiKey == null ? "" : apiKey));
         try (Backend backend = engine.open();
              ServedModel served = ServedModel.load(model, backend, batch);
              ServeServer server = new ServeServer(served, host, port, key)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "longhaul-serve-shutdown"));
+            // the JVM halts once its hooks return: this one waits until the server below has closed,
+            // so that requests in flight are answered (503) rather than reset
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopped.countDown();
+                try {
+                    closed.await(45, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "longhaul-serve-shutdown"));
             var out = spec.commandLine().getOut();
             out.printf("serving %s on %s (backend %s, %d sequences per batch)%n", served.id(), server.url(),
                     engine.backendName(), maxSequences);
@@ -79,6 +89,8 @@ public final class ServeCommand implements Callable<Integer> {
                     .orElse("no API key: anyone who can reach " + server.url() + " may use the model"));
             out.flush();
             stopped.await();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

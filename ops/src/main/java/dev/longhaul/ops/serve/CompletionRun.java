@@ -46,6 +46,14 @@ final class CompletionRun {
     }
 
     static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces) throws IOException {
+        return run(model, request, pieces, java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /**
+     * The same, with the sequence in `live` while it runs, so that a server closing can cancel it:
+     * the run then answers 503 (an error event once a stream has begun) on its open connection.
+     */
+    static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces, java.util.Set<SequenceHandle> live) throws IOException {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
         SequenceHandle handle;
         try {
@@ -57,6 +65,16 @@ final class CompletionRun {
         }
         // Completes after the sequence's last onToken, on the same thread, so End is queued last.
         handle.result().whenComplete((result, failure) -> events.add(new End(result, failure)));
+        live.add(handle);
+        try {
+            return follow(handle, events, request, model, pieces);
+        } finally {
+            live.remove(handle);
+        }
+    }
+
+    private static Outcome follow(SequenceHandle handle, BlockingQueue<Object> events, GenerationRequest request, ServedModel model,
+                                  Pieces pieces) throws IOException {
         OutputText output = new OutputText(model.tokenizer(), request.stops());
         StringBuilder text = new StringBuilder();
         boolean done = false;

@@ -48,6 +48,7 @@ public final class ServeServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final java.util.Set<dev.longhaul.engine.batch.SequenceHandle> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long created = System.currentTimeMillis() / 1000;
 
     /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
@@ -127,7 +128,7 @@ public final class ServeServer implements AutoCloseable {
     private void complete(HttpExchange ex, GenerationRequest request) throws IOException {
         Answer answer = new Answer(request.chat() ? "chatcmpl-" : "cmpl-", request.chat());
         if (!request.stream()) {
-            CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { });
+            CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { }, live);
             ObjectNode body = answer.envelope(false);
             answer.choice(body.putArray("choices"), o.text(), o.finishReason(), false);
             usage(body, o);
@@ -161,7 +162,7 @@ public final class ServeServer implements AutoCloseable {
                     out.write(": keep-alive\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     out.flush();
                 }
-            });
+            }, live);
         } catch (ApiError e) {
             data(out, json.writeValueAsString(e.body()));
             data(out, "[DONE]");
@@ -294,12 +295,21 @@ public final class ServeServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow(); // a request waiting for its next token is interrupted and cancels its sequence
+        // first the requests: their sequences are cancelled, and each answers 503 (or, once a stream
+        // has begun, an error event and [DONE]) on its still open connection; not by interrupting
+        // their threads, which closes a socket in the middle of a write. Then the server, which
+        // closes what is left (stopping it first reset every connection unanswered).
+        threads.shutdown();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         try {
-            threads.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            // again until all have ended: a request that was just starting adds its sequence late
+            do {
+                live.forEach(dev.longhaul.engine.batch.SequenceHandle::cancel);
+            } while (!threads.awaitTermination(100, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        threads.shutdownNow();
+        server.stop(0);
     }
 }

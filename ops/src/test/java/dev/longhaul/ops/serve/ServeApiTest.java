@@ -105,6 +105,28 @@ class ServeApiTest {
     }
 
     @Test
+    void closingTheServerAnswersAStreamInFlightWithAnErrorEventAndDone() throws Exception {
+        // given a second server with a long stream under way
+        ServeServer closing = new ServeServer(served, "127.0.0.1", 0);
+        ObjectNode body = completion(PROMPT, 4000).put("stream", true);
+        HttpResponse<java.util.stream.Stream<String>> response = HTTP.send(HttpRequest.newBuilder(URI.create(closing.url() + "/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        java.util.Iterator<String> lines = response.body().filter(l -> l.startsWith("data: ")).iterator();
+        assertTrue(lines.hasNext(), "the stream has begun");
+        lines.next();
+        // when the server closes (as on SIGTERM)
+        Thread closer = Thread.ofVirtual().start(closing::close);
+        // then the client reads an error event and [DONE], not a reset connection
+        List<String> rest = new ArrayList<>();
+        lines.forEachRemaining(rest::add);
+        closer.join();
+        assertEquals("data: [DONE]", rest.getLast(), "ends with [DONE]: " + rest.subList(Math.max(0, rest.size() - 3), rest.size()));
+        assertTrue(rest.get(rest.size() - 2).contains("\"error\""), rest.get(rest.size() - 2));
+    }
+
+    @Test
     void streamedPiecesConcatenateToTheNonStreamedText() throws Exception {
         String whole = send("POST", "/completions", completion(PROMPT, 24), 200).path("choices").path(0).path("text").asText();
         ObjectNode body = completion(PROMPT, 24).put("stream", true);
