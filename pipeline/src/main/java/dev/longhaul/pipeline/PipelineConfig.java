@@ -106,6 +106,11 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
             Objects.requireNonNull(tenants, "tenants");
             require(positive(incompleteJobTimeout), "incompleteJobTimeout must be positive");
             require(positive(settledJobRetention), "settledJobRetention must be positive");
+            // past it, readers of `status` (followers, the dashboard, tenants) lose a job's final
+            // status while the planner still takes the id as that job: a resubmission would then be
+            // a no-op that writes no status anyone can see
+            require(settledJobRetention.compareTo(dev.longhaul.schemas.Topics.STATUS_RETENTION) <= 0,
+                    "settledJobRetention must not exceed the status topic's retention (" + dev.longhaul.schemas.Topics.STATUS_RETENTION + ")");
             allowedKinds = Set.copyOf(allowedKinds);
         }
     }

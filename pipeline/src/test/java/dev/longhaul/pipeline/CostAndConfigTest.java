@@ -55,6 +55,12 @@ class CostAndConfigTest {
         var chunks = assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.Limits(l.maxDocumentBytes(),
                 PipelineConfig.Limits.MAX_CHUNKS + 1, l.allowedKinds(), l.tenants(), l.incompleteJobTimeout()));
         assertTrue(chunks.getMessage().startsWith("maxChunks must be in 1.." + PipelineConfig.Limits.MAX_CHUNKS), chunks.getMessage());
+        // the planner may not remember a job longer than `status` keeps its final status
+        var retention = assertThrows(IllegalArgumentException.class,
+                () -> l.withSettledJobRetention(dev.longhaul.schemas.Topics.STATUS_RETENTION.plusDays(1)));
+        assertTrue(retention.getMessage().contains("status topic's retention"), retention.getMessage());
+        assertEquals(dev.longhaul.schemas.Topics.STATUS_RETENTION,
+                l.withSettledJobRetention(dev.longhaul.schemas.Topics.STATUS_RETENTION).settledJobRetention());
     }
 
     @Test

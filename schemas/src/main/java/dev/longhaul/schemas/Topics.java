@@ -26,8 +26,9 @@ public final class Topics {
      * default settled-job retention, then deleted; compaction alone kept one record per job id
      * ever seen, so the topic grew with every job.
      */
+    public static final java.time.Duration STATUS_RETENTION = java.time.Duration.ofDays(14);
     public static final Map<String, String> STATUS = Map.of("cleanup.policy", "compact,delete",
-            "retention.ms", Long.toString(java.time.Duration.ofDays(14).toMillis()));
+            "retention.ms", Long.toString(STATUS_RETENTION.toMillis()));
     /**
      * workers: each worker's latest heartbeat, for a day. A worker id defaults to host name and
      * process id, so compaction alone kept one record per worker process ever started.
