@@ -119,7 +119,7 @@ interface StreamAnalyzer {
                 long[] s = lines.span(b.firstLine(), b.lastLine());
                 spans.add(new Provenance(s[0], s[1], "error_burst"));
             }
-            ObjectNode facts = JSON.valueToTree(new LogSummary(summary.lines(), top, summary.firstTimestamp(),
+            ObjectNode facts = JSON.valueToTree(new LogSummary(summary.lines(), summary.linesCut(), top, summary.firstTimestamp(),
                     summary.lastTimestamp(), summary.levels(), summary.errorBasis(), summary.errorBursts(), summary.newTemplates()));
             facts.put("template_count", summary.templates().size());
             facts.put("facts_offsets", "lines");

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 /**
  * @param lines          non-blank lines read
+ * @param linesCut       lines longer than LogTemplateMiner.MAX_LINE_CHARS, of which only that many chars were read
  * @param templates      every template, most frequent first
  * @param firstTimestamp timestamp text of the first line that has one, or null
  * @param lastTimestamp  timestamp text of the last line that has one, or null
@@ -23,6 +24,7 @@ import java.util.TreeMap;
  */
 public record LogSummary(
         long lines,
+        long linesCut,
         List<Template> templates,
         String firstTimestamp,
         String lastTimestamp,

@@ -37,7 +37,7 @@ public final class LogTemplateMiner {
             "(?i)\\b(errors?|fail(s|ed|ure)?|fatal|exception|panic|crash(ed)?)\\b");
     private static final double MIN_BURST_SHARE = 0.05;
     /** A line longer than this is cut: a document without newlines must not grow the buffer. */
-    private static final int MAX_LINE_CHARS = 1 << 16;
+    static final int MAX_LINE_CHARS = 1 << 16;
 
     private final LogTemplateConfig config;
     private final Assignments assignments;
@@ -63,6 +63,8 @@ public final class LogTemplateMiner {
     private long linesBefore;
     private long errorsBefore;
     private long lastLineNumber;
+    private boolean partialCut; // the line in `partial` went past MAX_LINE_CHARS
+    private long linesCut;
     private LogSummary.ErrorBurst openBurst;
     private final List<LogSummary.ErrorBurst> bursts = new ArrayList<>();
 
@@ -81,17 +83,33 @@ public final class LogTemplateMiner {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '\n') {
-                accept(partial.toString());
-                partial.setLength(0);
+                endPartial();
             } else if (partial.length() < MAX_LINE_CHARS) {
                 partial.append(c);
+            } else {
+                partialCut = true;
             }
         }
     }
 
-    /** One whole line (without its newline; a trailing carriage return is dropped). */
+    private void endPartial() {
+        linesCut += partialCut ? 1 : 0;
+        partialCut = false;
+        accept(partial.toString());
+        partial.setLength(0);
+    }
+
+    /**
+     * One whole line (without its newline; a trailing carriage return is dropped); past
+     * MAX_LINE_CHARS it is read as its first MAX_LINE_CHARS chars and counted in linesCut, as
+     * acceptChunk does.
+     */
     public void accept(String line) {
         physicalLine++;
+        if (line.length() > MAX_LINE_CHARS) {
+            linesCut++;
+            line = line.substring(0, MAX_LINE_CHARS);
+        }
         String text = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
         if (header == null) {
             sample.add(text);
@@ -106,8 +124,7 @@ public final class LogTemplateMiner {
     /** Ends the document: parses what is still held and reports. The miner is spent afterwards. */
     public LogSummary finish() {
         if (!partial.isEmpty()) {
-            accept(partial.toString());
-            partial.setLength(0);
+            endPartial();
         }
         if (header == null) {
             learnHeader();
@@ -223,7 +240,7 @@ public final class LogTemplateMiner {
         }
         templates.sort(Comparator.comparingLong(LogSummary.Template::count).reversed()
                 .thenComparingInt(LogSummary.Template::id));
-        return new LogSummary(lines, templates, firstTimestamp, lastTimestamp, levels,
+        return new LogSummary(lines, linesCut, templates, firstTimestamp, lastTimestamp, levels,
                 header.hasLevel() ? "level" : "keyword", bursts, fresh);
     }
 }

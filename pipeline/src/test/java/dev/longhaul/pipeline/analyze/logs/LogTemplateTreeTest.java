@@ -174,4 +174,19 @@ class LogTemplateTreeTest {
         assertTrue(summary.templates().stream().anyMatch(t -> t.template().equals("<*> <*> <*> <*> <*> <*>")),
                 "lines past the bounds join their length's catch-all");
     }
+
+    @Test
+    void aLineLongerThanTheMinerReadsIsCountedAsCutWholeOrInPieces() {
+        String longLine = HEAD + "payload " + "x".repeat(LogTemplateMiner.MAX_LINE_CHARS + 100);
+        String text = HEAD + "short one\n" + longLine + "\n" + HEAD + "short two\n";
+        LogTemplateMiner chunks = new LogTemplateMiner(LogTemplateConfig.defaults());
+        for (int at = 0; at < text.length(); at += 4096) {
+            chunks.acceptChunk(text.substring(at, Math.min(text.length(), at + 4096)));
+        }
+        LogTemplateMiner lines = new LogTemplateMiner(LogTemplateConfig.defaults());
+        text.lines().forEach(lines::accept);
+        LogSummary a = chunks.finish();
+        assertEquals(1, a.linesCut(), "the summary says a line was not read whole");
+        assertEquals(a, lines.finish(), "whole lines and chunks agree");
+    }
 }
