@@ -56,6 +56,20 @@ public final class PipelineCommand implements Callable<Integer> {
                     + " 0: RocksDB's own per-store defaults, which are not bounded in total (default: the pipeline's, 64).")
     Long stateMemoryMib;
 
+    @Option(names = "--status-port", paramLabel = "PORT",
+            description = "Serve GET /jobs/{id} (the status table) on this port (0: any free one), forwarding to the instance "
+                    + "that hosts a job's status; default: not served.")
+    Integer statusPort;
+
+    @Option(names = "--status-host", paramLabel = "HOST", defaultValue = "localhost",
+            description = "Address the status endpoint listens on and that other instances reach it at (default: ${DEFAULT-VALUE}).")
+    String statusHost;
+
+    @Option(names = "--status-token", paramLabel = "TOKEN", defaultValue = "",
+            description = "Bearer token the status endpoint requires; instances that forward to each other share it "
+                    + "(default: a random one, printed).")
+    String statusToken;
+
     @Option(names = "--job-retention-hours", paramLabel = "H",
             description = "How long the planner remembers a settled job id after its last record (a resubmission is a no-op or a"
                     + " DUPLICATE_JOB_ID until then; the id may be used again after). Must outlast the longest job"
@@ -92,17 +106,32 @@ public final class PipelineCommand implements Callable<Integer> {
         PipelineConfig config = config();
         Path state = stateDir != null ? Files.createDirectories(stateDir) : Files.createTempDirectory("longhaul-pipeline-");
         PipelineRunner runner;
+        dev.longhaul.ops.stack.StatusServer status = null;
+        dev.longhaul.ops.http.BearerToken token = dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken);
         try {
+            if (statusPort != null) {
+                status = new dev.longhaul.ops.stack.StatusServer(statusHost, statusPort, token);
+            }
             runner = PipelineRunner.start(config, new Topics(config.kafka().namespace(), kafka.registry()),
-                    kafka.bootstrapServers, state, kafka.clientOverrides());
-        } catch (RuntimeException e) {
+                    kafka.bootstrapServers, state, kafka.clientOverrides(), status == null ? null : status.applicationServer());
+            if (status != null) {
+                status.attach(new dev.longhaul.pipeline.status.JobStatusQuery(runner.streams()));
+            }
+        } catch (RuntimeException | IOException e) {
+            if (status != null) {
+                status.close();
+            }
             deleteIfTemporary(state);
             throw e;
         }
+        dev.longhaul.ops.stack.StatusServer statusServer = status;
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean closing = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             closing.set(true);
+            if (statusServer != null) {
+                statusServer.close();
+            }
             runner.close();
             deleteIfTemporary(state);
             stopped.countDown();
@@ -110,6 +139,11 @@ public final class PipelineCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.printf("pipeline %s: %d lanes on %s (namespace %s, state in %s); Ctrl-C stops%n", config.kafka().applicationId(),
                 config.dispatch().lanes(), kafka.bootstrapServers, config.kafka().namespace(), state);
+        if (statusServer != null) {
+            // like the dashboard's, a generated token is shown to whoever started the process; a configured one is not
+            out.printf("status: GET http://%s/jobs/{id} with Authorization: Bearer %s%n", statusServer.applicationServer(),
+                    statusToken.isBlank() ? token.value() : "<--status-token>");
+        }
         out.flush();
         // Streams stops by itself after a fatal error; the process should then end, not idle. (Its
         // state listener can only be set before start, which PipelineRunner owns, so poll.)

@@ -36,14 +36,26 @@ public final class PipelineRunner implements AutoCloseable {
      */
     public static PipelineRunner start(PipelineConfig config, Topics topics, String bootstrapServers, Path stateDir,
                                        Map<String, String> clientOverrides) {
+        return start(config, topics, bootstrapServers, stateDir, clientOverrides, null);
+    }
+
+    /**
+     * The same, telling Streams this instance's status endpoint (application.server, host:port;
+     * null: none), so that every instance knows where each job's status is (StatusServer).
+     */
+    public static PipelineRunner start(PipelineConfig config, Topics topics, String bootstrapServers, Path stateDir,
+                                       Map<String, String> clientOverrides, String applicationServer) {
         Map<String, Object> adminProps = new HashMap<>(clientOverrides);
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(adminProps)) {
             TopicsAdmin.ensure(admin, topics, config.tenants(), new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
                     (short) config.kafka().replicationFactor()));
         }
-        KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
-                config.streamsProperties(bootstrapServers, stateDir, clientOverrides));
+        java.util.Properties props = config.streamsProperties(bootstrapServers, stateDir, clientOverrides);
+        if (applicationServer != null) {
+            props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics), props);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {

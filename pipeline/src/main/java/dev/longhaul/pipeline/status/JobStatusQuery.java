@@ -1,8 +1,9 @@
 /*
- * Read side of the status table for ops (to be served over HTTP): the latest JobStatus of a job,
- * from the local materialized store STATUS_STORE of a running KafkaStreams. Contract: answers for
- * job ids whose status partition this instance hosts; metadataFor tells which instance hosts the
- * others, so the HTTP layer can forward the request there.
+ * Read side of the status table for ops (served over HTTP by ops' StatusServer): the latest
+ * JobStatus of a job, from the materialized store STATUS_STORE of a running KafkaStreams.
+ * lookup() says where the answer is: here (found, or no such job), at another instance (its
+ * application.server, to forward the request to), or nowhere now (the store is restoring or
+ * migrating, or the streams are not running). latest() answers from whatever this instance hosts.
  */
 package dev.longhaul.pipeline.status;
 
@@ -36,5 +37,46 @@ public final class JobStatusQuery {
     /** Which instance hosts the job's status, for forwarding a query. */
     public KeyQueryMetadata metadataFor(String jobId) {
         return streams.queryMetadataForKey(STATUS_STORE, jobId, Serdes.String().serializer());
+    }
+
+    /** Where a job's latest status is, as lookup() finds it. */
+    public sealed interface Lookup {
+        record Found(JobStatus status) implements Lookup {}
+
+        /** This instance hosts the job's partition and has no status of it. */
+        record Missing() implements Lookup {}
+
+        /** Another instance hosts it: its application.server. */
+        record Elsewhere(org.apache.kafka.streams.state.HostInfo host) implements Lookup {}
+
+        record Unavailable(String why) implements Lookup {}
+    }
+
+    /**
+     * The job's status from the partition that holds it, when this instance (`self`, its
+     * application.server) is that partition's active host; otherwise where to ask.
+     */
+    public Lookup lookup(String jobId, org.apache.kafka.streams.state.HostInfo self) {
+        KeyQueryMetadata meta;
+        try {
+            meta = metadataFor(jobId);
+        } catch (IllegalStateException e) {
+            return new Lookup.Unavailable(e.getMessage()); // not running
+        }
+        if (meta == null || KeyQueryMetadata.NOT_AVAILABLE.equals(meta)) {
+            return new Lookup.Unavailable("the status partition of " + jobId + " has no active host now (rebalancing)");
+        }
+        if (!meta.activeHost().equals(self)) {
+            return new Lookup.Elsewhere(meta.activeHost());
+        }
+        try {
+            ReadOnlyKeyValueStore<String, JobStatus> store = streams.store(StoreQueryParameters
+                    .fromNameAndType(STATUS_STORE, QueryableStoreTypes.<String, JobStatus>keyValueStore())
+                    .withPartition(meta.partition()));
+            JobStatus status = store.get(jobId);
+            return status == null ? new Lookup.Missing() : new Lookup.Found(status);
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException | IllegalStateException e) {
+            return new Lookup.Unavailable(e.getMessage()); // restoring, migrating, or stopped
+        }
     }
 }
