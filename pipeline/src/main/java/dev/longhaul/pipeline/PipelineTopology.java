@@ -80,7 +80,8 @@ public final class PipelineTopology {
                 .to(topics.status.name(), Produced.with(topics.status.keys(), topics.status.values()).withName("status-restore-sink"));
         KStream<String, DispatchEvent> finished = statuses
                 .filter((jobId, status) -> JobStates.isFinal(status.getState()), Named.as("status-final"))
-                .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState()), Named.as("status-finished"));
+                .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId()),
+                        Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {
             // Tenants with topics of their own: admission into, and delivery out of, the shared topics.

@@ -246,6 +246,27 @@ class DispatchTopologyTest {
         }
     }
 
+    @Test
+    void aLateEndOfAnEarlierLifeOfTheJobIdFreesNothingOfTheLifeRunningNow() {
+        // given a tenant whose quota holds one job, its job s1 in flight and s2 waiting behind it
+        var limits = PipelineDriver.CONFIG.limits();
+        var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
+                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 100L), 1_000_000), limits.incompleteJobTimeout()));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(submission("s1", "small", 250));
+            p.submit(submission("s2", "small", 250));
+            assertEquals(List.of("s1"), jobIds(p));
+            // when a final status of an earlier life of s1's id arrives (a late end, another submission)
+            p.finished("s1", "small", JobState.FAILED, "s1-an-earlier-life");
+            // then s1 still loads its lane and the quota: s2 waits
+            assertEquals(List.of(), jobIds(p), "the earlier life's end freed the running life's quota");
+            // and s1's own end frees it
+            p.finished("s1", "small", JobState.SUCCEEDED, "s1-s1");
+            assertEquals(List.of("s2"), jobIds(p));
+        }
+    }
+
     private static PipelineDriver.Submission job(String id, String tenant, int priority, Instant deadline) {
         var s = submission(id, tenant, 250);
         return s.withRequest(JobRequest.newBuilder(s.request()).setPriority(priority).setDeadline(deadline).build());

@@ -27,8 +27,15 @@ public sealed interface DispatchEvent {
 
     record Heartbeat(WorkerHeartbeat heartbeat) implements DispatchEvent {}
 
-    /** A final status of a job: its cost no longer loads its lane. */
-    record Finished(String jobId, JobState state) implements DispatchEvent {}
+    /**
+     * A final status of a job's life (submissionId; "" when the status names none): that life's
+     * cost no longer loads its lane. A final status of an earlier life frees nothing of a later one.
+     */
+    record Finished(String jobId, JobState state, String submissionId) implements DispatchEvent {
+        public Finished(String jobId, JobState state) {
+            this(jobId, state, "");
+        }
+    }
 
     /** The serde of the dispatch repartition topics. */
     static Serde<DispatchEvent> serde(Topics topics) {
@@ -42,7 +49,11 @@ public sealed interface DispatchEvent {
                     case Planned p -> tagged(0, orders.serializer().serialize(orderSubject, p.order()));
                     case CancelRequested c -> tagged(1, c.jobId().getBytes(StandardCharsets.UTF_8));
                     case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
-                    case Finished f -> tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8));
+                    case Finished f -> f.submissionId().isEmpty()
+                            ? tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8))
+                            // "STATE:N:" + N chars of submission + jobId: job and submission ids may hold ':'
+                            : tagged(4, (f.state().name() + ":" + f.submissionId().length() + ":" + f.submissionId() + f.jobId())
+                                    .getBytes(StandardCharsets.UTF_8));
                 },
                 (topic, bytes) -> {
                     if (bytes == null) {
@@ -59,6 +70,14 @@ public sealed interface DispatchEvent {
                             String text = new String(body, StandardCharsets.UTF_8);
                             int colon = text.indexOf(':');
                             yield new Finished(text.substring(colon + 1), JobState.valueOf(text.substring(0, colon)));
+                        }
+                        case 4 -> {
+                            String text = new String(body, StandardCharsets.UTF_8);
+                            int first = text.indexOf(':');
+                            int second = text.indexOf(':', first + 1);
+                            int from = second + 1;
+                            int to = from + Integer.parseInt(text.substring(first + 1, second));
+                            yield new Finished(text.substring(to), JobState.valueOf(text.substring(0, first)), text.substring(from, to));
                         }
                         default -> throw new SerializationException("unknown dispatch event tag " + tag);
                     };

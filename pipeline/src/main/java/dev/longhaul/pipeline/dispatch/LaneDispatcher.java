@@ -35,6 +35,7 @@ import java.util.Set;
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.WorkerHeartbeat;
@@ -111,8 +112,16 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             }
             case DispatchEvent.Heartbeat h -> workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
             case DispatchEvent.Finished f -> {
-                inFlight.delete(f.jobId());
-                held.delete(f.jobId());
+                // only the life that ended: a late end of an earlier life of the id (one planned
+                // again after the planner forgot it) must not free the new life's lane or drop its order
+                InFlight running = inFlight.get(f.jobId());
+                if (running != null && JobStates.sameLife(running.submissionId(), f.submissionId())) {
+                    inFlight.delete(f.jobId());
+                }
+                HeldOrder waiting = held.get(f.jobId());
+                if (waiting != null && JobStates.sameLife(waiting.order().getRequest().getSubmissionId(), f.submissionId())) {
+                    held.delete(f.jobId());
+                }
             }
         }
         dispatch(now);
@@ -218,7 +227,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     private void release(HeldOrder h, int lane, long now) {
         WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
         held.delete(h.jobId());
-        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant(), now));
+        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant(), now, h.order().getRequest().getSubmissionId()));
         context.forward(new Record<>(h.jobId(), new Outcome.ToWork(lane, order), now));
         status(h, JobState.QUEUED, "lane=" + lane, now);
     }
