@@ -232,10 +232,7 @@ class DispatchTopologyTest {
 
     @Test
     void aTenantAtItsQuotaWaitsWhileOthersGoOn() {
-        var limits = PipelineDriver.CONFIG.limits();
-        var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
-                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 100L), 1_000_000), limits.incompleteJobTimeout()));
-        try (PipelineDriver p = new PipelineDriver(config)) {
+        try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {
             p.heartbeat("w0", List.of(0), 0, T0);
             p.submit(submission("s1", "small", 250));
             p.submit(submission("s2", "small", 250));
@@ -249,10 +246,7 @@ class DispatchTopologyTest {
     @Test
     void aLateEndOfAnEarlierLifeOfTheJobIdFreesNothingOfTheLifeRunningNow() {
         // given a tenant whose quota holds one job, its job s1 in flight and s2 waiting behind it
-        var limits = PipelineDriver.CONFIG.limits();
-        var config = PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
-                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 100L), 1_000_000), limits.incompleteJobTimeout()));
-        try (PipelineDriver p = new PipelineDriver(config)) {
+        try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {
             p.heartbeat("w0", List.of(0), 0, T0);
             p.submit(submission("s1", "small", 250));
             p.submit(submission("s2", "small", 250));
@@ -265,6 +259,13 @@ class DispatchTopologyTest {
             p.finished("s1", "small", JobState.SUCCEEDED, "s1-s1");
             assertEquals(List.of("s2"), jobIds(p));
         }
+    }
+
+    /** The driver's config with a quota of 100 tokens for tenant "small" (one 250-byte job). */
+    private static PipelineConfig smallTenantQuota() {
+        var limits = PipelineDriver.CONFIG.limits();
+        return PipelineDriver.CONFIG.withLimits(new PipelineConfig.Limits(limits.maxDocumentBytes(), limits.maxChunks(),
+                limits.allowedKinds(), new PipelineConfig.TenantQuotas(java.util.Map.of("small", 100L), 1_000_000), limits.incompleteJobTimeout()));
     }
 
     private static PipelineDriver.Submission job(String id, String tenant, int priority, Instant deadline) {

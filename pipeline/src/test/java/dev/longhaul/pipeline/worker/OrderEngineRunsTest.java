@@ -114,13 +114,13 @@ class OrderEngineRunsTest {
         return Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of(fields)).build();
     }
 
-    private static ChunkSource chunks(String text) {
+    static ChunkSource chunks(String text) {
         byte[] data = text.getBytes(StandardCharsets.UTF_8);
         return (o, sink) -> sink.accept(DocumentChunk.newBuilder().setJobId(o.getRequest().getJobId()).setIndex(0)
                 .setData(ByteBuffer.wrap(data)).setIsLast(true).build());
     }
 
-    private static WorkOrder order(String jobId, DocumentKind kind, List<Task> tasks, String text) {
+    static WorkOrder order(String jobId, DocumentKind kind, List<Task> tasks, String text) {
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
         JobRequest request = JobRequest.newBuilder().setJobId(jobId).setTenant("t").setKind(kind)
                 .setTasks(tasks)

@@ -16,9 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -26,12 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.longhaul.engine.SharedData;
-import dev.longhaul.schemas.ChunkLocations;
-import dev.longhaul.schemas.ChunkPosition;
-import dev.longhaul.schemas.DocumentChunk;
-import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.DocumentKind;
-import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.WorkOrder;
@@ -107,21 +100,10 @@ class RemoteEngineContextTest {
     }
 
     private static ChunkSource chunks(String text) {
-        byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        return (o, sink) -> sink.accept(DocumentChunk.newBuilder().setJobId(o.getRequest().getJobId()).setIndex(0)
-                .setData(ByteBuffer.wrap(data)).setIsLast(true).build());
+        return OrderEngineRunsTest.chunks(text);
     }
 
     private static WorkOrder order(List<Task> tasks, String text) {
-        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
-        JobRequest request = JobRequest.newBuilder().setJobId("remote-job").setTenant("t").setKind(DocumentKind.CONTRACT)
-                .setTasks(tasks)
-                .setDocument(DocumentDescriptor.newBuilder().setChunkCount(1).setBytes(bytes)
-                        .setSha256("0".repeat(64)).setMediaType("text/plain").build())
-                .setSubmittedAt(Instant.now()).build();
-        return WorkOrder.newBuilder().setRequest(request).setLane(0)
-                .setChunks(ChunkLocations.newBuilder().setTopic("documents").setPartition(0).setFirstOffset(0).setLastOffset(0)
-                        .setPositions(List.of(ChunkPosition.newBuilder().setPartition(0).setOffset(0).build())).build())
-                .setEstimatedCostTokens(bytes / 4).setPlannedAt(Instant.now()).build();
+        return OrderEngineRunsTest.order("remote-job", DocumentKind.CONTRACT, tasks, text);
     }
 }
