@@ -167,6 +167,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public static final class Builder {
         private Path dataDir;
+        private Path temporaryParent;
         private int port;
         private int controllerPort;
         private int defaultPartitions = 1;
@@ -179,6 +180,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         /** Keep the log here across restarts (formatted on first use). */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
+            return this;
+        }
+
+        /** Where the temporary data folder is made when no dataDir is given (default: java.io.tmpdir). */
+        public Builder temporaryParent(Path dir) {
+            this.temporaryParent = dir;
             return this;
         }
 
@@ -214,7 +221,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             boolean temporary = dataDir == null;
             Path dir;
             try {
-                dir = temporary ? Files.createTempDirectory("longhaul-kafka-") : Files.createDirectories(dataDir);
+                dir = !temporary ? Files.createDirectories(dataDir)
+                        : temporaryParent != null ? Files.createTempDirectory(temporaryParent, "longhaul-kafka-")
+                        : Files.createTempDirectory("longhaul-kafka-");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the Kafka data directory", e);
             }
@@ -234,8 +243,15 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             settings.putAll(overrides);
             KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
-            node.formatIfNew(Uuid.randomUuid().toString());
-            node.start();
+            try {
+                node.formatIfNew(Uuid.randomUuid().toString());
+                node.start();
+            } catch (RuntimeException e) {
+                if (temporary) {
+                    deleteRecursively(dir); // a broker that never started leaves no folder behind
+                }
+                throw e;
+            }
             return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);
         }
 

@@ -69,4 +69,15 @@ class EmbeddedKafkaTest {
             assertEquals(true, admin.listTopics().names().get().contains("kept"));
         }
     }
+
+    @Test
+    void aBrokerThatCannotStartLeavesNoTemporaryFolder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path parent) throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> EmbeddedKafka.builder().port(busy.getLocalPort()).temporaryParent(parent).start().close());
+        }
+        try (var left = java.nio.file.Files.list(parent)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), left.toList(), "the failed start's folder is gone");
+        }
+    }
 }

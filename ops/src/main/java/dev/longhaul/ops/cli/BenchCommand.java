@@ -14,6 +14,6 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (engine, pipeline, branches)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (engine, decode, pipeline, branches)");
     }
 }

@@ -59,7 +59,10 @@ public final class DashboardCommand implements Callable<Integer> {
             stopped.countDown();
         }, "longhaul-dashboard-shutdown"));
         var out = spec.commandLine().getOut();
-        out.println("dashboard: " + dashboard.pageUrl());
+        // the page's address carries the token; a configured one is a secret the operator already
+        // has (and stdout goes to logs), so only a generated one is shown
+        boolean configured = !ConfigDefaults.of(spec).config().dashboard().token().value().isBlank();
+        out.println("dashboard: " + (configured ? dashboard.url() + " (with the configured dashboard.token)" : dashboard.pageUrl()));
         out.flush();
         stopped.await();
         return 0;

@@ -64,6 +64,11 @@ public final class EvalContractsCommand implements Callable<Integer> {
             printTable(out, report);
         }
         out.flush();
+        if (report.documents() == 0) {
+            // no document matched its labels: every score is vacuous, so it is not a pass
+            spec.commandLine().getErr().println("eval contracts: no document in " + dir + " has labels to score against");
+            return 2;
+        }
         return 0;
     }
 

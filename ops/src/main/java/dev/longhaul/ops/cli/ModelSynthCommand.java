@@ -1,5 +1,5 @@
 /*
- * `longhaul model synth --out DIR --size xs|s|m|l --seed N [--dtype f32|bf16] [--linear-only]
+ * `longhaul model synth --out DIR --size xs|s|m|l --seed N [--dtype f32|bf16|f16] [--linear-only]
  * [--shards N] [--layout per-expert|fused]`: writes an HF-format MiniMax checkpoint with seeded
  * random weights (config.json, safetensors, a byte-level tokenizer.json), printing progress.
  */
@@ -32,7 +32,7 @@ public final class ModelSynthCommand implements Callable<Integer> {
     @Option(names = "--seed", required = true, paramLabel = "N", description = "Seed every weight derives from.")
     long seed;
 
-    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16", converter = DTypeConverter.class,
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16|f16", converter = DTypeConverter.class,
             description = "Element type on disk. Default: ${DEFAULT-VALUE}.")
     DType dtype;
 
@@ -68,7 +68,7 @@ public final class ModelSynthCommand implements Callable<Integer> {
                 case "f32", "fp32", "float32" -> DType.F32;
                 case "bf16", "bfloat16" -> DType.BF16;
                 case "f16", "fp16", "float16" -> DType.F16;
-                default -> throw new IllegalArgumentException("unknown dtype '" + value + "'; use f32 or bf16");
+                default -> throw new IllegalArgumentException("unknown dtype '" + value + "'; use f32, bf16 or f16");
             };
         }
     }

@@ -22,7 +22,9 @@ public final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "" + RegistryConfig.DEFAULT_PORT, description = "HTTP port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "localhost",
+            description = "Interface to listen on (default: ${DEFAULT-VALUE}; the registry has no authentication, so 0.0.0.0 "
+                    + "only where the network is trusted, as in a cluster).")
     String host;
 
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")

@@ -85,7 +85,9 @@ public final class ServeCommand implements Callable<Integer> {
             var out = spec.commandLine().getOut();
             out.printf("serving %s on %s (backend %s, %d sequences per batch)%n", served.id(), server.url(),
                     engine.backendName(), maxSequences);
-            out.println(key.map(k -> "API key: " + k.value() + " (send Authorization: Bearer KEY; a worker reads it from OPENAI_API_KEY)")
+            boolean configuredKey = apiKey != null && !apiKey.isBlank(); // a secret the operator has: not printed to logs
+            out.println(key.map(k -> "API key: " + (configuredKey ? "the configured one" : k.value())
+                            + " (send Authorization: Bearer KEY; a worker reads it from OPENAI_API_KEY)")
                     .orElse("no API key: anyone who can reach " + server.url() + " may use the model"));
             out.flush();
             stopped.await();

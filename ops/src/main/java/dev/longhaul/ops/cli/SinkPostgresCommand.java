@@ -52,7 +52,7 @@ public final class SinkPostgresCommand implements Callable<Integer> {
                 new PostgresSink(jdbcUrl, user, password));
         var out = spec.commandLine().getOut();
         out.printf("sink postgres: %ssummaries and %sextractions -> %s (group %s); Ctrl-C stops%n",
-                config.namespace(), config.namespace(), jdbcUrl, config.groupId());
+                config.namespace(), config.namespace(), jdbcUrl.replaceFirst("[?;].*$", "?..."), config.groupId()); // credentials may ride in the query
         out.flush();
         return SinkCommand.runUntilInterrupted(runner, out);
     }

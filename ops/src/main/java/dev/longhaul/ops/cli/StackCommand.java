@@ -46,10 +46,15 @@ public final class StackCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The pipeline defaults on one broker: one replica, and the quota when given. */
+    /**
+     * The pipeline defaults on one broker: one replica, the configured topic namespace (what the
+     * worker and the clients started beside it use: LONGHAUL_NAMESPACE, the config file), and the
+     * quota when given.
+     */
     PipelineConfig pipelineConfig() {
         PipelineConfig d = PipelineConfig.DEFAULTS;
-        PipelineConfig c = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), d.kafka().namespace(), 1,
+        String namespace = ConfigDefaults.of(spec).config().namespace();
+        PipelineConfig c = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), namespace, 1,
                 d.kafka().commitInterval()));
         if (tenantQuotaTokens != null) {
             PipelineConfig.Limits l = d.limits();

@@ -67,14 +67,30 @@ public final class DevStack implements AutoCloseable {
     /** Starts the stack, calling {@code started} with each of PARTS once that part is up. */
     public static DevStack start(Options options, Consumer<String> started) {
         Path root = root(options.dataDir());
-        EmbeddedKafka kafka = EmbeddedKafka.builder().port(options.kafkaPort()).defaultPartitions(4)
-                .dataDir(root.resolve("kafka")).start();
+        EmbeddedKafka kafka;
+        try {
+            kafka = EmbeddedKafka.builder().port(options.kafkaPort()).defaultPartitions(4).dataDir(root.resolve("kafka")).start();
+        } catch (RuntimeException e) {
+            deleteIfTemporary(options, root);
+            throw e;
+        }
         try {
             started.accept("broker");
             return around(kafka, kafka.bootstrapServers(), options, root, started);
         } catch (RuntimeException e) {
             kafka.close();
+            deleteIfTemporary(options, root); // a stack that did not start leaves no folder behind
             throw e;
+        }
+    }
+
+    private static void deleteIfTemporary(Options options, Path root) {
+        if (options.dataDir() == null) {
+            try (var paths = Files.walk(root)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException ignored) {
+                // best effort: the error that stopped the start is the one to report
+            }
         }
     }
 

@@ -66,6 +66,15 @@ class ConfigCommandLineTest {
     }
 
     @Test
+    void theStacksPipelineUsesTheConfiguredNamespaceAsTheWorkerBesideItDoes() {
+        // a stack started with LONGHAUL_NAMESPACE planned on longhaul.* while its worker read dev.*
+        Map<String, String> env = Map.of("LONGHAUL_NAMESPACE", "dev.");
+        StackCommand stack = assertInstanceOf(StackCommand.class, parse(env, "stack"));
+        assertEquals("dev.", stack.pipelineConfig().kafka().namespace());
+        assertEquals(((WorkerCommand) parse(env, "worker", "--model", "m")).kafka.namespace, stack.pipelineConfig().kafka().namespace());
+    }
+
+    @Test
     void workerOptionsDefaultFromTheEnvironmentAndOptionsWin() {
         Map<String, String> env = Map.of("LONGHAUL_BOOTSTRAP_SERVERS", "k1:9092", "LONGHAUL_REGISTRY_URL", "http://reg:8081",
                 "LONGHAUL_NAMESPACE", "prod.", "LONGHAUL_MODEL", "/models/minimax", "LONGHAUL_BACKEND", "scalar",

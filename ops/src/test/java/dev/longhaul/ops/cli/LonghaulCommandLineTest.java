@@ -251,6 +251,23 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void theRegistryListensOnLocalhostUnlessToldOtherwise() {
+        // it has no authentication: every interface only where asked (the cluster manifest asks)
+        assertEquals("localhost", ((RegistryCommand) parse("registry")).host);
+    }
+
+    @Test
+    void evalContractsWithNoLabelledDocumentIsAnErrorNotAPerfectScore(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("docs"));
+        java.nio.file.Files.writeString(dir.resolve("docs/a.txt"), "an agreement");
+        java.nio.file.Files.createDirectories(dir.resolve("labels"));
+        java.nio.file.Files.writeString(dir.resolve("labels/b.json"), "{}");
+        Run run = execute("eval", "contracts", dir.toString(), "--json");
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains("no document"), run.err());
+    }
+
+    @Test
     void stackParsesEveryOption() {
         StackCommand s = (StackCommand) parse("stack", "--kafka-port", "19092", "--registry-port", "0", "--data", "d",
                 "--tenant-quota-tokens", "5000000000");
