@@ -46,9 +46,9 @@ public record RegistryConfig(String bootstrapServers, String topic, String host,
         clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
 
-    /** The default topic and timeout, on all interfaces at port 8081. */
+    /** The default topic and timeout, on localhost at port 8081 (the registry has no authentication). */
     public static RegistryConfig defaults(String bootstrapServers) {
-        return new RegistryConfig(bootstrapServers, DEFAULT_TOPIC, "0.0.0.0", DEFAULT_PORT, Duration.ofSeconds(30), Map.of());
+        return new RegistryConfig(bootstrapServers, DEFAULT_TOPIC, "localhost", DEFAULT_PORT, Duration.ofSeconds(30), Map.of());
     }
 
     public RegistryConfig withTopic(String name) {
