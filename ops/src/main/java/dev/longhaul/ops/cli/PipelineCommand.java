@@ -62,18 +62,22 @@ public final class PipelineCommand implements Callable<Integer> {
     Integer statusPort;
 
     @Option(names = "--status-host", paramLabel = "HOST", defaultValue = "localhost",
-            description = "Address the status endpoint listens on and that other instances reach it at (default: ${DEFAULT-VALUE}).")
+            description = "Address the other instances reach this one's status endpoint at (default: ${DEFAULT-VALUE}).")
     String statusHost;
 
-    @Option(names = "--status-token", paramLabel = "TOKEN", defaultValue = "",
-            description = "Bearer token the status endpoint requires; instances that forward to each other share it "
-                    + "(default: a random one, printed).")
+    @Option(names = "--status-bind", paramLabel = "ADDRESS",
+            description = "Address the status endpoint listens on, e.g. 0.0.0.0 (default: --status-host).")
+    String statusBind;
+
+    @Option(names = "--status-token", paramLabel = "TOKEN",
+            description = "Bearer token the status endpoint requires, the same for every instance (they forward with it); "
+                    + "required with --status-port.")
     String statusToken;
 
     @Option(names = "--job-retention-hours", paramLabel = "H",
             description = "How long the planner remembers a settled job id after its last record (a resubmission is a no-op or a"
                     + " DUPLICATE_JOB_ID until then; the id may be used again after). Must outlast the longest job"
-                    + " (default: the pipeline's, 168).")
+                    + " (default: the pipeline's, 168; at most 336, the status topic's retention).")
     Long jobRetentionHours;
 
     @Option(names = "--tenant", paramLabel = "NAME",
@@ -103,14 +107,18 @@ public final class PipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (statusPort != null && (statusToken == null || statusToken.isBlank())) {
+            // a token of each instance's own would make every forwarded request a 401
+            throw new IllegalArgumentException("--status-port needs --status-token, the same for every instance");
+        }
         PipelineConfig config = config();
         Path state = stateDir != null ? Files.createDirectories(stateDir) : Files.createTempDirectory("longhaul-pipeline-");
         PipelineRunner runner;
         dev.longhaul.ops.stack.StatusServer status = null;
-        dev.longhaul.ops.http.BearerToken token = dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken);
         try {
             if (statusPort != null) {
-                status = new dev.longhaul.ops.stack.StatusServer(statusHost, statusPort, token);
+                status = new dev.longhaul.ops.stack.StatusServer(statusBind != null ? statusBind : statusHost, statusHost,
+                        statusPort, dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken));
             }
             runner = PipelineRunner.start(config, new Topics(config.kafka().namespace(), kafka.registry()),
                     kafka.bootstrapServers, state, kafka.clientOverrides(), status == null ? null : status.applicationServer());
@@ -140,9 +148,7 @@ public final class PipelineCommand implements Callable<Integer> {
         out.printf("pipeline %s: %d lanes on %s (namespace %s, state in %s); Ctrl-C stops%n", config.kafka().applicationId(),
                 config.dispatch().lanes(), kafka.bootstrapServers, config.kafka().namespace(), state);
         if (statusServer != null) {
-            // like the dashboard's, a generated token is shown to whoever started the process; a configured one is not
-            out.printf("status: GET http://%s/jobs/{id} with Authorization: Bearer %s%n", statusServer.applicationServer(),
-                    statusToken.isBlank() ? token.value() : "<--status-token>");
+            out.printf("status: GET http://%s/jobs/{id} with Authorization: Bearer <--status-token>%n", statusServer.applicationServer());
         }
         out.flush();
         // Streams stops by itself after a fatal error; the process should then end, not idle. (Its

@@ -145,6 +145,7 @@ public final class Throughput {
         }
         jobs.put(id, new JobRow(id, status.getTenant(), state, status.getProgress(), status.getTokensProcessed(),
                 status.getReason(), at, status.getSubmissionId()));
+        ended.remove(id); // the table's row is the latest; an earlier life's end must not answer job()
         if (JobStates.isFinal(next)) {
             unfinished.remove(id);
             if (timedJobs.containsKey(id)) {

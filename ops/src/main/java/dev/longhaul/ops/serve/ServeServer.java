@@ -49,6 +49,8 @@ public final class ServeServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final java.util.Set<dev.longhaul.engine.batch.SequenceHandle> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closing;
     private final long created = System.currentTimeMillis() / 1000;
 
     /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
@@ -79,7 +81,11 @@ public final class ServeServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         // The catch blocks answer on the exchange, so it is closed after them, in finally.
+        active.incrementAndGet();
         try {
+            if (closing) {
+                throw new ApiError(503, "server_error", null, null, "the server is shutting down");
+            }
             route(ex);
         } catch (ApiError e) {
             fail(ex, e);
@@ -89,6 +95,7 @@ public final class ServeServer implements AutoCloseable {
             // The client went away; its sequence was cancelled by CompletionRun.
         } finally {
             ex.close();
+            active.decrementAndGet();
         }
     }
 
@@ -299,17 +306,19 @@ public final class ServeServer implements AutoCloseable {
         // has begun, an error event and [DONE]) on its still open connection; not by interrupting
         // their threads, which closes a socket in the middle of a write. Then the server, which
         // closes what is left (stopping it first reset every connection unanswered).
-        threads.shutdown();
+        // new requests meanwhile are answered 503 by the handler (the executor keeps taking them)
+        closing = true;
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         try {
             // again until all have ended: a request that was just starting adds its sequence late
             do {
                 live.forEach(dev.longhaul.engine.batch.SequenceHandle::cancel);
-            } while (!threads.awaitTermination(100, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < deadline);
+                Thread.sleep(20);
+            } while (active.get() > 0 && System.nanoTime() < deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        threads.shutdownNow();
         server.stop(0);
+        threads.shutdownNow();
     }
 }

@@ -48,10 +48,22 @@ public final class StatusServer implements AutoCloseable {
     private final AtomicLong forwarded = new AtomicLong();
     private volatile JobStatusQuery query; // set once the streams exist (they need this server's address first)
 
-    /** Listens on host:port (0: any free port); answers 503 until attach(). */
+    /** Listens on host:port (0: any free port), which is also the address others reach it at; 503 until attach(). */
     public StatusServer(String host, int port, BearerToken token) throws IOException {
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        this.self = new HostInfo(host, server.getAddress().getPort());
+        this(host, host, port, token);
+    }
+
+    /**
+     * Listens on bind:port (0.0.0.0 for every interface) and is reached by the other instances at
+     * advertised:port, which must name this machine as they see it (never 0.0.0.0).
+     */
+    public StatusServer(String bind, String advertised, int port, BearerToken token) throws IOException {
+        if (advertised.equals("0.0.0.0") || advertised.equals("::")) {
+            throw new IllegalArgumentException("the status endpoint's advertised host must be an address other instances can "
+                    + "reach, not " + advertised + " (bind to every interface, and advertise this machine's name)");
+        }
+        this.server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+        this.self = new HostInfo(advertised, server.getAddress().getPort());
         this.token = token;
         server.setExecutor(threads);
         server.createContext("/jobs/", this::handle);
@@ -119,11 +131,12 @@ public final class StatusServer implements AutoCloseable {
         try {
             HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             ex.getResponseHeaders().set("Content-Type", "application/json");
+            answer.headers().firstValue("Retry-After").ifPresent(v -> ex.getResponseHeaders().set("Retry-After", v));
             ex.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(answer.body());
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             unavailable(ex, owner + " hosts job " + jobId + " but did not answer: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

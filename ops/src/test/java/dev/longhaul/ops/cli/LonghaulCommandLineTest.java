@@ -251,6 +251,14 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void aStatusEndpointNeedsTheTokenEveryInstanceShares() {
+        // each instance's own random token would make every forwarded lookup a 401
+        Run run = execute("pipeline", "--status-port", "0", "--bootstrap-servers", "localhost:1");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("--status-token"), run.err());
+    }
+
+    @Test
     void theRegistryListensOnLocalhostUnlessToldOtherwise() {
         // it has no authentication: every interface only where asked (the cluster manifest asks)
         assertEquals("localhost", ((RegistryCommand) parse("registry")).host);

@@ -51,7 +51,7 @@ class StatusServerTest {
         return HTTP.send(r.GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The job's status through `server`, waiting while its partition is restoring or moving (503). */
+    /** The job's status through `server`, waiting while it is not read yet (404) or its partition moves (503). */
     private static JsonNode await(StatusServer server, String jobId) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         HttpResponse<String> last = null;
@@ -60,6 +60,8 @@ class StatusServerTest {
             if (last.statusCode() == 200) {
                 return JSON.readTree(last.body());
             }
+            // 404 until the status table has read the record, 503 while a partition moves; nothing else
+            assertTrue(last.statusCode() == 404 || last.statusCode() == 503, last.statusCode() + " " + last.body());
             Thread.sleep(200);
         }
         throw new AssertionError(jobId + " through " + server.applicationServer() + ": " + last.statusCode() + " " + last.body());

@@ -1,9 +1,12 @@
 /*
  * An order the dispatcher released and has not yet seen finish: which lane it loads, by how many
- * tokens, for which tenant (quota), and when it was released (a heartbeat older than that cannot
- * count it yet), and of which submission (a life of the job id; "" when unknown). Removed when a
- * final status of that life arrives. Stored as lane, cost, releasedAt, then the tenant, then NUL
- * and the submission (records written before the submission was kept have neither: "").
+ * tokens, for which tenant (quota), when it was released (a heartbeat older than that cannot count
+ * it yet), and of which submission (a life of the job id; "" when unknown). Removed when a final
+ * status of that life arrives. Stored as -(lane + 1), cost, releasedAt, the tenant's length and
+ * bytes, then the submission's bytes (a tenant may hold any character); a record written before the
+ * submission was kept starts with the lane itself (>= 0) and holds the tenant alone, read with
+ * submission "". Instances older than this format cannot read it: upgrade a pipeline's instances
+ * together across it.
  */
 package dev.longhaul.pipeline.dispatch;
 
@@ -26,8 +29,9 @@ public record InFlight(int lane, long cost, String tenant, long releasedAt, Stri
                 }
                 byte[] tenant = f.tenant().getBytes(StandardCharsets.UTF_8);
                 byte[] submission = f.submissionId().getBytes(StandardCharsets.UTF_8);
-                return ByteBuffer.allocate(Integer.BYTES + 2 * Long.BYTES + tenant.length + 1 + submission.length)
-                        .putInt(f.lane()).putLong(f.cost()).putLong(f.releasedAt()).put(tenant).put((byte) 0).put(submission).array();
+                return ByteBuffer.allocate(2 * Integer.BYTES + 2 * Long.BYTES + tenant.length + submission.length)
+                        .putInt(-(f.lane() + 1)).putLong(f.cost()).putLong(f.releasedAt())
+                        .putInt(tenant.length).put(tenant).put(submission).array();
             },
             (topic, bytes) -> {
                 if (bytes == null) {
@@ -37,9 +41,12 @@ public record InFlight(int lane, long cost, String tenant, long releasedAt, Stri
                 int lane = in.getInt();
                 long cost = in.getLong();
                 long releasedAt = in.getLong();
-                String rest = StandardCharsets.UTF_8.decode(in).toString();
-                int nul = rest.indexOf('\0'); // a tenant holds no NUL (a request's tenant is printable text)
-                return nul < 0 ? new InFlight(lane, cost, rest, releasedAt)
-                        : new InFlight(lane, cost, rest.substring(0, nul), releasedAt, rest.substring(nul + 1));
+                if (lane >= 0) { // written before the submission was kept
+                    return new InFlight(lane, cost, StandardCharsets.UTF_8.decode(in).toString(), releasedAt);
+                }
+                byte[] tenant = new byte[in.getInt()];
+                in.get(tenant);
+                return new InFlight(-lane - 1, cost, new String(tenant, StandardCharsets.UTF_8), releasedAt,
+                        StandardCharsets.UTF_8.decode(in).toString());
             });
 }

@@ -63,7 +63,8 @@ public final class JobStatusQuery {
         } catch (IllegalStateException e) {
             return new Lookup.Unavailable(e.getMessage()); // not running
         }
-        if (meta == null || KeyQueryMetadata.NOT_AVAILABLE.equals(meta)) {
+        // no metadata yet, or a partition no instance holds now (Streams then names host "unavailable", port -1)
+        if (meta == null || KeyQueryMetadata.NOT_AVAILABLE.equals(meta) || meta.activeHost().port() < 0) {
             return new Lookup.Unavailable("the status partition of " + jobId + " has no active host now (rebalancing)");
         }
         if (!meta.activeHost().equals(self)) {

@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 class DispatchRecordsTest {
     @Test
     void inFlightEntriesRoundTripAndOldOnesReadWithNoSubmission() {
-        InFlight f = new InFlight(3, 1234, "tenant-a", 99, "sub:1");
-        assertEquals(f, InFlight.SERDE.deserializer().deserialize("t", InFlight.SERDE.serializer().serialize("t", f)));
+        for (InFlight f : new InFlight[] {new InFlight(3, 1234, "tenant-a", 99, "sub:1"), new InFlight(0, 1, "", 2, ""),
+                new InFlight(7, 5, "acme\u0000x", 9, "s\u0000b")}) { // a tenant may hold any character, NUL too
+            assertEquals(f, InFlight.SERDE.deserializer().deserialize("t", InFlight.SERDE.serializer().serialize("t", f)));
+        }
         byte[] tenant = "tenant-a".getBytes(StandardCharsets.UTF_8);
         byte[] old = ByteBuffer.allocate(4 + 16 + tenant.length).putInt(3).putLong(1234).putLong(99).put(tenant).array();
         assertEquals(new InFlight(3, 1234, "tenant-a", 99, ""), InFlight.SERDE.deserializer().deserialize("t", old));
