@@ -139,9 +139,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
             try {
                 Optional<JobStatus> s = statusStore.get().latest(jobId);
                 if (s.isPresent()) {
-                    JobStatus st = s.get();
-                    return Optional.of(new JobRow(st.getJobId(), st.getTenant(), st.getState().name(), st.getProgress(),
-                            st.getTokensProcessed(), st.getReason(), st.getUpdatedAt().toEpochMilli(), st.getSubmissionId()));
+                    return Optional.of(JobRow.of(s.get()));
                 }
             } catch (InvalidStateStoreException e) {
                 // The store is migrating (a rebalance) or hosted elsewhere: the feed's table answers.

@@ -143,8 +143,7 @@ public final class Throughput {
                 countPrefill(id, at, status.getTokensProcessed() - before);
             }
         }
-        jobs.put(id, new JobRow(id, status.getTenant(), state, status.getProgress(), status.getTokensProcessed(),
-                status.getReason(), at, status.getSubmissionId()));
+        jobs.put(id, JobRow.of(status));
         ended.remove(id); // the table's row is the latest; an earlier life's end must not answer job()
         if (JobStates.isFinal(next)) {
             unfinished.remove(id);

@@ -111,6 +111,12 @@ public record ThroughputSnapshot(
     /** One line of the job table. */
     public record JobRow(String jobId, String tenant, String state, double progress, long tokens, String reason,
                          long updatedAt, String submissionId) {
+        /** The row of a job's latest status: what the table, a lookup and the pipeline's status endpoint show. */
+        public static JobRow of(dev.longhaul.schemas.JobStatus s) {
+            return new JobRow(s.getJobId(), s.getTenant(), s.getState().name(), s.getProgress(), s.getTokensProcessed(),
+                    s.getReason(), s.getUpdatedAt().toEpochMilli(), s.getSubmissionId());
+        }
+
         public boolean isFinal() {
             return Throughput.FINAL_STATES.contains(state);
         }

@@ -1,6 +1,6 @@
 /*
  * The status table over HTTP, across pipeline instances: GET /jobs/{id} answers a job's latest
- * status as JSON from the Streams store of the instance that hosts the job's status partition.
+ * status as JSON (the dashboard's JobRow, as its /api/jobs/{id} answers) from the Streams store of the instance that hosts the job's status partition.
  * Each instance runs one, at the address it gives Streams as application.server; an instance that
  * does not host the partition forwards the request there once (a forwarded request carries
  * X-Longhaul-Forwarded and is never forwarded again), with the caller's Authorization, within
@@ -30,8 +30,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.longhaul.ingest.JobIds;
 import dev.longhaul.ops.http.BearerToken;
+import dev.longhaul.ops.dashboard.ThroughputSnapshot;
 import dev.longhaul.pipeline.status.JobStatusQuery;
-import dev.longhaul.schemas.JobStatus;
 import org.apache.kafka.streams.state.HostInfo;
 
 public final class StatusServer implements AutoCloseable {
@@ -110,7 +110,7 @@ public final class StatusServer implements AutoCloseable {
             JobStatusQuery q = query;
             JobStatusQuery.Lookup found = q == null ? new JobStatusQuery.Lookup.Unavailable("starting") : q.lookup(jobId, self);
             switch (found) {
-                case JobStatusQuery.Lookup.Found f -> send(ex, 200, json(f.status()));
+                case JobStatusQuery.Lookup.Found f -> send(ex, 200, JSON.valueToTree(ThroughputSnapshot.JobRow.of(f.status())));
                 case JobStatusQuery.Lookup.Missing m -> send(ex, 404, error("no status of job " + jobId));
                 case JobStatusQuery.Lookup.Unavailable u -> unavailable(ex, u.why());
                 case JobStatusQuery.Lookup.Elsewhere e -> {
@@ -142,16 +142,6 @@ public final class StatusServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             unavailable(ex, "interrupted");
         }
-    }
-
-    private static ObjectNode json(JobStatus s) {
-        ObjectNode node = JSON.createObjectNode().put("jobId", s.getJobId()).put("tenant", s.getTenant())
-                .put("state", s.getState().name()).put("progress", s.getProgress()).put("tokens", s.getTokensProcessed())
-                .put("updatedAt", s.getUpdatedAt().toEpochMilli()).put("submissionId", s.getSubmissionId());
-        if (s.getReason() != null) {
-            node.put("reason", s.getReason());
-        }
-        return node;
     }
 
     private static ObjectNode error(String message) {
