@@ -60,6 +60,8 @@ final class ResultWriter implements AutoCloseable {
     private final Faults faults;
     private final KafkaProducer<byte[], byte[]> plain;
     private KafkaProducer<byte[], byte[]> tx;
+    /** Why the last commit that did not land failed (poll thread only). */
+    private Exception lastCommitFailure;
 
     ResultWriter(WorkerConfig config, Topics topics, Faults faults) {
         this.config = config;
@@ -116,8 +118,9 @@ final class ResultWriter implements AutoCloseable {
                 "deadline " + order.getRequest().getDeadline() + " passed before the job started"));
     }
 
-    List<Out> failed(Worker.Taken t, Throwable cause) {
-        String detail = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    /** A dead letter and a FAILED status; `note` (may be empty) follows the cause, e.g. which try failed. */
+    List<Out> failed(Worker.Taken t, Throwable cause, String note) {
+        String detail = cause.getClass().getSimpleName() + ": " + cause.getMessage() + note;
         return List.of(deadLetter(t, DeadLetterReason.WORKER_ERROR, detail),
                 status(t.order(), JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + detail));
     }
@@ -143,9 +146,11 @@ final class ResultWriter implements AutoCloseable {
         } catch (ProducerFencedException e) {
             throw fenced(e);
         } catch (TimeoutException e) {
+            lastCommitFailure = e;
             replaceTransactional();
             return Committed.UNKNOWN;
         } catch (KafkaException e) {
+            lastCommitFailure = e;
             // Includes CommitFailedException (the group moved on: lane reassigned) and a stale epoch.
             // Nothing becomes visible. Aborting tells a producer fenced by another process apart.
             try {
@@ -158,6 +163,20 @@ final class ResultWriter implements AutoCloseable {
             }
             return Committed.NO;
         }
+    }
+
+    /** Why the last commit that did not land failed, as "Type: message" ("unknown" if none did). */
+    String lastCommitFailure() {
+        Exception e = lastCommitFailure;
+        if (e == null) {
+            return "unknown";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.getClass().getSimpleName() + ": " + e.getMessage()
+                : e.getClass().getSimpleName() + ": " + e.getMessage() + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
 
     private IllegalStateException fenced(Throwable e) {

@@ -11,7 +11,14 @@
  * the new owner redoes the order, and each job gets exactly one result per task. Progress ticks
  * and heartbeats go outside transactions; each heartbeat carries the engine's batch fill over its
  * interval. Cancellation comes from `control`, read from its start, and reaches the run of its job
- * alone (each run has its own RunCancel); a revoked lane cancels only its own order.
+ * alone (each run has its own RunCancel); a revoked lane cancels only its own order, and a run
+ * stopped by the worker itself (closing) commits nothing, so its order is redone, never CANCELLED.
+ * A run that fails for a reason that may pass (a remote inference server down, timing out or
+ * answering 5xx) runs again after a pause that doubles from a second up to a minute, MAX_TRIES
+ * tries in all, the lane holding its place meanwhile; any other failure, or the last try's, ends the
+ * job FAILED with a dead letter. A finished outcome whose commit does not land on a lane still
+ * ours is committed again, not recomputed; after MAX_TRIES its results give way to a FAILED status
+ * saying why the commits failed (a result larger than the broker takes, say).
  * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
  * unreachable for a moment) is reported on the log and the next one tries again. Anything else
  * that escapes the poll loop stops the worker loudly: it is logged, kept as failure(), the worker
@@ -49,12 +56,46 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 public final class Worker implements AutoCloseable {
-    /** An order taken from `work`: the record (for its offset and bytes) and the decoded order, or why not. */
-    record Taken(ConsumerRecord<byte[], byte[]> record, WorkOrder order, RuntimeException undecodable) {
+    /**
+     * An order taken from `work`: the record (for its offset and bytes) and the decoded order, or why
+     * not, with its earlier tries.
+     */
+    record Taken(ConsumerRecord<byte[], byte[]> record, WorkOrder order, RuntimeException undecodable, Tries tries) {
+        Taken(ConsumerRecord<byte[], byte[]> record, WorkOrder order, RuntimeException undecodable) {
+            this(record, order, undecodable, Tries.NONE);
+        }
+
         TopicPartition partition() {
             return new TopicPartition(record.topic(), record.partition());
         }
+
+        /** This order again, not before `delay` from now, with `outcome` to commit (null: run it again). */
+        Taken again(int count, Duration delay, Ending ending) {
+            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), ending));
+        }
     }
+
+    /** What a finished order commits: its records, and whether they are its results (SUCCEEDED). */
+    record Ending(List<ResultWriter.Out> records, boolean succeeded) {
+    }
+
+    /**
+     * An order's earlier tries: how many ended without a commit, when the next may start, and the
+     * outcome still to commit (null when the order must run again).
+     */
+    record Tries(int count, long notBeforeMillis, Ending pending) {
+        static final Tries NONE = new Tries(0, 0, null);
+    }
+
+    /**
+     * Tries of one order: runs that failed for a reason that may pass (a remote server down or
+     * overloaded), and commits that did not land on a lane still ours. Past the limit a run's failure
+     * is final (FAILED), and an outcome that cannot be committed becomes a FAILED one.
+     */
+    static final int MAX_TRIES = 8;
+    private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
+    private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
+    private final Duration firstPause;
 
     private final WorkerConfig config;
     private final Topics topics;
@@ -100,6 +141,12 @@ public final class Worker implements AutoCloseable {
 
     /** As above, with a fault-injection hook (tests only; see Faults). */
     public Worker(WorkerConfig config, Topics topics, LaneAssignment lanes, Faults faults) {
+        this(config, topics, lanes, faults, FIRST_PAUSE);
+    }
+
+    /** As above, with the pause before a second try (doubling for each further one, at most a minute). */
+    Worker(WorkerConfig config, Topics topics, LaneAssignment lanes, Faults faults, Duration firstPause) {
+        this.firstPause = firstPause;
         this.config = config;
         this.lanes = lanes;
         this.topics = topics;
@@ -190,11 +237,13 @@ public final class Worker implements AutoCloseable {
         List<Taken> chosen = new ArrayList<>();
         Set<TopicPartition> lanes = new HashSet<>(inProgress.keySet());
         int free = config.concurrentOrders() - inProgress.size();
+        long now = System.currentTimeMillis();
         for (Taken t : pending) {
             if (chosen.size() >= free) {
                 break;
             }
-            if (lanes.add(t.partition())) {
+            // a lane's first waiting order holds the lane, also while it waits out a pause between tries
+            if (lanes.add(t.partition()) && t.tries.notBeforeMillis() <= now) {
                 chosen.add(t);
             }
         }
@@ -219,20 +268,24 @@ public final class Worker implements AutoCloseable {
     }
 
     private void start(Taken t) {
+        if (t.tries.pending() != null) {
+            commit(t, t.tries.pending()); // a finished outcome whose commit did not land: commit it again, not the run
+            return;
+        }
         if (t.undecodable != null) {
-            commit(t, writer.undecodable(t, t.undecodable));
+            commit(t, new Ending(writer.undecodable(t, t.undecodable), false));
             return;
         }
         String jobId = t.order.getRequest().getJobId();
         Instant deadline = t.order.getRequest().getDeadline();
         if (control.cancels(t.order)) {
-            commit(t, writer.cancelled(t.order));
+            commit(t, new Ending(writer.cancelled(t.order), false));
         } else if (deadline != null && deadline.isBefore(Instant.now())) {
-            commit(t, writer.expired(t.order));
+            commit(t, new Ending(writer.expired(t.order), false));
         } else if (completedJobs.contains(submission(t.order))) {
             // A second order for a submission this worker already finished (never expected from the
             // planner): drop it. A job id used again after the planner forgot it is a new submission.
-            commit(t, List.of());
+            commit(t, new Ending(List.of(), false));
         } else {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
@@ -285,7 +338,11 @@ public final class Worker implements AutoCloseable {
         };
     }
 
-    /** Commits a finished run's outcome: results, FAILED or CANCELLED. */
+    /**
+     * Commits a finished run's outcome: results, FAILED or CANCELLED. A run stopped by this worker
+     * (closing) rather than by a cancel of its job commits nothing: the order is redone, here or by
+     * the lane's next owner. A run that failed for a reason that may pass runs again after a pause.
+     */
     private void finish(Running r) {
         inProgress.remove(r.taken.partition());
         idleReaders.push(r.reader);
@@ -294,20 +351,66 @@ public final class Worker implements AutoCloseable {
         try {
             outcome = r.outcome.get();
         } catch (ExecutionException e) {
-            commit(t, writer.failed(t, e.getCause() == null ? e : e.getCause()));
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (control.cancels(t.order)) {
+                commit(t, new Ending(writer.cancelled(t.order), false)); // it failed on its way out of a cancel
+            } else if (r.cancel.requested()) {
+                redo(t); // stopped by this worker, which may be what it failed on
+            } else if (mayPass(cause) && t.tries.count() + 1 < MAX_TRIES) {
+                int count = t.tries.count() + 1;
+                Duration pause = pause(count);
+                LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
+                        + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
+                requeue(t.again(count, pause, null));
+            } else {
+                String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + MAX_TRIES + ")";
+                commit(t, new Ending(writer.failed(t, cause, tries), false));
+            }
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while taking a finished run", e);
         }
         if (outcome instanceof OrderRunner.Done done) {
-            if (commit(t, writer.succeeded(t.order, done))) {
-                completedJobs.add(submission(t.order));
-                ordersDone.incrementAndGet();
-            }
+            commit(t, new Ending(writer.succeeded(t.order, done), true));
+        } else if (control.cancels(t.order)) {
+            commit(t, new Ending(writer.cancelled(t.order), false));
         } else {
-            commit(t, writer.cancelled(t.order));
+            redo(t); // cancelled by this worker (closing), not by a cancel of the job
         }
+    }
+
+    /** Runs the order again from the start if its lane is still ours and the worker goes on; else leaves it uncommitted. */
+    private void redo(Taken t) {
+        requeue(new Taken(t.record, t.order, t.undecodable));
+    }
+
+    private void requeue(Taken t) {
+        if (running && consumer.assignment().contains(t.partition())) {
+            pending.addFirst(t);
+        }
+    }
+
+    /** The pause before try n + 1: firstPause doubled n − 1 times, at most a minute. */
+    private Duration pause(int n) {
+        Duration p = firstPause.multipliedBy(1L << Math.min(16, n - 1));
+        return p.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : p;
+    }
+
+    /**
+     * Whether a run's failure may pass on its own: a remote inference server unreachable, timing out,
+     * overloaded or failing with a 5xx status. Anything else (a refused request, a broken answer, an
+     * engine error) happens again and is final.
+     */
+    static boolean mayPass(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure f) {
+                int status = f.status();
+                return status == 0 || status == 408 || status == 429 || status == 500 || status == 502
+                        || status == 503 || status == 504;
+            }
+        }
+        return false;
     }
 
     /** The job id and submission id of an order: what one run of a job is known by. */
@@ -315,18 +418,35 @@ public final class Worker implements AutoCloseable {
         return order.getRequest().getJobId() + "\0" + order.getRequest().getSubmissionId();
     }
 
-    /** Commits records plus the order's offset; on failure (fenced, lane lost) the order is retried if still ours. */
-    private boolean commit(Taken t, List<ResultWriter.Out> records) {
+    /**
+     * Commits an outcome's records plus the order's offset. One that did not land on a lane still
+     * ours is committed again after a pause (the run is not redone); past MAX_TRIES the outcome
+     * becomes FAILED with the reason the commits gave (a result too large for the broker, say),
+     * which is then committed until it lands. A lane no longer ours leaves the order to its new owner.
+     */
+    private boolean commit(Taken t, Ending outcome) {
         long next = t.record.offset() + 1;
-        boolean ok = switch (writer.commit(records, t.partition(), next, consumer.groupMetadata())) {
+        boolean ok = switch (writer.commit(outcome.records(), t.partition(), next, consumer.groupMetadata())) {
             case YES -> true;
             case NO -> false;
             case UNKNOWN -> committedPast(t.partition(), next);
         };
-        if (!ok && consumer.assignment().contains(t.partition())) {
-            pending.addFirst(t);
+        if (ok) {
+            if (outcome.succeeded()) {
+                completedJobs.add(submission(t.order));
+                ordersDone.incrementAndGet();
+            }
+            return true;
         }
-        return ok;
+        int count = t.tries.count() + 1;
+        Ending again = outcome;
+        if (count >= MAX_TRIES && outcome.succeeded() && t.order != null) {
+            again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
+                    + count + " tries: " + writer.lastCommitFailure()), ""), false);
+            count = 0;
+        }
+        requeue(t.again(count, pause(Math.max(1, count)), again));
+        return false;
     }
 
     /**

@@ -470,6 +470,80 @@ class WorkerTest {
         }
     }
 
+    @Test
+    void runsThatFailForAReasonThatMayPassRunAgainAndCommitsThatDoNotLandAreRetriedNotRerun() throws Exception {
+        Topics flaky = new Topics("flaky.", new InMemorySchemaRegistry());
+        for (var t : flaky.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("flaky-1", kafka.bootstrapServers(), MODEL).withNamespace("flaky.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        // orders by offset: 0 meets a remote 503 on every try, 1 on its first two, 2 has its first
+        // commit fail, 3 meets an error that does not pass
+        Map<String, java.util.concurrent.atomic.AtomicInteger> prefills = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Integer> prefillsAtFirstCommit = new java.util.concurrent.ConcurrentHashMap<>();
+        Faults faults = (point, order) -> {
+            String offset = order.substring(order.lastIndexOf('@') + 1);
+            if (point == Faults.Point.PREFILL) {
+                int n = prefills.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                switch (offset) {
+                    case "0" -> throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(503, "overloaded (test)", null);
+                    case "1" -> {
+                        if (n <= 2) {
+                            throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(0, "cannot reach (test)", null);
+                        }
+                    }
+                    case "3" -> throw new IllegalStateException("a bug (test)");
+                    default -> { }
+                }
+            } else if (point == Faults.Point.BEFORE_COMMIT && offset.equals("2")) {
+                if (commits.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() == 1) {
+                    prefillsAtFirstCommit.put(offset, prefills.get(offset).get());
+                    throw new org.apache.kafka.common.KafkaException("commit refused (test)");
+                }
+            }
+        };
+        Topics saved = topics;
+        topics = flaky;
+        try (Worker w = new Worker(config, flaky, new LaneAssignment.Pinned(List.of(0)), faults, Duration.ofMillis(20))) {
+            place(order("never-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text one".getBytes(), null));
+            place(order("twice-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text two".getBytes(), null));
+            place(order("commit-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text three".getBytes(), null));
+            place(order("bug-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text four".getBytes(), null));
+            // a failure that may pass is tried MAX_TRIES times, then the job fails saying so
+            assertEquals(JobState.FAILED, finalState("never-1"));
+            assertEquals(Worker.MAX_TRIES, prefills.get("0").get());
+            JobStatus never = last(all(topics.status, "never-1"));
+            assertTrue(never.getReason().contains("overloaded (test)") && never.getReason().contains("try " + Worker.MAX_TRIES),
+                    never.getReason());
+            // one that passes after two tries gives the job its one result
+            one(topics.summaries, "twice-1");
+            assertEquals(JobState.SUCCEEDED, finalState("twice-1"));
+            assertEquals(3, prefills.get("1").get());
+            // a commit that did not land is made again with the same outcome: no second run
+            one(topics.summaries, "commit-1");
+            assertEquals(JobState.SUCCEEDED, finalState("commit-1"));
+            assertEquals(2, commits.get("2").get());
+            assertEquals(prefillsAtFirstCommit.get("2"), prefills.get("2").get(), "the order ran again");
+            // any other failure is final at once
+            assertEquals(JobState.FAILED, finalState("bug-1"));
+            assertEquals(1, prefills.get("3").get());
+            List<String> dead = new ArrayList<>();
+            for (DeadLetter d : read(topics.deadLetters)) {
+                dead.add(d.getOffset() + ":" + d.getReasonCode());
+            }
+            assertEquals(List.of("0:WORKER_ERROR", "3:WORKER_ERROR"), dead);
+            assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
+    }
+
+    private static JobStatus last(List<JobStatus> statuses) {
+        return statuses.get(statuses.size() - 1);
+    }
+
     // --- helpers
 
     /** The digest is non-empty and each of its sentences (one a line, or blank-line separated) is in the document. */
