@@ -5,7 +5,8 @@
  * extraction's JSON, its provenance spans and the analyzer's facts (analysis) are jsonb. U+0000,
  * which PostgreSQL cannot store, is written as U+FFFD.
  *
- * Contract: one database transaction per batch, committed before write() returns; the runner
+ * Contract: one database transaction per batch, committed before write() returns (writeAll: a row
+ * PostgreSQL refuses for its data is handed back to be dead-lettered, the rest committed); the runner
  * commits Kafka offsets only after that. A row is inserted, or on conflict (job_id, task_index)
  * updated only when it comes from another submission: a crash between the two replays the batch,
  * and a replay is the same submission's result (immutable: one per task, the schemas promise), so
@@ -133,12 +134,10 @@ public final class PostgresSink implements ResultSink {
             int summaryRows = 0;
             int extractionRows = 0;
             for (SinkResult r : batch) {
+                bind(r, summaries, extractions);
                 if (r.kind() == SinkResult.Kind.SUMMARY) {
-                    bind(summaries, r, r.content(), r.digest());
                     summaryRows++;
                 } else {
-                    bind(extractions, r, json(ResultJson.content(r.content())), json(ResultJson.spans(r.spans())),
-                            json(ResultJson.content(r.analysis())));
                     extractionRows++;
                 }
             }
@@ -152,6 +151,76 @@ public final class PostgresSink implements ResultSink {
         }
     }
 
+    /**
+     * The batch in one transaction as write() does; when PostgreSQL refuses a row for its data
+     * (SQLSTATE class 22, a value out of range, or 23, a constraint), the batch is written again one
+     * row at a time in one transaction, each row under a savepoint, and the rows refused that way
+     * are handed back with PostgreSQL's reason. Any other error fails the batch as write() does.
+     */
+    @Override
+    public Written writeAll(List<SinkResult> batch) throws SQLException {
+        try {
+            return new Written(write(batch), List.of());
+        } catch (SQLException e) {
+            if (!refusesData(e)) {
+                throw e;
+            }
+        }
+        List<Refusal> refused = new java.util.ArrayList<>();
+        int inserted = 0;
+        try (PreparedStatement summaries = connection.prepareStatement(INSERT_SUMMARY);
+             PreparedStatement extractions = connection.prepareStatement(INSERT_EXTRACTION)) {
+            for (SinkResult r : batch) {
+                PreparedStatement st = r.kind() == SinkResult.Kind.SUMMARY ? summaries : extractions;
+                java.sql.Savepoint before = connection.setSavepoint();
+                try {
+                    bind(r, summaries, extractions);
+                    inserted += inserted(st.executeBatch());
+                    connection.releaseSavepoint(before);
+                } catch (SQLException rowError) {
+                    if (!refusesData(rowError)) {
+                        throw rowError;
+                    }
+                    connection.rollback(before);
+                    st.clearBatch();
+                    refused.add(new Refusal(r, "PostgreSQL refused the row (SQLSTATE " + sqlState(rowError) + "): "
+                            + firstLine(rowError)));
+                }
+            }
+            connection.commit();
+            return new Written(inserted, List.copyOf(refused));
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(e);
+            throw e;
+        }
+    }
+
+    /** Whether PostgreSQL refused data rather than failed: SQLSTATE class 22 (data exception) or 23 (constraint). */
+    static boolean refusesData(SQLException e) {
+        String state = sqlState(e);
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    /** The SQLSTATE of the error, looked for also in a batch's next exceptions and the causes. */
+    private static String sqlState(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (x.getSQLState() != null) {
+                return x.getSQLState();
+            }
+            if (x.getCause() instanceof SQLException cause && cause.getSQLState() != null) {
+                return cause.getSQLState();
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(SQLException e) {
+        SQLException x = e.getNextException() != null ? e.getNextException() : e;
+        String m = String.valueOf(x.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
     @Override
     public void close() throws SQLException {
         connection.close();
@@ -163,6 +232,15 @@ public final class PostgresSink implements ResultSink {
      * in text, and a model or a document can produce it; refused, one row would fail its batch
      * again on every restart and stop the sink.
      */
+    private static void bind(SinkResult r, PreparedStatement summaries, PreparedStatement extractions) throws SQLException {
+        if (r.kind() == SinkResult.Kind.SUMMARY) {
+            bind(summaries, r, r.content(), r.digest());
+        } else {
+            bind(extractions, r, json(ResultJson.content(r.content())), json(ResultJson.spans(r.spans())),
+                    json(ResultJson.content(r.analysis())));
+        }
+    }
+
     private static void bind(PreparedStatement st, SinkResult r, String... own) throws SQLException {
         int i = 1;
         st.setString(i++, storable(r.key().jobId()));

@@ -32,6 +32,7 @@ public final class ResultJson {
     // not cut to its first value), and decimals keep every digit instead of rounding to a double.
     private static final ObjectReader CONTENT = MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ObjectReader LINE = MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private ResultJson() {}
 
@@ -68,9 +69,12 @@ public final class ResultJson {
         return key(parse(line));
     }
 
-    /** A line written by line(), parsed; IOException when it is not one (not JSON, or no jobId and taskIndex). */
+    /**
+     * A line written by line(), parsed with its decimals exact (a journal replayed after a crash must
+     * give the rows a first write gives); IOException when it is not one (not JSON, or no jobId and taskIndex).
+     */
     public static JsonNode parse(String line) throws IOException {
-        JsonNode o = MAPPER.readTree(line);
+        JsonNode o = LINE.readTree(line);
         if (o == null || !o.path("jobId").isTextual() || !o.path("taskIndex").canConvertToInt()) {
             throw new IOException("not a result line: " + abbreviate(line));
         }

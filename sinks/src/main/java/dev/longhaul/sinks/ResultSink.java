@@ -13,6 +13,24 @@ public interface ResultSink extends AutoCloseable {
     /** Makes the batch durable, skipping results whose key is already there; returns how many were new. */
     int write(List<SinkResult> batch) throws Exception;
 
+    /** A result the destination refuses for what it holds, not for being unreachable, and why. */
+    record Refusal(SinkResult result, String reason) {
+    }
+
+    /** What writeAll did: how many results were new, and those refused (every other one is durable). */
+    record Written(int fresh, List<Refusal> refused) {
+    }
+
+    /**
+     * As write(), except that a result the destination refuses for its content is handed back
+     * instead of failing the batch, which would fail again on every restart and stop the sink: the
+     * runner dead-letters it. A failure that is not about one result (the destination unreachable)
+     * still throws. By default nothing is refused.
+     */
+    default Written writeAll(List<SinkResult> batch) throws Exception {
+        return new Written(write(batch), List.of());
+    }
+
     /** Called after every poll, also an empty one, for time-based work such as rotating files. */
     default void tick() throws Exception {}
 

@@ -10,8 +10,10 @@
  * offsets of the failed batch stay uncommitted). A record that does not decode (not Avro, an
  * unknown schema id, a null value) goes to `dead-letters` with its bytes, coordinates and reason,
  * and the batch goes on without it: one bad record on a result topic must not stop every result
- * behind it for ever. The dead letters are flushed before the batch's offsets are committed. A
- * registry that cannot be reached is not a bad record: it fails the run, and the batch is read again.
+ * behind it for ever. So does a result the sink's destination refuses for its content (ResultSink.
+ * writeAll: a value out of a column's range, a constraint), with reason SINK_REFUSED. The dead
+ * letters are delivered before the batch's offsets are committed. A registry or a destination that
+ * cannot be reached is not a bad record: it fails the run, and the batch is read again.
  */
 package dev.longhaul.sinks;
 
@@ -52,19 +54,35 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private volatile boolean stopping;
+    /** What ended run() with an exception, if anything (run()'s thread only). */
+    private RuntimeException failure;
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
 
-    /** The sink is the runner's from now on: run() closes it when it ends. */
+    /** The sink is the runner's from now on: run() closes it when it ends, and so does a constructor that fails. */
     public SinkRunner(SinkConfig config, Topics topics, ResultSink sink) {
-        this.config = Objects.requireNonNull(config, "config");
-        this.topics = Objects.requireNonNull(topics, "topics");
         this.sink = Objects.requireNonNull(sink, "sink");
-        if (!topics.namespace().equals(config.namespace())) {
-            throw new IllegalArgumentException("topics namespace " + topics.namespace() + " differs from the config's " + config.namespace());
+        KafkaConsumer<String, byte[]> c = null;
+        try {
+            this.config = Objects.requireNonNull(config, "config");
+            this.topics = Objects.requireNonNull(topics, "topics");
+            if (!topics.namespace().equals(config.namespace())) {
+                throw new IllegalArgumentException("topics namespace " + topics.namespace() + " differs from the config's " + config.namespace());
+            }
+            c = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+            this.deadLetters = new org.apache.kafka.clients.producer.KafkaProducer<>(config.deadLetterProducerProperties(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+            this.consumer = c;
+        } catch (RuntimeException e) {
+            if (c != null) {
+                c.close(java.time.Duration.ZERO);
+            }
+            try {
+                sink.close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
-        this.consumer = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
-        this.deadLetters = new org.apache.kafka.clients.producer.KafkaProducer<>(config.deadLetterProducerProperties(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
     }
 
     @Override
@@ -84,17 +102,28 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             while (!stopping) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
                 if (!records.isEmpty()) {
-                    List<SinkResult> batch = decode(records);
-                    received.addAndGet(batch.size());
-                    written.addAndGet(sink.write(batch));
+                    Decoded batch = decode(records);
+                    received.addAndGet(batch.results().size());
+                    ResultSink.Written w = sink.writeAll(batch.results());
+                    written.addAndGet(w.fresh());
+                    if (!w.refused().isEmpty()) {
+                        List<Future<RecordMetadata>> lettered = new ArrayList<>();
+                        for (ResultSink.Refusal refusal : w.refused()) {
+                            lettered.add(deadLetter(batch.recordOf(refusal.result()), DeadLetterReason.SINK_REFUSED,
+                                    "sink " + config.groupId() + " cannot store this result: " + refusal.reason()));
+                        }
+                        delivered(lettered);
+                    }
                     commit(records);
                 }
                 sink.tick();
             }
         } catch (RuntimeException e) {
+            failure = e;
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("sink " + config.groupId() + " failed: " + e.getMessage(), e);
+            failure = new IllegalStateException("sink " + config.groupId() + " failed: " + e.getMessage(), e);
+            throw (IllegalStateException) failure;
         } finally {
             // Closing the consumer commits nothing (auto-commit is off): a failed batch is read again.
             try {
@@ -107,7 +136,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 try {
                     sink.close();
                 } catch (Exception e) {
-                    throw new IllegalStateException("cannot close sink " + config.groupId() + ": " + e.getMessage(), e);
+                    if (failure == null) {
+                        throw new IllegalStateException("cannot close sink " + config.groupId() + ": " + e.getMessage(), e);
+                    }
+                    failure.addSuppressed(e); // the run's own failure is what the caller must see
                 } finally {
                     finished.countDown();
                 }
@@ -159,27 +191,47 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         return written.get();
     }
 
-    private List<SinkResult> decode(ConsumerRecords<String, byte[]> records) {
-        List<SinkResult> batch = new ArrayList<>(records.count());
+    /** A batch's results in record order, and the record each came from (by identity: two results may be equal). */
+    private record Decoded(List<SinkResult> results, Map<SinkResult, ConsumerRecord<String, byte[]>> records) {
+        ConsumerRecord<String, byte[]> recordOf(SinkResult result) {
+            ConsumerRecord<String, byte[]> r = records.get(result);
+            if (r == null) {
+                throw new IllegalStateException("the sink refused a result it was not given: " + result.key());
+            }
+            return r;
+        }
+    }
+
+    private Decoded decode(ConsumerRecords<String, byte[]> records) {
+        Map<SinkResult, ConsumerRecord<String, byte[]>> batch = new java.util.IdentityHashMap<>();
+        List<SinkResult> order = new ArrayList<>(records.count());
         List<Future<RecordMetadata>> lettered = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             try {
                 if (r.value() == null) {
                     throw new WireFormatException(DeadLetterReason.NOT_AVRO, "a null value (tombstone) on " + r.topic());
                 }
-                if (r.topic().equals(topics.summaries.name())) {
-                    batch.add(SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value())));
-                } else {
-                    batch.add(SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())));
-                }
+                SinkResult result = r.topic().equals(topics.summaries.name())
+                        ? SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value()))
+                        : SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value()));
+                order.add(result);
+                batch.put(result, r);
             } catch (SerializationException e) {
-                lettered.add(deadLetter(r, e));
+                DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
+                lettered.add(deadLetter(r, reason, "sink " + config.groupId() + " cannot read this result: " + e.getMessage()));
             }
         }
+        delivered(lettered);
+        return new Decoded(order, batch);
+    }
+
+    /**
+     * Waits until the dead letters are delivered, before the batch's offsets are committed: a letter
+     * the broker refused (no such topic, not authorized, too few in-sync replicas) fails the run,
+     * and the batch is read again, rather than the bad record being passed over without a trace.
+     */
+    private void delivered(List<Future<RecordMetadata>> lettered) {
         if (!lettered.isEmpty()) {
-            // Delivered before the batch's offsets are committed: a letter the broker refused (no
-            // such topic, not authorized, too few in-sync replicas) fails the run, and the batch is
-            // read again, rather than the bad record being passed over without a trace.
             deadLetters.flush();
             for (Future<RecordMetadata> sent : lettered) {
                 try {
@@ -193,14 +245,12 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
             }
         }
-        return batch;
     }
 
-    private Future<RecordMetadata> deadLetter(ConsumerRecord<String, byte[]> r, SerializationException e) {
-        DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
+    private Future<RecordMetadata> deadLetter(ConsumerRecord<String, byte[]> r, DeadLetterReason reason, String detail) {
         byte[] key = r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         var letter = DeadLetterRecords.of(r.topic(), r.partition(), r.offset(), key, r.value(), reason,
-                "sink " + config.groupId() + " cannot read this result: " + e.getMessage(), System.currentTimeMillis());
+                detail, System.currentTimeMillis());
         byte[] value = topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), letter);
         Future<RecordMetadata> sent = deadLetters.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
                 topics.deadLetters.name(), DeadLetterRecords.keptKey(key), value));

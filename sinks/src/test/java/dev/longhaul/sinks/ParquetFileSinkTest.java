@@ -193,6 +193,27 @@ class ParquetFileSinkTest {
     }
 
     @Test
+    void aJournalReplayKeepsEveryDigitOfAnExtractionsDecimals() throws Exception {
+        Extraction e = extraction(5);
+        e.setJson("{\"rate\":1.10,\"exact\":0.1000000000000000055511151231257827}");
+        Path written = dir.resolve("written");
+        Files.createDirectories(written);
+        try (ParquetFileSink sink = new ParquetFileSink(written, CONFIG)) {
+            sink.write(List.of(SinkResult.of(e)));
+        }
+        String direct = ParquetFiles.rows(written).get(0).get("json").toString();
+        assertTrue(direct.contains("0.1000000000000000055511151231257827"), direct);
+        // the same result recovered from a crash's journal
+        Path replayed = dir.resolve("replayed");
+        Files.createDirectories(replayed);
+        Files.writeString(replayed.resolve("results-00000000.parquet.journal"), ResultJson.line(SinkResult.of(e)) + "\n");
+        try (ParquetFileSink sink = new ParquetFileSink(replayed, CONFIG)) {
+            assertEquals(1, sink.resultCount());
+        }
+        assertEquals(direct, ParquetFiles.rows(replayed).get(0).get("json").toString());
+    }
+
+    @Test
     void aJournalWhoseFileWasPublishedIsDroppedNotReplayed() throws Exception {
         // A crash between the rename of file 0 and the deletion of its journal.
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {

@@ -7,6 +7,7 @@
 package dev.longhaul.sinks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -208,6 +209,68 @@ class PostgresSinkTest {
         assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'old' AND digest = '' AND submission_id = ''"),
                 "an old row gets an empty digest and submission");
         assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'job-0009' AND digest <> ''"));
+    }
+
+    @Test
+    void aRowPostgresRefusesIsDeadLetteredAndTheRowsAroundItAreWritten() throws Exception {
+        Topics topics = TestResults.topics(kafka, "pg-refused.");
+        kafka.createTopic(topics.deadLetters.name(), 1, Topics.DELETE);
+        TestResults.produce(kafka, topics, IntStream.range(0, 6).boxed().toList(), true);
+        try (PostgresSink tables = new PostgresSink(jdbcUrl, null, null);
+             Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            // a rule of the database the sink does not know: job 3's summary is refused for its content
+            s.execute("ALTER TABLE summaries ADD CONSTRAINT no_job_3 CHECK (job_id <> 'job-0003')");
+        }
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), SinkConfig.POSTGRES_GROUP)
+                .withNamespace(topics.namespace()).withBatch(20, Duration.ofMillis(200));
+        SinkRunner runner = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> run = TestResults.start(runner);
+        TestResults.await(() -> rows() >= 11 && runner.deadLettered() == 1, "11 rows and a dead letter");
+        runner.close();
+        run.get();
+        assertEquals(5, count("SELECT count(*) FROM summaries"));
+        assertEquals(6, count("SELECT count(*) FROM extractions"));
+        var letters = new ArrayList<dev.longhaul.schemas.DeadLetter>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(java.util.Map.<String, Object>of(
+                "bootstrap.servers", kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "pg-refused-reader"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.deadLetters.name()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.isEmpty() && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    letters.add(topics.deadLetters.values().deserializer().deserialize(r.topic(), r.value()));
+                }
+            }
+        }
+        assertEquals(1, letters.size());
+        var letter = letters.get(0);
+        assertEquals(topics.summaries.name(), letter.getOriginalTopic());
+        assertEquals("SINK_REFUSED", letter.getReasonCode());
+        assertTrue(letter.getDetail().contains("23514") && letter.getDetail().contains("no_job_3"), letter.getDetail());
+        assertEquals("job-0003", topics.summaries.values().deserializer()
+                .deserialize(topics.summaries.name(), java.util.Arrays.copyOf(letter.getValue().array(), letter.getValue().remaining()))
+                .getJobId(), "the refused record's own bytes");
+        // and a restart on the same group reads nothing again: the batch with the refused row was committed
+        SinkRunner again = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> rerun = TestResults.start(again);
+        Thread.sleep(2000);
+        again.close();
+        rerun.get();
+        assertEquals(0, again.received());
+    }
+
+    @Test
+    void aDatabaseErrorThatIsNotAboutTheDataStillFailsTheBatch() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE summaries RENAME TO summaries_gone");
+            }
+            SQLException e = assertThrows(SQLException.class, () -> sink.writeAll(List.of(SinkResult.of(TestResults.summary(1)))));
+            assertFalse(PostgresSink.refusesData(e), e.getSQLState());
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE summaries_gone");
+            }
+        }
     }
 
     @Test

@@ -31,5 +31,7 @@ public enum DeadLetterReason {
     /** A record larger than its topic takes (a request, a chunk record, a control record), or a key too long to be a job id. */
     OVERSIZE_RECORD,
     /** The worker could not run the job (engine error, unreadable document). */
-    WORKER_ERROR
+    WORKER_ERROR,
+    /** A sink's destination refused a result for its content (a value out of the column's range, a constraint). */
+    SINK_REFUSED
 }
