@@ -75,13 +75,22 @@ final class Attention {
         int[] desc = new int[5 * tasks.size()]; // AttnTask {row0, rows, position, pageOffset, pageCount}
         int pages = 0;
         int maxRows = 0;
-        for (int i = 0; i < tasks.size(); i++) {
-            SegmentTask t = tasks.get(i);
+        // every task checked before any cache grows: a refused call leaves the caches as they were
+        java.util.Set<DeviceKvCache> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (SegmentTask t : tasks) {
             DeviceKvCache cache = DeviceKvCache.of(t.kvCache());
             if (cache.length() != t.position()) {
                 throw new IllegalStateException("KV cache holds " + cache.length()
                         + " tokens but the segment starts at " + t.position());
             }
+            if (!seen.add(cache)) {
+                throw new IllegalArgumentException("one KV cache appears in two segments of one call: both would write its "
+                        + "positions from " + t.position());
+            }
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            SegmentTask t = tasks.get(i);
+            DeviceKvCache cache = DeviceKvCache.of(t.kvCache());
             cache.reserve(t.position() + t.rows());
             desc[5 * i] = t.row0();
             desc[5 * i + 1] = t.rows();

@@ -91,6 +91,11 @@ public final class CudaBackend implements Backend {
     public void download(Tensor src, int row, float[] dst) {
         device.enter();
         DeviceTensor s = DeviceTensor.of(src);
+        // a copy into a Java array has no bounds check of its own: a short one would corrupt the heap
+        if (row < 0 || row >= s.rows() || dst.length < s.cols()) {
+            throw new IllegalArgumentException("download of row " + row + " of a [" + s.rows() + " x " + s.cols()
+                    + "] tensor into " + dst.length + " floats");
+        }
         device.download(s.buffer, (long) row * s.cols() * Float.BYTES, Pointer.to(dst), s.bytes(1));
     }
 
@@ -189,8 +194,12 @@ public final class CudaBackend implements Backend {
         if (rows == 0) {
             return;
         }
-        device.enter();
         int n = rows * k;
+        if (experts.length < n || weights.length < n) {
+            throw new IllegalArgumentException("route of " + rows + " rows, top " + k + " into arrays of "
+                    + experts.length + " and " + weights.length + ", need " + n);
+        }
+        device.enter();
         DeviceBuffer out = scratch(8L * n);
         long chosen = out.address();
         long probs = chosen + 4L * n;
@@ -286,7 +295,9 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer scratch(long bytes) {
         if (argBuffer == null || argBuffer.bytes() < bytes) {
             if (argBuffer != null) {
-                device.free(argBuffer);
+                DeviceBuffer old = argBuffer;
+                argBuffer = null; // an allocation that fails below must not leave the freed buffer in use
+                device.free(old);
             }
             argBuffer = device.allocate(Math.max(bytes, 1L << 16));
         }

@@ -82,7 +82,11 @@ final class CudaDevice implements AutoCloseable {
         String description = describe(dev);
         CUcontext ctx = new CUcontext();
         check(cuDevicePrimaryCtxRetain(ctx, dev), "cuDevicePrimaryCtxRetain");
-        check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+        int current = cuCtxSetCurrent(ctx);
+        if (current != CUresult.CUDA_SUCCESS) {
+            cuDevicePrimaryCtxRelease(dev);
+            check(current, "cuCtxSetCurrent");
+        }
         CUmodule module = new CUmodule();
         int rc = cuModuleLoadData(module, kernelImage());
         if (rc != CUresult.CUDA_SUCCESS) {
@@ -188,18 +192,29 @@ final class CudaDevice implements AutoCloseable {
         CLEANER.register(owner, () -> queue.add(buffer));
     }
 
+    /**
+     * A new buffer. Memory of unreachable owners is freed first; when the device is out of memory
+     * anyway, a garbage collection is asked for and the allocation tried again (twice): device
+     * memory pressure starts no collection by itself, and finished sequences' states and KV pages
+     * can sit unreachable in the old generation for a long time.
+     */
     DeviceBuffer allocate(long bytes) {
-        List<DeviceBuffer> dead = new ArrayList<>();
-        for (DeviceBuffer b; (b = unreachable.poll()) != null; ) {
-            dead.add(b);
-        }
-        if (!dead.isEmpty()) {
-            // kernels queued before their owner became unreachable may still read them
-            check(cuCtxSynchronize(), "cuCtxSynchronize");
-            dead.forEach(this::freeNow);
-        }
+        freeUnreachable();
         DeviceBuffer.Handle h = new DeviceBuffer.Handle();
         int rc = cuMemAlloc(h, Math.max(bytes, 4));
+        for (int attempt = 0; rc == CUresult.CUDA_ERROR_OUT_OF_MEMORY && attempt < 2; attempt++) {
+            System.gc();
+            try {
+                Thread.sleep(50L << attempt); // the Cleaner's thread queues what the collection found
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (!freeUnreachable()) {
+                continue;
+            }
+            rc = cuMemAlloc(h, Math.max(bytes, 4));
+        }
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new IllegalStateException("cuMemAlloc of " + bytes + " bytes on " + description + " failed: "
                     + CUresult.stringFor(rc));
@@ -213,6 +228,21 @@ final class CudaDevice implements AutoCloseable {
      * Frees `b` after every kernel queued so far has finished: cuMemFree is not documented to wait
      * for them (it "may" synchronize), and a kernel launched earlier may still read the buffer.
      */
+    /** Frees the buffers whose owners became unreachable; whether there were any. */
+    private boolean freeUnreachable() {
+        List<DeviceBuffer> dead = new ArrayList<>();
+        for (DeviceBuffer b; (b = unreachable.poll()) != null; ) {
+            dead.add(b);
+        }
+        if (dead.isEmpty()) {
+            return false;
+        }
+        // kernels queued before their owner became unreachable may still read them
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
+        dead.forEach(this::freeNow);
+        return true;
+    }
+
     void free(DeviceBuffer b) {
         if (live.contains(b)) {
             check(cuCtxSynchronize(), "cuCtxSynchronize");
@@ -272,18 +302,29 @@ final class CudaDevice implements AutoCloseable {
         });
     }
 
+    /**
+     * Frees everything and releases the primary context, also after a kernel fault (a sticky error
+     * fails every later call; the context must still be released, or a later open() retains the
+     * broken one). The synchronize's error, if any, is thrown after the release.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        enter();
-        check(cuCtxSynchronize(), "cuCtxSynchronize");
-        for (DeviceBuffer b : List.copyOf(live)) {
-            freeNow(b);
-        }
-        cuModuleUnload(module);
         closed = true;
-        cuDevicePrimaryCtxRelease(device);
+        int rc = CUresult.CUDA_SUCCESS;
+        try {
+            check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            rc = cuCtxSynchronize();
+            for (DeviceBuffer b : List.copyOf(live)) {
+                cuMemFree(b.pointer());
+            }
+            live.clear();
+            cuModuleUnload(module);
+        } finally {
+            cuDevicePrimaryCtxRelease(device);
+        }
+        check(rc, "cuCtxSynchronize (at close)");
     }
 }

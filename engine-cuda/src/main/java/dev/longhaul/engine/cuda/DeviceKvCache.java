@@ -47,12 +47,18 @@ final class DeviceKvCache implements KvCache {
         return length;
     }
 
+    /**
+     * The pages holding the `length` tokens are the fork's: full ones shared, the partial one copied.
+     * Pages reserved past them (a call that failed after reserving) stay this cache's alone, since
+     * both caches would write into a shared one.
+     */
     @Override
     public KvCache fork() {
-        List<KvPages.Page> k = new ArrayList<>(keys);
-        List<KvPages.Page> v = new ArrayList<>(values);
+        int held = pagesFor(length);
+        List<KvPages.Page> k = new ArrayList<>(keys.subList(0, held));
+        List<KvPages.Page> v = new ArrayList<>(values.subList(0, held));
         if (length % PAGE_TOKENS != 0) {
-            int last = k.size() - 1;
+            int last = held - 1;
             k.set(last, pool.copyOf(k.get(last)));
             v.set(last, pool.copyOf(v.get(last)));
         }

@@ -74,8 +74,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Lightning attention for each task: qkv rows are silu'd per-head interleaved [q_h ‖ k_h ‖ v_h];
-     * a one-row task runs the recurrent form, longer ones the block form with blocks of
-     * decay.block() tokens; each task's state [n·D, D] is read and advanced; out gets [rows, n·D].
+     * a one-row task runs the recurrent form, longer ones the block form, in blocks of at most
+     * decay.block() tokens (a backend may use smaller ones: the block size changes only the order of
+     * the sums, MINIMAX.md §5.3); each task's state [n·D, D] is read and advanced; out gets [rows, n·D].
      */
     void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out);
 
