@@ -20,6 +20,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 MODELS=.longhaul/models
+# build once now, then every run measures that same build (an edit meanwhile rebuilds nothing)
+./longhaul --version >/dev/null
+export LONGHAUL_NO_BUILD=1
 OUT=bench/results/engine-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$MODELS" "$OUT"
 
@@ -64,10 +67,10 @@ printf '%-58s %s\n' \
   "  fraction of the read-bandwidth bound (for context)" "$(field f32-b1 decode_fraction_of_read_bound)" \
   "prefill fp32 tokens/s" "$(field f32-b1 prefill_tokens_per_s)" \
   "  fraction of matmul rate (target >= 0.50)" "$(field f32-b1 prefill_fraction_of_matmul_rate)" \
-  "bf16/fp32 decode speed (target >= 1.6)" "$(ratio "$(field bf16-b1 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
+  "bf16/fp32 decode speed (separate processes; see side by side below)" "$(ratio "$(field bf16-b1 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
   "bf16 vs fp32 logits, rel L2 over 256 positions (target <= 1e-2)" "$(field bf16-b1 logits_rel_l2_overall_vs_reference)" \
   "  median position / worst position" "$(field bf16-b1 logits_rel_l2_median_position_vs_reference) / $(field bf16-b1 logits_rel_l2_max_position_vs_reference)" \
-  "batch16/batch1 decode throughput (target >= 6)" "$(ratio "$(field f32-b16 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
+  "batch16 (256-token prompts) / batch1 (1024) decode, separate processes" "$(ratio "$(field f32-b16 decode_tokens_per_s)" "$(field f32-b1 decode_tokens_per_s)")" \
   "side by side, medians of 5 rounds (bench decode):" "" \
   "  batch16/batch1 decode throughput (target >= 6)" "$(field decode-rounds batch_ratio_median)" \
   "  fp32 b1 fraction of the copy-bandwidth bound (target >= 0.70)" "$(field decode-rounds batch1_fraction_of_copy_bound_median)" \

@@ -122,12 +122,13 @@ public final class DecodeRounds {
             progress.accept("prefilling " + o.batch() + " prompts of " + o.promptTokens() + " tokens");
             Prepared main = Prepared.of(model, o.batch(), o.promptTokens(), o.seed());
             Prepared second = other == null ? null : Prepared.of(other, 1, o.promptTokens(), o.seed());
-            // decode reaches its compiled speed after a few hundred steps here
+            // decode reaches its compiled speed after a few hundred steps here; a batch-1 step does a
+            // sixteenth of a batch-16 step's work, so it gets more steps, lest it be timed still cold
             progress.accept("warming up");
-            main.decode(1, 160);
+            main.decode(1, 400);
             main.decode(o.batch(), 160);
             if (second != null) {
-                second.decode(1, 160);
+                second.decode(1, 400);
             }
             List<Round> rounds = new ArrayList<>();
             for (int r = 0; r < o.rounds(); r++) {

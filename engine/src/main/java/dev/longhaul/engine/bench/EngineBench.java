@@ -227,7 +227,10 @@ public final class EngineBench {
             model.forward(segs, ws);
         }
         int[] one = {1};
-        for (int i = 0; i < 160; i++) { // decode reaches its compiled speed after a few hundred steps here
+        // decode reaches its compiled speed after a few hundred steps here; a batch-1 step is a
+        // sixteenth of a batch-16 one, so it gets more of them
+        int warmSteps = seqs.size() == 1 ? 400 : 160;
+        for (int i = 0; i < warmSteps; i++) {
             List<Segment> segs = new ArrayList<>();
             for (SequenceState s : seqs) {
                 segs.add(Segment.of(s, one));

@@ -28,17 +28,33 @@ public final class MachineCeilings {
         void run(int thread, long offset, long bytes);
     }
 
-    /** Best of six runs of `share` on `threads` threads over `per` bytes each, in seconds. */
+    /**
+     * Best of six runs of `share` on `threads` threads over `per` bytes each, in seconds, timed from
+     * the moment all threads are started and released together (thread start-up is not timed).
+     */
     private static double bestSeconds(int threads, long per, Share share) {
         double best = Double.MAX_VALUE;
         try {
             for (int rep = 0; rep < 6; rep++) {
                 List<Thread> ts = new ArrayList<>();
-                long t0 = System.nanoTime();
+                java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(threads);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
                 for (int t = 0; t < threads; t++) {
                     int id = t;
-                    ts.add(Thread.ofPlatform().start(() -> share.run(id, id * per, per)));
+                    ts.add(Thread.ofPlatform().start(() -> {
+                        ready.countDown();
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        share.run(id, id * per, per);
+                    }));
                 }
+                ready.await();
+                long t0 = System.nanoTime();
+                go.countDown();
                 for (Thread t : ts) {
                     t.join();
                 }
@@ -82,11 +98,23 @@ public final class MachineCeilings {
     private static double sum(MemorySegment seg, long off, long bytes) {
         var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
         var acc = jdk.incubator.vector.FloatVector.zero(species);
+        var acc1 = acc;
+        var acc2 = acc;
+        var acc3 = acc;
         long step = species.vectorByteSize();
-        for (long b = off; b + step <= off + bytes; b += step) {
-            acc = acc.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b, java.nio.ByteOrder.LITTLE_ENDIAN));
+        var le = java.nio.ByteOrder.LITTLE_ENDIAN;
+        long b = off;
+        // four independent sums, so that the adds' latency does not bound the rate below memory's
+        for (; b + 4 * step <= off + bytes; b += 4 * step) {
+            acc = acc.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b, le));
+            acc1 = acc1.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b + step, le));
+            acc2 = acc2.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b + 2 * step, le));
+            acc3 = acc3.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b + 3 * step, le));
         }
-        float[] lanes = acc.toArray();
+        for (; b + step <= off + bytes; b += step) {
+            acc = acc.add(jdk.incubator.vector.FloatVector.fromMemorySegment(species, seg, b, le));
+        }
+        float[] lanes = acc.add(acc1).add(acc2).add(acc3).toArray();
         double s = 0;
         for (float v : lanes) {
             s += v;
