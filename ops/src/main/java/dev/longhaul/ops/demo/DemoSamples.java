@@ -57,7 +57,7 @@ public final class DemoSamples {
 
     private DemoSamples() {}
 
-    /** Generates the contracts and logs into {@code folder} (created if needed; files overwritten). */
+    /** Generates the contracts and logs into {@code folder} (created if needed; files replaced whole). */
     public static List<Sample> write(Path folder, long seed, double scale) throws IOException {
         if (!(scale > 0 && scale <= 1)) {
             throw new IllegalArgumentException("scale must be in (0, 1], got " + scale);
@@ -70,7 +70,15 @@ public final class DemoSamples {
             int bytes = Math.max(MIN_BYTES, (int) (p.bytes() * scale));
             String text = p.kind() == DocumentKind.CONTRACT ? contracts.next(bytes).text() : logs.next(LOG_START, bytes);
             Path file = folder.resolve(p.jobId() + (p.kind() == DocumentKind.LOG ? ".log" : ".txt"));
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            // written beside and moved in whole: another demo run may be reading the file (same seed,
+            // same text), and must never see it truncated
+            Path part = Files.createTempFile(folder, p.jobId(), ".part");
+            try {
+                Files.writeString(part, text, StandardCharsets.UTF_8);
+                Files.move(part, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(part);
+            }
             samples.add(new Sample(p.jobId(), p.kind(), p.kind() == DocumentKind.CONTRACT ? CONTRACT_TASKS : LOG_TASKS,
                     DocumentSource.file(file)));
         }

@@ -92,6 +92,12 @@ public final class KafkaDemo {
             }
             int status = runSamples(stack, worker);
             if (options.run().mode() == Mode.SERVE) {
+                Optional<String> broken = stopped(stack, worker);
+                if (broken.isPresent()) {
+                    // serving a stack that can run no job would only hide the failure until Ctrl-C
+                    say("not serving: %s", broken.get());
+                    return 1;
+                }
                 serve(stack, running);
             }
             return status;
@@ -123,17 +129,14 @@ public final class KafkaDemo {
     }
 
     /** Wakes the follower up when the worker's poll loop or the pipeline's streams have stopped, saying which. */
-    private void watch(DevStack stack, Worker worker, JobFollower follower) {
+    private void watch(DevStack stack, Worker worker, JobFollower follower, java.util.concurrent.atomic.AtomicReference<String> stopped) {
         try {
             while (true) {
                 Thread.sleep(1000);
-                if (worker.failure().isPresent()) {
-                    System.err.println("the worker stopped: " + worker.failure().get());
-                    follower.wakeup();
-                    return;
-                }
-                if (stack.pipeline().failed()) {
-                    System.err.println("the pipeline stopped (Kafka Streams " + stack.pipeline().streams().state() + "); see its log above");
+                Optional<String> why = stopped(stack, worker);
+                if (why.isPresent()) {
+                    System.err.println(why.get());
+                    stopped.set(why.get());
                     follower.wakeup();
                     return;
                 }
@@ -141,6 +144,17 @@ public final class KafkaDemo {
         } catch (InterruptedException done) {
             // the follow ended
         }
+    }
+
+    /** Why the stack can run no more jobs: its worker or its pipeline stopped; empty while both run. */
+    private static Optional<String> stopped(DevStack stack, Worker worker) {
+        if (worker.failure().isPresent()) {
+            return Optional.of("the worker stopped: " + worker.failure().get());
+        }
+        if (stack.pipeline().failed()) {
+            return Optional.of("the pipeline stopped (Kafka Streams " + stack.pipeline().streams().state() + "); see its log above");
+        }
+        return Optional.empty();
     }
 
     private static boolean free(String host, int port) {
@@ -238,10 +252,11 @@ public final class KafkaDemo {
         }
         say("");
         JobFollower.Outcome outcome;
+        java.util.concurrent.atomic.AtomicReference<String> stopped = new java.util.concurrent.atomic.AtomicReference<>();
         try (JobFollower follower = new JobFollower(ingest, registry)) {
             Duration timeout = options.run().mode() == Mode.ONCE ? options.run().timeout() : null;
             // a worker or pipeline that stopped ends the wait at once, with its reason, not at the timeout (or never)
-            Thread watchdog = Thread.ofVirtual().name("longhaul-demo-watchdog").start(() -> watch(stack, worker, follower));
+            Thread watchdog = Thread.ofVirtual().name("longhaul-demo-watchdog").start(() -> watch(stack, worker, follower, stopped));
             try {
                 outcome = follower.follow(results.jobIds(), results, timeout);
             } finally {
@@ -255,8 +270,10 @@ public final class KafkaDemo {
                     samples.size(), results.resultCount(), seconds(start));
             return 0;
         }
-        say("incomplete: %d of the %d jobs' tasks have no result%s:", missing.size(), samples.size(),
-                outcome.complete() ? "" : " (timed out after " + options.run().timeout().toSeconds() + " s)");
+        String why = outcome.complete() ? ""
+                : stopped.get() != null ? " (" + stopped.get() + ")"
+                : options.run().mode() == Mode.ONCE ? " (timed out after " + options.run().timeout().toSeconds() + " s)" : "";
+        say("incomplete: %d of the %d jobs' tasks have no result%s:", missing.size(), samples.size(), why);
         missing.forEach(line -> say("  %s", line));
         return 1;
     }

@@ -1,8 +1,9 @@
 /*
  * The bundled demo model: the `s` size (seed 7, f32) synthesized into
  * <home>/.longhaul/models/minimax-s the first time a demo needs it and reused afterwards. Written
- * beside its final place and moved in atomically, so an interrupted run never leaves half a model
- * that a later run would take for a cached one. Both demos (Kafka and engine) share it.
+ * beside its final place (a folder per process) and moved in atomically, so an interrupted run never
+ * leaves half a model that a later run would take for a cached one, and two first runs at once do
+ * not delete each other's work: the second to finish uses the first's. Both demos share it.
  */
 package dev.longhaul.ops.engine;
 
@@ -36,16 +37,56 @@ public final class BundledModel {
         if (complete(dir)) {
             return new Ready(dir, false);
         }
-        Path partial = dir.resolveSibling(dir.getFileName() + ".partial");
+        // a folder of this call's own: two first runs at once must not delete each other's
+        String prefix = dir.getFileName() + ".partial-";
+        Path partial = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
         try {
+            deleteAbandoned(dir.getParent(), prefix);
             deleteFolder(partial);
             ModelSynth.write(partial, SPEC, log::accept);
-            deleteFolder(dir);
-            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+            if (complete(dir)) { // another run finished first: the same seed, the same model
+                deleteFolder(partial);
+                return new Ready(dir, false);
+            }
+            deleteFolder(dir); // what an interrupted older version left
+            try {
+                Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                if (!complete(dir)) {
+                    throw raced;
+                }
+                deleteFolder(partial);
+                return new Ready(dir, false);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
         }
         return new Ready(dir, true);
+    }
+
+    /** Deletes partial folders of processes that no longer run (killed mid-synthesis). */
+    private static void deleteAbandoned(Path parent, String prefix) throws IOException {
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        try (Stream<Path> siblings = Files.list(parent)) {
+            for (Path p : siblings.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(prefix)) {
+                    continue;
+                }
+                try {
+                    String rest = name.substring(prefix.length());
+                    long pid = Long.parseLong(rest.contains("-") ? rest.substring(0, rest.indexOf('-')) : rest);
+                    if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        continue; // a run of this or another live process may be writing it
+                    }
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                deleteFolder(p);
+            }
+        }
     }
 
     /** A folder holds a model once its config and its weights (single file or index) are there. */
