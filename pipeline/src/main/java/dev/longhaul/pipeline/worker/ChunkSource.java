@@ -16,4 +16,12 @@ public interface ChunkSource {
 
     /** Streams the order's chunks to {@code sink} in index order; true if all were read. */
     boolean read(WorkOrder order, ChunkSink sink);
+
+    /**
+     * As read(order, sink), and false as soon as {@code stop} says so, also while a chunk is awaited
+     * (a source that never waits, as memory, only asks the sink).
+     */
+    default boolean read(WorkOrder order, ChunkSink sink, java.util.function.BooleanSupplier stop) {
+        return read(order, sink);
+    }
 }

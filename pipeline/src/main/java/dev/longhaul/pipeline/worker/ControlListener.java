@@ -38,17 +38,16 @@ final class ControlListener implements AutoCloseable {
     private final Consumer<String> onCancel;
     private final Thread thread;
     private volatile boolean running = true;
+    private static final System.Logger LOG = System.getLogger(ControlListener.class.getName());
+    /** How often partitions added to `control` are looked for. */
+    private static final Duration REFRESH = Duration.ofMinutes(1);
+    private static final Duration WARN_EVERY = Duration.ofMinutes(1);
 
     ControlListener(WorkerConfig config, Topics topics, Consumer<String> onCancel) {
         this.consumer = new KafkaConsumer<>(config.assignedConsumer("control"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = topics;
         this.onCancel = onCancel;
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(topics.control.name(), Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(p.topic(), p.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        assignNewPartitions(Duration.ofSeconds(30));
         this.thread = Thread.ofVirtual().name("longhaul-control-" + config.workerId()).start(this::loop);
     }
 
@@ -62,22 +61,49 @@ final class ControlListener implements AutoCloseable {
         return at != null && !at.isBefore(order.getRequest().getSubmittedAt().minus(EARLIER_LIFE));
     }
 
+    /** Adds partitions of `control` not read yet (all of them at start), each read from its beginning. */
+    private void assignNewPartitions(Duration timeout) {
+        List<TopicPartition> all = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topics.control.name(), timeout)) {
+            all.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        List<TopicPartition> added = new ArrayList<>(all);
+        added.removeAll(consumer.assignment());
+        if (!added.isEmpty()) {
+            consumer.assign(all);
+            consumer.seekToBeginning(added);
+        }
+    }
+
+    /**
+     * Polls until closed. A failure (the broker unreachable for longer than a poll, a partition
+     * moving) is logged, at most once a minute, and polling goes on: a listener that stopped would
+     * leave the worker running jobs that can no longer be cancelled, with nothing to show for it.
+     * Partitions added to `control` later are picked up within REFRESH.
+     */
     private void loop() {
+        long refreshed = System.nanoTime();
+        long warned = System.nanoTime() - 2 * WARN_EVERY.toNanos();
         try {
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Control c;
-                    try {
-                        c = topics.control.values().deserializer().deserialize(r.topic(), r.value());
-                    } catch (RuntimeException e) {
-                        continue; // not ours to dead-letter: the pipeline validates control records
+                try {
+                    pollOnce();
+                    if (System.nanoTime() - refreshed > REFRESH.toNanos()) {
+                        refreshed = System.nanoTime();
+                        assignNewPartitions(Duration.ofSeconds(5));
                     }
-                    // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
-                    boolean keyMatches = r.key() != null && c != null
-                            && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    if (keyMatches && c.getAction() == ControlAction.CANCEL) {
-                        cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
-                        onCancel.accept(c.getJobId());
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() - warned > WARN_EVERY.toNanos()) {
+                        warned = System.nanoTime();
+                        LOG.log(System.Logger.Level.WARNING, "the control listener could not read " + topics.control.name()
+                                + " (it tries again; cancels wait meanwhile): " + e);
+                    }
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException interrupted) {
+                        return;
                     }
                 }
             }
@@ -85,6 +111,24 @@ final class ControlListener implements AutoCloseable {
             // closing
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void pollOnce() {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            Control c;
+            try {
+                c = topics.control.values().deserializer().deserialize(r.topic(), r.value());
+            } catch (RuntimeException e) {
+                continue; // not ours to dead-letter: the pipeline validates control records
+            }
+            // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
+            boolean keyMatches = r.key() != null && c != null
+                    && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (keyMatches && c.getAction() == ControlAction.CANCEL) {
+                cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
+                onCancel.accept(c.getJobId());
+            }
         }
     }
 

@@ -40,6 +40,12 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
 
     @Override
     public boolean read(WorkOrder order, ChunkSink sink) {
+        return read(order, sink, () -> false);
+    }
+
+    /** Checks {@code stop} at every poll: a cancel or a revoked lane must not wait out a stalled chunk (minutes). */
+    @Override
+    public boolean read(WorkOrder order, ChunkSink sink, java.util.function.BooleanSupplier stop) {
         Deque<ChunkPosition> wanted = new ArrayDeque<>(positions(order));
         String jobId = order.getRequest().getJobId();
         int expectedIndex = 0;
@@ -52,6 +58,9 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
             long lookedUpAt = stalledSince;
             boolean progressed = false;
             while (!progressed) {
+                if (stop.getAsBoolean()) {
+                    return false;
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     ChunkPosition head = wanted.peekFirst();
                     if (head == null || r.partition() != head.getPartition() || r.offset() < head.getOffset()) {

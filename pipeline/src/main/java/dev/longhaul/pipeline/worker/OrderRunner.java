@@ -172,7 +172,7 @@ final class OrderRunner {
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
                 return !cancel.requested();
-            });
+            }, cancel::requested);
             if (!complete) {
                 return new Cancelled();
             }

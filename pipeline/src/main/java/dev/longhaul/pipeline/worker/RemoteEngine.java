@@ -141,7 +141,7 @@ final class RemoteEngine implements OrderEngine {
                 seen[0] += data.length;
                 progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, document.size);
                 return !cancel.requested();
-            });
+            }, cancel::requested);
             if (!complete) {
                 return new OrderRunner.Cancelled();
             }

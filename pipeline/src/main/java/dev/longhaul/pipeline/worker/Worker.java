@@ -95,6 +95,8 @@ public final class Worker implements AutoCloseable {
     static final int MAX_TRIES = 8;
     private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
     private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
+    /** How long a revoked lane's cancelled run is waited for before it is abandoned. */
+    private static final Duration REVOKED_RUN_WAIT = Duration.ofSeconds(30);
     private final Duration firstPause;
 
     private final WorkerConfig config;
@@ -540,11 +542,20 @@ public final class Worker implements AutoCloseable {
             }
             for (Running r : lost) {
                 try {
-                    r.outcome.get();
+                    // cancelled runs stop at their next chunk, poll or step; a run that does not is
+                    // left to finish on its own (its reader with it) rather than hold up the group
+                    r.outcome.get(REVOKED_RUN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    idleReaders.push(r.reader);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the run of job "
+                            + r.taken.order.getRequest().getJobId() + " on revoked lane " + r.taken.partition()
+                            + " did not stop within " + REVOKED_RUN_WAIT.toSeconds() + " s of its cancel; it is abandoned");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 } catch (Exception e) {
-                    // the run is abandoned either way; its lane's new owner redoes the order
+                    idleReaders.push(r.reader); // the run is abandoned either way; its lane's new owner redoes the order
                 }
-                idleReaders.push(r.reader);
             }
         }
 

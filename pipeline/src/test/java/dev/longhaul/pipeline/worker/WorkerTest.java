@@ -10,6 +10,7 @@
 package dev.longhaul.pipeline.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -538,6 +539,19 @@ class WorkerTest {
         } finally {
             topics = saved;
         }
+    }
+
+    @Test
+    void aReaderAwaitingAChunkThatIsNotThereStopsWhenAsked() throws Exception {
+        WorkOrder o = order("stalled-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "some text".getBytes(), null);
+        var first = o.getChunks().getPositions().get(0);
+        first.setOffset(first.getOffset() + 1_000_000); // past the end: it would be waited for, then found gone
+        WorkerConfig config = WorkerConfig.defaults("reader-test", kafka.bootstrapServers(), MODEL);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        try (DocumentReader reader = new DocumentReader(config.assignedConsumer("reader-test"), topics.documents)) {
+            assertFalse(reader.read(o, chunk -> true, () -> asked.incrementAndGet() > 5), "stopped, not read");
+        }
+        assertEquals(6, asked.get());
     }
 
     private static JobStatus last(List<JobStatus> statuses) {
