@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +56,8 @@ public final class FileSink implements ResultSink {
     private final Clock clock;
     private final Set<SinkResult.Key> written = new HashSet<>();
     private final SinkDirectory directory;
+    /** The directory's id, stamped on the offsets the runner commits (see SinkDirectory.bindGroup). */
+    private final String owner;
     private int nextNumber;
     private FileChannel current;
     private Path currentPath;
@@ -77,12 +80,17 @@ public final class FileSink implements ResultSink {
         this.clock = Objects.requireNonNull(clock, "clock");
         directory = SinkDirectory.lock(dir);
         try {
-            directory.bindGroup(config.groupId());
+            owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
         }
+    }
+
+    @Override
+    public Optional<String> owner() {
+        return Optional.of(owner);
     }
 
     @Override

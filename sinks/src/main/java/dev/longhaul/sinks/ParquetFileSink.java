@@ -45,6 +45,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -69,6 +70,8 @@ public final class ParquetFileSink implements ResultSink {
     private final Clock clock;
     private final Set<SinkResult.Key> written = new HashSet<>();
     private final SinkDirectory directory;
+    /** The directory's id, stamped on the offsets the runner commits (see SinkDirectory.bindGroup). */
+    private final String owner;
     private int nextNumber;
     private Building current;
     private boolean failed; // a write failed after its journal append: close() leaves the journal for the next start
@@ -90,12 +93,17 @@ public final class ParquetFileSink implements ResultSink {
         this.clock = Objects.requireNonNull(clock, "clock");
         directory = SinkDirectory.lock(dir);
         try {
-            directory.bindGroup(config.groupId());
+            owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
         }
+    }
+
+    @Override
+    public Optional<String> owner() {
+        return Optional.of(owner);
     }
 
     @Override

@@ -31,6 +31,16 @@ public interface ResultSink extends AutoCloseable {
         return new Written(write(batch), List.of());
     }
 
+    /**
+     * What this destination is, when one group's offsets could otherwise be shared by two of them
+     * (two result directories under one consumer group): SinkRunner stamps it on the offsets it
+     * commits and refuses partitions whose offsets another destination committed, since this one
+     * would then lack the results before them. Empty: no stamp, no check.
+     */
+    default java.util.Optional<String> owner() {
+        return java.util.Optional.empty();
+    }
+
     /** Called after every poll, also an empty one, for time-based work such as rotating files. */
     default void tick() throws Exception {}
 

@@ -15,6 +15,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -55,29 +56,36 @@ final class SinkDirectory implements AutoCloseable {
     }
 
     /**
-     * Ties the directory to the sink's consumer group (file .group, written on first use): the
-     * group's committed offsets say what the directory holds. A sink of another group on it, or
-     * two directories under one group (each would get part of the partitions, so part of the
-     * results), is refused rather than left to split or repeat the results without a word.
+     * Ties the directory to the sink's consumer group (file .group, written on first use: the
+     * group's id, then the directory's own random id): the group's committed offsets say what the
+     * directory holds. A sink of another group on it is refused here; two directories under one
+     * group (each would get part of the partitions, so part of the results) are told apart by the
+     * id, which SinkRunner stamps on the offsets it commits (ResultSink.owner). Returns the id. A
+     * .group of one line (written before ids) gets one now.
      */
-    void bindGroup(String groupId) throws IOException {
+    String bindGroup(String groupId) throws IOException {
         Path file = dir.resolve(".group");
         if (Files.exists(file)) {
-            String bound = Files.readString(file, StandardCharsets.UTF_8).strip();
+            List<String> lines = Files.readString(file, StandardCharsets.UTF_8).strip().lines().map(String::strip).toList();
+            String bound = lines.isEmpty() ? "" : lines.get(0);
             if (!bound.equals(groupId)) {
                 throw new IllegalStateException(dir + " holds the results of consumer group " + bound + ", not " + groupId
                         + ": run its sink with --group " + bound + ", or give group " + groupId + " a directory of its own");
             }
-            return;
+            if (lines.size() > 1 && !lines.get(1).isEmpty()) {
+                return lines.get(1);
+            }
         }
+        String id = java.util.UUID.randomUUID().toString();
         Path temporary = dir.resolve(".group.tmp");
         try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap((groupId + "\n").getBytes(StandardCharsets.UTF_8)));
+            out.write(java.nio.ByteBuffer.wrap((groupId + "\n" + id + "\n").getBytes(StandardCharsets.UTF_8)));
             out.force(true);
         }
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         sync();
+        return id;
     }
 
     /**

@@ -54,6 +54,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private volatile boolean stopping;
+    /** Why OwnerCheck refused the partitions assigned, if it did (run()'s thread only). */
+    private IllegalStateException refused;
     /** What ended run() with an exception, if anything (run()'s thread only). */
     private RuntimeException failure;
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
@@ -98,7 +100,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             }
         }
         try {
-            consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()));
+            consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()), new OwnerCheck());
             while (!stopping) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
                 if (!records.isEmpty()) {
@@ -119,8 +121,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 sink.tick();
             }
         } catch (RuntimeException e) {
-            failure = e;
-            throw e;
+            // the consumer wraps what a rebalance callback throws; the refusal says what to do
+            failure = refused != null ? refused : e;
+            throw failure;
         } catch (Exception e) {
             failure = new IllegalStateException("sink " + config.groupId() + " failed: " + e.getMessage(), e);
             throw (IllegalStateException) failure;
@@ -258,6 +261,39 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         return sent;
     }
 
+    /** What the offsets' metadata starts with when it names the destination that committed them. */
+    static final String OWNER_STAMP = "longhaul-sink ";
+
+    /**
+     * Refuses partitions whose committed offsets another destination of this group stamped (a
+     * second result directory under the same group): this sink would start after results it never
+     * wrote. Offsets without a stamp (committed before stamps, or by a sink without an owner) pass.
+     * The exception reaches run() through poll() and ends the run, saying what to do.
+     */
+    private final class OwnerCheck implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            java.util.Optional<String> mine = sink.owner();
+            if (mine.isEmpty() || partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions));
+            for (var e : committed.entrySet()) {
+                String metadata = e.getValue() == null ? null : e.getValue().metadata();
+                if (metadata != null && metadata.startsWith(OWNER_STAMP) && !metadata.equals(OWNER_STAMP + mine.get())) {
+                    throw refused = new IllegalStateException("group " + config.groupId() + " committed " + e.getKey() + " up to offset "
+                            + e.getValue().offset() + " for another destination (" + metadata.substring(OWNER_STAMP.length())
+                            + "), not this one (" + mine.get() + "): the results before that offset are there, not here."
+                            + " Run this sink on that destination, or give this one a consumer group of its own (--group)");
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+        }
+    }
+
     /** Records of the result topics this runner could not read and sent to dead-letters. */
     public long deadLettered() {
         return deadLettered.get();
@@ -270,9 +306,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
      */
     private void commit(ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        String stamp = sink.owner().map(o -> OWNER_STAMP + o).orElse("");
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<String, byte[]>> inPartition = records.records(tp);
-            offsets.put(tp, new OffsetAndMetadata(inPartition.getLast().offset() + 1));
+            offsets.put(tp, new OffsetAndMetadata(inPartition.getLast().offset() + 1, stamp));
         }
         try {
             consumer.commitSync(offsets);

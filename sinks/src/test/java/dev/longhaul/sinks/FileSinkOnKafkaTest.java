@@ -168,6 +168,39 @@ class FileSinkOnKafkaTest {
     }
 
     @Test
+    void aSecondDirectoryUnderTheSameGroupIsRefusedAndTheFirstResumes() throws Exception {
+        Topics topics = TestResults.topics(kafka, "two-dirs.");
+        TestResults.produce(kafka, topics, List.of(500, 501, 502, 503), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-two-dirs-test").withNamespace(topics.namespace())
+                .withBatch(10, Duration.ofMillis(200));
+        SinkRunner first = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> run = TestResults.start(first);
+        TestResults.await(() -> linesOf(List.of(500, 501, 502, 503)) == 8, "jobs 500..503 written");
+        first.close();
+        run.get();
+
+        // a new, empty directory on the same group would start after results it does not hold
+        Path other = dir.resolveSibling(dir.getFileName() + "-other");
+        SinkRunner second = new SinkRunner(config, topics, new FileSink(other, config));
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> TestResults.start(second).get(90, java.util.concurrent.TimeUnit.SECONDS));
+        String message = String.valueOf(failure.getCause().getMessage());
+        assertTrue(message.contains("another destination") && message.contains("--group"), message);
+        try (Stream<Path> files = Files.list(other)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("results-")), "nothing written there");
+        }
+
+        // the directory that holds them goes on where it stopped
+        SinkRunner again = new SinkRunner(config, topics, new FileSink(dir, config));
+        CompletableFuture<Void> rerun = TestResults.start(again);
+        TestResults.produce(kafka, topics, List.of(504), true);
+        TestResults.await(() -> linesOf(List.of(504)) == 2, "job 504 written");
+        again.close();
+        rerun.get();
+        assertEquals(2, again.received());
+    }
+
+    @Test
     void aResultThatDoesNotDecodeIsDeadLetteredAndTheResultsBehindItAreWritten() throws Exception {
         Topics topics = TestResults.topics(kafka, "poison.");
         kafka.createTopic(topics.deadLetters.name(), 1, Topics.DELETE);
