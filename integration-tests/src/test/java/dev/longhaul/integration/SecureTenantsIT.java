@@ -268,6 +268,10 @@ class SecureTenantsIT {
                             topic.values().deserializer().deserialize(r.topic(), r.value())));
                 }
             }
+            if (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                // a check of what the topic holds (often: that it holds nothing) must not pass on part of it
+                throw new AssertionError("could not read " + topic.name() + " to its end within 30 s; ends " + ends);
+            }
         }
         return out;
     }

@@ -138,7 +138,9 @@ class DemoSamplesTest {
 
     @Test
     void aSmallScaleGivesSmallDocumentsWithTheSameShape(@TempDir Path dir) throws IOException {
-        for (DemoSamples.Sample s : DemoSamples.write(dir, 9, 0.01)) {
+        List<DemoSamples.Sample> samples = DemoSamples.write(dir, 9, 0.01);
+        assertEquals(4, samples.size(), "two contracts and two logs");
+        for (DemoSamples.Sample s : samples) {
             String text = Files.readString(file(s));
             assertTrue(text.length() >= 4_096 && text.length() < 40_000, s.jobId() + ": " + text.length());
             if (s.kind() == DocumentKind.CONTRACT) {

@@ -38,6 +38,11 @@ public interface Faults {
 
     /** Halts the process when the n-th distinct order (n ≥ 1) reaches the point. */
     static Faults halting(Point where, int n) {
+        return halting(where, n, status -> Runtime.getRuntime().halt(status));
+    }
+
+    /** As above, with what "halt" does given (the exit status); tests count instead of dying. */
+    static Faults halting(Point where, int n, java.util.function.IntConsumer halt) {
         if (n < 1) {
             throw new IllegalArgumentException("n must be at least 1: " + n);
         }
@@ -49,7 +54,7 @@ public interface Faults {
             synchronized (seen) {
                 seen.add(order);
                 if (seen.size() >= n) {
-                    Runtime.getRuntime().halt(where.exitStatus());
+                    halt.accept(where.exitStatus());
                 }
             }
         };

@@ -22,16 +22,19 @@ class FaultsTest {
         assertThrows(IllegalArgumentException.class, () -> Faults.parse("halt:decode:0"));
     }
 
-    /** A halting hook counts distinct orders at its own point only (reaching the count would halt this JVM). */
+    /** A halting hook counts distinct orders at its own point only, and halts with the point's status at the n-th. */
     @Test
     void haltingCountsDistinctOrdersAtItsPointOnly() {
-        Faults hook = Faults.parse("halt:before_commit:3");
+        java.util.List<Integer> halts = new java.util.ArrayList<>();
+        Faults hook = Faults.halting(Faults.Point.BEFORE_COMMIT, 3, halts::add);
         hook.at(Faults.Point.BEFORE_COMMIT, "work-0@1");
         hook.at(Faults.Point.BEFORE_COMMIT, "work-0@1");
         hook.at(Faults.Point.DECODE, "work-0@2");
         hook.at(Faults.Point.PREFILL, "work-0@3");
         hook.at(Faults.Point.BEFORE_COMMIT, "work-1@1");
-        // two distinct orders at BEFORE_COMMIT so far: still alive
+        assertEquals(java.util.List.of(), halts, "two distinct orders at BEFORE_COMMIT so far");
+        hook.at(Faults.Point.BEFORE_COMMIT, "work-1@2");
+        assertEquals(java.util.List.of(92), halts, "the third halts, with BEFORE_COMMIT's status");
     }
 
     @Test
