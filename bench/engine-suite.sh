@@ -36,7 +36,7 @@ synth() { # name size dtype [extra...]
 run() { # label args...
   local label="$1"; shift
   echo "== $label: bench engine $*" >&2
-  ./longhaul bench engine "$@" --threads "$THREADS" --json | tail -n 1 | tee "$OUT/$label.json" >&2
+  ./longhaul bench engine "$@" --backend cpu --threads "$THREADS" --json | tail -n 1 | tee "$OUT/$label.json" >&2
 }
 field() { sed -n "s/.*\"$2\" *: *\([-0-9.eE+]*\).*/\1/p" "$OUT/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
@@ -51,7 +51,7 @@ run f32-b16 --model "$F32" --prompt-tokens 256 --generate "$GEN" --batch 16
 # the decode ratios again, side by side within one process: rounds of copy bandwidth, fp32 batch 1,
 # fp32 batch 16 and bf16 batch 1 back to back (bench decode), medians over the rounds
 echo "== decode-rounds: bench decode --model $F32 --other-model $BF16 --batch 16" >&2
-./longhaul bench decode --model "$F32" --other-model "$BF16" --batch 16 --prompt-tokens 256 --generate "$GEN" \
+./longhaul bench decode --backend cpu --model "$F32" --other-model "$BF16" --batch 16 --prompt-tokens 256 --generate "$GEN" \
   --rounds 5 --threads "$THREADS" --json | tail -n 1 | tee "$OUT/decode-rounds.json" >&2
 run lin-4k --model "$LIN" --prompt-tokens 4096 --generate 0 --batch 1
 run lin-long --model "$LIN" --prompt-tokens "$LONG" --generate 0 --batch 1

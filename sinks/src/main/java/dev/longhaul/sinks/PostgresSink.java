@@ -63,6 +63,10 @@ public final class PostgresSink implements ResultSink {
     static final char NUL_REPLACEMENT = '\uFFFD';
 
     private final Connection connection;
+    /** Rows refused since the last one written, across batches (see writeAll). */
+    private int refusedInARow;
+    /** This many rows refused in a row stop the sink instead of going on to dead-letters. */
+    static final int REFUSED_IN_A_ROW = 10;
 
     /**
      * Connects and creates the tables if missing. user and password may be null when the URL or
@@ -155,7 +159,9 @@ public final class PostgresSink implements ResultSink {
      * The batch in one transaction as write() does; when PostgreSQL refuses a row for its data
      * (SQLSTATE class 22, a value out of range, or 23, a constraint), the batch is written again one
      * row at a time in one transaction, each row under a savepoint, and the rows refused that way
-     * are handed back with PostgreSQL's reason. Any other error fails the batch as write() does.
+     * are handed back with PostgreSQL's reason. Any other error fails the batch as write() does, and
+     * so do REFUSED_IN_A_ROW refusals with no row written between them (the table refuses every
+     * row: dead letters would only hide it), rolling the batch back.
      */
     @Override
     public Written writeAll(List<SinkResult> batch) throws SQLException {
@@ -177,14 +183,21 @@ public final class PostgresSink implements ResultSink {
                     bind(r, summaries, extractions);
                     inserted += inserted(st.executeBatch());
                     connection.releaseSavepoint(before);
+                    refusedInARow = 0;
                 } catch (SQLException rowError) {
                     if (!refusesData(rowError)) {
                         throw rowError;
                     }
                     connection.rollback(before);
                     st.clearBatch();
-                    refused.add(new Refusal(r, "PostgreSQL refused the row (SQLSTATE " + sqlState(rowError) + "): "
-                            + firstLine(rowError)));
+                    String reason = "PostgreSQL refused the row (SQLSTATE " + sqlState(rowError) + "): " + firstLine(rowError);
+                    if (++refusedInARow >= REFUSED_IN_A_ROW) {
+                        // a NOT NULL column without a default, a constraint no row meets: the table is
+                        // at fault, and dead-lettering every result would drain the topic into dead letters
+                        throw new SQLException(REFUSED_IN_A_ROW + " rows in a row were refused, the last: " + reason
+                                + "; the table, not the data, looks at fault, so the sink stops", "55000", rowError);
+                    }
+                    refused.add(new Refusal(r, reason));
                 }
             }
             connection.commit();

@@ -260,6 +260,25 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aTableThatRefusesEveryRowStopsTheSinkInsteadOfDeadLetteringEverything() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE summaries ADD CONSTRAINT nothing CHECK (task_index < 0)");
+            }
+            // a few refused rows are the data's fault: handed back, the batch goes on
+            var written = sink.writeAll(List.of(SinkResult.of(TestResults.summary(1)), SinkResult.of(TestResults.extraction(1))));
+            assertEquals(1, written.fresh());
+            assertEquals(1, written.refused().size());
+            List<SinkResult> many = IntStream.range(2, 2 + PostgresSink.REFUSED_IN_A_ROW).mapToObj(j -> SinkResult.of(TestResults.summary(j))).toList();
+            SQLException e = assertThrows(SQLException.class, () -> sink.writeAll(many));
+            assertTrue(e.getMessage().contains("in a row") && e.getMessage().contains("nothing"), e.getMessage());
+            assertFalse(PostgresSink.refusesData(e), "a failure of the sink, not of a row");
+        }
+        assertEquals(0, count("SELECT count(*) FROM summaries"));
+        assertEquals(1, count("SELECT count(*) FROM extractions"));
+    }
+
+    @Test
     void aDatabaseErrorThatIsNotAboutTheDataStillFailsTheBatch() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {

@@ -48,7 +48,17 @@ public final class BundledModel {
                 deleteFolder(partial);
                 return new Ready(dir, false);
             }
-            deleteFolder(dir); // what an interrupted older version left
+            if (Files.exists(dir)) {
+                // what an interrupted older version left: moved aside in one step, then deleted, so
+                // that no other run ever sees it half deleted (one finishing meanwhile wrote the same model)
+                Path aside = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-stale-" + System.nanoTime());
+                try {
+                    Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+                    deleteFolder(aside);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // moved or removed by another run meanwhile
+                }
+            }
             try {
                 Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {

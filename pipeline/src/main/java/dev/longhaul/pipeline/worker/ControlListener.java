@@ -127,7 +127,12 @@ final class ControlListener implements AutoCloseable {
                     && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             if (keyMatches && c.getAction() == ControlAction.CANCEL) {
                 cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
-                onCancel.accept(c.getJobId());
+                try {
+                    onCancel.accept(c.getJobId());
+                } catch (RuntimeException e) {
+                    // the cancel is kept above (cancels() finds it); the batch's other records go on
+                    LOG.log(System.Logger.Level.WARNING, "could not pass on the cancel of " + c.getJobId() + ": " + e);
+                }
             }
         }
     }

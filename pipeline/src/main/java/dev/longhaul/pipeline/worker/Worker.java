@@ -80,8 +80,9 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * An order's earlier tries: how many ended without a commit, when the next may start, and the
-     * outcome still to commit (null when the order must run again).
+     * An order's earlier tries of what it waits for, when the next may start, and the outcome still
+     * to commit: with none (null), count is of runs that failed; with one, of commits of that
+     * outcome that did not land (a run that succeeded on its last try still gets every commit try).
      */
     record Tries(int count, long notBeforeMillis, Ending pending) {
         static final Tries NONE = new Tries(0, 0, null);
@@ -122,6 +123,8 @@ public final class Worker implements AutoCloseable {
     private long lastSendWarning = Long.MIN_VALUE / 2;
     /** The orders in progress by lane; written by the poll thread, read by the control listener's (onCancel). */
     private final Map<TopicPartition, Running> inProgress = new ConcurrentHashMap<>();
+    /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
+    private final Set<Running> abandoned = new HashSet<>();
     private long lastHeartbeat;
 
     /** An order in progress: what was taken, its cancel, the reader it streams through, its outcome. */
@@ -203,6 +206,7 @@ public final class Worker implements AutoCloseable {
                         finish(r);
                     }
                 }
+                abandoned.removeIf(r -> r.outcome.isDone() && idleReaders.add(r.reader));
                 startWhatFits();
                 pauseBusyLanes();
                 heartbeatIfDue(false);
@@ -238,7 +242,7 @@ public final class Worker implements AutoCloseable {
         }
         List<Taken> chosen = new ArrayList<>();
         Set<TopicPartition> lanes = new HashSet<>(inProgress.keySet());
-        int free = config.concurrentOrders() - inProgress.size();
+        int free = config.concurrentOrders() - inProgress.size() - abandoned.size();
         long now = System.currentTimeMillis();
         for (Taken t : pending) {
             if (chosen.size() >= free) {
@@ -297,8 +301,11 @@ public final class Worker implements AutoCloseable {
             }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
             OrderRunner.Progress ticker = writer.progressTicker(t.order);
-            OrderRunner.Progress progress = (fraction, tokens) -> bestEffort("a progress status of " + jobId,
-                    () -> ticker.update(fraction, tokens));
+            OrderRunner.Progress progress = (fraction, tokens) -> {
+                if (!run.cancel.requested()) { // a run stopped here (its lane moved on) reports no more progress
+                    bestEffort("a progress status of " + jobId, () -> ticker.update(fraction, tokens));
+                }
+            };
             try {
                 inference.execute(() -> {
                     try {
@@ -440,7 +447,7 @@ public final class Worker implements AutoCloseable {
             }
             return true;
         }
-        int count = t.tries.count() + 1;
+        int count = (t.tries.pending() == null ? 0 : t.tries.count()) + 1; // run tries are not commit tries
         Ending again = outcome;
         if (count >= MAX_TRIES && outcome.succeeded() && t.order != null) {
             again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
@@ -547,6 +554,8 @@ public final class Worker implements AutoCloseable {
                     r.outcome.get(REVOKED_RUN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                     idleReaders.push(r.reader);
                 } catch (java.util.concurrent.TimeoutException e) {
+                    // it still holds an inference thread and its reader: counted until it ends
+                    abandoned.add(r);
                     LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the run of job "
                             + r.taken.order.getRequest().getJobId() + " on revoked lane " + r.taken.partition()
                             + " did not stop within " + REVOKED_RUN_WAIT.toSeconds() + " s of its cancel; it is abandoned");

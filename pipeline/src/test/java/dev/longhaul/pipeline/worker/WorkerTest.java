@@ -480,7 +480,8 @@ class WorkerTest {
         WorkerConfig config = WorkerConfig.defaults("flaky-1", kafka.bootstrapServers(), MODEL).withNamespace("flaky.")
                 .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
         // orders by offset: 0 meets a remote 503 on every try, 1 on its first two, 2 has its first
-        // commit fail, 3 meets an error that does not pass
+        // commit fail, 3 meets an error that does not pass, 4 succeeds on its last try and then has
+        // its first commit fail
         Map<String, java.util.concurrent.atomic.AtomicInteger> prefills = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Integer> prefillsAtFirstCommit = new java.util.concurrent.ConcurrentHashMap<>();
@@ -496,9 +497,14 @@ class WorkerTest {
                         }
                     }
                     case "3" -> throw new IllegalStateException("a bug (test)");
+                    case "4" -> {
+                        if (n < Worker.MAX_TRIES) {
+                            throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(502, "bad gateway (test)", null);
+                        }
+                    }
                     default -> { }
                 }
-            } else if (point == Faults.Point.BEFORE_COMMIT && offset.equals("2")) {
+            } else if (point == Faults.Point.BEFORE_COMMIT && (offset.equals("2") || offset.equals("4"))) {
                 if (commits.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() == 1) {
                     prefillsAtFirstCommit.put(offset, prefills.get(offset).get());
                     throw new org.apache.kafka.common.KafkaException("commit refused (test)");
@@ -512,6 +518,7 @@ class WorkerTest {
             place(order("twice-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text two".getBytes(), null));
             place(order("commit-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text three".getBytes(), null));
             place(order("bug-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text four".getBytes(), null));
+            place(order("last-try-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text five".getBytes(), null));
             // a failure that may pass is tried MAX_TRIES times, then the job fails saying so
             assertEquals(JobState.FAILED, finalState("never-1"));
             assertEquals(Worker.MAX_TRIES, prefills.get("0").get());
@@ -530,6 +537,11 @@ class WorkerTest {
             // any other failure is final at once
             assertEquals(JobState.FAILED, finalState("bug-1"));
             assertEquals(1, prefills.get("3").get());
+            // a run's tries do not use up its commit's: the last try's result, its commit failed once, lands
+            one(topics.summaries, "last-try-1");
+            assertEquals(JobState.SUCCEEDED, finalState("last-try-1"));
+            assertEquals(Worker.MAX_TRIES, prefills.get("4").get());
+            assertEquals(2, commits.get("4").get());
             List<String> dead = new ArrayList<>();
             for (DeadLetter d : read(topics.deadLetters)) {
                 dead.add(d.getOffset() + ":" + d.getReasonCode());
