@@ -2,8 +2,10 @@
  * What each endpoint of the Confluent Schema Registry REST API does, apart from HTTP: reads from
  * the materialized SchemaView, writes through SchemaLog, answers JSON shaped as Confluent's
  * registry answers, and refuses with Confluent's error codes (as RegistryException: 40401 subject,
- * 40402 version, 40403 schema not found; 409 incompatible; 42201 invalid schema; 42202 invalid
- * version; 42203 invalid level; 50001 store error). RegistryServer maps paths onto these methods.
+ * 40402 version, 40403 schema not found; 40404/40406 subject/version soft-deleted; 40405/40407
+ * subject/version not soft-deleted before a permanent delete; 409 incompatible; 42201 invalid
+ * schema; 42202 invalid version; 42203 invalid level; 50001 store error). RegistryServer maps paths
+ * onto these methods.
  */
 package dev.longhaul.ops.registry;
 
@@ -123,6 +125,50 @@ final class RegistryApi {
         ArrayNode list = array();
         deleted.forEach(list::add);
         return list;
+    }
+
+    /**
+     * Permanently deletes every version of the subject, which must all be soft-deleted first (as
+     * Confluent's registry requires), and the subject's compatibility level; answers the versions.
+     * Their records stay in the log marked gone, so no version number or id is handed out again.
+     */
+    ArrayNode deleteSubjectPermanently(String subject) {
+        List<Integer> gone = log.write(current -> {
+            List<SchemaVersion> all = current.versions(subject, true);
+            if (all.isEmpty()) {
+                throw subjectNotFound(subject);
+            }
+            if (all.stream().anyMatch(v -> !v.deleted())) {
+                throw new RegistryException(404, RegistryException.SUBJECT_NOT_SOFT_DELETED,
+                        "Subject '" + subject + "' was not deleted first before being permanently deleted");
+            }
+            List<StoredRecord> records = new java.util.ArrayList<>(all.stream().map(SchemaVersion::asGone).toList());
+            if (current.subjectLevel(subject).isPresent()) {
+                records.add(new SubjectConfig(subject, null));
+            }
+            return new SchemaLog.Plan<>(List.copyOf(records), all.stream().map(SchemaVersion::version).toList());
+        });
+        ArrayNode list = array();
+        gone.forEach(list::add);
+        return list;
+    }
+
+    /** Permanently deletes one version, which must be soft-deleted first; answers its number. */
+    int deleteVersionPermanently(String subject, String version) {
+        int number = versionNumber(version);
+        return log.write(current -> {
+            if (!current.known(subject)) {
+                throw subjectNotFound(subject);
+            }
+            List<SchemaVersion> all = current.versions(subject, true);
+            SchemaVersion target = (number == -1 ? Optional.ofNullable(all.isEmpty() ? null : all.getLast()) : current.version(subject, number))
+                    .orElseThrow(() -> new RegistryException(404, RegistryException.VERSION_NOT_FOUND, "Version " + version + " not found."));
+            if (!target.deleted()) {
+                throw new RegistryException(404, RegistryException.VERSION_NOT_SOFT_DELETED, "Version " + target.version()
+                        + " of subject '" + subject + "' was not deleted first before being permanently deleted");
+            }
+            return new SchemaLog.Plan<>(List.of(target.asGone()), target.version());
+        });
     }
 
     /** Soft-deletes one version ("latest" allowed); answers its number. */

@@ -149,7 +149,7 @@ public final class RegistryServer implements AutoCloseable {
         if (p.size() == 2) {
             return switch (m) {
                 case "POST" -> api.lookup(subject, call.body(), deleted);
-                case "DELETE" -> permanentRefused(call, () -> api.deleteSubject(subject));
+                case "DELETE" -> call.flag("permanent") ? api.deleteSubjectPermanently(subject) : api.deleteSubject(subject);
                 default -> throw notAllowed(m);
             };
         }
@@ -167,7 +167,8 @@ public final class RegistryServer implements AutoCloseable {
         if (p.size() == 4) {
             return switch (m) {
                 case "GET" -> api.describe(api.version(subject, version, deleted));
-                case "DELETE" -> permanentRefused(call, () -> JSON.getNodeFactory().numberNode(api.deleteVersion(subject, version)));
+                case "DELETE" -> JSON.getNodeFactory().numberNode(call.flag("permanent")
+                        ? api.deleteVersionPermanently(subject, version) : api.deleteVersion(subject, version));
                 default -> throw notAllowed(m);
             };
         }
@@ -223,18 +224,6 @@ public final class RegistryServer implements AutoCloseable {
             case "DELETE" -> api.deleteLevel(subject);
             default -> throw notAllowed(call.method());
         };
-    }
-
-    /**
-     * Permanent deletion is refused: a version's record must stay in the log, or after compaction
-     * its schema id could be handed out again for a different schema.
-     */
-    private static JsonNode permanentRefused(Call call, Supplier<JsonNode> softDelete) {
-        if (call.flag("permanent")) {
-            throw new RegistryException(501, 501, "Permanent deletion is not supported by this registry; soft-deleted versions "
-                    + "stay in the log so that schema ids are never reused");
-        }
-        return softDelete.get();
     }
 
     private static JsonNode only(String method, String allowed, Supplier<JsonNode> action) {

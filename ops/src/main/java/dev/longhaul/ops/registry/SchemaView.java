@@ -5,7 +5,9 @@
  * answer is a copy.
  *
  * Invariants the writers rely on: an id names one schema text forever (the same text in another
- * subject reuses it); ids and versions only grow, deleted ones included, so neither is reused.
+ * subject reuses it); ids and versions only grow, deleted ones included (also permanently deleted
+ * ones), so neither is reused. Permanently deleted (gone) versions are seen by none of the reads
+ * below except maxVersion and maxId; a schema whose every version is gone is not found by its id.
  */
 package dev.longhaul.ops.registry;
 
@@ -50,23 +52,23 @@ final class SchemaView {
     synchronized List<String> subjects(boolean includeDeleted) {
         List<String> names = new ArrayList<>();
         subjects.forEach((name, versions) -> {
-            if (includeDeleted || versions.values().stream().anyMatch(v -> !v.deleted())) {
+            if (versions.values().stream().anyMatch(v -> !v.gone() && (includeDeleted || !v.deleted()))) {
                 names.add(name);
             }
         });
         return names;
     }
 
-    /** True when the subject has ever had a version. */
+    /** True when the subject has a version, soft-deleted or not (not only permanently deleted ones). */
     synchronized boolean known(String subject) {
-        return subjects.containsKey(subject);
+        return subjects.getOrDefault(subject, new TreeMap<>()).values().stream().anyMatch(v -> !v.gone());
     }
 
     /** The subject's versions, oldest first; live ones only unless asked. */
     synchronized List<SchemaVersion> versions(String subject, boolean includeDeleted) {
         List<SchemaVersion> list = new ArrayList<>();
         for (SchemaVersion v : subjects.getOrDefault(subject, new TreeMap<>()).values()) {
-            if (includeDeleted || !v.deleted()) {
+            if (!v.gone() && (includeDeleted || !v.deleted())) {
                 list.add(v);
             }
         }
@@ -74,7 +76,7 @@ final class SchemaView {
     }
 
     synchronized Optional<SchemaVersion> version(String subject, int version) {
-        return Optional.ofNullable(subjects.getOrDefault(subject, new TreeMap<>()).get(version));
+        return Optional.ofNullable(subjects.getOrDefault(subject, new TreeMap<>()).get(version)).filter(v -> !v.gone());
     }
 
     /** The newest live version. */
@@ -89,8 +91,9 @@ final class SchemaView {
         return versions == null || versions.isEmpty() ? 0 : versions.lastKey();
     }
 
+    /** The schema with this id while some version that holds it is not permanently deleted. */
     synchronized Optional<String> schema(int id) {
-        return Optional.ofNullable(schemasById.get(id));
+        return Optional.ofNullable(schemasById.get(id)).filter(s -> !usages(id, true).isEmpty());
     }
 
     /** The id of this canonical schema text, if any subject ever registered it. */
@@ -108,7 +111,7 @@ final class SchemaView {
         List<SchemaVersion> list = new ArrayList<>();
         for (NavigableMap<Integer, SchemaVersion> versions : subjects.values()) {
             for (SchemaVersion v : versions.values()) {
-                if (v.id() == id && (includeDeleted || !v.deleted())) {
+                if (v.id() == id && !v.gone() && (includeDeleted || !v.deleted())) {
                     list.add(v);
                 }
             }

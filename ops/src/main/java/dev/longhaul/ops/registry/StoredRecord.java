@@ -1,7 +1,7 @@
 /*
  * The records of the schemas topic and their bytes. Keys and values are JSON, shaped like the
  * Confluent registry's own _schemas topic so that the log is readable with any console consumer:
- *   {"keytype":"SCHEMA","subject":S,"version":V,"magic":1} -> {"subject","version","id","schema","deleted"}
+ *   {"keytype":"SCHEMA","subject":S,"version":V,"magic":1} -> {"subject","version","id","schema","deleted"[,"permanent":true]}
  *   {"keytype":"CONFIG","subject":S|null,"magic":0}        -> {"compatibilityLevel":L} or a tombstone
  * Keys are written field by field in a fixed order, so one logical key is always the same bytes
  * and compaction keeps exactly its latest value. Records of other key types are skipped, so that
@@ -32,12 +32,18 @@ sealed interface StoredRecord permits SchemaVersion, SubjectConfig {
     /** The value's bytes; null (a tombstone) for a cleared config. */
     static byte[] value(StoredRecord record) {
         return switch (record) {
-            case SchemaVersion v -> bytes(JSON.createObjectNode()
-                    .put("subject", v.subject())
-                    .put("version", v.version())
-                    .put("id", v.id())
-                    .put("schema", v.schema())
-                    .put("deleted", v.deleted()));
+            case SchemaVersion v -> {
+                ObjectNode value = JSON.createObjectNode()
+                        .put("subject", v.subject())
+                        .put("version", v.version())
+                        .put("id", v.id())
+                        .put("schema", v.schema())
+                        .put("deleted", v.deleted());
+                if (v.gone()) {
+                    value.put("permanent", true); // a registry of before this field reads it as soft-deleted
+                }
+                yield bytes(value);
+            }
             case SubjectConfig c -> c.level() == null ? null
                     : bytes(JSON.createObjectNode().put("compatibilityLevel", c.level().name()));
         };
@@ -70,7 +76,8 @@ sealed interface StoredRecord permits SchemaVersion, SubjectConfig {
                 }
                 JsonNode v = tree(valueBytes);
                 return Optional.of(new SchemaVersion(v.path("subject").asText(), v.path("version").asInt(),
-                        v.path("id").asInt(), v.path("schema").asText(), v.path("deleted").asBoolean(false)));
+                        v.path("id").asInt(), v.path("schema").asText(), v.path("deleted").asBoolean(false),
+                        v.path("permanent").asBoolean(false)));
             }
             case "CONFIG" -> {
                 CompatibilityLevel level = valueBytes == null ? null

@@ -262,7 +262,42 @@ class RegistryServerTest {
         assertEquals(List.of("2"), texts(http.get("/subjects/jobs-value/versions").body()), "version numbers are not reused");
         assertEquals(List.of("2"), texts(http.delete("/subjects/jobs-value").body()));
         assertError(404, 40404, http.delete("/subjects/jobs-value"));
-        assertError(501, 501, http.delete("/subjects/jobs-value?permanent=true"));
+    }
+
+    @Test
+    void permanentDeletesFollowASoftDeleteAndFreeNeitherIdsNorNumbers(TestInfo test) {
+        int id = register("jobs-value", JobRequest.getClassSchema());
+        int kept = register("orders-value", dev.longhaul.schemas.WorkOrder.getClassSchema());
+        assertEquals(200, http.put("/config/jobs-value", RegistryHttp.compatibility("NONE")).status());
+        assertError(404, 40405, http.delete("/subjects/jobs-value?permanent=true"));
+        assertError(404, 40407, http.delete("/subjects/jobs-value/versions/1?permanent=true"));
+
+        assertEquals(List.of("1"), texts(http.delete("/subjects/jobs-value").body()));
+        assertEquals(List.of("1"), texts(http.delete("/subjects/jobs-value?permanent=true").body()));
+        assertError(404, 40401, http.get("/subjects/jobs-value/versions?deleted=true"));
+        assertEquals(List.of("orders-value"), texts(http.get("/subjects?deleted=true").body()));
+        assertError(404, 40403, http.get("/schemas/ids/" + id));
+        assertError(404, 40408, http.get("/config/jobs-value")); // its level went with it
+        assertError(404, 40401, http.delete("/subjects/jobs-value?permanent=true"));
+        assertEquals(200, http.get("/schemas/ids/" + kept).status(), "another subject's schema stays");
+
+        // registered again: the same text keeps its id, and the version goes on from the highest
+        assertEquals(id, register("jobs-value", JobRequest.getClassSchema()));
+        assertEquals(List.of("2"), texts(http.get("/subjects/jobs-value/versions").body()));
+        assertEquals(2, http.delete("/subjects/jobs-value/versions/2").body().asInt());
+        assertEquals(2, http.delete("/subjects/jobs-value/versions/2?permanent=true").body().asInt());
+        assertError(404, 40401, http.get("/subjects/jobs-value/versions/2?deleted=true"));
+
+        // a registry started later on the same log reads the same: gone stays gone, and the next
+        // schema gets a new id and a new number
+        server.close();
+        server = RegistryServer.start(RegistryConfig.defaults(kafka.bootstrapServers())
+                .withTopic("_schemas-" + test.getTestMethod().orElseThrow().getName()).withListener("localhost", 0));
+        http = new RegistryHttp(server.url());
+        assertError(404, 40403, http.get("/schemas/ids/" + id));
+        int next = register("jobs-value", dev.longhaul.schemas.JobStatus.getClassSchema());
+        assertTrue(next > kept, next + " after " + kept);
+        assertEquals(List.of("3"), texts(http.get("/subjects/jobs-value/versions").body()));
     }
 
     @Test
