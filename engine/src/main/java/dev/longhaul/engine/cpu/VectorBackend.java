@@ -226,10 +226,11 @@ public class VectorBackend extends ScalarBackend {
         pool.forEach(tasks.size() * heads, 1, (worker, from, to) -> {
             for (int idx = from; idx < to; idx++) {
                 SegmentTask task = tasks.get(idx / heads);
-                int need = task.position() + task.rows();
+                // attendHead writes whole vectors of scores: up to the key count rounded up to L
+                int need = task.position() + task.rows() + L;
                 float[] scores = scoreScratch[worker];
                 if (scores == null || scores.length < need) {
-                    scores = new float[Math.max(need, 1024) * 2];
+                    scores = new float[(Math.max(need, 1024) * 2 + L - 1) / L * L];
                     scoreScratch[worker] = scores;
                 }
                 VectorAttention.attendHead(qt, shape, task, idx % heads, ot, scores);

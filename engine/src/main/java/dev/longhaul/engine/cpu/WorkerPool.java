@@ -74,12 +74,19 @@ final class WorkerPool implements AutoCloseable {
                 LockSupport.unpark(workers[i]);
             }
         }
-        drain(0, task, n, c);
+        Throwable own = null;
+        try {
+            drain(0, task, n, c);
+        } catch (RuntimeException | Error e) {
+            // the workers must be done with this region before the next one resets its counters
+            next.set(n);
+            own = e;
+        }
         while (pending.get() > 0) {
             Thread.onSpinWait();
         }
         body = null;
-        Throwable f = failure;
+        Throwable f = own != null ? own : failure;
         if (f != null) {
             if (f instanceof RuntimeException re) {
                 throw re;
@@ -136,6 +143,7 @@ final class WorkerPool implements AutoCloseable {
                 }
             } catch (Throwable t) {
                 failure = t;
+                next.set(limit); // no more claims: the region fails anyway
             } finally {
                 pending.decrementAndGet();
             }

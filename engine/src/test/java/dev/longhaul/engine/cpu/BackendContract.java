@@ -401,6 +401,60 @@ abstract class BackendContract {
         assertClose(want, read(out, rows), 1e-5, "softmax attention");
     }
 
+    /** One token at a time past 4096 positions: every scratch size a long decode grows through. */
+    @Test
+    void softmaxAttentionDecodesOneTokenAtATimeToLongPositions() {
+        int heads = 2;
+        int kvHeads = 1;
+        int d = 64;
+        int steps = 4096 + 128;
+        AttentionShape shape = new AttentionShape(heads, kvHeads, d, 32, 10000.0);
+        float[] q = gaussian(steps * heads * d, 2);
+        float[] k = gaussian(steps * kvHeads * d, 3);
+        float[] v = gaussian(steps * kvHeads * d, 4);
+        KvCache cache = backend.newKvCache(kvHeads, d);
+        Tensor qt = backend.allocate(1, heads * d);
+        Tensor kt = backend.allocate(1, kvHeads * d);
+        Tensor vt = backend.allocate(1, kvHeads * d);
+        Tensor out = backend.allocate(1, heads * d);
+        for (int p = 0; p < steps; p++) {
+            backend.upload(java.util.Arrays.copyOfRange(q, p * heads * d, (p + 1) * heads * d), qt, 0);
+            backend.upload(java.util.Arrays.copyOfRange(k, p * kvHeads * d, (p + 1) * kvHeads * d), kt, 0);
+            backend.upload(java.util.Arrays.copyOfRange(v, p * kvHeads * d, (p + 1) * kvHeads * d), vt, 0);
+            backend.softmaxAttention(qt, kt, vt, shape, List.of(SegmentTask.attention(0, 1, p, cache)), out);
+        }
+        assertEquals(steps, cache.length());
+        // the last position's output against the reference computed for that row alone
+        int last = steps - 1;
+        double[] qr = rotate(q, last * heads * d, heads, last, shape);
+        double[] want = new double[heads * d];
+        for (int h = 0; h < heads; h++) {
+            int g = h / (heads / kvHeads);
+            double[] sc = new double[steps];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int u = 0; u < steps; u++) {
+                double[] kr = rotate(k, u * kvHeads * d, kvHeads, u, shape);
+                double dot = 0;
+                for (int a = 0; a < d; a++) {
+                    dot += qr[h * d + a] * kr[g * d + a];
+                }
+                sc[u] = dot / Math.sqrt(d);
+                max = Math.max(max, sc[u]);
+            }
+            double z = 0;
+            for (int u = 0; u < steps; u++) {
+                sc[u] = Math.exp(sc[u] - max);
+                z += sc[u];
+            }
+            for (int u = 0; u < steps; u++) {
+                for (int a = 0; a < d; a++) {
+                    want[h * d + a] += sc[u] / z * v[u * kvHeads * d + g * d + a];
+                }
+            }
+        }
+        assertClose(want, read(out, 1), 1e-4, "attention at position " + last);
+    }
+
     private static double[] referenceAttention(float[] q, float[] k, float[] v, int rows, AttentionShape s) {
         int d = s.headDim();
         double[][] kr = new double[rows][];

@@ -1,0 +1,68 @@
+/* The worker pool's regions: every index run exactly once, also in the region after one that failed. */
+package dev.longhaul.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+    @Test
+    void aRegionAfterOneThatFailedRunsEveryIndexOnce() {
+        try (WorkerPool pool = new WorkerPool(4)) {
+            int callerFailed = 0;
+            for (int trial = 0; trial < 200; trial++) {
+                IllegalStateException boom = new IllegalStateException("trial " + trial);
+                // the caller (worker 0) fails in the chunk it takes; the workers are still busy with theirs
+                try {
+                    pool.forEach(4096, 1, (worker, from, to) -> {
+                        if (worker == 0) {
+                            throw boom;
+                        }
+                        busy();
+                    });
+                } catch (IllegalStateException e) {
+                    assertSame(boom, e);
+                    callerFailed++;
+                }
+                AtomicIntegerArray runs = new AtomicIntegerArray(64);
+                pool.forEach(64, 1, (worker, from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        runs.incrementAndGet(i);
+                    }
+                    busy();
+                });
+                for (int i = 0; i < 64; i++) {
+                    assertEquals(1, runs.get(i), "index " + i + " of the region after failed trial " + trial);
+                }
+            }
+            assertTrue(callerFailed > 0, "no trial had the caller fail: the case was not exercised");
+        }
+    }
+
+    @Test
+    void aFailureOnAWorkerReachesTheCaller() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            // 1000 indexes of 20 µs each: long enough for the worker to wake up and take some
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.forEach(1000, 1, (worker, from, to) -> {
+                if (worker != 0) {
+                    throw new IllegalArgumentException("on a worker");
+                }
+                for (int i = from; i < to; i++) {
+                    busy();
+                }
+            }));
+            assertEquals("on a worker", e.getMessage());
+        }
+    }
+
+    private static void busy() {
+        long end = System.nanoTime() + 20_000;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+}
