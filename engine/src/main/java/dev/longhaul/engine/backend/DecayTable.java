@@ -1,7 +1,8 @@
 /*
  * Per-head decay of one lightning layer (MINIMAX.md §5.2, §10): the rates s_i computed in double
- * from the config, and λ_i^n = exp(−s_i·n) for n = 0..block, rounded to float once. Multi-step
- * decays are always taken from this table, never as powers of a rounded λ.
+ * from the config, and λ_i^n = exp(−s_i·n) for n = 0..block, rounded to float once (subnormal
+ * ones flushed to 0). Multi-step decays are always taken from this table, never as powers of a
+ * rounded λ.
  */
 package dev.longhaul.engine.backend;
 
@@ -14,7 +15,11 @@ public final class DecayTable {
         this.powers = new float[slopes.length][block + 1];
         for (int h = 0; h < slopes.length; h++) {
             for (int n = 0; n <= block; n++) {
-                powers[h][n] = (float) Math.exp(-slopes[h] * n);
+                float p = (float) Math.exp(-slopes[h] * n);
+                // subnormal powers are flushed to 0 (MINIMAX.md §10: flush-to-zero is fine): below
+                // 1.2e-38 they change nothing a float32 sum can hold, and the CPU's arithmetic on
+                // them is many times slower (fast heads' tables hold a run of them)
+                powers[h][n] = p < Float.MIN_NORMAL ? 0f : p;
             }
         }
     }
