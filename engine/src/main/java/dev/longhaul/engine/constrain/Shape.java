@@ -55,7 +55,7 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
             for (int i = n - 1; i >= -1; i--) {
                 tail[i + 1] = count == 0 ? 1 : saturated(sum + (i >= 0 ? count : count - 1) + 1);
                 if (i >= 0 && this.properties[i].required()) {
-                    sum += keys[i].length + this.properties[i].value().minLength();
+                    sum += (long) keys[i].length + this.properties[i].value().minLength(); // long: minLength saturates at int max
                     count++;
                 }
             }

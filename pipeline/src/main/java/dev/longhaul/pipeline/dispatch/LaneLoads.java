@@ -48,8 +48,8 @@ final class LaneLoads {
         if (owner == null) {
             return;
         }
-        queued.merge(lane, cost, Long::sum);
-        (releasedAt < owner.reportedAt() ? before : after).merge(owner.worker(), cost, Long::sum);
+        queued.merge(lane, cost, LaneLoads::saturatedSum);
+        (releasedAt < owner.reportedAt() ? before : after).merge(owner.worker(), cost, LaneLoads::saturatedSum);
     }
 
     boolean isEmpty() {
@@ -63,7 +63,14 @@ final class LaneLoads {
             return 0;
         }
         String w = owner.worker();
-        return Math.max(reported.getOrDefault(w, 0L), before.getOrDefault(w, 0L)) + after.getOrDefault(w, 0L);
+        // saturating: a report near Long.MAX_VALUE must read as full, not wrap to the least loaded
+        return saturatedSum(Math.max(reported.getOrDefault(w, 0L), before.getOrDefault(w, 0L)), after.getOrDefault(w, 0L));
+    }
+
+    /** a + b for non-negative costs, at most Long.MAX_VALUE. */
+    static long saturatedSum(long a, long b) {
+        long s = a + b;
+        return s < 0 ? Long.MAX_VALUE : s;
     }
 
     /** The lane to release onto: its worker under the window, least loaded; empty when none is. */

@@ -25,7 +25,7 @@ public final class RecordLimits {
     private RecordLimits() {}
 
     /** Refuses a value larger than its topic takes, with OVERSIZE_RECORD. */
-    static void checkSize(String topic, int bytes, Topics topics) {
+    public static void checkSize(String topic, int bytes, Topics topics) {
         int max = topic.equals(topics.jobs.name()) ? MAX_REQUEST_BYTES
                 : topic.equals(topics.documents.name()) ? RequestValidation.MAX_CHUNK_BYTES + MAX_CHUNK_OVERHEAD_BYTES
                 : MAX_CONTROL_BYTES;

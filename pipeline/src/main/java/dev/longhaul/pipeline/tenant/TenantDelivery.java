@@ -22,11 +22,11 @@ final class TenantDelivery {
     private TenantDelivery() {}
 
     /**
-     * Sends each tenant job's status to its tenant's status topic and refreshes (or claims) the
-     * job's owner entry. A status names its tenant; one that names none the tenants have (a job
-     * that failed or was cancelled before its request, which carries the tenant, was read: a
-     * corrupt chunk, a cancel during upload) goes to the job id's owner, stamped with it, so the
-     * tenant's follower still ends. A status of a job no tenant owns goes nowhere.
+     * Sends each tenant job's status to its owner's status topic and refreshes (or claims) the
+     * job's owner entry. A status goes to the job id's owner, stamped with it, whatever tenant it
+     * names (also none: a job that failed or was cancelled before its request, which carries the
+     * tenant, was read), so the tenant's follower ends and no other tenant sees it. A status of a
+     * job nobody owns claims it for the configured tenant it names, or goes nowhere.
      */
     static final class StatusRouter implements Processor<String, JobStatus, String, JobStatus> {
         private final Duration retention;
@@ -51,12 +51,15 @@ final class TenantDelivery {
             if (record.key() == null || status == null) {
                 return;
             }
-            String tenant = status.getTenant();
-            if (!tenants.contains(tenant)) {
-                tenant = owners.owner(record.key());
-                if (tenant == null) {
-                    return;
-                }
+            // the job's owner first: a status naming another tenant goes to the owner, never to the
+            // tenant it names (which a request could claim); without an owner, a configured tenant
+            // the status names claims the job (the operator submitted it on the tenant's behalf)
+            String owner = owners.owner(record.key());
+            String tenant = owner != null ? owner : tenants.contains(status.getTenant()) ? status.getTenant() : null;
+            if (tenant == null) {
+                return;
+            }
+            if (!tenant.equals(status.getTenant())) {
                 status = JobStatus.newBuilder(status).setTenant(tenant).build();
             }
             owners.heardOf(record.key(), tenant, context.currentSystemTimeMs());

@@ -9,8 +9,14 @@
  *   record about another tenant's job id is refused as NOT_TENANTS_JOB (a dead letter, and for a
  *   request a FAILED status in the submitting tenant's own status topic so its follower ends);
  * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
- *   somebody else; a request that does not decode is passed on as it is for the planner to refuse
- *   (an unreachable registry is not that: it fails the task, which retries);
+ *   somebody else; a request that does not decode is refused here (a dead letter with the decoder's
+ *   reason, and a FAILED status for the submitter), never passed on unstamped: the planner could
+ *   decode it later (its schema registered meanwhile) and take the tenant it names (an unreachable
+ *   registry is not that: it fails the task, which retries);
+ * - a record larger than the planner takes on its shared topic (RecordLimits) is refused here as
+ *   OVERSIZE_RECORD: copied on, it could exceed what the shared topic or the producer takes (a
+ *   tenant's batch is checked compressed, a copy record by record), and a record that cannot be
+ *   written fails the task on every retry, for every tenant;
  * - a cancel is passed on only for a job of the same tenant (a cancel for an unknown job id is
  *   refused too: it would otherwise pre-cancel that id for whoever submits it later).
  *
@@ -27,6 +33,7 @@ import java.util.Optional;
 import dev.longhaul.pipeline.DeadLetters;
 import dev.longhaul.pipeline.DeadLetters.Source;
 import dev.longhaul.pipeline.Outcome;
+import dev.longhaul.pipeline.plan.RecordLimits;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
@@ -93,35 +100,55 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
             case CONTROL -> {
                 if (owner == null) {
                     refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "tenant " + input.tenant() + " has no job " + jobId.get());
-                } else {
+                } else if (fits(record, source, shared.control.name(), record.value())) {
                     owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
                     forward(record, shared.control.name(), record.value());
                 }
             }
             case DOCUMENTS -> {
                 owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
-                forward(record, shared.documents.name(), record.value());
+                if (fits(record, source, shared.documents.name(), record.value())) {
+                    forward(record, shared.documents.name(), record.value());
+                }
             }
             case JOBS -> {
                 owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
-                forward(record, shared.jobs.name(), stamped(input.tenant(), source.topic(), record.value()));
+                byte[] stamped;
+                try {
+                    RecordLimits.checkSize(shared.jobs.name(), record.value() == null ? 0 : record.value().length, shared);
+                    stamped = stamped(input.tenant(), source.topic(), record.value());
+                    RecordLimits.checkSize(shared.jobs.name(), stamped.length, shared);
+                } catch (SerializationException e) {
+                    // Not a readable request (not Avro, unknown schema, too large...). A registry that
+                    // cannot be reached is not that: it fails the task (retried when it is back).
+                    refuse(record, source, DeadLetters.reasonOf(e), String.valueOf(e.getMessage()));
+                    failForSubmitter(input.tenant(), jobId.get(), "the request was refused: " + e.getMessage());
+                    return;
+                }
+                forward(record, shared.jobs.name(), stamped);
             }
         }
     }
 
-    /** The request with the topic's tenant in place of whatever it said; undecodable bytes unchanged. */
-    private byte[] stamped(String tenant, String topic, byte[] value) {
-        JobRequest request;
+    /** Whether the value fits its shared topic as the planner takes it; refuses the record (OVERSIZE_RECORD) when not. */
+    private boolean fits(Record<byte[], byte[]> record, Source source, String topic, byte[] value) {
         try {
-            request = tenantTopics.get(tenant).jobs.values().deserializer().deserialize(topic, value);
+            RecordLimits.checkSize(topic, value == null ? 0 : value.length, shared);
+            return true;
         } catch (SerializationException e) {
-            // Not a readable request (not Avro, unknown schema...): the planner refuses it with its reason.
-            // A registry that cannot be reached is not that: it fails the task (retried when it is back),
-            // since passing the request on unstamped would let it speak for the tenant it names.
-            return value;
+            refuse(record, source, DeadLetters.reasonOf(e), String.valueOf(e.getMessage()));
+            return false;
         }
+    }
+
+    /**
+     * The request with the topic's tenant in place of whatever it said; SerializationException when
+     * it does not decode (or is a tombstone).
+     */
+    private byte[] stamped(String tenant, String topic, byte[] value) {
+        JobRequest request = tenantTopics.get(tenant).jobs.values().deserializer().deserialize(topic, value);
         if (request == null) {
-            return value;
+            throw new dev.longhaul.schemas.wire.WireFormatException(DeadLetterReason.NOT_AVRO, "a request with no value (a tombstone)");
         }
         request.setTenant(tenant);
         return shared.jobs.values().serializer().serialize(shared.jobs.name(), request);

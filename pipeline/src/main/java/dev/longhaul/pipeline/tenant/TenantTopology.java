@@ -82,7 +82,9 @@ public final class TenantTopology {
                 .branch((k, o) -> o instanceof Outcome.Routed, Branched.as("routed"))
                 .noDefaultBranch();
         out.get("tenant-gate-dead")
-                .mapValues(o -> ((Outcome.DeadLettered) o).letter(), Named.as("tenant-gate-letter"))
+                // keyed by the letter's own key (cut to a size a record takes), not the raw record key
+                .map((k, o) -> org.apache.kafka.streams.KeyValue.pair(((Outcome.DeadLettered) o).key(), ((Outcome.DeadLettered) o).letter()),
+                        Named.as("tenant-gate-letter"))
                 .to(topics.deadLetters.name(), Produced.with(topics.deadLetters.keys(), topics.deadLetters.values())
                         .withName("tenant-gate-dead-letter-sink"));
         out.get("tenant-gate-routed")

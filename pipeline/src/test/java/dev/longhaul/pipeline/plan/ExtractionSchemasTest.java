@@ -35,6 +35,9 @@ class ExtractionSchemasTest {
         // 2^30 items of strings of at least 2^30 characters: about 2^60 bytes, far past an int.
         String huge = "{\"type\":\"array\",\"minItems\":1073741824,\"items\":{\"type\":\"string\",\"minLength\":1073741824}}";
         assertTrue(message(huge).contains("forces an output of at least 2147483647 bytes"), message(huge));
+        // one required property whose value is a string of the largest length: key plus value past an int
+        String wide = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"minLength\":2147483647}},\"required\":[\"a\"]}";
+        assertTrue(message(wide).contains("forces an output of at least 2147483647 bytes"), message(wide));
     }
 
     @Test
