@@ -115,6 +115,17 @@ public final class MiniMaxModel implements AutoCloseable {
             throw new IllegalArgumentException("step of " + total + " tokens and " + logitRows
                     + " logit rows exceeds the workspace (" + ws.maxTokens + ", " + ws.maxLogitRows + ")");
         }
+        java.util.Set<SequenceState> states = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Segment s : segments) {
+            s.state().checkUsable();
+            if (!states.add(s.state())) {
+                // two tasks on one state would run in parallel on the same lightning state
+                throw new IllegalArgumentException("one sequence state appears in two segments of one step");
+            }
+            if ((long) s.state().position() + s.count() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a sequence cannot go past position " + Integer.MAX_VALUE);
+            }
+        }
         int t = 0;
         for (Segment s : segments) {
             for (int i = 0; i < s.count(); i++) {
@@ -129,7 +140,15 @@ public final class MiniMaxModel implements AutoCloseable {
         // x = embed_tokens[ids]
         backend.embed(w.embedding(), ws.ids, total, ws.x);
         for (int l = 0; l < cfg.numLayers(); l++) {
-            decoderLayer(l, segments, total, ws);
+            try {
+                decoderLayer(l, segments, total, ws);
+            } catch (RuntimeException | Error e) {
+                // the layers before this one, and this one partly, have advanced the states
+                for (Segment s : segments) {
+                    s.state().breakWith("a step failed in layer " + l + ": " + e);
+                }
+                throw e;
+            }
         }
         for (Segment s : segments) {
             s.state().advance(s.count());

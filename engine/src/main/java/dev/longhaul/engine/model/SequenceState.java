@@ -15,6 +15,8 @@ public final class SequenceState {
     private final Tensor[] lightning; // [layer] -> [n·D][D], null for softmax layers
     private final KvCache[] kv;       // [layer] -> cache, null for lightning layers
     private int position;
+    /** Set when a step failed partway: some layers advanced, some not, so the state is no sequence's. */
+    private String broken;
 
     private SequenceState(Backend backend, Tensor[] lightning, KvCache[] kv, int position) {
         this.backend = backend;
@@ -42,7 +44,24 @@ public final class SequenceState {
     }
 
     void advance(int tokens) {
-        position += tokens;
+        try {
+            position = Math.addExact(position, tokens);
+        } catch (ArithmeticException e) {
+            throw new IllegalStateException("a sequence cannot go past position " + Integer.MAX_VALUE);
+        }
+    }
+
+    /** Marks the state unusable: a step failed after some of its layers had advanced it. */
+    void breakWith(String why) {
+        broken = why;
+    }
+
+    /** IllegalStateException when a failed step left this state half advanced. */
+    void checkUsable() {
+        if (broken != null) {
+            throw new IllegalStateException("this sequence's state is unusable: " + broken
+                    + " (some layers had advanced it); start the sequence again");
+        }
     }
 
     Tensor lightning(int layer) {
@@ -55,6 +74,7 @@ public final class SequenceState {
 
     /** An independent copy of this state (KV pages that are full are shared, never written). */
     public SequenceState snapshot() {
+        checkUsable();
         Tensor[] l = new Tensor[lightning.length];
         KvCache[] k = new KvCache[kv.length];
         for (int i = 0; i < l.length; i++) {

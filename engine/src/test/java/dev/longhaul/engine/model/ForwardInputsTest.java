@@ -53,6 +53,42 @@ class ForwardInputsTest {
     }
 
     @Test
+    void oneStateInTwoSegmentsOfAStepIsRefused() {
+        SequenceState state = model.newSequence();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.forward(List.of(Segment.of(state, new int[] {1, 2}), Segment.of(state, new int[] {3})), ws));
+        assertTrue(e.getMessage().contains("two segments"), e.getMessage());
+        assertEquals(0, state.position());
+    }
+
+    @Test
+    void aStepThatFailsPartwayLeavesItsStatesUnusableNotSilentlyHalfAdvanced() {
+        // a backend whose softmax attention fails: the lightning layers before it have advanced the state
+        dev.longhaul.engine.backend.Backend failing = (dev.longhaul.engine.backend.Backend) java.lang.reflect.Proxy.newProxyInstance(
+                dev.longhaul.engine.backend.Backend.class.getClassLoader(), new Class<?>[] {dev.longhaul.engine.backend.Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("softmaxAttention")) {
+                        throw new IllegalStateException("device fault (simulated)");
+                    }
+                    try {
+                        return method.invoke(backend, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (MiniMaxModel broken = MiniMaxModel.load(SharedData.golden("minimax-tiny"), failing, RopeMode.PARTIAL)) {
+            Workspace bws = broken.workspace(8, 2);
+            SequenceState state = broken.newSequence();
+            assertThrows(IllegalStateException.class, () -> broken.forward(List.of(Segment.of(state, new int[] {1, 2, 3})), bws));
+            IllegalStateException again = assertThrows(IllegalStateException.class,
+                    () -> broken.forward(List.of(Segment.of(state, new int[] {4})), bws));
+            assertTrue(again.getMessage().contains("unusable") && again.getMessage().contains("device fault"), again.getMessage());
+            assertThrows(IllegalStateException.class, state::snapshot);
+            assertEquals(0, state.position());
+        }
+    }
+
+    @Test
     void tokenIdsOutsideTheVocabularyAreNamedAndLeaveTheStateUntouched() {
         for (int bad : new int[] {512, 100_000, -1, Integer.MIN_VALUE}) {
             // given a sequence and a segment whose third token is `bad`
