@@ -261,6 +261,29 @@ class DispatchTopologyTest {
         }
     }
 
+    @Test
+    void aNewLifeOfAJobIdWhoseOldLifeIsStillQueuedFailsSayingWhyInsteadOfVanishing() {
+        // given a job queued with no worker to take it for longer than the planner remembers its id
+        try (PipelineDriver p = new PipelineDriver(PipelineDriver.withRetention(Duration.ofHours(1)))) {
+            p.submit(submission("job-q", "acme", PipelineDriver.text("job-q", 250), 100, "job-q-s1"));
+            p.advance(Duration.ofMinutes(61));
+            p.statuses();
+            // when the id is submitted again: the planner accepts it as a new life
+            p.submit(submission("job-q", "acme", PipelineDriver.text("job-q", 300), 100, "job-q-s2"));
+            // then the dispatcher, still holding the old life, fails the new one with its reason
+            List<String> statuses = p.status.readValuesToList().stream()
+                    .map(st -> st.getSubmissionId() + " " + st.getState() + (st.getReason() == null ? "" : " " + st.getReason())).toList();
+            assertEquals("job-q-s2 ACCEPTED", statuses.get(0));
+            assertEquals(1, statuses.stream().filter(st -> st.startsWith("job-q-s2 FAILED DUPLICATE_JOB_ID")
+                    && st.contains("still queued")).count(), statuses.toString());
+            assertEquals("job-q-s1 QUEUED", statuses.getLast(), "the old life stands: " + statuses);
+            // and the old life is released as it would have been
+            p.heartbeat("w0", List.of(0), 0, p.now());
+            List<String> released = p.work.readValuesToList().stream().map(o -> o.getRequest().getSubmissionId()).toList();
+            assertEquals(List.of("job-q-s1"), released);
+        }
+    }
+
     /** The driver's config with a quota of 100 tokens for tenant "small" (one 250-byte job). */
     private static PipelineConfig smallTenantQuota() {
         var limits = PipelineDriver.CONFIG.limits();

@@ -39,6 +39,7 @@ import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.WorkerHeartbeat;
+import dev.longhaul.schemas.wire.DeadLetterReason;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -129,10 +130,21 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     private void hold(WorkOrder order, long now) {
         String jobId = order.getRequest().getJobId();
-        if (held.get(jobId) != null || inFlight.get(jobId) != null) {
-            return;
-        }
+        HeldOrder queued = held.get(jobId);
+        InFlight running = inFlight.get(jobId);
         long arrival = context.recordMetadata().map(RecordMetadata::offset).orElse(now);
+        if (queued != null || running != null) {
+            String earlier = queued != null ? queued.order().getRequest().getSubmissionId() : running.submissionId();
+            if (!JobStates.sameLife(earlier, order.getRequest().getSubmissionId())) {
+                // a new life of the id (planned again once the planner forgot the old one) while the
+                // old is still here: it cannot be held beside it under one key, and dropped without a
+                // word it would look ACCEPTED for ever; it fails, saying why
+                status(new HeldOrder(order, arrival), JobState.FAILED, DeadLetterReason.DUPLICATE_JOB_ID
+                        + ": an earlier submission of job " + jobId + " is still " + (queued != null ? "queued" : "running")
+                        + " here; submit again when it has ended", now);
+            }
+            return; // the same order again (a redelivery) is already here
+        }
         HeldOrder h = new HeldOrder(order, arrival);
         newlyHeld = h; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
         held.put(jobId, h);
