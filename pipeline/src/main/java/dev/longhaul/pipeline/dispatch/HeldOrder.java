@@ -27,6 +27,20 @@ public record HeldOrder(WorkOrder order, long arrival) {
         return order.getEstimatedCostTokens();
     }
 
+    /** What release order, quotas and expiry read of this order: kept in memory, so no event decodes the held store. */
+    Waiting waiting() {
+        java.time.Instant deadline = order.getRequest().getDeadline();
+        return new Waiting(jobId(), tenant(), order.getRequest().getSubmissionId(), order.getRequest().getPriority(),
+                deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival);
+    }
+
+    /** A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none. */
+    record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival) {
+        boolean hasDeadline() {
+            return deadline != Long.MAX_VALUE;
+        }
+    }
+
     static Serde<HeldOrder> serde(Topics topics) {
         var orders = topics.work.values();
         String subject = topics.work.name();

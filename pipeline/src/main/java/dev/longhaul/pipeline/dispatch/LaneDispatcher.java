@@ -71,7 +71,13 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     private final PipelineConfig config;
     /** The order hold() took in the event being processed; dispatch() makes its tenant catch up. */
-    private HeldOrder newlyHeld;
+    private HeldOrder.Waiting newlyHeld;
+    /**
+     * The held store's orders as release order, quotas and expiry read them, by job id: rebuilt from
+     * the store at init, kept in step with every put and delete, so that an event (a heartbeat, a
+     * status, the punctuation) decodes no held order; only a release reads its order from the store.
+     */
+    private final Map<String, HeldOrder.Waiting> waitingIndex = new HashMap<>();
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
     private KeyValueStore<String, InFlight> inFlight;
@@ -97,6 +103,10 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         inFlight = context.getStateStore(IN_FLIGHT_STORE);
         workers = context.getStateStore(WORKERS_STORE);
         served = context.getStateStore(SERVED_STORE);
+        waitingIndex.clear();
+        try (KeyValueIterator<String, HeldOrder> all = held.all()) {
+            all.forEachRemaining(kv -> waitingIndex.put(kv.key, kv.value.waiting()));
+        }
         context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::dispatch);
     }
 
@@ -106,7 +116,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         switch (record.value()) {
             case DispatchEvent.Planned p -> hold(p.order(), now);
             case DispatchEvent.CancelRequested c -> {
-                HeldOrder order = held.delete(c.jobId());
+                HeldOrder.Waiting order = unhold(c.jobId());
                 if (order != null) {
                     status(order, JobState.CANCELLED, "cancelled while queued", now);
                 }
@@ -119,9 +129,9 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 if (running != null && JobStates.sameLife(running.submissionId(), f.submissionId())) {
                     inFlight.delete(f.jobId());
                 }
-                HeldOrder waiting = held.get(f.jobId());
-                if (waiting != null && JobStates.sameLife(waiting.order().getRequest().getSubmissionId(), f.submissionId())) {
-                    held.delete(f.jobId());
+                HeldOrder.Waiting waiting = waitingIndex.get(f.jobId());
+                if (waiting != null && JobStates.sameLife(waiting.submissionId(), f.submissionId())) {
+                    unhold(f.jobId());
                 }
             }
         }
@@ -130,25 +140,36 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     private void hold(WorkOrder order, long now) {
         String jobId = order.getRequest().getJobId();
-        HeldOrder queued = held.get(jobId);
+        HeldOrder.Waiting queued = waitingIndex.get(jobId);
         InFlight running = inFlight.get(jobId);
         long arrival = context.recordMetadata().map(RecordMetadata::offset).orElse(now);
         if (queued != null || running != null) {
-            String earlier = queued != null ? queued.order().getRequest().getSubmissionId() : running.submissionId();
+            String earlier = queued != null ? queued.submissionId() : running.submissionId();
             if (!JobStates.sameLife(earlier, order.getRequest().getSubmissionId())) {
                 // a new life of the id (planned again once the planner forgot the old one) while the
                 // old is still here: it cannot be held beside it under one key, and dropped without a
                 // word it would look ACCEPTED for ever; it fails, saying why
-                status(new HeldOrder(order, arrival), JobState.FAILED, DeadLetterReason.DUPLICATE_JOB_ID
+                status(new HeldOrder(order, arrival).waiting(), JobState.FAILED, DeadLetterReason.DUPLICATE_JOB_ID
                         + ": an earlier submission of job " + jobId + " is still " + (queued != null ? "queued" : "running")
                         + " here; submit again when it has ended", now);
             }
             return; // the same order again (a redelivery) is already here
         }
         HeldOrder h = new HeldOrder(order, arrival);
-        newlyHeld = h; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
         held.put(jobId, h);
-        status(h, JobState.QUEUED, null, now);
+        HeldOrder.Waiting w = h.waiting();
+        waitingIndex.put(jobId, w);
+        newlyHeld = w; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
+        status(w, JobState.QUEUED, null, now);
+    }
+
+    /** Deletes a held order from the store and the index; what the index held, or null. */
+    private HeldOrder.Waiting unhold(String jobId) {
+        HeldOrder.Waiting w = waitingIndex.remove(jobId);
+        if (w != null) {
+            held.delete(jobId);
+        }
+        return w;
     }
 
     /**
@@ -160,10 +181,10 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * Activity is read from the held orders and in-flight tenants dispatch() has just scanned (the
      * arrived order itself aside), so an arrival costs no scan of its own.
      */
-    private void catchUp(HeldOrder arrived, List<HeldOrder> waiting, Set<String> inFlightTenants) {
+    private void catchUp(HeldOrder.Waiting arrived, List<HeldOrder.Waiting> waiting, Set<String> inFlightTenants) {
         String tenant = arrived.tenant();
         Set<String> active = new HashSet<>(inFlightTenants);
-        for (HeldOrder w : waiting) {
+        for (HeldOrder.Waiting w : waiting) {
             if (!w.jobId().equals(arrived.jobId())) {
                 active.add(w.tenant());
             }
@@ -187,7 +208,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     /** Expires what is overdue, then releases held orders while a live lane has room. */
     private void dispatch(long now) {
-        List<HeldOrder> waiting = expireOverdue(now);
+        List<HeldOrder.Waiting> waiting = expireOverdue(now);
         Map<String, Long> tenantLoad = new HashMap<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
             all.forEachRemaining(kv -> tenantLoad.merge(kv.value.tenant(), kv.value.cost(), Long::sum));
@@ -201,16 +222,16 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             return;
         }
         Map<String, Long> servedCache = new HashMap<>();
-        Comparator<HeldOrder> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, this::servedTokens));
+        Comparator<HeldOrder.Waiting> order = releaseOrder(tenant -> servedCache.computeIfAbsent(tenant, this::servedTokens));
         boolean released = false;
         while (!waiting.isEmpty()) {
             OptionalInt lane = lanes.choose(config.dispatch().windowTokens());
-            Optional<HeldOrder> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
+            Optional<HeldOrder.Waiting> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
             if (lane.isEmpty() || next.isEmpty()) {
                 break;
             }
             released = true;
-            HeldOrder h = next.get();
+            HeldOrder.Waiting h = next.get();
             int chosen = lane.getAsInt();
             release(h, chosen, now);
             waiting.remove(h);
@@ -227,7 +248,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     /** The fair-share clock follows the least served of the active tenants (those held or in flight); it never goes back. */
-    private void advanceClock(List<HeldOrder> waiting, Set<String> inFlightTenants, Map<String, Long> servedCache) {
+    private void advanceClock(List<HeldOrder.Waiting> waiting, Set<String> inFlightTenants, Map<String, Long> servedCache) {
         Set<String> active = new HashSet<>(inFlightTenants);
         waiting.forEach(h -> active.add(h.tenant()));
         long least = active.stream().mapToLong(t -> servedCache.computeIfAbsent(t, this::servedTokens)).min().orElse(0);
@@ -236,28 +257,27 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         }
     }
 
-    private void release(HeldOrder h, int lane, long now) {
+    private void release(HeldOrder.Waiting w, int lane, long now) {
+        HeldOrder h = held.get(w.jobId()); // the one decode of the order, on its way out
         WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
-        held.delete(h.jobId());
-        inFlight.put(h.jobId(), new InFlight(lane, h.cost(), h.tenant(), now, h.order().getRequest().getSubmissionId()));
-        context.forward(new Record<>(h.jobId(), new Outcome.ToWork(lane, order), now));
-        status(h, JobState.QUEUED, "lane=" + lane, now);
+        unhold(w.jobId());
+        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId()));
+        context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
+        status(w, JobState.QUEUED, "lane=" + lane, now);
     }
 
-    /** Held orders still waiting; those whose deadline has passed become EXPIRED and are dropped. */
-    private List<HeldOrder> expireOverdue(long now) {
-        List<HeldOrder> waiting = new ArrayList<>();
-        List<HeldOrder> overdue = new ArrayList<>();
-        try (KeyValueIterator<String, HeldOrder> all = held.all()) {
-            all.forEachRemaining(kv -> {
-                Instant deadline = kv.value.order().getRequest().getDeadline();
-                (deadline != null && deadline.toEpochMilli() <= now ? overdue : waiting).add(kv.value);
-            });
+    /** Held orders still waiting, in arrival order; those whose deadline has passed become EXPIRED and are dropped. */
+    private List<HeldOrder.Waiting> expireOverdue(long now) {
+        List<HeldOrder.Waiting> waiting = new ArrayList<>();
+        List<HeldOrder.Waiting> overdue = new ArrayList<>();
+        for (HeldOrder.Waiting w : waitingIndex.values()) {
+            (w.deadline() <= now ? overdue : waiting).add(w);
         }
-        for (HeldOrder h : overdue) {
-            held.delete(h.jobId());
-            status(h, JobState.EXPIRED, "deadline " + h.order().getRequest().getDeadline() + " passed before dispatch", now);
+        for (HeldOrder.Waiting w : overdue) {
+            unhold(w.jobId());
+            status(w, JobState.EXPIRED, "deadline " + Instant.ofEpochMilli(w.deadline()) + " passed before dispatch", now);
         }
+        waiting.sort(Comparator.comparingLong(HeldOrder.Waiting::arrival));
         return waiting;
     }
 
@@ -298,25 +318,22 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         return loads;
     }
 
-    private boolean withinQuota(HeldOrder h, Map<String, Long> tenantLoad) {
+    private boolean withinQuota(HeldOrder.Waiting h, Map<String, Long> tenantLoad) {
         long load = tenantLoad.getOrDefault(h.tenant(), 0L);
         return load == 0 || load + h.cost() <= config.limits().tenants().maxOutstandingTokens(h.tenant());
     }
 
     /** Higher priority, then earliest deadline (none last), then least-served tenant, then arrival. */
-    static Comparator<HeldOrder> releaseOrder(java.util.function.ToLongFunction<String> servedTokens) {
+    static Comparator<HeldOrder.Waiting> releaseOrder(java.util.function.ToLongFunction<String> servedTokens) {
         // Reversed rather than negated: -Integer.MIN_VALUE is Integer.MIN_VALUE, which would put the lowest priority first.
-        return Comparator.<HeldOrder>comparingInt(h -> h.order().getRequest().getPriority()).reversed()
-                .thenComparingLong(h -> {
-                    Instant deadline = h.order().getRequest().getDeadline();
-                    return deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli();
-                })
+        return Comparator.<HeldOrder.Waiting>comparingInt(HeldOrder.Waiting::priority).reversed()
+                .thenComparingLong(HeldOrder.Waiting::deadline) // none is Long.MAX_VALUE: last
                 .thenComparingLong(h -> servedTokens.applyAsLong(h.tenant()))
-                .thenComparingLong(HeldOrder::arrival);
+                .thenComparingLong(HeldOrder.Waiting::arrival);
     }
 
-    private void status(HeldOrder h, JobState state, String reason, long now) {
-        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), h.order().getRequest().getSubmissionId(), state, reason, now);
+    private void status(HeldOrder.Waiting h, JobState state, String reason, long now) {
+        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), h.submissionId(), state, reason, now);
         context.forward(new Record<>(h.jobId(), status, now));
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class ReleaseOrderTest {
 
-    private static HeldOrder held(String id, int priority, long arrival) {
+    private static HeldOrder.Waiting held(String id, int priority, long arrival) {
         RecordTrust.install(); // builders of nested records load their classes through Avro
         JobRequest request = JobRequest.newBuilder().setJobId(id).setTenant("t").setKind(DocumentKind.TEXT).setTasks(List.of())
                 .setPriority(priority).setDocument(DocumentDescriptor.newBuilder().setChunkCount(1).setBytes(1)
@@ -29,14 +29,14 @@ class ReleaseOrderTest {
         WorkOrder order = WorkOrder.newBuilder().setRequest(request).setLane(-1)
                 .setChunks(ChunkLocations.newBuilder().setTopic("d").setPartition(0).setFirstOffset(0).setLastOffset(0).build())
                 .setEstimatedCostTokens(1).setPlannedAt(Instant.EPOCH).build();
-        return new HeldOrder(order, arrival);
+        return new HeldOrder(order, arrival).waiting();
     }
 
     @Test
     void extremePrioritiesSortHighestFirstAndLowestLast() {
-        List<HeldOrder> orders = new ArrayList<>(List.of(held("min", Integer.MIN_VALUE, 0), held("zero", 0, 1),
+        List<HeldOrder.Waiting> orders = new ArrayList<>(List.of(held("min", Integer.MIN_VALUE, 0), held("zero", 0, 1),
                 held("max", Integer.MAX_VALUE, 2), held("minus-one", -1, 3)));
         orders.sort(LaneDispatcher.releaseOrder(tenant -> 0));
-        assertEquals(List.of("max", "zero", "minus-one", "min"), orders.stream().map(h -> h.order().getRequest().getJobId()).toList());
+        assertEquals(List.of("max", "zero", "minus-one", "min"), orders.stream().map(HeldOrder.Waiting::jobId).toList());
     }
 }
