@@ -21,7 +21,9 @@ public final class HostWeight implements Weight {
     final DType dtype; // F32 or BF16
     private final int rows;
     private final int cols;
-    private float[] dense; // lazily widened copy, only for small vectors (norm weights)
+    // lazily widened copy, only for small vectors (norm weights); volatile: read by pool threads, so
+    // one must never see the array before its contents
+    private volatile float[] dense;
 
     private HostWeight(MemorySegment data, DType dtype, int rows, int cols) {
         this.data = data;
