@@ -27,7 +27,7 @@ public final class ConfigShowCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "The worker's model folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "DIR", description = "The worker's model folder (default: the configuration's, if set).")
     Path model;
 
     @Spec

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 public final class EngineOptions {
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend: cpu (Vector API, all threads), scalar (reference) or cuda (NVIDIA GPU 0; "
-                    + "fails at start without a driver or device). Default: ${DEFAULT-VALUE}.")
+                    + "fails at start without a driver or device); for `worker` also remote:URL, an OpenAI-compatible "
+                    + "server (e.g. remote:http://HOST:8000/v1). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -80,6 +80,16 @@ public final class PipelineCommand implements Callable<Integer> {
                     + " (default: the pipeline's, 168; at most 336, the status topic's retention).")
     Long jobRetentionHours;
 
+    @Option(names = "--max-document-bytes", paramLabel = "BYTES",
+            description = "Largest document the planner accepts (default: 1 GiB). Clients submitting larger ones pass the same"
+                    + " to `submit --max-document-bytes`.")
+    Long maxDocumentBytes;
+
+    @Option(names = "--max-chunks", paramLabel = "N",
+            description = "Most chunks of 512 KiB a job may have (default: 4096; at most 6000, what the planner's state of a job"
+                    + " holds). Clients pass the same to `submit --max-chunks`.")
+    Integer maxChunks;
+
     @Option(names = "--tenant", paramLabel = "NAME",
             description = "A tenant with topics of its own (<namespace>tenant.NAME.*): its jobs are admitted from there and its"
                     + " statuses and results delivered back there. Repeat for each tenant. Default: none.")
@@ -101,8 +111,14 @@ public final class PipelineCommand implements Callable<Integer> {
                         stateMemoryMib != null ? stateMemoryMib << 20 : k.stateMemoryBytes()))
                 .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),
                         dispatch.laneTimeout(), dispatch.punctuationInterval()))
-                .withLimits(jobRetentionHours != null ? d.limits().withSettledJobRetention(Duration.ofHours(jobRetentionHours)) : d.limits())
+                .withLimits(limits(d.limits()))
                 .withTenants(Set.copyOf(tenants));
+    }
+
+    private PipelineConfig.Limits limits(PipelineConfig.Limits d) {
+        return new PipelineConfig.Limits(maxDocumentBytes != null ? maxDocumentBytes : d.maxDocumentBytes(),
+                maxChunks != null ? maxChunks : d.maxChunks(), d.allowedKinds(), d.tenants(), d.incompleteJobTimeout(),
+                jobRetentionHours != null ? Duration.ofHours(jobRetentionHours) : d.settledJobRetention());
     }
 
     @Override

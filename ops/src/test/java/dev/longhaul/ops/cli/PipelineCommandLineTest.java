@@ -41,7 +41,7 @@ class PipelineCommandLineTest {
     void everyOptionReachesTheConfig() {
         PipelineCommand p = parse("pipeline", "--lanes", "8", "--state-dir", "state", "--application-id", "longhaul-prod",
                 "--replication-factor", "1", "--bootstrap-servers", "k1:9092,k2:9092", "--namespace", "prod.",
-                "--state-memory-mib", "256", "--job-retention-hours", "48");
+                "--state-memory-mib", "256", "--job-retention-hours", "48", "--max-document-bytes", "2147483648", "--max-chunks", "5000");
         PipelineConfig c = p.config();
 
         assertEquals(java.time.Duration.ofHours(48), c.limits().settledJobRetention());
@@ -52,7 +52,11 @@ class PipelineCommandLineTest {
         assertEquals("prod.", c.kafka().namespace());
         assertEquals(Path.of("state"), p.stateDir);
         assertEquals("k1:9092,k2:9092", p.kafka.bootstrapServers);
-        assertEquals(PipelineConfig.DEFAULTS.limits().withSettledJobRetention(java.time.Duration.ofHours(48)), c.limits());
+        assertEquals(2_147_483_648L, c.limits().maxDocumentBytes());
+        assertEquals(5000, c.limits().maxChunks());
+        var d = PipelineConfig.DEFAULTS.limits();
+        assertEquals(new PipelineConfig.Limits(2_147_483_648L, 5000, d.allowedKinds(), d.tenants(), d.incompleteJobTimeout(),
+                java.time.Duration.ofHours(48)), c.limits());
         assertEquals(java.util.Set.of(), c.tenants(), "no tenants unless named: the single-tenant topology");
     }
 
@@ -71,5 +75,7 @@ class PipelineCommandLineTest {
         assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--state-memory-mib", "1").config());
         assertEquals(0, parse("pipeline", "--state-memory-mib", "0").config().kafka().stateMemoryBytes(), "0: RocksDB's defaults");
         assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--job-retention-hours", "0").config());
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--max-chunks", "6001").config());
+        assertThrows(IllegalArgumentException.class, () -> parse("pipeline", "--max-document-bytes", "0").config());
     }
 }
