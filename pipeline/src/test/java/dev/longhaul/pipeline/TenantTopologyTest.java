@@ -228,6 +228,20 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aStatusOfAJobWhoseOwnerIsNoLongerATenantGoesNowhereAndStopsNothing() {
+        try (Tenants t = new Tenants()) {
+            KeyValueStore<String, String> owners = t.p.driver.getKeyValueStore(TenantOwners.STORE);
+            owners.put("job-gone", "c\0" + T0.toEpochMilli()); // tenant c was configured once, and removed since
+            t.p.statusIn.pipeInput("job-gone", JobStatus.newBuilder().setJobId("job-gone").setTenant("c")
+                    .setState(JobState.RUNNING).setProgress(0.5).setUpdatedAt(t.p.now()).build());
+            assertTrue(t.status("a").isEmpty() && t.status("b").isEmpty());
+            // and the pipeline goes on: a's next job is admitted and answered
+            t.submit("a", submission("job-a", "a", 120));
+            assertTrue(!t.status("a").readValuesToList().isEmpty());
+        }
+    }
+
+    @Test
     void anOwnerWrittenWithoutItsTimeIsKeptAFullRetentionFromTheFirstSweep() {
         try (Tenants t = new Tenants(Duration.ofHours(1))) {
             KeyValueStore<String, String> owners = t.p.driver.getKeyValueStore(TenantOwners.STORE);

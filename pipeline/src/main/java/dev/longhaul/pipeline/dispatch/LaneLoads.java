@@ -100,8 +100,8 @@ final class LaneLoads {
     void released(int lane, long cost) {
         Owner owner = owners.get(lane);
         if (owner != null) {
-            queued.merge(lane, cost, Long::sum);
-            after.merge(owner.worker(), cost, Long::sum);
+            queued.merge(lane, cost, LaneLoads::saturatedSum);
+            after.merge(owner.worker(), cost, LaneLoads::saturatedSum);
         }
     }
 }

@@ -56,8 +56,8 @@ final class TenantDelivery {
             // the status names claims the job (the operator submitted it on the tenant's behalf)
             String owner = owners.owner(record.key());
             String tenant = owner != null ? owner : tenants.contains(status.getTenant()) ? status.getTenant() : null;
-            if (tenant == null) {
-                return;
+            if (tenant == null || !tenants.contains(tenant)) {
+                return; // nobody's, or a tenant no longer configured (its owner entries outlive it): no topic to go to
             }
             if (!tenant.equals(status.getTenant())) {
                 status = JobStatus.newBuilder(status).setTenant(tenant).build();
