@@ -42,6 +42,8 @@ final class ControlListener implements AutoCloseable {
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
     private static final Duration WARN_EVERY = Duration.ofMinutes(1);
+    /** Cancels older than this are forgotten (see forgetOlderThan). */
+    static final Duration FORGET_AFTER = dev.longhaul.schemas.Topics.STATUS_RETENTION.plus(EARLIER_LIFE);
 
     ControlListener(WorkerConfig config, Topics topics, Consumer<String> onCancel) {
         this.consumer = new KafkaConsumer<>(config.assignedConsumer("control"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -59,6 +61,16 @@ final class ControlListener implements AutoCloseable {
     boolean cancels(WorkOrder order) {
         Instant at = cancelled.get(order.getRequest().getJobId());
         return at != null && !at.isBefore(order.getRequest().getSubmittedAt().minus(EARLIER_LIFE));
+    }
+
+    /**
+     * Forgets cancels requested before `cutoff`, so that the set does not grow for as long as the
+     * worker runs: FORGET_AFTER is past the status topic's retention plus EARLIER_LIFE, older than
+     * any order still to come could be (the planner forgets a job id within that retention), and
+     * older than a restarted worker reading `control` (7 days by default) would know of.
+     */
+    void forgetOlderThan(Instant cutoff) {
+        cancelled.values().removeIf(at -> at.isBefore(cutoff));
     }
 
     /** Adds partitions of `control` not read yet (all of them at start), each read from its beginning. */
@@ -91,6 +103,7 @@ final class ControlListener implements AutoCloseable {
                     if (System.nanoTime() - refreshed > REFRESH.toNanos()) {
                         refreshed = System.nanoTime();
                         assignNewPartitions(Duration.ofSeconds(5));
+                        forgetOlderThan(Instant.now().minus(FORGET_AFTER));
                     }
                 } catch (WakeupException e) {
                     throw e;
