@@ -52,6 +52,15 @@ public final class ServeServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
     private final long created = System.currentTimeMillis() / 1000;
+    /**
+     * Bytes of request bodies being read and parsed at once, at most a quarter of the heap: a body
+     * becomes a JSON tree many times its size, and every request has a thread of its own, so
+     * without a bound a burst of large prompts would exhaust the heap (and fail every request).
+     * A request waits up to BODY_WAIT for its share, then is answered 503.
+     */
+    private final java.util.concurrent.Semaphore bodyBytes = new java.util.concurrent.Semaphore(
+            (int) Math.min(Integer.MAX_VALUE, Math.max(MAX_BODY, Runtime.getRuntime().maxMemory() / 4)));
+    private static final java.time.Duration BODY_WAIT = java.time.Duration.ofSeconds(30);
 
     /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
     public ServeServer(ServedModel model, String host, int port) {
@@ -115,7 +124,7 @@ public final class ServeServer implements AutoCloseable {
                 expect(ex, "POST");
                 GenerationRequest.Endpoint endpoint = path.equals("/v1/chat/completions")
                         ? GenerationRequest.Endpoint.CHAT : GenerationRequest.Endpoint.COMPLETIONS;
-                complete(ex, GenerationRequest.read(body(ex), endpoint, model));
+                complete(ex, request(ex, endpoint));
             }
             default -> throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
         }
@@ -254,7 +263,8 @@ public final class ServeServer implements AutoCloseable {
         return (int) Math.min(MAX_BODY, Math.max(1 << 20, 16L * model.maxContext() + (256 << 10)));
     }
 
-    private JsonNode body(HttpExchange ex) throws IOException {
+    /** The request, read and parsed within the body budget (its JSON tree is gone when this returns). */
+    private GenerationRequest request(HttpExchange ex, GenerationRequest.Endpoint endpoint) throws IOException {
         int cap = bodyCap();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null && declared.chars().allMatch(Character::isDigit) && !declared.isEmpty()
@@ -262,6 +272,25 @@ public final class ServeServer implements AutoCloseable {
             throw new ApiError(413, "invalid_request_error", null, null,
                     "the body is " + declared + " bytes, more than the " + cap + " a request to this model can need");
         }
+        // the declared length when there is one, else the most a body may be (chunked)
+        int share = declared != null && !declared.isEmpty() && declared.chars().allMatch(Character::isDigit)
+                ? Math.max(1, Integer.parseInt(declared)) : cap;
+        try {
+            if (!bodyBytes.tryAcquire(share, BODY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new ApiError(503, "server_error", null, null, "the server is reading other large requests; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "server_error", null, null, "interrupted while waiting to read the request");
+        }
+        try {
+            return GenerationRequest.read(body(ex, cap), endpoint, model);
+        } finally {
+            bodyBytes.release(share);
+        }
+    }
+
+    private JsonNode body(HttpExchange ex, int cap) throws IOException {
         try (InputStream in = ex.getRequestBody()) {
             byte[] bytes = in.readNBytes(cap + 1);
             if (bytes.length > cap) {
