@@ -267,14 +267,13 @@ public final class ServeServer implements AutoCloseable {
     private GenerationRequest request(HttpExchange ex, GenerationRequest.Endpoint endpoint) throws IOException {
         int cap = bodyCap();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && declared.chars().allMatch(Character::isDigit) && !declared.isEmpty()
-                && (declared.length() > 12 || Long.parseLong(declared) > cap)) {
+        boolean numeric = declared != null && !declared.isEmpty() && declared.chars().allMatch(Character::isDigit);
+        if (numeric && (declared.length() > 12 || Long.parseLong(declared) > cap)) {
             throw new ApiError(413, "invalid_request_error", null, null,
                     "the body is " + declared + " bytes, more than the " + cap + " a request to this model can need");
         }
-        // the declared length when there is one, else the most a body may be (chunked)
-        int share = declared != null && !declared.isEmpty() && declared.chars().allMatch(Character::isDigit)
-                ? Math.max(1, Integer.parseInt(declared)) : cap;
+        // the declared length when there is one (at most cap, checked above), else the most a body may be (chunked)
+        int share = numeric ? Math.max(1, Integer.parseInt(declared)) : cap;
         try {
             if (!bodyBytes.tryAcquire(share, BODY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 throw new ApiError(503, "server_error", null, null, "the server is reading other large requests; try again");

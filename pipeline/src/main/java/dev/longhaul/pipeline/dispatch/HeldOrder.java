@@ -36,9 +36,6 @@ public record HeldOrder(WorkOrder order, long arrival) {
 
     /** A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none. */
     record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival) {
-        boolean hasDeadline() {
-            return deadline != Long.MAX_VALUE;
-        }
     }
 
     static Serde<HeldOrder> serde(Topics topics) {

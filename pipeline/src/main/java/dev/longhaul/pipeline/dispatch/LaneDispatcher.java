@@ -266,7 +266,10 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         status(w, JobState.QUEUED, "lane=" + lane, now);
     }
 
-    /** Held orders still waiting, in arrival order; those whose deadline has passed become EXPIRED and are dropped. */
+    /**
+     * Held orders still waiting, in no particular order (releaseOrder is total: arrivals differ);
+     * those whose deadline has passed become EXPIRED and are dropped.
+     */
     private List<HeldOrder.Waiting> expireOverdue(long now) {
         List<HeldOrder.Waiting> waiting = new ArrayList<>();
         List<HeldOrder.Waiting> overdue = new ArrayList<>();
@@ -277,7 +280,6 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             unhold(w.jobId());
             status(w, JobState.EXPIRED, "deadline " + Instant.ofEpochMilli(w.deadline()) + " passed before dispatch", now);
         }
-        waiting.sort(Comparator.comparingLong(HeldOrder.Waiting::arrival));
         return waiting;
     }
 
