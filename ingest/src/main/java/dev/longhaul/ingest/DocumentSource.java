@@ -2,9 +2,14 @@
  * Where a document comes from: a file of any size (gzip detected by magic bytes and decompressed
  * while streaming), a directory read as a repository (RepositoryWalker), or a stream such as
  * stdin. open() checks what can be checked before any Kafka transaction begins (exists, not
- * empty, not over the size limit when the size is known up front) and returns the parts to chunk
+ * empty, not over the size limit when the size is known up front, not binary) and returns the parts to chunk
  * with the descriptor's media type and the metadata the source knows (file name, compression...).
  * A stream source can be opened once; it is consumed and closed by the submission.
+ *
+ * A single file or stream is sent as text/plain, so one whose first bytes (after gzip) are a
+ * compressed format not decompressed here (zstd, xz, bzip2), an archive, a PDF or NUL bytes is
+ * refused with the format named, rather than summarized as replacement characters: a file up
+ * front, a stream when its head is read (inside the transaction, which is then aborted).
  */
 package dev.longhaul.ingest;
 
@@ -50,6 +55,32 @@ public sealed interface DocumentSource {
     /** Validates the source against the limits and lists its parts (decompression is checked while streaming). */
     Opened open(SourceLimits limits) throws IOException;
 
+    /**
+     * The checks open() makes up front, with nothing consumed: a file or repository is checked
+     * (and can still be opened after), a stream is left for open() (it can be read once).
+     */
+    default void check(SourceLimits limits) throws IOException {
+        open(limits);
+    }
+
+    /**
+     * {@code in}, refused when its first bytes show a binary format (TextSniffer.binaryFormat):
+     * an IllegalArgumentException naming {@code what} and the format.
+     */
+    static InputStream refusingBinary(InputStream in, String what) throws IOException {
+        BufferedInputStream b = in instanceof BufferedInputStream bb ? bb : new BufferedInputStream(in, TextSniffer.WINDOW);
+        b.mark(TextSniffer.WINDOW + 1);
+        byte[] head = b.readNBytes(TextSniffer.WINDOW);
+        b.reset();
+        String format = TextSniffer.binaryFormat(head);
+        if (format != null) {
+            b.close();
+            throw new IllegalArgumentException(what + " is " + format + ", not text: decompress or convert it to text first"
+                    + " (gzip is decompressed here; a directory is submitted as kind REPO)");
+        }
+        return b;
+    }
+
     /** The same with the default inflation ratio and repository file count. */
     default Opened open(long maxDocumentBytes) throws IOException {
         return open(SourceLimits.of(maxDocumentBytes));
@@ -94,6 +125,8 @@ public sealed interface DocumentSource {
             boolean gzip;
             try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
                 gzip = Gzip.startsWithMagic(in);
+                // refused before any transaction: the head as it would be sent (decompressed)
+                refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio()) : in, file.toString());
             }
             // A compressed file's size does not bound its content; the Chunker checks while streaming.
             if (!gzip && size > maxDocumentBytes) {
@@ -203,8 +236,14 @@ public sealed interface DocumentSource {
             if (gzip) {
                 metadata.put(META_CONTENT_ENCODING, "gzip");
             }
-            DocumentPart part = new DocumentPart(null, () -> gzip ? Gzip.decompress(buffered, limits.maxInflationRatio()) : buffered);
+            DocumentPart part = new DocumentPart(null,
+                    () -> refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio()) : buffered, name));
             return new Opened(List.of(part), TEXT, metadata, List.of());
+        }
+
+        @Override
+        public void check(SourceLimits limits) {
+            // a stream can be read once: its checks are open()'s, inside the submission
         }
 
         @Override

@@ -89,12 +89,7 @@ public final class Submitter implements AutoCloseable {
         if (broken != null) {
             throw new IllegalStateException("this submitter can no longer write; create a new one", broken);
         }
-        boolean repoKind = spec.kind() == DocumentKind.REPO;
-        if (repoKind != source.isRepository()) {
-            throw new IllegalArgumentException(repoKind
-                    ? "kind REPO needs a directory"
-                    : "a directory can only be submitted as kind REPO, not " + spec.kind());
-        }
+        checkKind(spec, source);
         DocumentSource.Opened document = source.open(config.sourceLimits());
         String jobId = spec.jobId().orElseGet(JobIds::next);
         String submissionId = UUID.randomUUID().toString();
@@ -144,6 +139,27 @@ public final class Submitter implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             abort(e);
             throw e;
+        }
+    }
+
+    /**
+     * The checks submit() makes before its transaction, with nothing written and nothing consumed
+     * (a stream is left for submit()): for a client submitting several documents, so that one
+     * refused does not leave the ones before it submitted and the ones after it not.
+     *
+     * @throws IllegalArgumentException for a request or document that would be refused
+     */
+    public static void check(JobSpec spec, DocumentSource source, SourceLimits limits) throws IOException {
+        checkKind(spec, source);
+        source.check(limits);
+    }
+
+    private static void checkKind(JobSpec spec, DocumentSource source) {
+        boolean repoKind = spec.kind() == DocumentKind.REPO;
+        if (repoKind != source.isRepository()) {
+            throw new IllegalArgumentException(repoKind
+                    ? "kind REPO needs a directory"
+                    : "a directory can only be submitted as kind REPO, not " + spec.kind());
         }
     }
 
@@ -198,6 +214,20 @@ public final class Submitter implements AutoCloseable {
             broken = e;
         }
     }
+
+    /**
+     * For a process that is exiting (Ctrl-C) while a submission may be open: closes the producer
+     * within ABANDON_TIMEOUT without waiting for submit() to return (so not synchronized; a Kafka
+     * producer may be closed from another thread). A bounded close aborts the open transaction at
+     * the broker, instead of leaving it open until transaction.timeout.ms, during which the
+     * read_committed planner waits behind it on those partitions. The submit() under way then
+     * fails, aborted.
+     */
+    public void abandon() {
+        producer.close(ABANDON_TIMEOUT);
+    }
+
+    static final java.time.Duration ABANDON_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     @Override
     /**

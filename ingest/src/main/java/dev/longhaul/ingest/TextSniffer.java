@@ -2,6 +2,10 @@
  * Tells text from binary the way git and grep do, from the first 8 KiB only: a NUL byte, or bytes
  * that are not valid UTF-8, mean binary. A multi-byte character cut by the end of the window is
  * not counted against the file. Used to leave binaries out of repository jobs.
+ *
+ * A single document (a file or stdin) is held to a looser test, binaryFormat(): a log in Latin-1
+ * is still text to summarize, so only a NUL byte or the magic of an archive or a compressed
+ * format this project does not decompress (gzip is decompressed) refuses it.
  */
 package dev.longhaul.ingest;
 
@@ -30,6 +34,42 @@ public final class TextSniffer {
             return looksBinary(head, wholeFile);
         }
     }
+
+    /**
+     * What makes a single document's first bytes binary, or null when they may be text: a known
+     * compressed or archive format by its magic, else a NUL byte in the window.
+     */
+    static String binaryFormat(byte[] head) {
+        for (Magic m : MAGICS) {
+            if (head.length >= m.bytes.length && java.util.Arrays.equals(head, 0, m.bytes.length, m.bytes, 0, m.bytes.length)) {
+                return m.name;
+            }
+        }
+        for (int i = 0; i < Math.min(head.length, WINDOW); i++) {
+            if (head[i] == 0) {
+                return "binary data (a NUL byte at offset " + i + ")";
+            }
+        }
+        return null;
+    }
+
+    private record Magic(String name, byte[] bytes) {
+        static Magic of(String name, int... bytes) {
+            byte[] b = new byte[bytes.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) bytes[i];
+            }
+            return new Magic(name, b);
+        }
+    }
+
+    private static final java.util.List<Magic> MAGICS = java.util.List.of(
+            Magic.of("zstd-compressed data", 0x28, 0xB5, 0x2F, 0xFD),
+            Magic.of("xz-compressed data", 0xFD, '7', 'z', 'X', 'Z', 0x00),
+            Magic.of("bzip2-compressed data", 'B', 'Z', 'h'),
+            Magic.of("a zip archive", 'P', 'K', 0x03, 0x04),
+            Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C),
+            Magic.of("a PDF", '%', 'P', 'D', 'F', '-'));
 
     /**
      * @param head      the first bytes of the file

@@ -113,6 +113,40 @@ class DocumentSourceTest {
     }
 
     @Test
+    void aBinaryFileIsRefusedUpFrontWithItsFormatNamedButLatin1TextIsNot() throws IOException {
+        Path zstd = Files.write(tmp.resolve("app.log.zst"), new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 1, 2, 3});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(zstd).open(100));
+        assertTrue(e.getMessage().contains("zstd") && e.getMessage().contains("app.log.zst"), e.getMessage());
+        Path nul = Files.write(tmp.resolve("utf16.txt"), "hi".getBytes(StandardCharsets.UTF_16LE));
+        e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(nul).check(SourceLimits.of(100)));
+        assertTrue(e.getMessage().contains("NUL byte at offset 1"), e.getMessage());
+        // gzip is decompressed: what counts is what would be sent
+        Path pdf = Files.writeString(tmp.resolve("contract.txt"), "%PDF-1.7 ...");
+        gzip(pdf, tmp.resolve("contract.txt.gz"));
+        e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(tmp.resolve("contract.txt.gz")).open(100));
+        assertTrue(e.getMessage().contains("PDF"), e.getMessage());
+        // a Latin-1 log is text to summarize, though not UTF-8
+        Path latin1 = Files.write(tmp.resolve("latin1.log"), "caf\u00e9 ouvert\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(1, DocumentSource.file(latin1).open(100).parts().size());
+    }
+
+    @Test
+    void aBinaryStreamIsRefusedWhenItsHeadIsReadAndCheckingAStreamConsumesNothing() throws IOException {
+        byte[] xz = {(byte) 0xFD, '7', 'z', 'X', 'Z', 0, 9, 9};
+        ByteArrayInputStream in = new ByteArrayInputStream(xz);
+        DocumentSource source = DocumentSource.stream(in, "stdin");
+        source.check(SourceLimits.of(100));
+        assertEquals(xz.length, in.available(), "checking a stream reads none of it");
+        DocumentSource.Opened opened = source.open(100);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> digest(opened, 4));
+        assertTrue(e.getMessage().contains("xz") && e.getMessage().contains("stdin"), e.getMessage());
+        // text streams are sent whole, the sniffed head included
+        byte[] text = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+        Chunker.Cut cut = digest(DocumentSource.stream(new ByteArrayInputStream(text), "stdin").open(100), 4);
+        assertEquals(text.length, cut.bytes());
+    }
+
+    @Test
     void aFileLargerThanTheLimitIsRefusedBeforeReading() throws IOException {
         Path file = Files.writeString(tmp.resolve("big.txt"), "0123456789");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(file).open(9));

@@ -157,7 +157,10 @@ class SubmitterTest {
     void aSourceFailingHalfwayLeavesNothingVisible(TestInfo test) throws IOException {
         Fixture f = fixture(test, 1024);
         byte[] good = new byte[3000];
-        new Random(11).nextBytes(good);
+        Random random = new Random(11);
+        for (int i = 0; i < good.length; i++) {
+            good[i] = (byte) (i % 61 == 60 ? '\n' : ' ' + random.nextInt(95)); // text: binary is refused
+        }
         try (Submitter submitter = new Submitter(f.config(), f.registry())) {
             InputStream failing = new FailingStream(10 * 1024);
             IOException e = assertThrows(IOException.class, () -> submitter.submit(
@@ -188,6 +191,19 @@ class SubmitterTest {
         }
         assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().documents));
         assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().jobs));
+    }
+
+    @Test
+    void checkRefusesWhatSubmitWouldBeforeAnyTransaction(@TempDir Path dir) throws IOException {
+        JobSpec text = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Path empty = Files.createFile(dir.resolve("empty.txt"));
+        SourceLimits limits = SourceLimits.of(100);
+        assertThrows(IllegalArgumentException.class, () -> Submitter.check(text, DocumentSource.file(empty), limits));
+        assertThrows(IllegalArgumentException.class, () -> Submitter.check(text, DocumentSource.repository(dir), limits));
+        Path big = Files.writeString(dir.resolve("big.txt"), "x".repeat(101));
+        assertThrows(IllegalArgumentException.class, () -> Submitter.check(text, DocumentSource.file(big), limits));
+        Path fine = Files.writeString(dir.resolve("fine.txt"), "a line of text\n");
+        Submitter.check(text, DocumentSource.file(fine), limits);
     }
 
     @Test

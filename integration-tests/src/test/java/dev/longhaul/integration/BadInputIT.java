@@ -91,7 +91,7 @@ class BadInputIT {
             cluster.submitter.submit(JobSpec.of(DocumentKind.REPO, SUMMARIZE).withJobId("bad-kind"),
                     DocumentSource.repository(java.nio.file.Path.of("..", "embedded-kafka")));
             cluster.submitter.submit(JobSpec.of(DocumentKind.LOG, SUMMARIZE).withJobId("bad-oversize"),
-                    DocumentSource.stream(new ByteArrayInputStream(new byte[(1 << 20) + 4096]), "zeros"));
+                    DocumentSource.stream(new ByteArrayInputStream("z".repeat((1 << 20) + 4096).getBytes(StandardCharsets.US_ASCII)), "zs"));
             good(cluster, "good-4");
 
             Map<String, String> expected = Map.of(

@@ -139,18 +139,21 @@ public final class SubmitCommand implements Callable<Integer> {
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
         IngestConfig config = ingestConfig();
+        for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
+            // every document is checked (empty, too large, binary...) before any is written
+            Submitter.check(job.getKey(), job.getValue(), config.sourceLimits());
+        }
         try (Submitter submitter = new Submitter(config, registry)) {
-            for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
-                Submission s = submitter.submit(job.getKey(), job.getValue());
-                ids.put(s.jobId(), s.submissionId());
-                out.println(s.jobId());
-                out.flush();
-                if (!s.skipped().isEmpty()) {
-                    Map<Skipped.Reason, Long> reasons = new java.util.TreeMap<>(s.skipped().stream()
-                            .collect(java.util.stream.Collectors.groupingBy(Skipped::reason, java.util.stream.Collectors.counting())));
-                    err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries " + reasons);
-                    s.skipped().stream().filter(k -> k.reason() != Skipped.Reason.BINARY && k.reason() != Skipped.Reason.EMPTY)
-                            .limit(20).forEach(k -> err.println("  " + k.reason() + ": " + k.path()));
+            // Ctrl-C mid-upload aborts the open transaction now rather than at its timeout
+            Thread abandon = new Thread(submitter::abandon, "submit-abandon");
+            Runtime.getRuntime().addShutdownHook(abandon);
+            try {
+                submitAll(submitter, jobs, ids, out, err);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(abandon);
+                } catch (IllegalStateException exiting) {
+                    // the JVM is already shutting down: the hook runs
                 }
             }
         }
@@ -162,6 +165,23 @@ public final class SubmitCommand implements Callable<Integer> {
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
             return allSucceeded ? 0 : 1;
+        }
+    }
+
+    private static void submitAll(Submitter submitter, List<Map.Entry<JobSpec, DocumentSource>> jobs, Map<String, String> ids,
+                                  PrintWriter out, PrintWriter err) throws java.io.IOException {
+        for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
+            Submission s = submitter.submit(job.getKey(), job.getValue());
+            ids.put(s.jobId(), s.submissionId());
+            out.println(s.jobId());
+            out.flush();
+            if (!s.skipped().isEmpty()) {
+                Map<Skipped.Reason, Long> reasons = new java.util.TreeMap<>(s.skipped().stream()
+                        .collect(java.util.stream.Collectors.groupingBy(Skipped::reason, java.util.stream.Collectors.counting())));
+                err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries " + reasons);
+                s.skipped().stream().filter(k -> k.reason() != Skipped.Reason.BINARY && k.reason() != Skipped.Reason.EMPTY)
+                        .limit(20).forEach(k -> err.println("  " + k.reason() + ": " + k.path()));
+            }
         }
     }
 }
