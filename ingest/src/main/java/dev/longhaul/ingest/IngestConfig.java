@@ -166,6 +166,8 @@ public record IngestConfig(
                 p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
                 p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
                 p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                // a reader looks at topics that may not exist (yet): looking must not create them
+                p.setProperty(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
             }
         }
         clientOverrides.forEach(p::setProperty);

@@ -30,6 +30,14 @@ class IngestConfigTest {
     }
 
     @Test
+    void aReaderNeverCreatesTheTopicsItLooksFor() {
+        // a client following jobs before the pipeline made its topics would otherwise create them
+        // with the broker's defaults (one partition, status not compacted)
+        assertEquals("false", defaults.kafkaProperties(IngestConfig.Client.READER)
+                .getProperty(org.apache.kafka.clients.consumer.ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG));
+    }
+
+    @Test
     void chunksAboveHalfAMebibyteOrBelowOneByteAreRefused() {
         IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class, () -> defaults.withChunkBytes(512 * 1024 + 1));
         assertTrue(tooBig.getMessage().contains("chunk size"), tooBig.getMessage());

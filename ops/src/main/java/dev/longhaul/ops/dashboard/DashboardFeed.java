@@ -48,6 +48,9 @@ final class DashboardFeed implements AutoCloseable {
     private final List<Topic<?, ?>> read;
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<String> refused = new HashSet<>(); // topics the broker would not let us read
+    /** Where reading stopped in the partitions of a refused topic, to go on from when it is readable again. */
+    private final Map<TopicPartition, Long> stoppedAt = new HashMap<>();
+    private final AtomicLong scans = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong undecodable = new AtomicLong();
     private final Thread thread;
@@ -63,7 +66,10 @@ final class DashboardFeed implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "longhaul-dashboard",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // the feed looks for topics that may not exist yet: asking must not create them
+                // (with the broker's defaults: one partition, not compacted)
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false));
         props.putAll(clientOverrides);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::loop, "longhaul-dashboard-feed");
@@ -79,6 +85,11 @@ final class DashboardFeed implements AutoCloseable {
     /** Records skipped because they could not be decoded. */
     long undecodable() {
         return undecodable.get();
+    }
+
+    /** Scans for the topics' partitions done so far. */
+    long scans() {
+        return scans.get();
     }
 
     /** Polls that failed (and were retried after a pause). */
@@ -113,6 +124,7 @@ final class DashboardFeed implements AutoCloseable {
                             refused.clear(); // ACLs change, credentials rotate: ask again now and then
                         }
                         assignNewPartitions();
+                        scans.incrementAndGet();
                     }
                     if (assigned.isEmpty()) {
                         Thread.sleep(200);
@@ -147,7 +159,15 @@ final class DashboardFeed implements AutoCloseable {
     /** Stops reading topics the broker refused, and leaves them out of later scans. */
     private void refuse(Set<String> names) {
         refused.addAll(names);
-        if (assigned.removeIf(tp -> names.contains(tp.topic()))) {
+        List<TopicPartition> dropped = assigned.stream().filter(tp -> names.contains(tp.topic())).toList();
+        for (TopicPartition tp : dropped) {
+            try {
+                stoppedAt.put(tp, consumer.position(tp, Duration.ofSeconds(1)));
+            } catch (RuntimeException e) {
+                // no position known (never read, or not answerable now): read it from the start again
+            }
+        }
+        if (assigned.removeAll(dropped)) {
             consumer.assign(assigned);
         }
     }
@@ -186,7 +206,18 @@ final class DashboardFeed implements AutoCloseable {
         if (!fresh.isEmpty()) {
             assigned.addAll(fresh);
             consumer.assign(assigned);
-            consumer.seekToBeginning(fresh);
+            // a partition read before its topic was refused goes on where it stopped: read again
+            // from the start, its results and dead letters would be counted twice
+            List<TopicPartition> unread = new ArrayList<>();
+            for (TopicPartition tp : fresh) {
+                Long at = stoppedAt.remove(tp);
+                if (at == null) {
+                    unread.add(tp);
+                } else {
+                    consumer.seek(tp, at);
+                }
+            }
+            consumer.seekToBeginning(unread);
         }
     }
 

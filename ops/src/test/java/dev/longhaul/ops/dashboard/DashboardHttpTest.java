@@ -249,6 +249,27 @@ class DashboardHttpTest {
     }
 
     @Test
+    void aFeedStartedBeforeThePipelineCreatesNoTopics() throws Exception {
+        // given a namespace none of whose topics exist yet (a dashboard started before the pipeline),
+        // on a broker that creates topics a client asks for (auto.create.topics.enable, its default)
+        Topics early = new Topics("early.", new RestSchemaRegistryClient(stack.registryUrl()));
+        Throughput model = new Throughput(java.time.Clock.systemUTC(), Duration.ofSeconds(60));
+        try (DashboardFeed feed = new DashboardFeed(stack.bootstrapServers(), Map.of(), early, model)) {
+            // when the feed has looked for them twice
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (feed.scans() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(feed.scans() >= 2, "the feed scanned " + feed.scans() + " times");
+        }
+        // then none was created (with the broker's defaults: one partition, status not compacted)
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()))) {
+            List<String> created = admin.listTopics().names().get().stream().filter(n -> n.startsWith("early.")).sorted().toList();
+            assertEquals(List.of(), created);
+        }
+    }
+
+    @Test
     void lagIsMeasuredOnTheTopicsThatExistWhenOthersDoNot() throws Exception {
         // given a namespace where only `work` was created, with a record a group consumed none of
         Topics partial = new Topics("lagprobe.", new RestSchemaRegistryClient(stack.registryUrl()));

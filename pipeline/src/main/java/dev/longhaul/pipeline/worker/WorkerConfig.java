@@ -169,6 +169,7 @@ public record WorkerConfig(
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // topics are made by TopicsAdmin, never by a read
         // A few orders buffered per poll is enough: a lane with an order in progress is paused.
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
@@ -185,6 +186,7 @@ public record WorkerConfig(
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // topics are made by TopicsAdmin, never by a read
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8);
         return withOverrides(p);
