@@ -48,8 +48,12 @@ final class DateGrammar {
         collect(hits, NUMERIC.matcher(text).region(from, to), 1, 2, 3);
         Matcher iso = ISO.matcher(text).region(from, to);
         while (iso.find()) {
-            hits.add(new Hit(new ContractDate(Integer.parseInt(iso.group(1)), Integer.parseInt(iso.group(2)),
-                    Integer.parseInt(iso.group(3))), iso.start(), iso.end()));
+            int month = Integer.parseInt(iso.group(2));
+            int day = Integer.parseInt(iso.group(3));
+            if (month < 1 || month > 12 || day < 1 || day > 31) {
+                continue; // "No. 2019-14-77" is a number, not a date: the same test as the other forms
+            }
+            hits.add(new Hit(new ContractDate(Integer.parseInt(iso.group(1)), month, day), iso.start(), iso.end()));
         }
         hits.sort((a, b) -> a.start() != b.start() ? Integer.compare(a.start(), b.start())
                 : Integer.compare(b.end(), a.end()));

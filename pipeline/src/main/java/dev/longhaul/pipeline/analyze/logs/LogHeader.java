@@ -197,14 +197,17 @@ final class LogHeader {
         return header;
     }
 
-    /** Cuts one line into content, level (canonical upper case, or null) and timestamp text (or null). */
+    /**
+     * Cuts one line into content, level (canonical upper case, or null) and timestamp text (or null).
+     * Fields are stripped as learn() strips them: between bars they carry spaces ("| DEBUG    |").
+     */
     Split split(String line) {
         if (headerFields == 0) {
             return new Split(line.strip(), null, null);
         }
         List<int[]> spans = pipes > 0 ? pipeSpans(line, pipes) : spans(line, headerFields + 2);
         if (spans.size() < headerFields
-                || (firstClass != null && classify(line.substring(spans.get(0)[0], spans.get(0)[1])) != firstClass)) {
+                || (firstClass != null && classify(line.substring(spans.get(0)[0], spans.get(0)[1]).strip()) != firstClass)) {
             return new Split(line.strip(), null, null);
         }
         int end = headerFields;
@@ -215,12 +218,12 @@ final class LogHeader {
         String content = contentStart >= line.length() ? "" : line.substring(contentStart).strip();
         String level = null;
         if (levelColumn >= 0 && levelColumn < end) {
-            level = canonicalLevel(bare(text(line, spans.get(levelColumn))));
+            level = canonicalLevel(bare(text(line, spans.get(levelColumn)).strip()));
         }
         StringBuilder stamp = new StringBuilder();
         for (int col = 0; col < Math.min(end, temporal.length); col++) {
             if (temporal[col]) {
-                String f = text(line, spans.get(col));
+                String f = text(line, spans.get(col)).strip();
                 stamp.append(stamp.isEmpty() ? "" : " ").append(STAMP_EDGES.matcher(f).replaceAll(""));
             }
         }
@@ -230,7 +233,7 @@ final class LogHeader {
     /** The header's last field is the first `name:` field from one before the usual place on. */
     private int componentEnd(String line, List<int[]> spans) {
         for (int i = headerFields - 2; i < Math.min(spans.size(), headerFields + 2); i++) {
-            if (i >= 0 && classify(text(line, spans.get(i))) == FieldClass.COMPONENT) {
+            if (i >= 0 && classify(text(line, spans.get(i)).strip()) == FieldClass.COMPONENT) {
                 return i + 1;
             }
         }

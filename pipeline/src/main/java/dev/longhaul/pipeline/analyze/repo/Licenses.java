@@ -29,7 +29,9 @@ final class Licenses {
         }
     }
 
-    private static final Pattern SPDX_TAG = Pattern.compile("SPDX-License-Identifier:\\s*([A-Za-z0-9.+() -]+?)\\s*(\\*/|-->|$)", Pattern.MULTILINE);
+    private static final String SPDX_TAG = "SPDX-License-Identifier:";
+    /** An SPDX expression is short; a longer one is taken for something else. */
+    private static final int MAX_EXPRESSION = 200;
 
     private static final Pattern OPERATOR = Pattern.compile("\\s+((?i:or|and|with))\\s+");
 
@@ -42,12 +44,38 @@ final class Licenses {
                 || name.equals("unlicense") || name.startsWith("unlicense.");
     }
 
+    /**
+     * The expression of the first well-formed "SPDX-License-Identifier: EXPR" line (EXPR of
+     * letters, digits, ".+()-" and spaces, up to the line's end or a closing comment), or null.
+     * Scanned by hand, in time linear in the text: a lazy regular expression for this backtracked
+     * quadratically on a long run of spaces (minutes for a crafted 64 KiB LICENSE file).
+     */
+    static String spdxTag(String text) {
+        for (int at = text.indexOf(SPDX_TAG); at >= 0; at = text.indexOf(SPDX_TAG, at + 1)) {
+            int from = at + SPDX_TAG.length();
+            int eol = from; // each tag reads only its own line, so the whole scan stays linear
+            while (eol < text.length() && text.charAt(eol) != '\n' && text.charAt(eol) != '\r') {
+                eol++;
+            }
+            String rest = text.substring(from, eol);
+            int close = rest.indexOf("*/");
+            int html = rest.indexOf("-->");
+            int end = close < 0 ? html : html < 0 ? close : Math.min(close, html);
+            String expression = (end < 0 ? rest : rest.substring(0, end)).strip();
+            if (!expression.isEmpty() && expression.length() <= MAX_EXPRESSION
+                    && expression.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || ".+() -".indexOf(c) >= 0))) {
+                return expression;
+            }
+        }
+        return null;
+    }
+
     /** The SPDX id a license text's characteristic phrases name, or null. */
     static String ofText(String text) {
         String t = text.toLowerCase(Locale.ROOT).replaceAll("[\\s*#]+", " ");
-        Matcher tag = SPDX_TAG.matcher(text);
-        if (tag.find()) {
-            String id = ofMetadata(tag.group(1));
+        String expression = spdxTag(text);
+        if (expression != null) {
+            String id = ofMetadata(expression);
             if (id != null) {
                 return id;
             }
@@ -142,7 +170,7 @@ final class Licenses {
         if (n.contains("gpl") || n.contains("general public license")) {
             return v3 ? "GPL-3.0" : v2 ? "GPL-2.0" : null;
         }
-        if (n.contains("mozilla") || n.contains("mpl")) {
+        if (n.contains("mozilla") || n.matches(".*\\bmpl\\b.*")) { // not the "mpl" of "simplified"
             return v2 ? "MPL-2.0" : null;
         }
         if (n.contains("eclipse") || n.contains("epl")) {

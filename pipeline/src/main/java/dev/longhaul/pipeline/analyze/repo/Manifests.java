@@ -71,7 +71,10 @@ final class Manifests {
     }
 
     /** Parses the manifest {@code path} (whose build system is known) from its whole text. */
-    static Parsed parse(String path, String text) {
+    static Parsed parse(String path, String withBom) {
+        // a manifest saved with a byte order mark (Windows editors do; npm strips it) is read
+        // without it: XML and JSON parsers refuse it, and it hides a TOML file's first header
+        String text = withBom.startsWith("\uFEFF") ? withBom.substring(1) : withBom;
         String name = Languages.fileName(path).toLowerCase(Locale.ROOT);
         String system = buildSystem(path);
         try {

@@ -30,6 +30,7 @@ class ContractValuesTest {
         assertEquals("2019-11-30", first("ending November 30th, 2019 or"));
         assertEquals("2018-09-XX", first("as of September __, 2018"));
         assertEquals("none", first("Section 10.2 and 3/4 of the shares"));
+        assertEquals("none", first("Purchase Order No. 2019-14-77 attached"), "no month 14, no day 77");
     }
 
     @Test

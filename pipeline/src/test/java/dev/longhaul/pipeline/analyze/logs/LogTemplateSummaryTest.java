@@ -72,6 +72,18 @@ class LogTemplateSummaryTest {
     }
 
     @Test
+    void barSeparatedFieldsWithSpacesAroundTheBarsGiveTheirLevelAndTimestamp() {
+        // loguru's default format, and Python's "%(asctime)s | %(levelname)-8s | ..."
+        String[] levels = {"DEBUG   ", "INFO    ", "WARNING ", "ERROR   "};
+        LogHeader header = LogHeader.learn(repeat(i -> "2018-12-09 11:23:5" + i % 10 + ".984 | " + levels[i % 4]
+                + " | __main__:<module>:" + i + " - message " + i));
+        LogHeader.Split split = header.split("2018-12-09 11:23:55.984 | ERROR    | __main__:<module>:1 - disk full");
+        assertEquals("ERROR", split.level());
+        assertEquals("2018-12-09 11:23:55.984", split.timestamp());
+        assertEquals("__main__:<module>:1 - disk full", split.content());
+    }
+
+    @Test
     void reportsLevelsBurstsAndLateTemplates() {
         // Given 2,000 lines at 1% errors, 100 lines of errors in the middle and a new event at the end
         List<String> lines = new ArrayList<>();

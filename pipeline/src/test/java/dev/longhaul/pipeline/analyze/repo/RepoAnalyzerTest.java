@@ -229,6 +229,37 @@ class RepoAnalyzerTest {
         assertEquals(List.of("requests"), facts.dependencies().stream().map(RepoFacts.Dependency::name).toList());
     }
 
+    @Test
+    void spdxTagsAreReadInAnyCommentAndALongRunOfSpacesAfterOneIsReadOnce() {
+        assertEquals("MIT", Licenses.spdxTag("// SPDX-License-Identifier: MIT\nint x;"));
+        assertEquals("Apache-2.0 OR MIT", Licenses.spdxTag("/* SPDX-License-Identifier: Apache-2.0 OR MIT */"));
+        assertEquals("GPL-2.0-only", Licenses.spdxTag("<!-- SPDX-License-Identifier: GPL-2.0-only -->\r\n<p>"));
+        // a first tag that is no expression (a character outside SPDX's) is passed over for the next
+        assertEquals("BSD-3-Clause", Licenses.spdxTag("SPDX-License-Identifier: see <LICENSE>\nSPDX-License-Identifier: BSD-3-Clause\n"));
+        assertNull(Licenses.spdxTag("SPDX-License-Identifier:   \n"));
+        assertEquals("MIT", Licenses.ofText("SPDX-License-Identifier: MIT\n"));
+        // this line took the old lazy pattern about 47 s (quadratic in the run of spaces); it is
+        // read once now. The bound only catches a return to quadratic time, with a hundredfold slack.
+        String crafted = "SPDX-License-Identifier: a" + " ".repeat(64_000) + "!";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertNull(Licenses.spdxTag(crafted));
+            Licenses.ofText(crafted);
+        });
+        // "Simplified" holds "mpl" but names no Mozilla license
+        assertEquals("BSD-2-Clause", Licenses.ofMetadata("BSD 2-Clause \"Simplified\" License"));
+        assertEquals("MPL-2.0", Licenses.ofMetadata("MPL 2.0"));
+    }
+
+    @Test
+    void manifestsSavedWithAByteOrderMarkGiveTheirFacts() {
+        Map<String, String> files = new TreeMap<>();
+        files.put("package.json", "\uFEFF{\"name\": \"tool\", \"license\": \"ISC\", \"dependencies\": {\"left-pad\": \"^1.3.0\"}}");
+        files.put("py/pyproject.toml", "\uFEFF[project]\nname = \"thing\"\ndependencies = [\"requests>=2\"]\n");
+        RepoFacts facts = analyze(files, 7);
+        assertEquals(List.of("left-pad", "requests"), facts.dependencies().stream().map(RepoFacts.Dependency::name).sorted().toList());
+        assertEquals("ISC", facts.license().spdx());
+    }
+
     /** Feeds the files in map order, each cut into chunks of at most {@code chunk} bytes. */
     static RepoFacts analyze(Map<String, String> files, int chunk) {
         RepoAnalyzer analyzer = new RepoAnalyzer();
