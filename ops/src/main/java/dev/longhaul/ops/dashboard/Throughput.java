@@ -138,9 +138,16 @@ public final class Throughput {
         }
         if (next == JobState.RUNNING && !timedJobs.containsKey(id)) {
             long before = ticked.getOrDefault(id, 0L);
-            if (status.getTokensProcessed() > before) {
-                ticked.put(id, status.getTokensProcessed());
-                countPrefill(id, at, status.getTokensProcessed() - before);
+            long fed = status.getTokensProcessed();
+            if (fed < before) {
+                // ticks only grow within one attempt: fewer is another worker redoing the order of
+                // one that died (it starts with a RUNNING of 0), whose prefill is work done again
+                before = 0;
+                ticked.put(id, fed);
+            }
+            if (fed > before) {
+                ticked.put(id, fed);
+                countPrefill(id, at, fed - before);
             }
         }
         jobs.put(id, JobRow.of(status));

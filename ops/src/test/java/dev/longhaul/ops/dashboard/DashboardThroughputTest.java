@@ -328,6 +328,21 @@ class DashboardThroughputTest {
     }
 
     @Test
+    void anOrderRedoneByAnotherWorkerCountsTheRedonePrefill() {
+        // given a worker that fed 900 tokens of a document and died, and another that redoes the order
+        model.onStatus(status("redo", "t1", JobState.RUNNING, 0.9, 900, NOW - 40_000));
+        model.onStatus(status("redo", "t1", JobState.RUNNING, 0.0, 0, NOW - 8_000));
+        model.onStatus(status("redo", "t1", JobState.RUNNING, 0.3, 300, NOW - 6_000));
+        model.onStatus(status("redo", "t1", JobState.RUNNING, 0.6, 600, NOW - 4_000));
+        // then the second worker's prefill shows live, though below the first one's high mark
+        assertEquals(60.0, model.snapshot().tokens().prefillPerSecond(), EPS, "600 tokens in the last 10 s");
+        // and with the result (a prompt of 1000) everything fed counts: 900 once, then 1000 again
+        model.onResult("redo", Usage.newBuilder().setPromptTokens(1000).setOutputTokens(0).setDocumentTokens(1000)
+                .setDocumentShareRead(1.0).build(), timings(1, 1), NOW - 1_000);
+        assertEquals(1900, model.snapshot().tokens().prefillTotal());
+    }
+
+    @Test
     void aLongJobsLivePrefillIsNotCountedAgainAfterManyOtherJobsTicked() {
         // a long job ticks, then more jobs than the model remembers tick and end, then it ends
         model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 100_000, NOW - 9_000));
