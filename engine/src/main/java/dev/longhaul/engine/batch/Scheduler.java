@@ -17,6 +17,7 @@ import dev.longhaul.engine.generate.PrefillPlan;
 import dev.longhaul.engine.generate.Timings;
 import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.Segment;
+import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -95,6 +96,7 @@ final class Scheduler {
             }
             active.add(lane);
         }
+        refuseUnusableStates();
         if (active.isEmpty()) {
             publish();
             return false;
@@ -174,6 +176,31 @@ final class Scheduler {
         return true;
     }
 
+    /**
+     * Fails, alone, each active lane whose state the model would refuse for the whole step: one a
+     * failed step left half advanced (a caller feeding it again), or one already in the step under
+     * another lane. Left to forward(), either would fail every sequence packed with it.
+     */
+    private void refuseUnusableStates() {
+        java.util.Set<SequenceState> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Lane lane : List.copyOf(active)) {
+            RuntimeException problem = null;
+            if (!lane.state.usable()) {
+                try {
+                    lane.state.checkUsable();
+                } catch (IllegalStateException e) {
+                    problem = e;
+                }
+            } else if (!seen.add(lane.state)) {
+                problem = new IllegalStateException("this sequence state is already in the engine for another sequence;"
+                        + " a state can run one sequence at a time");
+            }
+            if (problem != null) {
+                fail(lane, problem);
+            }
+        }
+    }
+
     /** Ends every sequence as CANCELLED, queued ones included (the engine is closing). */
     void cancelAll() {
         for (Lane lane; (lane = inbox.poll()) != null; ) {
@@ -182,17 +209,33 @@ final class Scheduler {
         long now = System.nanoTime();
         List<Lane> all = new ArrayList<>(active);
         all.addAll(waiting);
+        Error error = null;
         for (Lane lane : all) {
-            switch (lane) {
-                case Lane.Generation g -> cancel(g, now);
-                case Lane.Prefix p -> {
-                    List.copyOf(p.branches).forEach(b -> cancel(b, now));
-                    drop(p);
+            // a listener's Error on one lane must not leave the lanes after it, or the completions
+            // queued before it, waiting for ever: every lane ends, then the first Error goes on
+            try {
+                switch (lane) {
+                    case Lane.Generation g -> cancel(g, now);
+                    case Lane.Prefix p -> {
+                        for (Lane.Generation b : List.copyOf(p.branches)) {
+                            try {
+                                cancel(b, now);
+                            } catch (Error e) {
+                                error = error == null ? e : error;
+                            }
+                        }
+                        drop(p);
+                    }
+                    case Lane.Feed f -> end(f, new java.util.concurrent.CancellationException("the batch engine closed"));
                 }
-                case Lane.Feed f -> end(f, new java.util.concurrent.CancellationException("the batch engine closed"));
+            } catch (Error e) {
+                error = error == null ? e : error;
             }
         }
         publish();
+        if (error != null) {
+            throw error;
+        }
     }
 
     /**
@@ -291,6 +334,10 @@ final class Scheduler {
         } catch (RuntimeException e) {
             g.future.completeExceptionally(e);
             return;
+        } catch (Error e) {
+            // the lane is released: its future must end here, whatever the Error does next
+            g.future.completeExceptionally(e);
+            throw e;
         }
         completions.add(() -> g.future.complete(result));
     }
@@ -299,8 +346,10 @@ final class Scheduler {
         switch (lane) {
             case Lane.Generation g -> {
                 release(g);
-                finished++;
-                g.future.completeExceptionally(e);
+                if (!g.future.isDone()) { // finish() may have ended it already (a listener's Error)
+                    finished++;
+                    g.future.completeExceptionally(e);
+                }
             }
             case Lane.Prefix p -> {
                 for (Lane.Generation b : List.copyOf(p.branches)) {

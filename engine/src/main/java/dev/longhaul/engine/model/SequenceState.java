@@ -53,8 +53,13 @@ public final class SequenceState {
         broken = why;
     }
 
+    /** False when a failed step left this state half advanced (checkUsable() says why). */
+    public boolean usable() {
+        return broken == null;
+    }
+
     /** IllegalStateException when a failed step left this state half advanced. */
-    void checkUsable() {
+    public void checkUsable() {
         if (broken != null) {
             throw new IllegalStateException("this sequence's state is unusable: " + broken
                     + " (some layers had advanced it); start the sequence again");

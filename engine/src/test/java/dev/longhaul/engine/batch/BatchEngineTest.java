@@ -331,6 +331,88 @@ class BatchEngineTest {
                 });
     }
 
+    /** A scalar backend whose softmax attention fails while `fail` is set, leaving the states of that step half advanced. */
+    private static Backend failingAttention(Backend inner, java.util.concurrent.atomic.AtomicBoolean fail) {
+        return (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("softmaxAttention") && fail.get()) {
+                        throw new IllegalStateException("device fault (simulated)");
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aStateAFailedStepLeftUnusableOrTwoLanesOnOneStateFailOnlyThoseLanes() {
+        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
+        try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail))) {
+            // given a state a failed step left half advanced, and a healthy request's solo run
+            SequenceState broken = model.newSequence();
+            fail.set(true);
+            assertThrows(IllegalStateException.class, () -> model.forward(List.of(Segment.of(broken, new int[] {1, 2})), model.workspace(8, 1)));
+            fail.set(false);
+            Request healthy = new Request(new int[] {5, 6, 7, 8}, SamplingParams.greedy(6));
+            Recorder alone = solo(model, healthy);
+            try (BatchEngine engine = new BatchEngine(model, MIXING)) {
+                // when it is fed again and continued beside the healthy one, and one fresh state gets two lanes
+                CompletableFuture<Void> fedBroken = engine.feed(broken, new int[] {3, 4}, 0, 2);
+                SequenceHandle onBroken = engine.submit(broken, new int[] {9}, SamplingParams.greedy(3), GenerationListener.NONE);
+                SequenceHandle ok = engine.submit(healthy.prompt(), healthy.params(), GenerationListener.NONE);
+                SequenceState shared = model.newSequence();
+                CompletableFuture<Void> first = engine.feed(shared, new int[] {10, 11}, 0, 2);
+                SequenceHandle second = engine.submit(shared, new int[] {12}, SamplingParams.greedy(2), GenerationListener.NONE);
+                runUntilIdle(engine);
+                // then only the lanes on the unusable state and the second lane on the shared one fail
+                java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, fedBroken::join);
+                assertTrue(e.getCause().getMessage().contains("unusable"), e.getCause().getMessage());
+                assertTrue(onBroken.result().isCompletedExceptionally());
+                first.join();
+                e = assertThrows(java.util.concurrent.CompletionException.class, () -> second.result().join());
+                assertTrue(e.getCause().getMessage().contains("another sequence"), e.getCause().getMessage());
+                // and the healthy one is as it is alone
+                assertArrayEquals(alone.finished.tokens(), ok.result().join().tokens());
+            }
+        }
+    }
+
+    @Test
+    void anErrorFromAListenersOnFinishWhileClosingLeavesNoFutureWaiting() {
+        try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend)) {
+            BatchEngine engine = new BatchEngine(model, MIXING);
+            GenerationListener throwing = new GenerationListener() {
+                @Override
+                public void onToken(int tokenId) {
+                }
+
+                @Override
+                public void onFinish(GenerationResult result) {
+                    throw new AssertionError("thrown by a test listener");
+                }
+            };
+            // given three long sequences under way, the middle one's listener throwing an Error when it ends
+            List<SequenceHandle> handles = List.of(
+                    engine.submit(new int[] {1, 2}, SamplingParams.greedy(1000), GenerationListener.NONE),
+                    engine.submit(new int[] {3, 4}, SamplingParams.greedy(1000), throwing),
+                    engine.submit(new int[] {5, 6}, SamplingParams.greedy(1000), GenerationListener.NONE));
+            for (int i = 0; i < 3; i++) {
+                engine.step();
+            }
+            // when the engine closes (cancelling every sequence), the Error goes on to the closer
+            assertThrows(AssertionError.class, engine::close);
+            // and every sequence has ended: the others cancelled, the throwing one with its Error
+            for (SequenceHandle h : handles) {
+                assertTrue(h.result().isDone(), "a sequence still waits after close");
+            }
+            assertEquals(FinishReason.CANCELLED, handles.get(0).result().join().finishReason());
+            assertEquals(FinishReason.CANCELLED, handles.get(2).result().join().finishReason());
+            assertTrue(handles.get(1).result().isCompletedExceptionally());
+        }
+    }
+
     @Test
     void aFeedOfASliceOutsideItsArrayIsRefusedNotPaddedWithIdZero() {
         try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
