@@ -4,13 +4,15 @@
  * IllegalArgumentException naming the keyword and where it is, never silently dropped):
  *   type object:  properties, required (a property not listed may be left out; an object without
  *                 required writes only what the output chooses; a required name that properties
- *                 does not describe may hold any value, and is written as a string after the
- *                 described ones); additionalProperties is accepted and moot, since no other
- *                 property is ever written
+ *                 does not describe is written after the described ones, with the schema
+ *                 additionalProperties gives, or as a string when it gives none or true; with
+ *                 additionalProperties false such a schema is refused: no object satisfies it);
+ *                 no other property is ever written
  *   type string:  minLength, maxLength (in code points)
  *   type number, integer (no bounds; digits capped so values read back exactly), boolean, null
  *   type array:   items (one schema), minItems, maxItems
- *   enum / const of strings, booleans and null
+ *   enum / const of strings, booleans and null; with a "type" beside them, only the values of
+ *                 that type (a schema with none left is refused)
  * Annotations ($schema, $id, $comment, title, description, default, examples, format, readOnly,
  * writeOnly, deprecated) are ignored. Every text the grammar accepts parses as JSON and validates
  * against the schema; the grammar is immutable and may be shared across threads.
@@ -151,9 +153,19 @@ public final class JsonGrammar {
         for (String name : names(properties)) {
             list.add(new Shape.Property(name, shape(properties.get(name), at + "/properties/" + name), required.contains(name)));
         }
+        JsonNode additional = schema.get("additionalProperties");
+        if (additional != null && !additional.isBoolean() && !additional.isObject()) {
+            throw new IllegalArgumentException(at + ": \"additionalProperties\" must be a boolean or a schema, is " + additional);
+        }
         for (String name : required) {
             if (!properties.has(name)) {
-                list.add(new Shape.Property(name, new Shape.Str(0, Shape.UNBOUNDED), true));
+                if (additional != null && additional.isBoolean() && !additional.asBoolean()) {
+                    throw new IllegalArgumentException(at + ": required \"" + name + "\" is not in properties and"
+                            + " additionalProperties is false: no object satisfies the schema");
+                }
+                Shape value = additional != null && additional.isObject()
+                        ? shape(additional, at + "/additionalProperties") : new Shape.Str(0, Shape.UNBOUNDED);
+                list.add(new Shape.Property(name, value, true));
             }
         }
         return new Shape.Obj(list);
@@ -170,18 +182,40 @@ public final class JsonGrammar {
             }
             schema.get("enum").forEach(values::add);
         }
+        String type = schema.has("type") ? typeOf(schema, at) : null;
         List<String> texts = new ArrayList<>();
         for (JsonNode v : values) {
             // Numbers are left out: "1" is a prefix of "12", and matching relies on prefix-free texts.
             if (!v.isTextual() && !v.isBoolean() && !v.isNull()) {
                 throw new IllegalArgumentException(at + ": enum/const values must be strings, booleans or null, got " + v);
             }
-            texts.add(v.isTextual() ? Shape.Literals.quote(v.asText()) : v.toString());
+            // with a type beside them, a value of another type fails the schema: never written
+            if (ofType(type, v)) {
+                texts.add(v.isTextual() ? Shape.Literals.quote(v.asText()) : v.toString());
+            }
+        }
+        if (schema.has("const") && !ofType(type, schema.get("const"))) {
+            throw new IllegalArgumentException(at + ": const " + schema.get("const") + " is not of type \"" + type
+                    + "\": no value satisfies the schema");
+        }
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException(at + ": no enum/const value" + (type == null ? "" : " is of type \"" + type + "\"")
+                    + ": no value satisfies the schema");
         }
         if (schema.has("const") && schema.has("enum") && !texts.subList(1, texts.size()).contains(texts.get(0))) {
             throw new IllegalArgumentException(at + ": const is not one of enum: no value satisfies both");
         }
         return new Shape.Literals(schema.has("const") ? texts.subList(0, 1) : texts);
+    }
+
+    /** Whether literal v is of JSON type `type` (any, when null). */
+    private static boolean ofType(String type, JsonNode v) {
+        return type == null || switch (type) {
+            case "string" -> v.isTextual();
+            case "boolean" -> v.isBoolean();
+            case "null" -> v.isNull();
+            default -> false;
+        };
     }
 
     private static int count(JsonNode schema, String keyword, int absent, String at) {

@@ -78,6 +78,25 @@ class JsonGrammarTest {
         refuses("{\"const\":\"x\"}", "\"y\"");
         accepts("{\"type\":\"boolean\"}", "true", "false");
         accepts("{\"type\":\"null\"}", "null");
+        // a type beside enum/const keeps only the values of that type
+        accepts("{\"type\":\"string\",\"enum\":[\"red\",null,true]}", "\"red\"");
+        refuses("{\"type\":\"string\",\"enum\":[\"red\",null,true]}", "null", "true");
+        for (String none : List.of("{\"type\":\"integer\",\"const\":true}", "{\"type\":\"string\",\"enum\":[null]}",
+                "{\"enum\":[]}", "{\"type\":\"boolean\",\"const\":\"x\",\"enum\":[true,\"x\"]}")) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> JsonGrammar.compile(none), none);
+            assertTrue(refused.getMessage().contains("no value satisfies"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void aRequiredNameNotInPropertiesTakesAdditionalPropertiesSchema() {
+        String typed = "{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":{\"type\":\"integer\"}}";
+        accepts(typed, "{\"n\":42}");
+        refuses(typed, "{\"n\":\"42\"}");
+        accepts("{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":true}", "{\"n\":\"x\"}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JsonGrammar.compile("{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":false}"));
+        assertTrue(e.getMessage().contains("no object satisfies"), e.getMessage());
     }
 
     @Test
