@@ -7,6 +7,12 @@
  * also writes an SSE comment when nothing was written for a second, see Pieces.idle). The outcome's
  * text is the concatenation of the pieces. finish_reason: "stop" for eos, a stop string or a
  * complete constrained output; "length" at max_tokens.
+ *
+ * A client that stops reading (a hung process, a dropped connection whose send buffer filled)
+ * blocks the request's thread in a write, where neither stop strings nor a closed connection can
+ * be noticed: the listener cancels the sequence once that thread has made no progress for
+ * STALLED while tokens wait, so the batch slot goes to someone else rather than being held until
+ * max_tokens. The stuck thread itself ends when its write fails.
  */
 package dev.longhaul.ops.serve;
 
@@ -15,6 +21,8 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.longhaul.engine.batch.SequenceHandle;
 import dev.longhaul.engine.generate.FinishReason;
@@ -37,6 +45,9 @@ final class CompletionRun {
     /** How long a run waits for an event before it calls Pieces.idle(). */
     static final Duration IDLE = Duration.ofSeconds(1);
 
+    /** How long the request's thread may be stuck (in a write) while tokens wait before the sequence is cancelled. */
+    static final Duration STALLED = Duration.ofSeconds(30);
+
     /** The finished completion, with OpenAI's finish_reason and token counts. */
     record Outcome(String text, String finishReason, int promptTokens, int completionTokens) {}
 
@@ -54,10 +65,29 @@ final class CompletionRun {
      * the run then answers 503 (an error event once a stream has begun) on its open connection.
      */
     static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces, java.util.Set<SequenceHandle> live) throws IOException {
+        return run(model, request, pieces, live, STALLED);
+    }
+
+    static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces, java.util.Set<SequenceHandle> live,
+                       Duration stalled) throws IOException {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        AtomicLong progress = new AtomicLong(System.nanoTime()); // the request's thread was last free then
+        AtomicReference<SequenceHandle> self = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stalledOut = new java.util.concurrent.atomic.AtomicBoolean();
+        long stalledNanos = stalled.toNanos();
         SequenceHandle handle;
         try {
-            handle = model.submit(request.promptIds(), request.params(), events::add);
+            handle = model.submit(request.promptIds(), request.params(), id -> {
+                // on the step thread: never wait; a cancel only asks the engine to stop at its next step
+                events.add(id);
+                if (System.nanoTime() - progress.get() > stalledNanos) {
+                    SequenceHandle h = self.get();
+                    if (h != null && !stalledOut.getAndSet(true)) {
+                        h.cancel();
+                    }
+                }
+            });
+            self.set(handle);
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(null, e.getMessage());
         } catch (IllegalStateException e) {
@@ -67,20 +97,23 @@ final class CompletionRun {
         handle.result().whenComplete((result, failure) -> events.add(new End(result, failure)));
         live.add(handle);
         try {
-            return follow(handle, events, request, model, pieces);
+            return follow(handle, events, request, model, pieces, progress, stalledOut, stalled);
         } finally {
             live.remove(handle);
         }
     }
 
     private static Outcome follow(SequenceHandle handle, BlockingQueue<Object> events, GenerationRequest request, ServedModel model,
-                                  Pieces pieces) throws IOException {
+                                  Pieces pieces, AtomicLong progress, java.util.concurrent.atomic.AtomicBoolean stalledOut,
+                                  Duration stalled) throws IOException {
         OutputText output = new OutputText(model.tokenizer(), request.stops());
         StringBuilder text = new StringBuilder();
         boolean done = false;
         try {
             while (true) {
+                progress.set(System.nanoTime());
                 Object event = events.poll(IDLE.toMillis(), TimeUnit.MILLISECONDS);
+                progress.set(System.nanoTime());
                 if (event == null) {
                     pieces.idle();
                 } else if (event instanceof Integer id) {
@@ -94,6 +127,10 @@ final class CompletionRun {
                     End end = (End) event;
                     if (end.failure != null) {
                         throw new ApiError(500, "server_error", null, null, "generation failed: " + end.failure);
+                    }
+                    if (stalledOut.get() && !output.stopped() && end.result.finishReason() == FinishReason.CANCELLED) {
+                        throw new ApiError(408, "timeout", null, "client_stalled", "the client read nothing of its stream for "
+                                + stalled.toSeconds() + " s, so its generation was stopped to free its batch slot");
                     }
                     send(output.finish(), text, pieces);
                     return outcome(request, end.result, output, text);
