@@ -17,9 +17,11 @@
  *
  * Memory and time are bounded whatever the log: a leaf holds at most LEAF_TEMPLATES templates, a
  * line is tried against at most CROSS_LEAF_TEMPLATES of its length in other leaves (the first made,
- * which the commonest events usually are), and at most MAX_TEMPLATES are made in all. A line that
- * would need a template past a bound joins its length's catch-all template (every token <*>), so
- * its count is kept; without the bounds, a log of unique lines (or binary data) made a template a
+ * which the commonest events usually are), at most MAX_TEMPLATES are made in all, and together
+ * they hold at most MAX_HELD_TOKENS tokens (lines of thousands of tokens would otherwise make the
+ * template count alone a bound of gigabytes); once either is reached the tree grows no new nodes.
+ * A line that would need a template past a bound joins its length's catch-all template (every
+ * token <*>; one for all lengths from CATCH_ALL_LENGTHS up), so its count is kept; without the bounds, a log of unique lines (or binary data) made a template a
  * line and compared every line with all of them. Drain's tree holds the nodes and templates only;
  * a line is never kept. Cluster ids are dense ints in creation order. Not thread-safe.
  */
@@ -58,12 +60,17 @@ final class TemplateTree {
     static final int CROSS_LEAF_TEMPLATES = 512;
     /** Templates made in all (catch-alls aside). */
     static final int MAX_TEMPLATES = 20_000;
+    /** Tokens the templates hold in all (catch-alls aside): tens of megabytes at most. */
+    static final long MAX_HELD_TOKENS = 1_000_000;
+    /** Lines of at least this many tokens share one catch-all. */
+    static final int CATCH_ALL_LENGTHS = 512;
 
     private final LogTemplateConfig config;
     private final Map<Integer, Cluster> catchAll = new HashMap<>();
     private final Map<Integer, Node> byLength = new HashMap<>();
     private final Map<Integer, List<Cluster>> sameLength = new HashMap<>();
     private final List<Cluster> clusters = new ArrayList<>();
+    private long heldTokens;
 
     TemplateTree(LogTemplateConfig config) {
         this.config = config;
@@ -72,14 +79,15 @@ final class TemplateTree {
     /** Places one masked token sequence; returns the template it joined or started. */
     Cluster add(List<String> tokens) {
         String[] seq = tokens.toArray(String[]::new);
-        Node leaf = descend(seq);
-        Cluster best = bestMatch(leaf.clusters, seq, config.similarity());
+        boolean full = clusters.size() - catchAll.size() >= MAX_TEMPLATES || heldTokens + seq.length > MAX_HELD_TOKENS;
+        Node leaf = descend(seq, !full); // null: a full tree has no leaf for this line, and makes none
+        Cluster best = leaf == null ? null : bestMatch(leaf.clusters, seq, config.similarity());
         if (best == null) {
             List<Cluster> others = sameLength.getOrDefault(seq.length, List.of());
             best = bestMatch(others.subList(0, Math.min(others.size(), CROSS_LEAF_TEMPLATES)), seq, config.crossLeafSimilarity());
         }
-        if (best == null && (leaf.clusters.size() >= LEAF_TEMPLATES || clusters.size() - catchAll.size() >= MAX_TEMPLATES)) {
-            best = catchAll.computeIfAbsent(seq.length, n -> {
+        if (best == null && (full || leaf.clusters.size() >= LEAF_TEMPLATES)) {
+            best = catchAll.computeIfAbsent(Math.min(seq.length, CATCH_ALL_LENGTHS), n -> {
                 String[] any = new String[n];
                 java.util.Arrays.fill(any, TokenMasker.WILDCARD);
                 Cluster c = new Cluster(clusters.size(), any);
@@ -88,6 +96,7 @@ final class TemplateTree {
             });
         } else if (best == null) {
             best = new Cluster(clusters.size(), seq.clone());
+            heldTokens += seq.length;
             clusters.add(best);
             leaf.clusters.add(best);
             sameLength.computeIfAbsent(seq.length, k -> new ArrayList<>()).add(best);
@@ -98,18 +107,32 @@ final class TemplateTree {
         return best;
     }
 
+    /** Tokens the templates hold (catch-alls aside). */
+    long heldTokens() {
+        return heldTokens;
+    }
+
     /** Every template in creation order (index = cluster id). */
     List<Cluster> clusters() {
         return clusters;
     }
 
-    private Node descend(String[] seq) {
-        Node node = byLength.computeIfAbsent(seq.length, k -> new Node());
+    /** The line's leaf, made as needed when `grow`; without it, null when a node on the way is missing. */
+    private Node descend(String[] seq, boolean grow) {
+        Node node = grow ? byLength.computeIfAbsent(seq.length, k -> new Node()) : byLength.get(seq.length);
+        if (node == null) {
+            return null;
+        }
         int depth = Math.min(config.prefixTokens(), seq.length);
         for (int i = 0; i < depth; i++) {
             String key = TokenMasker.isVariable(seq[i]) ? TokenMasker.WILDCARD : seq[i];
             Node child = node.children.get(key);
-            if (child == null) {
+            if (child == null && !grow) {
+                child = node.children.get(TokenMasker.WILDCARD); // where Drain sends a word a full node has no branch for
+                if (child == null) {
+                    return null;
+                }
+            } else if (child == null) {
                 // Drain: a node with maxChildren distinct words sends any further word to <*>.
                 boolean full = node.children.size() >= config.maxChildren() - 1;
                 String slot = full ? TokenMasker.WILDCARD : key;

@@ -176,6 +176,29 @@ class LogTemplateTreeTest {
     }
 
     @Test
+    void longUniqueLinesAreBoundedByTheTokensTemplatesHoldNotOnlyByTheirCount() {
+        // 1,500 lines of about 1,000 unrelated words each (SQL or JSON bodies without digits): far
+        // under the template count's bound, yet one and a half million tokens to keep
+        TemplateTree tree = new TemplateTree(LogTemplateConfig.defaults());
+        Random random = new Random(5);
+        int lines = 1_500;
+        for (int i = 0; i < lines; i++) {
+            List<String> words = new ArrayList<>();
+            for (int w = 0; w < 1_000 + i % 50; w++) {
+                words.add(Character.toString('a' + random.nextInt(26)) + (char) ('a' + random.nextInt(26)) + (char) ('a' + random.nextInt(26)));
+            }
+            tree.add(words);
+        }
+        assertTrue(tree.heldTokens() <= TemplateTree.MAX_HELD_TOKENS, "held " + tree.heldTokens());
+        assertEquals(lines, tree.clusters().stream().mapToLong(c -> c.count).sum(), "every line is counted");
+        // lines past the bound share one catch-all, whatever their length above CATCH_ALL_LENGTHS
+        List<TemplateTree.Cluster> catchAlls = tree.clusters().stream()
+                .filter(c -> java.util.Arrays.stream(c.tokens).allMatch(TokenMasker.WILDCARD::equals)).toList();
+        assertEquals(1, catchAlls.size(), "catch-alls: " + catchAlls.size());
+        assertEquals(TemplateTree.CATCH_ALL_LENGTHS, catchAlls.getFirst().tokens.length);
+    }
+
+    @Test
     void aLineLongerThanTheMinerReadsIsCountedAsCutWholeOrInPieces() {
         String longLine = HEAD + "payload " + "x".repeat(LogTemplateMiner.MAX_LINE_CHARS + 100);
         String text = HEAD + "short one\n" + longLine + "\n" + HEAD + "short two\n";
