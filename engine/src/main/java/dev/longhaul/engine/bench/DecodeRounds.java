@@ -7,6 +7,13 @@
  * reverse order, so that a drift inside a round favours neither side. The report keeps every
  * round's figures and the median of each ratio. The copy bandwidth is the host's: the bound it
  * gives is the CPU backends' (a GPU's is `bench engine --backend cuda`'s device copy bandwidth).
+ *
+ * Each round also measures the host's read bandwidth over a buffer far larger than the caches,
+ * and reports each decode against it: a batch-B step reads nearly every expert of every layer
+ * (more bytes than the last-level cache holds), a batch-1 step a quarter of them, whose hot part
+ * (attention, lm_head) the cache may keep between tokens. The batch's best ratio at that read
+ * bandwidth, B · read / batch step bytes ÷ batch-1 tokens/s, says how far the batch ratio could go
+ * on this machine with a perfect kernel.
  */
 package dev.longhaul.engine.bench;
 
@@ -40,7 +47,7 @@ public final class DecodeRounds {
      * One round: copy bandwidth (bytes/s) measured at its start, and decode tokens/s of batch 1,
      * batch B and the other checkpoint at batch 1 (NaN without one).
      */
-    public record Round(int index, double copyBandwidth, double soloTps, double batchTps, double otherTps) {
+    public record Round(int index, double copyBandwidth, double readBandwidth, double soloTps, double batchTps, double otherTps) {
         public double batchRatio() {
             return batchTps / soloTps;
         }
@@ -50,8 +57,11 @@ public final class DecodeRounds {
         }
     }
 
-    /** The backend's name, the rounds, and the weight bytes one batch-1 decode step streams (for the bandwidth bound). */
-    public record Report(String backend, List<Round> rounds, long soloStepBytes) {
+    /**
+     * The backend's name, the rounds, the batch size, and the weight bytes one batch-1 and one
+     * batch-B decode step stream (for the bandwidth bounds).
+     */
+    public record Report(String backend, List<Round> rounds, int batch, long soloStepBytes, long batchStepBytes) {
         /** Whether the host's copy bandwidth bounds this backend's decode (a CPU backend). */
         public boolean hostBound() {
             return backend.equals("cpu") || backend.equals("scalar");
@@ -60,6 +70,21 @@ public final class DecodeRounds {
         /** Batch-1 tokens/s as a fraction of host copy bandwidth / weight bytes per token, in `round`. */
         public double fractionOfCopyBound(Round round) {
             return round.soloTps() / (round.copyBandwidth() / soloStepBytes);
+        }
+
+        /** Batch-1 weight bytes read per second, as a fraction of the host read bandwidth, in `round` (above 1: the cache served part). */
+        public double soloFractionOfReadBound(Round round) {
+            return round.soloTps() * soloStepBytes / round.readBandwidth();
+        }
+
+        /** Batch-B weight bytes read per second, as a fraction of the host read bandwidth, in `round`. */
+        public double batchFractionOfReadBound(Round round) {
+            return round.batchTps() / batch * batchStepBytes / round.readBandwidth();
+        }
+
+        /** The batch ratio `round` would show if the batch's steps read their weights at the host read bandwidth. */
+        public double ratioAtReadBound(Round round) {
+            return batch * round.readBandwidth() / batchStepBytes / round.soloTps();
         }
 
         public double median(ToDoubleFunction<Round> figure) {
@@ -133,6 +158,7 @@ public final class DecodeRounds {
             List<Round> rounds = new ArrayList<>();
             for (int r = 0; r < o.rounds(); r++) {
                 double copy = MachineCeilings.copyBandwidth(o.threads(), 1L << 29);
+                double read = MachineCeilings.readBandwidth(o.threads(), 1L << 30);
                 double[] tps = new double[3];
                 Arrays.fill(tps, Double.NaN);
                 int[] order = r % 2 == 0 ? new int[] {0, 1, 2} : new int[] {2, 1, 0};
@@ -147,13 +173,14 @@ public final class DecodeRounds {
                         }
                     }
                 }
-                Round round = new Round(r + 1, copy, tps[0], tps[1], tps[2]);
+                Round round = new Round(r + 1, copy, read, tps[0], tps[1], tps[2]);
                 rounds.add(round);
-                progress.accept(String.format("round %d: copy %.1f GB/s, batch 1 %.1f tok/s, batch %d %.1f tok/s%s",
-                        round.index(), copy / 1e9, round.soloTps(), o.batch(), round.batchTps(),
+                progress.accept(String.format("round %d: copy %.1f GB/s, read %.1f GB/s, batch 1 %.1f tok/s, batch %d %.1f tok/s%s",
+                        round.index(), copy / 1e9, read / 1e9, round.soloTps(), o.batch(), round.batchTps(),
                         second == null ? "" : String.format(", other %.1f tok/s", round.otherTps())));
             }
-            return new Report(backend.name(), rounds, EngineBench.decodeWeightBytes(model, 1));
+            return new Report(backend.name(), rounds, o.batch(), EngineBench.decodeWeightBytes(model, 1),
+                    EngineBench.decodeWeightBytes(model, o.batch()));
         }
     }
 }

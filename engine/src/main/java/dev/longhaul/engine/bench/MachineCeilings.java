@@ -85,6 +85,7 @@ public final class MachineCeilings {
      * decode step reads its weights), in bytes read per second.
      */
     public static double readBandwidth(int threads, long bytes) {
+        warmSum();
         try (Arena arena = Arena.ofShared()) {
             long per = bytes / threads / 64 * 64;
             MemorySegment src = arena.allocate(per * threads, 64);
@@ -92,6 +93,23 @@ public final class MachineCeilings {
             double[] sink = new double[threads]; // keeps the sums live
             double s = bestSeconds(threads, per, (t, off, n) -> sink[t] = sum(src, off, n));
             return sink[0] == -1 ? -1 : (double) per * threads / s;
+        }
+    }
+
+    /**
+     * Runs the read loop over a small buffer until the JIT has compiled it: the timed runs are few
+     * and long, and the first of a process otherwise ran (interpreted) at a third of the rate.
+     */
+    private static void warmSum() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment small = arena.allocate(1 << 12, 64);
+            double sink = 0;
+            for (int i = 0; i < 50_000; i++) {
+                sink += sum(small, 0, small.byteSize());
+            }
+            if (sink == -1) {
+                throw new AssertionError(); // keeps the sums live
+            }
         }
     }
 

@@ -23,16 +23,23 @@ class DecodeRoundsTest {
                 SharedData.golden("minimax-tiny-b"), 3, 7, 4, 3, "cpu", 2, 1), progress::add);
         assertEquals(3, report.rounds().size());
         assertTrue(report.soloStepBytes() > 0);
+        assertEquals(3, report.batch());
+        // three sequences touch more distinct experts than one
+        assertTrue(report.batchStepBytes() > report.soloStepBytes(), report.toString());
         assertTrue(report.hostBound(), "the cpu backend streams from host memory");
         for (int i = 0; i < 3; i++) {
             DecodeRounds.Round r = report.rounds().get(i);
             assertEquals(i + 1, r.index());
-            for (double v : new double[] {r.copyBandwidth(), r.soloTps(), r.batchTps(), r.otherTps()}) {
+            for (double v : new double[] {r.copyBandwidth(), r.readBandwidth(), r.soloTps(), r.batchTps(), r.otherTps()}) {
                 assertTrue(v > 0 && Double.isFinite(v), r.toString());
             }
             assertEquals(r.batchTps() / r.soloTps(), r.batchRatio(), 1e-12);
             assertEquals(r.otherTps() / r.soloTps(), r.otherRatio(), 1e-12);
             assertEquals(r.soloTps() * report.soloStepBytes() / r.copyBandwidth(), report.fractionOfCopyBound(r), 1e-9);
+            assertEquals(r.soloTps() * report.soloStepBytes() / r.readBandwidth(), report.soloFractionOfReadBound(r), 1e-9);
+            assertEquals(r.batchTps() / 3 * report.batchStepBytes() / r.readBandwidth(), report.batchFractionOfReadBound(r), 1e-9);
+            // the ratio at the read bound is the batch ratio scaled by how far the batch is from that bound
+            assertEquals(r.batchRatio() / report.batchFractionOfReadBound(r), report.ratioAtReadBound(r), 1e-9);
         }
         double[] ratios = report.rounds().stream().mapToDouble(DecodeRounds.Round::batchRatio).sorted().toArray();
         assertEquals(ratios[1], report.median(DecodeRounds.Round::batchRatio));

@@ -88,16 +88,21 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         r.put("prompt_tokens", o.promptTokens());
         r.put("generate", o.generate());
         r.put("decode_weight_bytes_per_token", report.soloStepBytes());
+        r.put("batch_weight_bytes_per_step", report.batchStepBytes());
         List<Map<String, Object>> rounds = new ArrayList<>();
         for (DecodeRounds.Round round : report.rounds()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("round", round.index());
             m.put("copy_bandwidth_bytes_per_s", round.copyBandwidth());
+            m.put("read_bandwidth_bytes_per_s", round.readBandwidth());
             m.put("batch1_tokens_per_s", round.soloTps());
             m.put("batch_tokens_per_s", round.batchTps());
             m.put("batch_ratio", round.batchRatio());
             if (report.hostBound()) {
                 m.put("batch1_fraction_of_copy_bound", report.fractionOfCopyBound(round));
+                m.put("batch1_fraction_of_read_bound", report.soloFractionOfReadBound(round));
+                m.put("batch_fraction_of_read_bound", report.batchFractionOfReadBound(round));
+                m.put("batch_ratio_at_read_bound", report.ratioAtReadBound(round));
             }
             if (o.other() != null) {
                 m.put("other_batch1_tokens_per_s", round.otherTps());
@@ -109,6 +114,8 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         r.put("batch_ratio_median", report.median(DecodeRounds.Round::batchRatio));
         if (report.hostBound()) {
             r.put("batch1_fraction_of_copy_bound_median", report.median(report::fractionOfCopyBound));
+            r.put("batch_fraction_of_read_bound_median", report.median(report::batchFractionOfReadBound));
+            r.put("batch_ratio_at_read_bound_median", report.median(report::ratioAtReadBound));
         }
         if (o.other() != null) {
             r.put("other_ratio_median", report.median(DecodeRounds.Round::otherRatio));
@@ -120,12 +127,15 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         out.printf("model %s%s, backend %s, %d threads; prompt %d tokens, %d decoded per run; %d weight bytes per batch-1 token%n",
                 o.model(), o.other() == null ? "" : " (other: " + o.other() + ")", report.backend(), o.threads(),
                 o.promptTokens(), o.generate(), report.soloStepBytes());
-        out.printf("%-6s %10s %12s %12s %9s %10s%s%n", "round", "copy GB/s", "b1 tok/s", "b" + o.batch() + " tok/s",
-                "b" + o.batch() + "/b1", "b1/bound", o.other() == null ? "" : String.format(" %12s %9s", "other tok/s", "other/b1"));
+        out.printf("%-6s %10s %10s %12s %12s %9s %10s %12s %14s%s%n", "round", "copy GB/s", "read GB/s", "b1 tok/s",
+                "b" + o.batch() + " tok/s", "b" + o.batch() + "/b1", "b1/bound", "b" + o.batch() + "/read", "b" + o.batch() + "/b1 @read",
+                o.other() == null ? "" : String.format(" %12s %9s", "other tok/s", "other/b1"));
         for (DecodeRounds.Round round : report.rounds()) {
-            out.printf("%-6d %10.1f %12.1f %12.1f %9.3f %10.3f%s%n", round.index(), round.copyBandwidth() / 1e9,
-                    round.soloTps(), round.batchTps(), round.batchRatio(),
+            out.printf("%-6d %10.1f %10.1f %12.1f %12.1f %9.3f %10.3f %12.3f %14.3f%s%n", round.index(),
+                    round.copyBandwidth() / 1e9, round.readBandwidth() / 1e9, round.soloTps(), round.batchTps(), round.batchRatio(),
                     report.hostBound() ? report.fractionOfCopyBound(round) : Double.NaN,
+                    report.hostBound() ? report.batchFractionOfReadBound(round) : Double.NaN,
+                    report.hostBound() ? report.ratioAtReadBound(round) : Double.NaN,
                     o.other() == null ? "" : String.format(" %12.1f %9.3f", round.otherTps(), round.otherRatio()));
         }
         out.printf("medians: b%d/b1 %.3f, b1 fraction of the host copy-bandwidth bound %.3f%s%n", o.batch(),
