@@ -257,7 +257,10 @@ public final class JobFollower implements AutoCloseable {
         /** A dead letter of a followed submission's request: that submission was refused. */
         void deadLetter(ConsumerRecord<byte[], byte[]> r) {
             DeadLetter letter = readable(topics.deadLetters, r);
-            if (letter == null || !letter.getOriginalTopic().equals(topics.jobs.name()) || letter.getKey() == null) {
+            // a letter of a request: refused where it was written (jobs), or, for a tenant's, also
+            // by the planner on the shared jobs topic its request was copied to (a duplicate id);
+            // the submission id it carries, random per submission, says whose it is
+            if (letter == null || !letter.getOriginalTopic().endsWith("jobs") || letter.getKey() == null) {
                 return;
             }
             String jobId = java.nio.charset.StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString();

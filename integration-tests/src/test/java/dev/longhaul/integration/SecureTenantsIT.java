@@ -169,11 +169,13 @@ class SecureTenantsIT {
         JobFollower.JobOutcome bOutcome = follow(b, bJob);
         assertEquals(JobState.SUCCEEDED, bOutcome.status().getState(), "A's cancel had no effect: " + bOutcome.status());
 
-        // Each tenant's topics hold its own jobs only.
+        // Each tenant's topics hold its own jobs only (A's may hold A's jobs of other tests too).
         Topics aTopics = topics.forTenant("a");
         Topics bTopics = topics.forTenant("b");
-        assertEquals(Set.of(aJob), keys(aTopics.status, login("a")));
-        assertEquals(Set.of(aJob), keys(aTopics.summaries, login("a")));
+        for (Topic<String, ?> t : List.of(aTopics.status, aTopics.summaries)) {
+            Set<String> held = keys(t, login("a"));
+            assertTrue(held.contains(aJob) && held.stream().allMatch(k -> k.startsWith("a-")), t.name() + ": " + held);
+        }
         assertEquals(Set.of(bJob), keys(bTopics.status, login("b")));
         assertEquals(Set.of(bJob), keys(bTopics.summaries, login("b")));
         // The refused cancel: a dead letter with its reason, and no CANCEL on the shared topic.
@@ -190,6 +192,33 @@ class SecureTenantsIT {
         for (String t : List.of(bTopics.jobs.name(), bTopics.control.name(), topics.jobs.name(), topics.control.name())) {
             assertRefused(() -> produce(t, bJob, login("a")), "A writes " + t);
         }
+    }
+
+    @Test
+    void aTenantsRefusedResubmissionEndsItsFollowWithTheReasonInItsOwnDeadLetters() throws Exception {
+        IngestConfig a = IngestConfig.defaults(kafka.bootstrapServers()).withTenant("a").withClientOverrides(login("a"));
+        String job = submit(a, "a-dup-1", "a", "The first document submitted under this job id.");
+        assertEquals(JobState.SUCCEEDED, follow(a, job).status().getState());
+        // when tenant a submits another document under the same id (refused by the planner, on the shared topic)
+        String again;
+        try (Submitter s = new Submitter(a, registry)) {
+            again = s.submit(JobSpec.of(DocumentKind.TEXT, List.of(MixedJobs.summarize())).withJobId(job),
+                    DocumentSource.stream(new ByteArrayInputStream("A different document under the same id.".getBytes(StandardCharsets.UTF_8)),
+                            "again.txt")).submissionId();
+        }
+        // then a's follower of that submission ends, refused with the reason (it waited for ever before)
+        try (JobFollower f = new JobFollower(a, registry)) {
+            JobFollower.Outcome o = f.followSubmissions(Map.of(job, again), new JobFollower.Listener() { }, PATIENCE);
+            assertTrue(o.complete(), "the refused submission was not answered: " + o.jobs());
+            JobStatus refused = o.jobs().get(job).status();
+            assertEquals(JobState.FAILED, refused.getState());
+            assertTrue(String.valueOf(refused.getReason()).startsWith("DUPLICATE_JOB_ID"), String.valueOf(refused.getReason()));
+        }
+        // and the letter is in a's own dead letters, readable with a's credentials, not in b's
+        List<DeadLetter> own = records(topics.forTenant("a").deadLetters, login("a")).stream().map(ConsumerRecord::value)
+                .filter(l -> l.getReasonCode().equals("DUPLICATE_JOB_ID")).toList();
+        assertEquals(1, own.size(), own.toString());
+        assertRefused(() -> records(topics.forTenant("b").deadLetters, login("a")), "A reads B's dead letters");
     }
 
     private static void assertRefused(ThrowingRunnable action, String what) {

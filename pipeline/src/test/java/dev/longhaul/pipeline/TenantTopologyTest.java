@@ -79,6 +79,28 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aTenantSeesTheDeadLettersOfItsOwnRecordsAndNoOthers() {
+        try (Tenants t = new Tenants()) {
+            t.submit("a", submission("job-a", "a", 120));
+            // when b claims a's job id (refused at the gate), and a submits another document under
+            // its own id (refused by the planner, on the shared topic: a duplicate job id)
+            t.submit("b", submission("job-a", "b", 80));
+            t.submit("a", PipelineDriver.submission("job-a", "a", PipelineDriver.text("something else", 90), 100, "job-a-s2"));
+            // then b sees the letters of its own refused records, a the planner's letter of its job,
+            // each only in its own dead-letters topic, copied byte for byte from the shared one
+            List<DeadLetter> shared = t.p.deadLetters.readValuesToList();
+            List<DeadLetter> ofA = t.deadLetters("a").readValuesToList();
+            List<DeadLetter> ofB = t.deadLetters("b").readValuesToList();
+            assertEquals(List.of("NOT_TENANTS_JOB", "NOT_TENANTS_JOB"), ofB.stream().map(DeadLetter::getReasonCode).toList(),
+                    "b's chunk and request");
+            assertTrue(ofB.stream().allMatch(l -> l.getOriginalTopic().startsWith("longhaul.tenant.b.")), ofB.toString());
+            assertEquals(List.of("DUPLICATE_JOB_ID"), ofA.stream().map(DeadLetter::getReasonCode).toList(), shared.toString());
+            assertEquals(shared.stream().filter(l -> l.getReasonCode().equals("DUPLICATE_JOB_ID")).toList(), ofA);
+            assertEquals(3, shared.size(), shared.toString());
+        }
+    }
+
+    @Test
     void aRequestTheGateCannotReadForAnUnreachableRegistryIsNotPassedOnUnstamped() {
         try (Tenants t = new Tenants()) {
             // given a registry that is down when the gate first meets a request's schema id, and back at once
@@ -334,6 +356,12 @@ class TenantTopologyTest {
 
         TestOutputTopic<String, JobStatus> status(String tenant) {
             return out(topics.forTenant(tenant).status);
+        }
+
+        TestOutputTopic<byte[], DeadLetter> deadLetters(String tenant) {
+            Topic<byte[], DeadLetter> own = topics.forTenant(tenant).deadLetters;
+            return p.driver.createOutputTopic(own.name(), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    own.values().deserializer());
         }
 
         <V> TestInputTopic<String, V> in(Topic<String, V> topic) {

@@ -90,7 +90,7 @@ public final class Topics {
         return new Topics(tenantNamespace(namespace, tenant), registry);
     }
 
-    /** The topics a tenant writes (jobs, documents, control) and reads (status, summaries, extractions). */
+    /** The topics a tenant writes (jobs, documents, control) and reads (status, summaries, extractions, dead-letters). */
     public List<Map.Entry<Topic<?, ?>, Map<String, String>>> tenantFacing() {
         return List.of(
                 Map.entry(jobs, DELETE),
@@ -98,7 +98,8 @@ public final class Topics {
                 Map.entry(control, DELETE),
                 Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
-                Map.entry(extractions, DELETE));
+                Map.entry(extractions, DELETE),
+                Map.entry(deadLetters, DELETE));
     }
 
     /** Every topic with the cleanup policy it is created with. */

@@ -67,6 +67,86 @@ final class TenantDelivery {
         }
     }
 
+    /**
+     * Sends each dead letter about a tenant's records to that tenant's dead-letters topic, so that
+     * a tenant learns why its record was refused (and its follower, which cannot read the shared
+     * topic, stops waiting). Whose letter it is: a record refused as it came in on a tenant's own
+     * topic (at the gate) is that tenant's, whatever job id it names, so a refused claim on another
+     * tenant's job goes back to the claimant, never to the job's owner; a record refused on a shared
+     * topic (by the planner: a duplicate job id, a digest mismatch...) is its job's owner's. Letters
+     * of no tenant go nowhere. The letter is copied byte for byte.
+     */
+    static final class DeadLetterRouter implements Processor<byte[], byte[], byte[], Outcome.Routed> {
+        private final Duration retention;
+        private final java.util.Map<String, String> namespaces; // tenant -> the prefix of its own topics
+        private final Function<String, String> topicOf;
+        private final org.apache.kafka.common.serialization.Deserializer<dev.longhaul.schemas.DeadLetter> letters;
+        private final String sharedTopic;
+        private final String tenantRoot;
+        private ProcessorContext<byte[], Outcome.Routed> context;
+        private TenantOwners owners;
+
+        /**
+         * `namespaces` of the configured tenants, under `tenantRoot` (every tenant's, configured or
+         * not); `topicOf` a tenant: its dead-letters topic.
+         */
+        DeadLetterRouter(Duration retention, String tenantRoot, java.util.Map<String, String> namespaces, Function<String, String> topicOf,
+                         org.apache.kafka.common.serialization.Deserializer<dev.longhaul.schemas.DeadLetter> letters, String sharedTopic) {
+            this.tenantRoot = tenantRoot;
+            this.retention = retention;
+            this.namespaces = java.util.Map.copyOf(namespaces);
+            this.topicOf = topicOf;
+            this.letters = letters;
+            this.sharedTopic = sharedTopic;
+        }
+
+        @Override
+        public void init(ProcessorContext<byte[], Outcome.Routed> context) {
+            this.context = context;
+            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            if (record.value() == null) {
+                return;
+            }
+            dev.longhaul.schemas.DeadLetter letter;
+            try {
+                letter = letters.deserialize(sharedTopic, record.value());
+            } catch (org.apache.kafka.common.errors.SerializationException e) {
+                return; // not a letter this pipeline wrote; a registry that cannot be reached fails the task instead
+            }
+            if (letter == null) {
+                return;
+            }
+            String tenant = submitter(letter.getOriginalTopic());
+            if (tenant == null && !isTenantTopic(letter.getOriginalTopic())) {
+                tenant = dev.longhaul.pipeline.DeadLetters.jobId(record.key()).map(owners::owner).orElse(null);
+            }
+            String topic = tenant == null ? null : topicOf.apply(tenant);
+            if (topic != null) {
+                context.forward(record.withValue(new Outcome.Routed(topic, record.value())));
+            }
+        }
+
+        /** The configured tenant whose own topic this is (the longest namespace that prefixes it), or null. */
+        private String submitter(String originalTopic) {
+            String best = null;
+            for (var e : namespaces.entrySet()) {
+                if (originalTopic.startsWith(e.getValue()) && (best == null || e.getValue().length() > namespaces.get(best).length())) {
+                    best = e.getKey();
+                }
+            }
+            return best;
+        }
+
+        /** A topic under some tenant's prefix, configured or not: its letters are never a job owner's. */
+        private boolean isTenantTopic(String originalTopic) {
+            return originalTopic.startsWith(tenantRoot);
+        }
+    }
+
     /** Sends each result to its job owner's topic (`topicOf` the tenant); drops it when no tenant owns the job. */
     static final class ResultRouter implements Processor<String, byte[], String, Outcome.Routed> {
         private final Duration retention;

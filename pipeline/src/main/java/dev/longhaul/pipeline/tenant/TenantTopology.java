@@ -9,6 +9,9 @@
  *            status (tenant jobs) -> keeps the job's owner entry fresh [store tenant-owners]
  *            summaries|extractions (raw) -> the owner's <ns>tenant.<t>.summaries|extractions
  *              [store tenant-owners]
+ *            dead-letters (raw) -> <ns>tenant.<t>.dead-letters of the tenant whose topic the
+ *              record came in on, or of the job's owner when it was refused on a shared topic
+ *              [store tenant-owners]
  *
  * One store of owners serves admission and delivery, so a job id's owner is one fact, forgotten
  * once (TenantOwners: after the settled-job retention without news of the job).
@@ -99,6 +102,14 @@ public final class TenantTopology {
                         Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
         deliverResults(builder, topics.summaries, retention, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
         deliverResults(builder, topics.extractions, retention, t -> tenants.containsKey(t) ? tenants.get(t).extractions.name() : null);
+        Map<String, String> namespaces = new TreeMap<>();
+        tenants.keySet().forEach(t -> namespaces.put(t, Topics.tenantNamespace(topics.namespace(), t)));
+        builder.stream(topics.deadLetters.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("tenant-dead-letters-source"))
+                .process(() -> new TenantDelivery.DeadLetterRouter(retention, topics.namespace() + "tenant.", namespaces,
+                                t -> tenants.containsKey(t) ? tenants.get(t).deadLetters.name() : null,
+                                topics.deadLetters.values().deserializer(), topics.deadLetters.name()),
+                        Named.as("tenant-dead-letters-route"), TenantOwners.STORE)
+                .to((key, routed, context) -> routed.topic(), Produced.with(Serdes.ByteArray(), ROUTED).withName("tenant-dead-letters-sink"));
     }
 
     private static void deliverResults(StreamsBuilder builder, Topic<String, ?> results, Duration retention,
