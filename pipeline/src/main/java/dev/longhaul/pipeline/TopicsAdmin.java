@@ -110,7 +110,17 @@ public final class TopicsAdmin {
                 throw new IllegalStateException(topics.work.name() + " has " + work.partitions().size()
                         + " partitions but the pipeline is configured for " + layout.lanes() + " lanes");
             }
-            checkCoPartitioned(admin, List.of(topics.jobs.name(), topics.documents.name(), topics.control.name()));
+            List<String> jobKeyed = new ArrayList<>(List.of(topics.jobs.name(), topics.documents.name(), topics.control.name()));
+            if (!tenants.isEmpty()) {
+                // tenant admission and delivery read these beside one store of job owners: a topic of
+                // another count (one a client created by producing to it before the pipeline made it)
+                // would look owners up in the wrong task and lose statuses, results and letters
+                for (Topic<?, ?> t : List.of(topics.status, topics.summaries, topics.extractions, topics.deadLetters)) {
+                    jobKeyed.add(t.name());
+                }
+                tenants.stream().sorted().forEach(t -> topics.forTenant(t).tenantFacing().forEach(e -> jobKeyed.add(e.getKey().name())));
+            }
+            checkCoPartitioned(admin, jobKeyed);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create the pipeline's topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {

@@ -101,6 +101,27 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aWorkersLetterKeyedByLaneNeverReachesATenantThatClaimedThatKey() {
+        try (Tenants t = new Tenants()) {
+            // given tenant a owning the "job id" made of lane 0's key bytes (a chunk it wrote under that key)
+            byte[] laneZero = {0, 0, 0, 0};
+            String claimed = new String(laneZero, java.nio.charset.StandardCharsets.UTF_8);
+            t.in(t.topics.forTenant("a").documents).pipeInput(claimed, DocumentChunk.newBuilder().setJobId(claimed).setIndex(0)
+                    .setData(java.nio.ByteBuffer.wrap(new byte[] {'x'})).setIsLast(true).setSubmissionId("s").build());
+            assertEquals("a", t.owner(claimed));
+            // when a worker dead-letters another job's work order, keyed (as work is) by its lane
+            DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(t.topics.work.name()).setPartition(0).setOffset(7)
+                    .setKey(java.nio.ByteBuffer.wrap(laneZero)).setValue(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                    .setReasonCode("WORKER_ERROR").setDetail("someone else's job failed").setAt(T0).build();
+            t.p.driver.createInputTopic(t.topics.deadLetters.name(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    t.topics.deadLetters.values().serializer(), T0, Duration.ZERO).pipeInput(laneZero, letter);
+            // then no tenant gets it
+            assertTrue(t.deadLetters("a").isEmpty(), "a worker's letter went to the tenant owning its key");
+            assertTrue(t.deadLetters("b").isEmpty());
+        }
+    }
+
+    @Test
     void aRequestTheGateCannotReadForAnUnreachableRegistryIsNotPassedOnUnstamped() {
         try (Tenants t = new Tenants()) {
             // given a registry that is down when the gate first meets a request's schema id, and back at once

@@ -39,6 +39,16 @@ class TopicsAdminTest {
                 assertEquals(2, admin.describeTopics(List.of(topics.work.name())).allTopicNames().get()
                         .get(topics.work.name()).partitions().size());
             }
+            // with tenants, a delivered topic of another partition count (a client produced to it,
+            // and the broker created it, before the pipeline) is refused at start
+            Topics topics = new Topics("early.", new InMemorySchemaRegistry());
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topics.deadLetters.name(), 1, (short) 1))).all().get();
+            TopicsAdmin.Layout layout = new TopicsAdmin.Layout(2, 3, (short) 1);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> TopicsAdmin.ensure(admin, topics, Set.of("a"), layout));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(topics.deadLetters.name()), e.getMessage());
+            // without tenants nothing reads it beside the job-keyed topics: no refusal
+            TopicsAdmin.ensure(admin, topics, Set.of(), layout);
         }
     }
 }

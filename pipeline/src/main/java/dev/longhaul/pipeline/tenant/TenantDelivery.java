@@ -73,8 +73,9 @@ final class TenantDelivery {
      * topic, stops waiting). Whose letter it is: a record refused as it came in on a tenant's own
      * topic (at the gate) is that tenant's, whatever job id it names, so a refused claim on another
      * tenant's job goes back to the claimant, never to the job's owner; a record refused on a shared
-     * topic (by the planner: a duplicate job id, a digest mismatch...) is its job's owner's. Letters
-     * of no tenant go nowhere. The letter is copied byte for byte.
+     * job-keyed topic (by the planner: a duplicate job id, a digest mismatch...) is its job's
+     * owner's. Other letters (a worker's, keyed by lane) go nowhere: the job's FAILED status
+     * reaches its tenant anyway. The letter is copied byte for byte.
      */
     static final class DeadLetterRouter implements Processor<byte[], byte[], byte[], Outcome.Routed> {
         private final Duration retention;
@@ -82,17 +83,18 @@ final class TenantDelivery {
         private final Function<String, String> topicOf;
         private final org.apache.kafka.common.serialization.Deserializer<dev.longhaul.schemas.DeadLetter> letters;
         private final String sharedTopic;
-        private final String tenantRoot;
+        private final Set<String> jobKeyed;
         private ProcessorContext<byte[], Outcome.Routed> context;
         private TenantOwners owners;
 
         /**
-         * `namespaces` of the configured tenants, under `tenantRoot` (every tenant's, configured or
-         * not); `topicOf` a tenant: its dead-letters topic.
+         * `namespaces` of the configured tenants; `jobKeyed`: the shared topics the planner refuses
+         * records of, keyed by job id (jobs, documents, control); `topicOf` a tenant: its
+         * dead-letters topic.
          */
-        DeadLetterRouter(Duration retention, String tenantRoot, java.util.Map<String, String> namespaces, Function<String, String> topicOf,
+        DeadLetterRouter(Duration retention, Set<String> jobKeyed, java.util.Map<String, String> namespaces, Function<String, String> topicOf,
                          org.apache.kafka.common.serialization.Deserializer<dev.longhaul.schemas.DeadLetter> letters, String sharedTopic) {
-            this.tenantRoot = tenantRoot;
+            this.jobKeyed = Set.copyOf(jobKeyed);
             this.retention = retention;
             this.namespaces = java.util.Map.copyOf(namespaces);
             this.topicOf = topicOf;
@@ -121,7 +123,9 @@ final class TenantDelivery {
                 return;
             }
             String tenant = submitter(letter.getOriginalTopic());
-            if (tenant == null && !isTenantTopic(letter.getOriginalTopic())) {
+            if (tenant == null && jobKeyed.contains(letter.getOriginalTopic())) {
+                // only a letter of a shared topic keyed by job id: others (work, keyed by lane; workers,
+                // by worker id) have keys any tenant could have claimed as a job id
                 tenant = dev.longhaul.pipeline.DeadLetters.jobId(record.key()).map(owners::owner).orElse(null);
             }
             String topic = tenant == null ? null : topicOf.apply(tenant);
@@ -141,10 +145,6 @@ final class TenantDelivery {
             return best;
         }
 
-        /** A topic under some tenant's prefix, configured or not: its letters are never a job owner's. */
-        private boolean isTenantTopic(String originalTopic) {
-            return originalTopic.startsWith(tenantRoot);
-        }
     }
 
     /** Sends each result to its job owner's topic (`topicOf` the tenant); drops it when no tenant owns the job. */

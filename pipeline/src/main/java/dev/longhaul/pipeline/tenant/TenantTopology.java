@@ -105,7 +105,8 @@ public final class TenantTopology {
         Map<String, String> namespaces = new TreeMap<>();
         tenants.keySet().forEach(t -> namespaces.put(t, Topics.tenantNamespace(topics.namespace(), t)));
         builder.stream(topics.deadLetters.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("tenant-dead-letters-source"))
-                .process(() -> new TenantDelivery.DeadLetterRouter(retention, topics.namespace() + "tenant.", namespaces,
+                .process(() -> new TenantDelivery.DeadLetterRouter(retention,
+                                Set.of(topics.jobs.name(), topics.documents.name(), topics.control.name()), namespaces,
                                 t -> tenants.containsKey(t) ? tenants.get(t).deadLetters.name() : null,
                                 topics.deadLetters.values().deserializer(), topics.deadLetters.name()),
                         Named.as("tenant-dead-letters-route"), TenantOwners.STORE)
