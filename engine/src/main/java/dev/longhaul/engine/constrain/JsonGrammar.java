@@ -11,8 +11,8 @@
  *   type string:  minLength, maxLength (in code points)
  *   type number, integer (no bounds; digits capped so values read back exactly), boolean, null
  *   type array:   items (one schema), minItems, maxItems
- *   enum / const of strings, booleans and null; with a "type" beside them, only the values of
- *                 that type (a schema with none left is refused)
+ *   enum / const of strings, booleans and null; with a "type" beside them (a name or a list of
+ *                 names), only the values of those types (a schema with none left is refused)
  * Annotations ($schema, $id, $comment, title, description, default, examples, format, readOnly,
  * writeOnly, deprecated) are ignored. Every text the grammar accepts parses as JSON and validates
  * against the schema; the grammar is immutable and may be shared across threads.
@@ -163,8 +163,10 @@ public final class JsonGrammar {
                     throw new IllegalArgumentException(at + ": required \"" + name + "\" is not in properties and"
                             + " additionalProperties is false: no object satisfies the schema");
                 }
-                Shape value = additional != null && additional.isObject()
-                        ? shape(additional, at + "/additionalProperties") : new Shape.Str(0, Shape.UNBOUNDED);
+                // a schema that constrains nothing ({}, or annotations only) allows anything, as true does
+                boolean constrains = additional != null && additional.isObject()
+                        && names(additional).stream().anyMatch(k -> !ANNOTATIONS.contains(k));
+                Shape value = constrains ? shape(additional, at + "/additionalProperties") : new Shape.Str(0, Shape.UNBOUNDED);
                 list.add(new Shape.Property(name, value, true));
             }
         }
@@ -182,7 +184,7 @@ public final class JsonGrammar {
             }
             schema.get("enum").forEach(values::add);
         }
-        String type = schema.has("type") ? typeOf(schema, at) : null;
+        Set<String> types = literalTypes(schema, at);
         List<String> texts = new ArrayList<>();
         for (JsonNode v : values) {
             // Numbers are left out: "1" is a prefix of "12", and matching relies on prefix-free texts.
@@ -190,16 +192,16 @@ public final class JsonGrammar {
                 throw new IllegalArgumentException(at + ": enum/const values must be strings, booleans or null, got " + v);
             }
             // with a type beside them, a value of another type fails the schema: never written
-            if (ofType(type, v)) {
+            if (ofType(types, v)) {
                 texts.add(v.isTextual() ? Shape.Literals.quote(v.asText()) : v.toString());
             }
         }
-        if (schema.has("const") && !ofType(type, schema.get("const"))) {
-            throw new IllegalArgumentException(at + ": const " + schema.get("const") + " is not of type \"" + type
-                    + "\": no value satisfies the schema");
+        if (schema.has("const") && !ofType(types, schema.get("const"))) {
+            throw new IllegalArgumentException(at + ": const " + schema.get("const") + " is not of type " + types
+                    + ": no value satisfies the schema");
         }
         if (texts.isEmpty()) {
-            throw new IllegalArgumentException(at + ": no enum/const value" + (type == null ? "" : " is of type \"" + type + "\"")
+            throw new IllegalArgumentException(at + ": no enum/const value" + (types == null ? "" : " is of type " + types)
                     + ": no value satisfies the schema");
         }
         if (schema.has("const") && schema.has("enum") && !texts.subList(1, texts.size()).contains(texts.get(0))) {
@@ -208,14 +210,30 @@ public final class JsonGrammar {
         return new Shape.Literals(schema.has("const") ? texts.subList(0, 1) : texts);
     }
 
-    /** Whether literal v is of JSON type `type` (any, when null). */
-    private static boolean ofType(String type, JsonNode v) {
-        return type == null || switch (type) {
-            case "string" -> v.isTextual();
-            case "boolean" -> v.isBoolean();
-            case "null" -> v.isNull();
-            default -> false;
-        };
+    /**
+     * The JSON types a "type" beside enum/const allows: one name or a list of names (["string",
+     * "null"] is how a nullable enum is often written); null when there is no "type".
+     */
+    private static Set<String> literalTypes(JsonNode schema, String at) {
+        JsonNode type = schema.get("type");
+        if (type == null) {
+            return null;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        if (type.isTextual()) {
+            names.add(type.asText());
+        } else if (type.isArray()) {
+            type.forEach(n -> names.add(n.asText()));
+        }
+        if (names.isEmpty() || (type.isArray() && !java.util.stream.StreamSupport.stream(type.spliterator(), false).allMatch(JsonNode::isTextual))) {
+            throw new IllegalArgumentException(at + ": \"type\" must be a type name or a list of them, is " + type);
+        }
+        return names;
+    }
+
+    /** Whether literal v is of one of the JSON `types` (any, when null). */
+    private static boolean ofType(Set<String> types, JsonNode v) {
+        return types == null || types.contains(v.isTextual() ? "string" : v.isBoolean() ? "boolean" : v.isNull() ? "null" : "");
     }
 
     private static int count(JsonNode schema, String keyword, int absent, String at) {

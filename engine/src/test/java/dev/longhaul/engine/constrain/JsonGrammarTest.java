@@ -80,6 +80,8 @@ class JsonGrammarTest {
         accepts("{\"type\":\"null\"}", "null");
         // a type beside enum/const keeps only the values of that type
         accepts("{\"type\":\"string\",\"enum\":[\"red\",null,true]}", "\"red\"");
+        accepts("{\"type\":[\"string\",\"null\"],\"enum\":[\"red\",null,true]}", "\"red\"", "null"); // a nullable enum
+        refuses("{\"type\":[\"string\",\"null\"],\"enum\":[\"red\",null,true]}", "true");
         refuses("{\"type\":\"string\",\"enum\":[\"red\",null,true]}", "null", "true");
         for (String none : List.of("{\"type\":\"integer\",\"const\":true}", "{\"type\":\"string\",\"enum\":[null]}",
                 "{\"enum\":[]}", "{\"type\":\"boolean\",\"const\":\"x\",\"enum\":[true,\"x\"]}")) {
@@ -94,6 +96,7 @@ class JsonGrammarTest {
         accepts(typed, "{\"n\":42}");
         refuses(typed, "{\"n\":\"42\"}");
         accepts("{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":true}", "{\"n\":\"x\"}");
+        accepts("{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":{\"description\":\"any\"}}", "{\"n\":\"x\"}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JsonGrammar.compile("{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":false}"));
         assertTrue(e.getMessage().contains("no object satisfies"), e.getMessage());

@@ -25,17 +25,33 @@ public final class SchemaCheck {
     }
 
     private static String check(JsonNode schema, JsonNode value, String at) {
-        if (schema.has("const")) {
-            return schema.get("const").equals(value) ? null : at + ": expected " + schema.get("const");
+        if (schema.has("const") && !schema.get("const").equals(value)) {
+            return at + ": expected " + schema.get("const");
         }
         if (schema.has("enum")) {
+            boolean listed = false;
             for (JsonNode option : schema.get("enum")) {
-                if (option.equals(value)) {
+                listed |= option.equals(value);
+            }
+            if (!listed) {
+                return at + ": expected one of " + schema.get("enum");
+            }
+        }
+        if ((schema.has("const") || schema.has("enum")) && !schema.has("type")) {
+            return null;
+        }
+        if (schema.path("type").isArray()) {
+            // a list of types (a nullable enum): the value's must be one of them
+            for (JsonNode t : schema.get("type")) {
+                com.fasterxml.jackson.databind.node.ObjectNode one = schema.deepCopy();
+                one.put("type", t.asText());
+                if (check(one, value, at) == null) {
                     return null;
                 }
             }
-            return at + ": expected one of " + schema.get("enum");
+            return at + ": expected one of the types " + schema.get("type");
         }
+        // a type beside enum/const must hold too (JsonGrammar writes only the values of that type)
         String type = schema.path("type").asText("");
         return switch (type) {
             case "object" -> object(schema, value, at);
@@ -71,13 +87,32 @@ public final class SchemaCheck {
                 }
             } else if (!isRequired(schema, field.getKey())) {
                 return where + ": a property the schema does not describe";
+            } else if (schema.path("additionalProperties").isObject() && constrains(schema.get("additionalProperties"))) {
+                // as JsonGrammar writes a required but undescribed property: with additionalProperties' schema
+                String problem = check(schema.get("additionalProperties"), field.getValue(), where);
+                if (problem != null) {
+                    return problem;
+                }
             } else if (!field.getValue().isTextual()) {
-                // JsonGrammar writes a required but undescribed property as a string.
+                // ...or, without one, as a string
                 return where + ": expected a string";
             }
         }
         return null;
     }
+
+    /** Whether a schema says anything beyond annotations ({} allows any value, as JsonGrammar takes it). */
+    private static boolean constrains(JsonNode schema) {
+        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
+            if (!ANNOTATIONS.contains(it.next())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final java.util.Set<String> ANNOTATIONS = java.util.Set.of("$schema", "$id", "$comment", "title", "description",
+            "default", "examples", "format", "readOnly", "writeOnly", "deprecated");
 
     private static boolean isRequired(JsonNode schema, String name) {
         for (JsonNode required : schema.path("required")) {

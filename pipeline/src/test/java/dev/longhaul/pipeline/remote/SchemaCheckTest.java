@@ -40,6 +40,29 @@ class SchemaCheckTest {
         assertEquals("#: expected an object", problem("[]"));
     }
 
+    @Test
+    void agreesWithTheGrammarOnEveryCanonicalText() throws Exception {
+        // schema -> canonical texts: a text JsonGrammar accepts must pass the check, one it refuses must not
+        java.util.Map<String, java.util.List<String>> table = java.util.Map.of(
+                "{\"type\":\"string\",\"enum\":[\"red\",null,true]}", java.util.List.of("\"red\"", "null", "true", "\"blue\""),
+                "{\"type\":\"boolean\",\"enum\":[true,\"x\"]}", java.util.List.of("true", "\"x\"", "false"),
+                "{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":{\"type\":\"integer\"}}",
+                java.util.List.of("{\"n\":3}", "{\"n\":\"3\"}", "{}"),
+                "{\"type\":\"object\",\"required\":[\"n\"]}", java.util.List.of("{\"n\":\"x\"}", "{\"n\":3}"),
+                "{\"const\":\"x\"}", java.util.List.of("\"x\"", "\"y\""),
+                "{\"type\":[\"string\",\"null\"],\"enum\":[\"a\",null,true]}", java.util.List.of("\"a\"", "null", "true"),
+                "{\"type\":\"object\",\"required\":[\"n\"],\"additionalProperties\":{}}", java.util.List.of("{\"n\":\"x\"}", "{\"n\":1}"),
+                "{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"a\",null]}}", java.util.List.of("[\"a\"]", "[null]", "[]"));
+        for (var e : table.entrySet()) {
+            dev.longhaul.engine.constrain.JsonGrammar grammar = dev.longhaul.engine.constrain.JsonGrammar.compile(e.getKey());
+            for (String text : e.getValue()) {
+                boolean written = grammar.accepts(text);
+                boolean passes = SchemaCheck.problem(JSON.readTree(e.getKey()), JSON.readTree(text)).isEmpty();
+                assertEquals(written, passes, e.getKey() + " on " + text + ": grammar " + written + ", check " + passes);
+            }
+        }
+    }
+
     private static String problem(String value) throws Exception {
         JsonNode schema = JSON.readTree(SCHEMA);
         return SchemaCheck.problem(schema, JSON.readTree(value)).orElse("");
