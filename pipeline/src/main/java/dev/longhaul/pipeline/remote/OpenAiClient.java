@@ -80,7 +80,9 @@ public final class OpenAiClient implements AutoCloseable {
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
         this.base = base;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // HTTP/1.1: the JDK's default, HTTP/2, offers an h2c upgrade on every http:// request, and
+        // uvicorn (vLLM, SGLang) then drops a POST's body and answers 400 "Field required"
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     public URI base() {
@@ -165,8 +167,9 @@ public final class OpenAiClient implements AutoCloseable {
                 } catch (RemoteFailure f) {
                     result.completeExceptionally(f);
                 } catch (RuntimeException f) {
-                    result.completeExceptionally(new RemoteFailure(response.statusCode(),
-                            "the answer of " + uri + " broke off: " + f, f));
+                    // the connection broke after the status line (a server restarted or killed):
+                    // worth another try, unlike an answer the server meant (status 0, as a failed send)
+                    result.completeExceptionally(new RemoteFailure(0, "the answer of " + uri + " broke off: " + f, f));
                 }
             });
         });
@@ -215,7 +218,7 @@ public final class OpenAiClient implements AutoCloseable {
                 throw new RemoteFailure(status, uri + " streamed an event that is not JSON: " + abbreviate(data), e);
             }
             if (event.has("error")) {
-                throw new RemoteFailure(status, uri + " failed while answering: "
+                throw new RemoteFailure(errorStatus(event.path("error")), uri + " failed while answering: "
                         + event.path("error").path("message").asText(abbreviate(data)), null);
             }
             JsonNode choice = event.path("choices").path(0);
@@ -231,14 +234,32 @@ public final class OpenAiClient implements AutoCloseable {
             }
         }
         if (finish == null) {
-            // [DONE] or the end of the body without a finish_reason: the answer broke off
-            throw new RemoteFailure(status, uri + " ended its answer without a finish_reason after " + text.length() + " chars", null);
+            // [DONE] or the end of the body without a finish_reason: the answer broke off (a server
+            // stopping mid-answer), worth another try
+            throw new RemoteFailure(0, uri + " ended its answer without a finish_reason after " + text.length() + " chars", null);
         }
         if (usage == null) {
             // a server that ignores stream_options: the prompt as sent, a token per streamed piece
             return new CompletionReply(text.toString(), finish, promptTokens, pieces);
         }
         return new CompletionReply(text.toString(), finish, usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
+    }
+
+    /**
+     * The HTTP status an error event sent after a 200 stands for: its numeric code (vLLM sends the
+     * status there), else 400 for a request the server refused, else 503 (a server error, or a
+     * server shutting down, as `longhaul serve` says it mid-stream): the status then decides whether
+     * the order is tried again.
+     */
+    static int errorStatus(JsonNode error) {
+        JsonNode code = error.path("code");
+        if (code.canConvertToInt() && code.asInt() >= 400 && code.asInt() < 600) {
+            return code.asInt();
+        }
+        if (code.isTextual() && code.asText().matches("[45]\\d\\d")) {
+            return Integer.parseInt(code.asText());
+        }
+        return error.path("type").asText("").equals("invalid_request_error") ? 400 : 503;
     }
 
     /** A whole JSON answer: a server (or proxy) that does not stream, or an error. */

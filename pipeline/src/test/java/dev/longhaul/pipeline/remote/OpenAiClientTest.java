@@ -154,6 +154,34 @@ class OpenAiClientTest {
     }
 
     @Test
+    void requestsAreHttp11WithoutAnUpgradeOfferAndABrokenOffStreamIsWorthAnotherTry() throws IOException {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        with(exchange -> {
+            seen.add(exchange.getProtocol() + " upgrade=" + exchange.getRequestHeaders().getFirst("Upgrade"));
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                event(out, "{\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}");
+                // the server goes away: no finish_reason, no [DONE]
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
+                assertEquals(0, assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause()).status(), e.getCause().getMessage());
+            }
+        });
+        // uvicorn (vLLM) drops the body of a POST that offers an h2c upgrade
+        assertEquals(java.util.List.of("HTTP/1.1 upgrade=null"), seen);
+        // an error event's code, or its type, says what its status would have been
+        assertEquals(400, OpenAiClient.errorStatus(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"message\":\"too long\",\"type\":\"BadRequestError\",\"code\":400}")));
+        assertEquals(400, OpenAiClient.errorStatus(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"message\":\"bad\",\"type\":\"invalid_request_error\",\"code\":null}")));
+        assertEquals(408, OpenAiClient.errorStatus(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"message\":\"stalled\",\"type\":\"timeout\",\"code\":\"408\"}")));
+    }
+
+    @Test
     void anErrorEventOrAnErrorStatusFailsWithTheServersMessage() throws IOException {
         with(exchange -> {
             exchange.getRequestBody().readAllBytes();
@@ -167,6 +195,8 @@ class OpenAiClientTest {
             try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
                 CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
                 assertTrue(e.getCause().getMessage().contains("the engine failed"), e.getCause().getMessage());
+                // a server error mid-stream is worth another try, as a 503 would be
+                assertEquals(503, assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause()).status());
             }
         });
         with(exchange -> {
