@@ -119,6 +119,19 @@ class AvroSerdeTest {
         byte[] otherRecord = AvroSerde.forValues(Control.class, registry).serialize("t", SampleRecords.control());
         assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, serde, otherRecord);
         assertReason(DeadLetterReason.BAD_MAGIC, serde, "plain text, not avro".getBytes());
+        // a valid header, then a string length of 2^40: Avro refuses it with UnsupportedOperationException,
+        // which once escaped and stopped the stream thread on every restart
+        ByteArrayOutputStream huge = new ByteArrayOutputStream();
+        huge.write(good, 0, 5);
+        try {
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(huge, null);
+            encoder.writeLong(1L << 40);
+            encoder.flush();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(11, huge.size(), "a 5-byte header and a 6-byte length");
+        assertReason(DeadLetterReason.NOT_AVRO, serde, huge.toByteArray());
     }
 
     private static void assertReason(DeadLetterReason expected, AvroSerde<?> serde, byte[] bytes) {

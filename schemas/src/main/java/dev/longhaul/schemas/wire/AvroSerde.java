@@ -115,7 +115,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             // writer whose every value resolves, it can only be bytes that are not that schema's
             throw new WireFormatException(reader.resolvesAll() ? DeadLetterReason.NOT_AVRO : DeadLetterReason.INCOMPATIBLE_SCHEMA,
                     "a record of schema id " + id + " on " + topic + " cannot be read as this " + type.getSimpleName() + ": " + e, e);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
+                 | UnsupportedOperationException e) {
+            // UnsupportedOperationException: Avro's answer to a length prefix past 2^31 - 9 ("cannot read
+            // strings longer than..."), which a 14-byte record can carry; left to escape, it stopped the
+            // stream thread on every restart instead of dead-lettering the record
             throw new WireFormatException(DeadLetterReason.NOT_AVRO,
                     "bytes on " + topic + " are not a " + type.getSimpleName() + " of schema id " + id + ": " + e, e);
         }

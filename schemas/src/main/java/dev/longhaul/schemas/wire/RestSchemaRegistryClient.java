@@ -97,7 +97,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistry {
         if (!"AVRO".equals(type)) {
             throw new WireFormatException(DeadLetterReason.NOT_AVRO, "schema id " + id + " is a " + type + " schema, not Avro");
         }
-        Schema schema = parse(answer.path("schema").asText(), "schema id " + id);
+        Schema schema;
+        try {
+            schema = parse(answer.path("schema").asText(), "schema id " + id);
+        } catch (RegistryException e) {
+            // a lasting property of the id (a schema reference this client does not resolve, say):
+            // its records are dead-lettered, not retried for ever
+            throw new WireFormatException(DeadLetterReason.INCOMPATIBLE_SCHEMA, e.getMessage(), e);
+        }
         schemasById.putIfAbsent(id, schema);
         return schemasById.get(id);
     }
@@ -194,7 +201,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistry {
     private static Schema parse(String text, String what) {
         try {
             return new Schema.Parser().parse(text);
-        } catch (SchemaParseException e) {
+        } catch (org.apache.avro.AvroRuntimeException e) {
+            // SchemaParseException, and AvroTypeException for an undefined named type (a schema
+            // reference this client does not resolve) or a default that is not of its field's type
             throw new RegistryException(200, 0, "the registry returned an unparsable Avro schema for " + what + ": " + e.getMessage());
         }
     }
