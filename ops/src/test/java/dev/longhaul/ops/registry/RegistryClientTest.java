@@ -89,6 +89,30 @@ class RegistryClientTest {
     }
 
     @Test
+    void anIdWhoseSchemaThisAvroCannotParseIsADeadLetterReason() throws Exception {
+        // a registry answering with a schema that references a type it does not define (as schema
+        // references do): a lasting property of the id, so its records are dead-lettered
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 0);
+        http.createContext("/schemas/ids/5", ex -> {
+            byte[] body = ("{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Summary\\\",\\\"fields\\\":"
+                    + "[{\\\"name\\\":\\\"usage\\\",\\\"type\\\":\\\"dev.longhaul.schemas.Usage\\\"}]}\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.start();
+        try {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(URI.create("http://localhost:" + http.getAddress().getPort()));
+            WireFormatException e = assertThrows(WireFormatException.class, () -> client.schemaById(5));
+            assertEquals(DeadLetterReason.INCOMPATIBLE_SCHEMA, e.reason(), e.getMessage());
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
     void compatibilityAndConfigThroughTheClient(TestInfo test) {
         try (RegistryServer server = RegistryServer.start(config(test))) {
             RestSchemaRegistryClient client = new RestSchemaRegistryClient(server.url());
