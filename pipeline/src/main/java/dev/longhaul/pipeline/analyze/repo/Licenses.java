@@ -11,6 +11,7 @@ package dev.longhaul.pipeline.analyze.repo;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,12 +38,31 @@ final class Licenses {
 
     private Licenses() {}
 
-    /** Is this file, by name, one that holds a license text (LICENSE, LICENSE.md, COPYING, LICENCE-MIT, ...)? */
+    /**
+     * Is this file, by name, one that holds a license text (LICENSE, LICENSE.md, COPYING.LESSER,
+     * LICENCE-MIT, LICENSE_APACHE.txt, UNLICENSE, ...)? Not a source file whose name starts so
+     * (Licenses.java, LicenseManager.ts), whose license phrases are code, not its license.
+     */
     static boolean isLicenseFile(String path) {
         String name = Languages.fileName(path).toLowerCase(Locale.ROOT);
-        return name.startsWith("license") || name.startsWith("licence") || name.startsWith("copying")
-                || name.equals("unlicense") || name.startsWith("unlicense.");
+        for (String ext : TEXT_EXTENSIONS) {
+            if (name.endsWith(ext)) {
+                name = name.substring(0, name.length() - ext.length());
+                break;
+            }
+        }
+        if (!LICENSE_NAME.matcher(name).matches()) {
+            return false;
+        }
+        int dot = name.lastIndexOf('.');
+        return dot < 0 || !CODE_EXTENSIONS.contains(name.substring(dot + 1));
     }
+
+    /** A license word, then nothing or a suffix: LICENSE-MIT, LICENCE_APACHE-2.0, COPYING.LESSER. */
+    private static final Pattern LICENSE_NAME = Pattern.compile("(?:(?:un)?licen[cs]e|copying)(?:[-_][a-z0-9.+-]+|\\.[a-z0-9+-]+)?");
+    private static final List<String> TEXT_EXTENSIONS = List.of(".md", ".txt", ".rst", ".markdown", ".adoc", ".html");
+    private static final Set<String> CODE_EXTENSIONS = Set.of("java", "kt", "scala", "groovy", "js", "mjs", "cjs", "ts", "tsx", "jsx",
+            "py", "rb", "go", "rs", "c", "h", "cc", "cpp", "hpp", "cs", "swift", "php", "json", "xml", "yml", "yaml", "toml", "sh");
 
     /**
      * The expression of the first well-formed "SPDX-License-Identifier: EXPR" line (EXPR of

@@ -245,6 +245,15 @@ class RepoAnalyzerTest {
             assertNull(Licenses.spdxTag(crafted));
             Licenses.ofText(crafted);
         });
+        // license files by name, but not source files whose names start so
+        for (String yes : List.of("LICENSE", "LICENSE.md", "licence.txt", "COPYING", "COPYING.LESSER", "LICENSE-MIT",
+                "LICENSE_APACHE-2.0.txt", "UNLICENSE", "a/b/License.rst")) {
+            assertTrue(Licenses.isLicenseFile(yes), yes);
+        }
+        for (String no : List.of("Licenses.java", "LicenseManager.ts", "licenses.js", "license.py", "license-check.sh",
+                "licensing.md", "LICENSE.json")) {
+            assertTrue(!Licenses.isLicenseFile(no), no);
+        }
         // "Simplified" holds "mpl" but names no Mozilla license
         assertEquals("BSD-2-Clause", Licenses.ofMetadata("BSD 2-Clause \"Simplified\" License"));
         assertEquals("MPL-2.0", Licenses.ofMetadata("MPL 2.0"));
