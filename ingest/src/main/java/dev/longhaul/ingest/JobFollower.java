@@ -151,11 +151,22 @@ public final class JobFollower implements AutoCloseable {
         Set<TopicPartition> resultParts = new HashSet<>(partitionsOf(topics.summaries, wanted));
         resultParts.addAll(partitionsOf(topics.extractions, wanted));
         resultParts.addAll(partitionsOf(topics.jobs, wanted));
-        resultParts.addAll(deadLetterPartitionsOf(wanted));
+        Set<TopicPartition> letterParts = deadLetterPartitionsOf(wanted);
+        resultParts.addAll(letterParts);
         List<TopicPartition> all = new ArrayList<>(statusParts);
         all.addAll(resultParts);
         consumer.assign(all);
         consumer.seekToBeginning(all);
+        // Whether a status or result concerns a followed submission can depend on the requests (a
+        // resubmission of the same document is answered by the first one's life), so the requests
+        // and dead letters written before now are read first, the statuses and results after them:
+        // a record judged before the request it needs was read would not be reported at all.
+        Set<TopicPartition> firstParts = new HashSet<>(partitionsOf(topics.jobs, wanted));
+        firstParts.addAll(letterParts);
+        Map<TopicPartition, Long> firstEnds = consumer.endOffsets(firstParts);
+        List<TopicPartition> held = all.stream().filter(tp -> !firstParts.contains(tp)).toList();
+        consumer.pause(held);
+        boolean holding = !held.isEmpty();
 
         Map<TopicPartition, Long> resultEnds = null;
         Instant allFinalAt = null;
@@ -198,7 +209,12 @@ public final class JobFollower implements AutoCloseable {
                         }
                     }
                 }
-                boolean allFinal = wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
+                if (holding && caughtUp(firstEnds)) {
+                    consumer.resume(held);
+                    holding = false;
+                }
+                boolean allFinal = !holding
+                        && wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
                 if (allFinal && allFinalAt == null) {
                     allFinalAt = Instant.now();
                 }

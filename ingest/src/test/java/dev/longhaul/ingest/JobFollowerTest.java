@@ -274,6 +274,52 @@ class JobFollowerTest {
         }
     }
 
+    @Test
+    void aResubmissionOfTheSameDocumentIsReportedEvenWhenItsRequestIsFarDownTheJobsPartition(TestInfo test) throws IOException {
+        Fixture f = fixture(test);
+        // given a jobs partition holding several fetches' worth of other jobs' requests before ours
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                byte[] other = new byte[1024];
+                for (int i = 0; i < 3_000; i++) {
+                    pipeline.producer.send(new ProducerRecord<>(f.topics().jobs.name(), ("other-" + i).getBytes(StandardCharsets.UTF_8), other));
+                }
+            }, true);
+        }
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Submission first;
+        Submission again;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            first = submitter.submit(spec.withJobId("again"), text("one document"));
+            again = submitter.submit(spec.withJobId("again"), text("one document"));
+        }
+        // and the first submission's life, ended (the planner took the second for a no-op)
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().summaries, "again", withSubmission(summary("again", 0, "the first life's"), first));
+                pipeline.send(f.topics().status, "again", withSubmission(status("again", JobState.SUCCEEDED, 1, null), first));
+            }, true);
+        }
+        // when the second submission is followed
+        List<String> heard = new java.util.ArrayList<>();
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome o = follower.followSubmissions(Map.of("again", again.submissionId()), new JobFollower.Listener() {
+                @Override
+                public void onStatus(JobStatus status) {
+                    heard.add(status.getState().name());
+                }
+
+                @Override
+                public void onSummary(Summary summary) {
+                    heard.add(summary.getText());
+                }
+            }, Duration.ofSeconds(60));
+            assertTrue(o.complete(), o.jobs().toString());
+        }
+        // then the first life's result and end are reported as they are read, not only in the outcome
+        assertEquals(List.of("the first life's", "SUCCEEDED"), heard.stream().sorted(java.util.Comparator.reverseOrder()).toList());
+    }
+
     private static JobFollower.JobOutcome follow(JobFollower follower, Submission s, Duration timeout) {
         JobFollower.Outcome outcome = follower.followSubmissions(Map.of(s.jobId(), s.submissionId()), new JobFollower.Listener() {}, timeout);
         assertTrue(outcome.complete(), "submission " + s.submissionId() + ": " + outcome.jobs());
