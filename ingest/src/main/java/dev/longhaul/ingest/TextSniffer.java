@@ -40,6 +40,14 @@ public final class TextSniffer {
      * compressed or archive format by its magic, else a NUL byte in the window.
      */
     static String binaryFormat(byte[] head) {
+        // UTF-16/32 text is text, but not UTF-8, which is what the pipeline reads: say which it is
+        if (head.length >= 4 && (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE && head[2] == 0 && head[3] == 0
+                || head[0] == 0 && head[1] == 0 && head[2] == (byte) 0xFE && head[3] == (byte) 0xFF)) {
+            return "UTF-32 text (convert it to UTF-8)";
+        }
+        if (head.length >= 2 && (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE || head[0] == (byte) 0xFE && head[1] == (byte) 0xFF)) {
+            return "UTF-16 text (convert it to UTF-8)";
+        }
         for (Magic m : MAGICS) {
             if (head.length >= m.bytes.length && java.util.Arrays.equals(head, 0, m.bytes.length, m.bytes, 0, m.bytes.length)) {
                 return m.name;

@@ -120,6 +120,9 @@ class DocumentSourceTest {
         Path nul = Files.write(tmp.resolve("utf16.txt"), "hi".getBytes(StandardCharsets.UTF_16LE));
         e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(nul).check(SourceLimits.of(100)));
         assertTrue(e.getMessage().contains("NUL byte at offset 1"), e.getMessage());
+        Path utf16 = Files.write(tmp.resolve("ps.log"), "\uFEFFhi".getBytes(StandardCharsets.UTF_16LE));
+        e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(utf16).open(100));
+        assertTrue(e.getMessage().contains("UTF-16 text"), e.getMessage());
         // gzip is decompressed: what counts is what would be sent
         Path pdf = Files.writeString(tmp.resolve("contract.txt"), "%PDF-1.7 ...");
         gzip(pdf, tmp.resolve("contract.txt.gz"));
