@@ -41,6 +41,9 @@ import dev.longhaul.schemas.wire.RegistryException;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 
 public final class RegistryServer implements AutoCloseable {
+    /** Largest request body read (16 MiB): far above any schema a Kafka record can hold. */
+    static final int MAX_BODY_BYTES = 16 << 20;
+
     private static final ObjectMapper JSON = StoredRecord.JSON;
 
     /** One request, its path already split into decoded segments. */
@@ -262,7 +265,12 @@ public final class RegistryServer implements AutoCloseable {
         }
         byte[] bytes;
         try (InputStream in = exchange.getRequestBody()) {
-            bytes = in.readAllBytes();
+            // a schema is stored as one Kafka record (1 MiB by default): a body far past that is refused
+            // before it is read whole, so no client can make the registry run out of memory
+            bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new RegistryException(413, 413, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
         JsonNode body;
         try {

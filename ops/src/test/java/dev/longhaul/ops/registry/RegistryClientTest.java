@@ -113,6 +113,51 @@ class RegistryClientTest {
     }
 
     @Test
+    void aRegistryThatCannotAnswerNowIsAskedAgainAndOneThatRefusesIsNot() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger missing = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 0);
+        http.createContext("/schemas/ids/", ex -> {
+            boolean known = ex.getRequestURI().getPath().endsWith("/7");
+            int n = known ? calls.incrementAndGet() : missing.incrementAndGet();
+            String json = !known ? "{\"error_code\":40403,\"message\":\"Schema not found\"}"
+                    : n < 3 ? "{\"error_code\":50001,\"message\":\"Error in the backend datastore\"}"
+                    : "{\"schema\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(JobRequest.getClassSchema().toString()) + "}";
+            byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(!known ? 404 : n < 3 ? 500 : 200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.start();
+        try {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(URI.create("http://localhost:" + http.getAddress().getPort()));
+            // a store error twice (a log's leader moving), then the answer: the call succeeds
+            assertEquals(JobRequest.getClassSchema(), client.schemaById(7));
+            assertEquals(3, calls.get());
+            // "not found" is an answer, asked once
+            assertEquals(DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                    assertThrows(WireFormatException.class, () -> client.schemaById(8)).reason());
+            assertEquals(1, missing.get());
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void aRequestBodyLargerThanAnySchemaIsRefusedNotRead(TestInfo test) throws Exception {
+        try (RegistryServer server = RegistryServer.start(config(test))) {
+            byte[] big = new byte[RegistryServer.MAX_BODY_BYTES + 1024];
+            java.util.Arrays.fill(big, (byte) ' ');
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create(server.url() + "/subjects/x-value/versions"))
+                            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(413, r.statusCode(), r.body());
+        }
+    }
+
+    @Test
     void compatibilityAndConfigThroughTheClient(TestInfo test) {
         try (RegistryServer server = RegistryServer.start(config(test))) {
             RestSchemaRegistryClient client = new RestSchemaRegistryClient(server.url());

@@ -213,11 +213,22 @@ public final class RestSchemaRegistryClient implements SchemaRegistry {
         return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /** Tries of one call whose failure may pass (no answer, 408, 429, 5xx), and the pause before each retry. */
+    static final int TRIES = 3;
+    private static final long[] PAUSE_MILLIS = {200, 800};
+
+    /**
+     * One call, tried again (TRIES in all, short pauses) when the registry did not answer or
+     * answered that it could not now (408, 429, 5xx: a restart, a Kafka leader moving under its
+     * log): a blip must not stop a pipeline whose cache happened to be cold. A DELETE is not
+     * tried again (a repeat would answer 404 for what the first did); no 4xx is.
+     */
     private JsonNode send(String method, String pathAndQuery, JsonNode body) {
         URI uri = URI.create(base + pathAndQuery);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json");
+        int tries = method.equals("DELETE") ? 1 : TRIES;
         try {
             if (body == null) {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -225,10 +236,27 @@ public final class RestSchemaRegistryClient implements SchemaRegistry {
                 request.header("Content-Type", CONTENT_TYPE)
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
             }
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return answer(method, uri, response);
+            for (int attempt = 1; ; attempt++) {
+                HttpResponse<byte[]> response;
+                try {
+                    response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+                } catch (IOException e) {
+                    if (attempt >= tries) {
+                        throw new RegistryException("cannot reach the schema registry at " + base + " (" + method + " "
+                                + uri.getPath() + ", " + attempt + " tries): " + e, e);
+                    }
+                    Thread.sleep(PAUSE_MILLIS[attempt - 1]);
+                    continue;
+                }
+                int status = response.statusCode();
+                if (attempt < tries && (status == 408 || status == 429 || status / 100 == 5)) {
+                    Thread.sleep(PAUSE_MILLIS[attempt - 1]);
+                    continue;
+                }
+                return answer(method, uri, response);
+            }
         } catch (IOException e) {
-            throw new RegistryException("cannot reach the schema registry at " + base + " (" + method + " " + uri.getPath() + "): " + e, e);
+            throw new RegistryException("cannot write the request to the schema registry at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException("interrupted while calling the schema registry at " + base, e);
