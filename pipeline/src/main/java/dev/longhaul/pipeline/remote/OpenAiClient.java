@@ -52,15 +52,35 @@ public final class OpenAiClient implements AutoCloseable {
     /** The server refused, failed or answered something unreadable; status 0 when no HTTP answer came. */
     public static final class RemoteFailure extends RuntimeException {
         private final int status;
+        private final Duration retryAfter;
 
         public RemoteFailure(int status, String message, Throwable cause) {
+            this(status, message, cause, null);
+        }
+
+        public RemoteFailure(int status, String message, Throwable cause, Duration retryAfter) {
             super(message, cause);
             this.status = status;
+            this.retryAfter = retryAfter;
         }
 
         public int status() {
             return status;
         }
+
+        /** How long the server asked to be left alone (Retry-After, in seconds, on a 429 or 503); empty when it did not say. */
+        public java.util.Optional<Duration> retryAfter() {
+            return java.util.Optional.ofNullable(retryAfter);
+        }
+    }
+
+    /** A Retry-After header in seconds (the HTTP-date form is not read), or null. */
+    static Duration retryAfter(java.net.http.HttpHeaders headers) {
+        String v = headers.firstValue("Retry-After").orElse("").strip();
+        if (!v.matches("\\d{1,9}")) {
+            return null;
+        }
+        return Duration.ofSeconds(Long.parseLong(v));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -165,7 +185,9 @@ public final class OpenAiClient implements AutoCloseable {
                     result.complete(json ? whole(uri, response.statusCode(), body.iterator())
                             : streamed(uri, response.statusCode(), body.iterator(), call.promptIds().length));
                 } catch (RemoteFailure f) {
-                    result.completeExceptionally(f);
+                    Duration after = retryAfter(response.headers());
+                    result.completeExceptionally(after == null || f.retryAfter().isPresent() ? f
+                            : new RemoteFailure(f.status(), f.getMessage(), f.getCause(), after));
                 } catch (RuntimeException f) {
                     // the connection broke after the status line (a server restarted or killed):
                     // worth another try, unlike an answer the server meant (status 0, as a failed send)

@@ -367,7 +367,7 @@ public final class Worker implements AutoCloseable {
                 redo(t); // stopped by this worker, which may be what it failed on
             } else if (mayPass(cause) && t.tries.count() + 1 < MAX_TRIES) {
                 int count = t.tries.count() + 1;
-                Duration pause = pause(count);
+                Duration pause = longer(pause(count), serverPause(cause));
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
                         + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
                 requeue(t.again(count, pause, null));
@@ -398,6 +398,28 @@ public final class Worker implements AutoCloseable {
         if (running && consumer.assignment().contains(t.partition())) {
             pending.addFirst(t);
         }
+    }
+
+    /** The longest pause a server's Retry-After is honoured with. */
+    static final Duration MAX_SERVER_PAUSE = Duration.ofMinutes(10);
+
+    /**
+     * The pause a remote server asked for with its failure (Retry-After on a 429 or 503), at most
+     * MAX_SERVER_PAUSE; zero when it asked for none. An overloaded server that says when to come
+     * back is not asked sooner: with only the doubling pauses, eight tries spent about two minutes
+     * and failed the job against a server that had said five.
+     */
+    static Duration serverPause(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure f) {
+                return f.retryAfter().map(d -> d.compareTo(MAX_SERVER_PAUSE) > 0 ? MAX_SERVER_PAUSE : d).orElse(Duration.ZERO);
+            }
+        }
+        return Duration.ZERO;
+    }
+
+    private static Duration longer(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The pause before try n + 1: firstPause doubled n − 1 times, at most a minute. */

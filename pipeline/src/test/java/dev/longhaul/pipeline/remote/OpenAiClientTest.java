@@ -182,6 +182,26 @@ class OpenAiClientTest {
     }
 
     @Test
+    void anOverloadedServersRetryAfterComesWithItsFailure() throws IOException {
+        with(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "{\"error\":{\"message\":\"rate limited\"}}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Retry-After", "300");
+            exchange.sendResponseHeaders(429, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }, base -> {
+            try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
+                CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
+                OpenAiClient.RemoteFailure failure = assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause());
+                assertEquals(429, failure.status());
+                assertEquals(java.util.Optional.of(Duration.ofSeconds(300)), failure.retryAfter());
+            }
+        });
+    }
+
+    @Test
     void anErrorEventOrAnErrorStatusFailsWithTheServersMessage() throws IOException {
         with(exchange -> {
             exchange.getRequestBody().readAllBytes();
