@@ -81,7 +81,8 @@ final class LogHeader {
     }
 
     /** Learns the header layout from the first lines of a document (blank lines are ignored). */
-    static LogHeader learn(List<String> sample) {
+    static LogHeader learn(List<String> all) {
+        List<String> sample = headed(all);
         List<List<String>> rows = new ArrayList<>();
         int piped = 0;
         Map<Integer, Integer> pipeCounts = new HashMap<>();
@@ -105,7 +106,8 @@ final class LogHeader {
             pipes = pipeCounts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
             rows.clear();
             for (String line : sample) {
-                if (!line.isBlank()) {
+                // lines with fewer bars (continuations, frames of a stack trace) have no header
+                if (!line.isBlank() && line.chars().filter(c -> c == '|').count() >= pipes) {
                     rows.add(pipeFields(line, pipes));
                 }
             }
@@ -142,6 +144,28 @@ final class LogHeader {
         boolean componentEnd = pipes == 0 && header > 0 && dominant[header - 1] == FieldClass.COMPONENT;
         FieldClass first = header > 0 && pipes == 0 ? dominant[0] : null;
         return new LogHeader(header, pipes, componentEnd, first, levelColumn, letters, temporal);
+    }
+
+    /**
+     * The sample without its indented lines (a stack trace's `\tat ...` frames, wrapped message
+     * text), when those are fewer than half: they carry no header, and counted in they made every
+     * column fall short of HEADER_SHARE, so one Java exception among the first lines left the whole
+     * log without levels or timestamps. split() takes such a line as all content (its first field
+     * is not of the header's first class).
+     */
+    private static List<String> headed(List<String> sample) {
+        List<String> flush = new ArrayList<>();
+        int nonBlank = 0;
+        for (String line : sample) {
+            if (line.isBlank()) {
+                continue;
+            }
+            nonBlank++;
+            if (!Character.isWhitespace(line.charAt(0))) {
+                flush.add(line);
+            }
+        }
+        return flush.size() * 2 >= nonBlank ? flush : sample;
     }
 
     /**

@@ -72,6 +72,27 @@ class LogTemplateSummaryTest {
     }
 
     @Test
+    void aStackTraceAmongTheFirstLinesDoesNotHideTheHeader() {
+        // 150 headed lines with a 22-frame exception every 40 lines: a quarter of the sample has no header
+        List<String> sample = new ArrayList<>();
+        for (int i = 0; sample.size() < 200; i++) {
+            sample.add("2023-10-01 12:00:" + (10 + i % 50) + ",123 " + (i % 7 == 0 ? "WARN" : "INFO") + " [main] c.e.App - step " + i);
+            if (i % 40 == 39) {
+                sample.add("java.lang.IllegalStateException: step " + i + " failed");
+                for (int f = 0; f < 22; f++) {
+                    sample.add("\tat com.example.Foo.bar" + f + "(Foo.java:" + (40 + f) + ")");
+                }
+            }
+        }
+        LogHeader header = LogHeader.learn(sample);
+        LogHeader.Split split = header.split("2023-10-01 12:00:42,123 ERROR [main] c.e.App - disk full");
+        assertEquals("ERROR", split.level());
+        assertEquals("2023-10-01 12:00:42,123", split.timestamp());
+        // and a frame is all content
+        assertEquals(null, header.split("\tat com.example.Foo.bar(Foo.java:42)").level());
+    }
+
+    @Test
     void barSeparatedFieldsWithSpacesAroundTheBarsGiveTheirLevelAndTimestamp() {
         // loguru's default format, and Python's "%(asctime)s | %(levelname)-8s | ..."
         String[] levels = {"DEBUG   ", "INFO    ", "WARNING ", "ERROR   "};
