@@ -97,9 +97,37 @@ final class Sentences {
             return true;
         }
         if (word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')) {
-            return true;
+            // "10." or "2.1." heading a section; but "... March 31, 2001. The net worth" ends a sentence
+            return word.indexOf('.') >= 0 || lineStartsAt(doc, j) || SECTION_WORDS.contains(wordBefore(doc, j));
         }
         return ABBREVIATIONS.contains(word);
+    }
+
+    /** Words that put a number after them as a reference, not a sentence's last word. */
+    private static final java.util.Set<String> SECTION_WORDS = java.util.Set.of("section", "sections", "article", "clause",
+            "paragraph", "schedule", "exhibit", "part", "no.", "no", "§", "item");
+
+    /** Whether only blanks precede position j on its line. */
+    private static boolean lineStartsAt(String doc, int j) {
+        for (int k = j - 1; k >= 0 && doc.charAt(k) != '\n'; k--) {
+            if (!Character.isWhitespace(doc.charAt(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The word before position j (lower case), or "". */
+    private static String wordBefore(String doc, int j) {
+        int end = j;
+        while (end > 0 && Character.isWhitespace(doc.charAt(end - 1))) {
+            end--;
+        }
+        int from = end;
+        while (from > 0 && !Character.isWhitespace(doc.charAt(from - 1))) {
+            from--;
+        }
+        return doc.substring(from, end).toLowerCase();
     }
 
     private static boolean blankLineAt(String doc, int i) {

@@ -156,6 +156,17 @@ class ContractExtractorsTest {
     }
 
     @Test
+    void aYearEndsItsSentenceButASectionNumberDoesNot() {
+        String text = "This agreement was effective July 17, 2009. All Confidential Information stays secret.\n"
+                + "10. Term. The term is set out in Section 4. It renews.";
+
+        List<String> sentences = Sentences.split(text).stream().map(Span::text).toList();
+
+        assertEquals(List.of("This agreement was effective July 17, 2009.", "All Confidential Information stays secret.",
+                "10. Term.", "The term is set out in Section 4. It renews."), sentences);
+    }
+
+    @Test
     void theReaderBuffersAtMostItsBoundAndSaysItTruncated() {
         int bound = 3 * SUPPLY.length() + 17;
         ContractAnalyzer.Reader reader = new ContractAnalyzer(bound).open();
