@@ -27,17 +27,38 @@ final class TomlManifests {
 
     private TomlManifests() {}
 
+    /** A dependency table, [dependencies] or one crate's [dependencies.NAME] (also dev- and build-). */
+    private static final Pattern DEPENDENCY_TABLE = Pattern.compile("((?:dev-|build-)?dependencies)(?:\\.(.+))?");
+
     static Manifests.Parsed cargo(String path, String text) {
-        List<Dependency> deps = new ArrayList<>();
+        // one entry per scope and crate: `serde.version = "1"` and `serde.features = [...]`, or the
+        // keys of a [dependencies.serde] table, are one dependency
+        java.util.Map<String, Dependency> deps = new java.util.LinkedHashMap<>();
         String license = null;
         List<Manifests.Entry> entries = new ArrayList<>();
         for (Pair p : pairs(text)) {
-            String section = p.table.replaceFirst("^target\\..*?\\.(?=(dev-|build-)?dependencies$)", "");
-            switch (section) {
-                case "dependencies", "dev-dependencies", "build-dependencies" -> {
-                    String scope = section.equals("dependencies") ? "runtime" : section.replace("-dependencies", "");
-                    deps.add(new Dependency("cargo", unquote(p.key), cargoVersion(p.value), scope, path));
+            String section = p.table.replaceFirst("^target\\..*?\\.(?=(dev-|build-)?dependencies(\\..*)?$)", "");
+            Matcher table = DEPENDENCY_TABLE.matcher(section);
+            if (table.matches()) {
+                String scope = table.group(1).equals("dependencies") ? "runtime" : table.group(1).replace("-dependencies", "");
+                String name;
+                String version;
+                int dot = p.key.startsWith("\"") || p.key.startsWith("'") ? -1 : p.key.indexOf('.');
+                if (table.group(2) != null) { // [dependencies.tokio] version = "1"
+                    name = unquote(table.group(2));
+                    version = p.key.equals("version") ? string(p.value) : null;
+                } else if (dot > 0) { // serde.workspace = true, serde.version = "1"
+                    name = p.key.substring(0, dot);
+                    version = p.key.substring(dot + 1).equals("version") ? string(p.value) : null;
+                } else {
+                    name = unquote(p.key);
+                    version = cargoVersion(p.value);
                 }
+                Dependency d = new Dependency("cargo", name, version, scope, path);
+                deps.merge(scope + "\0" + name, d, (had, now) -> had.version() == null && now.version() != null ? now : had);
+                continue;
+            }
+            switch (section) {
                 case "package" -> license = p.key.equals("license") ? string(p.value) : license;
                 case "bin" -> {
                     if (p.key.equals("name")) {
@@ -47,7 +68,7 @@ final class TomlManifests {
                 default -> { }
             }
         }
-        return new Manifests.Parsed("Cargo", deps, license, entries);
+        return new Manifests.Parsed("Cargo", new ArrayList<>(deps.values()), license, entries);
     }
 
     static Manifests.Parsed pyproject(String path, String text) {

@@ -260,6 +260,33 @@ class RepoAnalyzerTest {
     }
 
     @Test
+    void cargoDependenciesWrittenAsDottedKeysOrTablesAreOneDependencyEach() {
+        Map<String, String> files = new TreeMap<>();
+        files.put("Cargo.toml", """
+                [package]
+                name = "x"
+
+                [dependencies]
+                serde.workspace = true
+                serde.features = ["derive"]
+                anyhow = "1"
+
+                [dependencies.tokio]
+                version = "1.38"
+                features = ["full"]
+
+                [target.'cfg(unix)'.dependencies.nix]
+                version = "0.27"
+
+                [dev-dependencies.proptest]
+                version = "1.4"
+                """);
+        List<String> deps = analyze(files, 16).dependencies().stream()
+                .map(d -> d.name() + " " + d.version() + " " + d.scope()).toList();
+        assertEquals(List.of("serde null runtime", "anyhow 1 runtime", "tokio 1.38 runtime", "nix 0.27 runtime", "proptest 1.4 dev"), deps);
+    }
+
+    @Test
     void manifestsSavedWithAByteOrderMarkGiveTheirFacts() {
         Map<String, String> files = new TreeMap<>();
         files.put("package.json", "\uFEFF{\"name\": \"tool\", \"license\": \"ISC\", \"dependencies\": {\"left-pad\": \"^1.3.0\"}}");
