@@ -150,7 +150,10 @@ final class DocumentView {
         } else {
             int from = 0;
             if (seen < headBytes) {
-                int n = (int) Math.min(data.length, headBytes - seen);
+                // the beginning ends on a character's first byte: cut inside one, the tokenizer
+                // would read its first bytes as U+FFFD (CJK text cuts inside 2 characters in 3)
+                int n = charStart(data, (int) Math.min(data.length, headBytes - seen));
+                headBytes = seen + n;
                 if (path != null && !path.equals(currentPath)) {
                     newFile(path);
                 }
@@ -354,7 +357,9 @@ final class DocumentView {
         if (lineLength == 0) {
             return;
         }
-        String text = new String(line, 0, lineLength, StandardCharsets.UTF_8).strip();
+        // a line cut at MAX_LINE may end inside a character: only its complete characters are text
+        String text = new String(line, 0, end - lineStart > lineLength ? completeChars(line, lineLength) : lineLength,
+                StandardCharsets.UTF_8).strip();
         // the line stands for its whole span, indentation and line break included, so that the
         // passage after it is known to follow it; a line cut at MAX_LINE stands for what was kept
         boolean cutShort = end - lineStart > lineLength;
@@ -392,6 +397,29 @@ final class DocumentView {
                 return java.util.Arrays.copyOfRange(out, i + 1, length);
             }
         }
-        return out;
+        // no line break near: begin at a character's first byte, not inside one
+        return java.util.Arrays.copyOfRange(out, charStart(out, 0), length);
+    }
+
+    /** The first index at or after i (at most length) that does not hold a UTF-8 continuation byte. */
+    static int charStart(byte[] b, int i) {
+        int limit = Math.min(b.length, i + 3);
+        while (i < limit && (b[i] & 0xC0) == 0x80) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The length of b[0, len) without a last character whose bytes it does not all hold. */
+    static int completeChars(byte[] b, int len) {
+        for (int back = 1; back <= 4 && len - back >= 0; back++) {
+            int lead = b[len - back] & 0xFF;
+            if ((lead & 0xC0) == 0x80) {
+                continue; // a continuation byte: its lead is further back
+            }
+            int need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            return need > back ? len - back : len;
+        }
+        return len;
     }
 }

@@ -190,6 +190,26 @@ class DocumentViewTest {
     }
 
     @Test
+    void aViewOfCjkTextCutsNoCharacterInHalf() {
+        // three-byte characters in lines longer than a view keeps whole, far past the budget: the
+        // beginning's end, the end's start and the middle lines' cuts fall inside characters
+        String line = "长文档的流式阅读测试，每一行都很长。".repeat(100) + "\n";
+        byte[] doc = line.repeat(300).getBytes(StandardCharsets.UTF_8);
+        Read read = view(new HashingEncoder(), DocumentKind.TEXT, 60_000, doc.length, chunks(doc));
+        assertFalse(read.outcome().whole(), read.outcome().toString());
+        // a partial character can only stand where a token cap cut a passage (here the last one, or
+        // the end trimmed to the room left), never where a byte offset cut (the beginning's end, the
+        // end's start, a long middle line): that was 4 here, one a cut
+        assertFalse(read.middleLines().isEmpty(), "the view read a middle passage");
+        long replaced = read.text().chars().filter(c -> c == 0xFFFD).count();
+        assertTrue(replaced <= 2, replaced + " characters cut in half in " + read.text().length() + " read");
+        assertEquals(1, DocumentView.completeChars("a长".getBytes(StandardCharsets.UTF_8), 3));
+        assertEquals(1, DocumentView.completeChars("a长".getBytes(StandardCharsets.UTF_8), 2));
+        assertEquals(4, DocumentView.completeChars("a长".getBytes(StandardCharsets.UTF_8), 4));
+        assertEquals(3, DocumentView.charStart("长a".getBytes(StandardCharsets.UTF_8), 1));
+    }
+
+    @Test
     void aDocumentThatFitsIsReadWholeInAnyChunking() {
         byte[] doc = "plain text, one token a byte in the tiny tokenizer.\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
         for (int chunkBytes : List.of(1000, 4 << 10, CHUNK)) {
