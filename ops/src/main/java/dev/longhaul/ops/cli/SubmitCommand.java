@@ -65,6 +65,11 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Show progress until every job is final, then print the results.")
     boolean follow;
 
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = SinkCommand.DurationConverter.class,
+            description = "With --follow: stop following after this long (90s, 15m, 2h, ISO-8601), exit status 3 if "
+                    + "a job is not final by then; default: follow until every job is final.")
+    java.time.Duration timeout;
+
     @Option(names = "--as-tenant", paramLabel = "TENANT",
             description = "Submit (and follow) as this tenant: through its own topics and transactional ids, which is what a "
                     + "tenant's Kafka ACLs allow; the pipeline stamps the tenant from those topics. --tenant only labels a job "
@@ -135,6 +140,9 @@ public final class SubmitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (timeout != null && !follow) {
+            throw new IllegalArgumentException("--timeout bounds --follow; give both");
+        }
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
@@ -161,7 +169,12 @@ public final class SubmitCommand implements Callable<Integer> {
             return 0;
         }
         try (JobFollower follower = new JobFollower(config, registry)) {
-            JobFollower.Outcome outcome = follower.followSubmissions(ids, new ResultPrinter(out), null);
+            JobFollower.Outcome outcome = follower.followSubmissions(ids, new ResultPrinter(out), timeout);
+            if (!outcome.complete()) {
+                err.println("submit: not every job was final within " + timeout + "; they go on: follow them again with"
+                        + " `longhaul status` or `submit --follow` (the ids are printed above)");
+                return 3;
+            }
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
             return allSucceeded ? 0 : 1;

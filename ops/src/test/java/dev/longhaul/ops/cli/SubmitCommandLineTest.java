@@ -40,7 +40,7 @@ class SubmitCommandLineTest {
     void submitParsesEveryOption() {
         SubmitCommand s = assertInstanceOf(SubmitCommand.class, parse("submit", "a.txt", "b.log", "--kind", "log",
                 "--task", "summarize", "--task", "extract:Parties,Term", "--tenant", "acme", "--priority", "7",
-                "--deadline", "2026-12-01T12:00:00Z", "--follow", "--bootstrap-servers", "k1:9092,k2:9092",
+                "--deadline", "2026-12-01T12:00:00Z", "--follow", "--timeout", "15m", "--bootstrap-servers", "k1:9092,k2:9092",
                 "--registry-url", "http://registry:8081", "--namespace", "dev."));
         assertEquals(List.of("a.txt", "b.log"), s.paths);
         assertEquals("log", s.kind);
@@ -49,6 +49,7 @@ class SubmitCommandLineTest {
         assertEquals(7, s.priority);
         assertEquals(Instant.parse("2026-12-01T12:00:00Z"), s.deadline);
         assertTrue(s.follow);
+        assertEquals(java.time.Duration.ofMinutes(15), s.timeout);
         assertEquals("k1:9092,k2:9092", s.kafka.bootstrapServers);
         assertEquals(URI.create("http://registry:8081"), s.kafka.registryUrl);
         assertEquals("dev.", s.kafka.ingestConfig().namespace());
@@ -60,6 +61,7 @@ class SubmitCommandLineTest {
         assertNull(s.kind);
         assertNull(s.id);
         assertFalse(s.follow);
+        assertNull(s.timeout, "following waits until every job is final");
         assertEquals("default", s.tenant);
         assertEquals(0, s.priority);
         assertEquals("localhost:9092", s.kafka.bootstrapServers);
