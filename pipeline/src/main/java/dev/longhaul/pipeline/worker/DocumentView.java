@@ -152,8 +152,12 @@ final class DocumentView {
             if (seen < headBytes) {
                 // the beginning ends on a character's first byte: cut inside one, the tokenizer
                 // would read its first bytes as U+FFFD (CJK text cuts inside 2 characters in 3)
-                int n = charStart(data, (int) Math.min(data.length, headBytes - seen));
-                headBytes = seen + n;
+                long want = headBytes - seen;
+                int n = data.length;
+                if (want < data.length) { // the beginning ends in this piece: there, on a character's first byte
+                    n = charStart(data, (int) want);
+                    headBytes = seen + n;
+                }
                 if (path != null && !path.equals(currentPath)) {
                     newFile(path);
                 }

@@ -210,6 +210,24 @@ class DocumentViewTest {
     }
 
     @Test
+    void theBeginningIsItsShareOfTheBudgetWhateverTheChunkSize() {
+        // a document far over its budget, one token a byte: the beginning is 40% of the budget
+        String filler = "filler words of the opening and the closing parts\n";
+        byte[] doc = filler.repeat(20_000).getBytes(StandardCharsets.UTF_8);
+        int budget = 100_000;
+        for (int chunkBytes : List.of(1 << 10, 4 << 10, CHUNK)) {
+            List<byte[]> chunks = new ArrayList<>();
+            for (int i = 0; i < doc.length; i += chunkBytes) {
+                chunks.add(Arrays.copyOfRange(doc, i, Math.min(doc.length, i + chunkBytes)));
+            }
+            Read read = view(new HashingEncoder(), DocumentKind.TEXT, budget, doc.length, chunks);
+            assertFalse(read.outcome().whole());
+            int head = read.text().indexOf(Prompts.ELISION);
+            assertTrue(head >= 0.35 * budget && head <= 0.45 * budget, chunkBytes + "-byte chunks: a beginning of " + head + " chars");
+        }
+    }
+
+    @Test
     void aDocumentThatFitsIsReadWholeInAnyChunking() {
         byte[] doc = "plain text, one token a byte in the tiny tokenizer.\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
         for (int chunkBytes : List.of(1000, 4 << 10, CHUNK)) {
