@@ -248,8 +248,10 @@ public final class Worker implements AutoCloseable {
             if (chosen.size() >= free) {
                 break;
             }
-            // a lane's first waiting order holds the lane, also while it waits out a pause between tries
-            if (lanes.add(t.partition()) && t.tries.notBeforeMillis() <= now) {
+            // a lane's first waiting order holds the lane, also while it waits out a pause between
+            // tries; one cancelled or past its deadline meanwhile ends now (a server's Retry-After
+            // can make the pause minutes long), as start() ends it without running it
+            if (lanes.add(t.partition()) && (t.tries.notBeforeMillis() <= now || endsUnrun(t))) {
                 chosen.add(t);
             }
         }
@@ -271,6 +273,15 @@ public final class Worker implements AutoCloseable {
         busy.retainAll(assigned);
         consumer.pause(busy);
         consumer.resume(idle);
+    }
+
+    /** A run waiting out a pause that start() would end at once, unrun: its job cancelled or past its deadline. */
+    private boolean endsUnrun(Taken t) {
+        if (t.tries.pending() != null || t.undecodable != null) {
+            return false; // a commit to repeat, or a refusal: their pauses stand
+        }
+        Instant deadline = t.order.getRequest().getDeadline();
+        return control.cancels(t.order) || deadline != null && deadline.isBefore(Instant.now());
     }
 
     private void start(Taken t) {

@@ -554,6 +554,44 @@ class WorkerTest {
     }
 
     @Test
+    void aServersRetryAfterHoldsTheNextTryButACancelEndsTheWaitingJobAtOnce() throws Exception {
+        Topics paused = new Topics("paused.", new InMemorySchemaRegistry());
+        for (var t : paused.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("paused-1", kafka.bootstrapServers(), MODEL).withNamespace("paused.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
+        // every try meets a 429 whose server asks to be left alone for ten minutes
+        Faults faults = (point, order) -> {
+            if (point == Faults.Point.PREFILL) {
+                prefills.incrementAndGet();
+                throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(429, "slow down (test)", null, Duration.ofMinutes(10));
+            }
+        };
+        Topics saved = topics;
+        topics = paused;
+        try (Worker w = new Worker(config, paused, new LaneAssignment.Pinned(List.of(0)), faults, Duration.ofMillis(20))) {
+            place(order("patient-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), null));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (prefills.get() == 0 && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            // the next try waits for the server's ten minutes, not the worker's 20 ms...
+            Thread.sleep(1_000);
+            assertEquals(1, prefills.get(), "tried again before the server's Retry-After");
+            // ...but a cancel of the job ends it now, unrun
+            send(topics.control, "patient-1", Control.newBuilder().setJobId("patient-1").setAction(ControlAction.CANCEL)
+                    .setRequestedAt(Instant.now()).build(), null);
+            assertEquals(JobState.CANCELLED, finalState("patient-1"));
+            assertEquals(1, prefills.get());
+            assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
     void aReaderAwaitingAChunkThatIsNotThereStopsWhenAsked() throws Exception {
         WorkOrder o = order("stalled-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "some text".getBytes(), null);
         var first = o.getChunks().getPositions().get(0);
