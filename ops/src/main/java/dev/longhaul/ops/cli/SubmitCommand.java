@@ -143,6 +143,9 @@ public final class SubmitCommand implements Callable<Integer> {
         if (timeout != null && !follow) {
             throw new IllegalArgumentException("--timeout bounds --follow; give both");
         }
+        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+            throw new IllegalArgumentException("--timeout must be positive, is " + timeout);
+        }
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission

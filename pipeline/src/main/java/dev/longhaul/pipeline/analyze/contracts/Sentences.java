@@ -97,8 +97,11 @@ final class Sentences {
             return true;
         }
         if (word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')) {
-            // "10." or "2.1." heading a section; but "... March 31, 2001. The net worth" ends a sentence
-            return word.indexOf('.') >= 0 || lineStartsAt(doc, j) || SECTION_WORDS.contains(wordBefore(doc, j));
+            // "10." or "2.1." heading a section (at a line's start, or after a sentence's end: "...
+            // Agreement. 2. Term."), or a reference ("Section 4."); but "... March 31, 2001. The net
+            // worth" ends a sentence
+            return word.indexOf('.') >= 0 || lineStartsAt(doc, j) || afterSentenceEnd(doc, j)
+                    || SECTION_WORDS.contains(wordBefore(doc, j));
         }
         return ABBREVIATIONS.contains(word);
     }
@@ -115,6 +118,15 @@ final class Sentences {
             }
         }
         return true;
+    }
+
+    /** Whether the last character before j, blanks aside, ends a sentence or opens a list (. : ;). */
+    private static boolean afterSentenceEnd(String doc, int j) {
+        int k = j - 1;
+        while (k >= 0 && Character.isWhitespace(doc.charAt(k))) {
+            k--;
+        }
+        return k >= 0 && ".:;".indexOf(doc.charAt(k)) >= 0;
     }
 
     /** The word before position j (lower case), or "". */

@@ -43,13 +43,17 @@ final class TomlManifests {
                 String scope = table.group(1).equals("dependencies") ? "runtime" : table.group(1).replace("-dependencies", "");
                 String name;
                 String version;
-                int dot = p.key.startsWith("\"") || p.key.startsWith("'") ? -1 : p.key.indexOf('.');
+                // the dot after the crate's name: after its closing quote when the name is quoted ("serde".workspace)
+                int close = p.key.startsWith("\"") || p.key.startsWith("'") ? p.key.indexOf(p.key.charAt(0), 1) : -1;
+                int dot = p.key.startsWith("\"") || p.key.startsWith("'")
+                        ? (close > 0 && close + 1 < p.key.length() && p.key.charAt(close + 1) == '.' ? close + 1 : -1)
+                        : p.key.indexOf('.');
                 if (table.group(2) != null) { // [dependencies.tokio] version = "1"
                     name = unquote(table.group(2));
-                    version = p.key.equals("version") ? string(p.value) : null;
+                    version = source(p.key, p.value);
                 } else if (dot > 0) { // serde.workspace = true, serde.version = "1"
-                    name = p.key.substring(0, dot);
-                    version = p.key.substring(dot + 1).equals("version") ? string(p.value) : null;
+                    name = unquote(p.key.substring(0, dot));
+                    version = source(p.key.substring(dot + 1), p.value);
                 } else {
                     name = unquote(p.key);
                     version = cargoVersion(p.value);
@@ -69,6 +73,16 @@ final class TomlManifests {
             }
         }
         return new Manifests.Parsed("Cargo", new ArrayList<>(deps.values()), license, entries);
+    }
+
+    /** What a crate's key says of its version: the version, or where it comes from (git, path), else null. */
+    private static String source(String key, String value) {
+        return switch (key) {
+            case "version" -> string(value);
+            case "git" -> "git:" + string(value);
+            case "path" -> "path:" + string(value);
+            default -> null;
+        };
     }
 
     static Manifests.Parsed pyproject(String path, String text) {

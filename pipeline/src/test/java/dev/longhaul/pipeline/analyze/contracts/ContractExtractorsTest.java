@@ -164,6 +164,10 @@ class ContractExtractorsTest {
 
         assertEquals(List.of("This agreement was effective July 17, 2009.", "All Confidential Information stays secret.",
                 "10. Term.", "The term is set out in Section 4. It renews."), sentences);
+        // a heading number mid-line, after a sentence's end or a colon, stays with its heading
+        assertEquals(List.of("The parties agree to this Agreement.", "2. Term.", "It runs as follows: 1. The Company pays."),
+                Sentences.split("The parties agree to this Agreement. 2. Term. It runs as follows: 1. The Company pays.")
+                        .stream().map(Span::text).toList());
     }
 
     @Test

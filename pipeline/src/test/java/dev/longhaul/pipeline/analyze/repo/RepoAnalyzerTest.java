@@ -269,6 +269,7 @@ class RepoAnalyzerTest {
                 [dependencies]
                 serde.workspace = true
                 serde.features = ["derive"]
+                "serde_json".workspace = true
                 anyhow = "1"
 
                 [dependencies.tokio]
@@ -280,10 +281,14 @@ class RepoAnalyzerTest {
 
                 [dev-dependencies.proptest]
                 version = "1.4"
+
+                [dependencies.local]
+                path = "../local"
                 """);
         List<String> deps = analyze(files, 16).dependencies().stream()
                 .map(d -> d.name() + " " + d.version() + " " + d.scope()).toList();
-        assertEquals(List.of("serde null runtime", "anyhow 1 runtime", "tokio 1.38 runtime", "nix 0.27 runtime", "proptest 1.4 dev"), deps);
+        assertEquals(List.of("serde null runtime", "serde_json null runtime", "anyhow 1 runtime", "tokio 1.38 runtime",
+                "nix 0.27 runtime", "proptest 1.4 dev", "local path:../local runtime"), deps);
     }
 
     @Test
