@@ -31,7 +31,8 @@ import java.util.Set;
 
 public final class JsonGrammar {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$comment", "title", "description",
+    /** Keywords that describe and never constrain: ignored wherever they stand. */
+    public static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$comment", "title", "description",
             "default", "examples", "format", "readOnly", "writeOnly", "deprecated");
     private static final Map<String, Set<String>> KEYWORDS = Map.of(
             "object", Set.of("type", "properties", "required", "additionalProperties"),

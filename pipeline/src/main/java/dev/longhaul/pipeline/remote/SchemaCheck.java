@@ -104,15 +104,12 @@ public final class SchemaCheck {
     /** Whether a schema says anything beyond annotations ({} allows any value, as JsonGrammar takes it). */
     private static boolean constrains(JsonNode schema) {
         for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
-            if (!ANNOTATIONS.contains(it.next())) {
+            if (!dev.longhaul.engine.constrain.JsonGrammar.ANNOTATIONS.contains(it.next())) {
                 return true;
             }
         }
         return false;
     }
-
-    private static final java.util.Set<String> ANNOTATIONS = java.util.Set.of("$schema", "$id", "$comment", "title", "description",
-            "default", "examples", "format", "readOnly", "writeOnly", "deprecated");
 
     private static boolean isRequired(JsonNode schema, String name) {
         for (JsonNode required : schema.path("required")) {

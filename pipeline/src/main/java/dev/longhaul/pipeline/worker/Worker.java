@@ -421,12 +421,8 @@ public final class Worker implements AutoCloseable {
      * and failed the job against a server that had said five.
      */
     static Duration serverPause(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure f) {
-                return f.retryAfter().map(d -> d.compareTo(MAX_SERVER_PAUSE) > 0 ? MAX_SERVER_PAUSE : d).orElse(Duration.ZERO);
-            }
-        }
-        return Duration.ZERO;
+        return remoteFailure(e).flatMap(f -> f.retryAfter())
+                .map(d -> d.compareTo(MAX_SERVER_PAUSE) > 0 ? MAX_SERVER_PAUSE : d).orElse(Duration.ZERO);
     }
 
     private static Duration longer(Duration a, Duration b) {
@@ -445,14 +441,21 @@ public final class Worker implements AutoCloseable {
      * engine error) happens again and is final.
      */
     static boolean mayPass(Throwable e) {
+        return remoteFailure(e).map(f -> {
+            int status = f.status();
+            return status == 0 || status == 408 || status == 429 || status == 500 || status == 502
+                    || status == 503 || status == 504;
+        }).orElse(false);
+    }
+
+    /** The remote server's failure in e's cause chain, if it is one. */
+    private static java.util.Optional<dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure> remoteFailure(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure f) {
-                int status = f.status();
-                return status == 0 || status == 408 || status == 429 || status == 500 || status == 502
-                        || status == 503 || status == 504;
+                return java.util.Optional.of(f);
             }
         }
-        return false;
+        return java.util.Optional.empty();
     }
 
     /** The job id and submission id of an order: what one run of a job is known by. */
