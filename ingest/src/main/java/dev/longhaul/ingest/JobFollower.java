@@ -150,7 +150,8 @@ public final class JobFollower implements AutoCloseable {
         // and the dead letters, which say when a request was refused.
         Set<TopicPartition> resultParts = new HashSet<>(partitionsOf(topics.summaries, wanted));
         resultParts.addAll(partitionsOf(topics.extractions, wanted));
-        resultParts.addAll(partitionsOf(topics.jobs, wanted));
+        Set<TopicPartition> jobParts = partitionsOf(topics.jobs, wanted);
+        resultParts.addAll(jobParts);
         Set<TopicPartition> letterParts = deadLetterPartitionsOf(wanted);
         resultParts.addAll(letterParts);
         List<TopicPartition> all = new ArrayList<>(statusParts);
@@ -161,7 +162,7 @@ public final class JobFollower implements AutoCloseable {
         // resubmission of the same document is answered by the first one's life), so the requests
         // and dead letters written before now are read first, the statuses and results after them:
         // a record judged before the request it needs was read would not be reported at all.
-        Set<TopicPartition> firstParts = new HashSet<>(partitionsOf(topics.jobs, wanted));
+        Set<TopicPartition> firstParts = new HashSet<>(jobParts);
         firstParts.addAll(letterParts);
         Map<TopicPartition, Long> firstEnds = consumer.endOffsets(firstParts);
         List<TopicPartition> held = all.stream().filter(tp -> !firstParts.contains(tp)).toList();

@@ -53,12 +53,18 @@ public final class TextSniffer {
                 return m.name;
             }
         }
+        int nul = firstNul(head);
+        return nul < 0 ? null : "binary data (a NUL byte at offset " + nul + ")";
+    }
+
+    /** The offset of the first NUL byte within the window, or -1. */
+    private static int firstNul(byte[] head) {
         for (int i = 0; i < Math.min(head.length, WINDOW); i++) {
             if (head[i] == 0) {
-                return "binary data (a NUL byte at offset " + i + ")";
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private record Magic(String name, byte[] bytes) {
@@ -85,10 +91,8 @@ public final class TextSniffer {
      *                  end is an error rather than the window's cut
      */
     static boolean looksBinary(byte[] head, boolean wholeFile) {
-        for (byte b : head) {
-            if (b == 0) {
-                return true;
-            }
+        if (firstNul(head) >= 0) {
+            return true;
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)

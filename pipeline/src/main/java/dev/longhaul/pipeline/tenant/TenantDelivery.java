@@ -134,15 +134,17 @@ final class TenantDelivery {
             }
         }
 
-        /** The configured tenant whose own topic this is (the longest namespace that prefixes it), or null. */
+        /**
+         * The configured tenant whose own topic this is, or null (tenant names hold no dot, so no
+         * tenant's namespace prefixes another's: at most one matches).
+         */
         private String submitter(String originalTopic) {
-            String best = null;
             for (var e : namespaces.entrySet()) {
-                if (originalTopic.startsWith(e.getValue()) && (best == null || e.getValue().length() > namespaces.get(best).length())) {
-                    best = e.getKey();
+                if (originalTopic.startsWith(e.getValue())) {
+                    return e.getKey();
                 }
             }
-            return best;
+            return null;
         }
 
     }

@@ -280,8 +280,13 @@ public final class Worker implements AutoCloseable {
         if (t.tries.pending() != null || t.undecodable != null) {
             return false; // a commit to repeat, or a refusal: their pauses stand
         }
-        Instant deadline = t.order.getRequest().getDeadline();
-        return control.cancels(t.order) || deadline != null && deadline.isBefore(Instant.now());
+        return control.cancels(t.order) || expired(t.order);
+    }
+
+    /** Whether the order's job is past its deadline. */
+    private static boolean expired(WorkOrder order) {
+        Instant deadline = order.getRequest().getDeadline();
+        return deadline != null && deadline.isBefore(Instant.now());
     }
 
     private void start(Taken t) {
@@ -294,10 +299,9 @@ public final class Worker implements AutoCloseable {
             return;
         }
         String jobId = t.order.getRequest().getJobId();
-        Instant deadline = t.order.getRequest().getDeadline();
         if (control.cancels(t.order)) {
             commit(t, new Ending(writer.cancelled(t.order), false));
-        } else if (deadline != null && deadline.isBefore(Instant.now())) {
+        } else if (expired(t.order)) {
             commit(t, new Ending(writer.expired(t.order), false));
         } else if (completedJobs.contains(submission(t.order))) {
             // A second order for a submission this worker already finished (never expected from the
