@@ -73,7 +73,9 @@ grep -q SUCCEEDED "$OUT/api-job.json" || {
   tail -n 20 "$OUT/dashboard.log" >&2
   exit 1
 }
-curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/metrics" | grep -q '^longhaul_jobs_finished_total'
+# to a file first: grep -q stops reading at its first match, and curl then fails writing the rest (23)
+curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/metrics" > "$OUT/metrics.txt"
+grep -q '^longhaul_jobs_finished_total' "$OUT/metrics.txt"
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB")" == 401 ]] \
   || { echo "kafka-cli: the dashboard answered without its token" >&2; exit 1; }
 fi
