@@ -218,30 +218,85 @@ public final class OpenAiClient implements AutoCloseable {
         if (status / 100 != 2) {
             return whole(uri, status, lines); // an error's body is JSON, not events
         }
-        StringBuilder text = new StringBuilder();
-        String finish = null;
-        JsonNode usage = null;
-        boolean done = false;
-        long pieces = 0;
-        while (!done && lines.hasNext()) {
+        Events events = new Events(uri, status);
+        StringBuilder data = null; // the data lines of the event being read
+        while (!events.done && lines.hasNext()) {
             String line = lines.next();
-            if (!line.startsWith("data:")) {
-                continue; // blank separators, comments (": keep-alive"), other fields
-            }
-            String data = line.substring(5).strip();
-            if (data.equals("[DONE]")) {
-                done = true;
+            if (line.isEmpty()) { // a blank line ends an event
+                events.dispatch(data);
+                data = null;
                 continue;
             }
-            JsonNode event;
-            try {
-                event = JSON.readTree(data);
-            } catch (JsonProcessingException e) {
-                throw new RemoteFailure(status, uri + " streamed an event that is not JSON: " + abbreviate(data), e);
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            if (!field.equals("data")) {
+                continue; // comments (": keep-alive") and other fields
             }
+            String value = colon < 0 ? "" : line.substring(colon + 1);
+            value = value.startsWith(" ") ? value.substring(1) : value;
+            if (value.strip().equals("[DONE]")) {
+                events.dispatch(data); // a server that leaves out the blank line before it
+                data = null;
+                events.done = true;
+            } else {
+                // an event's data lines join with newlines: a server may split its JSON over lines
+                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+            }
+        }
+        events.dispatch(data); // the body may end without the last blank line
+        if (events.finish == null) {
+            // [DONE] or the end of the body without a finish_reason: the answer broke off (a server
+            // stopping mid-answer), worth another try
+            throw new RemoteFailure(0, uri + " ended its answer without a finish_reason after " + events.text.length() + " chars", null);
+        }
+        if (events.usage == null) {
+            // a server that ignores stream_options: the prompt as sent, a token per streamed piece
+            return new CompletionReply(events.text.toString(), events.finish, promptTokens, events.pieces);
+        }
+        return new CompletionReply(events.text.toString(), events.finish,
+                events.usage.path("prompt_tokens").asLong(), events.usage.path("completion_tokens").asLong());
+    }
+
+    /** What a streamed answer's events add up to. */
+    private static final class Events {
+        private final URI uri;
+        private final int status;
+        final StringBuilder text = new StringBuilder();
+        String finish;
+        JsonNode usage;
+        boolean done;
+        long pieces;
+
+        Events(URI uri, int status) {
+            this.uri = uri;
+            this.status = status;
+        }
+
+        /**
+         * One event's data: one JSON chunk, possibly spread over lines, or several chunks from a
+         * server that leaves out the blank lines between events (each chunk then read in turn).
+         */
+        void dispatch(StringBuilder data) {
+            if (data == null || data.toString().isBlank()) {
+                return;
+            }
+            String payload = data.toString();
+            try (com.fasterxml.jackson.databind.MappingIterator<JsonNode> chunks = JSON.readerFor(JsonNode.class).readValues(payload)) {
+                while (chunks.hasNextValue()) {
+                    chunk(chunks.nextValue(), payload);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof RemoteFailure failure) {
+                    throw failure;
+                }
+                throw new RemoteFailure(status, uri + " streamed an event that is not JSON: " + abbreviate(payload), e);
+            }
+        }
+
+        private void chunk(JsonNode event, String payload) {
             if (event.has("error")) {
                 throw new RemoteFailure(errorStatus(event.path("error")), uri + " failed while answering: "
-                        + event.path("error").path("message").asText(abbreviate(data)), null);
+                        + event.path("error").path("message").asText(abbreviate(payload)), null);
             }
             JsonNode choice = event.path("choices").path(0);
             if (choice.path("text").isTextual()) {
@@ -255,16 +310,6 @@ public final class OpenAiClient implements AutoCloseable {
                 usage = event.get("usage");
             }
         }
-        if (finish == null) {
-            // [DONE] or the end of the body without a finish_reason: the answer broke off (a server
-            // stopping mid-answer), worth another try
-            throw new RemoteFailure(0, uri + " ended its answer without a finish_reason after " + text.length() + " chars", null);
-        }
-        if (usage == null) {
-            // a server that ignores stream_options: the prompt as sent, a token per streamed piece
-            return new CompletionReply(text.toString(), finish, promptTokens, pieces);
-        }
-        return new CompletionReply(text.toString(), finish, usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong());
     }
 
     /**

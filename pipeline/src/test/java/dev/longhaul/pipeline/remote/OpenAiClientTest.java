@@ -3,7 +3,8 @@
  * together (text, finish_reason, usage); a server that sends its headers and one event and then
  * stalls fails the call within the request timeout, and the exchange is dropped so the server's
  * next write fails (it would cancel the sequence); an error event and a non-2xx answer fail with
- * the server's message.
+ * the server's message; events are read as the event-stream format defines them (data lines
+ * joined, a blank line ending an event) and also from a server that leaves the blank lines out.
  */
 package dev.longhaul.pipeline.remote;
 
@@ -71,6 +72,29 @@ class OpenAiClientTest {
             }
             assertTrue(asked.get().contains("\"stream\":true") && asked.get().contains("\"include_usage\":true"), asked.get());
         });
+    }
+
+    @Test
+    void eventsAreReadAsTheEventStreamFormatDefinesThem() {
+        URI uri = URI.create("http://127.0.0.1:1/v1");
+        // one event's JSON spread over two data lines (joined by a newline), a field without its
+        // space, an `event:` field and an id, CRLF-free lines as the line reader hands them
+        java.util.List<String> spread = java.util.List.of(
+                "event: completion", "id: 1", "data: {\"choices\":[{\"index\":0,", "data: \"text\":\"He\",\"finish_reason\":null}]}", "",
+                "data:{\"choices\":[{\"index\":0,\"text\":\"y\",\"finish_reason\":\"stop\"}]}", "",
+                "data: [DONE]", "");
+        assertEquals(new OpenAiClient.CompletionReply("Hey", "stop", 3, 2), OpenAiClient.streamed(uri, 200, spread.iterator(), 3));
+        // a sloppy server that leaves out the blank lines between events: every chunk still counts
+        java.util.List<String> packed = java.util.List.of(
+                "data: {\"choices\":[{\"index\":0,\"text\":\"a\",\"finish_reason\":null}]}",
+                "data: {\"choices\":[{\"index\":0,\"text\":\"b\",\"finish_reason\":\"length\"}]}",
+                "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}",
+                "data: [DONE]");
+        assertEquals(new OpenAiClient.CompletionReply("ab", "length", 5, 2), OpenAiClient.streamed(uri, 200, packed.iterator(), 3));
+        // a data line that is not JSON still fails, naming the server
+        OpenAiClient.RemoteFailure bad = assertThrows(OpenAiClient.RemoteFailure.class,
+                () -> OpenAiClient.streamed(uri, 200, java.util.List.of("data: {\"choices\":", "", "data: [DONE]").iterator(), 3));
+        assertTrue(bad.getMessage().contains("not JSON"), bad.getMessage());
     }
 
     @Test
