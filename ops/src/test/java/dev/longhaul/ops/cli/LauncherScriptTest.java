@@ -1,0 +1,133 @@
+/*
+ * The `longhaul` launcher script itself, run by bash in a scratch checkout with a stand-in JDK (a
+ * `release` file and `java`/`javac` scripts that log their arguments) and a stand-in `mvn` that
+ * "builds" the ops jar: the launcher finds its checkout through a symbolic link, picks the ops jar
+ * by its name even when the checkout's path holds "-tests", and lets go of the build lock before it
+ * starts the command, so a long-running command does not keep later launchers waiting.
+ */
+package dev.longhaul.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LauncherScriptTest {
+    private static final Path SCRIPT = Path.of("..", "longhaul").toAbsolutePath().normalize();
+
+    @TempDir
+    Path temp;
+
+    /** A checkout at `root` holding only the launcher, a pom and one source file. */
+    private static void checkout(Path root) throws IOException {
+        Files.createDirectories(root.resolve("m/src"));
+        Files.copy(SCRIPT, root.resolve("longhaul"));
+        executable(root.resolve("longhaul"));
+        Files.writeString(root.resolve("pom.xml"), "<project><properties><longhaul.jvm.flags>-Dflag=1</longhaul.jvm.flags></properties></project>\n");
+        Files.writeString(root.resolve("m/src/a.txt"), "a");
+    }
+
+    /** A stand-in JDK 25 and mvn; java logs "java ARGS" to LOG and then sleeps JAVA_SLEEP seconds (as itself). */
+    private Path tools() throws IOException {
+        Path jdk = temp.resolve("jdk");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"25.0.1\"\n");
+        script(jdk.resolve("bin/java"), "echo \"java $*\" >> \"$LOG\"\nif [ -n \"${JAVA_SLEEP:-}\" ]; then exec sleep \"$JAVA_SLEEP\"; fi\n");
+        script(jdk.resolve("bin/javac"), "exit 0\n");
+        Path bin = temp.resolve("bin");
+        Files.createDirectories(bin);
+        script(bin.resolve("mvn"), "mkdir -p ops/target/lib && touch ops/target/longhaul-ops-1.jar ops/target/longhaul-ops-1-tests.jar\necho mvn >> \"$LOG\"\n");
+        return jdk;
+    }
+
+    private static void script(Path file, String body) throws IOException {
+        Files.writeString(file, "#!/bin/sh\n" + body);
+        executable(file);
+    }
+
+    private static void executable(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private ProcessBuilder launcher(Path jdk, Path script, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().put("PATH", temp.resolve("bin") + File.pathSeparator + System.getenv("PATH"));
+        pb.environment().put("LOG", temp.resolve("log").toString());
+        pb.environment().remove("LONGHAUL_NO_BUILD");
+        pb.environment().remove("JAVA_SLEEP");
+        return pb;
+    }
+
+    private static String run(ProcessBuilder pb, Duration limit) throws Exception {
+        Process p = pb.start();
+        if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly().waitFor();
+            return "TIMEOUT";
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    private List<String> log() throws IOException {
+        return Files.readAllLines(temp.resolve("log"));
+    }
+
+    @Test
+    void aCheckoutUnderATestsFolderReachedThroughALinkRunsItsOwnOpsJar() throws Exception {
+        assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
+        Path jdk = tools();
+        Path root = temp.resolve("pr-tests/checkout");
+        checkout(root);
+        Path link = temp.resolve("bin/longhaul");
+        Files.createSymbolicLink(link, root.resolve("longhaul"));
+
+        assertEquals("", run(launcher(jdk, link, "version", "x"), Duration.ofSeconds(60)).replaceAll("(?m)^longhaul: building.*\\n?", ""));
+        List<String> log = log();
+        assertEquals("mvn", log.get(0), "built in the checkout: " + log);
+        String java = log.get(1);
+        assertTrue(java.contains("-cp " + root.toRealPath().resolve("ops/target/longhaul-ops-1.jar") + ":"), java);
+        assertTrue(java.contains("-Dflag=1") && java.endsWith("dev.longhaul.ops.cli.Longhaul version x"), java);
+        assertTrue(Files.notExists(temp.resolve("bin/ops")), "nothing built beside the link");
+    }
+
+    @Test
+    void aRunningCommandDoesNotHoldTheBuildLock() throws Exception {
+        assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock(1) present");
+        Path jdk = tools();
+        Path root = temp.resolve("checkout");
+        checkout(root);
+        // a long-running command (a stack, a dashboard) that built first
+        ProcessBuilder first = launcher(jdk, root.resolve("longhaul"), "stack");
+        first.environment().put("JAVA_SLEEP", "60");
+        Process stack = first.start();
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.exists(temp.resolve("log")) && log().stream().anyMatch(l -> l.startsWith("java ")))) {
+                assertTrue(System.nanoTime() < until, "the first launcher never started its command");
+                Thread.sleep(50);
+            }
+            // a source edit makes the next launcher build again while the stack still runs
+            Files.writeString(root.resolve("m/src/b.txt"), "b");
+            assertEquals("", run(launcher(jdk, root.resolve("longhaul"), "worker"), Duration.ofSeconds(30))
+                    .replaceAll("(?m)^longhaul: building.*\\n?", ""), "the second launcher built and ran without waiting for the stack");
+            assertEquals(List.of("mvn", "mvn"), log().stream().filter(l -> l.equals("mvn")).toList());
+        } finally {
+            stack.destroyForcibly().waitFor();
+        }
+    }
+}
