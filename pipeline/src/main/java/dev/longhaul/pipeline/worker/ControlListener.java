@@ -2,7 +2,8 @@
  * Reads the `control` topic from its beginning on every partition (no consumer group: every worker
  * must see every cancel) on a virtual thread, remembers cancelled job ids, and tells the worker as
  * each arrives so a running job stops at its next chunk or decode step. A job cancelled before a
- * worker takes it is found by cancels() when its order comes up. A cancel requested long before an
+ * worker takes it is found by cancels() when its order comes up; the worker starts no order before
+ * the listener has caught up with what `control` held when it started (caughtUp()). A cancel requested long before an
  * order's submission (more than EARLIER_LIFE) is of an earlier life of the job id, which the planner
  * plans again once it has forgotten it, and does not cancel the new one; within it, clocks of the
  * clients that submitted and cancelled may disagree.
@@ -38,6 +39,9 @@ final class ControlListener implements AutoCloseable {
     private final Consumer<String> onCancel;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Where `control` ended when the listener started; cancels before them are known once read past. */
+    private final Map<TopicPartition, Long> startEnds;
+    private volatile boolean caughtUp;
     private static final System.Logger LOG = System.getLogger(ControlListener.class.getName());
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
@@ -50,7 +54,16 @@ final class ControlListener implements AutoCloseable {
         this.topics = topics;
         this.onCancel = onCancel;
         assignNewPartitions(Duration.ofSeconds(30));
+        this.startEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
         this.thread = Thread.ofVirtual().name("longhaul-control-" + config.workerId()).start(this::loop);
+    }
+
+    /**
+     * Whether every cancel written before the listener started has been read: until then a job
+     * cancelled while it waited in `work` would look uncancelled to cancels().
+     */
+    boolean caughtUp() {
+        return caughtUp;
     }
 
     boolean isCancelled(String jobId) {
@@ -127,25 +140,51 @@ final class ControlListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one poll's records, partition by partition. A record whose schema cannot be looked up
+     * (the registry down) is not skipped, which would lose its cancel for good: its partition is
+     * put back to it, the rest of the partition waits, and the failure goes to loop(), which tries
+     * again after a pause. Anything else undecodable is skipped: not ours to dead-letter, the
+     * pipeline validates control records.
+     */
     private void pollOnce() {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            Control c;
-            try {
-                c = topics.control.values().deserializer().deserialize(r.topic(), r.value());
-            } catch (RuntimeException e) {
-                continue; // not ours to dead-letter: the pipeline validates control records
-            }
-            // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
-            boolean keyMatches = r.key() != null && c != null
-                    && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            if (keyMatches && c.getAction() == ControlAction.CANCEL) {
-                cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
+        var records = consumer.poll(Duration.ofMillis(200));
+        RuntimeException registryDown = null;
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                Control c;
                 try {
-                    onCancel.accept(c.getJobId());
+                    c = topics.control.values().deserializer().deserialize(r.topic(), r.value());
                 } catch (RuntimeException e) {
-                    // the cancel is kept above (cancels() finds it); the batch's other records go on
-                    LOG.log(System.Logger.Level.WARNING, "could not pass on the cancel of " + c.getJobId() + ": " + e);
+                    if (Worker.registryDown(e)) {
+                        consumer.seek(tp, r.offset());
+                        registryDown = e;
+                        break;
+                    }
+                    continue;
                 }
+                take(r, c);
+            }
+        }
+        if (registryDown != null) {
+            throw registryDown;
+        }
+        if (!caughtUp && startEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            caughtUp = true;
+        }
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> r, Control c) {
+        // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
+        boolean keyMatches = r.key() != null && c != null
+                && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (keyMatches && c.getAction() == ControlAction.CANCEL) {
+            cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
+            try {
+                onCancel.accept(c.getJobId());
+            } catch (RuntimeException e) {
+                // the cancel is kept above (cancels() finds it); the batch's other records go on
+                LOG.log(System.Logger.Level.WARNING, "could not pass on the cancel of " + c.getJobId() + ": " + e);
             }
         }
     }

@@ -47,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.RegistryException;
+import dev.longhaul.schemas.wire.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -126,6 +129,11 @@ public final class Worker implements AutoCloseable {
     /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
     private final Set<Running> abandoned = new HashSet<>();
     private long lastHeartbeat;
+    /** Set once the control listener has caught up (or CONTROL_CATCH_UP passed); poll thread only. */
+    private boolean controlKnown;
+    private final long createdNanos = System.nanoTime();
+    /** The longest a new worker waits for its control listener to catch up before it starts orders. */
+    private static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(60);
 
     /** An order in progress: what was taken, its cancel, the reader it streams through, its outcome. */
     private record Running(Taken taken, RunCancel cancel, DocumentReader reader, CompletableFuture<OrderRunner.Outcome> outcome) {
@@ -223,12 +231,30 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * The order a record holds, or why not: a record without a value (a tombstone, never written by
+     * the dispatcher) is refused like undecodable bytes. A registry that cannot be asked for the
+     * order's schema is not the order's fault: start() decodes it again later (registryDown).
+     */
     private Taken take(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return new Taken(r, null, new WireFormatException(DeadLetterReason.NOT_AVRO, "a work record without a value"));
+        }
         try {
             return new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
         } catch (RuntimeException e) {
             return new Taken(r, null, e);
         }
+    }
+
+    /** Whether e comes from a schema registry that could not answer (a refusal is a WireFormatException instead). */
+    static boolean registryDown(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof RegistryException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -239,6 +265,9 @@ public final class Worker implements AutoCloseable {
     private void startWhatFits() {
         if (!running) {
             return; // closing: an order started now would only be abandoned
+        }
+        if (!controlKnown()) {
+            return; // a cancel of a waiting job may still be unread
         }
         List<Taken> chosen = new ArrayList<>();
         Set<TopicPartition> lanes = new HashSet<>(inProgress.keySet());
@@ -257,6 +286,26 @@ public final class Worker implements AutoCloseable {
         }
         pending.removeAll(chosen);
         chosen.forEach(this::start);
+    }
+
+    /**
+     * Whether the control listener has read every cancel `control` held when this worker started,
+     * so that cancels() can be trusted with a job that was cancelled while its order waited. After
+     * CONTROL_CATCH_UP without that (a broker too slow to read from), orders start anyway, as a
+     * worker without the wait would, and the log says so.
+     */
+    private boolean controlKnown() {
+        if (controlKnown || control.caughtUp()) {
+            controlKnown = true;
+            return true;
+        }
+        if (System.nanoTime() - createdNanos > CONTROL_CATCH_UP.toNanos()) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the control listener has not read "
+                    + topics.control.name() + " to its end after " + CONTROL_CATCH_UP.toSeconds()
+                    + " s; orders start anyway, and a cancel not read yet reaches its job only when it is read");
+            controlKnown = true;
+        }
+        return controlKnown;
     }
 
     /** Pauses the lanes with an order in progress or waiting, so that nothing more is fetched for them; resumes the rest. */
@@ -292,6 +341,21 @@ public final class Worker implements AutoCloseable {
     private void start(Taken t) {
         if (t.tries.pending() != null) {
             commit(t, t.tries.pending()); // a finished outcome whose commit did not land: commit it again, not the run
+            return;
+        }
+        if (t.undecodable != null && registryDown(t.undecodable)) {
+            Taken again = take(t.record);
+            if (again.undecodable != null && registryDown(again.undecodable)) {
+                // still no registry: the order waits, holding its lane, however long that takes
+                int count = t.tries.count() + 1;
+                Duration pause = pause(count);
+                LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
+                        + " of " + t.partition() + " cannot be decoded while the schema registry is down; trying again in "
+                        + pause.toSeconds() + " s: " + again.undecodable);
+                requeue(t.again(count, pause, null));
+            } else {
+                start(again); // decoded now, or refused for what its bytes are
+            }
             return;
         }
         if (t.undecodable != null) {
@@ -441,10 +505,13 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Whether a run's failure may pass on its own: a remote inference server unreachable, timing out,
-     * overloaded or failing with a 5xx status. Anything else (a refused request, a broken answer, an
+     * overloaded or failing with a 5xx status, or the schema registry out of reach. Anything else (a refused request, a broken answer, an
      * engine error) happens again and is final.
      */
     static boolean mayPass(Throwable e) {
+        if (registryDown(e)) {
+            return true; // a chunk's schema looked up while the registry was down
+        }
         return remoteFailure(e).map(f -> {
             int status = f.status();
             return status == 0 || status == 408 || status == 429 || status == 500 || status == 502

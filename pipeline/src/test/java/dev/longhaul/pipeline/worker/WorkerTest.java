@@ -471,6 +471,79 @@ class WorkerTest {
         }
     }
 
+    /**
+     * A registry that cannot answer the first lookups of some schemas (by full name), as a
+     * registry restarting would: the records it cannot decode then are not bad records.
+     */
+    private static final class FlakyRegistry implements dev.longhaul.schemas.wire.SchemaRegistry {
+        private final dev.longhaul.schemas.wire.SchemaRegistry inner;
+        private final Map<String, java.util.concurrent.atomic.AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
+
+        FlakyRegistry(dev.longhaul.schemas.wire.SchemaRegistry inner) {
+            this.inner = inner;
+        }
+
+        void failFirst(Class<?> type, int times) {
+            failures.put(type.getName(), new java.util.concurrent.atomic.AtomicInteger(times));
+        }
+
+        @Override
+        public int register(String subject, org.apache.avro.Schema schema) {
+            return inner.register(subject, schema);
+        }
+
+        @Override
+        public org.apache.avro.Schema schemaById(int id) {
+            org.apache.avro.Schema schema = inner.schemaById(id);
+            var left = failures.get(schema.getFullName());
+            if (left != null && left.getAndDecrement() > 0) {
+                throw new dev.longhaul.schemas.wire.RegistryException("registry restarting (test)", null);
+            }
+            return schema;
+        }
+    }
+
+    @Test
+    void aRegistryThatIsDownForAWhileLosesNoOrderNoCancelNoChunkAndAValuelessRecordIsDeadLettered() throws Exception {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        FlakyRegistry flaky = new FlakyRegistry(registry);
+        Topics written = new Topics("regdown.", registry);
+        for (var t : written.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        Topics saved = topics;
+        topics = written;
+        try {
+            // before the worker starts: a job cancelled while its order waits, a record without a
+            // value (never the dispatcher's), and an ordinary job behind them on the same lane
+            send(topics.control, "rd-cancelled", Control.newBuilder().setJobId("rd-cancelled").setAction(ControlAction.CANCEL)
+                    .setRequestedAt(Instant.now()).build(), null);
+            place(order("rd-cancelled", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "cancelled text".getBytes(), null));
+            long valueless = producer.send(new ProducerRecord<>(topics.work.name(), 0, new byte[] {0, 0, 0, 0}, null)).get().offset();
+            place(order("rd-after", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "the text after".getBytes(), null));
+            // the worker's registry cannot answer the first lookups of each schema it reads
+            flaky.failFirst(Control.class, 6); // about 6 s before the listener has read the cancel
+            flaky.failFirst(WorkOrder.class, 2);
+            flaky.failFirst(DocumentChunk.class, 1);
+            WorkerConfig config = WorkerConfig.defaults("regdown-1", kafka.bootstrapServers(), MODEL).withNamespace("regdown.")
+                    .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+            try (Worker w = new Worker(config, new Topics("regdown.", flaky), new LaneAssignment.Pinned(List.of(0)))) {
+                one(topics.summaries, "rd-after");
+                assertEquals(JobState.SUCCEEDED, finalState("rd-after"), "its chunks were read once the registry answered");
+                assertEquals(JobState.CANCELLED, finalState("rd-cancelled"),
+                        "the cancel, read once the registry answered, was known before the order started");
+                assertEquals(0, all(topics.summaries, "rd-cancelled").size());
+                List<DeadLetter> dead = read(topics.deadLetters);
+                assertEquals(1, dead.size(), "only the record without a value: " + dead);
+                assertEquals("NOT_AVRO", dead.get(0).getReasonCode());
+                assertEquals(valueless, dead.get(0).getOffset());
+                assertTrue(w.failure().isEmpty(), () -> "the worker goes on: " + w.failure());
+            }
+        } finally {
+            topics = saved;
+        }
+    }
+
     @Test
     void runsThatFailForAReasonThatMayPassRunAgainAndCommitsThatDoNotLandAreRetriedNotRerun() throws Exception {
         Topics flaky = new Topics("flaky.", new InMemorySchemaRegistry());
