@@ -166,7 +166,11 @@ public final class PostgresSink implements ResultSink {
     @Override
     public Written writeAll(List<SinkResult> batch) throws SQLException {
         try {
-            return new Written(write(batch), List.of());
+            Written written = new Written(write(batch), List.of());
+            if (!batch.isEmpty()) {
+                refusedInARow = 0; // rows went in since the last refusal
+            }
+            return written;
         } catch (SQLException e) {
             if (!refusesData(e)) {
                 throw e;

@@ -86,14 +86,26 @@ public final class ResultJson {
         return new SinkResult.Key(o.get("jobId").asText(), o.get("taskIndex").asInt(), o.path("submissionId").asText(""));
     }
 
-    /** An extraction's JSON text, parsed exactly; text that is not one JSON value (blank included) becomes a JSON string. */
+    /**
+     * An extraction's JSON text, parsed exactly; text that is not one JSON value (blank included)
+     * becomes a JSON string. So does JSON that would not come back from the line it is written into:
+     * a number Jackson refuses to hold (an exponent past int range), nesting that the line's one
+     * more level takes past the write limit, a decimal whose written form is longer than a reader
+     * accepts. A line a sink wrote must read back: recovery after a crash takes the first line that
+     * does not for a torn tail and cuts from there, committed results with it.
+     */
     public static JsonNode content(String json) {
+        JsonNode parsed;
         try {
-            JsonNode parsed = CONTENT.readTree(json);
-            return parsed == null || parsed.isMissingNode() ? TextNode.valueOf(json) : parsed;
-        } catch (JsonProcessingException e) {
+            parsed = CONTENT.readTree(json);
+            if (parsed == null || parsed.isMissingNode()) {
+                return TextNode.valueOf(json);
+            }
+            LINE.readTree(write(MAPPER.createObjectNode().set("json", parsed))); // as deep as in a line
+        } catch (JsonProcessingException | RuntimeException e) {
             return TextNode.valueOf(json);
         }
+        return parsed;
     }
 
     public static String write(JsonNode node) {

@@ -165,6 +165,43 @@ class FileSinkTest {
     }
 
     @Test
+    void jsonThatWouldNotReadBackFromItsLineIsKeptAsAStringAndACrashedFileRecoversWhole() throws Exception {
+        // given JSON that parses but cannot be held or written back: an exponent past int range,
+        // nesting at the parser's limit (one more level in the line), and a decimal that reads in
+        // 1000 digits but is written back longer than a reader takes
+        String digits = "1".repeat(996);
+        List<String> texts = List.of("{\"total\": 1e99999999999}", "[".repeat(1000) + "]".repeat(1000), "{\"t\": " + digits + "e-1001}");
+        List<SinkResult> results = new ArrayList<>();
+        results.add(SinkResult.of(summary(0)));
+        for (int i = 0; i < texts.size(); i++) {
+            Extraction x = extraction(i + 1);
+            x.setJson(texts.get(i));
+            results.add(SinkResult.of(x));
+        }
+        results.add(SinkResult.of(summary(9)));
+        Path copy = dir.resolveSibling(dir.getFileName() + "-crashed");
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            for (SinkResult r : results) {
+                assertEquals(1, sink.write(List.of(r)), "one batch each, written and synced");
+            }
+            // what a kill -9 leaves: the file in progress as it is now, the sink never closed
+            Files.createDirectories(copy);
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+        }
+        List<String> lines = allLines();
+        for (int i = 0; i < texts.size(); i++) {
+            assertEquals(texts.get(i), JSON.readTree(lines.get(i + 1)).get("json").textValue(), "kept whole as a string");
+        }
+        try (FileSink recovered = new FileSink(copy, CONFIG)) {
+            assertEquals(results.size(), recovered.resultCount(), "every line written reads back after a crash");
+        }
+    }
+
+    @Test
     void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
         try (FileSink sink = new FileSink(dir, CONFIG)) {
             assertEquals(20, sink.write(results(0, 10)));

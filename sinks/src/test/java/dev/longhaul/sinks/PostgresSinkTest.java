@@ -279,6 +279,21 @@ class PostgresSinkTest {
     }
 
     @Test
+    void refusalsWithRowsWrittenBetweenThemNeverAddUpToATableAtFault() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE summaries ADD CONSTRAINT early CHECK (job_id < 'job-0100')");
+            }
+            // light traffic: one result a batch, a refused one now and then between written ones
+            for (int i = 0; i < 2 * PostgresSink.REFUSED_IN_A_ROW; i++) {
+                assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.summary(100 + i)))).refused().size());
+                assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.summary(i)))).fresh());
+            }
+        }
+        assertEquals(2 * PostgresSink.REFUSED_IN_A_ROW, count("SELECT count(*) FROM summaries"));
+    }
+
+    @Test
     void aDatabaseErrorThatIsNotAboutTheDataStillFailsTheBatch() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
