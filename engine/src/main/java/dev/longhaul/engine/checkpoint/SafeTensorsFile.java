@@ -62,7 +62,9 @@ public final class SafeTensorsFile {
         JsonNode header;
         try {
             // a name given twice would otherwise load whichever came last, with nothing to say so
+            // and text after the object (a header length that runs into the data) is refused, not ignored
             header = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .readTree(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage(), e);
@@ -142,6 +144,22 @@ public final class SafeTensorsFile {
             if (reach == null || r.end() > reach.end()) {
                 reach = r;
             }
+        }
+        // As the reference reader requires: the tensors tile the data section from its first byte to
+        // its last. A gap or bytes past the last tensor mean a header that does not describe the file
+        // (a header length off by some bytes shifts every tensor and leaves exactly such bytes).
+        long next = 0;
+        for (Range r : ranges) {
+            if (r.begin() != next) {
+                throw new CheckpointException(file, "tensor '" + r.name() + "' starts at byte " + r.begin() + " of the data section, "
+                        + (next == 0 ? "which must start at byte 0" : "but the tensor before it ends at byte " + next)
+                        + " (bytes no tensor accounts for)");
+            }
+            next = r.end();
+        }
+        if (next != data.byteSize()) {
+            throw new CheckpointException(file, "the data section has " + data.byteSize() + " bytes but its tensors account for "
+                    + next + " (bytes past the last tensor: a header that does not describe the file)");
         }
         return new SafeTensorsFile(path, Map.copyOf(tensors), Map.copyOf(metadata));
     }

@@ -119,6 +119,37 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void bytesNoTensorAccountsForOrTextAfterTheHeaderAreRefused() throws IOException {
+        SafeTensorsImage img = SafeTensorsImage.read(weights);
+        // given data past the last tensor
+        img.withExtraData(8).write(weights);
+        assertMentions(loadFails(dir), weights.toString(), "account for");
+
+        // given a header length 8 bytes too long: the JSON ends, then 8 bytes of data follow it
+        byte[] h = new ObjectMapper().writeValueAsString(img.header()).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer shifted = ByteBuffer.allocate(8 + h.length + img.data().length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        shifted.putLong(h.length + 8).put(h).put("GARBAGE!".getBytes(StandardCharsets.US_ASCII)).put(img.data());
+        Files.write(weights, shifted.array());
+        assertMentions(loadFails(dir), weights.toString(), "not valid JSON");
+
+        // given a gap: 4 bytes before the first tensor, every tensor's offsets moved on by 4
+        ObjectNode header = img.header().deepCopy();
+        String first = null;
+        for (var e : header.properties()) {
+            if (!e.getKey().equals("__metadata__")) {
+                long begin = e.getValue().get("data_offsets").get(0).asLong();
+                long end = e.getValue().get("data_offsets").get(1).asLong();
+                ((ObjectNode) e.getValue()).putArray("data_offsets").add(begin + 4).add(end + 4);
+                first = begin == 0 ? e.getKey() : first;
+            }
+        }
+        byte[] data = new byte[img.data().length + 4];
+        System.arraycopy(img.data(), 0, data, 4, img.data().length);
+        new SafeTensorsImage(header, data).write(weights);
+        assertMentions(loadFails(dir), weights.toString(), first, "starts at byte 4");
+    }
+
+    @Test
     void overlappingDataOffsetsNameBothTensors() throws IOException {
         // given post_attention_layernorm pointing at the bytes of input_layernorm (same size)
         SafeTensorsImage img = SafeTensorsImage.read(weights);
@@ -227,11 +258,9 @@ class CheckpointErrorsTest {
 
     @Test
     void missingTensorIsNamed() throws IOException {
-        // given the header without layer 1's out_proj
+        // given the file without layer 1's out_proj
         String name = "model.layers.1.self_attn.out_proj.weight";
-        SafeTensorsImage img = SafeTensorsImage.read(weights);
-        img.header().remove(name);
-        img.write(weights);
+        SafeTensorsImage.read(weights).without(name).write(weights);
 
         // then loading names the directory and the missing tensor
         assertMentions(loadFails(dir), dir.toString(), "missing tensor '" + name + "'");

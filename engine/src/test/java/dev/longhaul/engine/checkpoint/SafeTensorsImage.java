@@ -50,6 +50,25 @@ record SafeTensorsImage(ObjectNode header, byte[] data) {
         return tensor(name).get("data_offsets").get(1).asLong();
     }
 
+    /** The file without tensor `name`: its entry and its bytes gone, the tensors after it moved back. */
+    SafeTensorsImage without(String name) {
+        long begin = begin(name);
+        long end = end(name);
+        ObjectNode h = header.deepCopy();
+        h.remove(name);
+        for (var e : h.properties()) {
+            if (!e.getKey().equals("__metadata__") && e.getValue().get("data_offsets").get(0).asLong() >= end) {
+                long b = e.getValue().get("data_offsets").get(0).asLong() - (end - begin);
+                long f = e.getValue().get("data_offsets").get(1).asLong() - (end - begin);
+                ((ObjectNode) e.getValue()).putArray("data_offsets").add(b).add(f);
+            }
+        }
+        byte[] d = new byte[data.length - (int) (end - begin)];
+        System.arraycopy(data, 0, d, 0, (int) begin);
+        System.arraycopy(data, (int) end, d, (int) begin, data.length - (int) end);
+        return new SafeTensorsImage(h, d);
+    }
+
     /** The same header with `extra` zero bytes appended to the data section. */
     SafeTensorsImage withExtraData(int extra) {
         return new SafeTensorsImage(header, Arrays.copyOf(data, data.length + extra));
