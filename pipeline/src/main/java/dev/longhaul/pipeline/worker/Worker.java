@@ -164,15 +164,50 @@ public final class Worker implements AutoCloseable {
         this.lanes = lanes;
         this.topics = topics;
         this.faults = faults;
-        this.engine = OrderEngine.open(config);
-        this.writer = new ResultWriter(config, topics, faults);
-        this.control = new ControlListener(config, topics, this::onCancel);
-        this.consumer = new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // what is opened is closed again when a later step fails: the model and its memory (a GPU's
+        // too), the producers and the control listener's thread would otherwise outlive the failure
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            this.engine = opened(opened, OrderEngine.open(config));
+            this.writer = opened(opened, new ResultWriter(config, topics, faults));
+            this.control = opened(opened, new ControlListener(config, topics, this::onCancel));
+            this.consumer = opened(opened, new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            if (lanes instanceof LaneAssignment.Pinned pinned) {
+                checkLanesExist(pinned);
+            }
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable c : opened.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            throw e;
+        }
         AtomicInteger threads = new AtomicInteger();
         this.inference = Executors.newFixedThreadPool(config.concurrentOrders(),
                 r -> new Thread(r, "longhaul-inference-" + config.workerId() + "-" + threads.incrementAndGet()));
         this.pollThread = new Thread(this::loop, "longhaul-worker-" + config.workerId());
         pollThread.start();
+    }
+
+    private static <T extends AutoCloseable> T opened(List<AutoCloseable> opened, T c) {
+        opened.add(c);
+        return c;
+    }
+
+    /** Refuses pinned lanes past the partitions of `work`: assigned, they would be polled forever for nothing. */
+    private void checkLanesExist(LaneAssignment.Pinned pinned) {
+        int lanes = consumer.partitionsFor(topics.work.name(), Duration.ofSeconds(30)).size();
+        List<Integer> missing = pinned.lanes().stream().filter(l -> l >= lanes).toList();
+        if (lanes == 0) {
+            throw new IllegalArgumentException(topics.work.name() + " does not exist or has no partitions: no lane " + pinned.lanes() + " to pin");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("lane" + (missing.size() == 1 ? " " : "s ") + missing + " of " + topics.work.name()
+                    + " do" + (missing.size() == 1 ? "es" : "") + " not exist: it has " + lanes + " partitions, lanes 0 to " + (lanes - 1));
+        }
     }
 
     public String id() {

@@ -358,6 +358,23 @@ class WorkerTest {
     }
 
     @Test
+    void aPinnedLaneThatDoesNotExistIsRefusedAndTheWorkerLeavesNothingRunning() throws Exception {
+        WorkerConfig config = WorkerConfig.defaults("nolane-1", kafka.bootstrapServers(), MODEL)
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Worker(config, topics, new LaneAssignment.Pinned(List.of(1, 9))));
+        assertTrue(e.getMessage().contains("[9]") && e.getMessage().contains("2 partitions"), e.getMessage());
+        // the control listener's thread, the producers' and the engine's were closed with the failure
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<String> left = List.of();
+        do {
+            left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                    .filter(n -> n.contains("nolane-1")).toList();
+        } while (!left.isEmpty() && System.nanoTime() < end);
+        assertEquals(List.of(), left);
+    }
+
+    @Test
     void anOrderHeldUpOnOneLaneDoesNotHoldUpTheOtherAndACancelReachesOnlyItsOwn() throws Exception {
         Topics laneTopics = new Topics("lanes.", new InMemorySchemaRegistry());
         for (var t : laneTopics.all()) {
