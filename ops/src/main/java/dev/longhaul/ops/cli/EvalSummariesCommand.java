@@ -74,6 +74,13 @@ public final class EvalSummariesCommand implements Callable<Integer> {
             out.printf("%d pairs evaluated (%d skipped)%n", report.pairs(), report.skipped());
         }
         out.flush();
+        if (report.pairs() == 0) {
+            // nothing scored (an empty list, or pairs without the expected fields): the zeros above
+            // say nothing, so it is not a pass
+            spec.commandLine().getErr().println("longhaul eval summaries: no pair in " + file + " could be scored ("
+                    + report.skipped() + " skipped)");
+            return 2;
+        }
         return 0;
     }
 
