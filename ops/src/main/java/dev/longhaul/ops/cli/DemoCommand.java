@@ -79,7 +79,8 @@ public final class DemoCommand implements Callable<Integer> {
         KafkaDemo.Engine e = new KafkaDemo.Engine(Optional.ofNullable(model), engine.backendName(), engine.threads(),
                 contextTokens, maxOutputTokens);
         KafkaDemo.Samples samples = new KafkaDemo.Samples(home.resolve(".longhaul/demo/samples"), home, seed, 1.0);
-        return new KafkaDemo.Options(home, run, e, samples);
+        var config = ConfigDefaults.of(spec).config();
+        return new KafkaDemo.Options(home, run, e, samples, config.namespace(), config.dashboard().port(), config.dashboard().token().value());
     }
 
     @Override

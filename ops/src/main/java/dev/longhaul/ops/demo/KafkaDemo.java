@@ -54,7 +54,17 @@ public final class KafkaDemo {
     public record Samples(Path folder, Path repository, long seed, double scale) {}
 
     /** home: the repository root, which the bundled model's path starts from. */
-    public record Options(Path home, Run run, Engine engine, Samples samples) {}
+    /**
+     * What the demo runs: the configured topic namespace (the one `submit` and the other commands
+     * use, so the submit line the demo prints works) and the dashboard's configured port and token
+     * (blank: generated at start).
+     */
+    public record Options(Path home, Run run, Engine engine, Samples samples, String namespace, int dashboardPort, String dashboardToken) {
+        /** The defaults: namespace longhaul., dashboard on 8080 with a generated token. */
+        public Options(Path home, Run run, Engine engine, Samples samples) {
+            this(home, run, engine, samples, PipelineConfig.DEFAULTS.kafka().namespace(), DashboardConfig.DEFAULTS.port(), "");
+        }
+    }
 
     static final List<String> PHASES = List.of("broker", "registry", "pipeline", "model", "worker");
     static final String WORKER_ID = "demo-worker";
@@ -112,20 +122,21 @@ public final class KafkaDemo {
     }
 
     /**
-     * Starts the dashboard on the stack (port 8080 when serving on the usual ports and it is free, a
+     * Starts the dashboard on the stack (the configured port, 8080 by default, when serving on the usual ports and it is free, a
      * free one with --once or when 8080 is taken: the dashboard is the demo's window, not a reason
      * to stop it), registered with {@code running} so it closes before the stack it reads.
      */
     Optional<URI> startDashboard(DevStack stack, Running running) {
-        int port = options.run().kafkaPort() == 0 ? 0 : DashboardConfig.DEFAULTS.port();
+        int port = options.run().kafkaPort() == 0 ? 0 : options.dashboardPort();
         if (port != 0 && !free(DashboardConfig.DEFAULTS.host(), port)) {
             System.err.println("port " + port + " is taken; the dashboard listens on a free port instead (printed below)");
             port = 0;
         }
-        Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port),
+        Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port).withToken(options.dashboardToken()),
                 stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams())));
-        return Optional.of(dashboard.pageUrl());
+        // a configured token is a secret the operator has already (and stdout goes to logs): only a generated one is shown
+        return Optional.of(options.dashboardToken().isBlank() ? dashboard.pageUrl() : dashboard.url());
     }
 
     /** Wakes the follower up when the worker's poll loop or the pipeline's streams have stopped, saying which. */
@@ -167,10 +178,10 @@ public final class KafkaDemo {
         }
     }
 
-    private DevStack.Options stackOptions() {
+    DevStack.Options stackOptions() {
         // One broker holds one replica; everything else is the pipeline's defaults.
         PipelineConfig d = PipelineConfig.DEFAULTS;
-        PipelineConfig pipeline = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), d.kafka().namespace(), 1,
+        PipelineConfig pipeline = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), options.namespace(), 1,
                 d.kafka().commitInterval()));
         return new DevStack.Options(null, options.run().kafkaPort(), options.run().registryPort(), pipeline);
     }

@@ -24,6 +24,7 @@ import java.util.Map;
 
 import dev.longhaul.ingest.IngestConfig;
 import dev.longhaul.ops.dashboard.DashboardConfig;
+import dev.longhaul.ops.demo.KafkaDemo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -72,6 +73,21 @@ class ConfigCommandLineTest {
         StackCommand stack = assertInstanceOf(StackCommand.class, parse(env, "stack"));
         assertEquals("dev.", stack.pipelineConfig().kafka().namespace());
         assertEquals(((WorkerCommand) parse(env, "worker", "--model", "m")).kafka.namespace, stack.pipelineConfig().kafka().namespace());
+    }
+
+    @Test
+    void theDemoUsesTheConfiguredNamespaceAndDashboardPortAndToken() {
+        // the demo planned on longhaul.* whatever was configured, so the submit line it prints
+        // (which uses the configured namespace) failed, and it ignored the dashboard's token
+        Map<String, String> env = Map.of("LONGHAUL_NAMESPACE", "dev.", "LONGHAUL_DASHBOARD_TOKEN", "s3cret", "LONGHAUL_DASHBOARD_PORT", "9191");
+        KafkaDemo.Options o = assertInstanceOf(DemoCommand.class, parse(env, "demo")).options(Path.of("h"));
+        assertEquals("dev.", o.namespace());
+        assertEquals(((SubmitCommand) parse(env, "submit", "f")).kafka.namespace, o.namespace());
+        assertEquals(9191, o.dashboardPort());
+        assertEquals("s3cret", o.dashboardToken());
+        KafkaDemo.Options plain = ((DemoCommand) parse(Map.of(), "demo")).options(Path.of("h"));
+        assertEquals("longhaul.", plain.namespace());
+        assertEquals("", plain.dashboardToken());
     }
 
     @Test
