@@ -69,6 +69,56 @@ class PipelineOnBrokerIT {
     }
 
     @Test
+    void aDocumentOfManyChunksReachesThePlansChangelogAFewTimesNotOncePerChunk() throws Exception {
+        PipelineConfig config = PipelineDriver.CONFIG
+                .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-chunks", "chunks.", 1, Duration.ofSeconds(1)));
+        Topics topics = new Topics("chunks.", new InMemorySchemaRegistry());
+        Path stateDir = Files.createTempDirectory("longhaul-streams-");
+        int chunks = 2000;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(kafka.clientConfig())) {
+            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 2, (short) 1));
+            try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
+                    config.streamsProperties(kafka.bootstrapServers(), stateDir))) {
+                streams.start();
+                var job = PipelineDriver.submission("job-many", "acme", PipelineDriver.text("job-many", 50 * chunks), 50, "s1");
+                assertEquals(chunks, job.chunks().size());
+                submitInOneTransaction(kafka, topics, job);
+                heartbeat(kafka, topics);
+                assertEquals(chunks, readWork(kafka, topics, Duration.ofSeconds(120)).getFirst().value().getChunks().getPositions().size());
+                // each save of the plan (one per chunk) went to the changelog whole, its positions
+                // growing: quadratic bytes; cached, a commit interval's saves go once
+                String changelog = config.kafka().applicationId() + "-" + dev.longhaul.pipeline.plan.JobPlanner.STORE + "-changelog";
+                long writes = count(kafka, changelog, "job-many");
+                assertTrue(writes >= 1 && writes < chunks / 20, writes + " changelog records for one job of " + chunks + " chunks");
+            }
+        }
+    }
+
+    /** Records with `key` on every partition of `topic`, read to its end (read_committed). */
+    private static long count(EmbeddedKafka kafka, String topic, String key) {
+        Properties p = new Properties();
+        p.putAll(kafka.clientConfig());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        long n = 0;
+        try (var consumer = new KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var ends = consumer.endOffsets(partitions);
+            long giveUpAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < giveUpAt) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    n += key.equals(r.key()) ? 1 : 0;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
     void thePipelineRefusesJobKeyedTopicsWithDifferentPartitionCounts() throws Exception {
         Topics topics = new Topics("copart.", new InMemorySchemaRegistry());
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
