@@ -49,6 +49,14 @@ class TopicsAdminTest {
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(topics.deadLetters.name()), e.getMessage());
             // without tenants nothing reads it beside the job-keyed topics: no refusal
             TopicsAdmin.ensure(admin, topics, Set.of(), layout);
+
+            // shared topics grown to 8 partitions (to scale out) and a tenant added later on a
+            // layout still saying 3: the tenant's topics are made with the cluster's 8
+            Topics grown = new Topics("grown.", new InMemorySchemaRegistry());
+            TopicsAdmin.ensure(admin, grown, Set.of(), new TopicsAdmin.Layout(2, 8, (short) 1));
+            TopicsAdmin.ensure(admin, grown, Set.of("acme"), layout);
+            String delivered = grown.forTenant("acme").tenantFacing().getFirst().getKey().name();
+            assertEquals(8, TopicsAdmin.describe(admin, delivered, java.time.Duration.ofSeconds(30)).partitions().size(), delivered);
         }
     }
 }
