@@ -6,8 +6,8 @@
  * encode() never adds special tokens, truncates or pads: the engine feeds exactly the ids it gets, and
  * the empty string encodes to no ids; an unpaired surrogate char encodes as U+FFFD (the native binding
  * would otherwise garble every emoji of that text). encodeWithSpans() adds each token's char span.
- * decode() keeps special tokens, decodeSkippingSpecial() drops them; both reject ids outside
- * [0, vocabSize()). tokenBytes() gives each token's bytes, for constrained decoding. Offline: every DJL factory call first runs a telemetry "call home" (EC2 metadata
+ * decode() keeps special tokens, decodeSkippingSpecial() drops them; both reject negative ids and
+ * leave out ids past vocabSize() (a padded embedding's rows), as Hugging Face does. tokenBytes() gives each token's bytes, for constrained decoding. Offline: every DJL factory call first runs a telemetry "call home" (EC2 metadata
  * and an S3 URL) unless DJL is in offline mode, so load() sets DJL's switches `ai.djl.offline` and
  * `OPT_OUT_TRACKING` to true (JVM-wide) before touching DJL, and refuses to go on if the environment
  * variable DJL_OFFLINE overrides them. The native library is unpacked from the DJL jar into DJL's
@@ -283,16 +283,24 @@ public final class TextTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The ids for the native decoder. An id past the tokenizer's vocabulary is left out, as the
+     * Hugging Face decoder leaves it out (it decodes to nothing): a checkpoint whose embedding is
+     * padded past its tokenizer (vocab_size rounded up, common in real ones) can sample such an id,
+     * and the text it is part of must not fail on it. A negative id is no id at all.
+     */
     private long[] toLongs(int[] ids) {
         long[] out = new long[ids.length];
         int vocab = vocabSize();
+        int n = 0;
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
-                        + " is outside the vocabulary [0, " + vocab + ")");
+            if (ids[i] < 0) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i + " is negative");
             }
-            out[i] = ids[i];
+            if (ids[i] < vocab) {
+                out[n++] = ids[i];
+            }
         }
-        return out;
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 }

@@ -5,9 +5,10 @@
  * added_tokens, hence the vocabulary size (largest id + 1) and the longest added token; from
  * tokenizer_config.json, when present, the names of the bos and eos tokens (a string, an AddedToken
  * object with "content", or null). Flags such as add_bos_token are deliberately not read: the
- * engine feeds ids exactly as it is given them. spotChecks lists a few tokens (the first and last
- * special added token, bos, eos) whose ids the loader confirms with the native tokenizer, which
- * numbers added tokens missing from the model vocabulary on its own. decoderType is tokenizer.json's
+ * engine feeds ids exactly as it is given them. spotChecks lists the tokens (every added token that
+ * is matched on its own content, the first and last special one, bos, eos) whose ids the loader
+ * confirms with the native tokenizer, which numbers added tokens missing from the model vocabulary
+ * on its own. decoderType is tokenizer.json's
  * decoder.type ("" when absent) and addedIds the ids of added_tokens (their content is raw text,
  * not spelled in the decoder's alphabet): TextTokenizer.tokenBytes needs both. Every problem is a
  * TokenizerException naming the file.
@@ -105,7 +106,17 @@ record TokenizerDescription(
         if (maxId < 0) {
             throw new TokenizerException(where, "has an empty vocabulary");
         }
+        // Every added token the native tokenizer finds in its own content (not normalized first,
+        // or no normalizer to change it): the file's id must be the one it gives, or ids, bytes and
+        // the vocabulary size taken from the file would disagree with what encode() and decode() do.
         Map<String, Integer> spotChecks = new HashMap<>();
+        boolean normalizer = !root.path("normalizer").isMissingNode() && !root.path("normalizer").isNull();
+        for (JsonNode token : added) {
+            boolean normalized = token.path("normalized").asBoolean(!token.path("special").asBoolean(false));
+            if (!normalized || !normalizer) {
+                spotChecks.put(token.path("content").asText(), ids.get(token.path("content").asText()));
+            }
+        }
         for (String name : new String[] {firstSpecial, lastSpecial}) {
             if (name != null) {
                 spotChecks.put(name, ids.get(name));

@@ -78,7 +78,8 @@ class TextTokenizerTest {
         assertEquals("<bos>Mi<eos><reserved_300>", golden.decode(ids));
         assertEquals("Mi", golden.decodeSkippingSpecial(ids));
         assertArrayEquals(new int[] {77, 256, 105}, golden.encode("M<bos>i"));
-        assertThrows(IllegalArgumentException.class, () -> golden.decode(new int[] {512}));
+        // an id past the tokenizer (a padded embedding's row) decodes to nothing, as in Hugging Face
+        assertEquals("Mi", golden.decode(new int[] {77, 512, 105, 600}));
         assertThrows(IllegalArgumentException.class, () -> golden.decode(new int[] {-1}));
     }
 
@@ -206,6 +207,28 @@ class TextTokenizerTest {
         Files.writeString(file, Files.readString(file).replace("\"id\": 299,", "\"id\": 999,"));
         TokenizerException e = assertThrows(TokenizerException.class, () -> TextTokenizer.load(dir));
         assertTrue(e.getMessage().startsWith(file + ": token \"<reserved_299>\" has id 999"), e.getMessage());
+    }
+
+    @Test
+    void aNonSpecialAddedTokenMustHaveTheIdTheTokenizerGivesIt(@TempDir Path dir) throws IOException {
+        // an added token that is not special, with an id past the others: the native tokenizer
+        // numbers it right after them (300), while the file says 400
+        ByteLevelTokenizerFiles.write(dir, 300);
+        Path file = dir.resolve("tokenizer.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("added_tokens")).addObject().put("id", 400).put("content", "foo")
+                .put("single_word", false).put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", false);
+        json.writeValue(file.toFile(), root);
+        TokenizerException e = assertThrows(TokenizerException.class, () -> TextTokenizer.load(dir));
+        assertTrue(e.getMessage().startsWith(file + ": token \"foo\" has id 400"), e.getMessage());
+        // with the id the tokenizer gives it, it loads and the ids agree
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("added_tokens").get(root.get("added_tokens").size() - 1)).put("id", 300);
+        json.writeValue(file.toFile(), root);
+        try (TextTokenizer t = TextTokenizer.load(dir)) {
+            assertArrayEquals(new int[] {300}, t.encode("foo"));
+            assertEquals(300, t.tokenId("foo").orElseThrow());
+        }
     }
 
     @Test
