@@ -75,6 +75,11 @@ public record ModelConfig(
 
     /** The same model with RoPE over all D dims of a head, as Hugging Face's native class computes. */
     public ModelConfig withHfRopeParity() {
+        if (headDim % 2 != 0) {
+            // Hugging Face's rotate_half splits a head in two halves: an odd head_dim fails there
+            throw new IllegalArgumentException("head_dim " + headDim + " is odd: RoPE over every dim of a head (Hugging Face parity)"
+                    + " needs an even number");
+        }
         return new ModelConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
                 headDim, ropeTheta, rmsNormEps, tieWordEmbeddings, layerKinds, blockSize, numExperts, expertsPerToken,
                 linearAlpha, linearBeta, fullAlpha, fullBeta, mlpAlpha, mlpBeta, maxPositionEmbeddings, bosTokenId,
@@ -222,13 +227,14 @@ public record ModelConfig(
                 f.optionalInt("bos_token_id"), f.optionalInt("eos_token_id"));
     }
 
+    /** Whether n is the number 0 or a list of zeros (0.5 is not zero, nor is "x"). */
     private static boolean isZeroOrZeroList(JsonNode n) {
         if (n.isNumber()) {
-            return n.asInt() == 0;
+            return n.asDouble() == 0;
         }
         if (n.isArray()) {
             for (JsonNode e : n) {
-                if (e.asInt() != 0) {
+                if (!e.isNumber() || e.asDouble() != 0) {
                     return false;
                 }
             }
@@ -241,8 +247,14 @@ public record ModelConfig(
         List<LayerKind> hf = null;
         JsonNode types = root.get("layer_types");
         if (types != null && !types.isNull()) {
+            if (!types.isArray()) {
+                throw f.bad("layer_types", "is " + types.getNodeType() + "; expected a list of kinds");
+            }
             hf = new ArrayList<>();
             for (JsonNode t : types) {
+                if (!t.isTextual()) {
+                    throw f.bad("layer_types", "has " + t + "; expected \"linear_attention\" or \"full_attention\"");
+                }
                 hf.add(switch (t.asText()) {
                     case "linear_attention" -> LayerKind.LINEAR;
                     case "full_attention" -> LayerKind.FULL;
@@ -253,9 +265,13 @@ public record ModelConfig(
         List<LayerKind> legacy = null;
         JsonNode attn = root.get("attn_type_list");
         if (attn != null && !attn.isNull()) {
+            if (!attn.isArray()) {
+                throw f.bad("attn_type_list", "is " + attn.getNodeType() + "; expected a list of 0 and 1");
+            }
             legacy = new ArrayList<>();
             for (JsonNode t : attn) {
-                legacy.add(switch (t.asInt(-1)) {
+                // asInt() would take true, "1" and 1.7 for 1
+                legacy.add(switch (t.isIntegralNumber() && t.canConvertToInt() ? t.asInt() : -1) {
                     case 0 -> LayerKind.LINEAR;
                     case 1 -> LayerKind.FULL;
                     default -> throw f.bad("attn_type_list", "has value " + t + "; expected 0 or 1");

@@ -120,6 +120,25 @@ class ModelConfigTest {
             c.remove("layer_types");
             c.putArray("attn_type_list").add(0).add(0).add(2).add(1);
         });
+        // values that only coerce to a kind: true, "1" and 1.7 are not 1; an object is not a list
+        int layers = config("minimax-tiny").get("num_hidden_layers").asInt();
+        for (com.fasterxml.jackson.databind.JsonNode odd : List.of(JSON.getNodeFactory().booleanNode(true),
+                JSON.getNodeFactory().textNode("1"), JSON.getNodeFactory().numberNode(1.7))) {
+            refused("attn_type_list", c -> {
+                c.remove("layer_types");
+                ArrayNode list = c.putArray("attn_type_list");
+                for (int l = 0; l < layers; l++) {
+                    list.add(l == 0 ? odd : JSON.getNodeFactory().numberNode(0));
+                }
+            });
+        }
+        refused("layer_types", c -> {
+            ObjectNode asObject = c.putObject("layer_types");
+            for (int l = 0; l < layers; l++) {
+                asObject.put("l" + l, "linear_attention");
+            }
+        });
+        refused("layer_types", c -> ((ArrayNode) c.get("layer_types")).set(0, JSON.getNodeFactory().numberNode(1)));
     }
 
     @Test
@@ -134,6 +153,8 @@ class ModelConfigTest {
         refused("postnorm", c -> c.put("postnorm", false));
         refused("sliding_window", c -> c.put("sliding_window", 4096));
         refused("shared_intermediate_size", c -> c.put("shared_intermediate_size", 128));
+        refused("shared_intermediate_size", c -> c.put("shared_intermediate_size", 0.5));
+        refused("shared_intermediate_size", c -> c.putArray("shared_intermediate_size").add(0).add("x"));
         refused("partial_rotary_factor", c -> rope(c).put("partial_rotary_factor", 0.0));
         refused("partial_rotary_factor", c -> rope(c).put("partial_rotary_factor", 1.5));
         refused("partial_rotary_factor", c -> c.put("partial_rotary_factor", -0.5));
@@ -148,6 +169,20 @@ class ModelConfigTest {
         neutral.putArray("shared_intermediate_size").add(0);
         neutral.put("shared_moe_mode", "sigmoid");
         assertEquals(parse(config("minimax-tiny")), parse(neutral));
+    }
+
+    @Test
+    void hfRopeParityRefusesAnOddHeadDim() {
+        ObjectNode root = config("minimax-tiny");
+        root.put("head_dim", 5);
+        root.put("rotary_dim", 4);
+        root.remove("rope_parameters");
+        root.remove("partial_rotary_factor");
+        ModelConfig odd = parse(root);
+        assertEquals(4, odd.rotaryDim());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, odd::withHfRopeParity);
+        assertTrue(e.getMessage().contains("head_dim 5"), e.getMessage());
+        assertEquals(parse(config("minimax-tiny")).headDim(), parse(config("minimax-tiny")).withHfRopeParity().rotaryDim());
     }
 
     @Test
