@@ -102,10 +102,11 @@ final class OrderRunner {
     static final String DEFAULT_FIELD = "key facts";
     /**
      * Prompt token cap on a task's instruction (the document is capped by the context budget): a
-     * schema of ExtractionSchemas.MAX_SCHEMA_CHARS fits even at one token per byte. The output is
-     * capped at maxOutputTokens plus what the schema forces (at most MAX_FORCED_OUTPUT_BYTES).
+     * schema of ExtractionSchemas.MAX_SCHEMA_CHARS (UTF-16 chars, up to three UTF-8 bytes each) fits
+     * even at one token per byte. The output is capped at maxOutputTokens plus what the schema
+     * forces (at most MAX_FORCED_OUTPUT_BYTES).
      */
-    static final int MAX_INSTRUCTION_TOKENS = ExtractionSchemas.MAX_SCHEMA_CHARS + 1024;
+    static final int MAX_INSTRUCTION_TOKENS = 3 * ExtractionSchemas.MAX_SCHEMA_CHARS + 1024;
     /** Longest analysis text kept in an Extraction (characters). */
     static final int MAX_ANALYSIS_CHARS = 256 * 1024;
 
@@ -143,6 +144,19 @@ final class OrderRunner {
     Outcome run(WorkOrder order, ChunkSource reader, Progress progress, RunCancel cancel) {
         long started = System.currentTimeMillis();
         JobRequest request = order.getRequest();
+        // The tasks' branches first: a schema this worker refuses, or an instruction over its cap,
+        // fails the order before its document is read and prefilled (minutes on a long one).
+        SamplingParams params = SamplingParams.greedy(maxOutputTokens);
+        if (tokenizer.eosTokenId().isPresent()) {
+            params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
+        }
+        List<Task> tasks = request.getTasks();
+        List<BranchDecoder.Branch> work = new ArrayList<>(tasks.size());
+        for (Task task : tasks) {
+            work.add(task.getType() == TaskType.SUMMARIZE
+                    ? new BranchDecoder.Branch(instruction(Prompts.summarize(request.getKind())), params)
+                    : extraction(task, params));
+        }
         SequenceState state = model.newSequence();
         Prefill prefill = new Prefill(state, cancel);
         long total = request.getDocument().getBytes();
@@ -188,17 +202,6 @@ final class OrderRunner {
         List<ProvenanceSpan> spans = analysis.spans().stream()
                 .map(p -> ProvenanceSpan.newBuilder().setStart(p.start()).setEnd(p.end()).setLabel(p.label()).build())
                 .toList();
-        SamplingParams params = SamplingParams.greedy(maxOutputTokens);
-        if (tokenizer.eosTokenId().isPresent()) {
-            params = params.withStopTokens(tokenizer.eosTokenId().getAsInt());
-        }
-        List<Task> tasks = request.getTasks();
-        List<BranchDecoder.Branch> work = new ArrayList<>(tasks.size());
-        for (Task task : tasks) {
-            work.add(task.getType() == TaskType.SUMMARIZE
-                    ? new BranchDecoder.Branch(instruction(Prompts.summarize(request.getKind())), params)
-                    : extraction(task, params));
-        }
         Optional<List<GenerationResult>> decoded = branches.decode(state, work, cancel::requested, progress::decoded);
         if (decoded.isEmpty() || cancel.requested()) {
             return new Cancelled();

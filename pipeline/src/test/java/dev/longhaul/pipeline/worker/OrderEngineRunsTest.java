@@ -53,6 +53,35 @@ class OrderEngineRunsTest {
     }
 
     @Test
+    void aSchemaThePlannerAcceptsRunsAndOneTheWorkerRefusesFailsBeforeTheDocumentIsRead() {
+        WorkerConfig config = WorkerConfig.defaults("schema-test", "localhost:1", SharedData.minimaxTiny()).withOutput(4);
+        try (OrderEngine engine = OrderEngine.open(config)) {
+            // a schema near the planner's character cap whose text is astral-plane characters: twice
+            // as many UTF-8 bytes as chars, so twice the tokens the old cap allowed per char
+            String description = "\uD840\uDC00".repeat((dev.longhaul.pipeline.plan.ExtractionSchemas.MAX_SCHEMA_CHARS - 200) / 2);
+            String schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":4,\"description\":\""
+                    + description + "\"}},\"required\":[\"a\"]}";
+            assertTrue(dev.longhaul.pipeline.plan.ExtractionSchemas.problem(schema).isEmpty(),
+                    () -> "the planner accepts it: " + dev.longhaul.pipeline.plan.ExtractionSchemas.problem(schema));
+            Task wide = Task.newBuilder().setType(TaskType.EXTRACT).setJsonSchema(schema).build();
+            OrderRunner.Done done = assertInstanceOf(OrderRunner.Done.class,
+                    engine.run(order("wide", DocumentKind.CONTRACT, List.of(wide), LEASE), chunks(LEASE), QUIET, new RunCancel()));
+            assertEquals(1, done.extractions().size());
+
+            // a schema the worker's compiler refuses fails the order before a chunk is asked for
+            Task refused = Task.newBuilder().setType(TaskType.EXTRACT).setJsonSchema("{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#\"}}}").build();
+            int[] reads = {0};
+            ChunkSource counting = (o, sink) -> {
+                reads[0]++;
+                return chunks(LEASE).read(o, sink);
+            };
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> engine.run(order("refused", DocumentKind.CONTRACT, List.of(refused), LEASE), counting, QUIET, new RunCancel()));
+            assertEquals(0, reads[0], "no chunk read for an order that cannot run");
+        }
+    }
+
+    @Test
     void runsAtOnceGiveWhatEachGivesAloneAndACancelEndsOnlyItsOwn() throws Exception {
         // prefill chunks of 16 tokens, so every document streams in many feeds interleaved with the others'
         WorkerConfig base = WorkerConfig.defaults("concurrent-test", "localhost:1", SharedData.minimaxTiny()).withOutput(12);
