@@ -156,6 +156,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Starts tried when a picked port was taken before the broker bound it. */
+    static final int START_TRIES = 3;
+
+    /** Whether a start failed because a port was in use. */
+    static boolean bindFailure(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
@@ -174,7 +187,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Properties overrides = new Properties();
         private SaslSsl security;
 
+        private java.util.function.IntSupplier portPicker = EmbeddedKafka::freePort;
+
         private Builder() {
+        }
+
+        /** Where picked ports come from (tests of the retry on a port taken meanwhile). */
+        Builder portPicker(java.util.function.IntSupplier picker) {
+            this.portPicker = picker;
+            return this;
         }
 
         /** Keep the log here across restarts (formatted on first use). */
@@ -227,32 +248,71 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the Kafka data directory", e);
             }
-            int clientPort = port == 0 ? freePort() : port;
-            int quorumPort = controllerPort == 0 ? freePort() : controllerPort;
-            // One node: every internal topic has one replica.
-            Properties settings = new Properties();
-            settings.setProperty("num.partitions", Integer.toString(defaultPartitions));
-            settings.setProperty("offsets.topic.replication.factor", "1");
-            settings.setProperty("transaction.state.log.replication.factor", "1");
-            settings.setProperty("transaction.state.log.min.isr", "1");
-            settings.setProperty("share.coordinator.state.topic.replication.factor", "1");
-            settings.setProperty("share.coordinator.state.topic.min.isr", "1");
-            int internalPort = security == null ? clientPort : freePort();
-            if (security != null) {
-                secure(settings, clientPort, internalPort, quorumPort);
-            }
-            settings.putAll(overrides);
-            KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
-            try {
-                node.formatIfNew(Uuid.randomUuid().toString());
-                node.start();
-            } catch (RuntimeException e) {
-                if (temporary) {
-                    deleteRecursively(dir); // a broker that never started leaves no folder behind
+            // Ports picked here are free when picked, not when the broker binds them: another
+            // process (a parallel test) may take one in between. A start that fails to bind a
+            // picked port is tried again on new ones.
+            for (int attempt = 1; ; attempt++) {
+                int[] picked = distinctFreePorts(3);
+                int clientPort = port == 0 ? picked[0] : port;
+                int quorumPort = controllerPort == 0 ? picked[1] : controllerPort;
+                // One node: every internal topic has one replica.
+                Properties settings = new Properties();
+                settings.setProperty("num.partitions", Integer.toString(defaultPartitions));
+                settings.setProperty("offsets.topic.replication.factor", "1");
+                settings.setProperty("transaction.state.log.replication.factor", "1");
+                settings.setProperty("transaction.state.log.min.isr", "1");
+                settings.setProperty("share.coordinator.state.topic.replication.factor", "1");
+                settings.setProperty("share.coordinator.state.topic.min.isr", "1");
+                int internalPort = security == null ? clientPort : picked[2];
+                if (security != null) {
+                    secure(settings, clientPort, internalPort, quorumPort);
                 }
-                throw e;
+                settings.putAll(overrides);
+                KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
+                try {
+                    node.formatIfNew(Uuid.randomUuid().toString());
+                    node.start();
+                    return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);
+                } catch (RuntimeException e) {
+                    boolean pickedAny = port == 0 || controllerPort == 0 || security != null;
+                    if (pickedAny && attempt < START_TRIES && bindFailure(e)) {
+                        continue;
+                    }
+                    if (temporary) {
+                        deleteRecursively(dir); // a broker that never started leaves no folder behind
+                    }
+                    throw e;
+                }
             }
-            return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);
+        }
+
+        /** n different ports, each free when picked (held open together, so never the same one twice). */
+        private int[] distinctFreePorts(int n) {
+            int[] ports = new int[n];
+            List<ServerSocket> held = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    int p = portPicker.getAsInt();
+                    ports[i] = p;
+                    try {
+                        ServerSocket s = new ServerSocket();
+                        s.bind(new java.net.InetSocketAddress(p));
+                        held.add(s);
+                    } catch (IOException taken) {
+                        // a picker handing out a port in use (or the same one twice): the start's
+                        // bind fails on it and is tried again
+                    }
+                }
+            } finally {
+                for (ServerSocket s : held) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // closing a listening socket we opened
+                    }
+                }
+            }
+            return ports;
         }
 
         private void secure(Properties p, int clientPort, int internalPort, int quorumPort) {

@@ -80,4 +80,16 @@ class EmbeddedKafkaTest {
             org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), left.toList(), "the failed start's folder is gone");
         }
     }
+    @Test
+    void aPickedPortTakenBeforeTheBrokerBindsItIsReplacedByAnother() throws Exception {
+        // another process takes the client port between the pick and the broker's bind
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
+            java.util.concurrent.atomic.AtomicInteger picks = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.function.IntSupplier picker = () -> picks.getAndIncrement() == 0 ? busy.getLocalPort() : EmbeddedKafka.freePort();
+            try (EmbeddedKafka kafka = EmbeddedKafka.builder().portPicker(picker).start()) {
+                kafka.createTopic("after-retry", 1, java.util.Map.of());
+                org.junit.jupiter.api.Assertions.assertFalse(kafka.bootstrapServers().endsWith(":" + busy.getLocalPort()), kafka.bootstrapServers());
+            }
+        }
+    }
 }
