@@ -678,8 +678,31 @@ public final class Worker implements AutoCloseable {
 
     /** Drops what this worker can no longer commit when lanes move to another worker. */
     private final class Rebalance implements ConsumerRebalanceListener {
+        /**
+         * The lanes are still this worker's until the callback returns (the group's generation is
+         * current): outcomes already in hand, a finished run or one whose commit waits out a pause,
+         * are committed now rather than computed again by the lanes' next owner (a scale-out would
+         * otherwise redo hours of prefill). Then the rest is dropped as onPartitionsLost drops it.
+         */
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            for (Taken t : List.copyOf(pending)) {
+                if (partitions.contains(t.partition()) && t.tries.pending() != null) {
+                    pending.remove(t);
+                    commit(t, t.tries.pending());
+                }
+            }
+            for (TopicPartition tp : partitions) {
+                Running r = inProgress.get(tp);
+                if (r != null && r.outcome.isDone()) {
+                    finish(r);
+                }
+            }
+            drop(partitions);
+        }
+
+        /** Forgets the lanes' waiting orders and stops their runs, committing nothing. */
+        private void drop(Collection<TopicPartition> partitions) {
             pending.removeIf(t -> partitions.contains(t.partition()));
             List<Running> lost = new ArrayList<>();
             for (TopicPartition tp : partitions) {
@@ -717,7 +740,7 @@ public final class Worker implements AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            onPartitionsRevoked(partitions);
+            drop(partitions); // another member may own them already: nothing may be committed
         }
     }
 

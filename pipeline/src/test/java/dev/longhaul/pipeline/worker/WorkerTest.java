@@ -562,6 +562,43 @@ class WorkerTest {
     }
 
     @Test
+    void anOutcomeInHandWhenTheLaneIsRevokedIsCommittedNotLeftToBeComputedAgain() throws Exception {
+        Topics revoke = new Topics("revoke.", new InMemorySchemaRegistry());
+        for (var t : revoke.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("revoke-1", kafka.bootstrapServers(), MODEL).withNamespace("revoke.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+        Faults faults = (point, order) -> {
+            if (point == Faults.Point.BEFORE_COMMIT && commits.incrementAndGet() == 1) {
+                throw new org.apache.kafka.common.KafkaException("commit refused (test)");
+            }
+        };
+        Topics saved = topics;
+        topics = revoke;
+        try {
+            // the run finishes, its first commit fails, and the next waits out a long pause
+            Worker w = new Worker(config, revoke, LaneAssignment.group(), faults, Duration.ofMinutes(5));
+            place(order("revoked-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text of a revoked lane".getBytes(), null));
+            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (commits.get() < 1 && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, commits.get(), "the run finished and its first commit failed");
+            Thread.sleep(2000); // the poll thread puts the outcome back to wait (microseconds after the failure)
+            // when the worker leaves the group (as on a scale-in, or a rebalance moving the lane)
+            w.close();
+            // then the outcome in hand was committed while the lane was still its own
+            assertEquals(2, commits.get());
+            assertEquals(1, all(topics.summaries, "revoked-1").size());
+            assertEquals(JobState.SUCCEEDED, last(all(topics.status, "revoked-1")).getState());
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
     void runsThatFailForAReasonThatMayPassRunAgainAndCommitsThatDoNotLandAreRetriedNotRerun() throws Exception {
         Topics flaky = new Topics("flaky.", new InMemorySchemaRegistry());
         for (var t : flaky.all()) {
