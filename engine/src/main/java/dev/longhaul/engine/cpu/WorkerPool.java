@@ -57,6 +57,10 @@ final class WorkerPool implements AutoCloseable {
         if (n <= 0) {
             return;
         }
+        if (closed) {
+            // its workers are gone: a region would wait for them for ever
+            throw new IllegalStateException("the worker pool is closed");
+        }
         if (threads == 1 || n <= grain) {
             task.run(0, 0, n);
             return;
@@ -83,6 +87,9 @@ final class WorkerPool implements AutoCloseable {
             own = e;
         }
         while (pending.get() > 0) {
+            if (closed && noWorkerAlive()) {
+                break; // closed during the region: workers that left never took part, and drain() above did it all
+            }
             Thread.onSpinWait();
         }
         body = null;
@@ -148,6 +155,15 @@ final class WorkerPool implements AutoCloseable {
                 pending.decrementAndGet();
             }
         }
+    }
+
+    private boolean noWorkerAlive() {
+        for (Thread w : workers) {
+            if (w.isAlive()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -59,6 +59,34 @@ class WorkerPoolTest {
         }
     }
 
+    @Test
+    void aClosedPoolRefusesARegionAndOneClosedMidRegionStillEnds() {
+        WorkerPool pool = new WorkerPool(3);
+        pool.close();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.forEach(1000, 1, (w, from, to) -> busy()));
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        });
+        // closed while a region runs: the caller finishes every index itself, once
+        for (int trial = 0; trial < 20; trial++) {
+            WorkerPool closing = new WorkerPool(3);
+            AtomicIntegerArray runs = new AtomicIntegerArray(400);
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                    closing.forEach(400, 1, (worker, from, to) -> {
+                        if (worker == 0 && from == 0) {
+                            closing.close();
+                        }
+                        for (int i = from; i < to; i++) {
+                            runs.incrementAndGet(i);
+                            busy();
+                        }
+                    }));
+            for (int i = 0; i < 400; i++) {
+                assertEquals(1, runs.get(i), "index " + i);
+            }
+        }
+    }
+
     private static void busy() {
         long end = System.nanoTime() + 20_000;
         while (System.nanoTime() < end) {
