@@ -69,33 +69,46 @@ final class CudaDevice implements AutoCloseable {
         this.description = description;
     }
 
-    /** Device 0 with the kernels loaded, or an IllegalStateException saying why not. */
+    /**
+     * Device 0 with the kernels loaded, or an IllegalStateException saying why not, always starting
+     * with UNAVAILABLE: a device that exists but cannot be opened (compute mode PROHIBITED, another
+     * process holding it exclusively, no memory for a context) is unavailable too, so callers (the
+     * CLI, the tests' skip) read one message shape. The context is released on every failure after
+     * it was retained.
+     */
     static CudaDevice open() {
         initDriver();
-        int[] count = new int[1];
-        check(cuDeviceGetCount(count), "cuDeviceGetCount");
-        if (count[0] == 0) {
-            throw new IllegalStateException(UNAVAILABLE + "the NVIDIA driver reports no CUDA device");
+        try {
+            int[] count = new int[1];
+            check(cuDeviceGetCount(count), "cuDeviceGetCount");
+            if (count[0] == 0) {
+                throw new IllegalStateException(UNAVAILABLE + "the NVIDIA driver reports no CUDA device");
+            }
+            CUdevice dev = new CUdevice();
+            check(cuDeviceGet(dev, 0), "cuDeviceGet");
+            String description = describe(dev);
+            CUcontext ctx = new CUcontext();
+            check(cuDevicePrimaryCtxRetain(ctx, dev), "cuDevicePrimaryCtxRetain");
+            try {
+                check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+                CUmodule module = new CUmodule();
+                int rc = cuModuleLoadData(module, kernelImage());
+                if (rc != CUresult.CUDA_SUCCESS) {
+                    throw new IllegalStateException(UNAVAILABLE + "the driver cannot load the kernels (sm_90 SASS, compute_90 PTX "
+                            + "from CUDA 13) on " + description + ": " + CUresult.stringFor(rc)
+                            + "; a Hopper GPU or newer and a driver for CUDA 13 or later are needed");
+                }
+                return new CudaDevice(dev, ctx, module, description);
+            } catch (RuntimeException e) {
+                cuDevicePrimaryCtxRelease(dev);
+                throw e;
+            }
+        } catch (IllegalStateException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(UNAVAILABLE)) {
+                throw e;
+            }
+            throw new IllegalStateException(UNAVAILABLE + e.getMessage(), e);
         }
-        CUdevice dev = new CUdevice();
-        check(cuDeviceGet(dev, 0), "cuDeviceGet");
-        String description = describe(dev);
-        CUcontext ctx = new CUcontext();
-        check(cuDevicePrimaryCtxRetain(ctx, dev), "cuDevicePrimaryCtxRetain");
-        int current = cuCtxSetCurrent(ctx);
-        if (current != CUresult.CUDA_SUCCESS) {
-            cuDevicePrimaryCtxRelease(dev);
-            check(current, "cuCtxSetCurrent");
-        }
-        CUmodule module = new CUmodule();
-        int rc = cuModuleLoadData(module, kernelImage());
-        if (rc != CUresult.CUDA_SUCCESS) {
-            cuDevicePrimaryCtxRelease(dev);
-            throw new IllegalStateException(UNAVAILABLE + "the driver cannot load the kernels (sm_90 SASS, compute_90 PTX "
-                    + "from CUDA 13) on " + description + ": " + CUresult.stringFor(rc)
-                    + "; a Hopper GPU or newer and a driver for CUDA 13 or later are needed");
-        }
-        return new CudaDevice(dev, ctx, module, description);
     }
 
     /** Loads the JCuda driver binding (which needs libcuda) and runs cuInit. */
