@@ -131,14 +131,28 @@ public final class BranchBench {
             }
             List<Round> rounds = new ArrayList<>();
             for (int r = 1; r <= options.rounds(); r++) {
-                Run a = side(oneByOne, chunks, tasks, documents.texts(), 1);
+                // odd rounds run the sides in order, even rounds in reverse, so that drift of the
+                // machine over the run (caches, clocks, neighbours) does not favour one side
+                Run a = null;
+                Run b = null;
+                Run c = null;
+                if (r % 2 == 0 && concurrent != null) {
+                    c = side(concurrent, chunks, tasks, documents.texts(), together);
+                }
+                if (r % 2 == 0) {
+                    b = side(batched, chunks, tasks, documents.texts(), 1);
+                    a = side(oneByOne, chunks, tasks, documents.texts(), 1);
+                } else {
+                    a = side(oneByOne, chunks, tasks, documents.texts(), 1);
+                    b = side(batched, chunks, tasks, documents.texts(), 1);
+                    if (concurrent != null) {
+                        c = side(concurrent, chunks, tasks, documents.texts(), together);
+                    }
+                }
                 log.accept(String.format("round %d one by one: %.3f orders/s", r, a.side.ordersPerSecond()));
-                Run b = side(batched, chunks, tasks, documents.texts(), 1);
                 log.accept(String.format("round %d batched:    %.3f orders/s", r, b.side.ordersPerSecond()));
                 compare(a, b, "round " + r);
-                Run c = null;
-                if (concurrent != null) {
-                    c = side(concurrent, chunks, tasks, documents.texts(), together);
+                if (c != null) {
                     log.accept(String.format("round %d %d at once: %.3f orders/s", r, together, c.side.ordersPerSecond()));
                     compare(b, c, "round " + r);
                 }

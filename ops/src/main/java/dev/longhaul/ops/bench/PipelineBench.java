@@ -130,9 +130,18 @@ public final class PipelineBench {
                 compare(engineAlone(engine, chunks, "warm-e", warmup, parallel), pipelineSide.run("warm-p", warmup), "warm-up");
                 List<Round> rounds = new ArrayList<>();
                 for (int r = 1; r <= options.rounds(); r++) {
-                    Side e = engineAlone(engine, chunks, "r" + r + "-e", documents.texts(), parallel);
+                    // the sides take turns going first, so a machine that speeds up or slows down
+                    // over the run (caches, clocks, neighbours) does not favour one of them
+                    Side e;
+                    Side p;
+                    if (r % 2 == 1) {
+                        e = engineAlone(engine, chunks, "r" + r + "-e", documents.texts(), parallel);
+                        p = pipelineSide.run("r" + r + "-p", documents.texts());
+                    } else {
+                        p = pipelineSide.run("r" + r + "-p", documents.texts());
+                        e = engineAlone(engine, chunks, "r" + r + "-e", documents.texts(), parallel);
+                    }
                     log.accept(String.format("round %d engine alone: %.3f documents/s", r, e.documentsPerSecond()));
-                    Side p = pipelineSide.run("r" + r + "-p", documents.texts());
                     log.accept(String.format("round %d pipeline:     %.3f documents/s", r, p.documentsPerSecond()));
                     compare(e, p, "round " + r);
                     rounds.add(new Round(r, e, p));
