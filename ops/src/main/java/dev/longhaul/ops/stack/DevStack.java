@@ -64,20 +64,57 @@ public final class DevStack implements AutoCloseable {
         return start(options, part -> { });
     }
 
-    /** Starts the stack, calling {@code started} with each of PARTS once that part is up. */
+    /** The longest a shutdown waits for a start under way to finish, so that it can close what started. */
+    static final java.time.Duration START_WAIT_ON_SHUTDOWN = java.time.Duration.ofSeconds(90);
+
+    /**
+     * Starts the stack, calling {@code started} with each of PARTS once that part is up. A shutdown
+     * (Ctrl-C, SIGTERM) while it starts waits for the start to finish, then closes the stack: the
+     * command's own hook knows nothing of a stack not yet returned, and the JVM would halt with the
+     * broker half up and its temporary folder left behind.
+     */
     public static DevStack start(Options options, Consumer<String> started) {
+        java.util.concurrent.CompletableFuture<DevStack> startup = new java.util.concurrent.CompletableFuture<>();
+        Thread hook = new Thread(() -> {
+            try {
+                startup.get(START_WAIT_ON_SHUTDOWN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).close();
+            } catch (java.util.concurrent.ExecutionException failed) {
+                // the start failed and cleaned up after itself
+            } catch (Exception e) {
+                System.err.println("longhaul: the stack did not finish starting within " + START_WAIT_ON_SHUTDOWN.toSeconds()
+                        + " s of the shutdown; it is left as it is: " + e);
+            }
+        }, "longhaul-stack-interrupted-start");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            DevStack stack = startParts(options, started);
+            startup.complete(stack);
+            return stack;
+        } catch (RuntimeException | Error e) {
+            startup.completeExceptionally(e);
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or has run): it closes the stack
+            }
+        }
+    }
+
+    private static DevStack startParts(Options options, Consumer<String> started) {
         Path root = root(options.dataDir());
         EmbeddedKafka kafka;
         try {
             kafka = EmbeddedKafka.builder().port(options.kafkaPort()).defaultPartitions(4).dataDir(root.resolve("kafka")).start();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             deleteIfTemporary(options, root);
             throw e;
         }
         try {
             started.accept("broker");
             return around(kafka, kafka.bootstrapServers(), options, root, started);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             kafka.close();
             deleteIfTemporary(options, root); // a stack that did not start leaves no folder behind
             throw e;
@@ -154,8 +191,14 @@ public final class DevStack implements AutoCloseable {
         return pipeline;
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Stops the pipeline, the registry and the broker, and deletes a temporary folder; a second call does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (pipeline != null) {
             pipeline.close();
         }
