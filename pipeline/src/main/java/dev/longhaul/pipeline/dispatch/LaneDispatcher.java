@@ -151,7 +151,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 // word it would look ACCEPTED for ever; it fails, saying why
                 status(new HeldOrder(order, arrival).waiting(), JobState.FAILED, DeadLetterReason.DUPLICATE_JOB_ID
                         + ": an earlier submission of job " + jobId + " is still " + (queued != null ? "queued" : "running")
-                        + " here; submit again when it has ended", now);
+                        + " here; the planner counts this submission as planned until it forgets the id again, so"
+                        + " submit it under a new job id", now);
             }
             return; // the same order again (a redelivery) is already here
         }
