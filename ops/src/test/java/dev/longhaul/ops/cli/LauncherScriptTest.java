@@ -2,8 +2,9 @@
  * The `longhaul` launcher script itself, run by bash in a scratch checkout with a stand-in JDK (a
  * `release` file and `java`/`javac` scripts that log their arguments) and a stand-in `mvn` that
  * "builds" the ops jar: the launcher finds its checkout through a symbolic link, picks the ops jar
- * by its name even when the checkout's path holds "-tests", and lets go of the build lock before it
- * starts the command, so a long-running command does not keep later launchers waiting.
+ * by its name even when the checkout's path holds "-tests", and a running command keeps the jars it
+ * runs on: a launcher that would rebuild them waits, saying so, while one with nothing to build runs
+ * beside it at once.
  */
 package dev.longhaul.ops.cli;
 
@@ -105,7 +106,7 @@ class LauncherScriptTest {
     }
 
     @Test
-    void aRunningCommandDoesNotHoldTheBuildLock() throws Exception {
+    void aRunningCommandKeepsItsJarsAndABuildThatWouldRewriteThemWaitsSayingSo() throws Exception {
         assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
         assumeTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock(1) present");
         Path jdk = tools();
@@ -113,21 +114,40 @@ class LauncherScriptTest {
         checkout(root);
         // a long-running command (a stack, a dashboard) that built first
         ProcessBuilder first = launcher(jdk, root.resolve("longhaul"), "stack");
-        first.environment().put("JAVA_SLEEP", "60");
+        first.environment().put("JAVA_SLEEP", "120");
         Process stack = first.start();
+        Process rebuild = null;
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!(Files.exists(temp.resolve("log")) && log().stream().anyMatch(l -> l.startsWith("java ")))) {
                 assertTrue(System.nanoTime() < until, "the first launcher never started its command");
                 Thread.sleep(50);
             }
-            // a source edit makes the next launcher build again while the stack still runs
+            // with nothing to build, another command runs beside it at once
+            assertEquals("", run(launcher(jdk, root.resolve("longhaul"), "submit"), Duration.ofSeconds(30)),
+                    "a launcher with nothing to build does not wait");
+            // a source edit: the next launcher would rewrite the jars the stack runs on, so it waits, saying why
             Files.writeString(root.resolve("m/src/b.txt"), "b");
-            assertEquals("", run(launcher(jdk, root.resolve("longhaul"), "worker"), Duration.ofSeconds(30))
-                    .replaceAll("(?m)^longhaul: building.*\\n?", ""), "the second launcher built and ran without waiting for the stack");
+            Path waited = temp.resolve("rebuild.txt");
+            rebuild = launcher(jdk, root.resolve("longhaul"), "worker").redirectOutput(waited.toFile()).start();
+            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(waited).contains("waiting to build") && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(waited).contains("waiting to build"), Files.readString(waited));
+            assertTrue(!rebuild.waitFor(2, TimeUnit.SECONDS), "it waits while the stack runs");
+            assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), "no build under the running stack");
+            // once the stack has stopped, it builds and runs
+            stack.destroyForcibly().waitFor();
+            assertTrue(rebuild.waitFor(30, TimeUnit.SECONDS), "it built once the stack had stopped: " + Files.readString(waited));
+            assertEquals(0, rebuild.exitValue(), Files.readString(waited));
             assertEquals(List.of("mvn", "mvn"), log().stream().filter(l -> l.equals("mvn")).toList());
+            assertTrue(log().getLast().endsWith("Longhaul worker"), log().toString());
         } finally {
             stack.destroyForcibly().waitFor();
+            if (rebuild != null) {
+                rebuild.destroyForcibly().waitFor();
+            }
         }
     }
 }
