@@ -169,6 +169,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         return false;
     }
 
+    /** Whether a message in e's cause chain holds `text` (a bind failure names its address). */
+    static boolean mentions(Throwable e, String text) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (String.valueOf(c.getMessage()).contains(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
@@ -274,8 +284,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     node.start();
                     return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);
                 } catch (RuntimeException e) {
-                    boolean pickedAny = port == 0 || controllerPort == 0 || security != null;
-                    if (pickedAny && attempt < START_TRIES && bindFailure(e)) {
+                    // only a port picked here is worth another try: a fixed one taken stays taken
+                    boolean onFixedPort = (port != 0 && mentions(e, ":" + port)) || (controllerPort != 0 && mentions(e, ":" + controllerPort));
+                    if (attempt < START_TRIES && bindFailure(e) && !onFixedPort) {
                         continue;
                     }
                     if (temporary) {

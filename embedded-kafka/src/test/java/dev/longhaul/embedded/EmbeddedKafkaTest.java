@@ -73,8 +73,15 @@ class EmbeddedKafkaTest {
     @Test
     void aBrokerThatCannotStartLeavesNoTemporaryFolder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path parent) throws Exception {
         try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
+            java.util.concurrent.atomic.AtomicInteger picks = new java.util.concurrent.atomic.AtomicInteger();
             org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
-                    () -> EmbeddedKafka.builder().port(busy.getLocalPort()).temporaryParent(parent).start().close());
+                    () -> EmbeddedKafka.builder().port(busy.getLocalPort()).temporaryParent(parent)
+                            .portPicker(() -> {
+                                picks.incrementAndGet();
+                                return EmbeddedKafka.freePort();
+                            }).start().close());
+            // a fixed port that is taken stays taken: one start, not one per try
+            org.junit.jupiter.api.Assertions.assertEquals(3, picks.get(), "ports picked for one start only");
         }
         try (var left = java.nio.file.Files.list(parent)) {
             org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), left.toList(), "the failed start's folder is gone");
