@@ -134,7 +134,8 @@ public final class SafeTensorsFile {
             ranges.add(new Range(name, begin, end));
             tensors.put(name, new TensorInfo(name, dtype, shape, data.asSlice(begin, end - begin), file));
         }
-        ranges.sort(Comparator.comparingLong(Range::begin));
+        // by start, then end: an empty tensor sharing its start with the next one comes first
+        ranges.sort(Comparator.comparingLong(Range::begin).thenComparingLong(Range::end));
         Range reach = null; // the range reaching furthest so far
         for (Range r : ranges) {
             if (reach != null && r.begin() < reach.end()) {

@@ -150,6 +150,22 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void anEmptyTensorListedAfterTheOneItSharesItsStartWithIsAccepted() throws IOException {
+        // given a zero-length tensor at the start of input_layernorm's bytes, listed after it
+        SafeTensorsImage img = SafeTensorsImage.read(weights);
+        long at = img.begin(IN_NORM);
+        ObjectNode empty = img.header().putObject("zz.empty");
+        empty.put("dtype", "F32");
+        empty.putArray("shape").add(0);
+        empty.putArray("data_offsets").add(at).add(at);
+        img.write(weights);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            SafeTensorsFile file = SafeTensorsFile.open(weights, arena);
+            assertTrue(file.tensors().containsKey("zz.empty") && file.tensors().containsKey(IN_NORM), file.tensors().keySet().toString());
+        }
+    }
+
+    @Test
     void overlappingDataOffsetsNameBothTensors() throws IOException {
         // given post_attention_layernorm pointing at the bytes of input_layernorm (same size)
         SafeTensorsImage img = SafeTensorsImage.read(weights);
