@@ -83,18 +83,23 @@ public final class TopicsAdmin {
     public static void ensure(Admin admin, Topics topics, Set<String> tenants, Layout layout) {
         try {
             Set<String> existing = admin.listTopics().names().get();
-            // topics made now get the job-keyed count the cluster already has, where it has one:
-            // shared topics grown past the layout (to scale out) must not leave a tenant added
-            // later with topics of the layout's count, refused by the check below
-            int jobPartitions = existing.contains(topics.jobs.name())
+            // a tenant's topics made now get the count the shared job topics already have: shared
+            // topics grown past the layout (to scale out) must not leave a tenant added later with
+            // topics of the layout's count, refused by the check below. Shared topics themselves
+            // are made at the layout's count, so that a jobs topic a client's first write made
+            // (one partition, by broker default) is refused below rather than copied.
+            int tenantPartitions = existing.contains(topics.jobs.name())
                     ? describe(admin, topics.jobs.name(), java.time.Duration.ofSeconds(30)).partitions().size()
                     : layout.jobPartitions();
+            Set<String> tenantFacing = new java.util.HashSet<>();
+            tenants.forEach(t -> topics.forTenant(t).tenantFacing().forEach(e -> tenantFacing.add(e.getKey().name())));
             List<NewTopic> missing = new ArrayList<>();
             List<Map.Entry<Topic<?, ?>, Map<String, String>>> wanted = new ArrayList<>(topics.all());
             tenants.stream().sorted().forEach(t -> wanted.addAll(topics.forTenant(t).tenantFacing()));
             for (Map.Entry<Topic<?, ?>, Map<String, String>> entry : wanted) {
                 String name = entry.getKey().name();
-                int partitions = name.equals(topics.work.name()) ? layout.lanes() : jobPartitions;
+                int partitions = name.equals(topics.work.name()) ? layout.lanes()
+                        : tenantFacing.contains(name) ? tenantPartitions : layout.jobPartitions();
                 if (!existing.contains(name)) {
                     missing.add(new NewTopic(name, partitions, layout.replicationFactor()).configs(entry.getValue()));
                 }

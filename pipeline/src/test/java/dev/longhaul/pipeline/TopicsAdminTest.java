@@ -57,6 +57,14 @@ class TopicsAdminTest {
             TopicsAdmin.ensure(admin, grown, Set.of("acme"), layout);
             String delivered = grown.forTenant("acme").tenantFacing().getFirst().getKey().name();
             assertEquals(8, TopicsAdmin.describe(admin, delivered, java.time.Duration.ofSeconds(30)).partitions().size(), delivered);
+
+            // but a jobs topic a client's first write made (one partition, the broker's default) is
+            // not copied to the shared topics made now: the pipeline refuses to start, saying why
+            Topics auto = new Topics("auto.", new InMemorySchemaRegistry());
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(auto.jobs.name(), 1, (short) 1))).all().get();
+            IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> TopicsAdmin.ensure(admin, auto, Set.of(), layout));
+            org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains(auto.jobs.name() + "=1"), refused.getMessage());
         }
     }
 }
