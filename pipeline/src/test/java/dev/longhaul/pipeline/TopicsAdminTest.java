@@ -54,6 +54,10 @@ class TopicsAdminTest {
             // layout still saying 3: the tenant's topics are made with the cluster's 8
             Topics grown = new Topics("grown.", new InMemorySchemaRegistry());
             TopicsAdmin.ensure(admin, grown, Set.of(), new TopicsAdmin.Layout(2, 8, (short) 1));
+            long listedGrown = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!admin.listTopics().names().get().contains(grown.jobs.name()) && System.nanoTime() < listedGrown) {
+                Thread.sleep(50);
+            }
             TopicsAdmin.ensure(admin, grown, Set.of("acme"), layout);
             String delivered = grown.forTenant("acme").tenantFacing().getFirst().getKey().name();
             assertEquals(8, TopicsAdmin.describe(admin, delivered, java.time.Duration.ofSeconds(30)).partitions().size(), delivered);
@@ -62,6 +66,10 @@ class TopicsAdminTest {
             // not copied to the shared topics made now: the pipeline refuses to start, saying why
             Topics auto = new Topics("auto.", new InMemorySchemaRegistry());
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(auto.jobs.name(), 1, (short) 1))).all().get();
+            long listed = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!admin.listTopics().names().get().contains(auto.jobs.name()) && System.nanoTime() < listed) {
+                Thread.sleep(50); // as long before the pipeline as a client's first write would be
+            }
             IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                     () -> TopicsAdmin.ensure(admin, auto, Set.of(), layout));
             org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains(auto.jobs.name() + "=1"), refused.getMessage());
