@@ -39,6 +39,7 @@ final class ControlListener implements AutoCloseable {
     private final Consumer<String> onCancel;
     private final Thread thread;
     private volatile boolean running = true;
+    private final long startedNanos;
     /** Where `control` ended when the listener started; cancels before them are known once read past. */
     private final Map<TopicPartition, Long> startEnds;
     private volatile boolean caughtUp;
@@ -53,8 +54,14 @@ final class ControlListener implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(config.assignedConsumer("control"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = topics;
         this.onCancel = onCancel;
-        assignNewPartitions(Duration.ofSeconds(30));
-        this.startEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
+        try {
+            assignNewPartitions(Duration.ofSeconds(30));
+            this.startEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO); // the listener never started: its consumer goes with it
+            throw e;
+        }
+        this.startedNanos = System.nanoTime();
         this.thread = Thread.ofVirtual().name("longhaul-control-" + config.workerId()).start(this::loop);
     }
 
@@ -64,6 +71,11 @@ final class ControlListener implements AutoCloseable {
      */
     boolean caughtUp() {
         return caughtUp;
+    }
+
+    /** System.nanoTime() when the listener started reading. */
+    long startedNanos() {
+        return startedNanos;
     }
 
     boolean isCancelled(String jobId) {

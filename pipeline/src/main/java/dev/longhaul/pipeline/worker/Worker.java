@@ -117,6 +117,8 @@ public final class Worker implements AutoCloseable {
     private final Deque<Taken> pending = new ArrayDeque<>();
     private final RecentJobs completedJobs = new RecentJobs(RecentJobs.CAPACITY);
     private final AtomicLong ordersDone = new AtomicLong();
+    private final AtomicLong requeued = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
     /** Least time between two log lines about failed best-effort sends. */
     private static final long SEND_WARNING_MILLIS = 60_000;
@@ -129,9 +131,10 @@ public final class Worker implements AutoCloseable {
     /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
     private final Set<Running> abandoned = new HashSet<>();
     private long lastHeartbeat;
+    /** Before this time (ms) no order is decoded: the registry failed a lookup; poll thread only. */
+    private long registryRetryAt;
     /** Set once the control listener has caught up (or CONTROL_CATCH_UP passed); poll thread only. */
     private boolean controlKnown;
-    private final long createdNanos = System.nanoTime();
     /** The longest a new worker waits for its control listener to catch up before it starts orders. */
     private static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(60);
 
@@ -168,13 +171,13 @@ public final class Worker implements AutoCloseable {
         // too), the producers and the control listener's thread would otherwise outlive the failure
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            this.consumer = opened(opened, new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            if (lanes instanceof LaneAssignment.Pinned pinned) {
+                checkLanesExist(pinned); // before the model loads, which can take minutes
+            }
             this.engine = opened(opened, OrderEngine.open(config));
             this.writer = opened(opened, new ResultWriter(config, topics, faults));
             this.control = opened(opened, new ControlListener(config, topics, this::onCancel));
-            this.consumer = opened(opened, new KafkaConsumer<>(config.workConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
-            if (lanes instanceof LaneAssignment.Pinned pinned) {
-                checkLanesExist(pinned);
-            }
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : opened.reversed()) {
                 try {
@@ -275,9 +278,18 @@ public final class Worker implements AutoCloseable {
         if (r.value() == null) {
             return new Taken(r, null, new WireFormatException(DeadLetterReason.NOT_AVRO, "a work record without a value"));
         }
+        if (System.currentTimeMillis() < registryRetryAt) {
+            // the registry failed moments ago: a lookup now could block the poll thread for a
+            // client's whole retry budget per record, and the group would drop this member
+            return new Taken(r, null, new RegistryException("the schema registry could not be reached moments ago;"
+                    + " the order is decoded when it is tried again", null));
+        }
         try {
             return new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
         } catch (RuntimeException e) {
+            if (registryDown(e)) {
+                registryRetryAt = System.currentTimeMillis() + firstPause.toMillis();
+            }
             return new Taken(r, null, e);
         }
     }
@@ -301,7 +313,7 @@ public final class Worker implements AutoCloseable {
         if (!running) {
             return; // closing: an order started now would only be abandoned
         }
-        if (!controlKnown()) {
+        if (!pending.isEmpty() && !controlKnown()) {
             return; // a cancel of a waiting job may still be unread
         }
         List<Taken> chosen = new ArrayList<>();
@@ -324,17 +336,18 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Whether the control listener has read every cancel `control` held when this worker started,
-     * so that cancels() can be trusted with a job that was cancelled while its order waited. After
-     * CONTROL_CATCH_UP without that (a broker too slow to read from), orders start anyway, as a
-     * worker without the wait would, and the log says so.
+     * Whether the control listener has read every cancel `control` held when it started, so that
+     * cancels() can be trusted with a job that was cancelled while its order waited. After
+     * CONTROL_CATCH_UP from the listener's start (the model has loaded by then) without that (a
+     * broker too slow to read from), orders start anyway, as a worker without the wait would, and
+     * the log says so.
      */
     private boolean controlKnown() {
         if (controlKnown || control.caughtUp()) {
             controlKnown = true;
             return true;
         }
-        if (System.nanoTime() - createdNanos > CONTROL_CATCH_UP.toNanos()) {
+        if (System.nanoTime() - control.startedNanos() > CONTROL_CATCH_UP.toNanos()) {
             LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the control listener has not read "
                     + topics.control.name() + " to its end after " + CONTROL_CATCH_UP.toSeconds()
                     + " s; orders start anyway, and a cancel not read yet reaches its job only when it is read");
@@ -381,9 +394,11 @@ public final class Worker implements AutoCloseable {
         if (t.undecodable != null && registryDown(t.undecodable)) {
             Taken again = take(t.record);
             if (again.undecodable != null && registryDown(again.undecodable)) {
-                // still no registry: the order waits, holding its lane, however long that takes
+                // still no registry: the order waits, holding its lane, however long that takes;
+                // the next lookup, of any order, waits as long (one blocking try per pause)
                 int count = t.tries.count() + 1;
                 Duration pause = pause(count);
+                registryRetryAt = Math.max(registryRetryAt, System.currentTimeMillis() + pause.toMillis());
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
                         + " of " + t.partition() + " cannot be decoded while the schema registry is down; trying again in "
                         + pause.toSeconds() + " s: " + again.undecodable);
@@ -511,7 +526,13 @@ public final class Worker implements AutoCloseable {
     private void requeue(Taken t) {
         if (running && consumer.assignment().contains(t.partition())) {
             pending.addFirst(t);
+            requeued.incrementAndGet();
         }
+    }
+
+    /** Orders put back to wait (a run to try again, a commit to repeat) so far; for tests. */
+    long requeued() {
+        return requeued.get();
     }
 
     /** The longest pause a server's Retry-After is honoured with. */
@@ -698,11 +719,14 @@ public final class Worker implements AutoCloseable {
                     finish(r);
                 }
             }
-            drop(partitions);
+            drop(partitions, true);
         }
 
-        /** Forgets the lanes' waiting orders and stops their runs, committing nothing. */
-        private void drop(Collection<TopicPartition> partitions) {
+        /**
+         * Forgets the lanes' waiting orders and stops their runs; with commitDone, a run that ends
+         * with its results while it is waited for is committed (the lanes are still this member's).
+         */
+        private void drop(Collection<TopicPartition> partitions, boolean commitDone) {
             pending.removeIf(t -> partitions.contains(t.partition()));
             List<Running> lost = new ArrayList<>();
             for (TopicPartition tp : partitions) {
@@ -716,8 +740,12 @@ public final class Worker implements AutoCloseable {
                 try {
                     // cancelled runs stop at their next chunk, poll or step; a run that does not is
                     // left to finish on its own (its reader with it) rather than hold up the group
-                    r.outcome.get(REVOKED_RUN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    idleReaders.push(r.reader);
+                    OrderRunner.Outcome outcome = r.outcome.get(REVOKED_RUN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (commitDone && outcome instanceof OrderRunner.Done) {
+                        finish(r); // it finished before the cancel reached it: its results are committed, not redone
+                    } else {
+                        idleReaders.push(r.reader);
+                    }
                 } catch (java.util.concurrent.TimeoutException e) {
                     // it still holds an inference thread and its reader: counted until it ends
                     abandoned.add(r);
@@ -740,13 +768,16 @@ public final class Worker implements AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            drop(partitions); // another member may own them already: nothing may be committed
+            drop(partitions, false); // another member may own them already: nothing may be committed
         }
     }
 
     /** Clean shutdown: stops taking orders, abandons those in progress (uncommitted), leaves the group. */
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return; // closed already: the engine's native parts must not be freed twice
+        }
         running = false;
         inProgress.values().forEach(r -> r.cancel.request());
         if (pollThread.isAlive()) {

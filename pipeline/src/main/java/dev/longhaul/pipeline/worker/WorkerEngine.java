@@ -50,30 +50,46 @@ final class WorkerEngine implements OrderEngine {
     WorkerEngine(WorkerConfig config) {
         this.encoder = MiniLmEncoder.load();
         this.backend = BackendProvider.open(config.backend(), config.threads());
+        // what is opened is closed again when a later step fails: the model's mapped weights and
+        // its memory on the backend (a GPU's), the tokenizer's native handle, the batch thread
+        MiniMaxModel loadedModel = null;
+        TextTokenizer loadedTokenizer = null;
+        BatchEngine startedBatch = null;
         try {
-            this.model = MiniMaxModel.load(config.modelDir(), backend, MiniMaxModel.RopeMode.PARTIAL);
-            this.tokenizer = TextTokenizer.load(config.modelDir());
-        } catch (RuntimeException e) {
-            backend.close();
+            loadedModel = MiniMaxModel.load(config.modelDir(), backend, MiniMaxModel.RopeMode.PARTIAL);
+            this.model = loadedModel;
+            loadedTokenizer = TextTokenizer.load(config.modelDir());
+            this.tokenizer = loadedTokenizer;
+            this.identity = ModelIdentity.newBuilder()
+                    .setName(config.modelDir().toAbsolutePath().normalize().getFileName().toString())
+                    .setBackend(config.backend())
+                    .setWeightsDtype(weightsDtype(config))
+                    .build();
+            this.prefillTokensPerSecond = measurePrefill(config.prefillChunk());
+            ModelConfig mc = model.config();
+            long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
+            long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
+            this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
+            // The budget holds a decode token of every branch plus one instruction chunk (BatchConfig's rule).
+            BatchConfig batching = new BatchConfig(config.prefillChunk() + config.batchSequences() - 1,
+                    config.prefillChunk(), config.batchSequences());
+            startedBatch = new BatchEngine(model, batching);
+            this.batch = startedBatch;
+            this.meter = new BatchFillMeter(batching, batch::stats);
+            this.runner = new OrderRunner(this, config); // every field it reads is set above
+            batch.start();
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable c : new AutoCloseable[] {startedBatch, loadedTokenizer, loadedModel, backend}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception closing) {
+                        e.addSuppressed(closing);
+                    }
+                }
+            }
             throw e;
         }
-        this.identity = ModelIdentity.newBuilder()
-                .setName(config.modelDir().toAbsolutePath().normalize().getFileName().toString())
-                .setBackend(config.backend())
-                .setWeightsDtype(weightsDtype(config))
-                .build();
-        this.prefillTokensPerSecond = measurePrefill(config.prefillChunk());
-        ModelConfig mc = model.config();
-        long byModel = mc.maxPositionEmbeddings() - 512L - config.maxOutputTokens();
-        long byTime = (long) (prefillTokensPerSecond * config.timeBudget().toMillis() / 1000.0);
-        this.budgetTokens = (int) Math.max(64, Math.min(config.contextTokens(), Math.min(byModel, byTime)));
-        // The budget holds a decode token of every branch plus one instruction chunk (BatchConfig's rule).
-        BatchConfig batching = new BatchConfig(config.prefillChunk() + config.batchSequences() - 1,
-                config.prefillChunk(), config.batchSequences());
-        this.batch = new BatchEngine(model, batching);
-        this.meter = new BatchFillMeter(batching, batch::stats);
-        this.runner = new OrderRunner(this, config); // every field it reads is set above
-        batch.start();
     }
 
     @Override
