@@ -26,6 +26,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 
 public final class PostgresSink implements ResultSink {
@@ -63,6 +64,7 @@ public final class PostgresSink implements ResultSink {
     static final char NUL_REPLACEMENT = '\uFFFD';
 
     private final Connection connection;
+    private final String owner;
     /** Rows refused since the last one written, across batches (see writeAll). */
     private int refusedInARow;
     /** This many rows refused in a row stop the sink instead of going on to dead-letters. */
@@ -84,10 +86,34 @@ public final class PostgresSink implements ResultSink {
         connection = DriverManager.getConnection(jdbcUrl, props);
         try {
             createTables();
+            owner = databaseId();
             connection.setAutoCommit(false);
         } catch (SQLException e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /**
+     * This database's id (table longhaul_sink, made on first use): SinkRunner stamps it on the
+     * offsets it commits, so a sink on another database under the same consumer group (a new
+     * database started on the default group, or two databases sharing one) is refused instead of
+     * starting after results it never received.
+     */
+    @Override
+    public Optional<String> owner() {
+        return Optional.of("database " + owner);
+    }
+
+    private String databaseId() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS longhaul_sink (key text PRIMARY KEY, value text NOT NULL)");
+            s.execute("INSERT INTO longhaul_sink (key, value) VALUES ('database_id', '" + java.util.UUID.randomUUID()
+                    + "') ON CONFLICT (key) DO NOTHING");
+            try (var rows = s.executeQuery("SELECT value FROM longhaul_sink WHERE key = 'database_id'")) {
+                rows.next();
+                return rows.getString(1);
+            }
         }
     }
 

@@ -117,6 +117,40 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aSecondDatabaseUnderTheSameGroupIsRefusedInsteadOfStartingAfterResultsItNeverGot() throws Exception {
+        Topics topics = TestResults.topics(kafka, "pg-owner.");
+        TestResults.produce(kafka, topics, IntStream.range(0, 4).boxed().toList(), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "pg-owner-test")
+                .withNamespace(topics.namespace()).withBatch(10, Duration.ofMillis(200));
+        SinkRunner first = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> run = TestResults.start(first);
+        TestResults.await(() -> rows() >= 8, "8 rows");
+        first.close();
+        run.get();
+
+        // a new, empty database on the same group would start after the results it does not hold
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS other_results");
+            s.execute("CREATE DATABASE other_results");
+        }
+        String otherUrl = postgres.getJdbcUrl("postgres", "other_results");
+        SinkRunner second = new SinkRunner(config, topics, new PostgresSink(otherUrl, null, null));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> TestResults.start(second).get(90, java.util.concurrent.TimeUnit.SECONDS));
+        String message = String.valueOf(refused.getCause().getMessage());
+        assertTrue(message.contains("another destination") && message.contains("--group"), message);
+
+        // the database that holds them goes on where it stopped
+        SinkRunner again = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> rerun = TestResults.start(again);
+        TestResults.produce(kafka, topics, List.of(4), true);
+        TestResults.await(() -> rows() >= 10, "job 4's rows");
+        again.close();
+        rerun.get();
+        assertEquals(2, again.received(), "resumed after the committed offsets");
+    }
+
+    @Test
     void columnsHoldTheResultAndTheExtractionIsQueryableJson() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
             List<SinkResult> batch = new ArrayList<>(List.of(SinkResult.of(TestResults.summary(7)), SinkResult.of(TestResults.extraction(7))));
