@@ -47,7 +47,7 @@ final class PipelineDriver implements AutoCloseable {
             .withCost(new PipelineConfig.Cost(0.25, 8, 32_768, 0, 1L << 20));
 
     /** The registry, which a test may take down for one lookup of a record type, failing as an unreachable one does. */
-    final ReachableRegistry registry = new ReachableRegistry();
+    final FlakyRegistry registry = new FlakyRegistry(new InMemorySchemaRegistry());
     final Topics topics = Topics.of(registry);
     final TopologyTestDriver driver;
     final TestInputTopic<String, JobRequest> jobs;
@@ -61,26 +61,6 @@ final class PipelineDriver implements AutoCloseable {
     final TestOutputTopic<byte[], DeadLetter> deadLetters;
     final TestOutputTopic<Integer, WorkOrder> work;
     private final java.nio.file.Path stateDir;
-
-    static final class ReachableRegistry implements dev.longhaul.schemas.wire.SchemaRegistry {
-        private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
-        volatile String downFor; // full name of the record type whose next lookup fails; null for none
-
-        @Override
-        public int register(String subject, org.apache.avro.Schema schema) {
-            return schemas.register(subject, schema);
-        }
-
-        @Override
-        public org.apache.avro.Schema schemaById(int id) {
-            org.apache.avro.Schema schema = schemas.schemaById(id);
-            if (schema.getFullName().equals(downFor)) {
-                downFor = null; // back for the next caller
-                throw new dev.longhaul.schemas.wire.RegistryException(503, 0, "the registry is down (test)");
-            }
-            return schema;
-        }
-    }
 
     /** CONFIG with job ids (plans, owners, final statuses) forgotten `retention` after they settle. */
     static PipelineConfig withRetention(Duration retention) {

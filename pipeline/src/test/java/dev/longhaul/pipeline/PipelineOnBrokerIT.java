@@ -38,12 +38,13 @@ import org.junit.jupiter.api.Test;
 
 class PipelineOnBrokerIT {
 
-    @Test
-    void aTransactionalSubmissionBecomesAWorkOrderOnItsLanePartition() throws Exception {
-        PipelineConfig config = PipelineDriver.CONFIG
-                .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-it", "longhaul.", 1, Duration.ofMillis(100)));
-        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-        Topics topics = Topics.of(registry);
+    /** What a test does with the pipeline running on a fresh broker. */
+    private interface OnBroker {
+        void run(EmbeddedKafka kafka, Topics topics) throws Exception;
+    }
+
+    /** Runs `test` with a broker, the topics and the production topology under exactly_once_v2. */
+    private static void withPipeline(PipelineConfig config, Topics topics, OnBroker test) throws Exception {
         Path stateDir = Files.createTempDirectory("longhaul-streams-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              Admin admin = Admin.create(kafka.clientConfig())) {
@@ -51,48 +52,49 @@ class PipelineOnBrokerIT {
             try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
                     config.streamsProperties(kafka.bootstrapServers(), stateDir))) {
                 streams.start();
-                var job = PipelineDriver.submission("job-it", "acme", PipelineDriver.text("job-it", 1200), 500, UUID.randomUUID().toString());
-                submitInOneTransaction(kafka, topics, job);
-                heartbeat(kafka, topics);
-
-                List<ConsumerRecord<Integer, WorkOrder>> orders = readWork(kafka, topics, Duration.ofSeconds(90));
-                assertEquals(1, orders.size(), "one order for the one job");
-                ConsumerRecord<Integer, WorkOrder> order = orders.getFirst();
-                assertEquals(1, order.partition());
-                assertEquals(1, order.key());
-                assertEquals(1, order.value().getLane());
-                assertEquals("job-it", order.value().getRequest().getJobId());
-                assertEquals(3, order.value().getChunks().getPositions().size());
-                assertEquals(topics.documents.name(), order.value().getChunks().getTopic());
+                test.run(kafka, topics);
             }
         }
+    }
+
+    @Test
+    void aTransactionalSubmissionBecomesAWorkOrderOnItsLanePartition() throws Exception {
+        PipelineConfig config = PipelineDriver.CONFIG
+                .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-it", "longhaul.", 1, Duration.ofMillis(100)));
+        withPipeline(config, Topics.of(new InMemorySchemaRegistry()), (kafka, topics) -> {
+            var job = PipelineDriver.submission("job-it", "acme", PipelineDriver.text("job-it", 1200), 500, UUID.randomUUID().toString());
+            submitInOneTransaction(kafka, topics, job);
+            heartbeat(kafka, topics);
+
+            List<ConsumerRecord<Integer, WorkOrder>> orders = readWork(kafka, topics, Duration.ofSeconds(90));
+            assertEquals(1, orders.size(), "one order for the one job");
+            ConsumerRecord<Integer, WorkOrder> order = orders.getFirst();
+            assertEquals(1, order.partition());
+            assertEquals(1, order.key());
+            assertEquals(1, order.value().getLane());
+            assertEquals("job-it", order.value().getRequest().getJobId());
+            assertEquals(3, order.value().getChunks().getPositions().size());
+            assertEquals(topics.documents.name(), order.value().getChunks().getTopic());
+        });
     }
 
     @Test
     void aDocumentOfManyChunksReachesThePlansChangelogAFewTimesNotOncePerChunk() throws Exception {
         PipelineConfig config = PipelineDriver.CONFIG
                 .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-chunks", "chunks.", 1, Duration.ofSeconds(1)));
-        Topics topics = new Topics("chunks.", new InMemorySchemaRegistry());
-        Path stateDir = Files.createTempDirectory("longhaul-streams-");
         int chunks = 2000;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             Admin admin = Admin.create(kafka.clientConfig())) {
-            TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 2, (short) 1));
-            try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
-                    config.streamsProperties(kafka.bootstrapServers(), stateDir))) {
-                streams.start();
-                var job = PipelineDriver.submission("job-many", "acme", PipelineDriver.text("job-many", 50 * chunks), 50, "s1");
-                assertEquals(chunks, job.chunks().size());
-                submitInOneTransaction(kafka, topics, job);
-                heartbeat(kafka, topics);
-                assertEquals(chunks, readWork(kafka, topics, Duration.ofSeconds(120)).getFirst().value().getChunks().getPositions().size());
-                // each save of the plan (one per chunk) went to the changelog whole, its positions
-                // growing: quadratic bytes; cached, a commit interval's saves go once
-                String changelog = config.kafka().applicationId() + "-" + dev.longhaul.pipeline.plan.JobPlanner.STORE + "-changelog";
-                long writes = count(kafka, changelog, "job-many");
-                assertTrue(writes >= 1 && writes < chunks / 20, writes + " changelog records for one job of " + chunks + " chunks");
-            }
-        }
+        withPipeline(config, new Topics("chunks.", new InMemorySchemaRegistry()), (kafka, topics) -> {
+            var job = PipelineDriver.submission("job-many", "acme", PipelineDriver.text("job-many", 50 * chunks), 50, "s1");
+            assertEquals(chunks, job.chunks().size());
+            submitInOneTransaction(kafka, topics, job);
+            heartbeat(kafka, topics);
+            assertEquals(chunks, readWork(kafka, topics, Duration.ofSeconds(120)).getFirst().value().getChunks().getPositions().size());
+            // each save of the plan (one per chunk) went to the changelog whole, its positions
+            // growing: quadratic bytes; cached, a commit interval's saves go once
+            String changelog = config.kafka().applicationId() + "-" + dev.longhaul.pipeline.plan.JobPlanner.STORE + "-changelog";
+            long writes = count(kafka, changelog, "job-many");
+            assertTrue(writes >= 1 && writes < chunks / 20, writes + " changelog records for one job of " + chunks + " chunks");
+        });
     }
 
     /** Records with `key` on every partition of `topic`, read to its end (read_committed). */

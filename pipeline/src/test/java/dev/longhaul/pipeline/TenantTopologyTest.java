@@ -125,7 +125,7 @@ class TenantTopologyTest {
     void aRequestTheGateCannotReadForAnUnreachableRegistryIsNotPassedOnUnstamped() {
         try (Tenants t = new Tenants()) {
             // given a registry that is down when the gate first meets a request's schema id, and back at once
-            t.p.registry.downFor = dev.longhaul.schemas.JobRequest.getClassSchema().getFullName();
+            t.p.registry.failFirst(dev.longhaul.schemas.JobRequest.class, 1);
             // when tenant a submits a request that claims tenant b
             PipelineDriver.Submission s = submission("job-a", "b", 120);
             TestInputTopic<String, DocumentChunk> documents = t.in(t.topics.forTenant("a").documents);

@@ -486,42 +486,10 @@ class WorkerTest {
         }
     }
 
-    /**
-     * A registry that cannot answer the first lookups of some schemas (by full name), as a
-     * registry restarting would: the records it cannot decode then are not bad records.
-     */
-    private static final class FlakyRegistry implements dev.longhaul.schemas.wire.SchemaRegistry {
-        private final dev.longhaul.schemas.wire.SchemaRegistry inner;
-        private final Map<String, java.util.concurrent.atomic.AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
-
-        FlakyRegistry(dev.longhaul.schemas.wire.SchemaRegistry inner) {
-            this.inner = inner;
-        }
-
-        void failFirst(Class<?> type, int times) {
-            failures.put(type.getName(), new java.util.concurrent.atomic.AtomicInteger(times));
-        }
-
-        @Override
-        public int register(String subject, org.apache.avro.Schema schema) {
-            return inner.register(subject, schema);
-        }
-
-        @Override
-        public org.apache.avro.Schema schemaById(int id) {
-            org.apache.avro.Schema schema = inner.schemaById(id);
-            var left = failures.get(schema.getFullName());
-            if (left != null && left.getAndDecrement() > 0) {
-                throw new dev.longhaul.schemas.wire.RegistryException("registry restarting (test)", null);
-            }
-            return schema;
-        }
-    }
-
     @Test
     void aRegistryThatIsDownForAWhileLosesNoOrderNoCancelNoChunkAndAValuelessRecordIsDeadLettered() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-        FlakyRegistry flaky = new FlakyRegistry(registry);
+        dev.longhaul.pipeline.FlakyRegistry flaky = new dev.longhaul.pipeline.FlakyRegistry(registry);
         Topics written = new Topics("regdown.", registry);
         for (var t : written.all()) {
             kafka.createTopic(t.getKey().name(), 1, t.getValue());
