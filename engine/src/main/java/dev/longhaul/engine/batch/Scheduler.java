@@ -133,7 +133,10 @@ final class Scheduler {
         try {
             logits = model.forward(segments, workspace);
         } catch (RuntimeException | Error e) {
-            owners.forEach(lane -> fail(lane, e));
+            // each packed sequence fails with the step; with others beside it, saying so: the step's
+            // failure need not be its own
+            Throwable shared = owners.size() > 1 ? new StepFailedException(owners.size(), e) : e;
+            owners.forEach(lane -> fail(lane, shared));
             publish();
             throw e;
         }

@@ -9,6 +9,7 @@ package dev.longhaul.engine.batch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -377,6 +378,43 @@ class BatchEngineTest {
                 assertArrayEquals(alone.finished.tokens(), ok.result().join().tokens());
             }
         }
+    }
+
+    @Test
+    void sequencesOfAFailedStepFailSayingHowManySharedItAndALoneOneWithTheCauseItself() {
+        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail));
+             BatchEngine engine = new BatchEngine(model, MIXING)) {
+            // two prompts packed into one step, which fails
+            SequenceHandle a = engine.submit(new int[] {1, 2, 3}, SamplingParams.greedy(2), GenerationListener.NONE);
+            SequenceHandle b = engine.submit(new int[] {4, 5}, SamplingParams.greedy(2), GenerationListener.NONE);
+            stepsThroughFailures(engine);
+            for (SequenceHandle h : List.of(a, b)) {
+                java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, () -> h.result().join());
+                StepFailedException shared = assertInstanceOf(StepFailedException.class, e.getCause());
+                assertEquals(2, shared.sequences());
+                assertTrue(shared.getCause().getMessage().contains("device fault"), shared.getMessage());
+            }
+            // one alone in its step fails with the cause itself
+            SequenceHandle alone = engine.submit(new int[] {6}, SamplingParams.greedy(2), GenerationListener.NONE);
+            stepsThroughFailures(engine);
+            java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, () -> alone.result().join());
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+    }
+
+    /** Steps until idle; a step that fails (rethrowing what failed its sequences) is stepped past. */
+    private static void stepsThroughFailures(BatchEngine engine) {
+        for (int i = 0; i < 100_000; i++) {
+            try {
+                if (!engine.step()) {
+                    return;
+                }
+            } catch (IllegalStateException stepFailed) {
+                // its sequences have failed with it; the engine goes on
+            }
+        }
+        throw new AssertionError("engine did not drain");
     }
 
     @Test

@@ -500,6 +500,13 @@ public final class Worker implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
                         + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
                 requeue(t.again(count, pause, null));
+            } else if (sharedStepFailure(cause) && t.tries.count() == 0) {
+                // a batch step this order shared with others failed: not necessarily its doing (a
+                // neighbour's, or the device's for the whole step); it runs once more before the
+                // failure is taken for its own
+                LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
+                        + " failed in a batch step shared with other sequences; it runs once more: " + cause);
+                requeue(t.again(1, pause(1), null));
             } else {
                 String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + MAX_TRIES + ")";
                 commit(t, new Ending(writer.failed(t, cause, tries), false));
@@ -573,6 +580,16 @@ public final class Worker implements AutoCloseable {
             return status == 0 || status == 408 || status == 429 || status == 500 || status == 502
                     || status == 503 || status == 504;
         }).orElse(false);
+    }
+
+    /** Whether e comes from a failed engine step that other sequences shared (see StepFailedException). */
+    static boolean sharedStepFailure(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof dev.longhaul.engine.batch.StepFailedException step && step.sequences() > 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The remote server's failure in e's cause chain, if it is one. */

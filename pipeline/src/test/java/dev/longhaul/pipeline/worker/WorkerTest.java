@@ -575,7 +575,7 @@ class WorkerTest {
                 .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
         // orders by offset: 0 meets a remote 503 on every try, 1 on its first two, 2 has its first
         // commit fail, 3 meets an error that does not pass, 4 succeeds on its last try and then has
-        // its first commit fail
+        // its first commit fail, 5's first run fails in a batch step shared with others, 6's every run
         Map<String, java.util.concurrent.atomic.AtomicInteger> prefills = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Integer> prefillsAtFirstCommit = new java.util.concurrent.ConcurrentHashMap<>();
@@ -591,6 +591,13 @@ class WorkerTest {
                         }
                     }
                     case "3" -> throw new IllegalStateException("a bug (test)");
+                    case "5" -> {
+                        if (n == 1) {
+                            throw new dev.longhaul.engine.batch.StepFailedException(3,
+                                    new IllegalStateException("out of device memory for the step (test)"));
+                        }
+                    }
+                    case "6" -> throw new dev.longhaul.engine.batch.StepFailedException(2, new IllegalStateException("every step (test)"));
                     case "4" -> {
                         if (n < Worker.MAX_TRIES) {
                             throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(502, "bad gateway (test)", null);
@@ -613,6 +620,8 @@ class WorkerTest {
             place(order("commit-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text three".getBytes(), null));
             place(order("bug-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text four".getBytes(), null));
             place(order("last-try-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text five".getBytes(), null));
+            place(order("shared-step-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text six".getBytes(), null));
+            place(order("shared-always-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text seven".getBytes(), null));
             // a failure that may pass is tried MAX_TRIES times, then the job fails saying so
             assertEquals(JobState.FAILED, finalState("never-1"));
             assertEquals(Worker.MAX_TRIES, prefills.get("0").get());
@@ -636,11 +645,18 @@ class WorkerTest {
             assertEquals(JobState.SUCCEEDED, finalState("last-try-1"));
             assertEquals(Worker.MAX_TRIES, prefills.get("4").get());
             assertEquals(2, commits.get("4").get());
+            // a failure of a batch step shared with others runs once more: it need not be this order's
+            one(topics.summaries, "shared-step-1");
+            assertEquals(JobState.SUCCEEDED, finalState("shared-step-1"));
+            assertEquals(2, prefills.get("5").get());
+            // and fails on the second: one more try, not MAX_TRIES
+            assertEquals(JobState.FAILED, finalState("shared-always-1"));
+            assertEquals(2, prefills.get("6").get());
             List<String> dead = new ArrayList<>();
             for (DeadLetter d : read(topics.deadLetters)) {
                 dead.add(d.getOffset() + ":" + d.getReasonCode());
             }
-            assertEquals(List.of("0:WORKER_ERROR", "3:WORKER_ERROR"), dead);
+            assertEquals(List.of("0:WORKER_ERROR", "3:WORKER_ERROR", "6:WORKER_ERROR"), dead);
             assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
         } finally {
             topics = saved;
