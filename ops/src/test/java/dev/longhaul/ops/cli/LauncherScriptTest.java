@@ -150,4 +150,45 @@ class LauncherScriptTest {
             }
         }
     }
+    @Test
+    void aCommandRunOnTheBuildAsItIsAndTheTestSuiteRespectTheLockToo() throws Exception {
+        assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock(1) present");
+        Path jdk = tools();
+        Path root = temp.resolve("checkout");
+        checkout(root);
+        assertEquals("", run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60))
+                .replaceAll("(?m)^longhaul: building.*\\n?", ""), "the first build");
+        // a long benchmark run on the build as it is (LONGHAUL_NO_BUILD) holds it too
+        ProcessBuilder bench = launcher(jdk, root.resolve("longhaul"), "bench");
+        bench.environment().put("LONGHAUL_NO_BUILD", "1");
+        bench.environment().put("JAVA_SLEEP", "120");
+        Process running = bench.start();
+        Process suite = null;
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (log().stream().noneMatch(l -> l.endsWith("Longhaul bench"))) {
+                assertTrue(System.nanoTime() < until, "the benchmark never started");
+                Thread.sleep(50);
+            }
+            // the test suite (mvn verify rewrites the jars) waits for it, saying so
+            Path said = temp.resolve("suite.txt");
+            suite = launcher(jdk, root.resolve("longhaul"), "test", "-q").redirectOutput(said.toFile()).start();
+            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(said).contains("waiting to build") && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(said).contains("waiting to build"), Files.readString(said));
+            assertTrue(!suite.waitFor(2, TimeUnit.SECONDS), "it waits while the benchmark runs");
+            assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), "no Maven under the running benchmark");
+            running.destroyForcibly().waitFor();
+            assertTrue(suite.waitFor(30, TimeUnit.SECONDS), "it ran once the benchmark had stopped");
+            assertEquals(2, log().stream().filter(l -> l.equals("mvn")).count());
+        } finally {
+            running.destroyForcibly().waitFor();
+            if (suite != null) {
+                suite.destroyForcibly().waitFor();
+            }
+        }
+    }
 }
