@@ -101,6 +101,8 @@ public final class Worker implements AutoCloseable {
     private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
     /** How long a revoked lane's cancelled run is waited for before it is abandoned. */
     private static final Duration REVOKED_RUN_WAIT = Duration.ofSeconds(30);
+    /** How long close() waits for the poll loop (its revoke callback waits for runs and commits). */
+    private static final Duration CLOSE_WAIT = REVOKED_RUN_WAIT.plusSeconds(60);
     private final Duration firstPause;
 
     private final WorkerConfig config;
@@ -135,6 +137,8 @@ public final class Worker implements AutoCloseable {
     private long registryRetryAt;
     /** Set once the control listener has caught up (or CONTROL_CATCH_UP passed); poll thread only. */
     private boolean controlKnown;
+    /** When an order first waited for the control listener (0: none has yet); poll thread only. */
+    private long firstWaitNanos;
     /** The longest a new worker waits for its control listener to catch up before it starts orders. */
     private static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(60);
 
@@ -337,17 +341,20 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Whether the control listener has read every cancel `control` held when it started, so that
-     * cancels() can be trusted with a job that was cancelled while its order waited. After
-     * CONTROL_CATCH_UP from the listener's start (the model has loaded by then) without that (a
-     * broker too slow to read from), orders start anyway, as a worker without the wait would, and
-     * the log says so.
+     * cancels() can be trusted with a job that was cancelled while its order waited. Once an order
+     * has waited CONTROL_CATCH_UP for it (counted from the later of the listener's start and the
+     * first wait) without that (a broker too slow to read from), orders start anyway, as a worker
+     * without the wait would, and the log says so.
      */
     private boolean controlKnown() {
         if (controlKnown || control.caughtUp()) {
             controlKnown = true;
             return true;
         }
-        if (System.nanoTime() - control.startedNanos() > CONTROL_CATCH_UP.toNanos()) {
+        if (firstWaitNanos == 0) {
+            firstWaitNanos = System.nanoTime();
+        }
+        if (System.nanoTime() - Math.max(control.startedNanos(), firstWaitNanos) > CONTROL_CATCH_UP.toNanos()) {
             LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the control listener has not read "
                     + topics.control.name() + " to its end after " + CONTROL_CATCH_UP.toSeconds()
                     + " s; orders start anyway, and a cancel not read yet reaches its job only when it is read");
@@ -736,7 +743,7 @@ public final class Worker implements AutoCloseable {
                     finish(r);
                 }
             }
-            drop(partitions, true);
+            drop(partitions, true); // when closing, runs that end now are not committed: the writer closes behind them
         }
 
         /**
@@ -744,7 +751,17 @@ public final class Worker implements AutoCloseable {
          * with its results while it is waited for is committed (the lanes are still this member's).
          */
         private void drop(Collection<TopicPartition> partitions, boolean commitDone) {
-            pending.removeIf(t -> partitions.contains(t.partition()));
+            try {
+                stopRuns(partitions, commitDone && running);
+            } finally {
+                // last: a commit above that did not land put its order back here, on a lane that is
+                // about to be another member's
+                pending.removeIf(t -> partitions.contains(t.partition()));
+            }
+        }
+
+        /** Cancels the lanes' runs and waits for them; a run that still ends with its results is committed when commitDone. */
+        private void stopRuns(Collection<TopicPartition> partitions, boolean commitDone) {
             List<Running> lost = new ArrayList<>();
             for (TopicPartition tp : partitions) {
                 Running r = inProgress.remove(tp);
@@ -801,9 +818,18 @@ public final class Worker implements AutoCloseable {
             consumer.wakeup(); // the loop closes the consumer on its way out
         }
         try {
-            pollThread.join(Duration.ofSeconds(30));
+            // the poll loop's consumer.close() runs the revoke callback, which commits the outcomes
+            // in hand: the writer must outlive it
+            pollThread.join(CLOSE_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (pollThread.isAlive()) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the poll loop did not stop within "
+                    + CLOSE_WAIT.toSeconds() + " s; its writer, readers and engine are left open rather than closed under it");
+            inference.shutdownNow();
+            control.close();
+            return;
         }
         inference.shutdownNow();
         try {
