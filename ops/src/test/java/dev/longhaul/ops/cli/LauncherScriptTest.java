@@ -83,6 +83,16 @@ class LauncherScriptTest {
         return out;
     }
 
+    /** The launcher says it waits to build (in `output`) and then keeps waiting. */
+    private static void assertWaitsSayingSo(Process launcher, Path output) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readString(output).contains("waiting to build") && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(output).contains("waiting to build"), Files.readString(output));
+        assertTrue(!launcher.waitFor(2, TimeUnit.SECONDS), "it waits while the command runs");
+    }
+
     private List<String> log() throws IOException {
         return Files.readAllLines(temp.resolve("log"));
     }
@@ -130,12 +140,7 @@ class LauncherScriptTest {
             Files.writeString(root.resolve("m/src/b.txt"), "b");
             Path waited = temp.resolve("rebuild.txt");
             rebuild = launcher(jdk, root.resolve("longhaul"), "worker").redirectOutput(waited.toFile()).start();
-            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(waited).contains("waiting to build") && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
-            assertTrue(Files.readString(waited).contains("waiting to build"), Files.readString(waited));
-            assertTrue(!rebuild.waitFor(2, TimeUnit.SECONDS), "it waits while the stack runs");
+            assertWaitsSayingSo(rebuild, waited);
             assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), "no build under the running stack");
             // once the stack has stopped, it builds and runs
             stack.destroyForcibly().waitFor();
@@ -174,12 +179,7 @@ class LauncherScriptTest {
             // the test suite (mvn verify rewrites the jars) waits for it, saying so
             Path said = temp.resolve("suite.txt");
             suite = launcher(jdk, root.resolve("longhaul"), "test", "-q").redirectOutput(said.toFile()).start();
-            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(said).contains("waiting to build") && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
-            assertTrue(Files.readString(said).contains("waiting to build"), Files.readString(said));
-            assertTrue(!suite.waitFor(2, TimeUnit.SECONDS), "it waits while the benchmark runs");
+            assertWaitsSayingSo(suite, said);
             assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), "no Maven under the running benchmark");
             running.destroyForcibly().waitFor();
             assertTrue(suite.waitFor(30, TimeUnit.SECONDS), "it ran once the benchmark had stopped");
