@@ -161,18 +161,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Whether a start failed because a port was in use. */
     static boolean bindFailure(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(e, c -> c instanceof java.net.BindException) || mentions(e, "Address already in use");
     }
 
     /** Whether a message in e's cause chain holds `text` (a bind failure names its address). */
     static boolean mentions(Throwable e, String text) {
+        return anyCause(e, c -> String.valueOf(c.getMessage()).contains(text));
+    }
+
+    private static boolean anyCause(Throwable e, java.util.function.Predicate<Throwable> test) {
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (String.valueOf(c.getMessage()).contains(text)) {
+            if (test.test(c)) {
                 return true;
             }
         }

@@ -185,12 +185,7 @@ final class ResultWriter implements AutoCloseable {
     }
 
     private static boolean isFenced(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ProducerFencedException) {
-                return true;
-            }
-        }
-        return false;
+        return Failures.find(e, ProducerFencedException.class).isPresent();
     }
 
     void running(WorkOrder order, double progress, long tokens) {

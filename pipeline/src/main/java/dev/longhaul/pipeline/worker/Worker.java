@@ -183,13 +183,7 @@ public final class Worker implements AutoCloseable {
             this.writer = opened(opened, new ResultWriter(config, topics, faults));
             this.control = opened(opened, new ControlListener(config, topics, this::onCancel));
         } catch (RuntimeException | Error e) {
-            for (AutoCloseable c : opened.reversed()) {
-                try {
-                    c.close();
-                } catch (Exception closing) {
-                    e.addSuppressed(closing);
-                }
-            }
+            Failures.closeAfter(e, opened);
             throw e;
         }
         AtomicInteger threads = new AtomicInteger();
@@ -300,12 +294,7 @@ public final class Worker implements AutoCloseable {
 
     /** Whether e comes from a schema registry that could not answer (a refusal is a WireFormatException instead). */
     static boolean registryDown(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof RegistryException) {
-                return true;
-            }
-        }
-        return false;
+        return Failures.find(e, RegistryException.class).isPresent();
     }
 
     /**
@@ -591,22 +580,12 @@ public final class Worker implements AutoCloseable {
 
     /** Whether e comes from a failed engine step that other sequences shared (see StepFailedException). */
     static boolean sharedStepFailure(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof dev.longhaul.engine.batch.StepFailedException step && step.sequences() > 1) {
-                return true;
-            }
-        }
-        return false;
+        return Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class).filter(step -> step.sequences() > 1).isPresent();
     }
 
     /** The remote server's failure in e's cause chain, if it is one. */
     private static java.util.Optional<dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure> remoteFailure(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure f) {
-                return java.util.Optional.of(f);
-            }
-        }
-        return java.util.Optional.empty();
+        return Failures.find(e, dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure.class);
     }
 
     /** The job id and submission id of an order: what one run of a job is known by. */

@@ -79,15 +79,7 @@ final class WorkerEngine implements OrderEngine {
             this.runner = new OrderRunner(this, config); // every field it reads is set above
             batch.start();
         } catch (RuntimeException | Error e) {
-            for (AutoCloseable c : new AutoCloseable[] {startedBatch, loadedTokenizer, loadedModel, backend}) {
-                if (c != null) {
-                    try {
-                        c.close();
-                    } catch (Exception closing) {
-                        e.addSuppressed(closing);
-                    }
-                }
-            }
+            Failures.closeAfter(e, java.util.Arrays.asList(backend, loadedModel, loadedTokenizer, startedBatch));
             throw e;
         }
     }
