@@ -14,7 +14,9 @@
  * Prefill is counted live: a RUNNING tick's tokensProcessed (tokens of the job's shared prefix fed
  * so far: preamble and document) adds what it grew since the job's previous tick, and the job's
  * first result adds only the rest of its prompt, so a long document shows its throughput while it
- * streams rather than all at once at its end. Statuses follow JobStates' rule (a stale tick after a final state is ignored; an
+ * streams rather than all at once at its end; a job first heard of by a tick well into it (the
+ * status topic compacted to each job's latest record, replayed after a restart) counts that tick's
+ * tokens in the totals only, since when they were fed is unknown. Statuses follow JobStates' rule (a stale tick after a final state is ignored; an
  * ACCEPTED after one begins the id's new life). Jobs by state counts every job not final (up to
  * MAX_UNFINISHED) and every end seen, not only the rows the bounded table shows. The Prometheus
  * counters (ThroughputSnapshot.Counters) count only events stamped since the model was made.
@@ -86,7 +88,10 @@ public final class Throughput {
     private final Map<String, Long> finished = new TreeMap<>();
     private final Map<String, Long> finishedSinceStart = new TreeMap<>();
     private final Map<String, Long> deadSinceStart = new TreeMap<>();
-    private final Map<String, Long> ticked = bounded(); // job id -> document tokens its ticks counted
+    // job id -> document tokens its ticks counted; in access order, so that a long job ticking
+    // stays while thousands of shorter ones come and go (evicted, its next tick would count its
+    // whole prefix again)
+    private final Map<String, Long> ticked = bounded(MAX_REMEMBERED, true);
     // final rows evicted from the table: for late ticks, and for job() lookups of recent jobs
     private final Map<String, JobRow> ended = bounded(MAX_ENDED);
     private final RateWindow completed;
@@ -137,8 +142,16 @@ public final class Throughput {
             }
         }
         if (next == JobState.RUNNING && !timedJobs.containsKey(id)) {
-            long before = ticked.getOrDefault(id, 0L);
             long fed = status.getTokensProcessed();
+            if (previous == null && !ticked.containsKey(id) && fed > 0) {
+                // the first the model hears of the job is a tick well into it: a status topic
+                // compacted down to each job's latest record, read from its start after a restart.
+                // When those tokens were fed is unknown, so they count in the totals as history,
+                // not as throughput at this tick's time
+                ticked.put(id, fed);
+                countPrefill(id, Long.MIN_VALUE, fed);
+            }
+            long before = ticked.getOrDefault(id, 0L);
             if (fed < before) {
                 // ticks only grow within one attempt: fewer is another worker redoing the order of
                 // one that died (it starts with a RUNNING of 0), whose prefill is work done again
@@ -154,7 +167,8 @@ public final class Throughput {
         ended.remove(id); // the table's row is the latest; an earlier life's end must not answer job()
         if (JobStates.isFinal(next)) {
             unfinished.remove(id);
-            if (timedJobs.containsKey(id)) {
+            // only a SUCCEEDED job has results to come, whose first subtracts what ticks counted
+            if (next != JobState.SUCCEEDED || timedJobs.containsKey(id)) {
                 ticked.remove(id);
             }
             finished.merge(state, 1L, Long::sum);
@@ -334,7 +348,12 @@ public final class Throughput {
     }
 
     private static <V> Map<String, V> bounded(int most) {
-        return new LinkedHashMap<>(16, 0.75f, false) {
+        return bounded(most, false);
+    }
+
+    /** At most `most` entries; the eldest by insertion, or by last use with accessOrder, leaves first. */
+    private static <V> Map<String, V> bounded(int most, boolean accessOrder) {
+        return new LinkedHashMap<>(16, 0.75f, accessOrder) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
                 return size() > most;

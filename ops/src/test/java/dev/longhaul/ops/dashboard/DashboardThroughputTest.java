@@ -358,4 +358,52 @@ class DashboardThroughputTest {
         // then it counts its prompt once, and each short job its own
         assertEquals(200_100 + 10L * others, model.snapshot().tokens().prefillTotal());
     }
+
+    @Test
+    void aLongJobsLivePrefillIsNotCountedAgainAfterManyOthersTickedAndFailed() {
+        // a long job ticks, then more jobs than the model remembers tick and fail (no result follows a failure)
+        model.onStatus(status("long", "t1", JobState.QUEUED, 0, 0, NOW - 9_500));
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 100_000, NOW - 9_000));
+        int others = 10_001;
+        for (int i = 0; i < others; i++) {
+            model.onStatus(status("bad-" + i, "t1", JobState.RUNNING, 0.5, 10, NOW - 8_000));
+            model.onStatus(status("bad-" + i, "t1", JobState.FAILED, 0.5, 10, NOW - 8_000));
+        }
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.6, 200_000, NOW - 1_000));
+        // then the long job's prefix counts once: 200,000 in all, not its first 100,000 again
+        assertEquals(200_000 + 10L * others, model.snapshot().tokens().prefillTotal());
+    }
+
+    @Test
+    void aLongJobsLivePrefillIsNotCountedAgainWhileMoreJobsThanRememberedRun() {
+        // a long job ticks now and then while more jobs than the model remembers start and run
+        model.onStatus(status("long", "t1", JobState.QUEUED, 0, 0, NOW - 9_500));
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 100_000, NOW - 9_000));
+        int others = 10_001;
+        for (int i = 0; i < others; i++) {
+            model.onStatus(status("other-" + i, "t1", JobState.RUNNING, 0.5, 10, NOW - 8_000));
+            if (i % 1_000 == 999) {
+                model.onStatus(status("long", "t1", JobState.RUNNING, 0.3, 100_000 + i, NOW - 8_000));
+            }
+        }
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.6, 200_000, NOW - 1_000));
+        // then the long job's prefix counts once: 200,000 in all, not the part before the last tick again
+        assertEquals(200_000 + 10L * others, model.snapshot().tokens().prefillTotal());
+    }
+
+    @Test
+    void aJobFirstSeenWellIntoItsRunCountsItsPastAsHistoryNotAsThroughput() {
+        // given a status topic compacted to each job's latest record, replayed by a dashboard just started:
+        // the running job's only record is a tick 2 s ago with a million tokens fed over its whole run
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.5, 1_000_000, NOW - 2_000));
+        ThroughputSnapshot replayed = model.snapshot();
+        assertEquals(0.0, replayed.tokens().prefillPerSecond(), EPS, "its past is no burst of throughput now");
+        assertEquals(1_000_000, replayed.tokens().prefillTotal(), "but it counts in the total");
+        // when it ticks again, what it fed since shows live, and its result adds only the rest of its prompt
+        model.onStatus(status("long", "t1", JobState.RUNNING, 0.6, 1_000_500, NOW - 1_000));
+        assertEquals(50.0, model.snapshot().tokens().prefillPerSecond(), EPS, "500 tokens in the last 10 s");
+        model.onResult("long", Usage.newBuilder().setPromptTokens(1_000_600).setOutputTokens(0).setDocumentTokens(1_000_500)
+                .setDocumentShareRead(1.0).build(), timings(1, 1), NOW - 500);
+        assertEquals(1_000_600, model.snapshot().tokens().prefillTotal());
+    }
 }
