@@ -125,8 +125,10 @@ public sealed interface DocumentSource {
             boolean gzip;
             try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
                 gzip = Gzip.startsWithMagic(in);
-                // refused before any transaction: the head as it would be sent (decompressed)
-                refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio()) : in, file.toString());
+                // refused before any transaction: the head as it would be sent (decompressed);
+                // closed, so a gzip head's inflater is released now rather than by the collector
+                refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio(), file.toString()) : in, file.toString())
+                        .close();
             }
             // A compressed file's size does not bound its content; the Chunker checks while streaming.
             if (!gzip && size > maxDocumentBytes) {
@@ -140,7 +142,7 @@ public sealed interface DocumentSource {
             }
             DocumentPart part = new DocumentPart(null, () -> {
                 InputStream raw = Gzip.buffered(Files.newInputStream(file));
-                return gzip ? Gzip.decompress(raw, limits.maxInflationRatio()) : raw;
+                return gzip ? Gzip.decompress(raw, limits.maxInflationRatio(), file.toString()) : raw;
             });
             return new Opened(List.of(part), TEXT, metadata, List.of());
         }
@@ -237,7 +239,7 @@ public sealed interface DocumentSource {
                 metadata.put(META_CONTENT_ENCODING, "gzip");
             }
             DocumentPart part = new DocumentPart(null,
-                    () -> refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio()) : buffered, name));
+                    () -> refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered, name));
             return new Opened(List.of(part), TEXT, metadata, List.of());
         }
 

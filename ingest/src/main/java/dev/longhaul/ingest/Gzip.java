@@ -40,25 +40,60 @@ final class Gzip {
 
     /**
      * The decompressed bytes of {@code in}, streaming, refused once they outgrow {@code maxRatio};
-     * {@code in} is closed when its header is already bad.
+     * {@code in} is closed when its header is already bad. A corrupt or truncated stream fails
+     * with an IOException naming {@code name} (the decompressor's own may have no message at all).
      */
-    static InputStream decompress(InputStream in, int maxRatio) throws IOException {
+    static InputStream decompress(InputStream in, int maxRatio, String name) throws IOException {
         CountingInputStream compressed = new CountingInputStream(in);
         try {
             return new RatioGuard(GzipCompressorInputStream.builder().setInputStream(compressed)
-                    .setDecompressConcatenated(true).get(), compressed, maxRatio);
-        } catch (IOException | RuntimeException e) {
+                    .setDecompressConcatenated(true).get(), compressed, maxRatio, name);
+        } catch (IOException e) {
             in.close(); // a bad header fails here, before any caller holds a stream to close
+            throw corrupt(name, e);
+        } catch (RuntimeException e) {
+            in.close();
             throw e;
         }
     }
 
-    /** Counts the bytes read through it (the compressed side). */
+    private static IOException corrupt(String name, IOException e) {
+        String why = e instanceof java.io.EOFException ? "it ends in the middle of a member (truncated?)"
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new IOException(name + " is not valid gzip: " + why, e);
+    }
+
+    /**
+     * Counts the bytes taken through it (the compressed side). The decompressor marks, reads ahead
+     * and resets at the end of every gzip member: the count goes back with the reset and counts
+     * skipped bytes, so read-ahead is not counted once per member (which let a file of many small
+     * members pass the ratio at any expansion).
+     */
     private static final class CountingInputStream extends FilterInputStream {
         long count;
+        private long marked;
 
         CountingInputStream(InputStream in) {
             super(in);
+        }
+
+        @Override
+        public synchronized void mark(int readLimit) {
+            super.mark(readLimit);
+            marked = count;
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            super.reset();
+            count = marked;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count += Math.max(0, skipped);
+            return skipped;
         }
 
         @Override
@@ -80,12 +115,14 @@ final class Gzip {
     private static final class RatioGuard extends FilterInputStream {
         private final CountingInputStream compressed;
         private final int maxRatio;
+        private final String name;
         private long expanded;
 
-        RatioGuard(InputStream inflated, CountingInputStream compressed, int maxRatio) {
+        RatioGuard(InputStream inflated, CountingInputStream compressed, int maxRatio, String name) {
             super(inflated);
             this.compressed = compressed;
             this.maxRatio = maxRatio;
+            this.name = name;
         }
 
         @Override
@@ -96,10 +133,15 @@ final class Gzip {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                throw corrupt(name, e);
+            }
             expanded += Math.max(0, n);
             if (expanded > SourceLimits.INFLATION_FLOOR_BYTES && expanded > (double) maxRatio * compressed.count) {
-                throw new IllegalArgumentException("gzip input expands to more than " + maxRatio + " times its size ("
+                throw new IllegalArgumentException(name + ": gzip input expands to more than " + maxRatio + " times its size ("
                         + expanded + " bytes from " + compressed.count + " compressed): refused as a decompression bomb");
             }
             return n;

@@ -10,7 +10,8 @@
  * - Symbolic links are never followed, and a file whose real path leaves the root is skipped, so
  *   a repository cannot make the submitter read outside it.
  * - Binary files (TextSniffer) and empty files are skipped and reported.
- * - At most maxFiles files are sent, and at most ten times that many entries walked: past either,
+ * - At most maxFiles files are sent, and at most ten times that many entries walked (ten times
+ *   the default file limit when maxFiles is lower): past either,
  *   the walk stops with an IllegalArgumentException (a home directory is not a repository).
  */
 package dev.longhaul.ingest;

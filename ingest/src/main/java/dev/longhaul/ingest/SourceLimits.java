@@ -5,7 +5,8 @@
  * library. maxInflationRatio bounds decompressed bytes per compressed byte of a gzip input (real
  * logs compress 5–20×; a bomb reaches 1000×), allowed once at least INFLATION_FLOOR_BYTES came
  * out, so a tiny compressed file is never refused for its ratio alone; maxRepositoryFiles bounds
- * the files a repository sends (and, ten times that, the entries walked to find them).
+ * the files a repository sends (and, ten times that or ten times the default when it is lower,
+ * the entries walked to find them).
  */
 package dev.longhaul.ingest;
 

@@ -91,6 +91,21 @@ class DocumentSourceTest {
         DocumentSource.Opened garbage = DocumentSource.stream(new ByteArrayInputStream(two.toByteArray()), "stdin").open(Long.MAX_VALUE);
         IOException e = assertThrows(IOException.class, () -> digest(garbage, 8));
         assertTrue(e.getMessage().contains("after a valid .gz stream"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("stdin is not valid gzip"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedGzipFileFailsNamingTheFile() throws IOException {
+        // given the first half of a gzipped log (a copy cut short): its head is fine, its end is missing
+        Path whole = tmp.resolve("whole.gz");
+        gzip(Corpus.file(Corpus.LINUX_LOG), whole);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path half = tmp.resolve("half.log.gz");
+        Files.write(half, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        DocumentSource.Opened opened = DocumentSource.file(half).open(Long.MAX_VALUE);
+        // when it is read, then the error says which file and why, not a bare EOFException
+        IOException e = assertThrows(IOException.class, () -> digest(opened, IngestConfig.MAX_CHUNK_BYTES));
+        assertTrue(e.getMessage().contains(half.toString()) && e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test

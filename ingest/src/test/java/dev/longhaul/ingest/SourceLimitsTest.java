@@ -56,6 +56,46 @@ class SourceLimitsTest {
     }
 
     @Test
+    void aGzipBombOfManySmallMembersStopsOnceItsRatioIsPassed() throws IOException {
+        // given 1000 gzip members of 1 MiB of one letter each, concatenated (about 1 MB in all)
+        byte[] block = new byte[1 << 20];
+        java.util.Arrays.fill(block, (byte) 'a');
+        byte[] member = gzip(block, 1);
+        ByteArrayOutputStream members = new ByteArrayOutputStream();
+        for (int i = 0; i < 1000; i++) {
+            members.write(member);
+        }
+        long[] seen = {0};
+        // when it is read with the default limits, then the ratio holds across members as within one
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Chunker(IngestConfig.MAX_CHUNK_BYTES, Long.MAX_VALUE)
+                .cut(DocumentSource.stream(new ByteArrayInputStream(members.toByteArray()), "members").open(SourceLimits.of(Long.MAX_VALUE)).parts(),
+                        c -> seen[0] += c.data().length));
+        assertTrue(e.getMessage().contains("decompression bomb"), e.getMessage());
+        assertTrue(seen[0] < 64L << 20, "stopped after " + seen[0] + " bytes, not at 1000 MiB");
+    }
+
+    @Test
+    void manyHonestMembersPass() throws IOException {
+        // given a rotated log: 300 members of varied lines, each compressing about 5x
+        java.util.Random random = new java.util.Random(11);
+        ByteArrayOutputStream members = new ByteArrayOutputStream();
+        long plain = 0;
+        for (int m = 0; m < 300; m++) {
+            StringBuilder text = new StringBuilder();
+            while (text.length() < 20_000) {
+                text.append(String.format("08:%02d:%02d req=%08x served %d%n", random.nextInt(60), random.nextInt(60),
+                        random.nextInt(), random.nextInt(100_000)));
+            }
+            byte[] part = text.toString().getBytes(StandardCharsets.UTF_8);
+            plain += part.length;
+            members.write(gzip(part, 1));
+        }
+        // then every byte of every member is read, under a ratio of 10
+        assertEquals(plain, cut(DocumentSource.stream(new ByteArrayInputStream(members.toByteArray()), "rotated"),
+                new SourceLimits(Long.MAX_VALUE, 10, 10)));
+    }
+
+    @Test
     void anHonestCompressedLogPasses() throws IOException {
         // given 3 MiB of log lines with varying times and request ids (real logs compress 5-20x)
         java.util.Random random = new java.util.Random(7);
