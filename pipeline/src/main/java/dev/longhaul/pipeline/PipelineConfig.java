@@ -211,10 +211,9 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, kafka.commitInterval().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // a record stamped with no valid time (-1, from a client that can write one) gets its
-        // partition's time, and is then decoded or dead-lettered like any other: the default
-        // extractor failed the stream thread on it, stopping the partition
-        p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG,
-                org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp.class);
+        // partition's time (the wall clock on a partition without one), and is then decoded or
+        // dead-lettered like any other: the default extractor failed the stream thread on it
+        p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, InvalidTimestamps.class);
         if (kafka.stateMemoryBytes() > 0) {
             p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedStateMemory.class);
             p.put(BoundedStateMemory.BYTES_CONFIG, Long.toString(kafka.stateMemoryBytes()));

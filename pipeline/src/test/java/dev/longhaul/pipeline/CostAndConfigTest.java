@@ -70,9 +70,8 @@ class CostAndConfigTest {
         assertEquals("longhaul-pipeline", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("broker:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
-        // a record without a valid timestamp gets its partition's time rather than failing the stream thread
-        assertEquals(org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp.class,
-                props.get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
+        // a record without a valid timestamp gets a time rather than failing the stream thread (HostileInputTest)
+        assertEquals(InvalidTimestamps.class, props.get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
     }
 
     @Test

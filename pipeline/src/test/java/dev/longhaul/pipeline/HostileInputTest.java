@@ -38,6 +38,19 @@ class HostileInputTest {
     }
 
     @Test
+    void aRecordWithoutATimestampOnAFreshPartitionIsProcessedAndThePartitionGoesOn() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            // given a record stamped -1 (no time; a non-Java client can write one) first on its partition
+            p.rawJobs.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("job-untimed".getBytes(StandardCharsets.UTF_8),
+                    new byte[] {0, 0, 0, 0, 1}, null, java.time.Instant.ofEpochMilli(-1)));
+            // then it is dead-lettered like any undecodable record, and a good job after it is planned
+            assertEquals("UNKNOWN_SCHEMA_ID", p.deadLetters.readValue().getReasonCode());
+            p.submit(submission("job-ok", "acme", 10));
+            assertTrue(p.statuses().getLast().startsWith("job-ok QUEUED"), p.statuses().toString());
+        }
+    }
+
+    @Test
     void aRequestLargerThanTheLimitFailsItsJobBeforeItIsDecoded() {
         try (PipelineDriver p = new PipelineDriver()) {
             var s = submission("job-big", "acme", 10);

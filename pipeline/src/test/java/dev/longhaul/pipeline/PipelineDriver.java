@@ -83,6 +83,9 @@ final class PipelineDriver implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // what a record without a valid timestamp is processed at, as in production
+        props.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, config.streamsProperties("unused:9092", stateDir)
+                .get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
         driver = new TopologyTestDriver(PipelineTopology.build(config, topics), props, T0);
         jobs = in(topics.jobs);
         documents = in(topics.documents);
