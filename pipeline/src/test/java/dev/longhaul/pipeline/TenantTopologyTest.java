@@ -174,6 +174,34 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aTenantsRecordHeadersStayOnItsOwnTopics() {
+        try (Tenants t = new Tenants()) {
+            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").documents.name(),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var sharedDocuments = t.p.driver.createOutputTopic(t.topics.documents.name(),
+                    new org.apache.kafka.common.serialization.StringDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+            var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
+                    .add("pad", new byte[64 * 1024]);
+            // given a chunk the gate admits and one it refuses, both with headers of the tenant's making
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("job-a", new byte[] {1, 2, 3}, headers, T0));
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("job-big", new byte[600 * 1024], headers, T0));
+            // then the copy on the shared topic and the dead letter carry key and value, not the headers
+            var copied = sharedDocuments.readRecordsToList();
+            assertEquals(1, copied.size());
+            assertEquals(0, copied.get(0).headers().toArray().length, "no tenant header on the shared topic");
+            var letters = t.p.driver.createOutputTopic(t.topics.deadLetters.name(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    t.topics.deadLetters.values().deserializer()).readRecordsToList();
+            // (the admitted chunk is no Avro, so the planner dead-letters it in turn)
+            assertEquals(java.util.Set.of("OVERSIZE_RECORD", "NOT_AVRO"),
+                    letters.stream().map(r -> r.value().getReasonCode()).collect(java.util.stream.Collectors.toSet()));
+            letters.forEach(r -> assertEquals(0, r.headers().toArray().length, "none on a dead letter either: " + r));
+        }
+    }
+
+    @Test
     void aJobThatFailsBeforeItsRequestIsReadStillReportsToItsTenant() {
         try (Tenants t = new Tenants()) {
             // given tenant a's job whose first chunk is not Avro: the planner fails the job before

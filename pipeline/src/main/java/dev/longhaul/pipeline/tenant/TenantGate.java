@@ -20,8 +20,9 @@
  * - a cancel is passed on only for a job of the same tenant (a cancel for an unknown job id is
  *   refused too: it would otherwise pre-cancel that id for whoever submits it later).
  *
- * Admitted records go to the shared topics unchanged apart from the stamp, where the planner and
- * the workers take them as they take the operator's own submissions.
+ * Admitted records go to the shared topics unchanged apart from the stamp and without the tenant's
+ * record headers, where the planner and the workers take them as they take the operator's own
+ * submissions.
  */
 package dev.longhaul.pipeline.tenant;
 
@@ -163,13 +164,18 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
                 context.currentSystemTimeMs()));
     }
 
+    /**
+     * The copy carries the key and value only: a tenant's headers are not its to put on the shared
+     * topics, and they are neither checked nor counted by the size limit (headers of nearly 1 MiB,
+     * compressed to fit the tenant's batch, made a copy the Streams producer could not write).
+     */
     private void forward(Record<byte[], byte[]> record, String topic, byte[] value) {
-        context.forward(record.withValue(new Outcome.Routed(topic, value)));
+        context.forward(new Record<>(record.key(), new Outcome.Routed(topic, value), record.timestamp()));
     }
 
     private void refuse(Record<byte[], byte[]> record, Source source, DeadLetterReason reason, String detail) {
         Outcome.DeadLettered letter = DeadLetters.letter(source, record.key(), record.value(), reason, detail,
                 context.currentSystemTimeMs());
-        context.forward(record.withValue(letter));
+        context.forward(new Record<>(record.key(), letter, record.timestamp()));
     }
 }
