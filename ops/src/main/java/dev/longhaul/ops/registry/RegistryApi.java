@@ -283,7 +283,8 @@ final class RegistryApi {
         try {
             Schema schema = new Schema.Parser().parse(text.asText());
             return new Candidate(schema, schema.toString());
-        } catch (AvroRuntimeException e) {
+        } catch (AvroRuntimeException | IllegalArgumentException e) {
+            // IllegalArgumentException: Avro's own for some bad values, e.g. a field "order" it does not know
             throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
         }
     }

@@ -36,6 +36,7 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
@@ -54,6 +55,10 @@ final class SchemaLog implements AutoCloseable {
     }
 
     private static final int MAX_WRITE_ATTEMPTS = 20;
+    /** The producer's max.request.size unless a client override sets it. */
+    private static final long DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /** Room for the batch and record headers around a record's key and value. */
+    private static final long RECORD_OVERHEAD_BYTES = 1024;
     private static final System.Logger LOG = System.getLogger(SchemaLog.class.getName());
 
     private final RegistryConfig config;
@@ -116,13 +121,16 @@ final class SchemaLog implements AutoCloseable {
     <T> T write(Function<SchemaView, Plan<T>> planner) {
         synchronized (writeLock) {
             for (int attempt = 1; ; attempt++) {
-                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config.producerProperties())) {
+                KafkaProducer<byte[], byte[]> producer = null;
+                try {
+                    producer = new KafkaProducer<>(config.producerProperties());
                     producer.initTransactions();
                     catchUp();
                     Plan<T> plan = planner.apply(view);
                     if (plan.records().isEmpty()) {
                         return plan.result();
                     }
+                    checkSizes(plan.records());
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> sent = new ArrayList<>();
                     for (StoredRecord record : plan.records()) {
@@ -141,16 +149,58 @@ final class SchemaLog implements AutoCloseable {
                     // EndTxn with an unexpected or invalid-state error). Either way the next
                     // initTransactions settles our transaction and the catch-up shows whether it
                     // landed, so start again from the top. Timeouts have waited long enough.
-                    if (rootCause(e) instanceof org.apache.kafka.common.errors.TimeoutException || attempt >= MAX_WRITE_ATTEMPTS) {
+                    // Errors that another try would meet again (no right to the transactional id or
+                    // the topic, a record the broker refuses) end it at once: each try fences the
+                    // other instances' writes.
+                    if (rootCause(e) instanceof org.apache.kafka.common.errors.TimeoutException || attempt >= MAX_WRITE_ATTEMPTS
+                            || causedBy(e, org.apache.kafka.common.errors.AuthorizationException.class,
+                                    org.apache.kafka.common.errors.RecordTooLargeException.class,
+                                    org.apache.kafka.common.errors.RecordBatchTooLargeException.class,
+                                    org.apache.kafka.common.InvalidRecordException.class)) {
                         throw storeError("cannot write to " + config.topic() + " (attempt " + attempt + ")", e);
                     }
                     backOff(attempt);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw storeError("interrupted while writing to " + config.topic(), e);
+                } finally {
+                    if (producer != null) {
+                        // bounded: a plain close() waits for ever on a transaction the coordinator
+                        // never settles (a broker restarted mid-write), holding the write lock
+                        producer.close(config.timeout());
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Refuses, before anything is sent, a record the producer could not send (over its
+     * max.request.size): as a Kafka error it would poison the transaction and be retried as if
+     * fenced, fencing the other instances at each try, for a request that can never succeed.
+     */
+    private void checkSizes(List<StoredRecord> records) {
+        Object configured = config.producerProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        long max = configured == null ? DEFAULT_MAX_REQUEST_BYTES : Long.parseLong(configured.toString());
+        for (StoredRecord record : records) {
+            long bytes = (long) StoredRecord.key(record).length + (StoredRecord.value(record) == null ? 0 : StoredRecord.value(record).length);
+            if (bytes + RECORD_OVERHEAD_BYTES > max) {
+                throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "Invalid schema: it takes " + bytes
+                        + " bytes as a record of " + config.topic() + ", more than the " + max + " one record may hold");
+            }
+        }
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable e, Class<? extends Throwable>... kinds) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Class<? extends Throwable> kind : kinds) {
+                if (kind.isInstance(t)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable e) {

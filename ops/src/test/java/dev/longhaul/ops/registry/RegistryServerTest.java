@@ -152,9 +152,26 @@ class RegistryServerTest {
         assertError(422, 42201, http.post("/subjects/jobs-value/versions", RegistryHttp.JSON.createObjectNode().put("schema", "not json")));
         assertError(422, 42201, http.post("/subjects/jobs-value/versions",
                 RegistryHttp.schemaBody(Control.getClassSchema()).put("schemaType", "PROTOBUF")));
+        // Avro's parser refuses a field order it does not know with a plain IllegalArgumentException
+        assertError(422, 42201, http.post("/subjects/jobs-value/versions", RegistryHttp.JSON.createObjectNode().put("schema",
+                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\",\"order\":\"sideways\"}]}")));
         assertError(422, 42203, http.put("/config", RegistryHttp.compatibility("SIDEWAYS")));
         assertError(404, 404, http.get("/nothing/here"));
         assertError(405, 405, http.put("/subjects", RegistryHttp.JSON.createObjectNode()));
+    }
+
+    @Test
+    void aSchemaTooLargeForOneRecordIsRefusedOnceAndTheRegistryGoesOn() {
+        // given a schema whose stored record is past the producer's 1 MiB (a doc of 1.2 MB)
+        Schema huge = org.apache.avro.SchemaBuilder.record("Huge").doc("d".repeat(1_200_000)).fields()
+                .requiredInt("a").endRecord();
+        long started = System.nanoTime();
+        // then it is refused as invalid, a client error no client retries, before anything is written
+        assertError(422, 42201, http.post("/subjects/huge-value/versions", RegistryHttp.schemaBody(huge)));
+        assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "answered, not retried for minutes");
+        assertError(404, 40401, http.get("/subjects/huge-value/versions"));
+        // and the next registration goes through
+        register("jobs-value", JobRequest.getClassSchema());
     }
 
     private static void assertError(int status, int errorCode, Answer answer) {
