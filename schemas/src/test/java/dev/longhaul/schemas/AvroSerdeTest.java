@@ -90,6 +90,24 @@ class AvroSerdeTest {
         assertEquals(ControlAction.CANCEL, AvroSerde.forValues(Control.class, registry).deserialize("t", known).getAction());
     }
 
+    @Test
+    void aWriterInAnotherNamespaceIsReadAsAvroResolvesIt() throws Exception {
+        // given the status record as written by a producer whose schema moved to another namespace
+        Schema current = JobStatus.getClassSchema();
+        Schema moved = new Schema.Parser().parse(current.toString().replaceFirst(
+                "\"namespace\":\"" + current.getNamespace() + "\"", "\"namespace\":\"org.elsewhere\""));
+        assertEquals("org.elsewhere.JobStatus", moved.getFullName());
+        GenericRecord record = new GenericData.Record(moved);
+        JobStatus sample = SampleRecords.jobStatus();
+        for (Schema.Field f : current.getFields()) {
+            record.put(f.name(), GenericData.get().deepCopy(moved.getField(f.name()).schema(), toGeneric(sample, f)));
+        }
+        byte[] bytes = frame(registry.register("t-value", moved), moved, record);
+        // then this reader reads it (Avro's compatibility check, which the registry applies, calls it compatible)
+        assertEquals(sample, AvroSerde.forValues(JobStatus.class, registry).deserialize("t", bytes));
+        // and a record of another name stays refused (the test above: Control read as JobStatus)
+    }
+
     private static Object toGeneric(JobStatus sample, Schema.Field f) {
         Object v = sample.get(f.pos());
         if (v instanceof Enum<?> e) {

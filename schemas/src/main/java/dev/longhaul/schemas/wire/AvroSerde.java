@@ -140,7 +140,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
 
     private Reader<T> readerFor(int id) {
         Schema writerSchema = registry.schemaById(id);
-        if (!writerSchema.getFullName().equals(readerSchema.getFullName())) {
+        // Avro's own name rule (SchemaCompatibility's, the one the registry checks changes with):
+        // the same name, namespace aside, or a reader alias naming the writer. A namespace move or
+        // an alias-based rename the registry accepted must not dead-letter every record across it.
+        boolean sameRecord = writerSchema.getType() == readerSchema.getType()
+                && (writerSchema.getName().equals(readerSchema.getName()) || readerSchema.getAliases().contains(writerSchema.getFullName()));
+        if (!sameRecord) {
             throw new WireFormatException(DeadLetterReason.INCOMPATIBLE_SCHEMA,
                     "schema id " + id + " is " + writerSchema.getFullName() + ", not " + readerSchema.getFullName());
         }
