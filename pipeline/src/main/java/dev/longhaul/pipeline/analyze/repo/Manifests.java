@@ -48,7 +48,7 @@ final class Manifests {
     private static final Pattern GRADLE_DEPENDENCY = Pattern.compile(
             "^\\s*(implementation|api|compileOnly|runtimeOnly|testImplementation|testRuntimeOnly|testCompileOnly"
                     + "|annotationProcessor|kapt|ksp|compile|testCompile)\\s*\\(?\\s*[\"']([^\"':\\s]+):([^\"':\\s]+)(?::([^\"'\\s]+))?[\"']");
-    private static final Pattern SETUP_REQUIRES = Pattern.compile("install_requires\\s*=\\s*\\[(.*?)]", Pattern.DOTALL);
+    private static final Pattern SETUP_REQUIRES = Pattern.compile("install_requires\\s*=\\s*\\[");
     private static final Pattern QUOTED = Pattern.compile("[\"']([^\"']+)[\"']");
 
     private Manifests() {}
@@ -185,9 +185,12 @@ final class Manifests {
 
     private static Parsed setupPy(String path, String text) {
         List<Dependency> deps = new ArrayList<>();
-        Matcher block = SETUP_REQUIRES.matcher(text);
-        if (block.find()) {
-            Matcher q = QUOTED.matcher(block.group(1));
+        // the list runs from the first opening to the next ']'; found by hand, since a lazy regex
+        // tried every opening against the rest of the file (minutes for a megabyte of openings)
+        Matcher open = SETUP_REQUIRES.matcher(text);
+        int close = open.find() ? text.indexOf(']', open.end()) : -1;
+        if (close >= 0) {
+            Matcher q = QUOTED.matcher(text.substring(open.end(), close));
             while (q.find()) {
                 Dependency d = requirement(q.group(1), "runtime", path);
                 if (d != null) {

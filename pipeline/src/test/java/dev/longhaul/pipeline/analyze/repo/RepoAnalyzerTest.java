@@ -230,6 +230,18 @@ class RepoAnalyzerTest {
     }
 
     @Test
+    void aSetupPyGivesItsRequirementsAndAMegabyteOfUnclosedListsIsReadOnce() {
+        Map<String, String> files = new TreeMap<>();
+        files.put("setup.py", "from setuptools import setup\nsetup(name='x', install_requires=[\n    'requests>=2',\n    \"click\",\n])\n");
+        assertEquals(List.of("requests", "click"), analyze(files, 4096).dependencies().stream().map(RepoFacts.Dependency::name).toList());
+        // a lazy pattern once tried each of these 58,000 openings against the rest of the file (minutes)
+        files.put("setup.py", "install_requires=[".repeat(58_000));
+        RepoFacts facts = analyze(files, 4096);
+        assertEquals("setuptools", facts.buildSystem().getFirst().name());
+        assertTrue(facts.dependencies().isEmpty(), facts.dependencies().toString());
+    }
+
+    @Test
     void spdxTagsAreReadInAnyCommentAndALongRunOfSpacesAfterOneIsReadOnce() {
         assertEquals("MIT", Licenses.spdxTag("// SPDX-License-Identifier: MIT\nint x;"));
         assertEquals("Apache-2.0 OR MIT", Licenses.spdxTag("/* SPDX-License-Identifier: Apache-2.0 OR MIT */"));
