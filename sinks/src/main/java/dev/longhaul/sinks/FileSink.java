@@ -44,6 +44,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.Locale;
 
 public final class FileSink implements ResultSink {
     static final String SUFFIX = ".jsonl";
@@ -233,7 +234,7 @@ public final class FileSink implements ResultSink {
     }
 
     private void open() throws IOException {
-        currentPath = dir.resolve("results-%08d%s%s".formatted(nextNumber++, SUFFIX, IN_PROGRESS));
+        currentPath = dir.resolve(String.format(Locale.ROOT, "results-%08d%s%s", nextNumber++, SUFFIX, IN_PROGRESS));
         current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentOpened = clock.instant();
         currentSize = 0;

@@ -51,6 +51,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.avro.generic.GenericRecord;
@@ -287,6 +288,6 @@ public final class ParquetFileSink implements ResultSink {
     }
 
     private Path path(int number, String state) {
-        return dir.resolve("results-%08d%s%s".formatted(number, SUFFIX, state));
+        return dir.resolve(String.format(Locale.ROOT, "results-%08d%s%s", number, SUFFIX, state));
     }
 }

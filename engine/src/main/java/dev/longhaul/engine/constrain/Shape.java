@@ -9,6 +9,7 @@ package dev.longhaul.engine.constrain;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 
 sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, Shape.Arr {
     /** Unbounded maxLength / maxItems. */
@@ -169,7 +170,7 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
                     case '\f' -> out.append("\\f");
                     default -> {
                         if (c < 0x20) {
-                            out.append(String.format("\\u%04x", (int) c));
+                            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                         } else {
                             out.append(c);
                         }

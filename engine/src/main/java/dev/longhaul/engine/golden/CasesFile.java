@@ -15,6 +15,7 @@ import dev.longhaul.engine.checkpoint.CheckpointException;
 import dev.longhaul.engine.model.ModelConfig;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Locale;
 
 final class CasesFile {
     private final String file;
@@ -152,7 +153,7 @@ final class CasesFile {
     private void numbers(JsonNode a, String where, int length) {
         if (a == null || !a.isArray() || a.size() != length) {
             throw bad(where + " must be an array of " + length + " numbers, is "
-                    + (a == null ? "missing" : a.isArray() ? "of " + a.size() : a.getNodeType().toString().toLowerCase()));
+                    + (a == null ? "missing" : a.isArray() ? "of " + a.size() : a.getNodeType().toString().toLowerCase(Locale.ROOT)));
         }
         for (JsonNode v : a) {
             if (!v.isNumber()) {

@@ -24,13 +24,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 public final class GoldenSuite {
     /** One check's outcome: `error` is the relative L2 error, or the count of mismatched tokens. */
     public record Check(String name, double error, double tolerance, boolean passed, String detail) {
         @Override
         public String toString() {
-            return String.format("%-4s %-48s %s", passed ? "ok" : "FAIL", name, detail);
+            return String.format(Locale.ROOT, "%-4s %-48s %s", passed ? "ok" : "FAIL", name, detail);
         }
     }
 
@@ -110,7 +111,7 @@ public final class GoldenSuite {
             }
         }
         if (!slopes.isMissingNode()) {
-            out.add(new Check("derived/slopes", worst, 1e-12, worst <= 1e-12, String.format("max rel diff %.2e", worst)));
+            out.add(new Check("derived/slopes", worst, 1e-12, worst <= 1e-12, String.format(Locale.ROOT, "max rel diff %.2e", worst)));
         }
     }
 
@@ -198,7 +199,7 @@ public final class GoldenSuite {
 
     private Check compare(String name, float[] got, float[] want) {
         double err = relativeL2(got, want);
-        return new Check(name, err, tolerance, err <= tolerance, String.format("rel L2 %.3e (tol %.0e)", err, tolerance));
+        return new Check(name, err, tolerance, err <= tolerance, String.format(Locale.ROOT, "rel L2 %.3e (tol %.0e)", err, tolerance));
     }
 
     private Check compareMatrix(String name, float[][] got, JsonNode want) {
@@ -219,7 +220,7 @@ public final class GoldenSuite {
             }
         }
         double err = Math.sqrt(num / den);
-        return new Check(name, err, tolerance, err <= tolerance, String.format("rel L2 %.3e (tol %.0e)", err, tolerance));
+        return new Check(name, err, tolerance, err <= tolerance, String.format(Locale.ROOT, "rel L2 %.3e (tol %.0e)", err, tolerance));
     }
 
     private static boolean allFinite(float[] row) {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.Locale;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.ops.bench.BenchDocuments;
@@ -144,7 +145,7 @@ public final class BenchBranchesCommand implements Callable<Integer> {
     private static void printTable(PrintWriter out, Path dir, BenchDocuments docs, BranchBench.Options o, BranchBench.Report report) {
         out.printf("model %s, backend %s, %d threads; %d %s orders from %s, %d bytes; %d tasks per order; budget %d"
                         + " document tokens, %d output tokens per task%n",
-                dir, o.backend(), o.threads(), docs.texts().size(), docs.kind().name().toLowerCase(), docs.origin(),
+                dir, o.backend(), o.threads(), docs.texts().size(), docs.kind().name().toLowerCase(Locale.ROOT), docs.origin(),
                 docs.totalBytes(), o.tasks(), report.budgetTokens(), o.maxOutputTokens());
         boolean together = o.concurrentOrders() > 1;
         out.printf("%-6s %18s %18s %8s", "round", "one by one ord/s", "batched ord/s", "ratio");

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.Locale;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.checkpoint.DType;
@@ -154,7 +155,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     private static void printTable(PrintWriter out, Path dir, BenchDocuments docs, PipelineBench.Options o, PipelineBench.Report report) {
         out.printf("model %s, backend %s, %d threads; %d %s documents from %s, %d bytes; budget %d document tokens,"
                         + " %d output tokens per task, 2 tasks per document%n",
-                dir, o.backend(), o.threads(), docs.texts().size(), docs.kind().name().toLowerCase(), docs.origin(),
+                dir, o.backend(), o.threads(), docs.texts().size(), docs.kind().name().toLowerCase(Locale.ROOT), docs.origin(),
                 docs.totalBytes(), report.budgetTokens(), o.maxOutputTokens());
         out.printf("%-6s %16s %16s %8s%n", "round", "engine docs/s", "pipeline docs/s", "ratio");
         for (PipelineBench.Round round : report.rounds()) {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.Locale;
 
 import dev.longhaul.ingest.DocumentSource;
 import dev.longhaul.ingest.JobFollower;
@@ -118,7 +119,7 @@ public final class SubmitCommand implements Callable<Integer> {
             DocumentKind k = given != null ? given : directory ? DocumentKind.REPO : DocumentKind.TEXT;
             if (directory != (k == DocumentKind.REPO)) {
                 throw new IllegalArgumentException(directory
-                        ? path + " is a directory: it can only be a repo job, not " + k.name().toLowerCase()
+                        ? path + " is a directory: it can only be a repo job, not " + k.name().toLowerCase(Locale.ROOT)
                         : path + " is not a directory: a repo job needs one");
             }
             JobSpec job = JobSpec.of(k, parsed).withTenant(jobTenant).withPriority(priority).withDeadline(deadline);

@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 public record ContractDate(Integer year, Integer month, Integer day) {
     private static final Pattern ISO = Pattern.compile("(\\d{4}|XXXX)-(\\d{2}|XX)-(\\d{2}|XX)");
@@ -55,9 +56,9 @@ public record ContractDate(Integer year, Integer month, Integer day) {
 
     @Override
     public String toString() {
-        return (year == null ? "XXXX" : String.format("%04d", year)) + "-"
-                + (month == null ? "XX" : String.format("%02d", month)) + "-"
-                + (day == null ? "XX" : String.format("%02d", day));
+        return (year == null ? "XXXX" : String.format(Locale.ROOT, "%04d", year)) + "-"
+                + (month == null ? "XX" : String.format(Locale.ROOT, "%02d", month)) + "-"
+                + (day == null ? "XX" : String.format(Locale.ROOT, "%02d", day));
     }
 
     /** The canonical form or a CUAD label; empty when the text is neither (e.g. "perpetual"). */

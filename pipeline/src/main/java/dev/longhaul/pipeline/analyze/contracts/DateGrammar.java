@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 final class DateGrammar {
     record Hit(ContractDate date, int start, int end) {}
@@ -94,7 +95,7 @@ final class DateGrammar {
         if (text.chars().allMatch(Character::isDigit)) {
             return Integer.valueOf(text);
         }
-        String t = text.toLowerCase();
+        String t = text.toLowerCase(Locale.ROOT);
         if (t.startsWith("_") || t.startsWith("[")) {
             return null;
         }

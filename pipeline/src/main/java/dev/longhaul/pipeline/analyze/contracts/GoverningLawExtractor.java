@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 final class GoverningLawExtractor {
     private static final Pattern CLAUSE = Rx.of("\\b(governed|construed|interpreted|enforced|subject to|accordance with)"
@@ -63,7 +64,7 @@ final class GoverningLawExtractor {
                 break;
             }
             String word = w.group();
-            String lower = word.toLowerCase();
+            String lower = word.toLowerCase(Locale.ROOT);
             boolean capital = Character.isUpperCase(word.charAt(0));
             if ((lower.equals("and") || lower.equals("of")) && !out.isEmpty() && pendingJoin == null) {
                 pendingJoin = word;
@@ -87,11 +88,11 @@ final class GoverningLawExtractor {
 
     /** All-capital clauses yield "PENNSYLVANIA"; print it as "Pennsylvania" like the rest. */
     private static String titleCase(String place) {
-        if (!place.equals(place.toUpperCase())) {
+        if (!place.equals(place.toUpperCase(Locale.ROOT))) {
             return place;
         }
         StringBuilder b = new StringBuilder();
-        for (String word : place.toLowerCase().split(" ")) {
+        for (String word : place.toLowerCase(Locale.ROOT).split(" ")) {
             b.append(b.isEmpty() ? "" : " ");
             b.append(word.equals("and") || word.equals("of") ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
         }

@@ -7,6 +7,7 @@
 package dev.longhaul.pipeline.analyze.contracts;
 
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 final class Rx {
     private Rx() {}
@@ -23,7 +24,7 @@ final class Rx {
             + "(?:one|two|three) hundred(?: and)?(?: sixty(?:-five)?)?)";
 
     static int numberWord(String word) {
-        String w = word.toLowerCase().replaceAll("\\s+", " ").replace(" and", "");
+        String w = word.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replace(" and", "");
         return switch (w) {
             case "one", "a", "an" -> 1;
             case "two" -> 2;

@@ -13,6 +13,7 @@ package dev.longhaul.pipeline.analyze.contracts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.Locale;
 
 final class Sentences {
     /** Long enough for the longest ordinary clause; longer runs are tables or lost punctuation. */
@@ -89,7 +90,7 @@ final class Sentences {
         while (j > 0 && !Character.isWhitespace(doc.charAt(j - 1)) && doc.charAt(j - 1) != '(') {
             j--;
         }
-        String word = doc.substring(j, i).toLowerCase().replace(",", "");
+        String word = doc.substring(j, i).toLowerCase(Locale.ROOT).replace(",", "");
         if (word.isEmpty()) {
             return false;
         }
@@ -139,7 +140,7 @@ final class Sentences {
         while (from > 0 && !Character.isWhitespace(doc.charAt(from - 1))) {
             from--;
         }
-        return doc.substring(from, end).toLowerCase();
+        return doc.substring(from, end).toLowerCase(Locale.ROOT);
     }
 
     private static boolean blankLineAt(String doc, int i) {

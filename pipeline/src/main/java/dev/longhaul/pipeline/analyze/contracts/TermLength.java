@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 public record TermLength(int amount, String unit, boolean successive) {
     /** "sixty (60) days", "60 days", "sixty days", "(60) day", "one-year", "twelve-month". */
@@ -67,7 +68,7 @@ public record TermLength(int amount, String unit, boolean successive) {
                 amount = Rx.numberWord(m.group(1));
             }
             if (amount > 0) {
-                out.add(new Hit(new TermLength(amount, m.group(3).toLowerCase(), false), m.start(), m.end()));
+                out.add(new Hit(new TermLength(amount, m.group(3).toLowerCase(Locale.ROOT), false), m.start(), m.end()));
             }
         }
         Matcher y = YEARLY.matcher(text).region(from, to);
@@ -88,7 +89,7 @@ public record TermLength(int amount, String unit, boolean successive) {
         if (text == null) {
             return out;
         }
-        boolean successive = text.toLowerCase().contains("successive");
+        boolean successive = text.toLowerCase(Locale.ROOT).contains("successive");
         for (Hit h : find(text, 0, text.length())) {
             out.add(successive ? h.length().asSuccessive() : h.length());
         }

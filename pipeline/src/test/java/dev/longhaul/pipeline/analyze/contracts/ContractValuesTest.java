@@ -63,4 +63,24 @@ class ContractValuesTest {
         assertTrue(TermLength.parse("12 months").orElseThrow().sameLength(TermLength.parse("one (1) year").orElseThrow()));
         assertFalse(TermLength.parse("30 days").orElseThrow().sameLength(TermLength.parse("1 month").orElseThrow()));
     }
+
+    @Test
+    void valuesDoNotDependOnTheMachinesLocale() {
+        java.util.Locale saved = java.util.Locale.getDefault();
+        try {
+            for (String tag : List.of("tr-TR", "ar-EG", "fa-IR")) {
+                java.util.Locale.setDefault(java.util.Locale.forLanguageTag(tag));
+                // ISO dates in ASCII digits, which parse back (fa-IR formatted %04d as Persian digits)
+                ContractDate date = ContractDate.parse("9/1/2018").orElseThrow();
+                assertEquals("2018-09-01", date.toString(), tag);
+                assertTrue(ContractDate.parse(date.toString()).isPresent(), tag);
+                // upper-case text lower-cased the Turkish way gave "Illınoıs Wıthout Regard" and missed "SIX"
+                String law = "THIS AGREEMENT SHALL BE GOVERNED BY THE LAWS OF THE STATE OF ILLINOIS WITHOUT REGARD TO ITS CONFLICT RULES.";
+                assertEquals("Illinois", GoverningLawExtractor.extract(law, Sentences.split(law)).value(), tag);
+                assertEquals(1, TermLength.find("a term of SIX MONTHS", 0, 20).size(), tag);
+            }
+        } finally {
+            java.util.Locale.setDefault(saved);
+        }
+    }
 }
