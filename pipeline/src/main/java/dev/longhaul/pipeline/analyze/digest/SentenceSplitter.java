@@ -5,9 +5,9 @@
  *
  * PROSE: a sentence ends at . ? ! followed by whitespace, unless the word before the stop is an
  * abbreviation drafting uses inside sentences (Inc., No., e.g., U.S., a single initial, a short
- * section number such as "10." or "2.1."), and at a blank line. The next word's case is not
- * consulted, because case-folded text ("... the app. to make ...", as in the plain-English corpus)
- * is common. LINES (logs, source code): every line is a sentence. In both modes a run longer than
+ * section number such as "2.1." anywhere or "10." as a sentence's first word), and at a blank
+ * line. The next word's case is not consulted, because case-folded text ("... the app. to make
+ * ...", as in the plain-English corpus) is common. LINES (logs, source code): every line is a sentence. In both modes a run longer than
  * MAX_SENTENCE chars is cut at whitespace (anywhere at twice that), so one table or minified line
  * cannot swallow the document, and a sentence without a letter or digit is dropped.
  * Unlike analyze.contracts.Sentences this does not need to see the next sentence's first letter and
@@ -134,10 +134,22 @@ public final class SentenceSplitter {
         if (word.matches("(?:\\p{L}\\.)*\\p{L}")) {
             return true;
         }
-        if (word.length() <= 4 && word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')) {
+        if (word.length() <= 4 && word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')
+                && (word.indexOf('.') >= 0 || firstWordAt(j))) {
+            // a section number ("2.1.", or "10." opening its line or sentence); a number ending a
+            // sentence ("Revenue rose in 2019.") ends it
             return true;
         }
         return ABBREVIATIONS.contains(word);
+    }
+
+    /** Whether the word at j is the current sentence's first. */
+    private boolean firstWordAt(int j) {
+        int k = start;
+        while (k < j && Character.isWhitespace(pending.charAt(k))) {
+            k++;
+        }
+        return k == j;
     }
 
     /** Emits pending[start, end) trimmed, if it holds a word; the next sentence starts at end. */

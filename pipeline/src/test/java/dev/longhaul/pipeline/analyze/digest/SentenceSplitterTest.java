@@ -25,6 +25,14 @@ class SentenceSplitterTest {
     }
 
     @Test
+    void aNumberEndsASentenceUnlessItNumbersIt() {
+        assertEquals(List.of("Revenue rose in 2019.", "Costs fell by 12.", "Margins held."),
+                texts("Revenue rose in 2019. Costs fell by 12. Margins held.", SentenceSplitter.Mode.PROSE));
+        assertEquals(List.of("1. The Company pays.", "2. The Buyer receives under 3.1. of the annex."),
+                texts("1. The Company pays. 2. The Buyer receives under 3.1. of the annex.", SentenceSplitter.Mode.PROSE));
+    }
+
+    @Test
     void caseFoldedTextSplitsToo() {
         String doc = "welcome to the app. to make these terms easier to read our services are called the services. please read carefully.";
         assertEquals(3, texts(doc, SentenceSplitter.Mode.PROSE).size());
