@@ -18,8 +18,9 @@
  * Memory and time are bounded whatever the log: a leaf holds at most LEAF_TEMPLATES templates, a
  * line is tried against at most CROSS_LEAF_TEMPLATES of its length in other leaves (the first made,
  * which the commonest events usually are), at most MAX_TEMPLATES are made in all, and together
- * they hold at most MAX_HELD_TOKENS tokens (lines of thousands of tokens would otherwise make the
- * template count alone a bound of gigabytes); once either is reached the tree grows no new nodes.
+ * they hold at most MAX_HELD_TOKENS tokens of MAX_HELD_CHARS chars (lines of thousands of tokens
+ * would otherwise make the template count alone a bound of gigabytes); once any is reached the tree
+ * grows no new nodes.
  * A line that would need a template past a bound joins its length's catch-all template (every
  * token <*>; one for all lengths from CATCH_ALL_LENGTHS up), so its count is kept; without the bounds, a log of unique lines (or binary data) made a template a
  * line and compared every line with all of them. Drain's tree holds the nodes and templates only;
@@ -62,6 +63,8 @@ final class TemplateTree {
     static final int MAX_TEMPLATES = 20_000;
     /** Tokens the templates hold in all (catch-alls aside): tens of megabytes at most. */
     static final long MAX_HELD_TOKENS = 1_000_000;
+    /** Chars those tokens hold in all (a token is at most TokenMasker.MAX_TOKEN + 3 chars). */
+    static final long MAX_HELD_CHARS = 16_000_000;
     /** Lines of at least this many tokens share one catch-all. */
     static final int CATCH_ALL_LENGTHS = 512;
 
@@ -71,6 +74,7 @@ final class TemplateTree {
     private final Map<Integer, List<Cluster>> sameLength = new HashMap<>();
     private final List<Cluster> clusters = new ArrayList<>();
     private long heldTokens;
+    private long heldChars;
 
     TemplateTree(LogTemplateConfig config) {
         this.config = config;
@@ -79,7 +83,12 @@ final class TemplateTree {
     /** Places one masked token sequence; returns the template it joined or started. */
     Cluster add(List<String> tokens) {
         String[] seq = tokens.toArray(String[]::new);
-        boolean full = clusters.size() - catchAll.size() >= MAX_TEMPLATES || heldTokens + seq.length > MAX_HELD_TOKENS;
+        long chars = 0;
+        for (String token : seq) {
+            chars += token.length();
+        }
+        boolean full = clusters.size() - catchAll.size() >= MAX_TEMPLATES || heldTokens + seq.length > MAX_HELD_TOKENS
+                || heldChars + chars > MAX_HELD_CHARS;
         Node leaf = descend(seq, !full); // null: a full tree has no leaf for this line, and makes none
         Cluster best = leaf == null ? null : bestMatch(leaf.clusters, seq, config.similarity());
         if (best == null) {
@@ -97,6 +106,7 @@ final class TemplateTree {
         } else if (best == null) {
             best = new Cluster(clusters.size(), seq.clone());
             heldTokens += seq.length;
+            heldChars += chars;
             clusters.add(best);
             leaf.clusters.add(best);
             sameLength.computeIfAbsent(seq.length, k -> new ArrayList<>()).add(best);
@@ -110,6 +120,11 @@ final class TemplateTree {
     /** Tokens the templates hold (catch-alls aside). */
     long heldTokens() {
         return heldTokens;
+    }
+
+    /** Chars of those tokens. */
+    long heldChars() {
+        return heldChars;
     }
 
     /** Every template in creation order (index = cluster id). */

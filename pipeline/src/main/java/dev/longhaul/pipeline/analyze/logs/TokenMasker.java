@@ -5,9 +5,10 @@
  * addresses with ports, hexadecimal literals and ids, numbers not glued to letters) with the wildcard <*>. Only parts are replaced, so `rhost=10.0.0.1`
  * becomes `rhost=<*>` and `blk_-42` becomes `blk_<*>`: the constant part still takes part in the
  * similarity and shows in the template. A token longer than MAX_TOKEN (a payload: a list of
- * numbers, a hex dump, base64) with a digit or slash in it keeps what precedes its first one and is
- * a wildcard from there: the patterns cost time quadratic in a token's length, and java.util.regex
- * recurses per repetition, so a list of a few thousand numbers overflowed the stack. Stateless and
+ * numbers, a hex dump, base64, a run of letters) keeps what precedes its first digit or slash, at
+ * most MAX_TOKEN chars, and is a wildcard from there: the patterns cost time quadratic in a token's
+ * length, java.util.regex recurses per repetition (a list of a few thousand numbers overflowed the
+ * stack), and templates holding tokens of 64K letters each took gigabytes. Stateless and
  * thread-safe.
  */
 package dev.longhaul.pipeline.analyze.logs;
@@ -56,16 +57,16 @@ public final class TokenMasker {
 
     /** One token with its variable parts replaced; adjacent wildcards collapse into one. */
     static String mask(String token) {
+        if (token.length() > MAX_TOKEN) {
+            int first = 0;
+            while (first < MAX_TOKEN && token.charAt(first) != '/' && (token.charAt(first) < '0' || token.charAt(first) > '9')) {
+                first++;
+            }
+            return token.substring(0, first) + WILDCARD;
+        }
         // Every variable shape holds a digit or a slash; most words have neither.
         if (token.chars().noneMatch(c -> c == '/' || (c >= '0' && c <= '9'))) {
             return token;
-        }
-        if (token.length() > MAX_TOKEN) {
-            int first = 0;
-            while (token.charAt(first) != '/' && (token.charAt(first) < '0' || token.charAt(first) > '9')) {
-                first++;
-            }
-            return token.substring(0, Math.min(first, MAX_TOKEN)) + WILDCARD;
         }
         String masked = URL.matcher(token).replaceAll("$1" + Matcher.quoteReplacement(WILDCARD));
         masked = DIRECTORIES.matcher(masked).replaceAll(Matcher.quoteReplacement("/" + WILDCARD + "/"));

@@ -176,6 +176,34 @@ class LogTemplateTreeTest {
     }
 
     @Test
+    void longWordsAreCutAndTheCharsTemplatesHoldAreBounded() {
+        // a token of 60,000 letters (no digit, no slash) keeps at most MAX_TOKEN of them
+        String letters = "q".repeat(60_000);
+        assertEquals("q".repeat(TokenMasker.MAX_TOKEN) + TokenMasker.WILDCARD, TokenMasker.mask(letters));
+        assertEquals("key=" + TokenMasker.WILDCARD, TokenMasker.mask("key=" + "7".repeat(300)));
+        // given unique lines of long words, each under the cut, one line per length (each its own
+        // subtree): about 88,000 tokens, far under the token bound, but 22 million chars
+        TemplateTree tree = new TemplateTree(LogTemplateConfig.defaults());
+        Random random = new Random(9);
+        int lines = 400;
+        for (int i = 0; i < lines; i++) {
+            List<String> words = new ArrayList<>();
+            for (int w = 0; w < 20 + i; w++) {
+                char[] word = new char[TokenMasker.MAX_TOKEN];
+                for (int c = 0; c < word.length; c++) {
+                    word[c] = (char) ('a' + random.nextInt(26));
+                }
+                words.add(new String(word));
+            }
+            tree.add(words);
+        }
+        // then what the templates hold stays within the char bound, and every line is still counted
+        assertTrue(tree.heldChars() <= TemplateTree.MAX_HELD_CHARS, "held " + tree.heldChars());
+        assertTrue(tree.heldChars() > TemplateTree.MAX_HELD_CHARS / 2, "the bound was reached: " + tree.heldChars());
+        assertEquals(lines, tree.clusters().stream().mapToLong(c -> c.count).sum(), "every line is counted");
+    }
+
+    @Test
     void longUniqueLinesAreBoundedByTheTokensTemplatesHoldNotOnlyByTheirCount() {
         // 1,500 lines of about 1,000 unrelated words each (SQL or JSON bodies without digits): far
         // under the template count's bound, yet one and a half million tokens to keep
