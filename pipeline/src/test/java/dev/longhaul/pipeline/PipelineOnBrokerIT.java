@@ -45,12 +45,18 @@ class PipelineOnBrokerIT {
 
     /** Runs `test` with a broker, the topics and the production topology under exactly_once_v2. */
     private static void withPipeline(PipelineConfig config, Topics topics, OnBroker test) throws Exception {
+        withPipeline(config, topics, new StreamFailures(), test);
+    }
+
+    /** The same, with `failures` handling what escapes a stream thread (as PipelineRunner sets it). */
+    private static void withPipeline(PipelineConfig config, Topics topics, StreamFailures failures, OnBroker test) throws Exception {
         Path stateDir = Files.createTempDirectory("longhaul-streams-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              Admin admin = Admin.create(kafka.clientConfig())) {
             TopicsAdmin.ensure(admin, topics, new TopicsAdmin.Layout(config.dispatch().lanes(), 2, (short) 1));
             try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics),
                     config.streamsProperties(kafka.bootstrapServers(), stateDir))) {
+                streams.setUncaughtExceptionHandler(failures);
                 streams.start();
                 test.run(kafka, topics);
             }
@@ -75,6 +81,31 @@ class PipelineOnBrokerIT {
             assertEquals("job-it", order.value().getRequest().getJobId());
             assertEquals(3, order.value().getChunks().getPositions().size());
             assertEquals(topics.documents.name(), order.value().getChunks().getTopic());
+        });
+    }
+
+    @Test
+    void aRegistryOutageReplacesTheStreamThreadAndTheJobIsPlannedOnceItEnds() throws Exception {
+        PipelineConfig config = PipelineDriver.CONFIG
+                .withKafka(new PipelineConfig.Kafka("longhaul-pipeline-outage", "outage.", 1, Duration.ofMillis(100)));
+        FlakyRegistry registry = new FlakyRegistry(new InMemorySchemaRegistry());
+        // given a registry that cannot answer the pipeline's first lookup of the request's schema
+        registry.failFirst(dev.longhaul.schemas.JobRequest.class, 1);
+        withPipeline(config, new Topics("outage.", registry), new StreamFailures(Duration.ofMillis(200)), (kafka, topics) -> {
+            var job = PipelineDriver.submission("job-outage", "acme", PipelineDriver.text("job-outage", 600), 500, "s1");
+            submitInOneTransaction(kafka, topics, job);
+            // a worker alive all along (a heartbeat older than the lane timeout names no live lane)
+            var beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            beats.scheduleAtFixedRate(() -> heartbeat(kafka, topics), 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+            try {
+                // then the stream thread that met the outage is replaced, and the job is planned once
+                // (the new thread waits out the old one's session, 45 s, before it is given the task)
+                List<ConsumerRecord<Integer, WorkOrder>> orders = readWork(kafka, topics, Duration.ofSeconds(150));
+                assertEquals(1, orders.size(), "one order for the one job");
+                assertEquals("job-outage", orders.getFirst().value().getRequest().getJobId());
+            } finally {
+                beats.shutdownNow();
+            }
         });
     }
 

@@ -56,6 +56,8 @@ public final class PipelineRunner implements AutoCloseable {
             props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
         KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics), props);
+        // a registry outage replaces the failed thread after a pause instead of stopping the client
+        streams.setUncaughtExceptionHandler(new dev.longhaul.pipeline.StreamFailures());
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
