@@ -1,8 +1,8 @@
 /*
  * What a pipeline stream thread does with an exception that escapes the topology. The serdes turn
  * every answer about the data itself into a SerializationException, which the processors
- * dead-letter; a RegistryException that still escapes means the schema registry could not be
- * reached or answered with an error of its own (an outage, a restart). Such a thread is replaced
+ * dead-letter; a RegistryException that still escapes with no answer or a 5xx, 408 or 429 means
+ * the schema registry could not serve it (an outage, a restart). Such a thread is replaced
  * after a pause, and its tasks start again from their last commit (exactly-once), so an outage
  * stops processing while it lasts and not after; Streams' default stopped the whole client, and
  * with it every tenant, the planner and the dispatcher, until something restarted the process.
@@ -46,11 +46,15 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
         return StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
-    /** Whether e's cause chain holds a RegistryException. */
+    /**
+     * Whether e's cause chain holds a RegistryException that another try may not meet: no answer,
+     * a 5xx, 408 or 429. A refusal (401, 403, 409 for a schema it will not take...) would meet the
+     * same answer at every replacement, so it stops the client like any other fault.
+     */
     static boolean registryOutage(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof RegistryException) {
-                return true;
+            if (c instanceof RegistryException r) {
+                return r.status() == 0 || r.status() >= 500 || r.status() == 408 || r.status() == 429;
             }
         }
         return false;

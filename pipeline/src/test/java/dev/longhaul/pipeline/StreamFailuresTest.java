@@ -1,6 +1,7 @@
 /*
- * What escapes a stream thread: a registry failure anywhere in the cause chain replaces the thread
- * (PipelineOnBrokerIT shows the job then planned on a real broker); anything else stops the client.
+ * What escapes a stream thread: a registry outage anywhere in the cause chain replaces the thread
+ * (PipelineOnBrokerIT shows the job then planned on a real broker); a registry's refusal, or
+ * anything else, stops the client.
  */
 package dev.longhaul.pipeline;
 
@@ -17,12 +18,17 @@ class StreamFailuresTest {
     private final StreamFailures failures = new StreamFailures(Duration.ZERO);
 
     @Test
-    void aRegistryFailureReplacesTheThreadAndAnythingElseStopsTheClient() {
+    void aRegistryOutageReplacesTheThreadAndARefusalOrAnythingElseStopsTheClient() {
         assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, failures.handle(new StreamsException("in process",
                 new RegistryException("cannot reach the schema registry", new java.net.ConnectException("refused")))));
         assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, failures.handle(new RegistryException(503, 0, "down")));
         assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, failures.handle(new StreamsException("in process",
                 new NullPointerException("a bug"))));
         assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, failures.handle(new IllegalStateException("no cause")));
+        // a refusal meets the same answer at every try: no endless replacing
+        assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, failures.handle(new StreamsException("in process",
+                new RegistryException(401, 401, "unauthorized"))));
+        assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, failures.handle(new RegistryException(409, 409, "incompatible")));
+        assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, failures.handle(new RegistryException(429, 429, "slow down")));
     }
 }
