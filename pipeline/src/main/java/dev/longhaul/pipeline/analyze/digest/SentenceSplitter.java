@@ -95,10 +95,7 @@ public final class SentenceSplitter {
             } else if (c == '\n') {
                 int blank = blankLineAfter(scan);
                 if (blank < 0 && !atEnd) {
-                    if (n - scan <= MAX_SENTENCE) {
-                        return; // the rest of the line is whitespace so far: wait for more
-                    }
-                    blank = 1; // a gap of more whitespace than a sentence holds ends it (and is not scanned again per piece)
+                    return; // the rest of the line is whitespace so far: wait for more (at most MAX_SENTENCE)
                 }
                 if (blank > 0) {
                     emit(scan);
@@ -107,11 +104,16 @@ public final class SentenceSplitter {
         }
     }
 
-    /** 1 when the line after the newline at i is blank, 0 when it is not, -1 when the buffer ends first. */
+    /**
+     * 1 when the line after the newline at i is blank, or starts with more whitespace than a
+     * sentence holds (a gap that ends the sentence whether a line break follows it or not, so that
+     * deciding never needs more than MAX_SENTENCE chars of lookahead, whole or streamed); 0 when it
+     * is not; -1 when the buffer ends first.
+     */
     private int blankLineAfter(int i) {
         for (int j = i + 1; j < pending.length(); j++) {
             char d = pending.charAt(j);
-            if (d == '\n') {
+            if (d == '\n' || j - i > MAX_SENTENCE) {
                 return 1;
             }
             if (!Character.isWhitespace(d)) {

@@ -84,6 +84,33 @@ class SentenceSplitterTest {
     }
 
     @Test
+    void aLongGapAfterALineBreakSplitsTheSameWholeOrStreamed() {
+        // given a line, then 1,500 spaces and more text on the line after the break
+        String doc = "Hello world\n" + " ".repeat(1500) + "next words. And more.";
+        List<Sentence> whole = SentenceSplitter.split(doc, SentenceSplitter.Mode.PROSE);
+        assertEquals("Hello world", whole.getFirst().text(), "a gap longer than a sentence ends it");
+        // then streamed in two pieces (cut inside the gap) or in random small ones, the sentences are the same
+        List<Sentence> streamed = new ArrayList<>();
+        SentenceSplitter splitter = new SentenceSplitter(SentenceSplitter.Mode.PROSE, streamed::add);
+        splitter.accept(doc.substring(0, 1300));
+        splitter.accept(doc.substring(1300));
+        splitter.finish();
+        assertEquals(whole, streamed);
+        Random random = new Random(3);
+        for (int trial = 0; trial < 10; trial++) {
+            List<Sentence> pieces = new ArrayList<>();
+            SentenceSplitter s = new SentenceSplitter(SentenceSplitter.Mode.PROSE, pieces::add);
+            for (int at = 0; at < doc.length(); ) {
+                int n = Math.min(doc.length() - at, 1 + random.nextInt(400));
+                s.accept(doc.substring(at, at + n));
+                at += n;
+            }
+            s.finish();
+            assertEquals(whole, pieces, "trial " + trial);
+        }
+    }
+
+    @Test
     void runsOfStopsOrOfWhitespaceLinesAreHeldNoLongerThanTwoSentences() {
         // a megabyte of dots, then of newlines with spaces, in 8K pieces: neither reached the cap before
         for (String unit : List.of(".", " ", "?!")) {
