@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 
 public final class LoghubBenchmark {
     /** One system's scores and the label file they were computed against. */
-    public record SystemResult(String system, double ga, double pa, int lines, int templates, String labels) {}
+    public record SystemResult(String system, double ga, double pa, double paExact, int lines, int templates, String labels) {}
 
     private static final String LABELS = "_structured.csv";
     private static final String CORRECTED_LABELS = "_structured_corrected.csv";
@@ -73,7 +73,7 @@ public final class LoghubBenchmark {
             predictedTemplates.add(id == null ? "" : templates.get(id));
         }
         TemplateAccuracy.Scores s = TemplateAccuracy.score(trueIds, trueTemplates, predictedIds, predictedTemplates);
-        return new SystemResult(system, s.ga(), s.pa(), s.lines(), summary.templates().size(),
+        return new SystemResult(system, s.ga(), s.pa(), s.paExact(), s.lines(), summary.templates().size(),
                 labels.getFileName().toString());
     }
 

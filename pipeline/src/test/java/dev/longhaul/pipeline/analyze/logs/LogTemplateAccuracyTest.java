@@ -21,7 +21,19 @@ class LogTemplateAccuracyTest {
         // Then only A's three lines are grouped right (GA 3/6) and four templates match (PA 4/6)
         assertEquals(0.5, s.ga(), EXACT);
         assertEquals(4.0 / 6, s.pa(), EXACT);
+        assertEquals(4.0 / 6, s.paExact(), EXACT);
         assertEquals(6, s.lines());
+    }
+
+    @Test
+    void exactParsingAccuracyJoinsNoWildcards() {
+        // a miner's one <*> for a version the labels split, and a run of two wildcards across a space
+        List<String> truth = List.of("A", "B", "C");
+        List<String> trueTemplates = List.of("Linux version <*>.<*>.<*> (gcc)", "size <*> <*>", "open  <*>");
+        List<String> predictedTemplates = List.of("Linux version <*> (gcc)", "size <*>", "open <*>");
+        TemplateAccuracy.Scores s = TemplateAccuracy.score(truth, trueTemplates, List.of(1, 2, 3), predictedTemplates);
+        assertEquals(1.0, s.pa(), EXACT, "PA joins both runs");
+        assertEquals(1.0 / 3, s.paExact(), EXACT, "PA_exact only the whitespace");
     }
 
     @Test
