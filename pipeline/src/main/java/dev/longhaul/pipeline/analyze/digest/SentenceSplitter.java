@@ -137,12 +137,26 @@ public final class SentenceSplitter {
             return true;
         }
         if (word.length() <= 4 && word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')
-                && (word.indexOf('.') >= 0 || firstWordAt(j))) {
+                && (word.indexOf('.') >= 0 || firstWordAt(j) || lineStartAt(j))) {
             // a section number ("2.1.", or "10." opening its line or sentence); a number ending a
             // sentence ("Revenue rose in 2019.") ends it
             return true;
         }
         return ABBREVIATIONS.contains(word);
+    }
+
+    /** Whether the word at j opens a line of the current sentence (a numbered item: "shall:\n1. pay"). */
+    private boolean lineStartAt(int j) {
+        for (int k = j - 1; k >= start; k--) {
+            char d = pending.charAt(k);
+            if (d == '\n') {
+                return true;
+            }
+            if (d != ' ' && d != '\t' && d != '\r') {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Whether the word at j is the current sentence's first. */
