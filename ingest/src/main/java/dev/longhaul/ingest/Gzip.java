@@ -57,7 +57,17 @@ final class Gzip {
         }
     }
 
+    /** A failure of the source under the decompressor (a disk error, a broken pipe): not the gzip's fault. */
+    private static final class SourceFailure extends IOException {
+        SourceFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
     private static IOException corrupt(String name, IOException e) {
+        if (e instanceof SourceFailure source) {
+            return new IOException(name + ": reading failed: " + source.getCause(), source.getCause());
+        }
         String why = e instanceof java.io.EOFException ? "it ends in the middle of a member (truncated?)"
                 : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         return new IOException(name + " is not valid gzip: " + why, e);
@@ -98,14 +108,24 @@ final class Gzip {
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
+            int b;
+            try {
+                b = super.read();
+            } catch (IOException e) {
+                throw new SourceFailure(e);
+            }
             count += b < 0 ? 0 : 1;
             return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                throw new SourceFailure(e);
+            }
             count += Math.max(0, n);
             return n;
         }

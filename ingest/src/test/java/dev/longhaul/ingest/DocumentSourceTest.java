@@ -95,6 +95,26 @@ class DocumentSourceTest {
     }
 
     @Test
+    void aSourceThatFailsUnderTheDecompressorIsNotCalledBadGzip() throws IOException {
+        // given a gzipped stream whose source fails after 4 KB (a disk error, a broken pipe)
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(whole)) {
+            out.write(Files.readAllBytes(Corpus.file(Corpus.LINUX_LOG)));
+        }
+        byte[] head = java.util.Arrays.copyOf(whole.toByteArray(), 4096);
+        java.io.InputStream failing = new java.io.SequenceInputStream(new ByteArrayInputStream(head), new java.io.InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("Input/output error");
+            }
+        });
+        DocumentSource.Opened opened = DocumentSource.stream(failing, "stdin").open(Long.MAX_VALUE);
+        // then the error says reading failed, with the source's own reason, not that the gzip is bad
+        IOException e = assertThrows(IOException.class, () -> digest(opened, IngestConfig.MAX_CHUNK_BYTES));
+        assertTrue(e.getMessage().startsWith("stdin: reading failed") && e.getMessage().contains("Input/output error"), e.getMessage());
+    }
+
+    @Test
     void aTruncatedGzipFileFailsNamingTheFile() throws IOException {
         // given the first half of a gzipped log (a copy cut short): its head is fine, its end is missing
         Path whole = tmp.resolve("whole.gz");
