@@ -143,9 +143,10 @@ public final class Throughput {
         }
         if (next == JobState.RUNNING && !timedJobs.containsKey(id)) {
             long fed = status.getTokensProcessed();
-            if (previous == null && !ticked.containsKey(id) && fed > 0) {
-                // the first the model hears of the job is a tick well into it: a status topic
-                // compacted down to each job's latest record, read from its start after a restart.
+            if (previous == null && !ticked.containsKey(id) && fed > 0 && at < startMillis) {
+                // the first the model hears of the job is a tick well into it, written before the
+                // model started: a status topic compacted down to each job's latest record, read
+                // from its start after a restart (a later tick of a job whose row was evicted counts live).
                 // When those tokens were fed is unknown, so they count in the totals as history,
                 // not as throughput at this tick's time
                 ticked.put(id, fed);

@@ -405,5 +405,10 @@ class DashboardThroughputTest {
         model.onResult("long", Usage.newBuilder().setPromptTokens(1_000_600).setOutputTokens(0).setDocumentTokens(1_000_500)
                 .setDocumentShareRead(1.0).build(), timings(1, 1), NOW - 500);
         assertEquals(1_000_600, model.snapshot().tokens().prefillTotal());
+        // and a job first heard of by a tick written since the model started (its earlier rows
+        // pushed out of a full table, say) counts live as any other
+        clock.set(NOW + 2_000);
+        model.onStatus(status("fresh", "t1", JobState.RUNNING, 0.1, 3_000, NOW + 1_000));
+        assertEquals(360.0, model.snapshot().tokens().prefillPerSecond(), EPS, "500 + 100 + 3,000 tokens in the last 10 s");
     }
 }
