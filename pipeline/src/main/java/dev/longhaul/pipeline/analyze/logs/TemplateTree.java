@@ -63,7 +63,7 @@ final class TemplateTree {
     static final int MAX_TEMPLATES = 20_000;
     /** Tokens the templates hold in all (catch-alls aside): tens of megabytes at most. */
     static final long MAX_HELD_TOKENS = 1_000_000;
-    /** Chars those tokens hold in all (a token is at most TokenMasker.MAX_TOKEN + 3 chars). */
+    /** Chars those tokens hold in all (each counted at the length it has when its template is made). */
     static final long MAX_HELD_CHARS = 16_000_000;
     /** Lines of at least this many tokens share one catch-all. */
     static final int CATCH_ALL_LENGTHS = 512;
