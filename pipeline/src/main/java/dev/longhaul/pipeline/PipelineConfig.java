@@ -214,6 +214,10 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
         // partition's time (the wall clock on a partition without one), and is then decoded or
         // dead-lettered like any other: the default extractor failed the stream thread on it
         p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, InvalidTimestamps.class);
+        // a tenant's status copy whose schema the registry refuses under the tenant's own subject is
+        // dropped, not a failed task for every tenant (TenantOutputFailures)
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, dev.longhaul.pipeline.tenant.TenantOutputFailures.class);
+        p.put(dev.longhaul.pipeline.tenant.TenantOutputFailures.TENANT_PREFIX_CONFIG, kafka.namespace() + "tenant.");
         if (kafka.stateMemoryBytes() > 0) {
             p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedStateMemory.class);
             p.put(BoundedStateMemory.BYTES_CONFIG, Long.toString(kafka.stateMemoryBytes()));

@@ -72,6 +72,9 @@ class CostAndConfigTest {
         assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
         // a record without a valid timestamp gets a time rather than failing the stream thread (HostileInputTest)
         assertEquals(InvalidTimestamps.class, props.get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
+        // a tenant's refused status copy is dropped, not a failed task (TenantTopologyTest)
+        assertEquals(dev.longhaul.pipeline.tenant.TenantOutputFailures.class, props.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals("longhaul.tenant.", props.get(dev.longhaul.pipeline.tenant.TenantOutputFailures.TENANT_PREFIX_CONFIG));
     }
 
     @Test

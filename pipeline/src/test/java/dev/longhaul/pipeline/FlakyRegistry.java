@@ -26,8 +26,18 @@ public final class FlakyRegistry implements SchemaRegistry {
         failures.put(type.getName(), new AtomicInteger(times));
     }
 
+    private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
+
+    /** Registrations under `subject` are refused from now on (409), as a registry refuses an incompatible schema. */
+    public void refuse(String subject) {
+        refused.add(subject);
+    }
+
     @Override
     public int register(String subject, Schema schema) {
+        if (refused.contains(subject)) {
+            throw new RegistryException(409, 409, "Schema being registered is incompatible with an earlier schema (test)");
+        }
         return inner.register(subject, schema);
     }
 

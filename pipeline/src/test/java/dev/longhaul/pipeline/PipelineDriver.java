@@ -83,9 +83,13 @@ final class PipelineDriver implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // what a record without a valid timestamp is processed at, as in production
-        props.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, config.streamsProperties("unused:9092", stateDir)
-                .get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
+        // what a record without a valid timestamp is processed at, and what a record that cannot
+        // be written does, as in production
+        Properties production = config.streamsProperties("unused:9092", stateDir);
+        for (String key : List.of(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                dev.longhaul.pipeline.tenant.TenantOutputFailures.TENANT_PREFIX_CONFIG)) {
+            props.put(key, production.get(key));
+        }
         driver = new TopologyTestDriver(PipelineTopology.build(config, topics), props, T0);
         jobs = in(topics.jobs);
         documents = in(topics.documents);

@@ -202,6 +202,29 @@ class TenantTopologyTest {
     }
 
     @Test
+    void aTenantWhoseStatusSubjectRefusesOurSchemaLosesItsCopiesAndStopsNoOne() {
+        try (Tenants t = new Tenants()) {
+            // given tenant a's status subject holding a schema of a's own making, incompatible with ours
+            t.p.registry.refuse(t.topics.forTenant("a").status.name() + "-value");
+            // when a submits a job, and a request the gate cannot read, then b submits one
+            t.submit("a", PipelineDriver.submission("job-a", "a", 300));
+            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").jobs.name(),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            raw.pipeInput("job-a2", new byte[] {0, 0, 0, 0, 1});
+            t.submit("b", PipelineDriver.submission("job-b", "b", 300));
+            // then a's copies are dropped (its shared statuses stand), its refusal is dead-lettered,
+            // and b is served: nothing failed the task
+            assertTrue(t.status("a").isEmpty(), "nothing could be written to a's status topic");
+            List<String> shared = t.p.statuses();
+            assertTrue(shared.stream().anyMatch(s -> s.startsWith("job-a QUEUED")), shared.toString());
+            assertTrue(t.p.deadLetters.readValuesToList().stream().anyMatch(l -> l.getOriginalTopic().equals(
+                    t.topics.forTenant("a").jobs.name())), "the unreadable request is dead-lettered");
+            assertTrue(t.status("b").readValuesToList().stream().anyMatch(s -> s.getJobId().equals("job-b")), "b still hears of its job");
+        }
+    }
+
+    @Test
     void aJobThatFailsBeforeItsRequestIsReadStillReportsToItsTenant() {
         try (Tenants t = new Tenants()) {
             // given tenant a's job whose first chunk is not Avro: the planner fails the job before

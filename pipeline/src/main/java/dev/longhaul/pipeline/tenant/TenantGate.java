@@ -47,6 +47,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 public final class TenantGate implements Processor<byte[], byte[], byte[], Outcome> {
+    private static final System.Logger LOG = System.getLogger(TenantGate.class.getName());
     private enum Kind { JOBS, DOCUMENTS, CONTROL }
 
     private record Input(String tenant, Kind kind) {}
@@ -159,9 +160,23 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
         Topics own = tenantTopics.get(tenant);
         JobStatus failed = JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.FAILED)
                 .setReason(reason).setUpdatedAt(java.time.Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
-        context.forward(new Record<>(own.status.keys().serializer().serialize(own.status.name(), jobId),
-                new Outcome.Routed(own.status.name(), own.status.values().serializer().serialize(own.status.name(), failed)),
-                context.currentSystemTimeMs()));
+        byte[] key;
+        byte[] value;
+        try {
+            key = own.status.keys().serializer().serialize(own.status.name(), jobId);
+            value = own.status.values().serializer().serialize(own.status.name(), failed);
+        } catch (RuntimeException e) {
+            if (!dev.longhaul.pipeline.StreamFailures.registryRefusal(e)) {
+                throw e; // an outage: the task is retried (StreamFailures)
+            }
+            // the registry refuses the status schema under the tenant's own subject (the tenant
+            // registered something else there): its dead letter tells the refusal; failing here
+            // would stop the task at every retry, for every tenant (TenantOutputFailures)
+            LOG.log(System.Logger.Level.WARNING, "no FAILED status for job " + jobId + " on " + own.status.name()
+                    + ": the schema registry refuses the status schema there (" + e.getMessage() + ")");
+            return;
+        }
+        context.forward(new Record<>(key, new Outcome.Routed(own.status.name(), value), context.currentSystemTimeMs()));
     }
 
     /**
