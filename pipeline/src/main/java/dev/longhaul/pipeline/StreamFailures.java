@@ -18,10 +18,16 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 public final class StreamFailures implements StreamsUncaughtExceptionHandler {
     private static final System.Logger LOG = System.getLogger(StreamFailures.class.getName());
-    /** How long a thread that met an outage waits before its replacement starts. */
+    /** How long a thread that met an outage waits before its replacement starts; doubled for each outage in a row. */
     public static final Duration OUTAGE_PAUSE = Duration.ofSeconds(5);
+    /** The longest pause: a registry down for long is tried every five minutes or so. */
+    static final Duration MAX_PAUSE = Duration.ofMinutes(5);
+    /** Outages further apart than this are not in a row. */
+    static final Duration STREAK_RESET = Duration.ofMinutes(10);
 
     private final Duration pause;
+    private int streak;
+    private long lastOutage;
 
     public StreamFailures() {
         this(OUTAGE_PAUSE);
@@ -37,14 +43,30 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
             LOG.log(System.Logger.Level.ERROR, "a pipeline stream thread failed; stopping the pipeline", exception);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
+        Duration wait = nextPause(System.nanoTime());
         LOG.log(System.Logger.Level.WARNING, "the schema registry failed a pipeline stream thread ({0}); replacing the"
-                + " thread in {1} ms, its tasks go on from their last commit", rootMessage(exception), pause.toMillis());
+                + " thread in {1} ms, its tasks go on from their last commit", rootMessage(exception), wait.toMillis());
         try {
-            Thread.sleep(pause);
+            Thread.sleep(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /**
+     * The pause before the next replacement: OUTAGE_PAUSE, doubled for each outage less than
+     * STREAK_RESET after the one before (a record that meets the same 5xx at every try, a registry
+     * down for an hour), at most MAX_PAUSE.
+     */
+    synchronized Duration nextPause(long nowNanos) {
+        if (streak > 0 && nowNanos - lastOutage > STREAK_RESET.toNanos()) {
+            streak = 0;
+        }
+        streak++;
+        lastOutage = nowNanos;
+        long millis = pause.toMillis() << Math.min(streak - 1, 20);
+        return Duration.ofMillis(Math.min(millis, MAX_PAUSE.toMillis()));
     }
 
     /** Whether e's cause chain holds a RegistryException that is no outage: the registry's refusal. */

@@ -31,4 +31,18 @@ class StreamFailuresTest {
         assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, failures.handle(new RegistryException(409, 409, "incompatible")));
         assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, failures.handle(new RegistryException(429, 429, "slow down")));
     }
+
+    @Test
+    void outagesInARowWaitLongerUpToAFewMinutesAndAQuietSpellStartsOver() {
+        StreamFailures f = new StreamFailures(Duration.ofSeconds(5));
+        long t = 0;
+        assertEquals(Duration.ofSeconds(5), f.nextPause(t));
+        assertEquals(Duration.ofSeconds(10), f.nextPause(t += 60_000_000_000L));
+        assertEquals(Duration.ofSeconds(20), f.nextPause(t += 60_000_000_000L));
+        for (int i = 0; i < 10; i++) {
+            f.nextPause(t += 60_000_000_000L);
+        }
+        assertEquals(StreamFailures.MAX_PAUSE, f.nextPause(t += 60_000_000_000L));
+        assertEquals(Duration.ofSeconds(5), f.nextPause(t + StreamFailures.STREAK_RESET.toNanos() + 1), "after a quiet spell");
+    }
 }
