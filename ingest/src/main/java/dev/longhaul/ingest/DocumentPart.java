@@ -11,8 +11,14 @@ import java.io.InputStream;
 /**
  * @param path   repository-relative path with '/' separators, or null outside repositories
  * @param opener opens the bytes; called once per submission
+ * @param size   the bytes open() will give when known up front (a plain file), else -1
  */
-public record DocumentPart(String path, Opener opener) {
+public record DocumentPart(String path, Opener opener, long size) {
+
+    /** A part whose size is not known until it is read (a stream, a compressed file). */
+    public DocumentPart(String path, Opener opener) {
+        this(path, opener, -1);
+    }
 
     /** Opens a part's bytes. */
     @FunctionalInterface

@@ -50,6 +50,18 @@ public sealed interface DocumentSource {
             metadata = Map.copyOf(metadata);
             skipped = java.util.Collections.unmodifiableList(skipped);
         }
+
+        /** Chunks of chunkBytes the parts will take (each part starts a chunk), or -1 when a size is unknown. */
+        public long chunksUpFront(int chunkBytes) {
+            long chunks = 0;
+            for (DocumentPart part : parts) {
+                if (part.size() < 0) {
+                    return -1;
+                }
+                chunks += (part.size() + chunkBytes - 1) / chunkBytes;
+            }
+            return chunks;
+        }
     }
 
     /** Validates the source against the limits and lists its parts (decompression is checked while streaming). */
@@ -60,7 +72,12 @@ public sealed interface DocumentSource {
      * (and can still be opened after), a stream is left for open() (it can be read once).
      */
     default void check(SourceLimits limits) throws IOException {
-        open(limits);
+        checked(limits);
+    }
+
+    /** The same, returning what open() gave; null for a source that checks nothing up front (a stream). */
+    default Opened checked(SourceLimits limits) throws IOException {
+        return open(limits);
     }
 
     /**
@@ -143,7 +160,7 @@ public sealed interface DocumentSource {
             DocumentPart part = new DocumentPart(null, () -> {
                 InputStream raw = Gzip.buffered(Files.newInputStream(file));
                 return gzip ? Gzip.decompress(raw, limits.maxInflationRatio(), file.toString()) : raw;
-            });
+            }, gzip ? -1 : size);
             return new Opened(List.of(part), TEXT, metadata, List.of());
         }
     }
@@ -177,7 +194,7 @@ public sealed interface DocumentSource {
                             skipped.add(new Skipped(f.path(), Skipped.Reason.CHANGED));
                             return InputStream.nullInputStream();
                         }
-                    }))
+                    }, f.size()))
                     .toList();
             Path name = root.toRealPath().getFileName();
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -244,8 +261,8 @@ public sealed interface DocumentSource {
         }
 
         @Override
-        public void check(SourceLimits limits) {
-            // a stream can be read once: its checks are open()'s, inside the submission
+        public Opened checked(SourceLimits limits) {
+            return null; // a stream can be read once: its checks are open()'s, inside the submission
         }
 
         @Override

@@ -154,6 +154,21 @@ public final class Submitter implements AutoCloseable {
         source.check(limits);
     }
 
+    /**
+     * The same, and the chunk count where the sizes tell it up front (a plain file, a repository,
+     * whose every file starts a chunk): a document that would pass maxChunks only while it is
+     * uploaded is refused here, before any document of the batch is submitted.
+     */
+    public static void check(JobSpec spec, DocumentSource source, IngestConfig config) throws IOException {
+        checkKind(spec, source);
+        DocumentSource.Opened opened = source.checked(config.sourceLimits());
+        long chunks = opened == null ? -1 : opened.chunksUpFront(config.chunkBytes());
+        if (chunks > config.maxChunks()) {
+            throw new IllegalArgumentException(source + " needs " + chunks + " chunks of " + config.chunkBytes()
+                    + " bytes, more than the limit of " + config.maxChunks());
+        }
+    }
+
     private static void checkKind(JobSpec spec, DocumentSource source) {
         boolean repoKind = spec.kind() == DocumentKind.REPO;
         if (repoKind != source.isRepository()) {

@@ -207,6 +207,32 @@ class SubmitterTest {
     }
 
     @Test
+    void checkCountsTheChunksOfFilesAndRepositoriesUpFront(@TempDir Path dir) throws IOException {
+        // given chunks of 1 KiB and at most 10 of them
+        IngestConfig config = IngestConfig.defaults("unused:9092").withChunkBytes(1024).withMaxChunks(10);
+        JobSpec text = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        JobSpec repo = JobSpec.of(DocumentKind.REPO, List.of(JobSpec.parseTask("summarize")));
+        // a file of exactly 10 chunks passes; one of 11 is refused before any transaction
+        Path ten = Files.writeString(dir.resolve("ten.txt"), "x".repeat(10 * 1024));
+        Submitter.check(text, DocumentSource.file(ten), config);
+        Path eleven = Files.writeString(dir.resolve("eleven.txt"), "x".repeat(10 * 1024 + 1));
+        IllegalArgumentException file = assertThrows(IllegalArgumentException.class,
+                () -> Submitter.check(text, DocumentSource.file(eleven), config));
+        assertTrue(file.getMessage().contains("needs 11 chunks"), file.getMessage());
+        // a repository of 6 files of 1.5 KiB (each starts a chunk, so two each) is refused, though
+        // its 6 files and 9 KiB are within the limits the walk checks
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(tree.resolve("f" + i + ".txt"), String.valueOf(i).repeat(1536));
+        }
+        IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
+                () -> Submitter.check(repo, DocumentSource.repository(tree), config));
+        assertTrue(many.getMessage().contains("needs 12 chunks"), many.getMessage());
+        // a stream's size is not known up front: nothing of it is read by the check
+        Submitter.check(text, DocumentSource.stream(new java.io.ByteArrayInputStream(new byte[20 * 1024]), "stdin"), config);
+    }
+
+    @Test
     void aRepositorysChunksNameTheirFiles(TestInfo test) throws IOException {
         Fixture f = fixture(test, 8);
         Path root = tmp.resolve("repo");

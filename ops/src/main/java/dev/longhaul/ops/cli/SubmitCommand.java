@@ -153,7 +153,7 @@ public final class SubmitCommand implements Callable<Integer> {
         IngestConfig config = ingestConfig();
         for (Map.Entry<JobSpec, DocumentSource> job : jobs) {
             // every document is checked (empty, too large, binary...) before any is written
-            Submitter.check(job.getKey(), job.getValue(), config.sourceLimits());
+            Submitter.check(job.getKey(), job.getValue(), config);
         }
         try (Submitter submitter = new Submitter(config, registry)) {
             // Ctrl-C mid-upload aborts the open transaction now rather than at its timeout
