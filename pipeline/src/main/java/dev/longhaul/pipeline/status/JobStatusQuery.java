@@ -78,6 +78,10 @@ public final class JobStatusQuery {
             return status == null ? new Lookup.Missing() : new Lookup.Found(status);
         } catch (org.apache.kafka.streams.errors.InvalidStateStoreException | IllegalStateException e) {
             return new Lookup.Unavailable(e.getMessage()); // restoring, migrating, or stopped
+        } catch (dev.longhaul.schemas.wire.RegistryException | org.apache.kafka.common.errors.SerializationException e) {
+            // the stored status is read through the registry: down, it is unavailable for now (503,
+            // Retry-After), not an exception that resets the client's connection
+            return new Lookup.Unavailable("the status of " + jobId + " cannot be read now: " + e.getMessage());
         }
     }
 }

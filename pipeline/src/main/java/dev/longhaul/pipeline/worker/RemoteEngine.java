@@ -167,7 +167,7 @@ final class RemoteEngine implements OrderEngine {
         long promptTokens = 0;
         try {
             for (int i = 0; i < tasks.size(); i++) {
-                OpenAiClient.CompletionReply reply = replies.get(i).join();
+                OpenAiClient.CompletionReply reply = finished(replies.get(i).join(), i);
                 promptTokens += reply.promptTokens();
                 var usage = OrderRunner.usage(reply.promptTokens(), reply.completionTokens(), read);
                 var timings = OrderRunner.timings(order, started);
@@ -254,6 +254,23 @@ final class RemoteEngine implements OrderEngine {
     }
 
     /**
+     * The reply, when the server finished it: finish_reason "stop" or "length" (or none given, as
+     * a server that does not stream may leave out). Another ("abort" from a vLLM or SGLang engine
+     * shutting down, "error", "content_filter") means the text was cut short by something other
+     * than the request's own limits, and is never committed as the task's answer: a failure, tried
+     * again unless the server filtered the content (which another try would meet again).
+     */
+    static OpenAiClient.CompletionReply finished(OpenAiClient.CompletionReply reply, int taskIndex) {
+        String reason = reply.finishReason();
+        if (reason == null || reason.equals("stop") || reason.equals("length") || reason.equals("unknown")) {
+            return reply;
+        }
+        int status = reason.equals("content_filter") ? 400 : 503;
+        throw new OpenAiClient.RemoteFailure(status, "task " + taskIndex + ": the remote server ended its answer with finish_reason "
+                + reason + ", not a finished one; answer so far: " + abbreviate(reply.text()), null);
+    }
+
+    /**
      * The reply's JSON as committed (the server's text, unchanged), after checking it against the
      * schema; text after the JSON value (a server that ignores response_format may add prose) is
      * refused, not committed with it.
@@ -261,7 +278,10 @@ final class RemoteEngine implements OrderEngine {
     static String checked(String schema, OpenAiClient.CompletionReply reply, int taskIndex) {
         JsonNode value;
         try {
+            // a repeated key is refused (Jackson would keep the last, checking one value and
+            // committing text that holds both)
             value = JSON.readerFor(JsonNode.class).with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .readTree(reply.text());
         } catch (JsonProcessingException e) {
             value = null;

@@ -27,4 +27,27 @@ class RemoteEngineCheckTest {
         assertTrue(prose.getMessage().contains("not JSON"), prose.getMessage());
         assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(SCHEMA, reply("{\"other\":1}"), 0));
     }
+
+    @Test
+    void aRepeatedKeyOrANumberThatDoesNotReadBackIsRefused() {
+        // Jackson keeps a repeated key's last value: the string would have gone unchecked, and been committed
+        String numbered = "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"},\"x\":{\"type\":\"number\"}}}";
+        assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"n\":\"oops\",\"n\":3}"), 0));
+        assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"x\":1e999}"), 0));
+        assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"n\":1e300}"), 0));
+        assertEquals("{\"n\":3,\"x\":2.5e3}", RemoteEngine.checked(numbered, reply("{\"n\":3,\"x\":2.5e3}"), 0));
+    }
+
+    @Test
+    void onlyAnAnswerTheServerFinishedIsTaken() {
+        assertEquals("done", RemoteEngine.finished(new OpenAiClient.CompletionReply("done", "stop", 1, 1), 0).text());
+        assertEquals("cut", RemoteEngine.finished(new OpenAiClient.CompletionReply("cut", "length", 1, 1), 0).text());
+        // an engine shutting down (vLLM, SGLang) ends a stream with "abort": tried again, never committed
+        OpenAiClient.RemoteFailure abort = assertThrows(OpenAiClient.RemoteFailure.class,
+                () -> RemoteEngine.finished(new OpenAiClient.CompletionReply("half a sum", "abort", 1, 1), 2));
+        assertEquals(503, abort.status());
+        assertTrue(abort.getMessage().contains("task 2") && abort.getMessage().contains("abort"), abort.getMessage());
+        assertEquals(400, assertThrows(OpenAiClient.RemoteFailure.class,
+                () -> RemoteEngine.finished(new OpenAiClient.CompletionReply("", "content_filter", 1, 1), 0)).status());
+    }
 }
