@@ -57,8 +57,10 @@ public final class BatchEngine implements AutoCloseable {
 
     /** Queues a new sequence; the prompt is validated here, before any compute. */
     public SequenceHandle submit(int[] promptIds, SamplingParams params, GenerationListener listener) {
-        PrefillPlan.checkPrompt(promptIds, model.config().vocabSize());
-        Lane.Generation g = generation(promptIds.clone(), null, params, listener, promptIds.length);
+        // copied, then checked: ids a caller changes after the check would fail the whole step
+        int[] ids = promptIds == null ? null : promptIds.clone();
+        PrefillPlan.checkPrompt(ids, model.config().vocabSize());
+        Lane.Generation g = generation(ids, null, params, listener, ids.length);
         enqueue(g);
         return handle(g);
     }
@@ -69,8 +71,9 @@ public final class BatchEngine implements AutoCloseable {
      */
     public SequenceHandle submit(SequenceState state, int[] ids, SamplingParams params, GenerationListener listener) {
         Objects.requireNonNull(state, "state");
-        PrefillPlan.checkPrompt(ids, model.config().vocabSize());
-        Lane.Generation g = generation(ids.clone(), state, params, listener, state.position() + ids.length);
+        int[] copy = ids == null ? null : ids.clone();
+        PrefillPlan.checkPrompt(copy, model.config().vocabSize());
+        Lane.Generation g = generation(copy, state, params, listener, state.position() + copy.length);
         enqueue(g);
         return handle(g);
     }
@@ -79,7 +82,8 @@ public final class BatchEngine implements AutoCloseable {
      * Prefills `prefix` once, then continues each branch from its own snapshot of that state with
      * its suffix and sampling parameters. Handles come back in the order of `branches`.
      */
-    public List<SequenceHandle> submitBranched(int[] prefix, List<BranchRequest> branches) {
+    public List<SequenceHandle> submitBranched(int[] prefixIds, List<BranchRequest> branches) {
+        int[] prefix = prefixIds == null ? null : prefixIds.clone();
         PrefillPlan.checkPrompt(prefix, model.config().vocabSize());
         if (branches.isEmpty()) {
             throw new IllegalArgumentException("no branches");
@@ -90,7 +94,7 @@ public final class BatchEngine implements AutoCloseable {
             PrefillPlan.checkTokens(suffix, model.config().vocabSize());
             lanes.add(generation(suffix, null, b.params(), b.listener(), prefix.length + suffix.length));
         }
-        enqueue(new Lane.Prefix(nextId.getAndIncrement(), prefix.clone(), lanes));
+        enqueue(new Lane.Prefix(nextId.getAndIncrement(), prefix, lanes));
         return lanes.stream().map(this::handle).toList();
     }
 

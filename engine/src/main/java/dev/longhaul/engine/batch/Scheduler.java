@@ -76,6 +76,20 @@ final class Scheduler {
         }
         long now = System.nanoTime();
         reapCancelled(now);
+        do {
+            admit(now);
+            refuseUnusableStates();
+            // a lane refused there leaves a slot a waiting one may take: step() is false only with nothing to run
+        } while (active.isEmpty() && !waiting.isEmpty());
+        if (active.isEmpty()) {
+            publish();
+            return false;
+        }
+        return stepAdmitted(now);
+    }
+
+    /** Moves waiting lanes into free slots, each with a state (a new sequence's made here). */
+    private void admit(long now) {
         while (active.size() < config.maxSequences() && !waiting.isEmpty()) {
             Lane lane = waiting.pollFirst();
             if (lane.state == null) {
@@ -96,11 +110,10 @@ final class Scheduler {
             }
             active.add(lane);
         }
-        refuseUnusableStates();
-        if (active.isEmpty()) {
-            publish();
-            return false;
-        }
+    }
+
+    /** Packs the active lanes into one forward step under the token budget and takes its results. */
+    private boolean stepAdmitted(long now) {
         List<Segment> segments = new ArrayList<>();
         List<Lane> owners = new ArrayList<>();
         int budget = config.maxTokensPerStep();

@@ -381,6 +381,30 @@ class BatchEngineTest {
     }
 
     @Test
+    void aRefusedLaneInTheOnlySlotLeavesItToTheNextWaitingOneAndTheEngineDrains() {
+        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
+        try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail))) {
+            // given one slot, a lane on a state a failed step left unusable, then a healthy request behind it
+            SequenceState broken = model.newSequence();
+            fail.set(true);
+            assertThrows(IllegalStateException.class, () -> model.forward(List.of(Segment.of(broken, new int[] {1, 2})), model.workspace(8, 1)));
+            fail.set(false);
+            Request healthy = new Request(new int[] {5, 6, 7, 8}, SamplingParams.greedy(4));
+            Recorder alone = solo(model, healthy);
+            try (BatchEngine engine = new BatchEngine(model, new BatchConfig(CHUNK, CHUNK, 1))) {
+                SequenceHandle onBroken = engine.submit(broken, new int[] {9}, SamplingParams.greedy(3), GenerationListener.NONE);
+                SequenceHandle ok = engine.submit(healthy.prompt(), healthy.params(), GenerationListener.NONE);
+                // when the engine is stepped until step() says there is nothing to run
+                runUntilIdle(engine);
+                // then the broken lane failed and the healthy one ran, rather than being left waiting
+                assertTrue(onBroken.result().isCompletedExceptionally());
+                assertTrue(ok.result().isDone(), "step() returned false with a sequence still waiting");
+                assertArrayEquals(alone.finished.tokens(), ok.result().join().tokens());
+            }
+        }
+    }
+
+    @Test
     void sequencesOfAFailedStepFailSayingHowManySharedItAndALoneOneWithTheCauseItself() {
         java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
         try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail));
