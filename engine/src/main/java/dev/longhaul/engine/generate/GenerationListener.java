@@ -2,8 +2,10 @@
  * Receives one generation as it happens. For every sampled token: onLogits with the logits row it
  * was drawn from (a fresh array the listener may keep), then onToken unless the token is a stop
  * token; onFinish once at the end with the result. In the batch engine these run on the engine's
- * step thread: keep them short and never block. A listener that throws ends its own generation
- * (the engine completes its future exceptionally) and no other.
+ * step thread: keep them short and never block. A listener that throws an exception ends its own
+ * generation (the engine completes its future exceptionally) and no other; one that throws an
+ * Error (out of memory, a stack overflow) fails every sequence of the engine, as any Error on its
+ * thread does, since nothing there can be trusted past one.
  */
 package dev.longhaul.engine.generate;
 
