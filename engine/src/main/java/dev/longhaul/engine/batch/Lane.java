@@ -42,11 +42,43 @@ sealed abstract class Lane permits Lane.Generation, Lane.Prefix, Lane.Feed {
         final int[] one = new int[1];
         volatile boolean cancelRequested;
         long firstTokenAt = -1;
+        Branched from; // a branch not yet admitted: the prefix's state it takes its copy of then
 
         Generation(long id, int[] input, SequenceState state, Completion completion, int promptTokens) {
             super(id, input, state);
             this.completion = completion;
             this.promptTokens = promptTokens;
+        }
+    }
+
+    /**
+     * A prefilled prefix's state, shared by its branches until each is admitted: a branch takes a
+     * snapshot then, and the last one to go the state itself, so that the copies made are those of
+     * branches running, not one per branch at once (a state of the full model is hundreds of MiB).
+     */
+    static final class Branched {
+        private SequenceState state;
+        private int holders;
+
+        Branched(SequenceState state, int holders) {
+            this.state = state;
+            this.holders = holders;
+        }
+
+        /** The state for one branch admitted now. */
+        SequenceState take() {
+            SequenceState s = --holders == 0 ? state : state.snapshot();
+            if (holders == 0) {
+                state = null;
+            }
+            return s;
+        }
+
+        /** A branch that ends before it was admitted lets go of its hold. */
+        void drop() {
+            if (--holders == 0) {
+                state = null;
+            }
         }
     }
 

@@ -94,7 +94,13 @@ final class Scheduler {
             Lane lane = waiting.pollFirst();
             if (lane.state == null) {
                 try {
-                    lane.state = model.newSequence();
+                    if (lane instanceof Lane.Generation g && g.from != null) {
+                        Lane.Branched from = g.from;
+                        g.from = null;
+                        g.state = from.take(); // a branch: its copy of the prefix's state is made now
+                    } else {
+                        lane.state = model.newSequence();
+                    }
                 } catch (RuntimeException | Error e) {
                     // no state for it (device memory, heap): it fails, and is in no list to be lost from
                     fail(lane, e);
@@ -312,20 +318,27 @@ final class Scheduler {
         }
     }
 
-    /** The prefix is in the model: every live branch continues from its own copy of the state. */
+    /**
+     * The prefix is in the model: every live branch continues from its own copy of the state, made
+     * when the branch is admitted (Lane.Branched), so at most as many copies exist as run.
+     */
     private void fork(Lane.Prefix p, float[] row, long now) {
         active.remove(p);
         List<Lane.Generation> next = new ArrayList<>();
         int last = p.branches.size() - 1;
+        Lane.Branched shared = new Lane.Branched(p.state, p.branches.size());
         for (int i = 0; i <= last; i++) {
             Lane.Generation b = p.branches.get(i);
-            b.state = i == last ? p.state : p.state.snapshot();
+            b.from = shared;
             b.startedAt = p.startedAt;
             if (b.input.length == 0) {
                 sample(b, i == last ? row : row.clone(), now);
             }
             if (!b.completion.finished() && !b.future.isDone()) {
                 next.add(b);
+            } else if (b.from != null) {
+                b.from = null;
+                shared.drop(); // ended at its first token (or failed): it takes no copy
             }
         }
         p.state = null;
@@ -398,6 +411,10 @@ final class Scheduler {
         waiting.remove(g);
         registry.remove(g.id);
         g.state = null;
+        if (g.from != null) { // a branch ended before it was admitted
+            g.from.drop();
+            g.from = null;
+        }
     }
 
     private static Timings timings(Lane.Generation g, long now) {

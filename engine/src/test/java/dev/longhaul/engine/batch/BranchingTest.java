@@ -88,6 +88,53 @@ class BranchingTest {
     }
 
     @Test
+    void aBranchWaitingForASlotHoldsNoCopyOfThePrefixState() {
+        java.util.concurrent.atomic.AtomicInteger copies = new java.util.concurrent.atomic.AtomicInteger();
+        try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(counting(scalar, copies))) {
+            // the copies one snapshot of a state makes
+            dev.longhaul.engine.model.SequenceState probe = model.newSequence();
+            int before = copies.get();
+            probe.snapshot();
+            int perSnapshot = copies.get() - before;
+            assertTrue(perSnapshot > 0, "a snapshot copies the lightning states");
+            // given five branches of one prefix and one slot, so that four wait while one runs
+            SplittableRandom r = new SplittableRandom(3);
+            int[] prefix = TinyModel.randomIds(r, 40, 512);
+            List<BranchRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                requests.add(new BranchRequest(TinyModel.randomIds(r, 3, 512), SamplingParams.greedy(3), GenerationListener.NONE));
+            }
+            try (BatchEngine engine = new BatchEngine(model, new BatchConfig(CHUNK, CHUNK, 1))) {
+                List<SequenceHandle> handles = engine.submitBranched(prefix, requests);
+                // then no step makes more than one branch's copy: each is made when its branch is admitted
+                int most = 0;
+                for (int at = copies.get(); engine.step(); at = copies.get()) {
+                    most = Math.max(most, copies.get() - at);
+                }
+                assertTrue(most <= perSnapshot, "a step made " + most / perSnapshot + " snapshots at once");
+                handles.forEach(h -> assertEquals(FinishReason.LENGTH, h.result().join().finishReason()));
+            }
+        }
+    }
+
+    /** A backend counting its copy() calls. */
+    private static dev.longhaul.engine.backend.Backend counting(dev.longhaul.engine.backend.Backend inner,
+                                                                java.util.concurrent.atomic.AtomicInteger copies) {
+        return (dev.longhaul.engine.backend.Backend) java.lang.reflect.Proxy.newProxyInstance(
+                dev.longhaul.engine.backend.Backend.class.getClassLoader(), new Class<?>[] {dev.longhaul.engine.backend.Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("copy")) {
+                        copies.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
     void cancellingOneBranchWhileThePrefixPrefillsLeavesTheOthers() {
         try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
              BatchEngine engine = new BatchEngine(model, new BatchConfig(40, CHUNK, 6))) {
