@@ -144,6 +144,9 @@ public final class JsonGrammar {
             throw new IllegalArgumentException(at + ": \"properties\" must be an object");
         }
         Set<String> required = new LinkedHashSet<>();
+        if (schema.has("required") && !schema.get("required").isArray()) {
+            throw new IllegalArgumentException(at + ": \"required\" must be an array of property names");
+        }
         for (JsonNode name : schema.path("required")) {
             if (!name.isTextual()) {
                 throw new IllegalArgumentException(at + ": required " + name + " is not a property name");

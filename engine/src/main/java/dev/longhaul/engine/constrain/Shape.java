@@ -171,6 +171,12 @@ sealed interface Shape permits Shape.Obj, Shape.Str, Shape.Num, Shape.Literals, 
                     default -> {
                         if (c < 0x20) {
                             out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        } else if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
+                                && Character.isLowSurrogate(s.charAt(i + 1)) || Character.isLowSurrogate(c) && i > 0
+                                && Character.isHighSurrogate(s.charAt(i - 1)))) {
+                            // no UTF-8 for it: written out it would be '?', a text the schema does not name
+                            throw new IllegalArgumentException("the schema's text " + s.replace(c, '?')
+                                    + " holds an unpaired surrogate (\\u" + Integer.toHexString(c) + "), which no JSON text can carry");
                         } else {
                             out.append(c);
                         }

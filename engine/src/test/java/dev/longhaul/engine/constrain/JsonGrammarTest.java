@@ -111,6 +111,24 @@ class JsonGrammarTest {
         refuses(a, "[]", "[{\"k\":[1,2,3]}]", "[{\"k\":[]},{\"k\":[]},{\"k\":[]}]", "[{\"k\":[1,]}]", "[,]");
     }
 
+    @Test
+    void aSchemaNoJsonTextCanSatisfyOrOneMisformedIsRefusedNotIgnored() {
+        // an enum value, const or property name with a lone surrogate: written out as '?', a text the schema does not name
+        for (String lone : List.of("{\"enum\":[\"\\ud800x\"]}", "{\"const\":\"a\\udc00\"}")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JsonGrammar.compile(lone), lone);
+            assertTrue(e.getMessage().contains("unpaired surrogate"), e.getMessage());
+        }
+        // (in a property name, Jackson refuses it already, reading the schema)
+        assertThrows(IllegalArgumentException.class, () -> JsonGrammar.compile(
+                "{\"type\":\"object\",\"properties\":{\"k\\ud800\":{\"type\":\"string\"}}}"));
+        // a pair is a character like any other
+        accepts("{\"enum\":[\"\\ud83d\\ude00\"]}", "\"\ud83d\ude00\"");
+        // "required" that is not a list: ignored, it let {} through
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JsonGrammar.compile("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":\"a\"}"));
+        assertTrue(e.getMessage().contains("must be an array"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "{\"type\":\"string\",\"pattern\":\"a+\"}",
