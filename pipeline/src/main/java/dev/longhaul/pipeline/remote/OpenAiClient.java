@@ -53,19 +53,38 @@ public final class OpenAiClient implements AutoCloseable {
     public static final class RemoteFailure extends RuntimeException {
         private final int status;
         private final Duration retryAfter;
+        private final boolean timedOut;
 
         public RemoteFailure(int status, String message, Throwable cause) {
             this(status, message, cause, null);
         }
 
         public RemoteFailure(int status, String message, Throwable cause, Duration retryAfter) {
+            this(status, message, cause, retryAfter, false);
+        }
+
+        RemoteFailure(int status, String message, Throwable cause, Duration retryAfter, boolean timedOut) {
             super(message, cause);
             this.status = status;
             this.retryAfter = retryAfter;
+            this.timedOut = timedOut;
+        }
+
+        /** A request that did not finish within the client's time budget (status 0). */
+        public static RemoteFailure timedOut(String message, Throwable cause) {
+            return new RemoteFailure(0, message, cause, null, true);
         }
 
         public int status() {
             return status;
+        }
+
+        /**
+         * Whether the answer did not come in full within the time budget: a server too slow for
+         * this request (a long document's prefill) is likely to be so again, unlike one unreachable.
+         */
+        public boolean timedOut() {
+            return timedOut;
         }
 
         /** How long the server asked to be left alone (Retry-After, in seconds, on a 429 or 503); empty when it did not say. */
@@ -171,7 +190,9 @@ public final class OpenAiClient implements AutoCloseable {
         sent.whenComplete((response, e) -> {
             if (e != null) {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                result.completeExceptionally(new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause));
+                result.completeExceptionally(cause instanceof java.net.http.HttpTimeoutException
+                        ? RemoteFailure.timedOut("request to " + uri + " timed out: " + cause, cause)
+                        : new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause));
                 return;
             }
             lines.set(response.body());
@@ -196,7 +217,7 @@ public final class OpenAiClient implements AutoCloseable {
             });
         });
         CompletableFuture.delayedExecutor(requestTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
-                result.completeExceptionally(new RemoteFailure(0, uri + " did not answer in full within " + requestTimeout, null)));
+                result.completeExceptionally(RemoteFailure.timedOut(uri + " did not answer in full within " + requestTimeout, null)));
         result.whenComplete((reply, e) -> {
             if (e != null) { // cancelled, timed out or failed: drop the exchange, so the server stops too
                 sent.cancel(true);

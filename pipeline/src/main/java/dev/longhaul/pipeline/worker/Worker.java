@@ -97,6 +97,8 @@ public final class Worker implements AutoCloseable {
      * is final (FAILED), and an outcome that cannot be committed becomes a FAILED one.
      */
     static final int MAX_TRIES = 8;
+    /** Tries for a run whose remote server ran out of the time budget (triesFor). */
+    static final int TIMED_OUT_TRIES = 2;
     private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
     private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
     /** How long a revoked lane's cancelled run is waited for before it is abandoned. */
@@ -490,11 +492,11 @@ public final class Worker implements AutoCloseable {
                 commit(t, new Ending(writer.cancelled(t.order), false)); // it failed on its way out of a cancel
             } else if (r.cancel.requested()) {
                 redo(t); // stopped by this worker, which may be what it failed on
-            } else if (mayPass(cause) && t.tries.count() + 1 < MAX_TRIES) {
+            } else if (mayPass(cause) && t.tries.count() + 1 < triesFor(cause)) {
                 int count = t.tries.count() + 1;
                 Duration pause = longer(pause(count), serverPause(cause));
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
-                        + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
+                        + " failed on try " + count + " of " + triesFor(cause) + ", runs again in " + pause.toSeconds() + " s: " + cause);
                 requeue(t.again(count, pause, null));
             } else if (sharedStepFailure(cause) && t.tries.count() == 0) {
                 // a batch step this order shared with others failed: not necessarily its doing (a
@@ -504,7 +506,7 @@ public final class Worker implements AutoCloseable {
                         + " failed in a batch step shared with other sequences; it runs once more: " + cause);
                 requeue(t.again(1, pause(1), null));
             } else {
-                String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + MAX_TRIES + ")";
+                String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + triesFor(cause) + ")";
                 commit(t, new Ending(writer.failed(t, cause, tries), false));
             }
             return;
@@ -576,6 +578,16 @@ public final class Worker implements AutoCloseable {
             return status == 0 || status == 408 || status == 429 || status == 500 || status == 502
                     || status == 503 || status == 504;
         }).orElse(false);
+    }
+
+    /**
+     * How many tries a run failing with e gets: MAX_TRIES, but TIMED_OUT_TRIES when a remote server
+     * did not answer within the time budget, since every try resends every task of the order (a
+     * long document prefilled again each time) to a server likely to be as slow again.
+     */
+    static int triesFor(Throwable e) {
+        return remoteFailure(e).filter(dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure::timedOut).isPresent()
+                ? TIMED_OUT_TRIES : MAX_TRIES;
     }
 
     /** Whether e comes from a failed engine step that other sequences shared (see StepFailedException). */

@@ -170,6 +170,7 @@ class OpenAiClientTest {
                 CompletionException e = assertThrows(CompletionException.class, reply::join);
                 OpenAiClient.RemoteFailure failure = assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause());
                 assertTrue(failure.getMessage().contains("within"), failure.getMessage());
+                assertTrue(failure.timedOut(), "out of the time budget: a worker tries such a run fewer times");
                 assertTrue(gone.await(10, TimeUnit.SECONDS), "the server's writes must fail once the client gave up");
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
@@ -191,7 +192,9 @@ class OpenAiClientTest {
         }, base -> {
             try (OpenAiClient client = new OpenAiClient(base, Duration.ofSeconds(20))) {
                 CompletionException e = assertThrows(CompletionException.class, () -> client.complete(CALL).join());
-                assertEquals(0, assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause()).status(), e.getCause().getMessage());
+                OpenAiClient.RemoteFailure broken = assertInstanceOf(OpenAiClient.RemoteFailure.class, e.getCause());
+                assertEquals(0, broken.status(), broken.getMessage());
+                assertTrue(!broken.timedOut(), "a broken-off answer is no timeout");
             }
         });
         // uvicorn (vLLM) drops the body of a POST that offers an h2c upgrade
