@@ -190,7 +190,9 @@ public final class OpenAiClient implements AutoCloseable {
         sent.whenComplete((response, e) -> {
             if (e != null) {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                // (a connect timeout is an unreachable server, not a slow answer: nothing was sent)
                 result.completeExceptionally(cause instanceof java.net.http.HttpTimeoutException
+                        && !(cause instanceof java.net.http.HttpConnectTimeoutException)
                         ? RemoteFailure.timedOut("request to " + uri + " timed out: " + cause, cause)
                         : new RemoteFailure(0, "request to " + uri + " failed: " + cause, cause));
                 return;

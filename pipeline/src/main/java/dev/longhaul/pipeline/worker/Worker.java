@@ -74,7 +74,12 @@ public final class Worker implements AutoCloseable {
 
         /** This order again, not before `delay` from now, with `outcome` to commit (null: run it again). */
         Taken again(int count, Duration delay, Ending ending) {
-            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), ending));
+            return again(count, delay, ending, tries.timedOut());
+        }
+
+        /** The same, saying whether a run of it ran out of a remote server's time budget yet. */
+        Taken again(int count, Duration delay, Ending ending, boolean timedOut) {
+            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), ending, timedOut));
         }
     }
 
@@ -85,10 +90,11 @@ public final class Worker implements AutoCloseable {
     /**
      * An order's earlier tries of what it waits for, when the next may start, and the outcome still
      * to commit: with none (null), count is of runs that failed; with one, of commits of that
-     * outcome that did not land (a run that succeeded on its last try still gets every commit try).
+     * outcome that did not land (a run that succeeded on its last try still gets every commit try);
+     * timedOut: a run of it already ran out of a remote server's time budget (runsAgain).
      */
-    record Tries(int count, long notBeforeMillis, Ending pending) {
-        static final Tries NONE = new Tries(0, 0, null);
+    record Tries(int count, long notBeforeMillis, Ending pending, boolean timedOut) {
+        static final Tries NONE = new Tries(0, 0, null, false);
     }
 
     /**
@@ -97,8 +103,6 @@ public final class Worker implements AutoCloseable {
      * is final (FAILED), and an outcome that cannot be committed becomes a FAILED one.
      */
     static final int MAX_TRIES = 8;
-    /** Tries for a run whose remote server ran out of the time budget (triesFor). */
-    static final int TIMED_OUT_TRIES = 2;
     private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
     private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
     /** How long a revoked lane's cancelled run is waited for before it is abandoned. */
@@ -492,12 +496,12 @@ public final class Worker implements AutoCloseable {
                 commit(t, new Ending(writer.cancelled(t.order), false)); // it failed on its way out of a cancel
             } else if (r.cancel.requested()) {
                 redo(t); // stopped by this worker, which may be what it failed on
-            } else if (mayPass(cause) && t.tries.count() + 1 < triesFor(cause)) {
+            } else if (runsAgain(cause, t.tries)) {
                 int count = t.tries.count() + 1;
                 Duration pause = longer(pause(count), serverPause(cause));
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
-                        + " failed on try " + count + " of " + triesFor(cause) + ", runs again in " + pause.toSeconds() + " s: " + cause);
-                requeue(t.again(count, pause, null));
+                        + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
+                requeue(t.again(count, pause, null, t.tries.timedOut() || timedOut(cause)));
             } else if (sharedStepFailure(cause) && t.tries.count() == 0) {
                 // a batch step this order shared with others failed: not necessarily its doing (a
                 // neighbour's, or the device's for the whole step); it runs once more before the
@@ -506,7 +510,8 @@ public final class Worker implements AutoCloseable {
                         + " failed in a batch step shared with other sequences; it runs once more: " + cause);
                 requeue(t.again(1, pause(1), null));
             } else {
-                String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + triesFor(cause) + ")";
+                String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + MAX_TRIES
+                        + (timedOut(cause) && t.tries.timedOut() ? ", out of the remote time budget a second time" : "") + ")";
                 commit(t, new Ending(writer.failed(t, cause, tries), false));
             }
             return;
@@ -581,13 +586,18 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * How many tries a run failing with e gets: MAX_TRIES, but TIMED_OUT_TRIES when a remote server
-     * did not answer within the time budget, since every try resends every task of the order (a
-     * long document prefilled again each time) to a server likely to be as slow again.
+     * Whether a run that failed with `cause` after `tries` runs again: a failure that may pass, within
+     * MAX_TRIES; but a remote server out of the time budget only once per order, since every try
+     * resends every task of the order (a long document prefilled again each time) to a server
+     * likely to be as slow again.
      */
-    static int triesFor(Throwable e) {
-        return remoteFailure(e).filter(dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure::timedOut).isPresent()
-                ? TIMED_OUT_TRIES : MAX_TRIES;
+    static boolean runsAgain(Throwable cause, Tries tries) {
+        return mayPass(cause) && tries.count() + 1 < MAX_TRIES && !(timedOut(cause) && tries.timedOut());
+    }
+
+    /** Whether e is a remote server that did not answer within the time budget. */
+    static boolean timedOut(Throwable e) {
+        return remoteFailure(e).filter(dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure::timedOut).isPresent();
     }
 
     /** Whether e comes from a failed engine step that other sequences shared (see StepFailedException). */
