@@ -69,11 +69,16 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
         return Duration.ofMillis(Math.min(millis, MAX_PAUSE.toMillis()));
     }
 
-    /** Whether e's cause chain holds a RegistryException that is no outage: the registry's refusal. */
+    /**
+     * Whether e's cause chain holds the registry's refusal of a schema under a subject: 409 (it is
+     * incompatible with what the subject holds) or 403 (the subject is not ours to write). Other
+     * refusals (401: our credentials; 422: our schema) are faults of this deployment, not of a
+     * tenant's subject.
+     */
     public static boolean registryRefusal(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof RegistryException) {
-                return !registryOutage(c);
+            if (c instanceof RegistryException r) {
+                return r.status() == 409 || r.status() == 403;
             }
         }
         return false;

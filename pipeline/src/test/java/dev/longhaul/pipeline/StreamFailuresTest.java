@@ -45,4 +45,14 @@ class StreamFailuresTest {
         assertEquals(StreamFailures.MAX_PAUSE, f.nextPause(t += 60_000_000_000L));
         assertEquals(Duration.ofSeconds(5), f.nextPause(t + StreamFailures.STREAK_RESET.toNanos() + 1), "after a quiet spell");
     }
+
+    @Test
+    void aRefusalOfATenantsSubjectIsA409OrA403NotOurCredentialsOrOurSchema() {
+        assertEquals(true, StreamFailures.registryRefusal(new StreamsException("x", new RegistryException(409, 409, "incompatible"))));
+        assertEquals(true, StreamFailures.registryRefusal(new RegistryException(403, 403, "not yours")));
+        assertEquals(false, StreamFailures.registryRefusal(new RegistryException(401, 401, "bad credentials")));
+        assertEquals(false, StreamFailures.registryRefusal(new RegistryException(422, 42201, "invalid schema")));
+        assertEquals(false, StreamFailures.registryRefusal(new RegistryException(503, 0, "down")));
+        assertEquals(false, StreamFailures.registryRefusal(new IllegalStateException("no registry at all")));
+    }
 }
