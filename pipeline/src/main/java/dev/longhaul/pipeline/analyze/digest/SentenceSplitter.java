@@ -137,9 +137,10 @@ public final class SentenceSplitter {
             return true;
         }
         if (word.length() <= 4 && word.chars().allMatch(ch -> Character.isDigit(ch) || ch == '.')
-                && (word.indexOf('.') >= 0 || firstWordAt(j) || lineStartAt(j))) {
-            // a section number ("2.1.", or "10." opening its line or sentence); a number ending a
-            // sentence ("Revenue rose in 2019.") ends it
+                && (word.indexOf('.') >= 0 || firstWordAt(j) || word.length() <= 2 && lineStartAt(j))) {
+            // a section number ("2.1.", "10." opening its sentence, or an item of up to 99 opening
+            // its line); a number ending a sentence ("Revenue rose in 2019.", also at the start of
+            // a wrapped line) ends it
             return true;
         }
         return ABBREVIATIONS.contains(word);

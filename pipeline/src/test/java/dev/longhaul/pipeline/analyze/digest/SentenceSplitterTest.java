@@ -30,6 +30,8 @@ class SentenceSplitterTest {
                 texts("Revenue rose in 2019. Costs fell by 12. Margins held.", SentenceSplitter.Mode.PROSE));
         assertEquals(List.of("1. The Company pays.", "2. The Buyer receives under 3.1. of the annex."),
                 texts("1. The Company pays. 2. The Buyer receives under 3.1. of the annex.", SentenceSplitter.Mode.PROSE));
+        // a year at the start of a wrapped line still ends its sentence
+        assertEquals(List.of("Sales fell in\n2019.", "Costs rose."), texts("Sales fell in\n2019. Costs rose.", SentenceSplitter.Mode.PROSE));
         // items numbered at the start of their lines, inside one sentence, keep it going
         assertEquals(List.of("The Licensee shall:\n1. pay the fees when due;\n 2. keep true records.", "The Licensor may audit them."),
                 texts("The Licensee shall:\n1. pay the fees when due;\n 2. keep true records.\nThe Licensor may audit them.",
