@@ -16,8 +16,6 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 
 public final class SchemaCheck {
-    /** The largest integer a double holds exactly (2^53). */
-    private static final double MAX_EXACT_INTEGER = 9_007_199_254_740_992d;
     private SchemaCheck() {
     }
 
@@ -59,11 +57,12 @@ public final class SchemaCheck {
             case "object" -> object(schema, value, at);
             case "array" -> array(schema, value, at);
             case "string" -> string(schema, value, at);
-            // as the local grammar's: values that read back exactly (1e999 reads as Infinity, and
-            // an integer past 2^53 as another one)
+            // a number no JSON reader holds (1e999 reads as Infinity) is refused; an integer is any
+            // number without a fraction, as JSON Schema has it (1e300 too)
             case "number" -> value.isNumber() && Double.isFinite(value.asDouble()) ? null : at + ": expected a finite number";
-            case "integer" -> !value.isNumber() || value.asDouble() != Math.rint(value.asDouble()) ? at + ": expected an integer"
-                    : Math.abs(value.asDouble()) > MAX_EXACT_INTEGER ? at + ": expected an integer of at most 2^53 in magnitude" : null;
+            case "integer" -> value.isIntegralNumber()
+                    || value.isNumber() && Double.isFinite(value.asDouble()) && value.asDouble() == Math.rint(value.asDouble())
+                    ? null : at + ": expected an integer";
             case "boolean" -> value.isBoolean() ? null : at + ": expected true or false";
             case "null" -> value.isNull() ? null : at + ": expected null";
             default -> at + ": schema type " + schema.path("type") + " is outside the supported subset";
