@@ -4,8 +4,9 @@
  * token; onFinish once at the end with the result. In the batch engine these run on the engine's
  * step thread: keep them short and never block. A listener that throws an exception ends its own
  * generation (the engine completes its future exceptionally) and no other; one that throws an
- * Error (out of memory, a stack overflow) fails every sequence of the engine, as any Error on its
- * thread does, since nothing there can be trusted past one.
+ * Error (out of memory, a stack overflow) fails its own, and the Error goes on: the engine's own
+ * loop (start()) then fails every other sequence too, since nothing there can be trusted past
+ * one, and a caller stepping the engine by hand gets it from step().
  */
 package dev.longhaul.engine.generate;
 

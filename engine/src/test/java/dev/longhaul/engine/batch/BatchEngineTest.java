@@ -347,15 +347,21 @@ class BatchEngineTest {
                 });
     }
 
+    /** A fresh state of `model` that a failed step (its softmax attention failing) left half advanced. */
+    private static SequenceState leftUnusable(MiniMaxModel model, java.util.concurrent.atomic.AtomicBoolean fail) {
+        SequenceState broken = model.newSequence();
+        fail.set(true);
+        assertThrows(IllegalStateException.class, () -> model.forward(List.of(Segment.of(broken, new int[] {1, 2})), model.workspace(8, 1)));
+        fail.set(false);
+        return broken;
+    }
+
     @Test
     void aStateAFailedStepLeftUnusableOrTwoLanesOnOneStateFailOnlyThoseLanes() {
         java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
         try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail))) {
             // given a state a failed step left half advanced, and a healthy request's solo run
-            SequenceState broken = model.newSequence();
-            fail.set(true);
-            assertThrows(IllegalStateException.class, () -> model.forward(List.of(Segment.of(broken, new int[] {1, 2})), model.workspace(8, 1)));
-            fail.set(false);
+            SequenceState broken = leftUnusable(model, fail);
             Request healthy = new Request(new int[] {5, 6, 7, 8}, SamplingParams.greedy(6));
             Recorder alone = solo(model, healthy);
             try (BatchEngine engine = new BatchEngine(model, MIXING)) {
@@ -385,10 +391,7 @@ class BatchEngineTest {
         java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
         try (ScalarBackend scalar = new ScalarBackend(); MiniMaxModel model = TinyModel.load(failingAttention(scalar, fail))) {
             // given one slot, a lane on a state a failed step left unusable, then a healthy request behind it
-            SequenceState broken = model.newSequence();
-            fail.set(true);
-            assertThrows(IllegalStateException.class, () -> model.forward(List.of(Segment.of(broken, new int[] {1, 2})), model.workspace(8, 1)));
-            fail.set(false);
+            SequenceState broken = leftUnusable(model, fail);
             Request healthy = new Request(new int[] {5, 6, 7, 8}, SamplingParams.greedy(4));
             Recorder alone = solo(model, healthy);
             try (BatchEngine engine = new BatchEngine(model, new BatchConfig(CHUNK, CHUNK, 1))) {
