@@ -144,9 +144,7 @@ class TenantTopologyTest {
         try (Tenants t = new Tenants()) {
             // a request framed with a schema id nobody registered (yet): passed on, the planner could
             // decode it later, once its sender registered a schema claiming another tenant
-            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").jobs.name(),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var raw = t.raw(t.topics.forTenant("a").jobs);
             raw.pipeInput("job-x", new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 4, 6});
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(1, letters.size(), letters.toString());
@@ -162,9 +160,7 @@ class TenantTopologyTest {
     @Test
     void aTenantRecordLargerThanItsSharedTopicTakesIsRefusedAtTheGate() {
         try (Tenants t = new Tenants()) {
-            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").documents.name(),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var raw = t.raw(t.topics.forTenant("a").documents);
             raw.pipeInput("job-big", new byte[600 * 1024]); // compresses to nothing, so a broker takes it
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(1, letters.size(), letters.toString());
@@ -176,9 +172,7 @@ class TenantTopologyTest {
     @Test
     void aTenantsRecordHeadersStayOnItsOwnTopics() {
         try (Tenants t = new Tenants()) {
-            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").documents.name(),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var raw = t.raw(t.topics.forTenant("a").documents);
             var sharedDocuments = t.p.driver.createOutputTopic(t.topics.documents.name(),
                     new org.apache.kafka.common.serialization.StringDeserializer(),
                     new org.apache.kafka.common.serialization.ByteArrayDeserializer());
@@ -208,9 +202,7 @@ class TenantTopologyTest {
             t.p.registry.refuse(t.topics.forTenant("a").status.name() + "-value");
             // when a submits a job, and a request the gate cannot read, then b submits one
             t.submit("a", PipelineDriver.submission("job-a", "a", 300));
-            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").jobs.name(),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var raw = t.raw(t.topics.forTenant("a").jobs);
             raw.pipeInput("job-a2", new byte[] {0, 0, 0, 0, 1});
             t.submit("b", PipelineDriver.submission("job-b", "b", 300));
             // then a's copies are dropped (its shared statuses stand), its refusal is dead-lettered,
@@ -229,9 +221,7 @@ class TenantTopologyTest {
         try (Tenants t = new Tenants()) {
             // given tenant a's job whose first chunk is not Avro: the planner fails the job before
             // any request names its tenant
-            var raw = t.p.driver.createInputTopic(t.topics.forTenant("a").documents.name(),
-                    new org.apache.kafka.common.serialization.StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var raw = t.raw(t.topics.forTenant("a").documents);
             raw.pipeInput("job-bad", new byte[] {7, 7, 7});
             // then the FAILED status reaches a's status topic, stamped with a, and b's sees nothing
             List<JobStatus> ownA = t.status("a").readValuesToList();
@@ -424,6 +414,12 @@ class TenantTopologyTest {
                 documents.pipeInput(chunk.getJobId(), chunk);
             }
             in(own.jobs).pipeInput(s.request().getJobId(), s.request());
+        }
+
+        /** Bytes of the test's choosing, keyed by job id, on one of a tenant's topics. */
+        TestInputTopic<String, byte[]> raw(Topic<String, ?> topic) {
+            return p.driver.createInputTopic(topic.name(), new StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
         }
 
         TestOutputTopic<String, JobStatus> status(String tenant) {
