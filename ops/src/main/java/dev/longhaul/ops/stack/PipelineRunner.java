@@ -58,7 +58,12 @@ public final class PipelineRunner implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(PipelineTopology.build(config, topics), props);
         // a registry outage replaces the failed thread after a pause instead of stopping the client
         streams.setUncaughtExceptionHandler(new dev.longhaul.pipeline.StreamFailures());
-        streams.start();
+        try {
+            streams.start();
+        } catch (RuntimeException e) {
+            streams.close(Duration.ofSeconds(10)); // its clients were made with it
+            throw e;
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             if (failed(streams.state()) || System.nanoTime() > deadline) {

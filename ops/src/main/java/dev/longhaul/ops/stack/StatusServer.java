@@ -20,6 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -126,19 +128,27 @@ public final class StatusServer implements AutoCloseable {
 
     private void forward(HttpExchange ex, HostInfo owner, String jobId, String authorization) throws IOException {
         forwarded.incrementAndGet();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port() + "/jobs/" + jobId))
+        // an IPv6 literal goes in brackets in a URI
+        String host = owner.host().contains(":") && !owner.host().startsWith("[") ? "[" + owner.host() + "]" : owner.host();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + owner.port() + "/jobs/" + jobId))
                 .timeout(FORWARD_TIMEOUT).header(FORWARDED, applicationServer()).header("Authorization", authorization).GET().build();
+        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         try {
-            HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            // the request's timeout covers the headers only: an owner that stalls in its body
+            // would hold this thread and connection for ever
+            HttpResponse<byte[]> answer = sent.get(2 * FORWARD_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             answer.headers().firstValue("Retry-After").ifPresent(v -> ex.getResponseHeaders().set("Retry-After", v));
             ex.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(answer.body());
             }
-        } catch (IOException | IllegalArgumentException e) {
-            unavailable(ex, owner + " hosts job " + jobId + " but did not answer: " + e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | IllegalArgumentException e) {
+            sent.cancel(true);
+            Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            unavailable(ex, owner + " hosts job " + jobId + " but did not answer: " + why);
         } catch (InterruptedException e) {
+            sent.cancel(true);
             Thread.currentThread().interrupt();
             unavailable(ex, "interrupted");
         }
