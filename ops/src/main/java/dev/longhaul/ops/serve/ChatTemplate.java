@@ -1,8 +1,8 @@
 /*
  * How chat messages become one prompt. The bundled and synthesized MiniMax models carry no chat
  * template (tokenizer_config.json has none), so serve uses this plain one: each message as
- * "<role>: <content>\n", in order, then "assistant:" for the model to continue. Roles are system,
- * user and assistant; content is a string or an array of {"type": "text", "text": ...} parts. The
+ * "<role>: <content>\n", in order, then "assistant:" for the model to continue. Roles are system
+ * (or developer, its newer name, written as system), user and assistant; content is a string or an array of {"type": "text", "text": ...} parts. The
  * reply ends at the model's eos token, at max_tokens, at a request stop string, or where the model
  * starts the next user turn ("\nuser:", an implicit stop string).
  */
@@ -16,7 +16,7 @@ final class ChatTemplate {
     /** Where a base model, continuing the transcript, would begin the user's next message. */
     static final String NEXT_TURN = "\nuser:";
 
-    private static final Set<String> ROLES = Set.of("system", "user", "assistant");
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
 
     private ChatTemplate() {
     }
@@ -32,7 +32,8 @@ final class ChatTemplate {
             if (!ROLES.contains(role)) {
                 throw ApiError.invalid("messages[" + i + "].role", "role must be one of " + ROLES + ", got '" + role + "'");
             }
-            prompt.append(role).append(": ").append(content(m.get("content"), i)).append('\n');
+            // "developer" is OpenAI's newer name for the system role
+            prompt.append(role.equals("developer") ? "system" : role).append(": ").append(content(m.get("content"), i)).append('\n');
         }
         return prompt.append("assistant:").toString();
     }

@@ -115,6 +115,15 @@ public final class ServeServer implements AutoCloseable {
             throw new ApiError(401, "invalid_request_error", null, "invalid_api_key",
                     "this server needs its API key: Authorization: Bearer KEY");
         }
+        if (path.startsWith("/v1/models/")) { // one model by id, as OpenAI's clients retrieve it
+            expect(ex, "GET");
+            String id = java.net.URLDecoder.decode(path.substring("/v1/models/".length()), java.nio.charset.StandardCharsets.UTF_8);
+            if (!id.equals(model.id())) {
+                throw new ApiError(404, "invalid_request_error", null, "model_not_found", "no model '" + id + "'; this server has " + model.id());
+            }
+            send(ex, 200, (ObjectNode) models().get("data").get(0));
+            return;
+        }
         switch (path) {
             case "/v1/models" -> {
                 expect(ex, "GET");
@@ -206,6 +215,7 @@ public final class ServeServer implements AutoCloseable {
     private final class Answer {
         private final String id;
         private final boolean chat;
+        private final long created = System.currentTimeMillis() / 1000; // one for every chunk of the answer, as OpenAI's
 
         Answer(String prefix, boolean chat) {
             this.id = prefix + UUID.randomUUID().toString().replace("-", "");
@@ -215,7 +225,7 @@ public final class ServeServer implements AutoCloseable {
         ObjectNode envelope(boolean chunk) {
             String object = chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion";
             return json.createObjectNode().put("id", id).put("object", object)
-                    .put("created", System.currentTimeMillis() / 1000).put("model", model.id());
+                    .put("created", created).put("model", model.id());
         }
 
         /** choices[0]: text for completions; message (or delta when streaming) for chat. */

@@ -81,6 +81,11 @@ class ServeApiTest {
         assertEquals("list", models.path("object").asText());
         assertEquals("minimax-tiny", models.path("data").path(0).path("id").asText());
         assertEquals(4096, models.path("data").path(0).path("max_model_len").asInt());
+        // one model by id, as an OpenAI client's models.retrieve asks for it
+        JsonNode one = send("GET", "/models/minimax-tiny", null, 200);
+        assertEquals("model", one.path("object").asText());
+        assertEquals("minimax-tiny", one.path("id").asText());
+        assertEquals("model_not_found", send("GET", "/models/gpt-nothing", null, 404).path("error").path("code").asText());
     }
 
     @Test
@@ -165,9 +170,19 @@ class ServeApiTest {
         StringBuilder streamed = new StringBuilder();
         for (JsonNode c : chunks) {
             assertEquals("chat.completion.chunk", c.path("object").asText());
+            assertEquals(chunks.getFirst().path("created").asLong(), c.path("created").asLong(), "one created time for the answer");
+            assertEquals(chunks.getFirst().path("id").asText(), c.path("id").asText());
             streamed.append(c.path("choices").path(0).path("delta").path("content").asText(""));
         }
         assertEquals(expected, streamed.toString());
+        // a "developer" message (OpenAI's newer name for system) is a system turn
+        ObjectNode developer = JSON.createObjectNode().put("model", "minimax-tiny").put("max_tokens", 8).put("temperature", 0);
+        developer.putArray("messages").add(JSON.createObjectNode().put("role", "developer").put("content", "Be brief."))
+                .add(JSON.createObjectNode().put("role", "user").put("content", "Say hello."));
+        ObjectNode asSystem = developer.deepCopy();
+        ((ObjectNode) asSystem.withArray("messages").get(0)).put("role", "system");
+        assertEquals(send("POST", "/chat/completions", asSystem, 200).path("choices").path(0).path("message").path("content").asText(),
+                send("POST", "/chat/completions", developer, 200).path("choices").path(0).path("message").path("content").asText());
     }
 
     @Test
