@@ -59,7 +59,10 @@ public final class StatusServer implements AutoCloseable {
      * Listens on bind:port (0.0.0.0 for every interface) and is reached by the other instances at
      * advertised:port, which must name this machine as they see it (never 0.0.0.0).
      */
-    public StatusServer(String bind, String advertised, int port, BearerToken token) throws IOException {
+    public StatusServer(String bind, String advertisedHost, int port, BearerToken token) throws IOException {
+        // an IPv6 literal is kept without its brackets, as Kafka gives hosts back from application.server
+        String advertised = advertisedHost.startsWith("[") && advertisedHost.endsWith("]")
+                ? advertisedHost.substring(1, advertisedHost.length() - 1) : advertisedHost;
         if (advertised.equals("0.0.0.0") || advertised.equals("::")) {
             throw new IllegalArgumentException("the status endpoint's advertised host must be an address other instances can "
                     + "reach, not " + advertised + " (bind to every interface, and advertise this machine's name)");
@@ -77,9 +80,13 @@ public final class StatusServer implements AutoCloseable {
         return self;
     }
 
-    /** application.server's value: host:port. */
+    /** application.server's value: host:port ([host]:port for an IPv6 literal). */
     public String applicationServer() {
-        return self.host() + ":" + self.port();
+        return uriHost(self.host()) + ":" + self.port();
+    }
+
+    private static String uriHost(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
     }
 
     public void attach(JobStatusQuery query) {
@@ -128,12 +135,11 @@ public final class StatusServer implements AutoCloseable {
 
     private void forward(HttpExchange ex, HostInfo owner, String jobId, String authorization) throws IOException {
         forwarded.incrementAndGet();
-        // an IPv6 literal goes in brackets in a URI
-        String host = owner.host().contains(":") && !owner.host().startsWith("[") ? "[" + owner.host() + "]" : owner.host();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + owner.port() + "/jobs/" + jobId))
-                .timeout(FORWARD_TIMEOUT).header(FORWARDED, applicationServer()).header("Authorization", authorization).GET().build();
-        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> sent = null;
         try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + uriHost(owner.host()) + ":" + owner.port() + "/jobs/" + jobId))
+                    .timeout(FORWARD_TIMEOUT).header(FORWARDED, applicationServer()).header("Authorization", authorization).GET().build();
+            sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
             // the request's timeout covers the headers only: an owner that stalls in its body
             // would hold this thread and connection for ever
             HttpResponse<byte[]> answer = sent.get(2 * FORWARD_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -144,11 +150,15 @@ public final class StatusServer implements AutoCloseable {
                 out.write(answer.body());
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException | IllegalArgumentException e) {
-            sent.cancel(true);
+            if (sent != null) {
+                sent.cancel(true);
+            }
             Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             unavailable(ex, owner + " hosts job " + jobId + " but did not answer: " + why);
         } catch (InterruptedException e) {
-            sent.cancel(true);
+            if (sent != null) {
+                sent.cancel(true);
+            }
             Thread.currentThread().interrupt();
             unavailable(ex, "interrupted");
         }

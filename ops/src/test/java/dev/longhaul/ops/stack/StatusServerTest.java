@@ -109,4 +109,14 @@ class StatusServerTest {
             }
         }
     }
+
+    @Test
+    void anIpv6HostIsAdvertisedInBracketsAndKnownWithoutThemAsKafkaGivesItBack() throws Exception {
+        try (StatusServer v6 = new StatusServer("127.0.0.1", "[::1]", 0, BearerToken.configuredOrGenerated(TOKEN))) {
+            assertEquals("::1", v6.self().host(), "as application.server's host comes back from Kafka's metadata");
+            assertEquals("[::1]:" + v6.self().port(), v6.applicationServer());
+            // and Kafka's own parsing of that value gives the same host back
+            assertEquals("::1", org.apache.kafka.common.utils.Utils.getHost(v6.applicationServer()));
+        }
+    }
 }
