@@ -117,7 +117,7 @@ public final class ServeServer implements AutoCloseable {
         }
         if (path.startsWith("/v1/models/")) { // one model by id, as OpenAI's clients retrieve it
             expect(ex, "GET");
-            String id = java.net.URLDecoder.decode(path.substring("/v1/models/".length()), java.nio.charset.StandardCharsets.UTF_8);
+            String id = path.substring("/v1/models/".length()); // getPath() is decoded already
             if (!id.equals(model.id())) {
                 throw new ApiError(404, "invalid_request_error", null, "model_not_found", "no model '" + id + "'; this server has " + model.id());
             }
