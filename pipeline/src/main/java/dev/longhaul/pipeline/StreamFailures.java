@@ -71,14 +71,14 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
 
     /**
      * Whether e's cause chain holds the registry's refusal of a schema under a subject: 409 (it is
-     * incompatible with what the subject holds) or 403 (the subject is not ours to write). Other
-     * refusals (401: our credentials; 422: our schema) are faults of this deployment, not of a
-     * tenant's subject.
+     * incompatible with what the subject holds), 403 (the subject is not ours to write) or 42205
+     * (the subject is read-only or importing). Other refusals (401: our credentials; 422 otherwise:
+     * our schema) are faults of this deployment, not of a tenant's subject.
      */
     public static boolean registryRefusal(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof RegistryException r) {
-                return r.status() == 409 || r.status() == 403;
+                return r.status() == 409 || r.status() == 403 || r.errorCode() == 42205;
             }
         }
         return false;

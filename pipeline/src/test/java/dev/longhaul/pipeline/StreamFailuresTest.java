@@ -52,6 +52,7 @@ class StreamFailuresTest {
         assertEquals(true, StreamFailures.registryRefusal(new RegistryException(403, 403, "not yours")));
         assertEquals(false, StreamFailures.registryRefusal(new RegistryException(401, 401, "bad credentials")));
         assertEquals(false, StreamFailures.registryRefusal(new RegistryException(422, 42201, "invalid schema")));
+        assertEquals(true, StreamFailures.registryRefusal(new RegistryException(422, 42205, "subject in READONLY mode")));
         assertEquals(false, StreamFailures.registryRefusal(new RegistryException(503, 0, "down")));
         assertEquals(false, StreamFailures.registryRefusal(new IllegalStateException("no registry at all")));
     }

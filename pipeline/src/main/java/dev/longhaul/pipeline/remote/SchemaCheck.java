@@ -60,8 +60,8 @@ public final class SchemaCheck {
             // a number no JSON reader holds (1e999 reads as Infinity) is refused; an integer is any
             // number without a fraction, as JSON Schema has it (1e300 too)
             case "number" -> value.isNumber() && Double.isFinite(value.asDouble()) ? null : at + ": expected a finite number";
-            case "integer" -> value.isIntegralNumber()
-                    || value.isNumber() && Double.isFinite(value.asDouble()) && value.asDouble() == Math.rint(value.asDouble())
+            case "integer" -> value.isNumber() && Double.isFinite(value.asDouble())
+                    && (value.isIntegralNumber() || value.asDouble() == Math.rint(value.asDouble()))
                     ? null : at + ": expected an integer";
             case "boolean" -> value.isBoolean() ? null : at + ": expected true or false";
             case "null" -> value.isNull() ? null : at + ": expected null";

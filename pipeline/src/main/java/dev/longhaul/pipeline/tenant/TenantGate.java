@@ -167,7 +167,7 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
             value = own.status.values().serializer().serialize(own.status.name(), failed);
         } catch (RuntimeException e) {
             if (!dev.longhaul.pipeline.StreamFailures.registryRefusal(e)) {
-                throw e; // an outage: the task is retried (StreamFailures)
+                throw e; // an outage (the thread is replaced, StreamFailures) or a fault of this deployment
             }
             // the registry refuses the status schema under the tenant's own subject (the tenant
             // registered something else there): its dead letter tells the refusal; failing here

@@ -36,6 +36,7 @@ class RemoteEngineCheckTest {
         assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"x\":1e999}"), 0));
         assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"n\":1e999}"), 0));
         assertEquals("{\"n\":1e300}", RemoteEngine.checked(numbered, reply("{\"n\":1e300}"), 0), "an integer, as JSON Schema has it");
+        assertThrows(IllegalStateException.class, () -> RemoteEngine.checked(numbered, reply("{\"n\":1" + "0".repeat(400) + "}"), 0));
         assertEquals("{\"n\":3,\"x\":2.5e3}", RemoteEngine.checked(numbered, reply("{\"n\":3,\"x\":2.5e3}"), 0));
     }
 
