@@ -45,7 +45,8 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
         }
         Duration wait = nextPause(System.nanoTime());
         LOG.log(System.Logger.Level.WARNING, "the schema registry failed a pipeline stream thread ({0}); replacing the"
-                + " thread in {1} ms, its tasks go on from their last commit", rootMessage(exception), wait.toMillis());
+                + " thread in {1} ms, its tasks go on from their last commit",
+                Failures.find(exception, RegistryException.class).map(Throwable::getMessage).orElse(null), wait.toMillis());
         try {
             Thread.sleep(wait);
         } catch (InterruptedException e) {
@@ -76,12 +77,8 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
      * our schema) are faults of this deployment, not of a tenant's subject.
      */
     public static boolean registryRefusal(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof RegistryException r) {
-                return r.status() == 409 || r.status() == 403 || r.errorCode() == 42205;
-            }
-        }
-        return false;
+        return Failures.find(e, RegistryException.class)
+                .filter(r -> r.status() == 409 || r.status() == 403 || r.errorCode() == 42205).isPresent();
     }
 
     /**
@@ -90,19 +87,7 @@ public final class StreamFailures implements StreamsUncaughtExceptionHandler {
      * same answer at every replacement, so it stops the client like any other fault.
      */
     public static boolean registryOutage(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof RegistryException r) {
-                return r.status() == 0 || r.status() >= 500 || r.status() == 408 || r.status() == 429;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable c = e;
-        while (c.getCause() != null && c.getCause() != c && !(c instanceof RegistryException)) {
-            c = c.getCause();
-        }
-        return String.valueOf(c.getMessage());
+        return Failures.find(e, RegistryException.class)
+                .filter(r -> r.status() == 0 || r.status() >= 500 || r.status() == 408 || r.status() == 429).isPresent();
     }
 }

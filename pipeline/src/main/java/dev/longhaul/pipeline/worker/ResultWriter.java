@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.longhaul.pipeline.Failures;
 import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobState;

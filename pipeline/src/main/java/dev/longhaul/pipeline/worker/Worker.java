@@ -45,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.longhaul.pipeline.Failures;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.wire.DeadLetterReason;

@@ -28,6 +28,7 @@ import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.pipeline.Failures;
 import dev.longhaul.pipeline.analyze.digest.Encoder;
 import dev.longhaul.pipeline.analyze.digest.MiniLmEncoder;
 import dev.longhaul.schemas.ModelIdentity;
