@@ -57,9 +57,7 @@ public final class BatchEngine implements AutoCloseable {
 
     /** Queues a new sequence; the prompt is validated here, before any compute. */
     public SequenceHandle submit(int[] promptIds, SamplingParams params, GenerationListener listener) {
-        // copied, then checked: ids a caller changes after the check would fail the whole step
-        int[] ids = promptIds == null ? null : promptIds.clone();
-        PrefillPlan.checkPrompt(ids, model.config().vocabSize());
+        int[] ids = checkedCopy(promptIds);
         Lane.Generation g = generation(ids, null, params, listener, ids.length);
         enqueue(g);
         return handle(g);
@@ -71,11 +69,17 @@ public final class BatchEngine implements AutoCloseable {
      */
     public SequenceHandle submit(SequenceState state, int[] ids, SamplingParams params, GenerationListener listener) {
         Objects.requireNonNull(state, "state");
-        int[] copy = ids == null ? null : ids.clone();
-        PrefillPlan.checkPrompt(copy, model.config().vocabSize());
+        int[] copy = checkedCopy(ids);
         Lane.Generation g = generation(copy, state, params, listener, state.position() + copy.length);
         enqueue(g);
         return handle(g);
+    }
+
+    /** A copy of a prompt's ids, then checked: ids a caller changed after the check would fail the whole step. */
+    private int[] checkedCopy(int[] ids) {
+        int[] copy = ids == null ? null : ids.clone();
+        PrefillPlan.checkPrompt(copy, model.config().vocabSize());
+        return copy;
     }
 
     /**
@@ -83,8 +87,7 @@ public final class BatchEngine implements AutoCloseable {
      * its suffix and sampling parameters. Handles come back in the order of `branches`.
      */
     public List<SequenceHandle> submitBranched(int[] prefixIds, List<BranchRequest> branches) {
-        int[] prefix = prefixIds == null ? null : prefixIds.clone();
-        PrefillPlan.checkPrompt(prefix, model.config().vocabSize());
+        int[] prefix = checkedCopy(prefixIds);
         if (branches.isEmpty()) {
             throw new IllegalArgumentException("no branches");
         }
