@@ -150,17 +150,15 @@ public final class StatusServer implements AutoCloseable {
                 out.write(answer.body());
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException | IllegalArgumentException e) {
-            if (sent != null) {
-                sent.cancel(true);
-            }
             Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             unavailable(ex, owner + " hosts job " + jobId + " but did not answer: " + why);
         } catch (InterruptedException e) {
-            if (sent != null) {
-                sent.cancel(true);
-            }
             Thread.currentThread().interrupt();
             unavailable(ex, "interrupted");
+        } finally {
+            if (sent != null) {
+                sent.cancel(true); // a no-op once answered; else the exchange given up on is dropped
+            }
         }
     }
 
