@@ -69,14 +69,10 @@ public sealed interface DocumentSource {
 
     /**
      * The checks open() makes up front, with nothing consumed: a file or repository is checked
-     * (and can still be opened after), a stream is left for open() (it can be read once).
+     * (and can still be opened after; what open() gave comes back), a stream is left for open()
+     * (it can be read once; null comes back).
      */
-    default void check(SourceLimits limits) throws IOException {
-        checked(limits);
-    }
-
-    /** The same, returning what open() gave; null for a source that checks nothing up front (a stream). */
-    default Opened checked(SourceLimits limits) throws IOException {
+    default Opened check(SourceLimits limits) throws IOException {
         return open(limits);
     }
 
@@ -261,7 +257,7 @@ public sealed interface DocumentSource {
         }
 
         @Override
-        public Opened checked(SourceLimits limits) {
+        public Opened check(SourceLimits limits) {
             return null; // a stream can be read once: its checks are open()'s, inside the submission
         }
 

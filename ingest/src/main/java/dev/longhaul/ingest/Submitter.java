@@ -145,23 +145,15 @@ public final class Submitter implements AutoCloseable {
     /**
      * The checks submit() makes before its transaction, with nothing written and nothing consumed
      * (a stream is left for submit()): for a client submitting several documents, so that one
-     * refused does not leave the ones before it submitted and the ones after it not.
+     * refused does not leave the ones before it submitted and the ones after it not. Where the
+     * sizes tell it up front (a plain file; a repository, whose every file starts a chunk), a
+     * document needing more than maxChunks is refused here too, not only while it is uploaded.
      *
      * @throws IllegalArgumentException for a request or document that would be refused
      */
-    public static void check(JobSpec spec, DocumentSource source, SourceLimits limits) throws IOException {
-        checkKind(spec, source);
-        source.check(limits);
-    }
-
-    /**
-     * The same, and the chunk count where the sizes tell it up front (a plain file, a repository,
-     * whose every file starts a chunk): a document that would pass maxChunks only while it is
-     * uploaded is refused here, before any document of the batch is submitted.
-     */
     public static void check(JobSpec spec, DocumentSource source, IngestConfig config) throws IOException {
         checkKind(spec, source);
-        DocumentSource.Opened opened = source.checked(config.sourceLimits());
+        DocumentSource.Opened opened = source.check(config.sourceLimits());
         long chunks = opened == null ? -1 : opened.chunksUpFront(config.chunkBytes());
         if (chunks > config.maxChunks()) {
             throw new IllegalArgumentException(source + " needs " + chunks + " chunks of " + config.chunkBytes()

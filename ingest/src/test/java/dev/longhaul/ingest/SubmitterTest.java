@@ -197,7 +197,7 @@ class SubmitterTest {
     void checkRefusesWhatSubmitWouldBeforeAnyTransaction(@TempDir Path dir) throws IOException {
         JobSpec text = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
         Path empty = Files.createFile(dir.resolve("empty.txt"));
-        SourceLimits limits = SourceLimits.of(100);
+        IngestConfig limits = IngestConfig.defaults("unused:9092").withMaxDocumentBytes(100);
         assertThrows(IllegalArgumentException.class, () -> Submitter.check(text, DocumentSource.file(empty), limits));
         assertThrows(IllegalArgumentException.class, () -> Submitter.check(text, DocumentSource.repository(dir), limits));
         Path big = Files.writeString(dir.resolve("big.txt"), "x".repeat(101));
