@@ -1,9 +1,10 @@
 /*
  * The shape of a golden folder's cases.json, checked against the model it is for before any check
- * runs: a non-empty `cases` array; each case a unique non-empty `name` and non-empty integer
- * `input_ids` inside the vocabulary; expectations (the case itself, and `if_rotary_factor_ignored`)
- * whose `last_logits` hold vocab numbers, whose `all_logits` hold one such row per input id, whose
- * `greedy_tokens` are ids; `chunked_prefill` plans naming a case, with positive `chunk_sizes` that
+ * runs: `format` minimax-golden/1 and a sane `tolerance` (header()); a non-empty `cases` array; each
+ * case a unique non-empty `name` and non-empty integer `input_ids` inside the vocabulary;
+ * expectations (the case itself, and `if_rotary_factor_ignored`), at least one each, whose
+ * `last_logits` hold vocab numbers, whose `all_logits` hold one such row per input id, whose
+ * `greedy_tokens` are a non-empty list of ids; `derived` values of the right types; `chunked_prefill` plans naming a case, with positive `chunk_sizes` that
  * add up to its prompt and one `chunk_last_logits` row per chunk; `derived.slopes` keyed by layers
  * that exist, one rate per head. Any departure is a CheckpointException naming the file and the
  * place in it.
@@ -26,6 +27,32 @@ final class CasesFile {
         this.cfg = cfg;
     }
 
+    /** The only format this suite reads. */
+    static final String FORMAT = "minimax-golden/1";
+
+    /**
+     * The file's header, checked before a model is loaded: `format` must be FORMAT, and `tolerance.max`,
+     * where given, a finite number in (0, 1) (a string, `true` or 1e400 must not loosen every check
+     * into a pass). Returns the tolerance: tolerance.max, or 1e-4 without one.
+     */
+    static double header(String file, JsonNode root) {
+        JsonNode format = root.get("format");
+        if (format == null || !format.isTextual() || !format.asText().equals(FORMAT)) {
+            throw new CheckpointException(file, "'format' must be \"" + FORMAT + "\", is " + (format == null ? "missing" : format));
+        }
+        JsonNode tolerance = root.get("tolerance");
+        if (tolerance == null || tolerance.isNull()) {
+            return 1e-4;
+        }
+        JsonNode max = tolerance.get("max");
+        if (!tolerance.isObject() || max == null || !max.isNumber() || !Double.isFinite(max.asDouble())
+                || !(max.asDouble() > 0 && max.asDouble() < 1)) {
+            throw new CheckpointException(file, "tolerance.max must be a number above 0 and below 1, is "
+                    + (tolerance.isObject() ? max == null ? "missing" : max.toString() : tolerance.toString()));
+        }
+        return max.asDouble();
+    }
+
     void check(JsonNode root) {
         JsonNode cases = root.get("cases");
         if (cases == null || !cases.isArray() || cases.isEmpty()) {
@@ -45,6 +72,9 @@ final class CasesFile {
             }
             int n = ids(c.get("input_ids"), where + " input_ids", true);
             lengths.put(name, n);
+            if (c.has("text") && !c.get("text").isTextual() && !c.get("text").isNull()) {
+                throw bad(where + " text must be a string or null, is " + c.get("text"));
+            }
             expectations(c, where, n);
             if (c.has("if_rotary_factor_ignored")) {
                 expectations(c.get("if_rotary_factor_ignored"), where + " if_rotary_factor_ignored", n);
@@ -62,6 +92,7 @@ final class CasesFile {
                 throw bad("'chunked_prefill' must be an object or an array of them");
             }
         }
+        derived(root.path("derived"));
         JsonNode slopes = root.path("derived").path("slopes");
         if (!slopes.isMissingNode()) {
             if (!slopes.isObject()) {
@@ -83,9 +114,48 @@ final class CasesFile {
         }
     }
 
+    /** The derived values other than slopes: integers, lists of layers, a number. */
+    private void derived(JsonNode derived) {
+        if (derived.isMissingNode()) {
+            return;
+        }
+        if (!derived.isObject()) {
+            throw bad("'derived' must be an object");
+        }
+        for (String field : new String[] {"rotary_dim", "rotary_dim_if_factor_ignored"}) {
+            JsonNode v = derived.get(field);
+            if (v != null && (!v.isIntegralNumber() || !v.canConvertToInt())) {
+                throw bad("derived." + field + " must be an integer, is " + v);
+            }
+        }
+        for (String field : new String[] {"linear_layers", "full_layers"}) {
+            JsonNode v = derived.get(field);
+            if (v != null && (!v.isArray() || !all(v, x -> x.isIntegralNumber() && x.canConvertToInt()))) {
+                throw bad("derived." + field + " must be an array of layer numbers, is " + v);
+            }
+        }
+        JsonNode eps = derived.get("lightning_norm_eps");
+        if (eps != null && !eps.isNumber()) {
+            throw bad("derived.lightning_norm_eps must be a number, is " + eps);
+        }
+    }
+
+    private static boolean all(JsonNode array, java.util.function.Predicate<JsonNode> test) {
+        for (JsonNode x : array) {
+            if (!test.test(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void expectations(JsonNode e, String where, int n) {
         if (!e.isObject()) {
             throw bad(where + " must be an object");
+        }
+        // a case must expect something, or a misspelt key would make it a check that checks nothing
+        if (!e.has("last_logits") && !e.has("all_logits") && !e.has("greedy_tokens")) {
+            throw bad(where + " expects nothing: it needs last_logits, all_logits or greedy_tokens");
         }
         if (e.has("last_logits")) {
             numbers(e.get("last_logits"), where + " last_logits", cfg.vocabSize());
@@ -100,7 +170,7 @@ final class CasesFile {
             }
         }
         if (e.has("greedy_tokens")) {
-            ids(e.get("greedy_tokens"), where + " greedy_tokens", false);
+            ids(e.get("greedy_tokens"), where + " greedy_tokens", true);
         }
     }
 

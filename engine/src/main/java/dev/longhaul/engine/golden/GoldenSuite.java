@@ -1,8 +1,10 @@
 /*
  * Runs every check a golden folder's cases.json describes (format `minimax-golden/1`): last- and
  * all-position logits, greedy continuations through the decode path, the chunked-prefill plan,
- * the Hugging Face full-head RoPE expectations where a case carries them, and the derived decay
- * rates and rotary width. Works on any folder of that format; tolerance comes from the folder.
+ * the Hugging Face full-head RoPE expectations where a case carries them, the derived values
+ * (decay rates, rotary widths, layer kinds, lightning-norm ε), and every case's `text` against its
+ * input_ids through the folder's tokenizer. Works on any folder of that format; tolerance comes
+ * from the folder.
  * The file's shape is checked against the model before anything runs (CasesFile): a malformed
  * cases.json is an error naming the file, the case and the field, never an index exception, and
  * never a vacuous pass (no cases, rows cut short, chunk plans that leave part of a prompt out).
@@ -14,12 +16,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longhaul.engine.backend.Backend;
 import dev.longhaul.engine.checkpoint.CheckpointException;
 import dev.longhaul.engine.generate.Sampler;
+import dev.longhaul.engine.model.LayerKind;
 import dev.longhaul.engine.model.MiniMaxModel;
+import dev.longhaul.engine.model.ModelConfig;
 import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
 import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
 import dev.longhaul.engine.model.Workspace;
+import dev.longhaul.engine.tokenizer.TextTokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,10 +45,10 @@ public final class GoldenSuite {
     private final JsonNode cases;
     private final double tolerance;
 
-    private GoldenSuite(Path dir, JsonNode cases) {
+    private GoldenSuite(Path dir, JsonNode cases, double tolerance) {
         this.dir = dir;
         this.cases = cases;
-        this.tolerance = cases.path("tolerance").path("max").asDouble(1e-4);
+        this.tolerance = tolerance;
     }
 
     public static GoldenSuite open(Path dir) {
@@ -52,7 +58,7 @@ public final class GoldenSuite {
             if (root == null || !root.has("cases")) {
                 throw new CheckpointException(file.toString(), "has no 'cases' array");
             }
-            return new GoldenSuite(dir, root);
+            return new GoldenSuite(dir, root, CasesFile.header(file.toString(), root));
         } catch (IOException e) {
             throw new CheckpointException(file.toString(), "cannot read: " + e.getMessage(), e);
         }
@@ -68,6 +74,7 @@ public final class GoldenSuite {
         try (MiniMaxModel model = MiniMaxModel.load(dir, backend, RopeMode.PARTIAL)) {
             new CasesFile(dir.resolve("cases.json").toString(), model.config()).check(cases);
             derivedChecks(model, out);
+            tokenizerChecks(out);
             for (JsonNode c : cases.get("cases")) {
                 caseChecks(model, c, "", c, out);
             }
@@ -95,10 +102,28 @@ public final class GoldenSuite {
 
     private void derivedChecks(MiniMaxModel model, List<Check> out) {
         JsonNode derived = cases.path("derived");
+        ModelConfig cfg = model.config();
         if (derived.has("rotary_dim")) {
-            int want = derived.get("rotary_dim").asInt();
-            int got = model.config().rotaryDim();
-            out.add(new Check("derived/rotary_dim", want == got ? 0 : 1, 0, want == got, "got " + got + ", want " + want));
+            out.add(same("derived/rotary_dim", cfg.rotaryDim(), derived.get("rotary_dim").asInt()));
+        }
+        if (derived.has("rotary_dim_if_factor_ignored")) {
+            out.add(same("derived/rotary_dim_if_factor_ignored", cfg.withHfRopeParity().rotaryDim(),
+                    derived.get("rotary_dim_if_factor_ignored").asInt()));
+        }
+        for (LayerKind kind : LayerKind.values()) {
+            String field = kind == LayerKind.LINEAR ? "linear_layers" : "full_layers";
+            if (derived.has(field)) {
+                List<Integer> got = new ArrayList<>();
+                for (int l = 0; l < cfg.numLayers(); l++) {
+                    if (cfg.kind(l) == kind) {
+                        got.add(l);
+                    }
+                }
+                out.add(same("derived/" + field, got, Arrays.stream(ints(derived.get(field))).boxed().toList()));
+            }
+        }
+        if (derived.has("lightning_norm_eps")) {
+            out.add(same("derived/lightning_norm_eps", ModelConfig.LIGHTNING_NORM_EPS, derived.get("lightning_norm_eps").asDouble()));
         }
         JsonNode slopes = derived.path("slopes");
         double worst = 0;
@@ -112,6 +137,44 @@ public final class GoldenSuite {
         }
         if (!slopes.isMissingNode()) {
             out.add(new Check("derived/slopes", worst, 1e-12, worst <= 1e-12, String.format(Locale.ROOT, "max rel diff %.2e", worst)));
+        }
+    }
+
+    private static Check same(String name, Object got, Object want) {
+        boolean equal = got.equals(want);
+        return new Check(name, equal ? 0 : 1, 0, equal, "got " + got + ", want " + want);
+    }
+
+    /**
+     * Each case's `text`, where it has one, must encode to its input_ids through the folder's
+     * tokenizer.json and decode back: a folder whose tokenizer disagrees with its cases fails.
+     */
+    private void tokenizerChecks(List<Check> out) {
+        List<JsonNode> withText = new ArrayList<>();
+        cases.get("cases").forEach(c -> {
+            if (c.path("text").isTextual()) {
+                withText.add(c);
+            }
+        });
+        if (withText.isEmpty()) {
+            return;
+        }
+        if (!Files.exists(dir.resolve(TextTokenizer.TOKENIZER_FILE))) {
+            out.add(new Check("tokenizer", 1, 0, false, "cases carry text but the folder has no " + TextTokenizer.TOKENIZER_FILE));
+            return;
+        }
+        try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
+            for (JsonNode c : withText) {
+                String text = c.get("text").asText();
+                int[] want = ints(c.get("input_ids"));
+                int[] got = tokenizer.encode(text);
+                String back = tokenizer.decode(want);
+                boolean ok = Arrays.equals(got, want) && back.equals(text);
+                out.add(new Check(c.get("name").asText() + "/tokenizer", ok ? 0 : 1, 0, ok,
+                        ok ? want.length + " ids, both ways"
+                                : !Arrays.equals(got, want) ? "text encodes to " + Arrays.toString(got) + ", want " + Arrays.toString(want)
+                                : "ids decode to \"" + back + "\", want the case's text"));
+            }
         }
     }
 

@@ -6,6 +6,7 @@
  */
 package dev.longhaul.engine.golden;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,5 +96,51 @@ class GoldenCasesFileTest {
             ObjectNode plan = (ObjectNode) (root.get("chunked_prefill").isArray() ? root.get("chunked_prefill").get(0) : root.get("chunked_prefill"));
             plan.put("case", "no-such-case");
         });
+    }
+
+    @Test
+    void aCaseThatExpectsNothingOrAToleranceThatLoosensEverythingIsRefused() throws IOException {
+        // a case whose expectations are misspelt would run a forward pass and check nothing
+        refused("expects nothing", root -> {
+            ObjectNode c = firstCase(root);
+            c.set("last_logit", c.remove("last_logits"));
+            c.remove("all_logits");
+            c.remove("greedy_tokens");
+        });
+        refused("greedy_tokens must be a non-empty array", root -> firstCase(root).putArray("greedy_tokens"));
+        refused("'format' must be", root -> root.put("format", "minimax-golden/2"));
+        refused("tolerance.max", root -> ((ObjectNode) root.get("tolerance")).put("max", "1e9"));
+        refused("tolerance.max", root -> ((ObjectNode) root.get("tolerance")).put("max", true));
+        refused("tolerance.max", root -> ((ObjectNode) root.get("tolerance")).put("max", Double.POSITIVE_INFINITY));
+        refused("tolerance.max", root -> ((ObjectNode) root.get("tolerance")).put("max", 1.0));
+        refused("derived.rotary_dim must be an integer", root -> ((ObjectNode) root.get("derived")).put("rotary_dim", "abc"));
+    }
+
+    @Test
+    void aTokenizerOrDerivedValueThatDisagreesWithTheFolderFailsItsCheck() throws IOException {
+        // given the case with text 'MiniMax' now claiming another text, and the layer kinds swapped
+        ObjectNode root = (ObjectNode) JSON.readTree(SharedData.golden("minimax-tiny").resolve("cases.json").toFile());
+        String named = null;
+        for (var c : root.get("cases")) {
+            if (c.path("text").isTextual()) {
+                named = c.get("name").asText();
+                ((ObjectNode) c).put("text", c.get("text").asText() + "!");
+                break;
+            }
+        }
+        assertTrue(named != null, "the tiny golden folder has a case with text");
+        ObjectNode derived = (ObjectNode) root.get("derived");
+        var linear = derived.get("linear_layers");
+        derived.set("linear_layers", derived.get("full_layers"));
+        derived.set("full_layers", linear);
+        JSON.writeValue(dir.resolve("cases.json").toFile(), root);
+
+        // then exactly those checks fail, and the rest (the tokenizer of the other texts among them) pass
+        try (ScalarBackend backend = new ScalarBackend()) {
+            var checks = GoldenSuite.open(dir).run(backend);
+            var failed = checks.stream().filter(c -> !c.passed()).map(GoldenSuite.Check::name).sorted().toList();
+            assertEquals(java.util.List.of("derived/full_layers", "derived/linear_layers", named + "/tokenizer"), failed, checks.toString());
+            assertTrue(checks.stream().filter(c -> c.name().endsWith("/tokenizer")).count() > 1, checks.toString());
+        }
     }
 }
