@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -102,9 +103,18 @@ public final class Checkpoint implements AutoCloseable {
             shardNames.add(e.getValue().asText());
         }
         for (String shard : shardNames) {
-            Path shardPath = dir.resolve(shard).normalize();
-            if (!shardPath.startsWith(dir.normalize()) || shard.contains("/") || shard.contains("\\")) {
+            // a plain file name of this folder, judged by the name itself (a folder given as "."
+            // normalizes to the empty path, which no resolved name starts with)
+            if (shard.contains("/") || shard.contains("\\") || shard.equals(".") || shard.equals("..")) {
                 throw new CheckpointException(index.toString(), "shard name '" + shard + "' leaves the model directory");
+            }
+            try {
+                if (Path.of(shard).getNameCount() != 1) {
+                    throw new CheckpointException(index.toString(), "shard name '" + shard + "' leaves the model directory");
+                }
+            } catch (InvalidPathException e) {
+                throw new CheckpointException(index.toString(), "shard name '" + shard.replace("\0", "\\0")
+                        + "' is not a valid file name: " + e.getReason());
             }
         }
         Map<String, TensorInfo> all = new TreeMap<>();

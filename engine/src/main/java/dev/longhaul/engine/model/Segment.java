@@ -17,8 +17,8 @@ public record Segment(SequenceState state, int[] tokens, int from, int count, Lo
         if (count <= 0) {
             throw new IllegalArgumentException("a segment needs at least one token");
         }
-        if (from < 0 || from + count > tokens.length) {
-            throw new IllegalArgumentException("segment [" + from + ", " + (from + count) + ") outside " + tokens.length + " tokens");
+        if (from < 0 || count > tokens.length - from) { // not from + count, which overflows
+            throw new IllegalArgumentException("segment [" + from + ", " + ((long) from + count) + ") outside " + tokens.length + " tokens");
         }
         if (logits == null) {
             throw new IllegalArgumentException("a segment must say which logits it needs");

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -174,7 +175,8 @@ public final class TextTokenizer implements AutoCloseable {
                 bytes[id] = token.getBytes(StandardCharsets.UTF_8);
             } else if (byteLevel) {
                 bytes[id] = byteLevelBytes(token, alphabet);
-            } else if (token.length() == 6 && token.startsWith("<0x") && token.endsWith(">")) {
+            } else if (token.length() == 6 && token.startsWith("<0x") && token.endsWith(">")
+                    && HexFormat.isHexDigit(token.charAt(3)) && HexFormat.isHexDigit(token.charAt(4))) {
                 bytes[id] = new byte[] {(byte) Integer.parseInt(token.substring(3, 5), 16)};
             } else {
                 bytes[id] = token.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);

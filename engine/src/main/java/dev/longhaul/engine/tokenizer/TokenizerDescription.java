@@ -155,9 +155,19 @@ record TokenizerDescription(
         }
     }
 
+    /**
+     * Largest token id accepted: the vocabulary is as large as its largest id plus one, and tables
+     * are built that long (tokenBytes), so an id near Integer.MAX_VALUE would overflow the size or
+     * exhaust the heap. Real vocabularies stay below 300,000.
+     */
+    static final int MAX_ID = (1 << 24) - 1;
+
     private static int idOf(JsonNode node, String where, String what) {
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 0) {
             throw new TokenizerException(where, what + " has no valid id: " + node);
+        }
+        if (node.asInt() > MAX_ID) {
+            throw new TokenizerException(where, what + " has id " + node + ", above the largest this engine takes (" + MAX_ID + ")");
         }
         return node.asInt();
     }

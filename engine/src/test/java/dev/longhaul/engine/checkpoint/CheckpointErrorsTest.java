@@ -353,6 +353,11 @@ class CheckpointErrorsTest {
         assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "lm_head.weight", "not a shard file name");
         editIndex(model, map -> map.putObject("lm_head.weight"));
         assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "lm_head.weight", "not a shard file name");
+        // a name the file system cannot hold is the index's error, not an InvalidPathException
+        editIndex(model, map -> map.put("lm_head.weight", "model\u0000.safetensors"));
+        assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "not a valid file name");
+        editIndex(model, map -> map.put("lm_head.weight", ".."));
+        assertMentions(loadFails(model), Checkpoint.INDEX_FILE, "'..' leaves the model directory");
     }
 
     @Test

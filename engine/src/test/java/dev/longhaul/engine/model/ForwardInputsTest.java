@@ -119,6 +119,10 @@ class ForwardInputsTest {
         IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
                 () -> new Segment(state, new int[] {1, 2}, 1, 2, Segment.Logits.LAST));
         assertTrue(outside.getMessage().contains("[1, 3)"), outside.getMessage());
+        // a start so large that start + count wraps around is outside too, not an index exception later
+        outside = assertThrows(IllegalArgumentException.class,
+                () -> new Segment(state, new int[] {1, 2}, Integer.MAX_VALUE, 1, Segment.Logits.LAST));
+        assertTrue(outside.getMessage().contains("outside 2 tokens"), outside.getMessage());
         IllegalArgumentException noSegments = assertThrows(IllegalArgumentException.class,
                 () -> model.forward(List.of(), ws));
         assertTrue(noSegments.getMessage().contains("segment"), noSegments.getMessage());

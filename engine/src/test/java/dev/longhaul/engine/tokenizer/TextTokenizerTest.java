@@ -207,6 +207,11 @@ class TextTokenizerTest {
         Files.writeString(file, Files.readString(file).replace("\"id\": 299,", "\"id\": 999,"));
         TokenizerException e = assertThrows(TokenizerException.class, () -> TextTokenizer.load(dir));
         assertTrue(e.getMessage().startsWith(file + ": token \"<reserved_299>\" has id 999"), e.getMessage());
+        // an id so large that the vocabulary's size (largest id + 1) would overflow is refused by name
+        Files.writeString(file, Files.readString(file).replace("\"id\": 999,", "\"id\": 2147483647,"));
+        e = assertThrows(TokenizerException.class, () -> TextTokenizer.load(dir));
+        assertTrue(e.getMessage().startsWith(file + ": added token \"<reserved_299>\" has id 2147483647, above the largest"),
+                e.getMessage());
     }
 
     @Test

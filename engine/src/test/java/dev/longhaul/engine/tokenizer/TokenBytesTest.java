@@ -55,4 +55,25 @@ class TokenBytesTest {
             }
         }
     }
+
+    @Test
+    void withoutAByteLevelDecoderOnlyTwoHexDigitsSpellAByte(@TempDir Path dir) throws IOException {
+        // given a SentencePiece-style vocabulary (no ByteLevel decoder) with byte tokens, and
+        // look-alikes that are not two hex digits
+        java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": null,
+                 "post_processor": null, "decoder": null,
+                 "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+                           "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+                           "vocab": {"<0x41>": 0, "<0xZZ>": 1, "<0x-1>": 2, "\u2581a": 3}, "merges": []}}
+                """);
+        try (TextTokenizer t = TextTokenizer.load(dir)) {
+            byte[][] bytes = t.tokenBytes();
+            // then "<0x41>" is the byte 'A', and the look-alikes are their own text, not a number
+            assertArrayEquals(new byte[] {0x41}, bytes[0]);
+            assertArrayEquals("<0xZZ>".getBytes(StandardCharsets.UTF_8), bytes[1]);
+            assertArrayEquals("<0x-1>".getBytes(StandardCharsets.UTF_8), bytes[2]);
+            assertArrayEquals(" a".getBytes(StandardCharsets.UTF_8), bytes[3]);
+        }
+    }
 }
