@@ -7,7 +7,9 @@ package dev.longhaul.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -84,6 +86,9 @@ class AvroSerdeTest {
         byte[] bytes = frame(registry.register("t-value", next), next, record);
         // then this reader refuses it as a schema it cannot read yet (replay after an upgrade), not as noise
         assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, AvroSerde.forValues(Control.class, registry), bytes);
+        WireFormatException newer = assertThrows(WireFormatException.class,
+                () -> AvroSerde.forValues(Control.class, registry).deserialize("t", bytes));
+        assertTrue(newer.newerWriter(), "a valid record of a newer schema: readable after an upgrade");
         // while a record of that schema using a symbol it has reads
         record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "CANCEL"));
         byte[] known = frame(registry.register("t-value", next), next, record);
@@ -136,6 +141,8 @@ class AvroSerdeTest {
         assertReason(DeadLetterReason.NOT_AVRO, serde, trailing);
         byte[] otherRecord = AvroSerde.forValues(Control.class, registry).serialize("t", SampleRecords.control());
         assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, serde, otherRecord);
+        assertFalse(assertThrows(WireFormatException.class, () -> serde.deserialize("t", otherRecord)).newerWriter(),
+                "a record of another type is not readable after any upgrade");
         assertReason(DeadLetterReason.BAD_MAGIC, serde, "plain text, not avro".getBytes());
         // a valid header, then a string length of 2^40: Avro refuses it with UnsupportedOperationException,
         // which once escaped and stopped the stream thread on every restart

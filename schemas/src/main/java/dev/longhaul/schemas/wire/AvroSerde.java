@@ -113,8 +113,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             // a writer schema newer than ours (an enum symbol we lack, a type we cannot promote) is
             // a valid record this consumer cannot read yet, to be replayed after an upgrade; from a
             // writer whose every value resolves, it can only be bytes that are not that schema's
-            throw new WireFormatException(reader.resolvesAll() ? DeadLetterReason.NOT_AVRO : DeadLetterReason.INCOMPATIBLE_SCHEMA,
-                    "a record of schema id " + id + " on " + topic + " cannot be read as this " + type.getSimpleName() + ": " + e, e);
+            String message = "a record of schema id " + id + " on " + topic + " cannot be read as this " + type.getSimpleName() + ": " + e;
+            throw reader.resolvesAll() ? new WireFormatException(DeadLetterReason.NOT_AVRO, message, e)
+                    : WireFormatException.ofNewerWriter(message, e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
                  | UnsupportedOperationException e) {
             // UnsupportedOperationException: Avro's answer to a length prefix past 2^31 - 9 ("cannot read
