@@ -33,8 +33,10 @@ import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.WorkerHeartbeat;
 import dev.longhaul.schemas.wire.DeadLetterReason;
+import dev.longhaul.schemas.wire.DeadLetterRecords;
 import dev.longhaul.schemas.wire.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,6 +59,7 @@ final class ResultWriter implements AutoCloseable {
     private static final long TICK_MILLIS = 500;
 
     private final WorkerConfig config;
+    private final LaneAssignment lanes;
     private final Topics topics;
     private final Faults faults;
     private final KafkaProducer<byte[], byte[]> plain;
@@ -64,8 +67,10 @@ final class ResultWriter implements AutoCloseable {
     /** Why the last commit that did not land failed (poll thread only). */
     private Exception lastCommitFailure;
 
-    ResultWriter(WorkerConfig config, Topics topics, Faults faults) {
+    /** With pinned lanes, the transactional id is the lanes' (WorkerConfig.transactionalProducer). */
+    ResultWriter(WorkerConfig config, LaneAssignment lanes, Topics topics, Faults faults) {
         this.config = config;
+        this.lanes = lanes;
         this.topics = topics;
         this.faults = faults;
         this.plain = new KafkaProducer<>(config.plainProducer(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -73,7 +78,7 @@ final class ResultWriter implements AutoCloseable {
     }
 
     private KafkaProducer<byte[], byte[]> newTransactional() {
-        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config.transactionalProducer(), new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config.transactionalProducer(lanes), new ByteArraySerializer(), new ByteArraySerializer());
         for (int attempt = 1; ; attempt++) {
             try {
                 p.initTransactions(); // a retry after a timeout awaits the same request
@@ -124,6 +129,17 @@ final class ResultWriter implements AutoCloseable {
         String detail = cause.getClass().getSimpleName() + ": " + cause.getMessage() + note;
         return List.of(deadLetter(t, DeadLetterReason.WORKER_ERROR, detail),
                 status(t.order(), JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + detail));
+    }
+
+    /** A FAILED status alone, with a short reason: what takes the place of an outcome that could not be committed. */
+    List<Out> bareFailure(WorkOrder order, String why) {
+        return List.of(status(order, JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + why));
+    }
+
+    /** The final status of a submission this worker finished before, said again (its results are not). */
+    List<Out> finishedBefore(WorkOrder order) {
+        return List.of(status(order, JobState.SUCCEEDED, 1.0, 0,
+                "a second order for this submission, which this worker finished before: its results were committed then"));
     }
 
     List<Out> undecodable(Worker.Taken t, RuntimeException e) {
@@ -182,7 +198,8 @@ final class ResultWriter implements AutoCloseable {
 
     private IllegalStateException fenced(Throwable e) {
         return new IllegalStateException("worker " + config.workerId() + " was fenced: another process has started"
-                + " under the same worker id and owns its transactions now; this one stops", e);
+                + (lanes instanceof LaneAssignment.Pinned p ? " on the same pinned lanes " + p.lanes() : " under the same worker id")
+                + " and owns its transactions now; this one stops", e);
     }
 
     private static boolean isFenced(Throwable e) {
@@ -232,26 +249,20 @@ final class ResultWriter implements AutoCloseable {
                 .setState(state)
                 .setProgress(progress)
                 .setTokensProcessed(tokens)
-                .setReason(reason)
+                .setReason(reason == null || reason.length() <= DeadLetterRecords.MAX_DETAIL_CHARS ? reason
+                        : reason.substring(0, DeadLetterRecords.MAX_DETAIL_CHARS) + "...")
                 .setUpdatedAt(Instant.now())
                 .setSubmissionId(order.getRequest().getSubmissionId())
                 .build();
         return out(topics.status, jobId, s);
     }
 
+    /** The dead letter of the order's record, cut to fit a record (DeadLetterRecords) whatever the order's size. */
     private Out deadLetter(Worker.Taken t, DeadLetterReason reason, String detail) {
-        DeadLetter d = DeadLetter.newBuilder()
-                .setOriginalTopic(t.record().topic())
-                .setPartition(t.record().partition())
-                .setOffset(t.record().offset())
-                .setKey(t.record().key() == null ? null : java.nio.ByteBuffer.wrap(t.record().key()))
-                .setValue(java.nio.ByteBuffer.wrap(t.record().value() == null ? new byte[0] : t.record().value()))
-                .setReasonCode(reason.name())
-                .setDetail(detail)
-                .setAt(Instant.now())
-                .build();
-        byte[] key = t.record().key();
-        return new Out(topics.deadLetters.name(), key,
+        ConsumerRecord<byte[], byte[]> r = t.record();
+        DeadLetter d = DeadLetterRecords.of(r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, detail,
+                System.currentTimeMillis());
+        return new Out(topics.deadLetters.name(), DeadLetterRecords.keptKey(r.key()),
                 topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), d));
     }
 

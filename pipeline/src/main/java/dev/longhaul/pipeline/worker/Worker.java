@@ -18,7 +18,11 @@
  * tries in all, the lane holding its place meanwhile; any other failure, or the last try's, ends the
  * job FAILED with a dead letter. A finished outcome whose commit does not land on a lane still
  * ours is committed again, not recomputed; after MAX_TRIES its results give way to a FAILED status
- * saying why the commits failed (a result larger than the broker takes, say).
+ * saying why the commits failed (a result larger than the broker takes, say), and a failure's
+ * outcome to a bare FAILED status (an unreadable order's dead letter to nothing, logged), so that
+ * no lane waits behind an outcome for ever. An order written with a newer schema than the worker
+ * reads (an upgrade half done) is neither: it holds its lane, logged, until an upgraded worker
+ * takes it.
  * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
  * unreachable for a moment) is reported on the log and the next one tries again. Anything else
  * that escapes the poll loop stops the worker loudly: it is logged, kept as failure(), the worker
@@ -85,7 +89,15 @@ public final class Worker implements AutoCloseable {
     }
 
     /** What a finished order commits: its records, and whether they are its results (SUCCEEDED). */
-    record Ending(List<ResultWriter.Out> records, boolean succeeded) {
+    record Ending(List<ResultWriter.Out> records, boolean succeeded, boolean lastResort) {
+        Ending(List<ResultWriter.Out> records, boolean succeeded) {
+            this(records, succeeded, false);
+        }
+
+        /** What replaces an outcome that could not be committed: tried until it lands. */
+        static Ending lastResort(List<ResultWriter.Out> records) {
+            return new Ending(records, false, true);
+        }
     }
 
     /**
@@ -129,7 +141,7 @@ public final class Worker implements AutoCloseable {
     private final AtomicLong requeued = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-    /** Least time between two log lines about failed best-effort sends. */
+    /** Least time between two log lines about failed best-effort sends or commits to try again. */
     private static final long SEND_WARNING_MILLIS = 60_000;
 
     private volatile boolean running = true;
@@ -187,7 +199,7 @@ public final class Worker implements AutoCloseable {
                 checkLanesExist(pinned); // before the model loads, which can take minutes
             }
             this.engine = opened(opened, OrderEngine.open(config));
-            this.writer = opened(opened, new ResultWriter(config, topics, faults));
+            this.writer = opened(opened, new ResultWriter(config, lanes, topics, faults));
             this.control = opened(opened, new ControlListener(config, topics, this::onCancel));
         } catch (RuntimeException | Error e) {
             Failures.closeAfter(e, opened);
@@ -304,6 +316,11 @@ public final class Worker implements AutoCloseable {
         return Failures.find(e, RegistryException.class).isPresent();
     }
 
+    /** Whether e is a valid record of a schema newer than this worker reads (WireFormatException.newerWriter). */
+    static boolean newerWriter(Throwable e) {
+        return Failures.find(e, WireFormatException.class).filter(WireFormatException::newerWriter).isPresent();
+    }
+
     /**
      * Starts waiting orders while fewer than concurrentOrders run: in arrival order, each the first
      * waiting of a lane with nothing in progress. One pass; an order whose commit failed and went
@@ -394,7 +411,7 @@ public final class Worker implements AutoCloseable {
             commit(t, t.tries.pending()); // a finished outcome whose commit did not land: commit it again, not the run
             return;
         }
-        if (t.undecodable != null && registryDown(t.undecodable)) {
+        if (t.undecodable != null && (registryDown(t.undecodable) || newerWriter(t.undecodable))) {
             Taken again = take(t.record);
             if (again.undecodable != null && registryDown(again.undecodable)) {
                 // still no registry: the order waits, holding its lane, however long that takes;
@@ -405,6 +422,18 @@ public final class Worker implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
                         + " of " + t.partition() + " cannot be decoded while the schema registry is down; trying again in "
                         + pause.toSeconds() + " s: " + again.undecodable);
+                requeue(t.again(count, pause, null));
+            } else if (again.undecodable != null && newerWriter(again.undecodable)) {
+                // an order written by a newer pipeline than this worker (an upgrade half done): a
+                // valid order, so it is neither dead-lettered nor committed past (its job would stay
+                // QUEUED for ever, its cost held by the dispatcher); it holds its lane, loudly, until
+                // an upgraded worker takes the lane
+                int count = t.tries.count() + 1;
+                Duration pause = pause(count);
+                LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
+                        + " of " + t.partition() + " was written with a newer schema than this worker reads; it waits on"
+                        + " its lane for an upgraded worker (upgrade this one); trying again in " + pause.toSeconds() + " s: "
+                        + again.undecodable.getMessage());
                 requeue(t.again(count, pause, null));
             } else {
                 start(again); // decoded now, or refused for what its bytes are
@@ -420,10 +449,12 @@ public final class Worker implements AutoCloseable {
             commit(t, new Ending(writer.cancelled(t.order), false));
         } else if (expired(t.order)) {
             commit(t, new Ending(writer.expired(t.order), false));
-        } else if (completedJobs.contains(submission(t.order))) {
+        } else if (!t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order))) {
             // A second order for a submission this worker already finished (never expected from the
-            // planner): drop it. A job id used again after the planner forgot it is a new submission.
-            commit(t, new Ending(List.of(), false));
+            // planner): not run again, but its final status is committed again, which is what
+            // releases the order's place at the dispatcher. Without a submission id (a producer
+            // that set none) two lives of a job id cannot be told apart: the planner's word stands.
+            commit(t, new Ending(writer.finishedBefore(t.order), false));
         } else {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
@@ -619,8 +650,9 @@ public final class Worker implements AutoCloseable {
     /**
      * Commits an outcome's records plus the order's offset. One that did not land on a lane still
      * ours is committed again after a pause (the run is not redone); past MAX_TRIES the outcome
-     * becomes FAILED with the reason the commits gave (a result too large for the broker, say),
-     * which is then committed until it lands. A lane no longer ours leaves the order to its new owner.
+     * becomes FAILED with the reason the commits gave (a result too large for the broker, say), and
+     * a failure's outcome a bare FAILED status or, for an unreadable order, nothing; that last resort
+     * is committed until it lands. A lane no longer ours leaves the order to its new owner.
      */
     private boolean commit(Taken t, Ending outcome) {
         long next = t.record.offset() + 1;
@@ -638,10 +670,26 @@ public final class Worker implements AutoCloseable {
         }
         int count = (t.tries.pending() == null ? 0 : t.tries.count()) + 1; // run tries are not commit tries
         Ending again = outcome;
-        if (count >= MAX_TRIES && outcome.succeeded() && t.order != null) {
+        if (count >= MAX_TRIES && outcome.succeeded()) {
+            // results the broker will not take (larger than it accepts, say): the job fails saying so
             again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
                     + count + " tries: " + writer.lastCommitFailure()), ""), false);
             count = 0;
+        } else if (count >= MAX_TRIES && !outcome.lastResort()) {
+            // a failure's own outcome cannot be committed (a topic this worker may not write, say): it
+            // gives way to the least that ends the order, or its lane would wait behind it for ever
+            String why = "its outcome could not be committed in " + count + " tries: " + writer.lastCommitFailure();
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
+                    + " of " + t.partition() + ": " + why + (t.order == null ? "; its dead letter is dropped and the lane moves on"
+                    : "; a bare FAILED status takes its place"));
+            again = t.order == null ? Ending.lastResort(List.of()) : Ending.lastResort(writer.bareFailure(t.order, why));
+            count = 0;
+        } else if (count >= MAX_TRIES) {
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": even the last-resort outcome of the order at offset "
+                    + t.record.offset() + " of " + t.partition() + " cannot be committed; its lane waits: " + writer.lastCommitFailure());
+        } else if (count == 1) {
+            warnAtMostEveryMinute("the outcome of the order at offset " + t.record.offset() + " of " + t.partition()
+                    + " was not committed; trying again: " + writer.lastCommitFailure());
         }
         requeue(t.again(count, pause(Math.max(1, count)), again));
         return false;
@@ -701,16 +749,20 @@ public final class Worker implements AutoCloseable {
         try {
             send.run();
         } catch (RuntimeException e) {
-            long now = System.currentTimeMillis();
-            synchronized (this) {
-                if (now - lastSendWarning < SEND_WARNING_MILLIS) {
-                    return;
-                }
-                lastSendWarning = now;
-            }
-            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + " could not send " + what
-                    + " (the next one tries again): " + e);
+            warnAtMostEveryMinute("could not send " + what + " (the next one tries again): " + e);
         }
+    }
+
+    /** A warning on the log, unless one was written less than a minute ago (failures that repeat fast). */
+    private void warnAtMostEveryMinute(String message) {
+        long now = System.currentTimeMillis();
+        synchronized (this) {
+            if (now - lastSendWarning < SEND_WARNING_MILLIS) {
+                return;
+            }
+            lastSendWarning = now;
+        }
+        LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": " + message);
     }
 
     /** Why the poll loop stopped on its own, if it did (close() is not a failure). */
@@ -772,11 +824,15 @@ public final class Worker implements AutoCloseable {
                     lost.add(r);
                 }
             }
+            // one deadline for all: runs stopping at once need not wait in turn (with many orders
+            // stuck in a send, 30 s each would outlast the group's poll interval and close's wait)
+            long deadline = System.nanoTime() + REVOKED_RUN_WAIT.toNanos();
             for (Running r : lost) {
                 try {
                     // cancelled runs stop at their next chunk, poll or step; a run that does not is
                     // left to finish on its own (its reader with it) rather than hold up the group
-                    OrderRunner.Outcome outcome = r.outcome.get(REVOKED_RUN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    OrderRunner.Outcome outcome = r.outcome.get(Math.max(0, deadline - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
                     if (commitDone && outcome instanceof OrderRunner.Done) {
                         finish(r); // it finished before the cancel reached it: its results are committed, not redone
                     } else {

@@ -193,14 +193,31 @@ public record WorkerConfig(
     }
 
     /**
-     * The result producer. Its transactional id is the worker's: a restarted worker with the same id
-     * fences its previous incarnation; a different worker taking over a lane is fenced by the
-     * consumer group generation carried in sendOffsetsToTransaction (KIP-447).
+     * The result producer of a worker in the group. Its transactional id is the worker's (in its
+     * namespace): a restarted
+     * worker with the same id fences its previous incarnation; a different worker taking over a lane
+     * is fenced by the consumer group generation carried in sendOffsetsToTransaction (KIP-447).
      */
     Map<String, Object> transactionalProducer() {
+        return transactionalProducer(LaneAssignment.group());
+    }
+
+    /**
+     * The result producer for lanes taken as `lanes` says. Pinned lanes have no group generation to
+     * fence a worker that still runs on them (a hung one, or the old one of a rolling deploy, under
+     * another worker id): their transactional id is the lanes', so the worker that starts on them
+     * fences any other on the same lanes, whatever its id.
+     */
+    Map<String, Object> transactionalProducer(LaneAssignment lanes) {
         Map<String, Object> p = common();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-results");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "longhaul-worker-" + workerId);
+        // under the namespace (as its topics: "longhaul.worker-ID"): two deployments on one cluster
+        // with a worker id or a pinned lane in common must not fence each other
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, namespace + switch (lanes) {
+            case LaneAssignment.Group g -> "worker-" + workerId;
+            case LaneAssignment.Pinned pinned -> "lanes-" + pinned.lanes().stream().distinct().sorted()
+                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        });
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
         return withOverrides(p);

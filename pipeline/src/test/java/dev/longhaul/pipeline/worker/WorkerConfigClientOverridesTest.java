@@ -26,7 +26,21 @@ class WorkerConfigClientOverridesTest {
             SECURE.forEach((k, v) -> assertEquals(v, props.get(k), k));
         }
         assertEquals("read_committed", c.workConsumer().get("isolation.level"));
-        assertEquals("longhaul-worker-w1", c.transactionalProducer().get("transactional.id"));
+        assertEquals("longhaul.worker-w1", c.transactionalProducer().get("transactional.id"));
+    }
+
+    @Test
+    void pinnedLanesTransactAsTheLanesAndEveryIdIsTheNamespaces() {
+        WorkerConfig c = WorkerConfig.defaults("w1", "broker:9092", Path.of("model"));
+        // pinned: the lanes' id, whatever the worker's, so a later worker on them fences an earlier one
+        assertEquals("longhaul.lanes-1,3", c.transactionalProducer(new LaneAssignment.Pinned(List.of(3, 1, 3))).get("transactional.id"));
+        assertEquals(c.transactionalProducer(new LaneAssignment.Pinned(List.of(1, 3))).get("transactional.id"),
+                WorkerConfig.defaults("w2", "broker:9092", Path.of("model"))
+                        .transactionalProducer(new LaneAssignment.Pinned(List.of(3, 1))).get("transactional.id"));
+        // another namespace on the same cluster never shares one
+        WorkerConfig staging = c.withNamespace("staging.");
+        assertEquals("staging.worker-w1", staging.transactionalProducer().get("transactional.id"));
+        assertEquals("staging.lanes-0", staging.transactionalProducer(new LaneAssignment.Pinned(List.of(0))).get("transactional.id"));
     }
 
     @Test

@@ -295,6 +295,25 @@ class WorkerTest {
         one(topics.summaries, "after-reuse");
         // then the repeat is dropped and the new submission runs: one result each
         assertEquals(2, all(topics.summaries, "reused-1").size());
+        // and the repeat's final status is said again (what releases its place at the dispatcher)
+        List<JobStatus> finals = all(topics.status, "reused-1").stream()
+                .filter(st -> st.getSubmissionId().equals("s1") && st.getState() == JobState.SUCCEEDED).toList();
+        assertEquals(2, finals.size(), finals.toString());
+        assertTrue(finals.get(1).getReason().contains("finished before"), finals.get(1).getReason());
+    }
+
+    @Test
+    void withoutASubmissionIdTwoOrdersOfAJobIdAreTwoLives() throws Exception {
+        // a producer that sets no submission id: the planner's second order of the id (after it forgot
+        // the first) is a new life, which a worker that still remembers the first must run
+        place(order("unnamed-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "first life".getBytes(), null));
+        one(topics.summaries, "unnamed-1");
+        place(order("unnamed-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "second life".getBytes(), null));
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (all(topics.summaries, "unnamed-1").size() < 2 && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertEquals(2, all(topics.summaries, "unnamed-1").size());
     }
 
     @Test
@@ -330,6 +349,87 @@ class WorkerTest {
         }
         assertEquals(1, dead.size());
         assertEquals("BAD_MAGIC", dead.get(0).getReasonCode());
+    }
+
+    @Test
+    void anOrderOfANewerSchemaHoldsItsLaneUntilAnUpgradedWorkerAndIsNeitherDeadLetteredNorCommittedPast() throws Exception {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        Topics skew = new Topics("skew.", registry);
+        for (var t : skew.all()) {
+            kafka.createTopic(t.getKey().name(), t.getKey() == skew.work ? 2 : 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("skew-1", kafka.bootstrapServers(), MODEL).withNamespace("skew.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics saved = topics;
+        topics = skew;
+        try (Worker w = new Worker(config, skew, new LaneAssignment.Pinned(List.of(0, 1)), Faults.NONE, Duration.ofMillis(20))) {
+            // given, on lane 0, an order written by a newer pipeline whose task type enum has a symbol
+            // this worker lacks (the registry takes it as BACKWARD), then an ordinary order behind it
+            byte[] bytes = skew.work.values().serializer().serialize(skew.work.name(),
+                    order("newer-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "from the future".getBytes(), null));
+            org.apache.avro.Schema newer = new org.apache.avro.Schema.Parser().parse(WorkOrder.getClassSchema().toString()
+                    .replace("[\"SUMMARIZE\",\"EXTRACT\"]", "[\"CLASSIFY\",\"SUMMARIZE\",\"EXTRACT\"]"));
+            java.nio.ByteBuffer.wrap(bytes).putInt(1, registry.register(skew.work.name() + "-value", newer));
+            producer.send(new ProducerRecord<>(skew.work.name(), 0, skew.work.keys().serializer().serialize(skew.work.name(), 0), bytes)).get();
+            place(order("behind-newer-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "waits".getBytes(), null));
+            // when an order on the other lane has run, and the held one has been tried again
+            placeOn(1, order("beside-newer-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "runs".getBytes(), null));
+            one(topics.summaries, "beside-newer-1");
+            Thread.sleep(3000);
+            // then the newer order is not dead-lettered, no status is made up for it, and the order
+            // behind it waits on its lane: it is all still there for an upgraded worker to take
+            assertEquals(List.of(), read(topics.deadLetters));
+            assertEquals(0, all(topics.status, "newer-1").size());
+            assertEquals(0, all(topics.status, "behind-newer-1").size());
+            assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void anOutcomeThatCannotBeCommittedGivesWayAndItsLaneMovesOn() throws Exception {
+        Topics stuck = new Topics("stuck.", new InMemorySchemaRegistry());
+        for (var t : stuck.all()) {
+            kafka.createTopic(t.getKey().name(), 1, t.getValue());
+        }
+        WorkerConfig config = WorkerConfig.defaults("stuck-1", kafka.bootstrapServers(), MODEL).withNamespace("stuck.")
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        // offset 0 fails (a FAILED status and a dead letter), offset 1 is not Avro (a dead letter):
+        // neither outcome can be committed in MAX_TRIES tries (a dead letter over the broker's
+        // limit, a topic this worker may not write); what replaces them can
+        Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
+        Faults faults = (point, order) -> {
+            String offset = order.substring(order.lastIndexOf('@') + 1);
+            if (point == Faults.Point.PREFILL && offset.equals("0")) {
+                throw new IllegalStateException("a bug (test)");
+            }
+            if (point == Faults.Point.BEFORE_COMMIT && (offset.equals("0") || offset.equals("1"))
+                    && commits.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() <= Worker.MAX_TRIES) {
+                throw new org.apache.kafka.common.KafkaException("record too large (test)");
+            }
+        };
+        Topics saved = topics;
+        topics = stuck;
+        try (Worker w = new Worker(config, stuck, new LaneAssignment.Pinned(List.of(0)), faults, Duration.ofMillis(20))) {
+            place(order("stuck-fail-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), null));
+            producer.send(new ProducerRecord<>(topics.work.name(), 0, new byte[] {0, 0, 0, 0}, "not avro".getBytes())).get();
+            place(order("after-stuck-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "then this".getBytes(), null));
+            // then the order behind them runs
+            one(topics.summaries, "after-stuck-1");
+            // the failed job ends FAILED with a status that says why its outcome gave way
+            assertEquals(JobState.FAILED, finalState("stuck-fail-1"));
+            JobStatus failed = last(all(topics.status, "stuck-fail-1"));
+            assertTrue(failed.getReason().contains("could not be committed in " + Worker.MAX_TRIES + " tries")
+                    && failed.getReason().contains("record too large (test)"), failed.getReason());
+            // and neither dead letter landed: they were what could not be committed
+            assertEquals(List.of(), read(topics.deadLetters));
+            assertEquals(Worker.MAX_TRIES + 1, commits.get("0").get());
+            assertEquals(Worker.MAX_TRIES + 1, commits.get("1").get());
+            assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
     }
 
     @Test
@@ -420,7 +520,7 @@ class WorkerTest {
     }
 
     @Test
-    void aWorkerFencedByAnotherProcessUnderItsIdStopsAndTheJobHasOneResult() throws Exception {
+    void aWorkerFencedByAnotherProcessOnItsPinnedLanesStopsAndTheJobHasOneResult() throws Exception {
         Topics twins = new Topics("twins.", new InMemorySchemaRegistry());
         for (var t : twins.all()) {
             kafka.createTopic(t.getKey().name(), 1, t.getValue());
@@ -429,9 +529,13 @@ class WorkerTest {
                 .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
         Topics saved = topics;
         topics = twins;
-        // given a worker, and a second process started later under the same worker id (the first's zombie case)
+        // given a worker on pinned lanes, and a second process started later on them under another
+        // worker id (a hung worker's replacement, or a rolling deploy's: pinned lanes have no group
+        // generation, so only the lanes' transactional id fences the first)
         try (Worker first = new Worker(config, twins, new LaneAssignment.Pinned(List.of(0)));
-             Worker second = new Worker(config, twins, new LaneAssignment.Pinned(List.of(0)))) {
+             Worker second = new Worker(WorkerConfig.defaults("twin-replacement", kafka.bootstrapServers(), MODEL)
+                     .withNamespace("twins.").withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1),
+                     twins, new LaneAssignment.Pinned(List.of(0)))) {
             // when an order comes that both take
             place(order("twin-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "one text".getBytes(), null));
             one(topics.summaries, "twin-1");
