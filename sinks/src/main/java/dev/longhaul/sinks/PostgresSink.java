@@ -65,8 +65,15 @@ public final class PostgresSink implements ResultSink {
 
     private final Connection connection;
     private final String owner;
-    /** Rows refused since the last one written, across batches (see writeAll). */
-    private int refusedInARow;
+    /**
+     * Rows refused by each table since the last one it took, across batches (see writeAll): one
+     * count per table, so that a table refusing every row is found even while the other keeps
+     * taking rows between its refusals (a job's summary and extraction alternate in a batch).
+     */
+    private final java.util.EnumMap<SinkResult.Kind, Integer> refusedInARow = new java.util.EnumMap<>(SinkResult.Kind.class);
+    /** The longest one read from the database may wait (pgjdbc's socketTimeout), unless the URL says otherwise. */
+    static final java.time.Duration SOCKET_TIMEOUT = java.time.Duration.ofMinutes(5);
+
     /** This many rows refused in a row stop the sink instead of going on to dead-letters. */
     static final int REFUSED_IN_A_ROW = 10;
 
@@ -83,6 +90,11 @@ public final class PostgresSink implements ResultSink {
         if (password != null) {
             props.setProperty("password", password);
         }
+        // a database host that dies mid-request, or an INSERT queued behind a long ALTER TABLE, must
+        // fail the write (the sink stops, saying why; nothing is committed) rather than stall it
+        // unseen for ever: pgjdbc waits without limit by default. The URL's own settings win.
+        props.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT.toSeconds()));
+        props.setProperty("tcpKeepAlive", "true");
         connection = DriverManager.getConnection(jdbcUrl, props);
         try {
             createTables();
@@ -186,16 +198,14 @@ public final class PostgresSink implements ResultSink {
      * (SQLSTATE class 22, a value out of range, or 23, a constraint), the batch is written again one
      * row at a time in one transaction, each row under a savepoint, and the rows refused that way
      * are handed back with PostgreSQL's reason. Any other error fails the batch as write() does, and
-     * so do REFUSED_IN_A_ROW refusals with no row written between them (the table refuses every
-     * row: dead letters would only hide it), rolling the batch back.
+     * so do REFUSED_IN_A_ROW refusals by one table with no row written to it between them (the table
+     * refuses every row: dead letters would only hide it), rolling the batch back.
      */
     @Override
     public Written writeAll(List<SinkResult> batch) throws SQLException {
         try {
             Written written = new Written(write(batch), List.of());
-            if (!batch.isEmpty()) {
-                refusedInARow = 0; // rows went in since the last refusal
-            }
+            batch.forEach(r -> refusedInARow.remove(r.kind())); // its tables took rows since their last refusal
             return written;
         } catch (SQLException e) {
             if (!refusesData(e)) {
@@ -213,7 +223,7 @@ public final class PostgresSink implements ResultSink {
                     bind(r, summaries, extractions);
                     inserted += inserted(st.executeBatch());
                     connection.releaseSavepoint(before);
-                    refusedInARow = 0;
+                    refusedInARow.remove(r.kind());
                 } catch (SQLException rowError) {
                     if (!refusesData(rowError)) {
                         throw rowError;
@@ -221,10 +231,11 @@ public final class PostgresSink implements ResultSink {
                     connection.rollback(before);
                     st.clearBatch();
                     String reason = "PostgreSQL refused the row (SQLSTATE " + sqlState(rowError) + "): " + firstLine(rowError);
-                    if (++refusedInARow >= REFUSED_IN_A_ROW) {
+                    if (refusedInARow.merge(r.kind(), 1, Integer::sum) >= REFUSED_IN_A_ROW) {
                         // a NOT NULL column without a default, a constraint no row meets: the table is
                         // at fault, and dead-lettering every result would drain the topic into dead letters
-                        throw new SQLException(REFUSED_IN_A_ROW + " rows in a row were refused, the last: " + reason
+                        throw new SQLException(REFUSED_IN_A_ROW + " rows in a row were refused by the "
+                                + (r.kind() == SinkResult.Kind.SUMMARY ? "summaries" : "extractions") + " table, the last: " + reason
                                 + "; the table, not the data, looks at fault, so the sink stops", "55000", rowError);
                     }
                     refused.add(new Refusal(r, reason));

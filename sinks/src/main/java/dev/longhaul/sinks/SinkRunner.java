@@ -54,6 +54,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private volatile boolean stopping;
+    /** Since when (nanoTime) another member of the group holds some result partitions; 0: none does (run()'s thread only). */
+    private long sharedSince;
+    private static final System.Logger LOG = System.getLogger(SinkRunner.class.getName());
     /** Why OwnerCheck refused the partitions assigned, if it did (run()'s thread only). */
     private IllegalStateException refused;
     /** What ended run() with an exception, if anything (run()'s thread only). */
@@ -103,6 +106,12 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()), new OwnerCheck());
             while (!stopping) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
+                if (sharedSince != 0 && System.nanoTime() - sharedSince > sharedGrace().toNanos()) {
+                    throw refused = new IllegalStateException("group " + config.groupId() + " has split the result partitions"
+                            + " between this sink (" + sink.owner().orElse("") + ", holding " + consumer.assignment().size()
+                            + " of them) and another member for " + sharedGrace().toSeconds() + " s: a destination must hold"
+                            + " every result, so each destination needs a consumer group of its own (--group)");
+                }
                 if (!records.isEmpty()) {
                     Decoded batch = decode(records);
                     received.addAndGet(batch.results().size());
@@ -220,6 +229,14 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 order.add(result);
                 batch.put(result, r);
             } catch (SerializationException e) {
+                if (e instanceof WireFormatException wire && wire.newerWriter()) {
+                    // a valid result of a newer schema (workers upgraded before this sink): dead-lettered
+                    // and committed past, it would never reach the destination; the run stops instead,
+                    // with nothing of this batch committed, until an upgraded sink reads it
+                    throw new IllegalStateException("sink " + config.groupId() + " cannot read the result at " + r.topic() + "-"
+                            + r.partition() + "@" + r.offset() + ": it was written with a newer schema than this sink"
+                            + " reads; upgrade the sink (nothing from this result on is committed): " + e.getMessage(), e);
+                }
                 DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
                 lettered.add(deadLetter(r, reason, "sink " + config.groupId() + " cannot read this result: " + e.getMessage()));
             }
@@ -274,7 +291,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
             java.util.Optional<String> mine = sink.owner();
-            if (mine.isEmpty() || partitions.isEmpty()) {
+            if (mine.isEmpty()) {
+                return;
+            }
+            holdsEveryPartition();
+            if (partitions.isEmpty()) {
                 return;
             }
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions));
@@ -292,6 +313,43 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
         }
+
+        /**
+         * A destination must hold every result: while another member of the group holds some of
+         * the result partitions (a second destination started on the same group, both before either
+         * committed a stamp; or, for a session timeout, the member of this sink's previous process,
+         * which crashed), this sink writes nothing and waits. A rebalance that gives it every
+         * partition ends the wait; sharedGrace() without one ends the run (in run()).
+         */
+        private void holdsEveryPartition() {
+            java.util.Set<TopicPartition> all = new java.util.HashSet<>();
+            for (String topic : List.of(topics.summaries.name(), topics.extractions.name())) {
+                for (var info : consumer.partitionsFor(topic)) {
+                    all.add(new TopicPartition(topic, info.partition()));
+                }
+            }
+            java.util.Set<TopicPartition> held = consumer.assignment();
+            if (held.containsAll(all)) {
+                consumer.resume(held);
+                sharedSince = 0;
+            } else {
+                consumer.pause(held);
+                if (sharedSince == 0) {
+                    sharedSince = System.nanoTime();
+                    LOG.log(System.Logger.Level.WARNING, "sink " + config.groupId() + " holds " + held.size() + " of the " + all.size()
+                            + " result partitions: another member of its group holds the rest; it writes nothing until it"
+                            + " holds them all (a crashed process's member leaves within its session timeout), and stops"
+                            + " after " + sharedGrace().toSeconds() + " s");
+                }
+            }
+        }
+    }
+
+    /** How long a sink waits to hold every result partition (two session timeouts: a crashed member's is gone by then). */
+    private java.time.Duration sharedGrace() {
+        Object session = config.consumerProperties().get(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        long millis = session == null ? 45_000 : Long.parseLong(session.toString());
+        return java.time.Duration.ofMillis(2 * millis);
     }
 
     /** Records of the result topics this runner could not read and sent to dead-letters. */

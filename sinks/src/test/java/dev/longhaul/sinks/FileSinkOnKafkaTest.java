@@ -72,6 +72,21 @@ class FileSinkOnKafkaTest {
         }
     }
 
+    /** Lines of the results files in another directory (none while the sink there has not finished one). */
+    private static long linesIn(Path other) {
+        try (Stream<Path> files = Files.list(other)) {
+            long n = 0;
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("results-")).toList()) {
+                n += Files.readAllLines(f).size();
+            }
+            return n;
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private long linesOf(List<Integer> jobs) {
         return lines().stream().filter(l -> jobs.stream().anyMatch(j -> l.contains(TestResults.jobId(j)))).count();
     }
@@ -201,6 +216,44 @@ class FileSinkOnKafkaTest {
     }
 
     @Test
+    void twoNewDirectoriesStartedTogetherOnOneGroupNeverSplitTheResults() throws Exception {
+        // given two sinks on new directories under one group, started together before either
+        // committed (two replicas of one deployment, say): no stamp tells them apart yet
+        Topics topics = TestResults.topics(kafka, "replicas.");
+        List<Integer> jobs = IntStream.range(600, 620).boxed().toList();
+        TestResults.produce(kafka, topics, jobs, true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-replicas-test").withNamespace(topics.namespace())
+                .withBatch(10, Duration.ofMillis(200)).withClientOverrides(java.util.Map.of("session.timeout.ms", "6000"));
+        Path other = dir.resolveSibling(dir.getFileName() + "-replica");
+        SinkRunner a = new SinkRunner(config, topics, new FileSink(dir, config));
+        SinkRunner b = new SinkRunner(config, topics, new FileSink(other, config));
+        CompletableFuture<Void> runA = TestResults.start(a);
+        CompletableFuture<Void> runB = TestResults.start(b);
+        // then one at least stops saying the group splits them, within two session timeouts
+        TestResults.await(() -> runA.isDone() || runB.isDone(), "a sink refused to hold part of the results");
+        // the survivor, if any, takes every partition and writes them all
+        TestResults.await(() -> (runA.isDone() && runB.isDone()) || linesOf(jobs) == 2L * jobs.size()
+                || linesIn(other) == 2L * jobs.size(), "both refused, or one holds every result");
+        a.close();
+        b.close();
+        int failed = 0;
+        for (CompletableFuture<Void> run : List.of(runA, runB)) {
+            try {
+                run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                failed++;
+                assertTrue(String.valueOf(e.getCause().getMessage()).contains("split the result partitions"), e.getCause().toString());
+            }
+        }
+        assertTrue(failed >= 1);
+        // and no directory holds part of the results: each has all of them or none
+        long inA = linesOf(jobs);
+        long inB = linesIn(other);
+        assertTrue((inA == 0 || inA == 2L * jobs.size()) && (inB == 0 || inB == 2L * jobs.size()) && inA + inB <= 2L * jobs.size(),
+                "results split: " + inA + " in one directory, " + inB + " in the other");
+    }
+
+    @Test
     void aResultThatDoesNotDecodeIsDeadLetteredAndTheResultsBehindItAreWritten() throws Exception {
         Topics topics = TestResults.topics(kafka, "poison.");
         kafka.createTopic(topics.deadLetters.name(), 1, Topics.DELETE);
@@ -239,6 +292,42 @@ class FileSinkOnKafkaTest {
             assertEquals("NOT_AVRO", letter.getReasonCode(), letter.getDetail());
             assertEquals(3, letter.getValue().remaining(), "the original bytes");
         }
+    }
+
+    @Test
+    void aResultOfANewerSchemaStopsTheSinkInsteadOfBeingDeadLetteredAndSkipped() throws Exception {
+        // given a summary written by upgraded workers whose schema widened taskIndex to a long (the
+        // registry takes it as BACKWARD; this sink reads int and cannot), then ordinary results
+        var registry = new dev.longhaul.schemas.wire.InMemorySchemaRegistry();
+        Topics topics = TestResults.topics(kafka, "newer.", registry);
+        kafka.createTopic(topics.deadLetters.name(), 1, Topics.DELETE);
+        byte[] bytes = topics.summaries.values().serializer().serialize(topics.summaries.name(), TestResults.summary(400));
+        org.apache.avro.Schema wider = new org.apache.avro.Schema.Parser().parse(dev.longhaul.schemas.Summary.getClassSchema().toString()
+                .replace("\"name\":\"taskIndex\",\"type\":\"int\"", "\"name\":\"taskIndex\",\"type\":\"long\""));
+        assertTrue(!wider.toString().equals(dev.longhaul.schemas.Summary.getClassSchema().toString()), "the schema was widened");
+        int id = registry.register(topics.summaries.name() + "-value", wider);
+        java.nio.ByteBuffer.wrap(bytes).putInt(1, id); // an int and a long share Avro's encoding
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int p = 0; p < 2; p++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.summaries.name(), p,
+                        TestResults.jobId(400).getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes)).get();
+            }
+        }
+        TestResults.produce(kafka, topics, List.of(401), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "files-newer-test").withNamespace(topics.namespace())
+                .withBatch(10, Duration.ofMillis(200));
+        // when a sink of this version reads them, then it stops saying why, dead-lettering nothing
+        for (int run = 0; run < 2; run++) { // and a restart meets the same result again: it was not committed past
+            SinkRunner runner = new SinkRunner(config, topics, new FileSink(dir, config));
+            var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> TestResults.start(runner).get(90, java.util.concurrent.TimeUnit.SECONDS));
+            String message = String.valueOf(failure.getCause().getMessage());
+            assertTrue(message.contains("newer schema") && message.contains("upgrade the sink"), message);
+            assertEquals(0, runner.deadLettered());
+        }
+        assertEquals(0, linesOf(List.of(400)));
     }
 
     @Test

@@ -313,6 +313,27 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aTableThatRefusesEveryRowStopsTheSinkWhileTheOtherTableTakesRowsBetweenItsRefusals() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE summaries ADD CONSTRAINT never CHECK (task_index < 0)");
+            }
+            // light traffic as Kafka brings it: each batch a job's summary (refused) and extraction (taken)
+            SQLException stopped = null;
+            for (int j = 1; j <= PostgresSink.REFUSED_IN_A_ROW && stopped == null; j++) {
+                try {
+                    sink.writeAll(List.of(SinkResult.of(TestResults.summary(j)), SinkResult.of(TestResults.extraction(j))));
+                } catch (SQLException e) {
+                    stopped = e;
+                }
+            }
+            // then the summaries table is found at fault, and named
+            assertTrue(stopped != null, "every summary went to dead letters while extractions went in");
+            assertTrue(stopped.getMessage().contains("summaries table") && stopped.getMessage().contains("never"), stopped.getMessage());
+        }
+    }
+
+    @Test
     void refusalsWithRowsWrittenBetweenThemNeverAddUpToATableAtFault() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {

@@ -67,7 +67,12 @@ final class TestResults {
      * see each other's results), two partitions each so that batches mix partitions.
      */
     static Topics topics(EmbeddedKafka kafka, String namespace) {
-        Topics topics = new Topics(namespace, new InMemorySchemaRegistry());
+        return topics(kafka, namespace, new InMemorySchemaRegistry());
+    }
+
+    /** As above, through the registry given. */
+    static Topics topics(EmbeddedKafka kafka, String namespace, InMemorySchemaRegistry registry) {
+        Topics topics = new Topics(namespace, registry);
         kafka.createTopic(topics.summaries.name(), 2, Topics.DELETE);
         kafka.createTopic(topics.extractions.name(), 2, Topics.DELETE);
         return topics;
