@@ -81,7 +81,7 @@ public final class BenchBranchesCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BenchDocuments docs = BenchDocuments.chosen(synthetic, corpus, documents, bytesPerDoc);
+        BenchDocuments docs = BenchDocuments.chosen(synthetic, BenchPipelineCommand.corpus(spec, corpus), documents, bytesPerDoc);
         Path dir = model != null ? model : BenchPipelineCommand.synthesizeXs();
         try {
             BranchBench.Options options = new BranchBench.Options(dir, engine.backendName(), engine.threads(),

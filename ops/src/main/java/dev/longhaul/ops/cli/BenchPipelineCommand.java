@@ -34,8 +34,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Benchmark the whole pipeline (one worker) against the engine alone on the same documents.")
 public final class BenchPipelineCommand implements Callable<Integer> {
-    /** Relative to the repository root, where the launcher runs commands from. */
+    /** Relative to the repository root (not the working folder, which the launcher keeps): see corpus(). */
     static final String DEFAULT_CORPUS = "../shared/corpus/logs/full/Linux.log";
+
+    /** The corpus given on the command line as it stands, or the default one beside the repository root. */
+    static Path corpus(CommandSpec spec, Path given) {
+        return spec.commandLine().getParseResult().hasMatchedOption("--corpus") ? given
+                : DemoCommand.home().resolve(DEFAULT_CORPUS).normalize();
+    }
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: an xs model synthesized into a temporary folder).")
     Path model;
@@ -78,7 +84,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BenchDocuments docs = BenchDocuments.chosen(synthetic, corpus, documents, bytesPerDoc);
+        BenchDocuments docs = BenchDocuments.chosen(synthetic, corpus(spec, corpus), documents, bytesPerDoc);
         Path dir = model != null ? model : synthesizeXs();
         try {
             return run(dir, docs, out, err);

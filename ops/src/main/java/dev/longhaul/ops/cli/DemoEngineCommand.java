@@ -12,6 +12,7 @@ import dev.longhaul.ops.engine.EngineDemo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "engine", mixinStandardHelpOptions = true,
@@ -25,6 +26,13 @@ public final class DemoEngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // picocli runs the last subcommand alone: `demo --backend cuda engine` would run on the CPU
+        CommandSpec demo = spec.parent();
+        if (demo != null && !demo.commandLine().getParseResult().matchedOptions().isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "options before `engine` belong to the Kafka demo and do not"
+                    + " reach the engine demo (" + demo.commandLine().getParseResult().matchedOptions().stream()
+                    .map(o -> o.longestName()).distinct().toList() + "); put the engine demo's after it: demo engine --backend ...");
+        }
         try (Backend backend = engine.open()) {
             return new EngineDemo(DemoCommand.home(), backend, spec.commandLine().getOut()).run();
         }

@@ -116,6 +116,21 @@ class LauncherScriptTest {
     }
 
     @Test
+    void aCheckoutWhosePathHoldsGlobCharactersBuildsOnceAndThenRunsWithoutBuilding() throws Exception {
+        assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
+        Path jdk = tools();
+        Path root = temp.resolve("longhaul [old]*/checkout");
+        checkout(root);
+
+        run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        String second = run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        // the path is no pattern: the build's inputs and jar are found, so the second run builds nothing
+        assertEquals(List.of("mvn", "java"), log().stream().map(l -> l.split(" ")[0]).toList().subList(0, 2));
+        assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), log() + "\n" + second);
+        assertTrue(!second.contains("stale"), second);
+    }
+
+    @Test
     void aRunningCommandKeepsItsJarsAndABuildThatWouldRewriteThemWaitsSayingSo() throws Exception {
         assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
         assumeTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock(1) present");

@@ -231,6 +231,24 @@ class LonghaulCommandLineTest {
     }
 
     @Test
+    void benchesFindTheDefaultCorpusBesideTheRepositoryWhereverTheyAreRunFrom() {
+        String before = System.getProperty("longhaul.home");
+        System.setProperty("longhaul.home", "/opt/checkout/longhaul");
+        try {
+            BenchPipelineCommand b = (BenchPipelineCommand) parse("bench", "pipeline");
+            assertEquals(Path.of("/opt/checkout/shared/corpus/logs/full/Linux.log"), BenchPipelineCommand.corpus(b.spec, b.corpus));
+            BenchPipelineCommand given = (BenchPipelineCommand) parse("bench", "pipeline", "--corpus", "my.log");
+            assertEquals(Path.of("my.log"), BenchPipelineCommand.corpus(given.spec, given.corpus), "a given one stays as given");
+        } finally {
+            if (before == null) {
+                System.clearProperty("longhaul.home");
+            } else {
+                System.setProperty("longhaul.home", before);
+            }
+        }
+    }
+
+    @Test
     void benchPipelineWithAMissingCorpusIsOneLineWithStatus2() {
         Run run = execute("bench", "pipeline", "--corpus", "does/not/exist.log");
         assertEquals(2, run.status());
@@ -319,6 +337,10 @@ class LonghaulCommandLineTest {
         DemoEngineCommand e = assertInstanceOf(DemoEngineCommand.class, parse("demo", "engine", "--threads", "1"));
         assertEquals(1, e.engine.threads());
         assertEquals("cpu", e.engine.backendName());
+        // the Kafka demo's options before `engine` would be dropped without a word: refused instead
+        Run run = execute("demo", "--backend", "cuda", "engine");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("--backend") && run.err().contains("do not reach the engine demo"), run.err());
     }
 
     @Test
