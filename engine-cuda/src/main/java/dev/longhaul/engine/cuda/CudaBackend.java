@@ -74,8 +74,8 @@ public final class CudaBackend implements Backend {
     public Tensor allocate(int rows, int cols) {
         device.enter();
         DeviceTensor t = new DeviceTensor(device.allocate((long) rows * cols * Float.BYTES), rows, cols);
+        device.freeWhenUnreachable(t, t.buffer); // first: a failing memset below leaves nothing behind for good
         CudaDevice.check(jcuda.driver.JCudaDriver.cuMemsetD32(t.buffer.pointer(), 0, (long) rows * cols), "cuMemsetD32");
-        device.freeWhenUnreachable(t, t.buffer);
         return t;
     }
 
@@ -272,7 +272,12 @@ public final class CudaBackend implements Backend {
                 System.arraycopy(d.powers(h), 0, all, h * stride, stride);
             }
             DeviceBuffer b = device.allocate(4L * all.length);
-            device.upload(b, 0, Pointer.to(all), 4L * all.length);
+            try {
+                device.upload(b, 0, Pointer.to(all), 4L * all.length);
+            } catch (RuntimeException e) {
+                device.free(b);
+                throw e;
+            }
             return b;
         });
     }

@@ -60,6 +60,8 @@ final class CudaDevice implements AutoCloseable {
     // Buffers whose handle became unreachable (Cleaner thread); freed by the next allocation on a
     // thread that has the context current.
     private final Queue<DeviceBuffer> unreachable = new ConcurrentLinkedQueue<>();
+    /** The free lists of buffer pools (pool()), drained when the device runs out of memory. */
+    private final List<Queue<DeviceBuffer>> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean closed;
 
     private CudaDevice(CUdevice device, CUcontext context, CUmodule module, String description) {
@@ -223,7 +225,9 @@ final class CudaDevice implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (!freeUnreachable()) {
+            // what the collection found: owners' buffers, and pooled KV pages (which the pools would
+            // otherwise keep for reuse while this allocation fails)
+            if (!(freeUnreachable() | releasePools())) {
                 continue;
             }
             rc = cuMemAlloc(h, Math.max(bytes, 4));
@@ -238,13 +242,30 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /**
-     * Frees `b` after every kernel queued so far has finished: cuMemFree is not documented to wait
-     * for them (it "may" synchronize), and a kernel launched earlier may still read the buffer.
+     * A pool's list of free buffers (KvPages): kept for reuse, but given back to the driver when an
+     * allocation runs out of device memory (allocate).
      */
+    void pool(Queue<DeviceBuffer> free) {
+        pools.add(free);
+    }
+
     /** Frees the buffers whose owners became unreachable; whether there were any. */
     private boolean freeUnreachable() {
+        return freeAll(unreachable);
+    }
+
+    /** Frees every pooled free buffer; whether there were any. */
+    private boolean releasePools() {
+        boolean any = false;
+        for (Queue<DeviceBuffer> pool : pools) {
+            any |= freeAll(pool);
+        }
+        return any;
+    }
+
+    private boolean freeAll(Queue<DeviceBuffer> queue) {
         List<DeviceBuffer> dead = new ArrayList<>();
-        for (DeviceBuffer b; (b = unreachable.poll()) != null; ) {
+        for (DeviceBuffer b; (b = queue.poll()) != null; ) {
             dead.add(b);
         }
         if (dead.isEmpty()) {
@@ -256,6 +277,10 @@ final class CudaDevice implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Frees `b` after every kernel queued so far has finished: cuMemFree is not documented to wait
+     * for them (it "may" synchronize), and a kernel launched earlier may still read the buffer.
+     */
     void free(DeviceBuffer b) {
         if (live.contains(b)) {
             check(cuCtxSynchronize(), "cuCtxSynchronize");

@@ -40,9 +40,14 @@ final class DeviceWeight implements Weight {
                 src = widen(view, n, arena);
             }
             DeviceBuffer b = device.allocate(src.byteSize());
-            for (long off = 0; off < src.byteSize(); off += CHUNK) {
-                long len = Math.min(CHUNK, src.byteSize() - off);
-                device.upload(b, off, Pointer.to(src.asSlice(off, len).asByteBuffer()), len);
+            try {
+                for (long off = 0; off < src.byteSize(); off += CHUNK) {
+                    long len = Math.min(CHUNK, src.byteSize() - off);
+                    device.upload(b, off, Pointer.to(src.asSlice(off, len).asByteBuffer()), len);
+                }
+            } catch (RuntimeException e) {
+                device.free(b); // a failed copy must not hold a weight's memory until the backend closes
+                throw e;
             }
             return new DeviceWeight(b, stored, view.rows(), view.cols());
         }

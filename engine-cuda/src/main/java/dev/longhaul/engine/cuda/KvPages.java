@@ -2,7 +2,9 @@
  * The pool of KV pages of one shape (n_kv x D x PAGE_TOKENS float32) for one backend. A Page
  * object stands for a device page: when no cache refers to it any more, its buffer returns to the
  * free list (a Cleaner action, so no device call happens on the Cleaner's thread) and the next
- * take() reuses it. The device memory itself is freed when the backend closes.
+ * take() reuses it. The device memory itself is freed when the backend closes, or earlier when an
+ * allocation runs out of device memory (CudaDevice.pool): pages waiting for reuse must not make a
+ * state or workspace allocation fail.
  */
 package dev.longhaul.engine.cuda;
 
@@ -23,6 +25,7 @@ final class KvPages {
     KvPages(CudaDevice device, int kvHeads, int headDim) {
         this.device = device;
         this.pageBytes = (long) DeviceKvCache.PAGE_TOKENS * kvHeads * headDim * Float.BYTES;
+        device.pool(free); // given back to the driver when an allocation runs out of memory
     }
 
     long pageBytes() {
