@@ -15,10 +15,19 @@ public interface BackendProvider {
 
     /** The backend registered under `name`, created with `threads` threads; no fallback. */
     static Backend open(String name, int threads) {
+        return provider(name).create(threads);
+    }
+
+    /** Checks that a backend is registered under `name`, creating nothing (a command checks its options first). */
+    static void check(String name) {
+        provider(name);
+    }
+
+    private static BackendProvider provider(String name) {
         List<String> known = new ArrayList<>();
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
             if (p.name().equals(name)) {
-                return p.create(threads);
+                return p;
             }
             known.add(p.name());
         }

@@ -8,12 +8,15 @@
  */
 package dev.longhaul.ops.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import dev.longhaul.engine.backend.BackendProvider;
 import dev.longhaul.ops.demo.KafkaDemo;
+import dev.longhaul.pipeline.worker.WorkerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,6 +81,13 @@ public final class DemoCommand implements Callable<Integer> {
                 Duration.ofSeconds(timeoutSeconds));
         KafkaDemo.Engine e = new KafkaDemo.Engine(Optional.ofNullable(model), engine.backendName(), engine.threads(),
                 contextTokens, maxOutputTokens);
+        // the worker's options are checked now, not after the broker, registry and pipeline have
+        // started and the bundled model has been synthesized
+        if (!engine.backendName().startsWith(WorkerConfig.REMOTE)) {
+            BackendProvider.check(engine.backendName());
+        }
+        WorkerConfig.defaults("demo", "localhost:9092", home).withEngine(engine.backendName(), engine.threads())
+                .withContext(contextTokens, Duration.ofMinutes(10)).withOutput(maxOutputTokens);
         KafkaDemo.Samples samples = new KafkaDemo.Samples(home.resolve(".longhaul/demo/samples"), home, seed, 1.0);
         var config = ConfigDefaults.of(spec).config();
         return new KafkaDemo.Options(home, run, e, samples, config.namespace(), config.dashboard().port(), config.dashboard().token().value());
@@ -85,6 +95,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new KafkaDemo(options(home()), spec.commandLine().getOut()).run();
+        KafkaDemo.Options options = options(home());
+        if (model != null && !Files.isRegularFile(model.resolve("config.json"))) {
+            throw new IllegalArgumentException("--model " + model + ": no config.json there; not a model folder");
+        }
+        return new KafkaDemo(options, spec.commandLine().getOut()).run();
     }
 }

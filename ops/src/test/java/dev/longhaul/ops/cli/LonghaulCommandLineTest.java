@@ -21,6 +21,7 @@ import dev.longhaul.engine.synth.MoeLayout;
 import dev.longhaul.ops.demo.KafkaDemo;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import dev.longhaul.ops.cli.CommandLines.Run;
 import org.junit.jupiter.api.Test;
@@ -330,6 +331,15 @@ class LonghaulCommandLineTest {
         assertEquals(9, o.samples().seed());
         assertEquals(2, execute("demo", "--kafka-port", "70000").status());
         assertEquals(2, execute("demo", "--once", "--timeout", "0").status());
+        // the worker's options are refused before anything starts (a broker, a model synthesized)
+        for (String[] bad : List.of(new String[] {"--context-tokens", "32"}, new String[] {"--max-output-tokens", "0"},
+                new String[] {"--backend", "cdua"}, new String[] {"--model", "does/not/exist"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("demo", "--once"));
+            args.addAll(List.of(bad));
+            Run run = execute(args.toArray(String[]::new));
+            assertEquals(2, run.status(), String.join(" ", args) + ": " + run.out() + run.err());
+            assertTrue(!run.out().contains("broker"), "nothing started: " + run.out());
+        }
     }
 
     @Test
