@@ -89,6 +89,19 @@ class AvroSerdeTest {
         WireFormatException newer = assertThrows(WireFormatException.class,
                 () -> AvroSerde.forValues(Control.class, registry).deserialize("t", bytes));
         assertTrue(newer.newerWriter(), "a valid record of a newer schema: readable after an upgrade");
+        // a writer we cannot read that could not read our records either (an enum missing a symbol
+        // of ours, and holding one we lack) is no successor: no upgrade of this reader helps
+        Schema unrelated = new Schema.Parser().parse(current.toString().replace("\"SET_PRIORITY\"]", "\"ARCHIVE\"]"));
+        GenericRecord other = new GenericData.Record(unrelated);
+        other.put("jobId", "job-1");
+        other.put("action", new GenericData.EnumSymbol(unrelated.getField("action").schema(), "ARCHIVE"));
+        other.put("priority", null);
+        other.put("requestedAt", 1L);
+        byte[] otherBytes = frame(registry.register("u-value", unrelated), unrelated, other);
+        WireFormatException stranger = assertThrows(WireFormatException.class,
+                () -> AvroSerde.forValues(Control.class, registry).deserialize("u", otherBytes));
+        assertEquals(DeadLetterReason.INCOMPATIBLE_SCHEMA, stranger.reason());
+        assertFalse(stranger.newerWriter(), "not a successor of the reader's schema");
         // while a record of that schema using a symbol it has reads
         record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "CANCEL"));
         byte[] known = frame(registry.register("t-value", next), next, record);

@@ -40,7 +40,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     private final SpecificDatumWriter<T> writer;
     private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
     /** A reader for one writer schema, and whether every value of that schema resolves to ours. */
-    private record Reader<T>(SpecificDatumReader<T> reader, boolean resolvesAll) {}
+    private record Reader<T>(SpecificDatumReader<T> reader, boolean resolvesAll, boolean newer) {}
+
+    /** Whether every value written with `writer` resolves to `reader` (Avro's schema resolution). */
+    private static boolean compatible(Schema reader, Schema writer) {
+        return org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType()
+                == org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+    }
 
     private final Map<Integer, Reader<T>> readersById = new ConcurrentHashMap<>();
 
@@ -111,11 +117,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             return record;
         } catch (org.apache.avro.AvroTypeException e) {
             // a writer schema newer than ours (an enum symbol we lack, a type we cannot promote) is
-            // a valid record this consumer cannot read yet, to be replayed after an upgrade; from a
+            // a valid record this consumer cannot read yet, to be read after an upgrade; from a
             // writer whose every value resolves, it can only be bytes that are not that schema's
             String message = "a record of schema id " + id + " on " + topic + " cannot be read as this " + type.getSimpleName() + ": " + e;
             throw reader.resolvesAll() ? new WireFormatException(DeadLetterReason.NOT_AVRO, message, e)
-                    : WireFormatException.ofNewerWriter(message, e);
+                    : reader.newer() ? WireFormatException.ofNewerWriter(message, e)
+                    : new WireFormatException(DeadLetterReason.INCOMPATIBLE_SCHEMA, message, e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
                  | UnsupportedOperationException e) {
             // UnsupportedOperationException: Avro's answer to a length prefix past 2^31 - 9 ("cannot read
@@ -150,9 +157,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             throw new WireFormatException(DeadLetterReason.INCOMPATIBLE_SCHEMA,
                     "schema id " + id + " is " + writerSchema.getFullName() + ", not " + readerSchema.getFullName());
         }
-        boolean resolvesAll = org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema)
-                .getType() == org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
-        return new Reader<>(new SpecificDatumReader<>(writerSchema, readerSchema), resolvesAll);
+        boolean resolvesAll = compatible(readerSchema, writerSchema);
+        // a successor of our schema (the registry's BACKWARD rule: it reads what we write) is newer;
+        // a writer we cannot read that could not read us either is not (an old version across a
+        // chain of changes that were each compatible, a schema from elsewhere): no upgrade helps
+        boolean newer = !resolvesAll && compatible(writerSchema, readerSchema);
+        return new Reader<>(new SpecificDatumReader<>(writerSchema, readerSchema), resolvesAll, newer);
     }
 
     @Override
