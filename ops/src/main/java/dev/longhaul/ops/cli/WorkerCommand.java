@@ -33,7 +33,8 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "HF-format MiniMax model folder (default: the configuration's model, if set; with a remote backend, only its tokenizer.json is read).")
     Path model;
 
-    @Option(names = "--id", paramLabel = "ID", description = "Worker id (also its transactional id). Default: host name and process id.")
+    @Option(names = "--id", paramLabel = "ID", description = "Worker id (its transactional id is NAMESPACE + worker-ID; with --lanes, the lanes' instead)."
+            + " Default: host name and process id.")
     String id;
 
     @Option(names = "--context-tokens", defaultValue = "4096", paramLabel = "N",

@@ -14,7 +14,8 @@ final class RecentJobs {
     /** Remembered by a worker: far more than the orders a lane holds at once. */
     static final int CAPACITY = 65_536;
 
-    private final Map<String, Boolean> ids;
+    /** Each remembered job's document tokens (what its final status said). */
+    private final Map<String, Long> ids;
 
     RecentJobs(int capacity) {
         if (capacity < 1) {
@@ -22,14 +23,24 @@ final class RecentJobs {
         }
         this.ids = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
                 return size() > capacity;
             }
         };
     }
 
     void add(String jobId) {
-        ids.put(jobId, Boolean.TRUE);
+        add(jobId, 0);
+    }
+
+    /** Remembers a job with the document tokens its run read. */
+    void add(String jobId, long documentTokens) {
+        ids.put(jobId, documentTokens);
+    }
+
+    /** The document tokens a remembered job's run read; 0 for one not remembered. */
+    long tokens(String jobId) {
+        return ids.getOrDefault(jobId, 0L);
     }
 
     boolean contains(String jobId) {

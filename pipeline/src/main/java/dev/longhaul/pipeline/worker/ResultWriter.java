@@ -3,8 +3,9 @@
  * records and committed together with the consumed `work` offset in one transaction (commit());
  * progress ticks and heartbeats go through a second, non-transactional producer, flushed before
  * each commit so that a job's final status always follows its last tick on the status topic.
- * A fenced producer means another process has started under this worker's id (its transactional
- * id): this one is the zombie, and it stops (commit() throws) instead of fencing the other in turn,
+ * A fenced producer means another process has started with this worker's transactional id (under
+ * the same worker id, or on the same pinned lanes: WorkerConfig.transactionalProducer): this one is
+ * the zombie, and it stops (commit() throws) instead of fencing the other in turn,
  * which would have the two redo each other's orders for ever (a stale epoch, which Kafka 4 also
  * reports for it, is told apart by the abort that follows). Any other failed commit is aborted, and
  * a producer that cannot abort is replaced (same transactional id). So is one whose commit timed out (a broker restarting, a coordinator moving): Kafka then refuses
@@ -131,15 +132,17 @@ final class ResultWriter implements AutoCloseable {
                 status(t.order(), JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + detail));
     }
 
-    /** A FAILED status alone, with a short reason: what takes the place of an outcome that could not be committed. */
-    List<Out> bareFailure(WorkOrder order, String why) {
-        return List.of(status(order, JobState.FAILED, 0, 0, DeadLetterReason.WORKER_ERROR + ": " + why));
+    /**
+     * The final status of a submission this worker finished before, said again as it was (the
+     * document tokens its run read; no reason, as for any success); its results are not.
+     */
+    List<Out> finishedBefore(WorkOrder order, long documentTokens) {
+        return List.of(status(order, JobState.SUCCEEDED, 1.0, documentTokens, null));
     }
 
-    /** The final status of a submission this worker finished before, said again (its results are not). */
-    List<Out> finishedBefore(WorkOrder order) {
-        return List.of(status(order, JobState.SUCCEEDED, 1.0, 0,
-                "a second order for this submission, which this worker finished before: its results were committed then"));
+    /** The records without the dead letters among them. */
+    List<Out> withoutDeadLetters(List<Out> records) {
+        return records.stream().filter(o -> !o.topic().equals(topics.deadLetters.name())).toList();
     }
 
     List<Out> undecodable(Worker.Taken t, RuntimeException e) {

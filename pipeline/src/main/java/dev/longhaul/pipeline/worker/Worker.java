@@ -18,9 +18,9 @@
  * tries in all, the lane holding its place meanwhile; any other failure, or the last try's, ends the
  * job FAILED with a dead letter. A finished outcome whose commit does not land on a lane still
  * ours is committed again, not recomputed; after MAX_TRIES its results give way to a FAILED status
- * saying why the commits failed (a result larger than the broker takes, say), and a failure's
- * outcome to a bare FAILED status (an unreadable order's dead letter to nothing, logged), so that
- * no lane waits behind an outcome for ever. An order written with a newer schema than the worker
+ * saying why the commits failed (a result larger than the broker takes, say), and an outcome with
+ * dead letters goes without them (an unreadable order's then is nothing), logged, so that no lane
+ * waits behind an outcome for ever. An order written with a newer schema than the worker
  * reads (an upgrade half done) is neither: it holds its lane, logged, until an upgraded worker
  * takes it.
  * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
@@ -89,14 +89,19 @@ public final class Worker implements AutoCloseable {
     }
 
     /** What a finished order commits: its records, and whether they are its results (SUCCEEDED). */
-    record Ending(List<ResultWriter.Out> records, boolean succeeded, boolean lastResort) {
+    record Ending(List<ResultWriter.Out> records, boolean succeeded, boolean lastResort, long documentTokens) {
         Ending(List<ResultWriter.Out> records, boolean succeeded) {
-            this(records, succeeded, false);
+            this(records, succeeded, false, 0);
+        }
+
+        /** A run's results and SUCCEEDED status, with the document tokens it read. */
+        static Ending succeeded(List<ResultWriter.Out> records, long documentTokens) {
+            return new Ending(records, true, false, documentTokens);
         }
 
         /** What replaces an outcome that could not be committed: tried until it lands. */
         static Ending lastResort(List<ResultWriter.Out> records) {
-            return new Ending(records, false, true);
+            return new Ending(records, false, true, 0);
         }
     }
 
@@ -141,12 +146,13 @@ public final class Worker implements AutoCloseable {
     private final AtomicLong requeued = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-    /** Least time between two log lines about failed best-effort sends or commits to try again. */
-    private static final long SEND_WARNING_MILLIS = 60_000;
+    /** Least time between two log lines about failed best-effort sends, or about commits to try again. */
+    private static final long WARNING_MILLIS = 60_000;
+    private final Warnings sendWarnings = new Warnings();
+    private final Warnings commitWarnings = new Warnings();
 
     private volatile boolean running = true;
     private volatile Throwable failure;
-    private long lastSendWarning = Long.MIN_VALUE / 2;
     /** The orders in progress by lane; written by the poll thread, read by the control listener's (onCancel). */
     private final Map<TopicPartition, Running> inProgress = new ConcurrentHashMap<>();
     /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
@@ -454,7 +460,7 @@ public final class Worker implements AutoCloseable {
             // planner): not run again, but its final status is committed again, which is what
             // releases the order's place at the dispatcher. Without a submission id (a producer
             // that set none) two lives of a job id cannot be told apart: the planner's word stands.
-            commit(t, new Ending(writer.finishedBefore(t.order), false));
+            commit(t, new Ending(writer.finishedBefore(t.order, completedJobs.tokens(submission(t.order))), false));
         } else {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
@@ -552,7 +558,7 @@ public final class Worker implements AutoCloseable {
             throw new IllegalStateException("interrupted while taking a finished run", e);
         }
         if (outcome instanceof OrderRunner.Done done) {
-            commit(t, new Ending(writer.succeeded(t.order, done), true));
+            commit(t, Ending.succeeded(writer.succeeded(t.order, done), done.documentTokens()));
         } else if (control.cancels(t.order)) {
             commit(t, new Ending(writer.cancelled(t.order), false));
         } else {
@@ -651,8 +657,7 @@ public final class Worker implements AutoCloseable {
      * Commits an outcome's records plus the order's offset. One that did not land on a lane still
      * ours is committed again after a pause (the run is not redone); past MAX_TRIES the outcome
      * becomes FAILED with the reason the commits gave (a result too large for the broker, say), and
-     * a failure's outcome a bare FAILED status or, for an unreadable order, nothing; that last resort
-     * is committed until it lands. A lane no longer ours leaves the order to its new owner.
+     * an outcome with dead letters goes without them; that last resort is committed until it lands. A lane no longer ours leaves the order to its new owner.
      */
     private boolean commit(Taken t, Ending outcome) {
         long next = t.record.offset() + 1;
@@ -663,7 +668,7 @@ public final class Worker implements AutoCloseable {
         };
         if (ok) {
             if (outcome.succeeded()) {
-                completedJobs.add(submission(t.order));
+                completedJobs.add(submission(t.order), outcome.documentTokens());
                 ordersDone.incrementAndGet();
             }
             return true;
@@ -676,19 +681,21 @@ public final class Worker implements AutoCloseable {
                     + count + " tries: " + writer.lastCommitFailure()), ""), false);
             count = 0;
         } else if (count >= MAX_TRIES && !outcome.lastResort()) {
-            // a failure's own outcome cannot be committed (a topic this worker may not write, say): it
-            // gives way to the least that ends the order, or its lane would wait behind it for ever
-            String why = "its outcome could not be committed in " + count + " tries: " + writer.lastCommitFailure();
-            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
-                    + " of " + t.partition() + ": " + why + (t.order == null ? "; its dead letter is dropped and the lane moves on"
-                    : "; a bare FAILED status takes its place"));
-            again = t.order == null ? Ending.lastResort(List.of()) : Ending.lastResort(writer.bareFailure(t.order, why));
+            // an outcome with a dead letter that cannot be committed (one larger than the broker
+            // takes, a dead-letters topic this worker may not write): it goes without its dead
+            // letters (an unreadable order's outcome is nothing then), its status unchanged, or
+            // the lane would wait behind it for ever
+            List<ResultWriter.Out> bare = writer.withoutDeadLetters(outcome.records());
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the outcome of the order at offset "
+                    + t.record.offset() + " of " + t.partition() + " could not be committed in " + count + " tries: "
+                    + writer.lastCommitFailure() + (bare.size() < outcome.records().size() ? "; it goes without its dead letter" : ""));
+            again = Ending.lastResort(bare);
             count = 0;
         } else if (count >= MAX_TRIES) {
-            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": even the last-resort outcome of the order at offset "
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the final status of the order at offset "
                     + t.record.offset() + " of " + t.partition() + " cannot be committed; its lane waits: " + writer.lastCommitFailure());
         } else if (count == 1) {
-            warnAtMostEveryMinute("the outcome of the order at offset " + t.record.offset() + " of " + t.partition()
+            commitWarnings.warn("the outcome of the order at offset " + t.record.offset() + " of " + t.partition()
                     + " was not committed; trying again: " + writer.lastCommitFailure());
         }
         requeue(t.again(count, pause(Math.max(1, count)), again));
@@ -749,20 +756,24 @@ public final class Worker implements AutoCloseable {
         try {
             send.run();
         } catch (RuntimeException e) {
-            warnAtMostEveryMinute("could not send " + what + " (the next one tries again): " + e);
+            sendWarnings.warn("could not send " + what + " (the next one tries again): " + e);
         }
     }
 
-    /** A warning on the log, unless one was written less than a minute ago (failures that repeat fast). */
-    private void warnAtMostEveryMinute(String message) {
-        long now = System.currentTimeMillis();
-        synchronized (this) {
-            if (now - lastSendWarning < SEND_WARNING_MILLIS) {
-                return;
+    /** Warnings of one kind on the log, at most one a minute (failures that repeat fast); each kind its own. */
+    private final class Warnings {
+        private long last = Long.MIN_VALUE / 2;
+
+        void warn(String message) {
+            long now = System.currentTimeMillis();
+            synchronized (this) {
+                if (now - last < WARNING_MILLIS) {
+                    return;
+                }
+                last = now;
             }
-            lastSendWarning = now;
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": " + message);
         }
-        LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": " + message);
     }
 
     /** Why the poll loop stopped on its own, if it did (close() is not a failure). */

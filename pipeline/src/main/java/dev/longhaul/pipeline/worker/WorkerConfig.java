@@ -206,7 +206,8 @@ public record WorkerConfig(
      * The result producer for lanes taken as `lanes` says. Pinned lanes have no group generation to
      * fence a worker that still runs on them (a hung one, or the old one of a rolling deploy, under
      * another worker id): their transactional id is the lanes', so the worker that starts on them
-     * fences any other on the same lanes, whatever its id.
+     * fences any other on the same lanes, whatever its id. Only on exactly the same set: a worker
+     * pinned to [0, 1] is not fenced by one on [1]; replace pinned workers lane set for lane set.
      */
     Map<String, Object> transactionalProducer(LaneAssignment lanes) {
         Map<String, Object> p = common();
