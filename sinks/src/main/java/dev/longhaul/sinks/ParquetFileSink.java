@@ -107,6 +107,12 @@ public final class ParquetFileSink implements ResultSink {
         return Optional.of(owner);
     }
 
+    /** A directory is one process's (its lock): every result must come here. */
+    @Override
+    public boolean holdsEveryResult() {
+        return true;
+    }
+
     @Override
     public int write(List<SinkResult> batch) throws IOException {
         StringBuilder lines = new StringBuilder();

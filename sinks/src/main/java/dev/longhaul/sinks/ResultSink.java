@@ -41,6 +41,16 @@ public interface ResultSink extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Whether this destination is written by one process alone, so must hold every result (a
+     * directory, which its lock keeps to one sink): SinkRunner then writes nothing while another
+     * member of its group holds some result partitions, and stops if that lasts. False for a
+     * destination several replicas share (one database), which is the default.
+     */
+    default boolean holdsEveryResult() {
+        return false;
+    }
+
     /** Called after every poll, also an empty one, for time-based work such as rotating files. */
     default void tick() throws Exception {}
 

@@ -218,6 +218,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         Map<SinkResult, ConsumerRecord<String, byte[]>> batch = new java.util.IdentityHashMap<>();
         List<SinkResult> order = new ArrayList<>(records.count());
         List<Future<RecordMetadata>> lettered = new ArrayList<>();
+        Map<ConsumerRecord<String, byte[]>, SerializationException> unreadable = new java.util.LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             try {
                 if (r.value() == null) {
@@ -232,15 +233,18 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 if (e instanceof WireFormatException wire && wire.newerWriter()) {
                     // a valid result of a newer schema (workers upgraded before this sink): dead-lettered
                     // and committed past, it would never reach the destination; the run stops instead,
-                    // with nothing of this batch committed, until an upgraded sink reads it
+                    // with nothing of this batch committed or dead-lettered, until an upgraded sink reads it
                     throw new IllegalStateException("sink " + config.groupId() + " cannot read the result at " + r.topic() + "-"
                             + r.partition() + "@" + r.offset() + ": it was written with a newer schema than this sink"
                             + " reads; upgrade the sink (nothing from this result on is committed): " + e.getMessage(), e);
                 }
-                DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
-                lettered.add(deadLetter(r, reason, "sink " + config.groupId() + " cannot read this result: " + e.getMessage()));
+                unreadable.put(r, e);
             }
         }
+        unreadable.forEach((r, e) -> {
+            DeadLetterReason reason = e instanceof WireFormatException wire ? wire.reason() : DeadLetterReason.NOT_AVRO;
+            lettered.add(deadLetter(r, reason, "sink " + config.groupId() + " cannot read this result: " + e.getMessage()));
+        });
         delivered(lettered);
         return new Decoded(order, batch);
     }
@@ -290,12 +294,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final class OwnerCheck implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
-            java.util.Optional<String> mine = sink.owner();
-            if (mine.isEmpty()) {
-                return;
+            if (sink.holdsEveryResult()) {
+                holdsEveryPartition();
             }
-            holdsEveryPartition();
-            if (partitions.isEmpty()) {
+            java.util.Optional<String> mine = sink.owner();
+            if (mine.isEmpty() || partitions.isEmpty()) {
                 return;
             }
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions));
@@ -315,7 +318,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         }
 
         /**
-         * A destination must hold every result: while another member of the group holds some of
+         * A destination one process writes (ResultSink.holdsEveryResult: a directory) must hold
+         * every result: while another member of the group holds some of
          * the result partitions (a second destination started on the same group, both before either
          * committed a stamp; or, for a session timeout, the member of this sink's previous process,
          * which crashed), this sink writes nothing and waits. A rebalance that gives it every

@@ -229,7 +229,7 @@ class FileSinkOnKafkaTest {
         SinkRunner b = new SinkRunner(config, topics, new FileSink(other, config));
         CompletableFuture<Void> runA = TestResults.start(a);
         CompletableFuture<Void> runB = TestResults.start(b);
-        // then one at least stops saying the group splits them, within two session timeouts
+        // then one at least stops, saying the group splits them (or that the other's stamp is on the offsets)
         TestResults.await(() -> runA.isDone() || runB.isDone(), "a sink refused to hold part of the results");
         // the survivor, if any, takes every partition and writes them all
         TestResults.await(() -> (runA.isDone() && runB.isDone()) || linesOf(jobs) == 2L * jobs.size()
@@ -242,7 +242,10 @@ class FileSinkOnKafkaTest {
                 run.get(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 failed++;
-                assertTrue(String.valueOf(e.getCause().getMessage()).contains("split the result partitions"), e.getCause().toString());
+                // split partitions, or (when one got every partition and committed first) the other's stamp
+                String message = String.valueOf(e.getCause().getMessage());
+                assertTrue(message.contains("split the result partitions") || message.contains("another destination"),
+                        e.getCause().toString());
             }
         }
         assertTrue(failed >= 1);

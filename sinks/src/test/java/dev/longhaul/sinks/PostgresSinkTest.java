@@ -117,6 +117,29 @@ class PostgresSinkTest {
     }
 
     @Test
+    void replicasOnOneDatabaseShareTheGroupAndTheWork() throws Exception {
+        // given two sinks on one database and one group (a deployment of two replicas), started together
+        Topics topics = TestResults.topics(kafka, "pg-replicas.");
+        TestResults.produce(kafka, topics, IntStream.range(0, 20).boxed().toList(), true);
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), "pg-replicas-test")
+                .withNamespace(topics.namespace()).withBatch(5, Duration.ofMillis(200))
+                .withClientOverrides(java.util.Map.of("session.timeout.ms", "6000"));
+        SinkRunner a = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        SinkRunner b = new SinkRunner(config, topics, new PostgresSink(jdbcUrl, null, null));
+        CompletableFuture<Void> runA = TestResults.start(a);
+        CompletableFuture<Void> runB = TestResults.start(b);
+        // then every row is written, and neither stops past two session timeouts (a file sink would)
+        TestResults.await(() -> rows() >= 40, "40 rows");
+        Thread.sleep(15_000);
+        assertFalse(runA.isDone() || runB.isDone(), "a replica stopped: " + (runA.isDone() ? runA : runB));
+        a.close();
+        b.close();
+        runA.get();
+        runB.get();
+        assertEquals(40, rows());
+    }
+
+    @Test
     void aSecondDatabaseUnderTheSameGroupIsRefusedInsteadOfStartingAfterResultsItNeverGot() throws Exception {
         Topics topics = TestResults.topics(kafka, "pg-owner.");
         TestResults.produce(kafka, topics, IntStream.range(0, 4).boxed().toList(), true);
