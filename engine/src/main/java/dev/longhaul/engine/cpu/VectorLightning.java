@@ -52,7 +52,7 @@ final class VectorLightning {
         int k = q + d;
         int v = q + 2 * d;
         int sBase = h * d * d;
-        float lambda = decay.pow(h, 1);
+        float lambda = LightningKernels.carry(decay, h, 1, s, d);
         int out = row * oCols + h * d;
         if (d == 4 * L) {
             recurrentStep4(p, q, k, v, o, out, s, sBase, lambda);
@@ -163,7 +163,7 @@ final class VectorLightning {
                 }
             }
             // S_out = λ^m S_in + Σ_i (λ^(m−1−i) k_i)ᵀ v_i
-            float carry = pow[m];
+            float carry = LightningKernels.carry(decay, h, m, s, d);
             for (int dim = 0; dim < d; dim++) {
                 int srow = sBase + dim * d;
                 for (int e = 0; e < d; e += L) {

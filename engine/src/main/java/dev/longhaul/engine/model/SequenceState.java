@@ -1,8 +1,9 @@
 /*
  * Everything needed to resume one sequence (MINIMAX.md §8): its position, the lightning state
- * S [n·D, D] of every linear layer (float32, fixed size) and the KV cache of every softmax layer
- * (the only part that grows). A snapshot is an independent copy: continue it with a different
- * suffix while the original stays as it was, which is how one prefilled document serves many tasks.
+ * S [n·D, D] of every linear layer with its heads' decay corrections after it (float32, fixed
+ * size) and the KV cache of every softmax layer (the only part that grows). A snapshot is an
+ * independent copy: continue it with a different suffix while the original stays as it was,
+ * which is how one prefilled document serves many tasks.
  */
 package dev.longhaul.engine.model;
 
@@ -12,7 +13,7 @@ import dev.longhaul.engine.backend.Tensor;
 
 public final class SequenceState {
     private final Backend backend;
-    private final Tensor[] lightning; // [layer] -> [n·D][D], null for softmax layers
+    private final Tensor[] lightning; // [layer] -> [n·D + ⌈n/D⌉][D], null for softmax layers
     private final KvCache[] kv;       // [layer] -> cache, null for lightning layers
     private int position;
     /** Set when a step failed partway: some layers advanced, some not, so the state is no sequence's. */
@@ -30,7 +31,8 @@ public final class SequenceState {
         KvCache[] kv = new KvCache[cfg.numLayers()];
         for (int l = 0; l < cfg.numLayers(); l++) {
             if (cfg.kind(l) == LayerKind.LINEAR) {
-                lightning[l] = backend.allocate(cfg.attentionWidth(), cfg.headDim());
+                // the heads' D×D blocks, then a row (or more) for their decay corrections (Backend.lightning)
+                lightning[l] = backend.allocate(cfg.attentionWidth() + Math.ceilDiv(cfg.numHeads(), cfg.headDim()), cfg.headDim());
             } else {
                 kv[l] = backend.newKvCache(cfg.numKvHeads(), cfg.headDim());
             }
