@@ -78,12 +78,7 @@ class AvroSerdeTest {
         // given a newer Control whose action enum adds ARCHIVE (the registry accepts it as BACKWARD)
         Schema current = Control.getClassSchema();
         Schema next = new Schema.Parser().parse(current.toString().replace("\"SET_PRIORITY\"]", "\"SET_PRIORITY\",\"ARCHIVE\"]"));
-        GenericRecord record = new GenericData.Record(next);
-        record.put("jobId", "job-1");
-        record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "ARCHIVE"));
-        record.put("priority", null);
-        record.put("requestedAt", 1L);
-        byte[] bytes = frame(registry.register("t-value", next), next, record);
+        byte[] bytes = frame(registry.register("t-value", next), next, control(next, "ARCHIVE"));
         // then this reader refuses it as a schema it cannot read yet (replay after an upgrade), not as noise
         assertReason(DeadLetterReason.INCOMPATIBLE_SCHEMA, AvroSerde.forValues(Control.class, registry), bytes);
         WireFormatException newer = assertThrows(WireFormatException.class,
@@ -92,20 +87,24 @@ class AvroSerdeTest {
         // a writer we cannot read that could not read our records either (an enum missing a symbol
         // of ours, and holding one we lack) is no successor: no upgrade of this reader helps
         Schema unrelated = new Schema.Parser().parse(current.toString().replace("\"SET_PRIORITY\"]", "\"ARCHIVE\"]"));
-        GenericRecord other = new GenericData.Record(unrelated);
-        other.put("jobId", "job-1");
-        other.put("action", new GenericData.EnumSymbol(unrelated.getField("action").schema(), "ARCHIVE"));
-        other.put("priority", null);
-        other.put("requestedAt", 1L);
-        byte[] otherBytes = frame(registry.register("u-value", unrelated), unrelated, other);
+        byte[] otherBytes = frame(registry.register("u-value", unrelated), unrelated, control(unrelated, "ARCHIVE"));
         WireFormatException stranger = assertThrows(WireFormatException.class,
                 () -> AvroSerde.forValues(Control.class, registry).deserialize("u", otherBytes));
         assertEquals(DeadLetterReason.INCOMPATIBLE_SCHEMA, stranger.reason());
         assertFalse(stranger.newerWriter(), "not a successor of the reader's schema");
         // while a record of that schema using a symbol it has reads
-        record.put("action", new GenericData.EnumSymbol(next.getField("action").schema(), "CANCEL"));
-        byte[] known = frame(registry.register("t-value", next), next, record);
+        byte[] known = frame(registry.register("t-value", next), next, control(next, "CANCEL"));
         assertEquals(ControlAction.CANCEL, AvroSerde.forValues(Control.class, registry).deserialize("t", known).getAction());
+    }
+
+    /** A Control of `schema` (a variant of ours) cancelling job-1 with the action named. */
+    private static GenericRecord control(Schema schema, String action) {
+        GenericRecord record = new GenericData.Record(schema);
+        record.put("jobId", "job-1");
+        record.put("action", new GenericData.EnumSymbol(schema.getField("action").schema(), action));
+        record.put("priority", null);
+        record.put("requestedAt", 1L);
+        return record;
     }
 
     @Test

@@ -360,8 +360,7 @@ class WorkerTest {
         for (var t : skew.all()) {
             kafka.createTopic(t.getKey().name(), t.getKey() == skew.work ? 2 : 1, t.getValue());
         }
-        WorkerConfig config = WorkerConfig.defaults("skew-1", kafka.bootstrapServers(), MODEL).withNamespace("skew.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        WorkerConfig config = config("skew-1", "skew.");
         Topics saved = topics;
         topics = skew;
         try (Worker w = new Worker(config, skew, new LaneAssignment.Pinned(List.of(0, 1)), Faults.NONE, Duration.ofMillis(20))) {
@@ -391,12 +390,8 @@ class WorkerTest {
 
     @Test
     void anOutcomeThatCannotBeCommittedGivesWayAndItsLaneMovesOn() throws Exception {
-        Topics stuck = new Topics("stuck.", new InMemorySchemaRegistry());
-        for (var t : stuck.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("stuck-1", kafka.bootstrapServers(), MODEL).withNamespace("stuck.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics stuck = namespaceTopics("stuck.", 1);
+        WorkerConfig config = config("stuck-1", "stuck.");
         // offset 0 fails (a FAILED status and a dead letter), offset 1 is not Avro (a dead letter):
         // neither outcome can be committed in MAX_TRIES tries (a dead letter over the broker's
         // limit, a topic this worker may not write); what replaces them can
@@ -435,12 +430,8 @@ class WorkerTest {
 
     @Test
     void pinnedWorkerTakesOnlyItsLanes() throws Exception {
-        Topics pinnedTopics = new Topics("pinned.", new InMemorySchemaRegistry());
-        for (var t : pinnedTopics.all()) {
-            kafka.createTopic(t.getKey().name(), t.getKey() == pinnedTopics.work ? 2 : 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("pinned-1", kafka.bootstrapServers(), MODEL).withNamespace("pinned.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics pinnedTopics = namespaceTopics("pinned.", 2);
+        WorkerConfig config = config("pinned-1", "pinned.");
         Topics saved = topics;
         try (Worker pinned = new Worker(config, pinnedTopics, new LaneAssignment.Pinned(List.of(1)))) {
             topics = pinnedTopics;
@@ -475,10 +466,7 @@ class WorkerTest {
 
     @Test
     void anOrderHeldUpOnOneLaneDoesNotHoldUpTheOtherAndACancelReachesOnlyItsOwn() throws Exception {
-        Topics laneTopics = new Topics("lanes.", new InMemorySchemaRegistry());
-        for (var t : laneTopics.all()) {
-            kafka.createTopic(t.getKey().name(), t.getKey() == laneTopics.work ? 2 : 1, t.getValue());
-        }
+        Topics laneTopics = namespaceTopics("lanes.", 2);
         // given a worker on lanes 0 and 1 whose order on lane 0 stops at its first prefill chunk until released
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         Faults holdLaneZero = (point, order) -> {
@@ -522,20 +510,15 @@ class WorkerTest {
 
     @Test
     void aWorkerFencedByAnotherProcessOnItsPinnedLanesStopsAndTheJobHasOneResult() throws Exception {
-        Topics twins = new Topics("twins.", new InMemorySchemaRegistry());
-        for (var t : twins.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("twin", kafka.bootstrapServers(), MODEL).withNamespace("twins.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics twins = namespaceTopics("twins.", 1);
+        WorkerConfig config = config("twin", "twins.");
         Topics saved = topics;
         topics = twins;
         // given a worker on pinned lanes, and a second process started later on them under another
         // worker id (a hung worker's replacement, or a rolling deploy's: pinned lanes have no group
         // generation, so only the lanes' transactional id fences the first)
         try (Worker first = new Worker(config, twins, new LaneAssignment.Pinned(List.of(0)));
-             Worker second = new Worker(WorkerConfig.defaults("twin-replacement", kafka.bootstrapServers(), MODEL)
-                     .withNamespace("twins.").withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1),
+             Worker second = new Worker(config("twin-replacement", "twins."),
                      twins, new LaneAssignment.Pinned(List.of(0)))) {
             // when an order comes that both take
             place(order("twin-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "one text".getBytes(), null));
@@ -572,8 +555,7 @@ class WorkerTest {
         for (var t : brokenTopics.all()) {
             kafka.createTopic(t.getKey().name(), 1, t.getValue());
         }
-        WorkerConfig config = WorkerConfig.defaults("broken-1", kafka.bootstrapServers(), MODEL).withNamespace("broken.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        WorkerConfig config = config("broken-1", "broken.");
         try (Worker broken = new Worker(config, brokenTopics, new LaneAssignment.Pinned(List.of(0)))) {
             // every heartbeat fails to serialize; the worker logs it and goes on
             Thread.sleep(3 * config.heartbeatInterval().toMillis());
@@ -613,8 +595,7 @@ class WorkerTest {
             flaky.failFirst(Control.class, 6); // about 6 s before the listener has read the cancel
             flaky.failFirst(WorkOrder.class, 2);
             flaky.failFirst(DocumentChunk.class, 1);
-            WorkerConfig config = WorkerConfig.defaults("regdown-1", kafka.bootstrapServers(), MODEL).withNamespace("regdown.")
-                    .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+            WorkerConfig config = config("regdown-1", "regdown.");
             try (Worker w = new Worker(config, new Topics("regdown.", flaky), new LaneAssignment.Pinned(List.of(0)))) {
                 one(topics.summaries, "rd-after");
                 assertEquals(JobState.SUCCEEDED, finalState("rd-after"), "its chunks were read once the registry answered");
@@ -634,12 +615,8 @@ class WorkerTest {
 
     @Test
     void anOutcomeInHandWhenTheLaneIsRevokedIsCommittedNotLeftToBeComputedAgain() throws Exception {
-        Topics revoke = new Topics("revoke.", new InMemorySchemaRegistry());
-        for (var t : revoke.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("revoke-1", kafka.bootstrapServers(), MODEL).withNamespace("revoke.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics revoke = namespaceTopics("revoke.", 1);
+        WorkerConfig config = config("revoke-1", "revoke.");
         java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
         Faults faults = (point, order) -> {
             if (point == Faults.Point.BEFORE_COMMIT && commits.incrementAndGet() == 1) {
@@ -672,12 +649,8 @@ class WorkerTest {
 
     @Test
     void runsThatFailForAReasonThatMayPassRunAgainAndCommitsThatDoNotLandAreRetriedNotRerun() throws Exception {
-        Topics flaky = new Topics("flaky.", new InMemorySchemaRegistry());
-        for (var t : flaky.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("flaky-1", kafka.bootstrapServers(), MODEL).withNamespace("flaky.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics flaky = namespaceTopics("flaky.", 1);
+        WorkerConfig config = config("flaky-1", "flaky.");
         // orders by offset: 0 meets a remote 503 on every try, 1 on its first two, 2 has its first
         // commit fail, 3 meets an error that does not pass, 4 succeeds on its last try and then has
         // its first commit fail, 5's first run fails in a batch step shared with others, 6's every run
@@ -770,12 +743,8 @@ class WorkerTest {
 
     @Test
     void aServersRetryAfterHoldsTheNextTryButACancelEndsTheWaitingJobAtOnce() throws Exception {
-        Topics paused = new Topics("paused.", new InMemorySchemaRegistry());
-        for (var t : paused.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
-        WorkerConfig config = WorkerConfig.defaults("paused-1", kafka.bootstrapServers(), MODEL).withNamespace("paused.")
-                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
+        Topics paused = namespaceTopics("paused.", 1);
+        WorkerConfig config = config("paused-1", "paused.");
         java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
         // every try meets a 429 whose server asks to be left alone for ten minutes
         Faults faults = (point, order) -> {
@@ -880,6 +849,21 @@ class WorkerTest {
                         .setFirstOffset(positions.get(0).getOffset()).setLastOffset(positions.get(count - 1).getOffset())
                         .setPositions(positions).build())
                 .setEstimatedCostTokens(doc.length / 4).setPlannedAt(Instant.now()).build();
+    }
+
+    /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
+    private static Topics namespaceTopics(String namespace, int lanes) {
+        Topics t = new Topics(namespace, new InMemorySchemaRegistry());
+        for (var topic : t.all()) {
+            kafka.createTopic(topic.getKey().name(), topic.getKey() == t.work ? lanes : 1, topic.getValue());
+        }
+        return t;
+    }
+
+    /** A worker's config in a namespace of its own: the test model, budget and output, one CPU thread. */
+    private static WorkerConfig config(String workerId, String namespace) {
+        return WorkerConfig.defaults(workerId, kafka.bootstrapServers(), MODEL).withNamespace(namespace)
+                .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 1);
     }
 
     private static void place(WorkOrder order) throws Exception {
