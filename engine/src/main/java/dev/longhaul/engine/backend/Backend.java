@@ -77,9 +77,9 @@ public interface Backend extends AutoCloseable {
      * a one-row task runs the recurrent form, longer ones the block form, in blocks of at most
      * decay.block() tokens (a backend may use smaller ones: the block size changes only the order of
      * the sums, MINIMAX.md §5.3); each task's state [n·D, D] is read and advanced; out gets [rows, n·D].
-     * A state with rows beyond n·D holds a decay correction per head there (float n·D·D + h), which
-     * a backend may keep so that many short chunks do not drift from one long one (the CPU backends
-     * do: LightningKernels.carry); SequenceState allocates that room.
+     * A state with rows beyond n·D has room for a float per head there (n·D·D + h), which a backend
+     * may use to keep a slow head's state scaled, so that many short chunks do not drift from one
+     * long one (the CPU backends do: LightningKernels.begin); SequenceState allocates that room.
      */
     void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out);
 

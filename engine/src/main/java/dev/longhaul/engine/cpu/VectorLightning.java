@@ -21,6 +21,7 @@ final class VectorLightning {
         final float[] keysT;   // [D][Bpad] keys of the block, transposed
         final float[] scores;  // [Bpad] one row of A
         final float[] decayRev; // [B + 1 + pad]: decayRev[B − n] = λ^n, zero past B
+        final float[] keyWeights; // [B]: what multiplies k_i in the state's update
         final int headDim;
         final int block;
         final int pad;
@@ -32,6 +33,7 @@ final class VectorLightning {
             keysT = new float[headDim * pad];
             scores = new float[pad];
             decayRev = new float[block + 1 + pad];
+            keyWeights = new float[block];
         }
 
         boolean fits(int d, int b) {
@@ -52,22 +54,29 @@ final class VectorLightning {
         int k = q + d;
         int v = q + 2 * d;
         int sBase = h * d * d;
-        float lambda = LightningKernels.carry(decay, h, 1, s, d);
+        // plain: S ← λ·S + kᵀv; scaled (LightningKernels.begin): S' ← S' + exp(s·(n+1))·kᵀv, o = exp(−s·(n+1))·q·S'
+        int n = LightningKernels.begin(decay, h, 1, s, d);
+        float lambda = n < 0 ? decay.pow(h, 1) : 1f;
+        float grow = n < 0 ? 1f : LightningKernels.growthAfter(decay, h, n + 1);
+        float scale = n < 0 ? 1f : LightningKernels.decayAfter(decay, h, n + 1);
         int out = row * oCols + h * d;
         if (d == 4 * L) {
-            recurrentStep4(p, q, k, v, o, out, s, sBase, lambda);
-            return;
-        }
-        for (int e = 0; e < d; e += L) {
-            FloatVector vv = FloatVector.fromArray(F, p, v + e);
-            FloatVector acc = FloatVector.zero(F);
-            for (int a = 0; a < d; a++) {
-                int idx = sBase + a * d + e;
-                FloatVector sv = FloatVector.fromArray(F, s, idx).mul(lambda).add(vv.mul(p[k + a]));
-                sv.intoArray(s, idx);
-                acc = sv.fma(FloatVector.broadcast(F, p[q + a]), acc);
+            recurrentStep4(p, q, k, v, o, out, s, sBase, lambda, grow, scale);
+        } else {
+            for (int e = 0; e < d; e += L) {
+                FloatVector vv = FloatVector.fromArray(F, p, v + e);
+                FloatVector acc = FloatVector.zero(F);
+                for (int a = 0; a < d; a++) {
+                    int idx = sBase + a * d + e;
+                    FloatVector sv = FloatVector.fromArray(F, s, idx).mul(lambda).add(vv.mul(grow * p[k + a]));
+                    sv.intoArray(s, idx);
+                    acc = sv.fma(FloatVector.broadcast(F, p[q + a]), acc);
+                }
+                acc.mul(scale).intoArray(o, out + e);
             }
-            acc.intoArray(o, out + e);
+        }
+        if (n >= 0) {
+            LightningKernels.end(decay, h, n, 1, s, d);
         }
     }
 
@@ -77,7 +86,8 @@ final class VectorLightning {
      * overlap. Each output element still sums over a in ascending order: the same bits as the
      * general loop above.
      */
-    private static void recurrentStep4(float[] p, int q, int k, int v, float[] o, int out, float[] s, int sBase, float lambda) {
+    private static void recurrentStep4(float[] p, int q, int k, int v, float[] o, int out, float[] s, int sBase, float lambda,
+                                       float grow, float scale) {
         FloatVector v0 = FloatVector.fromArray(F, p, v);
         FloatVector v1 = FloatVector.fromArray(F, p, v + L);
         FloatVector v2 = FloatVector.fromArray(F, p, v + 2 * L);
@@ -89,7 +99,7 @@ final class VectorLightning {
         int d = 4 * L;
         for (int a = 0; a < d; a++) {
             int idx = sBase + a * d;
-            float ka = p[k + a];
+            float ka = grow * p[k + a];
             FloatVector qa = FloatVector.broadcast(F, p[q + a]);
             FloatVector s0 = FloatVector.fromArray(F, s, idx).mul(lambda).add(v0.mul(ka));
             FloatVector s1 = FloatVector.fromArray(F, s, idx + L).mul(lambda).add(v1.mul(ka));
@@ -104,10 +114,10 @@ final class VectorLightning {
             acc2 = s2.fma(qa, acc2);
             acc3 = s3.fma(qa, acc3);
         }
-        acc0.intoArray(o, out);
-        acc1.intoArray(o, out + L);
-        acc2.intoArray(o, out + 2 * L);
-        acc3.intoArray(o, out + 3 * L);
+        acc0.mul(scale).intoArray(o, out);
+        acc1.mul(scale).intoArray(o, out + L);
+        acc2.mul(scale).intoArray(o, out + 2 * L);
+        acc3.mul(scale).intoArray(o, out + 3 * L);
     }
 
     static void blockPrefill(float[] p, int pCols, int row0, int rows, float[] o, int oCols, float[] s, int h, int d,
@@ -123,9 +133,14 @@ final class VectorLightning {
         float[] kt = scratch.keysT;
         float[] a = scratch.scores;
         int pad = scratch.pad;
+        float[] w = scratch.keyWeights;
         for (int b = 0; b < rows; b += block) {
             int m = Math.min(block, rows - b);
             int first = row0 + b;
+            int n = LightningKernels.begin(decay, h, m, s, d); // scaled (n ≥ 0) or plain: LightningKernels
+            for (int i = 0; i < m; i++) {
+                w[i] = n < 0 ? pow[m - 1 - i] : LightningKernels.growthAfter(decay, h, n + 1 + i);
+            }
             // K_blockᵀ, zero-padded to a whole number of vectors
             for (int dim = 0; dim < d; dim++) {
                 int base = dim * pad;
@@ -147,7 +162,7 @@ final class VectorLightning {
                     }
                     acc.mul(FloatVector.fromArray(F, rev, block - j + i0)).intoArray(a, i0);
                 }
-                float inter = pow[j + 1];
+                float inter = n < 0 ? pow[j + 1] : LightningKernels.decayAfter(decay, h, n + j + 1);
                 for (int e = 0; e < d; e += L) {
                     // inter_j = λ^(j+1) · q_j·S_in
                     FloatVector acc = FloatVector.zero(F);
@@ -162,18 +177,21 @@ final class VectorLightning {
                     acc.intoArray(o, out + e);
                 }
             }
-            // S_out = λ^m S_in + Σ_i (λ^(m−1−i) k_i)ᵀ v_i
-            float carry = LightningKernels.carry(decay, h, m, s, d);
+            // S_out = λ^m S_in + Σ_i (λ^(m−1−i) k_i)ᵀ v_i; scaled: S'_out = S' + Σ_i (exp(s·(n+1+i)) k_i)ᵀ v_i
+            float carry = n < 0 ? pow[m] : 1f;
             for (int dim = 0; dim < d; dim++) {
                 int srow = sBase + dim * d;
                 for (int e = 0; e < d; e += L) {
                     FloatVector acc = FloatVector.fromArray(F, s, srow + e).mul(carry);
                     for (int i = 0; i < m; i++) {
-                        float ka = pow[m - 1 - i] * kt[dim * pad + i];
+                        float ka = w[i] * kt[dim * pad + i];
                         acc = FloatVector.fromArray(F, p, (first + i) * pCols + 3 * d * h + 2 * d + e).fma(FloatVector.broadcast(F, ka), acc);
                     }
                     acc.intoArray(s, srow + e);
                 }
+            }
+            if (n >= 0) {
+                LightningKernels.end(decay, h, n, m, s, d);
             }
         }
     }

@@ -1,9 +1,9 @@
 /*
  * Everything needed to resume one sequence (MINIMAX.md §8): its position, the lightning state
- * S [n·D, D] of every linear layer with its heads' decay corrections after it (float32, fixed
- * size) and the KV cache of every softmax layer (the only part that grows). A snapshot is an
- * independent copy: continue it with a different suffix while the original stays as it was,
- * which is how one prefilled document serves many tasks.
+ * S [n·D, D] of every linear layer, with room after it for what its slow heads need to keep their
+ * state scaled (float32, fixed size), and the KV cache of every softmax layer (the only part that
+ * grows). A snapshot is an independent copy: continue it with a different suffix while the
+ * original stays as it was, which is how one prefilled document serves many tasks.
  */
 package dev.longhaul.engine.model;
 
@@ -31,7 +31,7 @@ public final class SequenceState {
         KvCache[] kv = new KvCache[cfg.numLayers()];
         for (int l = 0; l < cfg.numLayers(); l++) {
             if (cfg.kind(l) == LayerKind.LINEAR) {
-                // the heads' D×D blocks, then a row (or more) for their decay corrections (Backend.lightning)
+                // the heads' D×D blocks, then a row (or more) for the heads' scale counts (Backend.lightning)
                 lightning[l] = backend.allocate(cfg.attentionWidth() + Math.ceilDiv(cfg.numHeads(), cfg.headDim()), cfg.headDim());
             } else {
                 kv[l] = backend.newKvCache(cfg.numKvHeads(), cfg.headDim());
