@@ -234,10 +234,12 @@ class LonghaulCommandLineTest {
     @Test
     void benchesFindTheDefaultCorpusBesideTheRepositoryWhereverTheyAreRunFrom() {
         String before = System.getProperty("longhaul.home");
-        System.setProperty("longhaul.home", "/opt/checkout/longhaul");
+        // a checkout that is not the working folder
+        Path home = Path.of("elsewhere", "checkout", "longhaul").toAbsolutePath();
+        System.setProperty("longhaul.home", home.toString());
         try {
             BenchPipelineCommand b = (BenchPipelineCommand) parse("bench", "pipeline");
-            assertEquals(Path.of("/opt/checkout/shared/corpus/logs/full/Linux.log"), BenchPipelineCommand.corpus(b.spec, b.corpus));
+            assertEquals(home.getParent().resolve("shared/corpus/logs/full/Linux.log"), BenchPipelineCommand.corpus(b.spec, b.corpus));
             BenchPipelineCommand given = (BenchPipelineCommand) parse("bench", "pipeline", "--corpus", "my.log");
             assertEquals(Path.of("my.log"), BenchPipelineCommand.corpus(given.spec, given.corpus), "a given one stays as given");
         } finally {
