@@ -20,9 +20,8 @@
  * ours is committed again, not recomputed; after MAX_TRIES its results give way to a FAILED status
  * saying why the commits failed (a result larger than the broker takes, say), and an outcome with
  * dead letters goes without them (an unreadable order's then is nothing), logged, so that no lane
- * waits behind an outcome for ever. An order written with a newer schema than the worker
- * reads (an upgrade half done) is neither: it holds its lane, logged, until an upgraded worker
- * takes it.
+ * waits behind an outcome for ever. An order written with a newer schema than the worker reads
+ * (an upgrade half done) is neither: it holds its lane, logged, until an upgraded worker takes it.
  * Heartbeats and RUNNING statuses are best effort: one that cannot be sent (registry or broker
  * unreachable for a moment) is reported on the log and the next one tries again. Anything else
  * that escapes the poll loop stops the worker loudly: it is logged, kept as failure(), the worker
@@ -322,6 +321,19 @@ public final class Worker implements AutoCloseable {
         return Failures.find(e, RegistryException.class).isPresent();
     }
 
+    /**
+     * Puts an order that cannot be decoded yet back on its lane, which it holds, to be decoded
+     * again after a pause that grows with its tries; says why on the log. Returns the pause.
+     */
+    private Duration holdLane(Taken t, System.Logger.Level level, String why, String cause) {
+        int count = t.tries.count() + 1;
+        Duration pause = pause(count);
+        LOG.log(level, "worker " + config.workerId() + ": the order at offset " + t.record.offset() + " of " + t.partition()
+                + " " + why + "; trying again in " + pause.toSeconds() + " s: " + cause);
+        requeue(t.again(count, pause, null));
+        return pause;
+    }
+
     /** Whether e is a valid record of a schema newer than this worker reads (WireFormatException.newerWriter). */
     static boolean newerWriter(Throwable e) {
         return Failures.find(e, WireFormatException.class).filter(WireFormatException::newerWriter).isPresent();
@@ -422,25 +434,16 @@ public final class Worker implements AutoCloseable {
             if (again.undecodable != null && registryDown(again.undecodable)) {
                 // still no registry: the order waits, holding its lane, however long that takes;
                 // the next lookup, of any order, waits as long (one blocking try per pause)
-                int count = t.tries.count() + 1;
-                Duration pause = pause(count);
+                Duration pause = holdLane(t, System.Logger.Level.WARNING,
+                        "cannot be decoded while the schema registry is down", again.undecodable.toString());
                 registryRetryAt = Math.max(registryRetryAt, System.currentTimeMillis() + pause.toMillis());
-                LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
-                        + " of " + t.partition() + " cannot be decoded while the schema registry is down; trying again in "
-                        + pause.toSeconds() + " s: " + again.undecodable);
-                requeue(t.again(count, pause, null));
             } else if (again.undecodable != null && newerWriter(again.undecodable)) {
                 // an order written by a newer pipeline than this worker (an upgrade half done): a
                 // valid order, so it is neither dead-lettered nor committed past (its job would stay
                 // QUEUED for ever, its cost held by the dispatcher); it holds its lane, loudly, until
                 // an upgraded worker takes the lane
-                int count = t.tries.count() + 1;
-                Duration pause = pause(count);
-                LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the order at offset " + t.record.offset()
-                        + " of " + t.partition() + " was written with a newer schema than this worker reads; it waits on"
-                        + " its lane for an upgraded worker (upgrade this one); trying again in " + pause.toSeconds() + " s: "
-                        + again.undecodable.getMessage());
-                requeue(t.again(count, pause, null));
+                holdLane(t, System.Logger.Level.ERROR, "was written with a newer schema than this worker reads; it waits on"
+                        + " its lane for an upgraded worker (upgrade this one)", again.undecodable.getMessage());
             } else {
                 start(again); // decoded now, or refused for what its bytes are
             }
@@ -657,7 +660,8 @@ public final class Worker implements AutoCloseable {
      * Commits an outcome's records plus the order's offset. One that did not land on a lane still
      * ours is committed again after a pause (the run is not redone); past MAX_TRIES the outcome
      * becomes FAILED with the reason the commits gave (a result too large for the broker, say), and
-     * an outcome with dead letters goes without them; that last resort is committed until it lands. A lane no longer ours leaves the order to its new owner.
+     * an outcome with dead letters goes without them; that last resort is committed until it lands.
+     * A lane no longer ours leaves the order to its new owner.
      */
     private boolean commit(Taken t, Ending outcome) {
         long next = t.record.offset() + 1;

@@ -194,9 +194,9 @@ public record WorkerConfig(
 
     /**
      * The result producer of a worker in the group. Its transactional id is the worker's (in its
-     * namespace): a restarted
-     * worker with the same id fences its previous incarnation; a different worker taking over a lane
-     * is fenced by the consumer group generation carried in sendOffsetsToTransaction (KIP-447).
+     * namespace): a restarted worker with the same id fences its previous incarnation; a different
+     * worker taking over a lane is fenced by the consumer group generation carried in
+     * sendOffsetsToTransaction (KIP-447).
      */
     Map<String, Object> transactionalProducer() {
         return transactionalProducer(LaneAssignment.group());
