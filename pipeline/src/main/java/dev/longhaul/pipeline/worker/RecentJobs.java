@@ -29,10 +29,6 @@ final class RecentJobs {
         };
     }
 
-    void add(String jobId) {
-        add(jobId, 0);
-    }
-
     /** Remembers a job with the document tokens its run read. */
     void add(String jobId, long documentTokens) {
         ids.put(jobId, documentTokens);

@@ -12,21 +12,23 @@ class RecentJobsTest {
     void keepsTheLatestIdsAndForgetsTheOldestBeyondCapacity() {
         RecentJobs recent = new RecentJobs(3);
         for (int i = 0; i < 5; i++) {
-            recent.add("job-" + i);
+            recent.add("job-" + i, 100L + i);
         }
         assertEquals(3, recent.size());
         assertFalse(recent.contains("job-0"));
         assertFalse(recent.contains("job-1"));
         assertTrue(recent.contains("job-2"));
         assertTrue(recent.contains("job-4"));
+        assertEquals(104L, recent.tokens("job-4"), "the tokens its run read");
+        assertEquals(0L, recent.tokens("job-0"), "forgotten");
     }
 
     @Test
     void addingAnIdAgainDoesNotGrowTheSet() {
         RecentJobs recent = new RecentJobs(2);
-        recent.add("a");
-        recent.add("a");
-        recent.add("b");
+        recent.add("a", 1);
+        recent.add("a", 1);
+        recent.add("b", 2);
         assertEquals(2, recent.size());
         assertTrue(recent.contains("a"));
         assertTrue(recent.contains("b"));
