@@ -14,9 +14,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import dev.longhaul.engine.backend.BackendProvider;
 import dev.longhaul.ops.demo.KafkaDemo;
-import dev.longhaul.pipeline.worker.WorkerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,13 +79,6 @@ public final class DemoCommand implements Callable<Integer> {
                 Duration.ofSeconds(timeoutSeconds));
         KafkaDemo.Engine e = new KafkaDemo.Engine(Optional.ofNullable(model), engine.backendName(), engine.threads(),
                 contextTokens, maxOutputTokens);
-        // the worker's options are checked now, not after the broker, registry and pipeline have
-        // started and the bundled model has been synthesized
-        if (!engine.backendName().startsWith(WorkerConfig.REMOTE)) {
-            BackendProvider.check(engine.backendName());
-        }
-        WorkerConfig.defaults("demo", "localhost:9092", home).withEngine(engine.backendName(), engine.threads())
-                .withContext(contextTokens, Duration.ofMinutes(10)).withOutput(maxOutputTokens);
         KafkaDemo.Samples samples = new KafkaDemo.Samples(home.resolve(".longhaul/demo/samples"), home, seed, 1.0);
         var config = ConfigDefaults.of(spec).config();
         return new KafkaDemo.Options(home, run, e, samples, config.namespace(), config.dashboard().port(), config.dashboard().token().value());

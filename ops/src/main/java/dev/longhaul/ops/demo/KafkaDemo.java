@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
+import dev.longhaul.engine.backend.BackendProvider;
 import dev.longhaul.ingest.IngestConfig;
 import dev.longhaul.ingest.JobFollower;
 import dev.longhaul.ingest.Submission;
@@ -47,8 +48,33 @@ public final class KafkaDemo {
     /** How to run: the mode, the ports (0: free ones), and how long ONCE waits for the results. */
     public record Run(Mode mode, int kafkaPort, int registryPort, Duration timeout) {}
 
-    /** The worker's engine: model folder (empty: the bundled one), backend, threads, tokens read and written per job. */
-    public record Engine(Optional<Path> model, String backend, int threads, int contextTokens, int maxOutputTokens) {}
+    /**
+     * The worker's engine: model folder (empty: the bundled one), backend, threads, tokens read and
+     * written per job. Checked when made, as the worker will take them, so that a bad value is
+     * refused before the broker, registry and pipeline start and the bundled model is synthesized.
+     */
+    public record Engine(Optional<Path> model, String backend, int threads, int contextTokens, int maxOutputTokens) {
+        public Engine {
+            if (!backend.startsWith(WorkerConfig.REMOTE)) {
+                BackendProvider.check(backend);
+            }
+            // (the fields are not assigned yet: the parameters, through the static form)
+            workerConfig(WORKER_ID, "localhost:9092", Path.of("model"), backend, threads, contextTokens, maxOutputTokens);
+        }
+
+        /** The demo worker's configuration with these engine options. */
+        WorkerConfig workerConfig(String workerId, String bootstrapServers, Path modelDir) {
+            return workerConfig(workerId, bootstrapServers, modelDir, backend, threads, contextTokens, maxOutputTokens);
+        }
+
+        private static WorkerConfig workerConfig(String workerId, String bootstrapServers, Path modelDir, String backend,
+                                                 int threads, int contextTokens, int maxOutputTokens) {
+            return WorkerConfig.defaults(workerId, bootstrapServers, modelDir)
+                    .withEngine(backend, threads)
+                    .withContext(contextTokens, TIME_BUDGET)
+                    .withOutput(maxOutputTokens);
+        }
+    }
 
     /** The jobs: where generated documents are written, the repository to submit, the seed and size scale. */
     public record Samples(Path folder, Path repository, long seed, double scale) {}
@@ -216,12 +242,7 @@ public final class KafkaDemo {
     }
 
     private WorkerConfig workerConfig(DevStack stack, Path model) {
-        Engine e = options.engine();
-        return WorkerConfig.defaults(WORKER_ID, stack.bootstrapServers(), model)
-                .withNamespace(stack.topics().namespace())
-                .withEngine(e.backend(), e.threads())
-                .withContext(e.contextTokens(), TIME_BUDGET)
-                .withOutput(e.maxOutputTokens());
+        return options.engine().workerConfig(WORKER_ID, stack.bootstrapServers(), model).withNamespace(stack.topics().namespace());
     }
 
     private void printEndpoints(DevStack stack, Optional<URI> dashboard) {
