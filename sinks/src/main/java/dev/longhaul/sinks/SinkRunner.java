@@ -56,6 +56,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private volatile boolean stopping;
     /** Since when (nanoTime) another member of the group holds some result partitions; 0: none does (run()'s thread only). */
     private long sharedSince;
+    /** How long it may last before the run ends (sharedGrace). */
+    private final java.time.Duration sharedGrace;
     private static final System.Logger LOG = System.getLogger(SinkRunner.class.getName());
     /** Why OwnerCheck refused the partitions assigned, if it did (run()'s thread only). */
     private IllegalStateException refused;
@@ -73,7 +75,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             if (!topics.namespace().equals(config.namespace())) {
                 throw new IllegalArgumentException("topics namespace " + topics.namespace() + " differs from the config's " + config.namespace());
             }
-            c = new KafkaConsumer<>(config.consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+            Map<String, Object> consumerProperties = config.consumerProperties();
+            this.sharedGrace = sharedGrace(consumerProperties);
+            c = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new ByteArrayDeserializer());
             this.deadLetters = new org.apache.kafka.clients.producer.KafkaProducer<>(config.deadLetterProducerProperties(),
                     new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
             this.consumer = c;
@@ -106,10 +110,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()), new OwnerCheck());
             while (!stopping) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
-                if (sharedSince != 0 && System.nanoTime() - sharedSince > sharedGrace().toNanos()) {
+                if (sharedSince != 0 && System.nanoTime() - sharedSince > sharedGrace.toNanos()) {
                     throw refused = new IllegalStateException("group " + config.groupId() + " has split the result partitions"
                             + " between this sink (" + sink.owner().orElse("") + ", holding " + consumer.assignment().size()
-                            + " of them) and another member for " + sharedGrace().toSeconds() + " s: a destination must hold"
+                            + " of them) and another member for " + sharedGrace.toSeconds() + " s: a destination must hold"
                             + " every result, so each destination needs a consumer group of its own (--group)");
                 }
                 if (!records.isEmpty()) {
@@ -319,11 +323,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
         /**
          * A destination one process writes (ResultSink.holdsEveryResult: a directory) must hold
-         * every result: while another member of the group holds some of
-         * the result partitions (a second destination started on the same group, both before either
-         * committed a stamp; or, for a session timeout, the member of this sink's previous process,
-         * which crashed), this sink writes nothing and waits. A rebalance that gives it every
-         * partition ends the wait; sharedGrace() without one ends the run (in run()).
+         * every result: while another member of the group holds some of the result partitions (a
+         * second destination started on the same group, both before either committed a stamp; or,
+         * for a session timeout, the member of this sink's previous process, which crashed), this
+         * sink writes nothing and waits. A rebalance that gives it every partition ends the wait;
+         * sharedGrace without one ends the run (in run()).
          */
         private void holdsEveryPartition() {
             java.util.Set<TopicPartition> all = new java.util.HashSet<>();
@@ -343,15 +347,15 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "sink " + config.groupId() + " holds " + held.size() + " of the " + all.size()
                             + " result partitions: another member of its group holds the rest; it writes nothing until it"
                             + " holds them all (a crashed process's member leaves within its session timeout), and stops"
-                            + " after " + sharedGrace().toSeconds() + " s");
+                            + " after " + sharedGrace.toSeconds() + " s");
                 }
             }
         }
     }
 
     /** How long a sink waits to hold every result partition (two session timeouts: a crashed member's is gone by then). */
-    private java.time.Duration sharedGrace() {
-        Object session = config.consumerProperties().get(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+    private static java.time.Duration sharedGrace(Map<String, Object> consumerProperties) {
+        Object session = consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
         long millis = session == null ? 45_000 : Long.parseLong(session.toString());
         return java.time.Duration.ofMillis(2 * millis);
     }
