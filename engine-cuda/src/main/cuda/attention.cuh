@@ -86,6 +86,9 @@ __global__ void __launch_bounds__(128) attend(const float* __restrict__ q, int l
         float score = -INFINITY;
         if (u <= pos) {
             float dot = 0.f;
+            // unrolled so that 16 loads are in flight, not one: a decode row's few warps each walk
+            // the whole cache; the sum still runs in ascending a
+#pragma unroll 16
             for (int a = 0; a < d; a++) dot += qs[warp][a] * kp[a * KV_PAGE + u % KV_PAGE];
             score = dot * scale;
         }
@@ -96,6 +99,7 @@ __global__ void __launch_bounds__(128) attend(const float* __restrict__ q, int l
         int valid = min(32, pos - u0 + 1);
 #pragma unroll
         for (int i = 0; i < 4; i++) acc[i] *= correction;
+#pragma unroll 8
         for (int jj = 0; jj < valid; jj++) {
             float pj = __shfl_sync(FULL_MASK, p, jj);
             const float* vr = vp + ((long long) ((u0 + jj) % KV_PAGE) * kvHeads + g) * d;

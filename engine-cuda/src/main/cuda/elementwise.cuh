@@ -88,6 +88,36 @@ __global__ void scatter_add_rows(const float* __restrict__ src, const int* __res
     }
 }
 
+// The routed experts' outputs added into out, for rows whose experts ran on the device
+// (matmul_bf16_routed): out[t] = Σ weights[t·k + s] · y[t·k + s] over the k slots of row t taken
+// in increasing expert id, starting from zero — the additions scatter_add_rows makes after a zero
+// when the host runs the experts one after another in id order, so a row gets the same bits on
+// either path. k ≤ 32. grid = rows, block = 256.
+__global__ void moe_combine(const float* __restrict__ y, int ldy, const int* __restrict__ chosen,
+                            const float* __restrict__ weights, int k, int cols, float* __restrict__ out, int ldo) {
+    __shared__ int order[32];
+    int t = blockIdx.x;
+    if (threadIdx.x == 0) {
+        // slots by increasing expert id (the experts of one row are distinct)
+        for (int s = 0; s < k; s++) {
+            int e = chosen[t * k + s];
+            int rank = 0;
+            for (int r = 0; r < k; r++) rank += chosen[t * k + r] < e;
+            order[rank] = s;
+        }
+    }
+    __syncthreads();
+    float* o = out + (long long) t * ldo;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        float acc = 0.f;
+        for (int j = 0; j < k; j++) {
+            int i = t * k + order[j];
+            acc += weights[i] * y[(long long) i * ldy + c];
+        }
+        o[c] = acc;
+    }
+}
+
 // MoE routing, one thread per row: p = softmax(logits) (max-subtracted, float32); the k largest p
 // with ties to the lower index, in descending order; weights p_e / Σ_S p renormalised over S.
 // Each e^x is the double exp narrowed to float, as the CPU backends compute it ((float) Math.exp):

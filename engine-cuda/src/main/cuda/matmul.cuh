@@ -53,22 +53,21 @@ __device__ __forceinline__ void mma_bf16(float* c, const uint32_t* a, uint32_t b
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-extern "C" {
-
-// grid = (⌈n/16⌉, ⌈m/32⌉), block = 32·MM_WARPS = 256. x [m, ldx] float32, w [n, k] BF16, out [m, ldo] float32.
-__global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __restrict__ x, int ldx,
-                                                   const uint16_t* __restrict__ w, float* __restrict__ out,
-                                                   int ldo, int m, int n, int k) {
-    __shared__ float partial[MM_WARPS][16][MM_TOKENS];
+// One block's work: features n0 .. n0+16 × tokens m0 .. m0 + 8·GROUPS of out = x·wᵀ, the code
+// behind both BF16 kernels, so that a token's result has the same bits in either. Warp w takes
+// the K tiles w, w+8, w+16, … in ascending order, token group by token group.
+template <int GROUPS>
+__device__ __forceinline__ void mm_bf16_block(const float* __restrict__ x, int ldx, const uint16_t* __restrict__ w,
+                                              float* __restrict__ out, int ldo, int m, int n, int k, int n0,
+                                              int m0) {
+    __shared__ float partial[MM_WARPS][16][8 * GROUPS];
     int warp = threadIdx.x >> 5;
     int lane = threadIdx.x & 31;
     int g = lane >> 2;   // MMA group: feature row g (and g + 8), token column g of B
     int tq = lane & 3;   // thread in group: K pair 2·tq (and 2·tq + 8)
-    int n0 = blockIdx.x * 16;
-    int m0 = blockIdx.y * MM_TOKENS;
-    float acc[4][4];
+    float acc[GROUPS][4];
 #pragma unroll
-    for (int j = 0; j < 4; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.f;
+    for (int j = 0; j < GROUPS; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.f;
     int tiles = (k + 15) / 16;
 #pragma unroll 2
     for (int kt = warp; kt < tiles; kt += MM_WARPS) {
@@ -79,7 +78,7 @@ __global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __rest
         a[2] = load_w2(w, n, k, n0 + g, k0 + 8);
         a[3] = load_w2(w, n, k, n0 + g + 8, k0 + 8);
 #pragma unroll
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < GROUPS; j++) {
             if (m0 + j * 8 >= m) break;  // uniform across the warp
             int tok = m0 + j * 8 + g;
             const float* xr = x + (long long) tok * ldx;
@@ -98,16 +97,16 @@ __global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __rest
         }
     }
 #pragma unroll
-    for (int j = 0; j < 4; j++) {
+    for (int j = 0; j < GROUPS; j++) {
         partial[warp][g][j * 8 + 2 * tq] = acc[j][0];
         partial[warp][g][j * 8 + 2 * tq + 1] = acc[j][1];
         partial[warp][g + 8][j * 8 + 2 * tq] = acc[j][2];
         partial[warp][g + 8][j * 8 + 2 * tq + 1] = acc[j][3];
     }
     __syncthreads();
-    for (int i = threadIdx.x; i < 16 * MM_TOKENS; i += blockDim.x) {
-        int f = i / MM_TOKENS;
-        int t = i % MM_TOKENS;
+    for (int i = threadIdx.x; i < 16 * 8 * GROUPS; i += blockDim.x) {
+        int f = i / (8 * GROUPS);
+        int t = i % (8 * GROUPS);
         if (n0 + f < n && m0 + t < m) {
             float s = partial[0][f][t];
 #pragma unroll
@@ -115,6 +114,33 @@ __global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __rest
             out[(long long) (m0 + t) * ldo + n0 + f] = s;
         }
     }
+}
+
+extern "C" {
+
+// grid = (⌈n/16⌉, ⌈m/32⌉), block = 32·MM_WARPS = 256. x [m, ldx] float32, w [n, k] BF16, out [m, ldo] float32.
+__global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16(const float* __restrict__ x, int ldx,
+                                                   const uint16_t* __restrict__ w, float* __restrict__ out,
+                                                   int ldo, int m, int n, int k) {
+    mm_bf16_block<MM_TOKENS / 8>(x, ldx, w, out, ldo, m, n, k, blockIdx.x * 16, blockIdx.y * MM_TOKENS);
+}
+
+// The experts of a few routed rows without leaving the device (MoE decode): for each pair p of
+// `pairs` (row p / xDiv of x, the expert chosen[p]) and each of `tables` weight tables (gate and
+// up together, or down alone), out_t[p] = x[p / xDiv] · W_t[chosen[p]]ᵀ, where W_t[e] is the
+// device address weights[t·experts + e] of a BF16 [n, k] matrix, and out_t = out + t·outStride.
+// Each pair is one token through mm_bf16_block, so its bits are those matmul_bf16 gives the same
+// row among any others. grid = (⌈n/16⌉, pairs·tables), block = 256.
+__global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16_routed(const float* __restrict__ x, int ldx,
+                                                          int xDiv, const unsigned long long* __restrict__ weights,
+                                                          int experts, const int* __restrict__ chosen, int pairs,
+                                                          float* __restrict__ out, int ldo,
+                                                          long long outStride, int n, int k) {
+    int table = blockIdx.y / pairs;
+    int p = blockIdx.y % pairs;
+    const uint16_t* w = (const uint16_t*) weights[table * experts + chosen[p]];
+    mm_bf16_block<1>(x + (long long) (p / xDiv) * ldx, ldx, w, out + table * outStride + (long long) p * ldo, ldo,
+                     1, n, k, blockIdx.x * 16, 0);
 }
 
 // grid = (⌈n/16⌉, ⌈m/16⌉), block = (16, 16). Thread (tx, ty) computes out[m0 + ty][n0 + tx].

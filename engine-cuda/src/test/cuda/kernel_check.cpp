@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -172,6 +173,97 @@ void check_matmul() {
     }
 }
 
+// ---- routed experts (MoE decode on the device): each pair's product has the bits matmul_bf16 gives
+// that row alone, and moe_combine adds a row's slots in increasing expert id from zero with fused
+// multiply-adds, as scatter_add_rows does after a zero when the host runs the experts in id order
+void check_routed() {
+    const int experts = 5, k = 2, rows = 3, pairs = rows * k, h = 96, inter = 40;
+    std::vector<float> x = gaussian((size_t) rows * h, 1);
+    std::vector<std::vector<uint16_t>> w(2 * experts);  // gate [0, E), up [E, 2E): [inter, h]
+    std::vector<CUdeviceptr> table(2 * experts);
+    for (int i = 0; i < 2 * experts; i++) {
+        std::vector<float> f = gaussian((size_t) inter * h, 1);
+        for (float v : f) w[i].push_back(to_bf16(v));
+        table[i] = upload(w[i]);
+    }
+    std::vector<int> chosen = {3, 1, 0, 4, 4, 2};  // distinct within a row
+    CUdeviceptr dx = upload(x), dtable = upload(table), dchosen = upload(chosen);
+    CUdeviceptr out = upload(std::vector<float>((size_t) 2 * pairs * inter));
+    Args a;
+    a << dx << h << k << dtable << experts << dchosen << pairs << out << inter << (long long) pairs * inter << inter << h;
+    launch("matmul_bf16_routed", (inter + 15) / 16, pairs * 2, 256, 1, a);
+    std::vector<float> got = download<float>(out, (size_t) 2 * pairs * inter);
+    bool same = true;
+    for (int t = 0; t < 2; t++)
+        for (int p = 0; p < pairs; p++) {
+            std::vector<float> row(x.begin() + (size_t) (p / k) * h, x.begin() + (size_t) (p / k + 1) * h);
+            CUdeviceptr d1 = upload(row), o1 = upload(std::vector<float>(inter));
+            Args b;
+            b << d1 << h << table[t * experts + chosen[p]] << o1 << inter << 1 << inter << h;
+            launch("matmul_bf16", (inter + 15) / 16, 1, 256, 1, b);
+            std::vector<float> alone = download<float>(o1, inter);
+            same &= std::memcmp(alone.data(), got.data() + ((size_t) t * pairs + p) * inter, (size_t) inter * 4) == 0;
+        }
+    failures += !same;
+    std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", "matmul_bf16_routed bits = matmul_bf16 alone");
+
+    std::vector<float> y = gaussian((size_t) pairs * h, 1), weights = {0.7f, 0.3f, 0.55f, 0.45f, 0.9f, 0.1f};
+    std::vector<float> want((size_t) rows * h);
+    for (int t = 0; t < rows; t++) {
+        int first = chosen[t * k] < chosen[t * k + 1] ? 0 : 1;  // k = 2: the lower expert id first
+        for (int c = 0; c < h; c++) {
+            float acc = 0.f;
+            for (int j = 0; j < k; j++) {
+                int i = t * k + (j == 0 ? first : 1 - first);
+                acc = std::fmaf(weights[i], y[(size_t) i * h + c], acc);
+            }
+            want[(size_t) t * h + c] = acc;
+        }
+    }
+    CUdeviceptr dy = upload(y), dw = upload(weights), dout = upload(std::vector<float>(want.size()));
+    Args c;
+    c << dy << h << dchosen << dw << k << h << dout << h;
+    launch("moe_combine", rows, 1, 256, 1, c);
+    std::vector<float> combined = download<float>(dout, want.size());
+    bool exact = std::memcmp(combined.data(), want.data(), want.size() * 4) == 0;
+    failures += !exact;
+    std::printf("%-4s %-48s\n", exact ? "ok" : "FAIL", "moe_combine = fmaf in increasing expert id");
+}
+
+// ---- timing (--time): a one-token BF16 matvec at the 1.6B model's shapes, GB/s of weights streamed
+void time_matvec() {
+    const int shapes[][2] = {{2048, 2048}, {6144, 2048}, {32000, 2048}};  // n × k
+    for (auto& s : shapes) {
+        int n = s[0], k = s[1];
+        const int copies = 8;  // rotate among several weights, together far larger than the L2
+        std::vector<CUdeviceptr> ws;
+        std::vector<float> f = gaussian((size_t) n * k, 1);
+        std::vector<uint16_t> wb(f.size());
+        for (size_t i = 0; i < f.size(); i++) wb[i] = to_bf16(f[i]);
+        for (int i = 0; i < copies; i++) ws.push_back(upload(wb));
+        CUdeviceptr dx = upload(gaussian(k, 1)), dout = upload(std::vector<float>(n));
+        for (const char* name : {"matmul_bf16"}) {
+            CUfunction fn;
+            check(cu.getFunction(&fn, module, name), name);
+            auto run = [&](int reps) {
+                for (int r = 0; r < reps; r++) {
+                    Args a;
+                    a << dx << k << ws[r % copies] << dout << n << 1 << n << k;
+                    check(cu.launch(fn, (n + 15) / 16, 1, 1, 256, 1, 1, 0, nullptr, a.get(), nullptr), name);
+                }
+                check(cu.sync(), "sync");
+            };
+            run(50);
+            const int reps = 400;
+            auto t0 = std::chrono::steady_clock::now();
+            run(reps);
+            double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::printf("time %s 1x%dx%d: %.2f us per launch, %.0f GB/s of weights\n", name, k, n, sec / reps * 1e6,
+                        (double) n * k * 2 * reps / sec / 1e9);
+        }
+    }
+}
+
 // ---- lightning: block form (one task) and recurrent form (one token per call) vs the quadratic form
 void check_lightning() {
     const int heads = 3, d = 32, rows = 75, block = 16;
@@ -289,8 +381,9 @@ void check_rows() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s longhaul_kernels.fatbin\n", argv[0]);
+    bool timing = argc == 3 && std::string(argv[2]) == "--time";
+    if (argc != 2 && !timing) {
+        std::fprintf(stderr, "usage: %s longhaul_kernels.fatbin [--time]\n", argv[0]);
         return 2;
     }
     void* lib = dlopen("libcuda.so.1", RTLD_NOW);
@@ -319,7 +412,12 @@ int main(int argc, char** argv) {
     check(cu.retain(&ctx, dev), "cuDevicePrimaryCtxRetain");
     check(cu.setCurrent(ctx), "cuCtxSetCurrent");
     check(cu.loadData(&module, image.data()), "cuModuleLoadData");
+    if (timing) {
+        time_matvec();
+        return 0;
+    }
     check_matmul();
+    check_routed();
     check_lightning();
     check_attention();
     check_rows();

@@ -2,10 +2,12 @@
  * The engine's Backend on an NVIDIA GPU through JCuda's driver API (kernels in src/main/cuda).
  * Weights are uploaded once and stay resident (BF16 as BF16); activations, lightning states and
  * KV caches live in device memory; data crosses only through upload/download, and the small
- * per-call tables (row indices, task descriptors, page tables) through one ArgBlock copy. Every
- * kernel computes a row's result in an order that does not depend on the other rows (see the
- * comments in the .cuh files), as the Backend contract asks. Kernels run on the default stream,
- * so each download waits for the work before it.
+ * per-call tables (row indices, task descriptors, page tables) through one ArgBlock copy, queued
+ * without waiting (ArgRing). Every kernel computes a row's result in an order that does not depend
+ * on the other rows (see the comments in the .cuh files), as the Backend contract asks. Kernels run
+ * on the default stream, so each download waits for the work before it; a decode step waits for
+ * the device only where its results come back (routing with more rows than routedExperts takes,
+ * and the logits).
  */
 package dev.longhaul.engine.cuda;
 
@@ -25,8 +27,13 @@ import jcuda.Pointer;
 
 public final class CudaBackend implements Backend {
     private final CudaDevice device;
+    /** Most rows·k of a step whose experts routedExperts runs from device-side routing. */
+    static final int ROUTED_MAX_PAIRS = 8;
+    private static final long ARG_RING_BYTES = 4L << 20;
+
     private final ArgBlock args = new ArgBlock();
-    private DeviceBuffer argBuffer;
+    private final ArgRing argRing;
+    private DeviceBuffer routeBuffer; // route()'s and routedExperts' experts and weights
     private final Map<DecayTable, DeviceBuffer> decayTables = new IdentityHashMap<>();
     private final Map<String, KvPages> pagePools = new ConcurrentHashMap<>(); // newSequence() may run on any thread
     private final Attention attention;
@@ -34,11 +41,18 @@ public final class CudaBackend implements Backend {
     private CudaBackend(CudaDevice device) {
         this.device = device;
         this.attention = new Attention(this);
+        this.argRing = new ArgRing(device, ARG_RING_BYTES);
     }
 
     /** Opens device 0; fails with a message starting "CUDA backend unavailable" when it cannot. */
     public static CudaBackend open() {
-        return new CudaBackend(CudaDevice.open());
+        CudaDevice device = CudaDevice.open();
+        try {
+            return new CudaBackend(device);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
     }
 
     @Override
@@ -200,13 +214,85 @@ public final class CudaBackend implements Backend {
                     + experts.length + " and " + weights.length + ", need " + n);
         }
         device.enter();
-        DeviceBuffer out = scratch(8L * n);
+        DeviceBuffer out = routeBuffer(8L * n);
         long chosen = out.address();
         long probs = chosen + 4L * n;
         device.launch("route_top_k", new LaunchGeometry(LaunchGeometry.ceilDiv(rows, 128), 1, 128, 1),
                 DeviceTensor.of(routerLogits).row(0), rows, routerLogits.cols(), k, chosen, probs);
         device.download(out, 0, Pointer.to(experts), 4L * n);
         device.download(out, 4L * n, Pointer.to(weights), 4L * n);
+    }
+
+    /**
+     * Steps of at most ROUTED_MAX_PAIRS rows·k with BF16 experts (a decode step of a few
+     * sequences): routing, each row's k experts and their weighted sum stay on the device, in five
+     * launches and without the download route() needs. Each pair (row, slot) goes through
+     * matmul_bf16_routed, whose per-token arithmetic is matmul_bf16's, swiglu as the host path
+     * runs it, and moe_combine, which adds the slots in increasing expert id as the host path's
+     * scatter-adds do; so the bits are those of the host path. Larger steps read each expert's
+     * weights once for all its rows on the host path instead.
+     */
+    @Override
+    public boolean routedExperts(Tensor g, int rows, Tensor routerLogits, int k, Experts experts,
+                                 ExpertScratch scratch, Tensor out) {
+        int pairs = rows * k;
+        if (rows <= 0 || k <= 0 || k > 32 || pairs > ROUTED_MAX_PAIRS || scratch.gate().rows() < pairs
+                || scratch.up().rows() < pairs || scratch.down().rows() < pairs
+                || scratch.up().cols() != scratch.gate().cols()) {
+            return false;
+        }
+        int count = experts.gate().size();
+        long[] table = new long[3 * count]; // gate [0, E), up [E, 2E), down [2E, 3E)
+        List<List<Weight>> kinds = List.of(experts.gate(), experts.up(), experts.down());
+        for (int kind = 0; kind < 3; kind++) {
+            if (kinds.get(kind).size() != count) {
+                throw new IllegalArgumentException("expert lists of different lengths: " + experts);
+            }
+            for (int e = 0; e < count; e++) {
+                DeviceWeight w = DeviceWeight.of(kinds.get(kind).get(e));
+                if (w.dtype != DType.BF16) {
+                    return false; // matmul_f32 has no routed twin
+                }
+                table[kind * count + e] = w.buffer.address();
+            }
+        }
+        DeviceWeight gate0 = DeviceWeight.of(experts.gate().get(0));
+        DeviceWeight down0 = DeviceWeight.of(experts.down().get(0));
+        int inter = gate0.rows();
+        int hidden = gate0.cols();
+        if (g.cols() < hidden || scratch.gate().cols() < inter || down0.cols() != inter
+                || scratch.down().cols() < down0.rows() || out.cols() < down0.rows() || routerLogits.cols() != count) {
+            throw new IllegalArgumentException("routed experts of " + gate0 + " and " + down0 + " with input " + g
+                    + ", router logits " + routerLogits + ", scratch " + scratch + ", output " + out);
+        }
+        device.enter();
+        args.clear();
+        int at = args.putLongs(table, table.length);
+        long weights = uploadArgs() + at;
+        DeviceBuffer routed = routeBuffer(8L * pairs);
+        long chosen = routed.address();
+        long probs = chosen + 4L * pairs;
+        DeviceTensor gateOut = DeviceTensor.of(scratch.gate());
+        DeviceTensor upOut = DeviceTensor.of(scratch.up());
+        DeviceTensor downOut = DeviceTensor.of(scratch.down());
+        long upOffset = upOut.row(0) - gateOut.row(0);
+        if (upOffset % Float.BYTES != 0) {
+            throw new IllegalArgumentException("gate and up scratch are not float-aligned to each other");
+        }
+        device.launch("route_top_k", new LaunchGeometry(LaunchGeometry.ceilDiv(rows, 128), 1, 128, 1),
+                DeviceTensor.of(routerLogits).row(0), rows, count, k, chosen, probs);
+        // gate and up projections of every pair in one launch
+        device.launch("matmul_bf16_routed", LaunchGeometry.matmulRouted(inter, pairs, 2), DeviceTensor.of(g).row(0),
+                g.cols(), k, weights, count, chosen, pairs, gateOut.row(0), gateOut.cols(), upOffset / Float.BYTES,
+                inter, hidden);
+        long n = (long) pairs * gateOut.cols();
+        device.launch("swiglu", LaunchGeometry.flat(n), gateOut.row(0), upOut.row(0), n);
+        device.launch("matmul_bf16_routed", LaunchGeometry.matmulRouted(down0.rows(), pairs, 1), gateOut.row(0),
+                gateOut.cols(), 1, weights + 16L * count, count, chosen, pairs, downOut.row(0), downOut.cols(), 0L,
+                down0.rows(), inter);
+        device.launch("moe_combine", LaunchGeometry.perRow(rows, 256), downOut.row(0), downOut.cols(), chosen, probs,
+                k, down0.rows(), DeviceTensor.of(out).row(0), out.cols());
+        return true;
     }
 
     @Override
@@ -286,27 +372,28 @@ public final class CudaBackend implements Backend {
         return args;
     }
 
-    /** Copies the ArgBlock to the device; returns the address its offsets are relative to. */
+    /**
+     * Queues the ArgBlock's copy to the device (ArgRing); returns the address its offsets are
+     * relative to, valid for the launches queued next.
+     */
     long uploadArgs() {
-        DeviceBuffer b = scratch(args.size());
-        device.upload(b, 0, Pointer.to(args.bytes()), args.size());
-        return b.address();
+        return argRing.put(args.bytes(), args.size());
     }
 
     /**
-     * The one reusable device buffer behind uploadArgs and route's results. Reuse is safe: a
-     * pageable host-to-device copy on the default stream waits for the kernels before it.
+     * The reusable device buffer route_top_k writes. Reuse is safe: kernels on the default stream
+     * run in order, and route() downloads its results before it returns.
      */
-    private DeviceBuffer scratch(long bytes) {
-        if (argBuffer == null || argBuffer.bytes() < bytes) {
-            if (argBuffer != null) {
-                DeviceBuffer old = argBuffer;
-                argBuffer = null; // an allocation that fails below must not leave the freed buffer in use
+    private DeviceBuffer routeBuffer(long bytes) {
+        if (routeBuffer == null || routeBuffer.bytes() < bytes) {
+            if (routeBuffer != null) {
+                DeviceBuffer old = routeBuffer;
+                routeBuffer = null; // an allocation that fails below must not leave the freed buffer in use
                 device.free(old);
             }
-            argBuffer = device.allocate(Math.max(bytes, 1L << 16));
+            routeBuffer = device.allocate(Math.max(bytes, 1L << 12));
         }
-        return argBuffer;
+        return routeBuffer;
     }
 
     /** Waits for all queued kernels (for timing; downloads wait by themselves). */
@@ -317,6 +404,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void close() {
-        device.close();
+        try {
+            device.enter();
+            argRing.close();
+        } catch (RuntimeException e) {
+            // a sticky kernel fault fails the wait; device.close() below still frees and releases
+        } finally {
+            device.close();
+        }
     }
 }

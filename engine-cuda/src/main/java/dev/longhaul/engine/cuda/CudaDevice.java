@@ -294,6 +294,11 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
+    /** Waits for every copy and kernel queued so far. */
+    void synchronize() {
+        check(cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
     void upload(DeviceBuffer dst, long offset, Pointer src, long bytes) {
         if (bytes > 0) {
             check(cuMemcpyHtoD(dst.at(offset), src, bytes), "cuMemcpyHtoD");

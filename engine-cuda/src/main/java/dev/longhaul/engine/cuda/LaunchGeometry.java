@@ -42,6 +42,11 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
         return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, MATMUL_TOKENS), 32 * MATMUL_WARPS, 1);
     }
 
+    /** matmul_bf16_routed: one token per block row, `tables` weight tables side by side in y. */
+    static LaunchGeometry matmulRouted(int features, int pairs, int tables) {
+        return new LaunchGeometry(ceilDiv(features, 16), Math.multiplyExact(pairs, tables), 32 * MATMUL_WARPS, 1);
+    }
+
     static LaunchGeometry matmulF32(int rows, int features) {
         return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, 16), 16, 16);
     }

@@ -6,9 +6,11 @@
 package dev.longhaul.engine.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.longhaul.engine.backend.Backend;
+import dev.longhaul.engine.bench.ProfilingBackend;
 import dev.longhaul.engine.checkpoint.DType;
 import dev.longhaul.engine.cpu.ScalarBackend;
 import dev.longhaul.engine.generate.Generator;
@@ -18,6 +20,7 @@ import dev.longhaul.engine.model.MiniMaxModel;
 import dev.longhaul.engine.model.MiniMaxModel.RopeMode;
 import dev.longhaul.engine.model.Segment;
 import dev.longhaul.engine.model.SequenceState;
+import dev.longhaul.engine.model.Workspace;
 import dev.longhaul.engine.synth.ModelSynth;
 import dev.longhaul.engine.synth.SynthSpec;
 import java.nio.file.Path;
@@ -48,6 +51,45 @@ class Bf16ModelTest {
             double err = GoldenSuite.relativeL2(got, want);
             assertTrue(err <= 1e-3, "BF16 last logits: relative L2 " + err + " > 1e-3 on " + cuda.device());
             assertArrayEquals(greedy(cpu, prompt), greedy(cuda, prompt), "greedy continuation");
+        }
+    }
+
+    /**
+     * A decode row alone takes the device-routed experts (CudaBackend.routedExperts); among 40 rows
+     * of another sequence's prefill it takes the host's grouped path. Its logits must have the
+     * same bits either way, or a sequence would decode differently in a busy batch.
+     */
+    @Test
+    void aDecodeRowHasTheSameBitsOnTheRoutedAndTheHostPath() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        int[] prompt = rnd.ints(50, 3, 400).toArray();
+        int[] other = rnd.ints(39, 3, 400).toArray();
+        int next = 77;
+        try (CudaBackend cuda = CudaBackend.open()) {
+            ProfilingBackend paths = new ProfilingBackend(cuda);
+            try (MiniMaxModel m = MiniMaxModel.load(dir, paths, RopeMode.PARTIAL)) {
+                Workspace ws = m.workspace(64, 2);
+                SequenceState solo = m.newSequence();
+                SequenceState busy = m.newSequence();
+                m.forward(List.of(Segment.of(solo, prompt)), ws);
+                m.forward(List.of(Segment.of(busy, prompt)), ws);
+                paths.reset();
+                float[] alone = m.forward(List.of(Segment.of(solo, new int[] {next})), ws).getFirst()[0];
+                assertTrue(paths.report().containsKey("routedExperts") && !paths.report().containsKey("route"),
+                        "one row should take the routed path: " + paths.report());
+                paths.reset();
+                float[] among = m.forward(List.of(Segment.of(busy, new int[] {next}), Segment.of(m.newSequence(), other)),
+                        ws).getFirst()[0];
+                assertTrue(paths.report().containsKey("route") && !paths.report().containsKey("routedExperts"),
+                        "40 rows should take the host path: " + paths.report());
+                assertEquals(alone.length, among.length);
+                for (int i = 0; i < alone.length; i++) {
+                    if (Float.floatToRawIntBits(alone[i]) != Float.floatToRawIntBits(among[i])) {
+                        throw new AssertionError("logit " + i + ": " + alone[i] + " alone (routed) vs " + among[i]
+                                + " among 40 rows (host path) on " + cuda.device());
+                    }
+                }
+            }
         }
     }
 

@@ -96,6 +96,27 @@ public interface Backend extends AutoCloseable {
      */
     void route(Tensor routerLogits, int rows, int k, int[] experts, float[] weights);
 
+    /**
+     * The experts of a step of few rows, routed without a trip to the host: the result of route()
+     * followed, for each expert in increasing id, by its rows through gate, up, SwiGLU and down,
+     * added into `out` (zeroed first) scaled by their routing weights, with each row's bits exactly
+     * those of that path, so that a row computes the same numbers whichever path its step takes.
+     * Returns false, having done nothing, where the backend has no such path (the default) or this
+     * step does not suit it; the caller then routes on the host.
+     */
+    default boolean routedExperts(Tensor g, int rows, Tensor routerLogits, int k, Experts experts, ExpertScratch scratch,
+                                  Tensor out) {
+        return false;
+    }
+
+    /** One MoE layer's expert weights, by expert id. */
+    record Experts(List<Weight> gate, List<Weight> up, List<Weight> down) {
+    }
+
+    /** Room for the rows·k routed rows: gate and up outputs [·, I], down outputs [·, H]. */
+    record ExpertScratch(Tensor gate, Tensor up, Tensor down) {
+    }
+
     /** dst[i] = src[rowIndex[i]] for i < count. */
     void gatherRows(Tensor src, int[] rowIndex, int count, Tensor dst);
 

@@ -155,6 +155,17 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean routedExperts(Tensor g, int rows, Tensor routerLogits, int k, Experts experts,
+                                 ExpertScratch scratch, Tensor out) {
+        long t0 = System.nanoTime();
+        boolean done = inner.routedExperts(g, rows, routerLogits, k, experts, scratch, out);
+        if (done) {
+            add("routedExperts", t0);
+        }
+        return done;
+    }
+
+    @Override
     public void route(Tensor routerLogits, int rows, int k, int[] experts, float[] weights) {
         long t0 = System.nanoTime();
         inner.route(routerLogits, rows, k, experts, weights);

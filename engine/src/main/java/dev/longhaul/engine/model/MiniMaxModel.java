@@ -225,6 +225,10 @@ public final class MiniMaxModel implements AutoCloseable {
         int k = cfg.expertsPerToken();
         // p = softmax(g · routerᵀ); S = top-k; w = renormalised p over S
         backend.matmul(ws.h, rows, layer.router(), ws.router);
+        // a backend may keep a decode step's routing on its device (the same bits as below)
+        if (backend.routedExperts(ws.h, rows, ws.router, k, layer.experts(), ws.expertScratch, ws.moe)) {
+            return;
+        }
         backend.route(ws.router, rows, k, ws.experts, ws.routeWeights);
         backend.zero(ws.moe, rows);
         int most = routeRows(rows, k, ws);

@@ -54,6 +54,10 @@ public record ModelWeights(
             List<Weight> upProj,   // E x [I][H]  (w3)
             List<Weight> downProj) // E x [H][I]  (w2)
     {
+        /** The three expert lists together, as Backend.routedExperts takes them. */
+        public Backend.Experts experts() {
+            return new Backend.Experts(gateProj, upProj, downProj);
+        }
     }
 
     private static final Pattern IGNORED = Pattern.compile(

@@ -29,6 +29,7 @@ public final class Workspace {
     final Tensor ffnUp;    // [T][I]
     final Tensor ffnOut;   // [T][H]
     final Tensor moe;      // [T][H]
+    final Backend.ExpertScratch expertScratch; // ffnGate, ffnUp, ffnOut for Backend.routedExperts
     final Tensor last;     // [R][H] rows whose logits are wanted
     final Tensor logits;   // [R][V]
     final int[] experts;   // [T·k]
@@ -70,6 +71,7 @@ public final class Workspace {
         ffnUp = b.allocate(maxTokens, cfg.intermediateSize());
         ffnOut = b.allocate(maxTokens, hid);
         moe = b.allocate(maxTokens, hid);
+        expertScratch = new Backend.ExpertScratch(ffnGate, ffnUp, ffnOut);
         last = b.allocate(maxLogitRows, hid);
         logits = b.allocate(maxLogitRows, cfg.vocabSize());
         experts = new int[maxTokens * cfg.expertsPerToken()];
