@@ -11,8 +11,9 @@
 #   tests      the gpu tests through RunTests, a missing device failing them (contract suite, both
 #              golden folders, a BF16 model against the scalar backend, batched mixed tasks)
 #   golden     `longhaul golden --backend cuda` on both golden folders
-#   compare    batch-1 decode of the 1.6B model with the previous build's jars and this build's,
-#              alternately, twice each, then this build's with --profile (time per backend call)
+#   compare    batch-1 decode of the 1.6B model with the previous build's jars, this build's, and
+#              this build's launching through java.lang.foreign (-Dlonghaul.cuda.launch=ffm), in
+#              turn, twice each, then this build's with --profile (time per backend call)
 #   bench      synthesizes the 1.6B-parameter BF16 model (size l), then `bench engine --backend
 #              cuda` at batch 1, 8 and 32 (context 1024) and one 8192-token context
 #   attention  one lightning and one softmax layer of that model prefilling 4K to 256K tokens
@@ -24,7 +25,7 @@ LH="${TMPDIR:-/tmp}/longhaul-gpu"
 JAVA="$LH/jre/bin/java"
 MODEL="$LH/synth-l-bf16"
 read -r -a FLAGS <<< "$(sed -n 's:.*<longhaul.jvm.flags>\(.*\)</longhaul.jvm.flags>.*:\1:p' pom.xml)"
-cli() { "$JAVA" "${FLAGS[@]}" -Xmx32g -Dlonghaul.home="$ROOT" -cp "$LH/lib/*" dev.longhaul.ops.cli.Longhaul "$@"; }
+cli() { "$JAVA" "${FLAGS[@]}" ${JOPTS:-} -Xmx32g -Dlonghaul.home="$ROOT" -cp "$LH/lib/*" dev.longhaul.ops.cli.Longhaul "$@"; }
 
 kernels() {
   local rc=0
@@ -64,6 +65,7 @@ compare() {
   for round in 1 2; do
     labelled previous old_cli "${args[@]}" || rc=1
     labelled this cli "${args[@]}" || rc=1
+    JOPTS=-Dlonghaul.cuda.launch=ffm labelled this-ffm-launch cli "${args[@]}" || rc=1
   done
   labelled this-profiled cli "${args[@]}" --profile || rc=1
   return $rc

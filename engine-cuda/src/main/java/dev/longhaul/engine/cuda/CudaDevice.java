@@ -29,6 +29,13 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +62,7 @@ final class CudaDevice implements AutoCloseable {
     private final CUcontext context;
     private final CUmodule module;
     private final String description;
-    private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final Map<String, Function> functions = new ConcurrentHashMap<>();
     private final Set<DeviceBuffer> live = ConcurrentHashMap.newKeySet();
     // Buffers whose handle became unreachable (Cleaner thread); freed by the next allocation on a
     // thread that has the context current.
@@ -63,12 +70,53 @@ final class CudaDevice implements AutoCloseable {
     /** The free lists of buffer pools (pool()), drained when the device runs out of memory. */
     private final List<Queue<DeviceBuffer>> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean closed;
+    // cuLaunchKernel's argument values (8 bytes each) and the pointers to them, reused by every launch
+    private final Arena launchArena = Arena.ofShared();
+    private final MemorySegment argValues = launchArena.allocate(8L * MAX_KERNEL_ARGS, 8);
+    private final MemorySegment argPointers = launchArena.allocate(8L * MAX_KERNEL_ARGS, 8);
 
     private CudaDevice(CUdevice device, CUcontext context, CUmodule module, String description) {
         this.device = device;
         this.context = context;
         this.module = module;
         this.description = description;
+        for (int i = 0; i < MAX_KERNEL_ARGS; i++) {
+            argPointers.setAtIndex(ValueLayout.JAVA_LONG, i, argValues.address() + 8L * i);
+        }
+    }
+
+    static final int MAX_KERNEL_ARGS = 32;
+
+    /**
+     * cuLaunchKernel called through java.lang.foreign when -Dlonghaul.cuda.launch=ffm asks for it
+     * (and libcuda has it), else null: kernels go through JCuda's binding. That binding marshals
+     * each kernel argument through several JNI calls, about 10 µs per launch on an H200 host
+     * (`bench engine --profile`), which leaves a 1.6B model's decode step waiting on the host.
+     * Opt-in because it has not run on a GPU yet: bench/gpu/device.sh times it against JCuda's.
+     */
+    private static final MethodHandle LAUNCH = launchHandle();
+
+    private static MethodHandle launchHandle() {
+        if (!"ffm".equals(System.getProperty("longhaul.cuda.launch"))) {
+            return null;
+        }
+        try {
+            MemorySegment fn = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global()).find("cuLaunchKernel")
+                    .orElse(null);
+            if (fn == null) {
+                return null;
+            }
+            ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+            return Linker.nativeLinker().downcallHandle(fn, FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i, i, i, i,
+                    i, i, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        } catch (RuntimeException | LinkageError e) { // no libcuda, or native access refused
+            return null;
+        }
+    }
+
+    /** How kernels are launched: "ffm" (java.lang.foreign) or "jcuda". */
+    static String launchPath() {
+        return LAUNCH != null ? "ffm" : "jcuda";
     }
 
     /**
@@ -322,6 +370,10 @@ final class CudaDevice implements AutoCloseable {
      * 64-bit value or device address, DeviceBuffer → its address, Double → double.
      */
     void launch(String kernel, LaunchGeometry g, Object... args) {
+        if (LAUNCH != null) {
+            launchForeign(function(kernel), kernel, g, args);
+            return;
+        }
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             params[i] = switch (args[i]) {
@@ -337,12 +389,54 @@ final class CudaDevice implements AutoCloseable {
                 Pointer.to(params), null), "launch of " + kernel);
     }
 
-    private CUfunction function(String name) {
+    /**
+     * The same launch with the argument values written into argValues (one 8-byte slot each; the
+     * driver copies them at the call, so the next launch may overwrite them). Like the rest of the
+     * backend, one thread at a time.
+     */
+    private void launchForeign(Function f, String kernel, LaunchGeometry g, Object[] args) {
+        if (args.length > MAX_KERNEL_ARGS) {
+            throw new IllegalArgumentException(kernel + " takes at most " + MAX_KERNEL_ARGS + " arguments here");
+        }
+        for (int i = 0; i < args.length; i++) {
+            long at = 8L * i;
+            switch (args[i]) {
+                case Integer v -> argValues.set(ValueLayout.JAVA_INT, at, v);
+                case Float v -> argValues.set(ValueLayout.JAVA_FLOAT, at, v);
+                case Long v -> argValues.set(ValueLayout.JAVA_LONG, at, v);
+                case Double v -> argValues.set(ValueLayout.JAVA_DOUBLE, at, v);
+                case DeviceBuffer b -> argValues.set(ValueLayout.JAVA_LONG, at, b.address());
+                default -> throw new IllegalArgumentException("kernel argument " + args[i]);
+            }
+        }
+        int rc;
+        try {
+            rc = (int) LAUNCH.invokeExact(f.segment(), g.gridX(), g.gridY(), 1, g.blockX(), g.blockY(), 1, 0,
+                    MemorySegment.NULL, argPointers, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new IllegalStateException("launch of " + kernel + " failed", t);
+        }
+        check(rc, "launch of " + kernel);
+    }
+
+    private Function function(String name) {
         return functions.computeIfAbsent(name, n -> {
-            CUfunction f = new CUfunction();
+            Function f = new Function();
             check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction " + n);
             return f;
         });
+    }
+
+    /** A kernel's JCuda handle, with its native address for the foreign launch. */
+    static final class Function extends CUfunction {
+        private MemorySegment segment;
+
+        MemorySegment segment() {
+            if (segment == null) {
+                segment = MemorySegment.ofAddress(getNativePointer());
+            }
+            return segment;
+        }
     }
 
     /**
@@ -367,6 +461,7 @@ final class CudaDevice implements AutoCloseable {
             cuModuleUnload(module);
         } finally {
             cuDevicePrimaryCtxRelease(device);
+            launchArena.close();
         }
         check(rc, "cuCtxSynchronize (at close)");
     }

@@ -35,6 +35,7 @@ public final class DeviceCeilings {
         device.enter();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("device", backend.device());
+        r.put("device_kernel_launch", CudaDevice.launchPath()); // ffm or jcuda (CudaDevice.LAUNCH)
         r.put("device_h2d_bytes_per_s", hostToDevice(device, 256L << 20));
         r.put("device_d2d_bytes_per_s", deviceToDevice(device, 1L << 30));
         int n = 8192;
