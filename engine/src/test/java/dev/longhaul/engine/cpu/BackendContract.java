@@ -363,16 +363,23 @@ abstract class BackendContract {
         float[] p = gaussian(rows * 3 * heads * d, 0.3);
         double[] want = quadraticLightning(p, rows, heads, d, slopes);
         Tensor qkv = tensor(p, rows, 3 * heads * d);
-        int[][] chunkings = {{75}, {1, 74}, {16, 16, 16, 27}, {5, 1, 1, 40, 28}, {37, 1, 37}};
-        for (int[] plan : chunkings) {
-            Tensor state = backend.allocate(heads * d, d);
-            Tensor out = backend.allocate(rows, heads * d);
-            int row0 = 0;
-            for (int len : plan) {
-                backend.lightning(qkv, decay, d, List.of(SegmentTask.lightning(row0, len, row0, state)), out);
-                row0 += len;
+        int[] ones = new int[rows];
+        java.util.Arrays.fill(ones, 1);
+        int[][] chunkings = {{75}, {1, 74}, {16, 16, 16, 27}, {5, 1, 1, 40, 28}, {37, 1, 37}, ones};
+        // states as SequenceState makes them, with room after the heads' blocks for a backend to
+        // keep slow heads scaled (Backend.lightning), and without it
+        for (int stateRows : new int[] {heads * d, heads * d + Math.ceilDiv(heads, d)}) {
+            for (int[] plan : chunkings) {
+                Tensor state = backend.allocate(stateRows, d);
+                Tensor out = backend.allocate(rows, heads * d);
+                int row0 = 0;
+                for (int len : plan) {
+                    backend.lightning(qkv, decay, d, List.of(SegmentTask.lightning(row0, len, row0, state)), out);
+                    row0 += len;
+                }
+                assertClose(want, read(out, rows), 2e-5, "lightning chunking " + java.util.Arrays.toString(plan)
+                        + " with a state of " + stateRows + " rows");
             }
-            assertClose(want, read(out, rows), 2e-5, "lightning chunking " + java.util.Arrays.toString(plan));
         }
     }
 
