@@ -24,12 +24,21 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
 
     /** The defaults, in one place: a local single-node setup running the CPU demo. */
     public static final PipelineConfig DEFAULTS = new PipelineConfig(
-            new Kafka("longhaul-pipeline", "longhaul.", 3, Duration.ofMillis(200)),
+            new Kafka("longhaul-pipeline", dev.longhaul.schemas.Topics.DEFAULT_NAMESPACE, 3, Duration.ofMillis(200)),
             new Limits(1L << 30, 4096, EnumSet.of(DocumentKind.CONTRACT, DocumentKind.LOG, DocumentKind.REPO, DocumentKind.TEXT),
                     new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
             new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
             new Cost(0.25, 8, 32_768, 512, 1L << 20),
             Set.of());
+
+    /**
+     * The Streams application id a pipeline in `namespace` gets when none is given: the default's
+     * in the default namespace, prefixed by the namespace elsewhere (Topics.scopedId), so that
+     * deployments in two namespaces never share internal topics or state.
+     */
+    public static String defaultApplicationId(String namespace) {
+        return dev.longhaul.schemas.Topics.scopedId(namespace, DEFAULTS.kafka().applicationId());
+    }
 
     public PipelineConfig {
         Objects.requireNonNull(kafka, "kafka");

@@ -67,9 +67,26 @@ public final class Topics {
         deadLetters = new Topic<>(namespace + "dead-letters", Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
     }
 
+    /** The namespace every component uses unless told otherwise. */
+    public static final String DEFAULT_NAMESPACE = "longhaul.";
+
     /** The default namespace, "longhaul.". */
     public static Topics of(SchemaRegistry registry) {
-        return new Topics("longhaul.", registry);
+        return new Topics(DEFAULT_NAMESPACE, registry);
+    }
+
+    /**
+     * A default Kafka id (a consumer group, a Streams application id) for a deployment in
+     * `namespace`: `id` itself in the default namespace, as deployments have always had it, else
+     * the namespace and `id` ("root." for the empty namespace). Two deployments in different
+     * namespaces on one cluster then share no consumer group and no Streams internal topic (a
+     * shared application id would mix their repartition and changelog topics).
+     */
+    public static String scopedId(String namespace, String id) {
+        if (namespace.equals(DEFAULT_NAMESPACE)) {
+            return id;
+        }
+        return (namespace.isEmpty() ? "root." : namespace) + id;
     }
 
     public String namespace() {

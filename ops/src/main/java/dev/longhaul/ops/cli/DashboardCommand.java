@@ -33,7 +33,8 @@ public final class DashboardCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--pipeline-app-id", paramLabel = "ID",
-            description = "The pipeline's Kafka Streams application id, whose lag is shown (default: the pipeline's).")
+            description = "The pipeline's Kafka Streams application id, whose lag is shown (default: the pipeline's "
+                    + "default in this namespace).")
     String pipelineAppId;
 
     @Mixin
@@ -45,7 +46,8 @@ public final class DashboardCommand implements Callable<Integer> {
     DashboardConfig config() {
         DashboardConfig c = DashboardConfig.DEFAULTS.withHost(host).withPort(port).withKafkaClientOverrides(kafka.clientOverrides())
                 .withToken(ConfigDefaults.of(spec).config().dashboard().token().value());
-        return pipelineAppId == null ? c : c.withPipelineApplicationId(pipelineAppId);
+        return c.withPipelineApplicationId(pipelineAppId != null ? pipelineAppId
+                : dev.longhaul.pipeline.PipelineConfig.defaultApplicationId(kafka.namespace));
     }
 
     @Override

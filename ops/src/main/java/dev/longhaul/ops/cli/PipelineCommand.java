@@ -44,7 +44,8 @@ public final class PipelineCommand implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--application-id", paramLabel = "ID",
-            description = "Kafka Streams application id, shared by every instance (default: the pipeline's, longhaul-pipeline).")
+            description = "Kafka Streams application id, shared by every instance (default: longhaul-pipeline in the "
+                    + "default namespace, else the namespace followed by longhaul-pipeline).")
     String applicationId;
 
     @Option(names = "--replication-factor", paramLabel = "N",
@@ -106,7 +107,8 @@ public final class PipelineCommand implements Callable<Integer> {
         PipelineConfig d = PipelineConfig.DEFAULTS;
         PipelineConfig.Kafka k = d.kafka();
         PipelineConfig.Dispatch dispatch = d.dispatch();
-        return d.withKafka(new PipelineConfig.Kafka(applicationId != null ? applicationId : k.applicationId(), kafka.namespace,
+        return d.withKafka(new PipelineConfig.Kafka(applicationId != null ? applicationId
+                        : PipelineConfig.defaultApplicationId(kafka.namespace), kafka.namespace,
                         replicationFactor != null ? replicationFactor : k.replicationFactor(), k.commitInterval(),
                         stateMemoryMib != null ? stateMemoryMib << 20 : k.stateMemoryBytes()))
                 .withDispatch(new PipelineConfig.Dispatch(lanes != null ? lanes : dispatch.lanes(), dispatch.windowTokens(),

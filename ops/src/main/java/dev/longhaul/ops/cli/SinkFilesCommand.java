@@ -61,7 +61,7 @@ public final class SinkFilesCommand implements Callable<Integer> {
 
     @Option(names = "--group", paramLabel = "ID",
             description = "Consumer group; its committed offsets say what the files hold. Default: " + SinkConfig.FILES_GROUP
-                    + " (jsonl), " + SinkConfig.PARQUET_FILES_GROUP + " (parquet).")
+                    + " (jsonl), " + SinkConfig.PARQUET_FILES_GROUP + " (parquet), after the namespace outside the default one.")
     String group;
 
     @Mixin
@@ -72,7 +72,7 @@ public final class SinkFilesCommand implements Callable<Integer> {
 
     /** The library's defaults, overridden by the options given. */
     SinkConfig config() {
-        SinkConfig defaults = kafka.sinkConfig(group != null ? group : format.defaultGroup);
+        SinkConfig defaults = kafka.sinkConfig(group != null ? group : Topics.scopedId(kafka.namespace, format.defaultGroup));
         return defaults.withRotation(maxBytes != null ? maxBytes : defaults.maxFileBytes(),
                 maxAge != null ? maxAge : defaults.maxFileAge());
     }

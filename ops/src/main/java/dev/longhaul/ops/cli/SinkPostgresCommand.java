@@ -31,8 +31,9 @@ public final class SinkPostgresCommand implements Callable<Integer> {
             description = "Database password. Default: the PGPASSWORD environment variable.")
     String password;
 
-    @Option(names = "--group", paramLabel = "ID", defaultValue = SinkConfig.POSTGRES_GROUP,
-            description = "Consumer group; its committed offsets say what the tables hold. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--group", paramLabel = "ID",
+            description = "Consumer group; its committed offsets say what the tables hold. Default: " + SinkConfig.POSTGRES_GROUP
+                    + ", after the namespace outside the default one.")
     String group;
 
     @Mixin
@@ -42,7 +43,7 @@ public final class SinkPostgresCommand implements Callable<Integer> {
     CommandSpec spec;
 
     SinkConfig config() {
-        return kafka.sinkConfig(group);
+        return kafka.sinkConfig(group != null ? group : Topics.scopedId(kafka.namespace, SinkConfig.POSTGRES_GROUP));
     }
 
     @Override

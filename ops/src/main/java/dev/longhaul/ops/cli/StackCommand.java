@@ -54,7 +54,7 @@ public final class StackCommand implements Callable<Integer> {
     PipelineConfig pipelineConfig() {
         PipelineConfig d = PipelineConfig.DEFAULTS;
         String namespace = ConfigDefaults.of(spec).config().namespace();
-        PipelineConfig c = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), namespace, 1,
+        PipelineConfig c = d.withKafka(new PipelineConfig.Kafka(PipelineConfig.defaultApplicationId(namespace), namespace, 1,
                 d.kafka().commitInterval()));
         if (tenantQuotaTokens != null) {
             PipelineConfig.Limits l = d.limits();

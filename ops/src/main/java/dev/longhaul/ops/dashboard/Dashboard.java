@@ -63,7 +63,8 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         Map<String, String> overrides = config.kafkaClientOverrides();
         this.control = new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace())
                 .withClientOverrides(overrides), registry);
-        this.lag = new LagProbe(bootstrapServers, overrides, topics, List.of(WorkerConfig.GROUP_ID, config.pipelineApplicationId()));
+        this.lag = new LagProbe(bootstrapServers, overrides, topics,
+                List.of(WorkerConfig.groupId(topics.namespace()), config.pipelineApplicationId()));
         this.feed = new DashboardFeed(bootstrapServers, overrides, topics, model);
         meters.watchFeed(feed);
         this.ticks = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -158,7 +158,8 @@ public final class KafkaDemo {
             System.err.println("port " + port + " is taken; the dashboard listens on a free port instead (printed below)");
             port = 0;
         }
-        Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port).withToken(options.dashboardToken()),
+        Dashboard dashboard = running.add(Dashboard.start(DashboardConfig.DEFAULTS.withPort(port).withToken(options.dashboardToken())
+                        .withPipelineApplicationId(PipelineConfig.defaultApplicationId(options.namespace())),
                 stack.bootstrapServers(), stack.topics(), new RestSchemaRegistryClient(stack.registryUrl()),
                 Optional.of(stack.pipeline().streams())));
         // a configured token is a secret the operator has already (and stdout goes to logs): only a generated one is shown
@@ -207,7 +208,8 @@ public final class KafkaDemo {
     DevStack.Options stackOptions() {
         // One broker holds one replica; everything else is the pipeline's defaults.
         PipelineConfig d = PipelineConfig.DEFAULTS;
-        PipelineConfig pipeline = d.withKafka(new PipelineConfig.Kafka(d.kafka().applicationId(), options.namespace(), 1,
+        PipelineConfig pipeline = d.withKafka(new PipelineConfig.Kafka(PipelineConfig.defaultApplicationId(options.namespace()),
+                options.namespace(), 1,
                 d.kafka().commitInterval()));
         return new DevStack.Options(null, options.run().kafkaPort(), options.run().registryPort(), pipeline);
     }

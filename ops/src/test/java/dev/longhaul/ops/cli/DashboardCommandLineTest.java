@@ -46,6 +46,12 @@ class DashboardCommandLineTest {
         assertEquals("test.", c.kafka.namespace);
     }
 
+    /** The lag shown is the pipeline's of the same namespace (PipelineConfig.defaultApplicationId). */
+    @Test
+    void anotherNamespaceWatchesItsOwnPipeline() {
+        assertEquals("test.longhaul-pipeline", parse("dashboard", "--namespace", "test.").config().pipelineApplicationId());
+    }
+
     @Test
     void aPortOutOfRangeIsRefused() {
         DashboardCommand c = parse("dashboard", "--port", "70000");

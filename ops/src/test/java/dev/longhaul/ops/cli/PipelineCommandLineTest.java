@@ -37,6 +37,19 @@ class PipelineCommandLineTest {
         assertEquals("localhost:9092", p.kafka.bootstrapServers);
     }
 
+    /**
+     * Two deployments in different namespaces on one cluster must not share a Streams application
+     * id: they would read each other's repartition topics and restore each other's state.
+     */
+    @Test
+    void anotherNamespaceGetsAnApplicationIdOfItsOwn() {
+        assertEquals("longhaul-pipeline", parse("pipeline", "--namespace", "longhaul.").config().kafka().applicationId());
+        assertEquals("acme.longhaul-pipeline", parse("pipeline", "--namespace", "acme.").config().kafka().applicationId());
+        assertEquals("root.longhaul-pipeline", parse("pipeline", "--namespace", "").config().kafka().applicationId());
+        assertEquals("mine", parse("pipeline", "--namespace", "acme.", "--application-id", "mine").config().kafka()
+                .applicationId(), "a given id is kept as it is");
+    }
+
     @Test
     void everyOptionReachesTheConfig() {
         PipelineCommand p = parse("pipeline", "--lanes", "8", "--state-dir", "state", "--application-id", "longhaul-prod",

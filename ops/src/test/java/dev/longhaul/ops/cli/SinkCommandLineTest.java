@@ -91,6 +91,19 @@ class SinkCommandLineTest {
         assertEquals("prod.", p.config().namespace());
     }
 
+    /** Sinks of two namespaces on one cluster get groups of their own unless given one. */
+    @Test
+    void anotherNamespaceGetsSinkGroupsOfItsOwn() {
+        assertEquals("acme.longhaul-sink-files",
+                ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--namespace", "acme.")).config().groupId());
+        assertEquals("acme.longhaul-sink-parquet", ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--format",
+                "parquet", "--namespace", "acme.")).config().groupId());
+        assertEquals("acme.longhaul-sink-postgres", ((SinkPostgresCommand) parse("sink", "postgres", "--jdbc",
+                "jdbc:postgresql://localhost/x", "--namespace", "acme.")).config().groupId());
+        assertEquals("mine", ((SinkFilesCommand) parse("sink", "files", "--dir", "d", "--namespace", "acme.", "--group",
+                "mine")).config().groupId());
+    }
+
     @Test
     void sinkPostgresNeedsOnlyTheUrl() {
         SinkPostgresCommand p = (SinkPostgresCommand) parse("sink", "postgres", "--jdbc", "jdbc:postgresql://localhost/x");

@@ -44,8 +44,13 @@ public record WorkerConfig(
         Duration transactionTimeout,
         Map<String, String> clientOverrides) {
 
-    /** The consumer group every worker joins; lanes are its partitions of `work`. */
+    /** The consumer group every worker of the default namespace joins; lanes are its partitions of `work`. */
     public static final String GROUP_ID = "longhaul-workers";
+
+    /** The workers' consumer group in `namespace` (Topics.scopedId of GROUP_ID). */
+    public static String groupId(String namespace) {
+        return dev.longhaul.schemas.Topics.scopedId(namespace, GROUP_ID);
+    }
 
     /** Engine slots by default: the branches of a few orders at once, and their document feeds. */
     public static final int DEFAULT_BATCH_SEQUENCES = 16;
@@ -164,7 +169,7 @@ public record WorkerConfig(
     /** The `work` consumer: in the worker group, read_committed, offsets only through transactions. */
     Map<String, Object> workConsumer() {
         Map<String, Object> p = common();
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP_ID);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(namespace));
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-work");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -41,6 +41,10 @@ class WorkerConfigClientOverridesTest {
         WorkerConfig staging = c.withNamespace("staging.");
         assertEquals("staging.worker-w1", staging.transactionalProducer().get("transactional.id"));
         assertEquals("staging.lanes-0", staging.transactionalProducer(new LaneAssignment.Pinned(List.of(0))).get("transactional.id"));
+        // nor a consumer group (the default namespace keeps the group it always had)
+        assertEquals("longhaul-workers", c.workConsumer().get("group.id"));
+        assertEquals("staging.longhaul-workers", staging.workConsumer().get("group.id"));
+        assertEquals("root.longhaul-workers", c.withNamespace("").workConsumer().get("group.id"));
     }
 
     @Test
