@@ -27,6 +27,11 @@ rm -rf "$STAGE" && mkdir -p "$STAGE/lib" "$STAGE/test"
 # The CLI: the ops jar and the jars the engine commands (golden, generate, model synth, bench
 # engine) load; Kafka, Avro, Hadoop and the rest are never touched by them.
 LIB="ops/target/lib"
+STAMP="dev/longhaul/engine/cuda/longhaul_kernels.sha256"
+if [[ "$(unzip -p "$LIB"/longhaul-engine-cuda-0*[0-9T].jar "$STAMP")" != "$(cat "engine-cuda/src/main/resources/$STAMP")" ]]; then
+  echo "the build's kernels are not this checkout's: run mvn install -DskipTests -DskipITs first" >&2
+  exit 1
+fi
 cp ops/target/longhaul-ops-*[0-9T].jar "$STAGE/lib/"
 for jar in longhaul-engine-0 longhaul-engine-cuda-0 longhaul-ingest-0 longhaul-schemas-0 longhaul-sinks-0 longhaul-pipeline-0 picocli- jackson- api-0 gson- error_prone jna- commons-compress- commons-codec- commons-io- commons-lang3- slf4j-api- slf4j-nop- jcuda-1 jspecify-; do
   cp "$LIB"/"$jar"*.jar "$STAGE/lib/"
@@ -58,7 +63,9 @@ done
 # and its kernels' fatbin.
 if [[ -n "$OLD_JARS" ]]; then
   mkdir -p "$STAGE/old"
-  cp "$OLD_JARS"/longhaul-engine-0*.jar "$OLD_JARS"/longhaul-engine-cuda-0*.jar "$OLD_JARS"/longhaul-ops-0*.jar "$STAGE/old/"
+  for jar in "$OLD_JARS"/longhaul-engine-0*.jar "$OLD_JARS"/longhaul-engine-cuda-0*.jar "$OLD_JARS"/longhaul-ops-0*.jar; do
+    [[ "$jar" == *-tests.jar || "$jar" == *-sources.jar ]] || cp "$jar" "$STAGE/old/"
+  done
   unzip -q -p "$STAGE"/old/longhaul-engine-cuda-0*.jar dev/longhaul/engine/cuda/longhaul_kernels.fatbin \
     > "$STAGE/old/longhaul_kernels.fatbin"
 fi

@@ -25,6 +25,7 @@ LH="${TMPDIR:-/tmp}/longhaul-gpu"
 JAVA="$LH/jre/bin/java"
 MODEL="$LH/synth-l-bf16"
 read -r -a FLAGS <<< "$(sed -n 's:.*<longhaul.jvm.flags>\(.*\)</longhaul.jvm.flags>.*:\1:p' pom.xml)"
+[[ ${#FLAGS[@]} -gt 0 ]] || { echo "no <longhaul.jvm.flags> in pom.xml" >&2; exit 2; }
 cli() { "$JAVA" "${FLAGS[@]}" ${JOPTS:-} -Xmx32g -Dlonghaul.home="$ROOT" -cp "$LH/lib/*" dev.longhaul.ops.cli.Longhaul "$@"; }
 
 kernels() {
@@ -76,6 +77,7 @@ labelled() {
   local label="$1" json
   shift
   json="$("$@")" || return 1
+  [[ "$json" == "{"* ]] || { echo "no JSON from: $*" >&2; return 1; }
   echo "{\"build\":\"$label\",${json#\{}"
 }
 
@@ -111,6 +113,14 @@ SUMMARY="$OUT/summary.txt"
 } > "$SUMMARY" 2>&1
 cat "$SUMMARY"
 rm -rf "$LH" && mkdir -p "$LH" && tar -C "$LH" -xJf .gpu/bundle.tar.xz || { echo "no bundle: run bench/gpu/bundle.sh first" >&2; exit 2; }
+# the kernel check reads this checkout's fatbin, the JVM steps the bundle's: they must be the same
+python3 - "$LH"/lib/longhaul-engine-cuda-*.jar engine-cuda/src/main/resources/dev/longhaul/engine/cuda/longhaul_kernels.sha256 <<'PY' || exit 2
+import sys, zipfile
+bundled = zipfile.ZipFile(sys.argv[1]).read("dev/longhaul/engine/cuda/longhaul_kernels.sha256").decode().strip()
+here = open(sys.argv[2]).read().strip()
+if bundled != here:
+    sys.exit(f"the bundle's kernels ({bundled[:12]}) are not this checkout's ({here[:12]}): rebuild, then run bench/gpu/bundle.sh")
+PY
 
 # step NAME SECONDS: runs the step under its time limit into OUT/NAME.log
 step() {
@@ -126,7 +136,7 @@ step() {
 step kernels 120
 step tests 150
 step golden 60
-step compare 150
+step compare 240
 step bench 200
 step attention 100
 
@@ -135,7 +145,14 @@ import json, os, sys
 out = sys.argv[1]
 def lines(name):
     p = os.path.join(out, name)
-    return [json.loads(l) for l in open(p) if l.strip().startswith("{")] if os.path.exists(p) else []
+    rows = []
+    for l in open(p) if os.path.exists(p) else []:
+        if l.strip().startswith("{"):
+            try:
+                rows.append(json.loads(l))
+            except ValueError:
+                print(f"{name}: not JSON: {l.strip()[:80]}")
+    return rows
 cmp = lines("compare.log")
 if cmp:
     print("| build | decode tok/s (batch 1, 1024 context) | vs device bandwidth bound |")
@@ -170,5 +187,5 @@ if att:
     print(f"lightning per-token cost, longest over shortest: {a[-1]['lightning_layer_prefill_us_per_token'] / a[0]['lightning_layer_prefill_us_per_token']:.2f} (issue: within 1.25)")
 PY
 echo "== summary"
-grep -E "^[a-z]+: rc=" "$SUMMARY"
+grep -E "^[a-z]+: rc=" "$SUMMARY" || { echo "no step ran (steps: ${STEPS//,/ })"; exit 2; }
 ! grep -E "^[a-z]+: rc=" "$SUMMARY" | grep -v "rc=0 " > /dev/null

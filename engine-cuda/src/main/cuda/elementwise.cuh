@@ -120,6 +120,9 @@ __global__ void moe_combine(const float* __restrict__ y, int ldy, const int* __r
 
 // MoE routing, one thread per row: p = softmax(logits) (max-subtracted, float32); the k largest p
 // with ties to the lower index, in descending order; weights p_e / Σ_S p renormalised over S.
+// Where no p is left to pick (NaN logits), the lowest expert not yet chosen is picked with a NaN
+// weight: every id written is a valid, distinct expert (the device-routed experts index weights
+// by it), and the NaN reaches the logits, which the sampler refuses.
 // Each e^x is the double exp narrowed to float, as the CPU backends compute it ((float) Math.exp):
 // expf may differ from that by an ulp or two, enough to reorder two nearly tied experts.
 __global__ void route_top_k(const float* __restrict__ logits, int rows, int experts, int k,
@@ -144,6 +147,14 @@ __global__ void route_top_k(const float* __restrict__ logits, int rows, int expe
             if (below && (best < 0 || p > bestP)) {
                 best = i;
                 bestP = p;
+            }
+        }
+        if (best < 0) {
+            bestP = NAN;
+            for (int i = 0; i < experts && best < 0; i++) {
+                bool taken = false;
+                for (int r = 0; r < s; r++) taken |= chosen[t * k + r] == i;
+                if (!taken) best = i;
             }
         }
         chosen[t * k + s] = best;

@@ -138,7 +138,13 @@ __global__ void __launch_bounds__(32 * MM_WARPS) matmul_bf16_routed(const float*
                                                           long long outStride, int n, int k) {
     int table = blockIdx.y / pairs;
     int p = blockIdx.y % pairs;
-    const uint16_t* w = (const uint16_t*) weights[table * experts + chosen[p]];
+    int e = chosen[p];
+    if (e < 0 || e >= experts) {  // never from route_top_k; a NaN row, not a read of a stray address
+        float* o = out + table * outStride + (long long) p * ldo;
+        for (int f = blockIdx.x * 16 + threadIdx.x; f < min(n, blockIdx.x * 16 + 16); f += blockDim.x) o[f] = NAN;
+        return;  // the whole block: e is the same for all its threads
+    }
+    const uint16_t* w = (const uint16_t*) weights[table * experts + e];
     mm_bf16_block<1>(x + (long long) (p / xDiv) * ldx, ldx, w, out + table * outStride + (long long) p * ldo, ldo,
                      1, n, k, blockIdx.x * 16, 0);
 }

@@ -174,60 +174,84 @@ void check_matmul() {
 }
 
 // ---- routed experts (MoE decode on the device): each pair's product has the bits matmul_bf16 gives
-// that row alone, and moe_combine adds a row's slots in increasing expert id from zero with fused
-// multiply-adds, as scatter_add_rows does after a zero when the host runs the experts in id order
+// that row alone (gate and up in one launch, then down, K long enough for several tiles per warp),
+// and moe_combine the bits of the host path: a zeroed row, then scatter_add_rows expert by
+// expert in increasing id (and those of fmaf in that order)
 void check_routed() {
-    const int experts = 5, k = 2, rows = 3, pairs = rows * k, h = 96, inter = 40;
+    const int experts = 5, k = 2, rows = 3, pairs = rows * k, h = 1040, inter = 520, out_h = 72;
     std::vector<float> x = gaussian((size_t) rows * h, 1);
-    std::vector<std::vector<uint16_t>> w(2 * experts);  // gate [0, E), up [E, 2E): [inter, h]
-    std::vector<CUdeviceptr> table(2 * experts);
-    for (int i = 0; i < 2 * experts; i++) {
-        std::vector<float> f = gaussian((size_t) inter * h, 1);
-        for (float v : f) w[i].push_back(to_bf16(v));
-        table[i] = upload(w[i]);
-    }
+    auto bf16_matrix = [&](int n, int kk) {
+        std::vector<uint16_t> w;
+        for (float v : gaussian((size_t) n * kk, 1)) w.push_back(to_bf16(v));
+        return upload(w);
+    };
+    std::vector<CUdeviceptr> table(3 * experts);  // gate [0, E), up [E, 2E): [inter, h]; down [2E, 3E): [out_h, inter]
+    for (int i = 0; i < 3 * experts; i++) table[i] = i < 2 * experts ? bf16_matrix(inter, h) : bf16_matrix(out_h, inter);
     std::vector<int> chosen = {3, 1, 0, 4, 4, 2};  // distinct within a row
     CUdeviceptr dx = upload(x), dtable = upload(table), dchosen = upload(chosen);
-    CUdeviceptr out = upload(std::vector<float>((size_t) 2 * pairs * inter));
+    CUdeviceptr gateUp = upload(std::vector<float>((size_t) 2 * pairs * inter));
     Args a;
-    a << dx << h << k << dtable << experts << dchosen << pairs << out << inter << (long long) pairs * inter << inter << h;
+    a << dx << h << k << dtable << experts << dchosen << pairs << gateUp << inter << (long long) pairs * inter << inter << h;
     launch("matmul_bf16_routed", (inter + 15) / 16, pairs * 2, 256, 1, a);
-    std::vector<float> got = download<float>(out, (size_t) 2 * pairs * inter);
+    std::vector<float> got = download<float>(gateUp, (size_t) 2 * pairs * inter);
+    // down from the gate outputs, one table (outStride 0), the down weights at 2E
+    CUdeviceptr down = upload(std::vector<float>((size_t) pairs * out_h));
+    Args d;
+    d << gateUp << inter << 1 << dtable + 16 * experts << experts << dchosen << pairs << down << out_h << 0LL << out_h << inter;
+    launch("matmul_bf16_routed", (out_h + 15) / 16, pairs, 256, 1, d);
+    std::vector<float> y = download<float>(down, (size_t) pairs * out_h);
+    auto alone = [&](const float* row, int kk, CUdeviceptr w, int n) {
+        CUdeviceptr d1 = upload(std::vector<float>(row, row + kk)), o1 = upload(std::vector<float>(n));
+        Args b;
+        b << d1 << kk << w << o1 << n << 1 << n << kk;
+        launch("matmul_bf16", (n + 15) / 16, 1, 256, 1, b);
+        return download<float>(o1, n);
+    };
     bool same = true;
-    for (int t = 0; t < 2; t++)
-        for (int p = 0; p < pairs; p++) {
-            std::vector<float> row(x.begin() + (size_t) (p / k) * h, x.begin() + (size_t) (p / k + 1) * h);
-            CUdeviceptr d1 = upload(row), o1 = upload(std::vector<float>(inter));
-            Args b;
-            b << d1 << h << table[t * experts + chosen[p]] << o1 << inter << 1 << inter << h;
-            launch("matmul_bf16", (inter + 15) / 16, 1, 256, 1, b);
-            std::vector<float> alone = download<float>(o1, inter);
-            same &= std::memcmp(alone.data(), got.data() + ((size_t) t * pairs + p) * inter, (size_t) inter * 4) == 0;
+    for (int p = 0; p < pairs; p++) {
+        for (int t = 0; t < 2; t++) {
+            std::vector<float> want = alone(&x[(size_t) (p / k) * h], h, table[t * experts + chosen[p]], inter);
+            same &= std::memcmp(want.data(), got.data() + ((size_t) t * pairs + p) * inter, (size_t) inter * 4) == 0;
         }
+        std::vector<float> want = alone(&got[(size_t) p * inter], inter, table[2 * experts + chosen[p]], out_h);
+        same &= std::memcmp(want.data(), y.data() + (size_t) p * out_h, (size_t) out_h * 4) == 0;
+    }
     failures += !same;
     std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", "matmul_bf16_routed bits = matmul_bf16 alone");
 
-    std::vector<float> y = gaussian((size_t) pairs * h, 1), weights = {0.7f, 0.3f, 0.55f, 0.45f, 0.9f, 0.1f};
-    std::vector<float> want((size_t) rows * h);
-    for (int t = 0; t < rows; t++) {
-        int first = chosen[t * k] < chosen[t * k + 1] ? 0 : 1;  // k = 2: the lower expert id first
-        for (int c = 0; c < h; c++) {
-            float acc = 0.f;
-            for (int j = 0; j < k; j++) {
-                int i = t * k + (j == 0 ? first : 1 - first);
-                acc = std::fmaf(weights[i], y[(size_t) i * h + c], acc);
-            }
-            want[(size_t) t * h + c] = acc;
-        }
-    }
-    CUdeviceptr dy = upload(y), dw = upload(weights), dout = upload(std::vector<float>(want.size()));
+    std::vector<float> weights = {0.7f, 0.3f, 0.55f, 0.45f, 0.9f, 0.1f};
+    CUdeviceptr dy = upload(y), dw = upload(weights), combined = upload(std::vector<float>((size_t) rows * out_h));
     Args c;
-    c << dy << h << dchosen << dw << k << h << dout << h;
+    c << dy << out_h << dchosen << dw << k << out_h << combined << out_h;
     launch("moe_combine", rows, 1, 256, 1, c);
-    std::vector<float> combined = download<float>(dout, want.size());
-    bool exact = std::memcmp(combined.data(), want.data(), want.size() * 4) == 0;
+    std::vector<float> mine = download<float>(combined, (size_t) rows * out_h);
+    // the host path: a zeroed output, then for each expert in increasing id its pairs' rows scattered
+    CUdeviceptr hostPath = upload(std::vector<float>((size_t) rows * out_h));
+    std::vector<float> fma((size_t) rows * out_h, 0.f);
+    for (int e = 0; e < experts; e++) {
+        std::vector<float> src, scale;
+        std::vector<int> target, start, order;
+        for (int p = 0; p < pairs; p++) {
+            if (chosen[p] != e) continue;
+            src.insert(src.end(), y.begin() + (size_t) p * out_h, y.begin() + (size_t) (p + 1) * out_h);
+            start.push_back((int) target.size());
+            order.push_back((int) target.size());
+            target.push_back(p / k);
+            scale.push_back(weights[p]);
+            for (int col = 0; col < out_h; col++)
+                fma[(size_t) (p / k) * out_h + col] = std::fmaf(weights[p], y[(size_t) p * out_h + col], fma[(size_t) (p / k) * out_h + col]);
+        }
+        if (target.empty()) continue;
+        start.push_back((int) target.size());
+        Args sc;
+        sc << upload(src) << upload(target) << upload(start) << upload(order) << upload(scale) << out_h << hostPath;
+        launch("scatter_add_rows", (unsigned) target.size(), 1, 256, 1, sc);
+    }
+    std::vector<float> theirs = download<float>(hostPath, (size_t) rows * out_h);
+    bool exact = std::memcmp(mine.data(), theirs.data(), mine.size() * 4) == 0
+                 && std::memcmp(mine.data(), fma.data(), mine.size() * 4) == 0;
     failures += !exact;
-    std::printf("%-4s %-48s\n", exact ? "ok" : "FAIL", "moe_combine = fmaf in increasing expert id");
+    std::printf("%-4s %-48s\n", exact ? "ok" : "FAIL", "moe_combine bits = zero + scatter_add_rows by id");
 }
 
 // ---- timing (--time): a one-token BF16 matvec at the 1.6B model's shapes, GB/s of weights streamed
@@ -376,6 +400,18 @@ void check_rows() {
     bool ok = e[0] == 1 && e[1] == 2 && std::fabs(w[0] - 0.5f) < 1e-6f && std::fabs(w[1] - 0.5f) < 1e-6f;
     failures += !ok;
     std::printf("%-4s route_top_k ties -> experts %d %d, weights %.6f %.6f\n", ok ? "ok" : "FAIL", e[0], e[1], w[0], w[1]);
+
+    // NaN logits: still distinct valid ids (the routed experts index weights by them), NaN weights
+    std::vector<float> nan(4, NAN);
+    CUdeviceptr dn = upload(nan);
+    Args nanArgs;
+    nanArgs << dn << 1 << 4 << 2 << chosen << weights;
+    launch("route_top_k", 1, 1, 128, 1, nanArgs);
+    e = download<int>(chosen, 2);
+    w = download<float>(weights, 2);
+    ok = e[0] == 0 && e[1] == 1 && std::isnan(w[0]) && std::isnan(w[1]);
+    failures += !ok;
+    std::printf("%-4s route_top_k NaN logits -> experts %d %d, weights %f %f\n", ok ? "ok" : "FAIL", e[0], e[1], w[0], w[1]);
 }
 
 }  // namespace

@@ -53,8 +53,7 @@ final class ArgRing implements AutoCloseable {
         if (p.waitFirst()) {
             device.synchronize(); // every copy and kernel that reads the ring has finished
             if (p.capacity() != capacity) {
-                release();
-                allocate(p.capacity());
+                allocate(p.capacity()); // the old buffers stay in use if this fails
             }
         }
         hostBytes.put((int) p.offset(), bytes, 0, size);
@@ -66,29 +65,31 @@ final class ArgRing implements AutoCloseable {
         return ring.address() + p.offset();
     }
 
+    /** New buffers of `bytes`; the old ones (the device is idle) are freed only once both exist. */
     private void allocate(long bytes) {
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a launch's tables of " + bytes + " bytes exceed 2 GiB");
         }
         Pointer h = new Pointer();
         CudaDevice.check(cuMemHostAlloc(h, bytes, 0), "cuMemHostAlloc of " + bytes + " bytes");
+        DeviceBuffer r;
         try {
-            ring = device.allocate(bytes);
+            r = device.allocate(bytes);
         } catch (RuntimeException e) {
             cuMemFreeHost(h);
             throw e;
         }
+        Pointer oldHost = host;
+        DeviceBuffer oldRing = ring;
         host = h;
         hostBytes = h.getByteBuffer(0, bytes);
+        ring = r;
         capacity = bytes;
         next = 0;
-    }
-
-    private void release() {
-        device.free(ring);
-        CudaDevice.check(cuMemFreeHost(host), "cuMemFreeHost");
-        host = null;
-        hostBytes = null;
+        if (oldHost != null) {
+            device.free(oldRing);
+            CudaDevice.check(cuMemFreeHost(oldHost), "cuMemFreeHost");
+        }
     }
 
     /** Frees both buffers after the device has finished with them (before the context goes). */

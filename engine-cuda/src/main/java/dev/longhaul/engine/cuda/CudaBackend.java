@@ -244,20 +244,24 @@ public final class CudaBackend implements Backend {
         int count = experts.gate().size();
         long[] table = new long[3 * count]; // gate [0, E), up [E, 2E), down [2E, 3E)
         List<List<Weight>> kinds = List.of(experts.gate(), experts.up(), experts.down());
+        DeviceWeight gate0 = DeviceWeight.of(experts.gate().get(0));
+        DeviceWeight down0 = DeviceWeight.of(experts.down().get(0));
         for (int kind = 0; kind < 3; kind++) {
             if (kinds.get(kind).size() != count) {
                 throw new IllegalArgumentException("expert lists of different lengths: " + experts);
             }
+            DeviceWeight shape = kind == 2 ? down0 : gate0; // up has gate's shape
             for (int e = 0; e < count; e++) {
                 DeviceWeight w = DeviceWeight.of(kinds.get(kind).get(e));
                 if (w.dtype != DType.BF16) {
                     return false; // matmul_f32 has no routed twin
                 }
+                if (w.rows() != shape.rows() || w.cols() != shape.cols()) {
+                    throw new IllegalArgumentException("expert " + e + " is " + w + ", expert 0 " + shape);
+                }
                 table[kind * count + e] = w.buffer.address();
             }
         }
-        DeviceWeight gate0 = DeviceWeight.of(experts.gate().get(0));
-        DeviceWeight down0 = DeviceWeight.of(experts.down().get(0));
         int inter = gate0.rows();
         int hidden = gate0.cols();
         if (g.cols() < hidden || scratch.gate().cols() < inter || down0.cols() != inter
