@@ -80,14 +80,15 @@ grep -q '^longhaul_jobs_finished_total' "$OUT/metrics.txt"
   || { echo "kafka-cli: the dashboard answered without its token" >&2; exit 1; }
 fi
 for _ in $(seq 60); do
-  [[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
+  # the file being written is hidden (.results-…jsonl.inprogress), so the glob names both
+  [[ "$(cat "$OUT"/results/*.jsonl* "$OUT"/results/.*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
   sleep 1
 done
-[[ "$(cat "$OUT"/results/*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] || { echo "kafka-cli: the sink did not write both results" >&2; exit 1; }
+[[ "$(cat "$OUT"/results/*.jsonl* "$OUT"/results/.*.jsonl* 2> /dev/null | grep -c "$JOB")" == 2 ]] || { echo "kafka-cli: the sink did not write both results" >&2; exit 1; }
 # The Parquet sink publishes a file when it rotates or stops: stop it (SIGTERM closes it cleanly)
 # once it has read the job's two results, then expect one whole Parquet file and no leftovers.
 for _ in $(seq 60); do
-  [[ "$(cat "$OUT"/results-parquet/*.journal 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
+  [[ "$(cat "$OUT"/results-parquet/.*.journal 2> /dev/null | grep -c "$JOB")" == 2 ]] && break
   sleep 1
 done
 kill "$PARQUET_PID" && wait "$PARQUET_PID" 2> /dev/null || true
@@ -95,7 +96,8 @@ PARQUET_PID=""
 grep -q "sink stopped: .* 2 new" "$OUT/parquet.log" || { tail -n 20 "$OUT/parquet.log" >&2; echo "kafka-cli: the Parquet sink did not write both results" >&2; exit 1; }
 PARQUET_FILE=$(ls "$OUT"/results-parquet/results-*.parquet)
 [[ "$(head -c 4 "$PARQUET_FILE")" == PAR1 && "$(tail -c 4 "$PARQUET_FILE")" == PAR1 ]] || { echo "kafka-cli: $PARQUET_FILE is not a whole Parquet file" >&2; exit 1; }
-if compgen -G "$OUT/results-parquet/*.journal" > /dev/null || compgen -G "$OUT/results-parquet/*.inprogress" > /dev/null; then
+if compgen -G "$OUT/results-parquet/*.journal" > /dev/null || compgen -G "$OUT/results-parquet/*.inprogress" > /dev/null \
+    || compgen -G "$OUT/results-parquet/.*.journal" > /dev/null || compgen -G "$OUT/results-parquet/.*.inprogress" > /dev/null; then
   echo "kafka-cli: the Parquet sink left a journal or a file in progress" >&2
   exit 1
 fi

@@ -2,8 +2,10 @@
  * Results as JSON Lines files in one directory (format: ResultJson.line), rotated by size and age.
  *
  * Files: results-NNNNNNNN.jsonl, numbered in order. The file being written is named
- * results-NNNNNNNN.jsonl.inprogress and is renamed to .jsonl when rotated or when the sink closes,
- * so a reader that lists *.jsonl only ever sees complete files.
+ * .results-NNNNNNNN.jsonl.inprogress and is renamed to results-NNNNNNNN.jsonl when rotated or when
+ * the sink closes, so a reader only ever sees complete files: one that lists *.jsonl, and one that
+ * reads the whole directory, as Spark, Hadoop and pyarrow do, since they skip names that start
+ * with a dot. (Sinks before named the file in progress without the dot; start completes those too.)
  *
  * Durability: each batch is appended in one write and fsynced before write() returns (the runner
  * commits Kafka offsets only after that); a new file and every rename are followed by an fsync of
@@ -49,7 +51,8 @@ import java.util.Locale;
 public final class FileSink implements ResultSink {
     static final String SUFFIX = ".jsonl";
     static final String IN_PROGRESS = ".inprogress";
-    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl(\\.inprogress)?");
+    /** A finished file (group 1: its number), or one in progress (group 2), hidden or as older sinks named it. */
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.jsonl|\\.?results-(\\d{8})\\.jsonl\\.inprogress");
 
     private final Path dir;
     private final long maxBytes;
@@ -185,9 +188,10 @@ public final class FileSink implements ResultSink {
             if (!m.matches()) {
                 continue;
             }
-            nextNumber = Math.max(nextNumber, Integer.parseInt(m.group(1)) + 1);
-            long complete = readKeys(file, m.group(2) != null);
-            if (m.group(2) != null) {
+            boolean inProgress = m.group(2) != null;
+            nextNumber = Math.max(nextNumber, Integer.parseInt(inProgress ? m.group(2) : m.group(1)) + 1);
+            long complete = readKeys(file, inProgress);
+            if (inProgress) {
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     ch.truncate(complete);
                     ch.force(true);
@@ -240,7 +244,7 @@ public final class FileSink implements ResultSink {
     }
 
     private void open() throws IOException {
-        currentPath = dir.resolve(String.format(Locale.ROOT, "results-%08d%s%s", nextNumber++, SUFFIX, IN_PROGRESS));
+        currentPath = dir.resolve(String.format(Locale.ROOT, ".results-%08d%s%s", nextNumber++, SUFFIX, IN_PROGRESS));
         current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentOpened = clock.instant();
         currentSize = 0;
@@ -258,8 +262,10 @@ public final class FileSink implements ResultSink {
         directory.sync();
     }
 
+    /** results-NNNNNNNN.jsonl for a file in progress, hidden or not. */
     private static Path finishedName(Path inProgress) {
         String name = inProgress.getFileName().toString();
-        return inProgress.resolveSibling(name.substring(0, name.length() - IN_PROGRESS.length()));
+        int from = name.startsWith(".") ? 1 : 0;
+        return inProgress.resolveSibling(name.substring(from, name.length() - IN_PROGRESS.length()));
     }
 }

@@ -2,14 +2,15 @@
  * Results as Parquet files in one directory (columns: ResultParquet), rotated by size and age.
  *
  * Files: results-NNNNNNNN.parquet, numbered in order, each complete: a Parquet file is only readable
- * once its footer is written, so the file being built is named results-NNNNNNNN.parquet.inprogress
- * and is renamed to .parquet only after it is closed and fsynced. A reader that lists *.parquet
- * never sees half a file.
+ * once its footer is written, so the file being built is named .results-NNNNNNNN.parquet.inprogress
+ * and is renamed to results-NNNNNNNN.parquet only after it is closed and fsynced. Neither a reader
+ * that lists *.parquet nor one that reads the whole directory (Spark, Hadoop and pyarrow skip names
+ * that start with a dot) sees half a file or a journal.
  *
  * Durability and idempotence, the JSON Lines sink's (FileSink) guarantees kept: write() returns only
  * when the batch is durable, and the runner commits the batch's offsets right after. A Parquet file
  * cannot be made durable batch by batch (no footer until it is closed), so each batch is first
- * appended as JSON Lines (ResultJson) to the file's journal, results-NNNNNNNN.parquet.journal, and
+ * appended as JSON Lines (ResultJson) to the file's journal, .results-NNNNNNNN.parquet.journal, and
  * fsynced; the same results go into the Parquet writer, in memory. When the file rotates it is
  * closed, fsynced and renamed, and only then is its journal deleted. So every result whose offsets
  * were committed is in a finished .parquet file or in a journal, whatever moment a crash picks.
@@ -20,6 +21,8 @@
  * deleted; any other journal is replayed into a new .parquet file, its torn last line (a batch never
  * fsynced, so never committed, and coming again from Kafka) left out. A replayed result whose key
  * is in the set is skipped, so a restart that reads uncommitted batches again writes nothing twice.
+ * Sinks before named the journal and the file in progress without the leading dot; start renames
+ * such files to the hidden names first, then completes them the same way.
  *
  * Size: a file rotates once the Parquet writer's data size (written plus buffered, compressed
  * pages) reaches maxFileBytes; the journal beside it is larger (uncompressed JSON) and short-lived.
@@ -61,7 +64,10 @@ public final class ParquetFileSink implements ResultSink {
     static final String SUFFIX = ".parquet";
     static final String IN_PROGRESS = ".inprogress";
     static final String JOURNAL = ".journal";
-    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet(\\.inprogress|\\.journal)?");
+    /** A finished file (group 1: its number), or one in progress or a journal (group 2), hidden or not. */
+    static final Pattern NAME = Pattern.compile("results-(\\d{8})\\.parquet|\\.?results-(\\d{8})\\.parquet(?:\\.inprogress|\\.journal)");
+    /** A file in progress or a journal as sinks before named them, without the leading dot. */
+    private static final Pattern UNHIDDEN = Pattern.compile("results-\\d{8}\\.parquet(?:\\.inprogress|\\.journal)");
     /** Row groups of at most 128 MiB (Parquet's default), fewer when files rotate earlier. */
     private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
 
@@ -187,12 +193,20 @@ public final class ParquetFileSink implements ResultSink {
     /** Reads the keys of every finished file and completes what a crash left (see the file comment). */
     private void recover() throws IOException {
         directory.refuse(FileSink.NAME, "JSON Lines results");
+        try (Stream<Path> listing = Files.list(dir)) {
+            for (Path p : listing.toList()) {
+                if (UNHIDDEN.matcher(p.getFileName().toString()).matches()) {
+                    Files.move(p, p.resolveSibling("." + p.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
+        directory.sync();
         TreeSet<Integer> numbers = new TreeSet<>();
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path p : listing.toList()) {
                 Matcher m = NAME.matcher(p.getFileName().toString());
                 if (m.matches()) {
-                    numbers.add(Integer.parseInt(m.group(1)));
+                    numbers.add(Integer.parseInt(m.group(1) != null ? m.group(1) : m.group(2)));
                 }
             }
         }
@@ -293,7 +307,8 @@ public final class ParquetFileSink implements ResultSink {
         directory.sync();
     }
 
+    /** The finished file (state ""), or its hidden file in progress or journal. */
     private Path path(int number, String state) {
-        return dir.resolve(String.format(Locale.ROOT, "results-%08d%s%s", number, SUFFIX, state));
+        return dir.resolve(String.format(Locale.ROOT, "%sresults-%08d%s%s", state.isEmpty() ? "" : ".", number, SUFFIX, state));
     }
 }

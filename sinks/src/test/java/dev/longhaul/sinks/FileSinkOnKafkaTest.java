@@ -60,7 +60,7 @@ class FileSinkOnKafkaTest {
         while (true) {
             List<String> lines = new ArrayList<>();
             try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("results-")).sorted().toList()) {
+                for (Path f : files.filter(TestResults::isResultsFile).sorted().toList()) {
                     lines.addAll(Files.readAllLines(f));
                 }
                 return lines;
@@ -76,7 +76,7 @@ class FileSinkOnKafkaTest {
     private static long linesIn(Path other) {
         try (Stream<Path> files = Files.list(other)) {
             long n = 0;
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("results-")).toList()) {
+            for (Path f : files.filter(TestResults::isResultsFile).toList()) {
                 n += Files.readAllLines(f).size();
             }
             return n;
@@ -141,7 +141,7 @@ class FileSinkOnKafkaTest {
 
         // And: files rotated at 4 KiB, and closing completed the last one.
         try (Stream<Path> files = Files.list(dir)) {
-            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("results-")).toList();
+            List<String> names = files.filter(TestResults::isResultsFile).map(p -> p.getFileName().toString()).toList();
             assertTrue(names.size() >= 2, "rotated: " + names);
             assertFalse(names.stream().anyMatch(n -> n.endsWith(FileSink.IN_PROGRESS)), names.toString());
         }
@@ -202,7 +202,7 @@ class FileSinkOnKafkaTest {
         String message = String.valueOf(failure.getCause().getMessage());
         assertTrue(message.contains("another destination") && message.contains("--group"), message);
         try (Stream<Path> files = Files.list(other)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("results-")), "nothing written there");
+            assertTrue(files.noneMatch(TestResults::isResultsFile), "nothing written there");
         }
 
         // the directory that holds them goes on where it stopped

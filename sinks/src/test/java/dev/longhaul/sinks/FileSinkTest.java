@@ -187,7 +187,7 @@ class FileSinkTest {
             // what a kill -9 leaves: the file in progress as it is now, the sink never closed
             Files.createDirectories(copy);
             try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                for (Path f : files.filter(f -> !f.getFileName().toString().equals(".lock")).toList()) {
                     Files.copy(f, copy.resolve(f.getFileName()));
                 }
             }
@@ -245,6 +245,30 @@ class FileSinkTest {
         String later = ResultJson.line(SinkResult.of(extraction(2))) + "\n";
         Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + zeros + later);
         recoversOnce();
+    }
+
+    @Test
+    void aFileInProgressIsHiddenFromReadersOfTheDirectoryAndRecoveredUnderItsHiddenName() throws Exception {
+        // Spark, Hadoop and pyarrow read every file of a directory whose name starts with neither
+        // '.' nor '_': a file in progress would be read half written
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            sink.write(results(0, 2));
+            assertEquals(List.of(), visible(), "nothing finished yet, and nothing else to see");
+            assertEquals(List.of(dir.resolve(".results-00000000.jsonl.inprogress")), files(FileSink.IN_PROGRESS));
+        }
+        assertEquals(List.of("results-00000000.jsonl"), visible());
+        // and what a crash leaves under the hidden name is completed like an older sink's file
+        String complete = ResultJson.line(SinkResult.of(summary(1))) + "\n" + ResultJson.line(SinkResult.of(extraction(1))) + "\n";
+        Files.delete(dir.resolve("results-00000000.jsonl"));
+        Files.writeString(dir.resolve(".results-00000003.jsonl.inprogress"), complete + "{\"torn");
+        recoversOnce();
+    }
+
+    /** The names a reader of the whole directory sees (Hadoop's and pyarrow's rule: no '.' or '_' first). */
+    private List<String> visible() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".") && !n.startsWith("_")).sorted().toList();
+        }
     }
 
     /** After a crash left file 3 in progress with job 1 complete: a restart cuts the tail and the batch of jobs 1 and 2 lands once. */

@@ -98,7 +98,7 @@ class ParquetFileSinkOnKafkaTest {
         private Map<Path, byte[]> results() throws IOException {
             Map<Path, byte[]> files = new HashMap<>();
             try (Stream<Path> listing = Files.list(dir)) {
-                for (Path p : listing.filter(p -> p.getFileName().toString().startsWith("results-")).toList()) {
+                for (Path p : listing.filter(TestResults::isResultsFile).toList()) {
                     files.put(p, Files.readAllBytes(p));
                 }
             }

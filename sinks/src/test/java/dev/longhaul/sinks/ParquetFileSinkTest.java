@@ -55,13 +55,42 @@ class ParquetFileSinkTest {
         return keys;
     }
 
-    /** What a crash leaves of file n: a journal of the given lines, the last one torn when torn is set. */
+    /** What a crash of an older sink (unhidden names) leaves of file n: a journal of the given lines, then tornTail. */
     private void journal(int n, List<SinkResult> results, String tornTail) throws IOException {
+        journal("results-%08d.parquet.journal".formatted(n), results, tornTail);
+    }
+
+    private void journal(String name, List<SinkResult> results, String tornTail) throws IOException {
         StringBuilder lines = new StringBuilder();
         for (SinkResult r : results) {
             lines.append(ResultJson.line(r)).append('\n');
         }
-        Files.writeString(dir.resolve("results-%08d.parquet.journal".formatted(n)), lines + tornTail);
+        Files.writeString(dir.resolve(name), lines + tornTail);
+    }
+
+    /** The names a reader of the whole directory sees (Hadoop's and pyarrow's rule: no '.' or '_' first). */
+    private List<String> visible() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".") && !n.startsWith("_")).sorted().toList();
+        }
+    }
+
+    @Test
+    void theFileInProgressAndItsJournalAreHiddenFromReadersOfTheDirectory() throws Exception {
+        // Spark and pyarrow read every file of a directory whose name starts with neither '.' nor
+        // '_', and fail on a journal or a Parquet file without its footer
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            sink.write(results(0, 2));
+            assertEquals(List.of(), visible(), "nothing finished yet, and nothing else to see");
+            assertEquals(List.of(dir.resolve(".results-00000000.parquet.journal")), ParquetFiles.named(dir, ParquetFileSink.JOURNAL));
+            assertEquals(List.of(dir.resolve(".results-00000000.parquet.inprogress")),
+                    ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS));
+        }
+        assertEquals(List.of("results-00000000.parquet"), visible());
+        // what a crash leaves under the hidden names is completed as an older sink's files are
+        Files.delete(dir.resolve("results-00000000.parquet"));
+        journal(".results-00000004.parquet.journal", results(1, 3), ResultJson.line(SinkResult.of(summary(3))).substring(0, 40));
+        recoversJournalOnce(".results-00000004.parquet.inprogress");
     }
 
     @Test
@@ -168,18 +197,19 @@ class ParquetFileSinkTest {
         // What a kill leaves mid-file: a journal of two fsynced batches (jobs 1 and 2) plus half of a
         // third line never fsynced, and the Parquet file being built without its footer.
         journal(4, results(1, 3), ResultJson.line(SinkResult.of(summary(3))).substring(0, 40));
-        recoversJournalOnce();
+        recoversJournalOnce("results-00000004.parquet.inprogress");
     }
 
     @Test
     void aJournalTailOfZerosAndPagesOutOfOrderIsCutFromItsFirstLineThatIsNoResult() throws Exception {
         // a power loss: after the fsynced batches, a page of zeros and then a later page of the unsynced batch
         journal(4, results(1, 3), "\0".repeat(300) + "\n" + ResultJson.line(SinkResult.of(extraction(3))) + "\n");
-        recoversJournalOnce();
+        recoversJournalOnce("results-00000004.parquet.inprogress");
     }
 
-    private void recoversJournalOnce() throws Exception {
-        Files.writeString(dir.resolve("results-00000004.parquet.inprogress"), "PAR1 and no footer");
+    /** With file 4's journal written: its half-built Parquet file under `inProgress`, then a restart. */
+    private void recoversJournalOnce(String inProgress) throws Exception {
+        Files.writeString(dir.resolve(inProgress), "PAR1 and no footer");
 
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(4, sink.resultCount(), "jobs 1 and 2 recovered from the journal");

@@ -19,8 +19,9 @@ final class ParquetFiles {
     /** The directory's files whose names end in suffix, in name order. */
     static List<Path> named(Path dir, String suffix) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().startsWith("results-") && p.getFileName().toString().endsWith(suffix))
-                    .sorted().toList();
+            // a file in progress and a journal are hidden (.results-…)
+            return files.filter(p -> p.getFileName().toString().replaceFirst("^\\.", "").startsWith("results-")
+                    && p.getFileName().toString().endsWith(suffix)).sorted().toList();
         }
     }
 

@@ -7,6 +7,7 @@ package dev.longhaul.sinks;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 final class TestResults {
     private TestResults() {}
+
+    /** A results file, finished or (hidden, .results-…) in progress or a journal. */
+    static boolean isResultsFile(Path p) {
+        return p.getFileName().toString().replaceFirst("^\\.", "").startsWith("results-");
+    }
 
     static String jobId(int job) {
         return "job-%04d".formatted(job);
