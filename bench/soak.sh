@@ -127,6 +127,11 @@ heap_mib() { # used heap after a full GC
 }
 CSV="$OUT/soak.csv"
 echo "minute,submitted,succeeded,succeeded_in_minute,lag_workers,lag_pipeline,worker_rss_mib,worker_heap_mib,stack_rss_mib,stack_heap_mib,pipeline_rss_mib,pipeline_heap_mib,pipeline_anon_mib,pipeline_nmt_mib,stack_anon_mib,stack_file_mib,stack_nmt_mib" > "$CSV"
+# the workers' group and the pipeline's application id in LONGHAUL_NAMESPACE (Topics.scopedId)
+scoped() {
+  local ns="${LONGHAUL_NAMESPACE-longhaul.}"
+  if [[ "$ns" == "longhaul." ]]; then echo "$1"; elif [[ -z "$ns" ]]; then echo "$1.root"; else echo "$ns$1"; fi
+}
 COLS='%6s %9s %9s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n'
 # shellcheck disable=SC2059 # COLS is the format
 printf "$COLS" minute submitted succeeded per-min lag-wrk lag-pipe wrk-rss wrk-heap stk-rss stk-heap pip-rss pip-heap \
@@ -135,8 +140,8 @@ LAST=0
 for minute in $(seq "$MINUTES"); do
   sleep 60
   DONE=$(metric 'longhaul_jobs_finished_total' 'state="SUCCEEDED"')
-  LINE="$minute,$(cat "$OUT/submitted"),$DONE,$((DONE - LAST)),$(metric longhaul_consumer_lag 'group="longhaul-workers"')"
-  LINE="$LINE,$(metric longhaul_consumer_lag 'group="longhaul-pipeline"'),$(rss_mib "$WORKER_PID"),$(heap_mib "$WORKER_PID")"
+  LINE="$minute,$(cat "$OUT/submitted"),$DONE,$((DONE - LAST)),$(metric longhaul_consumer_lag "group=\"$(scoped longhaul-workers)\"")"
+  LINE="$LINE,$(metric longhaul_consumer_lag "group=\"$(scoped longhaul-pipeline)\""),$(rss_mib "$WORKER_PID"),$(heap_mib "$WORKER_PID")"
   LINE="$LINE,$(rss_mib "$STACK_PID"),$(heap_mib "$STACK_PID"),$(rss_mib "$PIPELINE_PID"),$(heap_mib "$PIPELINE_PID")"
   LINE="$LINE,$(rss_mib "$PIPELINE_PID" RssAnon),$(nmt_mib "$PIPELINE_PID"),$(rss_mib "$STACK_PID" RssAnon)"
   LINE="$LINE,$(rss_mib "$STACK_PID" RssFile),$(nmt_mib "$STACK_PID")"

@@ -78,15 +78,17 @@ public final class Topics {
     /**
      * A default Kafka id (a consumer group, a Streams application id) for a deployment in
      * `namespace`: `id` itself in the default namespace, as deployments have always had it, else
-     * the namespace and `id` ("root." for the empty namespace). Two deployments in different
-     * namespaces on one cluster then share no consumer group and no Streams internal topic (a
-     * shared application id would mix their repartition and changelog topics).
+     * the namespace and `id`, and for the empty namespace `id` + ".root" (a suffix, so that no
+     * namespace's prefixed id can equal it). Two deployments in different namespaces on one
+     * cluster then share no consumer group and no Streams internal topic (a shared application id
+     * would mix their repartition and changelog topics). A null namespace gives `id`, for the
+     * configuration it goes into to refuse.
      */
     public static String scopedId(String namespace, String id) {
-        if (namespace.equals(DEFAULT_NAMESPACE)) {
+        if (namespace == null || namespace.equals(DEFAULT_NAMESPACE)) {
             return id;
         }
-        return (namespace.isEmpty() ? "root." : namespace) + id;
+        return namespace.isEmpty() ? id + ".root" : namespace + id;
     }
 
     public String namespace() {

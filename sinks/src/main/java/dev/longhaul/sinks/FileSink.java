@@ -196,7 +196,12 @@ public final class FileSink implements ResultSink {
                     ch.truncate(complete);
                     ch.force(true);
                 }
-                Files.move(file, finishedName(file), StandardCopyOption.ATOMIC_MOVE);
+                Path finished = finishedName(file);
+                if (Files.exists(finished)) { // a rename would replace it (an older sink, run after a crash, wrote it)
+                    throw new IOException(file + " and " + finished + " both exist: a sink of another version wrote "
+                            + finished + " after a crash left " + file + "; merge them by hand");
+                }
+                Files.move(file, finished, StandardCopyOption.ATOMIC_MOVE);
                 directory.sync();
             } else if (complete != Files.size(file)) {
                 throw new IOException(file + " ends in a partial line although it was completed; it was changed by hand");

@@ -196,7 +196,12 @@ public final class ParquetFileSink implements ResultSink {
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path p : listing.toList()) {
                 if (UNHIDDEN.matcher(p.getFileName().toString()).matches()) {
-                    Files.move(p, p.resolveSibling("." + p.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                    Path hidden = p.resolveSibling("." + p.getFileName());
+                    if (Files.exists(hidden)) { // a rename would replace it
+                        throw new IOException(p + " and " + hidden + " both exist: sinks of two versions crashed on this "
+                                + "directory; merge them by hand");
+                    }
+                    Files.move(p, hidden, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
         }

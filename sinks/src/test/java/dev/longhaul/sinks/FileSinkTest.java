@@ -264,6 +264,18 @@ class FileSinkTest {
         recoversOnce();
     }
 
+    @Test
+    void aFileInProgressWhoseFinishedNameIsTakenStopsTheSinkInsteadOfReplacingIt() throws Exception {
+        // an older sink, run after a crash of this one, knows no hidden names and wrote file 3 itself
+        String line = ResultJson.line(SinkResult.of(summary(1))) + "\n";
+        Files.writeString(dir.resolve(".results-00000003.jsonl.inprogress"), line);
+        Files.writeString(dir.resolve("results-00000003.jsonl"), ResultJson.line(SinkResult.of(summary(2))) + "\n");
+        IOException e = assertThrows(IOException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("both exist"), e.getMessage());
+        assertEquals(List.of(ResultJson.line(SinkResult.of(summary(2)))), Files.readAllLines(dir.resolve("results-00000003.jsonl")),
+                "left as it was");
+    }
+
     /** The names a reader of the whole directory sees (Hadoop's and pyarrow's rule: no '.' or '_' first). */
     private List<String> visible() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {

@@ -312,7 +312,7 @@ class ParquetFileSinkTest {
         Files.write(dir.resolve("results-00000000.parquet"), "not parquet".getBytes(StandardCharsets.UTF_8));
         IOException e = assertThrows(IOException.class, () -> new ParquetFileSink(dir, CONFIG));
         assertTrue(e.getMessage().contains("results-00000000.parquet"), e.getMessage());
-        assertFalse(Files.exists(dir.resolve("results-00000001.parquet.journal")));
+        assertFalse(Files.exists(dir.resolve(".results-00000001.parquet.journal")), "no file was started");
         assertThrows(IOException.class, () -> new ParquetFileSink(dir, CONFIG), "the failed start released the lock");
     }
 }

@@ -45,7 +45,9 @@ class PipelineCommandLineTest {
     void anotherNamespaceGetsAnApplicationIdOfItsOwn() {
         assertEquals("longhaul-pipeline", parse("pipeline", "--namespace", "longhaul.").config().kafka().applicationId());
         assertEquals("acme.longhaul-pipeline", parse("pipeline", "--namespace", "acme.").config().kafka().applicationId());
-        assertEquals("root.longhaul-pipeline", parse("pipeline", "--namespace", "").config().kafka().applicationId());
+        assertEquals("longhaul-pipeline.root", parse("pipeline", "--namespace", "").config().kafka().applicationId());
+        assertEquals("root.longhaul-pipeline", parse("pipeline", "--namespace", "root.").config().kafka().applicationId(),
+                "not the empty namespace's");
         assertEquals("mine", parse("pipeline", "--namespace", "acme.", "--application-id", "mine").config().kafka()
                 .applicationId(), "a given id is kept as it is");
     }

@@ -44,7 +44,7 @@ class WorkerConfigClientOverridesTest {
         // nor a consumer group (the default namespace keeps the group it always had)
         assertEquals("longhaul-workers", c.workConsumer().get("group.id"));
         assertEquals("staging.longhaul-workers", staging.workConsumer().get("group.id"));
-        assertEquals("root.longhaul-workers", c.withNamespace("").workConsumer().get("group.id"));
+        assertEquals("longhaul-workers.root", c.withNamespace("").workConsumer().get("group.id"));
     }
 
     @Test
