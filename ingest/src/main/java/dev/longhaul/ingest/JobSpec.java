@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.RequestLimits;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
 
@@ -49,8 +50,30 @@ public record JobSpec(
             throw new IllegalArgumentException("at least one task is required: summarize or extract[:FIELD,FIELD...]");
         }
         tasks = List.copyOf(tasks);
+        // the pipeline's bounds (RequestLimits), checked before a byte is uploaded
+        if (tasks.size() > RequestLimits.MAX_TASKS) {
+            throw new IllegalArgumentException("a job takes at most " + RequestLimits.MAX_TASKS + " tasks, not " + tasks.size());
+        }
+        for (Task t : tasks) {
+            List<String> fields = t.getFields() == null ? List.of() : t.getFields();
+            if (fields.size() > RequestLimits.MAX_FIELDS) {
+                throw new IllegalArgumentException("an extract task takes at most " + RequestLimits.MAX_FIELDS + " fields, not "
+                        + fields.size());
+            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String field : fields) {
+                if (field == null || field.isBlank() || field.length() > RequestLimits.MAX_FIELD_CHARS || !seen.add(field)) {
+                    throw new IllegalArgumentException("field names must be non-blank, distinct and at most "
+                            + RequestLimits.MAX_FIELD_CHARS + " characters: '" + field + "'");
+                }
+            }
+        }
         if (tenant == null || tenant.isBlank()) {
             throw new IllegalArgumentException("tenant must not be blank");
+        }
+        if (!RequestLimits.tenantIsValid(tenant)) {
+            throw new IllegalArgumentException("a tenant name has at most " + RequestLimits.MAX_TENANT_CHARS + " characters, not "
+                    + tenant.length());
         }
         deadline = deadline == null ? Optional.empty() : deadline;
         metadata = Map.copyOf(metadata == null ? Map.of() : metadata);

@@ -48,6 +48,27 @@ class JobSpecTest {
         assertThrows(IllegalArgumentException.class, () -> JobSpec.parseTask("summarize:x"));
     }
 
+    /** What the pipeline would dead-letter after the upload is refused before it (RequestLimits). */
+    @Test
+    void thePipelinesBoundsAreCheckedBeforeAnyUpload() {
+        Task summarize = JobSpec.parseTask("summarize");
+        assertEquals(32, JobSpec.of(DocumentKind.LOG, java.util.Collections.nCopies(32, summarize)).tasks().size());
+        assertThrows(IllegalArgumentException.class, () -> JobSpec.of(DocumentKind.LOG, java.util.Collections.nCopies(33, summarize)));
+        String fields = String.join(",", java.util.stream.IntStream.range(0, 32).mapToObj(i -> "f" + i).toList());
+        assertEquals(32, JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("extract:" + fields))).tasks().get(0).getFields().size());
+        IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
+                () -> JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("extract:" + fields + ",f32"))));
+        assertTrue(many.getMessage().contains("32 fields"), many.getMessage());
+        JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("extract:" + "x".repeat(128))));
+        assertThrows(IllegalArgumentException.class, () -> JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("extract:" + "x".repeat(129)))));
+        JobSpec spec = JobSpec.of(DocumentKind.LOG, List.of(summarize));
+        assertEquals(128, spec.withTenant("t".repeat(128)).tenant().length());
+        assertThrows(IllegalArgumentException.class, () -> spec.withTenant("t".repeat(129)));
+        // a library caller's task, not parsed from the command line
+        Task twice = Task.newBuilder().setType(TaskType.EXTRACT).setFields(List.of("a", "a")).setJsonSchema(null).build();
+        assertThrows(IllegalArgumentException.class, () -> JobSpec.of(DocumentKind.LOG, List.of(twice)));
+    }
+
     @Test
     void aJobNeedsTasksAKindAndAUsableId() {
         IllegalArgumentException noTasks = assertThrows(IllegalArgumentException.class, () -> JobSpec.of(DocumentKind.LOG, List.of()));

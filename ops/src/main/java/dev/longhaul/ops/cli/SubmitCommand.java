@@ -175,14 +175,27 @@ public final class SubmitCommand implements Callable<Integer> {
         try (JobFollower follower = new JobFollower(config, registry)) {
             JobFollower.Outcome outcome = follower.followSubmissions(ids, new ResultPrinter(out), timeout);
             if (!outcome.complete()) {
-                err.println("submit: not every job was final within " + timeout + "; they go on: follow them again with"
-                        + " `longhaul status` or `submit --follow` (the ids are printed above)");
+                err.println("submit: not every job was final within " + timeout + "; they go on: follow each again with"
+                        + " `longhaul status --follow JOB_ID` (the ids are printed above)");
                 return 3;
             }
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
             return allSucceeded ? 0 : 1;
         }
+    }
+
+    /** A path as a terminal can show it: control characters (a BAD_PATH's reason) escaped as \\uXXXX. */
+    static String printable(String path) {
+        StringBuilder b = new StringBuilder(path.length());
+        path.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                b.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private static void submitAll(Submitter submitter, List<Map.Entry<JobSpec, DocumentSource>> jobs, Map<String, String> ids,
@@ -197,7 +210,7 @@ public final class SubmitCommand implements Callable<Integer> {
                         .collect(java.util.stream.Collectors.groupingBy(Skipped::reason, java.util.stream.Collectors.counting())));
                 err.println(s.jobId() + ": skipped " + s.skipped().size() + " entries " + reasons);
                 s.skipped().stream().filter(k -> k.reason() != Skipped.Reason.BINARY && k.reason() != Skipped.Reason.EMPTY)
-                        .limit(20).forEach(k -> err.println("  " + k.reason() + ": " + k.path()));
+                        .limit(20).forEach(k -> err.println("  " + k.reason() + ": " + printable(k.path())));
             }
         }
     }

@@ -156,6 +156,24 @@ class SubmitCommandLineTest {
         assertThrows(CommandLine.MissingParameterException.class, () -> parse("cancel"));
     }
 
+    /** After submit --follow --timeout, the only way back to a job's results without submitting it again. */
+    @Test
+    void statusFollowsAJobAlreadySubmitted() {
+        StatusCommand status = assertInstanceOf(StatusCommand.class, parse("status", "01J0000000", "--follow", "--timeout", "90s"));
+        assertTrue(status.follow);
+        assertEquals(java.time.Duration.ofSeconds(90), status.timeout);
+        Run unbounded = execute("status", "01J0000000", "--timeout", "90s");
+        assertEquals(2, unbounded.status());
+        assertTrue(unbounded.err().contains("--timeout bounds --follow"), unbounded.err());
+    }
+
+    @Test
+    void skippedPathsArePrintedWithTheirControlCharactersEscaped() {
+        // BAD_PATH entries are exactly the names with control characters: raw, they would drive the terminal
+        assertEquals("evil\\u001b]0;title\\u0007\\u000d.txt", SubmitCommand.printable("evil\u001b]0;title\u0007\r.txt"));
+        assertEquals("plain/naïve.txt", SubmitCommand.printable("plain/naïve.txt"));
+    }
+
     @Test
     void anInvalidJobIdIsOneLineWithStatus2() {
         Run run = execute("status", "../etc/passwd");

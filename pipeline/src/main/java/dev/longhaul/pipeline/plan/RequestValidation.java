@@ -17,6 +17,7 @@ import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.RequestLimits;
 import dev.longhaul.schemas.Task;
 import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.wire.DeadLetterReason;
@@ -24,15 +25,16 @@ import dev.longhaul.schemas.wire.DeadLetterReason;
 final class RequestValidation {
     /** The largest chunk DocumentChunk's contract allows. */
     static final int MAX_CHUNK_BYTES = 512 * 1024;
-    static final int MAX_TENANT_CHARS = 128;
+    // the request's own bounds, shared with the client library (JobSpec) that checks them first
+    static final int MAX_TENANT_CHARS = RequestLimits.MAX_TENANT_CHARS;
+    static final int MAX_TASKS = RequestLimits.MAX_TASKS;
+    static final int MAX_FIELDS = RequestLimits.MAX_FIELDS;
+    static final int MAX_FIELD_CHARS = RequestLimits.MAX_FIELD_CHARS;
 
     /** A tenant name a request may carry: 1 to MAX_TENANT_CHARS characters, not blank. */
     static boolean tenantIsValid(String tenant) {
-        return !tenant.isBlank() && tenant.length() <= MAX_TENANT_CHARS;
+        return RequestLimits.tenantIsValid(tenant);
     }
-    static final int MAX_TASKS = 32;
-    static final int MAX_FIELDS = 32;
-    static final int MAX_FIELD_CHARS = 128;
 
     private RequestValidation() {}
 
