@@ -112,16 +112,18 @@ final class DashboardMeters {
             once("dead/" + reason, () -> counter("longhaul.dead.letters", Tags.of("reason", reason),
                     s -> s.counters().deadLetters().getOrDefault(reason, 0L)));
         }
+        // a lag the latest snapshot does not measure (the probe failing, the group gone) is NaN,
+        // unknown, not 0: a scrape must not say the queue is empty when nobody can see it
         for (TopicLag l : snapshot.lag()) {
             String group = l.group();
             String topic = l.topic();
             once("lag/" + group + "/" + topic, () -> gauge("longhaul.consumer.lag", Tags.of("group", group, "topic", topic),
                     s -> s.lag().stream().filter(x -> x.group().equals(group) && x.topic().equals(topic))
-                            .mapToLong(TopicLag::lag).sum()));
+                            .mapToDouble(TopicLag::lag).reduce(Double::sum).orElse(Double.NaN)));
         }
         for (String topic : snapshot.queueDepth().keySet()) {
             once("depth/" + topic, () -> gauge("longhaul.queue.depth", Tags.of("topic", topic),
-                    s -> s.queueDepth().getOrDefault(topic, 0L)));
+                    s -> s.queueDepth().containsKey(topic) ? s.queueDepth().get(topic) : Double.NaN));
         }
     }
 
