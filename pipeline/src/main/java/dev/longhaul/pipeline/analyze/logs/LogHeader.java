@@ -49,12 +49,13 @@ final class LogHeader {
             "CRIT", "CRITICAL", "INFORMATION", "INFO", "EMERGENCY", "EMERG");
     private static final Set<String> CALENDAR = Set.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
             "SEP", "OCT", "NOV", "DEC", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN");
-    private static final Pattern DATE_OR_TIME = Pattern.compile(".*\\d[:./-]\\d.*");
+    // found, not matched as .*X.*: `.` stops at U+0085 and the like, and the backtracking over a
+    // long field then cost time quadratic in its length
+    private static final Pattern DATE_OR_TIME = Pattern.compile("\\d[:./-]\\d");
     private static final Pattern EPOCH_SECONDS = Pattern.compile("1\\d{9}");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}(:\\d+)?");
     private static final Pattern SHORT_NUMBER = Pattern.compile("\\d{1,4}");
     private static final Pattern STAMP_EDGES = Pattern.compile("^\\[|[\\],]$");
-    private static final Pattern FIELD_EDGES = Pattern.compile("^[\\[(<]+|[\\])>:,]+$");
 
     private final int headerFields;     // leading fields that are header (whitespace mode)
     private final int pipes;            // > 0: header is everything before this many '|'
@@ -337,13 +338,26 @@ final class LogHeader {
             return true;
         }
         boolean letterFree = bare.chars().noneMatch(Character::isLetter);
-        return letterFree && DATE_OR_TIME.matcher(bare).matches() && !IPV4.matcher(bare).matches()
+        return letterFree && DATE_OR_TIME.matcher(bare).find() && !IPV4.matcher(bare).matches()
                 || EPOCH_SECONDS.matcher(bare).matches();
     }
 
-    /** The field without brackets and trailing punctuation, upper case: `[error]` -> ERROR. */
-    private static String bare(String field) {
-        return FIELD_EDGES.matcher(field).replaceAll("").toUpperCase(Locale.ROOT);
+    /**
+     * The field without its leading brackets and trailing brackets or punctuation, upper case:
+     * `[error]` -> ERROR. A loop, not a pattern: "[\\])>:,]+$" tried from every position of a long
+     * run of those characters costs time quadratic in the run (a 64K-character field of colons took
+     * seconds, on every line).
+     */
+    static String bare(String field) {
+        int from = 0;
+        int to = field.length();
+        while (from < to && "[(<".indexOf(field.charAt(from)) >= 0) {
+            from++;
+        }
+        while (to > from && "])>:,".indexOf(field.charAt(to - 1)) >= 0) {
+            to--;
+        }
+        return field.substring(from, to).toUpperCase(Locale.ROOT);
     }
 
     private static String text(String line, int[] span) {

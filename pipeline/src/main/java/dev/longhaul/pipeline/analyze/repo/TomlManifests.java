@@ -197,11 +197,30 @@ final class TomlManifests {
         return m.lookingAt() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
     }
 
-    private static List<String> strings(String array) {
+    /**
+     * The strings of an array, left to right, as STRING reads each ("..." with backslash escapes
+     * kept as written, or '...'); an unterminated one ends the array. One pass: find() with STRING
+     * from every quote of an unterminated string scans to the end each time, quadratic in its length.
+     */
+    static List<String> strings(String array) {
         List<String> out = new ArrayList<>();
-        Matcher m = STRING.matcher(array);
-        while (m.find()) {
-            out.add(m.group(1) != null ? m.group(1) : m.group(2));
+        int i = 0;
+        int n = array.length();
+        while (i < n) {
+            char c = array.charAt(i);
+            if (c != '"' && c != '\'') {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && array.charAt(j) != c) {
+                j += c == '"' && array.charAt(j) == '\\' ? 2 : 1;
+            }
+            if (j >= n) {
+                break;
+            }
+            out.add(array.substring(i + 1, j));
+            i = j + 1;
         }
         return out;
     }

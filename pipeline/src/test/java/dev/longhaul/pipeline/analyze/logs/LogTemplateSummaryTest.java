@@ -31,6 +31,27 @@ class LogTemplateSummaryTest {
     }
 
     @Test
+    void aFieldOfLongPunctuationRunsIsReadInLinearTime() {
+        assertEquals("ERROR", LogHeader.bare("[error]:"));
+        assertEquals("MAIN", LogHeader.bare("<(main)>,"));
+        assertEquals("", LogHeader.bare("(("));
+        assertEquals("", LogHeader.bare("))"));
+        assertEquals(":(", LogHeader.bare(":("), "a trailing '(' is no closing bracket");
+        LogHeader header = LogHeader.learn(repeat(i -> "2016-09-28 04:30:3" + i % 10 + " INFO main: started " + i));
+        // a line of 64K colons: the old edge pattern tried a run from each of its positions
+        // (quadratic, seconds a line); the bound only catches a return to that, with ample slack
+        String colons = ":".repeat(65_000) + "x";
+        // and a date-like field that `.` cannot cross (U+0085): .*X.* backtracked over every match of X
+        String nel = "1:".repeat(30_000) + "1\u0085" + "2";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            for (int k = 0; k < 20; k++) {
+                header.split(colons);
+            }
+            LogHeader.learn(repeat(i -> nel + " x" + i));
+        });
+    }
+
+    @Test
     void bracketedHeaderGivesLevelAndTimestamp() {
         LogHeader header = LogHeader.learn(repeat(i -> "[Sun Dec 04 04:47:4" + i % 10 + " 2005] ["
                 + (i % 3 == 0 ? "error" : "notice") + "] " + (i % 2 == 0 ? "jk2_init() Found child " + i + " in scoreboard slot 7"

@@ -242,6 +242,19 @@ class RepoAnalyzerTest {
     }
 
     @Test
+    void tomlArrayStringsAreReadInOnePass() {
+        assertEquals(List.of("a", "b", "c\\\"d", "e'f"), TomlManifests.strings("[\"a\", 'b', \"c\\\"d\", \"e'f\"]"));
+        assertEquals(List.of("a"), TomlManifests.strings("[\"a\", \"unterminated, 'x']"), "an unterminated string ends the array");
+        // an unterminated string of escaped quotes: find() from each of its quotes scanned to the end
+        String crafted = "[\"" + "\\\"".repeat(200_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            for (int k = 0; k < 20; k++) {
+                assertEquals(List.of(), TomlManifests.strings(crafted));
+            }
+        });
+    }
+
+    @Test
     void spdxTagsAreReadInAnyCommentAndALongRunOfSpacesAfterOneIsReadOnce() {
         assertEquals("MIT", Licenses.spdxTag("// SPDX-License-Identifier: MIT\nint x;"));
         assertEquals("Apache-2.0 OR MIT", Licenses.spdxTag("/* SPDX-License-Identifier: Apache-2.0 OR MIT */"));
