@@ -89,13 +89,16 @@ final class TemplateTree {
         }
         boolean full = clusters.size() - catchAll.size() >= MAX_TEMPLATES || heldTokens + seq.length > MAX_HELD_TOKENS
                 || heldChars + chars > MAX_HELD_CHARS;
-        Node leaf = descend(seq, !full); // null: a full tree has no leaf for this line, and makes none
+        // the line's leaf if it exists; null where it does not (yet): Drain makes a leaf's path only
+        // for a new template, so that a line joining another leaf's template leaves no empty leaf
+        // (nodes that counted against no bound, one per such line)
+        Node leaf = descend(seq, full ? Descent.LOOK_UP : Descent.PEEK);
         Cluster best = leaf == null ? null : bestMatch(leaf.clusters, seq, config.similarity());
         if (best == null) {
             List<Cluster> others = sameLength.getOrDefault(seq.length, List.of());
             best = bestMatch(others.subList(0, Math.min(others.size(), CROSS_LEAF_TEMPLATES)), seq, config.crossLeafSimilarity());
         }
-        if (best == null && (full || leaf.clusters.size() >= LEAF_TEMPLATES)) {
+        if (best == null && (full || leaf != null && leaf.clusters.size() >= LEAF_TEMPLATES)) {
             best = catchAll.computeIfAbsent(Math.min(seq.length, CATCH_ALL_LENGTHS), n -> {
                 String[] any = new String[n];
                 java.util.Arrays.fill(any, TokenMasker.WILDCARD);
@@ -104,6 +107,9 @@ final class TemplateTree {
                 return c;
             });
         } else if (best == null) {
+            if (leaf == null) {
+                leaf = descend(seq, Descent.GROW);
+            }
             best = new Cluster(clusters.size(), seq.clone());
             heldTokens += seq.length;
             heldChars += chars;
@@ -127,14 +133,34 @@ final class TemplateTree {
         return heldChars;
     }
 
+    /** Nodes of the parse tree, the length layer's included (what the template bounds must keep small too). */
+    int nodes() {
+        java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(byLength.values());
+        int n = 0;
+        for (Node node; (node = todo.poll()) != null; n++) {
+            todo.addAll(node.children.values());
+        }
+        return n;
+    }
+
     /** Every template in creation order (index = cluster id). */
     List<Cluster> clusters() {
         return clusters;
     }
 
-    /** The line's leaf, made as needed when `grow`; without it, null when a node on the way is missing. */
-    private Node descend(String[] seq, boolean grow) {
-        Node node = grow ? byLength.computeIfAbsent(seq.length, k -> new Node()) : byLength.get(seq.length);
+    /** How descend() treats a node on the way that has no branch for the line's word. */
+    private enum Descent {
+        /** Makes it (the <*> branch of a node with maxChildren words): a new template's path. */
+        GROW,
+        /** The leaf GROW would reach if it made nothing, else null. */
+        PEEK,
+        /** The <*> branch, else null: a full tree makes nothing, and sends the word where Drain does. */
+        LOOK_UP
+    }
+
+    /** The line's leaf, or null where `how` finds none. */
+    private Node descend(String[] seq, Descent how) {
+        Node node = how == Descent.GROW ? byLength.computeIfAbsent(seq.length, k -> new Node()) : byLength.get(seq.length);
         if (node == null) {
             return null;
         }
@@ -142,16 +168,17 @@ final class TemplateTree {
         for (int i = 0; i < depth; i++) {
             String key = TokenMasker.isVariable(seq[i]) ? TokenMasker.WILDCARD : seq[i];
             Node child = node.children.get(key);
-            if (child == null && !grow) {
-                child = node.children.get(TokenMasker.WILDCARD); // where Drain sends a word a full node has no branch for
+            if (child == null) {
+                // Drain: a node with maxChildren distinct words sends any further word to <*>.
+                boolean full = node.children.size() >= config.maxChildren() - 1;
+                child = switch (how) {
+                    case GROW -> node.children.computeIfAbsent(full ? TokenMasker.WILDCARD : key, k -> new Node());
+                    case PEEK -> full ? node.children.get(TokenMasker.WILDCARD) : null;
+                    case LOOK_UP -> node.children.get(TokenMasker.WILDCARD);
+                };
                 if (child == null) {
                     return null;
                 }
-            } else if (child == null) {
-                // Drain: a node with maxChildren distinct words sends any further word to <*>.
-                boolean full = node.children.size() >= config.maxChildren() - 1;
-                String slot = full ? TokenMasker.WILDCARD : key;
-                child = node.children.computeIfAbsent(slot, k -> new Node());
             }
             node = child;
         }

@@ -36,6 +36,34 @@ class LogTemplateTreeTest {
         assertEquals(1, ids.values().stream().distinct().count());
     }
 
+    /**
+     * Lines that join a template of another leaf make no path of their own: before, each left an
+     * empty leaf behind (a 256-character word in it), thousands per line length, bounded by none of
+     * the template bounds.
+     */
+    @Test
+    void linesJoiningAnotherLeafsTemplateGrowNoTree() {
+        TemplateTree tree = new TemplateTree(LogTemplateConfig.defaults());
+        TemplateTree.Cluster seed = tree.add(List.of(TokenMasker.WILDCARD, TokenMasker.WILDCARD, "x"));
+        int before = tree.nodes();
+        for (int i = 0; i < 5_000; i++) {
+            // words without digits, which the tree routes by (a token with a digit goes down <*>)
+            String w = letters(i);
+            assertEquals(seed, tree.add(List.of(w, w + "z".repeat(250), "x")), "joins the seed across leaves");
+        }
+        assertEquals(before, tree.nodes());
+        assertEquals(1, tree.clusters().size());
+    }
+
+    private static String letters(int i) {
+        StringBuilder b = new StringBuilder();
+        do {
+            b.append((char) ('a' + i % 26));
+            i /= 26;
+        } while (i > 0);
+        return b.toString();
+    }
+
     @Test
     void differentStructuresStaySeparate() {
         // Given events of the same length and first word, and events of other lengths
