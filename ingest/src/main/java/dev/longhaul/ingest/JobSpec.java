@@ -55,18 +55,9 @@ public record JobSpec(
             throw new IllegalArgumentException("a job takes at most " + RequestLimits.MAX_TASKS + " tasks, not " + tasks.size());
         }
         for (Task t : tasks) {
-            List<String> fields = t.getFields() == null ? List.of() : t.getFields();
-            if (fields.size() > RequestLimits.MAX_FIELDS) {
-                throw new IllegalArgumentException("an extract task takes at most " + RequestLimits.MAX_FIELDS + " fields, not "
-                        + fields.size());
-            }
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (String field : fields) {
-                if (field == null || field.isBlank() || field.length() > RequestLimits.MAX_FIELD_CHARS || !seen.add(field)) {
-                    throw new IllegalArgumentException("field names must be non-blank, distinct and at most "
-                            + RequestLimits.MAX_FIELD_CHARS + " characters: '" + field + "'");
-                }
-            }
+            RequestLimits.fieldsProblem(t.getFields() == null ? List.of() : t.getFields()).ifPresent(problem -> {
+                throw new IllegalArgumentException("task " + t.getType().name().toLowerCase(Locale.ROOT) + ": " + problem);
+            });
         }
         if (tenant == null || tenant.isBlank()) {
             throw new IllegalArgumentException("tenant must not be blank");

@@ -6,6 +6,11 @@
  */
 package dev.longhaul.schemas;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
 public final class RequestLimits {
     /** Tasks a job may carry. */
     public static final int MAX_TASKS = 32;
@@ -17,6 +22,20 @@ public final class RequestLimits {
     public static final int MAX_TENANT_CHARS = 128;
 
     private RequestLimits() {
+    }
+
+    /** What is wrong with an extract task's field names, if anything: too many, or a blank, repeated or long one. */
+    public static Optional<String> fieldsProblem(List<String> fields) {
+        if (fields.size() > MAX_FIELDS) {
+            return Optional.of("more than " + MAX_FIELDS + " fields");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String field : fields) {
+            if (field == null || field.isBlank() || field.length() > MAX_FIELD_CHARS || !seen.add(field)) {
+                return Optional.of("field names must be non-blank, distinct and at most " + MAX_FIELD_CHARS + " characters");
+            }
+        }
+        return Optional.empty();
     }
 
     /** A tenant name a request may carry: 1 to MAX_TENANT_CHARS characters, not blank. */

@@ -39,6 +39,11 @@ public final class KafkaOptions {
         return IngestConfig.defaults(bootstrapServers).withNamespace(namespace).withClientOverrides(clientOverrides());
     }
 
+    /** The same in `group`, or when it is null in `defaultGroup` of this namespace (Topics.scopedId). */
+    SinkConfig sinkConfig(String group, String defaultGroup) {
+        return sinkConfig(group != null ? group : dev.longhaul.schemas.Topics.scopedId(namespace, defaultGroup));
+    }
+
     /** A sink's configuration on these brokers, namespace and client settings, in consumer group `group`. */
     SinkConfig sinkConfig(String group) {
         return SinkConfig.defaults(bootstrapServers, group).withNamespace(namespace).withClientOverrides(clientOverrides());

@@ -72,7 +72,7 @@ public final class SinkFilesCommand implements Callable<Integer> {
 
     /** The library's defaults, overridden by the options given. */
     SinkConfig config() {
-        SinkConfig defaults = kafka.sinkConfig(group != null ? group : Topics.scopedId(kafka.namespace, format.defaultGroup));
+        SinkConfig defaults = kafka.sinkConfig(group, format.defaultGroup);
         return defaults.withRotation(maxBytes != null ? maxBytes : defaults.maxFileBytes(),
                 maxAge != null ? maxAge : defaults.maxFileAge());
     }

@@ -43,7 +43,7 @@ public final class SinkPostgresCommand implements Callable<Integer> {
     CommandSpec spec;
 
     SinkConfig config() {
-        return kafka.sinkConfig(group != null ? group : Topics.scopedId(kafka.namespace, SinkConfig.POSTGRES_GROUP));
+        return kafka.sinkConfig(group, SinkConfig.POSTGRES_GROUP);
     }
 
     @Override

@@ -46,12 +46,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JobIds.requireValid(jobId);
-        if (timeout != null && !follow) {
-            throw new IllegalArgumentException("--timeout bounds --follow; give both");
-        }
-        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
-            throw new IllegalArgumentException("--timeout must be positive, is " + timeout);
-        }
+        SubmitCommand.checkFollowTimeout(follow, timeout);
         if (follow) {
             try (JobFollower follower = new JobFollower(kafka.ingestConfig(), kafka.registry())) {
                 JobFollower.Outcome outcome = follower.follow(List.of(jobId), new ResultPrinter(spec.commandLine().getOut()), timeout);

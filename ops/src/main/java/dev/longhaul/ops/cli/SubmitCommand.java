@@ -141,12 +141,7 @@ public final class SubmitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (timeout != null && !follow) {
-            throw new IllegalArgumentException("--timeout bounds --follow; give both");
-        }
-        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
-            throw new IllegalArgumentException("--timeout must be positive, is " + timeout);
-        }
+        checkFollowTimeout(follow, timeout);
         List<Map.Entry<JobSpec, DocumentSource>> jobs = jobs();
         SchemaRegistry registry = kafka.registry();
         Map<String, String> ids = new LinkedHashMap<>(); // job id -> its submission
@@ -182,6 +177,16 @@ public final class SubmitCommand implements Callable<Integer> {
             boolean allSucceeded = outcome.jobs().values().stream()
                     .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
             return allSucceeded ? 0 : 1;
+        }
+    }
+
+    /** --timeout bounds --follow (submit's and status'): only with it, and positive. */
+    static void checkFollowTimeout(boolean follow, java.time.Duration timeout) {
+        if (timeout != null && !follow) {
+            throw new IllegalArgumentException("--timeout bounds --follow; give both");
+        }
+        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+            throw new IllegalArgumentException("--timeout must be positive, is " + timeout);
         }
     }
 

@@ -174,7 +174,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         }
         s.request = raw;
         s.requestAt = source;
-        if (plan.settlement != Settlement.PLANNED && RequestValidation.tenantIsValid(request.getTenant())) {
+        if (plan.settlement != Settlement.PLANNED && dev.longhaul.schemas.RequestLimits.tenantIsValid(request.getTenant())) {
             plan.tenant = request.getTenant(); // only a valid one is kept: the plan's strings must stay small
         }
         Optional<Rejection> invalid = RequestValidation.check(request, jobId, config);

@@ -8,10 +8,8 @@
  */
 package dev.longhaul.pipeline.plan;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.DocumentDescriptor;
@@ -25,17 +23,6 @@ import dev.longhaul.schemas.wire.DeadLetterReason;
 final class RequestValidation {
     /** The largest chunk DocumentChunk's contract allows. */
     static final int MAX_CHUNK_BYTES = 512 * 1024;
-    // the request's own bounds, shared with the client library (JobSpec) that checks them first
-    static final int MAX_TENANT_CHARS = RequestLimits.MAX_TENANT_CHARS;
-    static final int MAX_TASKS = RequestLimits.MAX_TASKS;
-    static final int MAX_FIELDS = RequestLimits.MAX_FIELDS;
-    static final int MAX_FIELD_CHARS = RequestLimits.MAX_FIELD_CHARS;
-
-    /** A tenant name a request may carry: 1 to MAX_TENANT_CHARS characters, not blank. */
-    static boolean tenantIsValid(String tenant) {
-        return RequestLimits.tenantIsValid(tenant);
-    }
-
     private RequestValidation() {}
 
     static Optional<Rejection> check(JobRequest request, String key, PipelineConfig config) {
@@ -43,8 +30,9 @@ final class RequestValidation {
         if (!key.equals(request.getJobId())) {
             return reject(DeadLetterReason.INVALID_REQUEST, "key " + key + " differs from jobId " + request.getJobId());
         }
-        if (!tenantIsValid(request.getTenant())) {
-            return reject(DeadLetterReason.INVALID_REQUEST, "tenant must have 1 to " + MAX_TENANT_CHARS + " characters");
+        // the request's own bounds (RequestLimits) are the client library's too, which checks them first
+        if (!RequestLimits.tenantIsValid(request.getTenant())) {
+            return reject(DeadLetterReason.INVALID_REQUEST, "tenant must have 1 to " + RequestLimits.MAX_TENANT_CHARS + " characters");
         }
         if (request.getKind() == DocumentKind.UNKNOWN) {
             return reject(DeadLetterReason.UNKNOWN_KIND, "the writer's kind is not one this pipeline knows (read as UNKNOWN)");
@@ -83,8 +71,8 @@ final class RequestValidation {
     }
 
     private static Optional<Rejection> checkTasks(List<Task> tasks) {
-        if (tasks.isEmpty() || tasks.size() > MAX_TASKS) {
-            return reject(DeadLetterReason.INVALID_REQUEST, "a job needs 1 to " + MAX_TASKS + " tasks, has " + tasks.size());
+        if (tasks.isEmpty() || tasks.size() > RequestLimits.MAX_TASKS) {
+            return reject(DeadLetterReason.INVALID_REQUEST, "a job needs 1 to " + RequestLimits.MAX_TASKS + " tasks, has " + tasks.size());
         }
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
@@ -97,15 +85,9 @@ final class RequestValidation {
                 if (hasFields == hasSchema) {
                     return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": EXTRACT needs either fields or a jsonSchema");
                 }
-                Set<String> seen = new HashSet<>();
-                if (task.getFields().size() > MAX_FIELDS) {
-                    return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": more than " + MAX_FIELDS + " fields");
-                }
-                for (String field : task.getFields()) {
-                    if (field.isBlank() || field.length() > MAX_FIELD_CHARS || !seen.add(field)) {
-                        return reject(DeadLetterReason.INVALID_REQUEST, "task " + i
-                                + ": field names must be non-blank, distinct and at most " + MAX_FIELD_CHARS + " characters");
-                    }
+                Optional<String> fields = RequestLimits.fieldsProblem(task.getFields());
+                if (fields.isPresent()) {
+                    return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": " + fields.get());
                 }
                 if (hasSchema && task.getJsonSchema().isBlank()) {
                     return reject(DeadLetterReason.INVALID_REQUEST, "task " + i + ": jsonSchema is blank");
