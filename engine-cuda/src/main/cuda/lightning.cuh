@@ -18,29 +18,47 @@
 
 extern "C" {
 
-// grid = (heads, tasks), block = D threads (thread e owns column e). rows[task] is the task's row.
-__global__ void lightning_decode(const float* __restrict__ qkv, int ldp, float* __restrict__ out, int ldo,
-                                 const int* __restrict__ rows, float* const* __restrict__ states,
-                                 const float* __restrict__ pow, int powStride, int d) {
-    int h = blockIdx.x;
-    int e = threadIdx.x;
-    if (e >= d) return;
+// grid = (heads · ⌈D/32⌉, tasks), block = 256: a block owns 32 value columns of one head (columns
+// of S and o depend on nothing but their own column), and its eight warps split the key rows a
+// (warp r takes a = r, r + 8, …, in ascending order); the eight partial sums of o are then added
+// in warp order. A decode step has one token per sequence, so this spreads a layer's state over
+// heads·D/32 blocks with many loads in flight, where one block per head left most of the GPU idle.
+// rows[task] is the task's row.
+__global__ void __launch_bounds__(256) lightning_decode(const float* __restrict__ qkv, int ldp,
+                                                        float* __restrict__ out, int ldo,
+                                                        const int* __restrict__ rows,
+                                                        float* const* __restrict__ states,
+                                                        const float* __restrict__ pow, int powStride, int d) {
+    __shared__ float partial[8][32];
+    int slices = (d + LA_SLICE - 1) / LA_SLICE;
+    int h = blockIdx.x / slices;
+    int lane = threadIdx.x & 31;
+    int r = threadIdx.x >> 5;
+    int e = (blockIdx.x % slices) * LA_SLICE + lane;
+    bool in = e < d;
     const float* q = qkv + (long long) rows[blockIdx.y] * ldp + 3 * d * h;
     const float* kk = q + d;
     const float* v = q + 2 * d;
     float* s = states[blockIdx.y] + (long long) h * d * d;
     float lambda = pow[h * powStride + 1];
-    float ve = v[e];
+    float ve = in ? v[e] : 0.f;
     float acc = 0.f;
-    // unrolled so that many rows' loads are in flight at once (one block per head is all a decode
-    // step has); the sum still runs in ascending a
+    if (in) {
 #pragma unroll 16
-    for (int a = 0; a < d; a++) {
-        float sa = lambda * s[a * d + e] + kk[a] * ve;
-        s[a * d + e] = sa;
-        acc += q[a] * sa;
+        for (int a = r; a < d; a += 8) {
+            float sa = lambda * s[a * d + e] + kk[a] * ve;
+            s[a * d + e] = sa;
+            acc += q[a] * sa;
+        }
     }
-    out[(long long) rows[blockIdx.y] * ldo + h * d + e] = acc;
+    partial[r][lane] = acc;
+    __syncthreads();
+    if (r == 0 && in) {
+        float o = partial[0][lane];
+#pragma unroll
+        for (int w = 1; w < 8; w++) o += partial[w][lane];
+        out[(long long) rows[blockIdx.y] * ldo + h * d + e] = o;
+    }
 }
 
 // grid = (heads · ⌈D/32⌉, tasks), block = 256. Task t covers rows [row0[t], row0[t] + count[t]).

@@ -134,7 +134,7 @@ float from_bf16(uint16_t b) {
 
 // ---- matmul: out[t] = x[t]·wᵀ, BF16 (tensor cores) and F32, odd shapes, row bits alone vs batched
 void check_matmul() {
-    const int shapes[][3] = {{1, 48, 5}, {9, 96, 33}, {17, 131, 6}, {64, 512, 64}, {40, 2048, 300}};
+    const int shapes[][3] = {{1, 48, 5}, {9, 96, 33}, {17, 131, 6}, {64, 512, 64}, {40, 2048, 300}, {3, 1040, 40}, {8, 4104, 24}};
     for (auto& s : shapes) {
         int m = s[0], k = s[1], n = s[2];
         std::vector<float> x = gaussian((size_t) m * k, 1), wf = gaussian((size_t) n * k, 1);
@@ -158,7 +158,8 @@ void check_matmul() {
             char what[96];
             std::snprintf(what, sizeof what, "matmul_%s %dx%dx%d", bf16 ? "bf16" : "f32", m, k, n);
             report(what, want, got, 1e-5);
-            // the last row alone must give the same bits as inside the batch
+            // the last row alone must give the same bits as inside the batch; for BF16 also through
+            // matvec_bf16 (a decode's kernel), alone and as the last of up to 8 rows
             std::vector<float> last(x.end() - k, x.end());
             CUdeviceptr d1 = upload(last), o1 = upload(std::vector<float>(n));
             Args b;
@@ -169,6 +170,24 @@ void check_matmul() {
             bool same = std::memcmp(alone.data(), got.data() + (size_t) (m - 1) * n, n * 4) == 0;
             failures += !same;
             std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", (std::string(what) + " row bits alone = batched").c_str());
+            if (!bf16) continue;
+            int few = std::min(m, 8);
+            std::vector<float> tail(x.end() - (size_t) few * k, x.end());
+            CUdeviceptr dt = upload(tail), ot = upload(std::vector<float>((size_t) few * n));
+            Args c;
+            c << dt << k << dw << ot << n << few << n << k;
+            launch("matvec_bf16", (n + 15) / 16, 1, 256, 1, c);
+            std::vector<float> mv = download<float>(ot, (size_t) few * n);
+            Args c1;
+            CUdeviceptr o2 = upload(std::vector<float>(n));
+            c1 << d1 << k << dw << o2 << n << 1 << n << k;
+            launch("matvec_bf16", (n + 15) / 16, 1, 256, 1, c1);
+            std::vector<float> mv1 = download<float>(o2, n);
+            bool mvSame = std::memcmp(mv.data(), got.data() + (size_t) (m - few) * n, (size_t) few * n * 4) == 0
+                          && std::memcmp(mv1.data(), alone.data(), (size_t) n * 4) == 0;
+            failures += !mvSame;
+            std::printf("%-4s %-48s\n", mvSame ? "ok" : "FAIL",
+                        (std::string("matvec_bf16 ") + std::to_string(few) + "/1 rows of " + what + " bits = batched").c_str());
         }
     }
 }
@@ -266,29 +285,32 @@ void time_matvec() {
         for (size_t i = 0; i < f.size(); i++) wb[i] = to_bf16(f[i]);
         for (int i = 0; i < copies; i++) ws.push_back(upload(wb));
         CUdeviceptr dx = upload(gaussian(k, 1)), dout = upload(std::vector<float>(n));
-        CUfunction fn;
-        check(cu.getFunction(&fn, module, "matmul_bf16"), "matmul_bf16");
-        auto run = [&](int reps) {
-            for (int r = 0; r < reps; r++) {
-                Args a;
-                a << dx << k << ws[r % copies] << dout << n << 1 << n << k;
-                check(cu.launch(fn, (n + 15) / 16, 1, 1, 256, 1, 1, 0, nullptr, a.get(), nullptr), "matmul_bf16");
-            }
-            check(cu.sync(), "sync");
-        };
-        run(50);
-        const int reps = 400;
-        auto t0 = std::chrono::steady_clock::now();
-        run(reps);
-        double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::printf("time matmul_bf16 1x%dx%d: %.2f us per launch, %.0f GB/s of weights\n", k, n, sec / reps * 1e6,
-                    (double) n * k * 2 * reps / sec / 1e9);
+        // matvec_bf16 where the fatbin has it (a previous build's may not)
+        for (const char* name : {"matmul_bf16", "matvec_bf16"}) {
+            CUfunction fn;
+            if (cu.getFunction(&fn, module, name) != CUDA_SUCCESS) continue;
+            auto run = [&](int reps) {
+                for (int r = 0; r < reps; r++) {
+                    Args a;
+                    a << dx << k << ws[r % copies] << dout << n << 1 << n << k;
+                    check(cu.launch(fn, (n + 15) / 16, 1, 1, 256, 1, 1, 0, nullptr, a.get(), nullptr), name);
+                }
+                check(cu.sync(), "sync");
+            };
+            run(50);
+            const int reps = 400;
+            auto t0 = std::chrono::steady_clock::now();
+            run(reps);
+            double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::printf("time %s 1x%dx%d: %.2f us per launch, %.0f GB/s of weights\n", name, k, n, sec / reps * 1e6,
+                        (double) n * k * 2 * reps / sec / 1e9);
+        }
     }
 }
 
 // ---- lightning: block form (one task) and recurrent form (one token per call) vs the quadratic form
 void check_lightning() {
-    const int heads = 3, d = 32, rows = 75, block = 16;
+    const int heads = 3, d = 48, rows = 75, block = 16;  // d: a whole and a partial 32-column slice
     const double slopes[heads] = {0.9, 0.05, 3e-6};
     std::vector<float> p = gaussian((size_t) rows * 3 * heads * d, 0.3), pow((size_t) heads * (block + 1));
     for (int h = 0; h < heads; h++)
@@ -316,7 +338,7 @@ void check_lightning() {
                 CUdeviceptr row = upload(std::vector<int>{t});
                 Args a;
                 a << dp << 3 * heads * d << out << heads * d << row << states << dpow << block + 1 << d;
-                launch("lightning_decode", heads, 1, d, 1, a);
+                launch("lightning_decode", heads * ((d + 31) / 32), 1, 256, 1, a);
             }
         }
         report(form == 0 ? "lightning_prefill 75 tokens, blocks of 16" : "lightning_decode 75 steps", want,
@@ -370,6 +392,39 @@ void check_attention() {
     b << dq << heads * d << out << heads * d << task << dpages << heads << kv << d;
     launch("attend", (rows * heads + 3) / 4, 1, 128, 1, b);
     report("rope_append + attend, 300 tokens, GQA 4/2", want, download<float>(out, want.size()), 1e-5);
+
+    // decode rows (one-row tasks) through attend_split + attend_combine, over the cache written
+    // above: chunk edges, a page edge, the last row; then the last row alone must have the same bits
+    const int positions[] = {0, 31, 63, 64, 65, 255, 256, 299};
+    const int n = sizeof positions / sizeof positions[0];
+    auto decode = [&](const std::vector<int>& ps) {
+        std::vector<int> desc;
+        for (int p : ps) desc.insert(desc.end(), {p, 1, p, 0, pages});
+        int chunks = 0;
+        for (int p : ps) chunks = std::max(chunks, (p + 64) / 64);  // attn_chunk is 64 below 16384
+        CUdeviceptr dtasks = upload(desc), part = upload(std::vector<float>((size_t) ps.size() * heads * 256 * (d + 2)));
+        CUdeviceptr o = upload(std::vector<float>(want.size()));
+        Args s1;
+        s1 << dq << heads * d << dtasks << dpages << heads << kv << d << part;
+        launch("attend_split", kv * chunks, (unsigned) ps.size(), 128, 1, s1);
+        Args s2;
+        s2 << dtasks << part << heads << d << o << heads * d;
+        launch("attend_combine", heads, (unsigned) ps.size(), 128, 1, s2);
+        return download<float>(o, want.size());
+    };
+    std::vector<float> got = decode(std::vector<int>(positions, positions + n));
+    std::vector<double> wantRows;
+    std::vector<float> gotRows;
+    for (int p : positions) {
+        wantRows.insert(wantRows.end(), want.begin() + (size_t) p * heads * d, want.begin() + (size_t) (p + 1) * heads * d);
+        gotRows.insert(gotRows.end(), got.begin() + (size_t) p * heads * d, got.begin() + (size_t) (p + 1) * heads * d);
+    }
+    report("attend_split + attend_combine, 8 decode rows", wantRows, gotRows, 1e-5);
+    std::vector<float> alone = decode({rows - 1});
+    bool same = std::memcmp(alone.data() + (size_t) (rows - 1) * heads * d, got.data() + (size_t) (rows - 1) * heads * d,
+                            (size_t) heads * d * 4) == 0;
+    failures += !same;
+    std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", "attend_split row bits alone = batched");
 }
 
 // ---- RMSNorm and routing (ties to the lower index, renormalised)

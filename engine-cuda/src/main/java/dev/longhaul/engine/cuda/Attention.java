@@ -3,7 +3,8 @@
  * packs their descriptors. Lightning: one-row tasks run the recurrent form (lightning_decode),
  * longer ones the block form (lightning_prefill), each kernel once for all its tasks. Softmax:
  * every task's cache is checked to end where the task starts and given the pages it will need,
- * then rope_append rotates q and k and writes k, v into the pages, and attend computes the output.
+ * then rope_append rotates q and k and writes k, v into the pages, and attend computes the output
+ * of tasks of several rows, attend_split and attend_combine those of one row (decode).
  */
 package dev.longhaul.engine.cuda;
 
@@ -68,9 +69,12 @@ final class Attention {
 
     void softmax(DeviceTensor q, DeviceTensor k, DeviceTensor v, AttentionShape shape, List<SegmentTask> tasks,
                  DeviceTensor out) {
-        if (shape.headDim() > LaunchGeometry.MAX_ATTENTION_HEAD_DIM || shape.heads() % shape.kvHeads() != 0) {
-            throw new IllegalArgumentException("the CUDA attention kernel needs head_dim ≤ "
-                    + LaunchGeometry.MAX_ATTENTION_HEAD_DIM + " and heads a multiple of kv heads: " + shape);
+        if (shape.headDim() > LaunchGeometry.MAX_ATTENTION_HEAD_DIM || shape.headDim() % 4 != 0
+                || shape.heads() % shape.kvHeads() != 0
+                || shape.heads() / shape.kvHeads() > LaunchGeometry.ATTENTION_MAX_GROUP) {
+            throw new IllegalArgumentException("the CUDA attention kernels need head_dim ≤ "
+                    + LaunchGeometry.MAX_ATTENTION_HEAD_DIM + " and a multiple of 4, and heads a multiple of kv heads, "
+                    + "at most " + LaunchGeometry.ATTENTION_MAX_GROUP + " per kv head: " + shape);
         }
         int[] desc = new int[5 * tasks.size()]; // AttnTask {row0, rows, position, pageOffset, pageCount}
         int pages = 0;
@@ -118,8 +122,28 @@ final class Attention {
         device.launch("rope_append", LaunchGeometry.ropeAppend(maxRows, tasks.size()), q.row(0), q.cols(), k.row(0),
                 k.cols(), v.row(0), v.cols(), base + aDesc, base + aPages, base + aFreq, shape.heads(),
                 shape.kvHeads(), shape.headDim(), shape.rotaryDim());
-        device.launch("attend", LaunchGeometry.attend(maxRows, shape.heads(), tasks.size()), q.row(0), q.cols(),
-                out.row(0), out.cols(), base + aDesc, base + aPages, shape.heads(), shape.kvHeads(), shape.headDim());
+        int longest = 0; // rows of the longest task of more than one row: attend
+        int chunks = 0;  // most chunks of a one-row task: attend_split
+        for (SegmentTask t : tasks) {
+            if (t.rows() == 1) {
+                chunks = Math.max(chunks, LaunchGeometry.attentionChunks(t.position()));
+            } else {
+                longest = Math.max(longest, t.rows());
+            }
+        }
+        if (longest > 0) {
+            device.launch("attend", LaunchGeometry.attend(longest, shape.heads(), tasks.size()), q.row(0), q.cols(),
+                    out.row(0), out.cols(), base + aDesc, base + aPages, shape.heads(), shape.kvHeads(),
+                    shape.headDim());
+        }
+        if (chunks > 0) {
+            DeviceBuffer part = backend.attentionPartials(
+                    4L * tasks.size() * shape.heads() * LaunchGeometry.ATTENTION_MAX_CHUNKS * (shape.headDim() + 2));
+            device.launch("attend_split", LaunchGeometry.attendSplit(shape.kvHeads(), chunks, tasks.size()), q.row(0),
+                    q.cols(), base + aDesc, base + aPages, shape.heads(), shape.kvHeads(), shape.headDim(), part);
+            device.launch("attend_combine", LaunchGeometry.perTaskHead(shape.heads(), tasks.size()), base + aDesc,
+                    part, shape.heads(), shape.headDim(), out.row(0), out.cols());
+        }
         for (SegmentTask t : tasks) {
             DeviceKvCache.of(t.kvCache()).advance(t.rows());
         }

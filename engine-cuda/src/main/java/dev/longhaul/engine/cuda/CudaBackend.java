@@ -34,6 +34,7 @@ public final class CudaBackend implements Backend {
     private final ArgBlock args = new ArgBlock();
     private final ArgRing argRing;
     private DeviceBuffer routeBuffer; // route()'s and routedExperts' experts and weights
+    private DeviceBuffer attentionPartials; // attend_split's partial sums
     private final Map<DecayTable, DeviceBuffer> decayTables = new IdentityHashMap<>();
     private final Map<String, KvPages> pagePools = new ConcurrentHashMap<>(); // newSequence() may run on any thread
     private final Attention attention;
@@ -165,9 +166,11 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("matmul " + x + " · " + m + "ᵀ into " + out);
         }
         boolean bf16 = m.dtype == DType.BF16;
-        LaunchGeometry g = bf16 ? LaunchGeometry.matmulBf16(rows, m.rows()) : LaunchGeometry.matmulF32(rows, m.rows());
-        device.launch(bf16 ? "matmul_bf16" : "matmul_f32", g, DeviceTensor.of(x).row(0), x.cols(), m.buffer,
-                DeviceTensor.of(out).row(0), out.cols(), rows, m.rows(), m.cols());
+        boolean few = bf16 && rows <= LaunchGeometry.MATVEC_ROWS; // a decode step's rows: same bits, fewer stalls
+        LaunchGeometry g = few ? LaunchGeometry.matvecBf16(m.rows())
+                : bf16 ? LaunchGeometry.matmulBf16(rows, m.rows()) : LaunchGeometry.matmulF32(rows, m.rows());
+        device.launch(few ? "matvec_bf16" : bf16 ? "matmul_bf16" : "matmul_f32", g, DeviceTensor.of(x).row(0), x.cols(),
+                m.buffer, DeviceTensor.of(out).row(0), out.cols(), rows, m.rows(), m.cols());
     }
 
     @Override
@@ -382,6 +385,22 @@ public final class CudaBackend implements Backend {
      */
     long uploadArgs() {
         return argRing.put(args.bytes(), args.size());
+    }
+
+    /**
+     * The reusable device buffer attend_split writes and attend_combine reads, at least `bytes`.
+     * Reuse is safe for the same reason as routeBuffer's: the two run in order on one stream.
+     */
+    DeviceBuffer attentionPartials(long bytes) {
+        if (attentionPartials == null || attentionPartials.bytes() < bytes) {
+            if (attentionPartials != null) {
+                DeviceBuffer old = attentionPartials;
+                attentionPartials = null;
+                device.free(old);
+            }
+            attentionPartials = device.allocate(Math.max(bytes, 1L << 16));
+        }
+        return attentionPartials;
     }
 
     /**

@@ -11,6 +11,8 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
     static final int MAX_GRID_Y = 65535;
     /** Tokens per block of matmul_bf16, features per block are 16. */
     static final int MATMUL_TOKENS = 32;
+    /** Most rows matvec_bf16 computes (one MMA column group). */
+    static final int MATVEC_ROWS = 8;
     /** Warps of matmul_bf16 splitting K (MM_WARPS in matmul.cuh). */
     static final int MATMUL_WARPS = 8;
     /** The value-dimension slice one lightning_prefill block owns. */
@@ -42,6 +44,11 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
         return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, MATMUL_TOKENS), 32 * MATMUL_WARPS, 1);
     }
 
+    /** matvec_bf16: matmul_bf16's sums for at most MATVEC_ROWS rows, one block per 16 features. */
+    static LaunchGeometry matvecBf16(int features) {
+        return new LaunchGeometry(ceilDiv(features, 16), 1, 32 * MATMUL_WARPS, 1);
+    }
+
     /** matmul_bf16_routed: one token per block row, `tables` weight tables side by side in y. */
     static LaunchGeometry matmulRouted(int features, int pairs, int tables) {
         return new LaunchGeometry(ceilDiv(features, 16), Math.multiplyExact(pairs, tables), 32 * MATMUL_WARPS, 1);
@@ -51,8 +58,9 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
         return new LaunchGeometry(ceilDiv(features, 16), ceilDiv(rows, 16), 16, 16);
     }
 
+    /** A block per 32 value columns of a head, eight warps splitting the key rows. */
     static LaunchGeometry lightningDecode(int heads, int tasks, int headDim) {
-        return new LaunchGeometry(heads, tasks, headDim, 1);
+        return new LaunchGeometry(heads * ceilDiv(headDim, LIGHTNING_SLICE), tasks, 256, 1);
     }
 
     static LaunchGeometry lightningPrefill(int heads, int tasks, int headDim) {
@@ -70,6 +78,36 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
 
     static LaunchGeometry attend(int maxRows, int heads, int tasks) {
         return new LaunchGeometry(ceilDiv(Math.multiplyExact(maxRows, heads), 4), tasks, 128, 1);
+    }
+
+    /** Partials per (task, head) of attend_split at most (ATTN_MAX_CHUNKS in attention.cuh). */
+    static final int ATTENTION_MAX_CHUNKS = 256;
+    /** Query heads per KV head attend_split serves at most (ATTN_GROUP). */
+    static final int ATTENTION_MAX_GROUP = 8;
+
+    /** Tokens per chunk of a decode row at `position` (attn_chunk in attention.cuh). */
+    static int attentionChunk(int position) {
+        int c = 64;
+        while ((position + c) / c > ATTENTION_MAX_CHUNKS) {
+            c *= 2;
+        }
+        return c;
+    }
+
+    /** Chunks covering positions 0..position. */
+    static int attentionChunks(int position) {
+        int c = attentionChunk(position);
+        return (position + c) / c;
+    }
+
+    /** attend_split: a block per (chunk, KV head), chunk-major in x. */
+    static LaunchGeometry attendSplit(int kvHeads, int chunks, int tasks) {
+        return new LaunchGeometry(Math.multiplyExact(kvHeads, chunks), tasks, 128, 1);
+    }
+
+    /** attend_combine: a block per (head, task), a thread per value dimension. */
+    static LaunchGeometry perTaskHead(int heads, int tasks) {
+        return new LaunchGeometry(heads, tasks, MAX_ATTENTION_HEAD_DIM, 1);
     }
 
     static int ceilDiv(int a, int b) {

@@ -28,6 +28,8 @@ class LaunchGeometryTest {
         assertEquals(64, LaunchGeometry.lightningChunk(256), "MiniMax's block of 256 runs in chunks of 64");
         assertEquals(4 * 4, LaunchGeometry.lightningPrefill(4, 3, 128).gridX(), "4 heads x 4 value slices");
         assertEquals(3, LaunchGeometry.lightningPrefill(3, 1, 16).gridX(), "a head narrower than a slice");
+        assertEquals(16 * 4, LaunchGeometry.lightningDecode(16, 2, 128).gridX(), "16 heads x 4 value slices");
+        assertEquals(64, LaunchGeometry.lightningDecode(1, 1, 2048).gridX(), "any head width: 64 slices");
     }
 
     @Test
@@ -42,8 +44,23 @@ class LaunchGeometryTest {
     }
 
     @Test
+    void decodeAttentionChunksStayWithinThePartialsBuffer() {
+        assertEquals(64, LaunchGeometry.attentionChunk(0));
+        assertEquals(1, LaunchGeometry.attentionChunks(0));
+        assertEquals(2, LaunchGeometry.attentionChunks(64), "positions 0..64 are 65 tokens");
+        assertEquals(256, LaunchGeometry.attentionChunks(16383));
+        assertEquals(128, LaunchGeometry.attentionChunk(16384), "doubled past 256 chunks");
+        for (int p : new int[] {1, 16383, 16384, 32767, 100_000, 262_143, 1 << 20, Integer.MAX_VALUE / 4}) {
+            int c = LaunchGeometry.attentionChunk(p);
+            assertTrue(LaunchGeometry.attentionChunks(p) <= LaunchGeometry.ATTENTION_MAX_CHUNKS, "position " + p);
+            assertEquals(0, c % 32, "a whole number of 32-token tiles");
+        }
+        assertEquals(4 * 5, LaunchGeometry.attendSplit(4, 5, 2).gridX(), "4 kv heads x 5 chunks");
+    }
+
+    @Test
     void tooManyTasksForOneLaunchAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.ropeAppend(1, 70000));
-        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.lightningDecode(1, 1, 2048));
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.lightningDecode(1, 70000, 128));
     }
 }
