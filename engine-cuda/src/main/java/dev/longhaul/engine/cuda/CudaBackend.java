@@ -45,9 +45,23 @@ public final class CudaBackend implements Backend {
         this.argRing = new ArgRing(device, ARG_RING_BYTES);
     }
 
-    /** Opens device 0; fails with a message starting "CUDA backend unavailable" when it cannot. */
+    /**
+     * Opens device 0; fails with a message starting "CUDA backend unavailable" when it cannot.
+     * Kernel launches go to the device as CUDA graphs (LaunchGraphs) where libcuda's graph entry
+     * points can be called, unless -Dlonghaul.cuda.graphs=false; =true makes their absence an error.
+     */
     public static CudaBackend open() {
-        CudaDevice device = CudaDevice.open();
+        String graphs = System.getProperty("longhaul.cuda.graphs");
+        return open(graphs == null ? null : Boolean.valueOf(graphs));
+    }
+
+    /** The same, with launches recorded and replayed as CUDA graphs or not (LaunchGraphs). */
+    public static CudaBackend open(boolean graphs) {
+        return open(Boolean.valueOf(graphs));
+    }
+
+    private static CudaBackend open(Boolean graphs) {
+        CudaDevice device = CudaDevice.open(graphs);
         try {
             return new CudaBackend(device);
         } catch (RuntimeException e) {
@@ -90,7 +104,7 @@ public final class CudaBackend implements Backend {
         device.enter();
         DeviceTensor t = new DeviceTensor(device.allocate((long) rows * cols * Float.BYTES), rows, cols);
         device.freeWhenUnreachable(t, t.buffer); // first: a failing memset below leaves nothing behind for good
-        CudaDevice.check(jcuda.driver.JCudaDriver.cuMemsetD32(t.buffer.pointer(), 0, (long) rows * cols), "cuMemsetD32");
+        device.memsetD32(t.buffer, 0, (long) rows * cols);
         return t;
     }
 
@@ -336,8 +350,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void zero(Tensor dst, int rows) {
         device.enter();
-        CudaDevice.check(jcuda.driver.JCudaDriver.cuMemsetD32(DeviceTensor.of(dst).buffer.pointer(), 0,
-                (long) rows * dst.cols()), "cuMemsetD32");
+        device.memsetD32(DeviceTensor.of(dst).buffer, 0, (long) rows * dst.cols());
     }
 
     // ---- attention ----
@@ -422,7 +435,7 @@ public final class CudaBackend implements Backend {
     /** Waits for all queued kernels (for timing; downloads wait by themselves). */
     public void synchronize() {
         device.enter();
-        CudaDevice.check(jcuda.driver.JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+        device.synchronize();
     }
 
     @Override

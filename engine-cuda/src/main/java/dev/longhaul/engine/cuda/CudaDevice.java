@@ -74,8 +74,16 @@ final class CudaDevice implements AutoCloseable {
     private final Arena launchArena = Arena.ofShared();
     private final MemorySegment argValues = launchArena.allocate(8L * MAX_KERNEL_ARGS, 8);
     private final MemorySegment argPointers = launchArena.allocate(8L * MAX_KERNEL_ARGS, 8);
+    /** Launches recorded and sent as CUDA graphs, else null. */
+    private final LaunchGraphs graphs;
+    /** Device time per kernel (-Dlonghaul.cuda.kernelTimes=true, without graphs), else null. */
+    private final KernelTimes times;
 
-    private CudaDevice(CUdevice device, CUcontext context, CUmodule module, String description) {
+    private CudaDevice(CUdevice device, CUcontext context, CUmodule module, String description, Boolean graphs) {
+        boolean timed = Boolean.getBoolean("longhaul.cuda.kernelTimes"); // times launches one by one
+        this.graphs = graphs == null ? (timed ? null : LaunchGraphs.loadIfAvailable())
+                : graphs ? LaunchGraphs.load() : null;
+        this.times = this.graphs == null && timed ? new KernelTimes() : null;
         this.device = device;
         this.context = context;
         this.module = module;
@@ -114,9 +122,22 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    /** How kernels are launched: "ffm" (java.lang.foreign) or "jcuda". */
-    static String launchPath() {
-        return LAUNCH != null ? "ffm" : "jcuda";
+    /** How kernels are launched: "graphs" (LaunchGraphs), "ffm" (java.lang.foreign) or "jcuda". */
+    String launchPath() {
+        return graphs != null ? "graphs" : LAUNCH != null ? "ffm" : "jcuda";
+    }
+
+    /**
+     * Sends launches recorded for a graph to the device; every operation that must be ordered
+     * after them (copies, memsets, waits, frees) calls it first.
+     */
+    void flush() {
+        if (graphs != null) {
+            graphs.flush();
+        }
+        if (times != null) {
+            times.collect();
+        }
     }
 
     /**
@@ -126,7 +147,7 @@ final class CudaDevice implements AutoCloseable {
      * CLI, the tests' skip) read one message shape. The context is released on every failure after
      * it was retained.
      */
-    static CudaDevice open() {
+    static CudaDevice open(Boolean graphs) {
         initDriver();
         try {
             int[] count = new int[1];
@@ -148,7 +169,7 @@ final class CudaDevice implements AutoCloseable {
                             + "from CUDA 13) on " + description + ": " + CUresult.stringFor(rc)
                             + "; a Hopper GPU or newer and a driver for CUDA 13 or later are needed");
                 }
-                return new CudaDevice(dev, ctx, module, description);
+                return new CudaDevice(dev, ctx, module, description, graphs);
             } catch (RuntimeException e) {
                 cuDevicePrimaryCtxRelease(dev);
                 throw e;
@@ -320,6 +341,7 @@ final class CudaDevice implements AutoCloseable {
             return false;
         }
         // kernels queued before their owner became unreachable may still read them
+        flush();
         check(cuCtxSynchronize(), "cuCtxSynchronize");
         dead.forEach(this::freeNow);
         return true;
@@ -331,6 +353,7 @@ final class CudaDevice implements AutoCloseable {
      */
     void free(DeviceBuffer b) {
         if (live.contains(b)) {
+            flush();
             check(cuCtxSynchronize(), "cuCtxSynchronize");
             freeNow(b);
         }
@@ -344,23 +367,33 @@ final class CudaDevice implements AutoCloseable {
 
     /** Waits for every copy and kernel queued so far. */
     void synchronize() {
+        flush();
         check(cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    /** Sets `count` 32-bit words at `dst` to `value` (ordered after every launch before it). */
+    void memsetD32(DeviceBuffer dst, int value, long count) {
+        flush();
+        check(jcuda.driver.JCudaDriver.cuMemsetD32(dst.pointer(), value, count), "cuMemsetD32");
     }
 
     void upload(DeviceBuffer dst, long offset, Pointer src, long bytes) {
         if (bytes > 0) {
+            flush();
             check(cuMemcpyHtoD(dst.at(offset), src, bytes), "cuMemcpyHtoD");
         }
     }
 
     void download(DeviceBuffer src, long offset, Pointer dst, long bytes) {
         if (bytes > 0) {
+            flush();
             check(cuMemcpyDtoH(dst, src.at(offset), bytes), "cuMemcpyDtoH");
         }
     }
 
     void copy(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
         if (bytes > 0) {
+            flush();
             check(cuMemcpyDtoD(dst.at(dstOffset), src.at(srcOffset), bytes), "cuMemcpyDtoD");
         }
     }
@@ -370,6 +403,23 @@ final class CudaDevice implements AutoCloseable {
      * 64-bit value or device address, DeviceBuffer → its address, Double → double.
      */
     void launch(String kernel, LaunchGeometry g, Object... args) {
+        if (graphs != null) {
+            graphs.record(function(kernel).segment(), kernel, g, args);
+            return;
+        }
+        if (times != null) {
+            if (times.idle()) {
+                launchNow("spin_wait", new LaunchGeometry(1, 1, 32, 1), KernelTimes.SPIN_CYCLES);
+            }
+            times.before(kernel, g);
+            launchNow(kernel, g, args);
+            times.after();
+            return;
+        }
+        launchNow(kernel, g, args);
+    }
+
+    private void launchNow(String kernel, LaunchGeometry g, Object... args) {
         if (LAUNCH != null) {
             launchForeign(function(kernel), kernel, g, args);
             return;
@@ -453,7 +503,22 @@ final class CudaDevice implements AutoCloseable {
         int rc = CUresult.CUDA_SUCCESS;
         try {
             check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                // a launch that cannot be sent is lost with the backend; the release below still runs
+            }
             rc = cuCtxSynchronize();
+            if (times != null) {
+                System.err.print(times.report());
+                times.close();
+            }
+            if (graphs != null) {
+                if (Boolean.getBoolean("longhaul.cuda.graphs.verbose")) {
+                    System.err.println("cuda graphs: " + graphs.stats());
+                }
+                graphs.close();
+            }
             for (DeviceBuffer b : List.copyOf(live)) {
                 cuMemFree(b.pointer());
             }

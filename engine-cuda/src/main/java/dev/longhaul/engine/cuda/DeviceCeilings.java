@@ -8,7 +8,6 @@
  */
 package dev.longhaul.engine.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemAllocHost;
 import static jcuda.driver.JCudaDriver.cuMemFreeHost;
 
@@ -35,7 +34,7 @@ public final class DeviceCeilings {
         device.enter();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("device", backend.device());
-        r.put("device_kernel_launch", CudaDevice.launchPath()); // ffm or jcuda (CudaDevice.LAUNCH)
+        r.put("device_kernel_launch", device.launchPath()); // graphs, ffm or jcuda
         r.put("device_h2d_bytes_per_s", hostToDevice(device, 256L << 20));
         r.put("device_d2d_bytes_per_s", deviceToDevice(device, 1L << 30));
         int n = 8192;
@@ -71,7 +70,7 @@ public final class DeviceCeilings {
             for (int rep = 0; rep < REPEATS + 1; rep++) {
                 long t0 = System.nanoTime();
                 device.copy(a, 0, b, 0, bytes);
-                CudaDevice.check(cuCtxSynchronize(), "cuCtxSynchronize");
+                device.synchronize();
                 double s = (System.nanoTime() - t0) / 1e9;
                 if (rep > 0) {
                     best = Math.min(best, s);
@@ -107,12 +106,12 @@ public final class DeviceCeilings {
 
     private static double bestSeconds(CudaBackend backend, Tensor x, int rows, Weight w, Tensor out) {
         backend.matmul(x, rows, w, out);
-        CudaDevice.check(cuCtxSynchronize(), "cuCtxSynchronize");
+        backend.cuda().synchronize();
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < REPEATS; rep++) {
             long t0 = System.nanoTime();
             backend.matmul(x, rows, w, out);
-            CudaDevice.check(cuCtxSynchronize(), "cuCtxSynchronize");
+            backend.cuda().synchronize();
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         return best;
