@@ -8,14 +8,22 @@
 #   kernels    each kernel family against a double-precision reference (kernel-check.sh), then a
 #              one-token matvec timed with this build's kernels and, side by side, the previous
 #              build's (bundle.sh OLD_JARS_DIR)
-#   tests      the gpu tests through RunTests, a missing device failing them (contract suite, both
-#              golden folders, a BF16 model against the scalar backend, batched mixed tasks)
+#   tests      the gpu tests through RunTests, a missing device failing them (contract suite, also
+#              with launches one by one, both golden folders, a BF16 model against the scalar
+#              backend, batched mixed tasks)
+#   plain      the same tests with every backend launching its kernels one by one through JCuda
+#              (-Dlonghaul.cuda.graphs=false; the default is CUDA graphs)
 #   golden     `longhaul golden --backend cuda` on both golden folders
-#   compare    batch-1 decode of the 1.6B model with the previous build's jars, this build's, and
-#              this build's launching through java.lang.foreign (-Dlonghaul.cuda.launch=ffm), in
-#              turn, twice each, then this build's with --profile (time per backend call)
+#   compare    batch-1 decode of the 1.6B model with the previous build's jars, this build's
+#              (CUDA graphs), and this build's launching one by one through JCuda and through
+#              java.lang.foreign (-Dlonghaul.cuda.graphs=false, -Dlonghaul.cuda.launch=ffm), in
+#              turn, twice each,
+#              then the graphs with --profile (host time per backend call; the device's work shows
+#              up in the call that waits for it), then the device time per kernel
+#              (-Dlonghaul.cuda.kernelTimes=true)
 #   bench      synthesizes the 1.6B-parameter BF16 model (size l), then `bench engine --backend
-#              cuda` at batch 1, 8 and 32 (context 1024) and one 8192-token context
+#              cuda` at batch 1, 8 and 32 (context 1024) and one 8192-token context (JVM options
+#              from BENCH_JOPTS, e.g. -Dlonghaul.cuda.graphs=false)
 #   attention  one lightning and one softmax layer of that model prefilling 4K to 256K tokens
 set -uo pipefail
 
@@ -38,10 +46,15 @@ kernels() {
 }
 
 tests() {
-  "$JAVA" "${FLAGS[@]}" -Xmx16g -Dlonghaul.golden.dir="$LH/golden" -Dlonghaul.gpu.required=true \
+  "$JAVA" "${FLAGS[@]}" ${JOPTS:-} -Xmx16g -Dlonghaul.golden.dir="$LH/golden" -Dlonghaul.gpu.required=true \
     -cp "$LH/test/classes:$LH/test/*:$LH/lib/*" RunTests \
-    dev.longhaul.engine.cpu.CudaBackendContractTest dev.longhaul.engine.cuda.GoldenCudaTest \
-    dev.longhaul.engine.cuda.Bf16ModelTest dev.longhaul.engine.cuda.BatchedTasksTest
+    dev.longhaul.engine.cpu.CudaBackendContractTest dev.longhaul.engine.cpu.CudaPlainLaunchBackendContractTest \
+    dev.longhaul.engine.cuda.GoldenCudaTest dev.longhaul.engine.cuda.Bf16ModelTest \
+    dev.longhaul.engine.cuda.BatchedTasksTest
+}
+
+plain() {
+  JOPTS="-Dlonghaul.cuda.graphs=false" tests
 }
 
 golden() {
@@ -65,10 +78,13 @@ compare() {
   local rc=0 args=(bench engine --backend cuda --model "$MODEL" --prompt-tokens 1024 --generate 64 --batch 1 --json)
   for round in 1 2; do
     labelled previous old_cli "${args[@]}" || rc=1
-    labelled this cli "${args[@]}" || rc=1
-    JOPTS=-Dlonghaul.cuda.launch=ffm labelled this-ffm-launch cli "${args[@]}" || rc=1
+    JOPTS=-Dlonghaul.cuda.graphs.verbose=true labelled this-graphs cli "${args[@]}" || rc=1
+    JOPTS=-Dlonghaul.cuda.graphs=false labelled this-jcuda-launch cli "${args[@]}" || rc=1
+    JOPTS="-Dlonghaul.cuda.graphs=false -Dlonghaul.cuda.launch=ffm" labelled this-ffm-launch cli "${args[@]}" || rc=1
   done
-  labelled this-profiled cli "${args[@]}" --profile || rc=1
+  labelled this-graphs-profiled cli "${args[@]}" --profile || rc=1
+  # device time per kernel (KernelTimes, on standard error): where the step's time goes on the GPU
+  JOPTS="-Dlonghaul.cuda.launch=ffm -Dlonghaul.cuda.kernelTimes=true" labelled this-kernel-times cli "${args[@]}" || rc=1
   return $rc
 }
 
@@ -84,6 +100,7 @@ labelled() {
 bench() {
   synth || return 1
   local rc=0
+  export JOPTS="${BENCH_JOPTS:-}"
   for batch in 1 8 32; do
     cli bench engine --backend cuda --model "$MODEL" --prompt-tokens 1024 --generate 32 --batch "$batch" --json || rc=1
   done
@@ -103,7 +120,7 @@ if [[ "${1:-}" == --step ]]; then # one step, run by step() below under its time
 fi
 
 OUT="${1:?usage: device.sh OUTDIR [STEP,...]}"
-STEPS=",${2:-kernels,tests,golden,compare,bench,attention},"
+STEPS=",${2:-kernels,tests,plain,golden,compare,bench,attention},"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 SUMMARY="$OUT/summary.txt"
@@ -135,8 +152,9 @@ step() {
 
 step kernels 120
 step tests 150
+step plain 150
 step golden 60
-step compare 240
+step compare 300
 step bench 200
 step attention 100
 
@@ -169,11 +187,11 @@ if runs:
     print(f"host->device {d['device_h2d_bytes_per_s']/1e9:.1f} GB/s, device->device {d['device_d2d_bytes_per_s']/1e12:.2f} TB/s "
           f"(read+written), BF16 matmul {d['device_bf16_matmul_flops_per_s']/1e12:.0f} TFLOP/s, "
           f"BF16 matvec streams weights at {d['device_bf16_matvec_weight_bytes_per_s']/1e12:.2f} TB/s")
-    print("| context | batch | prefill tok/s | decode tok/s | decode vs device bandwidth bound |")
-    print("|---|---|---|---|---|")
+    print("| context | batch | launch | prefill tok/s | decode tok/s | decode vs device bandwidth bound |")
+    print("|---|---|---|---|---|---|")
     for r in runs:
-        print(f"| {r['prompt_tokens']} | {r['batch']} | {r['prefill_tokens_per_s']:.0f} | {r['decode_tokens_per_s']:.0f} "
-              f"| {r['decode_fraction_of_device_bandwidth_bound']:.2f} |")
+        print(f"| {r['prompt_tokens']} | {r['batch']} | {r.get('device_kernel_launch', '?')} | {r['prefill_tokens_per_s']:.0f} "
+              f"| {r['decode_tokens_per_s']:.0f} | {r['decode_fraction_of_device_bandwidth_bound']:.2f} |")
 att = lines("attention.log")
 if att:
     print("| tokens | lightning layer us/token | softmax layer us/token | softmax / lightning |")
