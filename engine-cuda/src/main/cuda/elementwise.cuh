@@ -27,7 +27,7 @@ __global__ void __launch_bounds__(256) rms_norm(const float* x, const float* __r
     // unrolled so that a row's loads are in flight together (a decode step normalises one row per
     // launch); each thread still adds its elements in ascending order
 #pragma unroll 8
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) s += row[c] * row[c];
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) s = __fmaf_rn(row[c], row[c], s);
     float sumSq = block_sum(s, scratch);
     float inv = (float) (1.0 / sqrt((double) (sumSq / cols + eps)));
 #pragma unroll 8
@@ -59,11 +59,39 @@ __global__ void swiglu(float* __restrict__ gate, const float* __restrict__ up, l
     }
 }
 
+// α·h + β·a with two roundings and one more for the sum (no fused multiply-add), as the CPU
+// backends compute it, and the same in residual and residual_rms_norm.
+__device__ __forceinline__ float residual1(float alpha, float h, float beta, float a) {
+    return __fadd_rn(__fmul_rn(alpha, h), __fmul_rn(beta, a));
+}
+
 // out = α·h + β·a (out may alias h or a: each element is read before it is written by the same thread)
 __global__ void residual(float alpha, const float* h, float beta, const float* a, float* out, long long n) {
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        out[i] = alpha * h[i] + beta * a[i];
+        out[i] = residual1(alpha, h[i], beta, a[i]);
     }
+}
+
+// u = α·h + β·a, then out = γ ⊙ u / sqrt(mean(u²) + ε): residual then rms_norm in one launch, with
+// their bits (the same per-thread order and block_sum as rms_norm). One block of 256 threads per
+// row. Each thread reads and writes only its own columns, so u may alias a or h, and out may
+// alias h.
+__global__ void __launch_bounds__(256) residual_rms_norm(float alpha, const float* h, float beta, const float* a,
+                                                         float* u, const float* __restrict__ gamma, float eps,
+                                                         int cols, float* out) {
+    __shared__ float scratch[32];
+    long long base = (long long) blockIdx.x * cols;
+    float s = 0.f;
+#pragma unroll 8
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        float v = residual1(alpha, h[base + c], beta, a[base + c]);
+        u[base + c] = v;
+        s = __fmaf_rn(v, v, s);
+    }
+    float sumSq = block_sum(s, scratch);
+    float inv = (float) (1.0 / sqrt((double) (sumSq / cols + eps)));
+#pragma unroll 8
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) out[base + c] = gamma[c] * (u[base + c] * inv);
 }
 
 // dst[i] = src[index[i]]; grid = count.

@@ -442,6 +442,27 @@ void check_rows() {
     a << dx << dg << 1e-5f << n << out;
     launch("rms_norm", rows, 1, 256, 1, a);
     report("rms_norm 5x67", want, download<float>(out, want.size()), 1e-6);
+    {
+        // residual_rms_norm = residual, then rms_norm, bit for bit; u aliasing a, out aliasing h
+        std::vector<float> hv = gaussian((size_t) rows * n, 1), av = gaussian((size_t) rows * n, 1);
+        CUdeviceptr h1 = upload(hv), a1 = upload(av), h2 = upload(hv), a2 = upload(av);
+        Args sep;
+        sep << 1.7f << h1 << 0.9f << a1 << a1 << (long long) rows * n;
+        launch("residual", 1, 1, 256, 1, sep);
+        Args nrm;
+        nrm << a1 << dg << 1e-5f << n << h1;
+        launch("rms_norm", rows, 1, 256, 1, nrm);
+        Args fused;
+        fused << 1.7f << h2 << 0.9f << a2 << a2 << dg << 1e-5f << n << h2;
+        launch("residual_rms_norm", rows, 1, 256, 1, fused);
+        auto bits = [&](CUdeviceptr x, CUdeviceptr y) {
+            std::vector<float> p = download<float>(x, (size_t) rows * n), q = download<float>(y, (size_t) rows * n);
+            return std::memcmp(p.data(), q.data(), p.size() * 4) == 0;
+        };
+        bool same = bits(h1, h2) && bits(a1, a2);
+        failures += !same;
+        std::printf("%-4s %-48s\n", same ? "ok" : "FAIL", "residual_rms_norm bits = residual + rms_norm");
+    }
 
     std::vector<float> logits = {0.5f, 2.f, 2.f, -1.f, 2.f, 0.f};
     CUdeviceptr dl = upload(logits), chosen = upload(std::vector<int>(2)), weights = upload(std::vector<float>(2));

@@ -180,7 +180,8 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("matmul " + x + " · " + m + "ᵀ into " + out);
         }
         boolean bf16 = m.dtype == DType.BF16;
-        boolean few = bf16 && rows <= LaunchGeometry.MATVEC_ROWS; // a decode step's rows: same bits, fewer stalls
+        // a decode step's rows of a narrow product: same bits, fewer stalls (wider ones fill the GPU without)
+        boolean few = bf16 && rows <= LaunchGeometry.MATVEC_ROWS && m.rows() <= LaunchGeometry.MATVEC_MAX_FEATURES;
         LaunchGeometry g = few ? LaunchGeometry.matvecBf16(m.rows())
                 : bf16 ? LaunchGeometry.matmulBf16(rows, m.rows()) : LaunchGeometry.matmulF32(rows, m.rows());
         device.launch(few ? "matvec_bf16" : bf16 ? "matmul_bf16" : "matmul_f32", g, DeviceTensor.of(x).row(0), x.cols(),
@@ -210,6 +211,23 @@ public final class CudaBackend implements Backend {
         long n = (long) rows * h.cols();
         flat("residual", n, alpha, DeviceTensor.of(h).row(0), beta, DeviceTensor.of(a).row(0),
                 DeviceTensor.of(out).row(0), n);
+    }
+
+    /** residual_rms_norm: both in one launch, one block per row, with the bits of the two kernels. */
+    @Override
+    public void residualNorm(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out, Weight gamma,
+                             float eps, Tensor normOut) {
+        if (rows == 0) {
+            return;
+        }
+        if (h.cols() != out.cols() || a.cols() != out.cols() || normOut.cols() != out.cols()) {
+            Backend.super.residualNorm(alpha, h, beta, a, rows, out, gamma, eps, normOut); // rows of other widths
+            return;
+        }
+        device.enter();
+        device.launch("residual_rms_norm", LaunchGeometry.perRow(rows, 256), alpha, DeviceTensor.of(h).row(0), beta,
+                DeviceTensor.of(a).row(0), DeviceTensor.of(out).row(0), DeviceWeight.of(gamma).buffer, eps, out.cols(),
+                DeviceTensor.of(normOut).row(0));
     }
 
     private void flat(String kernel, long n, Object... kernelArgs) {

@@ -13,6 +13,12 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
     static final int MATMUL_TOKENS = 32;
     /** Most rows matvec_bf16 computes (one MMA column group). */
     static final int MATVEC_ROWS = 8;
+    /**
+     * Widest product matvec_bf16 takes: its prefetch wins where a product has too few blocks to
+     * fill the GPU (2048 features: 7.7 against 10.5 µs on an H200) and loses where it has enough
+     * (6144: 15.1 against 13.0 µs; bench/gpu/NOTES.md).
+     */
+    static final int MATVEC_MAX_FEATURES = 4096;
     /** Warps of matmul_bf16 splitting K (MM_WARPS in matmul.cuh). */
     static final int MATMUL_WARPS = 8;
     /** The value-dimension slice one lightning_prefill block owns. */

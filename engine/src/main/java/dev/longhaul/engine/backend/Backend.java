@@ -73,6 +73,17 @@ public interface Backend extends AutoCloseable {
     void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out);
 
     /**
+     * residual(alpha, h, beta, a, rows, out), then rmsNorm(out, rows, gamma, eps, normOut), with the
+     * bits of the two calls (a residual is always followed by the next norm). A backend may do both
+     * in one pass; normOut may alias h.
+     */
+    default void residualNorm(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out, Weight gamma,
+                              float eps, Tensor normOut) {
+        residual(alpha, h, beta, a, rows, out);
+        rmsNorm(out, rows, gamma, eps, normOut);
+    }
+
+    /**
      * Lightning attention for each task: qkv rows are silu'd per-head interleaved [q_h ‖ k_h ‖ v_h];
      * a one-row task runs the recurrent form, longer ones the block form, in blocks of at most
      * decay.block() tokens (a backend may use smaller ones: the block size changes only the order of

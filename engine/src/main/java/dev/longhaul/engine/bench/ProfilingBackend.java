@@ -140,6 +140,14 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void residualNorm(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out, Weight gamma,
+                             float eps, Tensor normOut) {
+        long t0 = System.nanoTime();
+        inner.residualNorm(alpha, h, beta, a, rows, out, gamma, eps, normOut);
+        add("residualNorm", t0);
+    }
+
+    @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
         long t0 = System.nanoTime();
         inner.lightning(qkv, decay, headDim, tasks, out);

@@ -159,8 +159,10 @@ public final class MiniMaxModel implements AutoCloseable {
     private void decoderLayer(int l, List<Segment> segments, int rows, Workspace ws) {
         ModelWeights.Layer layer = w.layers().get(l);
         float eps = (float) cfg.rmsNormEps();
-        // h = RMSNorm(x; input_layernorm)
-        backend.rmsNorm(ws.x, rows, layer.inputNorm(), eps, ws.h);
+        // h = RMSNorm(x; input_layernorm), for the first layer; the layer before computed it for the others
+        if (l == 0) {
+            backend.rmsNorm(ws.x, rows, layer.inputNorm(), eps, ws.h);
+        }
         float alpha;
         float beta;
         switch (layer.attention()) {
@@ -175,13 +177,16 @@ public final class MiniMaxModel implements AutoCloseable {
                 beta = (float) cfg.fullBeta();
             }
         }
-        // u = α_attn·h + β_attn·a
-        backend.residual(alpha, ws.h, beta, ws.a, rows, ws.a);
-        // g = RMSNorm(u; post_attention_layernorm)
-        backend.rmsNorm(ws.a, rows, layer.postNorm(), eps, ws.h);
+        // u = α_attn·h + β_attn·a; g = RMSNorm(u; post_attention_layernorm)
+        backend.residualNorm(alpha, ws.h, beta, ws.a, rows, ws.a, layer.postNorm(), eps, ws.h);
         moe(layer, rows, ws);
-        // x = α_mlp·g + β_mlp·MoE(g)
-        backend.residual((float) cfg.mlpAlpha(), ws.h, (float) cfg.mlpBeta(), ws.moe, rows, ws.x);
+        // x = α_mlp·g + β_mlp·MoE(g), and the next layer's h = RMSNorm(x; its input_layernorm)
+        if (l + 1 < cfg.numLayers()) {
+            backend.residualNorm((float) cfg.mlpAlpha(), ws.h, (float) cfg.mlpBeta(), ws.moe, rows, ws.x,
+                    w.layers().get(l + 1).inputNorm(), eps, ws.h);
+        } else {
+            backend.residual((float) cfg.mlpAlpha(), ws.h, (float) cfg.mlpBeta(), ws.moe, rows, ws.x);
+        }
     }
 
     private void lightning(int l, ModelWeights.Lightning lw, List<Segment> segments, int rows, Workspace ws) {

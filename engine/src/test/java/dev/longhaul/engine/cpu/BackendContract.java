@@ -228,7 +228,7 @@ abstract class BackendContract {
         int rows = 5;
         int n = 67;
         float[] xv = gaussian(rows * n, 2);
-        float[] gv = new float[n];
+        float[] gv = gaussian(n, 1);
         Weight gamma = weight(DType.F32, 1, n, gv);
         Tensor out = backend.allocate(rows, n);
         backend.rmsNorm(tensor(xv, rows, n), rows, gamma, 1e-5f, out);
@@ -277,6 +277,33 @@ abstract class BackendContract {
             r[i] = 1.5 * xv[i] - 0.75 * yv[i];
         }
         assertClose(r, read(res, rows), 1e-6, "residual");
+    }
+
+    /**
+     * residualNorm has the bits of residual then rmsNorm, with the aliasing the model uses: the
+     * residual into a and the norm into h, and the residual into a third tensor, the norm into h.
+     */
+    @Test
+    void residualNormGivesTheBitsOfResidualThenRmsNorm() {
+        int rows = 3;
+        int n = 300;
+        float[] hv = gaussian(rows * n, 1);
+        float[] av = gaussian(rows * n, 3);
+        Weight gamma = weight(DType.F32, 1, n, gaussian(n, 1));
+        Tensor h1 = tensor(hv, rows, n);
+        Tensor a1 = tensor(av, rows, n);
+        backend.residual(1.3f, h1, 0.8f, a1, rows, a1);
+        backend.rmsNorm(a1, rows, gamma, 1e-6f, h1);
+        Tensor h2 = tensor(hv, rows, n);
+        Tensor a2 = tensor(av, rows, n);
+        backend.residualNorm(1.3f, h2, 0.8f, a2, rows, a2, gamma, 1e-6f, h2);
+        assertArrayEquals(read(a1, rows), read(a2, rows), "the residual, into a");
+        assertArrayEquals(read(h1, rows), read(h2, rows), "its norm, into h");
+        Tensor x = backend.allocate(rows, n);
+        Tensor h3 = tensor(hv, rows, n);
+        backend.residualNorm(1.3f, h3, 0.8f, tensor(av, rows, n), rows, x, gamma, 1e-6f, h3);
+        assertArrayEquals(read(a1, rows), read(x, rows), "the residual, into a third tensor");
+        assertArrayEquals(read(h1, rows), read(h3, rows), "its norm, into h");
     }
 
     @Test
