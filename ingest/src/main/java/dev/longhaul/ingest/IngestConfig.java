@@ -32,7 +32,8 @@ public record IngestConfig(
         int maxChunks,
         String transactionalIdPrefix,
         Duration transactionTimeout,
-        Map<String, String> clientOverrides) {
+        Map<String, String> clientOverrides,
+        String tenant) {
 
     /** DocumentChunk's contract: at most 512 KiB of data, well under Kafka's default 1 MiB message. */
     public static final int MAX_CHUNK_BYTES = 512 * 1024;
@@ -95,45 +96,47 @@ public record IngestConfig(
     /** Every default in one place: namespace "longhaul.", 512 KiB chunks, 1 GiB and 4,096-chunk documents, 10 minute transactions. */
     public static IngestConfig defaults(String bootstrapServers) {
         return new IngestConfig(bootstrapServers, "longhaul.", MAX_CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_CHUNKS,
-                "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of());
+                "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of(), null);
     }
 
     /**
      * The client of one tenant: its own topics (Topics.tenantNamespace) and transactional ids under
      * the same prefix, which is what the tenant's Kafka ACLs allow. The pipeline stamps the tenant
-     * from the topic a job came in on, so JobSpec.tenant is not what decides it.
+     * from the topic a job came in on, so JobSpec.tenant is not what decides it. Its job ids are
+     * the tenant's (TenantJobIds): generated ones get the tenant's prefix, given ones must have it.
      */
     public IngestConfig withTenant(String tenant) {
         String ns = dev.longhaul.schemas.Topics.tenantNamespace(namespace, tenant);
-        return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, maxChunks, ns, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, maxChunks, ns, transactionTimeout, clientOverrides,
+                tenant);
     }
 
     public IngestConfig withNamespace(String value) {
-        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
     }
 
     public IngestConfig withChunkBytes(int value) {
-        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
     }
 
     public IngestConfig withMaxDocumentBytes(long value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
     }
 
     public IngestConfig withMaxChunks(int value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
     }
 
     public IngestConfig withTransactionalIdPrefix(String value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, value, transactionTimeout, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, value, transactionTimeout, clientOverrides, tenant);
     }
 
     public IngestConfig withTransactionTimeout(Duration value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, value, clientOverrides);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, value, clientOverrides, tenant);
     }
 
     public IngestConfig withClientOverrides(Map<String, String> value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, value);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, value, tenant);
     }
 
     /** Which client the properties are for. */

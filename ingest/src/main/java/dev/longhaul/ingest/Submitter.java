@@ -31,6 +31,7 @@ import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.TenantJobIds;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.SchemaRegistry;
@@ -90,8 +91,9 @@ public final class Submitter implements AutoCloseable {
             throw new IllegalStateException("this submitter can no longer write; create a new one", broken);
         }
         checkKind(spec, source);
+        checkJobId(spec, config);
         DocumentSource.Opened document = source.open(config.sourceLimits());
-        String jobId = spec.jobId().orElseGet(JobIds::next);
+        String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
         Map<String, String> metadata = new LinkedHashMap<>(document.metadata());
         metadata.putAll(spec.metadata());
@@ -153,12 +155,27 @@ public final class Submitter implements AutoCloseable {
      */
     public static void check(JobSpec spec, DocumentSource source, IngestConfig config) throws IOException {
         checkKind(spec, source);
+        checkJobId(spec, config);
         DocumentSource.Opened opened = source.check(config.sourceLimits());
         long chunks = opened == null ? -1 : opened.chunksUpFront(config.chunkBytes());
         if (chunks > config.maxChunks()) {
             throw new IllegalArgumentException(source + " needs " + chunks + " chunks of " + config.chunkBytes()
                     + " bytes, more than the limit of " + config.maxChunks());
         }
+    }
+
+    /** A tenant's client submits only under the tenant's own ids (TenantJobIds), which the pipeline's gate requires. */
+    private static void checkJobId(JobSpec spec, IngestConfig config) {
+        String tenant = config.tenant();
+        spec.jobId().filter(id -> tenant != null && !TenantJobIds.isTenants(id, tenant)).ifPresent(id -> {
+            throw new IllegalArgumentException("job id '" + id + "' is not tenant " + tenant + "'s: a tenant's job ids begin with '"
+                    + TenantJobIds.prefix(tenant) + "' (ids without it are the operator's)");
+        });
+    }
+
+    /** A new job id: a ULID, after the tenant's prefix for a tenant's client. */
+    private String nextJobId() {
+        return config.tenant() == null ? JobIds.next() : TenantJobIds.prefix(config.tenant()) + JobIds.next();
     }
 
     private static void checkKind(JobSpec spec, DocumentSource source) {

@@ -206,6 +206,39 @@ class SubmitterTest {
         Submitter.check(text, DocumentSource.file(fine), limits);
     }
 
+    /**
+     * A tenant's client submits under the tenant's own ids only (TenantJobIds, which the pipeline's
+     * gate requires): a given id without the prefix is refused before anything is written, a
+     * generated one carries it; the operator's client takes any id.
+     */
+    @Test
+    void aTenantsClientSubmitsOnlyUnderTheTenantsOwnIds(TestInfo test, @TempDir Path dir) throws IOException {
+        JobSpec text = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Path fine = Files.writeString(dir.resolve("fine.txt"), "a line of text\n");
+        IngestConfig operator = IngestConfig.defaults("unused:9092");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Submitter.check(text.withJobId("contract-7"), DocumentSource.file(fine), operator.withTenant("acme")));
+        assertTrue(e.getMessage().contains("begin with 'acme:'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Submitter.check(text.withJobId("beta:contract-7"), DocumentSource.file(fine), operator.withTenant("acme")));
+        Submitter.check(text.withJobId("acme:contract-7"), DocumentSource.file(fine), operator.withTenant("acme"));
+        Submitter.check(text.withJobId("contract-7"), DocumentSource.file(fine), operator);
+
+        Fixture f = fixture(test, 4096);
+        Topics acme = f.topics().forTenant("acme");
+        Topics4Test.createAll(kafka, acme);
+        try (Submitter submitter = new Submitter(f.config().withTenant("acme"), f.registry())) {
+            assertThrows(IllegalArgumentException.class, () -> submitter.submit(text.withJobId("contract-7"), DocumentSource.file(fine)),
+                    "submit checks the id too");
+            Submission s = submitter.submit(text, DocumentSource.file(fine));
+            assertTrue(s.jobId().startsWith("acme:") && s.jobId().length() == "acme:".length() + 26, s.jobId());
+            JobIds.requireValid(s.jobId());
+        }
+        List<ConsumerRecord<String, JobRequest>> jobs = Topics4Test.readCommitted(kafka, acme.jobs);
+        assertEquals(1, jobs.size(), "the refused id wrote nothing");
+        assertTrue(jobs.get(0).key().startsWith("acme:"));
+    }
+
     @Test
     void checkCountsTheChunksOfFilesAndRepositoriesUpFront(@TempDir Path dir) throws IOException {
         // given chunks of 1 KiB and at most 10 of them

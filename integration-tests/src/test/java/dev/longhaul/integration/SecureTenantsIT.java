@@ -154,9 +154,9 @@ class SecureTenantsIT {
     void tenantsSeeOnlyTheirOwnJobsAndCannotTouchEachOthers() throws Exception {
         IngestConfig a = IngestConfig.defaults(kafka.bootstrapServers()).withTenant("a").withClientOverrides(login("a"));
         IngestConfig b = IngestConfig.defaults(kafka.bootstrapServers()).withTenant("b").withClientOverrides(login("b"));
-        String bJob = submit(b, "b-job-1", "b", "Tenant B's private document: the merger closes on Friday.");
+        String bJob = submit(b, "b:job-1", "b", "Tenant B's private document: the merger closes on Friday.");
         // A claims to be B in the request; the pipeline stamps the tenant of the topic instead.
-        String aJob = submit(a, "a-job-1", "b", "Tenant A's own document, submitted while claiming to be B.");
+        String aJob = submit(a, "a:job-1", "b", "Tenant A's own document, submitted while claiming to be B.");
         // A tries to cancel B's job through its own control topic: refused, never reaches `control`.
         try (JobControl control = new JobControl(a, registry)) {
             control.cancel(bJob);
@@ -174,7 +174,7 @@ class SecureTenantsIT {
         Topics bTopics = topics.forTenant("b");
         for (Topic<String, ?> t : List.of(aTopics.status, aTopics.summaries)) {
             Set<String> held = keys(t, login("a"));
-            assertTrue(held.contains(aJob) && held.stream().allMatch(k -> k.startsWith("a-")), t.name() + ": " + held);
+            assertTrue(held.contains(aJob) && held.stream().allMatch(k -> k.startsWith("a:")), t.name() + ": " + held);
         }
         assertEquals(Set.of(bJob), keys(bTopics.status, login("b")));
         assertEquals(Set.of(bJob), keys(bTopics.summaries, login("b")));
@@ -197,7 +197,7 @@ class SecureTenantsIT {
     @Test
     void aTenantsRefusedResubmissionEndsItsFollowWithTheReasonInItsOwnDeadLetters() throws Exception {
         IngestConfig a = IngestConfig.defaults(kafka.bootstrapServers()).withTenant("a").withClientOverrides(login("a"));
-        String job = submit(a, "a-dup-1", "a", "The first document submitted under this job id.");
+        String job = submit(a, "a:dup-1", "a", "The first document submitted under this job id.");
         assertEquals(JobState.SUCCEEDED, follow(a, job).status().getState());
         // when tenant a submits another document under the same id (refused by the planner, on the shared topic)
         String again;

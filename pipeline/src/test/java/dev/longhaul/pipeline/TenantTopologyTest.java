@@ -1,8 +1,9 @@
 /*
  * Tenant admission and delivery on the production topology (PipelineTopology with tenants "a" and
  * "b"), record by record: the tenant is stamped from the topic a request came in on; a job id
- * belongs to the tenant that wrote it first; a tenant's cancel of another's job and a submission
- * under another's job id are dead-lettered as NOT_TENANTS_JOB; statuses and results go back to
+ * belongs to the tenant that wrote it first, and a tenant claims only ids with its own prefix
+ * ("a:..."); a tenant's cancel of another's job and a submission under another's job id are
+ * dead-lettered as NOT_TENANTS_JOB; statuses and results go back to
  * the owning tenant's topics only; without tenants the topology has no tenant part at all. A job
  * id's owner is forgotten after the settled-job retention without news of the job (its statuses
  * are news), and an owner written before that time was kept is stamped, then forgotten likewise.
@@ -44,7 +45,7 @@ class TenantTopologyTest {
     void theTenantIsStampedFromTheTopicAndStatusesGoBackToItsOwnTopic() {
         try (Tenants t = new Tenants()) {
             // when tenant a submits a job whose request claims tenant b
-            t.submit("a", submission("job-a", "b", 120));
+            t.submit("a", submission("a:job-a", "b", 120));
             // then the shared statuses carry tenant a, and only a's status topic sees the job
             List<JobStatus> shared = t.p.status.readValuesToList();
             assertTrue(!shared.isEmpty() && shared.stream().allMatch(s -> s.getTenant().equals("a")), shared.toString());
@@ -58,13 +59,13 @@ class TenantTopologyTest {
     @Test
     void aTenantCannotCancelAnothersJobNorReuseItsId() {
         try (Tenants t = new Tenants()) {
-            t.submit("a", submission("job-a", "a", 120));
+            t.submit("a", submission("a:job-a", "a", 120));
             t.p.status.readValuesToList();
             t.status("a").readValuesToList();
             // when b cancels a's job through its own control topic, and submits under a's job id
-            t.in(t.topics.forTenant("b").control).pipeInput("job-a",
-                    Control.newBuilder().setJobId("job-a").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
-            t.submit("b", submission("job-a", "b", 80));
+            t.in(t.topics.forTenant("b").control).pipeInput("a:job-a",
+                    Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
+            t.submit("b", submission("a:job-a", "b", 80));
             // then both are dead-lettered, a's job is untouched, and b alone learns its request failed
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(List.of("NOT_TENANTS_JOB", "NOT_TENANTS_JOB", "NOT_TENANTS_JOB"),
@@ -78,14 +79,47 @@ class TenantTopologyTest {
         }
     }
 
+    /**
+     * A tenant claims only ids that begin with its name and a colon: not one the operator is still
+     * uploading under (which no tenant owns yet), not another tenant's, not one without a prefix.
+     */
+    @Test
+    void aTenantClaimsOnlyIdsWithItsOwnPrefix() {
+        try (Tenants t = new Tenants()) {
+            // given the operator's upload in progress on the shared topics: chunks, no request yet
+            PipelineDriver.Submission operators = submission("contract-7", "default", 120);
+            operators.chunks().forEach(chunk -> t.p.documents.pipeInput(chunk.getJobId(), chunk));
+            // when tenant a submits under that id, under b's prefix, and under its own
+            t.submit("a", submission("contract-7", "a", 80));
+            t.submit("a", submission("b:job-1", "a", 80));
+            t.submit("a", submission("a:job-1", "a", 80));
+            // then the first two are refused at the gate, chunk and request each, and a hears why
+            List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
+            assertEquals(4, letters.size(), letters.toString());
+            assertTrue(letters.stream().allMatch(l -> l.getReasonCode().equals("NOT_TENANTS_JOB")
+                    && l.getOriginalTopic().startsWith("longhaul.tenant.a.") && l.getDetail().contains("must begin with 'a:'")),
+                    letters.toString());
+            assertEquals(null, t.owner("contract-7"));
+            assertEquals(null, t.owner("b:job-1"));
+            assertEquals("a", t.owner("a:job-1"));
+            List<JobStatus> toA = t.status("a").readValuesToList();
+            assertEquals(List.of("contract-7 FAILED", "b:job-1 FAILED"), toA.stream().filter(s -> s.getState() == JobState.FAILED)
+                    .map(s -> s.getJobId() + " " + s.getState()).toList());
+            assertTrue(toA.stream().anyMatch(s -> s.getJobId().equals("a:job-1") && s.getState() == JobState.QUEUED), toA.toString());
+            // and the operator's job completes its upload as its own
+            t.p.jobs.pipeInput(operators.request().getJobId(), operators.request());
+            assertTrue(t.p.statuses().contains("contract-7 QUEUED"), t.p.statuses().toString());
+        }
+    }
+
     @Test
     void aTenantSeesTheDeadLettersOfItsOwnRecordsAndNoOthers() {
         try (Tenants t = new Tenants()) {
-            t.submit("a", submission("job-a", "a", 120));
+            t.submit("a", submission("a:job-a", "a", 120));
             // when b claims a's job id (refused at the gate), and a submits another document under
             // its own id (refused by the planner, on the shared topic: a duplicate job id)
-            t.submit("b", submission("job-a", "b", 80));
-            t.submit("a", PipelineDriver.submission("job-a", "a", PipelineDriver.text("something else", 90), 100, "job-a-s2"));
+            t.submit("b", submission("a:job-a", "b", 80));
+            t.submit("a", PipelineDriver.submission("a:job-a", "a", PipelineDriver.text("something else", 90), 100, "a:job-a-s2"));
             // then b sees the letters of its own refused records, a the planner's letter of its job,
             // each only in its own dead-letters topic, copied byte for byte from the shared one
             List<DeadLetter> shared = t.p.deadLetters.readValuesToList();
@@ -103,11 +137,16 @@ class TenantTopologyTest {
     @Test
     void aWorkersLetterKeyedByLaneNeverReachesATenantThatClaimedThatKey() {
         try (Tenants t = new Tenants()) {
-            // given tenant a owning the "job id" made of lane 0's key bytes (a chunk it wrote under that key)
+            // given tenant a owning the "job id" made of lane 0's key bytes: not one a can claim itself
+            // (no prefix), but one the operator's status can give it, as for a job submitted on its behalf
             byte[] laneZero = {0, 0, 0, 0};
             String claimed = new String(laneZero, java.nio.charset.StandardCharsets.UTF_8);
             t.in(t.topics.forTenant("a").documents).pipeInput(claimed, DocumentChunk.newBuilder().setJobId(claimed).setIndex(0)
                     .setData(java.nio.ByteBuffer.wrap(new byte[] {'x'})).setIsLast(true).setSubmissionId("s").build());
+            assertEquals(null, t.owner(claimed), "a chunk under an id without a's prefix claims nothing");
+            assertEquals(List.of("NOT_TENANTS_JOB"), t.deadLetters("a").readValuesToList().stream().map(DeadLetter::getReasonCode).toList());
+            t.p.statusIn.pipeInput(claimed, JobStatus.newBuilder().setJobId(claimed).setTenant("a")
+                    .setState(JobState.QUEUED).setUpdatedAt(t.p.now()).build());
             assertEquals("a", t.owner(claimed));
             // when a worker dead-letters another job's work order, keyed (as work is) by its lane
             DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(t.topics.work.name()).setPartition(0).setOffset(7)
@@ -127,13 +166,13 @@ class TenantTopologyTest {
             // given a registry that is down when the gate first meets a request's schema id, and back at once
             t.p.registry.failFirst(dev.longhaul.schemas.JobRequest.class, 1);
             // when tenant a submits a request that claims tenant b
-            PipelineDriver.Submission s = submission("job-a", "b", 120);
+            PipelineDriver.Submission s = submission("a:job-a", "b", 120);
             TestInputTopic<String, DocumentChunk> documents = t.in(t.topics.forTenant("a").documents);
             s.chunks().forEach(chunk -> documents.pipeInput(chunk.getJobId(), chunk));
             TestInputTopic<String, dev.longhaul.schemas.JobRequest> jobs = t.in(t.topics.forTenant("a").jobs);
             // then the gate fails (the task retries once the registry is back) instead of failing open
             org.apache.kafka.streams.errors.StreamsException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    org.apache.kafka.streams.errors.StreamsException.class, () -> jobs.pipeInput("job-a", s.request()));
+                    org.apache.kafka.streams.errors.StreamsException.class, () -> jobs.pipeInput("a:job-a", s.request()));
             assertTrue(e.getCause() instanceof dev.longhaul.schemas.wire.RegistryException, e.toString());
             assertTrue(t.p.status.isEmpty(), "nothing planned under tenant b");
         }
@@ -145,7 +184,7 @@ class TenantTopologyTest {
             // a request framed with a schema id nobody registered (yet): passed on, the planner could
             // decode it later, once its sender registered a schema claiming another tenant
             var raw = t.raw(t.topics.forTenant("a").jobs);
-            raw.pipeInput("job-x", new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 4, 6});
+            raw.pipeInput("a:job-x", new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 4, 6});
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(1, letters.size(), letters.toString());
             assertEquals(t.topics.forTenant("a").jobs.name(), letters.get(0).getOriginalTopic(), "refused at the gate");
@@ -161,7 +200,7 @@ class TenantTopologyTest {
     void aTenantRecordLargerThanItsSharedTopicTakesIsRefusedAtTheGate() {
         try (Tenants t = new Tenants()) {
             var raw = t.raw(t.topics.forTenant("a").documents);
-            raw.pipeInput("job-big", new byte[600 * 1024]); // compresses to nothing, so a broker takes it
+            raw.pipeInput("a:job-big", new byte[600 * 1024]); // compresses to nothing, so a broker takes it
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(1, letters.size(), letters.toString());
             assertEquals(t.topics.forTenant("a").documents.name(), letters.get(0).getOriginalTopic(), "refused at the gate");
@@ -179,8 +218,8 @@ class TenantTopologyTest {
             var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
                     .add("pad", new byte[64 * 1024]);
             // given a chunk the gate admits and one it refuses, both with headers of the tenant's making
-            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("job-a", new byte[] {1, 2, 3}, headers, T0));
-            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("job-big", new byte[600 * 1024], headers, T0));
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-a", new byte[] {1, 2, 3}, headers, T0));
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-big", new byte[600 * 1024], headers, T0));
             // then the copy on the shared topic and the dead letter carry key and value, not the headers
             var copied = sharedDocuments.readRecordsToList();
             assertEquals(1, copied.size());
@@ -201,18 +240,18 @@ class TenantTopologyTest {
             // given tenant a's status subject holding a schema of a's own making, incompatible with ours
             t.p.registry.refuse(t.topics.forTenant("a").status.name() + "-value");
             // when a submits a job, and a request the gate cannot read, then b submits one
-            t.submit("a", PipelineDriver.submission("job-a", "a", 300));
+            t.submit("a", PipelineDriver.submission("a:job-a", "a", 300));
             var raw = t.raw(t.topics.forTenant("a").jobs);
-            raw.pipeInput("job-a2", new byte[] {0, 0, 0, 0, 1});
-            t.submit("b", PipelineDriver.submission("job-b", "b", 300));
+            raw.pipeInput("a:job-a2", new byte[] {0, 0, 0, 0, 1});
+            t.submit("b", PipelineDriver.submission("b:job-b", "b", 300));
             // then a's copies are dropped (its shared statuses stand), its refusal is dead-lettered,
             // and b is served: nothing failed the task
             assertTrue(t.status("a").isEmpty(), "nothing could be written to a's status topic");
             List<String> shared = t.p.statuses();
-            assertTrue(shared.stream().anyMatch(s -> s.startsWith("job-a QUEUED")), shared.toString());
+            assertTrue(shared.stream().anyMatch(s -> s.startsWith("a:job-a QUEUED")), shared.toString());
             assertTrue(t.p.deadLetters.readValuesToList().stream().anyMatch(l -> l.getOriginalTopic().equals(
                     t.topics.forTenant("a").jobs.name())), "the unreadable request is dead-lettered");
-            assertTrue(t.status("b").readValuesToList().stream().anyMatch(s -> s.getJobId().equals("job-b")), "b still hears of its job");
+            assertTrue(t.status("b").readValuesToList().stream().anyMatch(s -> s.getJobId().equals("b:job-b")), "b still hears of its job");
         }
     }
 
@@ -222,7 +261,7 @@ class TenantTopologyTest {
             // given tenant a's job whose first chunk is not Avro: the planner fails the job before
             // any request names its tenant
             var raw = t.raw(t.topics.forTenant("a").documents);
-            raw.pipeInput("job-bad", new byte[] {7, 7, 7});
+            raw.pipeInput("a:job-bad", new byte[] {7, 7, 7});
             // then the FAILED status reaches a's status topic, stamped with a, and b's sees nothing
             List<JobStatus> ownA = t.status("a").readValuesToList();
             assertEquals(1, ownA.size(), ownA.toString());
@@ -230,11 +269,11 @@ class TenantTopologyTest {
             assertEquals("a", ownA.get(0).getTenant());
             assertTrue(t.status("b").isEmpty());
             // and a cancel during an upload (chunks only) reaches it too
-            PipelineDriver.Submission s = submission("job-up", "a", 120);
+            PipelineDriver.Submission s = submission("a:job-up", "a", 120);
             TestInputTopic<String, DocumentChunk> documents = t.in(t.topics.forTenant("a").documents);
             s.chunks().forEach(chunk -> documents.pipeInput(chunk.getJobId(), chunk));
-            t.in(t.topics.forTenant("a").control).pipeInput("job-up",
-                    Control.newBuilder().setJobId("job-up").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
+            t.in(t.topics.forTenant("a").control).pipeInput("a:job-up",
+                    Control.newBuilder().setJobId("a:job-up").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
             List<JobStatus> cancelled = t.status("a").readValuesToList();
             assertEquals(List.of(JobState.CANCELLED), cancelled.stream().map(JobStatus::getState).toList());
         }
@@ -243,13 +282,13 @@ class TenantTopologyTest {
     @Test
     void resultsAreDeliveredToTheOwningTenantOnly() {
         try (Tenants t = new Tenants()) {
-            t.submit("a", submission("job-a", "a", 120));
+            t.submit("a", submission("a:job-a", "a", 120));
             t.p.submit(submission("job-operator", "a", 90)); // the operator's own topics: trusted as it says
             TestInputTopic<String, Summary> summaries = t.in(t.topics.summaries);
-            summaries.pipeInput("job-a", summary("job-a"));
+            summaries.pipeInput("a:job-a", summary("a:job-a"));
             summaries.pipeInput("job-unknown", summary("job-unknown"));
             TestOutputTopic<String, Summary> ownA = t.out(t.topics.forTenant("a").summaries);
-            assertEquals(List.of("job-a"), ownA.readKeyValuesToList().stream().map(kv -> kv.key).toList(),
+            assertEquals(List.of("a:job-a"), ownA.readKeyValuesToList().stream().map(kv -> kv.key).toList(),
                     "a's result reaches a; a result of a job no tenant owns goes nowhere");
             assertTrue(t.out(t.topics.forTenant("b").summaries).isEmpty());
         }
@@ -258,56 +297,60 @@ class TenantTopologyTest {
     @Test
     void anOwnerNotHeardOfForTheRetentionIsForgottenAndTheIdMayThenBeClaimed() {
         try (Tenants t = new Tenants(Duration.ofHours(1))) {
-            t.submit("a", submission("job-a", "a", 120));
-            assertEquals("a", t.owner("job-a"));
+            t.submit("a", submission("a:job-a", "a", 120));
+            assertEquals("a", t.owner("a:job-a"));
             // within the retention b's records about a's job id are refused, and do not refresh it
             t.p.advance(Duration.ofMinutes(59));
-            t.submit("b", submission("job-a", "b", 80));
-            assertEquals("a", t.owner("job-a"), "59 minutes after a's last record the id is a's");
+            t.submit("b", submission("a:job-a", "b", 80));
+            assertEquals("a", t.owner("a:job-a"), "59 minutes after a's last record the id is a's");
             assertEquals(2, t.p.deadLetters.readValuesToList().size(), "b's chunk and request refused");
             t.p.advance(Duration.ofMinutes(2));
-            assertEquals(null, t.owner("job-a"), "61 minutes after a's last record the owner is forgotten");
+            assertEquals(null, t.owner("a:job-a"), "61 minutes after a's last record the owner is forgotten");
             // then a result of the job goes nowhere, a cancel is refused as for an unknown job,
-            // and b may claim the id
-            t.in(t.topics.summaries).pipeInput("job-a", summary("job-a"));
+            // b still may not claim the id (it is not b's prefix), and a may claim it again
+            t.in(t.topics.summaries).pipeInput("a:job-a", summary("a:job-a"));
             assertTrue(t.out(t.topics.forTenant("a").summaries).isEmpty());
-            t.in(t.topics.forTenant("a").control).pipeInput("job-a",
-                    Control.newBuilder().setJobId("job-a").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
+            t.in(t.topics.forTenant("a").control).pipeInput("a:job-a",
+                    Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.CANCEL).setRequestedAt(T0).build());
             List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
             assertEquals(1, letters.size());
             assertTrue(letters.get(0).getDetail().contains("has no job"), letters.get(0).toString());
-            t.submit("b", submission("job-a", "b", 80));
-            assertEquals("b", t.owner("job-a"));
-            assertTrue(t.p.deadLetters.isEmpty(), "b's new job under the id is admitted");
+            t.submit("b", submission("a:job-a", "b", 80));
+            assertEquals(null, t.owner("a:job-a"));
+            assertEquals(List.of("NOT_TENANTS_JOB", "NOT_TENANTS_JOB"),
+                    t.p.deadLetters.readValuesToList().stream().map(DeadLetter::getReasonCode).toList(), "b's chunk and request");
+            t.submit("a", submission("a:job-a", "a", 80));
+            assertEquals("a", t.owner("a:job-a"));
+            assertTrue(t.p.deadLetters.isEmpty(), "a's new job under the id is admitted");
         }
     }
 
     @Test
     void aJobsStatusesKeepItsOwnerAndNeverChangeIt() {
         try (Tenants t = new Tenants(Duration.ofHours(1))) {
-            t.submit("a", submission("job-a", "a", 120));
+            t.submit("a", submission("a:job-a", "a", 120));
             // a RUNNING status every 50 minutes keeps the id a's for 150 minutes
             for (int i = 0; i < 3; i++) {
                 t.p.advance(Duration.ofMinutes(50));
-                t.running("job-a");
+                t.running("a:job-a");
             }
             // a status naming another tenant (the operator submitting under a's id) does not move the
             // job, and goes to the owner, never to the tenant it names
             t.status("a").readValuesToList();
             t.status("b").readValuesToList();
-            t.p.statusIn.pipeInput("job-a", JobStatus.newBuilder().setJobId("job-a").setTenant("b")
+            t.p.statusIn.pipeInput("a:job-a", JobStatus.newBuilder().setJobId("a:job-a").setTenant("b")
                     .setState(JobState.FAILED).setReason("DUPLICATE_JOB_ID").setUpdatedAt(t.p.now()).build());
             assertTrue(t.status("b").isEmpty(), "b learns nothing of a's job");
             List<JobStatus> toA = t.status("a").readValuesToList();
             assertEquals(1, toA.size(), toA.toString());
             assertEquals("a", toA.get(0).getTenant());
             t.p.advance(Duration.ofMinutes(50));
-            assertEquals("a", t.owner("job-a"));
-            t.in(t.topics.summaries).pipeInput("job-a", summary("job-a"));
+            assertEquals("a", t.owner("a:job-a"));
+            t.in(t.topics.summaries).pipeInput("a:job-a", summary("a:job-a"));
             assertEquals(1, t.out(t.topics.forTenant("a").summaries).readValuesToList().size());
             assertTrue(t.out(t.topics.forTenant("b").summaries).isEmpty());
             t.p.advance(Duration.ofMinutes(11));
-            assertEquals(null, t.owner("job-a"), "61 minutes after its last status");
+            assertEquals(null, t.owner("a:job-a"), "61 minutes after its last status");
         }
     }
 
@@ -320,7 +363,7 @@ class TenantTopologyTest {
                     .setState(JobState.RUNNING).setProgress(0.5).setUpdatedAt(t.p.now()).build());
             assertTrue(t.status("a").isEmpty() && t.status("b").isEmpty());
             // and the pipeline goes on: a's next job is admitted and answered
-            t.submit("a", submission("job-a", "a", 120));
+            t.submit("a", submission("a:job-a", "a", 120));
             assertTrue(!t.status("a").readValuesToList().isEmpty());
         }
     }
@@ -344,15 +387,15 @@ class TenantTopologyTest {
     @Test
     void anEntryIsRewrittenAtMostOncePerRefreshInterval() {
         try (Tenants t = new Tenants(Duration.ofHours(1))) { // refresh interval: 3600 s / 64 = 56.25 s
-            t.submit("a", submission("job-a", "a", 120));
-            long first = t.lastSeen("job-a");
+            t.submit("a", submission("a:job-a", "a", 120));
+            long first = t.lastSeen("a:job-a");
             assertEquals(T0.toEpochMilli(), first);
             t.p.advance(Duration.ofSeconds(30));
-            t.running("job-a");
-            assertEquals(first, t.lastSeen("job-a"), "30 s later the entry is left as it is");
+            t.running("a:job-a");
+            assertEquals(first, t.lastSeen("a:job-a"), "30 s later the entry is left as it is");
             t.p.advance(Duration.ofSeconds(30));
-            t.running("job-a");
-            assertEquals(first + 60_000, t.lastSeen("job-a"), "60 s later it is refreshed");
+            t.running("a:job-a");
+            assertEquals(first + 60_000, t.lastSeen("a:job-a"), "60 s later it is refreshed");
         }
     }
 

@@ -97,9 +97,12 @@ public final class Topics {
 
     /** The namespace of a tenant's own topics: "<namespace>tenant.<tenant>.". */
     public static String tenantNamespace(String namespace, String tenant) {
-        if (tenant == null || !tenant.matches("[A-Za-z0-9_-]{1,64}")) {
-            // No dots: one tenant's prefix must never be a prefix of another tenant's topics.
-            throw new IllegalArgumentException("a tenant name must be 1 to 64 letters, digits, '_' or '-': " + tenant);
+        if (tenant == null || !tenant.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+            // No dots: one tenant's prefix must never be a prefix of another tenant's topics. A
+            // letter or digit first: the tenant's job ids begin with its name (TenantJobIds), and a
+            // job id must begin with one.
+            throw new IllegalArgumentException("a tenant name must be 1 to 64 letters, digits, '_' or '-', beginning with a "
+                    + "letter or digit: " + tenant);
         }
         return namespace + "tenant." + tenant + ".";
     }

@@ -73,8 +73,9 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Option(names = "--as-tenant", paramLabel = "TENANT",
             description = "Submit (and follow) as this tenant: through its own topics and transactional ids, which is what a "
-                    + "tenant's Kafka ACLs allow; the pipeline stamps the tenant from those topics. --tenant only labels a job "
-                    + "written to the shared topics.")
+                    + "tenant's Kafka ACLs allow; the pipeline stamps the tenant from those topics. Job ids are the tenant's: "
+                    + "generated ones begin with TENANT:, an --id must too. --tenant only labels a job written to the shared "
+                    + "topics.")
     String asTenant;
 
     @Option(names = "--max-document-bytes", paramLabel = "BYTES",

@@ -8,6 +8,10 @@
  *   also forgets ids not heard of for the settled-job retention: this gate runs its sweep); a tenant's
  *   record about another tenant's job id is refused as NOT_TENANTS_JOB (a dead letter, and for a
  *   request a FAILED status in the submitting tenant's own status topic so its follower ends);
+ * - a tenant claims only ids with its own prefix (TenantJobIds, "tenant:..."): a chunk or request
+ *   for an id nobody owns without it is refused as NOT_TENANTS_JOB too, so that no tenant takes an
+ *   id the operator is using (its uploads on the shared topics make it no owner entry) or one a
+ *   tenant has not claimed yet; ids the operator's statuses assigned to a tenant stay usable;
  * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
  *   somebody else; a request that does not decode is refused here (a dead letter with the decoder's
  *   reason, and a FAILED status for the submitter), never passed on unstamped: the planner could
@@ -38,6 +42,7 @@ import dev.longhaul.pipeline.plan.RecordLimits;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.TenantJobIds;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.DeadLetterReason;
 import org.apache.kafka.common.errors.SerializationException;
@@ -95,6 +100,15 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
             refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "job " + jobId.get() + " belongs to another tenant");
             if (input.kind() == Kind.JOBS) {
                 failForSubmitter(input.tenant(), jobId.get(), "the job id belongs to another tenant's job");
+            }
+            return;
+        }
+        if (owner == null && input.kind() != Kind.CONTROL && !TenantJobIds.isTenants(jobId.get(), input.tenant())) {
+            String why = "tenant " + input.tenant() + "'s job ids must begin with '" + TenantJobIds.prefix(input.tenant())
+                    + "' (ids without it are the operator's): " + jobId.get();
+            refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, why);
+            if (input.kind() == Kind.JOBS) {
+                failForSubmitter(input.tenant(), jobId.get(), why);
             }
             return;
         }
