@@ -247,28 +247,16 @@ final class SchemaLog implements AutoCloseable {
     private void materialize() {
         try {
             while (!closing) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    Optional<StoredRecord> stored;
-                    try {
-                        stored = StoredRecord.decode(record.key(), record.value());
-                    } catch (RuntimeException e) {
-                        if (StoredRecord.isSchemaKey(record.key())) {
-                            throw e; // a version that cannot be read could hold an id: going on could reuse it
-                        }
-                        // a config (or unknown) record this registry cannot read, such as a level it does
-                        // not know: skipped, as Confluent's registry skips records it cannot deserialize,
-                        // instead of stopping every read and write for good
-                        LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + " offset " + record.offset()
-                                + ": skipped a record this registry cannot read: " + e.getMessage());
-                        continue;
-                    }
-                    stored.ifPresent(view::apply);
-                }
-                // Read after the poll: past the records applied and past any transaction markers.
-                long next = consumer.position(partition);
-                synchronized (progress) {
-                    position = next;
-                    progress.notifyAll();
+                try {
+                    readOnce();
+                } catch (org.apache.kafka.common.errors.RetriableException e) {
+                    // The broker away for longer than the client's timeout while the consumer needed
+                    // it (its position unknown): the records are still there, so reading resumes
+                    // when it is back. Requests wait meanwhile, up to their own timeout; failing
+                    // here would leave the registry refusing every request until restarted.
+                    LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + ": reading again after "
+                            + e);
+                    pause();
                 }
             }
         } catch (WakeupException e) {
@@ -279,6 +267,42 @@ final class SchemaLog implements AutoCloseable {
             fail(e);
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WakeupException();
+        }
+    }
+
+    /** One poll: applies the committed records it returns and publishes the position after them. */
+    private void readOnce() {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            Optional<StoredRecord> stored;
+            try {
+                stored = StoredRecord.decode(record.key(), record.value());
+            } catch (RuntimeException e) {
+                if (StoredRecord.isSchemaKey(record.key())) {
+                    throw e; // a version that cannot be read could hold an id: going on could reuse it
+                }
+                // a config (or unknown) record this registry cannot read, such as a level it does
+                // not know: skipped, as Confluent's registry skips records it cannot deserialize,
+                // instead of stopping every read and write for good
+                LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + " offset " + record.offset()
+                        + ": skipped a record this registry cannot read: " + e.getMessage());
+                continue;
+            }
+            stored.ifPresent(view::apply);
+        }
+        // Read after the poll: past the records applied and past any transaction markers.
+        long next = consumer.position(partition);
+        synchronized (progress) {
+            position = next;
+            progress.notifyAll();
         }
     }
 

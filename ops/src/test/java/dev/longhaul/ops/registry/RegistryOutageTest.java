@@ -1,0 +1,58 @@
+/*
+ * A broker outage longer than the registry's Kafka client timeout: the materializer's reads time
+ * out while the broker is away (a RetriableException), and the registry must serve again once it
+ * is back, not stay failed until it is restarted.
+ */
+package dev.longhaul.ops.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import dev.longhaul.embedded.EmbeddedKafka;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryOutageTest {
+    @Test
+    void theRegistryServesAgainAfterAnOutageLongerThanItsClientTimeout(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        int controller = freePort();
+        EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).port(port).controllerPort(controller).start();
+        try {
+            RegistryConfig config = RegistryConfig.defaults(kafka.bootstrapServers()).withListener("localhost", 0)
+                    .withClientOverrides(Map.of("default.api.timeout.ms", "1000", "request.timeout.ms", "1000"));
+            try (RegistryServer server = RegistryServer.start(config)) {
+                RegistryHttp http = new RegistryHttp(server.url());
+                RegistryHttp.Answer first = http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(1)));
+                assertEquals(200, first.status(), first.body().toString());
+                // when the broker is away for several client timeouts
+                kafka.close();
+                Thread.sleep(4_000);
+                kafka = EmbeddedKafka.builder().dataDir(dir).port(port).controllerPort(controller).start();
+                // then, once it is back, a registration succeeds and the first schema is still there
+                RegistryHttp.Answer second = null;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    second = http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(2)));
+                    if (second.status() == 200) {
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+                assertEquals(200, second.status(), second.body().toString());
+                RegistryHttp.Answer byId = http.get("/schemas/ids/" + first.body().get("id").asInt());
+                assertEquals(200, byId.status(), byId.body().toString());
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
+            return s.getLocalPort();
+        }
+    }
+}
