@@ -146,7 +146,9 @@ public record IngestConfig(
         /** A plain idempotent producer for single control records (cancel). */
         CONTROL,
         /** A group-less read_committed consumer (status, results). */
-        READER
+        READER,
+        /** An admin client (the Submitter's check that its topics exist): the connection settings only. */
+        ADMIN
     }
 
     /**
@@ -172,6 +174,7 @@ public record IngestConfig(
                 // a reader looks at topics that may not exist (yet): looking must not create them
                 p.setProperty(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
             }
+            case ADMIN -> { }
         }
         clientOverrides.forEach(p::setProperty);
         return p;

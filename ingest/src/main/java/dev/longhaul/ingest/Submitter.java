@@ -23,8 +23,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.longhaul.schemas.DocumentChunk;
@@ -35,10 +41,12 @@ import dev.longhaul.schemas.TenantJobIds;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.SchemaRegistry;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 public final class Submitter implements AutoCloseable {
@@ -51,11 +59,49 @@ public final class Submitter implements AutoCloseable {
     /** Set when the producer can no longer be used (fenced, an abort failed, a commit's outcome unknown). */
     private Exception broken;
 
-    /** Connects to the brokers of {@code config} and registers the transactional id (blocks until reachable). */
+    /**
+     * Connects to the brokers of {@code config}, checks that the namespace's jobs and documents
+     * topics exist, and registers the transactional id (blocks until reachable).
+     *
+     * @throws IllegalStateException when a topic is missing: a mistyped namespace would otherwise
+     *                               write the job to topics nobody reads (a broker that creates
+     *                               topics on first write), or wait a minute and fail obscurely
+     */
     public Submitter(IngestConfig config, SchemaRegistry registry) {
-        this(config, new Topics(config.namespace(), registry),
+        this(config, checked(new Topics(config.namespace(), registry), config),
                 new KafkaProducer<>(config.kafkaProperties(IngestConfig.Client.SUBMITTER), new ByteArraySerializer(), new ByteArraySerializer()),
                 Clock.systemUTC());
+    }
+
+    /** topics, once the cluster has said its jobs and documents topics exist. */
+    static Topics checked(Topics topics, IngestConfig config) {
+        List<String> names = List.of(topics.jobs.name(), topics.documents.name());
+        try (Admin admin = Admin.create(
+                config.kafkaProperties(IngestConfig.Client.ADMIN))) {
+            Set<String> missing = new TreeSet<>();
+            var described = admin.describeTopics(names).topicNameValues();
+            for (String name : names) {
+                try {
+                    described.get(name).get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw new KafkaException("cannot describe topic " + name, e.getCause());
+                    }
+                    missing.add(name);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("no topic " + String.join(", ", missing) + " on the cluster at "
+                        + config.bootstrapServers() + ": is the namespace '" + config.namespace()
+                        + "' right, and has the pipeline created its topics (it does when it starts)?");
+            }
+            return topics;
+        } catch (TimeoutException e) {
+            throw new KafkaException("the cluster at " + config.bootstrapServers() + " did not answer within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while checking the topics", e);
+        }
     }
 
     Submitter(IngestConfig config, Topics topics, Producer<byte[], byte[]> producer, Clock clock) {

@@ -239,6 +239,18 @@ class SubmitterTest {
         assertTrue(jobs.get(0).key().startsWith("acme:"));
     }
 
+    /** A namespace without the pipeline's topics (a typo): refused at once, naming the topics, creating none. */
+    @Test
+    void aNamespaceWithoutItsTopicsIsRefusedBeforeAnythingIsWritten() throws Exception {
+        IngestConfig typo = IngestConfig.defaults(kafka.bootstrapServers()).withNamespace("longhual.");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Submitter(typo, new InMemorySchemaRegistry()));
+        assertTrue(e.getMessage().contains("longhual.documents") && e.getMessage().contains("longhual.jobs")
+                && e.getMessage().contains("namespace 'longhual.'"), e.getMessage());
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
+            assertTrue(admin.listTopics().names().get().stream().noneMatch(t -> t.startsWith("longhual.")), "no topic was created");
+        }
+    }
+
     @Test
     void checkCountsTheChunksOfFilesAndRepositoriesUpFront(@TempDir Path dir) throws IOException {
         // given chunks of 1 KiB and at most 10 of them
