@@ -44,6 +44,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Requests decoded together in one batch; more wait in arrival order. Default: ${DEFAULT-VALUE}.")
     int maxSequences;
 
+    @Option(names = "--max-waiting", defaultValue = "248", paramLabel = "N",
+            description = "Requests that may wait for a batch slot; more are answered 429 with Retry-After (OpenAI's clients "
+                    + "retry those). Default: ${DEFAULT-VALUE}.")
+    int maxWaiting;
+
     @Option(names = "--prefill-chunk", defaultValue = "256", paramLabel = "N",
             description = "Prompt tokens per prefill step of one request. Default: ${DEFAULT-VALUE}.")
     int prefillChunk;
@@ -64,6 +69,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (maxWaiting < 0) {
+            throw new IllegalArgumentException("--max-waiting must be 0 or more, not " + maxWaiting);
+        }
         BatchConfig batch = new BatchConfig(prefillChunk + maxSequences - 1, prefillChunk, maxSequences);
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
@@ -71,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
                 : Optional.of(BearerToken.configuredOrGenerated(apiKey == null ? "" : apiKey));
         try (Backend backend = engine.open();
              ServedModel served = ServedModel.load(model, backend, batch);
-             ServeServer server = new ServeServer(served, host, port, key)) {
+             ServeServer server = new ServeServer(served, host, port, key, Math.addExact(maxSequences, maxWaiting))) {
             // the JVM halts once its hooks return: this one waits until the server below has closed,
             // so that requests in flight are answered (503) rather than reset
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

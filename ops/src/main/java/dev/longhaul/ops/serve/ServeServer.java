@@ -11,7 +11,8 @@
  * Every request is one sequence in the model's BatchEngine, so concurrent requests share forward
  * steps (continuous batching). What the bodies may hold: GenerationRequest. Errors answer OpenAI's
  * {"error": {...}}: 400 for a body that is not JSON or a bad parameter, 404 for an unknown path or
- * model, 405 for a wrong method, 500 for a failed generation, 503 while shutting down. An error
+ * model, 405 for a wrong method, 429 (with Retry-After) when maxRequests generations are in
+ * progress already, 500 for a failed generation, 503 while shutting down. An error
  * after a stream has begun is sent as one more event, `data: {"error": ...}`, then [DONE].
  * With an API key, every request must carry `Authorization: Bearer KEY` (as OpenAI clients send
  * their key); any other answers 401 (invalid_api_key) before its body is read.
@@ -61,6 +62,15 @@ public final class ServeServer implements AutoCloseable {
     private final java.util.concurrent.Semaphore bodyBytes = new java.util.concurrent.Semaphore(
             (int) Math.min(Integer.MAX_VALUE, Math.max(MAX_BODY, Runtime.getRuntime().maxMemory() / 4)));
     private static final java.time.Duration BODY_WAIT = java.time.Duration.ofSeconds(30);
+    /** Generations in progress at most by default: those in the batch and those waiting for a slot. */
+    public static final int DEFAULT_MAX_REQUESTS = 256;
+    /**
+     * Permits for generations in progress (decoding or waiting for a batch slot): a request past
+     * them is answered 429 at once, which OpenAI's clients retry after Retry-After, instead of
+     * queueing without bound (each waiting request holds its prompt, a thread and a connection).
+     */
+    private final java.util.concurrent.Semaphore generations;
+    private final int maxRequests;
 
     /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
     public ServeServer(ServedModel model, String host, int port) {
@@ -69,6 +79,16 @@ public final class ServeServer implements AutoCloseable {
 
     /** As above; with a key, only to requests that carry it. */
     public ServeServer(ServedModel model, String host, int port, Optional<BearerToken> key) {
+        this(model, host, port, key, DEFAULT_MAX_REQUESTS);
+    }
+
+    /** As above, with at most maxRequests generations in progress (more are answered 429). */
+    public ServeServer(ServedModel model, String host, int port, Optional<BearerToken> key, int maxRequests) {
+        if (maxRequests < 1) {
+            throw new IllegalArgumentException("max requests must be at least 1, not " + maxRequests);
+        }
+        this.maxRequests = maxRequests;
+        this.generations = new java.util.concurrent.Semaphore(maxRequests);
         this.model = model;
         this.key = key;
         try {
@@ -151,6 +171,19 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private void complete(HttpExchange ex, GenerationRequest request) throws IOException {
+        if (!generations.tryAcquire()) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            throw new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server has " + maxRequests
+                    + " requests in progress already (decoding or waiting for a slot); retry shortly");
+        }
+        try {
+            generate(ex, request);
+        } finally {
+            generations.release();
+        }
+    }
+
+    private void generate(HttpExchange ex, GenerationRequest request) throws IOException {
         Answer answer = new Answer(request.chat() ? "chatcmpl-" : "cmpl-", request.chat());
         if (!request.stream()) {
             CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { }, live);

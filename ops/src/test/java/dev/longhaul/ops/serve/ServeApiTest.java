@@ -228,6 +228,41 @@ class ServeApiTest {
         }
     }
 
+    /** Past maxRequests generations in progress a request is answered 429 with Retry-After, and served once one ends. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aRequestPastTheLimitIsAnswered429UntilOneInProgressEnds() throws Exception {
+        ServeServer limited = new ServeServer(served, "127.0.0.1", 0, java.util.Optional.empty(), 1);
+        try {
+            // given the one permitted generation under way (a long stream)
+            HttpResponse<java.util.stream.Stream<String>> first = HTTP.send(HttpRequest.newBuilder(URI.create(limited.url() + "/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(completion(PROMPT, 4000).put("stream", true).toString())).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, first.statusCode());
+            java.util.Iterator<String> lines = first.body().filter(l -> l.startsWith("data: ")).iterator();
+            assertTrue(lines.hasNext(), "the stream has begun");
+            lines.next();
+            // when another request comes
+            HttpResponse<String> refused = post(limited, completion(PROMPT, 4));
+            // then it is refused at once, in OpenAI's shape, with a time to retry after
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertEquals("rate_limit_exceeded", JSON.readTree(refused.body()).get("error").get("code").asText());
+            // and once the first has ended, the next is served
+            lines.forEachRemaining(l -> { });
+            HttpResponse<String> next = post(limited, completion(PROMPT, 4));
+            assertEquals(200, next.statusCode(), next.body());
+        } finally {
+            limited.close();
+        }
+    }
+
+    private static HttpResponse<String> post(ServeServer to, ObjectNode body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(to.url() + "/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(120) // without the idle keep-alive the run would wait for a slot for ever
     void aClientGoneWhileItsRequestWaitsForASlotIsCancelledBeforeItRuns() throws Exception {
