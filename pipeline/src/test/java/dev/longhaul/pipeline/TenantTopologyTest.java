@@ -56,6 +56,22 @@ class TenantTopologyTest {
         }
     }
 
+    /** Priority orders all tenants' held jobs before the fair share: a tenant may lower its own, never raise it. */
+    @Test
+    void aTenantsRequestKeepsAtMostTheDefaultPriority() {
+        try (Tenants t = new Tenants()) {
+            TestOutputTopic<String, dev.longhaul.schemas.JobRequest> sharedJobs = t.out(t.topics.jobs);
+            PipelineDriver.Submission high = submission("a:urgent", "a", 120);
+            high.request().setPriority(Integer.MAX_VALUE);
+            PipelineDriver.Submission low = submission("a:later", "a", 120);
+            low.request().setPriority(-3);
+            t.submit("a", high);
+            t.submit("a", low);
+            assertEquals(List.of("a:urgent 0", "a:later -3"), sharedJobs.readValuesToList().stream()
+                    .map(r -> r.getJobId() + " " + r.getPriority()).toList());
+        }
+    }
+
     @Test
     void aTenantCannotCancelAnothersJobNorReuseItsId() {
         try (Tenants t = new Tenants()) {
