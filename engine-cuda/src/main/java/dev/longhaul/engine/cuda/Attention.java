@@ -69,12 +69,14 @@ final class Attention {
 
     void softmax(DeviceTensor q, DeviceTensor k, DeviceTensor v, AttentionShape shape, List<SegmentTask> tasks,
                  DeviceTensor out) {
-        if (shape.headDim() > LaunchGeometry.MAX_ATTENTION_HEAD_DIM || shape.headDim() % 4 != 0
-                || shape.heads() % shape.kvHeads() != 0
-                || shape.heads() / shape.kvHeads() > LaunchGeometry.ATTENTION_MAX_GROUP) {
-            throw new IllegalArgumentException("the CUDA attention kernels need head_dim ≤ "
-                    + LaunchGeometry.MAX_ATTENTION_HEAD_DIM + " and a multiple of 4, and heads a multiple of kv heads, "
-                    + "at most " + LaunchGeometry.ATTENTION_MAX_GROUP + " per kv head: " + shape);
+        if (shape.headDim() > LaunchGeometry.MAX_ATTENTION_HEAD_DIM || shape.heads() % shape.kvHeads() != 0) {
+            throw new IllegalArgumentException("the CUDA attention kernel needs head_dim ≤ "
+                    + LaunchGeometry.MAX_ATTENTION_HEAD_DIM + " and heads a multiple of kv heads: " + shape);
+        }
+        boolean decoding = tasks.stream().anyMatch(t -> t.rows() == 1); // attend_split's further limits
+        if (decoding && (shape.headDim() % 4 != 0 || shape.heads() / shape.kvHeads() > LaunchGeometry.ATTENTION_MAX_GROUP)) {
+            throw new IllegalArgumentException("the CUDA decode attention kernel needs head_dim a multiple of 4 and at most "
+                    + LaunchGeometry.ATTENTION_MAX_GROUP + " heads per kv head: " + shape);
         }
         int[] desc = new int[5 * tasks.size()]; // AttnTask {row0, rows, position, pageOffset, pageCount}
         int pages = 0;

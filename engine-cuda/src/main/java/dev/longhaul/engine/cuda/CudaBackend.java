@@ -213,6 +213,13 @@ public final class CudaBackend implements Backend {
                 DeviceTensor.of(out).row(0), n);
     }
 
+    /** Sends the launches LaunchGraphs still holds to the device. */
+    @Override
+    public void endStep() {
+        device.enter();
+        device.flush();
+    }
+
     /** residual_rms_norm: both in one launch, one block per row, with the bits of the two kernels. */
     @Override
     public void residualNorm(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out, Weight gamma,

@@ -509,15 +509,19 @@ final class CudaDevice implements AutoCloseable {
                 // a launch that cannot be sent is lost with the backend; the release below still runs
             }
             rc = cuCtxSynchronize();
-            if (times != null) {
-                System.err.print(times.report());
-                times.close();
-            }
-            if (graphs != null) {
-                if (Boolean.getBoolean("longhaul.cuda.graphs.verbose")) {
-                    System.err.println("cuda graphs: " + graphs.stats());
+            try {
+                if (times != null) {
+                    System.err.print(times.report());
+                    times.close();
                 }
-                graphs.close();
+                if (graphs != null) {
+                    if (Boolean.getBoolean("longhaul.cuda.graphs.verbose")) {
+                        System.err.println("cuda graphs: " + graphs.stats());
+                    }
+                    graphs.close();
+                }
+            } catch (RuntimeException e) {
+                // events and graphs of a broken context: the buffers and the module below still go
             }
             for (DeviceBuffer b : List.copyOf(live)) {
                 cuMemFree(b.pointer());

@@ -17,7 +17,8 @@
  * so flushes, first), and a recorded launch that reads it is queued after it.
  *
  * Driver entry points are called through java.lang.foreign (JCuda's graph binding marshals as
- * slowly as its launch). One thread at a time, like the rest of the backend.
+ * slowly as its launch). Recording and flushing are synchronized: the step's thread records while
+ * another (a new sequence's allocation, a fork's copy) may flush.
  */
 package dev.longhaul.engine.cuda;
 
@@ -68,6 +69,7 @@ final class LaunchGraphs implements AutoCloseable {
         }
     };
     private long direct;
+    private long fallbacks;
     private long built;
     private long replayed;
     private long updatedNodes;
@@ -100,7 +102,7 @@ final class LaunchGraphs implements AutoCloseable {
     }
 
     /** Records a launch; flushes first when the segment is full. */
-    void record(MemorySegment function, String kernel, LaunchGeometry g, Object[] args) {
+    synchronized void record(MemorySegment function, String kernel, LaunchGeometry g, Object[] args) {
         if (args.length > ARGS) {
             throw new IllegalArgumentException(kernel + " takes at most " + ARGS + " arguments here");
         }
@@ -131,7 +133,7 @@ final class LaunchGraphs implements AutoCloseable {
     }
 
     /** Sends the recorded launches to the device (as one graph, built or replayed). */
-    void flush() {
+    synchronized void flush() {
         if (count == 0) {
             return;
         }
@@ -141,36 +143,61 @@ final class LaunchGraphs implements AutoCloseable {
         Graph graph = graphs.get(key);
         if (graph == null && seen.remove(key) == null) {
             seen.put(key, Boolean.TRUE);
-            for (int i = 0; i < n; i++) {
-                launchDirect(pending[i]);
-            }
+            launchDirect(n);
             direct++;
             return;
         }
-        if (graph == null) {
-            graph = build(n);
-            graphs.put(key, graph);
-            built++;
-            if (graphs.size() > CACHED) {
-                var eldest = graphs.entrySet().iterator();
-                Graph old = eldest.next().getValue();
-                eldest.remove();
-                old.destroy(driver);
+        try {
+            if (graph == null) {
+                graph = build(n);
+                graphs.put(key, graph);
+                built++;
+                if (graphs.size() > CACHED) {
+                    var eldest = graphs.entrySet().iterator();
+                    Graph old = eldest.next().getValue();
+                    eldest.remove();
+                    old.destroy(driver);
+                }
+            } else {
+                update(graph, n);
+                replayed++;
             }
-        } else {
-            for (int i = 0; i < n; i++) {
-                Launch l = pending[i];
-                if (!Arrays.equals(graph.args[i], 0, l.argc, l.args, 0, l.argc)) {
-                    fillParams(l);
-                    CudaDevice.check(driver.setParams(graph.exec, graph.nodes[i], params),
-                            "cuGraphExecKernelNodeSetParams of " + l.kernel);
-                    System.arraycopy(l.args, 0, graph.args[i], 0, l.argc);
-                    updatedNodes++;
+            CudaDevice.check(driver.launch(graph.exec), "cuGraphLaunch");
+        } catch (RuntimeException e) {
+            // A graph that could not be built, updated or launched (no memory to instantiate it,
+            // say): forgotten, and the segment launched one by one instead, so that no launch is
+            // lost; a launch that fails that way too throws.
+            Graph broken = graphs.remove(key);
+            if (broken != null) {
+                try {
+                    broken.destroy(driver);
+                } catch (RuntimeException ignored) {
+                    // the launch below reports what matters
                 }
             }
-            replayed++;
+            fallbacks++;
+            launchDirect(n);
         }
-        CudaDevice.check(driver.launch(graph.exec), "cuGraphLaunch");
+    }
+
+    /** Sets the nodes whose argument values differ from the graph's; the graph's copy follows each success. */
+    private void update(Graph graph, int n) {
+        for (int i = 0; i < n; i++) {
+            Launch l = pending[i];
+            if (!Arrays.equals(graph.args[i], 0, l.argc, l.args, 0, l.argc)) {
+                fillParams(l);
+                CudaDevice.check(driver.setParams(graph.exec, graph.nodes[i], params),
+                        "cuGraphExecKernelNodeSetParams of " + l.kernel);
+                System.arraycopy(l.args, 0, graph.args[i], 0, l.argc);
+                updatedNodes++;
+            }
+        }
+    }
+
+    private void launchDirect(int n) {
+        for (int i = 0; i < n; i++) {
+            launchDirect(pending[i]);
+        }
     }
 
     private void launchDirect(Launch l) {
@@ -229,12 +256,12 @@ final class LaunchGraphs implements AutoCloseable {
     /** Segments launched directly, graphs built, graphs replayed, nodes updated on replay. */
     String stats() {
         return "segments launched directly " + direct + ", graphs built " + built + ", replayed " + replayed
-                + ", nodes updated " + updatedNodes;
+                + ", nodes updated " + updatedNodes + ", graphs given up for direct launches " + fallbacks;
     }
 
     /** Destroys every cached graph; the caller has flushed and synchronized. */
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             for (Graph g : graphs.values()) {
                 g.destroy(driver);

@@ -1,7 +1,7 @@
 /*
  * A graph node's argument slots hold what cuLaunchKernel would read: an int or float in the low
  * four bytes (little-endian), a long, double or device address in all eight. The graphs themselves
- * run in the gpu tests (CudaGraphsBackendContractTest).
+ * run in the gpu tests (CudaBackendContractTest: graphs are the default).
  */
 package dev.longhaul.engine.cuda;
 

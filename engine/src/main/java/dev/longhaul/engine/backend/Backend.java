@@ -73,6 +73,14 @@ public interface Backend extends AutoCloseable {
     void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out);
 
     /**
+     * The end of a forward step: a backend that holds operations back (CUDA graphs) sends them to
+     * its device now, so that a step whose results stay on the device (a prefill chunk without
+     * logits) neither waits for the next step nor leaves its failure to it. Does nothing by default.
+     */
+    default void endStep() {
+    }
+
+    /**
      * residual(alpha, h, beta, a, rows, out), then rmsNorm(out, rows, gamma, eps, normOut), with the
      * bits of the two calls (a residual is always followed by the next norm). A backend may do both
      * in one pass; normOut may alias h.

@@ -140,6 +140,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void endStep() {
+        long t0 = System.nanoTime();
+        inner.endStep();
+        add("endStep", t0);
+    }
+
+    @Override
     public void residualNorm(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out, Weight gamma,
                              float eps, Tensor normOut) {
         long t0 = System.nanoTime();

@@ -340,6 +340,9 @@ public final class MiniMaxModel implements AutoCloseable {
             }
             out.add(rowsOut);
         }
+        // a step with no logit rows downloads nothing: work a backend still holds goes to its device
+        // now, not with the next step (and a failure is reported by this step, not that one)
+        backend.endStep();
         return out;
     }
 
