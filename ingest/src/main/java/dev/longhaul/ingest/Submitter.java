@@ -37,6 +37,7 @@ import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobRequest;
+import dev.longhaul.schemas.RequestLimits;
 import dev.longhaul.schemas.TenantJobIds;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
@@ -46,6 +47,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -84,14 +86,16 @@ public final class Submitter implements AutoCloseable {
                 try {
                     described.get(name).get(60, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    // a tenant's principal may not describe a topic outside its prefix: to it, the same
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException
+                            || e.getCause() instanceof TopicAuthorizationException)) {
                         throw new KafkaException("cannot describe topic " + name, e.getCause());
                     }
                     missing.add(name);
                 }
             }
             if (!missing.isEmpty()) {
-                throw new IllegalStateException("no topic " + String.join(", ", missing) + " on the cluster at "
+                throw new IllegalStateException("no topic " + String.join(", ", missing) + " (or none this client may use) on the cluster at "
                         + config.bootstrapServers() + ": is the namespace '" + config.namespace()
                         + "' right, and has the pipeline created its topics (it does when it starts)?");
             }
@@ -137,7 +141,7 @@ public final class Submitter implements AutoCloseable {
             throw new IllegalStateException("this submitter can no longer write; create a new one", broken);
         }
         checkKind(spec, source);
-        checkJobId(spec, config);
+        checkTenantRules(spec, config);
         DocumentSource.Opened document = source.open(config.sourceLimits());
         String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
@@ -201,7 +205,7 @@ public final class Submitter implements AutoCloseable {
      */
     public static void check(JobSpec spec, DocumentSource source, IngestConfig config) throws IOException {
         checkKind(spec, source);
-        checkJobId(spec, config);
+        checkTenantRules(spec, config);
         DocumentSource.Opened opened = source.check(config.sourceLimits());
         long chunks = opened == null ? -1 : opened.chunksUpFront(config.chunkBytes());
         if (chunks > config.maxChunks()) {
@@ -210,13 +214,23 @@ public final class Submitter implements AutoCloseable {
         }
     }
 
-    /** A tenant's client submits only under the tenant's own ids (TenantJobIds), which the pipeline's gate requires. */
-    private static void checkJobId(JobSpec spec, IngestConfig config) {
+    /**
+     * A tenant's client submits only under the tenant's own ids (TenantJobIds), which the pipeline's
+     * gate requires, and at most the default priority, to which the gate would lower it unseen.
+     */
+    private static void checkTenantRules(JobSpec spec, IngestConfig config) {
         String tenant = config.tenant();
-        spec.jobId().filter(id -> tenant != null && !TenantJobIds.isTenants(id, tenant)).ifPresent(id -> {
+        if (tenant == null) {
+            return;
+        }
+        spec.jobId().filter(id -> !TenantJobIds.isTenants(id, tenant)).ifPresent(id -> {
             throw new IllegalArgumentException("job id '" + id + "' is not tenant " + tenant + "'s: a tenant's job ids begin with '"
                     + TenantJobIds.prefix(tenant) + "' (ids without it are the operator's)");
         });
+        if (spec.priority() > RequestLimits.MAX_TENANT_PRIORITY) {
+            throw new IllegalArgumentException("priority " + spec.priority() + ": a tenant's jobs keep at most priority "
+                    + RequestLimits.MAX_TENANT_PRIORITY + " (the default), which the pipeline would lower this one to");
+        }
     }
 
     /** A new job id: a ULID, after the tenant's prefix for a tenant's client. */

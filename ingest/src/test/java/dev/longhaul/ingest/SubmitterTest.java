@@ -222,6 +222,11 @@ class SubmitterTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Submitter.check(text.withJobId("beta:contract-7"), DocumentSource.file(fine), operator.withTenant("acme")));
         Submitter.check(text.withJobId("acme:contract-7"), DocumentSource.file(fine), operator.withTenant("acme"));
+        IllegalArgumentException high = assertThrows(IllegalArgumentException.class,
+                () -> Submitter.check(text.withPriority(5), DocumentSource.file(fine), operator.withTenant("acme")));
+        assertTrue(high.getMessage().contains("at most priority 0"), high.getMessage());
+        Submitter.check(text.withPriority(-2), DocumentSource.file(fine), operator.withTenant("acme"));
+        Submitter.check(text.withPriority(5), DocumentSource.file(fine), operator);
         Submitter.check(text.withJobId("contract-7"), DocumentSource.file(fine), operator);
 
         Fixture f = fixture(test, 4096);

@@ -20,6 +20,11 @@ public final class RequestLimits {
     public static final int MAX_FIELD_CHARS = 128;
     /** Characters of a tenant name. */
     public static final int MAX_TENANT_CHARS = 128;
+    /**
+     * The highest priority a tenant's own request keeps (the default): held jobs are released by
+     * priority before the fair share between tenants, so the pipeline's gate lowers a higher one.
+     */
+    public static final int MAX_TENANT_PRIORITY = 0;
 
     private RequestLimits() {
     }

@@ -73,6 +73,9 @@ final class SchemaLog implements AutoCloseable {
     private long position;
     private RuntimeException failure;
     private volatile boolean closing;
+    /** The retriable error the materializer is waiting out, if any (named by a request that times out). */
+    private volatile RuntimeException lastRetried;
+    private long lastWarned;
 
     private SchemaLog(RegistryConfig config, SchemaView view) {
         this.config = config;
@@ -230,8 +233,10 @@ final class SchemaLog implements AutoCloseable {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    RuntimeException retried = lastRetried;
                     throw new RegistryException(500, RegistryException.STORE_TIMEOUT, "timed out reading " + config.topic()
-                            + " up to offset " + target + " (at " + position + ")");
+                            + " up to offset " + target + " (at " + position + ")"
+                            + (retried == null ? "" : "; reading is waiting out: " + retried));
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(progress, left);
@@ -249,13 +254,19 @@ final class SchemaLog implements AutoCloseable {
             while (!closing) {
                 try {
                     readOnce();
+                    lastRetried = null;
                 } catch (org.apache.kafka.common.errors.RetriableException e) {
                     // The broker away for longer than the client's timeout while the consumer needed
                     // it (its position unknown): the records are still there, so reading resumes
-                    // when it is back. Requests wait meanwhile, up to their own timeout; failing
-                    // here would leave the registry refusing every request until restarted.
-                    LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + ": reading again after "
-                            + e);
+                    // when it is back. Requests wait meanwhile, up to their own timeout, and name
+                    // this error when they time out; failing here would leave the registry refusing
+                    // every request until restarted. Logged once a minute at most.
+                    long now = System.nanoTime();
+                    if (lastRetried == null || now - lastWarned > 60_000_000_000L) {
+                        LOG.log(System.Logger.Level.WARNING, "schemas topic " + config.topic() + ": reading again after " + e);
+                        lastWarned = now;
+                    }
+                    lastRetried = e;
                     pause();
                 }
             }

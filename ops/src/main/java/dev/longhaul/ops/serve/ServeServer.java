@@ -153,7 +153,7 @@ public final class ServeServer implements AutoCloseable {
                 expect(ex, "POST");
                 GenerationRequest.Endpoint endpoint = path.equals("/v1/chat/completions")
                         ? GenerationRequest.Endpoint.CHAT : GenerationRequest.Endpoint.COMPLETIONS;
-                complete(ex, request(ex, endpoint));
+                complete(ex, endpoint);
             }
             default -> throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
         }
@@ -170,14 +170,15 @@ public final class ServeServer implements AutoCloseable {
         return list;
     }
 
-    private void complete(HttpExchange ex, GenerationRequest request) throws IOException {
+    /** A permit first (429 without one, before the body is read), then the request, then its generation. */
+    private void complete(HttpExchange ex, GenerationRequest.Endpoint endpoint) throws IOException {
         if (!generations.tryAcquire()) {
             ex.getResponseHeaders().set("Retry-After", "1");
             throw new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server has " + maxRequests
                     + " requests in progress already (decoding or waiting for a slot); retry shortly");
         }
         try {
-            generate(ex, request);
+            generate(ex, request(ex, endpoint));
         } finally {
             generations.release();
         }

@@ -13,7 +13,7 @@
  *   id the operator is using (its uploads on the shared topics make it no owner entry) or one a
  *   tenant has not claimed yet; ids the operator's statuses assigned to a tenant stay usable;
  * - a request's `tenant` field is overwritten with the topic's tenant, so nobody submits as
- *   somebody else, and its priority is lowered to MAX_TENANT_PRIORITY (the default, 0) when above
+ *   somebody else, and its priority is lowered to RequestLimits.MAX_TENANT_PRIORITY (0) when above
  *   it: held jobs are released by priority before the fair share between tenants, so a tenant
  *   that raised its own would go ahead of every other tenant's jobs; a request that does not decode is refused here (a dead letter with the decoder's
  *   reason, and a FAILED status for the submitter), never passed on unstamped: the planner could
@@ -44,6 +44,7 @@ import dev.longhaul.pipeline.plan.RecordLimits;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
+import dev.longhaul.schemas.RequestLimits;
 import dev.longhaul.schemas.TenantJobIds;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.DeadLetterReason;
@@ -55,8 +56,6 @@ import org.apache.kafka.streams.processor.api.Record;
 
 public final class TenantGate implements Processor<byte[], byte[], byte[], Outcome> {
     private static final System.Logger LOG = System.getLogger(TenantGate.class.getName());
-    /** The highest priority a tenant's request keeps (the default); the operator's own may be higher. */
-    public static final int MAX_TENANT_PRIORITY = 0;
     private enum Kind { JOBS, DOCUMENTS, CONTROL }
 
     private record Input(String tenant, Kind kind) {}
@@ -173,7 +172,7 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
         request.setTenant(tenant);
         // Priority orders every tenant's held jobs together (LaneDispatcher), before the fair share:
         // a tenant may lower its own jobs' priority, never raise it above the default.
-        request.setPriority(Math.min(request.getPriority(), MAX_TENANT_PRIORITY));
+        request.setPriority(Math.min(request.getPriority(), RequestLimits.MAX_TENANT_PRIORITY));
         return shared.jobs.values().serializer().serialize(shared.jobs.name(), request);
     }
 
