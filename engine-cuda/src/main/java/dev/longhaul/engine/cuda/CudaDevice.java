@@ -449,15 +449,7 @@ final class CudaDevice implements AutoCloseable {
             throw new IllegalArgumentException(kernel + " takes at most " + MAX_KERNEL_ARGS + " arguments here");
         }
         for (int i = 0; i < args.length; i++) {
-            long at = 8L * i;
-            switch (args[i]) {
-                case Integer v -> argValues.set(ValueLayout.JAVA_INT, at, v);
-                case Float v -> argValues.set(ValueLayout.JAVA_FLOAT, at, v);
-                case Long v -> argValues.set(ValueLayout.JAVA_LONG, at, v);
-                case Double v -> argValues.set(ValueLayout.JAVA_DOUBLE, at, v);
-                case DeviceBuffer b -> argValues.set(ValueLayout.JAVA_LONG, at, b.address());
-                default -> throw new IllegalArgumentException("kernel argument " + args[i]);
-            }
+            argValues.setAtIndex(ValueLayout.JAVA_LONG, i, LaunchGraphs.slot(args[i]));
         }
         int rc;
         try {
