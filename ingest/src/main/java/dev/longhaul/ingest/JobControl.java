@@ -1,8 +1,11 @@
 /*
- * Sends commands about submitted jobs to the `control` topic, keyed by job id: today CANCEL. Each
- * call waits until the broker has acknowledged the record (idempotent producer, acks=all), so a
- * returned cancel is durable; whether it takes effect is the pipeline's business (a job already in
- * a final state ignores it). Thread-safe (KafkaProducer is).
+ * Sends commands about submitted jobs to the `control` topic, keyed by job id: CANCEL, SET_PRIORITY,
+ * PAUSE and RESUME. Each call waits until the broker has acknowledged the record (idempotent
+ * producer, acks=all), so a returned command is durable; whether it takes effect is the pipeline's
+ * business: a job already in a final state ignores every command, and a priority change, pause or
+ * resume applies only while the job waits for a lane (a running job runs on). A tenant's client
+ * refuses a priority above the default, which the pipeline's gate would lower unseen.
+ * Thread-safe (KafkaProducer is).
  */
 package dev.longhaul.ingest;
 
@@ -11,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 
 import dev.longhaul.schemas.Control;
 import dev.longhaul.schemas.ControlAction;
+import dev.longhaul.schemas.RequestLimits;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.wire.SchemaRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,6 +27,8 @@ public final class JobControl implements AutoCloseable {
     private final Topics topics;
     private final Producer<String, Control> producer;
     private final Clock clock;
+    /** A tenant's client (IngestConfig.tenant()). */
+    private final boolean tenant;
 
     public JobControl(IngestConfig config, SchemaRegistry registry) {
         this(new Topics(config.namespace(), registry), config, Clock.systemUTC());
@@ -33,24 +39,47 @@ public final class JobControl implements AutoCloseable {
         this.producer = new KafkaProducer<>(config.kafkaProperties(IngestConfig.Client.CONTROL),
                 topics.control.keys().serializer(), topics.control.values().serializer());
         this.clock = clock;
+        this.tenant = config.tenant() != null;
     }
 
     /** Asks the pipeline to cancel {@code jobId}; returns where the command was written. */
     public RecordMetadata cancel(String jobId) {
+        return send(jobId, ControlAction.CANCEL, null);
+    }
+
+    /** Asks the pipeline to give {@code jobId} this priority while it waits for a lane (higher goes first). */
+    public RecordMetadata setPriority(String jobId, int priority) {
+        if (tenant) {
+            RequestLimits.requireTenantPriority(priority);
+        }
+        return send(jobId, ControlAction.SET_PRIORITY, priority);
+    }
+
+    /** Asks the pipeline to keep {@code jobId} from starting until resume(); its deadline still runs. */
+    public RecordMetadata pause(String jobId) {
+        return send(jobId, ControlAction.PAUSE, null);
+    }
+
+    /** Asks the pipeline to let a paused {@code jobId} start again. */
+    public RecordMetadata resume(String jobId) {
+        return send(jobId, ControlAction.RESUME, null);
+    }
+
+    private RecordMetadata send(String jobId, ControlAction action, Integer priority) {
         JobIds.requireValid(jobId);
         Control command = Control.newBuilder()
                 .setJobId(jobId)
-                .setAction(ControlAction.CANCEL)
-                .setPriority(null)
+                .setAction(action)
+                .setPriority(priority)
                 .setRequestedAt(clock.instant())
                 .build();
         try {
             return producer.send(new ProducerRecord<>(topics.control.name(), jobId, command)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while cancelling " + jobId, e);
+            throw new KafkaException("interrupted while writing " + action + " for " + jobId, e);
         } catch (ExecutionException e) {
-            throw new KafkaException("cannot write the cancel of " + jobId + ": " + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException("cannot write " + action + " for " + jobId + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -227,10 +227,7 @@ public final class Submitter implements AutoCloseable {
             throw new IllegalArgumentException("job id '" + id + "' is not tenant " + tenant + "'s: a tenant's job ids begin with '"
                     + TenantJobIds.prefix(tenant) + "' (ids without it are the operator's)");
         });
-        if (spec.priority() > RequestLimits.MAX_TENANT_PRIORITY) {
-            throw new IllegalArgumentException("priority " + spec.priority() + ": a tenant's jobs keep at most priority "
-                    + RequestLimits.MAX_TENANT_PRIORITY + " (the default), which the pipeline would lower this one to");
-        }
+        RequestLimits.requireTenantPriority(spec.priority());
     }
 
     /** A new job id: a ULID, after the tenant's prefix for a tenant's client. */

@@ -2,14 +2,15 @@
  * Following jobs on a real broker: the test plays the pipeline, writing JobStatus, Summary and
  * Extraction records itself (results in one transaction with the SUCCEEDED status, as workers
  * do), and checks the follower reports them: progress in order, final states, results of the
- * followed jobs only, nothing from an aborted transaction; the latest status of one job; a cancel
- * written to `control`.
+ * followed jobs only, nothing from an aborted transaction; the latest status of one job; the
+ * commands JobControl writes to `control`.
  */
 package dev.longhaul.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -25,7 +26,6 @@ import java.util.Map;
 
 import dev.longhaul.embedded.EmbeddedKafka;
 import dev.longhaul.schemas.Control;
-import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.Extraction;
@@ -387,16 +387,26 @@ class JobFollowerTest {
     }
 
     @Test
-    void cancelWritesOneControlRecordKeyedByTheJob(TestInfo test) {
+    void eachCommandWritesOneControlRecordKeyedByTheJob(TestInfo test) {
         Fixture f = fixture(test);
         try (JobControl control = new JobControl(f.config(), f.registry())) {
             control.cancel("job-7");
+            control.setPriority("job-8", -4);
+            control.pause("job-9");
+            control.resume("job-9");
         }
         List<ConsumerRecord<String, Control>> records = Topics4Test.readCommitted(kafka, f.topics().control);
-        assertEquals(1, records.size());
-        assertEquals("job-7", records.get(0).key());
-        assertEquals("job-7", records.get(0).value().getJobId());
-        assertEquals(ControlAction.CANCEL, records.get(0).value().getAction());
-        assertNull(records.get(0).value().getPriority());
+        assertEquals(List.of("job-7 CANCEL null", "job-8 SET_PRIORITY -4", "job-9 PAUSE null", "job-9 RESUME null"), records.stream()
+                .map(r -> r.key() + " " + r.value().getAction() + " " + r.value().getPriority()).toList());
+        records.forEach(r -> assertEquals(r.key(), r.value().getJobId()));
+    }
+
+    @Test
+    void aTenantsClientRefusesAPriorityAboveTheDefault(TestInfo test) {
+        Fixture f = fixture(test);
+        try (JobControl control = new JobControl(f.config().withTenant("acme"), f.registry())) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> control.setPriority("acme:job-1", 1));
+            assertTrue(refused.getMessage().contains("at most priority 0"), refused.getMessage());
+        }
     }
 }

@@ -16,8 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.longhaul.pipeline.dispatch.LaneDispatcher;
+import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.WorkOrder;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,137 @@ class DispatchTopologyTest {
             p.heartbeat("w0", List.of(0), 0, T0);
             assertEquals(List.of("job-c ACCEPTED", "job-c QUEUED", "job-c CANCELLED cancelled while queued"), p.statuses());
             assertTrue(p.work.isEmpty());
+        }
+    }
+
+    @Test
+    void aPriorityChangeWhileQueuedReordersTheQueueAndTravelsWithTheOrder() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(job("a", "acme", 5, null));
+            p.submit(job("b", "acme", 0, null));
+            p.submit(job("c", "acme", 3, null));
+            p.statuses();
+            p.control("b", ControlAction.SET_PRIORITY, 9);
+            p.control("a", ControlAction.SET_PRIORITY, 1);
+            p.control("c", ControlAction.SET_PRIORITY, 3); // unchanged: no status
+            assertEquals(List.of("b QUEUED priority=9", "a QUEUED priority=1"), p.statuses());
+            p.heartbeat("w0", List.of(0), 0, T0);
+            List<WorkOrder> orders = p.work.readValuesToList();
+            assertEquals(List.of("b", "c", "a"), orders.stream().map(o -> o.getRequest().getJobId()).toList());
+            assertEquals(List.of(9, 3, 1), orders.stream().map(o -> o.getRequest().getPriority()).toList());
+            p.statuses();
+            // released: a change now is too late and says nothing
+            p.control("a", ControlAction.SET_PRIORITY, 7);
+            p.control("a", ControlAction.PAUSE, null);
+            assertEquals(List.of(), p.statuses().stream().filter(l -> l.startsWith("a ")).toList());
+        }
+    }
+
+    @Test
+    void aPausedOrderWaitsWhileOthersGoAndGoesWhenResumed() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(job("a", "acme", 9, null));
+            p.submit(job("b", "acme", 0, null));
+            p.control("a", ControlAction.PAUSE, null);
+            p.control("a", ControlAction.PAUSE, null); // already paused: no status
+            assertEquals(List.of("a ACCEPTED", "a QUEUED", "b ACCEPTED", "b QUEUED", "a QUEUED paused"), p.statuses());
+            p.heartbeat("w0", List.of(0), 0, T0);
+            assertEquals(List.of("b"), jobIds(p), "the paused order went ahead of nothing, though its priority is higher");
+            p.advance(Duration.ofSeconds(5));
+            assertEquals(List.of(), jobIds(p), "the punctuation releases no paused order either");
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of("a"), jobIds(p));
+            assertTrue(p.statuses().containsAll(List.of("a QUEUED resumed", "a QUEUED lane=0")));
+        }
+    }
+
+    @Test
+    void aTenantWhoseOrdersWerePausedComesBackAtTheFairShareClockWhenResumed() {
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            // tenant-b's orders are paused before any lane exists; then tenant-a is served alone
+            for (String job : List.of("b0", "b1", "b2")) {
+                p.submit(submission(job, "tenant-b", 250));
+                p.control(job, ControlAction.PAUSE, null);
+            }
+            p.heartbeat("w0", List.of(0), 0, T0);
+            for (String job : List.of("a1", "a2", "a3", "a4")) {
+                p.submit(submission(job, "tenant-a", 250));
+                assertEquals(List.of(job), jobIds(p));
+                if (!job.equals("a4")) {
+                    p.finished(job, "tenant-a", JobState.SUCCEEDED);
+                }
+            }
+            p.submit(submission("a5", "tenant-a", 250));
+            p.submit(submission("a6", "tenant-a", 250));
+            for (String job : List.of("b0", "b1", "b2")) {
+                p.control(job, ControlAction.RESUME, null);
+            }
+            p.finished("a4", "tenant-a", JobState.SUCCEEDED);
+            List<String> order = new ArrayList<>(jobIds(p));
+            while (order.size() < 5) {
+                String last = order.getLast();
+                p.finished(last, last.startsWith("a") ? "tenant-a" : "tenant-b", JobState.SUCCEEDED);
+                order.addAll(jobIds(p));
+            }
+            // b came back at a's count (252), not at the 0 it had while paused, so they take
+            // turns; counted from 0, b0, b1 and b2 would all have gone before a5
+            assertEquals(List.of("b0", "a5", "b1", "a6", "b2"), order);
+        }
+    }
+
+    @Test
+    void aPausedOrderStillExpiresAtItsDeadline() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(job("a", "acme", 0, T0.plusSeconds(5)));
+            p.control("a", ControlAction.PAUSE, null);
+            p.statuses();
+            p.advance(Duration.ofSeconds(6));
+            assertEquals(List.of("a EXPIRED deadline 2030-01-01T00:00:05Z passed before dispatch"), p.statuses());
+            p.control("a", ControlAction.RESUME, null);
+            p.heartbeat("w0", List.of(0), 0, p.now());
+            assertTrue(p.work.isEmpty());
+        }
+    }
+
+    @Test
+    void aPauseOrPriorityChangeDuringTheUploadAppliesToTheOrderPlanned() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            var s = submission("job-u", "acme", 250);
+            p.documents.pipeInput("job-u", s.chunks().get(0));
+            p.control("job-u", ControlAction.PAUSE, null);
+            p.control("job-u", ControlAction.SET_PRIORITY, 4);
+            for (var chunk : s.chunks().subList(1, s.chunks().size())) {
+                p.documents.pipeInput("job-u", chunk);
+            }
+            p.jobs.pipeInput("job-u", s.request());
+            assertEquals(List.of("job-u ACCEPTED", "job-u QUEUED paused"), p.statuses());
+            assertTrue(p.work.isEmpty());
+            p.control("job-u", ControlAction.RESUME, null);
+            List<WorkOrder> orders = p.work.readValuesToList();
+            assertEquals(1, orders.size());
+            assertEquals(4, orders.getFirst().getRequest().getPriority());
+        }
+    }
+
+    @Test
+    void aSetPriorityWithoutAPriorityIsADeadLetterAndCommandsForUnknownOrFinalJobsChangeNothing() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.submit(submission("job-x", "acme", 250));
+            p.cancel("job-x");
+            p.statuses();
+            p.control("job-x", ControlAction.SET_PRIORITY, null);
+            var letters = p.deadLetters.readValuesToList();
+            assertEquals(1, letters.size());
+            assertEquals("INVALID_REQUEST", letters.getFirst().getReasonCode());
+            assertTrue(letters.getFirst().getDetail().contains("names no priority"), letters.getFirst().getDetail());
+            p.control("job-x", ControlAction.RESUME, null);
+            p.control("nobody", ControlAction.PAUSE, null);
+            p.submit(submission("nobody", "acme", 250)); // a pause before anything of the job arrived is not kept
+            p.heartbeat("w0", List.of(0), 0, T0);
+            assertEquals(List.of("nobody"), jobIds(p));
+            assertTrue(p.deadLetters.isEmpty());
         }
     }
 

@@ -153,7 +153,12 @@ final class PipelineDriver implements AutoCloseable {
     }
 
     void cancel(String jobId) {
-        control.pipeInput(jobId, Control.newBuilder().setJobId(jobId).setAction(ControlAction.CANCEL).setRequestedAt(now()).build());
+        control(jobId, ControlAction.CANCEL, null);
+    }
+
+    /** A control record about jobId, as JobControl writes it. */
+    void control(String jobId, ControlAction action, Integer priority) {
+        control.pipeInput(jobId, Control.newBuilder().setJobId(jobId).setAction(action).setPriority(priority).setRequestedAt(now()).build());
     }
 
     /** A final status, as a worker writes it. */

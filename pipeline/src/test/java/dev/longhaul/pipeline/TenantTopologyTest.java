@@ -72,6 +72,28 @@ class TenantTopologyTest {
         }
     }
 
+    /** ...and a SET_PRIORITY cannot raise it either; a control record the gate cannot read stops there. */
+    @Test
+    void aTenantsPriorityChangeKeepsAtMostTheDefaultPriority() {
+        try (Tenants t = new Tenants()) {
+            TestOutputTopic<String, Control> sharedControl = t.out(t.topics.control);
+            t.submit("a", submission("a:job-a", "a", 120));
+            var control = t.in(t.topics.forTenant("a").control);
+            for (int priority : new int[] {Integer.MAX_VALUE, 1, -2}) {
+                control.pipeInput("a:job-a", Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.SET_PRIORITY)
+                        .setPriority(priority).setRequestedAt(T0).build());
+            }
+            control.pipeInput("a:job-a", Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.PAUSE).setRequestedAt(T0).build());
+            assertEquals(List.of("SET_PRIORITY 0", "SET_PRIORITY 0", "SET_PRIORITY -2", "PAUSE null"), sharedControl.readValuesToList()
+                    .stream().map(c -> c.getAction() + " " + c.getPriority()).toList());
+            t.raw(t.topics.forTenant("a").control).pipeInput("a:job-a", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(sharedControl.isEmpty());
+            List<DeadLetter> letters = t.p.deadLetters.readValuesToList();
+            assertEquals(1, letters.size());
+            assertEquals(t.topics.forTenant("a").control.name(), letters.get(0).getOriginalTopic());
+        }
+    }
+
     @Test
     void aTenantCannotCancelAnothersJobNorReuseItsId() {
         try (Tenants t = new Tenants()) {

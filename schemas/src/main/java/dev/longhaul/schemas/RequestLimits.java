@@ -29,6 +29,14 @@ public final class RequestLimits {
     private RequestLimits() {
     }
 
+    /** Refuses, for a tenant's client, a priority above MAX_TENANT_PRIORITY: the pipeline's gate would lower it unseen. */
+    public static void requireTenantPriority(int priority) {
+        if (priority > MAX_TENANT_PRIORITY) {
+            throw new IllegalArgumentException("priority " + priority + ": a tenant's jobs keep at most priority "
+                    + MAX_TENANT_PRIORITY + " (the default), which the pipeline would lower this one to");
+        }
+    }
+
     /** What is wrong with an extract task's field names, if anything: too many, or a blank, repeated or long one. */
     public static Optional<String> fieldsProblem(List<String> fields) {
         if (fields.size() > MAX_FIELDS) {

@@ -156,6 +156,20 @@ class SubmitCommandLineTest {
         assertThrows(CommandLine.MissingParameterException.class, () -> parse("cancel"));
     }
 
+    @Test
+    void priorityPauseAndResumeTakeAJobIdAndTheKafkaOptions() {
+        ControlCommand.Priority priority = assertInstanceOf(ControlCommand.Priority.class,
+                parse("priority", "job-7", "-3", "--as-tenant", "acme", "--namespace", "x."));
+        assertEquals("job-7", priority.jobId);
+        assertEquals(-3, priority.priority);
+        assertEquals("acme", priority.asTenant);
+        assertEquals("x.", priority.kafka.namespace);
+        assertEquals("job-8", assertInstanceOf(ControlCommand.Pause.class, parse("pause", "job-8")).jobId);
+        assertEquals("job-9", assertInstanceOf(ControlCommand.Resume.class, parse("resume", "job-9")).jobId);
+        assertThrows(CommandLine.MissingParameterException.class, () -> parse("priority", "job-7"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("priority", "job-7", "high"));
+    }
+
     /** After submit --follow --timeout, the only way back to a job's results without submitting it again. */
     @Test
     void statusFollowsAJobAlreadySubmitted() {

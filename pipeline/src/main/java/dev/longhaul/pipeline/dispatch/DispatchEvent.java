@@ -1,11 +1,13 @@
 /*
- * What the single dispatcher learns, in the order it must apply it: an order planned, a cancel for
- * a planned job, a worker's heartbeat, a job finished (a final status). These cross the dispatch
+ * What the single dispatcher learns, in the order it must apply it: an order planned (held paused
+ * or not), a cancel, a priority change, a pause or a resume for a planned job, a worker's heartbeat,
+ * a job finished (a final status). These cross the dispatch
  * repartition topics, so they have a serde: one tag byte, then the record in the Confluent wire
  * format of the topic it belongs to (registered under that topic's subject), or text in UTF-8.
  */
 package dev.longhaul.pipeline.dispatch;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -19,11 +21,24 @@ import org.apache.kafka.common.serialization.Serdes;
 
 public sealed interface DispatchEvent {
 
-    /** A planned order, not yet on a lane (its lane field is meaningless until dispatched). */
-    record Planned(WorkOrder order) implements DispatchEvent {}
+    /**
+     * A planned order, not yet on a lane (its lane field is meaningless until dispatched); paused
+     * when a PAUSE arrived while it was being uploaded (it is held until a RESUME).
+     */
+    record Planned(WorkOrder order, boolean paused) implements DispatchEvent {
+        public Planned(WorkOrder order) {
+            this(order, false);
+        }
+    }
 
     /** A CANCEL for a job the planner already handed over. */
     record CancelRequested(String jobId) implements DispatchEvent {}
+
+    /** A SET_PRIORITY for a job the planner already handed over: applies while its order is held. */
+    record PriorityChanged(String jobId, int priority) implements DispatchEvent {}
+
+    /** A PAUSE (paused) or RESUME for a job the planner already handed over: applies while its order is held. */
+    record PauseChanged(String jobId, boolean paused) implements DispatchEvent {}
 
     record Heartbeat(WorkerHeartbeat heartbeat) implements DispatchEvent {}
 
@@ -46,8 +61,13 @@ public sealed interface DispatchEvent {
         return Serdes.serdeFrom(
                 (topic, event) -> switch (event) {
                     case null -> null;
-                    case Planned p -> tagged(0, orders.serializer().serialize(orderSubject, p.order()));
+                    case Planned p -> tagged(p.paused() ? 5 : 0, orders.serializer().serialize(orderSubject, p.order()));
                     case CancelRequested c -> tagged(1, c.jobId().getBytes(StandardCharsets.UTF_8));
+                    case PriorityChanged c -> {
+                        byte[] id = utf8(c.jobId());
+                        yield tagged(6, ByteBuffer.allocate(Integer.BYTES + id.length).putInt(c.priority()).put(id).array());
+                    }
+                    case PauseChanged c -> tagged(c.paused() ? 7 : 8, utf8(c.jobId()));
                     case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
                     case Finished f -> f.submissionId().isEmpty()
                             ? tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8))
@@ -62,7 +82,10 @@ public sealed interface DispatchEvent {
                     byte[] body = Arrays.copyOfRange(bytes, 1, bytes.length);
                     int tag = bytes[0];
                     return switch (tag) {
-                        case 0 -> new Planned(orders.deserializer().deserialize(orderSubject, body));
+                        case 0, 5 -> new Planned(orders.deserializer().deserialize(orderSubject, body), tag == 5);
+                        case 6 -> new PriorityChanged(new String(body, Integer.BYTES, body.length - Integer.BYTES, StandardCharsets.UTF_8),
+                                ByteBuffer.wrap(body).getInt());
+                        case 7, 8 -> new PauseChanged(new String(body, StandardCharsets.UTF_8), tag == 7);
                         case 1 -> new CancelRequested(new String(body, StandardCharsets.UTF_8));
                         case 2 -> new Heartbeat(heartbeats.deserializer().deserialize(heartbeatSubject, body));
                         case 3 -> {
@@ -82,6 +105,10 @@ public sealed interface DispatchEvent {
                         default -> throw new SerializationException("unknown dispatch event tag " + tag);
                     };
                 });
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] tagged(int tag, byte[] body) {

@@ -1,19 +1,32 @@
 /*
  * A planned order the dispatcher holds, with its arrival number (the offset it had on the dispatch
- * orders topic, increasing in arrival order) for the last tie-break. SERDE writes the arrival as 8
- * bytes followed by the WorkOrder in the wire format of `work`.
+ * orders topic, increasing in arrival order, never negative) for the last tie-break, and whether a
+ * PAUSE keeps it from release. SERDE writes the arrival as 8 bytes (its complement, a negative
+ * number, when paused: entries written before orders could be paused read as not paused) followed
+ * by the WorkOrder in the wire format of `work`.
  */
 package dev.longhaul.pipeline.dispatch;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
+import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-public record HeldOrder(WorkOrder order, long arrival) {
+public record HeldOrder(WorkOrder order, long arrival, boolean paused) {
+
+    public HeldOrder {
+        if (arrival < 0) {
+            throw new IllegalArgumentException("a held order's arrival is never negative: " + arrival);
+        }
+    }
+
+    public HeldOrder(WorkOrder order, long arrival) {
+        this(order, arrival, false);
+    }
 
     String jobId() {
         return order.getRequest().getJobId();
@@ -27,15 +40,25 @@ public record HeldOrder(WorkOrder order, long arrival) {
         return order.getEstimatedCostTokens();
     }
 
+    HeldOrder withPaused(boolean value) {
+        return new HeldOrder(order, arrival, value);
+    }
+
+    HeldOrder withPriority(int priority) {
+        JobRequest request = JobRequest.newBuilder(order.getRequest()).setPriority(priority).build();
+        return new HeldOrder(WorkOrder.newBuilder(order).setRequest(request).build(), arrival, paused);
+    }
+
     /** What release order, quotas and expiry read of this order: kept in memory, so no event decodes the held store. */
     Waiting waiting() {
         java.time.Instant deadline = order.getRequest().getDeadline();
         return new Waiting(jobId(), tenant(), order.getRequest().getSubmissionId(), order.getRequest().getPriority(),
-                deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival);
+                deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival, paused);
     }
 
     /** A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none. */
-    record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival) {
+    record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival,
+                   boolean paused) {
     }
 
     static Serde<HeldOrder> serde(Topics topics) {
@@ -47,10 +70,16 @@ public record HeldOrder(WorkOrder order, long arrival) {
                         return null;
                     }
                     byte[] order = orders.serializer().serialize(subject, held.order());
-                    return ByteBuffer.allocate(Long.BYTES + order.length).putLong(held.arrival()).put(order).array();
+                    long arrival = held.paused() ? ~held.arrival() : held.arrival();
+                    return ByteBuffer.allocate(Long.BYTES + order.length).putLong(arrival).put(order).array();
                 },
-                (topic, bytes) -> bytes == null ? null : new HeldOrder(
-                        orders.deserializer().deserialize(subject, Arrays.copyOfRange(bytes, Long.BYTES, bytes.length)),
-                        ByteBuffer.wrap(bytes).getLong()));
+                (topic, bytes) -> {
+                    if (bytes == null) {
+                        return null;
+                    }
+                    long arrival = ByteBuffer.wrap(bytes).getLong();
+                    WorkOrder order = orders.deserializer().deserialize(subject, Arrays.copyOfRange(bytes, Long.BYTES, bytes.length));
+                    return arrival < 0 ? new HeldOrder(order, ~arrival, true) : new HeldOrder(order, arrival, false);
+                });
     }
 }

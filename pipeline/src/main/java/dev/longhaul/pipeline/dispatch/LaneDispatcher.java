@@ -16,7 +16,13 @@
  *   window, and the least loaded worker's least queued lane goes first;
  * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`;
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
- *   neither is ever released.
+ *   neither is ever released;
+ * - a SET_PRIORITY for a held order changes its priority (and the priority its order carries to
+ *   the worker), with QUEUED "priority=N" on `status`; a PAUSE keeps a held order from release
+ *   (QUEUED "paused"; its deadline still runs, and while paused it does not make its tenant active
+ *   for the fair share) until a RESUME (QUEUED "resumed"). These apply to held orders only: an
+ *   order already released runs on, as before the command.
+ *
  * Decisions are retried after every event and on a wall-clock punctuation.
  */
 package dev.longhaul.pipeline.dispatch;
@@ -114,11 +120,28 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     public void process(Record<String, DispatchEvent> record) {
         long now = context.currentSystemTimeMs();
         switch (record.value()) {
-            case DispatchEvent.Planned p -> hold(p.order(), now);
+            case DispatchEvent.Planned p -> hold(p.order(), p.paused(), now);
             case DispatchEvent.CancelRequested c -> {
                 HeldOrder.Waiting order = unhold(c.jobId());
                 if (order != null) {
                     status(order, JobState.CANCELLED, "cancelled while queued", now);
+                }
+            }
+            case DispatchEvent.PriorityChanged c -> {
+                HeldOrder.Waiting w = waitingIndex.get(c.jobId());
+                if (w != null && w.priority() != c.priority()) {
+                    rehold(held.get(c.jobId()).withPriority(c.priority()));
+                    status(waitingIndex.get(c.jobId()), JobState.QUEUED, "priority=" + c.priority(), now);
+                }
+            }
+            case DispatchEvent.PauseChanged c -> {
+                HeldOrder.Waiting w = waitingIndex.get(c.jobId());
+                if (w != null && w.paused() != c.paused()) {
+                    HeldOrder.Waiting updated = rehold(held.get(c.jobId()).withPaused(c.paused()));
+                    if (!c.paused()) {
+                        newlyHeld = updated; // back among the waiting: its tenant catches up as an arrival's does
+                    }
+                    status(w, JobState.QUEUED, c.paused() ? "paused" : "resumed", now);
                 }
             }
             case DispatchEvent.Heartbeat h -> workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
@@ -138,7 +161,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         dispatch(now);
     }
 
-    private void hold(WorkOrder order, long now) {
+    private void hold(WorkOrder order, boolean paused, long now) {
         String jobId = order.getRequest().getJobId();
         HeldOrder.Waiting queued = waitingIndex.get(jobId);
         InFlight running = inFlight.get(jobId);
@@ -156,12 +179,19 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             }
             return; // the same order again (a redelivery) is already here
         }
-        HeldOrder h = new HeldOrder(order, arrival);
-        held.put(jobId, h);
+        HeldOrder.Waiting w = rehold(new HeldOrder(order, arrival, paused));
+        if (!paused) {
+            newlyHeld = w; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
+        }
+        status(w, JobState.QUEUED, paused ? "paused" : null, now);
+    }
+
+    /** Puts a held order into the store and the index; what the index now holds. */
+    private HeldOrder.Waiting rehold(HeldOrder h) {
+        held.put(h.jobId(), h);
         HeldOrder.Waiting w = h.waiting();
-        waitingIndex.put(jobId, w);
-        newlyHeld = w; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
-        status(w, JobState.QUEUED, null, now);
+        waitingIndex.put(h.jobId(), w);
+        return w;
     }
 
     /** Deletes a held order from the store and the index; what the index held, or null. */
@@ -268,14 +298,18 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     /**
-     * Held orders still waiting, in no particular order (releaseOrder is total: arrivals differ);
-     * those whose deadline has passed become EXPIRED and are dropped.
+     * Held orders still waiting and not paused, in no particular order (releaseOrder is total:
+     * arrivals differ); those whose deadline has passed, paused or not, become EXPIRED and are dropped.
      */
     private List<HeldOrder.Waiting> expireOverdue(long now) {
         List<HeldOrder.Waiting> waiting = new ArrayList<>();
         List<HeldOrder.Waiting> overdue = new ArrayList<>();
         for (HeldOrder.Waiting w : waitingIndex.values()) {
-            (w.deadline() <= now ? overdue : waiting).add(w);
+            if (w.deadline() <= now) {
+                overdue.add(w);
+            } else if (!w.paused()) {
+                waiting.add(w);
+            }
         }
         for (HeldOrder.Waiting w : overdue) {
             unhold(w.jobId());

@@ -39,8 +39,11 @@ final class JobPlan {
      * positions and the rest, a plan stays well under the 1 MiB a changelog record may hold.
      */
     static final int MAX_PENDING_REQUEST_BYTES = 384 * 1024;
-    /** 2 added savedAt; version 1 records read with savedAt = UNKNOWN. */
-    private static final byte VERSION = 2;
+    /**
+     * 2 added savedAt; version 1 records read with savedAt = UNKNOWN. 3 added the priority and
+     * pause a control record set before planning; versions 1 and 2 read with neither.
+     */
+    private static final byte VERSION = 3;
     /** savedAt of a plan written before it was recorded: the sweeper stamps it on first sight. */
     static final long UNKNOWN = -1;
 
@@ -51,6 +54,10 @@ final class JobPlan {
     String tenant = "";
     /** Wall-clock time of the last change (JobPlanner.save), from which retention counts. */
     long savedAt = UNKNOWN;
+    /** A SET_PRIORITY that came while the job was being assembled: the order is planned with it; null for none. */
+    Integer priority;
+    /** A PAUSE (not yet resumed) that came while the job was being assembled: the order is held paused. */
+    boolean paused;
     final List<String> closed = new ArrayList<>();
     final Map<String, Submission> pending = new LinkedHashMap<>();
 
@@ -124,6 +131,9 @@ final class JobPlan {
             out.writeUTF(plan.plannedDigest);
             out.writeUTF(plan.tenant);
             out.writeLong(plan.savedAt);
+            out.writeBoolean(plan.priority != null);
+            out.writeInt(plan.priority == null ? 0 : plan.priority);
+            out.writeBoolean(plan.paused);
             out.writeInt(plan.closed.size());
             for (String id : plan.closed) {
                 out.writeUTF(id);
@@ -160,7 +170,7 @@ final class JobPlan {
     private static JobPlan read(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte version = in.readByte();
-            if (version != 1 && version != VERSION) {
+            if (version < 1 || version > VERSION) {
                 throw new IllegalStateException("unknown JobPlan encoding version " + version);
             }
             JobPlan plan = new JobPlan();
@@ -168,6 +178,12 @@ final class JobPlan {
             plan.plannedDigest = in.readUTF();
             plan.tenant = in.readUTF();
             plan.savedAt = version == 1 ? UNKNOWN : in.readLong();
+            if (version >= 3) {
+                boolean hasPriority = in.readBoolean();
+                int priority = in.readInt();
+                plan.priority = hasPriority ? priority : null;
+                plan.paused = in.readBoolean();
+            }
             for (int i = in.readInt(); i > 0; i--) {
                 plan.closed.add(in.readUTF());
             }

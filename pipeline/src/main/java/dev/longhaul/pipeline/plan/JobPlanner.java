@@ -14,6 +14,10 @@
  *   no-op, a different one is dead-lettered as DUPLICATE_JOB_ID;
  * - CANCEL before planning emits CANCELLED and the job id stays cancelled; CANCEL after planning is
  *   passed to the dispatcher, which cancels the order if it still holds it;
+ * - SET_PRIORITY (a dead letter without a priority), PAUSE and RESUME while a submission is being
+ *   assembled are kept for the order planned from it; after planning they are passed to the
+ *   dispatcher, which applies them while it holds the order; for a job in a final state, or an id
+ *   with nothing known of it, they are ignored;
  * - a job id with nothing pending (planned, failed or cancelled) is forgotten settledJobRetention
  *   after its last change, so the store does not grow with every job ever seen.
  * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention
@@ -39,7 +43,6 @@ import dev.longhaul.pipeline.state.StoreSweep;
 import dev.longhaul.schemas.ChunkLocations;
 import dev.longhaul.schemas.ChunkPosition;
 import dev.longhaul.schemas.Control;
-import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.JobRequest;
@@ -329,7 +332,12 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         plan.settlement = Settlement.PLANNED;
         plan.plannedDigest = digest;
         emit(Outcome.status(jobId, request.getTenant(), s.id, JobState.ACCEPTED, null, now));
-        emit(new Outcome.ToDispatch(new DispatchEvent.Planned(order(request, s, now))));
+        if (plan.priority != null) {
+            request = JobRequest.newBuilder(request).setPriority(plan.priority).build();
+        }
+        emit(new Outcome.ToDispatch(new DispatchEvent.Planned(order(request, s, now), plan.paused)));
+        plan.priority = null;
+        plan.paused = false;
         plan.close(s.id);
     }
 
@@ -354,9 +362,41 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     }
 
     private void onControl(String jobId, Control control) {
-        if (control.getAction() != ControlAction.CANCEL) {
-            return;
+        switch (control.getAction()) {
+            case CANCEL -> onCancel(jobId);
+            case SET_PRIORITY -> {
+                if (control.getPriority() == null) {
+                    throw new WireFormatException(DeadLetterReason.INVALID_REQUEST, "SET_PRIORITY for job " + jobId + " names no priority");
+                }
+                int priority = control.getPriority();
+                onSchedulingChange(jobId, new DispatchEvent.PriorityChanged(jobId, priority), plan -> plan.priority = priority);
+            }
+            case PAUSE -> onSchedulingChange(jobId, new DispatchEvent.PauseChanged(jobId, true), plan -> plan.paused = true);
+            case RESUME -> onSchedulingChange(jobId, new DispatchEvent.PauseChanged(jobId, false), plan -> plan.paused = false);
         }
+    }
+
+    /**
+     * A priority change, pause or resume: passed to the dispatcher once the job is planned (it
+     * applies while the order is held); kept on the plan while a submission is being assembled, for
+     * the order planned from it; ignored for a job in a final state, or one nothing is known of
+     * yet (unlike a cancel, nothing here must outlast an upload that has not begun).
+     */
+    private void onSchedulingChange(String jobId, DispatchEvent event, java.util.function.Consumer<JobPlan> remember) {
+        JobPlan plan = load(jobId);
+        switch (plan.settlement) {
+            case PLANNED -> emit(new Outcome.ToDispatch(event));
+            case NONE -> {
+                if (!plan.pending.isEmpty()) {
+                    remember.accept(plan);
+                    save(jobId, plan);
+                }
+            }
+            case FAILED, CANCELLED -> { }
+        }
+    }
+
+    private void onCancel(String jobId) {
         JobPlan plan = load(jobId);
         switch (plan.settlement) {
             case PLANNED -> emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));

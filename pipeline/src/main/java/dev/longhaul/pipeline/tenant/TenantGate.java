@@ -23,8 +23,10 @@
  *   OVERSIZE_RECORD: copied on, it could exceed what the shared topic or the producer takes (a
  *   tenant's batch is checked compressed, a copy record by record), and a record that cannot be
  *   written fails the task on every retry, for every tenant;
- * - a cancel is passed on only for a job of the same tenant (a cancel for an unknown job id is
- *   refused too: it would otherwise pre-cancel that id for whoever submits it later).
+ * - a control record (cancel, priority, pause, resume) is passed on only for a job of the same
+ *   tenant (one for an unknown job id is refused too: a cancel would otherwise pre-cancel that id
+ *   for whoever submits it later), and only when it decodes; a SET_PRIORITY above
+ *   RequestLimits.MAX_TENANT_PRIORITY is lowered to it, as a request's priority is.
  *
  * Admitted records go to the shared topics unchanged apart from the stamp and without the tenant's
  * record headers, where the planner and the workers take them as they take the operator's own
@@ -41,6 +43,8 @@ import dev.longhaul.pipeline.DeadLetters;
 import dev.longhaul.pipeline.DeadLetters.Source;
 import dev.longhaul.pipeline.Outcome;
 import dev.longhaul.pipeline.plan.RecordLimits;
+import dev.longhaul.schemas.Control;
+import dev.longhaul.schemas.ControlAction;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
 import dev.longhaul.schemas.JobStatus;
@@ -119,9 +123,18 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
             case CONTROL -> {
                 if (owner == null) {
                     refuse(record, source, DeadLetterReason.NOT_TENANTS_JOB, "tenant " + input.tenant() + " has no job " + jobId.get());
-                } else if (fits(record, source, shared.control.name(), record.value())) {
+                    return;
+                }
+                byte[] value;
+                try {
+                    value = clamped(input.tenant(), source.topic(), record.value());
+                } catch (SerializationException e) {
+                    refuse(record, source, DeadLetters.reasonOf(e), String.valueOf(e.getMessage()));
+                    return;
+                }
+                if (fits(record, source, shared.control.name(), value)) {
                     owners.heardOf(jobId.get(), input.tenant(), context.currentSystemTimeMs());
-                    forward(record, shared.control.name(), record.value());
+                    forward(record, shared.control.name(), value);
                 }
             }
             case DOCUMENTS -> {
@@ -174,6 +187,24 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
         // a tenant may lower its own jobs' priority, never raise it above the default.
         request.setPriority(Math.min(request.getPriority(), RequestLimits.MAX_TENANT_PRIORITY));
         return shared.jobs.values().serializer().serialize(shared.jobs.name(), request);
+    }
+
+    /**
+     * The control record as the shared topic takes it: a SET_PRIORITY above
+     * RequestLimits.MAX_TENANT_PRIORITY lowered to it (as a request's priority is), anything else
+     * unchanged; SerializationException when it does not decode (or is a tombstone).
+     */
+    private byte[] clamped(String tenant, String topic, byte[] value) {
+        Control control = tenantTopics.get(tenant).control.values().deserializer().deserialize(topic, value);
+        if (control == null) {
+            throw new dev.longhaul.schemas.wire.WireFormatException(DeadLetterReason.NOT_AVRO, "a control record with no value (a tombstone)");
+        }
+        if (control.getAction() != ControlAction.SET_PRIORITY || control.getPriority() == null
+                || control.getPriority() <= RequestLimits.MAX_TENANT_PRIORITY) {
+            return value;
+        }
+        control.setPriority(RequestLimits.MAX_TENANT_PRIORITY);
+        return shared.control.values().serializer().serialize(shared.control.name(), control);
     }
 
     private void failForSubmitter(String tenant, String jobId, String reason) {

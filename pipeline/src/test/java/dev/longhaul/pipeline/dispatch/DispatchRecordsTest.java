@@ -1,7 +1,7 @@
 /*
  * The dispatcher's own records across a version change: an in-flight entry and a Finished event
  * carry the submission (job and submission ids may hold ':'), and those written before they did
- * still read, as submission "".
+ * still read, as submission "". The scheduling commands (priority, pause, resume) round-trip too.
  */
 package dev.longhaul.pipeline.dispatch;
 
@@ -41,5 +41,34 @@ class DispatchRecordsTest {
         tagged[0] = 3;
         System.arraycopy(old, 0, tagged, 1, old.length);
         assertEquals(new DispatchEvent.Finished("job:3", JobState.EXPIRED, ""), serde.deserializer().deserialize("t", tagged));
+    }
+
+    @Test
+    void schedulingEventsRoundTrip() {
+        var serde = DispatchEvent.serde(new Topics("x.", new InMemorySchemaRegistry()));
+        for (DispatchEvent e : new DispatchEvent[] {
+                new DispatchEvent.PriorityChanged("job:1", -7), new DispatchEvent.PriorityChanged("j", Integer.MAX_VALUE),
+                new DispatchEvent.PauseChanged("job:2", true), new DispatchEvent.PauseChanged("job:2", false),
+                new DispatchEvent.CancelRequested("job:3")}) {
+            assertEquals(e, serde.deserializer().deserialize("t", serde.serializer().serialize("t", e)));
+        }
+    }
+
+    @Test
+    void heldOrdersKeepTheirPauseAndPriorityAndOldOnesReadAsNotPaused() {
+        Topics topics = new Topics("x.", new InMemorySchemaRegistry());
+        var serde = HeldOrder.serde(topics);
+        HeldOrder plain = new HeldOrder(ReleaseOrderTest.order("job:1", 2), 0);
+        for (HeldOrder h : new HeldOrder[] {plain, plain.withPaused(true), plain.withPaused(true).withPriority(-3),
+                new HeldOrder(plain.order(), Long.MAX_VALUE, true)}) {
+            HeldOrder back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", h));
+            assertEquals(h, back);
+            assertEquals(h.paused(), back.waiting().paused());
+        }
+        assertEquals(-3, plain.withPriority(-3).waiting().priority());
+        // the encoding before pauses: the arrival as it is, then the order
+        byte[] order = topics.work.values().serializer().serialize(topics.work.name(), plain.order());
+        byte[] old = ByteBuffer.allocate(8 + order.length).putLong(41).put(order).array();
+        assertEquals(new HeldOrder(plain.order(), 41, false), serde.deserializer().deserialize("t", old));
     }
 }

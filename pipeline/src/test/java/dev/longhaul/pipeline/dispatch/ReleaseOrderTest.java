@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 class ReleaseOrderTest {
 
     private static HeldOrder.Waiting held(String id, int priority, long arrival) {
+        return new HeldOrder(order(id, priority), arrival).waiting();
+    }
+
+    /** A planned order of job `id` with this priority. */
+    static WorkOrder order(String id, int priority) {
         RecordTrust.install(); // builders of nested records load their classes through Avro
         JobRequest request = JobRequest.newBuilder().setJobId(id).setTenant("t").setKind(DocumentKind.TEXT).setTasks(List.of())
                 .setPriority(priority).setDocument(DocumentDescriptor.newBuilder().setChunkCount(1).setBytes(1)
@@ -29,7 +34,7 @@ class ReleaseOrderTest {
         WorkOrder order = WorkOrder.newBuilder().setRequest(request).setLane(-1)
                 .setChunks(ChunkLocations.newBuilder().setTopic("d").setPartition(0).setFirstOffset(0).setLastOffset(0).build())
                 .setEstimatedCostTokens(1).setPlannedAt(Instant.EPOCH).build();
-        return new HeldOrder(order, arrival).waiting();
+        return order;
     }
 
     @Test

@@ -1,6 +1,7 @@
 /*
  * JobPlan's changelog encoding: a plan survives a round trip, and a plan written by the previous
- * encoding (version 1, before savedAt) still reads, with savedAt UNKNOWN for the sweeper to stamp.
+ * encodings still read: version 1 (before savedAt) with savedAt UNKNOWN for the sweeper to stamp,
+ * version 2 (before a control record's priority and pause were kept) with neither.
  */
 package dev.longhaul.pipeline.plan;
 
@@ -26,6 +27,13 @@ class JobPlanTest {
         plan.pending.put("s2", new JobPlan.Submission("s2", 99L));
         plan.close("s1");
         JobPlan back = JobPlan.SERDE.deserializer().deserialize("t", JobPlan.SERDE.serializer().serialize("t", plan));
+        assertEquals(null, back.priority);
+        assertEquals(false, back.paused);
+        plan.priority = -5;
+        plan.paused = true;
+        JobPlan scheduled = JobPlan.SERDE.deserializer().deserialize("t", JobPlan.SERDE.serializer().serialize("t", plan));
+        assertEquals(-5, scheduled.priority);
+        assertEquals(true, scheduled.paused);
         assertEquals(JobPlan.Settlement.PLANNED, back.settlement);
         assertEquals("ab12", back.plannedDigest);
         assertEquals("acme", back.tenant);
@@ -77,6 +85,24 @@ class JobPlanTest {
         assertEquals(JobPlan.UNKNOWN, plan.savedAt);
         assertEquals(java.util.List.of("s1"), plan.closed);
         assertEquals(Long.MAX_VALUE, plan.oldestPending());
+    }
+
+    @Test
+    void aVersionTwoPlanReadsWithNoPriorityOrPause() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeByte(JobPlan.Settlement.NONE.ordinal());
+            out.writeUTF("");
+            out.writeUTF("acme");
+            out.writeLong(77L);
+            out.writeInt(0);
+            out.writeInt(0);
+        }
+        JobPlan plan = JobPlan.SERDE.deserializer().deserialize("t", bytes.toByteArray());
+        assertEquals(77L, plan.savedAt);
+        assertEquals(null, plan.priority);
+        assertEquals(false, plan.paused);
     }
 
     @Test
