@@ -247,7 +247,7 @@ class TenantTopologyTest {
     }
 
     @Test
-    void aTenantsRecordHeadersStayOnItsOwnTopics() {
+    void aTenantsRecordHeadersAndTimestampsStayOnItsOwnTopics() {
         try (Tenants t = new Tenants()) {
             var raw = t.raw(t.topics.forTenant("a").documents);
             var sharedDocuments = t.p.driver.createOutputTopic(t.topics.documents.name(),
@@ -256,12 +256,17 @@ class TenantTopologyTest {
             var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
                     .add("pad", new byte[64 * 1024]);
             // given a chunk the gate admits and one it refuses, both with headers of the tenant's making
-            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-a", new byte[] {1, 2, 3}, headers, T0));
-            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-big", new byte[600 * 1024], headers, T0));
-            // then the copy on the shared topic and the dead letter carry key and value, not the headers
+            // and dated by the tenant centuries ahead and behind
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-a", new byte[] {1, 2, 3}, headers,
+                    java.time.Instant.parse("2999-01-01T00:00:00Z")));
+            raw.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("a:job-big", new byte[600 * 1024], headers,
+                    java.time.Instant.parse("1971-01-01T00:00:00Z")));
+            // then the copy on the shared topic and the dead letter carry key and value, not the
+            // headers, and the gate's time, not the tenant's
             var copied = sharedDocuments.readRecordsToList();
             assertEquals(1, copied.size());
             assertEquals(0, copied.get(0).headers().toArray().length, "no tenant header on the shared topic");
+            assertEquals(t.p.now(), copied.get(0).getRecordTime());
             var letters = t.p.driver.createOutputTopic(t.topics.deadLetters.name(),
                     new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
                     t.topics.deadLetters.values().deserializer()).readRecordsToList();
@@ -269,6 +274,7 @@ class TenantTopologyTest {
             assertEquals(java.util.Set.of("OVERSIZE_RECORD", "NOT_AVRO"),
                     letters.stream().map(r -> r.value().getReasonCode()).collect(java.util.stream.Collectors.toSet()));
             letters.forEach(r -> assertEquals(0, r.headers().toArray().length, "none on a dead letter either: " + r));
+            letters.forEach(r -> assertEquals(t.p.now(), r.getRecordTime(), "nor the tenant's time: " + r));
         }
     }
 

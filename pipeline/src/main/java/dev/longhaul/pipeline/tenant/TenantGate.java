@@ -28,8 +28,8 @@
  *   for whoever submits it later), and only when it decodes; a SET_PRIORITY above
  *   RequestLimits.MAX_TENANT_PRIORITY is lowered to it, as a request's priority is.
  *
- * Admitted records go to the shared topics unchanged apart from the stamp and without the tenant's
- * record headers, where the planner and the workers take them as they take the operator's own
+ * Admitted records go to the shared topics unchanged apart from the stamp, without the tenant's
+ * record headers and dated by the gate's clock rather than the tenant's timestamp, where the planner and the workers take them as they take the operator's own
  * submissions.
  */
 package dev.longhaul.pipeline.tenant;
@@ -235,13 +235,18 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
      * topics, and they are neither checked nor counted by the size limit (headers of nearly 1 MiB,
      * compressed to fit the tenant's batch, made a copy the Streams producer could not write).
      */
+    /**
+     * A copy is stamped with the gate's clock, not the tenant's: a record dated years ahead would
+     * keep its shared log segment (and the dead letters') from retention for as long, and one dated
+     * in the past would be deleted at once.
+     */
     private void forward(Record<byte[], byte[]> record, String topic, byte[] value) {
-        context.forward(new Record<>(record.key(), new Outcome.Routed(topic, value), record.timestamp()));
+        context.forward(new Record<>(record.key(), new Outcome.Routed(topic, value), context.currentSystemTimeMs()));
     }
 
     private void refuse(Record<byte[], byte[]> record, Source source, DeadLetterReason reason, String detail) {
         Outcome.DeadLettered letter = DeadLetters.letter(source, record.key(), record.value(), reason, detail,
                 context.currentSystemTimeMs());
-        context.forward(new Record<>(record.key(), letter, record.timestamp()));
+        context.forward(new Record<>(record.key(), letter, context.currentSystemTimeMs()));
     }
 }
