@@ -12,9 +12,47 @@ import java.util.Locale;
 final class Rx {
     private Rx() {}
 
-    /** " ?" becomes \s* (optional space), any other space \s+; matching ignores case. */
+    /**
+     * " ?" becomes \s* (optional space), any other space \s+; inside a character class a space is
+     * one whitespace character (\s), so "[ -]" takes a line break but never a '+'; an escaped
+     * space stays a space. Matching ignores case.
+     */
     static Pattern of(String readable) {
-        return Pattern.compile(readable.replace(" ?", "\\s*").replace(" ", "\\s+"), Pattern.CASE_INSENSITIVE);
+        return Pattern.compile(expand(readable), Pattern.CASE_INSENSITIVE);
+    }
+
+    static String expand(String readable) {
+        StringBuilder out = new StringBuilder(readable.length() + 16);
+        boolean inClass = false;
+        for (int i = 0; i < readable.length(); i++) {
+            char c = readable.charAt(i);
+            if (c == '\\' && i + 1 < readable.length()) {
+                out.append(c).append(readable.charAt(++i));
+            } else if (c == '[' && !inClass) {
+                inClass = true;
+                out.append(c);
+                // a ']' first in a class (or after '^') is a literal, not its end
+                if (i + 1 < readable.length() && readable.charAt(i + 1) == '^') {
+                    out.append(readable.charAt(++i));
+                }
+                if (i + 1 < readable.length() && readable.charAt(i + 1) == ']') {
+                    out.append(readable.charAt(++i));
+                }
+            } else if (c == ']' && inClass) {
+                inClass = false;
+                out.append(c);
+            } else if (c != ' ') {
+                out.append(c);
+            } else if (inClass) {
+                out.append("\\s");
+            } else if (i + 1 < readable.length() && readable.charAt(i + 1) == '?') {
+                out.append("\\s*");
+                i++;
+            } else {
+                out.append("\\s+");
+            }
+        }
+        return out.toString();
     }
 
     /** Number words legal drafting spells out before the digits, "sixty (60) days". */
