@@ -33,6 +33,8 @@ final class WorkerPool implements AutoCloseable {
     private volatile int limit;
     private volatile int minChunk;
     private volatile Throwable failure;
+    /** The thread running its share of the current region as worker 0; only that thread reads it against itself. */
+    private Thread regionCaller;
 
     WorkerPool(int threads) {
         this.threads = threads;
@@ -51,9 +53,29 @@ final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs body over [0, n) split in chunks of at least `grain` indexes. Callers on different threads
-     * take turns: a region owns the workers and the per-worker scratch until it returns.
+     * take turns: a region owns the workers and the per-worker scratch until it returns. A body that
+     * starts a region of the same pool is refused (IllegalStateException, which fails the outer
+     * region): from a worker it would wait for ever for the outer region's lock, and from the
+     * caller it would reset the outer region's counters under it.
      */
-    synchronized void forEach(int n, int grain, Body task) {
+    void forEach(int n, int grain, Body task) {
+        Thread t = Thread.currentThread();
+        if (t == regionCaller || isWorker(t)) {
+            throw new IllegalStateException("a region of the worker pool started another region of the same pool from its body");
+        }
+        region(n, grain, task);
+    }
+
+    private boolean isWorker(Thread t) {
+        for (Thread w : workers) {
+            if (w == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void region(int n, int grain, Body task) {
         if (n <= 0) {
             return;
         }
@@ -79,12 +101,15 @@ final class WorkerPool implements AutoCloseable {
             }
         }
         Throwable own = null;
+        regionCaller = Thread.currentThread();
         try {
             drain(0, task, n, c);
         } catch (RuntimeException | Error e) {
             // the workers must be done with this region before the next one resets its counters
             next.set(n);
             own = e;
+        } finally {
+            regionCaller = null;
         }
         while (pending.get() > 0) {
             if (closed && noWorkerAlive()) {

@@ -1,4 +1,7 @@
-/* The worker pool's regions: every index run exactly once, also in the region after one that failed. */
+/*
+ * The worker pool's regions: every index run exactly once, also in the region after one that
+ * failed; a region started from a region's body is refused rather than hanging or corrupting it.
+ */
 package dev.longhaul.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,6 +85,32 @@ class WorkerPoolTest {
                         }
                     }));
             for (int i = 0; i < 400; i++) {
+                assertEquals(1, runs.get(i), "index " + i);
+            }
+        }
+    }
+
+    @Test
+    void aBodyThatStartsARegionOfTheSamePoolFailsTheRegionInsteadOfHangingOrCorruptingIt() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (boolean onWorker : new boolean[] {false, true}) {
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                        () -> assertThrows(IllegalStateException.class, () -> pool.forEach(1000, 1, (worker, from, to) -> {
+                            if ((worker != 0) == onWorker) {
+                                pool.forEach(100, 1, (w, f, t) -> busy());
+                            }
+                            busy();
+                        })), onWorker ? "from a worker" : "from the caller");
+                assertTrue(e.getMessage().contains("another region"), e.getMessage());
+            }
+            // and the pool goes on
+            AtomicIntegerArray runs = new AtomicIntegerArray(64);
+            pool.forEach(64, 1, (worker, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    runs.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < 64; i++) {
                 assertEquals(1, runs.get(i), "index " + i);
             }
         }
