@@ -377,6 +377,69 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void anOrderWhoseWorkerHasHeldNothingForTenLaneTimeoutsIsTakenAsLostAndFreesTheQuota() {
+        // given a tenant whose quota holds one job, s1 released onto w0's lane and s2 waiting
+        try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(submission("s1", "small", 250));
+            p.submit(submission("s2", "small", 250));
+            assertEquals(List.of("s1"), jobIds(p));
+            // when s1's final status never comes and w0 keeps reporting that it holds nothing
+            // (the lane timeout is 30 s, so ten of them are 300 s)
+            List<Integer> releasedAt = new ArrayList<>();
+            for (int s = 20; s <= 320; s += 20) {
+                p.advance(Duration.ofSeconds(20));
+                p.heartbeat("w0", List.of(0), 0, p.now());
+                if (!jobIds(p).isEmpty()) {
+                    releasedAt.add(s);
+                }
+            }
+            // then s1 is taken as lost after 300 s, and s2 goes
+            assertEquals(List.of(300), releasedAt);
+        }
+    }
+
+    @Test
+    void anOrderIsNotTakenAsLostWhileItsWorkerHoldsSomethingOrHasNotBeenIdleForTenLaneTimeouts() {
+        try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(submission("s1", "small", 250));
+            p.submit(submission("s2", "small", 250));
+            assertEquals(List.of("s1"), jobIds(p));
+            // w0 runs s1 for ten minutes (it reports its cost), then holds nothing for 200 s,
+            // then reports s1 again once (a retry), then nothing for 280 s, then goes silent
+            // for 60 s (a restart under the same id) and holds nothing for 280 s more
+            int s = 0;
+            for (; s < 600; s += 20) {
+                p.advance(Duration.ofSeconds(20));
+                p.heartbeat("w0", List.of(0), 63, p.now());
+            }
+            for (int idle : new int[] {200, -1, 280, -60, 280}) {
+                if (idle == -1) {
+                    p.advance(Duration.ofSeconds(20));
+                    p.heartbeat("w0", List.of(0), 63, p.now());
+                    continue;
+                }
+                if (idle < 0) {
+                    p.advance(Duration.ofSeconds(-idle));
+                    continue;
+                }
+                for (int t = 20; t <= idle; t += 20) {
+                    p.advance(Duration.ofSeconds(20));
+                    p.heartbeat("w0", List.of(0), 0, p.now());
+                }
+            }
+            assertEquals(List.of(), jobIds(p), "s1 was taken as lost while w0 could still be about to run it");
+            // the last run began with the report 20 s after the silence: 300 s after it, s1 is lost
+            for (int t = 0; t < 2; t++) {
+                p.advance(Duration.ofSeconds(20));
+                p.heartbeat("w0", List.of(0), 0, p.now());
+            }
+            assertEquals(List.of("s2"), jobIds(p), "after 300 s idle in a row it is");
+        }
+    }
+
+    @Test
     void aLateEndOfAnEarlierLifeOfTheJobIdFreesNothingOfTheLifeRunningNow() {
         // given a tenant whose quota holds one job, its job s1 in flight and s2 waiting behind it
         try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {

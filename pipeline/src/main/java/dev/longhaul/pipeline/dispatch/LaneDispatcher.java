@@ -14,7 +14,13 @@
  *   A worker's outstanding cost counts its report and every order released onto its lanes and not
  *   yet finished, polled or not (LaneLoads); its lanes take orders while that is below the
  *   window, and the least loaded worker's least queued lane goes first;
- * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`;
+ * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`, and counts
+ *   against its lane and tenant until a final status of the job arrives, or until it is taken as
+ *   lost: released at least LOST_AFTER_TIMEOUTS lane timeouts ago onto a lane whose worker has
+ *   reported nothing outstanding for that long, with the same lanes, in every fresh heartbeat (an
+ *   idle worker polls all its lanes, so the order is not waiting there: its record is gone, say by
+ *   retention, or its final status was lost). A lost order is logged and no longer counted; the
+ *   job's status is left as it is;
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released;
  * - a SET_PRIORITY for a held order changes its priority (and the priority its order carries to
@@ -72,6 +78,12 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * host name and process id, so a new one per restart) would stay and be scanned on every event.
      */
     static final int FORGET_AFTER_TIMEOUTS = 10;
+    /**
+     * A released order counts as lost once it is this many lane timeouts old and its lane's worker
+     * has reported nothing outstanding for as long (see the contract above).
+     */
+    static final int LOST_AFTER_TIMEOUTS = 10;
+    private static final System.Logger LOG = System.getLogger(LaneDispatcher.class.getName());
     /** SERVED_STORE's entry for the fair-share clock (no tenant is named by the empty string). */
     static final String CLOCK_KEY = "";
 
@@ -84,6 +96,14 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * status, the punctuation) decodes no held order; only a release reads its order from the store.
      */
     private final Map<String, HeldOrder.Waiting> waitingIndex = new HashMap<>();
+    /**
+     * Workers whose every fresh heartbeat since `since` (this processor's clock), the latest at
+     * `last`, reported nothing outstanding, with these lanes; a gap of a lane timeout between two
+     * such reports (a worker restarting under the same id) starts a new run. In memory only: after
+     * a restart idleness is measured afresh, which only delays taking an order as lost.
+     */
+    private record Idle(long since, long last, List<Integer> lanes) {}
+    private final Map<String, Idle> idle = new HashMap<>();
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
     private KeyValueStore<String, InFlight> inFlight;
@@ -144,7 +164,10 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                     status(w, JobState.QUEUED, c.paused() ? "paused" : "resumed", now);
                 }
             }
-            case DispatchEvent.Heartbeat h -> workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
+            case DispatchEvent.Heartbeat h -> {
+                workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
+                trackIdle(h.heartbeat(), now);
+            }
             case DispatchEvent.Finished f -> {
                 // only the life that ended: a late end of an earlier life of the id (one planned
                 // again after the planner forgot it) must not free the new life's lane or drop its order
@@ -237,9 +260,28 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         return tokens == null ? 0L : tokens;
     }
 
+    /** A fresh report of nothing outstanding starts or continues its worker's idle run; anything else ends it. */
+    private void trackIdle(WorkerHeartbeat hb, long now) {
+        long at = hb.getAt().toEpochMilli();
+        long timeout = config.dispatch().laneTimeout().toMillis();
+        if (at < now - timeout || at > now + timeout) {
+            return; // a stale (or far-future) report says nothing about now
+        }
+        String worker = hb.getWorkerId();
+        Idle current = idle.get(worker);
+        if (hb.getOutstandingCostTokens() > 0 || hb.getLanes().isEmpty()) {
+            idle.remove(worker);
+        } else if (current == null || now - current.last() > timeout || !current.lanes().equals(hb.getLanes())) {
+            idle.put(worker, new Idle(now, now, List.copyOf(hb.getLanes())));
+        } else {
+            idle.put(worker, new Idle(current.since(), now, current.lanes()));
+        }
+    }
+
     /** Expires what is overdue, then releases held orders while a live lane has room. */
     private void dispatch(long now) {
         List<HeldOrder.Waiting> waiting = expireOverdue(now);
+        LaneLoads lanes = liveLaneLoads(now);
         Map<String, Long> tenantLoad = new HashMap<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
             all.forEachRemaining(kv -> tenantLoad.merge(kv.value.tenant(), kv.value.cost(), Long::sum));
@@ -248,7 +290,6 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             catchUp(newlyHeld, waiting, tenantLoad.keySet());
             newlyHeld = null;
         }
-        LaneLoads lanes = liveLaneLoads(now);
         if (lanes.isEmpty() || waiting.isEmpty()) {
             return;
         }
@@ -349,9 +390,27 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             });
         }
         gone.forEach(workers::delete);
+        gone.forEach(idle::remove);
+        long lostBefore = now - LOST_AFTER_TIMEOUTS * timeout;
+        List<String> lost = new ArrayList<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
-            all.forEachRemaining(kv -> loads.inFlight(kv.value.lane(), kv.value.cost(), kv.value.releasedAt()));
+            all.forEachRemaining(kv -> {
+                InFlight f = kv.value;
+                String owner = loads.owner(f.lane());
+                Idle run = owner == null ? null : idle.get(owner);
+                if (run != null && run.since() <= lostBefore && f.releasedAt() <= lostBefore && run.lanes().contains(f.lane())) {
+                    lost.add(kv.key);
+                    LOG.log(System.Logger.Level.WARNING, "job " + kv.key + " (tenant " + f.tenant() + ", " + f.cost()
+                            + " tokens) was released onto lane " + f.lane() + " at " + Instant.ofEpochMilli(f.releasedAt())
+                            + ", and worker " + owner + " has held nothing since " + Instant.ofEpochMilli(run.since())
+                            + " with that lane: its order is taken as lost (gone from `work`, or its final status was)"
+                            + " and no longer counts against the lane or the tenant's quota");
+                } else {
+                    loads.inFlight(f.lane(), f.cost(), f.releasedAt());
+                }
+            });
         }
+        lost.forEach(inFlight::delete);
         return loads;
     }
 

@@ -56,6 +56,12 @@ final class LaneLoads {
         return owners.isEmpty();
     }
 
+    /** The worker whose latest fresh report names `lane`, or null when none does. */
+    String owner(int lane) {
+        Owner owner = owners.get(lane);
+        return owner == null ? null : owner.worker();
+    }
+
     /** The outstanding cost of the worker that owns `lane` (0 for a lane not live). */
     long load(int lane) {
         Owner owner = owners.get(lane);
