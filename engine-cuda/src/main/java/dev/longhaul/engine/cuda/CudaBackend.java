@@ -16,6 +16,7 @@ import dev.longhaul.engine.backend.DecayTable;
 import dev.longhaul.engine.backend.KvCache;
 import dev.longhaul.engine.backend.MatrixView;
 import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.backend.Shapes;
 import dev.longhaul.engine.backend.Tensor;
 import dev.longhaul.engine.backend.Weight;
 import dev.longhaul.engine.checkpoint.DType;
@@ -110,6 +111,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(float[] src, Tensor dst, int row) {
+        Shapes.upload(src, dst, row);
         device.enter();
         DeviceTensor d = DeviceTensor.of(dst);
         long n = Math.min(src.length, (long) (d.rows() - row) * d.cols());
@@ -118,18 +120,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void download(Tensor src, int row, float[] dst) {
+        Shapes.download(src, row, dst);
         device.enter();
-        DeviceTensor s = DeviceTensor.of(src);
-        // a copy into a Java array has no bounds check of its own: a short one would corrupt the heap
-        if (row < 0 || row >= s.rows() || dst.length < s.cols()) {
-            throw new IllegalArgumentException("download of row " + row + " of a [" + s.rows() + " x " + s.cols()
-                    + "] tensor into " + dst.length + " floats");
-        }
+        DeviceTensor s = DeviceTensor.of(src); // Shapes.download above: a copy into a Java array has no bounds check of its own
         device.download(s.buffer, (long) row * s.cols() * Float.BYTES, Pointer.to(dst), s.bytes(1));
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        Shapes.copy(src, dst);
         device.enter();
         DeviceTensor s = DeviceTensor.of(src);
         device.copy(s.buffer, 0, DeviceTensor.of(dst).buffer, 0, s.bytes(s.rows()));
@@ -146,6 +145,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void embed(Weight table, int[] ids, int count, Tensor out) {
+        Shapes.embed(table, ids, count, out);
         if (count == 0) {
             return;
         }
@@ -160,6 +160,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
+        Shapes.rmsNorm(x, rows, gamma, out);
         if (rows == 0) {
             return;
         }
@@ -171,14 +172,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Tensor x, int rows, Weight w, Tensor out) {
+        Shapes.matmul(x, rows, w, out);
         if (rows == 0) {
             return;
         }
         device.enter();
         DeviceWeight m = DeviceWeight.of(w);
-        if (x.cols() < m.cols() || out.cols() < m.rows()) {
-            throw new IllegalArgumentException("matmul " + x + " · " + m + "ᵀ into " + out);
-        }
         boolean bf16 = m.dtype == DType.BF16;
         // a decode step's rows of a narrow product: same bits, fewer stalls (wider ones fill the GPU without)
         boolean few = bf16 && rows <= LaunchGeometry.MATVEC_ROWS && m.rows() <= LaunchGeometry.MATVEC_MAX_FEATURES;
@@ -190,24 +189,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void silu(Tensor x, int rows) {
+        Shapes.elementwise("silu", rows, x);
         long n = (long) rows * x.cols();
         flat("silu_inplace", n, DeviceTensor.of(x).row(0), n);
     }
 
     @Override
     public void sigmoidGate(Tensor gate, Tensor y, int rows) {
+        Shapes.elementwise("sigmoidGate", rows, gate, y);
         long n = (long) rows * gate.cols();
         flat("sigmoid_gate", n, DeviceTensor.of(gate).row(0), DeviceTensor.of(y).row(0), n);
     }
 
     @Override
     public void swiglu(Tensor gate, Tensor up, int rows) {
+        Shapes.elementwise("swiglu", rows, gate, up);
         long n = (long) rows * gate.cols();
         flat("swiglu", n, DeviceTensor.of(gate).row(0), DeviceTensor.of(up).row(0), n);
     }
 
     @Override
     public void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out) {
+        Shapes.elementwise("residual", rows, h, a, out);
         long n = (long) rows * h.cols();
         flat("residual", n, alpha, DeviceTensor.of(h).row(0), beta, DeviceTensor.of(a).row(0),
                 DeviceTensor.of(out).row(0), n);
@@ -231,6 +234,8 @@ public final class CudaBackend implements Backend {
             Backend.super.residualNorm(alpha, h, beta, a, rows, out, gamma, eps, normOut); // rows of other widths
             return;
         }
+        Shapes.elementwise("residual", rows, h, a, out);
+        Shapes.rmsNorm(out, rows, gamma, normOut);
         device.enter();
         device.launch("residual_rms_norm", LaunchGeometry.perRow(rows, 256), alpha, DeviceTensor.of(h).row(0), beta,
                 DeviceTensor.of(a).row(0), DeviceTensor.of(out).row(0), DeviceWeight.of(gamma).buffer, eps, out.cols(),
@@ -247,14 +252,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void route(Tensor routerLogits, int rows, int k, int[] experts, float[] weights) {
+        Shapes.route(routerLogits, rows, k, experts, weights);
         if (rows == 0) {
             return;
         }
         int n = rows * k;
-        if (experts.length < n || weights.length < n) {
-            throw new IllegalArgumentException("route of " + rows + " rows, top " + k + " into arrays of "
-                    + experts.length + " and " + weights.length + ", need " + n);
-        }
         device.enter();
         DeviceBuffer out = routeBuffer(8L * n);
         long chosen = out.address();
@@ -306,7 +308,7 @@ public final class CudaBackend implements Backend {
         }
         int inter = gate0.rows();
         int hidden = gate0.cols();
-        if (g.cols() < hidden || scratch.gate().cols() < inter || down0.cols() != inter
+        if (rows > g.rows() || rows > routerLogits.rows() || rows > out.rows() || g.cols() < hidden || scratch.gate().cols() < inter || down0.cols() != inter
                 || scratch.down().cols() < down0.rows() || out.cols() < down0.rows() || routerLogits.cols() != count) {
             throw new IllegalArgumentException("routed experts of " + gate0 + " and " + down0 + " with input " + g
                     + ", router logits " + routerLogits + ", scratch " + scratch + ", output " + out);
@@ -343,6 +345,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gatherRows(Tensor src, int[] rowIndex, int count, Tensor dst) {
+        Shapes.gatherRows(src, rowIndex, count, dst);
         if (count == 0) {
             return;
         }
@@ -356,6 +359,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void scatterAddRows(Tensor src, int[] rowIndex, float[] scale, int count, Tensor dst) {
+        Shapes.scatterAddRows(src, rowIndex, scale, count, dst);
         if (count == 0) {
             return;
         }
@@ -374,6 +378,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void zero(Tensor dst, int rows) {
+        Shapes.zero(dst, rows);
         device.enter();
         device.memsetD32(DeviceTensor.of(dst).buffer, 0, (long) rows * dst.cols());
     }
@@ -382,6 +387,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
+        Shapes.tasks("lightning", tasks, qkv, out);
         device.enter();
         attention.lightning(DeviceTensor.of(qkv), decay, headDim, tasks, DeviceTensor.of(out));
     }
@@ -389,6 +395,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
+        Shapes.tasks("softmaxAttention", tasks, q, out);
         device.enter();
         attention.softmax(DeviceTensor.of(q), DeviceTensor.of(k), DeviceTensor.of(v), shape, tasks,
                 DeviceTensor.of(out));

@@ -11,6 +11,7 @@ import dev.longhaul.engine.backend.DecayTable;
 import dev.longhaul.engine.backend.KvCache;
 import dev.longhaul.engine.backend.MatrixView;
 import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.backend.Shapes;
 import dev.longhaul.engine.backend.Tensor;
 import dev.longhaul.engine.backend.Weight;
 import java.lang.foreign.Arena;
@@ -43,18 +44,21 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void upload(float[] src, Tensor dst, int row) {
+        Shapes.upload(src, dst, row);
         HostTensor d = HostTensor.of(dst);
         System.arraycopy(src, 0, d.data, row * d.cols(), Math.min(src.length, (d.rows() - row) * d.cols()));
     }
 
     @Override
     public void download(Tensor src, int row, float[] dst) {
+        Shapes.download(src, row, dst);
         HostTensor s = HostTensor.of(src);
         System.arraycopy(s.data, row * s.cols(), dst, 0, s.cols());
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        Shapes.copy(src, dst);
         HostTensor s = HostTensor.of(src);
         System.arraycopy(s.data, 0, HostTensor.of(dst).data, 0, s.data.length);
     }
@@ -68,6 +72,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void embed(Weight table, int[] ids, int count, Tensor out) {
+        Shapes.embed(table, ids, count, out);
         HostWeight w = HostWeight.of(table);
         HostTensor o = HostTensor.of(out);
         int cols = w.cols();
@@ -80,6 +85,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
+        Shapes.rmsNorm(x, rows, gamma, out);
         HostTensor in = HostTensor.of(x);
         HostTensor o = HostTensor.of(out);
         float[] g = HostWeight.of(gamma).dense();
@@ -100,6 +106,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void matmul(Tensor x, int rows, Weight w, Tensor out) {
+        Shapes.matmul(x, rows, w, out);
         HostTensor in = HostTensor.of(x);
         HostTensor o = HostTensor.of(out);
         HostWeight m = HostWeight.of(w);
@@ -118,6 +125,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void silu(Tensor x, int rows) {
+        Shapes.elementwise("silu", rows, x);
         HostTensor h = HostTensor.of(x);
         int n = rows * h.cols();
         for (int i = 0; i < n; i++) {
@@ -127,6 +135,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void sigmoidGate(Tensor gate, Tensor y, int rows) {
+        Shapes.elementwise("sigmoidGate", rows, gate, y);
         float[] g = HostTensor.of(gate).data;
         float[] v = HostTensor.of(y).data;
         int n = rows * gate.cols();
@@ -137,6 +146,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void swiglu(Tensor gate, Tensor up, int rows) {
+        Shapes.elementwise("swiglu", rows, gate, up);
         float[] g = HostTensor.of(gate).data;
         float[] u = HostTensor.of(up).data;
         int n = rows * gate.cols();
@@ -147,6 +157,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out) {
+        Shapes.elementwise("residual", rows, h, a, out);
         float[] hv = HostTensor.of(h).data;
         float[] av = HostTensor.of(a).data;
         float[] o = HostTensor.of(out).data;
@@ -158,6 +169,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void route(Tensor routerLogits, int rows, int k, int[] experts, float[] weights) {
+        Shapes.route(routerLogits, rows, k, experts, weights);
         HostTensor lg = HostTensor.of(routerLogits);
         int e = lg.cols();
         float[] p = new float[e];
@@ -197,6 +209,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void gatherRows(Tensor src, int[] rowIndex, int count, Tensor dst) {
+        Shapes.gatherRows(src, rowIndex, count, dst);
         HostTensor s = HostTensor.of(src);
         HostTensor d = HostTensor.of(dst);
         int n = s.cols();
@@ -207,6 +220,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void scatterAddRows(Tensor src, int[] rowIndex, float[] scale, int count, Tensor dst) {
+        Shapes.scatterAddRows(src, rowIndex, scale, count, dst);
         HostTensor s = HostTensor.of(src);
         HostTensor d = HostTensor.of(dst);
         int n = s.cols();
@@ -222,6 +236,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void zero(Tensor dst, int rows) {
+        Shapes.zero(dst, rows);
         java.util.Arrays.fill(HostTensor.of(dst).data, 0, rows * dst.cols(), 0f);
     }
 
@@ -229,6 +244,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
+        Shapes.tasks("lightning", tasks, qkv, out);
         HostTensor p = HostTensor.of(qkv);
         HostTensor o = HostTensor.of(out);
         for (SegmentTask task : tasks) {
@@ -247,6 +263,7 @@ public class ScalarBackend implements Backend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
+        Shapes.tasks("softmaxAttention", tasks, q, out);
         for (SegmentTask task : tasks) {
             AttentionKernels.appendRotated(HostTensor.of(q), HostTensor.of(k), HostTensor.of(v), shape, task);
             for (int h = 0; h < shape.heads(); h++) {

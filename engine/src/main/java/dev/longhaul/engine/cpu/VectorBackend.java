@@ -13,6 +13,7 @@ import static dev.longhaul.engine.cpu.VectorMath.sum;
 
 import dev.longhaul.engine.backend.DecayTable;
 import dev.longhaul.engine.backend.SegmentTask;
+import dev.longhaul.engine.backend.Shapes;
 import dev.longhaul.engine.backend.Tensor;
 import dev.longhaul.engine.backend.Weight;
 import java.util.List;
@@ -46,17 +47,20 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void matmul(Tensor x, int rows, Weight w, Tensor out) {
+        Shapes.matmul(x, rows, w, out);
         VectorMatmul.matmuls(pool, List.of(new Product(x, rows, w, out)));
     }
 
     /** All products' output columns in one parallel region (VectorMatmul.matmuls). */
     @Override
     public void matmuls(List<Product> products) {
+        Shapes.matmuls(products);
         VectorMatmul.matmuls(pool, products);
     }
 
     @Override
     public void rmsNorm(Tensor x, int rows, Weight gamma, float eps, Tensor out) {
+        Shapes.rmsNorm(x, rows, gamma, out);
         float[] in = HostTensor.of(x).data;
         float[] o = HostTensor.of(out).data;
         float[] g = HostWeight.of(gamma).dense();
@@ -89,6 +93,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void silu(Tensor x, int rows) {
+        Shapes.elementwise("silu", rows, x);
         float[] d = HostTensor.of(x).data;
         elementwise(rows * x.cols(), (from, to) -> {
             int i = from;
@@ -104,6 +109,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void sigmoidGate(Tensor gate, Tensor y, int rows) {
+        Shapes.elementwise("sigmoidGate", rows, gate, y);
         float[] g = HostTensor.of(gate).data;
         float[] v = HostTensor.of(y).data;
         elementwise(rows * gate.cols(), (from, to) -> {
@@ -119,6 +125,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void swiglu(Tensor gate, Tensor up, int rows) {
+        Shapes.elementwise("swiglu", rows, gate, up);
         float[] g = HostTensor.of(gate).data;
         float[] u = HostTensor.of(up).data;
         elementwise(rows * gate.cols(), (from, to) -> {
@@ -135,6 +142,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void residual(float alpha, Tensor h, float beta, Tensor a, int rows, Tensor out) {
+        Shapes.elementwise("residual", rows, h, a, out);
         float[] hv = HostTensor.of(h).data;
         float[] av = HostTensor.of(a).data;
         float[] o = HostTensor.of(out).data;
@@ -151,6 +159,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void scatterAddRows(Tensor src, int[] rowIndex, float[] scale, int count, Tensor dst) {
+        Shapes.scatterAddRows(src, rowIndex, scale, count, dst);
         float[] s = HostTensor.of(src).data;
         float[] d = HostTensor.of(dst).data;
         int n = src.cols();
@@ -174,6 +183,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
+        Shapes.tasks("lightning", tasks, qkv, out);
         if (!VectorLightning.supports(headDim)) {
             super.lightning(qkv, decay, headDim, tasks, out);
             return;
@@ -211,6 +221,7 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
+        Shapes.tasks("softmaxAttention", tasks, q, out);
         if (!VectorAttention.supports(shape.headDim())) {
             super.softmaxAttention(q, k, v, shape, tasks, out);
             return;

@@ -358,6 +358,57 @@ abstract class BackendContract {
         }
     }
 
+    /**
+     * Every call that would reach past a tensor, an index array or the rows an index names is
+     * refused before it touches memory, naming the operation (a GPU kernel would read or write
+     * past its buffer, which can fail the device context, where the CPU ends in an index exception).
+     */
+    @Test
+    void callsOutsideTheirTensorsAreRefusedNamingTheOperation() {
+        Tensor a = backend.allocate(4, 8);
+        Tensor b = backend.allocate(4, 8);
+        Tensor narrow = backend.allocate(4, 4);
+        Tensor wide = backend.allocate(4, 16);
+        float[] unused = new float[64];
+        Weight w = weight(DType.F32, 8, 8, unused);
+        Weight table = weight(DType.F32, 5, 8, unused);
+        Weight gamma = weight(DType.F32, 1, 8, unused);
+        java.util.function.BiConsumer<String, Runnable> refused = (name, call) -> {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, call::run, name);
+            assertTrue(e.getMessage().startsWith(name + ":"), name + ": " + e.getMessage());
+        };
+        refused.accept("upload", () -> backend.upload(new float[8], a, 5));
+        refused.accept("download", () -> backend.download(a, 4, new float[8]));
+        refused.accept("download", () -> backend.download(a, 0, new float[7]));
+        refused.accept("copy", () -> backend.copy(wide, a));
+        refused.accept("embed", () -> backend.embed(table, new int[] {0, 5}, 2, a));
+        refused.accept("embed", () -> backend.embed(table, new int[] {0, 1, 2, 3, 4}, 5, a));
+        refused.accept("rmsNorm", () -> backend.rmsNorm(a, 5, gamma, 1e-6f, b));
+        refused.accept("rmsNorm", () -> backend.rmsNorm(wide, 2, gamma, 1e-6f, wide));
+        refused.accept("matmul", () -> backend.matmul(a, 5, w, b));
+        refused.accept("matmul", () -> backend.matmul(a, 2, w, narrow));
+        refused.accept("matmul", () -> backend.matmuls(List.of(new Backend.Product(a, 1, w, b), new Backend.Product(narrow, 1, w, b))));
+        refused.accept("silu", () -> backend.silu(a, 5));
+        refused.accept("sigmoidGate", () -> backend.sigmoidGate(a, narrow, 3));
+        refused.accept("swiglu", () -> backend.swiglu(wide, a, 3));
+        refused.accept("residual", () -> backend.residual(1f, a, 1f, narrow, 4, b));
+        refused.accept("residual", () -> backend.residualNorm(1f, a, 1f, b, 5, a, gamma, 1e-6f, b));
+        refused.accept("route", () -> backend.route(a, 2, 9, new int[18], new float[18]));
+        refused.accept("route", () -> backend.route(a, 2, 2, new int[3], new float[4]));
+        refused.accept("gatherRows", () -> backend.gatherRows(a, new int[] {0, 4}, 2, b));
+        refused.accept("gatherRows", () -> backend.gatherRows(a, new int[] {0}, 2, b));
+        refused.accept("gatherRows", () -> backend.gatherRows(wide, new int[] {0, 1, 2}, 3, a));
+        refused.accept("scatterAddRows", () -> backend.scatterAddRows(a, new int[] {-1}, new float[] {1f}, 1, b));
+        refused.accept("scatterAddRows", () -> backend.scatterAddRows(wide, new int[] {2}, new float[] {1f}, 1, a));
+        refused.accept("scatterAddRows", () -> backend.scatterAddRows(a, new int[] {0, 1}, new float[] {1f}, 2, b));
+        refused.accept("zero", () -> backend.zero(a, 5));
+        refused.accept("lightning", () -> backend.lightning(a, new DecayTable(new double[] {0.5}, 4), 2,
+                List.of(SegmentTask.lightning(3, 2, 0, backend.allocate(1, 4))), b));
+        refused.accept("softmaxAttention", () -> backend.softmaxAttention(a, a, a, new AttentionShape(1, 1, 8, 8, 10000),
+                List.of(SegmentTask.attention(0, 5, 0, backend.newKvCache(1, 8))), b));
+        backend.matmul(a, 4, w, b); // and within bounds the same tensors serve
+    }
+
     // ---------------------------------------------------------------- attention
 
     /** Quadratic form (a): o_t = Σ_{u ≤ t} λ^(t−u) (q_t·k_u) v_u, per head, in double. */
