@@ -17,9 +17,10 @@
  * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`, and counts
  *   against its lane and tenant until a final status of the job arrives, or until it is taken as
  *   lost: released at least LOST_AFTER_TIMEOUTS lane timeouts ago onto a lane whose worker has
- *   reported nothing outstanding for that long, with the same lanes, in every fresh heartbeat (an
- *   idle worker polls all its lanes, so the order is not waiting there: its record is gone, say by
- *   retention, or its final status was lost). A lost order is logged and no longer counted; the
+ *   reported nothing outstanding for that long, with the same lanes, in every fresh heartbeat (a
+ *   worker's report counts every order it holds, at least one token each, an order it cannot decode
+ *   yet too, and an idle worker polls all its lanes, so the order is not waiting there: its record
+ *   is gone, say by retention, or its final status was lost). A lost order is logged and no longer counted; the
  *   job's status is left as it is;
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released;

@@ -440,8 +440,8 @@ public final class Worker implements AutoCloseable {
             } else if (again.undecodable != null && newerWriter(again.undecodable)) {
                 // an order written by a newer pipeline than this worker (an upgrade half done): a
                 // valid order, so it is neither dead-lettered nor committed past (its job would stay
-                // QUEUED for ever, its cost held by the dispatcher); it holds its lane, loudly, until
-                // an upgraded worker takes the lane
+                // QUEUED for ever); it holds its lane, loudly, until an upgraded worker takes the
+                // lane, and the heartbeats count it, so the dispatcher keeps its cost too
                 holdLane(t, System.Logger.Level.ERROR, "was written with a newer schema than this worker reads; it waits on"
                         + " its lane for an upgraded worker (upgrade this one)", again.undecodable.getMessage());
             } else {
@@ -744,12 +744,15 @@ public final class Worker implements AutoCloseable {
                 lanes.add(tp.partition());
             }
         }
+        // each held order counts at least one token, an undecodable one waiting for the registry
+        // or an upgraded worker too: the dispatcher takes a worker that reports nothing for long
+        // enough as holding nothing, and the orders released onto its lanes as lost
         long outstanding = 0;
         for (Running r : inProgress.values()) {
-            outstanding += r.taken.order.getEstimatedCostTokens();
+            outstanding += Math.max(1, r.taken.order.getEstimatedCostTokens());
         }
         for (Taken t : pending) {
-            outstanding += t.order == null ? 0 : t.order.getEstimatedCostTokens();
+            outstanding += t.order == null ? 1 : Math.max(1, t.order.getEstimatedCostTokens());
         }
         long reported = leaving ? 0 : outstanding;
         bestEffort("a heartbeat", () -> writer.heartbeat(lanes, engine.prefillTokensPerSecond(), reported, engine.batchFill()));

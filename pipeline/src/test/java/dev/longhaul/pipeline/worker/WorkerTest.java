@@ -54,6 +54,7 @@ import dev.longhaul.schemas.TaskType;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.WorkerHeartbeat;
 import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -382,6 +383,9 @@ class WorkerTest {
             assertEquals(List.of(), read(topics.deadLetters));
             assertEquals(0, all(topics.status, "newer-1").size());
             assertEquals(0, all(topics.status, "behind-newer-1").size());
+            // and the worker's heartbeats count the order it holds, so the dispatcher never takes it as idle
+            List<WorkerHeartbeat> beats = all(skew.workers, "skew-1");
+            assertTrue(!beats.isEmpty() && beats.getLast().getOutstandingCostTokens() >= 1, "the held order went unreported: " + beats);
             assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
         } finally {
             topics = saved;
