@@ -176,6 +176,7 @@ class DispatchTopologyTest {
             assertEquals("INVALID_REQUEST", letters.getFirst().getReasonCode());
             assertTrue(letters.getFirst().getDetail().contains("names no priority"), letters.getFirst().getDetail());
             p.control("job-x", ControlAction.RESUME, null);
+            assertEquals(List.of(), p.statuses(), "a command for a job in a final state changes nothing");
             p.control("nobody", ControlAction.PAUSE, null);
             p.submit(submission("nobody", "acme", 250)); // a pause before anything of the job arrived is not kept
             p.heartbeat("w0", List.of(0), 0, T0);

@@ -126,14 +126,20 @@ final class JobPlan {
     private static byte[] write(JobPlan plan) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
+            // a plan with nothing of version 3 in it is written as version 2, which the version before
+            // reads too: instances of both can share the store during an upgrade (or a rollback)
+            // until someone sends a priority change or a pause during an upload
+            boolean scheduled = plan.priority != null || plan.paused;
+            out.writeByte(scheduled ? VERSION : 2);
             out.writeByte(plan.settlement.ordinal());
             out.writeUTF(plan.plannedDigest);
             out.writeUTF(plan.tenant);
             out.writeLong(plan.savedAt);
-            out.writeBoolean(plan.priority != null);
-            out.writeInt(plan.priority == null ? 0 : plan.priority);
-            out.writeBoolean(plan.paused);
+            if (scheduled) {
+                out.writeBoolean(plan.priority != null);
+                out.writeInt(plan.priority == null ? 0 : plan.priority);
+                out.writeBoolean(plan.paused);
+            }
             out.writeInt(plan.closed.size());
             for (String id : plan.closed) {
                 out.writeUTF(id);

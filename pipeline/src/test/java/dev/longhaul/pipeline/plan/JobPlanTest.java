@@ -26,7 +26,9 @@ class JobPlanTest {
         plan.savedAt = 1_234_567L;
         plan.pending.put("s2", new JobPlan.Submission("s2", 99L));
         plan.close("s1");
-        JobPlan back = JobPlan.SERDE.deserializer().deserialize("t", JobPlan.SERDE.serializer().serialize("t", plan));
+        byte[] plain = JobPlan.SERDE.serializer().serialize("t", plan);
+        assertEquals(2, plain[0], "a plan without a priority or pause is written as the version before reads it");
+        JobPlan back = JobPlan.SERDE.deserializer().deserialize("t", plain);
         assertEquals(null, back.priority);
         assertEquals(false, back.paused);
         plan.priority = -5;
