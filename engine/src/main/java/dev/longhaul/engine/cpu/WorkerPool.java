@@ -84,7 +84,12 @@ final class WorkerPool implements AutoCloseable {
             throw new IllegalStateException("the worker pool is closed");
         }
         if (threads == 1 || n <= grain) {
-            task.run(0, 0, n);
+            regionCaller = Thread.currentThread(); // run here, with worker 0's scratch: a nested region would share it
+            try {
+                task.run(0, 0, n);
+            } finally {
+                regionCaller = null;
+            }
             return;
         }
         int c = Math.max(1, grain);

@@ -94,8 +94,17 @@ class WorkerPoolTest {
     void aBodyThatStartsARegionOfTheSamePoolFailsTheRegionInsteadOfHangingOrCorruptingIt() {
         try (WorkerPool pool = new WorkerPool(2)) {
             for (boolean onWorker : new boolean[] {false, true}) {
+                java.util.concurrent.atomic.AtomicBoolean workerTookPart = new java.util.concurrent.atomic.AtomicBoolean();
                 IllegalStateException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
                         () -> assertThrows(IllegalStateException.class, () -> pool.forEach(1000, 1, (worker, from, to) -> {
+                            if (worker != 0) {
+                                workerTookPart.set(true);
+                            } else if (onWorker) {
+                                // the caller holds its first chunk until the worker has taken one, so the worker nests for sure
+                                while (!workerTookPart.get()) {
+                                    Thread.onSpinWait();
+                                }
+                            }
                             if ((worker != 0) == onWorker) {
                                 pool.forEach(100, 1, (w, f, t) -> busy());
                             }
@@ -103,6 +112,10 @@ class WorkerPoolTest {
                         })), onWorker ? "from a worker" : "from the caller");
                 assertTrue(e.getMessage().contains("another region"), e.getMessage());
             }
+            // a region small enough to run on the calling thread alone refuses a nested one too
+            IllegalStateException inline = assertThrows(IllegalStateException.class,
+                    () -> pool.forEach(1, 1, (worker, from, to) -> pool.forEach(1000, 1, (w, f, t) -> busy())));
+            assertTrue(inline.getMessage().contains("another region"), inline.getMessage());
             // and the pool goes on
             AtomicIntegerArray runs = new AtomicIntegerArray(64);
             pool.forEach(64, 1, (worker, from, to) -> {

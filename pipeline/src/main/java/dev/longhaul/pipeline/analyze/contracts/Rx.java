@@ -23,13 +23,19 @@ final class Rx {
 
     static String expand(String readable) {
         StringBuilder out = new StringBuilder(readable.length() + 16);
-        boolean inClass = false;
+        int classDepth = 0; // Java nests classes: [a-d[m-p]] is a union
         for (int i = 0; i < readable.length(); i++) {
             char c = readable.charAt(i);
-            if (c == '\\' && i + 1 < readable.length()) {
+            if (c == '\\' && readable.startsWith("Q", i + 1)) {
+                // quoted up to \E (or the end): every character, spaces too, as written
+                int end = readable.indexOf("\\E", i + 2);
+                int to = end < 0 ? readable.length() : end + 2;
+                out.append(readable, i, to);
+                i = to - 1;
+            } else if (c == '\\' && i + 1 < readable.length()) {
                 out.append(c).append(readable.charAt(++i));
-            } else if (c == '[' && !inClass) {
-                inClass = true;
+            } else if (c == '[') {
+                classDepth++;
                 out.append(c);
                 // a ']' first in a class (or after '^') is a literal, not its end
                 if (i + 1 < readable.length() && readable.charAt(i + 1) == '^') {
@@ -38,12 +44,12 @@ final class Rx {
                 if (i + 1 < readable.length() && readable.charAt(i + 1) == ']') {
                     out.append(readable.charAt(++i));
                 }
-            } else if (c == ']' && inClass) {
-                inClass = false;
+            } else if (c == ']' && classDepth > 0) {
+                classDepth--;
                 out.append(c);
             } else if (c != ' ') {
                 out.append(c);
-            } else if (inClass) {
+            } else if (classDepth > 0) {
                 out.append("\\s");
             } else if (i + 1 < readable.length() && readable.charAt(i + 1) == '?') {
                 out.append("\\s*");

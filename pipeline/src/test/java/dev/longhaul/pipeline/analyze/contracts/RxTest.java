@@ -25,6 +25,12 @@ class RxTest {
         assertTrue(Rx.of("a[^ ]b").matcher("axb").matches());
         assertFalse(Rx.of("a[^ ]b").matcher("a\tb").matches());
         assertTrue(Rx.of("[] ]x").matcher("]x").matches(), "a ']' first in a class is a literal");
+        Pattern union = Rx.of("[a[ -]]b");
+        assertTrue(union.matcher("-b").matches());
+        assertTrue(union.matcher("\nb").matches());
+        assertFalse(union.matcher("+b").matches(), "a nested class took a '+'");
+        assertTrue(Rx.of("x \\Q[ ]\\E y").matcher("x  [ ] y").matches(), "quoted text is as written");
+        assertFalse(Rx.of("x \\Q[ ]\\E y").matcher("x [  ] y").matches());
     }
 
     @Test
