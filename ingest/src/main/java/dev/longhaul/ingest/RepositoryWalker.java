@@ -4,7 +4,8 @@
  * - .gitignore files are honoured at every level with git's semantics (JGit's IgnoreNode:
  *   negation, anchoring, **, directory-only patterns); a deeper file's match overrides a
  *   shallower one, and an ignored directory is not entered, so nothing under it comes back (as in
- *   git). .git/info/exclude and global excludes are not read: they are one user's, not the repo's.
+ *   git). A directory whose .gitignore cannot be read, or is a symbolic link, is left out whole
+ *   and reported (UNREAD_IGNORE_RULES): its rules might have left out secrets. .git/info/exclude and global excludes are not read: they are one user's, not the repo's.
  * - .git/ is never entered, and a .git file (a worktree's or submodule's pointer to its git
  *   directory, which holds a machine path) is never read: neither is the repository's content.
  * - Symbolic links are never followed, and a file whose real path leaves the root is skipped, so
@@ -102,9 +103,9 @@ public final class RepositoryWalker {
             try {
                 node = readRules(dir.resolve(".gitignore"));
             } catch (IOException e) {
-                // rules that cannot be read might ignore anything below (.env, keys): none of it is
-                // sent, rather than all of it; the directory is reported
-                skipped.add(new Skipped(rel.isEmpty() ? "." : rel, Skipped.Reason.NOT_REGULAR));
+                // rules that cannot be read, or are a link not followed, might ignore anything
+                // below (.env, keys): none of it is sent, rather than all of it; the directory is reported
+                skipped.add(new Skipped(rel.isEmpty() ? "." : rel, Skipped.Reason.UNREAD_IGNORE_RULES));
                 return FileVisitResult.SKIP_SUBTREE;
             }
             rules.push(new Rules(rel, node));
@@ -189,10 +190,17 @@ public final class RepositoryWalker {
             return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
         }
 
-        /** The rules of a .gitignore, or null when there is none; a symlinked one is not read. */
+        /**
+         * The rules of a .gitignore, or null when there is none; IOException when it cannot be
+         * read, or is a symbolic link (never followed: it could name a file outside the root, and
+         * git does not follow one either), or anything but a regular file.
+         */
         private static IgnoreNode readRules(Path gitignore) throws IOException {
-            if (!Files.isRegularFile(gitignore, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(gitignore, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
+            }
+            if (!Files.isRegularFile(gitignore, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(gitignore + " is a symbolic link or not a regular file");
             }
             IgnoreNode node = new IgnoreNode();
             try (InputStream in = Files.newInputStream(gitignore)) {

@@ -25,6 +25,11 @@ public record Skipped(String path, Reason reason) {
          */
         BAD_PATH,
         /** Gone, or no longer a regular file inside the root, when its turn to be uploaded came. */
-        CHANGED
+        CHANGED,
+        /**
+         * A directory whose .gitignore is a symbolic link (never followed) or cannot be read: its
+         * rules might leave out anything below it (.env, keys), so nothing below it is sent.
+         */
+        UNREAD_IGNORE_RULES
     }
 }

@@ -113,6 +113,22 @@ class RepositoryWalkerTest {
     }
 
     @Test
+    void aDirectoryWhoseGitignoreIsASymlinkIsLeftOutWholeAndReported() throws IOException {
+        // its rules (here: leave out .env) are never read through the link, so nothing they might
+        // have left out is sent; the rest of the repository is
+        Path root = tmp.resolve("linked-rules");
+        write(root, "README.md", "top\n");
+        write(root, "shared-ignore", ".env\n");
+        write(root, "app/main.py", "print(1)\n");
+        write(root, "app/.env", "SECRET=1\n");
+        Files.createSymbolicLink(root.resolve("app/.gitignore"), root.resolve("shared-ignore"));
+        RepositoryWalker.Walk walk = RepositoryWalker.walk(root);
+        assertEquals(List.of("README.md", "shared-ignore"), walk.files().stream().map(RepositoryWalker.RepoFile::path).toList());
+        assertEquals(Map.of("app", Skipped.Reason.UNREAD_IGNORE_RULES),
+                walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason)));
+    }
+
+    @Test
     void manyEntriesThatAreNotSentDoNotCountAgainstTheFileLimit() throws IOException {
         // two text files among thirty images: a limit of two files to send still walks the tree
         Path root = tmp.resolve("images");
