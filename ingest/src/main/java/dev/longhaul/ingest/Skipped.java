@@ -9,7 +9,7 @@ package dev.longhaul.ingest;
 public record Skipped(String path, Reason reason) {
 
     public enum Reason {
-        /** NUL bytes or invalid UTF-8 in the first 8 KiB. */
+        /** A NUL byte in the first 8 KiB, or the magic of a compressed or archive format, a PDF, UTF-16 or UTF-32 (TextSniffer). */
         BINARY,
         /** A symbolic link: never followed, so nothing outside the root is read. */
         SYMLINK,

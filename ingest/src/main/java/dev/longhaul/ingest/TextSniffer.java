@@ -1,22 +1,16 @@
 /*
- * Tells text from binary the way git and grep do, from the first 8 KiB only: a NUL byte, or bytes
- * that are not valid UTF-8, mean binary. A multi-byte character cut by the end of the window is
- * not counted against the file. Used to leave binaries out of repository jobs.
- *
- * A single document (a file or stdin) is held to a looser test, binaryFormat(): a log in Latin-1
- * is still text to summarize, so only a NUL byte or the magic of an archive or a compressed
- * format this project does not decompress (gzip is decompressed) refuses it.
+ * Tells text from binary from the first 8 KiB of a file, the way git does, plus the magic of the
+ * formats git would call text by accident: a NUL byte, a compressed or archive format this
+ * project does not decompress (gzip is decompressed for a single document), a PDF, or UTF-16/32
+ * (text, but not the UTF-8 the pipeline reads) mean binary. Bytes that are not valid UTF-8 do not:
+ * a log or a source file in Latin-1 is still text to read (the pipeline decodes it as UTF-8, each
+ * byte that is not becoming U+FFFD). Used to leave binaries out of repository jobs, and to refuse a
+ * single document that is one.
  */
 package dev.longhaul.ingest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,12 +20,10 @@ public final class TextSniffer {
 
     private TextSniffer() {}
 
-    /** True when the first {@link #WINDOW} bytes of {@code file} look binary. */
+    /** True when the first {@link #WINDOW} bytes of {@code file} look binary (binaryFormat). */
     public static boolean looksBinary(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(WINDOW);
-            boolean wholeFile = head.length < WINDOW || in.read() < 0;
-            return looksBinary(head, wholeFile);
+            return binaryFormat(in.readNBytes(WINDOW)) != null;
         }
     }
 
@@ -84,25 +76,4 @@ public final class TextSniffer {
             Magic.of("a zip archive", 'P', 'K', 0x03, 0x04),
             Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C),
             Magic.of("a PDF", '%', 'P', 'D', 'F', '-'));
-
-    /**
-     * @param head      the first bytes of the file
-     * @param wholeFile true when {@code head} is the entire file, so a truncated character at its
-     *                  end is an error rather than the window's cut
-     */
-    static boolean looksBinary(byte[] head, boolean wholeFile) {
-        if (firstNul(head) >= 0) {
-            return true;
-        }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(head);
-        CharBuffer out = CharBuffer.allocate(head.length + 1);
-        CoderResult result = decoder.decode(in, out, wholeFile);
-        if (result.isError()) {
-            return true;
-        }
-        return wholeFile && decoder.flush(out).isError();
-    }
 }

@@ -1,6 +1,7 @@
 /*
  * Repository walking on a tree built in the test: nested .gitignore files with negation and
- * directory rules, .git/ and .git files (a worktree's or submodule's pointer) left out, binaries (NUL bytes, invalid UTF-8) and empty files skipped and
+ * directory rules, .git/ and .git files (a worktree's or submodule's pointer) left out, binaries (a NUL byte or a
+ * binary format's magic; Latin-1 text is text) and empty files skipped and
  * reported, symlinks never followed (one escapes the root, one stays inside), paths recorded
  * relative to the root with '/' separators, in path order.
  */
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -74,6 +74,7 @@ class RepositoryWalkerTest {
                         ".gitignore",
                         "README.md",
                         "keep.log",
+                        "latin1.txt",
                         "src/.gitignore",
                         "src/Main.java",
                         "src/deep/.gitignore",
@@ -88,7 +89,6 @@ class RepositoryWalkerTest {
         Map<String, Skipped.Reason> skipped = walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason));
         assertEquals(Map.of(
                         "image.png", Skipped.Reason.BINARY,
-                        "latin1.txt", Skipped.Reason.BINARY,
                         "empty.txt", Skipped.Reason.EMPTY,
                         "escape.txt", Skipped.Reason.SYMLINK,
                         "linked-dir", Skipped.Reason.SYMLINK,
@@ -169,10 +169,10 @@ class RepositoryWalkerTest {
     void aRepositorySourceRecordsPathsOnItsParts() throws IOException {
         DocumentSource.Opened opened = DocumentSource.repository(repository()).open(Long.MAX_VALUE);
         assertEquals(DocumentSource.GIT_TREE, opened.mediaType());
-        assertEquals("8", opened.metadata().get(DocumentSource.META_FILE_COUNT));
-        assertEquals("6", opened.metadata().get(DocumentSource.META_SKIPPED_COUNT));
-        assertEquals("src/Main.java", opened.parts().get(4).path());
-        try (var in = opened.parts().get(4).open()) {
+        assertEquals("9", opened.metadata().get(DocumentSource.META_FILE_COUNT));
+        assertEquals("5", opened.metadata().get(DocumentSource.META_SKIPPED_COUNT));
+        assertEquals("src/Main.java", opened.parts().get(5).path());
+        try (var in = opened.parts().get(5).open()) {
             assertEquals("class Main {}\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
@@ -197,16 +197,19 @@ class RepositoryWalkerTest {
     }
 
     @Test
-    void aCharacterCutByTheWindowIsNotBinaryButAnInvalidByteIs() {
-        byte[] head = new byte[TextSniffer.WINDOW];
-        Arrays.fill(head, (byte) 'a');
-        // The first two bytes of a three-byte character (U+20AC) at the very end of the window.
-        head[head.length - 2] = (byte) 0xE2;
-        head[head.length - 1] = (byte) 0x82;
-        assertFalse(TextSniffer.looksBinary(head, false));
-        assertTrue(TextSniffer.looksBinary(head, true), "the same bytes ending the whole file are truncated UTF-8");
-        head[10] = (byte) 0xFF;
-        assertTrue(TextSniffer.looksBinary(head, false));
+    void aLatin1FileIsTextAndANulByteOrAnArchivesMagicIsBinary() throws IOException {
+        Path root = tmp.resolve("encodings");
+        write(root, "latin1.c", "/* caf\u00e9 cr\u00e8me */\nint x;\n".getBytes(StandardCharsets.ISO_8859_1));
+        write(root, "utf8.md", "caf\u00e9\n");
+        write(root, "nul.dat", new byte[] {'a', 'b', 0, 'c'});
+        write(root, "late-nul.txt", (("x".repeat(TextSniffer.WINDOW)) + "\u0000").getBytes(StandardCharsets.US_ASCII));
+        write(root, "bundle.zip", new byte[] {'P', 'K', 3, 4, 'a', 'b'});
+        write(root, "wide.txt", new byte[] {(byte) 0xFF, (byte) 0xFE, 'h', 'i'});
+        RepositoryWalker.Walk walk = RepositoryWalker.walk(root);
+        assertEquals(List.of("late-nul.txt", "latin1.c", "utf8.md"), walk.files().stream().map(RepositoryWalker.RepoFile::path).toList(),
+                "a NUL past the first 8 KiB is not looked for, as git does not");
+        assertEquals(Map.of("nul.dat", Skipped.Reason.BINARY, "bundle.zip", Skipped.Reason.BINARY, "wide.txt", Skipped.Reason.BINARY),
+                walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason)));
     }
 
     @Test
