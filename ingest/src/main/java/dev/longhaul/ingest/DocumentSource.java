@@ -51,6 +51,23 @@ public sealed interface DocumentSource {
             skipped = java.util.Collections.unmodifiableList(skipped);
         }
 
+        /**
+         * The metadata as the upload left it, for the request written after the chunks: a
+         * repository's fileCount and skippedCount count the files that changed before their turn
+         * (CHANGED, sent as nothing) among the skipped, not the sent. Other sources' metadata as it was.
+         */
+        public Map<String, String> metadataAfterUpload() {
+            if (!metadata.containsKey(META_FILE_COUNT)) {
+                return metadata;
+            }
+            List<Skipped> now = List.copyOf(skipped); // called once every part has been read
+            long changed = now.stream().filter(k -> k.reason() == Skipped.Reason.CHANGED).count();
+            Map<String, String> after = new LinkedHashMap<>(metadata);
+            after.put(META_FILE_COUNT, Long.toString(parts.size() - changed));
+            after.put(META_SKIPPED_COUNT, Integer.toString(now.size()));
+            return after;
+        }
+
         /** Chunks of chunkBytes the parts will take (each part starts a chunk), or -1 when a size is unknown. */
         public long chunksUpFront(int chunkBytes) {
             long chunks = 0;

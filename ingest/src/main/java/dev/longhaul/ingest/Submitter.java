@@ -145,9 +145,6 @@ public final class Submitter implements AutoCloseable {
         DocumentSource.Opened document = source.open(config.sourceLimits());
         String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
-        Map<String, String> metadata = new LinkedHashMap<>(document.metadata());
-        metadata.putAll(spec.metadata());
-
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         producer.beginTransaction();
         try {
@@ -163,6 +160,9 @@ public final class Submitter implements AutoCloseable {
                         .build();
                 send(topics.documents, jobId, record, sendFailure);
             });
+            // after the chunks: a repository's counts then leave out the files that changed meanwhile
+            Map<String, String> metadata = new LinkedHashMap<>(document.metadataAfterUpload());
+            metadata.putAll(spec.metadata());
             JobRequest request = JobRequest.newBuilder()
                     .setJobId(jobId)
                     .setTenant(spec.tenant())

@@ -154,6 +154,10 @@ class RepositoryWalkerTest {
             assertEquals("second\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         assertEquals(List.of(new Skipped("a.txt", Skipped.Reason.CHANGED)), opened.skipped());
+        // and the request, written after the chunks, counts it among the skipped, not the sent
+        assertEquals("2", opened.metadata().get(DocumentSource.META_FILE_COUNT), "as walked");
+        assertEquals("1", opened.metadataAfterUpload().get(DocumentSource.META_FILE_COUNT));
+        assertEquals("1", opened.metadataAfterUpload().get(DocumentSource.META_SKIPPED_COUNT));
     }
 
     @Test
