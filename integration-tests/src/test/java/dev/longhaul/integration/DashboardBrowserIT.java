@@ -4,8 +4,10 @@
  * the synthesized xs model. Given the page open, when short jobs are submitted through the ingest
  * Submitter, then the page's job table shows them SUCCEEDED and the chart series (window.longhaul,
  * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
- * among them (zero before any job: nothing stepped); when the cancel button of
- * a long job is clicked, then its row ends CANCELLED. A screenshot is saved under target/.
+ * among them (zero before any job: nothing stepped); a job waiting behind a long one (the
+ * dispatch window holds one order) is paused from its row, stays QUEUED when the long job's
+ * cancel button has ended that one CANCELLED, and runs to SUCCEEDED once resumed. A screenshot is
+ * saved under target/.
  * The API needs the dashboard's bearer token: opened without it the page shows its login form and
  * a wrong token typed there is refused (401); opened at pageUrl() (#token=...) it reads the token,
  * drops it from the address bar and goes live.
@@ -64,8 +66,11 @@ class DashboardBrowserIT {
         Optional<Path> driver = onPath("chromedriver");
         Assumptions.assumeTrue(chromium.isPresent() && driver.isPresent(),
                 "no chromium or chromedriver on the PATH (apt-get install chromium chromium-driver)");
+        // a window of one token: a worker takes one order at a time, so a second job waits in the
+        // dispatcher, where it can be paused
         cluster = new Cluster(PipelineConfig.DEFAULTS.withKafka(
-                new PipelineConfig.Kafka(APP_ID, "longhaul.", 1, Duration.ofMillis(100))), CONTEXT, 8);
+                new PipelineConfig.Kafka(APP_ID, "longhaul.", 1, Duration.ofMillis(100)))
+                .withDispatch(new PipelineConfig.Dispatch(4, 1, Duration.ofSeconds(30), Duration.ofSeconds(1))), CONTEXT, 8);
         cluster.addWorker("browser-worker");
         dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(500))
                         .withPipelineApplicationId(APP_ID),
@@ -136,9 +141,21 @@ class DashboardBrowserIT {
         }
         submit("browser-long", text.toString());
         waitFor("browser-long in the job table", d -> rowState("browser-long") != null);
+        // a job behind it waits for the worker; paused there, it stays behind after the worker is free
+        submit("browser-held", "A job that waits its turn, then is paused and resumed.");
+        waitFor("browser-held QUEUED with a pause button", d -> "QUEUED".equals(rowState("browser-held"))
+                && Boolean.TRUE.equals(js("var b = document.querySelector('button.pause[data-job-id=\"browser-held\"]');"
+                        + " return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));
+        click("button.pause[data-job-id='browser-held']");
+        waitFor("browser-held paused", d -> "true".equals(rowData("browser-held", "paused")));
         clickCancel("browser-long");
         waitFor("the cancel request accepted", d -> Boolean.TRUE.equals(js("return window.longhaul.cancelled.indexOf('browser-long') >= 0")));
         waitFor("browser-long CANCELLED in the job table", d -> "CANCELLED".equals(rowState("browser-long")));
+        Thread.sleep(3000);
+        assertEquals("QUEUED", rowState("browser-held"), "a paused job is not released when the worker frees up");
+        assertEquals("resume", js("return document.querySelector('button.pause[data-job-id=\"browser-held\"]').textContent"));
+        click("button.pause[data-job-id='browser-held']");
+        waitFor("browser-held SUCCEEDED once resumed", d -> "SUCCEEDED".equals(rowState("browser-held")));
 
         Path shot = Path.of("target", "dashboard-browser.png");
         Files.createDirectories(shot.getParent());
@@ -164,11 +181,23 @@ class DashboardBrowserIT {
         return s == null ? null : s.toString();
     }
 
-    /** Clicks the row's cancel button; the table is redrawn on every push, so a stale button is found again. */
+    /** A data- attribute of the job's row, or null while it has no row. */
+    private static String rowData(String jobId, String name) {
+        Object s = js("var r = document.querySelector('tr[data-job-id=\"' + arguments[0] + '\"]'); return r ? r.dataset[arguments[1]] : null;",
+                jobId, name);
+        return s == null ? null : s.toString();
+    }
+
+    /** Clicks the row's cancel button. */
     private static void clickCancel(String jobId) {
-        waitFor("a cancel click on " + jobId, d -> {
+        click("button.cancel[data-job-id='" + jobId + "']");
+    }
+
+    /** Clicks the button; the table is redrawn on every push, so a stale button is found again. */
+    private static void click(String css) {
+        waitFor("a click on " + css, d -> {
             try {
-                d.findElement(By.cssSelector("button.cancel[data-job-id='" + jobId + "']")).click();
+                d.findElement(By.cssSelector(css)).click();
                 return true;
             } catch (StaleElementReferenceException e) {
                 return false;

@@ -4,7 +4,7 @@
  * serves the page, its event stream, the JSON API and /metrics. start() returns once the server
  * listens; the feed catches up in the background (from the topics' beginning), so early answers
  * may be partial. Job lookups go to the pipeline's Streams status store when a KafkaStreams is
- * given and hosts the job, else to the feed's job table. Cancels go through ingest's JobControl.
+ * given and hosts the job, else to the feed's job table. Cancels, pauses, resumes and priority changes go through ingest's JobControl.
  * close() stops everything it started, never the given KafkaStreams. Every request but the page's
  * static files needs the bearer token (token(); pageUrl() is the page's address carrying it).
  */
@@ -156,6 +156,22 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     public void cancel(String jobId) {
         JobIds.requireValid(jobId);
         control.cancel(jobId);
+    }
+
+    @Override
+    public void pause(String jobId, boolean paused) {
+        JobIds.requireValid(jobId);
+        if (paused) {
+            control.pause(jobId);
+        } else {
+            control.resume(jobId);
+        }
+    }
+
+    @Override
+    public void setPriority(String jobId, int priority) {
+        JobIds.requireValid(jobId);
+        control.setPriority(jobId, priority);
     }
 
     @Override

@@ -1,5 +1,5 @@
 /*
- * What the HTTP layer asks of the dashboard, kept to four calls so that DashboardServer only
+ * What the HTTP layer asks of the dashboard, kept to a few calls so that DashboardServer only
  * translates HTTP and the figures, lookups and commands live in Dashboard.
  */
 package dev.longhaul.ops.dashboard;
@@ -17,6 +17,12 @@ interface DashboardApi {
 
     /** Writes a CANCEL for the job and returns once the broker has it. */
     void cancel(String jobId);
+
+    /** Writes a PAUSE (paused) or RESUME for the job and returns once the broker has it. */
+    void pause(String jobId, boolean paused);
+
+    /** Writes a SET_PRIORITY for the job and returns once the broker has it. */
+    void setPriority(String jobId, int priority);
 
     /** The meters in Prometheus text format. */
     String scrape();

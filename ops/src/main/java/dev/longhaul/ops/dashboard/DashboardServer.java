@@ -7,6 +7,8 @@
  *   GET  /api/jobs              the job table (JSON array, most recently updated first)
  *   GET  /api/jobs/{id}         one job's latest status (the Streams store when available), 404 if none
  *   POST /api/jobs/{id}/cancel  writes a Control CANCEL; 202 once the broker has it
+ *   POST /api/jobs/{id}/pause, /resume, /priority?value=N
+ *                               writes a PAUSE, RESUME or SET_PRIORITY (a queued job's); 202 likewise
  *   GET  /metrics               Prometheus text exposition
  * Everything but the page's static files requires `Authorization: Bearer TOKEN` (BearerToken) and
  * answers 401 without it; /metrics too, since job counts by state and tenant are not public
@@ -84,8 +86,8 @@ final class DashboardServer implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         // a job id between the two, not empty: /api/jobs/cancel names the job "cancel"
-        boolean cancel = path.startsWith("/api/jobs/") && path.endsWith("/cancel") && path.length() > "/api/jobs//cancel".length();
-        String expected = cancel ? "POST" : "GET";
+        String command = command(path);
+        String expected = command != null ? "POST" : "GET";
         if (!STATIC.containsKey(path) && !token.admits(ex.getRequestHeaders().getFirst("Authorization"))) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"longhaul\"");
             send(ex, 401, Map.of("error", "this endpoint needs the dashboard's bearer token"));
@@ -99,10 +101,23 @@ final class DashboardServer implements AutoCloseable {
             send(ex, 200, api.snapshot());
         } else if (path.equals("/api/jobs")) {
             send(ex, 200, api.snapshot().jobs());
-        } else if (cancel) {
-            String id = path.substring("/api/jobs/".length(), path.length() - "/cancel".length());
-            api.cancel(id);
-            send(ex, 202, Map.of("jobId", id, "cancelRequested", true));
+        } else if (command != null) {
+            String id = path.substring("/api/jobs/".length(), path.length() - command.length() - 1);
+            switch (command) {
+                case "cancel" -> {
+                    api.cancel(id);
+                    send(ex, 202, Map.of("jobId", id, "cancelRequested", true));
+                }
+                case "pause", "resume" -> {
+                    api.pause(id, command.equals("pause"));
+                    send(ex, 202, Map.of("jobId", id, command + "Requested", true));
+                }
+                default -> {
+                    int priority = priority(ex.getRequestURI().getRawQuery());
+                    api.setPriority(id, priority);
+                    send(ex, 202, Map.of("jobId", id, "priorityRequested", priority));
+                }
+            }
         } else if (path.startsWith("/api/jobs/")) {
             String id = path.substring("/api/jobs/".length());
             var job = api.job(id);
@@ -116,6 +131,34 @@ final class DashboardServer implements AutoCloseable {
         } else {
             send(ex, 404, Map.of("error", "not found: " + path));
         }
+    }
+
+    private static final java.util.List<String> COMMANDS = java.util.List.of("cancel", "pause", "resume", "priority");
+
+    /** The command a path names (/api/jobs/{id}/{command}, the id not empty), or null. */
+    private static String command(String path) {
+        for (String c : COMMANDS) {
+            if (path.startsWith("/api/jobs/") && path.endsWith("/" + c) && path.length() > "/api/jobs//".length() + c.length()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The priority of "value=N" (IllegalArgumentException, a 400, without one). */
+    private static int priority(String query) {
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.startsWith("value=")) {
+                    try {
+                        return Integer.parseInt(pair.substring("value=".length()));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("priority value must be an integer: " + pair.substring("value=".length()));
+                    }
+                }
+            }
+        }
+        throw new IllegalArgumentException("a priority change needs ?value=N");
     }
 
     private void serveResource(HttpExchange ex, String name) throws IOException {

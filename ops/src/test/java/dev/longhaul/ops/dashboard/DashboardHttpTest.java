@@ -3,7 +3,8 @@
  * and a dashboard on a free port, given the pipeline's KafkaStreams. Given a heartbeat, a job's
  * statuses and a result written to their topics, when the API is read, then /api/throughput,
  * /api/jobs/{id} (answered from the Streams status store), /api/jobs, /metrics and the event
- * stream show them; cancel writes a Control record; bad ids and unknown jobs get 400 and 404.
+ * stream show them; cancel, pause, resume and priority write Control records; bad ids, a priority
+ * that is not a number and unknown jobs get 400 and 404.
  * Every request carries the dashboard's bearer token (configured here); without it, or with a
  * wrong one, every API endpoint, the stream, /metrics and cancel answer 401 and cancel writes
  * nothing, while the page's static files need no token.
@@ -169,9 +170,39 @@ class DashboardHttpTest {
 
     @Test
     void cancelWritesAControlRecord() throws Exception {
-        HttpResponse<String> r = HTTP.send(authorized("/api/jobs/job-cancel-me/cancel")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = post("/api/jobs/job-cancel-me/cancel");
         assertEquals(202, r.statusCode(), r.body());
+        List<Control> commands = controlRecords("job-cancel-me", 1);
+        assertEquals(1, commands.size());
+        assertEquals("CANCEL", commands.get(0).getAction().name());
+    }
+
+    @Test
+    void pauseResumeAndPriorityWriteControlRecords() throws Exception {
+        assertEquals(202, post("/api/jobs/job-hold-me/pause").statusCode());
+        assertEquals(202, post("/api/jobs/job-hold-me/resume").statusCode());
+        HttpResponse<String> priority = post("/api/jobs/job-hold-me/priority?value=-3");
+        assertEquals(202, priority.statusCode(), priority.body());
+        assertEquals(-3, JSON.readTree(priority.body()).path("priorityRequested").asInt());
+        assertEquals(List.of("PAUSE null", "RESUME null", "SET_PRIORITY -3"), controlRecords("job-hold-me", 3).stream()
+                .map(c -> c.getAction() + " " + c.getPriority()).toList());
+        for (String bad : List.of("/api/jobs/job-hold-me/priority", "/api/jobs/job-hold-me/priority?value=high")) {
+            HttpResponse<String> r = post(bad);
+            assertEquals(400, r.statusCode(), bad + ": " + r.body());
+            assertTrue(r.body().contains("priority"), r.body());
+        }
+        assertEquals(405, get("/api/jobs/job-hold-me/pause").statusCode(), "pause is a POST");
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(dashboard.url().resolve("/api/jobs/job-hold-me/pause"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+    }
+
+    private HttpResponse<String> post(String path) throws Exception {
+        return HTTP.send(authorized(path).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The control records keyed by jobId, once `expected` of them are there (or the patience runs out). */
+    private static List<Control> controlRecords(String jobId, int expected) {
         List<Control> commands = new ArrayList<>();
         Topic<String, Control> control = stack.topics().control;
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
@@ -181,16 +212,15 @@ class DashboardHttpTest {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (commands.isEmpty() && System.nanoTime() < deadline) {
+            while (commands.size() < expected && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, Control> c : consumer.poll(Duration.ofMillis(200))) {
-                    if (c.key().equals("job-cancel-me")) {
+                    if (c.key().equals(jobId)) {
                         commands.add(c.value());
                     }
                 }
             }
         }
-        assertEquals(1, commands.size());
-        assertEquals("CANCEL", commands.get(0).getAction().name());
+        return commands;
     }
 
     @Test

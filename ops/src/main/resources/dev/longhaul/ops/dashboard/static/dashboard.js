@@ -4,7 +4,9 @@
  * chart and the tables, without reloading.
  * The series the charts draw are kept in window.longhaul (and mirrored in the canvases' data-*
  * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
- * /api/jobs/{id}/cancel. No libraries: the page must work with nothing outside reachable.
+ * /api/jobs/{id}/cancel; a job waiting for a lane (QUEUED, not yet on one) also has a pause button,
+ * which POSTs to /api/jobs/{id}/pause, or to /resume once its status says it is paused. No
+ * libraries: the page must work with nothing outside reachable.
  * Every API call carries `Authorization: Bearer TOKEN`. The token comes from the URL's fragment
  * (#token=..., removed from the address bar once read, kept in sessionStorage for reloads) or from
  * the login form. EventSource cannot send headers, so the event stream is read with fetch and
@@ -18,6 +20,7 @@
     snapshot: null,
     series: { jobs: [], prefill: [], decode: [], batch: {} },
     cancelled: [],
+    pauseRequested: {},
     refused: 0,
     errors: []
   };
@@ -161,6 +164,32 @@
       .catch(function (e) { state.errors.push('cancel ' + jobId + ': ' + e); button.disabled = false; });
   }
 
+  // A job still held by the dispatcher: QUEUED without a lane yet ("lane=N" once released).
+  function held(job) {
+    return job.state === 'QUEUED' && !(job.reason && job.reason.indexOf('lane=') === 0);
+  }
+
+  function paused(job) {
+    return job.reason === 'paused';
+  }
+
+  function pauseOrResume(jobId, button) {
+    var action = button.dataset.action;
+    button.disabled = true;
+    fetch('api/jobs/' + encodeURIComponent(jobId) + '/' + action, { method: 'POST', headers: authorization() })
+      .then(function (r) {
+        if (r.ok) {
+          // until the job's status says so, the button waits
+          state.pauseRequested[jobId] = action;
+          button.textContent = 'requested';
+        } else {
+          r.text().then(function (t) { state.errors.push(action + ' ' + jobId + ': ' + r.status + ' ' + t); });
+          button.disabled = false;
+        }
+      })
+      .catch(function (e) { state.errors.push(action + ' ' + jobId + ': ' + e); button.disabled = false; });
+  }
+
   // Rows are kept per job and updated in place, not rebuilt: a button replaced between a mouse
   // press and its release would swallow the click, and the table is redrawn on every push.
   var rows = {};
@@ -180,7 +209,16 @@
     button.dataset.jobId = jobId;
     button.textContent = 'cancel';
     button.addEventListener('click', function () { cancel(jobId, button); });
-    cell(tr, '').appendChild(button);
+    var actions = cell(tr, '');
+    actions.appendChild(button);
+    var pause = document.createElement('button');
+    pause.className = 'pause';
+    pause.dataset.jobId = jobId;
+    pause.dataset.action = 'pause';
+    pause.textContent = 'pause';
+    pause.style.display = 'none';
+    pause.addEventListener('click', function () { pauseOrResume(jobId, pause); });
+    actions.appendChild(pause);
     return tr;
   }
 
@@ -199,6 +237,15 @@
     var requested = state.cancelled.indexOf(job.jobId) >= 0;
     button.disabled = job.final || requested;
     button.textContent = requested && !job.final ? 'requested' : 'cancel';
+    var pause = c[6].children[1];
+    var action = paused(job) ? 'resume' : 'pause';
+    var pending = state.pauseRequested[job.jobId];
+    if (pending && pending !== action) { delete state.pauseRequested[job.jobId]; pending = undefined; } // the status caught up
+    tr.dataset.paused = paused(job) ? 'true' : 'false';
+    pause.style.display = held(job) && !requested ? '' : 'none';
+    pause.dataset.action = action;
+    pause.disabled = !!pending;
+    pause.textContent = pending ? 'requested' : action;
   }
 
   function renderJobs(jobs) {
