@@ -103,7 +103,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      * such reports (a worker restarting under the same id) starts a new run. In memory only: after
      * a restart idleness is measured afresh, which only delays taking an order as lost.
      */
-    private record Idle(long since, long last, List<Integer> lanes) {}
+    private record Idle(long since, long last, Set<Integer> lanes) {}
     private final Map<String, Idle> idle = new HashMap<>();
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
@@ -272,8 +272,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         Idle current = idle.get(worker);
         if (hb.getOutstandingCostTokens() > 0 || hb.getLanes().isEmpty()) {
             idle.remove(worker);
-        } else if (current == null || now - current.last() > timeout || !current.lanes().equals(hb.getLanes())) {
-            idle.put(worker, new Idle(now, now, List.copyOf(hb.getLanes())));
+        } else if (current == null || now - current.last() > timeout || !current.lanes().equals(Set.copyOf(hb.getLanes()))) {
+            idle.put(worker, new Idle(now, now, Set.copyOf(hb.getLanes()))); // a set: a report lists its lanes in any order
         } else {
             idle.put(worker, new Idle(current.since(), now, current.lanes()));
         }
