@@ -387,7 +387,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
-        Shapes.tasks("lightning", tasks, qkv, out);
+        Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         device.enter();
         attention.lightning(DeviceTensor.of(qkv), decay, headDim, tasks, DeviceTensor.of(out));
     }
@@ -395,7 +395,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
-        Shapes.tasks("softmaxAttention", tasks, q, out);
+        Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         device.enter();
         attention.softmax(DeviceTensor.of(q), DeviceTensor.of(k), DeviceTensor.of(v), shape, tasks,
                 DeviceTensor.of(out));

@@ -47,6 +47,16 @@ final class DeviceKvCache implements KvCache {
         return length;
     }
 
+    @Override
+    public int kvHeads() {
+        return pool.kvHeads;
+    }
+
+    @Override
+    public int headDim() {
+        return pool.headDim;
+    }
+
     /**
      * The pages holding the `length` tokens are the fork's: full ones shared, the partial one copied.
      * Pages reserved past them (a call that failed after reserving) stay this cache's alone, since

@@ -17,6 +17,8 @@ final class KvPages {
 
     private final CudaDevice device;
     private final long pageBytes;
+    final int kvHeads;
+    final int headDim;
     private final Queue<DeviceBuffer> free = new ConcurrentLinkedQueue<>();
 
     record Page(DeviceBuffer buffer) {
@@ -24,6 +26,8 @@ final class KvPages {
 
     KvPages(CudaDevice device, int kvHeads, int headDim) {
         this.device = device;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
         this.pageBytes = (long) DeviceKvCache.PAGE_TOKENS * kvHeads * headDim * Float.BYTES;
         device.pool(free); // given back to the driver when an allocation runs out of memory
     }

@@ -9,6 +9,12 @@ public interface KvCache {
     /** Tokens held. */
     int length();
 
+    /** Key/value heads per token (n_kv), as the cache was made for. */
+    int kvHeads();
+
+    /** Head size D, as the cache was made for. */
+    int headDim();
+
     /** A copy that shares this cache's full pages and owns a copy of the partial last one. */
     KvCache fork();
 

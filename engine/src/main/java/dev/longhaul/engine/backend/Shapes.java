@@ -1,11 +1,14 @@
 /*
  * The bounds every backend checks before an operation touches memory, in one place so that each
  * backend refuses the same calls with the same message: rows in use within a tensor's capacity,
- * row indexes within the rows they index, and, for the operations that walk `rows · cols` floats
- * as one run (the elementwise ones, gather and scatter, which step by the source's width), that
- * run within every tensor it reads or writes. On the CPU an out-of-range call would end in an index
- * exception; on a GPU a kernel would read or write past its buffer, which can fail the whole
- * device context. Each check is a few comparisons, or one pass over a step's row indexes.
+ * widths at least what the operation reads or writes per row, row and token indexes within what
+ * they index, for the operations that walk `rows · cols` floats as one run (the elementwise ones,
+ * gather and scatter, which step by the source's width) that run within every tensor, and for
+ * attention the heads each tensor, state and KV cache holds. On the CPU an out-of-range call would
+ * end in an index exception, or read a neighbouring row; on a GPU a kernel would read or write
+ * past its buffer, which can fail the whole device context. Each check is a few comparisons, or
+ * one pass over a step's row indexes or tasks. What a check cannot see (a tensor's contents, a
+ * cache's pages) stays the backend's.
  */
 package dev.longhaul.engine.backend;
 
@@ -26,6 +29,7 @@ public final class Shapes {
         }
     }
 
+    /** dst holds at least src's floats (Backend.copy asks for the same shape; a larger dst is harmless). */
     public static void copy(Tensor src, Tensor dst) {
         if (floats(dst) < floats(src)) {
             throw refused("copy", shape(src) + " into " + shape(dst));
@@ -38,10 +42,11 @@ public final class Shapes {
         indexes("embed", "token id", ids, count, table.rows());
     }
 
+    /** gamma a [1, cols] weight (Backend.rmsNorm) at least x's width. */
     public static void rmsNorm(Tensor x, int rows, Weight gamma, Tensor out) {
         rows("rmsNorm", rows, x);
         flat("rmsNorm", (long) rows * x.cols(), out);
-        if ((long) gamma.rows() * gamma.cols() < x.cols()) {
+        if (gamma.rows() != 1 || gamma.cols() < x.cols()) {
             throw refused("rmsNorm", "gamma of " + gamma.rows() + " x " + gamma.cols() + " for rows of " + x.cols());
         }
     }
@@ -100,12 +105,54 @@ public final class Shapes {
         rows("zero", rows, dst);
     }
 
-    /** Each task's rows [row0, row0 + rows) within the step's input and output rows. */
-    public static void tasks(String op, List<SegmentTask> tasks, Tensor in, Tensor out) {
+    /**
+     * Lightning attention over `heads` (the decay table's) of headDim: qkv holds each head's q, k
+     * and v, out each head's output, every task's rows within both, and each task's state a
+     * [heads·D, D] float32 tensor (or larger).
+     */
+    public static void lightning(Tensor qkv, int heads, int headDim, List<SegmentTask> tasks, Tensor out) {
+        long width = (long) heads * headDim;
+        if (headDim < 1 || qkv.cols() < 3 * width || out.cols() < width) {
+            throw refused("lightning", heads + " heads of " + headDim + " from " + shape(qkv) + " into " + shape(out));
+        }
         for (SegmentTask t : tasks) {
-            if (t.row0() < 0 || t.rows() < 0 || (long) t.row0() + t.rows() > Math.min(in.rows(), out.rows())) {
-                throw refused(op, "a task of rows [" + t.row0() + ", " + ((long) t.row0() + t.rows()) + ") for input "
-                        + shape(in) + " and output " + shape(out));
+            rowsOf("lightning", t, qkv, out);
+            Tensor state = t.lightningState();
+            if (state == null || floats(state) < width * headDim) {
+                throw refused("lightning", "a task whose state " + (state == null ? "is missing" : "is " + shape(state))
+                        + ", for " + heads + " heads of " + headDim);
+            }
+        }
+    }
+
+    /**
+     * Softmax attention: q and out hold `heads` heads of D, k and v `kvHeads`, every task's rows
+     * within all four, and each task's KV cache made for kvHeads heads of D.
+     */
+    public static void softmaxAttention(Tensor q, Tensor k, Tensor v, Backend.AttentionShape shape, List<SegmentTask> tasks,
+                                        Tensor out) {
+        int d = shape.headDim();
+        if (d < 1 || shape.kvHeads() < 1 || shape.heads() % shape.kvHeads() != 0 || shape.rotaryDim() > d
+                || q.cols() < (long) shape.heads() * d || out.cols() < (long) shape.heads() * d
+                || k.cols() < (long) shape.kvHeads() * d || v.cols() < (long) shape.kvHeads() * d) {
+            throw refused("softmaxAttention", shape + " for q " + shape(q) + ", k " + shape(k) + ", v " + shape(v)
+                    + ", out " + shape(out));
+        }
+        for (SegmentTask t : tasks) {
+            rowsOf("softmaxAttention", t, q, k, v, out);
+            KvCache cache = t.kvCache();
+            if (cache == null || cache.kvHeads() != shape.kvHeads() || cache.headDim() != d) {
+                throw refused("softmaxAttention", "a task whose KV cache " + (cache == null ? "is missing"
+                        : "holds " + cache.kvHeads() + " heads of " + cache.headDim()) + ", for " + shape);
+            }
+        }
+    }
+
+    /** A task's rows [row0, row0 + rows) within every tensor. */
+    private static void rowsOf(String op, SegmentTask t, Tensor... tensors) {
+        for (Tensor x : tensors) {
+            if (t.row0() < 0 || t.rows() < 0 || (long) t.row0() + t.rows() > x.rows()) {
+                throw refused(op, "a task of rows [" + t.row0() + ", " + ((long) t.row0() + t.rows()) + ") for " + shape(x));
             }
         }
     }

@@ -45,6 +45,16 @@ public final class HostKvCache implements KvCache {
     }
 
     @Override
+    public int kvHeads() {
+        return kvHeads;
+    }
+
+    @Override
+    public int headDim() {
+        return headDim;
+    }
+
+    @Override
     public KvCache fork() {
         List<float[]> k = new ArrayList<>(keyPages);
         List<float[]> v = new ArrayList<>(valuePages);

@@ -244,7 +244,7 @@ public class ScalarBackend implements Backend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
-        Shapes.tasks("lightning", tasks, qkv, out);
+        Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         HostTensor p = HostTensor.of(qkv);
         HostTensor o = HostTensor.of(out);
         for (SegmentTask task : tasks) {
@@ -263,7 +263,7 @@ public class ScalarBackend implements Backend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
-        Shapes.tasks("softmaxAttention", tasks, q, out);
+        Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         for (SegmentTask task : tasks) {
             AttentionKernels.appendRotated(HostTensor.of(q), HostTensor.of(k), HostTensor.of(v), shape, task);
             for (int h = 0; h < shape.heads(); h++) {

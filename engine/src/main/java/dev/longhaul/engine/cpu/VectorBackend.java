@@ -183,7 +183,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
-        Shapes.tasks("lightning", tasks, qkv, out);
+        Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         if (!VectorLightning.supports(headDim)) {
             super.lightning(qkv, decay, headDim, tasks, out);
             return;
@@ -221,7 +221,7 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
-        Shapes.tasks("softmaxAttention", tasks, q, out);
+        Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         if (!VectorAttention.supports(shape.headDim())) {
             super.softmaxAttention(q, k, v, shape, tasks, out);
             return;

@@ -406,7 +406,25 @@ abstract class BackendContract {
                 List.of(SegmentTask.lightning(3, 2, 0, backend.allocate(1, 4))), b));
         refused.accept("softmaxAttention", () -> backend.softmaxAttention(a, a, a, new AttentionShape(1, 1, 8, 8, 10000),
                 List.of(SegmentTask.attention(0, 5, 0, backend.newKvCache(1, 8))), b));
+        refused.accept("rmsNorm", () -> backend.rmsNorm(a, 1, weight(DType.F32, 2, 8, unused), 1e-6f, b));
+        DecayTable oneHead = new DecayTable(new double[] {0.5}, 4);
+        refused.accept("lightning", () -> backend.lightning(a, oneHead, 4, // q, k and v of D = 4 need 12 columns
+                List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(4, 4))), b));
+        refused.accept("lightning", () -> backend.lightning(a, oneHead, 2, List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(1, 1))), b));
+        refused.accept("lightning", () -> backend.lightning(a, oneHead, 2, List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(2, 2))),
+                backend.allocate(4, 1))); // an output of 1 column for a head of 2
+        KvCache cache = backend.newKvCache(1, 8);
+        Tensor oneRow = backend.allocate(1, 8);
+        refused.accept("softmaxAttention", () -> backend.softmaxAttention(a, oneRow, a, new AttentionShape(1, 1, 8, 8, 10000),
+                List.of(SegmentTask.attention(0, 2, 0, cache)), b));
+        assertEquals(0, cache.length(), "refused before the cache grew");
+        refused.accept("softmaxAttention", () -> backend.softmaxAttention(a, a, a, new AttentionShape(1, 1, 8, 8, 10000),
+                List.of(SegmentTask.attention(0, 1, 0, backend.newKvCache(2, 4))), b));
+        refused.accept("softmaxAttention", () -> backend.softmaxAttention(a, narrow, narrow, new AttentionShape(2, 2, 4, 4, 10000),
+                List.of(SegmentTask.attention(0, 1, 0, backend.newKvCache(2, 4))), b));
         backend.matmul(a, 4, w, b); // and within bounds the same tensors serve
+        backend.softmaxAttention(a, a, a, new AttentionShape(1, 1, 8, 8, 10000), List.of(SegmentTask.attention(0, 2, 0, cache)), b);
+        assertEquals(2, cache.length());
     }
 
     // ---------------------------------------------------------------- attention
