@@ -188,8 +188,12 @@ public sealed interface DocumentSource {
             }
             RepositoryWalker.Walk walk = RepositoryWalker.walk(root, limits.maxRepositoryFiles());
             if (walk.files().isEmpty()) {
+                // say why, at least for the first few: a root whose .gitignore is a link leaves out everything
+                String why = walk.skipped().stream().limit(3).map(k -> k.path() + " " + k.reason())
+                        .collect(java.util.stream.Collectors.joining(", "));
                 throw new IllegalArgumentException("empty input: " + root + " has no text files to submit ("
-                        + walk.skipped().size() + " skipped)");
+                        + walk.skipped().size() + " skipped" + (why.isEmpty() ? "" : ": " + why
+                        + (walk.skipped().size() > 3 ? ", ..." : "")) + ")");
             }
             if (walk.totalBytes() > maxDocumentBytes) {
                 throw new IllegalArgumentException(root + " has " + walk.totalBytes() + " bytes of text, more than the limit of " + maxDocumentBytes);

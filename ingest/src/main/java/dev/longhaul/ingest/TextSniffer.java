@@ -28,8 +28,9 @@ public final class TextSniffer {
     }
 
     /**
-     * What makes a single document's first bytes binary, or null when they may be text: a known
-     * compressed or archive format by its magic, else a NUL byte in the window.
+     * What makes a file's or a stream's first bytes binary, or null when they may be text: UTF-16
+     * or UTF-32 by its byte-order mark, a known compressed or archive format or a PDF by its
+     * magic, else a NUL byte in the window.
      */
     static String binaryFormat(byte[] head) {
         // UTF-16/32 text is text, but not UTF-8, which is what the pipeline reads: say which it is

@@ -126,6 +126,10 @@ class RepositoryWalkerTest {
         assertEquals(List.of("README.md", "shared-ignore"), walk.files().stream().map(RepositoryWalker.RepoFile::path).toList());
         assertEquals(Map.of("app", Skipped.Reason.UNREAD_IGNORE_RULES),
                 walk.skipped().stream().collect(Collectors.toMap(Skipped::path, Skipped::reason)));
+        // at the root it leaves out the whole tree, and the refusal says why
+        Files.createSymbolicLink(root.resolve(".gitignore"), root.resolve("shared-ignore"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.repository(root).open(1000));
+        assertTrue(e.getMessage().contains(". UNREAD_IGNORE_RULES"), e.getMessage());
     }
 
     @Test

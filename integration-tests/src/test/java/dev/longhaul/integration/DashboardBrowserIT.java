@@ -5,7 +5,8 @@
  * Submitter, then the page's job table shows them SUCCEEDED and the chart series (window.longhaul,
  * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
  * among them (zero before any job: nothing stepped); a job waiting behind a long one (the
- * dispatch window holds one order) is paused from its row, stays QUEUED when the long job's
+ * dispatch window holds one order) is paused from its row, keeps its resume button through a
+ * priority change, stays QUEUED when the long job's
  * cancel button has ended that one CANCELLED, and runs to SUCCEEDED once resumed. A screenshot is
  * saved under target/.
  * The API needs the dashboard's bearer token: opened without it the page shows its login form and
@@ -148,6 +149,11 @@ class DashboardBrowserIT {
                         + " return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));
         click("button.pause[data-job-id='browser-held']");
         waitFor("browser-held paused", d -> "true".equals(rowData("browser-held", "paused")));
+        // a priority change while paused (through the API) leaves it shown as paused, with resume on offer
+        dashboard.setPriority("browser-held", 3);
+        waitFor("browser-held's priority change on the page", d -> "paused; priority=3".equals(js(
+                "var j = window.longhaul.snapshot.jobs.find(function (x) { return x.jobId === 'browser-held'; }); return j ? j.reason : null;")));
+        assertEquals("true", rowData("browser-held", "paused"));
         clickCancel("browser-long");
         waitFor("the cancel request accepted", d -> Boolean.TRUE.equals(js("return window.longhaul.cancelled.indexOf('browser-long') >= 0")));
         waitFor("browser-long CANCELLED in the job table", d -> "CANCELLED".equals(rowState("browser-long")));

@@ -83,7 +83,9 @@ class DispatchTopologyTest {
             p.submit(job("b", "acme", 0, null));
             p.control("a", ControlAction.PAUSE, null);
             p.control("a", ControlAction.PAUSE, null); // already paused: no status
-            assertEquals(List.of("a ACCEPTED", "a QUEUED", "b ACCEPTED", "b QUEUED", "a QUEUED paused"), p.statuses());
+            p.control("a", ControlAction.SET_PRIORITY, 8);
+            assertEquals(List.of("a ACCEPTED", "a QUEUED", "b ACCEPTED", "b QUEUED", "a QUEUED paused", "a QUEUED paused; priority=8"),
+                    p.statuses(), "the latest status of a paused job still says it is paused");
             p.heartbeat("w0", List.of(0), 0, T0);
             assertEquals(List.of("b"), jobIds(p), "the paused order went ahead of nothing, though its priority is higher");
             p.advance(Duration.ofSeconds(5));

@@ -14,7 +14,8 @@
  * answers 401 without it; /metrics too, since job counts by state and tenant are not public
  * (Prometheus sends the token with `authorization: {credentials: ...}` in its scrape config).
  * No endpoint serves document text: the API reads statuses, heartbeats and result usage only.
- * Errors answer JSON {"error": message}: 400 for a bad job id, 401, 404, 405 for a wrong method.
+ * Errors answer JSON {"error": message}: 400 for a bad job id or a priority that is not a number,
+ * 401, 404, 405 for a wrong method.
  */
 package dev.longhaul.ops.dashboard;
 

@@ -25,7 +25,8 @@
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released;
  * - a SET_PRIORITY for a held order changes its priority (and the priority its order carries to
- *   the worker), with QUEUED "priority=N" on `status`; a PAUSE keeps a held order from release
+ *   the worker), with QUEUED "priority=N" on `status` ("paused; priority=N" while paused, so the
+ *   latest status still says it is); a PAUSE keeps a held order from release
  *   (QUEUED "paused"; its deadline still runs, and while paused it does not make its tenant active
  *   for the fair share) until a RESUME (QUEUED "resumed"). These apply to held orders only: an
  *   order already released runs on, as before the command.
@@ -152,7 +153,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 HeldOrder.Waiting w = waitingIndex.get(c.jobId());
                 if (w != null && w.priority() != c.priority()) {
                     rehold(held.get(c.jobId()).withPriority(c.priority()));
-                    status(waitingIndex.get(c.jobId()), JobState.QUEUED, "priority=" + c.priority(), now);
+                    // a paused order's latest status still says so: it is what a reader (the dashboard) goes by
+                    status(w, JobState.QUEUED, (w.paused() ? "paused; " : "") + "priority=" + c.priority(), now);
                 }
             }
             case DispatchEvent.PauseChanged c -> {

@@ -169,8 +169,9 @@
     return job.state === 'QUEUED' && !(job.reason && job.reason.indexOf('lane=') === 0);
   }
 
+  // The dispatcher's reason while paused: "paused", or "paused; priority=N" after a priority change.
   function paused(job) {
-    return job.reason === 'paused';
+    return !!job.reason && (job.reason === 'paused' || job.reason.indexOf('paused;') === 0);
   }
 
   function pauseOrResume(jobId, button) {
