@@ -107,15 +107,24 @@ __device__ __forceinline__ void mma_slice(float* acc, const uint32_t* r0, const 
     }
 }
 
+// Where a thread works in a 16-feature tile: its warp, and the lane's (g, tq) in the warp's MMA fragments.
+struct MmLane {
+    int warp;
+    int g;
+    int tq;
+};
+
+__device__ __forceinline__ MmLane mm_lane() {
+    int lane = threadIdx.x & 31;
+    return {(int) (threadIdx.x >> 5), lane >> 2, lane & 3};
+}
+
 // The warps' partial sums into out, added in warp order. partial is [MM_WARPS][16][cols].
 template <int GROUPS>
 __device__ __forceinline__ void mm_store(float* partial, float (*acc)[4], float* __restrict__ out, int ldo, int m,
                                          int n, int n0, int m0) {
     const int cols = 8 * GROUPS;
-    int warp = threadIdx.x >> 5;
-    int lane = threadIdx.x & 31;
-    int g = lane >> 2;
-    int tq = lane & 3;
+    auto [warp, g, tq] = mm_lane();
 #pragma unroll
     for (int j = 0; j < GROUPS; j++) {
         float* p = partial + warp * 16 * cols;
@@ -147,10 +156,7 @@ __device__ __forceinline__ void mm_bf16_block(const float* __restrict__ x, int l
                                               float* __restrict__ out, int ldo, int m, int n, int k, int n0,
                                               int m0) {
     __shared__ float partial[MM_WARPS * 16 * 8 * GROUPS];
-    int warp = threadIdx.x >> 5;
-    int lane = threadIdx.x & 31;
-    int g = lane >> 2;
-    int tq = lane & 3;
+    auto [warp, g, tq] = mm_lane();
     bool wvec = aligned16(w) && (k & 7) == 0;
     bool xvec = aligned16(x) && (ldx & 3) == 0;
     float acc[GROUPS][4];
@@ -182,10 +188,7 @@ __device__ __forceinline__ void mm_bf16_block(const float* __restrict__ x, int l
 __device__ __forceinline__ void mv_bf16_block(const float* __restrict__ x, int ldx, const uint16_t* __restrict__ w,
                                               float* __restrict__ out, int ldo, int m, int n, int k, int n0) {
     __shared__ float partial[MM_WARPS * 16 * 8];
-    int warp = threadIdx.x >> 5;
-    int lane = threadIdx.x & 31;
-    int g = lane >> 2;
-    int tq = lane & 3;
+    auto [warp, g, tq] = mm_lane();
     bool wvec = aligned16(w) && (k & 7) == 0;
     bool xvec = aligned16(x) && (ldx & 3) == 0;
     bool in = g < m;
