@@ -107,8 +107,9 @@ public final class Shapes {
 
     /**
      * Lightning attention over `heads` (the decay table's) of headDim: qkv holds each head's q, k
-     * and v, out each head's output, every task's rows within both, and each task's state a
-     * [heads·D, D] float32 tensor (or larger).
+     * and v, out each head's output, every task's rows within both, and each task's state at
+     * least the heads' D×D blocks (a backend keeps a count per head after them where there is room
+     * for it, Backend.lightning).
      */
     public static void lightning(Tensor qkv, int heads, int headDim, List<SegmentTask> tasks, Tensor out) {
         long width = (long) heads * headDim;

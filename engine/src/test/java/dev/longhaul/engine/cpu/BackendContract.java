@@ -411,7 +411,7 @@ abstract class BackendContract {
         refused.accept("lightning", () -> backend.lightning(a, oneHead, 4, // q, k and v of D = 4 need 12 columns
                 List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(4, 4))), b));
         refused.accept("lightning", () -> backend.lightning(a, oneHead, 2, List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(1, 1))), b));
-        refused.accept("lightning", () -> backend.lightning(a, oneHead, 2, List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(2, 2))),
+        refused.accept("lightning", () -> backend.lightning(a, oneHead, 2, List.of(SegmentTask.lightning(0, 1, 0, backend.allocate(3, 2))),
                 backend.allocate(4, 1))); // an output of 1 column for a head of 2
         KvCache cache = backend.newKvCache(1, 8);
         Tensor oneRow = backend.allocate(1, 8);
