@@ -183,11 +183,11 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
-        Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         if (!VectorLightning.supports(headDim)) {
-            super.lightning(qkv, decay, headDim, tasks, out);
+            super.lightning(qkv, decay, headDim, tasks, out); // which checks the shapes
             return;
         }
+        Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         HostTensor p = HostTensor.of(qkv);
         HostTensor o = HostTensor.of(out);
         int heads = decay.heads();
@@ -221,11 +221,11 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
-        Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         if (!VectorAttention.supports(shape.headDim())) {
-            super.softmaxAttention(q, k, v, shape, tasks, out);
+            super.softmaxAttention(q, k, v, shape, tasks, out); // which checks the shapes
             return;
         }
+        Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         HostTensor qt = HostTensor.of(q);
         HostTensor kt = HostTensor.of(k);
         HostTensor vt = HostTensor.of(v);

@@ -272,10 +272,11 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         }
         String worker = hb.getWorkerId();
         Idle current = idle.get(worker);
-        if (hb.getOutstandingCostTokens() > 0 || hb.getLanes().isEmpty()) {
+        Set<Integer> lanes = Set.copyOf(hb.getLanes()); // a set: a report lists its lanes in any order
+        if (hb.getOutstandingCostTokens() > 0 || lanes.isEmpty()) {
             idle.remove(worker);
-        } else if (current == null || now - current.last() > timeout || !current.lanes().equals(Set.copyOf(hb.getLanes()))) {
-            idle.put(worker, new Idle(now, now, Set.copyOf(hb.getLanes()))); // a set: a report lists its lanes in any order
+        } else if (current == null || now - current.last() > timeout || !current.lanes().equals(lanes)) {
+            idle.put(worker, new Idle(now, now, lanes));
         } else {
             idle.put(worker, new Idle(current.since(), now, current.lanes()));
         }
