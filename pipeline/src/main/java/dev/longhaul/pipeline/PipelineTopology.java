@@ -78,9 +78,12 @@ public final class PipelineTopology {
         statuses.process(() -> new StatusTable(config.limits().settledJobRetention(), config.dispatch().punctuationInterval()),
                         Named.as("status-table"), JobStatusQuery.STATUS_STORE)
                 .to(topics.status.name(), Produced.with(topics.status.keys(), topics.status.values()).withName("status-restore-sink"));
+        // and a worker's hand-back of a paused job's order, which the dispatcher holds again
         KStream<String, DispatchEvent> finished = statuses
-                .filter((jobId, status) -> JobStates.isFinal(status.getState()), Named.as("status-final"))
-                .mapValues((jobId, status) -> new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId()),
+                .filter((jobId, status) -> JobStates.isFinal(status.getState()) || JobStates.handedBack(status), Named.as("status-final"))
+                .<DispatchEvent>mapValues((jobId, status) -> JobStates.isFinal(status.getState())
+                                ? new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId())
+                                : new DispatchEvent.HandedBack(jobId, status.getSubmissionId()),
                         Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {
@@ -102,7 +105,7 @@ public final class PipelineTopology {
         KStream<String, Outcome> dispatched = toDispatcher(orders, DISPATCH_ORDERS, events)
                 .merge(toDispatcher(finished, DISPATCH_FINISHED, events), Named.as("dispatch-merge-finished"))
                 .merge(toDispatcher(heartbeats, DISPATCH_HEARTBEATS, events), Named.as("dispatch-merge-heartbeats"))
-                .process(() -> new LaneDispatcher(config), Named.as("dispatcher"),
+                .process(() -> new LaneDispatcher(config, topics), Named.as("dispatcher"),
                         LaneDispatcher.HELD_STORE, LaneDispatcher.IN_FLIGHT_STORE, LaneDispatcher.WORKERS_STORE, LaneDispatcher.SERVED_STORE);
         route(dispatched, topics, "dispatch", Outcome.ToWork.class)
                 .map((jobId, o) -> KeyValue.pair(((Outcome.ToWork) o).lane(), ((Outcome.ToWork) o).order()), Named.as("dispatch-work-by-lane"))

@@ -97,6 +97,89 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void aPausedJobsOrderHandedBackByItsWorkerIsHeldPausedAndGoesAgainWhenResumedWithItsNewPriority() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("a", "acme", 2, null));
+            assertEquals(List.of("a"), jobIds(p));
+            p.statuses();
+            // given a running job paused and given a new priority (its worker reads the pause itself)
+            p.control("a", ControlAction.PAUSE, null);
+            p.control("a", ControlAction.SET_PRIORITY, 6);
+            assertEquals(List.of(), p.statuses(), "the worker, not the dispatcher, says what became of a released order");
+            // when its worker hands the order back
+            p.handedBack("a", "acme", "a-s1");
+            p.advance(Duration.ofSeconds(5));
+            // then it is held, paused, though its lane is free
+            assertEquals(List.of(), jobIds(p));
+            p.submit(job("b", "acme", 0, null));
+            assertEquals(List.of("b"), jobIds(p), "the lane it left takes other work");
+            p.finished("b", "acme", JobState.SUCCEEDED, "b-s1");
+            p.statuses();
+            // and a RESUME releases it again, the same submission with the priority set while it ran
+            p.control("a", ControlAction.RESUME, null);
+            List<WorkOrder> again = p.work.readValuesToList();
+            assertEquals(List.of("a-s1"), again.stream().map(o -> o.getRequest().getSubmissionId()).toList());
+            assertEquals(6, again.get(0).getRequest().getPriority());
+            assertEquals(List.of("a QUEUED resumed", "a QUEUED lane=0"), p.statuses());
+            // and a second hand-back of that release is held again like the first
+            p.control("a", ControlAction.PAUSE, null);
+            p.handedBack("a", "acme", "a-s1");
+            p.handedBack("a", "acme", "a-s1"); // said twice: changes nothing
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of("a"), jobIds(p));
+        }
+    }
+
+    @Test
+    void aHandBackBeforeItsPauseReachesTheDispatcherIsHeldPausedAndOneAfterAResumeGoesAtOnce() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("a", "acme", 0, null));
+            p.submit(job("b", "acme", 0, null));
+            assertEquals(List.of("a", "b"), jobIds(p));
+            p.statuses();
+            // the worker read a's PAUSE before the dispatcher did: a is held paused all the same
+            p.handedBack("a", "acme", "a-s1");
+            p.control("a", ControlAction.PAUSE, null);
+            p.advance(Duration.ofSeconds(5));
+            assertEquals(List.of(), jobIds(p));
+            assertEquals(List.of(), p.statuses(), "the PAUSE that followed finds it paused already");
+            // b was paused and resumed while it ran, and its worker handed it back in between
+            p.control("b", ControlAction.PAUSE, null);
+            p.control("b", ControlAction.RESUME, null);
+            p.handedBack("b", "acme", "b-s1");
+            assertEquals(List.of("b"), jobIds(p), "resumed already: released again at once");
+            assertEquals(List.of("b QUEUED resumed", "b QUEUED lane=0"), p.statuses());
+            // a hand-back of another life of the id, or of a job not in flight, changes nothing
+            p.handedBack("b", "acme", "b-another-life");
+            p.handedBack("nobody", "acme", "");
+            assertEquals(List.of(), jobIds(p));
+            p.statuses(); // (the status table restores b's latest status over the other life's)
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of("a"), jobIds(p));
+            assertEquals(List.of("a QUEUED resumed", "a QUEUED lane=0"), p.statuses());
+        }
+    }
+
+    @Test
+    void aCancelThatReachesTheDispatcherWhileTheOrderIsHandedBackCancelsTheJob() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("a", "acme", 0, null));
+            assertEquals(List.of("a"), jobIds(p));
+            p.statuses();
+            // the worker handed a back on its PAUSE before it read the CANCEL that followed
+            p.control("a", ControlAction.PAUSE, null);
+            p.cancel("a");
+            p.handedBack("a", "acme", "a-s1");
+            assertEquals(List.of("a CANCELLED cancelled while its worker handed it back, paused"), p.statuses());
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of(), jobIds(p));
+        }
+    }
+
+    @Test
     void aTenantWhoseOrdersWerePausedComesBackAtTheFairShareClockWhenResumed() {
         var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
         try (PipelineDriver p = new PipelineDriver(config)) {

@@ -172,6 +172,12 @@ final class PipelineDriver implements AutoCloseable {
                 .setProgress(1.0).setUpdatedAt(now()).setSubmissionId(submissionId).build());
     }
 
+    /** A paused job's order handed back by its worker, as the worker's status says it (JobStates.HANDED_BACK). */
+    void handedBack(String jobId, String tenant, String submissionId) {
+        statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.QUEUED)
+                .setReason(dev.longhaul.schemas.JobStates.HANDED_BACK).setUpdatedAt(now()).setSubmissionId(submissionId).build());
+    }
+
     Instant now() {
         return T0.plusMillis(elapsed);
     }

@@ -13,7 +13,20 @@ public final class JobStates {
     /** States after which a job changes no more. */
     public static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
 
+    /**
+     * The reason of the QUEUED status a worker commits, with the `work` offset of the order, when it
+     * stops a paused job it was running (or was about to start) and hands the order back: the
+     * dispatcher then holds the order again, paused, and releases it once resumed, to run from the
+     * beginning. It starts with "paused;" like the dispatcher's own reasons while a job is paused.
+     */
+    public static final String HANDED_BACK = "paused; stopped on its worker and handed back: it starts again from the beginning when resumed";
+
     private JobStates() {}
+
+    /** Whether the status is a worker's hand-back of a paused job's order (see HANDED_BACK). */
+    public static boolean handedBack(JobStatus status) {
+        return status.getState() == JobState.QUEUED && HANDED_BACK.equals(status.getReason());
+    }
 
     public static boolean isFinal(JobState state) {
         return FINAL.contains(state);

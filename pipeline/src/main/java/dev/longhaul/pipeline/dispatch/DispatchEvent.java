@@ -1,7 +1,7 @@
 /*
  * What the single dispatcher learns, in the order it must apply it: an order planned (held paused
  * or not), a cancel, a priority change, a pause or a resume for a planned job, a worker's heartbeat,
- * a job finished (a final status). These cross the dispatch
+ * a job finished (a final status), a paused job's order handed back by its worker. These cross the dispatch
  * repartition topics, so they have a serde: one tag byte, then the record in the Confluent wire
  * format of the topic it belongs to (registered under that topic's subject), or text in UTF-8.
  */
@@ -52,6 +52,12 @@ public sealed interface DispatchEvent {
         }
     }
 
+    /**
+     * A worker stopped a paused job (or did not start it) and gave its order back, committing
+     * QUEUED JobStates.HANDED_BACK with the order's offset: of that life (submissionId, "" when unnamed).
+     */
+    record HandedBack(String jobId, String submissionId) implements DispatchEvent {}
+
     /** The serde of the dispatch repartition topics. */
     static Serde<DispatchEvent> serde(Topics topics) {
         var orders = topics.work.values();
@@ -69,6 +75,8 @@ public sealed interface DispatchEvent {
                     }
                     case PauseChanged c -> tagged(c.paused() ? 7 : 8, utf8(c.jobId()));
                     case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
+                    // "N:" + N chars of submission + jobId, as tag 4
+                    case HandedBack b -> tagged(9, utf8(b.submissionId().length() + ":" + b.submissionId() + b.jobId()));
                     case Finished f -> f.submissionId().isEmpty()
                             ? tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8))
                             // "STATE:N:" + N chars of submission + jobId: job and submission ids may hold ':'
@@ -87,6 +95,12 @@ public sealed interface DispatchEvent {
                                 ByteBuffer.wrap(body).getInt());
                         case 7, 8 -> new PauseChanged(new String(body, StandardCharsets.UTF_8), tag == 7);
                         case 1 -> new CancelRequested(new String(body, StandardCharsets.UTF_8));
+                        case 9 -> {
+                            String text = new String(body, StandardCharsets.UTF_8);
+                            int colon = text.indexOf(':');
+                            int to = colon + 1 + Integer.parseInt(text.substring(0, colon));
+                            yield new HandedBack(text.substring(to), text.substring(colon + 1, to));
+                        }
                         case 2 -> new Heartbeat(heartbeats.deserializer().deserialize(heartbeatSubject, body));
                         case 3 -> {
                             // "STATE:jobId": state names hold no ':', so the first one separates.

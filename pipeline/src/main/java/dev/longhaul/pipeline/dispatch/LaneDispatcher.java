@@ -28,8 +28,17 @@
  *   the worker), with QUEUED "priority=N" on `status` ("paused; priority=N" while paused, so the
  *   latest status still says it is); a PAUSE keeps a held order from release
  *   (QUEUED "paused"; its deadline still runs, and while paused it does not make its tenant active
- *   for the fair share) until a RESUME (QUEUED "resumed"). These apply to held orders only: an
- *   order already released runs on, as before the command.
+ *   for the fair share) until a RESUME (QUEUED "resumed");
+ * - a released order is kept with its in-flight entry (InFlight.held); its worker reads `control`
+ *   itself, and a command for it here only changes what a hand-back does. A worker that stops a
+ *   paused job, or does not start it, hands the order back (QUEUED JobStates.HANDED_BACK, committed
+ *   with the order's offset): the order leaves flight and is held again with its arrival and any
+ *   priority set meanwhile, paused, and runs again from the beginning once resumed. A RESUME that
+ *   came while it was in flight, after any PAUSE, releases it at once (QUEUED "resumed"): the
+ *   worker read the PAUSE before it; a CANCEL that came while it was in flight ends it CANCELLED.
+ *   (The hand-back and the commands reach this processor on different topics, in either order:
+ *   a hand-back met by no PAUSE yet is still taken as paused, which the PAUSE on its way confirms.)
+ *   An entry written before orders were kept cannot be held again: the job FAILs, saying why.
  *
  * Decisions are retried after every event and on a wall-clock punctuation.
  */
@@ -54,6 +63,7 @@ import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.WorkerHeartbeat;
 import dev.longhaul.schemas.wire.DeadLetterReason;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -90,6 +100,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     static final String CLOCK_KEY = "";
 
     private final PipelineConfig config;
+    /** The held store's serde: what an in-flight entry keeps of its order, undecoded until needed. */
+    private final Serde<HeldOrder> heldSerde;
     /** The order hold() took in the event being processed; dispatch() makes its tenant catch up. */
     private HeldOrder.Waiting newlyHeld;
     /**
@@ -112,8 +124,9 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     private KeyValueStore<String, WorkerHeartbeat> workers;
     private KeyValueStore<String, Long> served;
 
-    public LaneDispatcher(PipelineConfig config) {
+    public LaneDispatcher(PipelineConfig config, Topics topics) {
         this.config = config;
+        this.heldSerde = HeldOrder.serde(topics);
     }
 
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
@@ -147,11 +160,15 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 HeldOrder.Waiting order = unhold(c.jobId());
                 if (order != null) {
                     status(order, JobState.CANCELLED, "cancelled while queued", now);
+                } else {
+                    flagInFlight(c.jobId(), InFlight.CANCELLED, true); // its worker cancels it, unless it hands it back first
                 }
             }
             case DispatchEvent.PriorityChanged c -> {
                 HeldOrder.Waiting w = waitingIndex.get(c.jobId());
-                if (w != null && w.priority() != c.priority()) {
+                if (w == null) {
+                    changeInFlight(c.jobId(), h -> h.order().getRequest().getPriority() == c.priority() ? h : h.withPriority(c.priority()));
+                } else if (w.priority() != c.priority()) {
                     rehold(held.get(c.jobId()).withPriority(c.priority()));
                     // a paused order's latest status still says so: it is what a reader (the dashboard) goes by
                     status(w, JobState.QUEUED, (w.paused() ? "paused; " : "") + "priority=" + c.priority(), now);
@@ -159,7 +176,9 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             }
             case DispatchEvent.PauseChanged c -> {
                 HeldOrder.Waiting w = waitingIndex.get(c.jobId());
-                if (w != null && w.paused() != c.paused()) {
+                if (w == null) {
+                    flagInFlight(c.jobId(), InFlight.RESUMED, !c.paused());
+                } else if (w.paused() != c.paused()) {
                     HeldOrder.Waiting updated = rehold(held.get(c.jobId()).withPaused(c.paused()));
                     if (!c.paused()) {
                         newlyHeld = updated; // back among the waiting: its tenant catches up as an arrival's does
@@ -167,6 +186,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                     status(w, JobState.QUEUED, c.paused() ? "paused" : "resumed", now);
                 }
             }
+            case DispatchEvent.HandedBack b -> holdAgain(b, now);
             case DispatchEvent.Heartbeat h -> {
                 workers.put(h.heartbeat().getWorkerId(), h.heartbeat());
                 trackIdle(h.heartbeat(), now);
@@ -210,6 +230,59 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             newlyHeld = w; // its tenant catches up in dispatch(), from the scans dispatch makes anyway
         }
         status(w, JobState.QUEUED, paused ? "paused" : null, now);
+    }
+
+    /** Sets or clears a flag of the job's in-flight entry, if it has one. */
+    private void flagInFlight(String jobId, int flag, boolean on) {
+        InFlight f = inFlight.get(jobId);
+        if (f != null && f.has(flag) != on) {
+            inFlight.put(jobId, f.with(flag, on));
+        }
+    }
+
+    /** Applies `change` to the copy an in-flight entry keeps of its order, if there is one. */
+    private void changeInFlight(String jobId, java.util.function.UnaryOperator<HeldOrder> change) {
+        InFlight f = inFlight.get(jobId);
+        if (f == null || !f.keepsOrder()) {
+            return;
+        }
+        HeldOrder before = heldSerde.deserializer().deserialize(IN_FLIGHT_STORE, f.held());
+        HeldOrder after = change.apply(before);
+        if (after != before) {
+            inFlight.put(jobId, f.withHeld(heldSerde.serializer().serialize(IN_FLIGHT_STORE, after)));
+        }
+    }
+
+    /**
+     * A worker gave a paused job's order back: it leaves flight and is held again from its in-flight
+     * copy, paused unless a RESUME came for it after any PAUSE while in flight; a CANCEL that came
+     * meanwhile ends the job instead. A hand-back of another life, or of an order no longer in
+     * flight (said twice), changes nothing.
+     */
+    private void holdAgain(DispatchEvent.HandedBack b, long now) {
+        InFlight f = inFlight.get(b.jobId());
+        if (f == null || !JobStates.sameLife(f.submissionId(), b.submissionId()) || waitingIndex.containsKey(b.jobId())) {
+            return;
+        }
+        inFlight.delete(b.jobId());
+        if (f.has(InFlight.CANCELLED)) {
+            context.forward(new Record<>(b.jobId(), Outcome.status(b.jobId(), f.tenant(), f.submissionId(), JobState.CANCELLED,
+                    "cancelled while its worker handed it back, paused", now), now));
+            return;
+        }
+        if (!f.keepsOrder()) {
+            Outcome.Status failed = Outcome.status(b.jobId(), f.tenant(), f.submissionId(), JobState.FAILED,
+                    "paused while it ran, and its order was released by an earlier version of the dispatcher, which kept no"
+                            + " copy to hold again: submit the job again", now);
+            context.forward(new Record<>(b.jobId(), failed, now));
+            return;
+        }
+        HeldOrder.Waiting w = rehold(heldSerde.deserializer().deserialize(IN_FLIGHT_STORE, f.held())
+                .withPaused(!f.has(InFlight.RESUMED)));
+        if (!w.paused()) {
+            newlyHeld = w; // back among the waiting: its tenant catches up as an arrival's does
+            status(w, JobState.QUEUED, "resumed", now); // the worker's status said paused
+        }
     }
 
     /** Puts a held order into the store and the index; what the index now holds. */
@@ -337,7 +410,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         HeldOrder h = held.get(w.jobId()); // the one decode of the order, on its way out
         WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
         unhold(w.jobId());
-        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId()));
+        byte[] kept = heldSerde.serializer().serialize(IN_FLIGHT_STORE, h); // held again if a worker hands it back
+        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId(), 0, kept));
         context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
         status(w, JobState.QUEUED, "lane=" + lane, now);
     }

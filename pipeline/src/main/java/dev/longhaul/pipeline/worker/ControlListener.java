@@ -6,7 +6,9 @@
  * the listener has caught up with what `control` held when it started (caughtUp()). A cancel requested long before an
  * order's submission (more than EARLIER_LIFE) is of an earlier life of the job id, which the planner
  * plans again once it has forgotten it, and does not cancel the new one; within it, clocks of the
- * clients that submitted and cancelled may disagree.
+ * clients that submitted and cancelled may disagree. PAUSE and RESUME are followed the same way: a
+ * job whose latest of them is a PAUSE (of this life, by the same rule) is paused, and the worker
+ * hands its order back to the dispatcher instead of running it (see Worker).
  */
 package dev.longhaul.pipeline.worker;
 
@@ -34,9 +36,10 @@ final class ControlListener implements AutoCloseable {
     static final Duration EARLIER_LIFE = Duration.ofHours(1);
 
     private final Map<String, Instant> cancelled = new ConcurrentHashMap<>(); // job id -> latest cancel's requestedAt
+    private final Map<String, Instant> paused = new ConcurrentHashMap<>(); // job id -> requestedAt of a PAUSE no RESUME followed
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topics topics;
-    private final Consumer<String> onCancel;
+    private final Consumer<String> onControl;
     private final Thread thread;
     private volatile boolean running = true;
     private final long startedNanos;
@@ -50,10 +53,11 @@ final class ControlListener implements AutoCloseable {
     /** Cancels older than this are forgotten (see forgetOlderThan). */
     static final Duration FORGET_AFTER = dev.longhaul.schemas.Topics.STATUS_RETENTION.plus(EARLIER_LIFE);
 
-    ControlListener(WorkerConfig config, Topics topics, Consumer<String> onCancel) {
+    /** `onControl` hears the job id of each CANCEL and PAUSE as it is read, on the listener's thread. */
+    ControlListener(WorkerConfig config, Topics topics, Consumer<String> onControl) {
         this.consumer = new KafkaConsumer<>(config.assignedConsumer("control"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = topics;
-        this.onCancel = onCancel;
+        this.onControl = onControl;
         try {
             assignNewPartitions(Duration.ofSeconds(30));
             this.startEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
@@ -78,14 +82,26 @@ final class ControlListener implements AutoCloseable {
         return startedNanos;
     }
 
+    boolean isPaused(String jobId) {
+        return paused.containsKey(jobId);
+    }
+
     boolean isCancelled(String jobId) {
         return cancelled.containsKey(jobId);
     }
 
     /** Whether a cancel of the order's job id was requested, and not long before its submission. */
     boolean cancels(WorkOrder order) {
-        Instant at = cancelled.get(order.getRequest().getJobId());
-        return at != null && !at.isBefore(order.getRequest().getSubmittedAt().minus(EARLIER_LIFE));
+        return ofThisLife(cancelled.get(order.getRequest().getJobId()), order);
+    }
+
+    /** Whether the order's job is paused: its latest PAUSE or RESUME is a PAUSE, not requested long before its submission. */
+    boolean pauses(WorkOrder order) {
+        return ofThisLife(paused.get(order.getRequest().getJobId()), order);
+    }
+
+    private static boolean ofThisLife(Instant requestedAt, WorkOrder order) {
+        return requestedAt != null && !requestedAt.isBefore(order.getRequest().getSubmittedAt().minus(EARLIER_LIFE));
     }
 
     /**
@@ -96,6 +112,7 @@ final class ControlListener implements AutoCloseable {
      */
     void forgetOlderThan(Instant cutoff) {
         cancelled.values().removeIf(at -> at.isBefore(cutoff));
+        paused.values().removeIf(at -> at.isBefore(cutoff));
     }
 
     /** Adds partitions of `control` not read yet (all of them at start), each read from its beginning. */
@@ -190,14 +207,27 @@ final class ControlListener implements AutoCloseable {
         // The key is the job id the pipeline cancels; a value naming another job is refused there, and ignored here.
         boolean keyMatches = r.key() != null && c != null
                 && java.util.Arrays.equals(r.key(), c.getJobId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (keyMatches && c.getAction() == ControlAction.CANCEL) {
-            cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
-            try {
-                onCancel.accept(c.getJobId());
-            } catch (RuntimeException e) {
-                // the cancel is kept above (cancels() finds it); the batch's other records go on
-                LOG.log(System.Logger.Level.WARNING, "could not pass on the cancel of " + c.getJobId() + ": " + e);
+        if (!keyMatches) {
+            return;
+        }
+        // PAUSE and RESUME of a job go in the order the partition holds them (the order they were
+        // written in), not by their clients' clocks
+        switch (c.getAction()) {
+            case CANCEL -> cancelled.merge(c.getJobId(), c.getRequestedAt(), (a, b) -> a.isAfter(b) ? a : b);
+            case PAUSE -> paused.put(c.getJobId(), c.getRequestedAt());
+            case RESUME -> paused.remove(c.getJobId());
+            case SET_PRIORITY -> {
+                return; // the dispatcher's business: a running order's priority changes nothing here
             }
+        }
+        if (c.getAction() == ControlAction.RESUME) {
+            return;
+        }
+        try {
+            onControl.accept(c.getJobId());
+        } catch (RuntimeException e) {
+            // the command is kept above (cancels() and pauses() find it); the batch's other records go on
+            LOG.log(System.Logger.Level.WARNING, "could not pass on the " + c.getAction() + " of " + c.getJobId() + ": " + e);
         }
     }
 

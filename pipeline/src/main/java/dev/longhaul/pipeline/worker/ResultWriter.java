@@ -27,6 +27,7 @@ import dev.longhaul.pipeline.Failures;
 import dev.longhaul.schemas.DeadLetter;
 import dev.longhaul.schemas.Extraction;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Summary;
 import dev.longhaul.schemas.Topic;
@@ -118,6 +119,15 @@ final class ResultWriter implements AutoCloseable {
 
     List<Out> cancelled(WorkOrder order) {
         return List.of(status(order, JobState.CANCELLED, 0, 0, "cancelled by request"));
+    }
+
+    /**
+     * A paused job's order given back to the dispatcher (JobStates.HANDED_BACK), unrun or stopped:
+     * committed with the order's offset, so the order leaves this lane for good, and the dispatcher,
+     * which reads this status, holds it again.
+     */
+    List<Out> handedBack(WorkOrder order) {
+        return List.of(status(order, JobState.QUEUED, 0, 0, JobStates.HANDED_BACK));
     }
 
     List<Out> expired(WorkOrder order) {

@@ -13,6 +13,10 @@
  * interval. Cancellation comes from `control`, read from its start, and reaches the run of its job
  * alone (each run has its own RunCancel); a revoked lane cancels only its own order, and a run
  * stopped by the worker itself (closing) commits nothing, so its order is redone, never CANCELLED.
+ * A PAUSE stops its job's run the same way, or keeps its order from starting, and the order is
+ * handed back: QUEUED JobStates.HANDED_BACK and the `work` offset in one transaction, from which the
+ * dispatcher holds the order again until a RESUME (the job then runs from the beginning). A paused
+ * order neither holds a lane nor keeps its state here: a job may stay paused for days.
  * A run that fails for a reason that may pass (a remote inference server down, timing out or
  * answering 5xx) runs again after a pause that doubles from a second up to a minute, MAX_TRIES
  * tries in all, the lane holding its place meanwhile; any other failure, or the last try's, ends the
@@ -205,7 +209,7 @@ public final class Worker implements AutoCloseable {
             }
             this.engine = opened(opened, OrderEngine.open(config));
             this.writer = opened(opened, new ResultWriter(config, lanes, topics, faults));
-            this.control = opened(opened, new ControlListener(config, topics, this::onCancel));
+            this.control = opened(opened, new ControlListener(config, topics, this::onControl));
         } catch (RuntimeException | Error e) {
             Failures.closeAfter(e, opened);
             throw e;
@@ -246,6 +250,11 @@ public final class Worker implements AutoCloseable {
 
     public double prefillTokensPerSecond() {
         return engine.prefillTokensPerSecond();
+    }
+
+    /** Whether the job's latest PAUSE or RESUME to reach this worker is a PAUSE (tests wait on it). */
+    boolean knowsPaused(String jobId) {
+        return control.isPaused(jobId);
     }
 
     /** Whether a cancel for the job has reached this worker (tests wait on it). */
@@ -415,7 +424,7 @@ public final class Worker implements AutoCloseable {
         if (t.tries.pending() != null || t.undecodable != null) {
             return false; // a commit to repeat, or a refusal: their pauses stand
         }
-        return control.cancels(t.order) || expired(t.order);
+        return control.cancels(t.order) || control.pauses(t.order) || expired(t.order);
     }
 
     /** Whether the order's job is past its deadline. */
@@ -458,6 +467,8 @@ public final class Worker implements AutoCloseable {
             commit(t, new Ending(writer.cancelled(t.order), false));
         } else if (expired(t.order)) {
             commit(t, new Ending(writer.expired(t.order), false));
+        } else if (control.pauses(t.order)) {
+            commit(t, new Ending(writer.handedBack(t.order), false));
         } else if (!t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order))) {
             // A second order for a submission this worker already finished (never expected from the
             // planner): not run again, but its final status is committed again, which is what
@@ -468,7 +479,7 @@ public final class Worker implements AutoCloseable {
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
             inProgress.put(t.partition(), run); // before the check below: a cancel from then on finds the run
-            if (control.cancels(t.order)) {
+            if (control.cancels(t.order) || control.pauses(t.order)) {
                 run.cancel.request(); // it came after the check above, while no run was there to find
             }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
@@ -535,6 +546,8 @@ public final class Worker implements AutoCloseable {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (control.cancels(t.order)) {
                 commit(t, new Ending(writer.cancelled(t.order), false)); // it failed on its way out of a cancel
+            } else if (control.pauses(t.order)) {
+                commit(t, new Ending(writer.handedBack(t.order), false)); // or of a pause
             } else if (r.cancel.requested()) {
                 redo(t); // stopped by this worker, which may be what it failed on
             } else if (runsAgain(cause, t.tries)) {
@@ -564,8 +577,10 @@ public final class Worker implements AutoCloseable {
             commit(t, Ending.succeeded(writer.succeeded(t.order, done), done.documentTokens()));
         } else if (control.cancels(t.order)) {
             commit(t, new Ending(writer.cancelled(t.order), false));
+        } else if (control.pauses(t.order)) {
+            commit(t, new Ending(writer.handedBack(t.order), false)); // stopped by a pause: the dispatcher holds it again
         } else {
-            redo(t); // cancelled by this worker (closing), not by a cancel of the job
+            redo(t); // cancelled by this worker (closing), or paused and resumed before it stopped
         }
     }
 
@@ -724,9 +739,10 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void onCancel(String jobId) {
+    /** A CANCEL or PAUSE read from `control`: the job's run, if one is in progress here, stops at its next step. */
+    private void onControl(String jobId) {
         for (Running r : inProgress.values()) {
-            if (r.taken.order.getRequest().getJobId().equals(jobId) && control.cancels(r.taken.order)) {
+            if (r.taken.order.getRequest().getJobId().equals(jobId) && (control.cancels(r.taken.order) || control.pauses(r.taken.order))) {
                 r.cancel.request();
             }
         }

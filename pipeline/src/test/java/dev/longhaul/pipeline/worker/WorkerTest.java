@@ -513,6 +513,80 @@ class WorkerTest {
     }
 
     @Test
+    void aPausedJobIsStoppedAndHandedBackItsLaneMovesOnAndOnceResumedItRunsToOneResult() throws Exception {
+        Topics pauseTopics = namespaceTopics("pause.", 1);
+        // given a worker whose first run stops at its first prefill chunk until released
+        java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Faults holdFirstRun = (point, order) -> {
+            if (point == Faults.Point.PREFILL && reached.getCount() > 0) {
+                reached.countDown();
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Topics saved = topics;
+        try (Worker w = new Worker(config("pause-1", "pause."), pauseTopics, new LaneAssignment.Pinned(List.of(0)), holdFirstRun)) {
+            topics = pauseTopics;
+            WorkOrder paused = order("paused-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "paused while it ran".getBytes(), null);
+            placeOn(0, paused);
+            assertTrue(reached.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
+            // when the job is paused while it runs
+            sendControl("paused-1", ControlAction.PAUSE);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!w.knowsPaused("paused-1") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            release.countDown();
+            // then the run stops and its order is handed back, with no result
+            assertEquals(1, awaitHandedBack("paused-1", 1));
+            // and the lane moves on: the hand-back committed the order's offset
+            placeOn(0, order("after-pause", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "next on the lane".getBytes(), null));
+            one(topics.summaries, "after-pause");
+            // an order of the job released while it is still paused (a dispatcher that has not read the PAUSE yet) is handed back unrun
+            int runningBefore = countStates("paused-1", JobState.RUNNING);
+            placeOn(0, paused);
+            assertEquals(2, awaitHandedBack("paused-1", 2));
+            assertEquals(runningBefore, countStates("paused-1", JobState.RUNNING), "it did not start");
+            // and once resumed, the order released again runs from the beginning to one result
+            sendControl("paused-1", ControlAction.RESUME);
+            end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (w.knowsPaused("paused-1") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            placeOn(0, paused);
+            one(topics.summaries, "paused-1");
+            assertEquals(JobState.SUCCEEDED, finalState("paused-1"));
+            assertEquals(2, w.ordersDone());
+        } finally {
+            release.countDown();
+            topics = saved;
+        }
+    }
+
+    private static void sendControl(String jobId, ControlAction action) throws Exception {
+        send(topics.control, jobId, Control.newBuilder().setJobId(jobId).setAction(action).setRequestedAt(Instant.now()).build(), null);
+    }
+
+    /** Waits until the job's statuses hold `count` hand-backs (JobStates.HANDED_BACK), with no result; returns how many they hold. */
+    private static int awaitHandedBack(String jobId, int count) {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int seen = 0;
+        while (seen < count && System.nanoTime() < end) {
+            seen = (int) all(topics.status, jobId).stream().filter(dev.longhaul.schemas.JobStates::handedBack).count();
+        }
+        assertEquals(0, all(topics.summaries, jobId).size(), "a handed-back run has no result");
+        return seen;
+    }
+
+    private static int countStates(String jobId, JobState state) {
+        return (int) all(topics.status, jobId).stream().filter(st -> st.getState() == state).count();
+    }
+
+    @Test
     void aWorkerFencedByAnotherProcessOnItsPinnedLanesStopsAndTheJobHasOneResult() throws Exception {
         Topics twins = namespaceTopics("twins.", 1);
         WorkerConfig config = config("twin", "twins.");
