@@ -2,8 +2,9 @@
  * Sends commands about submitted jobs to the `control` topic, keyed by job id: CANCEL, SET_PRIORITY,
  * PAUSE and RESUME. Each call waits until the broker has acknowledged the record (idempotent
  * producer, acks=all), so a returned command is durable; whether it takes effect is the pipeline's
- * business: a job already in a final state ignores every command, and a priority change, pause or
- * resume applies only while the job waits for a lane (a running job runs on). A tenant's client
+ * business: a job already in a final state ignores every command; a priority change applies while
+ * the job waits for a lane; a pause of a running job stops it, and its worker hands it back to wait,
+ * paused, until a resume, after which it runs again from the beginning. A tenant's client
  * refuses a priority above the default, which the pipeline's gate would lower unseen.
  * Thread-safe (KafkaProducer is).
  */

@@ -5,10 +5,10 @@
  * Submitter, then the page's job table shows them SUCCEEDED and the chart series (window.longhaul,
  * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
  * among them (zero before any job: nothing stepped); a job waiting behind a long one (the
- * dispatch window holds one order) is paused from its row, keeps its resume button through a
- * priority change, stays QUEUED when the long job's
- * cancel button has ended that one CANCELLED, and runs to SUCCEEDED once resumed. A screenshot is
- * saved under target/.
+ * dispatch window holds one order) is paused from its row and keeps its resume button through a
+ * priority change; the long job, paused from its row while it runs, is handed back by the worker
+ * (QUEUED, paused), runs again once resumed, and its cancel button ends it CANCELLED; the waiting
+ * job stays QUEUED meanwhile, and runs to SUCCEEDED once resumed. A screenshot is saved under target/.
  * The API needs the dashboard's bearer token: opened without it the page shows its login form and
  * a wrong token typed there is refused (401); opened at pageUrl() (#token=...) it reads the token,
  * drops it from the address bar and goes live.
@@ -35,6 +35,7 @@ import dev.longhaul.ops.dashboard.Dashboard;
 import dev.longhaul.ops.dashboard.DashboardConfig;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.DocumentKind;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -141,7 +142,7 @@ class DashboardBrowserIT {
             text.append("Section ").append(i).append(". The parties agree that the supplier shall deliver the goods. ");
         }
         submit("browser-long", text.toString());
-        waitFor("browser-long in the job table", d -> rowState("browser-long") != null);
+        waitFor("browser-long RUNNING", d -> "RUNNING".equals(rowState("browser-long")));
         // a job behind it waits for the worker; paused there, it stays behind after the worker is free
         submit("browser-held", "A job that waits its turn, then is paused and resumed.");
         waitFor("browser-held QUEUED with a pause button", d -> "QUEUED".equals(rowState("browser-held"))
@@ -154,6 +155,17 @@ class DashboardBrowserIT {
         waitFor("browser-held's priority change on the page", d -> "paused; priority=3".equals(js(
                 "var j = window.longhaul.snapshot.jobs.find(function (x) { return x.jobId === 'browser-held'; }); return j ? j.reason : null;")));
         assertEquals("true", rowData("browser-held", "paused"));
+        // the running job paused from its row: its worker stops it and hands it back
+        waitFor("browser-long with a pause button", d -> Boolean.TRUE.equals(js("var b = document.querySelector("
+                + "'button.pause[data-job-id=\"browser-long\"]'); return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));
+        click("button.pause[data-job-id='browser-long']");
+        waitFor("browser-long handed back, paused", d -> "QUEUED".equals(rowState("browser-long"))
+                && "true".equals(rowData("browser-long", "paused")));
+        assertEquals(JobStates.HANDED_BACK, js("var j = window.longhaul.snapshot.jobs.find(function (x) {"
+                + " return x.jobId === 'browser-long'; }); return j ? j.reason : null;"));
+        // resumed, it runs again (from the beginning), and is cancelled while it runs
+        click("button.pause[data-job-id='browser-long']");
+        waitFor("browser-long RUNNING again", d -> "RUNNING".equals(rowState("browser-long")));
         clickCancel("browser-long");
         waitFor("the cancel request accepted", d -> Boolean.TRUE.equals(js("return window.longhaul.cancelled.indexOf('browser-long') >= 0")));
         waitFor("browser-long CANCELLED in the job table", d -> "CANCELLED".equals(rowState("browser-long")));

@@ -2,9 +2,11 @@
  * The commands about a job already submitted: `longhaul cancel|pause|resume JOB_ID` and
  * `longhaul priority JOB_ID N`. Each writes one Control record keyed by the job id (ingest's
  * JobControl) and returns once the broker has it; `longhaul status` is how to see the outcome. A
- * job in a final state ignores every command; a priority change, pause or resume applies while the
- * job waits for a lane (QUEUED "priority=N", "paused", "resumed" on its status), and a job already
- * running runs on. --as-tenant writes through the tenant's own control topic, as `submit` does.
+ * job in a final state ignores every command. A priority change, pause or resume applies while the
+ * job waits for a lane (QUEUED "priority=N", "paused", "resumed" on its status). A running job
+ * paused is stopped by its worker and handed back (QUEUED, "paused; stopped on its worker ..."),
+ * and runs again from the beginning once resumed; a priority change for a running job applies
+ * only if it is paused and runs again. --as-tenant writes through the tenant's own control topic, as `submit` does.
  */
 package dev.longhaul.ops.cli;
 
@@ -48,7 +50,8 @@ abstract class ControlCommand implements Callable<Integer> {
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = "Keep a queued job from starting until `resume` (its deadline still runs; a running job runs on).")
+            description = "Keep a job from running until `resume`: a running one is stopped and starts again from the"
+                    + " beginning when resumed (its deadline still runs).")
     static final class Pause extends ControlCommand {
         @Override
         String send(JobControl control) {
@@ -67,7 +70,7 @@ abstract class ControlCommand implements Callable<Integer> {
     }
 
     @Command(name = "priority", mixinStandardHelpOptions = true,
-            description = "Change a queued job's priority (higher goes first; a running job runs on).")
+            description = "Change a queued job's priority (higher goes first; a running job runs on, and keeps it if paused and resumed).")
     static final class Priority extends ControlCommand {
         @Parameters(index = "1", paramLabel = "N", description = "The new priority.")
         int priority;

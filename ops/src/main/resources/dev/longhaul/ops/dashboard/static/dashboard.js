@@ -4,8 +4,9 @@
  * chart and the tables, without reloading.
  * The series the charts draw are kept in window.longhaul (and mirrored in the canvases' data-*
  * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
- * /api/jobs/{id}/cancel; a job waiting for a lane (QUEUED, not yet on one) also has a pause button,
- * which POSTs to /api/jobs/{id}/pause, or to /resume once its status says it is paused. No
+ * /api/jobs/{id}/cancel; a job not yet final also has a pause button, which POSTs to
+ * /api/jobs/{id}/pause, or to /resume once its status says it is paused (a running job's worker
+ * hands it back, and it waits QUEUED, paused, until resumed, then runs from the beginning). No
  * libraries: the page must work with nothing outside reachable.
  * Every API call carries `Authorization: Bearer TOKEN`. The token comes from the URL's fragment
  * (#token=..., removed from the address bar once read, kept in sessionStorage for reloads) or from
@@ -164,12 +165,8 @@
       .catch(function (e) { state.errors.push('cancel ' + jobId + ': ' + e); button.disabled = false; });
   }
 
-  // A job still held by the dispatcher: QUEUED without a lane yet ("lane=N" once released).
-  function held(job) {
-    return job.state === 'QUEUED' && !(job.reason && job.reason.indexOf('lane=') === 0);
-  }
-
-  // The dispatcher's reason while paused: "paused", or "paused; priority=N" after a priority change.
+  // The reason while paused: the dispatcher's "paused", or "paused; priority=N" after a priority
+  // change; a worker's "paused; ..." when it handed a running job back.
   function paused(job) {
     return !!job.reason && (job.reason === 'paused' || job.reason.indexOf('paused;') === 0);
   }
@@ -243,7 +240,7 @@
     var pending = state.pauseRequested[job.jobId];
     if (pending && pending !== action) { delete state.pauseRequested[job.jobId]; pending = undefined; } // the status caught up
     tr.dataset.paused = paused(job) ? 'true' : 'false';
-    pause.style.display = held(job) && !requested ? '' : 'none';
+    pause.style.display = !job.final && !requested ? '' : 'none';
     pause.dataset.action = action;
     pause.disabled = !!pending;
     pause.textContent = pending ? 'requested' : action;
