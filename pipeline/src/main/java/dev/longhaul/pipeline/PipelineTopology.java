@@ -83,7 +83,7 @@ public final class PipelineTopology {
                 .filter((jobId, status) -> JobStates.isFinal(status.getState()) || JobStates.handedBack(status), Named.as("status-final"))
                 .<DispatchEvent>mapValues((jobId, status) -> JobStates.isFinal(status.getState())
                                 ? new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId())
-                                : new DispatchEvent.HandedBack(jobId, status.getSubmissionId()),
+                                : new DispatchEvent.HandedBack(jobId, status.getSubmissionId(), JobStates.handedBackRelease(status)),
                         Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {
@@ -106,7 +106,8 @@ public final class PipelineTopology {
                 .merge(toDispatcher(finished, DISPATCH_FINISHED, events), Named.as("dispatch-merge-finished"))
                 .merge(toDispatcher(heartbeats, DISPATCH_HEARTBEATS, events), Named.as("dispatch-merge-heartbeats"))
                 .process(() -> new LaneDispatcher(config, topics), Named.as("dispatcher"),
-                        LaneDispatcher.HELD_STORE, LaneDispatcher.IN_FLIGHT_STORE, LaneDispatcher.WORKERS_STORE, LaneDispatcher.SERVED_STORE);
+                        LaneDispatcher.HELD_STORE, LaneDispatcher.IN_FLIGHT_STORE, LaneDispatcher.RELEASED_STORE, LaneDispatcher.WORKERS_STORE,
+                        LaneDispatcher.SERVED_STORE);
         route(dispatched, topics, "dispatch", Outcome.ToWork.class)
                 .map((jobId, o) -> KeyValue.pair(((Outcome.ToWork) o).lane(), ((Outcome.ToWork) o).order()), Named.as("dispatch-work-by-lane"))
                 .to(topics.work.name(), Produced.with(topics.work.keys(), topics.work.values())

@@ -101,14 +101,16 @@ class DispatchTopologyTest {
         try (PipelineDriver p = new PipelineDriver()) {
             p.heartbeat("w0", List.of(0), 0, T0);
             p.submit(job("a", "acme", 2, null));
-            assertEquals(List.of("a"), jobIds(p));
+            List<WorkOrder> first = p.work.readValuesToList();
+            assertEquals(List.of("a"), first.stream().map(o -> o.getRequest().getJobId()).toList());
+            assertEquals(p.now(), first.get(0).getReleasedAt(), "the order names its release");
             p.statuses();
             // given a running job paused and given a new priority (its worker reads the pause itself)
             p.control("a", ControlAction.PAUSE, null);
             p.control("a", ControlAction.SET_PRIORITY, 6);
             assertEquals(List.of(), p.statuses(), "the worker, not the dispatcher, says what became of a released order");
             // when its worker hands the order back
-            p.handedBack("a", "acme", "a-s1");
+            p.handedBack(first.get(0));
             p.advance(Duration.ofSeconds(5));
             // then it is held, paused, though its lane is free
             assertEquals(List.of(), jobIds(p));
@@ -121,11 +123,16 @@ class DispatchTopologyTest {
             List<WorkOrder> again = p.work.readValuesToList();
             assertEquals(List.of("a-s1"), again.stream().map(o -> o.getRequest().getSubmissionId()).toList());
             assertEquals(6, again.get(0).getRequest().getPriority());
+            assertTrue(again.get(0).getReleasedAt().isAfter(first.get(0).getReleasedAt()), "a new release");
             assertEquals(List.of("a QUEUED resumed", "a QUEUED lane=0"), p.statuses());
-            // and a second hand-back of that release is held again like the first
+            // a hand-back naming the first release (its status written again) leaves the second in flight
+            p.handedBack(first.get(0));
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of(), jobIds(p), "the release in flight was taken back by an earlier one's hand-back");
+            // and the second release's hand-back, said twice, holds it once
             p.control("a", ControlAction.PAUSE, null);
-            p.handedBack("a", "acme", "a-s1");
-            p.handedBack("a", "acme", "a-s1"); // said twice: changes nothing
+            p.handedBack(again.get(0));
+            p.handedBack(again.get(0));
             p.control("a", ControlAction.RESUME, null);
             assertEquals(List.of("a"), jobIds(p));
         }
@@ -137,10 +144,11 @@ class DispatchTopologyTest {
             p.heartbeat("w0", List.of(0), 0, T0);
             p.submit(job("a", "acme", 0, null));
             p.submit(job("b", "acme", 0, null));
-            assertEquals(List.of("a", "b"), jobIds(p));
+            List<WorkOrder> released = p.work.readValuesToList();
+            assertEquals(List.of("a", "b"), released.stream().map(o -> o.getRequest().getJobId()).toList());
             p.statuses();
             // the worker read a's PAUSE before the dispatcher did: a is held paused all the same
-            p.handedBack("a", "acme", "a-s1");
+            p.handedBack(released.get(0));
             p.control("a", ControlAction.PAUSE, null);
             p.advance(Duration.ofSeconds(5));
             assertEquals(List.of(), jobIds(p));
@@ -148,12 +156,14 @@ class DispatchTopologyTest {
             // b was paused and resumed while it ran, and its worker handed it back in between
             p.control("b", ControlAction.PAUSE, null);
             p.control("b", ControlAction.RESUME, null);
-            p.handedBack("b", "acme", "b-s1");
+            p.handedBack(released.get(1));
             assertEquals(List.of("b"), jobIds(p), "resumed already: released again at once");
             assertEquals(List.of("b QUEUED resumed", "b QUEUED lane=0"), p.statuses());
             // a hand-back of another life of the id, or of a job not in flight, changes nothing
-            p.handedBack("b", "acme", "b-another-life");
-            p.handedBack("nobody", "acme", "");
+            p.handedBack(WorkOrder.newBuilder(released.get(1)).setRequest(JobRequest.newBuilder(released.get(1).getRequest())
+                    .setSubmissionId("b-another-life").build()).build());
+            p.handedBack(WorkOrder.newBuilder(released.get(1)).setRequest(JobRequest.newBuilder(released.get(1).getRequest())
+                    .setJobId("nobody").build()).build());
             assertEquals(List.of(), jobIds(p));
             p.statuses(); // (the status table restores b's latest status over the other life's)
             p.control("a", ControlAction.RESUME, null);
@@ -167,15 +177,56 @@ class DispatchTopologyTest {
         try (PipelineDriver p = new PipelineDriver()) {
             p.heartbeat("w0", List.of(0), 0, T0);
             p.submit(job("a", "acme", 0, null));
-            assertEquals(List.of("a"), jobIds(p));
+            List<WorkOrder> released = p.work.readValuesToList();
             p.statuses();
             // the worker handed a back on its PAUSE before it read the CANCEL that followed
             p.control("a", ControlAction.PAUSE, null);
             p.cancel("a");
-            p.handedBack("a", "acme", "a-s1");
+            p.handedBack(released.get(0));
             assertEquals(List.of("a CANCELLED cancelled while its worker handed it back, paused"), p.statuses());
             p.control("a", ControlAction.RESUME, null);
             assertEquals(List.of(), jobIds(p));
+        }
+    }
+
+    @Test
+    void commandsStillReachAnOrderHeldLongerThanThePlannerRemembersItsJob() {
+        try (PipelineDriver p = new PipelineDriver(PipelineDriver.withRetention(Duration.ofHours(1)))) {
+            p.submit(job("a", "acme", 0, null));
+            p.submit(job("b", "acme", 0, null));
+            p.control("a", ControlAction.PAUSE, null);
+            p.control("b", ControlAction.PAUSE, null);
+            // given paused jobs held for longer than the planner keeps a planned job's plan
+            p.advance(Duration.ofMinutes(61));
+            p.heartbeat("w0", List.of(0), 0, p.now());
+            assertEquals(List.of(), jobIds(p));
+            p.statuses();
+            // then a RESUME still releases one, and a CANCEL still ends the other
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of("a"), jobIds(p));
+            p.cancel("b");
+            assertTrue(p.statuses().contains("b CANCELLED cancelled while queued"));
+            p.finished("a", "acme", JobState.SUCCEEDED, "a-s1");
+            p.control("b", ControlAction.RESUME, null);
+            assertEquals(List.of(), jobIds(p));
+        }
+    }
+
+    @Test
+    void anOrderReleasedWithoutACopyKeptFailsSayingWhyWhenHandedBack() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("a", "acme", 0, null));
+            WorkOrder order = p.work.readValuesToList().get(0);
+            p.statuses();
+            // given an order in flight as an earlier dispatcher released it: no copy kept, no release named
+            p.driver.getKeyValueStore(LaneDispatcher.RELEASED_STORE).delete("a");
+            p.control("a", ControlAction.PAUSE, null);
+            p.handedBack(WorkOrder.newBuilder(order).setReleasedAt(Instant.EPOCH).build());
+            List<String> statuses = p.statuses();
+            assertEquals(1, statuses.size(), statuses.toString());
+            assertTrue(statuses.get(0).startsWith("a FAILED paused while it ran, and its order was released by an earlier version"),
+                    statuses.toString());
         }
     }
 

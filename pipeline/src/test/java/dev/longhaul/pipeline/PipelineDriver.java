@@ -172,10 +172,12 @@ final class PipelineDriver implements AutoCloseable {
                 .setProgress(1.0).setUpdatedAt(now()).setSubmissionId(submissionId).build());
     }
 
-    /** A paused job's order handed back by its worker, as the worker's status says it (JobStates.HANDED_BACK). */
-    void handedBack(String jobId, String tenant, String submissionId) {
-        statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(tenant).setState(JobState.QUEUED)
-                .setReason(dev.longhaul.schemas.JobStates.HANDED_BACK).setUpdatedAt(now()).setSubmissionId(submissionId).build());
+    /** A paused job's order handed back by its worker, as the worker's status says it (JobStates.handedBack). */
+    void handedBack(WorkOrder order) {
+        String jobId = order.getRequest().getJobId();
+        statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(order.getRequest().getTenant())
+                .setState(JobState.QUEUED).setReason(dev.longhaul.schemas.JobStates.handedBack(order.getReleasedAt()))
+                .setUpdatedAt(now()).setSubmissionId(order.getRequest().getSubmissionId()).build());
     }
 
     Instant now() {

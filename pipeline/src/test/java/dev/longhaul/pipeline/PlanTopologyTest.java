@@ -71,6 +71,7 @@ class PlanTopologyTest {
                     .setEstimatedCostTokens(cost.costTokens())
                     .setSoftmaxCostShare(cost.softmaxShare())
                     .setPlannedAt(T0)
+                    .setReleasedAt(T0) // released at once: a heartbeat named the lane
                     .build();
             assertEquals(expected, order);
             assertEquals(63, order.getEstimatedCostTokens(), "250 bytes * 0.25 = 62.5 -> 63 tokens; the softmax term is 63^2 / (2 * 32768 * 8), under a token");

@@ -14,18 +14,41 @@ public final class JobStates {
     public static final Set<JobState> FINAL = Set.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED);
 
     /**
-     * The reason of the QUEUED status a worker commits, with the `work` offset of the order, when it
-     * stops a paused job it was running (or was about to start) and hands the order back: the
+     * How the reason of the QUEUED status a worker commits begins, with the `work` offset of the
+     * order, when it stops a paused job it was running (or was about to start) and hands the order
+     * back; the reason goes on to name the release it hands back (handedBack(Instant)). The
      * dispatcher then holds the order again, paused, and releases it once resumed, to run from the
      * beginning. It starts with "paused;" like the dispatcher's own reasons while a job is paused.
      */
     public static final String HANDED_BACK = "paused; stopped on its worker and handed back: it starts again from the beginning when resumed";
+    private static final String RELEASE = " (release ";
 
-    private JobStates() {}
+        private JobStates() {}
+
+    /** The reason of a hand-back of the order released at `release` (WorkOrder.releasedAt). */
+    public static String handedBack(java.time.Instant release) {
+        return HANDED_BACK + RELEASE + release + ")";
+    }
 
     /** Whether the status is a worker's hand-back of a paused job's order (see HANDED_BACK). */
     public static boolean handedBack(JobStatus status) {
-        return status.getState() == JobState.QUEUED && HANDED_BACK.equals(status.getReason());
+        return status.getState() == JobState.QUEUED && status.getReason() != null && status.getReason().startsWith(HANDED_BACK);
+    }
+
+    /**
+     * The release a hand-back names (WorkOrder.releasedAt), in epoch milliseconds; 0 when it names
+     * none or names it unreadably (read as an order released before releases were named).
+     */
+    public static long handedBackRelease(JobStatus status) {
+        String reason = status.getReason();
+        if (reason == null || !reason.startsWith(HANDED_BACK + RELEASE) || !reason.endsWith(")")) {
+            return 0;
+        }
+        try {
+            return java.time.Instant.parse(reason.substring(HANDED_BACK.length() + RELEASE.length(), reason.length() - 1)).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return 0;
+        }
     }
 
     public static boolean isFinal(JobState state) {

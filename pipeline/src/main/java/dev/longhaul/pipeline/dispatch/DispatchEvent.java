@@ -54,9 +54,10 @@ public sealed interface DispatchEvent {
 
     /**
      * A worker stopped a paused job (or did not start it) and gave its order back, committing
-     * QUEUED JobStates.HANDED_BACK with the order's offset: of that life (submissionId, "" when unnamed).
+     * QUEUED JobStates.handedBack(release) with the order's offset: of that life (submissionId, ""
+     * when unnamed) and that release (WorkOrder.releasedAt in epoch ms; 0 for an order that names none).
      */
-    record HandedBack(String jobId, String submissionId) implements DispatchEvent {}
+    record HandedBack(String jobId, String submissionId, long release) implements DispatchEvent {}
 
     /** The serde of the dispatch repartition topics. */
     static Serde<DispatchEvent> serde(Topics topics) {
@@ -75,8 +76,11 @@ public sealed interface DispatchEvent {
                     }
                     case PauseChanged c -> tagged(c.paused() ? 7 : 8, utf8(c.jobId()));
                     case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
-                    // "N:" + N chars of submission + jobId, as tag 4
-                    case HandedBack b -> tagged(9, utf8(b.submissionId().length() + ":" + b.submissionId() + b.jobId()));
+                    // the release (8 bytes), then "N:" + N chars of submission + jobId, as tag 4
+                    case HandedBack b -> {
+                        byte[] ids = utf8(b.submissionId().length() + ":" + b.submissionId() + b.jobId());
+                        yield tagged(9, ByteBuffer.allocate(Long.BYTES + ids.length).putLong(b.release()).put(ids).array());
+                    }
                     case Finished f -> f.submissionId().isEmpty()
                             ? tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8))
                             // "STATE:N:" + N chars of submission + jobId: job and submission ids may hold ':'
@@ -96,10 +100,10 @@ public sealed interface DispatchEvent {
                         case 7, 8 -> new PauseChanged(new String(body, StandardCharsets.UTF_8), tag == 7);
                         case 1 -> new CancelRequested(new String(body, StandardCharsets.UTF_8));
                         case 9 -> {
-                            String text = new String(body, StandardCharsets.UTF_8);
+                            String text = new String(body, Long.BYTES, body.length - Long.BYTES, StandardCharsets.UTF_8);
                             int colon = text.indexOf(':');
                             int to = colon + 1 + Integer.parseInt(text.substring(0, colon));
-                            yield new HandedBack(text.substring(to), text.substring(colon + 1, to));
+                            yield new HandedBack(text.substring(to), text.substring(colon + 1, to), ByteBuffer.wrap(body).getLong());
                         }
                         case 2 -> new Heartbeat(heartbeats.deserializer().deserialize(heartbeatSubject, body));
                         case 3 -> {

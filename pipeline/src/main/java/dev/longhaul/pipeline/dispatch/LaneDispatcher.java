@@ -15,8 +15,8 @@
  *   yet finished, polled or not (LaneLoads); its lanes take orders while that is below the
  *   window, and the least loaded worker's least queued lane goes first;
  * - a released order goes to `work` keyed by its lane, with QUEUED "lane=N" on `status`, and counts
- *   against its lane and tenant until a final status of the job arrives, or until it is taken as
- *   lost: released at least LOST_AFTER_TIMEOUTS lane timeouts ago onto a lane whose worker has
+ *   against its lane and tenant until a final status of the job arrives, its worker hands it back
+ *   (below), or it is taken as lost: released at least LOST_AFTER_TIMEOUTS lane timeouts ago onto a lane whose worker has
  *   reported nothing outstanding for that long, with the same lanes, in every fresh heartbeat (a
  *   worker's report counts every order it holds, at least one token each, an order it cannot decode
  *   yet too, and an idle worker polls all its lanes, so the order is not waiting there: its record
@@ -29,16 +29,21 @@
  *   latest status still says it is); a PAUSE keeps a held order from release
  *   (QUEUED "paused"; its deadline still runs, and while paused it does not make its tenant active
  *   for the fair share) until a RESUME (QUEUED "resumed");
- * - a released order is kept with its in-flight entry (InFlight.held); its worker reads `control`
- *   itself, and a command for it here only changes what a hand-back does. A worker that stops a
- *   paused job, or does not start it, hands the order back (QUEUED JobStates.HANDED_BACK, committed
- *   with the order's offset): the order leaves flight and is held again with its arrival and any
- *   priority set meanwhile, paused, and runs again from the beginning once resumed. A RESUME that
- *   came while it was in flight, after any PAUSE, releases it at once (QUEUED "resumed"): the
- *   worker read the PAUSE before it; a CANCEL that came while it was in flight ends it CANCELLED.
- *   (The hand-back and the commands reach this processor on different topics, in either order:
- *   a hand-back met by no PAUSE yet is still taken as paused, which the PAUSE on its way confirms.)
- *   An entry written before orders were kept cannot be held again: the job FAILs, saying why.
+ * - a copy of each released order is kept while it is in flight (RELEASED_STORE), and the order
+ *   carries its release's time (WorkOrder.releasedAt); its worker reads `control` itself, and a
+ *   command for it here only changes what a hand-back does. A worker that stops a paused job, or
+ *   does not start it, hands the order back (QUEUED JobStates.handedBack(release), committed with
+ *   the order's offset): the order leaves flight and is held again with its arrival and any
+ *   priority set meanwhile, paused, and runs again from the beginning once resumed; a hand-back
+ *   naming another release than the one in flight changes nothing. A RESUME that came while it was
+ *   in flight, after any PAUSE, releases it at once (QUEUED "resumed"): the worker read the PAUSE
+ *   before it; a CANCEL that came while it was in flight ends it CANCELLED. The hand-back and the
+ *   commands reach this processor on different topics, in either order: a hand-back met by no
+ *   PAUSE yet is still taken as paused, which the PAUSE on its way confirms. (A PAUSE and RESUME
+ *   the worker absorbed within one flight, then a second PAUSE whose hand-back comes first, cost
+ *   one extra release, which the worker hands back again.) An order released before copies were
+ *   kept (by an earlier version) cannot be held again: the job FAILs, saying why. A hand-back that
+ *   comes after its order was taken as lost finds nothing in flight and changes nothing.
  *
  * Decisions are retried after every event and on a wall-clock punctuation.
  */
@@ -80,6 +85,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     public static final String HELD_STORE = "dispatch-held";
     /** Job id -> order released and not yet finished. */
     public static final String IN_FLIGHT_STORE = "dispatch-in-flight";
+    /** Job id -> the copy kept of an order in flight (ReleasedOrder), to hold again if its worker hands it back. */
+    public static final String RELEASED_STORE = "dispatch-released";
     /** Worker id -> its latest heartbeat. */
     public static final String WORKERS_STORE = "dispatch-workers";
     /** Tenant -> tokens of the orders released for it so far (fair share). */
@@ -121,6 +128,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
     private KeyValueStore<String, InFlight> inFlight;
+    private KeyValueStore<String, ReleasedOrder> released;
     private KeyValueStore<String, WorkerHeartbeat> workers;
     private KeyValueStore<String, Long> served;
 
@@ -133,6 +141,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         return List.of(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), HeldOrder.serde(topics)),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IN_FLIGHT_STORE), Serdes.String(), InFlight.SERDE),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RELEASED_STORE), Serdes.String(), ReleasedOrder.SERDE),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKERS_STORE), Serdes.String(), topics.workers.values()),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVED_STORE), Serdes.String(), Serdes.Long()));
     }
@@ -142,6 +151,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         this.context = context;
         held = context.getStateStore(HELD_STORE);
         inFlight = context.getStateStore(IN_FLIGHT_STORE);
+        released = context.getStateStore(RELEASED_STORE);
         workers = context.getStateStore(WORKERS_STORE);
         served = context.getStateStore(SERVED_STORE);
         waitingIndex.clear();
@@ -161,13 +171,13 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 if (order != null) {
                     status(order, JobState.CANCELLED, "cancelled while queued", now);
                 } else {
-                    flagInFlight(c.jobId(), InFlight.CANCELLED, true); // its worker cancels it, unless it hands it back first
+                    flagReleased(c.jobId(), ReleasedOrder.CANCELLED, true); // its worker cancels it, unless it hands it back first
                 }
             }
             case DispatchEvent.PriorityChanged c -> {
                 HeldOrder.Waiting w = waitingIndex.get(c.jobId());
                 if (w == null) {
-                    changeInFlight(c.jobId(), h -> h.order().getRequest().getPriority() == c.priority() ? h : h.withPriority(c.priority()));
+                    changeReleased(c.jobId(), h -> h.order().getRequest().getPriority() == c.priority() ? h : h.withPriority(c.priority()));
                 } else if (w.priority() != c.priority()) {
                     rehold(held.get(c.jobId()).withPriority(c.priority()));
                     // a paused order's latest status still says so: it is what a reader (the dashboard) goes by
@@ -177,7 +187,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             case DispatchEvent.PauseChanged c -> {
                 HeldOrder.Waiting w = waitingIndex.get(c.jobId());
                 if (w == null) {
-                    flagInFlight(c.jobId(), InFlight.RESUMED, !c.paused());
+                    flagReleased(c.jobId(), ReleasedOrder.RESUMED, !c.paused());
                 } else if (w.paused() != c.paused()) {
                     HeldOrder.Waiting updated = rehold(held.get(c.jobId()).withPaused(c.paused()));
                     if (!c.paused()) {
@@ -196,7 +206,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 // again after the planner forgot it) must not free the new life's lane or drop its order
                 InFlight running = inFlight.get(f.jobId());
                 if (running != null && JobStates.sameLife(running.submissionId(), f.submissionId())) {
-                    inFlight.delete(f.jobId());
+                    land(f.jobId());
                 }
                 HeldOrder.Waiting waiting = waitingIndex.get(f.jobId());
                 if (waiting != null && JobStates.sameLife(waiting.submissionId(), f.submissionId())) {
@@ -232,53 +242,64 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         status(w, JobState.QUEUED, paused ? "paused" : null, now);
     }
 
-    /** Sets or clears a flag of the job's in-flight entry, if it has one. */
-    private void flagInFlight(String jobId, int flag, boolean on) {
-        InFlight f = inFlight.get(jobId);
-        if (f != null && f.has(flag) != on) {
-            inFlight.put(jobId, f.with(flag, on));
+    /** Sets or clears a flag of the copy kept of the job's released order, if there is one. */
+    private void flagReleased(String jobId, int flag, boolean on) {
+        ReleasedOrder r = released.get(jobId);
+        if (r != null && r.has(flag) != on) {
+            released.put(jobId, r.with(flag, on));
         }
     }
 
-    /** Applies `change` to the copy an in-flight entry keeps of its order, if there is one. */
-    private void changeInFlight(String jobId, java.util.function.UnaryOperator<HeldOrder> change) {
-        InFlight f = inFlight.get(jobId);
-        if (f == null || !f.keepsOrder()) {
+    /** Applies `change` to the copy kept of the job's released order, if there is one. */
+    private void changeReleased(String jobId, java.util.function.UnaryOperator<HeldOrder> change) {
+        ReleasedOrder r = released.get(jobId);
+        if (r == null) {
             return;
         }
-        HeldOrder before = heldSerde.deserializer().deserialize(IN_FLIGHT_STORE, f.held());
+        HeldOrder before = heldSerde.deserializer().deserialize(RELEASED_STORE, r.held());
         HeldOrder after = change.apply(before);
         if (after != before) {
-            inFlight.put(jobId, f.withHeld(heldSerde.serializer().serialize(IN_FLIGHT_STORE, after)));
+            released.put(jobId, new ReleasedOrder(r.flags(), heldSerde.serializer().serialize(RELEASED_STORE, after)));
         }
+    }
+
+    /** The job's order is no longer in flight: its entry and the copy kept of it go. */
+    private void land(String jobId) {
+        inFlight.delete(jobId);
+        released.delete(jobId);
     }
 
     /**
-     * A worker gave a paused job's order back: it leaves flight and is held again from its in-flight
-     * copy, paused unless a RESUME came for it after any PAUSE while in flight; a CANCEL that came
-     * meanwhile ends the job instead. A hand-back of another life, or of an order no longer in
-     * flight (said twice), changes nothing.
+     * A worker gave a paused job's order back: it leaves flight and is held again from the copy
+     * kept of it, paused unless a RESUME came for it after any PAUSE while in flight; a CANCEL that
+     * came meanwhile ends the job instead. A hand-back of another life, of another release than the
+     * one in flight (an earlier one's status written again), or of an order no longer in flight
+     * (said twice) changes nothing.
      */
     private void holdAgain(DispatchEvent.HandedBack b, long now) {
         InFlight f = inFlight.get(b.jobId());
         if (f == null || !JobStates.sameLife(f.submissionId(), b.submissionId()) || waitingIndex.containsKey(b.jobId())) {
             return;
         }
-        inFlight.delete(b.jobId());
-        if (f.has(InFlight.CANCELLED)) {
-            context.forward(new Record<>(b.jobId(), Outcome.status(b.jobId(), f.tenant(), f.submissionId(), JobState.CANCELLED,
-                    "cancelled while its worker handed it back, paused", now), now));
-            return;
+        if (b.release() != 0 && b.release() != f.releasedAt()) {
+            return; // 0: the order was released by a dispatcher that did not name releases
         }
-        if (!f.keepsOrder()) {
+        ReleasedOrder r = released.get(b.jobId());
+        land(b.jobId());
+        if (r == null) {
             Outcome.Status failed = Outcome.status(b.jobId(), f.tenant(), f.submissionId(), JobState.FAILED,
                     "paused while it ran, and its order was released by an earlier version of the dispatcher, which kept no"
                             + " copy to hold again: submit the job again", now);
             context.forward(new Record<>(b.jobId(), failed, now));
             return;
         }
-        HeldOrder.Waiting w = rehold(heldSerde.deserializer().deserialize(IN_FLIGHT_STORE, f.held())
-                .withPaused(!f.has(InFlight.RESUMED)));
+        if (r.has(ReleasedOrder.CANCELLED)) {
+            context.forward(new Record<>(b.jobId(), Outcome.status(b.jobId(), f.tenant(), f.submissionId(), JobState.CANCELLED,
+                    "cancelled while its worker handed it back, paused", now), now));
+            return;
+        }
+        HeldOrder.Waiting w = rehold(heldSerde.deserializer().deserialize(RELEASED_STORE, r.held())
+                .withPaused(!r.has(ReleasedOrder.RESUMED)));
         if (!w.paused()) {
             newlyHeld = w; // back among the waiting: its tenant catches up as an arrival's does
             status(w, JobState.QUEUED, "resumed", now); // the worker's status said paused
@@ -408,10 +429,11 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     private void release(HeldOrder.Waiting w, int lane, long now) {
         HeldOrder h = held.get(w.jobId()); // the one decode of the order, on its way out
-        WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).build();
+        // the release's time names it: a worker handing the order back says which release it hands back
+        WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).setReleasedAt(Instant.ofEpochMilli(now)).build();
         unhold(w.jobId());
-        byte[] kept = heldSerde.serializer().serialize(IN_FLIGHT_STORE, h); // held again if a worker hands it back
-        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId(), 0, kept));
+        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId()));
+        released.put(w.jobId(), new ReleasedOrder(0, heldSerde.serializer().serialize(RELEASED_STORE, h))); // held again if handed back
         context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
         status(w, JobState.QUEUED, "lane=" + lane, now);
     }
@@ -488,7 +510,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 }
             });
         }
-        lost.forEach(inFlight::delete);
+        lost.forEach(this::land);
         return loads;
     }
 

@@ -16,8 +16,10 @@
  *   passed to the dispatcher, which cancels the order if it still holds it;
  * - SET_PRIORITY (a dead letter without a priority), PAUSE and RESUME while a submission is being
  *   assembled are kept for the order planned from it; after planning they are passed to the
- *   dispatcher, which applies them while it holds the order; for a job in a final state, or an id
- *   with nothing known of it, they are ignored;
+ *   dispatcher, which applies them to the order it holds or has in flight (a worker hands a paused
+ *   job's order back); for a job in a final state here they are ignored; for an id with nothing
+ *   known of it they are passed on too: a job planned long ago may still be held (paused, say)
+ *   after its plan was forgotten, and the dispatcher ignores commands for orders it does not have;
  * - a job id with nothing pending (planned, failed or cancelled) is forgotten settledJobRetention
  *   after its last change, so the store does not grow with every job ever seen.
  * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention
@@ -377,10 +379,11 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     }
 
     /**
-     * A priority change, pause or resume: passed to the dispatcher once the job is planned (it
-     * applies while the order is held); kept on the plan while a submission is being assembled, for
-     * the order planned from it; ignored for a job in a final state, or one nothing is known of
-     * yet (unlike a cancel, nothing here must outlast an upload that has not begun).
+     * A priority change, pause or resume: passed to the dispatcher once the job is planned; kept on
+     * the plan while a submission is being assembled, for the order planned from it; ignored for a
+     * job in a final state; passed on for an id nothing is known of (a planned job whose plan was
+     * forgotten while its order waited; unlike a cancel, nothing here must outlast an upload that
+     * has not begun).
      */
     private void onSchedulingChange(String jobId, DispatchEvent event, java.util.function.Consumer<JobPlan> remember) {
         JobPlan plan = load(jobId);
@@ -390,6 +393,8 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 if (!plan.pending.isEmpty()) {
                     remember.accept(plan);
                     save(jobId, plan);
+                } else {
+                    emit(new Outcome.ToDispatch(event));
                 }
             }
             case FAILED, CANCELLED -> { }
@@ -410,6 +415,10 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 }
             }
             case NONE -> {
+                if (plan.pending.isEmpty()) {
+                    // a job planned so long ago that its plan was forgotten may still be held (or in flight)
+                    emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
+                }
                 // the submission it cancels, when one alone was arriving
                 String only = plan.pending.size() == 1 ? plan.pending.keySet().iterator().next() : "";
                 emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));

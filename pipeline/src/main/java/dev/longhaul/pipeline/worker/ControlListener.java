@@ -46,11 +46,19 @@ final class ControlListener implements AutoCloseable {
     /** Where `control` ended when the listener started; cancels before them are known once read past. */
     private final Map<TopicPartition, Long> startEnds;
     private volatile boolean caughtUp;
+    /** Reads asked for (requestRead) and the latest of them done: `control` read as far as it reached when asked. */
+    private final java.util.concurrent.atomic.AtomicLong readsRequested = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long readsDone;
+    /** The read under way (listener thread only): its number and the end offsets it must pass; null ends: none. */
+    private long readUnderWay;
+    private Map<TopicPartition, Long> readEnds;
+    /** The latest command of each job passed on (onControl run, or nothing to run): what tests wait on. */
+    private final Map<String, ControlAction> handled = new ConcurrentHashMap<>();
     private static final System.Logger LOG = System.getLogger(ControlListener.class.getName());
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
     private static final Duration WARN_EVERY = Duration.ofMinutes(1);
-    /** Cancels older than this are forgotten (see forgetOlderThan). */
+    /** Cancels and pauses older than this are forgotten (see forgetOlderThan). */
     static final Duration FORGET_AFTER = dev.longhaul.schemas.Topics.STATUS_RETENTION.plus(EARLIER_LIFE);
 
     /** `onControl` hears the job id of each CANCEL and PAUSE as it is read, on the listener's thread. */
@@ -82,12 +90,43 @@ final class ControlListener implements AutoCloseable {
         return startedNanos;
     }
 
+    /** Whether the job's latest PAUSE or RESUME read is a PAUSE, and onControl has heard of it. */
     boolean isPaused(String jobId) {
-        return paused.containsKey(jobId);
+        return paused.containsKey(jobId) && handled.get(jobId) == ControlAction.PAUSE;
     }
 
+    /** Whether a cancel of the job has been read, and onControl has heard of it. */
     boolean isCancelled(String jobId) {
-        return cancelled.containsKey(jobId);
+        return cancelled.containsKey(jobId) && handled.get(jobId) == ControlAction.CANCEL;
+    }
+
+    /**
+     * Asks the listener to read `control` as far as it reaches now; returns the ticket readPast
+     * takes. Any thread.
+     */
+    long requestRead() {
+        return readsRequested.incrementAndGet();
+    }
+
+    /** Whether `control` has been read as far as it reached when `ticket` was requested. */
+    boolean readPast(long ticket) {
+        return readsDone >= ticket;
+    }
+
+    /** Starts the latest read asked for, when none is under way, and ends the one under way once read past. */
+    private void advanceReads() {
+        if (readEnds == null) {
+            long wanted = readsRequested.get();
+            if (wanted <= readsDone) {
+                return;
+            }
+            readUnderWay = wanted; // the end offsets are taken after the request: they cover what it needs
+            readEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(5));
+        }
+        if (readEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            readsDone = readUnderWay;
+            readEnds = null;
+        }
     }
 
     /** Whether a cancel of the order's job id was requested, and not long before its submission. */
@@ -105,7 +144,7 @@ final class ControlListener implements AutoCloseable {
     }
 
     /**
-     * Forgets cancels requested before `cutoff`, so that the set does not grow for as long as the
+     * Forgets cancels and pauses requested before `cutoff`, so that the sets do not grow for as long as the
      * worker runs: FORGET_AFTER is past the status topic's retention plus EARLIER_LIFE, older than
      * any order still to come could be (the planner forgets a job id within that retention), and
      * older than a restarted worker reading `control` (7 days by default) would know of.
@@ -113,6 +152,7 @@ final class ControlListener implements AutoCloseable {
     void forgetOlderThan(Instant cutoff) {
         cancelled.values().removeIf(at -> at.isBefore(cutoff));
         paused.values().removeIf(at -> at.isBefore(cutoff));
+        handled.keySet().removeIf(jobId -> !cancelled.containsKey(jobId) && !paused.containsKey(jobId));
     }
 
     /** Adds partitions of `control` not read yet (all of them at start), each read from its beginning. */
@@ -142,6 +182,7 @@ final class ControlListener implements AutoCloseable {
             while (running) {
                 try {
                     pollOnce();
+                    advanceReads();
                     if (System.nanoTime() - refreshed > REFRESH.toNanos()) {
                         refreshed = System.nanoTime();
                         assignNewPartitions(Duration.ofSeconds(5));
@@ -220,15 +261,15 @@ final class ControlListener implements AutoCloseable {
                 return; // the dispatcher's business: a running order's priority changes nothing here
             }
         }
-        if (c.getAction() == ControlAction.RESUME) {
-            return;
+        if (c.getAction() != ControlAction.RESUME) {
+            try {
+                onControl.accept(c.getJobId());
+            } catch (RuntimeException e) {
+                // the command is kept above (cancels() and pauses() find it); the batch's other records go on
+                LOG.log(System.Logger.Level.WARNING, "could not pass on the " + c.getAction() + " of " + c.getJobId() + ": " + e);
+            }
         }
-        try {
-            onControl.accept(c.getJobId());
-        } catch (RuntimeException e) {
-            // the command is kept above (cancels() and pauses() find it); the batch's other records go on
-            LOG.log(System.Logger.Level.WARNING, "could not pass on the " + c.getAction() + " of " + c.getJobId() + ": " + e);
-        }
+        handled.put(c.getJobId(), c.getAction());
     }
 
     @Override

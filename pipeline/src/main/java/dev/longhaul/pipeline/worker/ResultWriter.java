@@ -122,12 +122,12 @@ final class ResultWriter implements AutoCloseable {
     }
 
     /**
-     * A paused job's order given back to the dispatcher (JobStates.HANDED_BACK), unrun or stopped:
-     * committed with the order's offset, so the order leaves this lane for good, and the dispatcher,
-     * which reads this status, holds it again.
+     * A paused job's order given back to the dispatcher (JobStates.handedBack, naming the order's
+     * release), unrun or stopped: committed with the order's offset, so the order leaves this lane
+     * for good, and the dispatcher, which reads this status, holds it again.
      */
     List<Out> handedBack(WorkOrder order) {
-        return List.of(status(order, JobState.QUEUED, 0, 0, JobStates.HANDED_BACK));
+        return List.of(status(order, JobState.QUEUED, 0, 0, JobStates.handedBack(order.getReleasedAt())));
     }
 
     List<Out> expired(WorkOrder order) {

@@ -14,9 +14,12 @@
  * alone (each run has its own RunCancel); a revoked lane cancels only its own order, and a run
  * stopped by the worker itself (closing) commits nothing, so its order is redone, never CANCELLED.
  * A PAUSE stops its job's run the same way, or keeps its order from starting, and the order is
- * handed back: QUEUED JobStates.HANDED_BACK and the `work` offset in one transaction, from which the
- * dispatcher holds the order again until a RESUME (the job then runs from the beginning). A paused
- * order neither holds a lane nor keeps its state here: a job may stay paused for days.
+ * handed back: QUEUED JobStates.handedBack (naming the order's release) and the `work` offset in
+ * one transaction, from which the dispatcher holds the order again until a RESUME (the job then
+ * runs from the beginning). Before an order is handed back, the control listener reads `control`
+ * as far as it reached then: the RESUME that had the dispatcher release the order again came
+ * before it, and an order handed back on a PAUSE that RESUME undid would wait paused for good. A
+ * paused order neither holds a lane nor keeps its state here: a job may stay paused for days.
  * A run that fails for a reason that may pass (a remote inference server down, timing out or
  * answering 5xx) runs again after a pause that doubles from a second up to a minute, MAX_TRIES
  * tries in all, the lane holding its place meanwhile; any other failure, or the last try's, ends the
@@ -163,6 +166,8 @@ public final class Worker implements AutoCloseable {
     private long lastHeartbeat;
     /** Before this time (ms) no order is decoded: the registry failed a lookup; poll thread only. */
     private long registryRetryAt;
+    /** Reads of `control` requested for paused orders (see controlReadSince), by lane@offset; poll thread only. */
+    private final Map<String, Long> controlReads = new java.util.HashMap<>();
     /** Set once the control listener has caught up (or CONTROL_CATCH_UP passed); poll thread only. */
     private boolean controlKnown;
     /** When an order first waited for the control listener (0: none has yet); poll thread only. */
@@ -467,15 +472,18 @@ public final class Worker implements AutoCloseable {
             commit(t, new Ending(writer.cancelled(t.order), false));
         } else if (expired(t.order)) {
             commit(t, new Ending(writer.expired(t.order), false));
-        } else if (control.pauses(t.order)) {
-            commit(t, new Ending(writer.handedBack(t.order), false));
         } else if (!t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order))) {
             // A second order for a submission this worker already finished (never expected from the
             // planner): not run again, but its final status is committed again, which is what
             // releases the order's place at the dispatcher. Without a submission id (a producer
             // that set none) two lives of a job id cannot be told apart: the planner's word stands.
             commit(t, new Ending(writer.finishedBefore(t.order, completedJobs.tokens(submission(t.order))), false));
+        } else if (control.pauses(t.order) && !controlReadSince(t)) {
+            requeue(t.again(t.tries.count(), Duration.ofMillis(50), null)); // asked again once the listener has read that far
+        } else if (control.pauses(t.order)) {
+            commit(t, new Ending(writer.handedBack(t.order), false));
         } else {
+            controlReads.remove(readKey(t)); // resumed while a read was asked for it
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
             Running run = new Running(t, new RunCancel(), reader, new CompletableFuture<>());
             inProgress.put(t.partition(), run); // before the check below: a cancel from then on finds the run
@@ -547,7 +555,7 @@ public final class Worker implements AutoCloseable {
             if (control.cancels(t.order)) {
                 commit(t, new Ending(writer.cancelled(t.order), false)); // it failed on its way out of a cancel
             } else if (control.pauses(t.order)) {
-                commit(t, new Ending(writer.handedBack(t.order), false)); // or of a pause
+                redo(t); // or of a pause: start() hands it back
             } else if (r.cancel.requested()) {
                 redo(t); // stopped by this worker, which may be what it failed on
             } else if (runsAgain(cause, t.tries)) {
@@ -578,10 +586,34 @@ public final class Worker implements AutoCloseable {
         } else if (control.cancels(t.order)) {
             commit(t, new Ending(writer.cancelled(t.order), false));
         } else if (control.pauses(t.order)) {
-            commit(t, new Ending(writer.handedBack(t.order), false)); // stopped by a pause: the dispatcher holds it again
+            redo(t); // stopped by a pause: start() hands it back, once it knows no RESUME followed
         } else {
             redo(t); // cancelled by this worker (closing), or paused and resumed before it stopped
         }
+    }
+
+    /**
+     * Whether the control listener has read `control` as far as it reached when this order was
+     * first asked about (a read is requested then, and the order waits for it): the RESUME that
+     * released a paused job's order again was written before the order, so once read past, what
+     * the listener says of the job holds for this order. Poll thread only.
+     */
+    private boolean controlReadSince(Taken t) {
+        String key = readKey(t);
+        Long ticket = controlReads.get(key);
+        if (ticket == null) {
+            controlReads.put(key, control.requestRead());
+            return false;
+        }
+        if (!control.readPast(ticket)) {
+            return false;
+        }
+        controlReads.remove(key);
+        return true;
+    }
+
+    private static String readKey(Taken t) {
+        return t.partition() + "@" + t.record.offset();
     }
 
     /** Runs the order again from the start if its lane is still ours and the worker goes on; else leaves it uncommitted. */
@@ -686,6 +718,7 @@ public final class Worker implements AutoCloseable {
             case UNKNOWN -> committedPast(t.partition(), next);
         };
         if (ok) {
+            controlReads.remove(readKey(t)); // one asked for before a cancel or expiry ended it
             if (outcome.succeeded()) {
                 completedJobs.add(submission(t.order), outcome.documentTokens());
                 ordersDone.incrementAndGet();
@@ -845,6 +878,7 @@ public final class Worker implements AutoCloseable {
                 // last: a commit above that did not land put its order back here, on a lane that is
                 // about to be another member's
                 pending.removeIf(t -> partitions.contains(t.partition()));
+                controlReads.keySet().removeIf(key -> partitions.stream().anyMatch(tp -> key.startsWith(tp + "@")));
             }
         }
 

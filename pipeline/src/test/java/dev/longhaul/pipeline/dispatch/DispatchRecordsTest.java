@@ -19,19 +19,25 @@ class DispatchRecordsTest {
     @Test
     void inFlightEntriesRoundTripAndOldOnesReadWithNoSubmission() {
         for (InFlight f : new InFlight[] {new InFlight(3, 1234, "tenant-a", 99, "sub:1"), new InFlight(0, 1, "", 2, ""),
-                new InFlight(7, 5, "acme\u0000x", 9, "s\u0000b"), // a tenant may hold any character, NUL too
-                new InFlight(2, 8, "t", 1, "s", InFlight.CANCELLED | InFlight.RESUMED, new byte[] {0, 1, 2, -1})}) {
+                new InFlight(7, 5, "acme\u0000x", 9, "s\u0000b")}) { // a tenant may hold any character, NUL too
             assertEquals(f, InFlight.SERDE.deserializer().deserialize("t", InFlight.SERDE.serializer().serialize("t", f)));
         }
         byte[] tenant = "tenant-a".getBytes(StandardCharsets.UTF_8);
-        // the format that kept the submission but not the order: -(lane + 1), cost, releasedAt, tenant, submission
-        byte[] kept = ByteBuffer.allocate(4 + 16 + 4 + tenant.length + 5).putInt(-4).putLong(1234).putLong(99)
-                .putInt(tenant.length).put(tenant).put("sub:1".getBytes(StandardCharsets.UTF_8)).array();
-        InFlight read = InFlight.SERDE.deserializer().deserialize("t", kept);
-        assertEquals(new InFlight(3, 1234, "tenant-a", 99, "sub:1"), read);
-        assertEquals(false, read.keepsOrder());
         byte[] old = ByteBuffer.allocate(4 + 16 + tenant.length).putInt(3).putLong(1234).putLong(99).put(tenant).array();
         assertEquals(new InFlight(3, 1234, "tenant-a", 99, ""), InFlight.SERDE.deserializer().deserialize("t", old));
+    }
+
+    @Test
+    void copiesOfReleasedOrdersRoundTripWithTheirFlags() {
+        for (ReleasedOrder r : new ReleasedOrder[] {new ReleasedOrder(0, new byte[] {1, 2, 3}),
+                new ReleasedOrder(ReleasedOrder.CANCELLED | ReleasedOrder.RESUMED, new byte[] {0, -1}), new ReleasedOrder(2, new byte[0])}) {
+            ReleasedOrder read = ReleasedOrder.SERDE.deserializer().deserialize("t", ReleasedOrder.SERDE.serializer().serialize("t", r));
+            assertEquals(r, read);
+            assertEquals(r.has(ReleasedOrder.CANCELLED), read.has(ReleasedOrder.CANCELLED));
+        }
+        ReleasedOrder flagged = new ReleasedOrder(0, new byte[] {9}).with(ReleasedOrder.RESUMED, true);
+        assertEquals(true, flagged.has(ReleasedOrder.RESUMED));
+        assertEquals(false, flagged.with(ReleasedOrder.RESUMED, false).has(ReleasedOrder.RESUMED));
     }
 
     @Test
@@ -56,8 +62,8 @@ class DispatchRecordsTest {
         for (DispatchEvent e : new DispatchEvent[] {
                 new DispatchEvent.PriorityChanged("job:1", -7), new DispatchEvent.PriorityChanged("j", Integer.MAX_VALUE),
                 new DispatchEvent.PauseChanged("job:2", true), new DispatchEvent.PauseChanged("job:2", false),
-                new DispatchEvent.CancelRequested("job:3"), new DispatchEvent.HandedBack("job:4", "sub:1:x"),
-                new DispatchEvent.HandedBack("job:5", "")}) {
+                new DispatchEvent.CancelRequested("job:3"), new DispatchEvent.HandedBack("job:4", "sub:1:x", 1_764_557_700_123L),
+                new DispatchEvent.HandedBack("job:5", "", 0)}) {
             assertEquals(e, serde.deserializer().deserialize("t", serde.serializer().serialize("t", e)));
         }
     }

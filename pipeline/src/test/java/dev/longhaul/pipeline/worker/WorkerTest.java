@@ -540,6 +540,7 @@ class WorkerTest {
             while (!w.knowsPaused("paused-1") && System.nanoTime() < end) {
                 Thread.sleep(50);
             }
+            assertTrue(w.knowsPaused("paused-1"), "the pause reached the run");
             release.countDown();
             // then the run stops and its order is handed back, with no result
             assertEquals(1, awaitHandedBack("paused-1", 1));
@@ -553,10 +554,7 @@ class WorkerTest {
             assertEquals(runningBefore, countStates("paused-1", JobState.RUNNING), "it did not start");
             // and once resumed, the order released again runs from the beginning to one result
             sendControl("paused-1", ControlAction.RESUME);
-            end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (w.knowsPaused("paused-1") && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            // (a worker that has not read the RESUME yet reads `control` that far before it hands an order back)
             placeOn(0, paused);
             one(topics.summaries, "paused-1");
             assertEquals(JobState.SUCCEEDED, finalState("paused-1"));
@@ -577,6 +575,14 @@ class WorkerTest {
         int seen = 0;
         while (seen < count && System.nanoTime() < end) {
             seen = (int) all(topics.status, jobId).stream().filter(dev.longhaul.schemas.JobStates::handedBack).count();
+            if (seen < count) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
         }
         assertEquals(0, all(topics.summaries, jobId).size(), "a handed-back run has no result");
         return seen;
