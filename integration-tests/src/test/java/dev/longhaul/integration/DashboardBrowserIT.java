@@ -6,7 +6,7 @@
  * mirrored in the canvases' data-max) rise above zero without a reload, the worker's batch fill
  * among them (zero before any job: nothing stepped); a job waiting behind a long one (the
  * dispatch window holds one order) is paused from its row and keeps its resume button through a
- * priority change; the long job, paused from its row while it runs, is handed back by the worker
+ * priority change typed into its row; the long job, paused from its row while it runs, is handed back by the worker
  * (QUEUED, paused), runs again once resumed, and its cancel button ends it CANCELLED; the waiting
  * job stays QUEUED meanwhile, and runs to SUCCEEDED once resumed. A screenshot is saved under target/.
  * The API needs the dashboard's bearer token: opened without it the page shows its login form and
@@ -150,11 +150,15 @@ class DashboardBrowserIT {
                         + " return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));
         click("button.pause[data-job-id='browser-held']");
         waitFor("browser-held paused", d -> "true".equals(rowData("browser-held", "paused")));
-        // a priority change while paused (through the API) leaves it shown as paused, with resume on offer
-        dashboard.setPriority("browser-held", 3);
+        // a priority change while paused, typed into its row, leaves it shown as paused, with resume on offer
+        browser.findElement(By.cssSelector("input.priority[data-job-id='browser-held']")).sendKeys("3");
+        click("button.priority[data-job-id='browser-held']");
         waitFor("browser-held's priority change on the page", d -> "paused; priority=3".equals(js(
                 "var j = window.longhaul.snapshot.jobs.find(function (x) { return x.jobId === 'browser-held'; }); return j ? j.reason : null;")));
         assertEquals("true", rowData("browser-held", "paused"));
+        assertEquals("3", rowData("browser-held", "priority"));
+        waitFor("the priority button free again once the status says so", d -> "set".equals(
+                js("return document.querySelector('button.priority[data-job-id=\"browser-held\"]').textContent")));
         // the running job paused from its row: its worker stops it and hands it back
         waitFor("browser-long with a pause button", d -> Boolean.TRUE.equals(js("var b = document.querySelector("
                 + "'button.pause[data-job-id=\"browser-long\"]'); return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));

@@ -107,7 +107,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     static final String CLOCK_KEY = "";
 
     private final PipelineConfig config;
-    /** The held store's serde: what an in-flight entry keeps of its order, undecoded until needed. */
+    /** The held store's serde, also for the copies RELEASED_STORE keeps (decoded only when read). */
     private final Serde<HeldOrder> heldSerde;
     /** The order hold() took in the event being processed; dispatch() makes its tenant catch up. */
     private HeldOrder.Waiting newlyHeld;

@@ -6,7 +6,9 @@
  * attributes) so that tests and people can read what is on screen. The cancel button POSTs to
  * /api/jobs/{id}/cancel; a job not yet final also has a pause button, which POSTs to
  * /api/jobs/{id}/pause, or to /resume once its status says it is paused (a running job's worker
- * hands it back, and it waits QUEUED, paused, until resumed, then runs from the beginning). No
+ * hands it back, and it waits QUEUED, paused, until resumed, then runs from the beginning). A job
+ * not yet running (ACCEPTED or QUEUED) also has a priority field whose button POSTs to
+ * /api/jobs/{id}/priority?value=N, and waits until the job's status says priority=N. No
  * libraries: the page must work with nothing outside reachable.
  * Every API call carries `Authorization: Bearer TOKEN`. The token comes from the URL's fragment
  * (#token=..., removed from the address bar once read, kept in sessionStorage for reloads) or from
@@ -22,6 +24,7 @@
     series: { jobs: [], prefill: [], decode: [], batch: {} },
     cancelled: [],
     pauseRequested: {},
+    priorityRequested: {},
     refused: 0,
     errors: []
   };
@@ -188,6 +191,33 @@
       .catch(function (e) { state.errors.push(action + ' ' + jobId + ': ' + e); button.disabled = false; });
   }
 
+  function setPriority(jobId, input, button) {
+    var value = input.value.trim();
+    if (!/^-?[0-9]+$/.test(value)) {
+      state.errors.push('priority ' + jobId + ': not a whole number: ' + value);
+      return;
+    }
+    button.disabled = true;
+    fetch('api/jobs/' + encodeURIComponent(jobId) + '/priority?value=' + encodeURIComponent(value),
+          { method: 'POST', headers: authorization() })
+      .then(function (r) {
+        if (r.ok) {
+          state.priorityRequested[jobId] = parseInt(value, 10); // until the job's status says so
+          button.textContent = 'requested';
+        } else {
+          r.text().then(function (t) { state.errors.push('priority ' + jobId + ': ' + r.status + ' ' + t); });
+          button.disabled = false;
+        }
+      })
+      .catch(function (e) { state.errors.push('priority ' + jobId + ': ' + e); button.disabled = false; });
+  }
+
+  // The priority a status reason says the job has now ("priority=N", "paused; priority=N"), or null.
+  function statedPriority(job) {
+    var m = job.reason ? /(^|; )priority=(-?[0-9]+)$/.exec(job.reason) : null;
+    return m ? parseInt(m[2], 10) : null;
+  }
+
   // Rows are kept per job and updated in place, not rebuilt: a button replaced between a mouse
   // press and its release would swallow the click, and the table is redrawn on every push.
   var rows = {};
@@ -217,6 +247,21 @@
     pause.style.display = 'none';
     pause.addEventListener('click', function () { pauseOrResume(jobId, pause); });
     actions.appendChild(pause);
+    var priority = document.createElement('input');
+    priority.type = 'number';
+    priority.step = '1';
+    priority.className = 'priority';
+    priority.dataset.jobId = jobId;
+    priority.placeholder = 'priority';
+    priority.style.display = 'none';
+    actions.appendChild(priority);
+    var setButton = document.createElement('button');
+    setButton.className = 'priority';
+    setButton.dataset.jobId = jobId;
+    setButton.textContent = 'set';
+    setButton.style.display = 'none';
+    setButton.addEventListener('click', function () { setPriority(jobId, priority, setButton); });
+    actions.appendChild(setButton);
     return tr;
   }
 
@@ -244,6 +289,17 @@
     pause.dataset.action = action;
     pause.disabled = !!pending;
     pause.textContent = pending ? 'requested' : action;
+    // a priority applies while the job waits (a running job's only if it is paused and resumed)
+    var waiting = (job.state === 'ACCEPTED' || job.state === 'QUEUED') && !requested;
+    var input = c[6].children[2];
+    var setButton = c[6].children[3];
+    var asked = state.priorityRequested[job.jobId];
+    if (asked !== undefined && statedPriority(job) === asked) { delete state.priorityRequested[job.jobId]; asked = undefined; }
+    input.style.display = waiting ? '' : 'none';
+    setButton.style.display = waiting ? '' : 'none';
+    setButton.disabled = asked !== undefined;
+    setButton.textContent = asked !== undefined ? 'requested' : 'set';
+    tr.dataset.priority = statedPriority(job) === null ? '' : String(statedPriority(job));
   }
 
   function renderJobs(jobs) {
