@@ -153,19 +153,26 @@
     body.parentNode.replaceChild(fresh, body);
   }
 
-  function cancel(jobId, button) {
+  // POSTs a command about a job (path after api/jobs/{id}/); once the server has taken it, `taken`
+  // runs and the button says 'requested' until the job's status catches up; else the error is
+  // kept (window.longhaul.errors) and the button is free again.
+  function command(jobId, path, what, button, taken) {
     button.disabled = true;
-    fetch('api/jobs/' + encodeURIComponent(jobId) + '/cancel', { method: 'POST', headers: authorization() })
+    fetch('api/jobs/' + encodeURIComponent(jobId) + '/' + path, { method: 'POST', headers: authorization() })
       .then(function (r) {
         if (r.ok) {
-          state.cancelled.push(jobId);
+          taken();
           button.textContent = 'requested';
         } else {
-          r.text().then(function (t) { state.errors.push('cancel ' + jobId + ': ' + r.status + ' ' + t); });
+          r.text().then(function (t) { state.errors.push(what + ' ' + jobId + ': ' + r.status + ' ' + t); });
           button.disabled = false;
         }
       })
-      .catch(function (e) { state.errors.push('cancel ' + jobId + ': ' + e); button.disabled = false; });
+      .catch(function (e) { state.errors.push(what + ' ' + jobId + ': ' + e); button.disabled = false; });
+  }
+
+  function cancel(jobId, button) {
+    command(jobId, 'cancel', 'cancel', button, function () { state.cancelled.push(jobId); });
   }
 
   // The reason while paused: the dispatcher's "paused", or "paused; priority=N" after a priority
@@ -176,19 +183,7 @@
 
   function pauseOrResume(jobId, button) {
     var action = button.dataset.action;
-    button.disabled = true;
-    fetch('api/jobs/' + encodeURIComponent(jobId) + '/' + action, { method: 'POST', headers: authorization() })
-      .then(function (r) {
-        if (r.ok) {
-          // until the job's status says so, the button waits
-          state.pauseRequested[jobId] = action;
-          button.textContent = 'requested';
-        } else {
-          r.text().then(function (t) { state.errors.push(action + ' ' + jobId + ': ' + r.status + ' ' + t); });
-          button.disabled = false;
-        }
-      })
-      .catch(function (e) { state.errors.push(action + ' ' + jobId + ': ' + e); button.disabled = false; });
+    command(jobId, action, action, button, function () { state.pauseRequested[jobId] = action; });
   }
 
   function setPriority(jobId, input, button) {
@@ -197,19 +192,8 @@
       state.errors.push('priority ' + jobId + ': not a whole number: ' + value);
       return;
     }
-    button.disabled = true;
-    fetch('api/jobs/' + encodeURIComponent(jobId) + '/priority?value=' + encodeURIComponent(value),
-          { method: 'POST', headers: authorization() })
-      .then(function (r) {
-        if (r.ok) {
-          state.priorityRequested[jobId] = parseInt(value, 10); // until the job's status says so
-          button.textContent = 'requested';
-        } else {
-          r.text().then(function (t) { state.errors.push('priority ' + jobId + ': ' + r.status + ' ' + t); });
-          button.disabled = false;
-        }
-      })
-      .catch(function (e) { state.errors.push('priority ' + jobId + ': ' + e); button.disabled = false; });
+    command(jobId, 'priority?value=' + encodeURIComponent(value), 'priority', button,
+            function () { state.priorityRequested[jobId] = parseInt(value, 10); });
   }
 
   // The priority a status reason says the job has now ("priority=N", "paused; priority=N"), or null.
