@@ -65,19 +65,11 @@ public final class JobStates {
      * <li>between two named submissions, a final status after a final one is a new life refused at
      * once, and anything else of another submission than the latest one's is a leftover of an old
      * life (a late tick, or a late end of a life already followed by another);</li>
-     * <li>otherwise, within one life, a non-final status after a final one is stale, and so is a
-     * RUNNING straight after a worker's hand-back of the job (handedBack): the job runs again only
-     * after the dispatcher has said QUEUED again.</li>
+     * <li>otherwise, within one life, a non-final status after a final one is stale.</li>
      * </ul>
      */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
-        if (before == null) {
-            return false;
-        }
-        // a paused job handed back runs again only after the dispatcher's QUEUED "resumed": a RUNNING
-        // tick straight after the hand-back is from a worker that lost the lane before it
-        return staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId())
-                || handedBack(before) && next.getState() == JobState.RUNNING && sameLife(before.getSubmissionId(), next.getSubmissionId());
+        return before != null && staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId());
     }
 
     /** staleAfter of two statuses given by their states and submission ids ("" where unnamed). */

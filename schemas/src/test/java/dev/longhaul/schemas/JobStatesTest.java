@@ -38,24 +38,6 @@ class JobStatesTest {
     }
 
     @Test
-    void aRunningTickStraightAfterAHandBackIsStaleButNotOneAfterTheDispatcherQueuedTheJobAgain() {
-        JobStatus handedBack = JobStatus.newBuilder(status(JobState.QUEUED, "s1"))
-                .setReason(JobStates.handedBack(Instant.parse("2030-01-01T00:00:00.123Z"))).build();
-        assertEquals(true, JobStates.handedBack(handedBack));
-        assertEquals(Instant.parse("2030-01-01T00:00:00.123Z").toEpochMilli(), JobStates.handedBackRelease(handedBack));
-        assertEquals(true, JobStates.staleAfter(handedBack, status(JobState.RUNNING, "s1")));
-        assertEquals(false, JobStates.staleAfter(handedBack, status(JobState.QUEUED, "s1")));
-        assertEquals(false, JobStates.staleAfter(handedBack, status(JobState.CANCELLED, "s1")));
-        JobStatus resumed = JobStatus.newBuilder(status(JobState.QUEUED, "s1")).setReason("resumed").build();
-        assertEquals(false, JobStates.handedBack(resumed));
-        assertEquals(false, JobStates.staleAfter(resumed, status(JobState.RUNNING, "s1")));
-        // a hand-back naming no release (or an unreadable one) reads as release 0
-        JobStatus bare = JobStatus.newBuilder(handedBack).setReason(JobStates.HANDED_BACK).build();
-        assertEquals(true, JobStates.handedBack(bare));
-        assertEquals(0, JobStates.handedBackRelease(bare));
-    }
-
-    @Test
     void anAcceptedAfterAFinalStatusBeginsANewLifeNamedOrNot() {
         check(false, JobState.SUCCEEDED, "s1", JobState.ACCEPTED, "s2");
         check(false, JobState.SUCCEEDED, "", JobState.ACCEPTED, "s2"); // an end written before submissions were named
