@@ -23,7 +23,7 @@ public final class JobStates {
     public static final String HANDED_BACK = "paused; stopped on its worker and handed back: it starts again from the beginning when resumed";
     private static final String RELEASE = " (release ";
 
-        private JobStates() {}
+    private JobStates() {}
 
     /** The reason of a hand-back of the order released at `release` (WorkOrder.releasedAt). */
     public static String handedBack(java.time.Instant release) {

@@ -52,8 +52,9 @@ final class ControlListener implements AutoCloseable {
     /** The read under way (listener thread only): its number and the end offsets it must pass; null ends: none. */
     private long readUnderWay;
     private Map<TopicPartition, Long> readEnds;
-    /** The latest command of each job passed on (onControl run, or nothing to run): what tests wait on. */
-    private final Map<String, ControlAction> handled = new ConcurrentHashMap<>();
+    /** Jobs whose CANCEL onControl has heard of, and whose latest PAUSE (true) or RESUME it has: what tests wait on. */
+    private final java.util.Set<String> cancelHeard = ConcurrentHashMap.newKeySet();
+    private final Map<String, Boolean> pauseHeard = new ConcurrentHashMap<>();
     private static final System.Logger LOG = System.getLogger(ControlListener.class.getName());
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
@@ -92,12 +93,12 @@ final class ControlListener implements AutoCloseable {
 
     /** Whether the job's latest PAUSE or RESUME read is a PAUSE, and onControl has heard of it. */
     boolean isPaused(String jobId) {
-        return paused.containsKey(jobId) && handled.get(jobId) == ControlAction.PAUSE;
+        return paused.containsKey(jobId) && Boolean.TRUE.equals(pauseHeard.get(jobId));
     }
 
     /** Whether a cancel of the job has been read, and onControl has heard of it. */
     boolean isCancelled(String jobId) {
-        return cancelled.containsKey(jobId) && handled.get(jobId) == ControlAction.CANCEL;
+        return cancelled.containsKey(jobId) && cancelHeard.contains(jobId);
     }
 
     /**
@@ -121,6 +122,7 @@ final class ControlListener implements AutoCloseable {
                 return;
             }
             readUnderWay = wanted; // the end offsets are taken after the request: they cover what it needs
+            assignNewPartitions(Duration.ofSeconds(5)); // a RESUME may lie on a partition added since the last look
             readEnds = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(5));
         }
         if (readEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
@@ -152,7 +154,8 @@ final class ControlListener implements AutoCloseable {
     void forgetOlderThan(Instant cutoff) {
         cancelled.values().removeIf(at -> at.isBefore(cutoff));
         paused.values().removeIf(at -> at.isBefore(cutoff));
-        handled.keySet().removeIf(jobId -> !cancelled.containsKey(jobId) && !paused.containsKey(jobId));
+        cancelHeard.retainAll(cancelled.keySet());
+        pauseHeard.keySet().retainAll(paused.keySet());
     }
 
     /** Adds partitions of `control` not read yet (all of them at start), each read from its beginning. */
@@ -269,7 +272,12 @@ final class ControlListener implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "could not pass on the " + c.getAction() + " of " + c.getJobId() + ": " + e);
             }
         }
-        handled.put(c.getJobId(), c.getAction());
+        switch (c.getAction()) {
+            case CANCEL -> cancelHeard.add(c.getJobId());
+            case PAUSE -> pauseHeard.put(c.getJobId(), true);
+            case RESUME -> pauseHeard.put(c.getJobId(), false);
+            case SET_PRIORITY -> { }
+        }
     }
 
     @Override

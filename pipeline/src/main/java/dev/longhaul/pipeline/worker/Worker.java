@@ -370,6 +370,10 @@ public final class Worker implements AutoCloseable {
         int free = config.concurrentOrders() - inProgress.size() - abandoned.size();
         long now = System.currentTimeMillis();
         for (Taken t : pending) {
+            if (awaitingRead(t)) {
+                lanes.add(t.partition()); // a paused order waiting for `control` to be read holds its lane, not a slot
+                continue;
+            }
             if (chosen.size() >= free) {
                 break;
             }
@@ -610,6 +614,12 @@ public final class Worker implements AutoCloseable {
         }
         controlReads.remove(key);
         return true;
+    }
+
+    /** Whether the order waits for a read of `control` asked for it (controlReadSince) that is not done yet. */
+    private boolean awaitingRead(Taken t) {
+        Long ticket = controlReads.get(readKey(t));
+        return ticket != null && !control.readPast(ticket);
     }
 
     private static String readKey(Taken t) {
