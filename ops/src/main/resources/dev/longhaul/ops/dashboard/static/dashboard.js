@@ -7,8 +7,9 @@
  * /api/jobs/{id}/cancel; a job not yet final also has a pause button, which POSTs to
  * /api/jobs/{id}/pause, or to /resume once its status says it is paused (a running job's worker
  * hands it back, and it waits QUEUED, paused, until resumed, then runs from the beginning). A job
- * not yet running (ACCEPTED or QUEUED) also has a priority field whose button POSTs to
- * /api/jobs/{id}/priority?value=N, and waits until the job's status says priority=N. No
+ * still held for a lane (ACCEPTED, or QUEUED without "lane=N") also has a priority field whose
+ * button POSTs to /api/jobs/{id}/priority?value=N, and waits for the job's next status (which says
+ * priority=N when the priority changed). No
  * libraries: the page must work with nothing outside reachable.
  * Every API call carries `Authorization: Bearer TOKEN`. The token comes from the URL's fragment
  * (#token=..., removed from the address bar once read, kept in sessionStorage for reloads) or from
@@ -192,8 +193,10 @@
       state.errors.push('priority ' + jobId + ': not a whole number: ' + value);
       return;
     }
+    var job = state.snapshot ? state.snapshot.jobs.find(function (j) { return j.jobId === jobId; }) : null;
+    var since = job ? job.updatedAt : 0;
     command(jobId, 'priority?value=' + encodeURIComponent(value), 'priority', button,
-            function () { state.priorityRequested[jobId] = parseInt(value, 10); });
+            function () { state.priorityRequested[jobId] = { value: parseInt(value, 10), since: since }; });
   }
 
   // The priority a status reason says the job has now ("priority=N", "paused; priority=N"), or null.
@@ -273,12 +276,18 @@
     pause.dataset.action = action;
     pause.disabled = !!pending;
     pause.textContent = pending ? 'requested' : action;
-    // a priority applies while the job waits (a running job's only if it is paused and resumed)
-    var waiting = (job.state === 'ACCEPTED' || job.state === 'QUEUED') && !requested;
+    // a priority applies while the job is held for a lane (a released job's only if it is paused
+    // and handed back); the dispatcher says priority=N when it changed, and nothing when it did not
+    // (the same priority, a tenant's lowered to the default), so any newer status ends the wait
+    var waiting = (job.state === 'ACCEPTED' || job.state === 'QUEUED' && !(job.reason && job.reason.indexOf('lane=') === 0))
+        && !requested;
     var input = c[6].children[2];
     var setButton = c[6].children[3];
     var asked = state.priorityRequested[job.jobId];
-    if (asked !== undefined && statedPriority(job) === asked) { delete state.priorityRequested[job.jobId]; asked = undefined; }
+    if (asked !== undefined && (statedPriority(job) === asked.value || job.updatedAt > asked.since)) {
+      delete state.priorityRequested[job.jobId];
+      asked = undefined;
+    }
     input.style.display = waiting ? '' : 'none';
     setButton.style.display = waiting ? '' : 'none';
     setButton.disabled = asked !== undefined;
