@@ -38,6 +38,22 @@ class JobStatesTest {
     }
 
     @Test
+    void aHandBackNamesItsReleaseAndOneNamingNoneReadsAsReleaseZero() {
+        Instant release = Instant.parse("2030-01-01T00:00:00.123Z");
+        JobStatus handedBack = JobStatus.newBuilder(status(JobState.QUEUED, "s1")).setReason(JobStates.handedBack(release)).build();
+        assertEquals(true, JobStates.handedBack(handedBack));
+        assertEquals(release.toEpochMilli(), JobStates.handedBackRelease(handedBack));
+        assertEquals(0, JobStates.handedBackRelease(JobStatus.newBuilder(handedBack).setReason(JobStates.HANDED_BACK).build()));
+        assertEquals(0, JobStates.handedBackRelease(JobStatus.newBuilder(handedBack)
+                .setReason(JobStates.HANDED_BACK + " (release yesterday)").build()));
+        // the dispatcher's own QUEUED reasons, and a hand-back's reason on another state, are not hand-backs
+        for (String reason : new String[] {"paused", "paused; priority=3", "resumed", "lane=2"}) {
+            assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setReason(reason).build()), reason);
+        }
+        assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setState(JobState.RUNNING).build()));
+    }
+
+    @Test
     void anAcceptedAfterAFinalStatusBeginsANewLifeNamedOrNot() {
         check(false, JobState.SUCCEEDED, "s1", JobState.ACCEPTED, "s2");
         check(false, JobState.SUCCEEDED, "", JobState.ACCEPTED, "s2"); // an end written before submissions were named
