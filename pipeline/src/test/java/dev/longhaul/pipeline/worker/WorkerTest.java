@@ -565,6 +565,44 @@ class WorkerTest {
         }
     }
 
+    @Test
+    void aReadOfControlAskedForIsDoneOnlyOnceWhatControlHeldThenHasBeenRead() throws Exception {
+        Topics controlTopics = namespaceTopics("ctlread.", 1);
+        // given a control listener held up inside its handling of a PAUSE
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Topics saved = topics;
+        topics = controlTopics;
+        try (ControlListener listener = new ControlListener(config("ctlread-1", "ctlread."), controlTopics, jobId -> {
+            entered.countDown();
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })) {
+            sendControl("ctl-x", ControlAction.PAUSE);
+            assertTrue(entered.await(30, java.util.concurrent.TimeUnit.SECONDS), "the PAUSE was read");
+            // when a RESUME is written meanwhile, and a read is asked for after it
+            sendControl("ctl-x", ControlAction.RESUME);
+            long ticket = listener.requestRead();
+            Thread.sleep(500);
+            // then the read is not done while the RESUME is unread
+            assertFalse(listener.readPast(ticket), "the read was done before the listener read what control held");
+            release.countDown();
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!listener.readPast(ticket) && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            // and once it is done, the RESUME has been read
+            assertTrue(listener.readPast(ticket));
+            assertFalse(listener.isPaused("ctl-x"), "the read was done without the RESUME written before it was asked for");
+        } finally {
+            release.countDown();
+            topics = saved;
+        }
+    }
+
     private static void sendControl(String jobId, ControlAction action) throws Exception {
         send(topics.control, jobId, Control.newBuilder().setJobId(jobId).setAction(action).setRequestedAt(Instant.now()).build(), null);
     }
