@@ -95,17 +95,19 @@ class WorkerPoolTest {
         try (WorkerPool pool = new WorkerPool(2)) {
             for (boolean onWorker : new boolean[] {false, true}) {
                 java.util.concurrent.atomic.AtomicBoolean workerTookPart = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicBoolean callerTookPart = new java.util.concurrent.atomic.AtomicBoolean();
                 IllegalStateException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
                         () -> assertThrows(IllegalStateException.class, () -> pool.forEach(1000, 1, (worker, from, to) -> {
-                            if (worker != 0) {
-                                workerTookPart.set(true);
-                            } else if (onWorker) {
-                                // the caller holds its first chunk until the worker has taken one, so the worker nests for sure
-                                while (!workerTookPart.get()) {
+                            (worker != 0 ? workerTookPart : callerTookPart).set(true);
+                            boolean nests = (worker != 0) == onWorker;
+                            if (!nests) {
+                                // the other side holds its first chunk until the nesting side has taken one, so it
+                                // nests for sure (a fast worker could otherwise take every chunk before the caller)
+                                java.util.concurrent.atomic.AtomicBoolean nester = onWorker ? workerTookPart : callerTookPart;
+                                while (!nester.get()) {
                                     Thread.onSpinWait();
                                 }
-                            }
-                            if ((worker != 0) == onWorker) {
+                            } else {
                                 pool.forEach(100, 1, (w, f, t) -> busy());
                             }
                             busy();
