@@ -40,6 +40,12 @@ public sealed interface Outcome {
 
     /** A status change of one submission of a job, at wall-clock instant now. */
     static Outcome.Status status(String jobId, String tenant, String submissionId, JobState state, String reason, long now) {
+        return status(jobId, tenant, submissionId, state, reason, 0, now);
+    }
+
+    /** As above, about the release `release` of the job's order (JobStatus.release; 0: about none). */
+    static Outcome.Status status(String jobId, String tenant, String submissionId, JobState state, String reason, long release,
+            long now) {
         return new Status(JobStatus.newBuilder()
                 .setJobId(jobId)
                 .setTenant(tenant == null ? "" : tenant)
@@ -47,6 +53,7 @@ public sealed interface Outcome {
                 .setReason(reason)
                 .setUpdatedAt(java.time.Instant.ofEpochMilli(now))
                 .setSubmissionId(submissionId)
+                .setRelease(java.time.Instant.ofEpochMilli(release))
                 .build());
     }
 }

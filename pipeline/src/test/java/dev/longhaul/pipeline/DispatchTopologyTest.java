@@ -139,6 +139,41 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void aStoppedWorkersLateTickDoesNotMakeAPausedJobReadRunningNorAnOldHandBackAResumedOneReadPaused() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("a", "acme", 0, null));
+            WorkOrder first = p.work.readValuesToList().get(0);
+            var table = p.driver.<String, dev.longhaul.schemas.JobStatus>getKeyValueStore(
+                    dev.longhaul.pipeline.status.JobStatusQuery.STATUS_STORE);
+            assertEquals(first.getReleasedAt(), table.get("a").getRelease(), "the dispatcher's status names the release");
+            p.tick(first, 0.2);
+            p.control("a", ControlAction.PAUSE, null);
+            p.handedBack(first);
+            p.statuses();
+            // a tick the stopped worker sent before it heard of the pause lands after its hand-back
+            p.tick(first, 0.3);
+            assertTrue(dev.longhaul.schemas.JobStates.handedBack(table.get("a")), "paused, not RUNNING: " + table.get("a"));
+            List<String> written = p.statuses();
+            assertTrue(written.getLast().startsWith("a QUEUED paused; stopped on its worker"), "restored after the tick: " + written);
+            assertEquals(List.of(), jobIds(p), "the hand-back written again holds nothing twice");
+            // resumed, released anew and running: an old hand-back's copy or tick landing now is stale
+            p.control("a", ControlAction.RESUME, null);
+            WorkOrder second = p.work.readValuesToList().get(0);
+            assertTrue(second.getReleasedAt().isAfter(first.getReleasedAt()));
+            p.tick(second, 0.1);
+            p.handedBack(first);
+            p.tick(first, 0.4);
+            assertEquals(JobState.RUNNING, table.get("a").getState());
+            assertEquals(second.getReleasedAt(), table.get("a").getRelease());
+            assertEquals(0.1, table.get("a").getProgress());
+            assertEquals(List.of(), jobIds(p));
+            p.finished("a", "acme", JobState.SUCCEEDED, "a-s1");
+            assertEquals(JobState.SUCCEEDED, table.get("a").getState());
+        }
+    }
+
+    @Test
     void aHandBackBeforeItsPauseReachesTheDispatcherIsHeldPausedAndOneAfterAResumeGoesAtOnce() {
         try (PipelineDriver p = new PipelineDriver()) {
             p.heartbeat("w0", List.of(0), 0, T0);

@@ -177,7 +177,15 @@ final class PipelineDriver implements AutoCloseable {
         String jobId = order.getRequest().getJobId();
         statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(order.getRequest().getTenant())
                 .setState(JobState.QUEUED).setReason(dev.longhaul.schemas.JobStates.handedBack(order.getReleasedAt()))
-                .setUpdatedAt(now()).setSubmissionId(order.getRequest().getSubmissionId()).build());
+                .setUpdatedAt(now()).setSubmissionId(order.getRequest().getSubmissionId()).setRelease(order.getReleasedAt()).build());
+    }
+
+    /** A worker's RUNNING tick of the order, naming its release as ResultWriter does. */
+    void tick(WorkOrder order, double progress) {
+        String jobId = order.getRequest().getJobId();
+        statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(order.getRequest().getTenant())
+                .setState(JobState.RUNNING).setProgress(progress).setUpdatedAt(now())
+                .setSubmissionId(order.getRequest().getSubmissionId()).setRelease(order.getReleasedAt()).build());
     }
 
     Instant now() {

@@ -2,7 +2,9 @@
  * The JobStatus contract's rule about final states, in one place for every reader of `status`:
  * SUCCEEDED, FAILED, CANCELLED and EXPIRED are final, and a job never leaves a final state. A
  * non-final status after a final one (a progress tick a worker sent outside its transaction after
- * losing its lane, landing after the new owner's committed result) is stale and is ignored. A job
+ * losing its lane, landing after the new owner's committed result) is stale and is ignored, as is
+ * a status of a release of the job's order that a worker has handed back or that a later release
+ * has followed (a paused job must not read as RUNNING from a stopped worker's late tick). A job
  * id used again after the planner forgot it starts a new life under another submission id.
  */
 package dev.longhaul.schemas;
@@ -36,10 +38,14 @@ public final class JobStates {
     }
 
     /**
-     * The release a hand-back names (WorkOrder.releasedAt), in epoch milliseconds; 0 when it names
+     * The release a hand-back names (WorkOrder.releasedAt), in epoch milliseconds: its release
+     * field, else the one its reason names (a worker that wrote no release field); 0 when it names
      * none or names it unreadably (read as an order released before releases were named).
      */
     public static long handedBackRelease(JobStatus status) {
+        if (status.getRelease().toEpochMilli() != 0) {
+            return status.getRelease().toEpochMilli();
+        }
         String reason = status.getReason();
         if (reason == null || !reason.startsWith(HANDED_BACK + RELEASE) || !reason.endsWith(")")) {
             return 0;
@@ -65,15 +71,39 @@ public final class JobStates {
      * <li>between two named submissions, a final status after a final one is a new life refused at
      * once, and anything else of another submission than the latest one's is a leftover of an old
      * life (a late tick, or a late end of a life already followed by another);</li>
-     * <li>otherwise, within one life, a non-final status after a final one is stale.</li>
+     * <li>otherwise, within one life, a non-final status after a final one is stale, and so is a
+     * non-final status of a release of the order that is over (staleRelease).</li>
      * </ul>
      */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
-        return before != null && staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId());
+        return before != null && (staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId())
+                || staleRelease(before, next));
+    }
+
+    /**
+     * Whether `next`, not final, is about a release of the job's order that is over by the time of
+     * `before`, also not final, of the same life: where both name their releases (WorkOrder.releasedAt,
+     * which the dispatcher makes grow from one release of a job to the next), a status of an
+     * earlier release than `before`'s (a copy of a hand-back written again after the order was
+     * released anew), or a status other than a hand-back of the very release `before` hands back
+     * (a progress tick of the worker that was stopped, sent outside its transactions before it
+     * heard of the pause). Final statuses are committed with the order's `work` offset by the lane's
+     * owner, so none is stale by its release.
+     */
+    private static boolean staleRelease(JobStatus before, JobStatus next) {
+        if (isFinal(before.getState()) || isFinal(next.getState()) || !sameLife(before.getSubmissionId(), next.getSubmissionId())) {
+            return false;
+        }
+        long was = handedBack(before) ? handedBackRelease(before) : before.getRelease().toEpochMilli();
+        long is = handedBack(next) ? handedBackRelease(next) : next.getRelease().toEpochMilli();
+        if (was == 0 || is == 0) {
+            return false;
+        }
+        return is < was || is == was && handedBack(before) && !handedBack(next);
     }
 
     /** staleAfter of two statuses given by their states and submission ids ("" where unnamed). */
-    public static boolean staleAfter(JobState before, String beforeSubmission, JobState next, String nextSubmission) {
+    private static boolean staleAfter(JobState before, String beforeSubmission, JobState next, String nextSubmission) {
         if (next == JobState.ACCEPTED && isFinal(before)) {
             return false;
         }

@@ -10,9 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class JobStatesTest {
+
+    @BeforeAll
+    static void trust() {
+        RecordTrust.install(); // a builder copying a status loads its enum's class through Avro
+    }
 
     private static JobStatus status(JobState state, String submission) {
         return JobStatus.newBuilder().setJobId("j").setTenant("t").setState(state)
@@ -51,6 +57,41 @@ class JobStatesTest {
             assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setReason(reason).build()), reason);
         }
         assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setState(JobState.RUNNING).build()));
+    }
+
+    private static JobStatus of(JobState state, long release, String reason) {
+        return JobStatus.newBuilder(status(state, "s1")).setRelease(Instant.ofEpochMilli(release)).setReason(reason).build();
+    }
+
+    private static JobStatus handBack(long release) {
+        return of(JobState.QUEUED, release, JobStates.handedBack(Instant.ofEpochMilli(release)));
+    }
+
+    @Test
+    void aStatusOfAReleaseThatIsOverIsStale() {
+        JobStatus running1 = of(JobState.RUNNING, 100, null);
+        JobStatus running2 = of(JobState.RUNNING, 200, null);
+        // the stopped worker's tick after its hand-back: the paused job must not read as RUNNING
+        assertEquals(true, JobStates.staleAfter(handBack(100), running1));
+        // the next release's statuses, and the dispatcher's own (naming no release), are not
+        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.QUEUED, 200, "lane=1")));
+        assertEquals(false, JobStates.staleAfter(handBack(100), running2));
+        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.QUEUED, 0, "resumed")));
+        // the status table writes a hand-back again after a stale tick: reading it back changes nothing
+        assertEquals(false, JobStates.staleAfter(handBack(100), handBack(100)));
+        assertEquals(false, JobStates.staleAfter(running1, handBack(100)));
+        // a copy of the first hand-back (or a tick of the first run) landing while the second release runs
+        assertEquals(true, JobStates.staleAfter(running2, handBack(100)));
+        assertEquals(true, JobStates.staleAfter(running2, running1));
+        assertEquals(true, JobStates.staleAfter(of(JobState.QUEUED, 200, "lane=1"), running1));
+        // a hand-back written before the field names its release in its reason only
+        JobStatus unfielded = of(JobState.QUEUED, 0, JobStates.handedBack(Instant.ofEpochMilli(100)));
+        assertEquals(100, JobStates.handedBackRelease(unfielded));
+        assertEquals(true, JobStates.staleAfter(unfielded, running1));
+        // statuses naming no release, and final ones, are not judged by release
+        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.RUNNING, 0, null)));
+        assertEquals(false, JobStates.staleAfter(running2, of(JobState.SUCCEEDED, 100, null)));
+        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.FAILED, 100, "lost")));
     }
 
     @Test

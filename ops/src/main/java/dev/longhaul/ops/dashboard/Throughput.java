@@ -130,8 +130,9 @@ public final class Throughput {
         if (previous != null) {
             JobState before = JobState.valueOf(previous.state());
             // a final state is never left within a life: a late RUNNING tick (ticks are written
-            // outside transactions) must not resurrect a finished job, nor a repeated end count twice
-            if (JobStates.staleAfter(before, previous.submissionId(), next, status.getSubmissionId())
+            // outside transactions) must not resurrect a finished job, nor a repeated end count
+            // twice, nor a stopped worker's tick show a paused job RUNNING
+            if (JobStates.staleAfter(previous.status(), status)
                     || JobStates.isFinal(before) && JobStates.isFinal(next)
                     && JobStates.sameLife(previous.submissionId(), status.getSubmissionId())) {
                 return;

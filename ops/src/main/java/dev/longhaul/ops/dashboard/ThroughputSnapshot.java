@@ -110,11 +110,19 @@ public record ThroughputSnapshot(
 
     /** One line of the job table. */
     public record JobRow(String jobId, String tenant, String state, double progress, long tokens, String reason,
-                         long updatedAt, String submissionId) {
+                         long updatedAt, String submissionId, long release) {
         /** The row of a job's latest status: what the table, a lookup and the pipeline's status endpoint show. */
         public static JobRow of(dev.longhaul.schemas.JobStatus s) {
             return new JobRow(s.getJobId(), s.getTenant(), s.getState().name(), s.getProgress(), s.getTokensProcessed(),
-                    s.getReason(), s.getUpdatedAt().toEpochMilli(), s.getSubmissionId());
+                    s.getReason(), s.getUpdatedAt().toEpochMilli(), s.getSubmissionId(), s.getRelease().toEpochMilli());
+        }
+
+        /** The status the row shows, for JobStates' rules. */
+        public dev.longhaul.schemas.JobStatus status() {
+            return dev.longhaul.schemas.JobStatus.newBuilder().setJobId(jobId).setTenant(tenant)
+                    .setState(dev.longhaul.schemas.JobState.valueOf(state)).setProgress(progress).setTokensProcessed(tokens)
+                    .setReason(reason).setUpdatedAt(java.time.Instant.ofEpochMilli(updatedAt)).setSubmissionId(submissionId)
+                    .setRelease(java.time.Instant.ofEpochMilli(release)).build();
         }
 
         public boolean isFinal() {

@@ -75,6 +75,29 @@ class DashboardThroughputTest {
     }
 
     @Test
+    void aStoppedWorkersLateTickDoesNotShowAPausedJobRunning() {
+        java.time.Instant release = java.time.Instant.ofEpochMilli(NOW - 5_000);
+        var tick = status("p", "t1", JobState.RUNNING, 0.2, 100, NOW - 3_000);
+        tick.setRelease(release);
+        var handedBack = status("p", "t1", JobState.QUEUED, 0, 0, NOW - 2_000);
+        handedBack.setReason(dev.longhaul.schemas.JobStates.handedBack(release));
+        handedBack.setRelease(release);
+        var late = status("p", "t1", JobState.RUNNING, 0.3, 150, NOW - 1_000);
+        late.setRelease(release);
+        model.onStatus(tick);
+        model.onStatus(handedBack);
+        model.onStatus(late);
+        ThroughputSnapshot.JobRow row = model.job("p").orElseThrow();
+        assertEquals("QUEUED", row.state());
+        assertEquals(handedBack.getReason(), row.reason());
+        // the next release runs
+        var again = status("p", "t1", JobState.RUNNING, 0.1, 50, NOW - 500);
+        again.setRelease(release.plusSeconds(4));
+        model.onStatus(again);
+        assertEquals("RUNNING", model.job("p").orElseThrow().state());
+    }
+
+    @Test
     void tokensAreAttributedThroughTheJobsLaneToTheWorkerHoldingIt() {
         model.onHeartbeat(heartbeat("w1", List.of(0, 1), 500, NOW - 1_000));
         model.onHeartbeat(heartbeat("w2", List.of(2), 0, NOW - 1_000));

@@ -44,6 +44,14 @@ public record HeldOrder(WorkOrder order, long arrival, boolean paused) {
         return new HeldOrder(order, arrival, value);
     }
 
+    /**
+     * The order held again after the release `release` was handed back: it keeps that release's
+     * time, so that the next release is named by a later one (LaneDispatcher.release).
+     */
+    HeldOrder afterRelease(long release) {
+        return new HeldOrder(WorkOrder.newBuilder(order).setReleasedAt(java.time.Instant.ofEpochMilli(release)).build(), arrival, paused);
+    }
+
     HeldOrder withPriority(int priority) {
         JobRequest request = JobRequest.newBuilder(order.getRequest()).setPriority(priority).build();
         return new HeldOrder(WorkOrder.newBuilder(order).setRequest(request).build(), arrival, paused);

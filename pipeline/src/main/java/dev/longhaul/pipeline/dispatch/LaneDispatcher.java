@@ -299,7 +299,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
             return;
         }
         HeldOrder.Waiting w = rehold(heldSerde.deserializer().deserialize(RELEASED_STORE, r.held())
-                .withPaused(!r.has(ReleasedOrder.RESUMED)));
+                .afterRelease(f.releasedAt()).withPaused(!r.has(ReleasedOrder.RESUMED)));
         if (!w.paused()) {
             newlyHeld = w; // back among the waiting: its tenant catches up as an arrival's does
             status(w, JobState.QUEUED, "resumed", now); // the worker's status said paused
@@ -429,13 +429,16 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     private void release(HeldOrder.Waiting w, int lane, long now) {
         HeldOrder h = held.get(w.jobId()); // the one decode of the order, on its way out
-        // the release's time names it: a worker handing the order back says which release it hands back
-        WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).setReleasedAt(Instant.ofEpochMilli(now)).build();
+        // the release's time names it: a worker handing the order back says which release it hands
+        // back, and every status of the release names it. It grows from one release of a job to the
+        // next even if this instance's clock is behind the one that made the last (JobStates.staleAfter)
+        long release = Math.max(now, h.order().getReleasedAt().toEpochMilli() + 1);
+        WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).setReleasedAt(Instant.ofEpochMilli(release)).build();
         unhold(w.jobId());
-        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), now, w.submissionId()));
+        inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), release, w.submissionId()));
         released.put(w.jobId(), new ReleasedOrder(0, heldSerde.serializer().serialize(RELEASED_STORE, h))); // held again if handed back
         context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
-        status(w, JobState.QUEUED, "lane=" + lane, now);
+        status(w, JobState.QUEUED, "lane=" + lane, release, now);
     }
 
     /**
@@ -529,7 +532,12 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     }
 
     private void status(HeldOrder.Waiting h, JobState state, String reason, long now) {
-        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), h.submissionId(), state, reason, now);
+        status(h, state, reason, 0, now);
+    }
+
+    /** A status of the job, about the order's release `release` (0: about none). */
+    private void status(HeldOrder.Waiting h, JobState state, String reason, long release, long now) {
+        Outcome.Status status = Outcome.status(h.jobId(), h.tenant(), h.submissionId(), state, reason, release, now);
         context.forward(new Record<>(h.jobId(), status, now));
     }
 }

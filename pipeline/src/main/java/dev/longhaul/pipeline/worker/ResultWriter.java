@@ -266,6 +266,7 @@ final class ResultWriter implements AutoCloseable {
                         : reason.substring(0, DeadLetterRecords.MAX_DETAIL_CHARS) + "...")
                 .setUpdatedAt(Instant.now())
                 .setSubmissionId(order.getRequest().getSubmissionId())
+                .setRelease(order.getReleasedAt()) // a tick of a release handed back is stale (JobStates.staleAfter)
                 .build();
         return out(topics.status, jobId, s);
     }
