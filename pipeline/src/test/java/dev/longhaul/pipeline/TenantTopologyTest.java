@@ -32,6 +32,7 @@ import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Topic;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.Usage;
+import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -343,6 +344,7 @@ class TenantTopologyTest {
         try (Tenants t = new Tenants(Duration.ofHours(1))) {
             t.submit("a", submission("a:job-a", "a", 120));
             assertEquals("a", t.owner("a:job-a"));
+            t.p.finished("a:job-a", "a", JobState.SUCCEEDED, "a:job-a-s1"); // only an ended job's owner is forgotten
             // within the retention b's records about a's job id are refused, and do not refresh it
             t.p.advance(Duration.ofMinutes(59));
             t.submit("b", submission("a:job-a", "b", 80));
@@ -366,6 +368,37 @@ class TenantTopologyTest {
             t.submit("a", submission("a:job-a", "a", 80));
             assertEquals("a", t.owner("a:job-a"));
             assertTrue(t.p.deadLetters.isEmpty(), "a's new job under the id is admitted");
+        }
+    }
+
+    @Test
+    void aJobPausedLongerThanTheRetentionKeepsItsOwnerSoItsTenantMayResumeItAndIsForgottenOnceEnded() {
+        try (Tenants t = new Tenants(Duration.ofHours(1))) {
+            t.submit("a", submission("a:job-a", "a", 120));
+            WorkOrder order = t.p.work.readValuesToList().getFirst();
+            TestInputTopic<String, Control> control = t.in(t.topics.forTenant("a").control);
+            control.pipeInput("a:job-a", Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.PAUSE)
+                    .setRequestedAt(t.p.now()).build());
+            t.p.handedBack(order); // its worker stopped it: it is held, paused, and nothing is heard of it
+            // a duplicate of the id refused at once, and a late tick of the run that was stopped, end nothing
+            t.p.statusIn.pipeInput("a:job-a", JobStatus.newBuilder().setJobId("a:job-a").setTenant("a")
+                    .setState(JobState.FAILED).setReason("DUPLICATE_JOB_ID").setUpdatedAt(t.p.now())
+                    .setSubmissionId("a:job-a-s2").build());
+            t.p.tick(order, 0.5);
+            t.p.advance(Duration.ofHours(3));
+            assertEquals("a", t.owner("a:job-a"), "three retentions later the paused job is still a's");
+            t.p.deadLetters.readValuesToList();
+            t.p.heartbeat("w1", List.of(0, 1), 0, t.p.now());
+            control.pipeInput("a:job-a", Control.newBuilder().setJobId("a:job-a").setAction(ControlAction.RESUME)
+                    .setRequestedAt(t.p.now()).build());
+            assertTrue(t.p.deadLetters.isEmpty(), "a's RESUME is admitted");
+            assertEquals(List.of("a:job-a-s1"), t.p.work.readValuesToList().stream()
+                    .map(o -> o.getRequest().getSubmissionId()).toList(), "released again");
+            t.p.finished("a:job-a", "a", JobState.SUCCEEDED, "a:job-a-s1");
+            t.p.advance(Duration.ofMinutes(59));
+            assertEquals("a", t.owner("a:job-a"));
+            t.p.advance(Duration.ofMinutes(2));
+            assertEquals(null, t.owner("a:job-a"), "61 minutes after it ended");
         }
     }
 
@@ -432,6 +465,7 @@ class TenantTopologyTest {
     void anEntryIsRewrittenAtMostOncePerRefreshInterval() {
         try (Tenants t = new Tenants(Duration.ofHours(1))) { // refresh interval: 3600 s / 64 = 56.25 s
             t.submit("a", submission("a:job-a", "a", 120));
+            t.running("a:job-a"); // a new state is written at once (a handful a life)
             long first = t.lastSeen("a:job-a");
             assertEquals(T0.toEpochMilli(), first);
             t.p.advance(Duration.ofSeconds(30));

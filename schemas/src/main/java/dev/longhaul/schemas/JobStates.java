@@ -102,8 +102,12 @@ public final class JobStates {
         return is < was || is == was && handedBack(before) && !handedBack(next);
     }
 
-    /** staleAfter of two statuses given by their states and submission ids ("" where unnamed). */
-    private static boolean staleAfter(JobState before, String beforeSubmission, JobState next, String nextSubmission) {
+    /**
+     * staleAfter of two statuses given by their states and submission ids ("" where unnamed),
+     * without the rule of releases (which tells only non-final statuses apart: enough for a reader
+     * that asks only whether the job has ended).
+     */
+    public static boolean staleAfter(JobState before, String beforeSubmission, JobState next, String nextSubmission) {
         if (next == JobState.ACCEPTED && isFinal(before)) {
             return false;
         }

@@ -62,7 +62,7 @@ final class TenantDelivery {
             if (!tenant.equals(status.getTenant())) {
                 status = JobStatus.newBuilder(status).setTenant(tenant).build();
             }
-            owners.heardOf(record.key(), tenant, context.currentSystemTimeMs());
+            owners.statusOf(record.key(), tenant, status, context.currentSystemTimeMs());
             context.forward(record.withValue(status));
         }
     }
