@@ -146,17 +146,22 @@ class DispatchTopologyTest {
             WorkOrder first = p.work.readValuesToList().get(0);
             var table = p.driver.<String, dev.longhaul.schemas.JobStatus>getKeyValueStore(
                     dev.longhaul.pipeline.status.JobStatusQuery.STATUS_STORE);
-            assertEquals(first.getReleasedAt(), table.get("a").getRelease(), "the dispatcher's status names the release");
             p.tick(first, 0.2);
             p.control("a", ControlAction.PAUSE, null);
             p.handedBack(first);
             p.statuses();
-            // a tick the stopped worker sent before it heard of the pause lands after its hand-back
+            // a tick of a worker that lost the lane and had not yet heard of the pause lands after the hand-back
             p.tick(first, 0.3);
             assertTrue(dev.longhaul.schemas.JobStates.handedBack(table.get("a")), "paused, not RUNNING: " + table.get("a"));
             List<String> written = p.statuses();
             assertTrue(written.getLast().startsWith("a QUEUED paused; stopped on its worker"), "restored after the tick: " + written);
             assertEquals(List.of(), jobIds(p), "the hand-back written again holds nothing twice");
+            // and after the dispatcher's own status of the order held again, as well
+            p.control("a", ControlAction.SET_PRIORITY, 5);
+            assertEquals(List.of("a QUEUED paused; priority=5"), p.statuses());
+            p.tick(first, 0.35);
+            assertEquals("paused; priority=5", table.get("a").getReason());
+            assertEquals(List.of("a QUEUED paused; priority=5"), p.statuses(), "restored after the tick");
             // resumed, released anew and running: an old hand-back's copy or tick landing now is stale
             p.control("a", ControlAction.RESUME, null);
             WorkOrder second = p.work.readValuesToList().get(0);

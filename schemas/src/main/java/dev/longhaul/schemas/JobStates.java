@@ -82,13 +82,20 @@ public final class JobStates {
 
     /**
      * Whether `next`, not final, is about a release of the job's order that is over by the time of
-     * `before`, also not final, of the same life: where both name their releases (WorkOrder.releasedAt,
-     * which the dispatcher makes grow from one release of a job to the next), a status of an
-     * earlier release than `before`'s (a copy of a hand-back written again after the order was
-     * released anew), or a status other than a hand-back of the very release `before` hands back
-     * (a progress tick of the worker that was stopped, sent outside its transactions before it
-     * heard of the pause). Final statuses are committed with the order's `work` offset by the lane's
-     * owner, so none is stale by its release.
+     * `before`, also not final, of the same life, where both name their releases (JobStatus.release:
+     * a worker names the release it runs on every status it writes, the dispatcher names the
+     * release a worker handed back on its statuses of the order held again, and names none on the
+     * status of a release itself; releases of one job grow). Stale are:
+     * <ul>
+     * <li>a status of an earlier release than `before`'s (a tick of a stopped run, or a copy of its
+     * hand-back written again, landing while the next release runs);</li>
+     * <li>a RUNNING status after a QUEUED one of the same release: the run was handed back, and
+     * the tick is of a worker that had lost its lane and not yet heard of the pause;</li>
+     * <li>a hand-back after one of the dispatcher's statuses of the order it held again (a copy of
+     * the hand-back written again by the status table).</li>
+     * </ul>
+     * Final statuses are committed with the order's `work` offset by the lane's owner, so none is
+     * stale by its release.
      */
     private static boolean staleRelease(JobStatus before, JobStatus next) {
         if (isFinal(before.getState()) || isFinal(next.getState()) || !sameLife(before.getSubmissionId(), next.getSubmissionId())) {
@@ -96,10 +103,14 @@ public final class JobStates {
         }
         long was = handedBack(before) ? handedBackRelease(before) : before.getRelease().toEpochMilli();
         long is = handedBack(next) ? handedBackRelease(next) : next.getRelease().toEpochMilli();
-        if (was == 0 || is == 0) {
+        if (was == 0 || is == 0 || is > was) {
             return false;
         }
-        return is < was || is == was && handedBack(before) && !handedBack(next);
+        if (is < was) {
+            return true;
+        }
+        boolean runOver = before.getState() == JobState.QUEUED;
+        return runOver && (next.getState() == JobState.RUNNING || handedBack(next) && !handedBack(before));
     }
 
     /**

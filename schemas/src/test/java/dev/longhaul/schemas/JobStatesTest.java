@@ -71,19 +71,30 @@ class JobStatesTest {
     void aStatusOfAReleaseThatIsOverIsStale() {
         JobStatus running1 = of(JobState.RUNNING, 100, null);
         JobStatus running2 = of(JobState.RUNNING, 200, null);
-        // the stopped worker's tick after its hand-back: the paused job must not read as RUNNING
+        // the stopped run's tick (a worker that lost its lane) after its hand-back: the paused job must not read as RUNNING
         assertEquals(true, JobStates.staleAfter(handBack(100), running1));
-        // the next release's statuses, and the dispatcher's own (naming no release), are not
-        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.QUEUED, 200, "lane=1")));
-        assertEquals(false, JobStates.staleAfter(handBack(100), running2));
-        assertEquals(false, JobStates.staleAfter(handBack(100), of(JobState.QUEUED, 0, "resumed")));
+        // nor after the dispatcher's statuses of the order it holds again, which name the release handed back
+        for (String reason : new String[] {"paused; priority=5", "resumed", "paused"}) {
+            JobStatus held = of(JobState.QUEUED, 100, reason);
+            assertEquals(false, JobStates.staleAfter(handBack(100), held), reason);
+            assertEquals(true, JobStates.staleAfter(held, running1), reason);
+            // a copy of the hand-back written again after it: the status table then restores it
+            assertEquals(true, JobStates.staleAfter(held, handBack(100)), reason);
+            assertEquals(false, JobStates.staleAfter(held, of(JobState.QUEUED, 100, "paused")), reason);
+        }
         // the status table writes a hand-back again after a stale tick: reading it back changes nothing
         assertEquals(false, JobStates.staleAfter(handBack(100), handBack(100)));
         assertEquals(false, JobStates.staleAfter(running1, handBack(100)));
-        // a copy of the first hand-back (or a tick of the first run) landing while the second release runs
+        assertEquals(false, JobStates.staleAfter(running1, running1), "another worker redoing the same release");
+        // the next release: its status names none, its worker's name it
+        JobStatus lane = of(JobState.QUEUED, 0, "lane=1");
+        assertEquals(false, JobStates.staleAfter(handBack(100), lane));
+        assertEquals(false, JobStates.staleAfter(lane, running2));
+        assertEquals(false, JobStates.staleAfter(handBack(100), running2));
+        assertEquals(false, JobStates.staleAfter(of(JobState.QUEUED, 100, "resumed"), running2));
+        // a copy of the first hand-back, or a tick of the first run, landing while the second runs
         assertEquals(true, JobStates.staleAfter(running2, handBack(100)));
         assertEquals(true, JobStates.staleAfter(running2, running1));
-        assertEquals(true, JobStates.staleAfter(of(JobState.QUEUED, 200, "lane=1"), running1));
         // a hand-back written before the field names its release in its reason only
         JobStatus unfielded = of(JobState.QUEUED, 0, JobStates.handedBack(Instant.ofEpochMilli(100)));
         assertEquals(100, JobStates.handedBackRelease(unfielded));

@@ -61,12 +61,16 @@ public record HeldOrder(WorkOrder order, long arrival, boolean paused) {
     Waiting waiting() {
         java.time.Instant deadline = order.getRequest().getDeadline();
         return new Waiting(jobId(), tenant(), order.getRequest().getSubmissionId(), order.getRequest().getPriority(),
-                deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival, paused);
+                deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival, paused,
+                order.getReleasedAt().toEpochMilli());
     }
 
-    /** A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none. */
+    /**
+     * A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none; lastRelease, the
+     * release a worker handed back (afterRelease), 0 for an order never released.
+     */
     record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival,
-                   boolean paused) {
+                   boolean paused, long lastRelease) {
     }
 
     static Serde<HeldOrder> serde(Topics topics) {

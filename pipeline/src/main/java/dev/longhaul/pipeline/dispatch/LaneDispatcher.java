@@ -430,15 +430,18 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     private void release(HeldOrder.Waiting w, int lane, long now) {
         HeldOrder h = held.get(w.jobId()); // the one decode of the order, on its way out
         // the release's time names it: a worker handing the order back says which release it hands
-        // back, and every status of the release names it. It grows from one release of a job to the
-        // next even if this instance's clock is behind the one that made the last (JobStates.staleAfter)
+        // back, and every status its worker writes names it. It grows from one release of a job to
+        // the next even if this instance's clock is behind the one that made the last (JobStates.
+        // staleAfter), so it may be ahead of `now` by as much as the clocks differ
         long release = Math.max(now, h.order().getReleasedAt().toEpochMilli() + 1);
         WorkOrder order = WorkOrder.newBuilder(h.order()).setLane(lane).setReleasedAt(Instant.ofEpochMilli(release)).build();
         unhold(w.jobId());
         inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), release, w.submissionId()));
         released.put(w.jobId(), new ReleasedOrder(0, heldSerde.serializer().serialize(RELEASED_STORE, h))); // held again if handed back
         context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
-        status(w, JobState.QUEUED, "lane=" + lane, release, now);
+        // naming no release: a late tick of the release before (a worker that lost its lane) after
+        // it is judged by the next status of this release, not this one (JobStates.staleRelease)
+        status(w, JobState.QUEUED, "lane=" + lane, 0, now);
     }
 
     /**
@@ -531,8 +534,12 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 .thenComparingLong(HeldOrder.Waiting::arrival);
     }
 
+    /**
+     * A status of a held job, naming the release its worker handed back, if any: a late tick of
+     * that release (from a worker that lost its lane) is then stale after it (JobStates.staleAfter).
+     */
     private void status(HeldOrder.Waiting h, JobState state, String reason, long now) {
-        status(h, state, reason, 0, now);
+        status(h, state, reason, h.lastRelease(), now);
     }
 
     /** A status of the job, about the order's release `release` (0: about none). */
