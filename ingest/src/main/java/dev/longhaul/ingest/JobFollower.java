@@ -165,6 +165,11 @@ public final class JobFollower implements AutoCloseable {
         Set<TopicPartition> firstParts = new HashSet<>(jobParts);
         firstParts.addAll(letterParts);
         Map<TopicPartition, Long> firstEnds = consumer.endOffsets(firstParts);
+        // No job is taken as final before the statuses written before now are read: the status
+        // partitions, read from their beginning, may hold an ended earlier life of a job id several
+        // fetches before the status of its life now (compaction keeps an id's earlier life until
+        // its segment is cleaned), and the results of that earlier life would answer for the new one.
+        Map<TopicPartition, Long> statusEnds = consumer.endOffsets(statusParts);
         List<TopicPartition> held = all.stream().filter(tp -> !firstParts.contains(tp)).toList();
         consumer.pause(held);
         boolean holding = !held.isEmpty();
@@ -214,7 +219,7 @@ public final class JobFollower implements AutoCloseable {
                     consumer.resume(held);
                     holding = false;
                 }
-                boolean allFinal = !holding
+                boolean allFinal = !holding && caughtUp(statusEnds)
                         && wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
                 if (allFinal && allFinalAt == null) {
                     allFinalAt = Instant.now();

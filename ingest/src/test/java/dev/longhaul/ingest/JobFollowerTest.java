@@ -42,7 +42,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -271,6 +273,52 @@ class JobFollowerTest {
         }
         try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
             assertEquals("new life", follow(follower, reused, Duration.ofSeconds(30)).summaries().get(0).getText());
+        }
+    }
+
+    @Test
+    void aJobIdsEndedEarlierLifeFarUpItsStatusPartitionDoesNotAnswerForItsLifeNow(TestInfo test) {
+        Fixture f = fixture(test);
+        // given an id's first life, ended with its result, then several fetches' worth of other
+        // jobs' ticks on the same status partition, then the id's second life, not yet ended
+        TopicPartition partition = new TopicPartition(f.topics().status.name(),
+                Utils.toPositive(Utils.murmur2("again".getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().status));
+        List<String> others = new ArrayList<>();
+        for (int i = 0; others.size() < 8; i++) {
+            String id = "other-" + i;
+            if (Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().status) == partition.partition()) {
+                others.add(id);
+            }
+        }
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                JobStatus ended = status("again", JobState.SUCCEEDED, 1, null);
+                ended.setSubmissionId("life-1");
+                Summary old = summary("again", 0, "the first life");
+                old.setSubmissionId("life-1");
+                pipeline.send(f.topics().summaries, "again", old);
+                pipeline.send(f.topics().status, "again", ended);
+                for (int i = 0; i < 6000; i++) {
+                    pipeline.send(f.topics().status, others.get(i % others.size()), status(others.get(i % others.size()), JobState.RUNNING, 0.5, null));
+                }
+                JobStatus accepted = status("again", JobState.ACCEPTED, 0, null);
+                accepted.setSubmissionId("life-2");
+                pipeline.send(f.topics().status, "again", accepted);
+            }, true);
+        }
+        // then following the id waits for the life it has now, and never ends on the first one's end
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome outcome = follower.follow(List.of("again"), new JobFollower.Listener() {}, Duration.ofSeconds(3));
+            assertFalse(outcome.complete(), "the second life has not ended: " + outcome.jobs());
+            assertEquals("life-2", outcome.jobs().get("again").status().getSubmissionId());
+        }
+    }
+
+    private static int partitions(Topic<String, ?> topic) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
+            return admin.describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name()).partitions().size();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
