@@ -9,7 +9,8 @@
  * A single file or stream is sent as text/plain, so one whose first bytes (after gzip) are a
  * compressed format not decompressed here (zstd, xz, bzip2), an archive, a PDF or NUL bytes is
  * refused with the format named, rather than summarized as replacement characters: a file up
- * front, a stream when its head is read (inside the transaction, which is then aborted).
+ * front, a stream when its head is read (inside the transaction, which is then aborted; a stream
+ * is copied to a temporary file before the transaction begins, StreamSource).
  */
 package dev.longhaul.ingest;
 
@@ -245,7 +246,16 @@ public sealed interface DocumentSource {
         }
     }
 
-    /** A stream of unknown length (stdin); gzip is detected by its magic bytes here too. */
+    /**
+     * A stream of unknown length (stdin); gzip is detected by its magic bytes here too. open()
+     * first copies the stream to a temporary file (deleted once read, or at exit), so the
+     * submission's transaction is open only while the copy is sent, never while a slow producer
+     * (a pipe from a running command, a log still being written) takes its time: read_committed
+     * readers of the partitions a transaction writes wait until it ends, so a transaction held
+     * open by a slow stream would stall every other job on those partitions of `documents`. The
+     * copy is refused past the document limit (with room for gzip's framing), so it takes at most
+     * that much disk.
+     */
     final class StreamSource implements DocumentSource {
         private final InputStream in;
         private final String name;
@@ -265,16 +275,49 @@ public sealed interface DocumentSource {
                 throw new IllegalStateException("a stream source can be submitted once: " + name);
             }
             opened = true;
-            BufferedInputStream buffered = Gzip.buffered(in);
-            boolean gzip = Gzip.startsWithMagic(buffered);
+            Path copy = spool(limits);
+            boolean gzip;
+            try (BufferedInputStream head = Gzip.buffered(Files.newInputStream(copy))) {
+                gzip = Gzip.startsWithMagic(head);
+            }
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put(META_SOURCE, name);
             if (gzip) {
                 metadata.put(META_CONTENT_ENCODING, "gzip");
             }
-            DocumentPart part = new DocumentPart(null,
-                    () -> refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered, name));
+            DocumentPart part = new DocumentPart(null, () -> {
+                BufferedInputStream buffered = Gzip.buffered(Files.newInputStream(copy, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE));
+                return refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered, name);
+            });
             return new Opened(List.of(part), TEXT, metadata, List.of());
+        }
+
+        /** The stream copied to a temporary file, read to its end; refused past the document limit. */
+        private Path spool(SourceLimits limits) throws IOException {
+            // gzip's framing adds at most a few bytes per 16 KiB block to what it holds
+            long max = limits.maxDocumentBytes();
+            long cap = max > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : max + max / 1024 + (64 << 10);
+            Path copy = Files.createTempFile("longhaul-" + name.replaceAll("[^A-Za-z0-9_.-]", "_") + "-", ".part");
+            copy.toFile().deleteOnExit();
+            try (InputStream source = in; java.io.OutputStream out = Files.newOutputStream(copy)) {
+                byte[] buffer = new byte[1 << 16];
+                long total = 0;
+                for (int n; (n = source.read(buffer)) >= 0; ) {
+                    total += n;
+                    if (total > cap) {
+                        throw new IllegalArgumentException(name + " is more than " + limits.maxDocumentBytes()
+                                + " bytes, the document limit");
+                    }
+                    out.write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                Files.deleteIfExists(copy);
+                throw new IOException(name + ": reading failed: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                Files.deleteIfExists(copy);
+                throw e;
+            }
+            return copy;
         }
 
         @Override

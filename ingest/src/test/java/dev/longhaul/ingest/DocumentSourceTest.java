@@ -108,9 +108,9 @@ class DocumentSourceTest {
                 throw new IOException("Input/output error");
             }
         });
-        DocumentSource.Opened opened = DocumentSource.stream(failing, "stdin").open(Long.MAX_VALUE);
         // then the error says reading failed, with the source's own reason, not that the gzip is bad
-        IOException e = assertThrows(IOException.class, () -> digest(opened, IngestConfig.MAX_CHUNK_BYTES));
+        // (a stream is read to its end when opened, before any transaction begins)
+        IOException e = assertThrows(IOException.class, () -> DocumentSource.stream(failing, "stdin").open(Long.MAX_VALUE));
         assertTrue(e.getMessage().startsWith("stdin: reading failed") && e.getMessage().contains("Input/output error"), e.getMessage());
     }
 

@@ -166,7 +166,7 @@ class SubmitterTest {
             IOException e = assertThrows(IOException.class, () -> submitter.submit(
                     JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed"),
                     DocumentSource.stream(failing, "stdin")));
-            assertEquals("disk gone", e.getMessage());
+            assertEquals("stdin: reading failed: disk gone", e.getMessage());
             // The same submitter is usable after an abort; its job is the only one readers see.
             submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("survivor"),
                     DocumentSource.stream(new java.io.ByteArrayInputStream(good), "stdin"));
@@ -176,6 +176,65 @@ class SubmitterTest {
         assertEquals(List.of("survivor"), jobs.stream().map(ConsumerRecord::key).toList());
         assertEquals(List.of("survivor", "survivor", "survivor"), chunks.stream().map(ConsumerRecord::key).toList());
         assertEquals(sha256(good), jobs.get(0).value().getDocument().getSha256());
+    }
+
+    @Test
+    void aSlowStreamHoldsNoTransactionOpenWhileItIsRead(TestInfo test) throws Exception {
+        Fixture f = fixture(test, 1024);
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        // given a stream (a pipe from a running command) that gives 20 chunks' worth (more than the
+        // head read to refuse binary input), then waits
+        InputStream slow = new InputStream() {
+            private int served;
+
+            @Override
+            public int read() throws IOException {
+                if (served == 20_000) {
+                    waiting.countDown();
+                    try {
+                        end.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                    return -1;
+                }
+                served++;
+                return served % 61 == 0 ? '\n' : 'a' + served % 26;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                // as a pipe does: what has come so far, without waiting to fill the buffer
+                int n = Math.min(len, Math.max(1, 20_000 - served));
+                for (int i = 0; i < n; i++) {
+                    int c = read();
+                    if (c < 0) {
+                        return i == 0 ? -1 : i;
+                    }
+                    b[off + i] = (byte) c;
+                }
+                return n;
+            }
+        };
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Submitter submitter = new Submitter(f.config(), f.registry()); Submitter other = new Submitter(f.config(), f.registry())) {
+            var submitted = pool.submit(() -> submitter.submit(spec.withJobId("slow"), DocumentSource.stream(slow, "stdin")));
+            try {
+                waiting.await();
+                // when another job is submitted meanwhile, then readers see it at once: no transaction
+                // of the slow one holds the partitions back (readCommitted fails on a pending one)
+                other.submit(spec.withJobId("quick"), DocumentSource.stream(new java.io.ByteArrayInputStream("quick\n".getBytes()), "stdin"));
+                assertEquals(List.of("quick"), Topics4Test.readCommitted(kafka, f.topics().documents).stream().map(ConsumerRecord::key).toList());
+            } finally {
+                end.countDown(); // before the submitters close: closing waits for the submission
+            }
+            assertEquals("slow", submitted.get().jobId());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(20, Topics4Test.readCommitted(kafka, f.topics().documents).stream().filter(r -> r.key().equals("slow")).count());
     }
 
     @Test
