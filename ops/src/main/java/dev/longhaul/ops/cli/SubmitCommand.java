@@ -4,7 +4,9 @@
  * stdin), each written with its chunks in one Kafka transaction; prints one job id per line as
  * each is committed. --follow then reports status until every job is final and prints the
  * results; exit 0 when all SUCCEEDED, 1 otherwise. Arguments are validated before anything is
- * written.
+ * written. Exit 4 when a commit did not finish in time, so the job may or may not be submitted:
+ * its id is printed like a committed one's, to submit the same document again under (--id);
+ * the ids printed before it are submitted. Other errors exit 2.
  */
 package dev.longhaul.ops.cli;
 
@@ -157,6 +159,14 @@ public final class SubmitCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(abandon);
             try {
                 submitAll(submitter, jobs, ids, out, err);
+            } catch (dev.longhaul.ingest.SubmissionOutcomeUnknownException e) {
+                // not an error like the others (2): submitting again under a new id could run the document twice
+                out.println(e.jobId());
+                out.flush();
+                err.println("submit: " + e.getMessage() + " (`--id " + e.jobId() + "`)"
+                        + (ids.isEmpty() ? "" : "; the jobs printed before it are submitted"));
+                err.flush();
+                return OUTCOME_UNKNOWN;
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(abandon);
@@ -180,6 +190,9 @@ public final class SubmitCommand implements Callable<Integer> {
             return allSucceeded ? 0 : 1;
         }
     }
+
+    /** The exit status when a submission's commit did not finish in time: it may or may not be submitted. */
+    static final int OUTCOME_UNKNOWN = 4;
 
     /** --timeout bounds --follow (submit's and status'): only with it, and positive. */
     static void checkFollowTimeout(boolean follow, java.time.Duration timeout) {
