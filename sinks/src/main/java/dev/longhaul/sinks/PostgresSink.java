@@ -68,7 +68,11 @@ public final class PostgresSink implements ResultSink {
     /**
      * Rows refused by each table since the last one it took, across batches (see writeAll): one
      * count per table, so that a table refusing every row is found even while the other keeps
-     * taking rows between its refusals (a job's summary and extraction alternate in a batch).
+     * taking rows between its refusals (a job's summary and extraction alternate in a batch). Kept
+     * in the database too (longhaul_sink, with the batch whose refusals it counts), and read back
+     * at start: a sink restarted after each few refusals (by a supervisor, after a stop for another
+     * reason) would otherwise count from 0 every time, and drain the topic into dead letters a few
+     * rows a run.
      */
     private final java.util.EnumMap<SinkResult.Kind, Integer> refusedInARow = new java.util.EnumMap<>(SinkResult.Kind.class);
     /** The longest one read from the database may wait (pgjdbc's socketTimeout), unless the URL says otherwise. */
@@ -99,6 +103,7 @@ public final class PostgresSink implements ResultSink {
         try {
             createTables();
             owner = databaseId();
+            loadRefusals();
             connection.setAutoCommit(false);
         } catch (SQLException e) {
             connection.close();
@@ -137,6 +142,38 @@ public final class PostgresSink implements ResultSink {
         }
         return " ON CONFLICT (job_id, task_index) DO UPDATE SET " + set + "written_at = now() WHERE "
                 + table + ".submission_id <> EXCLUDED.submission_id";
+    }
+
+    private static String refusalKey(SinkResult.Kind kind) {
+        return "refused_in_a_row." + (kind == SinkResult.Kind.SUMMARY ? "summaries" : "extractions");
+    }
+
+    /** The counts of refusals in a row the sinks before this one left (see refusedInARow). */
+    private void loadRefusals() throws SQLException {
+        try (PreparedStatement q = connection.prepareStatement("SELECT value FROM longhaul_sink WHERE key = ?")) {
+            for (SinkResult.Kind kind : SinkResult.Kind.values()) {
+                q.setString(1, refusalKey(kind));
+                try (var rows = q.executeQuery()) {
+                    int count = rows.next() ? Integer.parseInt(rows.getString(1)) : 0;
+                    if (count > 0) {
+                        refusedInARow.put(kind, count);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes the counts of refusals in a row into the transaction open on the connection (the caller commits). */
+    private void saveRefusals() throws SQLException {
+        try (PreparedStatement up = connection.prepareStatement("INSERT INTO longhaul_sink (key, value) VALUES (?, ?)"
+                + " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")) {
+            for (SinkResult.Kind kind : SinkResult.Kind.values()) {
+                up.setString(1, refusalKey(kind));
+                up.setString(2, Integer.toString(refusedInARow.getOrDefault(kind, 0)));
+                up.addBatch();
+            }
+            up.executeBatch();
+        }
     }
 
     /** The DDL, idempotent: every sink start runs it, and it takes no lock when the tables are complete. */
@@ -205,7 +242,15 @@ public final class PostgresSink implements ResultSink {
     public Written writeAll(List<SinkResult> batch) throws SQLException {
         try {
             Written written = new Written(write(batch), List.of());
-            batch.forEach(r -> refusedInARow.remove(r.kind())); // its tables took rows since their last refusal
+            // its tables took rows since their last refusal
+            if (batch.stream().anyMatch(r -> refusedInARow.remove(r.kind()) != null)) {
+                try {
+                    saveRefusals();
+                    connection.commit();
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(e); // the batch is in; a count left behind only stops a later sink sooner
+                }
+            }
             return written;
         } catch (SQLException e) {
             if (!refusesData(e)) {
@@ -241,6 +286,7 @@ public final class PostgresSink implements ResultSink {
                     refused.add(new Refusal(r, reason));
                 }
             }
+            saveRefusals();
             connection.commit();
             return new Written(inserted, List.copyOf(refused));
         } catch (SQLException | RuntimeException e) {

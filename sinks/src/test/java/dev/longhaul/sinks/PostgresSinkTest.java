@@ -62,6 +62,9 @@ class PostgresSinkTest {
     void emptyTables() throws SQLException {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS summaries, extractions");
+            // the refusals an earlier test's sink counted (kept for the sink after it)
+            s.execute("DO $$ BEGIN IF to_regclass('longhaul_sink') IS NOT NULL THEN"
+                    + " DELETE FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'; END IF; END $$");
         }
     }
 
@@ -333,6 +336,37 @@ class PostgresSinkTest {
         }
         assertEquals(0, count("SELECT count(*) FROM summaries"));
         assertEquals(1, count("SELECT count(*) FROM extractions"));
+    }
+
+    @Test
+    void refusalsInARowAreCountedAcrossRestartsSoASinkRestartedAfterEachFewStillStops() throws Exception {
+        try (PostgresSink first = new PostgresSink(jdbcUrl, null, null);
+             Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE summaries ADD CONSTRAINT none CHECK (task_index < 0)");
+        }
+        // a sink restarted (by its supervisor) after every few refusals: each run dead-letters a few
+        SQLException stopped = null;
+        int refused = 0;
+        for (int run = 0; run < 4 && stopped == null; run++) {
+            int base = 10 * run;
+            try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+                List<SinkResult> few = IntStream.range(0, 4).mapToObj(j -> SinkResult.of(TestResults.summary(base + j))).toList();
+                refused += sink.writeAll(few).refused().size();
+            } catch (SQLException e) {
+                stopped = e;
+            }
+        }
+        // then the count goes on from where the run before left it, and the sink stops at the limit
+        assertTrue(stopped != null && stopped.getMessage().contains("in a row"), "refused " + refused + " rows over the runs: " + stopped);
+        assertTrue(refused < PostgresSink.REFUSED_IN_A_ROW, refused + " rows went to dead letters before the stop");
+        // and a row the table takes starts the count again, also for the sink after
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE summaries DROP CONSTRAINT none");
+        }
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.summary(999)))).fresh());
+        }
+        assertEquals(0, count("SELECT max(value::int) FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'"));
     }
 
     @Test
