@@ -148,7 +148,8 @@ final class CompletionRun {
 
     private static Outcome outcome(GenerationRequest request, GenerationResult result, OutputText output, StringBuilder text) {
         String reason;
-        int tokens = result.tokenCount();
+        // the stop token the model generated counts, as vLLM and OpenAI count it, though it is not in the text
+        int tokens = result.tokenCount() + (result.stopToken().isPresent() ? 1 : 0);
         if (output.stopped()) {
             reason = "stop";
             tokens = output.tokens();
