@@ -12,7 +12,8 @@
  * blocks the request's thread in a write, where neither stop strings nor a closed connection can
  * be noticed: the listener cancels the sequence once that thread has made no progress for
  * STALLED while tokens wait, so the batch slot goes to someone else rather than being held until
- * max_tokens. The stuck thread itself ends when its write fails.
+ * max_tokens, and what the server held for the generation (its permit) is given back then. The
+ * stuck thread itself ends when its write fails.
  */
 package dev.longhaul.ops.serve;
 
@@ -70,6 +71,16 @@ final class CompletionRun {
 
     static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces, java.util.Set<SequenceHandle> live,
                        Duration stalled) throws IOException {
+        return run(model, request, pieces, live, stalled, () -> { });
+    }
+
+    /**
+     * The same, calling `ended` once the sequence has ended (or could not start), on whatever thread
+     * saw it: the request's own thread may still be stuck in a write to a client that stopped
+     * reading, and what was held for the generation (a permit) need not wait for it.
+     */
+    static Outcome run(ServedModel model, GenerationRequest request, Pieces pieces, java.util.Set<SequenceHandle> live,
+                       Duration stalled, Runnable ended) throws IOException {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
         AtomicLong progress = new AtomicLong(System.nanoTime()); // the request's thread was last free then
         AtomicReference<SequenceHandle> self = new AtomicReference<>();
@@ -89,12 +100,17 @@ final class CompletionRun {
             });
             self.set(handle);
         } catch (IllegalArgumentException e) {
+            ended.run();
             throw ApiError.invalid(null, e.getMessage());
         } catch (IllegalStateException e) {
+            ended.run();
             throw new ApiError(503, "server_error", null, null, "the engine is shutting down: " + e.getMessage());
         }
         // Completes after the sequence's last onToken, on the same thread, so End is queued last.
-        handle.result().whenComplete((result, failure) -> events.add(new End(result, failure)));
+        handle.result().whenComplete((result, failure) -> {
+            events.add(new End(result, failure));
+            ended.run();
+        });
         live.add(handle);
         try {
             return follow(handle, events, request, model, pieces, progress, stalledOut, stalled);

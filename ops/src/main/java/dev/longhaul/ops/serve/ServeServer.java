@@ -170,24 +170,43 @@ public final class ServeServer implements AutoCloseable {
         return list;
     }
 
-    /** A permit first (429 without one, before the body is read), then the request, then its generation. */
+    /**
+     * 429 at once when every permit is taken, before the body is read; then the request, then a
+     * permit (429 if another request took the last meanwhile), held until the generation ends: not
+     * while a body arrives (a client sending its body slowly, or never, holds a share of the body
+     * budget, not a generation), nor while the answer is written to a client that stopped reading.
+     */
     private void complete(HttpExchange ex, GenerationRequest.Endpoint endpoint) throws IOException {
-        if (!generations.tryAcquire()) {
-            ex.getResponseHeaders().set("Retry-After", "1");
-            throw new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server has " + maxRequests
-                    + " requests in progress already (decoding or waiting for a slot); retry shortly");
+        if (generations.availablePermits() == 0) {
+            throw busy(ex);
         }
+        GenerationRequest request = request(ex, endpoint);
+        if (!generations.tryAcquire()) {
+            throw busy(ex);
+        }
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.getAndSet(false)) {
+                generations.release();
+            }
+        };
         try {
-            generate(ex, request(ex, endpoint));
+            generate(ex, request, release);
         } finally {
-            generations.release();
+            release.run();
         }
     }
 
-    private void generate(HttpExchange ex, GenerationRequest request) throws IOException {
+    private ApiError busy(HttpExchange ex) {
+        ex.getResponseHeaders().set("Retry-After", "1");
+        return new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server has " + maxRequests
+                + " requests in progress already (decoding or waiting for a slot); retry shortly");
+    }
+
+    private void generate(HttpExchange ex, GenerationRequest request, Runnable ended) throws IOException {
         Answer answer = new Answer(request.chat() ? "chatcmpl-" : "cmpl-", request.chat());
         if (!request.stream()) {
-            CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { }, live);
+            CompletionRun.Outcome o = CompletionRun.run(model, request, piece -> { }, live, CompletionRun.STALLED, ended);
             ObjectNode body = answer.envelope(false);
             answer.choice(body.putArray("choices"), o.text(), o.finishReason(), false);
             usage(body, o);
@@ -221,7 +240,7 @@ public final class ServeServer implements AutoCloseable {
                     out.write(": keep-alive\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     out.flush();
                 }
-            }, live);
+            }, live, CompletionRun.STALLED, ended);
         } catch (ApiError e) {
             data(out, json.writeValueAsString(e.body()));
             data(out, "[DONE]");

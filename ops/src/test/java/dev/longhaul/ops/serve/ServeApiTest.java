@@ -311,6 +311,7 @@ class ServeApiTest {
                 GenerationRequest.Endpoint.COMPLETIONS, served);
         CountDownLatch stuck = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger pieces = new java.util.concurrent.atomic.AtomicInteger();
         java.util.Set<dev.longhaul.engine.batch.SequenceHandle> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -324,13 +325,15 @@ class ServeApiTest {
                             throw new IOException(ie);
                         }
                     }
-                }, live, Duration.ofMillis(300)));
+                }, live, Duration.ofMillis(300), ended::countDown));
                 assertTrue(stuck.await(60, java.util.concurrent.TimeUnit.SECONDS), "no first piece");
                 // then its own sequence ends, cancelled, while the write is still stuck
                 dev.longhaul.engine.batch.SequenceHandle handle = live.iterator().next();
                 GenerationResult result = handle.result().get(60, java.util.concurrent.TimeUnit.SECONDS);
                 assertEquals(dev.longhaul.engine.generate.FinishReason.CANCELLED, result.finishReason());
                 assertTrue(result.tokenCount() < 4000, "ran to max_tokens: " + result.tokenCount());
+                // and the server is told at once (it gives the generation's permit back), not when the write returns
+                assertTrue(ended.await(60, java.util.concurrent.TimeUnit.SECONDS), "the end was not told while the write was stuck");
                 // and once the write returns, the request ends with an error saying why
                 release.countDown();
                 java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
