@@ -239,21 +239,32 @@ public final class ParquetFileSink implements ResultSink {
         }
     }
 
-    /** Builds file n from its journal's complete lines and finishes it; an empty journal is just deleted. */
+    /**
+     * Builds file n from its journal's complete lines and finishes it; a journal with no result
+     * that is not in a finished file already is just deleted. The journal is read line by line,
+     * never whole: it is uncompressed JSON, several times the size of the file it rebuilds.
+     */
     private void replay(int n) throws IOException {
         Path journal = path(n, JOURNAL);
-        List<JsonNode> rows = completeLines(journal);
-        if (rows.stream().allMatch(r -> written.contains(ResultJson.key(r)))) {
+        forEachCompleteLine(journal, row -> {
+            if (written.add(ResultJson.key(row))) {
+                if (current == null) {
+                    current = open(n);
+                }
+                current.writer().write(ResultParquet.row(row));
+            }
+        });
+        if (current == null) {
             Files.delete(journal);
             return;
         }
-        current = open(n);
-        for (JsonNode row : rows) {
-            if (written.add(ResultJson.key(row))) {
-                current.writer().write(ResultParquet.row(row));
-            }
-        }
         finish();
+    }
+
+    /** Takes one line of a journal. */
+    @FunctionalInterface
+    private interface Row {
+        void accept(JsonNode row) throws IOException;
     }
 
     /**
@@ -261,24 +272,24 @@ public final class ParquetFileSink implements ResultSink {
      * the last fsync a crash may leave zeros or pages out of order, not only a partial line, and
      * all of that belongs to a batch whose offsets were never committed.
      */
-    private static List<JsonNode> completeLines(Path journal) throws IOException {
-        List<JsonNode> rows = new ArrayList<>();
+    private static void forEachCompleteLine(Path journal, Row each) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(journal))) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(journal), 1 << 16)) {
             for (int b; (b = in.read()) >= 0; ) {
                 if (b != '\n') {
                     line.write(b);
                     continue;
                 }
+                JsonNode row;
                 try {
-                    rows.add(ResultJson.parse(line.toString(StandardCharsets.UTF_8)));
+                    row = ResultJson.parse(line.toString(StandardCharsets.UTF_8));
                 } catch (IOException e) {
                     break;
                 }
+                each.accept(row);
                 line.reset();
             }
         }
-        return rows;
     }
 
     /** Starts file n: its journal is opened for appending (a replayed journal is read, not written). */
