@@ -139,16 +139,19 @@ public final class FileSink implements ResultSink {
             throw e;
         }
         written.addAll(fresh);
-        if (currentSize >= maxBytes) {
-            finish();
-        }
         return fresh.size();
     }
 
-    /** Rotates a file that has been open for maxAge, also when no results arrive. */
+    /**
+     * Rotates the file once it has reached maxBytes or has been open for maxAge (also when no
+     * results arrive). Here, not in write(): the runner calls tick() after it has committed the
+     * offsets of what write() wrote, so a finished file holds only results whose offsets are
+     * committed. A file finished before that and moved away by a shipper would leave a crash's
+     * replay of the batch nothing to find it in, and the batch would be written twice.
+     */
     @Override
     public void tick() throws IOException {
-        if (current != null && !clock.instant().isBefore(currentOpened.plus(maxAge))) {
+        if (current != null && (currentSize >= maxBytes || !clock.instant().isBefore(currentOpened.plus(maxAge)))) {
             finish();
         }
     }

@@ -148,16 +148,18 @@ public final class ParquetFileSink implements ResultSink {
             current.writer().write(ResultParquet.row(row));
         }
         failed = false;
-        if (current.writer().getDataSize() >= maxBytes) {
-            finish();
-        }
         return fresh.size();
     }
 
-    /** Rotates a file that has been open for maxAge, also when no results arrive. */
+    /**
+     * Rotates the file once it has reached maxBytes or has been open for maxAge (also when no
+     * results arrive). Here, not in write(): the runner calls tick() after it has committed the
+     * offsets of what write() wrote, so a finished file holds only results whose offsets are
+     * committed (see FileSink.tick).
+     */
     @Override
     public void tick() throws IOException {
-        if (current != null && !clock.instant().isBefore(current.opened().plus(maxAge))) {
+        if (current != null && (current.writer().getDataSize() >= maxBytes || !clock.instant().isBefore(current.opened().plus(maxAge)))) {
             finish();
         }
     }

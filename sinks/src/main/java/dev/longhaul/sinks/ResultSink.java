@@ -51,7 +51,10 @@ public interface ResultSink extends AutoCloseable {
         return false;
     }
 
-    /** Called after every poll, also an empty one, for time-based work such as rotating files. */
+    /**
+     * Called after every poll, also an empty one, once the offsets of what it wrote are committed:
+     * for rotating files (by size or age), so that a finished file holds only committed results.
+     */
     default void tick() throws Exception {}
 
     @Override

@@ -299,11 +299,24 @@ class FileSinkTest {
     }
 
     @Test
+    void aFileFullAfterAWriteIsFinishedOnlyAtTheTickAfterTheCommit() throws Exception {
+        try (FileSink sink = new FileSink(dir, CONFIG.withRotation(1024, Duration.ofDays(1)))) {
+            sink.write(results(0, 20)); // more than 1 KiB
+            // a crash now, before the runner commits, must find the batch in the file in progress
+            assertEquals(List.of(), files(FileSink.SUFFIX), "finished before its offsets were committed");
+            sink.tick();
+            assertEquals(1, files(FileSink.SUFFIX).size());
+            assertTrue(files(FileSink.IN_PROGRESS).isEmpty());
+        }
+    }
+
+    @Test
     void filesRotateOnceTheyReachTheSizeLimit() throws Exception {
         SinkConfig small = CONFIG.withRotation(2048, Duration.ofDays(1));
         try (FileSink sink = new FileSink(dir, small)) {
             for (int job = 0; job < 40; job += 2) {
                 sink.write(results(job, job + 2));
+                sink.tick(); // as the runner calls it, after the commit
             }
             List<Path> completed = files(FileSink.SUFFIX);
             assertTrue(completed.size() >= 3, "rotated files: " + completed);

@@ -265,6 +265,7 @@ class ParquetFileSinkTest {
         try (ParquetFileSink sink = new ParquetFileSink(dir, small)) {
             for (int job = 0; job < 60; job += 2) {
                 sink.write(results(job, job + 2));
+                sink.tick(); // as the runner calls it, after the commit
             }
             List<Path> finished = ParquetFiles.named(dir, ParquetFileSink.SUFFIX);
             assertTrue(finished.size() >= 2, "rotated files: " + finished);
