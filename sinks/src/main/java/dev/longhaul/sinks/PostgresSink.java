@@ -12,7 +12,8 @@
  * and a replay is the same submission's result (immutable: one per task, the schemas promise), so
  * it changes nothing and each task of a job has exactly one row whatever the number of restarts.
  * A job id used again after the planner forgot it is another submission, whose result replaces the
- * old life's row of the same task (submission_id says which life a row is of); rows of the old
+ * old life's row of the same task (submission_id says which life a row is of; produced_at, the
+ * result record's Kafka timestamp, which is the later, whatever order they come in); rows of the old
  * life's other task indexes stay, so a query of the job's latest life filters on submission_id. The DDL alters a table only when a
  * column is missing: ALTER TABLE takes an exclusive lock, which a start must not queue behind (and
  * hold up every reader behind it) when there is nothing to change.
@@ -45,21 +46,24 @@ public final class PostgresSink implements ResultSink {
             model_name text NOT NULL,
             model_backend text NOT NULL,
             weights_dtype text NOT NULL,
+            produced_at bigint NOT NULL DEFAULT 0,
             written_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (job_id, task_index)""";
     private static final String VALUE_COLUMNS = "prompt_tokens, output_tokens, document_tokens, document_share_read, "
-            + "queued_ms, running_ms, end_to_end_ms, model_name, model_backend, weights_dtype";
+            + "queued_ms, running_ms, end_to_end_ms, model_name, model_backend, weights_dtype, produced_at";
     private static final String INSERT_SUMMARY = "INSERT INTO summaries (job_id, task_index, submission_id, text, digest, "
-            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + replacing("summaries", "text, digest");
+            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + replacing("summaries", "text, digest");
     private static final String INSERT_EXTRACTION = "INSERT INTO extractions (job_id, task_index, submission_id, json, spans, analysis, "
-            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + VALUE_COLUMNS + ") VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + replacing("extractions", "json, spans, analysis");
     /** Columns added after the tables were first made: table, column, definition. */
     private static final List<String[]> ADDED_COLUMNS = List.of(
             new String[] {"summaries", "digest", "text NOT NULL DEFAULT ''"},
             new String[] {"extractions", "analysis", "jsonb NOT NULL DEFAULT '{}'"},
             new String[] {"summaries", "submission_id", "text NOT NULL DEFAULT ''"},
-            new String[] {"extractions", "submission_id", "text NOT NULL DEFAULT ''"});
+            new String[] {"extractions", "submission_id", "text NOT NULL DEFAULT ''"},
+            new String[] {"summaries", "produced_at", "bigint NOT NULL DEFAULT 0"},
+            new String[] {"extractions", "produced_at", "bigint NOT NULL DEFAULT 0"});
     /** What PostgreSQL text and jsonb cannot hold, U+0000, is stored as this (U+FFFD). */
     static final char NUL_REPLACEMENT = '\uFFFD';
 
@@ -140,8 +144,11 @@ public final class PostgresSink implements ResultSink {
         for (String column : ("submission_id, " + ownColumns + ", " + VALUE_COLUMNS).split(",\\s*")) {
             set.append(column).append(" = EXCLUDED.").append(column).append(", ");
         }
+        // another submission's row is replaced only by a result produced no earlier: a late write of
+        // an earlier life (a sink replica that stalled past its group's timeout and went on, results
+        // of one job id in two partitions after partitions were added) leaves the later life's row
         return " ON CONFLICT (job_id, task_index) DO UPDATE SET " + set + "written_at = now() WHERE "
-                + table + ".submission_id <> EXCLUDED.submission_id";
+                + table + ".submission_id <> EXCLUDED.submission_id AND " + table + ".produced_at <= EXCLUDED.produced_at";
     }
 
     private static String refusalKey(SinkResult.Kind kind) {
@@ -358,7 +365,8 @@ public final class PostgresSink implements ResultSink {
         st.setLong(i++, r.timings().getEndToEndMs());
         st.setString(i++, storable(r.model().getName()));
         st.setString(i++, storable(r.model().getBackend()));
-        st.setString(i, storable(r.model().getWeightsDtype()));
+        st.setString(i++, storable(r.model().getWeightsDtype()));
+        st.setLong(i, r.producedAt());
         st.addBatch();
     }
 

@@ -20,7 +20,7 @@ import dev.longhaul.schemas.Timings;
 import dev.longhaul.schemas.Usage;
 
 public record SinkResult(Kind kind, Key key, String content, Usage usage, Timings timings, ModelIdentity model,
-        List<ProvenanceSpan> spans, String digest, String analysis) {
+        List<ProvenanceSpan> spans, String digest, String analysis, long producedAt) {
 
     /** Which topic the result came from; named as it appears in files ("summary", "extraction"). */
     public enum Kind {
@@ -54,7 +54,7 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
      */
     public static SinkResult of(Summary s) {
         return new SinkResult(Kind.SUMMARY, new Key(s.getJobId(), s.getTaskIndex(), s.getSubmissionId()), s.getText(), s.getUsage(),
-                s.getTimings(), s.getModel(), List.of(), s.getDigest(), "{}");
+                s.getTimings(), s.getModel(), List.of(), s.getDigest(), "{}", 0);
     }
 
     /**
@@ -63,6 +63,15 @@ public record SinkResult(Kind kind, Key key, String content, Usage usage, Timing
      */
     public static SinkResult of(Extraction e) {
         return new SinkResult(Kind.EXTRACTION, new Key(e.getJobId(), e.getTaskIndex(), e.getSubmissionId()), e.getJson(), e.getUsage(),
-                e.getTimings(), e.getModel(), e.getSpans(), "", e.getAnalysis());
+                e.getTimings(), e.getModel(), e.getSpans(), "", e.getAnalysis(), 0);
+    }
+
+    /**
+     * The same result, produced at `millis` (its record's Kafka timestamp; 0 where unknown): what
+     * tells a later life of a job id from an earlier one where a destination keeps one row per task
+     * (PostgresSink), whatever order the two arrive in.
+     */
+    public SinkResult withProducedAt(long millis) {
+        return new SinkResult(kind, key, content, usage, timings, model, spans, digest, analysis, millis);
     }
 }

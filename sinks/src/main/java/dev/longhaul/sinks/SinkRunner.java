@@ -228,9 +228,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 if (r.value() == null) {
                     throw new WireFormatException(DeadLetterReason.NOT_AVRO, "a null value (tombstone) on " + r.topic());
                 }
-                SinkResult result = r.topic().equals(topics.summaries.name())
+                SinkResult result = (r.topic().equals(topics.summaries.name())
                         ? SinkResult.of(topics.summaries.values().deserializer().deserialize(r.topic(), r.value()))
-                        : SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value()));
+                        : SinkResult.of(topics.extractions.values().deserializer().deserialize(r.topic(), r.value())))
+                        .withProducedAt(Math.max(0, r.timestamp()));
                 order.add(result);
                 batch.put(result, r);
             } catch (SerializationException e) {

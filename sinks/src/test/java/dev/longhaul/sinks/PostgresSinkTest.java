@@ -253,6 +253,25 @@ class PostgresSinkTest {
     }
 
     @Test
+    void anEarlierLifesResultWrittenLateLeavesTheLaterLifesRow() throws Exception {
+        var first = TestResults.summary(30);
+        first.setSubmissionId("s1");
+        first.setText("the first life's summary");
+        var second = TestResults.summary(30);
+        second.setSubmissionId("s2");
+        second.setText("the second life's summary");
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, "postgres", null)) {
+            assertEquals(1, sink.write(List.of(SinkResult.of(first).withProducedAt(1_000))));
+            assertEquals(1, sink.write(List.of(SinkResult.of(second).withProducedAt(2_000))), "the later life replaces the row");
+            // a write of the first life arriving after (a replica that stalled past its group's
+            // timeout, results of one id in two partitions) does not bring it back
+            assertEquals(0, sink.write(List.of(SinkResult.of(first).withProducedAt(1_000))));
+        }
+        assertEquals(1, count("SELECT count(*) FROM summaries WHERE job_id = 'job-0030' AND submission_id = 's2'"
+                + " AND text = 'the second life''s summary' AND produced_at = 2000"));
+    }
+
+    @Test
     void tablesMadeBeforeTheDigestAndAnalysisColumnsGetThem() throws Exception {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS summaries, extractions");
