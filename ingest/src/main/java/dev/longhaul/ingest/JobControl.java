@@ -30,6 +30,9 @@ public final class JobControl implements AutoCloseable {
     private final Clock clock;
     /** A tenant's client (IngestConfig.tenant()). */
     private final boolean tenant;
+    private final IngestConfig config;
+    /** Whether the cluster has said the `control` topic exists (asked before the first command, not at construction). */
+    private boolean topicSeen;
 
     public JobControl(IngestConfig config, SchemaRegistry registry) {
         this(new Topics(config.namespace(), registry), config, Clock.systemUTC());
@@ -41,6 +44,7 @@ public final class JobControl implements AutoCloseable {
                 topics.control.keys().serializer(), topics.control.values().serializer());
         this.clock = clock;
         this.tenant = config.tenant() != null;
+        this.config = config;
     }
 
     /** Asks the pipeline to cancel {@code jobId}; returns where the command was written. */
@@ -68,6 +72,14 @@ public final class JobControl implements AutoCloseable {
 
     private RecordMetadata send(String jobId, ControlAction action, Integer priority) {
         JobIds.requireValid(jobId);
+        synchronized (this) {
+            if (!topicSeen) {
+                // a mistyped namespace on a cluster that creates topics on first use would take the
+                // command into a topic nobody reads, and report it sent
+                Submitter.requireTopics(config, java.util.List.of(topics.control.name()));
+                topicSeen = true;
+            }
+        }
         Control command = Control.newBuilder()
                 .setJobId(jobId)
                 .setAction(action)

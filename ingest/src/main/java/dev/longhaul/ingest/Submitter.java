@@ -77,7 +77,16 @@ public final class Submitter implements AutoCloseable {
 
     /** topics, once the cluster has said its jobs and documents topics exist. */
     static Topics checked(Topics topics, IngestConfig config) {
-        List<String> names = List.of(topics.jobs.name(), topics.documents.name());
+        requireTopics(config, List.of(topics.jobs.name(), topics.documents.name()));
+        return topics;
+    }
+
+    /**
+     * Returns once the cluster has said the named topics exist; an IllegalStateException naming the
+     * missing ones otherwise (a namespace mistyped, a pipeline never started: a client writing to a
+     * topic nobody reads, on a cluster that creates topics on first use, would report success).
+     */
+    static void requireTopics(IngestConfig config, List<String> names) {
         try (Admin admin = Admin.create(
                 config.kafkaProperties(IngestConfig.Client.ADMIN))) {
             Set<String> missing = new TreeSet<>();
@@ -99,7 +108,6 @@ public final class Submitter implements AutoCloseable {
                         + config.bootstrapServers() + ": is the namespace '" + config.namespace()
                         + "' right, and has the pipeline created its topics (it does when it starts)?");
             }
-            return topics;
         } catch (TimeoutException e) {
             throw new KafkaException("the cluster at " + config.bootstrapServers() + " did not answer within 60 s", e);
         } catch (InterruptedException e) {
@@ -251,11 +259,13 @@ public final class Submitter implements AutoCloseable {
      * the caller learns the job id to resubmit under.
      */
     private void commit(String jobId) {
+        org.apache.kafka.common.errors.TimeoutException timedOut = null;
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.commitTransaction();
                 return;
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                timedOut = e;
                 if (attempt < COMMIT_ATTEMPTS) {
                     continue;
                 }
@@ -263,6 +273,15 @@ public final class Submitter implements AutoCloseable {
                 throw new SubmissionOutcomeUnknownException(jobId, e);
             } catch (org.apache.kafka.common.errors.InterruptException e) {
                 broken = e;
+                throw new SubmissionOutcomeUnknownException(jobId, e);
+            } catch (RuntimeException e) {
+                if (timedOut == null) {
+                    throw e; // refused before any commit could have gone through: the caller aborts
+                }
+                // a retry after a timeout failed otherwise (the producer closed by abandon(), fenced):
+                // the commit that timed out may still have gone through, so nothing is known
+                broken = e;
+                e.addSuppressed(timedOut);
                 throw new SubmissionOutcomeUnknownException(jobId, e);
             }
         }

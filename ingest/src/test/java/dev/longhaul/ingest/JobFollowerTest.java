@@ -402,6 +402,15 @@ class JobFollowerTest {
     }
 
     @Test
+    void aControlClientOfANamespaceWithoutTopicsIsRefusedRatherThanWritingWhereNobodyReads() {
+        IngestConfig mistyped = IngestConfig.defaults(kafka.bootstrapServers()).withNamespace("no-such-namespace.");
+        try (JobControl control = new JobControl(mistyped, new InMemorySchemaRegistry())) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> control.cancel("job-1"));
+            assertTrue(e.getMessage().contains("no-such-namespace.control"), e.getMessage());
+        }
+    }
+
+    @Test
     void followGivesUpAtTheTimeoutWithWhatItSaw(TestInfo test) {
         Fixture f = fixture(test);
         try (Pipeline pipeline = new Pipeline()) {
