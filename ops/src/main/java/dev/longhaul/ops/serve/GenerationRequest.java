@@ -60,7 +60,7 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
         int maxTokens;
         if (max == null || max.isNull()) {
             maxTokens = Math.min(room, chat ? CHAT_DEFAULT_MAX_TOKENS : COMPLETION_DEFAULT_MAX_TOKENS);
-        } else if (!max.canConvertToInt() || max.asInt() < 1) {
+        } else if (!integral(max) || !max.canConvertToInt() || max.asInt() < 1) {
             throw ApiError.invalid("max_tokens", "max_tokens must be a positive integer");
         } else if (max.asInt() > room) {
             throw ApiError.invalid("max_tokens", "max_tokens " + max.asInt() + " plus the prompt's " + prompt.length
@@ -71,7 +71,7 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
         double temperature = number(body, "temperature", 1, 0, 2);
         double topP = number(body, "top_p", 1, Double.MIN_VALUE, 1);
         JsonNode seedNode = body.get("seed");
-        if (seedNode != null && !seedNode.isNull() && !seedNode.canConvertToLong()) {
+        if (seedNode != null && !seedNode.isNull() && (!integral(seedNode) || !seedNode.canConvertToLong())) {
             throw ApiError.invalid("seed", "seed must be an integer");
         }
         long seed = seedNode == null || seedNode.isNull() ? ThreadLocalRandom.current().nextLong() : seedNode.asLong();
@@ -85,6 +85,9 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
             stops.add(ChatTemplate.NEXT_TURN);
         }
         boolean stream = body.path("stream").asBoolean(false);
+        if (!stream && body.hasNonNull("stream_options")) {
+            throw ApiError.invalid("stream_options", "stream_options is only allowed when stream is true");
+        }
         boolean usage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
         return new GenerationRequest(endpoint, prompt, params, stops, stream, usage);
     }
@@ -168,7 +171,37 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
         return n.asDouble();
     }
 
+    /** A JSON number with no fractional part (16 or 16.0, not 16.7, which OpenAI refuses rather than rounds). */
+    private static boolean integral(JsonNode n) {
+        return n.isIntegralNumber() || n.isNumber() && n.asDouble() == Math.rint(n.asDouble()) && !Double.isInfinite(n.asDouble());
+    }
+
+    /**
+     * vLLM's sampling parameters beyond OpenAI's, with the value that means "off": refused when
+     * set to anything else, rather than ignored (a client asking for top_k would get plain sampling
+     * and never know).
+     */
+    private static final java.util.Map<String, Double> EXTRAS_OFF = java.util.Map.of(
+            "top_k", -1.0, "min_p", 0.0, "repetition_penalty", 1.0, "min_tokens", 0.0);
+
     private static void refuseUnsupported(JsonNode body, boolean chat) {
+        for (var extra : EXTRAS_OFF.entrySet()) {
+            JsonNode v = body.get(extra.getKey());
+            // top_k 0 is also "off" in vLLM's older versions
+            if (v != null && !v.isNull() && !(v.isNumber() && (v.asDouble() == extra.getValue()
+                    || extra.getKey().equals("top_k") && v.asDouble() == 0))) {
+                throw ApiError.invalid(extra.getKey(), extra.getKey() + " is not supported");
+            }
+        }
+        if (body.path("ignore_eos").asBoolean(false)) {
+            throw ApiError.invalid("ignore_eos", "ignore_eos is not supported");
+        }
+        if (body.hasNonNull("top_logprobs")) {
+            throw ApiError.invalid("top_logprobs", "logprobs are not supported");
+        }
+        if (chat && body.hasNonNull("functions") && !body.get("functions").isEmpty()) {
+            throw ApiError.invalid("functions", "functions (and tools) are not supported");
+        }
         if (body.path("n").asInt(1) != 1 || body.path("best_of").asInt(1) != 1) {
             throw ApiError.invalid("n", "only one choice per request (n = 1, best_of = 1) is supported");
         }

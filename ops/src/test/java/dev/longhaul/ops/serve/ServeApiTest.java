@@ -357,6 +357,24 @@ class ServeApiTest {
         assertEquals("max_tokens", send("POST", "/completions", completion(PROMPT, 0), 400).path("error").path("param").asText());
         assertEquals("n", send("POST", "/completions", completion(PROMPT, 4).put("n", 2), 400).path("error").path("param").asText());
         assertEquals("prompt", send("POST", "/completions", completion(PROMPT, 4).put("prompt", ""), 400).path("error").path("param").asText());
+        // what would change the answer is refused, never ignored: a fraction where OpenAI wants an
+        // integer, stream_options without a stream, parameters this server does not implement
+        assertEquals("max_tokens", send("POST", "/completions", completion(PROMPT, 4).put("max_tokens", 4.5), 400)
+                .path("error").path("param").asText());
+        assertEquals("seed", send("POST", "/completions", completion(PROMPT, 4).put("seed", 1.5), 400).path("error").path("param").asText());
+        ObjectNode options = completion(PROMPT, 4);
+        options.putObject("stream_options").put("include_usage", true);
+        assertEquals("stream_options", send("POST", "/completions", options, 400).path("error").path("param").asText());
+        for (String extra : List.of("top_k", "min_p", "repetition_penalty", "min_tokens")) {
+            assertEquals(extra, send("POST", "/completions", completion(PROMPT, 4).put(extra, 5), 400).path("error").path("param").asText());
+        }
+        assertEquals("ignore_eos", send("POST", "/completions", completion(PROMPT, 4).put("ignore_eos", true), 400)
+                .path("error").path("param").asText());
+        assertEquals("top_logprobs", send("POST", "/completions", completion(PROMPT, 4).put("top_logprobs", 2), 400)
+                .path("error").path("param").asText());
+        // and their "off" values, or an integer written 4.0, are served
+        send("POST", "/completions", completion(PROMPT, 4).put("top_k", -1).put("min_p", 0).put("repetition_penalty", 1)
+                .put("ignore_eos", false).put("max_tokens", 4.0), 200);
         send("GET", "/completions", null, 405);
         send("GET", "/embeddings", null, 404);
         // an id past 2^64 is no token id, however its low bits read
