@@ -49,6 +49,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + "retry those). Default: ${DEFAULT-VALUE}.")
     int maxWaiting;
 
+    @Option(names = "--max-sequence-memory", paramLabel = "BYTES",
+            description = "Bytes of sequence state (KV cache, lightning state) the requests in progress may hold together, each "
+                    + "reserving its prompt plus max_tokens: a request needing more alone is answered 400, one past the total 429. "
+                    + "Suffixes k, m, g. Default: half the JVM heap.")
+    String maxSequenceMemory;
+
     @Option(names = "--prefill-chunk", defaultValue = "256", paramLabel = "N",
             description = "Prompt tokens per prefill step of one request. Default: ${DEFAULT-VALUE}.")
     int prefillChunk;
@@ -67,6 +73,25 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** A byte count: digits with an optional k, m or g (powers of 1024). */
+    static long bytes(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([kKmMgG]?)").matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--max-sequence-memory must be a byte count such as 2g or 512m, not " + text);
+        }
+        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        long value = Long.parseLong(m.group(1));
+        if (value < 1 || value > Long.MAX_VALUE >> shift) {
+            throw new IllegalArgumentException("--max-sequence-memory is out of range: " + text);
+        }
+        return value << shift;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (maxWaiting < 0) {
@@ -79,7 +104,8 @@ public final class ServeCommand implements Callable<Integer> {
                 : Optional.of(BearerToken.configuredOrGenerated(apiKey == null ? "" : apiKey));
         try (Backend backend = engine.open();
              ServedModel served = ServedModel.load(model, backend, batch);
-             ServeServer server = new ServeServer(served, host, port, key, Math.addExact(maxSequences, maxWaiting))) {
+             ServeServer server = new ServeServer(served, host, port, key, Math.addExact(maxSequences, maxWaiting),
+                     maxSequenceMemory == null ? ServeServer.defaultSequenceBudget() : bytes(maxSequenceMemory))) {
             // the JVM halts once its hooks return: this one waits until the server below has closed,
             // so that requests in flight are answered (503) rather than reset
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -71,6 +71,9 @@ public final class ServeServer implements AutoCloseable {
      */
     private final java.util.concurrent.Semaphore generations;
     private final int maxRequests;
+    private final long sequenceBudget;
+    /** Bytes of sequence state reserved by the generations in progress. */
+    private final java.util.concurrent.atomic.AtomicLong reserved = new java.util.concurrent.atomic.AtomicLong();
 
     /** Listens on host:port (port 0: any free port) and serves `model` to anyone until closed. */
     public ServeServer(ServedModel model, String host, int port) {
@@ -84,9 +87,29 @@ public final class ServeServer implements AutoCloseable {
 
     /** As above, with at most maxRequests generations in progress (more are answered 429). */
     public ServeServer(ServedModel model, String host, int port, Optional<BearerToken> key, int maxRequests) {
+        this(model, host, port, key, maxRequests, defaultSequenceBudget());
+    }
+
+    /** Half the heap: what the sequences in progress may hold together by default (see sequenceBudget). */
+    public static long defaultSequenceBudget() {
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /**
+     * As above, the sequences in progress holding at most sequenceBudget bytes of state together
+     * (KV pages and lightning state, each reserved for its prompt plus max_tokens when admitted):
+     * a request that alone needs more is answered 400, one that would take the total past it 429.
+     * Without that bound one long request could exhaust the heap mid-step and fail every request
+     * sharing the batch.
+     */
+    public ServeServer(ServedModel model, String host, int port, Optional<BearerToken> key, int maxRequests, long sequenceBudget) {
         if (maxRequests < 1) {
             throw new IllegalArgumentException("max requests must be at least 1, not " + maxRequests);
         }
+        if (sequenceBudget < 1) {
+            throw new IllegalArgumentException("the sequence budget must be positive, not " + sequenceBudget);
+        }
+        this.sequenceBudget = sequenceBudget;
         this.maxRequests = maxRequests;
         this.generations = new java.util.concurrent.Semaphore(maxRequests);
         this.model = model;
@@ -181,12 +204,23 @@ public final class ServeServer implements AutoCloseable {
             throw busy(ex);
         }
         GenerationRequest request = request(ex, endpoint);
+        long need = model.sequenceBytes(request.promptIds().length + request.params().maxTokens());
+        if (need > sequenceBudget) {
+            throw ApiError.invalid("max_tokens", "a prompt of " + request.promptIds().length + " tokens with max_tokens "
+                    + request.params().maxTokens() + " needs " + (need >> 20) + " MiB of sequence state (KV cache); this server"
+                    + " holds at most " + (sequenceBudget >> 20) + " MiB for all requests together: shorten one or the other");
+        }
+        if (!reserve(need)) {
+            throw busy(ex);
+        }
         if (!generations.tryAcquire()) {
+            reserved.addAndGet(-need);
             throw busy(ex);
         }
         java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
         Runnable release = () -> {
             if (held.getAndSet(false)) {
+                reserved.addAndGet(-need);
                 generations.release();
             }
         };
@@ -197,10 +231,23 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
+    /** Reserves `need` bytes of the sequence budget if they fit beside what is reserved. */
+    private boolean reserve(long need) {
+        while (true) {
+            long now = reserved.get();
+            if (now + need > sequenceBudget) {
+                return false;
+            }
+            if (reserved.compareAndSet(now, now + need)) {
+                return true;
+            }
+        }
+    }
+
     private ApiError busy(HttpExchange ex) {
         ex.getResponseHeaders().set("Retry-After", "1");
-        return new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server has " + maxRequests
-                + " requests in progress already (decoding or waiting for a slot); retry shortly");
+        return new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", "the server's requests in progress (at most "
+                + maxRequests + ", decoding or waiting for a slot) hold all it allows; retry shortly");
     }
 
     private void generate(HttpExchange ex, GenerationRequest request, Runnable ended) throws IOException {

@@ -68,6 +68,26 @@ public final class ServedModel implements AutoCloseable {
         return model.config().maxPositionEmbeddings();
     }
 
+    /**
+     * The bytes a sequence of `tokens` positions holds at most: the softmax layers' key/value
+     * pages (whole pages of 256 positions, float32) and the lightning layers' fixed state.
+     */
+    public long sequenceBytes(int tokens) {
+        var c = model.config();
+        long pages = (tokens + 255L) / 256;
+        long full = 0;
+        long linear = 0;
+        for (var kind : c.layerKinds()) {
+            if (kind == dev.longhaul.engine.model.LayerKind.FULL) {
+                full++;
+            } else {
+                linear++;
+            }
+        }
+        return full * 2 * pages * 256 * c.kvWidth() * Float.BYTES
+                + linear * (long) (c.attentionWidth() + Math.ceilDiv(c.numHeads(), c.headDim())) * c.headDim() * Float.BYTES;
+    }
+
     /** The tokenizer's byte strings per token, for constrained decoding; built on first use. */
     TokenVocabulary vocabulary() {
         TokenVocabulary v = vocabulary;

@@ -259,6 +259,42 @@ class ServeApiTest {
         }
     }
 
+    /** Each request reserves its prompt plus max_tokens of sequence state; past the budget alone 400, past it together 429. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aRequestIsAdmittedOnlyWithinTheSequenceMemoryBudget() throws Exception {
+        int promptTokens = tokenizer.encode(PROMPT).length;
+        long one = served.sequenceBytes(promptTokens + 4000);
+        assertTrue(one > served.sequenceBytes(promptTokens + 4), "a longer sequence holds more");
+        ServeServer limited = new ServeServer(served, "127.0.0.1", 0, java.util.Optional.empty(), 8, one + one / 2);
+        try {
+            // a request that alone needs more than the budget is refused as invalid, saying why
+            int most = served.maxContext() - promptTokens;
+            if (served.sequenceBytes(promptTokens + most) > one + one / 2) {
+                JsonNode tooLong = JSON.readTree(post(limited, completion(PROMPT, most)).body());
+                assertEquals("max_tokens", tooLong.path("error").path("param").asText(), tooLong.toString());
+                assertTrue(tooLong.path("error").path("message").asText().contains("MiB"), tooLong.toString());
+            }
+            // given one long generation under way, holding most of the budget
+            HttpResponse<java.util.stream.Stream<String>> first = HTTP.send(HttpRequest.newBuilder(URI.create(limited.url() + "/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(completion(PROMPT, 4000).put("stream", true).toString())).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            java.util.Iterator<String> lines = first.body().filter(l -> l.startsWith("data: ")).iterator();
+            assertTrue(lines.hasNext(), "the stream has begun");
+            lines.next();
+            // then a second as long waits its turn (429), while a short one fits beside it
+            assertEquals(429, post(limited, completion(PROMPT, 4000)).statusCode());
+            assertEquals(200, post(limited, completion(PROMPT, 4)).statusCode());
+            // and once the first has ended, the long one is served
+            lines.forEachRemaining(l -> { });
+            HttpResponse<String> next = post(limited, completion(PROMPT, 4000));
+            assertEquals(200, next.statusCode(), next.body());
+        } finally {
+            limited.close();
+        }
+    }
+
     private static HttpResponse<String> post(ServeServer to, ObjectNode body) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(to.url() + "/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
