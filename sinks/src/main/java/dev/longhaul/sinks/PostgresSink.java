@@ -67,7 +67,12 @@ public final class PostgresSink implements ResultSink {
     /** What PostgreSQL text and jsonb cannot hold, U+0000, is stored as this (U+FFFD). */
     static final char NUL_REPLACEMENT = '\uFFFD';
 
-    private final Connection connection;
+    private Connection connection;
+    private final String jdbcUrl;
+    private final Properties props;
+    /** Tries of a batch that fails for a passing reason (see retrying) before the failure stops the sink. */
+    static final int TRANSIENT_ATTEMPTS = 6;
+    private static final System.Logger LOG = System.getLogger(PostgresSink.class.getName());
     private final String owner;
     /**
      * Rows refused by each table since the last one it took, across batches (see writeAll): one
@@ -103,6 +108,8 @@ public final class PostgresSink implements ResultSink {
         // unseen for ever: pgjdbc waits without limit by default. The URL's own settings win.
         props.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT.toSeconds()));
         props.setProperty("tcpKeepAlive", "true");
+        this.jdbcUrl = jdbcUrl;
+        this.props = props;
         connection = DriverManager.getConnection(jdbcUrl, props);
         try {
             createTables();
@@ -210,8 +217,71 @@ public final class PostgresSink implements ResultSink {
         }
     }
 
+    /** One try of a batch. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs the batch, again after a failure that passes (SQLSTATE class 08, the connection lost; 40,
+     * a serialization failure or deadlock; 57P01-57P03, the server shutting down or restarting), up
+     * to TRANSIENT_ATTEMPTS tries with pauses doubling from half a second, on a new connection where
+     * the old one was lost: the batch is one transaction and idempotent, so a try again writes it
+     * exactly once. Any other failure, or the last try's, is thrown: the sink stops, and the batch
+     * is read again from Kafka when it restarts.
+     */
+    private <T> T retrying(Work<T> work) throws SQLException {
+        long pause = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return work.run();
+            } catch (SQLException e) {
+                String state = sqlState(e);
+                boolean lost = state != null && (state.startsWith("08") || state.matches("57P0[123]"));
+                boolean passing = lost || state != null && state.startsWith("40");
+                if (!passing || attempt == TRANSIENT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, "PostgreSQL failed a batch (SQLSTATE " + state + ": " + firstLine(e)
+                        + "); try " + (attempt + 1) + " of " + TRANSIENT_ATTEMPTS + " in " + pause + " ms");
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(8_000, 2 * pause);
+                if (lost || connection.isClosed()) {
+                    reconnect(e);
+                }
+            }
+        }
+    }
+
+    private void reconnect(SQLException cause) throws SQLException {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            Connection fresh = DriverManager.getConnection(jdbcUrl, props);
+            fresh.setAutoCommit(false);
+            connection = fresh;
+        } catch (SQLException e) {
+            // the server may still be restarting: the next try fails on the closed connection
+            // (SQLSTATE 08003) and reconnects again, until the tries run out
+            LOG.log(System.Logger.Level.WARNING, "cannot reconnect to PostgreSQL yet: " + firstLine(e));
+        }
+    }
+
     @Override
     public int write(List<SinkResult> batch) throws SQLException {
+        return retrying(() -> writeOnce(batch));
+    }
+
+    private int writeOnce(List<SinkResult> batch) throws SQLException {
         if (batch.isEmpty()) {
             return 0;
         }
@@ -247,8 +317,12 @@ public final class PostgresSink implements ResultSink {
      */
     @Override
     public Written writeAll(List<SinkResult> batch) throws SQLException {
+        return retrying(() -> writeAllOnce(batch));
+    }
+
+    private Written writeAllOnce(List<SinkResult> batch) throws SQLException {
         try {
-            Written written = new Written(write(batch), List.of());
+            Written written = new Written(writeOnce(batch), List.of());
             // its tables took rows since their last refusal
             if (batch.stream().anyMatch(r -> refusedInARow.remove(r.kind()) != null)) {
                 try {

@@ -425,6 +425,19 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aConnectionTheServerDropsIsMadeAgainAndTheBatchWrittenOnce() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl + "&ApplicationName=sink-under-test", null, null)) {
+            assertEquals(1, sink.write(List.of(SinkResult.of(TestResults.summary(40)))));
+            // the server ends the sink's session (an administrator, a failover, a restart)
+            assertEquals(1, count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'sink-under-test'"));
+            // then the next batch is written all the same, on a new connection, and once
+            assertEquals(2, sink.write(List.of(SinkResult.of(TestResults.summary(41)), SinkResult.of(TestResults.extraction(41)))));
+            assertEquals(0, sink.write(List.of(SinkResult.of(TestResults.summary(41)))), "a replay");
+        }
+        assertEquals(2, count("SELECT count(*) FROM summaries WHERE job_id IN ('job-0040', 'job-0041')"));
+    }
+
+    @Test
     void aDatabaseErrorThatIsNotAboutTheDataStillFailsTheBatch() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
