@@ -69,8 +69,13 @@ public final class JobFollower implements AutoCloseable {
         default void onExtraction(Extraction extraction) {}
     }
 
-    /** One job's outcome: its latest status (null if none seen) and its results by task index. */
-    public record JobOutcome(JobStatus status, Map<Integer, Summary> summaries, Map<Integer, Extraction> extractions) {
+    /**
+     * One job's outcome: its latest status (null if none seen) and its results by task index;
+     * resultsExpired when it SUCCEEDED so long ago that its results are no longer retained (the
+     * result topics' retention deleted them), so the results are missing for good.
+     */
+    public record JobOutcome(JobStatus status, Map<Integer, Summary> summaries, Map<Integer, Extraction> extractions,
+                             boolean resultsExpired) {
         public boolean isFinal() {
             return status != null && JobStates.isFinal(status.getState());
         }
@@ -176,6 +181,7 @@ public final class JobFollower implements AutoCloseable {
 
         Map<TopicPartition, Long> resultEnds = null;
         Instant allFinalAt = null;
+        firstRetained.clear();
         try {
             while (!Instant.now().isAfter(deadline)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
@@ -198,6 +204,7 @@ public final class JobFollower implements AutoCloseable {
                             listener.onStatus(s);
                         }
                     } else if (r.topic().equals(topics.summaries.name())) {
+                        firstRetained.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.timestamp());
                         Summary s = readable(topics.summaries, r);
                         if (s != null) {
                             lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
@@ -206,6 +213,7 @@ public final class JobFollower implements AutoCloseable {
                             }
                         }
                     } else {
+                        firstRetained.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.timestamp());
                         Extraction e = readable(topics.extractions, r);
                         if (e != null) {
                             lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);
@@ -235,6 +243,21 @@ public final class JobFollower implements AutoCloseable {
                     if (resultEnds != null && (resultsSeen || graceOver)) {
                         return new Outcome(true, lives.outcomes(submissions.keySet()));
                     }
+                    if (resultEnds != null && countsKnown) {
+                        // read to their ends: a SUCCEEDED job's missing results are gone for good where
+                        // retention has deleted what its partitions held when it ended
+                        Set<String> expired = new HashSet<>();
+                        for (String id : succeeded) {
+                            if (lives.resultCount(id) < lives.taskCount(id).orElse(1) && trimmedSince(id, lives.answer(id))) {
+                                expired.add(id);
+                            }
+                        }
+                        if (!expired.isEmpty() && succeeded.stream().allMatch(id -> expired.contains(id)
+                                || lives.resultCount(id) >= lives.taskCount(id).orElse(1))) {
+                            lives.expired.addAll(expired);
+                            return new Outcome(true, lives.outcomes(submissions.keySet()));
+                        }
+                    }
                     // The stable offset moves once the commit markers reach the result partitions.
                     resultEnds = consumer.endOffsets(resultParts);
                 }
@@ -245,9 +268,26 @@ public final class JobFollower implements AutoCloseable {
         return new Outcome(false, lives.outcomes(submissions.keySet()));
     }
 
+    /** The timestamp of the first record read on each result partition in this follow: its oldest retained. */
+    private final Map<TopicPartition, Long> firstRetained = new HashMap<>();
+
+    /**
+     * Whether retention has deleted from the job's result partitions records written when its
+     * final status was: a partition whose log no longer starts at 0 and whose oldest record left
+     * (none: all deleted) is younger than the status.
+     */
+    private boolean trimmedSince(String jobId, JobStatus status) {
+        List<TopicPartition> parts = List.of(partitionOf(topics.summaries, jobId), partitionOf(topics.extractions, jobId));
+        Map<TopicPartition, Long> starts = consumer.beginningOffsets(parts);
+        long ended = status.getUpdatedAt().toEpochMilli();
+        return parts.stream().anyMatch(tp -> starts.getOrDefault(tp, 0L) > 0
+                && firstRetained.getOrDefault(tp, Long.MAX_VALUE) > ended);
+    }
+
     /** Statuses, requests and results of each followed job id, by submission, and what they answer. */
     private final class Lives {
         private final Map<String, String> mine;
+        private final Set<String> expired = new HashSet<>();
         private final Map<String, JobStatus> latest = new HashMap<>();                    // over all lives, as readers of status take it
         private final Map<String, Map<String, JobStatus>> bySubmission = new HashMap<>();
         private final Map<String, Map<String, JobRequest>> requests = new HashMap<>();
@@ -379,7 +419,7 @@ public final class JobFollower implements AutoCloseable {
             Map<String, JobOutcome> out = new LinkedHashMap<>();
             for (String id : ids) {
                 Results r = answered(id);
-                out.put(id, new JobOutcome(answer(id), Map.copyOf(r.summaries), Map.copyOf(r.extractions)));
+                out.put(id, new JobOutcome(answer(id), Map.copyOf(r.summaries), Map.copyOf(r.extractions), expired.contains(id)));
             }
             return out;
         }

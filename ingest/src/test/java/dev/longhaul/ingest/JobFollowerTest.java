@@ -314,6 +314,37 @@ class JobFollowerTest {
         }
     }
 
+    @Test
+    void aJobWhoseResultsRetentionDeletedIsReportedSoNotAwaitedForEver(TestInfo test) throws Exception {
+        Fixture f = fixture(test);
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Submission old;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            old = submitter.submit(spec.withJobId("long-ago"), text("a document of long ago"));
+        }
+        // given a job that SUCCEEDED long ago (its status says when), whose summary retention has since deleted
+        int partition = Utils.toPositive(Utils.murmur2("long-ago".getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().summaries);
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                pipeline.send(f.topics().summaries, "long-ago", withSubmission(summary("long-ago", 0, "gone"), old));
+                pipeline.send(f.topics().status, "long-ago", withSubmission(status("long-ago", JobState.SUCCEEDED, 1, null), old));
+            }, true);
+        }
+        TopicPartition summaries = new TopicPartition(f.topics().summaries.name(), partition);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
+            long end = admin.listOffsets(Map.of(summaries, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get()
+                    .get(summaries).offset();
+            admin.deleteRecords(Map.of(summaries, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(end))).all().get();
+        }
+        // then following it ends at once, saying its results are gone, rather than waiting for them for ever
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.JobOutcome outcome = follow(follower, old, Duration.ofSeconds(30));
+            assertEquals(JobState.SUCCEEDED, outcome.status().getState());
+            assertTrue(outcome.resultsExpired(), outcome.toString());
+            assertTrue(outcome.summaries().isEmpty());
+        }
+    }
+
     private static int partitions(Topic<String, ?> topic) {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
             return admin.describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name()).partitions().size();

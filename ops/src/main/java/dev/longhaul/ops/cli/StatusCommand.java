@@ -55,6 +55,11 @@ public final class StatusCommand implements Callable<Integer> {
                     return 3;
                 }
                 JobFollower.JobOutcome job = outcome.jobs().get(jobId);
+                if (job != null && job.resultsExpired()) {
+                    spec.commandLine().getErr().println(jobId + ": SUCCEEDED at " + job.status().getUpdatedAt()
+                            + ", but its results are no longer retained (older than the result topics' retention)");
+                    return 1;
+                }
                 return job != null && job.status() != null && job.status().getState() == JobState.SUCCEEDED ? 0 : 1;
             }
         }

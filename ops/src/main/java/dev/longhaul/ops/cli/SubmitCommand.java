@@ -185,8 +185,14 @@ public final class SubmitCommand implements Callable<Integer> {
                         + " `longhaul status --follow JOB_ID` (the ids are printed above)");
                 return 3;
             }
+            outcome.jobs().forEach((id, j) -> {
+                if (j.resultsExpired()) {
+                    err.println(id + ": the same document SUCCEEDED at " + j.status().getUpdatedAt()
+                            + ", but its results are no longer retained (older than the result topics' retention)");
+                }
+            });
             boolean allSucceeded = outcome.jobs().values().stream()
-                    .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED);
+                    .allMatch(j -> j.status() != null && j.status().getState() == JobState.SUCCEEDED && !j.resultsExpired());
             return allSucceeded ? 0 : 1;
         }
     }
