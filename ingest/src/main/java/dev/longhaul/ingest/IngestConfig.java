@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param transactionalIdPrefix prefix of each Submitter's transactional.id (a random suffix follows)
  * @param transactionTimeout    how long one submission's transaction may stay open
  * @param clientOverrides       extra client settings applied last (security, SASL...), as given
+ * @param tenant                the tenant whose client this is, or null (the operator's)
+ * @param maxInflationRatio     most bytes a gzip input may inflate to per compressed byte (SourceLimits)
  */
 public record IngestConfig(
         String bootstrapServers,
@@ -33,7 +35,8 @@ public record IngestConfig(
         String transactionalIdPrefix,
         Duration transactionTimeout,
         Map<String, String> clientOverrides,
-        String tenant) {
+        String tenant,
+        int maxInflationRatio) {
 
     /** DocumentChunk's contract: at most 512 KiB of data, well under Kafka's default 1 MiB message. */
     public static final int MAX_CHUNK_BYTES = 512 * 1024;
@@ -72,6 +75,9 @@ public record IngestConfig(
         if (maxDocumentBytes < 1) {
             throw new IllegalArgumentException("max document bytes must be positive, got " + maxDocumentBytes);
         }
+        if (maxInflationRatio < 1) {
+            throw new IllegalArgumentException("max inflation ratio must be positive, got " + maxInflationRatio);
+        }
         if (maxChunks < 1) {
             throw new IllegalArgumentException("max chunks must be positive, got " + maxChunks);
         }
@@ -85,18 +91,18 @@ public record IngestConfig(
     }
 
     /**
-     * The limits a source is opened with: the document size, the default inflation ratio, and as
+     * The limits a source is opened with: the document size, the inflation ratio, and as
      * many repository files as there may be chunks (each file is at least one).
      */
     public SourceLimits sourceLimits() {
-        return new SourceLimits(maxDocumentBytes, SourceLimits.DEFAULT_MAX_INFLATION_RATIO,
+        return new SourceLimits(maxDocumentBytes, maxInflationRatio,
                 Math.min(SourceLimits.DEFAULT_MAX_REPOSITORY_FILES, maxChunks));
     }
 
     /** Every default in one place: namespace "longhaul.", 512 KiB chunks, 1 GiB and 4,096-chunk documents, 10 minute transactions. */
     public static IngestConfig defaults(String bootstrapServers) {
         return new IngestConfig(bootstrapServers, "longhaul.", MAX_CHUNK_BYTES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_CHUNKS,
-                "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of(), null);
+                "longhaul-ingest-", DEFAULT_TRANSACTION_TIMEOUT, Map.of(), null, SourceLimits.DEFAULT_MAX_INFLATION_RATIO);
     }
 
     /**
@@ -108,35 +114,41 @@ public record IngestConfig(
     public IngestConfig withTenant(String tenant) {
         String ns = dev.longhaul.schemas.Topics.tenantNamespace(namespace, tenant);
         return new IngestConfig(bootstrapServers, ns, chunkBytes, maxDocumentBytes, maxChunks, ns, transactionTimeout, clientOverrides,
-                tenant);
+                tenant, maxInflationRatio);
     }
 
     public IngestConfig withNamespace(String value) {
-        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, value, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant, maxInflationRatio);
     }
 
     public IngestConfig withChunkBytes(int value) {
-        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, namespace, value, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant, maxInflationRatio);
     }
 
     public IngestConfig withMaxDocumentBytes(long value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, value, maxChunks, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant, maxInflationRatio);
     }
 
     public IngestConfig withMaxChunks(int value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, value, transactionalIdPrefix, transactionTimeout, clientOverrides, tenant, maxInflationRatio);
     }
 
     public IngestConfig withTransactionalIdPrefix(String value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, value, transactionTimeout, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, value, transactionTimeout, clientOverrides, tenant, maxInflationRatio);
     }
 
     public IngestConfig withTransactionTimeout(Duration value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, value, clientOverrides, tenant);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, value, clientOverrides, tenant, maxInflationRatio);
+    }
+
+    /** A gzip input may inflate to this many bytes per compressed byte (a log of one line repeated can exceed the default). */
+    public IngestConfig withMaxInflationRatio(int value) {
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout,
+                clientOverrides, tenant, value);
     }
 
     public IngestConfig withClientOverrides(Map<String, String> value) {
-        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, value, tenant);
+        return new IngestConfig(bootstrapServers, namespace, chunkBytes, maxDocumentBytes, maxChunks, transactionalIdPrefix, transactionTimeout, value, tenant, maxInflationRatio);
     }
 
     /** Which client the properties are for. */

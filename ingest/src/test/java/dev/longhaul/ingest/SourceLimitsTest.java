@@ -56,6 +56,23 @@ class SourceLimitsTest {
     }
 
     @Test
+    void aClientMayAllowAHigherRatioForInputThatIsHonestlyThatRepetitive() throws IOException {
+        // given 64 MiB of one letter in gzip (a ratio near 1000), which the default refuses
+        byte[] block = new byte[1 << 20];
+        java.util.Arrays.fill(block, (byte) 'a');
+        byte[] repetitive = gzip(block, 64);
+        IngestConfig config = IngestConfig.defaults("unused:9092").withMaxInflationRatio(2000);
+        assertEquals(2000, config.sourceLimits().maxInflationRatio());
+        long[] seen = {0};
+        // when the client allows 2000, then all of it is read
+        new Chunker(IngestConfig.MAX_CHUNK_BYTES, Long.MAX_VALUE)
+                .cut(DocumentSource.stream(new ByteArrayInputStream(repetitive), "repetitive").open(config.sourceLimits()).parts(),
+                        c -> seen[0] += c.data().length);
+        assertEquals(64L << 20, seen[0]);
+        assertThrows(IllegalArgumentException.class, () -> config.withMaxInflationRatio(0));
+    }
+
+    @Test
     void aGzipBombOfManySmallMembersStopsOnceItsRatioIsPassed() throws IOException {
         // given 1000 gzip members of 1 MiB of one letter each, concatenated (about 1 MB in all)
         byte[] block = new byte[1 << 20];

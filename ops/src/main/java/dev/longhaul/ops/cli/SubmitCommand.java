@@ -84,6 +84,11 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "Largest document sent (default: ${DEFAULT-VALUE}, the pipeline's default limit; raise both together).")
     long maxDocumentBytes = IngestConfig.DEFAULT_MAX_DOCUMENT_BYTES;
 
+    @Option(names = "--max-inflation-ratio", paramLabel = "N",
+            description = "Most bytes a gzip input may inflate to per compressed byte before it is refused as a decompression "
+                    + "bomb (default: ${DEFAULT-VALUE}; a log of one line repeated can compress further).")
+    int maxInflationRatio = dev.longhaul.ingest.SourceLimits.DEFAULT_MAX_INFLATION_RATIO;
+
     @Option(names = "--max-chunks", paramLabel = "N",
             description = "Most 512 KiB chunks one document is sent in; a repository sends at least one a file "
                     + "(default: ${DEFAULT-VALUE}, the pipeline's default limit; raise both together).")
@@ -136,7 +141,8 @@ public final class SubmitCommand implements Callable<Integer> {
 
     /** The client's configuration: the limits given, and a tenant's own topics with --as-tenant. */
     IngestConfig ingestConfig() {
-        IngestConfig config = kafka.ingestConfig().withMaxDocumentBytes(maxDocumentBytes).withMaxChunks(maxChunks);
+        IngestConfig config = kafka.ingestConfig().withMaxDocumentBytes(maxDocumentBytes).withMaxChunks(maxChunks)
+                .withMaxInflationRatio(maxInflationRatio);
         return asTenant == null ? config : config.withTenant(asTenant);
     }
 
