@@ -189,6 +189,10 @@ public final class JobFollower implements AutoCloseable {
                         lives.deadLetter(r);
                         continue;
                     }
+                    if (r.topic().equals(topics.summaries.name()) || r.topic().equals(topics.extractions.name())) {
+                        // any job's: the partition's oldest retained record (see trimmedSince)
+                        firstRetained.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.timestamp());
+                    }
                     String key = key(topics.status, r);
                     if (!wanted.contains(key) || r.value() == null) {
                         continue;
@@ -204,7 +208,6 @@ public final class JobFollower implements AutoCloseable {
                             listener.onStatus(s);
                         }
                     } else if (r.topic().equals(topics.summaries.name())) {
-                        firstRetained.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.timestamp());
                         Summary s = readable(topics.summaries, r);
                         if (s != null) {
                             lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
@@ -213,7 +216,6 @@ public final class JobFollower implements AutoCloseable {
                             }
                         }
                     } else {
-                        firstRetained.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.timestamp());
                         Extraction e = readable(topics.extractions, r);
                         if (e != null) {
                             lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);

@@ -345,6 +345,47 @@ class JobFollowerTest {
         }
     }
 
+    @Test
+    void aJobJustEndedIsWaitedForWhereRetentionTrimmedItsPartitionLongBefore(TestInfo test) throws Exception {
+        Fixture f = fixture(test);
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Submission fresh;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            fresh = submitter.submit(spec.withJobId("fresh"), text("a document of today"));
+        }
+        // given a summaries partition whose oldest records retention deleted, other jobs' older ones left
+        int partitions = partitions(f.topics().summaries);
+        int partition = Utils.toPositive(Utils.murmur2("fresh".getBytes(StandardCharsets.UTF_8))) % partitions;
+        List<String> others = new ArrayList<>();
+        for (int i = 0; others.size() < 2; i++) {
+            if (Utils.toPositive(Utils.murmur2(("older-" + i).getBytes(StandardCharsets.UTF_8))) % partitions == partition) {
+                others.add("older-" + i);
+            }
+        }
+        TopicPartition summaries = new TopicPartition(f.topics().summaries.name(), partition);
+        try (Pipeline pipeline = new Pipeline()) {
+            for (String other : others) {
+                pipeline.inTransaction(() -> pipeline.send(f.topics().summaries, other, summary(other, 0, "older")), true);
+            }
+        }
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
+            admin.deleteRecords(Map.of(summaries, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(1))).all().get();
+        }
+        // and the job SUCCEEDED now, its result not yet readable (a commit marker late on its partition)
+        Thread.sleep(20);
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> pipeline.send(f.topics().status, "fresh", JobStatus.newBuilder(
+                    withSubmission(status("fresh", JobState.SUCCEEDED, 1, null), fresh)).setUpdatedAt(Instant.now()).build()), true);
+        }
+        // then it is waited for, not taken for a result retention deleted
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome outcome = follower.followSubmissions(Map.of("fresh", fresh.submissionId()),
+                    new JobFollower.Listener() {}, Duration.ofSeconds(3));
+            assertFalse(outcome.complete(), outcome.jobs().toString());
+            assertFalse(outcome.jobs().get("fresh").resultsExpired());
+        }
+    }
+
     private static int partitions(Topic<String, ?> topic) {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
             return admin.describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name()).partitions().size();
