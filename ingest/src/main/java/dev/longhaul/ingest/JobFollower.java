@@ -182,6 +182,10 @@ public final class JobFollower implements AutoCloseable {
         Map<TopicPartition, Long> resultEnds = null;
         Instant allFinalAt = null;
         firstRetained.clear();
+        // results are reported once the statuses before now are read (the life that answers is
+        // known by then), so that following a reused job id does not print an ended earlier life's
+        boolean[] statusRead = {false};
+        List<Pending> pending = new ArrayList<>();
         try {
             while (!Instant.now().isAfter(deadline)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
@@ -211,23 +215,29 @@ public final class JobFollower implements AutoCloseable {
                         Summary s = readable(topics.summaries, r);
                         if (s != null) {
                             lives.results(key, s.getSubmissionId()).summaries.put(s.getTaskIndex(), s);
-                            if (lives.concerns(key, s.getSubmissionId())) {
-                                listener.onSummary(s);
-                            }
+                            report(lives, key, s.getSubmissionId(), () -> listener.onSummary(s), statusRead, pending);
                         }
                     } else {
                         Extraction e = readable(topics.extractions, r);
                         if (e != null) {
                             lives.results(key, e.getSubmissionId()).extractions.put(e.getTaskIndex(), e);
-                            if (lives.concerns(key, e.getSubmissionId())) {
-                                listener.onExtraction(e);
-                            }
+                            report(lives, key, e.getSubmissionId(), () -> listener.onExtraction(e), statusRead, pending);
                         }
                     }
                 }
                 if (holding && caughtUp(firstEnds)) {
                     consumer.resume(held);
                     holding = false;
+                }
+                if (!statusRead[0] && !holding && caughtUp(statusEnds)) {
+                    // the statuses written before now are read: which life answers is known
+                    statusRead[0] = true;
+                    for (Pending p : pending) {
+                        if (lives.reportable(p.jobId(), p.submission())) {
+                            p.report().run();
+                        }
+                    }
+                    pending.clear();
                 }
                 boolean allFinal = !holding && caughtUp(statusEnds)
                         && wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
@@ -268,6 +278,17 @@ public final class JobFollower implements AutoCloseable {
             // wakeup(): stop following, with what was seen
         }
         return new Outcome(false, lives.outcomes(submissions.keySet()));
+    }
+
+    /** A result read before the statuses were: reported then, if it is of the life that answers. */
+    private record Pending(String jobId, String submission, Runnable report) {}
+
+    private static void report(Lives lives, String jobId, String submission, Runnable report, boolean[] statusRead, List<Pending> pending) {
+        if (!statusRead[0]) {
+            pending.add(new Pending(jobId, submission, report));
+        } else if (lives.reportable(jobId, submission)) {
+            report.run();
+        }
     }
 
     /** The timestamp of the first record read on each result partition in this follow: its oldest retained. */
@@ -349,6 +370,21 @@ public final class JobFollower implements AutoCloseable {
 
         Results results(String jobId, String submission) {
             return results.computeIfAbsent(jobId, k -> new HashMap<>()).computeIfAbsent(submission, k -> new Results());
+        }
+
+        /**
+         * Whether a result of this submission is to be reported: one that may answer (concerns),
+         * and where the submission followed is not known, one of the job's latest life.
+         */
+        boolean reportable(String jobId, String submission) {
+            if (!concerns(jobId, submission)) {
+                return false;
+            }
+            if (!mine.getOrDefault(jobId, "").isEmpty()) {
+                return true;
+            }
+            JobStatus now = latest.get(jobId);
+            return now == null || now.getSubmissionId().isEmpty() || submission.isEmpty() || submission.equals(now.getSubmissionId());
         }
 
         /** Whether records of this submission may be this job's answer (reported as they come). */

@@ -308,9 +308,16 @@ class JobFollowerTest {
         }
         // then following the id waits for the life it has now, and never ends on the first one's end
         try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
-            JobFollower.Outcome outcome = follower.follow(List.of("again"), new JobFollower.Listener() {}, Duration.ofSeconds(3));
+            List<String> reported = new ArrayList<>();
+            JobFollower.Outcome outcome = follower.follow(List.of("again"), new JobFollower.Listener() {
+                @Override
+                public void onSummary(Summary summary) {
+                    reported.add(summary.getText());
+                }
+            }, Duration.ofSeconds(3));
             assertFalse(outcome.complete(), "the second life has not ended: " + outcome.jobs());
             assertEquals("life-2", outcome.jobs().get("again").status().getSubmissionId());
+            assertEquals(List.of(), reported, "the first life's result is not printed as the job's");
         }
     }
 
