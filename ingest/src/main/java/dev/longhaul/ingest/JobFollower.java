@@ -255,12 +255,13 @@ public final class JobFollower implements AutoCloseable {
                     if (resultEnds != null && (resultsSeen || graceOver)) {
                         return new Outcome(true, lives.outcomes(submissions.keySet()));
                     }
-                    if (resultEnds != null && countsKnown) {
+                    if (resultEnds != null && countsKnown && Instant.now().isAfter(allFinalAt.plus(RESULT_GRACE))) {
                         // read to their ends: a SUCCEEDED job's missing results are gone for good where
                         // retention has deleted what its partitions held when it ended
                         Set<String> expired = new HashSet<>();
                         for (String id : succeeded) {
-                            if (lives.resultCount(id) < lives.taskCount(id).orElse(1) && trimmedSince(id, lives.answer(id))) {
+                            if (lives.resultCount(id) < lives.taskCount(id).orElse(1)
+                                    && trimmedSince(id, lives.answer(id), lives.resultTopics(id))) {
                                 expired.add(id);
                             }
                         }
@@ -295,12 +296,21 @@ public final class JobFollower implements AutoCloseable {
     private final Map<TopicPartition, Long> firstRetained = new HashMap<>();
 
     /**
-     * Whether retention has deleted from the job's result partitions records written when its
-     * final status was: a partition whose log no longer starts at 0 and whose oldest record left
-     * (none: all deleted) is younger than the status.
+     * Whether retention has deleted from the job's result partitions (those of the topics its
+     * tasks write to) records written when its final status was: a partition whose log no longer
+     * starts at 0 and whose oldest record left (none: all deleted) is younger than the status. Asked
+     * only RESULT_GRACE after the job was seen final, so a result whose commit marker lags is read first.
      */
-    private boolean trimmedSince(String jobId, JobStatus status) {
-        List<TopicPartition> parts = List.of(partitionOf(topics.summaries, jobId), partitionOf(topics.extractions, jobId));
+    private boolean trimmedSince(String jobId, JobStatus status, Set<String> resultTopics) {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (Topic<String, ?> topic : List.of(topics.summaries, topics.extractions)) {
+            if (resultTopics.contains(topic.name())) {
+                parts.add(partitionOf(topic, jobId));
+            }
+        }
+        if (parts.isEmpty()) {
+            return false;
+        }
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(parts);
         long ended = status.getUpdatedAt().toEpochMilli();
         return parts.stream().anyMatch(tp -> starts.getOrDefault(tp, 0L) > 0
@@ -429,6 +439,20 @@ public final class JobFollower implements AutoCloseable {
                 return unnamed;
             }
             return null;
+        }
+
+        /** The result topics the answering request's tasks write to (summaries for SUMMARIZE, extractions for EXTRACT). */
+        Set<String> resultTopics(String jobId) {
+            JobStatus answer = answer(jobId);
+            JobRequest request = answer == null ? null : requests.getOrDefault(jobId, Map.of()).get(answer.getSubmissionId());
+            Set<String> out = new HashSet<>();
+            if (request == null) {
+                return out;
+            }
+            for (var task : request.getTasks()) {
+                out.add(task.getType() == dev.longhaul.schemas.TaskType.SUMMARIZE ? topics.summaries.name() : topics.extractions.name());
+            }
+            return out;
         }
 
         /** The tasks of the answering submission's request, when it was read. */

@@ -202,6 +202,10 @@ record GenerationRequest(Endpoint endpoint, int[] promptIds, SamplingParams para
         if (chat && body.hasNonNull("functions") && !body.get("functions").isEmpty()) {
             throw ApiError.invalid("functions", "functions (and tools) are not supported");
         }
+        JsonNode functionCall = body.get("function_call");
+        if (chat && functionCall != null && !functionCall.isNull() && !"none".equals(functionCall.asText())) {
+            throw ApiError.invalid("function_call", "function calls are not supported");
+        }
         if (body.path("n").asInt(1) != 1 || body.path("best_of").asInt(1) != 1) {
             throw ApiError.invalid("n", "only one choice per request (n = 1, best_of = 1) is supported");
         }
