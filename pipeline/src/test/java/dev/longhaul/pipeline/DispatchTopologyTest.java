@@ -166,6 +166,8 @@ class DispatchTopologyTest {
             p.control("a", ControlAction.RESUME, null);
             WorkOrder second = p.work.readValuesToList().get(0);
             assertTrue(second.getReleasedAt().isAfter(first.getReleasedAt()));
+            p.tick(first, 0.45); // still before the new release's first tick
+            assertEquals("lane=0", table.get("a").getReason(), "released again, not RUNNING the run handed back");
             p.tick(second, 0.1);
             p.handedBack(first);
             p.tick(first, 0.4);

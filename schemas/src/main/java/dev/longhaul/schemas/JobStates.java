@@ -84,8 +84,9 @@ public final class JobStates {
      * Whether `next`, not final, is about a release of the job's order that is over by the time of
      * `before`, also not final, of the same life, where both name their releases (JobStatus.release:
      * a worker names the release it runs on every status it writes, the dispatcher names the
-     * release a worker handed back on its statuses of the order held again, and names none on the
-     * status of a release itself; releases of one job grow). Stale are:
+     * release a worker handed back on its statuses of the order held again, the status of its next
+     * release included, and none on those of an order never handed back; releases of one job
+     * grow). Stale are:
      * <ul>
      * <li>a status of an earlier release than `before`'s (a tick of a stopped run, or a copy of its
      * hand-back written again, landing while the next release runs);</li>

@@ -86,10 +86,14 @@ class JobStatesTest {
         assertEquals(false, JobStates.staleAfter(handBack(100), handBack(100)));
         assertEquals(false, JobStates.staleAfter(running1, handBack(100)));
         assertEquals(false, JobStates.staleAfter(running1, running1), "another worker redoing the same release");
-        // the next release: its status names none, its worker's name it
-        JobStatus lane = of(JobState.QUEUED, 0, "lane=1");
+        // the next release: its status names the release handed back, its worker's name their own
+        JobStatus lane = of(JobState.QUEUED, 100, "lane=1");
         assertEquals(false, JobStates.staleAfter(handBack(100), lane));
         assertEquals(false, JobStates.staleAfter(lane, running2));
+        assertEquals(true, JobStates.staleAfter(lane, running1), "a late tick of the run handed back");
+        assertEquals(true, JobStates.staleAfter(lane, handBack(100)), "a copy of the hand-back");
+        JobStatus firstLane = of(JobState.QUEUED, 0, "lane=1"); // of an order never handed back
+        assertEquals(false, JobStates.staleAfter(firstLane, running1));
         assertEquals(false, JobStates.staleAfter(handBack(100), running2));
         assertEquals(false, JobStates.staleAfter(of(JobState.QUEUED, 100, "resumed"), running2));
         // a copy of the first hand-back, or a tick of the first run, landing while the second runs

@@ -317,7 +317,17 @@ public final class PostgresSink implements ResultSink {
      */
     @Override
     public Written writeAll(List<SinkResult> batch) throws SQLException {
-        return retrying(() -> writeAllOnce(batch));
+        return retrying(() -> {
+            // a try that fails is rolled back, its refusals with it: they are counted again by the next
+            java.util.EnumMap<SinkResult.Kind, Integer> before = new java.util.EnumMap<>(refusedInARow);
+            try {
+                return writeAllOnce(batch);
+            } catch (SQLException | RuntimeException e) {
+                refusedInARow.clear();
+                refusedInARow.putAll(before);
+                throw e;
+            }
+        });
     }
 
     private Written writeAllOnce(List<SinkResult> batch) throws SQLException {

@@ -439,9 +439,9 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         inFlight.put(w.jobId(), new InFlight(lane, w.cost(), w.tenant(), release, w.submissionId()));
         released.put(w.jobId(), new ReleasedOrder(0, heldSerde.serializer().serialize(RELEASED_STORE, h))); // held again if handed back
         context.forward(new Record<>(w.jobId(), new Outcome.ToWork(lane, order), now));
-        // naming no release: a late tick of the release before (a worker that lost its lane) after
-        // it is judged by the next status of this release, not this one (JobStates.staleRelease)
-        status(w, JobState.QUEUED, "lane=" + lane, 0, now);
+        // naming the release handed back, if any (not this one): a late tick of that release (a
+        // worker that lost its lane) landing after it is stale, and this release's own are not
+        status(w, JobState.QUEUED, "lane=" + lane, now);
     }
 
     /**
