@@ -42,7 +42,7 @@ final class TenantDelivery {
         @Override
         public void init(ProcessorContext<String, JobStatus> context) {
             this.context = context;
-            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+            this.owners = new TenantOwners(context, retention);
         }
 
         @Override
@@ -105,7 +105,7 @@ final class TenantDelivery {
         @Override
         public void init(ProcessorContext<byte[], Outcome.Routed> context) {
             this.context = context;
-            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+            this.owners = new TenantOwners(context, retention);
         }
 
         @Override
@@ -165,7 +165,7 @@ final class TenantDelivery {
         @Override
         public void init(ProcessorContext<String, Outcome.Routed> context) {
             this.context = context;
-            this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+            this.owners = new TenantOwners(context, retention);
         }
 
         @Override

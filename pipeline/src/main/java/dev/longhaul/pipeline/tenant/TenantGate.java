@@ -89,7 +89,7 @@ public final class TenantGate implements Processor<byte[], byte[], byte[], Outco
     @Override
     public void init(ProcessorContext<byte[], Outcome> context) {
         this.context = context;
-        this.owners = new TenantOwners(context.getStateStore(TenantOwners.STORE), retention);
+        this.owners = new TenantOwners(context, retention);
         context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, owners::sweep);
     }
 

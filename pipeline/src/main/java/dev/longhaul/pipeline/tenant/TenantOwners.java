@@ -14,15 +14,16 @@
  *
  * A job that has not ended is never forgotten, however long it goes unheard of: a job paused for
  * longer than the retention sends no statuses, and its tenant must still be able to resume or
- * cancel it (and receive its results). So the entry also keeps the state and submission of the
- * job's latest status (judged as every reader of `status` judges it, JobStates.staleAfter: a
+ * cancel it (and receive its results). So the state and submission of the job's latest status are
+ * kept too (judged as every reader of `status` judges it, JobStates.staleAfter: a
  * duplicate id refused at once, or a late tick of an ended life, changes nothing), and the sweep
  * forgets only entries whose job has ended, or of which no status was ever heard (an id claimed
  * by records that never became a job).
  *
- * Values are "tenant NUL millis [NUL state NUL submission]". A value written before the time was
- * kept is the tenant alone; the sweep stamps it with the time it first meets it, so it is kept a
- * full retention from then. A value without a state is of a job of which no status was heard.
+ * Values are "tenant NUL millis" (STORE), and "STATE NUL submission" of the latest status (LIVES,
+ * a store of its own so that STORE's values keep the form earlier versions read). A value written
+ * before the time was kept is the tenant alone; the sweep stamps it with the time it first meets
+ * it, so it is kept a full retention from then. A job without a LIVES entry had no status heard.
  */
 package dev.longhaul.pipeline.tenant;
 
@@ -41,56 +42,71 @@ import org.apache.kafka.streams.state.Stores;
 public final class TenantOwners {
     /** Job id -> "tenant NUL last-heard-of millis". */
     public static final String STORE = "tenant-owners";
+    /**
+     * Job id -> "STATE NUL submission" of the job's latest status, in a store of its own so that
+     * STORE's values keep the form every version reads (an instance of a version before this one,
+     * during a rollback, parses them).
+     */
+    public static final String LIVES = "tenant-owner-lives";
+    /** Both stores, which every processor that reads or writes owners connects. */
+    public static final String[] STORES = {STORE, LIVES};
     private static final char SEPARATOR = '\0';
     private static final long UNKNOWN = -1;
 
-    /**
-     * The owning tenant, when the job id was last heard of (UNKNOWN for an entry written without
-     * it), and the state and submission of the job's latest status (null state: none heard).
-     */
-    record Owner(String tenant, long lastSeen, JobState state, String submission) {
-        Owner(String tenant, long lastSeen) {
-            this(tenant, lastSeen, null, "");
-        }
-
-        Owner seenAt(long now) {
-            return new Owner(tenant, now, state, submission);
-        }
-
-        /** Whether the job has had a status and has not ended: such an entry is never swept. */
-        boolean open() {
-            return state != null && !JobStates.isFinal(state);
-        }
-
+    /** The owning tenant, and when the job id was last heard of (UNKNOWN for an entry written without it). */
+    record Owner(String tenant, long lastSeen) {
         String encoded() {
-            String value = tenant + SEPARATOR + lastSeen;
-            return state == null ? value : value + SEPARATOR + state.name() + SEPARATOR + submission;
+            return tenant + SEPARATOR + lastSeen;
         }
 
         static Owner decode(String value) {
-            String[] parts = value.split(String.valueOf(SEPARATOR), -1);
-            if (parts.length == 1) {
+            int at = value.indexOf(SEPARATOR);
+            if (at < 0) {
                 return new Owner(value, UNKNOWN);
             }
-            long lastSeen = Long.parseLong(parts[1]);
-            return parts.length < 4 ? new Owner(parts[0], lastSeen) : new Owner(parts[0], lastSeen, JobState.valueOf(parts[2]), parts[3]);
+            return new Owner(value.substring(0, at), Long.parseLong(value.substring(at + 1)));
+        }
+    }
+
+    /** The state and submission of a job's latest status. */
+    record Life(JobState state, String submission) {
+        String encoded() {
+            return state.name() + SEPARATOR + submission;
+        }
+
+        static Life decode(String value) {
+            int at = value.indexOf(SEPARATOR);
+            return new Life(JobState.valueOf(value.substring(0, at)), value.substring(at + 1));
+        }
+
+        /** Whether the job has not ended: its owner is never swept. */
+        boolean open() {
+            return !JobStates.isFinal(state);
         }
     }
 
     private final KeyValueStore<String, String> store;
+    private final KeyValueStore<String, String> lives;
     private final long retentionMillis;
     private final long refreshMillis;
     private final StoreSweep<String> sweep = new StoreSweep<>();
 
-    /** The owners in `store`, each forgotten `retention` after the job was last heard of. */
-    TenantOwners(KeyValueStore<String, String> store, Duration retention) {
+    /** The owners in the processor's stores (STORES), each forgotten `retention` after the job was last heard of. */
+    TenantOwners(org.apache.kafka.streams.processor.api.ProcessingContext context, Duration retention) {
+        this(context.getStateStore(STORE), context.getStateStore(LIVES), retention);
+    }
+
+    TenantOwners(KeyValueStore<String, String> store, KeyValueStore<String, String> lives, Duration retention) {
         this.store = store;
+        this.lives = lives;
         this.retentionMillis = retention.toMillis();
         this.refreshMillis = Math.min(60_000, retentionMillis / 64);
     }
 
-    public static StoreBuilder<KeyValueStore<String, String>> storeBuilder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String());
+    public static java.util.List<StoreBuilder<KeyValueStore<String, String>>> storeBuilders() {
+        return java.util.List.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String()),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVES), Serdes.String(), Serdes.String()));
     }
 
     /** The tenant that owns the job id, or null. */
@@ -111,33 +127,41 @@ public final class TenantOwners {
         }
         Owner o = Owner.decode(value);
         if (o.lastSeen() == UNKNOWN || now - o.lastSeen() >= refreshMillis) {
-            store.put(jobId, o.seenAt(now).encoded());
+            store.put(jobId, new Owner(o.tenant(), now).encoded());
         }
     }
 
     /**
-     * A status of the job was heard of at `now`: as heardOf, and the entry follows the job's
-     * latest status, unless this one is stale after it (JobStates.staleAfter).
+     * A status of the job was heard of at `now`: as heardOf, and the job's life follows its latest
+     * status, unless this one is stale after it (JobStates.staleAfter).
      */
     void statusOf(String jobId, String tenant, JobStatus status, long now) {
-        String value = store.get(jobId);
-        Owner o = value == null ? new Owner(tenant, now) : Owner.decode(value);
-        boolean follows = o.state() == null
-                || !JobStates.staleAfter(o.state(), o.submission(), status.getState(), status.getSubmissionId());
-        Owner next = follows ? new Owner(o.tenant(), o.lastSeen(), status.getState(), status.getSubmissionId()) : o;
-        if (value == null || !next.equals(o) || o.lastSeen() == UNKNOWN || now - o.lastSeen() >= refreshMillis) {
-            store.put(jobId, next.seenAt(now).encoded());
+        heardOf(jobId, tenant, now);
+        String value = lives.get(jobId);
+        Life was = value == null ? null : Life.decode(value);
+        if (was == null || !JobStates.staleAfter(was.state(), was.submission(), status.getState(), status.getSubmissionId())) {
+            Life is = new Life(status.getState(), status.getSubmissionId());
+            if (!is.equals(was)) {
+                lives.put(jobId, is.encoded());
+            }
         }
     }
 
-    /** One slice of the sweep at wall-clock time `now`: deletes the entries not heard of for the retention. */
+    /**
+     * One slice of the sweep at wall-clock time `now`: deletes the entries not heard of for the
+     * retention, unless their job has had a status and not ended.
+     */
     void sweep(long now) {
         for (KeyValue<String, String> kv : sweep.next(store)) {
             Owner o = Owner.decode(kv.value);
             if (o.lastSeen() == UNKNOWN) {
-                store.put(kv.key, o.seenAt(now).encoded());
-            } else if (!o.open() && now - o.lastSeen() >= retentionMillis) {
-                store.delete(kv.key);
+                store.put(kv.key, new Owner(o.tenant(), now).encoded());
+            } else if (now - o.lastSeen() >= retentionMillis) {
+                String life = lives.get(kv.key);
+                if (life == null || !Life.decode(life).open()) {
+                    store.delete(kv.key);
+                    lives.delete(kv.key);
+                }
             }
         }
     }

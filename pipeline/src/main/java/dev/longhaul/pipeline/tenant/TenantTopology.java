@@ -64,7 +64,7 @@ public final class TenantTopology {
                              Duration retention, Duration sweepInterval) {
         Map<String, Topics> own = new TreeMap<>();
         tenants.forEach(t -> own.put(t, topics.forTenant(t)));
-        builder.addStateStore(TenantOwners.storeBuilder());
+        TenantOwners.storeBuilders().forEach(builder::addStateStore);
         admit(builder, topics, own, retention, sweepInterval);
         deliver(builder, topics, own, statuses, retention);
     }
@@ -79,7 +79,7 @@ public final class TenantTopology {
             }
         }
         var out = inputs.process(() -> new TenantGate(topics, tenants.keySet(), retention, sweepInterval), Named.as("tenant-gate"),
-                        TenantOwners.STORE)
+                        TenantOwners.STORES)
                 .split(Named.as("tenant-gate-"))
                 .branch((k, o) -> o instanceof Outcome.DeadLettered, Branched.as("dead"))
                 .branch((k, o) -> o instanceof Outcome.Routed, Branched.as("routed"))
@@ -97,7 +97,7 @@ public final class TenantTopology {
 
     private static void deliver(StreamsBuilder builder, Topics topics, Map<String, Topics> tenants, KStream<String, JobStatus> statuses,
                                 Duration retention) {
-        statuses.process(() -> new TenantDelivery.StatusRouter(retention, tenants.keySet()), Named.as("tenant-statuses"), TenantOwners.STORE)
+        statuses.process(() -> new TenantDelivery.StatusRouter(retention, tenants.keySet()), Named.as("tenant-statuses"), TenantOwners.STORES)
                 .to((jobId, s, context) -> tenants.get(s.getTenant()).status.name(),
                         Produced.with(topics.status.keys(), topics.status.values()).withName("tenant-status-sink"));
         deliverResults(builder, topics.summaries, retention, t -> tenants.containsKey(t) ? tenants.get(t).summaries.name() : null);
@@ -109,7 +109,7 @@ public final class TenantTopology {
                                 Set.of(topics.jobs.name(), topics.documents.name(), topics.control.name()), namespaces,
                                 t -> tenants.containsKey(t) ? tenants.get(t).deadLetters.name() : null,
                                 topics.deadLetters.values().deserializer(), topics.deadLetters.name()),
-                        Named.as("tenant-dead-letters-route"), TenantOwners.STORE)
+                        Named.as("tenant-dead-letters-route"), TenantOwners.STORES)
                 .to((key, routed, context) -> routed.topic(), Produced.with(Serdes.ByteArray(), ROUTED).withName("tenant-dead-letters-sink"));
     }
 
@@ -117,7 +117,7 @@ public final class TenantTopology {
                                        Function<String, String> tenantTopic) {
         String name = results.name().substring(results.name().lastIndexOf('.') + 1);
         builder.stream(results.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("tenant-" + name + "-source"))
-                .process(() -> new TenantDelivery.ResultRouter(retention, tenantTopic), Named.as("tenant-" + name + "-route"), TenantOwners.STORE)
+                .process(() -> new TenantDelivery.ResultRouter(retention, tenantTopic), Named.as("tenant-" + name + "-route"), TenantOwners.STORES)
                 .to((jobId, routed, context) -> routed.topic(), Produced.with(Serdes.String(), ROUTED).withName("tenant-" + name + "-sink"));
     }
 }
