@@ -161,6 +161,13 @@ public final class FileSink implements ResultSink {
         return written.size();
     }
 
+    /** Closes leaving the file in progress as it is: the next start completes it (recover()). */
+    @Override
+    public void abandon() throws IOException {
+        torn = true;
+        close();
+    }
+
     /** Closes the file in progress (renamed to .jsonl) and releases the directory. */
     @Override
     public void close() throws IOException {

@@ -169,6 +169,13 @@ public final class ParquetFileSink implements ResultSink {
         return written.size();
     }
 
+    /** Closes without finishing the file being built: its journal stays, and the next start replays it. */
+    @Override
+    public void abandon() throws IOException {
+        failed = true;
+        close();
+    }
+
     /**
      * Finishes the file being built (renamed to .parquet) and releases the directory. After a failed
      * write the file is not finished: its journal stays, and the next sink on the directory replays it.

@@ -59,4 +59,13 @@ public interface ResultSink extends AutoCloseable {
 
     @Override
     void close() throws Exception;
+
+    /**
+     * Closes after a failed run, or with a batch written whose offsets may not be committed:
+     * nothing written since the last commit may be published as finished (a file in progress stays
+     * in progress, for the next start to complete). By default the same as close().
+     */
+    default void abandon() throws Exception {
+        close();
+    }
 }

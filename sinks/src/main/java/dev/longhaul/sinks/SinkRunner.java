@@ -63,6 +63,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private IllegalStateException refused;
     /** What ended run() with an exception, if anything (run()'s thread only). */
     private RuntimeException failure;
+    /** The last batch written was not committed (a rebalance): it comes again, and no file may be finished meanwhile. */
+    private boolean uncommitted;
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
 
     /** The sink is the runner's from now on: run() closes it when it ends, and so does a constructor that fails. */
@@ -129,9 +131,13 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                         }
                         delivered(lettered);
                     }
-                    commit(records);
+                    // a batch written and not committed (a rebalance) comes again; until one commits,
+                    // no file is finished that could hold it
+                    uncommitted = !commit(records);
                 }
-                sink.tick();
+                if (!uncommitted) {
+                    sink.tick();
+                }
             }
         } catch (RuntimeException e) {
             // the consumer wraps what a rebalance callback throws; the refusal says what to do
@@ -150,7 +156,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
             } finally {
                 try {
-                    sink.close();
+                    if (failure != null || uncommitted) {
+                        sink.abandon(); // what was written since the last commit comes again
+                    } else {
+                        sink.close();
+                    }
                 } catch (Exception e) {
                     if (failure == null) {
                         throw new IllegalStateException("cannot close sink " + config.groupId() + ": " + e.getMessage(), e);
@@ -371,7 +381,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
      * write makes the commit fail; the new owner then reads the batch again, which the idempotent
      * write absorbs, so that is not an error.
      */
-    private void commit(ConsumerRecords<String, byte[]> records) {
+    private boolean commit(ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         String stamp = sink.owner().map(o -> OWNER_STAMP + o).orElse("");
         for (TopicPartition tp : records.partitions()) {
@@ -380,8 +390,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         }
         try {
             consumer.commitSync(offsets);
+            return true;
         } catch (CommitFailedException | RebalanceInProgressException e) {
             // Not ours any more: the next owner replays from the last committed offsets.
+            return false;
         }
     }
 }

@@ -311,6 +311,19 @@ class FileSinkTest {
     }
 
     @Test
+    void aSinkAbandonedAfterAFailedRunLeavesItsFileInProgressForTheNextStart() throws Exception {
+        FileSink sink = new FileSink(dir, CONFIG);
+        sink.write(results(0, 4));
+        sink.abandon(); // the run failed before the batch's offsets were committed
+        assertEquals(List.of(), files(FileSink.SUFFIX), "not published: the batch comes again");
+        assertEquals(1, files(FileSink.IN_PROGRESS).size());
+        try (FileSink next = new FileSink(dir, CONFIG)) {
+            assertEquals(0, next.write(results(0, 4)), "the batch read again is there already");
+        }
+        assertEquals(8, allLines().size());
+    }
+
+    @Test
     void filesRotateOnceTheyReachTheSizeLimit() throws Exception {
         SinkConfig small = CONFIG.withRotation(2048, Duration.ofDays(1));
         try (FileSink sink = new FileSink(dir, small)) {
