@@ -100,9 +100,15 @@ public sealed interface DocumentSource {
      */
     static InputStream refusingBinary(InputStream in, String what) throws IOException {
         BufferedInputStream b = in instanceof BufferedInputStream bb ? bb : new BufferedInputStream(in, TextSniffer.WINDOW);
-        b.mark(TextSniffer.WINDOW + 1);
-        byte[] head = b.readNBytes(TextSniffer.WINDOW);
-        b.reset();
+        byte[] head;
+        try {
+            b.mark(TextSniffer.WINDOW + 1);
+            head = b.readNBytes(TextSniffer.WINDOW);
+            b.reset();
+        } catch (IOException | RuntimeException e) {
+            b.close(); // the caller never gets the stream to close (a temporary copy is deleted with it)
+            throw e;
+        }
         String format = TextSniffer.binaryFormat(head);
         if (format != null) {
             b.close();
@@ -297,7 +303,8 @@ public sealed interface DocumentSource {
             // gzip's framing adds at most a few bytes per 16 KiB block to what it holds
             long max = limits.maxDocumentBytes();
             long cap = max > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : max + max / 1024 + (64 << 10);
-            Path copy = Files.createTempFile("longhaul-" + name.replaceAll("[^A-Za-z0-9_.-]", "_") + "-", ".part");
+            String safe = name.replaceAll("[^A-Za-z0-9_.-]", "_");
+            Path copy = Files.createTempFile("longhaul-" + safe.substring(0, Math.min(40, safe.length())) + "-", ".part");
             copy.toFile().deleteOnExit();
             try (InputStream source = in; java.io.OutputStream out = Files.newOutputStream(copy)) {
                 byte[] buffer = new byte[1 << 16];

@@ -52,7 +52,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-sequence-memory", paramLabel = "BYTES",
             description = "Bytes of sequence state (KV cache, lightning state) the requests in progress may hold together, each "
                     + "reserving its prompt plus max_tokens: a request needing more alone is answered 400, one past the total 429. "
-                    + "Suffixes k, m, g. Default: half the JVM heap.")
+                    + "Suffixes k, m, g. Default: half the JVM heap on the CPU backends, no bound on cuda (device memory).")
     String maxSequenceMemory;
 
     @Option(names = "--prefill-chunk", defaultValue = "256", paramLabel = "N",
@@ -105,7 +105,9 @@ public final class ServeCommand implements Callable<Integer> {
         try (Backend backend = engine.open();
              ServedModel served = ServedModel.load(model, backend, batch);
              ServeServer server = new ServeServer(served, host, port, key, Math.addExact(maxSequences, maxWaiting),
-                     maxSequenceMemory == null ? ServeServer.defaultSequenceBudget() : bytes(maxSequenceMemory))) {
+                     maxSequenceMemory != null ? bytes(maxSequenceMemory)
+                             // on cuda the KV cache is in device memory, which the heap says nothing of
+                             : engine.backendName().startsWith("cuda") ? Long.MAX_VALUE : ServeServer.defaultSequenceBudget())) {
             // the JVM halts once its hooks return: this one waits until the server below has closed,
             // so that requests in flight are answered (503) rather than reset
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
