@@ -61,9 +61,9 @@ public interface ResultSink extends AutoCloseable {
     void close() throws Exception;
 
     /**
-     * Closes after a failed run, or with a batch written whose offsets may not be committed:
-     * nothing written since the last commit may be published as finished (a file in progress stays
-     * in progress, for the next start to complete). By default the same as close().
+     * Closes after a failed run, or with a batch written whose offsets may not be committed: the
+     * file in progress is not finished here (the next start completes it, as after a crash, and a
+     * batch read again then is skipped by its keys). By default the same as close().
      */
     default void abandon() throws Exception {
         close();

@@ -63,8 +63,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private IllegalStateException refused;
     /** What ended run() with an exception, if anything (run()'s thread only). */
     private RuntimeException failure;
-    /** The last batch written was not committed (a rebalance): it comes again, and no file may be finished meanwhile. */
-    private boolean uncommitted;
+    /**
+     * Offsets of batches written whose commit failed (a rebalance), per partition: until a commit
+     * reaches them, no file may be finished (tick) and closing abandons the sink (run()'s thread only).
+     */
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
 
     /** The sink is the runner's from now on: run() closes it when it ends, and so does a constructor that fails. */
@@ -131,11 +134,13 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                         }
                         delivered(lettered);
                     }
-                    // a batch written and not committed (a rebalance) comes again; until one commits,
-                    // no file is finished that could hold it
-                    uncommitted = !commit(records);
+                    commit(offsetsAfter(records));
                 }
-                if (!uncommitted) {
+                if (!uncommitted.isEmpty()) {
+                    commit(assignedOf(uncommitted)); // written and durable: committing them again is right
+                }
+                // no file is finished while it may hold results whose offsets are not committed
+                if (uncommitted.isEmpty()) {
                     sink.tick();
                 }
             }
@@ -156,7 +161,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
             } finally {
                 try {
-                    if (failure != null || uncommitted) {
+                    if (failure != null || !uncommitted.isEmpty()) {
                         sink.abandon(); // what was written since the last commit comes again
                     } else {
                         sink.close();
@@ -377,23 +382,45 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
 
     /**
-     * Commits the position after each partition's last record in the batch. A rebalance during the
-     * write makes the commit fail; the new owner then reads the batch again, which the idempotent
-     * write absorbs, so that is not an error.
+     * Commits the offsets (the position after each partition's last record in a batch written). A
+     * rebalance during the write makes the commit fail; the new owner then reads the batch again,
+     * which the idempotent write absorbs, so that is not an error, but the offsets are kept in
+     * `uncommitted` and committed again while this consumer holds their partitions.
      */
-    private boolean commit(ConsumerRecords<String, byte[]> records) {
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+            offsets.forEach((tp, o) -> {
+                OffsetAndMetadata pending = uncommitted.get(tp);
+                if (pending != null && pending.offset() <= o.offset()) {
+                    uncommitted.remove(tp);
+                }
+            });
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // Not ours any more, or not yet again: whoever owns a partition next reads it from its
+            // last committed offset, which the idempotent write absorbs; kept until a commit reaches it
+            offsets.forEach((tp, o) -> uncommitted.merge(tp, o, (a, b) -> a.offset() >= b.offset() ? a : b));
+        }
+    }
+
+    /** The position after each partition's last record in the batch, stamped with the sink's owner. */
+    private Map<TopicPartition, OffsetAndMetadata> offsetsAfter(ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         String stamp = sink.owner().map(o -> OWNER_STAMP + o).orElse("");
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<String, byte[]>> inPartition = records.records(tp);
             offsets.put(tp, new OffsetAndMetadata(inPartition.getLast().offset() + 1, stamp));
         }
-        try {
-            consumer.commitSync(offsets);
-            return true;
-        } catch (CommitFailedException | RebalanceInProgressException e) {
-            // Not ours any more: the next owner replays from the last committed offsets.
-            return false;
-        }
+        return offsets;
+    }
+
+    /** The entries of `offsets` for partitions this consumer holds now. */
+    private Map<TopicPartition, OffsetAndMetadata> assignedOf(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> held = new HashMap<>(offsets);
+        held.keySet().retainAll(consumer.assignment());
+        return held;
     }
 }
