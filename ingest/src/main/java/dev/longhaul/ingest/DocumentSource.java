@@ -106,7 +106,11 @@ public sealed interface DocumentSource {
             head = b.readNBytes(TextSniffer.WINDOW);
             b.reset();
         } catch (IOException | RuntimeException e) {
-            b.close(); // the caller never gets the stream to close (a temporary copy is deleted with it)
+            try {
+                b.close(); // the caller never gets the stream to close (a temporary copy is deleted with it)
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
         String format = TextSniffer.binaryFormat(head);

@@ -278,6 +278,13 @@ public final class JobFollower implements AutoCloseable {
         } catch (WakeupException e) {
             // wakeup(): stop following, with what was seen
         }
+        // stopped before the statuses were read: the results held back are reported as far as
+        // what was read tells whose they are, so the listener has seen what the outcome holds
+        for (Pending p : pending) {
+            if (lives.reportable(p.jobId(), p.submission())) {
+                p.report().run();
+            }
+        }
         return new Outcome(false, lives.outcomes(submissions.keySet()));
     }
 
@@ -443,27 +450,29 @@ public final class JobFollower implements AutoCloseable {
 
         /** The result topics the answering request's tasks write to (summaries for SUMMARIZE, extractions for EXTRACT). */
         Set<String> resultTopics(String jobId) {
-            JobStatus answer = answer(jobId);
-            JobRequest request = answer == null ? null : requests.getOrDefault(jobId, Map.of()).get(answer.getSubmissionId());
             Set<String> out = new HashSet<>();
-            if (request == null) {
-                return out;
-            }
-            for (var task : request.getTasks()) {
-                out.add(task.getType() == dev.longhaul.schemas.TaskType.SUMMARIZE ? topics.summaries.name() : topics.extractions.name());
-            }
+            request(jobId).ifPresent(request -> {
+                for (var task : request.getTasks()) {
+                    out.add(task.getType() == dev.longhaul.schemas.TaskType.SUMMARIZE ? topics.summaries.name() : topics.extractions.name());
+                }
+            });
             return out;
         }
 
         /** The tasks of the answering submission's request, when it was read. */
         Optional<Integer> taskCount(String jobId) {
+            return request(jobId).map(q -> q.getTasks().size());
+        }
+
+        /** The answering submission's request, when it was read. */
+        private Optional<JobRequest> request(String jobId) {
             JobStatus answer = answer(jobId);
             Map<String, JobRequest> known = requests.getOrDefault(jobId, Map.of());
             JobRequest request = answer == null ? null : known.get(answer.getSubmissionId());
             if (request == null && (answer == null || answer.getSubmissionId().isEmpty()) && !known.isEmpty()) {
                 request = known.values().iterator().next(); // results written before submissions were named
             }
-            return Optional.ofNullable(request).map(q -> q.getTasks().size());
+            return Optional.ofNullable(request);
         }
 
         private Results answered(String jobId) {

@@ -281,15 +281,7 @@ class JobFollowerTest {
         Fixture f = fixture(test);
         // given an id's first life, ended with its result, then several fetches' worth of other
         // jobs' ticks on the same status partition, then the id's second life, not yet ended
-        TopicPartition partition = new TopicPartition(f.topics().status.name(),
-                Utils.toPositive(Utils.murmur2("again".getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().status));
-        List<String> others = new ArrayList<>();
-        for (int i = 0; others.size() < 8; i++) {
-            String id = "other-" + i;
-            if (Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().status) == partition.partition()) {
-                others.add(id);
-            }
-        }
+        List<String> others = idsBeside(f.topics().status, "again", "other-", 8);
         try (Pipeline pipeline = new Pipeline()) {
             pipeline.inTransaction(() -> {
                 JobStatus ended = status("again", JobState.SUCCEEDED, 1, null);
@@ -330,14 +322,13 @@ class JobFollowerTest {
             old = submitter.submit(spec.withJobId("long-ago"), text("a document of long ago"));
         }
         // given a job that SUCCEEDED long ago (its status says when), whose summary retention has since deleted
-        int partition = Utils.toPositive(Utils.murmur2("long-ago".getBytes(StandardCharsets.UTF_8))) % partitions(f.topics().summaries);
         try (Pipeline pipeline = new Pipeline()) {
             pipeline.inTransaction(() -> {
                 pipeline.send(f.topics().summaries, "long-ago", withSubmission(summary("long-ago", 0, "gone"), old));
                 pipeline.send(f.topics().status, "long-ago", withSubmission(status("long-ago", JobState.SUCCEEDED, 1, null), old));
             }, true);
         }
-        TopicPartition summaries = new TopicPartition(f.topics().summaries.name(), partition);
+        TopicPartition summaries = partitionOf(f.topics().summaries, "long-ago");
         try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientConfig())) {
             long end = admin.listOffsets(Map.of(summaries, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get()
                     .get(summaries).offset();
@@ -361,15 +352,8 @@ class JobFollowerTest {
             fresh = submitter.submit(spec.withJobId("fresh"), text("a document of today"));
         }
         // given a summaries partition whose oldest records retention deleted, other jobs' older ones left
-        int partitions = partitions(f.topics().summaries);
-        int partition = Utils.toPositive(Utils.murmur2("fresh".getBytes(StandardCharsets.UTF_8))) % partitions;
-        List<String> others = new ArrayList<>();
-        for (int i = 0; others.size() < 2; i++) {
-            if (Utils.toPositive(Utils.murmur2(("older-" + i).getBytes(StandardCharsets.UTF_8))) % partitions == partition) {
-                others.add("older-" + i);
-            }
-        }
-        TopicPartition summaries = new TopicPartition(f.topics().summaries.name(), partition);
+        List<String> others = idsBeside(f.topics().summaries, "fresh", "older-", 2);
+        TopicPartition summaries = partitionOf(f.topics().summaries, "fresh");
         try (Pipeline pipeline = new Pipeline()) {
             for (String other : others) {
                 pipeline.inTransaction(() -> pipeline.send(f.topics().summaries, other, summary(other, 0, "older")), true);
@@ -391,6 +375,28 @@ class JobFollowerTest {
             assertFalse(outcome.complete(), outcome.jobs().toString());
             assertFalse(outcome.jobs().get("fresh").resultsExpired());
         }
+    }
+
+    /** The partition of `topic` that records keyed `jobId` go to (Kafka's default partitioner). */
+    private static TopicPartition partitionOf(Topic<String, ?> topic, String jobId) {
+        return partitionOf(topic, jobId, partitions(topic));
+    }
+
+    private static TopicPartition partitionOf(Topic<String, ?> topic, String jobId, int partitions) {
+        return new TopicPartition(topic.name(), Utils.toPositive(Utils.murmur2(jobId.getBytes(StandardCharsets.UTF_8))) % partitions);
+    }
+
+    /** `count` job ids `prefix`0, `prefix`1, ... whose records share jobId's partition of `topic`. */
+    private static List<String> idsBeside(Topic<String, ?> topic, String jobId, String prefix, int count) {
+        int partitions = partitions(topic);
+        TopicPartition partition = partitionOf(topic, jobId, partitions);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; ids.size() < count; i++) {
+            if (partitionOf(topic, prefix + i, partitions).equals(partition)) {
+                ids.add(prefix + i);
+            }
+        }
+        return ids;
     }
 
     private static int partitions(Topic<String, ?> topic) {
