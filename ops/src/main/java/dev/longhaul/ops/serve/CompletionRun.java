@@ -108,8 +108,11 @@ final class CompletionRun {
         }
         // Completes after the sequence's last onToken, on the same thread, so End is queued last.
         handle.result().whenComplete((result, failure) -> {
-            ended.run(); // first: a client that reads its last event may send its next request at once
-            events.add(new End(result, failure));
+            try {
+                ended.run(); // first: a client that reads its last event may send its next request at once
+            } finally {
+                events.add(new End(result, failure));
+            }
         });
         live.add(handle);
         try {

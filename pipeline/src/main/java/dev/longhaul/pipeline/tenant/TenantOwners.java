@@ -64,7 +64,8 @@ public final class TenantOwners {
             if (at < 0) {
                 return new Owner(value, UNKNOWN);
             }
-            return new Owner(value.substring(0, at), Long.parseLong(value.substring(at + 1)));
+            int end = value.indexOf(SEPARATOR, at + 1); // more fields after it: ignored
+            return new Owner(value.substring(0, at), Long.parseLong(value.substring(at + 1, end < 0 ? value.length() : end)));
         }
     }
 
