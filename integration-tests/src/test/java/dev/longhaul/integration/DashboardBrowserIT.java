@@ -34,6 +34,7 @@ import dev.longhaul.ingest.JobSpec;
 import dev.longhaul.ops.dashboard.Dashboard;
 import dev.longhaul.ops.dashboard.DashboardConfig;
 import dev.longhaul.pipeline.PipelineConfig;
+import dev.longhaul.pipeline.worker.Faults;
 import dev.longhaul.schemas.DocumentKind;
 import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
@@ -73,7 +74,7 @@ class DashboardBrowserIT {
         cluster = new Cluster(PipelineConfig.DEFAULTS.withKafka(
                 new PipelineConfig.Kafka(APP_ID, "longhaul.", 1, Duration.ofMillis(100)))
                 .withDispatch(new PipelineConfig.Dispatch(4, 1, Duration.ofSeconds(30), Duration.ofSeconds(1))), CONTEXT, 8);
-        cluster.addWorker("browser-worker");
+        cluster.addWorker(cluster.workerConfig("browser-worker"), HOLD_LONG);
         dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0).withPushInterval(Duration.ofMillis(500))
                         .withPipelineApplicationId(APP_ID),
                 cluster.stack.bootstrapServers(), cluster.topics, new RestSchemaRegistryClient(cluster.stack.registryUrl()),
@@ -88,6 +89,8 @@ class DashboardBrowserIT {
 
     @AfterAll
     static void stop() {
+        PAUSE_CLICKED.countDown(); // a test that failed first leaves no run held
+        CANCEL_CLICKED.countDown();
         if (browser != null) {
             browser.quit();
         }
@@ -163,6 +166,7 @@ class DashboardBrowserIT {
         waitFor("browser-long with a pause button", d -> Boolean.TRUE.equals(js("var b = document.querySelector("
                 + "'button.pause[data-job-id=\"browser-long\"]'); return !!b && b.style.display !== 'none' && b.textContent === 'pause';")));
         click("button.pause[data-job-id='browser-long']");
+        PAUSE_CLICKED.countDown();
         waitFor("browser-long handed back, paused", d -> "QUEUED".equals(rowState("browser-long"))
                 && "true".equals(rowData("browser-long", "paused")));
         String reason = String.valueOf(js("var j = window.longhaul.snapshot.jobs.find(function (x) {"
@@ -172,6 +176,7 @@ class DashboardBrowserIT {
         click("button.pause[data-job-id='browser-long']");
         waitFor("browser-long RUNNING again", d -> "RUNNING".equals(rowState("browser-long")));
         clickCancel("browser-long");
+        CANCEL_CLICKED.countDown();
         waitFor("the cancel request accepted", d -> Boolean.TRUE.equals(js("return window.longhaul.cancelled.indexOf('browser-long') >= 0")));
         waitFor("browser-long CANCELLED in the job table", d -> "CANCELLED".equals(rowState("browser-long")));
         Thread.sleep(3000);
@@ -185,6 +190,39 @@ class DashboardBrowserIT {
         Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         assertTrue(Files.size(shot) > 0);
     }
+
+    /** Opened once the test has clicked pause, then cancel, on the long job's row. */
+    private static final java.util.concurrent.CountDownLatch PAUSE_CLICKED = new java.util.concurrent.CountDownLatch(1);
+    private static final java.util.concurrent.CountDownLatch CANCEL_CLICKED = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * Holds the long job's two runs (the 4th and 5th distinct orders: three short jobs come first,
+     * and the held job is not released meanwhile) at their first prefilled chunk until the test has
+     * clicked on its row, so that the job is surely still running when the pause and the cancel
+     * come, however slow or fast the machine: the run sees them at its next chunk.
+     */
+    private static final Faults HOLD_LONG = new Faults() {
+        private final java.util.Set<String> orders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void at(Point point, String order) {
+            if (point != Point.PREFILL || !orders.add(order)) {
+                return;
+            }
+            java.util.concurrent.CountDownLatch gate = switch (orders.size()) {
+                case 4 -> PAUSE_CLICKED;
+                case 5 -> CANCEL_CLICKED;
+                default -> null;
+            };
+            try {
+                if (gate != null) {
+                    gate.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    };
 
     /** The largest live-sequences fill the page has charted for the worker. */
     private static double batchFillMax() {
