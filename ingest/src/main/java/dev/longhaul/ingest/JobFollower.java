@@ -232,12 +232,7 @@ public final class JobFollower implements AutoCloseable {
                 if (!statusRead[0] && !holding && caughtUp(statusEnds)) {
                     // the statuses written before now are read: which life answers is known
                     statusRead[0] = true;
-                    for (Pending p : pending) {
-                        if (lives.reportable(p.jobId(), p.submission())) {
-                            p.report().run();
-                        }
-                    }
-                    pending.clear();
+                    reportHeld(lives, pending);
                 }
                 boolean allFinal = !holding && caughtUp(statusEnds)
                         && wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));
@@ -280,11 +275,7 @@ public final class JobFollower implements AutoCloseable {
         }
         // stopped before the statuses were read: the results held back are reported as far as
         // what was read tells whose they are, so the listener has seen what the outcome holds
-        for (Pending p : pending) {
-            if (lives.reportable(p.jobId(), p.submission())) {
-                p.report().run();
-            }
-        }
+        reportHeld(lives, pending);
         return new Outcome(false, lives.outcomes(submissions.keySet()));
     }
 
@@ -297,6 +288,16 @@ public final class JobFollower implements AutoCloseable {
         } else if (lives.reportable(jobId, submission)) {
             report.run();
         }
+    }
+
+    /** Reports the results held back that are of the life that answers, and forgets them all. */
+    private static void reportHeld(Lives lives, List<Pending> pending) {
+        for (Pending p : pending) {
+            if (lives.reportable(p.jobId(), p.submission())) {
+                p.report().run();
+            }
+        }
+        pending.clear();
     }
 
     /** The timestamp of the first record read on each result partition in this follow: its oldest retained. */
