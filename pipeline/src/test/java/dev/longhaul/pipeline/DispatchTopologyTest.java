@@ -556,6 +556,23 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void aTenantsOrderWaitingForRoomInItsQuotaIsNotOvertakenByItsSmallerOnes() {
+        try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            p.submit(job("s1", "small", 0, null));
+            assertEquals(List.of("s1"), jobIds(p));
+            // an urgent job that does not fit beside s1 (63 + 63 tokens, over 100), then a small one that would
+            p.submit(job("urgent", "small", 5, null));
+            var little = submission("little", "small", 80);
+            p.submit(little);
+            p.submit(submission("o1", "other", 250));
+            assertEquals(List.of("o1"), jobIds(p), "little would fit, but not before urgent; other tenants go on");
+            p.finished("s1", "small", JobState.SUCCEEDED);
+            assertEquals(List.of("urgent", "little"), jobIds(p), "urgent first, then little beside it (63 + 20 tokens)");
+        }
+    }
+
+    @Test
     void anOrderWhoseWorkerHasHeldNothingForTenLaneTimeoutsIsTakenAsLostAndFreesTheQuota() {
         // given a tenant whose quota holds one job, s1 released onto w0's lane and s2 waiting
         try (PipelineDriver p = new PipelineDriver(smallTenantQuota())) {

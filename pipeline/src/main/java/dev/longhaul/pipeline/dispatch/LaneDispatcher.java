@@ -396,7 +396,14 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         boolean released = false;
         while (!waiting.isEmpty()) {
             OptionalInt lane = lanes.choose(config.dispatch().windowTokens());
-            Optional<HeldOrder.Waiting> next = waiting.stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
+            // each tenant's first order in release order, and only if it fits the tenant's quota: a
+            // tenant's later orders never overtake one that waits for room (its small jobs would
+            // otherwise keep the quota full and starve a large or more urgent one for ever)
+            Map<String, HeldOrder.Waiting> first = new HashMap<>();
+            for (HeldOrder.Waiting h : waiting) {
+                first.merge(h.tenant(), h, (a, b) -> order.compare(a, b) <= 0 ? a : b);
+            }
+            Optional<HeldOrder.Waiting> next = first.values().stream().filter(h -> withinQuota(h, tenantLoad)).min(order);
             if (lane.isEmpty() || next.isEmpty()) {
                 break;
             }
