@@ -580,18 +580,26 @@ class DispatchTopologyTest {
             p.submit(submission("s1", "small", 250));
             p.submit(submission("s2", "small", 250));
             assertEquals(List.of("s1"), jobIds(p));
+            p.statuses();
             // when s1's final status never comes and w0 keeps reporting that it holds nothing
             // (the lane timeout is 30 s, so ten of them are 300 s)
             List<Integer> releasedAt = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
             for (int s = 20; s <= 320; s += 20) {
                 p.advance(Duration.ofSeconds(20));
                 p.heartbeat("w0", List.of(0), 0, p.now());
                 if (!jobIds(p).isEmpty()) {
                     releasedAt.add(s);
                 }
+                int at = s;
+                p.statuses().stream().filter(st -> st.contains(" FAILED ")).forEach(st -> failed.add(at + " " + st));
             }
             // then s1 is taken as lost after 300 s, and s2 goes
             assertEquals(List.of(300), releasedAt);
+            // and s1 ends FAILED, saying why, instead of reading QUEUED for ever
+            assertEquals(1, failed.size(), failed::toString);
+            assertTrue(failed.get(0).startsWith("300 s1 FAILED order lost: released onto lane 0 at "), failed::toString);
+            assertTrue(failed.get(0).contains("whose worker w0 has held nothing since"), failed::toString);
         }
     }
 

@@ -505,14 +505,14 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         gone.forEach(workers::delete);
         gone.forEach(idle::remove);
         long lostBefore = now - LOST_AFTER_TIMEOUTS * timeout;
-        List<String> lost = new ArrayList<>();
+        List<Map.Entry<String, InFlight>> lost = new ArrayList<>();
         try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
             all.forEachRemaining(kv -> {
                 InFlight f = kv.value;
                 String owner = loads.owner(f.lane());
                 Idle run = owner == null ? null : idle.get(owner);
                 if (run != null && run.since() <= lostBefore && f.releasedAt() <= lostBefore && run.lanes().contains(f.lane())) {
-                    lost.add(kv.key);
+                    lost.add(Map.entry(kv.key, f));
                     LOG.log(System.Logger.Level.WARNING, "job " + kv.key + " (tenant " + f.tenant() + ", " + f.cost()
                             + " tokens) was released onto lane " + f.lane() + " at " + Instant.ofEpochMilli(f.releasedAt())
                             + ", and worker " + owner + " has held nothing since " + Instant.ofEpochMilli(run.since())
@@ -523,7 +523,16 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                 }
             });
         }
-        lost.forEach(this::land);
+        for (Map.Entry<String, InFlight> l : lost) {
+            // the job ends FAILED rather than read QUEUED for ever: nothing will run it (its order
+            // is gone, or its worker's final status could not be read here); running it again
+            // could run it twice, should its order still turn up on a lane
+            land(l.getKey());
+            InFlight f = l.getValue();
+            context.forward(new Record<>(l.getKey(), Outcome.status(l.getKey(), f.tenant(), f.submissionId(), JobState.FAILED,
+                    "order lost: released onto lane " + f.lane() + " at " + Instant.ofEpochMilli(f.releasedAt()) + ", whose worker "
+                            + loads.owner(f.lane()) + " has held nothing since; submit the job again", f.releasedAt(), now), now));
+        }
         return loads;
     }
 
