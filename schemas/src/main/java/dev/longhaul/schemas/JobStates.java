@@ -24,12 +24,29 @@ public final class JobStates {
      */
     public static final String HANDED_BACK = "paused; stopped on its worker and handed back: it starts again from the beginning when resumed";
     private static final String RELEASE = " (release ";
+    /**
+     * The reason of the planner's CANCELLED status for a cancel of a job id it knows nothing of: one
+     * not submitted yet, or one whose plan it has forgotten (settled-job retention). Naming no
+     * submission, it cannot tell a job cancelled before its upload from one that ended long ago.
+     */
+    public static final String CANCELLED_BEFORE_PLANNING = "cancelled before planning";
 
     private JobStates() {}
 
     /** The reason of a hand-back of the order released at `release` (WorkOrder.releasedAt). */
     public static String handedBack(java.time.Instant release) {
         return HANDED_BACK + RELEASE + release + ")";
+    }
+
+    /**
+     * Whether the status is the planner's CANCELLED for a job id it held nothing of, naming no
+     * submission (CANCELLED_BEFORE_PLANNING): after a final status it is stale, for a late cancel
+     * of a job that ended, whose plan the planner has since forgotten, must not turn SUCCEEDED
+     * into CANCELLED (a command for a job in a final state is ignored).
+     */
+    public static boolean cancelOfUnknownId(JobStatus status) {
+        return status.getState() == JobState.CANCELLED && status.getSubmissionId().isEmpty()
+                && CANCELLED_BEFORE_PLANNING.equals(status.getReason());
     }
 
     /** Whether the status is a worker's hand-back of a paused job's order (see HANDED_BACK). */
@@ -72,12 +89,14 @@ public final class JobStates {
      * once, and anything else of another submission than the latest one's is a leftover of an old
      * life (a late tick, or a late end of a life already followed by another);</li>
      * <li>otherwise, within one life, a non-final status after a final one is stale, and so is a
-     * non-final status of a release of the order that is over (staleRelease).</li>
+     * non-final status of a release of the order that is over (staleRelease);</li>
+     * <li>and the planner's cancel of an id it knows nothing of is stale after a final status
+     * (cancelOfUnknownId).</li>
      * </ul>
      */
     public static boolean staleAfter(JobStatus before, JobStatus next) {
         return before != null && (staleAfter(before.getState(), before.getSubmissionId(), next.getState(), next.getSubmissionId())
-                || staleRelease(before, next));
+                || staleRelease(before, next) || isFinal(before.getState()) && cancelOfUnknownId(next));
     }
 
     /**

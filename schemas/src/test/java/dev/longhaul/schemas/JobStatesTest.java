@@ -44,6 +44,26 @@ class JobStatesTest {
     }
 
     @Test
+    void thePlannersCancelOfAnIdItKnowsNothingOfLeavesAFinalStatusAlone() {
+        JobStatus lateCancel = JobStatus.newBuilder(status(JobState.CANCELLED, "")).setReason(JobStates.CANCELLED_BEFORE_PLANNING).build();
+        // a job that ended, whose plan the planner has forgotten, is cancelled late: it stays as it ended
+        for (JobState end : JobStates.FINAL) {
+            for (String s : new String[] {"", "s1"}) {
+                assertEquals(true, JobStates.staleAfter(status(end, s), lateCancel), end + "(" + s + ")");
+            }
+        }
+        // before any final status it cancels the job (one whose upload has not begun, or an old
+        // one still held: the dispatcher's own CANCELLED follows)
+        assertEquals(false, JobStates.staleAfter(null, lateCancel));
+        assertEquals(false, JobStates.staleAfter(status(JobState.QUEUED, "s1"), lateCancel));
+        // another CANCELLED naming no submission, with any other reason, is not this cancel
+        JobStatus other = JobStatus.newBuilder(status(JobState.CANCELLED, "")).setReason("cancelled").build();
+        assertEquals(false, JobStates.staleAfter(status(JobState.SUCCEEDED, "s1"), other));
+        assertEquals(true, JobStates.cancelOfUnknownId(lateCancel));
+        assertEquals(false, JobStates.cancelOfUnknownId(JobStatus.newBuilder(lateCancel).setSubmissionId("s1").build()));
+    }
+
+    @Test
     void aHandBackNamesItsReleaseAndOneNamingNoneReadsAsReleaseZero() {
         Instant release = Instant.parse("2030-01-01T00:00:00.123Z");
         JobStatus handedBack = JobStatus.newBuilder(status(JobState.QUEUED, "s1")).setReason(JobStates.handedBack(release)).build();

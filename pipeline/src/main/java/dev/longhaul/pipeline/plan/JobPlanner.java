@@ -49,6 +49,7 @@ import dev.longhaul.schemas.DocumentChunk;
 import dev.longhaul.schemas.DocumentDescriptor;
 import dev.longhaul.schemas.JobRequest;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStates;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
 import dev.longhaul.schemas.wire.DeadLetterReason;
@@ -421,7 +422,7 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 }
                 // the submission it cancels, when one alone was arriving
                 String only = plan.pending.size() == 1 ? plan.pending.keySet().iterator().next() : "";
-                emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, "cancelled before planning", context.currentSystemTimeMs()));
+                emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, JobStates.CANCELLED_BEFORE_PLANNING, context.currentSystemTimeMs()));
                 plan.settlement = Settlement.CANCELLED;
                 plan.closeAll();
                 save(jobId, plan);
