@@ -206,13 +206,25 @@ final class RegistryApi {
      * Whether the schema in the request is compatible, as Confluent answers it: with a version
      * ("latest" or a number), with that one version alone, in the direction of the subject's level;
      * without one, with the versions the level covers (the latest, or every live one for the
-     * TRANSITIVE levels), and a subject without versions is compatible. Messages when verbose.
+     * TRANSITIVE levels), and a subject without versions is compatible. "latest" of a subject
+     * without live versions (none registered yet, or all deleted) is compatible too, as with
+     * Confluent, so that a build can test a schema before its first registration; a numbered
+     * version that is not there is 40402, whether the subject is or not. Messages when verbose.
      */
     ObjectNode testCompatibility(String subject, String version, JsonNode request, boolean verbose) {
         Candidate candidate = candidate(request);
         CompatibilityLevel level = view.effectiveLevel(subject);
-        List<Schema> against = version == null ? liveSchemasNewestFirst(subject)
-                : List.of(parse(version(subject, version, false).schema()));
+        List<Schema> against;
+        if (version == null) {
+            against = liveSchemasNewestFirst(subject);
+        } else {
+            int number = versionNumber(version);
+            Optional<SchemaVersion> found = (number == -1 ? view.latest(subject) : view.version(subject, number)).filter(v -> !v.deleted());
+            if (found.isEmpty() && number != -1) {
+                throw new RegistryException(404, RegistryException.VERSION_NOT_FOUND, "Version " + version + " not found.");
+            }
+            against = found.map(v -> List.of(parse(v.schema()))).orElse(List.of());
+        }
         CompatibilityCheck check = CompatibilityRules.check(level, candidate.schema(), against);
         ObjectNode answer = object().put("is_compatible", check.compatible());
         if (verbose) {

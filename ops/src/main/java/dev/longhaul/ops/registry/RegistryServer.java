@@ -105,6 +105,7 @@ public final class RegistryServer implements AutoCloseable {
         int status = 200;
         JsonNode answer;
         try {
+            log.checkReading();
             answer = route(parse(exchange));
         } catch (RegistryException e) {
             status = e.status() == 0 ? 500 : e.status();

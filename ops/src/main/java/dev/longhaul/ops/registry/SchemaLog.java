@@ -224,6 +224,21 @@ final class SchemaLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses every request once the schemas topic can no longer be read (a record this registry
+     * cannot decode, a right to read it withdrawn): the view is frozen, and answering from it
+     * would keep this instance looking healthy while ids registered elsewhere stay unknown here.
+     * The answer names the cause; the readiness and liveness probes fail on it, and a restart
+     * reads the topic again.
+     */
+    void checkReading() {
+        synchronized (progress) {
+            if (failure != null) {
+                throw storeError("the schemas topic cannot be read, so this registry answers nothing until it is restarted", failure);
+            }
+        }
+    }
+
     private void awaitPosition(long target) {
         long deadline = System.nanoTime() + config.timeout().toNanos();
         synchronized (progress) {

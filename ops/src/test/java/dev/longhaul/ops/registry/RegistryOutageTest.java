@@ -50,6 +50,44 @@ class RegistryOutageTest {
         }
     }
 
+    @Test
+    void aRegistryThatCanNoLongerReadItsTopicRefusesEveryRequestSayingWhy(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).port(freePort()).controllerPort(freePort()).start()) {
+            RegistryConfig config = RegistryConfig.defaults(kafka.bootstrapServers()).withListener("localhost", 0);
+            try (RegistryServer server = RegistryServer.start(config)) {
+                RegistryHttp http = new RegistryHttp(server.url());
+                assertEquals(200, http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(1))).status());
+                assertEquals(200, http.get("/subjects").status());
+                // when a version record it cannot decode lands on the schemas topic (it could hold an
+                // id, so reading past it could hand that id out again)
+                Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers());
+                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props,
+                        new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(config.topic(), 0,
+                            "{\"keytype\":\"SCHEMA\",\"subject\":\"broken-value\",\"version\":1,\"magic\":1}".getBytes(),
+                            "not json".getBytes())).get();
+                }
+                // then every request, reads of what it knew included, fails naming the cause, so that
+                // its probes fail rather than a frozen view looking healthy
+                RegistryHttp.Answer subjects = null;
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    subjects = http.get("/subjects");
+                    if (subjects.status() != 200) {
+                        break;
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals(500, subjects.status(), subjects.body().toString());
+                assertEquals(50001, subjects.body().get("error_code").asInt());
+                org.junit.jupiter.api.Assertions.assertTrue(subjects.body().get("message").asText().contains("cannot be read"),
+                        subjects.body().toString());
+                assertEquals(500, http.get("/").status());
+                assertEquals(500, http.get("/subjects/probe-value/versions/1").status());
+            }
+        }
+    }
+
     private static int freePort() throws java.io.IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
             return s.getLocalPort();

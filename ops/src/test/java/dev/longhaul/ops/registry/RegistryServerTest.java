@@ -237,7 +237,13 @@ class RegistryServerTest {
         Answer all = http.post("/compatibility/subjects/r-value/versions", RegistryHttp.schemaBody(candidate));
         assertEquals(200, all.status(), all.body().toString());
         assertFalse(all.body().get("is_compatible").asBoolean(), "without a version, the transitive level checks v1 too");
-        assertError(404, 40401, http.post("/compatibility/subjects/nothing/versions/latest", RegistryHttp.schemaBody(v1)));
+        // latest of a subject with no live version is compatible, as with Confluent (a build tests
+        // a schema before its first registration); a numbered version not there is 40402
+        assertTrue(compatible("nothing", v1), "nothing registered under the subject yet");
+        assertError(404, 40402, http.post("/compatibility/subjects/nothing/versions/1", RegistryHttp.schemaBody(v1)));
+        assertEquals(200, http.delete("/subjects/r-value").status());
+        assertTrue(compatible("r-value", candidate), "every version soft-deleted");
+        assertError(404, 40402, http.post("/compatibility/subjects/r-value/versions/1", RegistryHttp.schemaBody(candidate)));
     }
 
     private boolean compatible(String subject, Schema schema) {
