@@ -195,6 +195,21 @@ final class ResultWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the last commit that did not land failed for what its records are, so that the same
+     * records fail every time: larger than the broker takes, refused by it as invalid, or on a
+     * topic this worker may not write. Anything else (a coordinator moving, a broker restarting,
+     * a transaction aborted by a rebalance) passes, however many tries it takes.
+     */
+    boolean lastFailureRepeats() {
+        Exception e = lastCommitFailure;
+        return e != null && java.util.stream.Stream.of(org.apache.kafka.common.errors.RecordTooLargeException.class,
+                        org.apache.kafka.common.errors.RecordBatchTooLargeException.class,
+                        org.apache.kafka.common.InvalidRecordException.class,
+                        org.apache.kafka.common.errors.AuthorizationException.class)
+                .anyMatch(type -> Failures.find(e, type).isPresent());
+    }
+
     /** Why the last commit that did not land failed, as "Type: message" ("unknown" if none did). */
     String lastCommitFailure() {
         Exception e = lastCommitFailure;

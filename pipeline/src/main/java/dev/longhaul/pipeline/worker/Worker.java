@@ -715,10 +715,13 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Commits an outcome's records plus the order's offset. One that did not land on a lane still
-     * ours is committed again after a pause (the run is not redone); past MAX_TRIES the outcome
-     * becomes FAILED with the reason the commits gave (a result too large for the broker, say), and
-     * an outcome with dead letters goes without them; that last resort is committed until it lands.
-     * A lane no longer ours leaves the order to its new owner.
+     * ours is committed again after a pause (the run is not redone). Past MAX_TRIES, when the
+     * commits failed for what the records are (ResultWriter.lastFailureRepeats: a result too large
+     * for the broker, say), the outcome becomes FAILED with the reason they gave, and an outcome
+     * with dead letters goes without them; that last resort is committed until it lands. Any other
+     * failure (a coordinator or broker away for minutes) is waited out at the longest pause: a
+     * finished run is not turned into a failure for it. A lane no longer ours leaves the order to
+     * its new owner.
      */
     private boolean commit(Taken t, Ending outcome) {
         long next = t.record.offset() + 1;
@@ -737,12 +740,13 @@ public final class Worker implements AutoCloseable {
         }
         int count = (t.tries.pending() == null ? 0 : t.tries.count()) + 1; // run tries are not commit tries
         Ending again = outcome;
-        if (count >= MAX_TRIES && outcome.succeeded()) {
+        boolean repeats = writer.lastFailureRepeats();
+        if (count >= MAX_TRIES && outcome.succeeded() && repeats) {
             // results the broker will not take (larger than it accepts, say): the job fails saying so
             again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
                     + count + " tries: " + writer.lastCommitFailure()), ""), false);
             count = 0;
-        } else if (count >= MAX_TRIES && !outcome.lastResort()) {
+        } else if (count >= MAX_TRIES && !outcome.lastResort() && repeats) {
             // an outcome with a dead letter that cannot be committed (one larger than the broker
             // takes, a dead-letters topic this worker may not write): it goes without its dead
             // letters (an unreadable order's outcome is nothing then), its status unchanged, or
@@ -754,8 +758,10 @@ public final class Worker implements AutoCloseable {
             again = Ending.lastResort(bare);
             count = 0;
         } else if (count >= MAX_TRIES) {
-            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the final status of the order at offset "
-                    + t.record.offset() + " of " + t.partition() + " cannot be committed; its lane waits: " + writer.lastCommitFailure());
+            LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the outcome of the order at offset "
+                    + t.record.offset() + " of " + t.partition() + " has not been committed in " + count + " tries; its lane waits,"
+                    + " trying again: " + writer.lastCommitFailure());
+            count = MAX_TRIES; // the longest pause from now on
         } else if (count == 1) {
             commitWarnings.warn("the outcome of the order at offset " + t.record.offset() + " of " + t.partition()
                     + " was not committed; trying again: " + writer.lastCommitFailure());

@@ -398,7 +398,9 @@ class WorkerTest {
         WorkerConfig config = config("stuck-1", "stuck.");
         // offset 0 fails (a FAILED status and a dead letter), offset 1 is not Avro (a dead letter):
         // neither outcome can be committed in MAX_TRIES tries (a dead letter over the broker's
-        // limit, a topic this worker may not write); what replaces them can
+        // limit, a topic this worker may not write); what replaces them can. Offset 2 succeeds,
+        // and its commits fail for longer than MAX_TRIES with a failure that passes (a coordinator
+        // away): it is waited out, not turned into a failure
         Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
         Faults faults = (point, order) -> {
             String offset = order.substring(order.lastIndexOf('@') + 1);
@@ -407,7 +409,12 @@ class WorkerTest {
             }
             if (point == Faults.Point.BEFORE_COMMIT && (offset.equals("0") || offset.equals("1"))
                     && commits.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() <= Worker.MAX_TRIES) {
-                throw new org.apache.kafka.common.KafkaException("record too large (test)");
+                throw new org.apache.kafka.common.KafkaException("cannot commit (test)",
+                        new org.apache.kafka.common.errors.RecordTooLargeException("record too large (test)"));
+            }
+            if (point == Faults.Point.BEFORE_COMMIT && offset.equals("2")
+                    && commits.computeIfAbsent(offset, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() <= Worker.MAX_TRIES + 1) {
+                throw new org.apache.kafka.common.errors.CoordinatorNotAvailableException("coordinator away (test)");
             }
         };
         Topics saved = topics;
@@ -426,6 +433,8 @@ class WorkerTest {
             assertEquals(List.of(), read(topics.deadLetters));
             assertEquals(Worker.MAX_TRIES + 1, commits.get("0").get());
             assertEquals(Worker.MAX_TRIES + 1, commits.get("1").get());
+            assertEquals(JobState.SUCCEEDED, finalState("after-stuck-1"), "a failure that passes is waited out");
+            assertEquals(Worker.MAX_TRIES + 2, commits.get("2").get());
             assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
         } finally {
             topics = saved;
