@@ -26,6 +26,12 @@ public final class FlakyRegistry implements SchemaRegistry {
         failures.put(type.getName(), new AtomicInteger(times));
     }
 
+    /** How many of the lookups failFirst chose for `type` have not failed yet. */
+    public int failuresLeft(Class<?> type) {
+        AtomicInteger left = failures.get(type.getName());
+        return left == null ? 0 : Math.max(0, left.get());
+    }
+
     private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
     /** Registrations under `subject` are refused from now on (409), as a registry refuses an incompatible schema. */

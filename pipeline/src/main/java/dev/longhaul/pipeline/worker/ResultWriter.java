@@ -295,6 +295,20 @@ final class ResultWriter implements AutoCloseable {
                 topics.deadLetters.values().serializer().serialize(topics.deadLetters.name(), d));
     }
 
+    /**
+     * Registers the schemas of every record a commit writes (statuses, summaries, extractions, dead
+     * letters) under their topics' subjects, once: a run that finished then never meets the
+     * registry when its records are built. Throws RegistryException while the registry cannot be
+     * reached or refuses a schema.
+     */
+    void registerSchemas() {
+        for (Topic<?, ?> t : List.of(topics.status, topics.summaries, topics.extractions, topics.deadLetters)) {
+            if (t.values() instanceof dev.longhaul.schemas.wire.AvroSerde<?> serde) {
+                serde.register(t.name());
+            }
+        }
+    }
+
     private static <V> Out out(Topic<String, V> topic, String key, V value) {
         return new Out(topic.name(), key.getBytes(StandardCharsets.UTF_8), topic.values().serializer().serialize(topic.name(), value));
     }

@@ -166,6 +166,10 @@ public final class Worker implements AutoCloseable {
     private long lastHeartbeat;
     /** Before this time (ms) no order is decoded: the registry failed a lookup; poll thread only. */
     private long registryRetryAt;
+    /** Whether the schemas of the records commits write are registered (outputSchemasKnown); poll thread only. */
+    private boolean schemasRegistered;
+    /** Failed tries to register them so far; poll thread only. */
+    private int registerTries;
     /** Reads of `control` requested for paused orders (see controlReadSince), by lane@offset; poll thread only. */
     private final Map<String, Long> controlReads = new java.util.HashMap<>();
     /** Set once the control listener has caught up (or CONTROL_CATCH_UP passed); poll thread only. */
@@ -281,7 +285,7 @@ public final class Worker implements AutoCloseable {
             }
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    pending.add(take(r));
+                    pending.add(take(r, true));
                 }
                 for (Running r : List.copyOf(inProgress.values())) {
                     if (r.outcome.isDone()) {
@@ -309,12 +313,15 @@ public final class Worker implements AutoCloseable {
      * The order a record holds, or why not: a record without a value (a tombstone, never written by
      * the dispatcher) is refused like undecodable bytes. A registry that cannot be asked for the
      * order's schema is not the order's fault: start() decodes it again later (registryDown).
+     * Gated (a record just polled), no lookup is tried while registryRetryAt says the registry
+     * failed moments ago; a held order whose own pause is over always tries its lookup, or lanes
+     * held at different times would each push the gate past the others' retries for ever.
      */
-    private Taken take(ConsumerRecord<byte[], byte[]> r) {
+    private Taken take(ConsumerRecord<byte[], byte[]> r, boolean gated) {
         if (r.value() == null) {
             return new Taken(r, null, new WireFormatException(DeadLetterReason.NOT_AVRO, "a work record without a value"));
         }
-        if (System.currentTimeMillis() < registryRetryAt) {
+        if (gated && System.currentTimeMillis() < registryRetryAt) {
             // the registry failed moments ago: a lookup now could block the poll thread for a
             // client's whole retry budget per record, and the group would drop this member
             return new Taken(r, null, new RegistryException("the schema registry could not be reached moments ago;"
@@ -355,8 +362,10 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Starts waiting orders while fewer than concurrentOrders run: in arrival order, each the first
-     * waiting of a lane with nothing in progress. One pass; an order whose commit failed and went
-     * back to the queue waits for the next pass.
+     * waiting of a lane with nothing in progress. An order that ends without a run (a commit to
+     * repeat, a refusal, a job cancelled, paused, past its deadline or finished before) needs no
+     * slot: it is not kept waiting behind another lane's hours-long run. One pass; an order whose
+     * commit failed and went back to the queue waits for the next pass.
      */
     private void startWhatFits() {
         if (!running) {
@@ -365,27 +374,65 @@ public final class Worker implements AutoCloseable {
         if (!pending.isEmpty() && !controlKnown()) {
             return; // a cancel of a waiting job may still be unread
         }
+        if (!pending.isEmpty() && !outputSchemasKnown()) {
+            return; // no outcome could be written
+        }
         List<Taken> chosen = new ArrayList<>();
         Set<TopicPartition> lanes = new HashSet<>(inProgress.keySet());
         int free = config.concurrentOrders() - inProgress.size() - abandoned.size();
+        int runs = 0;
         long now = System.currentTimeMillis();
         for (Taken t : pending) {
             if (awaitingRead(t)) {
                 lanes.add(t.partition()); // a paused order waiting for `control` to be read holds its lane, not a slot
                 continue;
             }
-            if (chosen.size() >= free) {
-                break;
-            }
+            boolean run = !needsNoSlot(t);
             // a lane's first waiting order holds the lane, also while it waits out a pause between
-            // tries; one cancelled or past its deadline meanwhile ends now (a server's Retry-After
-            // can make the pause minutes long), as start() ends it without running it
-            if (lanes.add(t.partition()) && (t.tries.notBeforeMillis() <= now || endsUnrun(t))) {
+            // tries or for a slot; one cancelled or past its deadline meanwhile ends now (a
+            // server's Retry-After can make the pause minutes long), as start() ends it without running it
+            if (lanes.add(t.partition()) && (!run || runs < free) && (t.tries.notBeforeMillis() <= now || endsUnrun(t))) {
                 chosen.add(t);
+                runs += run ? 1 : 0;
             }
         }
         pending.removeAll(chosen);
         chosen.forEach(this::start);
+    }
+
+    /**
+     * Whether the schemas of everything a commit writes are registered (ResultWriter.registerSchemas):
+     * tried before the first order starts, and again after a growing pause while the registry
+     * cannot be reached. Until then no order starts, so no finished run (nor a refusal's dead
+     * letter) meets an unreachable registry when its records are built: that stopped the worker
+     * and lost the run. A registry that refuses a schema (incompatible with one registered before)
+     * stops the worker: nothing it produces could be written. Poll thread only.
+     */
+    private boolean outputSchemasKnown() {
+        if (schemasRegistered) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        if (now < registryRetryAt) {
+            return false;
+        }
+        try {
+            writer.registerSchemas();
+            schemasRegistered = true;
+            return true;
+        } catch (RegistryException e) {
+            int status = e.status();
+            if (status != 0 && status < 500 && status != 408 && status != 429) {
+                throw e; // refused
+            }
+            registerTries++;
+            Duration pause = pause(registerTries);
+            registryRetryAt = now + pause.toMillis();
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the schemas of its results cannot be"
+                    + " registered (try " + registerTries + "); no order starts before they are; trying again in "
+                    + pause.toSeconds() + " s: " + e);
+            return false;
+        }
     }
 
     /**
@@ -428,6 +475,21 @@ public final class Worker implements AutoCloseable {
         consumer.resume(idle);
     }
 
+    /**
+     * Whether start() ends the order without a run, so that it needs no inference slot: a commit to
+     * repeat, a record refused for its bytes, or an order cancelled, paused, past its deadline or of
+     * a submission finished here before. An order waiting for the registry may run once decoded.
+     */
+    private boolean needsNoSlot(Taken t) {
+        if (t.tries.pending() != null) {
+            return true;
+        }
+        if (t.undecodable != null) {
+            return !registryDown(t.undecodable) && !newerWriter(t.undecodable);
+        }
+        return endsUnrun(t) || !t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order));
+    }
+
     /** A run waiting out a pause that start() would end at once, unrun: its job cancelled or past its deadline. */
     private boolean endsUnrun(Taken t) {
         if (t.tries.pending() != null || t.undecodable != null) {
@@ -448,10 +510,11 @@ public final class Worker implements AutoCloseable {
             return;
         }
         if (t.undecodable != null && (registryDown(t.undecodable) || newerWriter(t.undecodable))) {
-            Taken again = take(t.record);
+            Taken again = take(t.record, false);
             if (again.undecodable != null && registryDown(again.undecodable)) {
                 // still no registry: the order waits, holding its lane, however long that takes;
-                // the next lookup, of any order, waits as long (one blocking try per pause)
+                // records polled meanwhile are not looked up for as long (each held order then
+                // tries once per pause of its own)
                 Duration pause = holdLane(t, System.Logger.Level.WARNING,
                         "cannot be decoded while the schema registry is down", again.undecodable.toString());
                 registryRetryAt = Math.max(registryRetryAt, System.currentTimeMillis() + pause.toMillis());

@@ -670,37 +670,149 @@ class WorkerTest {
     }
 
     @Test
-    void aWorkerWhoseRegistryIsDownKeepsBeatingAndStopsLoudlyWhenItCannotCommit() throws Exception {
-        dev.longhaul.schemas.wire.SchemaRegistry down = new dev.longhaul.schemas.wire.SchemaRegistry() {
+    void aWorkerWhoseRegistryIsDownKeepsBeatingStartsNothingAndCommitsOnceItIsBack() throws Exception {
+        InMemorySchemaRegistry up = new InMemorySchemaRegistry();
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        dev.longhaul.schemas.wire.SchemaRegistry switched = new dev.longhaul.schemas.wire.SchemaRegistry() {
             @Override
             public int register(String subject, org.apache.avro.Schema schema) {
-                throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+                if (down.get()) {
+                    throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+                }
+                return up.register(subject, schema);
             }
 
             @Override
             public org.apache.avro.Schema schemaById(int id) {
-                throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+                if (down.get()) {
+                    throw new dev.longhaul.schemas.wire.RegistryException("registry unreachable (test)", null);
+                }
+                return up.schemaById(id);
             }
         };
-        Topics brokenTopics = new Topics("broken.", down);
+        Topics brokenTopics = new Topics("broken.", switched);
         for (var t : brokenTopics.all()) {
             kafka.createTopic(t.getKey().name(), 1, t.getValue());
         }
         WorkerConfig config = config("broken-1", "broken.");
-        try (Worker broken = new Worker(config, brokenTopics, new LaneAssignment.Pinned(List.of(0)))) {
-            // every heartbeat fails to serialize; the worker logs it and goes on
-            Thread.sleep(3 * config.heartbeatInterval().toMillis());
-            assertTrue(broken.failure().isEmpty(), "a heartbeat that cannot be sent does not stop the worker");
-            // an undecodable order must be dead-lettered, which needs the registry: nothing can be
-            // committed, so the worker stops and says why instead of idling unseen
+        try (Worker broken = new Worker(config, brokenTopics, new LaneAssignment.Pinned(List.of(0)), Faults.NONE, Duration.ofMillis(200))) {
+            // an undecodable order must be dead-lettered, which needs the registry: while it is
+            // down, nothing starts (no outcome could be written) and the worker goes on beating
             producer.send(new ProducerRecord<>(brokenTopics.work.name(), 0, new byte[] {1}, new byte[] {42})).get();
+            Thread.sleep(3 * config.heartbeatInterval().toMillis());
+            assertTrue(broken.failure().isEmpty(), () -> "an unreachable registry does not stop the worker: " + broken.failure());
+            // once the registry is back, the order's dead letter is committed
+            down.set(false);
             long deadline = System.currentTimeMillis() + 60_000;
-            while (broken.failure().isEmpty() && System.currentTimeMillis() < deadline) {
+            List<DeadLetter> dead = List.of();
+            while (dead.isEmpty() && System.currentTimeMillis() < deadline) {
+                dead = read(brokenTopics.deadLetters);
+            }
+            assertEquals(1, dead.size(), dead::toString);
+            assertEquals("NOT_AVRO", dead.get(0).getReasonCode());
+            assertTrue(broken.failure().isEmpty(), () -> String.valueOf(broken.failure()));
+        }
+    }
+
+    @Test
+    void aRegistryThatRefusesTheResultsSchemaStopsTheWorkerLoudly() throws Exception {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        dev.longhaul.pipeline.FlakyRegistry refusing = new dev.longhaul.pipeline.FlakyRegistry(registry);
+        Topics refusedTopics = namespaceTopics("refused.", 1);
+        refusing.refuse(refusedTopics.summaries.name() + "-value");
+        Topics saved = topics;
+        topics = refusedTopics;
+        try (Worker w = new Worker(config("refused-1", "refused."), new Topics("refused.", refusing), new LaneAssignment.Pinned(List.of(0)))) {
+            // the registry takes the order's schema but refuses the summaries': nothing could be
+            // written, so the worker stops before the run, saying why, rather than idling unseen
+            place(order("refused-job", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), null));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (w.failure().isEmpty() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
             }
-            assertTrue(broken.failure().isPresent(), "the poll loop's failure is kept");
-            assertTrue(broken.failure().get().getMessage().contains("registry unreachable"), broken.failure().get().toString());
-            broken.awaitStop();
+            assertTrue(w.failure().isPresent(), "the poll loop's failure is kept");
+            assertTrue(w.failure().get().getMessage().contains("incompatible"), w.failure().get().toString());
+            assertEquals(0, all(topics.status, "refused-job").size(), "nothing of the job was written");
+            w.awaitStop();
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void ordersOnLanesHeldAtDifferentTimesAreDecodedOnceTheRegistryAnswersAgain() throws Exception {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        dev.longhaul.pipeline.FlakyRegistry flaky = new dev.longhaul.pipeline.FlakyRegistry(registry);
+        Topics twoLanes = new Topics("regtwo.", registry);
+        for (var t : twoLanes.all()) {
+            kafka.createTopic(t.getKey().name(), t.getKey() == twoLanes.work ? 2 : 1, t.getValue());
+        }
+        Topics saved = topics;
+        topics = twoLanes;
+        try {
+            placeOn(0, order("rt-0", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "the text of lane zero".getBytes(), null));
+            // lane 0's order fails its lookup when polled and again when started: it is held for a
+            // second, and lookups of records polled meanwhile are not tried; lane 1's order arrives
+            // half-way through, and is held too. Each held order's own retry must ask the registry again: gated
+            // like a polled record, each lane's pause pushed the gate past the other's retry, and
+            // back, so that neither asked it ever again
+            flaky.failFirst(WorkOrder.class, 2);
+            WorkerConfig config = config("regtwo-1", "regtwo.").withEngine("cpu", 2).withConcurrentOrders(2);
+            try (Worker w = new Worker(config, new Topics("regtwo.", flaky), new LaneAssignment.Pinned(List.of(0, 1)),
+                    Faults.NONE, Duration.ofMillis(1000))) {
+                long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (flaky.failuresLeft(WorkOrder.class) > 0 && System.nanoTime() < end) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(500);
+                placeOn(1, order("rt-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "the text of lane one".getBytes(), null));
+                assertEquals(JobState.SUCCEEDED, finalState("rt-0"));
+                assertEquals(JobState.SUCCEEDED, finalState("rt-1"));
+                assertTrue(w.failure().isEmpty(), () -> String.valueOf(w.failure()));
+            }
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void anOrderThatEndsWithoutARunIsNotKeptWaitingBehindAnotherLanesRun() throws Exception {
+        Topics slotTopics = namespaceTopics("slot.", 2);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Faults holdLaneZero = (point, order) -> {
+            if (point == Faults.Point.PREFILL && order.startsWith(slotTopics.work.name() + "-0@")) {
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        // one inference slot, taken by lane 0's run until released
+        WorkerConfig config = config("slot-1", "slot.").withConcurrentOrders(1);
+        Topics saved = topics;
+        topics = slotTopics;
+        try (Worker w = new Worker(config, slotTopics, new LaneAssignment.Pinned(List.of(0, 1)), holdLaneZero)) {
+            placeOn(0, order("slot-held", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "held on lane zero".getBytes(), null));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (all(topics.status, "slot-held").isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            // a job cancelled before its order reaches lane 1: it ends, unrun, while lane 0 still runs
+            send(topics.control, "slot-cancelled", Control.newBuilder().setJobId("slot-cancelled").setAction(ControlAction.CANCEL)
+                    .setRequestedAt(Instant.now()).build(), null);
+            end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!w.knowsCancelled("slot-cancelled") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            placeOn(1, order("slot-cancelled", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "cancelled".getBytes(), null));
+            assertEquals(JobState.CANCELLED, finalState("slot-cancelled"));
+            assertEquals(0, all(topics.summaries, "slot-held").size(), "lane 0's run is still held");
+            release.countDown();
+            assertEquals(JobState.SUCCEEDED, finalState("slot-held"));
+        } finally {
+            release.countDown();
+            topics = saved;
         }
     }
 

@@ -77,12 +77,21 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         return topic + (forKeys ? "-key" : "-value");
     }
 
+    /**
+     * Registers this serde's schema under `topic`'s subject now, as the first record serialized
+     * there would, and returns its id (cached: the registry is asked once per subject). A writer
+     * calls it before work whose records must not meet an unreachable registry when they are built.
+     */
+    public int register(String topic) {
+        return idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, readerSchema));
+    }
+
     @Override
     public byte[] serialize(String topic, T record) {
         if (record == null) {
             return null;
         }
-        int id = idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, readerSchema));
+        int id = register(topic);
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC);
         out.write(id >>> 24);
