@@ -206,8 +206,20 @@ final class ResultWriter implements AutoCloseable {
         return e != null && java.util.stream.Stream.of(org.apache.kafka.common.errors.RecordTooLargeException.class,
                         org.apache.kafka.common.errors.RecordBatchTooLargeException.class,
                         org.apache.kafka.common.InvalidRecordException.class,
-                        org.apache.kafka.common.errors.AuthorizationException.class)
+                        org.apache.kafka.common.errors.TopicAuthorizationException.class)
                 .anyMatch(type -> Failures.find(e, type).isPresent());
+    }
+
+    /**
+     * Whether the last commit that did not land named a topic the cluster does not have (or whose
+     * metadata never came): a dead-letters topic not created, say. It may also be a broker away,
+     * so it is enough only to drop an outcome's dead letters, never to fail a run.
+     */
+    boolean lastFailureMissesATopic() {
+        Exception e = lastCommitFailure;
+        return e != null && (Failures.find(e, org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class).isPresent()
+                || Failures.find(e, org.apache.kafka.common.errors.TimeoutException.class)
+                        .filter(t -> String.valueOf(t.getMessage()).contains("not present in metadata")).isPresent());
     }
 
     /** Why the last commit that did not land failed, as "Type: message" ("unknown" if none did). */
