@@ -166,6 +166,8 @@ public final class Worker implements AutoCloseable {
     private long lastHeartbeat;
     /** Before this time (ms) no order is decoded: the registry failed a lookup; poll thread only. */
     private long registryRetryAt;
+    /** When (ms) a lookup last failed for a registry out of reach; poll thread only. */
+    private long lookupFailedAt;
     /** Whether the schemas of the records commits write are registered (outputSchemasKnown); poll thread only. */
     private boolean schemasRegistered;
     /** Failed tries to register them so far; poll thread only. */
@@ -313,9 +315,8 @@ public final class Worker implements AutoCloseable {
      * The order a record holds, or why not: a record without a value (a tombstone, never written by
      * the dispatcher) is refused like undecodable bytes. A registry that cannot be asked for the
      * order's schema is not the order's fault: start() decodes it again later (registryDown).
-     * Gated (a record just polled), no lookup is tried while registryRetryAt says the registry
-     * failed moments ago; a held order whose own pause is over always tries its lookup, or lanes
-     * held at different times would each push the gate past the others' retries for ever.
+     * Gated (a record just polled, or an order not held before), no lookup is tried while
+     * registryRetryAt says the registry failed moments ago; see start() for held orders.
      */
     private Taken take(ConsumerRecord<byte[], byte[]> r, boolean gated) {
         if (r.value() == null) {
@@ -331,7 +332,8 @@ public final class Worker implements AutoCloseable {
             return new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
         } catch (RuntimeException e) {
             if (registryDown(e)) {
-                registryRetryAt = System.currentTimeMillis() + firstPause.toMillis();
+                lookupFailedAt = System.currentTimeMillis();
+                registryRetryAt = Math.max(registryRetryAt, lookupFailedAt + firstPause.toMillis());
             }
             return new Taken(r, null, e);
         }
@@ -510,7 +512,12 @@ public final class Worker implements AutoCloseable {
             return;
         }
         if (t.undecodable != null && (registryDown(t.undecodable) || newerWriter(t.undecodable))) {
-            Taken again = take(t.record, false);
+            // An order held before, whose own pause is over, asks the registry again even while
+            // the gate is shut: lanes held at different times would otherwise each push the gate
+            // past the others' retries for ever. One such lookup per first pause at most, since
+            // each may block this thread for the client's whole retry budget.
+            boolean ownRetry = t.tries.count() > 0 && System.currentTimeMillis() >= lookupFailedAt + firstPause.toMillis();
+            Taken again = take(t.record, !ownRetry);
             if (again.undecodable != null && registryDown(again.undecodable)) {
                 // still no registry: the order waits, holding its lane, however long that takes;
                 // records polled meanwhile are not looked up for as long (each held order then

@@ -718,7 +718,7 @@ class WorkerTest {
     void aRegistryThatRefusesTheResultsSchemaStopsTheWorkerLoudly() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         dev.longhaul.pipeline.FlakyRegistry refusing = new dev.longhaul.pipeline.FlakyRegistry(registry);
-        Topics refusedTopics = namespaceTopics("refused.", 1);
+        Topics refusedTopics = namespaceTopics("refused.", 1, registry);
         refusing.refuse(refusedTopics.summaries.name() + "-value");
         Topics saved = topics;
         topics = refusedTopics;
@@ -751,9 +751,9 @@ class WorkerTest {
         topics = twoLanes;
         try {
             placeOn(0, order("rt-0", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "the text of lane zero".getBytes(), null));
-            // lane 0's order fails its lookup when polled and again when started: it is held for a
-            // second, and lookups of records polled meanwhile are not tried; lane 1's order arrives
-            // half-way through, and is held too. Each held order's own retry must ask the registry again: gated
+            // lane 0's order fails its lookup when polled, and again on its first retry: it is held
+            // for two seconds, and lookups of records polled meanwhile are not tried; lane 1's
+            // order arrives half-way through the first, and is held too. Each held order's own retry must ask the registry again: gated
             // like a polled record, each lane's pause pushed the gate past the other's retry, and
             // back, so that neither asked it ever again
             flaky.failFirst(WorkOrder.class, 2);
@@ -1096,7 +1096,12 @@ class WorkerTest {
 
     /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
     private static Topics namespaceTopics(String namespace, int lanes) {
-        Topics t = new Topics(namespace, new InMemorySchemaRegistry());
+        return namespaceTopics(namespace, lanes, new InMemorySchemaRegistry());
+    }
+
+    /** The same, its records written through `registry`. */
+    private static Topics namespaceTopics(String namespace, int lanes, dev.longhaul.schemas.wire.SchemaRegistry registry) {
+        Topics t = new Topics(namespace, registry);
         for (var topic : t.all()) {
             kafka.createTopic(topic.getKey().name(), topic.getKey() == t.work ? lanes : 1, topic.getValue());
         }
