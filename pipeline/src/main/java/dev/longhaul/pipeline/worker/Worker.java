@@ -556,6 +556,10 @@ public final class Worker implements AutoCloseable {
             requeue(t.again(t.tries.count(), Duration.ofMillis(50), null)); // asked again once the listener has read that far
         } else if (control.pauses(t.order)) {
             commit(t, new Ending(writer.handedBack(t.order), false));
+        } else if (inProgress.size() + abandoned.size() >= config.concurrentOrders()) {
+            // chosen as one that would end unrun, but no longer (resumed meanwhile, say): it waits
+            // for a slot at the head of the queue rather than run beyond concurrentOrders
+            pending.addFirst(t);
         } else {
             controlReads.remove(readKey(t)); // resumed while a read was asked for it
             DocumentReader reader = idleReaders.isEmpty() ? newReader() : idleReaders.pop();
