@@ -10,6 +10,7 @@ import static dev.longhaul.pipeline.PipelineDriver.expectedStatus;
 import static dev.longhaul.pipeline.PipelineDriver.submission;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -272,6 +273,26 @@ class PlanTopologyTest {
             assertEquals(List.of("job-c CANCELLED cancelled before planning"), p.statuses());
             assertTrue(p.work.isEmpty());
             assertTrue(p.deadLetters.isEmpty());
+        }
+    }
+
+    @Test
+    void aCancelWhileTwoSubmissionsArriveSaysSoAndIsNotTakenForACancelOfAnUnknownId() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w1", List.of(0), 0, T0);
+            var first = submission("job-2s", "acme", PipelineDriver.text("job-2s", 250), 100, "job-2s-a");
+            var second = submission("job-2s", "acme", PipelineDriver.text("job-2s", 250), 100, "job-2s-b");
+            p.documents.pipeInput("job-2s", first.chunks().get(0));
+            p.documents.pipeInput("job-2s", second.chunks().get(0));
+            p.cancel("job-2s");
+            // the status names no submission (it ends both), so its reason tells it apart from the
+            // cancel of an id known of nothing, which a final status of an earlier life outranks
+            JobStatus cancelled = p.status.readValue();
+            assertEquals(JobState.CANCELLED, cancelled.getState());
+            assertEquals("", cancelled.getSubmissionId());
+            assertEquals("cancelled before planning, while 2 submissions of it were arriving", cancelled.getReason());
+            assertFalse(dev.longhaul.schemas.JobStates.cancelOfUnknownId(cancelled));
+            assertTrue(p.work.isEmpty());
         }
     }
 

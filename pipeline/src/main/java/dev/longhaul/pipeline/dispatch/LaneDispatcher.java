@@ -20,8 +20,8 @@
  *   reported nothing outstanding for that long, with the same lanes, in every fresh heartbeat (a
  *   worker's report counts every order it holds, at least one token each, an order it cannot decode
  *   yet too, and an idle worker polls all its lanes, so the order is not waiting there: its record
- *   is gone, say by retention, or its final status was lost). A lost order is logged and no longer counted; the
- *   job's status is left as it is;
+ *   is gone, say by retention, or its final status was lost). A lost order is logged, no longer counted, and its
+ *   job ends FAILED saying so (run again, it could run twice should the order turn up after all);
  * - a held order whose deadline has passed becomes EXPIRED; a CANCEL for a held order, CANCELLED;
  *   neither is ever released;
  * - a SET_PRIORITY for a held order changes its priority (and the priority its order carries to

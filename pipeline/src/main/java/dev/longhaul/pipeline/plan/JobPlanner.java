@@ -420,9 +420,14 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                     // a job planned so long ago that its plan was forgotten may still be held (or in flight)
                     emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
                 }
-                // the submission it cancels, when one alone was arriving
+                // the submission it cancels, when one alone was arriving; with none, the reason marks
+                // the cancel of an id known of nothing (JobStates.cancelOfUnknownId), which a final
+                // status of an earlier life outranks; with several, it says so, and ends the job
                 String only = plan.pending.size() == 1 ? plan.pending.keySet().iterator().next() : "";
-                emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, JobStates.CANCELLED_BEFORE_PLANNING, context.currentSystemTimeMs()));
+                String reason = plan.pending.size() > 1
+                        ? "cancelled before planning, while " + plan.pending.size() + " submissions of it were arriving"
+                        : JobStates.CANCELLED_BEFORE_PLANNING;
+                emit(Outcome.status(jobId, plan.tenant, only, JobState.CANCELLED, reason, context.currentSystemTimeMs()));
                 plan.settlement = Settlement.CANCELLED;
                 plan.closeAll();
                 save(jobId, plan);
