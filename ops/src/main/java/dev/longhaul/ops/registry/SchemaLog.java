@@ -225,11 +225,12 @@ final class SchemaLog implements AutoCloseable {
     }
 
     /**
-     * Refuses every request once the schemas topic can no longer be read (a record this registry
+     * Refuses a request once the schemas topic can no longer be read (a record this registry
      * cannot decode, a right to read it withdrawn): the view is frozen, and answering from it
-     * would keep this instance looking healthy while ids registered elsewhere stay unknown here.
-     * The answer names the cause; the readiness and liveness probes fail on it, and a restart
-     * reads the topic again.
+     * would keep this instance looking healthy while subjects change elsewhere. The answer names
+     * the cause, and the readiness probe fails on it. (Lookups by id are still answered: an id
+     * never changes what it names.) A restart reads the topic again, which helps once the right
+     * is given back; a record that cannot be decoded needs an operator.
      */
     void checkReading() {
         synchronized (progress) {

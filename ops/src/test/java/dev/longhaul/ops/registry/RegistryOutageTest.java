@@ -56,7 +56,9 @@ class RegistryOutageTest {
             RegistryConfig config = RegistryConfig.defaults(kafka.bootstrapServers()).withListener("localhost", 0);
             try (RegistryServer server = RegistryServer.start(config)) {
                 RegistryHttp http = new RegistryHttp(server.url());
-                assertEquals(200, http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(1))).status());
+                RegistryHttp.Answer registered = http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(1)));
+                assertEquals(200, registered.status());
+                int probeId = registered.body().get("id").asInt();
                 assertEquals(200, http.get("/subjects").status());
                 // when a version record it cannot decode lands on the schemas topic (it could hold an
                 // id, so reading past it could hand that id out again)
@@ -68,7 +70,8 @@ class RegistryOutageTest {
                             "not json".getBytes())).get();
                 }
                 // then every request, reads of what it knew included, fails naming the cause, so that
-                // its probes fail rather than a frozen view looking healthy
+                // its readiness probe fails rather than a frozen view looking healthy; but a schema
+                // by id is still given, since an id never changes what it names
                 RegistryHttp.Answer subjects = null;
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < deadline) {
@@ -84,6 +87,8 @@ class RegistryOutageTest {
                         subjects.body().toString());
                 assertEquals(500, http.get("/").status());
                 assertEquals(500, http.get("/subjects/probe-value/versions/1").status());
+                assertEquals(200, http.get("/schemas/ids/" + probeId).status());
+                assertEquals(500, http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(2))).status());
             }
         }
     }
