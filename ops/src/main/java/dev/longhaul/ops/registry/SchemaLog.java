@@ -76,6 +76,8 @@ final class SchemaLog implements AutoCloseable {
     /** The retriable error the materializer is waiting out, if any (named by a request that times out). */
     private volatile RuntimeException lastRetried;
     private long lastWarned;
+    /** Called with the try's number after each commit; tests make it fail as an ambiguous commit would. */
+    volatile java.util.function.IntConsumer afterCommit = attempt -> { };
 
     private SchemaLog(RegistryConfig config, SchemaView view) {
         this.config = config;
@@ -120,26 +122,38 @@ final class SchemaLog implements AutoCloseable {
     /**
      * Runs one write: fence the other instances, catch up, plan from the view, commit, read back.
      * The plan may throw (a RegistryException refusing the request); nothing is written then.
+     * A try that fails after its commit may have landed: the next one first looks whether the view
+     * holds every record of a plan tried before, and answers that plan's result if so, rather
+     * than plan again from a view the first try changed (a delete of "latest" would delete the
+     * version before it too; a delete of version 3, answer that it was deleted already).
      */
     <T> T write(Function<SchemaView, Plan<T>> planner) {
         synchronized (writeLock) {
+            List<Plan<T>> tried = new ArrayList<>();
             for (int attempt = 1; ; attempt++) {
                 KafkaProducer<byte[], byte[]> producer = null;
                 try {
                     producer = new KafkaProducer<>(config.producerProperties());
                     producer.initTransactions();
                     catchUp();
+                    for (Plan<T> before : tried) {
+                        if (before.records().stream().allMatch(view::holds)) {
+                            return before.result();
+                        }
+                    }
                     Plan<T> plan = planner.apply(view);
                     if (plan.records().isEmpty()) {
                         return plan.result();
                     }
                     checkSizes(plan.records());
+                    tried.add(plan);
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> sent = new ArrayList<>();
                     for (StoredRecord record : plan.records()) {
                         sent.add(producer.send(new ProducerRecord<>(config.topic(), 0, StoredRecord.key(record), StoredRecord.value(record))));
                     }
                     producer.commitTransaction();
+                    afterCommit.accept(attempt);
                     long last = -1;
                     for (Future<RecordMetadata> f : sent) {
                         last = Math.max(last, f.get().offset());

@@ -48,6 +48,18 @@ final class SchemaView {
         }
     }
 
+    /**
+     * Whether the view already holds what the record says: the same version record, or the same
+     * level (none: removed). A write whose commit seemed to fail tells by this that it landed.
+     */
+    synchronized boolean holds(StoredRecord record) {
+        return switch (record) {
+            case SchemaVersion v -> v.equals(subjects.getOrDefault(v.subject(), new TreeMap<>()).get(v.version()));
+            case SubjectConfig c when c.subject() == null -> java.util.Objects.equals(globalLevel, c.level());
+            case SubjectConfig c -> java.util.Objects.equals(subjectLevels.get(c.subject()), c.level());
+        };
+    }
+
     /** Subjects with a live version (or with any version, deleted ones counted, when asked). */
     synchronized List<String> subjects(boolean includeDeleted) {
         List<String> names = new ArrayList<>();

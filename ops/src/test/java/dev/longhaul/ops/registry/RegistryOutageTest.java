@@ -93,6 +93,36 @@ class RegistryOutageTest {
         }
     }
 
+    @Test
+    void aDeleteWhoseCommitLandedButSeemedToFailIsNotDoneTwice(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).port(freePort()).controllerPort(freePort()).start()) {
+            RegistryConfig config = RegistryConfig.defaults(kafka.bootstrapServers()).withListener("localhost", 0);
+            SchemaView view = new SchemaView();
+            try (SchemaLog log = SchemaLog.open(config, view)) {
+                RegistryApi api = new RegistryApi(view, log);
+                api.register("twice-value", RegistryHttp.schemaBody(RegistrySchemas.probe(1)));
+                api.register("twice-value", RegistryHttp.schemaBody(RegistrySchemas.probe(2)));
+                api.register("twice-value", RegistryHttp.schemaBody(RegistrySchemas.probe(3)));
+                // when the first try of each write commits and then fails, as a commit whose answer
+                // was lost does, so that the write is tried again
+                log.afterCommit = attempt -> {
+                    if (attempt == 1) {
+                        throw new org.apache.kafka.common.KafkaException("the commit's answer was lost (test)");
+                    }
+                };
+                // then a delete of "latest" deletes version 3 alone, not 2 as well on its second try
+                assertEquals(3, api.deleteVersion("twice-value", "latest"));
+                assertEquals(java.util.List.of(1, 2), view.versions("twice-value", false).stream().map(SchemaVersion::version).toList());
+                // and a delete of version 1 answers that it deleted it, not that it was deleted already
+                assertEquals(1, api.deleteVersion("twice-value", "1"));
+                assertEquals(java.util.List.of(2), view.versions("twice-value", false).stream().map(SchemaVersion::version).toList());
+                // and a permanent delete of "latest" (the highest soft-deleted version) removes 3 alone
+                assertEquals(3, api.deleteVersionPermanently("twice-value", "latest"));
+                assertEquals(java.util.List.of(1, 2), view.versions("twice-value", true).stream().map(SchemaVersion::version).toList());
+            }
+        }
+    }
+
     private static int freePort() throws java.io.IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("localhost"))) {
             return s.getLocalPort();
