@@ -357,10 +357,7 @@ class WorkerTest {
     @Test
     void anOrderOfANewerSchemaHoldsItsLaneUntilAnUpgradedWorkerAndIsNeitherDeadLetteredNorCommittedPast() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-        Topics skew = new Topics("skew.", registry);
-        for (var t : skew.all()) {
-            kafka.createTopic(t.getKey().name(), t.getKey() == skew.work ? 2 : 1, t.getValue());
-        }
+        Topics skew = namespaceTopics("skew.", 2, registry);
         WorkerConfig config = config("skew-1", "skew.");
         Topics saved = topics;
         topics = skew;
@@ -482,15 +479,7 @@ class WorkerTest {
         Topics laneTopics = namespaceTopics("lanes.", 2);
         // given a worker on lanes 0 and 1 whose order on lane 0 stops at its first prefill chunk until released
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Faults holdLaneZero = (point, order) -> {
-            if (point == Faults.Point.PREFILL && order.startsWith(laneTopics.work.name() + "-0@")) {
-                try {
-                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        Faults holdLaneZero = heldAtFirstPrefill(laneTopics.work.name() + "-0@", release);
         WorkerConfig config = WorkerConfig.defaults("lanes-1", kafka.bootstrapServers(), MODEL).withNamespace("lanes.")
                 .withContext(BUDGET, Duration.ofMinutes(10)).withOutput(OUTPUT).withEngine("cpu", 2).withConcurrentOrders(2);
         Topics saved = topics;
@@ -690,10 +679,7 @@ class WorkerTest {
                 return up.schemaById(id);
             }
         };
-        Topics brokenTopics = new Topics("broken.", switched);
-        for (var t : brokenTopics.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
+        Topics brokenTopics = namespaceTopics("broken.", 1, switched);
         WorkerConfig config = config("broken-1", "broken.");
         try (Worker broken = new Worker(config, brokenTopics, new LaneAssignment.Pinned(List.of(0)), Faults.NONE, Duration.ofMillis(200))) {
             // an undecodable order must be dead-lettered, which needs the registry: while it is
@@ -743,10 +729,7 @@ class WorkerTest {
     void ordersOnLanesHeldAtDifferentTimesAreDecodedOnceTheRegistryAnswersAgain() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         dev.longhaul.pipeline.FlakyRegistry flaky = new dev.longhaul.pipeline.FlakyRegistry(registry);
-        Topics twoLanes = new Topics("regtwo.", registry);
-        for (var t : twoLanes.all()) {
-            kafka.createTopic(t.getKey().name(), t.getKey() == twoLanes.work ? 2 : 1, t.getValue());
-        }
+        Topics twoLanes = namespaceTopics("regtwo.", 2, registry);
         Topics saved = topics;
         topics = twoLanes;
         try {
@@ -779,15 +762,7 @@ class WorkerTest {
     void anOrderThatEndsWithoutARunIsNotKeptWaitingBehindAnotherLanesRun() throws Exception {
         Topics slotTopics = namespaceTopics("slot.", 2);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Faults holdLaneZero = (point, order) -> {
-            if (point == Faults.Point.PREFILL && order.startsWith(slotTopics.work.name() + "-0@")) {
-                try {
-                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        Faults holdLaneZero = heldAtFirstPrefill(slotTopics.work.name() + "-0@", release);
         // one inference slot, taken by lane 0's run until released
         WorkerConfig config = config("slot-1", "slot.").withConcurrentOrders(1);
         Topics saved = topics;
@@ -820,10 +795,7 @@ class WorkerTest {
     void aRegistryThatIsDownForAWhileLosesNoOrderNoCancelNoChunkAndAValuelessRecordIsDeadLettered() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         dev.longhaul.pipeline.FlakyRegistry flaky = new dev.longhaul.pipeline.FlakyRegistry(registry);
-        Topics written = new Topics("regdown.", registry);
-        for (var t : written.all()) {
-            kafka.createTopic(t.getKey().name(), 1, t.getValue());
-        }
+        Topics written = namespaceTopics("regdown.", 1, registry);
         Topics saved = topics;
         topics = written;
         try {
@@ -1095,7 +1067,20 @@ class WorkerTest {
     }
 
     /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
-    private static Topics namespaceTopics(String namespace, int lanes) {
+    /** Faults that stop the runs of orders named `prefix`... at their prefill chunks until `release` (two minutes at most). */
+    private static Faults heldAtFirstPrefill(String prefix, java.util.concurrent.CountDownLatch release) {
+        return (point, order) -> {
+            if (point == Faults.Point.PREFILL && order.startsWith(prefix)) {
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+
+        private static Topics namespaceTopics(String namespace, int lanes) {
         return namespaceTopics(namespace, lanes, new InMemorySchemaRegistry());
     }
 
