@@ -211,15 +211,16 @@ final class ResultWriter implements AutoCloseable {
     }
 
     /**
-     * Whether the last commit that did not land named a topic the cluster does not have (or whose
-     * metadata never came): a dead-letters topic not created, say. It may also be a broker away,
-     * so it is enough only to drop an outcome's dead letters, never to fail a run.
+     * Whether the last commit that did not land failed because the dead-letters topic does not
+     * exist: its metadata never came ("Topic X not present in metadata"), naming that topic. A
+     * broker away fails the first send, of a status, naming the status topic instead. Enough to
+     * drop an outcome's dead letters, never to fail a run.
      */
-    boolean lastFailureMissesATopic() {
+    boolean lastFailureMissesDeadLetters() {
         Exception e = lastCommitFailure;
-        return e != null && (Failures.find(e, org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class).isPresent()
-                || Failures.find(e, org.apache.kafka.common.errors.TimeoutException.class)
-                        .filter(t -> String.valueOf(t.getMessage()).contains("not present in metadata")).isPresent());
+        String missing = "Topic " + topics.deadLetters.name() + " not present in metadata";
+        return e != null && Failures.find(e, org.apache.kafka.common.errors.TimeoutException.class)
+                .filter(t -> String.valueOf(t.getMessage()).contains(missing)).isPresent();
     }
 
     /** Why the last commit that did not land failed, as "Type: message" ("unknown" if none did). */

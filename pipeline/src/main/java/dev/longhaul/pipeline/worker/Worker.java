@@ -164,10 +164,14 @@ public final class Worker implements AutoCloseable {
     /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
     private final Set<Running> abandoned = new HashSet<>();
     private long lastHeartbeat;
-    /** Before this time (ms) no order is decoded: the registry failed a lookup; poll thread only. */
+    /**
+     * Before this time (ms) no order is decoded: the registry failed a lookup (or the output
+     * schemas' registration). Only a call that failed moves it, never an order held meanwhile
+     * without a lookup; poll thread only.
+     */
     private long registryRetryAt;
-    /** When (ms) a lookup last failed for a registry out of reach; poll thread only. */
-    private long lookupFailedAt;
+    /** Lookups failed in a row for a registry out of reach; poll thread only. */
+    private int lookupFailures;
     /** Whether the schemas of the records commits write are registered (outputSchemasKnown); poll thread only. */
     private boolean schemasRegistered;
     /** Failed tries to register them so far; poll thread only. */
@@ -287,7 +291,7 @@ public final class Worker implements AutoCloseable {
             }
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    pending.add(take(r, true));
+                    pending.add(take(r));
                 }
                 for (Running r : List.copyOf(inProgress.values())) {
                     if (r.outcome.isDone()) {
@@ -315,25 +319,28 @@ public final class Worker implements AutoCloseable {
      * The order a record holds, or why not: a record without a value (a tombstone, never written by
      * the dispatcher) is refused like undecodable bytes. A registry that cannot be asked for the
      * order's schema is not the order's fault: start() decodes it again later (registryDown).
-     * Gated (a record just polled, or an order not held before), no lookup is tried while
-     * registryRetryAt says the registry failed moments ago; see start() for held orders.
+     * No lookup is tried while registryRetryAt says the registry failed moments ago: each failed
+     * lookup shuts that gate for a pause that grows with the failures in a row, so that the poll
+     * thread blocks on an unreachable registry once per pause, whatever the number of orders.
      */
-    private Taken take(ConsumerRecord<byte[], byte[]> r, boolean gated) {
+    private Taken take(ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) {
             return new Taken(r, null, new WireFormatException(DeadLetterReason.NOT_AVRO, "a work record without a value"));
         }
-        if (gated && System.currentTimeMillis() < registryRetryAt) {
+        if (System.currentTimeMillis() < registryRetryAt) {
             // the registry failed moments ago: a lookup now could block the poll thread for a
             // client's whole retry budget per record, and the group would drop this member
             return new Taken(r, null, new RegistryException("the schema registry could not be reached moments ago;"
                     + " the order is decoded when it is tried again", null));
         }
         try {
-            return new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
+            Taken taken = new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
+            lookupFailures = 0;
+            return taken;
         } catch (RuntimeException e) {
             if (registryDown(e)) {
-                lookupFailedAt = System.currentTimeMillis();
-                registryRetryAt = Math.max(registryRetryAt, lookupFailedAt + firstPause.toMillis());
+                lookupFailures++;
+                registryRetryAt = Math.max(registryRetryAt, System.currentTimeMillis() + pause(lookupFailures).toMillis());
             }
             return new Taken(r, null, e);
         }
@@ -429,7 +436,7 @@ public final class Worker implements AutoCloseable {
             }
             registerTries++;
             Duration pause = pause(registerTries);
-            registryRetryAt = now + pause.toMillis();
+            registryRetryAt = Math.max(registryRetryAt, now + pause.toMillis());
             LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": the schemas of its results cannot be"
                     + " registered (try " + registerTries + "); no order starts before they are; trying again in "
                     + pause.toSeconds() + " s: " + e);
@@ -512,19 +519,13 @@ public final class Worker implements AutoCloseable {
             return;
         }
         if (t.undecodable != null && (registryDown(t.undecodable) || newerWriter(t.undecodable))) {
-            // An order held before, whose own pause is over, asks the registry again even while
-            // the gate is shut: lanes held at different times would otherwise each push the gate
-            // past the others' retries for ever. One such lookup per first pause at most, since
-            // each may block this thread for the client's whole retry budget.
-            boolean ownRetry = t.tries.count() > 0 && System.currentTimeMillis() >= lookupFailedAt + firstPause.toMillis();
-            Taken again = take(t.record, !ownRetry);
+            Taken again = take(t.record);
             if (again.undecodable != null && registryDown(again.undecodable)) {
-                // still no registry: the order waits, holding its lane, however long that takes;
-                // records polled meanwhile are not looked up for as long (each held order then
-                // tries once per pause of its own)
-                Duration pause = holdLane(t, System.Logger.Level.WARNING,
+                // still no registry: the order waits, holding its lane, however long that takes.
+                // Its hold does not shut the lookup gate further (take did, if it looked up): lanes
+                // held at different times would each push it past the others' retries for ever
+                holdLane(t, System.Logger.Level.WARNING,
                         "cannot be decoded while the schema registry is down", again.undecodable.toString());
-                registryRetryAt = Math.max(registryRetryAt, System.currentTimeMillis() + pause.toMillis());
             } else if (again.undecodable != null && newerWriter(again.undecodable)) {
                 // an order written by a newer pipeline than this worker (an upgrade half done): a
                 // valid order, so it is neither dead-lettered nor committed past (its job would stay
@@ -820,9 +821,9 @@ public final class Worker implements AutoCloseable {
             again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
                     + count + " tries: " + writer.lastCommitFailure()), ""), false);
             count = 0;
-        } else if (count >= MAX_TRIES && !outcome.lastResort() && (repeats || writer.lastFailureMissesATopic())) {
+        } else if (count >= MAX_TRIES && !outcome.lastResort() && (repeats || !outcome.succeeded() && writer.lastFailureMissesDeadLetters())) {
             // an outcome with a dead letter that cannot be committed (one larger than the broker
-            // takes, a dead-letters topic this worker may not write or that is missing): it goes without its dead
+            // takes, a dead-letters topic this worker may not write or that does not exist): it goes without its dead
             // letters (an unreadable order's outcome is nothing then), its status unchanged, or
             // the lane would wait behind it for ever
             List<ResultWriter.Out> bare = writer.withoutDeadLetters(outcome.records());

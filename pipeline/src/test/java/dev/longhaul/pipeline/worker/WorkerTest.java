@@ -735,10 +735,11 @@ class WorkerTest {
         try {
             placeOn(0, order("rt-0", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "the text of lane zero".getBytes(), null));
             // lane 0's order fails its lookup when polled, and again on its first retry: it is held
-            // for two seconds, and lookups of records polled meanwhile are not tried; lane 1's
-            // order arrives half-way through the first, and is held too. Each held order's own retry must ask the registry again: gated
-            // like a polled record, each lane's pause pushed the gate past the other's retry, and
-            // back, so that neither asked it ever again
+            // for two seconds, and lookups are not tried for as long; lane 1's order arrives
+            // half a second into that pause, and is held too, without a lookup. The lookup gate must
+            // open again for the held orders' retries: when each hold pushed it (not only a failed
+            // lookup), each lane's pause pushed it past the other's retry, and back, so that
+            // neither asked the registry ever again
             flaky.failFirst(WorkOrder.class, 2);
             WorkerConfig config = config("regtwo-1", "regtwo.").withEngine("cpu", 2).withConcurrentOrders(2);
             try (Worker w = new Worker(config, new Topics("regtwo.", flaky), new LaneAssignment.Pinned(List.of(0, 1)),
