@@ -79,11 +79,11 @@ public final class PipelineTopology {
                         Named.as("status-table"), JobStatusQuery.STATUS_STORE)
                 .to(topics.status.name(), Produced.with(topics.status.keys(), topics.status.values()).withName("status-restore-sink"));
         // and a worker's hand-back of a paused job's order, which the dispatcher holds again; not
-        // the planner's cancel of an id it knows nothing of, naming no submission: an order of the
-        // id still held or running (its plan forgotten) is cancelled by the dispatcher itself, on
+        // the planner's cancel before planning that names no submission: an order of the id
+        // still held or running (its plan forgotten) is cancelled by the dispatcher itself, on
         // the planner's CancelRequested, and the status must not free its lane before that
         KStream<String, DispatchEvent> finished = statuses
-                .filter((jobId, status) -> JobStates.isFinal(status.getState()) && !JobStates.cancelOfUnknownId(status)
+                .filter((jobId, status) -> JobStates.isFinal(status.getState()) && !JobStates.plannersUnnamedCancel(status)
                         || JobStates.handedBack(status), Named.as("status-final"))
                 .<DispatchEvent>mapValues((jobId, status) -> JobStates.isFinal(status.getState())
                                 ? new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId())

@@ -292,6 +292,9 @@ class PlanTopologyTest {
             assertEquals("", cancelled.getSubmissionId());
             assertEquals("cancelled before planning, while 2 submissions of it were arriving", cancelled.getReason());
             assertFalse(dev.longhaul.schemas.JobStates.cancelOfUnknownId(cancelled));
+            // yet, naming no submission, it frees nothing at the dispatcher: an order of the id held
+            // there (its plan forgotten) is cancelled on the planner's own word instead
+            assertTrue(dev.longhaul.schemas.JobStates.plannersUnnamedCancel(cancelled));
             assertTrue(p.work.isEmpty());
         }
     }

@@ -49,6 +49,16 @@ public final class JobStates {
                 && CANCELLED_BEFORE_PLANNING.equals(status.getReason());
     }
 
+    /**
+     * Whether the status is any of the planner's CANCELLED before planning that names no
+     * submission (of an unknown id, or while several submissions arrived): it ends the job's
+     * status, while the dispatcher cancels what it holds of the id on the planner's own word.
+     */
+    public static boolean plannersUnnamedCancel(JobStatus status) {
+        return status.getState() == JobState.CANCELLED && status.getSubmissionId().isEmpty()
+                && status.getReason() != null && status.getReason().startsWith(CANCELLED_BEFORE_PLANNING);
+    }
+
     /** Whether the status is a worker's hand-back of a paused job's order (see HANDED_BACK). */
     public static boolean handedBack(JobStatus status) {
         return status.getState() == JobState.QUEUED && status.getReason() != null && status.getReason().startsWith(HANDED_BACK);

@@ -61,6 +61,14 @@ class JobStatesTest {
         assertEquals(false, JobStates.staleAfter(status(JobState.SUCCEEDED, "s1"), other));
         assertEquals(true, JobStates.cancelOfUnknownId(lateCancel));
         assertEquals(false, JobStates.cancelOfUnknownId(JobStatus.newBuilder(lateCancel).setSubmissionId("s1").build()));
+        // every unnamed cancel before planning, of an unknown id or while several submissions
+        // arrived, is the planner's (the dispatcher is told apart); a named one or another reason is not
+        JobStatus whileSeveral = JobStatus.newBuilder(lateCancel).setReason(JobStates.CANCELLED_BEFORE_PLANNING + ", while 2 arrived").build();
+        assertEquals(true, JobStates.plannersUnnamedCancel(lateCancel));
+        assertEquals(true, JobStates.plannersUnnamedCancel(whileSeveral));
+        assertEquals(false, JobStates.cancelOfUnknownId(whileSeveral));
+        assertEquals(false, JobStates.plannersUnnamedCancel(other));
+        assertEquals(false, JobStates.plannersUnnamedCancel(JobStatus.newBuilder(lateCancel).setSubmissionId("s1").build()));
     }
 
     @Test
