@@ -193,6 +193,9 @@ final class RegistryApi {
             // Registered through another instance a moment ago? Read the log up to its end once.
             log.catchUp();
             schema = view.schema(id);
+            if (schema.isEmpty()) {
+                log.checkReading(); // a view that stopped reading cannot say an id is unknown
+            }
         }
         return schema.orElseThrow(() -> new RegistryException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
     }

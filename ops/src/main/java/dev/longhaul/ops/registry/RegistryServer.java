@@ -126,13 +126,15 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     /**
-     * Whether the call reads a schema by id: an id never changes what it names, so the view answers
-     * it even once the schemas topic can no longer be read (SchemaLog.checkReading), and records
-     * already written still decode while an operator sees to the topic.
+     * Whether the call reads a schema by id (GET /schemas/ids/{id}, or its /schema): an id never
+     * changes what it names, so the view answers it even once the schemas topic can no longer be
+     * read (SchemaLog.checkReading), and records already written still decode while an operator
+     * sees to the topic. Not the id's subjects or versions: those lists change.
      */
     private static boolean idLookup(Call call) {
-        return call.method().equals("GET") && call.path().size() >= 3 && call.path().get(0).equals("schemas")
-                && call.path().get(1).equals("ids");
+        List<String> path = call.path();
+        return call.method().equals("GET") && path.size() >= 3 && path.get(0).equals("schemas") && path.get(1).equals("ids")
+                && (path.size() == 3 || path.size() == 4 && path.get(3).equals("schema"));
     }
 
     private JsonNode route(Call call) {

@@ -88,6 +88,9 @@ class RegistryOutageTest {
                 assertEquals(500, http.get("/").status());
                 assertEquals(500, http.get("/subjects/probe-value/versions/1").status());
                 assertEquals(200, http.get("/schemas/ids/" + probeId).status());
+                assertEquals(200, http.get("/schemas/ids/" + probeId + "/schema").status());
+                assertEquals(500, http.get("/schemas/ids/" + probeId + "/subjects").status(), "which subjects use it may change");
+                assertEquals(500, http.get("/schemas/ids/" + (probeId + 1000)).status(), "an unknown id may be one it cannot read");
                 assertEquals(500, http.post("/subjects/probe-value/versions", RegistryHttp.schemaBody(RegistrySchemas.probe(2))).status());
             }
         }
