@@ -210,19 +210,6 @@ final class ResultWriter implements AutoCloseable {
                 .anyMatch(type -> Failures.find(e, type).isPresent());
     }
 
-    /**
-     * Whether the last commit that did not land failed because the dead-letters topic does not
-     * exist: its metadata never came ("Topic X not present in metadata"), naming that topic. A
-     * broker away fails the first send, of a status, naming the status topic instead. Enough to
-     * drop an outcome's dead letters, never to fail a run.
-     */
-    boolean lastFailureMissesDeadLetters() {
-        Exception e = lastCommitFailure;
-        String missing = "Topic " + topics.deadLetters.name() + " not present in metadata";
-        return e != null && Failures.find(e, org.apache.kafka.common.errors.TimeoutException.class)
-                .filter(t -> String.valueOf(t.getMessage()).contains(missing)).isPresent();
-    }
-
     /** Why the last commit that did not land failed, as "Type: message" ("unknown" if none did). */
     String lastCommitFailure() {
         Exception e = lastCommitFailure;

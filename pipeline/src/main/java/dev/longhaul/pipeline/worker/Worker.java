@@ -821,12 +821,13 @@ public final class Worker implements AutoCloseable {
             again = new Ending(writer.failed(t, new IllegalStateException("its results could not be committed in "
                     + count + " tries: " + writer.lastCommitFailure()), ""), false);
             count = 0;
-        } else if (count >= MAX_TRIES && !outcome.lastResort()
-                && (repeats || !outcome.succeeded() && writer.lastFailureMissesDeadLetters())) {
+        } else if (count >= MAX_TRIES && !outcome.lastResort() && repeats) {
             // an outcome with a dead letter that cannot be committed (one larger than the broker
-            // takes, a dead-letters topic this worker may not write or that does not exist): it
-            // goes without its dead letters (an unreadable order's outcome is nothing then), its
-            // status unchanged, or the lane would wait behind it for ever
+            // takes, a dead-letters topic this worker may not write): it goes without its dead
+            // letters (an unreadable order's outcome is nothing then), its status unchanged, or
+            // the lane would wait behind it for ever. A dead-letters topic that does not exist
+            // reads like a cluster out of reach (its metadata never comes): that is waited out,
+            // saying so, rather than lose the dead letter
             List<ResultWriter.Out> bare = writer.withoutDeadLetters(outcome.records());
             LOG.log(System.Logger.Level.ERROR, "worker " + config.workerId() + ": the outcome of the order at offset "
                     + t.record.offset() + " of " + t.partition() + " could not be committed in " + count + " tries: "
