@@ -49,6 +49,20 @@ class AvroSerdeTest {
     }
 
     @Test
+    void aReaderSaysWhetherADecodeWouldAskTheRegistry() {
+        byte[] bytes = AvroSerde.forValues(JobStatus.class, registry).serialize("t", SampleRecords.jobStatus());
+        AvroSerde<JobStatus> reader = AvroSerde.forValues(JobStatus.class, registry);
+        assertFalse(reader.needsNoLookup(bytes), "the writer's schema is not known to this reader yet");
+        reader.deserialize("t", bytes);
+        assertTrue(reader.needsNoLookup(bytes), "known now");
+        byte[] otherId = bytes.clone();
+        otherId[4]++;
+        assertFalse(reader.needsNoLookup(otherId));
+        assertTrue(reader.needsNoLookup(new byte[] {1, 0, 0, 0, 1}), "refused for its magic byte before any lookup");
+        assertTrue(reader.needsNoLookup(new byte[] {0, 0}), "refused for its length before any lookup");
+    }
+
+        @Test
     void sameSchemaKeepsOneIdAcrossTopics() {
         AvroSerde<JobStatus> serde = AvroSerde.forValues(JobStatus.class, registry);
         byte[] a = serde.serialize("a", SampleRecords.jobStatus());

@@ -58,6 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.longhaul.pipeline.Failures;
 import dev.longhaul.schemas.Topics;
 import dev.longhaul.schemas.WorkOrder;
+import dev.longhaul.schemas.wire.AvroSerde;
 import dev.longhaul.schemas.wire.DeadLetterReason;
 import dev.longhaul.schemas.wire.RegistryException;
 import dev.longhaul.schemas.wire.WireFormatException;
@@ -327,7 +328,8 @@ public final class Worker implements AutoCloseable {
         if (r.value() == null) {
             return new Taken(r, null, new WireFormatException(DeadLetterReason.NOT_AVRO, "a work record without a value"));
         }
-        if (System.currentTimeMillis() < registryRetryAt) {
+        boolean cached = decodesWithoutLookup(r);
+        if (!cached && System.currentTimeMillis() < registryRetryAt) {
             // the registry failed moments ago: a lookup now could block the poll thread for a
             // client's whole retry budget per record, and the group would drop this member
             return new Taken(r, null, new RegistryException("the schema registry could not be reached moments ago;"
@@ -335,7 +337,9 @@ public final class Worker implements AutoCloseable {
         }
         try {
             Taken taken = new Taken(r, topics.work.values().deserializer().deserialize(r.topic(), r.value()), null);
-            lookupFailures = 0;
+            if (!cached) {
+                lookupFailures = 0; // the registry answered (a schema known here already says nothing of it)
+            }
             return taken;
         } catch (RuntimeException e) {
             if (registryDown(e)) {
@@ -344,6 +348,11 @@ public final class Worker implements AutoCloseable {
             }
             return new Taken(r, null, e);
         }
+    }
+
+    /** Whether the record decodes without asking the registry: its writer's schema is known here already. */
+    private boolean decodesWithoutLookup(ConsumerRecord<byte[], byte[]> r) {
+        return topics.work.values() instanceof AvroSerde<WorkOrder> serde && serde.needsNoLookup(r.value());
     }
 
     /** Whether e comes from a schema registry that could not answer (a refusal is a WireFormatException instead). */
@@ -519,6 +528,13 @@ public final class Worker implements AutoCloseable {
             return;
         }
         if (t.undecodable != null && (registryDown(t.undecodable) || newerWriter(t.undecodable))) {
+            long now = System.currentTimeMillis();
+            if (now < registryRetryAt && !decodesWithoutLookup(t.record)) {
+                // the lookup gate is shut: the order waits for it to open, holding its lane, and
+                // no try is counted, for none was made
+                requeue(t.again(t.tries.count(), Duration.ofMillis(registryRetryAt - now), null));
+                return;
+            }
             Taken again = take(t.record);
             if (again.undecodable != null && registryDown(again.undecodable)) {
                 // still no registry: the order waits, holding its lane, however long that takes.

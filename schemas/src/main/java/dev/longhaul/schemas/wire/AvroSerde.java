@@ -142,6 +142,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         }
     }
 
+    /**
+     * Whether deserialize(bytes) would not ask the registry: the writer's schema is known here
+     * already, or the bytes are refused before any lookup (not Confluent-framed).
+     */
+    public boolean needsNoLookup(byte[] bytes) {
+        return bytes == null || bytes.length < HEADER_BYTES || bytes[0] != MAGIC
+                || readersById.containsKey(ByteBuffer.wrap(bytes, 1, 4).getInt());
+    }
+
     /** The registry id in a Confluent-framed value; refuses anything else with its reason. */
     public static int schemaId(byte[] bytes) {
         if (bytes.length < HEADER_BYTES) {
