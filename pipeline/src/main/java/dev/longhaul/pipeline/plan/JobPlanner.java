@@ -416,12 +416,10 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
                 }
             }
             case NONE -> {
-                if (plan.pending.size() != 1) {
-                    // a job planned so long ago that its plan was forgotten may still be held (or in
-                    // flight): the dispatcher cancels what it holds of the id, since the status,
-                    // naming no submission, does not free anything there (JobStates.plannersUnnamedCancel)
-                    emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
-                }
+                // a job planned so long ago that its plan was forgotten may still be held (paused,
+                // say) or in flight: the dispatcher cancels what it holds of the id, since this
+                // status frees nothing there (it names no submission, or one not planned yet)
+                emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
                 // the submission it cancels, when one alone was arriving; with none, the reason marks
                 // the cancel of an id known of nothing (JobStates.cancelOfUnknownId), which a final
                 // status of an earlier life outranks; with several, it says so, and ends the job
