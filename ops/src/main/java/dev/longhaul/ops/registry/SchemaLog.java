@@ -249,7 +249,7 @@ final class SchemaLog implements AutoCloseable {
     void checkReading() {
         synchronized (progress) {
             if (failure != null) {
-                throw storeError("the schemas topic cannot be read, so this registry answers nothing until it is restarted", failure);
+                throw storeError("the schemas topic cannot be read, so this registry answers nothing but schemas by id until it is restarted", failure);
             }
         }
     }

@@ -147,8 +147,14 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
      * already, or the bytes are refused before any lookup (not Confluent-framed).
      */
     public boolean needsNoLookup(byte[] bytes) {
-        return bytes == null || bytes.length < HEADER_BYTES || bytes[0] != MAGIC
-                || readersById.containsKey(ByteBuffer.wrap(bytes, 1, 4).getInt());
+        if (bytes == null) {
+            return true;
+        }
+        try {
+            return readersById.containsKey(schemaId(bytes));
+        } catch (WireFormatException e) {
+            return true; // refused for its header, before any lookup
+        }
     }
 
     /** The registry id in a Confluent-framed value; refuses anything else with its reason. */
