@@ -262,7 +262,9 @@ final class Scheduler {
 
     /**
      * Fails every sequence with `e`, queued ones included: an Error escaped a step (out of memory, a
-     * listener's), and no lane's state can be trusted to go on from there.
+     * listener's), and no lane's state can be trusted to go on from there. The lanes of the work
+     * that threw it have failed already (with it, or beside others); these had no part in it, and
+     * fail as bystanders (StepFailedException.bystander), so that a caller can run them again.
      */
     void failAll(Throwable e) {
         for (Lane lane; (lane = inbox.poll()) != null; ) {
@@ -270,7 +272,8 @@ final class Scheduler {
         }
         List<Lane> all = new ArrayList<>(active);
         all.addAll(waiting);
-        all.forEach(lane -> fail(lane, e));
+        StepFailedException bystander = StepFailedException.bystander(all.size(), e);
+        all.forEach(lane -> fail(lane, bystander));
         publish();
     }
 

@@ -309,7 +309,12 @@ class BatchEngineTest {
             java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
                     () -> faulty.result().get(120, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
-            assertThrows(java.util.concurrent.ExecutionException.class, () -> bystander.result().get(120, TimeUnit.SECONDS));
+            // the other fails as a bystander, so that its caller can tell it had no part in the Error
+            java.util.concurrent.ExecutionException other = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> bystander.result().get(120, TimeUnit.SECONDS));
+            StepFailedException besides = assertInstanceOf(StepFailedException.class, other.getCause());
+            assertTrue(besides.bystander(), besides.getMessage());
+            assertInstanceOf(OutOfMemoryError.class, besides.getCause());
             // and the loop still serves what comes next
             GenerationResult next = engine.submit(new int[] {7}, SamplingParams.greedy(3), GenerationListener.NONE)
                     .result().get(120, TimeUnit.SECONDS);
@@ -420,6 +425,7 @@ class BatchEngineTest {
                 java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, () -> h.result().join());
                 StepFailedException shared = assertInstanceOf(StepFailedException.class, e.getCause());
                 assertEquals(2, shared.sequences());
+                assertFalse(shared.bystander(), "it was packed into the step that failed");
                 assertTrue(shared.getCause().getMessage().contains("device fault"), shared.getMessage());
             }
             // one alone in its step fails with the cause itself

@@ -1,7 +1,8 @@
 /*
  * Whether a failed run runs again: a failure that may pass within MAX_TRIES, but a remote server
  * out of the time budget once per order (each try resends the order's every task), whatever
- * failed before it.
+ * failed before it; a bystander of an Error in the batch engine's other work like a failure that
+ * may pass.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -31,6 +32,14 @@ class WorkerTriesTest {
         assertFalse(Worker.runsAgain(slow, tries(1, true)));
         // an overloaded server after a timeout still has its tries
         assertTrue(Worker.runsAgain(overloaded, tries(2, true)));
+        // a bystander of an Error in the engine's other work runs again like a failure that may pass;
+        // a step it shared runs once more (Worker.finish), an Error or engine fault of its own not at all
+        var oom = new OutOfMemoryError("Java heap space (test)");
+        var bystander = dev.longhaul.engine.batch.StepFailedException.bystander(5, oom);
+        assertTrue(Worker.runsAgain(new CompletionException(bystander), tries(Worker.MAX_TRIES - 2, false)));
+        assertFalse(Worker.runsAgain(bystander, tries(Worker.MAX_TRIES - 1, false)), "MAX_TRIES in all");
+        assertFalse(Worker.runsAgain(new CompletionException(oom), Worker.Tries.NONE));
+        assertFalse(Worker.runsAgain(new dev.longhaul.engine.batch.StepFailedException(3, oom), Worker.Tries.NONE));
         assertTrue(Worker.timedOut(new CompletionException(slow)));
         assertFalse(Worker.timedOut(overloaded));
     }
