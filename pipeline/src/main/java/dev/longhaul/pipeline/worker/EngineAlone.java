@@ -46,18 +46,40 @@ public final class EngineAlone implements AutoCloseable {
 
     /**
      * Runs `orders` with `parallel` of them in progress at a time, as a worker holding that many
-     * lanes does (each thread takes the next order); results in the order of `orders`. A run's
-     * failure fails the call with its cause, once the runs in progress have ended.
+     * lanes does (each thread takes the next order); results in the order of `orders`. The first
+     * run to fail fails the call with its cause: the orders not yet started are dropped, and the
+     * call returns once the runs in progress have ended.
      */
     public List<Result> runAll(List<WorkOrder> orders, ChunkSource chunks, int parallel) {
         List<java.util.concurrent.Future<Result>> futures = new ArrayList<>();
+        var failed = new java.util.concurrent.atomic.AtomicBoolean();
         try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
             for (WorkOrder order : orders) {
-                futures.add(pool.submit(() -> run(order, chunks)));
+                futures.add(pool.submit(() -> {
+                    if (failed.get()) {
+                        throw new java.util.concurrent.CancellationException("not started: an earlier order failed");
+                    }
+                    try {
+                        return run(order, chunks);
+                    } catch (RuntimeException | Error e) {
+                        failed.set(true); // set before this thread takes the next order
+                        throw e;
+                    }
+                }));
             }
+            java.util.concurrent.ExecutionException first = null;
             List<Result> results = new ArrayList<>();
             for (var f : futures) {
-                results.add(f.get());
+                try {
+                    results.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (first == null && !(e.getCause() instanceof java.util.concurrent.CancellationException)) {
+                        first = e;
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
             }
             return results;
         } catch (InterruptedException e) {

@@ -3,7 +3,8 @@
  * (a cancel sent while the worker hands the order over is never lost), and a fresh RunCancel runs
  * the next order in full. Several runs at once on one engine (a worker with orders on several
  * lanes) share the engine's steps and each gives exactly what it gives alone; cancelling one of
- * them mid-run ends that one alone.
+ * them mid-run ends that one alone. EngineAlone.runAll (the benchmarks' way to run many) stops
+ * starting orders once one fails.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -123,6 +124,35 @@ class OrderEngineRunsTest {
             BatchFill fill = engine.batchFill();
             assertTrue(fill.sequencesPerStep() > aloneFill.sequencesPerStep(),
                     "sequences per step at once " + fill + " vs one after another " + aloneFill);
+        }
+    }
+
+    @Test
+    void runAllStopsStartingOrdersOnceOneFailsAndFailsWithItsCause() {
+        WorkerConfig config = WorkerConfig.defaults("run-all-test", "localhost:1", SharedData.minimaxTiny()).withOutput(2);
+        List<String> read = java.util.Collections.synchronizedList(new ArrayList<>());
+        ChunkSource lease = chunks(LEASE);
+        ChunkSource source = (o, sink) -> {
+            String job = o.getRequest().getJobId();
+            read.add(job);
+            if (job.equals("broken")) {
+                throw new IllegalStateException("chunk 0 of job broken is gone (test)");
+            }
+            return lease.read(o, sink);
+        };
+        List<WorkOrder> orders = new ArrayList<>(List.of(order("first", DocumentKind.CONTRACT, List.of(summary()), LEASE),
+                order("broken", DocumentKind.CONTRACT, List.of(summary()), LEASE)));
+        for (int i = 0; i < 6; i++) {
+            orders.add(order("after-" + i, DocumentKind.CONTRACT, List.of(summary()), LEASE));
+        }
+        try (EngineAlone engine = new EngineAlone(config)) {
+            // one order at a time: the broken one fails, and none of the six queued after it starts
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> engine.runAll(orders, source, 1));
+            assertTrue(e.getMessage().contains("is gone (test)"), e.getMessage());
+            assertEquals(List.of("first", "broken"), read);
+            // and the same engine runs the next call in full
+            assertEquals(2, engine.runAll(orders.subList(2, 4), lease, 2).size());
         }
     }
 
