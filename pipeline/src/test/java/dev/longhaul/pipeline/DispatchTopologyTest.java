@@ -501,6 +501,14 @@ class DispatchTopologyTest {
             // a forgotten worker that beats again is a live worker again
             p.heartbeat("gone", List.of(0), 0, p.now());
             assertEquals("gone", workers.get("gone").getWorkerId());
+            // a report dated a day ahead is no lane, and is not kept until that day comes; one a
+            // minute ahead (two timeouts: a skewed clock) is kept, to count once the day reaches it
+            p.heartbeat("ahead", List.of(2), 0, p.now().plus(Duration.ofDays(1)));
+            p.heartbeat("skewed", List.of(3), 0, p.now().plus(Duration.ofMinutes(1)));
+            p.advance(Duration.ofSeconds(20));
+            p.heartbeat("live", List.of(1), 0, p.now());
+            assertEquals(null, workers.get("ahead"), "a report dated further ahead than ten timeouts is forgotten");
+            assertEquals("skewed", workers.get("skewed").getWorkerId());
         }
     }
 

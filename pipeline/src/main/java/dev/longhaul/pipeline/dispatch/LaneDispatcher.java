@@ -10,7 +10,8 @@
  *   becomes active (nothing held or in flight before) starts at the least served count of the
  *   active tenants (a fair-share clock), so "fewest so far" means since it came back, not ever;
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
- *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts is forgotten.
+ *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts, or whose report
+ *   is dated ten lane timeouts ahead, is forgotten.
  *   A worker's outstanding cost counts its report and every order released onto its lanes and not
  *   yet finished, polled or not (LaneLoads); its lanes take orders while that is below the
  *   window, and the least loaded worker's least queued lane goes first;
@@ -475,19 +476,22 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     /**
      * The live lanes and their workers' loads (see LaneLoads): workers reported within laneTimeout,
      * and the orders released and not finished. Workers unheard of for FORGET_AFTER_TIMEOUTS lane
-     * timeouts are deleted on the way.
+     * timeouts, or whose report is dated as far ahead, are deleted on the way.
      */
     private LaneLoads liveLaneLoads(long now) {
         long timeout = config.dispatch().laneTimeout().toMillis();
         long oldest = now - timeout;
         long forgotten = now - FORGET_AFTER_TIMEOUTS * timeout;
+        // dated further ahead than a worker is remembered: a clock that far off, or a garbled
+        // date, which no later report of another worker would ever make stale
+        long beyond = now + FORGET_AFTER_TIMEOUTS * timeout;
         LaneLoads loads = new LaneLoads();
         List<String> gone = new ArrayList<>();
         try (KeyValueIterator<String, WorkerHeartbeat> all = workers.all()) {
             all.forEachRemaining(kv -> {
                 WorkerHeartbeat hb = kv.value;
                 long at = hb.getAt().toEpochMilli();
-                if (at < forgotten) {
+                if (at < forgotten || at > beyond) {
                     gone.add(kv.key);
                     return;
                 }
