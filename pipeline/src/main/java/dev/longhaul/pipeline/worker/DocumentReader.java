@@ -6,7 +6,9 @@
  * through them. A chunk that does not arrive within STALL is looked up: gone from the partition
  * (deleted by retention, below the log start, or past its end: a broken order or a truncated log)
  * fails the read at once; still there (a broker restarting, a leader moving) it is waited for, up to
- * GIVE_UP in all, so that an outage of a few minutes does not fail a job for good, nor hang the worker.
+ * GIVE_UP in all, so that an outage of a few minutes does not fail the read, nor hang the worker.
+ * A read given up on that way fails with Stalled, which the worker counts as a failure that may
+ * pass: the order runs again after a pause, within its tries, rather than failing its job for good.
  */
 package dev.longhaul.pipeline.worker;
 
@@ -30,12 +32,30 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
     private static final Duration GIVE_UP = Duration.ofMinutes(10);
     private static final Duration LOOKUP = Duration.ofSeconds(10);
 
+    /** A chunk still in its partition that did not arrive within the time given up after: an outage, not the order's fault. */
+    static final class Stalled extends IllegalStateException {
+        Stalled(String message) {
+            super(message);
+        }
+    }
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topic<String, DocumentChunk> topic;
+    private final Duration stall;
+    private final Duration giveUp;
+    private final Duration lookup;
 
     DocumentReader(Map<String, Object> props, Topic<String, DocumentChunk> topic) {
+        this(props, topic, STALL, GIVE_UP, LOOKUP);
+    }
+
+    /** With other waits than a worker's (tests): a lookup after `stall` without progress, each taking up to `lookup`. */
+    DocumentReader(Map<String, Object> props, Topic<String, DocumentChunk> topic, Duration stall, Duration giveUp, Duration lookup) {
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
+        this.stall = stall;
+        this.giveUp = giveUp;
+        this.lookup = lookup;
     }
 
     @Override
@@ -87,15 +107,15 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
                     }
                 }
                 long now = System.nanoTime();
-                if (!progressed && now - lookedUpAt > STALL.toNanos()) {
+                if (!progressed && now - lookedUpAt > stall.toNanos()) {
                     lookedUpAt = now;
                     ChunkPosition head = wanted.peekFirst();
                     String where = "chunk " + expectedIndex + " of job " + jobId + " at offset " + head.getOffset() + " of " + tp;
                     if (gone(tp, head.getOffset())) {
                         throw new IllegalStateException(where + " is gone: the partition no longer holds that offset");
                     }
-                    if (now - stalledSince > GIVE_UP.toNanos()) {
-                        throw new IllegalStateException(where + " did not arrive within " + GIVE_UP.toMinutes() + " min");
+                    if (now - stalledSince > giveUp.toNanos()) {
+                        throw new Stalled(where + " did not arrive within " + giveUp.toSeconds() + " s (Kafka out of reach?)");
                     }
                 }
                 if (progressed && !wanted.isEmpty() && wanted.peekFirst().getPartition() == tp.partition()) {
@@ -111,8 +131,8 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
     /** Whether the partition's log no longer spans offset; false when the broker cannot say now (keep waiting). */
     private boolean gone(TopicPartition tp, long offset) {
         try {
-            Long start = consumer.beginningOffsets(List.of(tp), LOOKUP).get(tp);
-            Long end = consumer.endOffsets(List.of(tp), LOOKUP).get(tp);
+            Long start = consumer.beginningOffsets(List.of(tp), lookup).get(tp);
+            Long end = consumer.endOffsets(List.of(tp), lookup).get(tp);
             return start != null && end != null && (offset < start || offset >= end);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;

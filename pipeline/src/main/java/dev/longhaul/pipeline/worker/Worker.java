@@ -760,13 +760,14 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Whether a run's failure may pass on its own: a remote inference server unreachable, timing out,
-     * overloaded or failing with a 5xx status, the schema registry out of reach, or an Error in the
-     * batch engine's other work (out of memory) that failed this run as a bystander. Anything else (a
-     * refused request, a broken answer, an engine error of its own) happens again and is final.
+     * overloaded or failing with a 5xx status, the schema registry out of reach, a chunk still in
+     * its partition that did not arrive (Kafka out of reach), or an Error in the batch engine's other
+     * work (out of memory) that failed this run as a bystander. Anything else (a refused request, a
+     * broken answer, a chunk gone, an engine error of its own) happens again and is final.
      */
     static boolean mayPass(Throwable e) {
-        if (registryDown(e)) {
-            return true; // a chunk's schema looked up while the registry was down
+        if (registryDown(e) || Failures.find(e, DocumentReader.Stalled.class).isPresent()) {
+            return true; // a chunk's schema looked up while the registry was down, or the chunk not read while Kafka was
         }
         if (Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class).filter(s -> s.bystander()).isPresent()) {
             return true; // not this order's doing: it would fail with every Error of its neighbours
