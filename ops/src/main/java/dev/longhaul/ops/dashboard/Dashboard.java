@@ -60,35 +60,45 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         this.model = new Throughput(Clock.systemUTC(), config.rateWindow());
         this.meters = new DashboardMeters(model.snapshot());
         this.statusStore = pipeline.map(JobStatusQuery::new);
-        Map<String, String> overrides = config.kafkaClientOverrides();
-        this.control = new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace())
-                .withClientOverrides(overrides), registry);
-        this.lag = new LagProbe(bootstrapServers, overrides, topics,
-                List.of(WorkerConfig.groupId(topics.namespace()), config.pipelineApplicationId()));
-        this.feed = new DashboardFeed(bootstrapServers, overrides, topics, model);
-        meters.watchFeed(feed);
-        this.ticks = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "longhaul-dashboard-ticks");
-            t.setDaemon(true);
-            return t;
-        });
-        this.lagTicks = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "longhaul-dashboard-lag");
-            t.setDaemon(true);
-            return t;
-        });
-        long push = config.pushInterval().toMillis();
-        ticks.scheduleWithFixedDelay(this::push, 0, push, TimeUnit.MILLISECONDS);
-        // the lag probe's admin calls can take seconds against a slow broker: on a thread of their own,
-        // so that the page's pushes and /metrics keep their pace meanwhile
-        lagTicks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         this.token = BearerToken.configuredOrGenerated(config.token());
+        Map<String, String> overrides = config.kafkaClientOverrides();
+        // what is opened is closed again, last first, if a later part fails (a client override one
+        // kind of client refuses, a port in use): a failed start leaves no client or thread behind
+        List<AutoCloseable> opened = new java.util.ArrayList<>();
         try {
+            this.control = opened(opened, new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace())
+                    .withClientOverrides(overrides), registry));
+            this.lag = opened(opened, new LagProbe(bootstrapServers, overrides, topics,
+                    List.of(WorkerConfig.groupId(topics.namespace()), config.pipelineApplicationId())));
+            this.feed = opened(opened, new DashboardFeed(bootstrapServers, overrides, topics, model));
+            meters.watchFeed(feed);
+            this.ticks = daemonScheduler("longhaul-dashboard-ticks");
+            opened.add(ticks::shutdownNow);
+            this.lagTicks = daemonScheduler("longhaul-dashboard-lag");
+            opened.add(lagTicks::shutdownNow);
+            long push = config.pushInterval().toMillis();
+            ticks.scheduleWithFixedDelay(this::push, 0, push, TimeUnit.MILLISECONDS);
+            // the lag probe's admin calls can take seconds against a slow broker: on a thread of their own,
+            // so that the page's pushes and /metrics keep their pace meanwhile
+            lagTicks.scheduleWithFixedDelay(this::measureLag, 0, LAG_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
             this.server = new DashboardServer(config, token, this, events, json);
-        } catch (RuntimeException e) {
-            stopBackground();
+        } catch (RuntimeException | Error e) {
+            dev.longhaul.pipeline.Failures.closeAfter(e, opened);
             throw e;
         }
+    }
+
+    private static <T extends AutoCloseable> T opened(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
