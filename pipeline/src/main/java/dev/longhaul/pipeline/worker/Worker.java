@@ -355,9 +355,15 @@ public final class Worker implements AutoCloseable {
         return topics.work.values() instanceof AvroSerde<WorkOrder> serde && serde.needsNoLookup(r.value());
     }
 
-    /** Whether e comes from a schema registry that could not answer (a refusal is a WireFormatException instead). */
+    /**
+     * Whether e comes from a schema registry that could not answer. A refusal is a
+     * WireFormatException instead (an id it does not know, a schema that does not parse), also
+     * when it carries the registry's answer as its cause, as the REST client's do: such a record
+     * is dead-lettered, never waited on.
+     */
     static boolean registryDown(Throwable e) {
-        return Failures.find(e, RegistryException.class).isPresent();
+        return Failures.find(e, RegistryException.class).isPresent()
+                && Failures.find(e, dev.longhaul.schemas.wire.WireFormatException.class).isEmpty();
     }
 
     /**

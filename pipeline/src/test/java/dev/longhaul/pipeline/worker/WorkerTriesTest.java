@@ -40,6 +40,14 @@ class WorkerTriesTest {
         assertFalse(Worker.runsAgain(bystander, tries(Worker.MAX_TRIES - 1, false)), "MAX_TRIES in all");
         assertFalse(Worker.runsAgain(new CompletionException(oom), Worker.Tries.NONE));
         assertFalse(Worker.runsAgain(new dev.longhaul.engine.batch.StepFailedException(3, oom), Worker.Tries.NONE));
+        // a registry that could not answer may pass; one that refused the id (the REST client's
+        // WireFormatException, carrying the registry's 404 as its cause) does not
+        var unreachable = new dev.longhaul.schemas.wire.RegistryException("cannot reach the schema registry (test)", null);
+        var refused = new dev.longhaul.schemas.wire.WireFormatException(dev.longhaul.schemas.wire.DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                "schema id 4711 is not known", new dev.longhaul.schemas.wire.RegistryException(404, 40403, "Schema 4711 not found"));
+        assertTrue(Worker.registryDown(new CompletionException(unreachable)));
+        assertFalse(Worker.registryDown(refused));
+        assertFalse(Worker.runsAgain(new CompletionException(refused), Worker.Tries.NONE));
         assertTrue(Worker.timedOut(new CompletionException(slow)));
         assertFalse(Worker.timedOut(overloaded));
     }
