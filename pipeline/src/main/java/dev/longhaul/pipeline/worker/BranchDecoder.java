@@ -90,10 +90,16 @@ final class BranchDecoder {
             }
             awaitAll(all, POLL_MILLIS);
         }
+        // the failure of a branch whose own work failed, before a sibling's that failed as its
+        // bystander (StepFailedException.bystander): the order is not a bystander of its own Error
+        SequenceHandle failed = null;
         for (SequenceHandle h : handles) {
-            if (h.result().isCompletedExceptionally()) {
-                join(h); // throws its cause
+            if (h.result().isCompletedExceptionally() && (failed == null || bystander(failed) && !bystander(h))) {
+                failed = h;
             }
+        }
+        if (failed != null) {
+            join(failed); // throws its cause
         }
         List<GenerationResult> results = new ArrayList<>(handles.size());
         for (SequenceHandle h : handles) {
@@ -128,6 +134,10 @@ final class BranchDecoder {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while branches decode");
         }
+    }
+
+    private static boolean bystander(SequenceHandle h) {
+        return h.result().exceptionNow() instanceof dev.longhaul.engine.batch.StepFailedException step && step.bystander();
     }
 
     private static GenerationResult join(SequenceHandle h) {

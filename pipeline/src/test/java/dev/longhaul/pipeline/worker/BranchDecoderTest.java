@@ -124,6 +124,42 @@ class BranchDecoderTest {
         }
     }
 
+    @Test
+    void anErrorInOneBranchFailsTheOrderWithItNotAsABystanderOfItsOwnError() {
+        SequenceState document = document(new SplittableRandom(13));
+        // given two branches, the second's constraint failing with an Error on its third token
+        java.util.concurrent.atomic.AtomicInteger restricts = new java.util.concurrent.atomic.AtomicInteger();
+        dev.longhaul.engine.constrain.TokenConstraint.Factory poisoned = (max, stops) -> new dev.longhaul.engine.constrain.TokenConstraint() {
+            @Override
+            public void restrict(float[] logits) {
+                if (restricts.incrementAndGet() == 3) {
+                    throw new OutOfMemoryError("constraint out of memory (test)");
+                }
+            }
+
+            @Override
+            public void accept(int tokenId) { }
+
+            @Override
+            public boolean complete() {
+                return false;
+            }
+        };
+        List<BranchDecoder.Branch> branches = List.of(
+                new BranchDecoder.Branch(tokenizer.encode("Go on."), SamplingParams.greedy(1_000)),
+                new BranchDecoder.Branch(tokenizer.encode("Say more."), SamplingParams.greedy(1_000).withConstraint(poisoned)));
+        try (BatchEngine engine = started(4)) {
+            // when they decode, the first fails as the Error's bystander and the second with the Error
+            Throwable e = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
+                    () -> new BranchDecoder(engine).decode(document, branches, () -> false));
+            // then the order fails with its own Error, which a worker does not run again
+            assertTrue(dev.longhaul.pipeline.Failures.find(e, OutOfMemoryError.class).isPresent(), String.valueOf(e));
+            assertTrue(dev.longhaul.pipeline.Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class).isEmpty(),
+                    "failed as a bystander of its own branch: " + e);
+            org.junit.jupiter.api.Assertions.assertFalse(Worker.mayPass(e));
+        }
+    }
+
     private static Optional<List<GenerationResult>> decode(int slots, SequenceState document, List<BranchDecoder.Branch> branches,
                                                            BooleanSupplier stop) {
         try (BatchEngine engine = started(slots)) {
