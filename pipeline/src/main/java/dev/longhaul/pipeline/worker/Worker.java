@@ -519,13 +519,16 @@ public final class Worker implements AutoCloseable {
         if (t.tries.pending() != null || t.undecodable != null) {
             return false; // a commit to repeat, or a refusal: their pauses stand
         }
-        return control.cancels(t.order) || control.pauses(t.order) || expired(t.order);
+        return control.cancels(t.order) || control.pauses(t.order) || expiresUnrun(t);
     }
 
-    /** Whether the order's job is past its deadline. */
-    private static boolean expired(WorkOrder order) {
-        Instant deadline = order.getRequest().getDeadline();
-        return deadline != null && deadline.isBefore(Instant.now());
+    /**
+     * Whether the order's job is past its deadline, by which it must have started, and has not: an
+     * order whose run failed here and runs again (a try counted) started in time, and runs.
+     */
+    private static boolean expiresUnrun(Taken t) {
+        Instant deadline = t.order.getRequest().getDeadline();
+        return deadline != null && deadline.isBefore(Instant.now()) && t.tries.count() == 0;
     }
 
     private void start(Taken t) {
@@ -565,16 +568,17 @@ public final class Worker implements AutoCloseable {
             return;
         }
         String jobId = t.order.getRequest().getJobId();
-        if (control.cancels(t.order)) {
-            commit(t, new Ending(writer.cancelled(t.order), false));
-        } else if (expired(t.order)) {
-            commit(t, new Ending(writer.expired(t.order), false));
-        } else if (!t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order))) {
-            // A second order for a submission this worker already finished (never expected from the
-            // planner): not run again, but its final status is committed again, which is what
-            // releases the order's place at the dispatcher. Without a submission id (a producer
-            // that set none) two lives of a job id cannot be told apart: the planner's word stands.
+        if (!t.order.getRequest().getSubmissionId().isEmpty() && completedJobs.contains(submission(t.order))) {
+            // A second order for a submission this worker already finished (the dispatcher's one
+            // extra release, say): not run again, but its final status is committed again, which is
+            // what releases the order's place at the dispatcher; first, for a job that has ended
+            // ignores a later cancel and its deadline. Without a submission id (a producer that set
+            // none) two lives of a job id cannot be told apart: the planner's word stands.
             commit(t, new Ending(writer.finishedBefore(t.order, completedJobs.tokens(submission(t.order))), false));
+        } else if (control.cancels(t.order)) {
+            commit(t, new Ending(writer.cancelled(t.order), false));
+        } else if (expiresUnrun(t)) {
+            commit(t, new Ending(writer.expired(t.order), false));
         } else if (control.pauses(t.order) && !controlReadSince(t)) {
             requeue(t.again(t.tries.count(), Duration.ofMillis(50), null)); // asked again once the listener has read that far
         } else if (control.pauses(t.order)) {

@@ -701,6 +701,72 @@ class WorkerTest {
     }
 
     @Test
+    void anOrderWhoseSchemaIdTheRegistrySaysItDoesNotKnowIsDeadLetteredAndTheLaneGoesOn() throws Exception {
+        // a registry answering as the REST client does: an id it does not know is a refusal
+        // (WireFormatException) that carries the registry's 404 as its cause, not an outage
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        dev.longhaul.schemas.wire.SchemaRegistry rest = new dev.longhaul.schemas.wire.SchemaRegistry() {
+            @Override
+            public int register(String subject, org.apache.avro.Schema schema) {
+                return registry.register(subject, schema);
+            }
+
+            @Override
+            public org.apache.avro.Schema schemaById(int id) {
+                try {
+                    return registry.schemaById(id);
+                } catch (dev.longhaul.schemas.wire.WireFormatException e) {
+                    throw new dev.longhaul.schemas.wire.WireFormatException(dev.longhaul.schemas.wire.DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                            "schema id " + id + " is not known to the registry (test)",
+                            new dev.longhaul.schemas.wire.RegistryException(404, 40403, "Schema " + id + " not found"));
+                }
+            }
+        };
+        Topics unknown = namespaceTopics("unknownid.", 1, rest);
+        Topics saved = topics;
+        topics = unknown;
+        try (Worker w = new Worker(config("unknownid-1", "unknownid."), unknown, new LaneAssignment.Pinned(List.of(0)),
+                Faults.NONE, Duration.ofMillis(200))) {
+            // when an order written under schema id 4711, which the registry does not know, comes before a good one
+            producer.send(new ProducerRecord<>(unknown.work.name(), 0, new byte[] {0, 0, 0, 0},
+                    new byte[] {0, 0, 0, 0x12, 0x67, 2, 4, 6})).get();
+            place(order("after-unknown", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "fine".getBytes(), null));
+            // then the unknown one is dead-lettered saying so, and the lane goes on to the next
+            one(unknown.summaries, "after-unknown");
+            List<DeadLetter> dead = read(unknown.deadLetters);
+            assertEquals(1, dead.size(), dead::toString);
+            assertEquals("UNKNOWN_SCHEMA_ID", dead.get(0).getReasonCode());
+            assertTrue(w.failure().isEmpty(), () -> String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void aFinishedSubmissionsOrderSaysItsEndAgainThoughItsJobWasCancelledSince() throws Exception {
+        WorkOrder first = order("ended-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "an ended text".getBytes(), null);
+        first.getRequest().setSubmissionId("e1");
+        place(first);
+        one(topics.summaries, "ended-1");
+        assertEquals(JobState.SUCCEEDED, finalState("ended-1"));
+        // when a cancel comes after it ended, and then the dispatcher's extra release of its order
+        send(topics.control, "ended-1", Control.newBuilder().setJobId("ended-1").setAction(ControlAction.CANCEL)
+                .setRequestedAt(Instant.now()).build(), null);
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!worker.knowsCancelled("ended-1") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertTrue(worker.knowsCancelled("ended-1"));
+        place(first);
+        place(order("after-ended", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "a marker".getBytes(), null));
+        one(topics.summaries, "after-ended");
+        // then the job stays SUCCEEDED: its end is said again, no CANCELLED follows it
+        List<JobState> finals = all(topics.status, "ended-1").stream().map(JobStatus::getState)
+                .filter(st -> st != JobState.RUNNING).toList();
+        assertEquals(List.of(JobState.SUCCEEDED, JobState.SUCCEEDED), finals);
+    }
+
+    @Test
     void aRegistryThatRefusesTheResultsSchemaStopsTheWorkerLoudly() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         dev.longhaul.pipeline.FlakyRegistry refusing = new dev.longhaul.pipeline.FlakyRegistry(registry);
@@ -952,6 +1018,37 @@ class WorkerTest {
             }
             assertEquals(List.of("0:WORKER_ERROR", "3:WORKER_ERROR", "6:WORKER_ERROR"), dead);
             assertTrue(w.failure().isEmpty(), String.valueOf(w.failure()));
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void aJobWhoseRunStartedBeforeItsDeadlineRunsAgainAfterItInsteadOfExpiring() throws Exception {
+        Topics late = namespaceTopics("lateretry.", 1);
+        Instant deadline = Instant.now().plusSeconds(10);
+        java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
+        // its first run reaches the prefill in time, is held there until the deadline has passed,
+        // and fails with a remote 503 (a failure that may pass)
+        Faults faults = (point, order) -> {
+            if (point == Faults.Point.PREFILL && prefills.incrementAndGet() == 1) {
+                try {
+                    Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(503, "overloaded (test)", null);
+            }
+        };
+        Topics saved = topics;
+        topics = late;
+        try (Worker w = new Worker(config("lateretry-1", "lateretry."), late, new LaneAssignment.Pinned(List.of(0)), faults,
+                Duration.ofMillis(20))) {
+            place(order("late-retry-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
+            // then its second try runs past the deadline: the job had started, so it did not expire
+            assertEquals(JobState.SUCCEEDED, finalState("late-retry-1"));
+            assertTrue(prefills.get() >= 2, "ran again: " + prefills);
+            one(topics.summaries, "late-retry-1");
         } finally {
             topics = saved;
         }
