@@ -1,13 +1,14 @@
 /*
  * The status table: the latest JobStatus per job, materialized from `status` in the named store
  * that JobStatusQuery reads, garbled status records dead-lettered instead of stopping it, a late
- * tick followed on the topic by the final status again, and final statuses forgotten after the
- * retention.
+ * tick followed on the topic by the final status again (once: the status written back is not
+ * written again when read back), and final statuses forgotten after the retention.
  */
 package dev.longhaul.pipeline;
 
 import static dev.longhaul.pipeline.PipelineDriver.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,29 @@ class StatusTableTest {
             p.advance(Duration.ofMinutes(2));
             assertNull(table.get("job-1"), "final an hour ago: forgotten");
             assertEquals(JobState.QUEUED, table.get("job-2").getState(), "a job still waiting is kept");
+        }
+    }
+
+    @Test
+    void aTickAfterTheCancelOfAForgottenRunningJobIsAnsweredOnceNotForEver() throws Exception {
+        try (PipelineDriver p = new PipelineDriver(PipelineDriver.withRetention(Duration.ofHours(1)))) {
+            p.heartbeat("w0", List.of(0), 10, T0);
+            p.submit(PipelineDriver.submission("job-r", "acme", 250));
+            var order = p.work.readValuesToList().getFirst();
+            p.advance(Duration.ofMinutes(61)); // the planner forgets the plan; the table keeps the job QUEUED
+            p.cancel("job-r"); // the planner's CANCELLED "cancelled before planning", naming no submission
+            p.statuses();
+            // when the worker's tick, sent before it read the cancel, lands (on a thread of its own:
+            // the table writing its latest status back and reading it again for ever never returns)
+            Thread tick = new Thread(() -> p.tick(order, 0.5));
+            tick.setDaemon(true);
+            tick.start();
+            tick.join(10_000);
+            assertFalse(tick.isAlive(), "the status table keeps writing the cancel back to `status` and reading it again");
+            // then the cancel is written once after it, and stays the job's latest status
+            assertEquals(List.of("job-r CANCELLED cancelled before planning"), p.statuses());
+            KeyValueStore<String, JobStatus> table = p.driver.getKeyValueStore(JobStatusQuery.STATUS_STORE);
+            assertEquals(JobState.CANCELLED, table.get("job-r").getState());
         }
     }
 }

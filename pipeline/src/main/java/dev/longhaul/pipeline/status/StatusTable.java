@@ -59,11 +59,16 @@ public final class StatusTable implements Processor<String, JobStatus, String, J
      * transactions (by a worker that has lost its lane and not yet noticed) may land after the
      * committed SUCCEEDED, and must not make a finished job look as if it ran for ever (nor keep it
      * from the sweep). The latest status is forwarded, to be written after the stale one (see
-     * above). Reading it back changes nothing.
+     * above). Reading it back changes nothing, and writes nothing again: a status that is stale
+     * after itself (the planner's cancel of an id it knows nothing of, stale after any final
+     * status) would otherwise be written back and read again for ever.
      */
     @Override
     public void process(Record<String, JobStatus> record) {
         JobStatus before = latest.get(record.key());
+        if (record.value().equals(before)) {
+            return; // the latest, read again: the topic already ends with it
+        }
         if (JobStates.staleAfter(before, record.value())) {
             context.forward(record.withValue(before));
             return;
