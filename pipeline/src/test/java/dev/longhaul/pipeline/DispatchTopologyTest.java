@@ -255,6 +255,31 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void commandsStillReachAnOrderHeldLongerThanThePlannerRemembersAfterANewSubmissionOfItsIdFailed() {
+        try (PipelineDriver p = new PipelineDriver(PipelineDriver.withRetention(Duration.ofHours(1)))) {
+            // given a paused job held for longer than the planner keeps its plan
+            p.submit(submission("a", "acme", PipelineDriver.text("a", 250), 100, "a-s1"));
+            p.submit(submission("b", "acme", PipelineDriver.text("b", 250), 100, "b-s1"));
+            p.control("a", ControlAction.PAUSE, null);
+            p.control("b", ControlAction.PAUSE, null);
+            p.advance(Duration.ofMinutes(61));
+            // when a new submission of each id fails before planning (a request without tasks)
+            for (String id : List.of("a", "b")) {
+                var bad = submission(id, "acme", PipelineDriver.text(id, 300), 100, id + "-s2");
+                p.submit(bad.withRequest(JobRequest.newBuilder(bad.request()).setTasks(List.of()).build()));
+            }
+            p.statuses();
+            // then a RESUME still releases the first order held, and a CANCEL still ends the second
+            p.heartbeat("w0", List.of(0), 0, p.now());
+            p.control("a", ControlAction.RESUME, null);
+            assertEquals(List.of("a"), jobIds(p));
+            assertEquals(List.of("a QUEUED resumed", "a QUEUED lane=0"), p.statuses());
+            p.cancel("b");
+            assertEquals(List.of("b CANCELLED cancelled while queued"), p.statuses());
+        }
+    }
+
+    @Test
     void anOrderReleasedWithoutACopyKeptFailsSayingWhyWhenHandedBack() {
         try (PipelineDriver p = new PipelineDriver()) {
             p.heartbeat("w0", List.of(0), 0, T0);

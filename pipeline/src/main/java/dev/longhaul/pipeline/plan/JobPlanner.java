@@ -380,25 +380,19 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
     }
 
     /**
-     * A priority change, pause or resume: passed to the dispatcher once the job is planned; kept on
-     * the plan while a submission is being assembled, for the order planned from it; ignored for a
-     * job in a final state; passed on for an id nothing is known of (a planned job whose plan was
-     * forgotten while its order waited; unlike a cancel, nothing here must outlast an upload that
-     * has not begun).
+     * A priority change, pause or resume: passed to the dispatcher, which applies it to what it holds
+     * of the id, if anything (an order planned now, or one planned so long ago that its plan was
+     * forgotten here while it waited); also kept on the plan while a submission is being assembled,
+     * for the order planned from it. Passed on also when this plan is of a new life that ended
+     * before planning (refused, cancelled): the order of the earlier life may still be held there.
+     * Unlike a cancel, nothing of it is kept for an upload that has not begun.
      */
     private void onSchedulingChange(String jobId, DispatchEvent event, java.util.function.Consumer<JobPlan> remember) {
         JobPlan plan = load(jobId);
-        switch (plan.settlement) {
-            case PLANNED -> emit(new Outcome.ToDispatch(event));
-            case NONE -> {
-                if (!plan.pending.isEmpty()) {
-                    remember.accept(plan);
-                    save(jobId, plan);
-                } else {
-                    emit(new Outcome.ToDispatch(event));
-                }
-            }
-            case FAILED, CANCELLED -> { }
+        emit(new Outcome.ToDispatch(event));
+        if (plan.settlement == Settlement.NONE && !plan.pending.isEmpty()) {
+            remember.accept(plan);
+            save(jobId, plan);
         }
     }
 
@@ -406,8 +400,11 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         JobPlan plan = load(jobId);
         switch (plan.settlement) {
             case PLANNED -> emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
-            case CANCELLED -> { }
+            // a new life of the id that ended before planning (refused, or cancelled) does not end an
+            // earlier life's order the dispatcher may still hold (one whose plan was forgotten here)
+            case CANCELLED -> emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
             case FAILED -> {
+                emit(new Outcome.ToDispatch(new DispatchEvent.CancelRequested(jobId)));
                 // a job never leaves a final state: the submissions still arriving are dropped, and
                 // it stays FAILED (each would have been refused as a duplicate id anyway)
                 if (!plan.pending.isEmpty()) {
