@@ -468,6 +468,46 @@ class DispatchTopologyTest {
     }
 
     @Test
+    void anIdleTenantAtOrBelowTheFairShareClockIsForgottenAndOneServedMoreIsKept() {
+        // a window of one token: a lane takes one order at a time
+        var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        try (PipelineDriver p = new PipelineDriver(config)) {
+            p.heartbeat("w0", List.of(0), 0, T0);
+            var served = p.driver.<String, Long>getKeyValueStore(LaneDispatcher.SERVED_STORE);
+            // tenant-a is served one order of 63 tokens and goes; tenant-y comes in at the clock
+            p.submit(submission("a1", "tenant-a", 250));
+            assertEquals(List.of("a1"), jobIds(p));
+            p.finished("a1", "tenant-a", JobState.SUCCEEDED);
+            p.submit(submission("y1", "tenant-y", 250));
+            assertEquals(List.of("y1"), jobIds(p));
+            // tenant-x's large order (500 tokens) goes next, beside tenant-y's second, and ends
+            p.submit(submission("x1", "tenant-x", 2000));
+            p.submit(submission("y2", "tenant-y", 250));
+            p.finished("y1", "tenant-y", JobState.SUCCEEDED);
+            assertEquals(List.of("x1"), jobIds(p));
+            p.finished("x1", "tenant-x", JobState.SUCCEEDED);
+            assertEquals(List.of("y2"), jobIds(p));
+            assertEquals(Long.valueOf(63), served.get("tenant-a"));
+            assertEquals(Long.valueOf(626), served.get("tenant-x"));
+            assertEquals(Long.valueOf(189), served.get("tenant-y"));
+            assertEquals(Long.valueOf(189), served.get(""), "the clock: tenant-y's count, the only one active");
+            // when the punctuation sweeps the counts
+            p.advance(Duration.ofSeconds(2));
+            // then idle tenant-a, below the clock, is forgotten (coming back it is raised to the clock
+            // either way); idle tenant-x, served more than the clock, and active tenant-y are kept
+            assertEquals(null, served.get("tenant-a"));
+            assertEquals(Long.valueOf(626), served.get("tenant-x"));
+            assertEquals(Long.valueOf(189), served.get("tenant-y"));
+            assertEquals(Long.valueOf(189), served.get(""));
+            // and tenant-a, back, starts at the clock as it would have with its count kept
+            p.submit(submission("a2", "tenant-a", 250));
+            p.finished("y2", "tenant-y", JobState.SUCCEEDED);
+            assertEquals(List.of("a2"), jobIds(p));
+            assertEquals(Long.valueOf(189 + 63), served.get("tenant-a"));
+        }
+    }
+
+    @Test
     void aTenantStillQueuedKeepsItsShareWhenAnotherArrives() {
         var config = PipelineDriver.CONFIG.withDispatch(new PipelineConfig.Dispatch(2, 1, Duration.ofSeconds(30), Duration.ofSeconds(1)));
         try (PipelineDriver p = new PipelineDriver(config)) {

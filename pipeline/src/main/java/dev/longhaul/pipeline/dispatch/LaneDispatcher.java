@@ -8,7 +8,8 @@
  *   order: higher priority, then earliest deadline (none last), then the tenant served fewest
  *   tokens so far, then arrival; a tenant at its outstanding-token quota waits. A tenant that
  *   becomes active (nothing held or in flight before) starts at the least served count of the
- *   active tenants (a fair-share clock), so "fewest so far" means since it came back, not ever;
+ *   active tenants (a fair-share clock), so "fewest so far" means since it came back, not ever
+ *   (and the count of a tenant gone idle at or below the clock, which says no more, is forgotten);
  * - lanes are those named by heartbeats no older than laneTimeout (by the heartbeat's own `at`);
  *   without one, nothing is dispatched. A worker unheard of for ten lane timeouts, or whose report
  *   is dated ten lane timeouts ahead, is forgotten.
@@ -90,7 +91,7 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
     public static final String RELEASED_STORE = "dispatch-released";
     /** Worker id -> its latest heartbeat. */
     public static final String WORKERS_STORE = "dispatch-workers";
-    /** Tenant -> tokens of the orders released for it so far (fair share). */
+    /** Tenant -> tokens of the orders released for it so far (fair share); idle ones at or below the clock are forgotten. */
     public static final String SERVED_STORE = "dispatch-served";
     /**
      * A worker unheard of for this many lane timeouts is deleted from WORKERS_STORE. Its report
@@ -126,6 +127,8 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
      */
     private record Idle(long since, long last, Set<Integer> lanes) {}
     private final Map<String, Idle> idle = new HashMap<>();
+    /** Where forgetIdleTenants() goes on in SERVED_STORE (in memory: after a restart it starts again). */
+    private final dev.longhaul.pipeline.state.StoreSweep<Long> servedSweep = new dev.longhaul.pipeline.state.StoreSweep<>();
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, HeldOrder> held;
     private KeyValueStore<String, InFlight> inFlight;
@@ -159,7 +162,10 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         try (KeyValueIterator<String, HeldOrder> all = held.all()) {
             all.forEachRemaining(kv -> waitingIndex.put(kv.key, kv.value.waiting()));
         }
-        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::dispatch);
+        context.schedule(config.dispatch().punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            dispatch(now);
+            forgetIdleTenants();
+        });
     }
 
     @Override
@@ -350,6 +356,27 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
         }
         if (servedTokens(tenant) < floor) {
             served.put(tenant, floor);
+        }
+    }
+
+    /**
+     * Deletes, one StoreSweep slice per punctuation, the served counts of tenants with nothing held
+     * or in flight that are at or below the fair-share clock: such a count means what no count
+     * means, since a tenant coming back is raised to the clock anyway (catchUp). Without this every
+     * tenant name ever seen would keep an entry for ever. A count above the clock is kept: it says
+     * the tenant was served more than the others, which its return must not forget.
+     */
+    private void forgetIdleTenants() {
+        Set<String> active = new HashSet<>();
+        waitingIndex.values().forEach(w -> active.add(w.tenant()));
+        try (KeyValueIterator<String, InFlight> all = inFlight.all()) {
+            all.forEachRemaining(kv -> active.add(kv.value.tenant()));
+        }
+        long clock = servedTokens(CLOCK_KEY);
+        for (org.apache.kafka.streams.KeyValue<String, Long> kv : servedSweep.next(served)) {
+            if (!kv.key.equals(CLOCK_KEY) && !active.contains(kv.key) && kv.value <= clock) {
+                served.delete(kv.key);
+            }
         }
     }
 
