@@ -2,7 +2,8 @@
  * Creates the catalog's topics with the partitioning the pipeline relies on: `work` gets one
  * partition per lane; jobs, documents and control share one partition count so that a job's
  * records are co-partitioned for the planner; status and workers are compacted (the catalog's
- * cleanup policies). Existing topics are left as they are (their partition counts are checked:
+ * cleanup policies); each is made with min.insync.replicas one fewer than its replicas. Existing
+ * topics are left as they are (their partition counts are checked:
  * work against the lanes, jobs, documents and control against each other).
  */
 package dev.longhaul.pipeline;
@@ -69,6 +70,22 @@ public final class TopicsAdmin {
     }
 
     /**
+     * A topic's catalog settings plus min.insync.replicas of one fewer than its replicas (at least
+     * one): with the broker's default of one, an acks=all write (every transactional commit) is
+     * taken by a leader whose followers have all fallen behind, and lost with that broker's disk.
+     */
+    static Map<String, String> creationConfigs(Map<String, String> catalog, short replicationFactor) {
+        Map<String, String> configs = new java.util.HashMap<>(catalog);
+        configs.putIfAbsent("min.insync.replicas", Integer.toString(minInsyncReplicas(replicationFactor)));
+        return configs;
+    }
+
+    /** One fewer than the replicas, at least one: a write survives one broker lost, and one broker down does not stop writes. */
+    public static int minInsyncReplicas(int replicationFactor) {
+        return Math.max(1, replicationFactor - 1);
+    }
+
+    /**
      * Creates the missing topics; fails if `work` exists with a partition count other than lanes,
      * or if jobs, documents and control do not share one partition count.
      */
@@ -101,7 +118,8 @@ public final class TopicsAdmin {
                 int partitions = name.equals(topics.work.name()) ? layout.lanes()
                         : tenantFacing.contains(name) ? tenantPartitions : layout.jobPartitions();
                 if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, partitions, layout.replicationFactor()).configs(entry.getValue()));
+                    missing.add(new NewTopic(name, partitions, layout.replicationFactor())
+                            .configs(creationConfigs(entry.getValue(), layout.replicationFactor())));
                 }
             }
             if (!missing.isEmpty()) {

@@ -70,6 +70,8 @@ class CostAndConfigTest {
         assertEquals("longhaul-pipeline", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("broker:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
+        // its internal topics, as the catalog's, take a commit only on two of three replicas
+        assertEquals("2", props.get(StreamsConfig.topicPrefix("min.insync.replicas")));
         // a record without a valid timestamp gets a time rather than failing the stream thread (HostileInputTest)
         assertEquals(InvalidTimestamps.class, props.get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG));
         // a tenant's refused status copy is dropped, not a failed task (TenantTopologyTest)

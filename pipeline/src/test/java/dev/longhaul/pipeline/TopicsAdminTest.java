@@ -23,6 +23,30 @@ import org.junit.jupiter.api.Test;
 
 class TopicsAdminTest {
     @Test
+    void topicsAreMadeWithMinInsyncReplicasOneFewerThanTheirReplicas() {
+        assertEquals(Map.of("cleanup.policy", "delete", "min.insync.replicas", "2"),
+                TopicsAdmin.creationConfigs(Topics.DELETE, (short) 3));
+        assertEquals("1", TopicsAdmin.creationConfigs(Topics.STATUS, (short) 1).get("min.insync.replicas"), "a one-broker cluster");
+        assertEquals("2", TopicsAdmin.creationConfigs(Topics.STATUS, (short) 3).get("min.insync.replicas"));
+        assertEquals("compact,delete", TopicsAdmin.creationConfigs(Topics.STATUS, (short) 3).get("cleanup.policy"));
+    }
+
+    @Test
+    void documentsAreKeptAsLongAsTheStatusTopicKeepsAJobsEnd() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Topics topics = new Topics("kept.", new InMemorySchemaRegistry());
+            TopicsAdmin.ensure(admin, topics, Set.of(), new TopicsAdmin.Layout(2, 2, (short) 1));
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.documents.name());
+            var configs = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            // not the broker's default (7 days): a job held paused for a week still finds its chunks
+            assertEquals(Long.toString(Topics.STATUS_RETENTION.toMillis()), configs.get("retention.ms").value());
+            assertEquals("1", configs.get("min.insync.replicas").value());
+        }
+    }
+
+    @Test
     void instancesCreatingTheTopicsAtOnceAllStart() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));

@@ -36,6 +36,15 @@ public final class Topics {
     public static final Map<String, String> WORKERS = Map.of("cleanup.policy", "compact,delete",
             "retention.ms", Long.toString(java.time.Duration.ofDays(1).toMillis()));
     public static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
+    /**
+     * documents: a job's chunks are read when its order is released, which a pause, a backlog or a
+     * tenant's quota may put days after the upload; the broker's default retention (often 7 days,
+     * less on many clusters) would lose them under a job still held, failing it when released
+     * ("gone from its partition"). They are kept 14 days, as long as the status topic keeps a
+     * job's end, whatever the broker's default.
+     */
+    public static final Map<String, String> DOCUMENTS = Map.of("cleanup.policy", "delete",
+            "retention.ms", Long.toString(STATUS_RETENTION.toMillis()));
 
     private final String namespace;
     private final SchemaRegistry registry;
@@ -116,7 +125,7 @@ public final class Topics {
     public List<Map.Entry<Topic<?, ?>, Map<String, String>>> tenantFacing() {
         return List.of(
                 Map.entry(jobs, DELETE),
-                Map.entry(documents, DELETE),
+                Map.entry(documents, DOCUMENTS),
                 Map.entry(control, DELETE),
                 Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
@@ -128,7 +137,7 @@ public final class Topics {
     public List<Map.Entry<Topic<?, ?>, Map<String, String>>> all() {
         return List.of(
                 Map.entry(jobs, DELETE),
-                Map.entry(documents, DELETE),
+                Map.entry(documents, DOCUMENTS),
                 Map.entry(work, DELETE),
                 Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
