@@ -47,47 +47,50 @@ public final class EngineAlone implements AutoCloseable {
     /**
      * Runs `orders` with `parallel` of them in progress at a time, as a worker holding that many
      * lanes does (each thread takes the next order); results in the order of `orders`. The first
-     * run to fail fails the call with its cause: the orders not yet started are dropped, and the
-     * call returns once the runs in progress have ended.
+     * run to fail fails the call with its cause (a run's own failure before one that failed as the
+     * bystander of another's Error): the orders not yet started are dropped, and the call returns
+     * once the runs in progress have ended.
      */
     public List<Result> runAll(List<WorkOrder> orders, ChunkSource chunks, int parallel) {
         List<java.util.concurrent.Future<Result>> futures = new ArrayList<>();
-        var failed = new java.util.concurrent.atomic.AtomicBoolean();
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
         try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
             for (WorkOrder order : orders) {
                 futures.add(pool.submit(() -> {
-                    if (failed.get()) {
-                        throw new java.util.concurrent.CancellationException("not started: an earlier order failed");
+                    if (failure.get() != null) {
+                        return null; // not started: an earlier order failed
                     }
                     try {
                         return run(order, chunks);
                     } catch (RuntimeException | Error e) {
-                        failed.set(true); // set before this thread takes the next order
+                        // kept before this thread takes the next order; a bystander's gives way to its cause's own
+                        failure.accumulateAndGet(e, (first, next) -> first == null || bystander(first) && !bystander(next) ? next : first);
                         throw e;
                     }
                 }));
             }
-            java.util.concurrent.ExecutionException first = null;
             List<Result> results = new ArrayList<>();
             for (var f : futures) {
                 try {
                     results.add(f.get());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (first == null && !(e.getCause() instanceof java.util.concurrent.CancellationException)) {
-                        first = e;
-                    }
+                    // kept in `failure` already
                 }
             }
+            Throwable first = failure.get();
             if (first != null) {
-                throw first;
+                throw first instanceof RuntimeException r ? r : new IllegalStateException(first);
             }
             return results;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while orders ran", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
+    }
+
+    private static boolean bystander(Throwable e) {
+        return dev.longhaul.pipeline.Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class)
+                .filter(dev.longhaul.engine.batch.StepFailedException::bystander).isPresent();
     }
 
     @Override

@@ -153,6 +153,14 @@ class OrderEngineRunsTest {
             assertEquals(List.of("first", "broken"), read);
             // and the same engine runs the next call in full
             assertEquals(2, engine.runAll(orders.subList(2, 4), lease, 2).size());
+            // a run failing with a CancellationException of its own fails the call too (not taken
+            // for an order skipped, which would return fewer results than orders)
+            ChunkSource closed = (o, sink) -> {
+                throw new java.util.concurrent.CancellationException("the source was closed (test)");
+            };
+            java.util.concurrent.CancellationException c = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CancellationException.class, () -> engine.runAll(orders.subList(0, 3), closed, 1));
+            assertTrue(c.getMessage().contains("closed (test)"), c.getMessage());
         }
     }
 
