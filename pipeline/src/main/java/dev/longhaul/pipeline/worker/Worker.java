@@ -91,7 +91,25 @@ public final class Worker implements AutoCloseable {
 
         /** The same, saying whether a run of it ran out of a remote server's time budget yet. */
         Taken again(int count, Duration delay, Ending ending, boolean timedOut) {
-            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), ending, timedOut));
+            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), ending,
+                    timedOut, tries.started(), tries.sharedRetried()));
+        }
+
+        /** This order, a run of which has started here: its job met its deadline (Tries.started). */
+        Taken started() {
+            return tries.started() ? this : new Taken(record, order, undecodable,
+                    new Tries(tries.count(), tries.notBeforeMillis(), tries.pending(), tries.timedOut(), true, tries.sharedRetried()));
+        }
+
+        /** This order again after its run failed in a batch step shared with others, its one extra run (Tries.sharedRetried). */
+        Taken sharedRetry(int count, Duration delay) {
+            return new Taken(record, order, undecodable, new Tries(count, System.currentTimeMillis() + delay.toMillis(), null,
+                    tries.timedOut(), tries.started(), true));
+        }
+
+        /** This order to be run afresh (stopped, not failed): no tries, but a run of it did start. */
+        Taken afresh() {
+            return new Taken(record, order, undecodable, tries.started() ? Tries.STARTED : Tries.NONE);
         }
     }
 
@@ -116,10 +134,19 @@ public final class Worker implements AutoCloseable {
      * An order's earlier tries of what it waits for, when the next may start, and the outcome still
      * to commit: with none (null), count is of runs that failed; with one, of commits of that
      * outcome that did not land (a run that succeeded on its last try still gets every commit try);
-     * timedOut: a run of it already ran out of a remote server's time budget (runsAgain).
+     * timedOut: a run of it already ran out of a remote server's time budget (runsAgain); started:
+     * a run of it has started here, so its job met its deadline, by which it must have started (a
+     * run stopped by a pause and resumed, or one that failed and runs again, does not expire);
+     * sharedRetried: it had its one extra run after failing in a batch step shared with others,
+     * which its tries for other reasons do not use up.
      */
-    record Tries(int count, long notBeforeMillis, Ending pending, boolean timedOut) {
+    record Tries(int count, long notBeforeMillis, Ending pending, boolean timedOut, boolean started, boolean sharedRetried) {
         static final Tries NONE = new Tries(0, 0, null, false);
+        static final Tries STARTED = new Tries(0, 0, null, false, true, false);
+
+        Tries(int count, long notBeforeMillis, Ending pending, boolean timedOut) {
+            this(count, notBeforeMillis, pending, timedOut, false, false);
+        }
     }
 
     /**
@@ -524,11 +551,11 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Whether the order's job is past its deadline, by which it must have started, and has not: an
-     * order whose run failed here and runs again (a try counted) started in time, and runs.
+     * order a run of which started here (Tries.started) started in time, and runs again.
      */
     private static boolean expiresUnrun(Taken t) {
         Instant deadline = t.order.getRequest().getDeadline();
-        return deadline != null && deadline.isBefore(Instant.now()) && t.tries.count() == 0;
+        return deadline != null && deadline.isBefore(Instant.now()) && !t.tries.started();
     }
 
     private void start(Taken t) {
@@ -651,7 +678,7 @@ public final class Worker implements AutoCloseable {
     private void finish(Running r) {
         inProgress.remove(r.taken.partition());
         idleReaders.push(r.reader);
-        Taken t = r.taken;
+        Taken t = r.taken.started();
         OrderRunner.Outcome outcome;
         try {
             outcome = r.outcome.get();
@@ -669,13 +696,13 @@ public final class Worker implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
                         + " failed on try " + count + " of " + MAX_TRIES + ", runs again in " + pause.toSeconds() + " s: " + cause);
                 requeue(t.again(count, pause, null, t.tries.timedOut() || timedOut(cause)));
-            } else if (sharedStepFailure(cause) && t.tries.count() == 0) {
+            } else if (sharedStepFailure(cause) && !t.tries.sharedRetried()) {
                 // a batch step this order shared with others failed: not necessarily its doing (a
                 // neighbour's, or the device's for the whole step); it runs once more before the
                 // failure is taken for its own
                 LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": job " + t.order.getRequest().getJobId()
                         + " failed in a batch step shared with other sequences; it runs once more: " + cause);
-                requeue(t.again(1, pause(1), null));
+                requeue(t.sharedRetry(t.tries.count() + 1, pause(1)));
             } else {
                 String tries = t.tries.count() == 0 ? "" : " (try " + (t.tries.count() + 1) + " of " + MAX_TRIES
                         + (timedOut(cause) && t.tries.timedOut() ? ", out of the remote time budget a second time" : "") + ")";
@@ -729,7 +756,7 @@ public final class Worker implements AutoCloseable {
 
     /** Runs the order again from the start if its lane is still ours and the worker goes on; else leaves it uncommitted. */
     private void redo(Taken t) {
-        requeue(new Taken(t.record, t.order, t.undecodable));
+        requeue(t.afresh());
     }
 
     private void requeue(Taken t) {

@@ -935,7 +935,8 @@ class WorkerTest {
         WorkerConfig config = config("flaky-1", "flaky.");
         // orders by offset: 0 meets a remote 503 on every try, 1 on its first two, 2 has its first
         // commit fail, 3 meets an error that does not pass, 4 succeeds on its last try and then has
-        // its first commit fail, 5's first run fails in a batch step shared with others, 6's every run
+        // its first commit fail, 5's first run fails in a batch step shared with others, 6's every run,
+        // 7's first as a bystander of another's Error and its second in a shared step
         Map<String, java.util.concurrent.atomic.AtomicInteger> prefills = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, java.util.concurrent.atomic.AtomicInteger> commits = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Integer> prefillsAtFirstCommit = new java.util.concurrent.ConcurrentHashMap<>();
@@ -958,6 +959,13 @@ class WorkerTest {
                         }
                     }
                     case "6" -> throw new dev.longhaul.engine.batch.StepFailedException(2, new IllegalStateException("every step (test)"));
+                    case "7" -> {
+                        if (n == 1) {
+                            throw dev.longhaul.engine.batch.StepFailedException.bystander(4, new OutOfMemoryError("a neighbour's (test)"));
+                        } else if (n == 2) {
+                            throw new dev.longhaul.engine.batch.StepFailedException(3, new IllegalStateException("the step's (test)"));
+                        }
+                    }
                     case "4" -> {
                         if (n < Worker.MAX_TRIES) {
                             throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(502, "bad gateway (test)", null);
@@ -982,6 +990,7 @@ class WorkerTest {
             place(order("last-try-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text five".getBytes(), null));
             place(order("shared-step-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text six".getBytes(), null));
             place(order("shared-always-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text seven".getBytes(), null));
+            place(order("bystander-then-shared-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text eight".getBytes(), null));
             // a failure that may pass is tried MAX_TRIES times, then the job fails saying so
             assertEquals(JobState.FAILED, finalState("never-1"));
             assertEquals(Worker.MAX_TRIES, prefills.get("0").get());
@@ -1012,6 +1021,11 @@ class WorkerTest {
             // and fails on the second: one more try, not MAX_TRIES
             assertEquals(JobState.FAILED, finalState("shared-always-1"));
             assertEquals(2, prefills.get("6").get());
+            // a run failed as a bystander of another's Error runs again, and a shared step failing
+            // it then still gets its one extra run: the bystander's try did not use it up
+            one(topics.summaries, "bystander-then-shared-1");
+            assertEquals(JobState.SUCCEEDED, finalState("bystander-then-shared-1"));
+            assertEquals(3, prefills.get("7").get());
             List<String> dead = new ArrayList<>();
             for (DeadLetter d : read(topics.deadLetters)) {
                 dead.add(d.getOffset() + ":" + d.getReasonCode());
@@ -1049,6 +1063,53 @@ class WorkerTest {
             assertEquals(JobState.SUCCEEDED, finalState("late-retry-1"));
             assertTrue(prefills.get() >= 2, "ran again: " + prefills);
             one(topics.summaries, "late-retry-1");
+        } finally {
+            topics = saved;
+        }
+    }
+
+    @Test
+    void aJobPausedAndResumedWhileItRanPastItsDeadlineRunsAgainInsteadOfExpiring() throws Exception {
+        Topics late = namespaceTopics("lateresume.", 1);
+        Instant deadline = Instant.now().plusSeconds(10);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch resumed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
+        // its first run reaches the prefill in time and is held there while the job is paused and
+        // resumed, and until its deadline has passed; the pause stops it at its next step
+        Faults faults = (point, order) -> {
+            if (point == Faults.Point.PREFILL && prefills.incrementAndGet() == 1) {
+                running.countDown();
+                try {
+                    resumed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Topics saved = topics;
+        topics = late;
+        try (Worker w = new Worker(config("lateresume-1", "lateresume."), late, new LaneAssignment.Pinned(List.of(0)), faults,
+                Duration.ofMillis(20))) {
+            place(order("late-resume-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
+            assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
+            sendControl("late-resume-1", ControlAction.PAUSE);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!w.knowsPaused("late-resume-1") && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertTrue(w.knowsPaused("late-resume-1"));
+            sendControl("late-resume-1", ControlAction.RESUME);
+            while (w.knowsPaused("late-resume-1") && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertFalse(w.knowsPaused("late-resume-1"));
+            resumed.countDown();
+            // then the stopped run starts over past the deadline: the job had started, so it did not expire
+            assertEquals(JobState.SUCCEEDED, finalState("late-resume-1"));
+            assertTrue(prefills.get() >= 2, "ran again: " + prefills);
+            one(topics.summaries, "late-resume-1");
         } finally {
             topics = saved;
         }
