@@ -12,14 +12,14 @@
  *   incompleteJobTimeout (wall clock) becomes a dead letter and a FAILED status;
  * - once planned, the job's status is never touched again here: the same document resubmitted is a
  *   no-op, a different one is dead-lettered as DUPLICATE_JOB_ID;
- * - CANCEL before planning emits CANCELLED and the job id stays cancelled; CANCEL after planning is
- *   passed to the dispatcher, which cancels the order if it still holds it;
+ * - CANCEL before planning emits CANCELLED and the job id stays cancelled; every CANCEL is passed
+ *   to the dispatcher, which cancels the order if it still holds it;
  * - SET_PRIORITY (a dead letter without a priority), PAUSE and RESUME while a submission is being
- *   assembled are kept for the order planned from it; after planning they are passed to the
- *   dispatcher, which applies them to the order it holds or has in flight (a worker hands a paused
- *   job's order back); for a job in a final state here they are ignored; for an id with nothing
- *   known of it they are passed on too: a job planned long ago may still be held (paused, say)
- *   after its plan was forgotten, and the dispatcher ignores commands for orders it does not have;
+ *   assembled are kept for the order planned from it; every one is passed to the dispatcher, which
+ *   applies it to the order it holds or has in flight (a worker hands a paused job's order back)
+ *   and ignores it when it has none: a job planned long ago may still be held (paused, say) after
+ *   its plan was forgotten here, also when a new submission of its id has since failed or been
+ *   cancelled before planning; a job ended here has no order there, so they change nothing;
  * - a job id with nothing pending (planned, failed or cancelled) is forgotten settledJobRetention
  *   after its last change, so the store does not grow with every job ever seen.
  * The timeout punctuator reads only OPEN_STORE (jobs with submissions being assembled); retention

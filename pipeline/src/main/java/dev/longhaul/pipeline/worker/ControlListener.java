@@ -234,6 +234,10 @@ final class ControlListener implements AutoCloseable {
                         registryDown = e;
                         break;
                     }
+                    // the pipeline dead-letters it; said here too, since a command this worker
+                    // never applies (a pause, a cancel) would otherwise vanish without a trace
+                    LOG.log(System.Logger.Level.WARNING, "skipped " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                            + ", a control record this worker cannot read: " + e.getMessage());
                     continue;
                 }
                 take(r, c);
