@@ -1,6 +1,7 @@
 /*
  * Runs the pipeline topology (plan, dispatch, status) as a KafkaStreams application: creates the
- * catalog's topics if missing, starts, waits until RUNNING, and closes cleanly. The topology itself
+ * catalog's topics if missing, registers the schemas of what it writes, starts, waits until
+ * RUNNING, and closes cleanly. The topology itself
  * is a pure builder in the pipeline module; this is its lifecycle, which STYLE.md puts in ops.
  */
 package dev.longhaul.ops.stack;
@@ -8,6 +9,7 @@ package dev.longhaul.ops.stack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.longhaul.pipeline.PipelineConfig;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 
 public final class PipelineRunner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PipelineRunner.class.getName());
     private final KafkaStreams streams;
 
     private PipelineRunner(KafkaStreams streams) {
@@ -51,6 +54,7 @@ public final class PipelineRunner implements AutoCloseable {
             TopicsAdmin.ensure(admin, topics, config.tenants(), new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
                     (short) config.kafka().replicationFactor()));
         }
+        registerOutputSchemas(topics, config.tenants());
         java.util.Properties props = config.streamsProperties(bootstrapServers, stateDir, clientOverrides);
         if (applicationServer != null) {
             props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
@@ -80,6 +84,35 @@ public final class PipelineRunner implements AutoCloseable {
             }
         }
         return new PipelineRunner(streams);
+    }
+
+    /**
+     * Registers the value schemas of the topics the pipeline writes (work, status, dead letters, and
+     * each tenant's status, results and dead letters) before it starts: the registry client keeps
+     * the ids, so no record written later asks the registry. Left to the first record written, a
+     * registration met by a registry outage fails the stream thread, whose tasks, closed dirty
+     * under exactly-once, restore their stores from the changelogs in full. One that fails here
+     * (registry down, a tenant's subject refusing) is said and left to that first record, as before.
+     */
+    static List<String> registerOutputSchemas(Topics topics, java.util.Set<String> tenants) {
+        List<dev.longhaul.schemas.Topic<?, ?>> written = new java.util.ArrayList<>(List.of(topics.work, topics.status, topics.deadLetters));
+        for (String tenant : tenants.stream().sorted().toList()) {
+            Topics own = topics.forTenant(tenant);
+            written.addAll(List.of(own.status, own.summaries, own.extractions, own.deadLetters));
+        }
+        List<String> failed = new java.util.ArrayList<>();
+        for (dev.longhaul.schemas.Topic<?, ?> t : written) {
+            if (t.values() instanceof dev.longhaul.schemas.wire.AvroSerde<?> serde) {
+                try {
+                    serde.register(t.name());
+                } catch (RuntimeException e) {
+                    failed.add(t.name());
+                    LOG.log(System.Logger.Level.WARNING, "could not register the schema of " + t.name()
+                            + " before starting; the first record written there will: " + e.getMessage());
+                }
+            }
+        }
+        return failed;
     }
 
     /** Whether the Streams application has stopped for good: it stops by itself after a fatal error. */

@@ -1,0 +1,77 @@
+/*
+ * The pipeline registers the value schemas of every topic it writes before it starts, so that no
+ * record it writes later asks the registry (whose outage would fail a stream thread mid-commit);
+ * a registration that fails then is left to the first record, without failing the start.
+ */
+package dev.longhaul.ops.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
+
+import dev.longhaul.schemas.Topics;
+import dev.longhaul.schemas.wire.InMemorySchemaRegistry;
+import dev.longhaul.schemas.wire.RegistryException;
+import dev.longhaul.schemas.wire.SchemaRegistry;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.Test;
+
+class PipelineRunnerSchemasTest {
+
+    @Test
+    void theSchemasOfEveryTopicThePipelineWritesAreRegisteredBeforeItStarts() {
+        InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
+        Set<String> subjects = new ConcurrentSkipListSet<>();
+        SchemaRegistry recording = new SchemaRegistry() {
+            @Override
+            public int register(String subject, Schema schema) {
+                if (subject.startsWith("rs.tenant.refusing.")) {
+                    throw new RegistryException(409, 409, "incompatible (test)");
+                }
+                subjects.add(subject);
+                return inner.register(subject, schema);
+            }
+
+            @Override
+            public Schema schemaById(int id) {
+                return inner.schemaById(id);
+            }
+        };
+        Topics topics = new Topics("rs.", recording);
+        List<String> failed = PipelineRunner.registerOutputSchemas(topics, Set.of("acme", "refusing"));
+        assertEquals(Set.of("rs.work-value", "rs.status-value", "rs.dead-letters-value",
+                "rs.tenant.acme.status-value", "rs.tenant.acme.summaries-value", "rs.tenant.acme.extractions-value",
+                "rs.tenant.acme.dead-letters-value"), subjects);
+        assertEquals(4, failed.size(), "each refused one is said, and the rest still registered: " + failed);
+        assertTrue(failed.stream().allMatch(n -> n.startsWith("rs.tenant.refusing.")), failed.toString());
+    }
+
+    @Test
+    void aStartedPipelineHasRegisteredWhatItWritesBeforeWritingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
+        Set<String> subjects = new ConcurrentSkipListSet<>();
+        SchemaRegistry recording = new SchemaRegistry() {
+            @Override
+            public int register(String subject, Schema schema) {
+                subjects.add(subject);
+                return inner.register(subject, schema);
+            }
+
+            @Override
+            public Schema schemaById(int id) {
+                return inner.schemaById(id);
+            }
+        };
+        Topics topics = new Topics("rs2.", recording);
+        dev.longhaul.pipeline.PipelineConfig d = dev.longhaul.pipeline.PipelineConfig.DEFAULTS;
+        var config = d.withKafka(new dev.longhaul.pipeline.PipelineConfig.Kafka("schemas-test", "rs2.", 1, d.kafka().commitInterval()));
+        try (dev.longhaul.embedded.EmbeddedKafka kafka = dev.longhaul.embedded.EmbeddedKafka.start();
+             PipelineRunner runner = PipelineRunner.start(config, topics, kafka.bootstrapServers(), tmp)) {
+            assertTrue(subjects.containsAll(Set.of("rs2.work-value", "rs2.status-value", "rs2.dead-letters-value")), subjects.toString());
+        }
+    }
+}
