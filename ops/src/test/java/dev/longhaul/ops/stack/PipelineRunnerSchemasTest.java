@@ -23,24 +23,8 @@ class PipelineRunnerSchemasTest {
 
     @Test
     void theSchemasOfEveryTopicThePipelineWritesAreRegisteredBeforeItStarts() {
-        InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
         Set<String> subjects = new ConcurrentSkipListSet<>();
-        SchemaRegistry recording = new SchemaRegistry() {
-            @Override
-            public int register(String subject, Schema schema) {
-                if (subject.startsWith("rs.tenant.refusing.")) {
-                    throw new RegistryException(409, 409, "incompatible (test)");
-                }
-                subjects.add(subject);
-                return inner.register(subject, schema);
-            }
-
-            @Override
-            public Schema schemaById(int id) {
-                return inner.schemaById(id);
-            }
-        };
-        Topics topics = new Topics("rs.", recording);
+        Topics topics = new Topics("rs.", recording(subjects, "rs.tenant.refusing."));
         List<String> failed = PipelineRunner.registerOutputSchemas(topics, Set.of("acme", "refusing"));
         assertEquals(Set.of("rs.work-value", "rs.status-value", "rs.dead-letters-value",
                 "rs.tenant.acme.status-value", "rs.tenant.acme.summaries-value", "rs.tenant.acme.extractions-value",
@@ -52,11 +36,25 @@ class PipelineRunnerSchemasTest {
     @Test
     void aStartedPipelineHasRegisteredWhatItWritesBeforeWritingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
             throws Exception {
-        InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
         Set<String> subjects = new ConcurrentSkipListSet<>();
-        SchemaRegistry recording = new SchemaRegistry() {
+        Topics topics = new Topics("rs2.", recording(subjects, "refuses-nothing:"));
+        dev.longhaul.pipeline.PipelineConfig d = dev.longhaul.pipeline.PipelineConfig.DEFAULTS;
+        var config = d.withKafka(new dev.longhaul.pipeline.PipelineConfig.Kafka("schemas-test", "rs2.", 1, d.kafka().commitInterval()));
+        try (dev.longhaul.embedded.EmbeddedKafka kafka = dev.longhaul.embedded.EmbeddedKafka.start();
+             PipelineRunner runner = PipelineRunner.start(config, topics, kafka.bootstrapServers(), tmp)) {
+            assertTrue(subjects.containsAll(Set.of("rs2.work-value", "rs2.status-value", "rs2.dead-letters-value")), subjects.toString());
+        }
+    }
+
+    /** A registry that adds each subject registered to `subjects`, and refuses those beginning with `refused`. */
+    private static SchemaRegistry recording(Set<String> subjects, String refused) {
+        InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
+        return new SchemaRegistry() {
             @Override
             public int register(String subject, Schema schema) {
+                if (subject.startsWith(refused)) {
+                    throw new RegistryException(409, 409, "incompatible (test)");
+                }
                 subjects.add(subject);
                 return inner.register(subject, schema);
             }
@@ -66,12 +64,5 @@ class PipelineRunnerSchemasTest {
                 return inner.schemaById(id);
             }
         };
-        Topics topics = new Topics("rs2.", recording);
-        dev.longhaul.pipeline.PipelineConfig d = dev.longhaul.pipeline.PipelineConfig.DEFAULTS;
-        var config = d.withKafka(new dev.longhaul.pipeline.PipelineConfig.Kafka("schemas-test", "rs2.", 1, d.kafka().commitInterval()));
-        try (dev.longhaul.embedded.EmbeddedKafka kafka = dev.longhaul.embedded.EmbeddedKafka.start();
-             PipelineRunner runner = PipelineRunner.start(config, topics, kafka.bootstrapServers(), tmp)) {
-            assertTrue(subjects.containsAll(Set.of("rs2.work-value", "rs2.status-value", "rs2.dead-letters-value")), subjects.toString());
-        }
     }
 }

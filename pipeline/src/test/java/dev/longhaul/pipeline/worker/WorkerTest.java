@@ -1039,77 +1039,70 @@ class WorkerTest {
 
     @Test
     void aJobWhoseRunStartedBeforeItsDeadlineRunsAgainAfterItInsteadOfExpiring() throws Exception {
-        Topics late = namespaceTopics("lateretry.", 1);
-        Instant deadline = Instant.now().plusSeconds(10);
-        java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
-        // its first run reaches the prefill in time, is held there until the deadline has passed,
-        // and fails with a remote 503 (a failure that may pass)
-        Faults faults = (point, order) -> {
-            if (point == Faults.Point.PREFILL && prefills.incrementAndGet() == 1) {
-                try {
-                    Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(503, "overloaded (test)", null);
-            }
-        };
-        Topics saved = topics;
-        topics = late;
-        try (Worker w = new Worker(config("lateretry-1", "lateretry."), late, new LaneAssignment.Pinned(List.of(0)), faults,
-                Duration.ofMillis(20))) {
-            place(order("late-retry-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
-            // then its second try runs past the deadline: the job had started, so it did not expire
-            assertEquals(JobState.SUCCEEDED, finalState("late-retry-1"));
-            assertTrue(prefills.get() >= 2, "ran again: " + prefills);
-            one(topics.summaries, "late-retry-1");
-        } finally {
-            topics = saved;
-        }
+        // its first run fails with a remote 503 (a failure that may pass) once the deadline has passed
+        runsAgainPastItsDeadline("lateretry", true, w -> { });
     }
 
     @Test
     void aJobPausedAndResumedWhileItRanPastItsDeadlineRunsAgainInsteadOfExpiring() throws Exception {
-        Topics late = namespaceTopics("lateresume.", 1);
+        // the job is paused and resumed while its first run is held: the pause stops the run at its next step
+        runsAgainPastItsDeadline("lateresume", false, w -> {
+            sendControl("lateresume", ControlAction.PAUSE);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!w.knowsPaused("lateresume") && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertTrue(w.knowsPaused("lateresume"));
+            sendControl("lateresume", ControlAction.RESUME);
+            while (w.knowsPaused("lateresume") && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertFalse(w.knowsPaused("lateresume"));
+        });
+    }
+
+    /** Something done with a running worker (tests). */
+    private interface WorkerAction {
+        void run(Worker w) throws Exception;
+    }
+
+    /**
+     * A job `name` (in a namespace of its own) whose deadline is 10 s away: its first run reaches
+     * the prefill in time and is held there while `meanwhile` runs, then until the deadline has
+     * passed, then fails with a remote 503 if `failFirstRun` (else it goes on, stopped or not). The
+     * run that follows comes past the deadline: the job had started, so it must run, not expire.
+     */
+    private static void runsAgainPastItsDeadline(String name, boolean failFirstRun, WorkerAction meanwhile) throws Exception {
+        Topics late = namespaceTopics(name + ".", 1);
         Instant deadline = Instant.now().plusSeconds(10);
         java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch resumed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
-        // its first run reaches the prefill in time and is held there while the job is paused and
-        // resumed, and until its deadline has passed; the pause stops it at its next step
         Faults faults = (point, order) -> {
             if (point == Faults.Point.PREFILL && prefills.incrementAndGet() == 1) {
                 running.countDown();
                 try {
-                    resumed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    released.await(60, java.util.concurrent.TimeUnit.SECONDS);
                     Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                }
+                if (failFirstRun) {
+                    throw new dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure(503, "overloaded (test)", null);
                 }
             }
         };
         Topics saved = topics;
         topics = late;
-        try (Worker w = new Worker(config("lateresume-1", "lateresume."), late, new LaneAssignment.Pinned(List.of(0)), faults,
+        try (Worker w = new Worker(config(name + "-1", name + "."), late, new LaneAssignment.Pinned(List.of(0)), faults,
                 Duration.ofMillis(20))) {
-            place(order("late-resume-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
+            place(order(name, DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
             assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
-            sendControl("late-resume-1", ControlAction.PAUSE);
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!w.knowsPaused("late-resume-1") && System.nanoTime() < end) {
-                Thread.sleep(20);
-            }
-            assertTrue(w.knowsPaused("late-resume-1"));
-            sendControl("late-resume-1", ControlAction.RESUME);
-            while (w.knowsPaused("late-resume-1") && System.nanoTime() < end) {
-                Thread.sleep(20);
-            }
-            assertFalse(w.knowsPaused("late-resume-1"));
-            resumed.countDown();
-            // then the stopped run starts over past the deadline: the job had started, so it did not expire
-            assertEquals(JobState.SUCCEEDED, finalState("late-resume-1"));
+            meanwhile.run(w);
+            released.countDown();
+            assertEquals(JobState.SUCCEEDED, finalState(name));
             assertTrue(prefills.get() >= 2, "ran again: " + prefills);
-            one(topics.summaries, "late-resume-1");
+            one(topics.summaries, name);
         } finally {
             topics = saved;
         }
