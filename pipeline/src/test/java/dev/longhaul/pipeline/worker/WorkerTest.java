@@ -284,10 +284,7 @@ class WorkerTest {
 
     @Test
     void aSecondOrderOfOneSubmissionIsDroppedButAJobIdUsedAgainRunsAgain() throws Exception {
-        WorkOrder first = order("reused-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "first text".getBytes(), null);
-        first.getRequest().setSubmissionId("s1");
-        place(first);
-        one(topics.summaries, "reused-1");
+        WorkOrder first = ranToItsResult("reused-1", "s1", "first text");
         // when the same submission's order comes again, then the id under a new submission
         place(first);
         WorkOrder again = order("reused-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "second text".getBytes(), null);
@@ -744,10 +741,7 @@ class WorkerTest {
 
     @Test
     void aFinishedSubmissionsOrderSaysItsEndAgainThoughItsJobWasCancelledSince() throws Exception {
-        WorkOrder first = order("ended-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "an ended text".getBytes(), null);
-        first.getRequest().setSubmissionId("e1");
-        place(first);
-        one(topics.summaries, "ended-1");
+        WorkOrder first = ranToItsResult("ended-1", "e1", "an ended text");
         assertEquals(JobState.SUCCEEDED, finalState("ended-1"));
         // when a cancel comes after it ended, and then the dispatcher's extra release of its order
         send(topics.control, "ended-1", Control.newBuilder().setJobId("ended-1").setAction(ControlAction.CANCEL)
@@ -1186,6 +1180,15 @@ class WorkerTest {
             at += p.length;
         }
         return out;
+    }
+
+    /** A summary order of the job under the submission, placed and run to its one result; returns the order. */
+    private static WorkOrder ranToItsResult(String jobId, String submissionId, String text) throws Exception {
+        WorkOrder order = order(jobId, DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), text.getBytes(), null);
+        order.getRequest().setSubmissionId(submissionId);
+        place(order);
+        one(topics.summaries, jobId);
+        return order;
     }
 
     /** Writes the document's chunks and returns the order that locates them. */
