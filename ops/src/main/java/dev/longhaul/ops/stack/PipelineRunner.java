@@ -87,28 +87,40 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /**
-     * Registers the value schemas of the topics the pipeline writes (work, status, dead letters, and
-     * each tenant's status, results and dead letters) before it starts: the registry client keeps
-     * the ids, so no record written later asks the registry. Left to the first record written, a
-     * registration met by a registry outage fails the stream thread, whose tasks, closed dirty
-     * under exactly-once, restore their stores from the changelogs in full. One that fails here
-     * (registry down, a tenant's subject refusing) is said and left to that first record, as before.
+     * Registers the value schemas of the subjects the pipeline serializes (work, status, dead
+     * letters, and workers, under which the dispatcher re-keys heartbeats; with tenants, the jobs and
+     * control records their gate admits and each tenant's status; results and letters delivered to
+     * tenants are copied as bytes) before it starts: the registry client keeps the ids, so no record
+     * written later asks the registry. Left to the first record written, a registration met by a
+     * registry outage fails the stream thread, whose tasks, closed dirty under exactly-once, restore
+     * their stores from the changelogs in full. A subject refused (a tenant's) is said and left to its
+     * first record, which the pipeline handles as before; at the first sign of a registry out of
+     * reach the rest are left so too, rather than waiting out every one's timeouts before starting.
+     * Returns the subjects' topics not registered.
      */
     static List<String> registerOutputSchemas(Topics topics, java.util.Set<String> tenants) {
-        List<dev.longhaul.schemas.Topic<?, ?>> written = new java.util.ArrayList<>(List.of(topics.work, topics.status, topics.deadLetters));
-        for (String tenant : tenants.stream().sorted().toList()) {
-            Topics own = topics.forTenant(tenant);
-            written.addAll(List.of(own.status, own.summaries, own.extractions, own.deadLetters));
+        List<dev.longhaul.schemas.Topic<?, ?>> written = new java.util.ArrayList<>(
+                List.of(topics.work, topics.status, topics.deadLetters, topics.workers));
+        if (!tenants.isEmpty()) {
+            written.addAll(List.of(topics.jobs, topics.control));
         }
+        tenants.stream().sorted().forEach(tenant -> written.add(topics.forTenant(tenant).status));
         List<String> failed = new java.util.ArrayList<>();
+        boolean outOfReach = false;
         for (dev.longhaul.schemas.Topic<?, ?> t : written) {
+            if (outOfReach) {
+                failed.add(t.name());
+                continue;
+            }
             if (t.values() instanceof dev.longhaul.schemas.wire.AvroSerde<?> serde) {
                 try {
                     serde.register(t.name());
                 } catch (RuntimeException e) {
+                    outOfReach = dev.longhaul.pipeline.StreamFailures.registryOutage(e);
                     failed.add(t.name());
-                    LOG.log(System.Logger.Level.WARNING, "could not register the schema of " + t.name()
-                            + " before starting; the first record written there will: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, "could not register the schema of " + t.name() + " before starting"
+                            + (dev.longhaul.pipeline.StreamFailures.registryOutage(e) ? " (nor, the registry being out of reach,"
+                            + " the others')" : "") + "; the first record written there will: " + e.getMessage());
                 }
             }
         }

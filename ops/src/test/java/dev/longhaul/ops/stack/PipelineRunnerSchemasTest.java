@@ -24,34 +24,47 @@ class PipelineRunnerSchemasTest {
     @Test
     void theSchemasOfEveryTopicThePipelineWritesAreRegisteredBeforeItStarts() {
         Set<String> subjects = new ConcurrentSkipListSet<>();
-        Topics topics = new Topics("rs.", recording(subjects, "rs.tenant.refusing."));
-        List<String> failed = PipelineRunner.registerOutputSchemas(topics, Set.of("acme", "refusing"));
-        assertEquals(Set.of("rs.work-value", "rs.status-value", "rs.dead-letters-value",
-                "rs.tenant.acme.status-value", "rs.tenant.acme.summaries-value", "rs.tenant.acme.extractions-value",
-                "rs.tenant.acme.dead-letters-value"), subjects);
-        assertEquals(4, failed.size(), "each refused one is said, and the rest still registered: " + failed);
-        assertTrue(failed.stream().allMatch(n -> n.startsWith("rs.tenant.refusing.")), failed.toString());
+        Topics topics = new Topics("rs.", recording(subjects, "rs.tenant.refusing.", null));
+        List<String> failed = PipelineRunner.registerOutputSchemas(topics, Set.of("zeta", "refusing"));
+        // what it serializes: its outputs, heartbeats re-keyed under workers, the records the tenant
+        // gate admits, each tenant's status (results and letters reach tenants as bytes)
+        assertEquals(Set.of("rs.work-value", "rs.status-value", "rs.dead-letters-value", "rs.workers-value",
+                "rs.jobs-value", "rs.control-value", "rs.tenant.zeta.status-value"), subjects);
+        assertEquals(List.of("rs.tenant.refusing.status"), failed, "a refused one is said, and the rest still registered");
+        // a registry out of reach: the first failure leaves the rest to their first records at once
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        Topics unreachable = new Topics("rs3.", recording(new ConcurrentSkipListSet<>(), "", asked));
+        assertEquals(7, PipelineRunner.registerOutputSchemas(unreachable, Set.of("zeta")).size());
+        assertEquals(1, asked.get(), "asked once, not once per subject");
     }
 
     @Test
     void aStartedPipelineHasRegisteredWhatItWritesBeforeWritingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
             throws Exception {
         Set<String> subjects = new ConcurrentSkipListSet<>();
-        Topics topics = new Topics("rs2.", recording(subjects, "refuses-nothing:"));
+        Topics topics = new Topics("rs2.", recording(subjects, "refuses-nothing:", null));
         dev.longhaul.pipeline.PipelineConfig d = dev.longhaul.pipeline.PipelineConfig.DEFAULTS;
         var config = d.withKafka(new dev.longhaul.pipeline.PipelineConfig.Kafka("schemas-test", "rs2.", 1, d.kafka().commitInterval()));
         try (dev.longhaul.embedded.EmbeddedKafka kafka = dev.longhaul.embedded.EmbeddedKafka.start();
              PipelineRunner runner = PipelineRunner.start(config, topics, kafka.bootstrapServers(), tmp)) {
-            assertTrue(subjects.containsAll(Set.of("rs2.work-value", "rs2.status-value", "rs2.dead-letters-value")), subjects.toString());
+            assertTrue(subjects.containsAll(Set.of("rs2.work-value", "rs2.status-value", "rs2.dead-letters-value", "rs2.workers-value")),
+                    subjects.toString());
         }
     }
 
-    /** A registry that adds each subject registered to `subjects`, and refuses those beginning with `refused`. */
-    private static SchemaRegistry recording(Set<String> subjects, String refused) {
+    /**
+     * A registry that adds each subject registered to `subjects`, and refuses those beginning with
+     * `refused`; with `unreachable`, it counts there the calls it fails as a registry out of reach.
+     */
+    private static SchemaRegistry recording(Set<String> subjects, String refused, java.util.concurrent.atomic.AtomicInteger unreachable) {
         InMemorySchemaRegistry inner = new InMemorySchemaRegistry();
         return new SchemaRegistry() {
             @Override
             public int register(String subject, Schema schema) {
+                if (unreachable != null) {
+                    unreachable.incrementAndGet();
+                    throw new RegistryException("cannot reach the schema registry (test)", null);
+                }
                 if (subject.startsWith(refused)) {
                     throw new RegistryException(409, 409, "incompatible (test)");
                 }
