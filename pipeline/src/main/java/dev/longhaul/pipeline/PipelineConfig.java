@@ -218,8 +218,8 @@ public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, kafka.replicationFactor());
         // its changelog and repartition topics as the catalog's (TopicsAdmin): a commit is on more than the leader
-        p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
-                Integer.toString(TopicsAdmin.minInsyncReplicas(kafka.replicationFactor())));
+        TopicsAdmin.minInsyncReplicas(kafka.replicationFactor()).ifPresent(n -> p.put(
+                StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), Integer.toString(n)));
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, kafka.commitInterval().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // a record stamped with no valid time (-1, from a client that can write one) gets its

@@ -2,8 +2,8 @@
  * Creates the catalog's topics with the partitioning the pipeline relies on: `work` gets one
  * partition per lane; jobs, documents and control share one partition count so that a job's
  * records are co-partitioned for the planner; status and workers are compacted (the catalog's
- * cleanup policies); each is made with min.insync.replicas one fewer than its replicas. Existing
- * topics are left as they are (their partition counts are checked:
+ * cleanup policies); each is made, with three replicas or more, with min.insync.replicas one
+ * fewer. Existing topics are left as they are (their partition counts are checked:
  * work against the lanes, jobs, documents and control against each other).
  */
 package dev.longhaul.pipeline;
@@ -70,19 +70,24 @@ public final class TopicsAdmin {
     }
 
     /**
-     * A topic's catalog settings plus min.insync.replicas of one fewer than its replicas (at least
-     * one): with the broker's default of one, an acks=all write (every transactional commit) is
-     * taken by a leader whose followers have all fallen behind, and lost with that broker's disk.
+     * A topic's catalog settings plus, with three replicas or more, min.insync.replicas of one fewer
+     * (minInsyncReplicas): with the broker's default of one, an acks=all write (every transactional
+     * commit) is taken by a leader whose followers have all fallen behind, and lost with that
+     * broker's disk. With fewer replicas the broker's default stands (one fewer would be one, no
+     * stronger than the default, and weaker than a broker set to two).
      */
     static Map<String, String> creationConfigs(Map<String, String> catalog, short replicationFactor) {
         Map<String, String> configs = new java.util.HashMap<>(catalog);
-        configs.putIfAbsent("min.insync.replicas", Integer.toString(minInsyncReplicas(replicationFactor)));
+        minInsyncReplicas(replicationFactor).ifPresent(n -> configs.putIfAbsent("min.insync.replicas", Integer.toString(n)));
         return configs;
     }
 
-    /** One fewer than the replicas, at least one: a write survives one broker lost, and one broker down does not stop writes. */
-    public static int minInsyncReplicas(int replicationFactor) {
-        return Math.max(1, replicationFactor - 1);
+    /**
+     * One fewer than the replicas, for three replicas or more: a write survives one broker lost, and
+     * one broker down does not stop writes. Empty below three: the broker's default stands.
+     */
+    public static java.util.OptionalInt minInsyncReplicas(int replicationFactor) {
+        return replicationFactor >= 3 ? java.util.OptionalInt.of(replicationFactor - 1) : java.util.OptionalInt.empty();
     }
 
     /**

@@ -125,7 +125,7 @@ public final class Topics {
     public List<Map.Entry<Topic<?, ?>, Map<String, String>>> tenantFacing() {
         return List.of(
                 Map.entry(jobs, DELETE),
-                Map.entry(documents, DOCUMENTS),
+                Map.entry(documents, DELETE), // its chunks are copied to the shared documents topic on admission
                 Map.entry(control, DELETE),
                 Map.entry(status, STATUS),
                 Map.entry(summaries, DELETE),
