@@ -56,6 +56,10 @@ final class ControlListener implements AutoCloseable {
     private final java.util.Set<String> cancelHeard = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> pauseHeard = new ConcurrentHashMap<>();
     private static final System.Logger LOG = System.getLogger(ControlListener.class.getName());
+    private static final long SKIP_LOG_NANOS = java.time.Duration.ofMinutes(1).toNanos();
+    /** Records skipped as unreadable since the last line said so, and when that was (System.nanoTime; listener thread only). */
+    private long skipped;
+    private long lastSkipLog;
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
     private static final Duration WARN_EVERY = Duration.ofMinutes(1);
@@ -235,9 +239,16 @@ final class ControlListener implements AutoCloseable {
                         break;
                     }
                     // the pipeline dead-letters it; said here too, since a command this worker
-                    // never applies (a pause, a cancel) would otherwise vanish without a trace
-                    LOG.log(System.Logger.Level.WARNING, "skipped " + r.topic() + "-" + r.partition() + "@" + r.offset()
-                            + ", a control record this worker cannot read: " + e.getMessage());
+                    // never applies (a pause, a cancel) would otherwise vanish without a trace; at
+                    // most once a minute, with a count (each start reads the whole topic again)
+                    skipped++;
+                    long now = System.nanoTime();
+                    if (lastSkipLog == 0 || now - lastSkipLog > SKIP_LOG_NANOS) {
+                        LOG.log(System.Logger.Level.WARNING, "skipped " + skipped + " control record(s) this worker cannot read,"
+                                + " the latest " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+                        lastSkipLog = now;
+                        skipped = 0;
+                    }
                     continue;
                 }
                 take(r, c);

@@ -1068,7 +1068,8 @@ class WorkerTest {
      */
     private static void runsAgainPastItsDeadline(String name, boolean failFirstRun, WorkerAction meanwhile) throws Exception {
         Topics late = namespaceTopics(name + ".", 1);
-        Instant deadline = Instant.now().plusSeconds(10);
+        // set once the worker is up, so that its start does not eat into the time the run has to begin
+        java.util.concurrent.atomic.AtomicReference<Instant> deadline = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
@@ -1077,7 +1078,7 @@ class WorkerTest {
                 running.countDown();
                 try {
                     released.await(60, java.util.concurrent.TimeUnit.SECONDS);
-                    Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
+                    Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline.get()).toMillis() + 200));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -1090,7 +1091,8 @@ class WorkerTest {
         topics = late;
         try (Worker w = new Worker(config(name + "-1", name + "."), late, new LaneAssignment.Pinned(List.of(0)), faults,
                 Duration.ofMillis(20))) {
-            place(order(name, DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
+            deadline.set(Instant.now().plusSeconds(10));
+            place(order(name, DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline.get()));
             assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
             meanwhile.run(w);
             released.countDown();
