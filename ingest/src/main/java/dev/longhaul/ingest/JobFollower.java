@@ -190,7 +190,10 @@ public final class JobFollower implements AutoCloseable {
             while (!Instant.now().isAfter(deadline)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     if (r.topic().equals(topics.deadLetters.name())) {
-                        lives.deadLetter(r);
+                        JobStatus refusal = lives.deadLetter(r);
+                        if (refusal != null) {
+                            listener.onStatus(refusal); // the submission's end, said as its FAILED status would be
+                        }
                         continue;
                     }
                     if (r.topic().equals(topics.summaries.name()) || r.topic().equals(topics.extractions.name())) {
@@ -357,19 +360,22 @@ public final class JobFollower implements AutoCloseable {
             return true;
         }
 
-        /** A dead letter of a followed submission's request: that submission was refused. */
-        void deadLetter(ConsumerRecord<byte[], byte[]> r) {
+        /**
+         * A dead letter of a followed submission's request: that submission was refused. Returns the
+         * FAILED status that answers it, the first time; null for any other letter.
+         */
+        JobStatus deadLetter(ConsumerRecord<byte[], byte[]> r) {
             DeadLetter letter = readable(topics.deadLetters, r);
             // a letter of a request: refused where it was written (jobs), or, for a tenant's, also
             // by the planner on the shared jobs topic its request was copied to (a duplicate id);
             // the submission id it carries, random per submission, says whose it is
             if (letter == null || !letter.getOriginalTopic().endsWith("jobs") || letter.getKey() == null) {
-                return;
+                return null;
             }
             String jobId = java.nio.charset.StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString();
             String submission = mine.get(jobId);
             if (submission == null || submission.isEmpty()) {
-                return;
+                return null;
             }
             JobRequest request;
             try {
@@ -377,13 +383,16 @@ public final class JobFollower implements AutoCloseable {
                 letter.getValue().duplicate().get(bytes);
                 request = topics.jobs.values().deserializer().deserialize(topics.jobs.name(), bytes);
             } catch (RuntimeException e) {
-                return;
+                return null;
             }
-            if (request != null && submission.equals(request.getSubmissionId())) {
-                refused.putIfAbsent(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(request.getTenant())
-                        .setState(JobState.FAILED).setReason(letter.getReasonCode() + ": " + letter.getDetail())
-                        .setUpdatedAt(letter.getAt()).setSubmissionId(submission).build());
+            if (request == null || !submission.equals(request.getSubmissionId()) || refused.containsKey(jobId)) {
+                return null;
             }
+            JobStatus refusal = JobStatus.newBuilder().setJobId(jobId).setTenant(request.getTenant())
+                    .setState(JobState.FAILED).setReason(letter.getReasonCode() + ": " + letter.getDetail())
+                    .setUpdatedAt(letter.getAt()).setSubmissionId(submission).build();
+            refused.put(jobId, refusal);
+            return refusal;
         }
 
         Results results(String jobId, String submission) {

@@ -254,9 +254,20 @@ class JobFollowerTest {
             // and a resubmission of the same document (a no-op for the planner) the first life's
             JobFollower.JobOutcome own = follow(follower, first, Duration.ofSeconds(30));
             assertEquals("first life", own.summaries().get(0).getText());
-            JobFollower.JobOutcome no = follow(follower, refused, Duration.ofSeconds(30));
+            List<JobStatus> heard = new ArrayList<>();
+            JobFollower.Outcome refusedOutcome = follower.followSubmissions(Map.of(refused.jobId(), refused.submissionId()),
+                    new JobFollower.Listener() {
+                        @Override
+                        public void onStatus(JobStatus status) {
+                            heard.add(status);
+                        }
+                    }, Duration.ofSeconds(30));
+            assertTrue(refusedOutcome.complete(), refusedOutcome.jobs().toString());
+            JobFollower.JobOutcome no = refusedOutcome.jobs().get(refused.jobId());
             assertEquals(JobState.FAILED, no.status().getState());
             assertTrue(no.status().getReason().startsWith("DUPLICATE_JOB_ID"), no.status().getReason());
+            // and the listener hears the refusal as the submission's end, so a follower can say why it failed
+            assertEquals(List.of(no.status()), heard);
             assertTrue(no.summaries().isEmpty(), "never another document's result");
             assertEquals("first life", follow(follower, again, Duration.ofSeconds(30)).summaries().get(0).getText());
             // and a new life of the id is not answered by the first life's end: it is waited for
