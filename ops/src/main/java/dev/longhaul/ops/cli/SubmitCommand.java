@@ -50,7 +50,7 @@ public final class SubmitCommand implements Callable<Integer> {
     String kind;
 
     @Option(names = "--task", paramLabel = "TASK",
-            description = "summarize, extract or extract:FIELD,FIELD...; repeatable, in order (default: summarize).")
+            description = "summarize or extract:FIELD,FIELD... (the fields to extract); repeatable, in order (default: summarize).")
     List<String> tasks = new ArrayList<>();
 
     @Option(names = "--tenant", defaultValue = JobSpec.DEFAULT_TENANT, description = "Tenant (default: ${DEFAULT-VALUE}).")

@@ -126,9 +126,9 @@ public final class KafkaDemo {
             if (engine.model().isEmpty()) {
                 randomWeightsNote();
             }
-            int status = runSamples(stack, worker);
-            if (options.run().mode() == Mode.SERVE) {
-                Optional<String> broken = stopped(stack, worker);
+            int status = runSamples(stack, worker, running);
+            if (options.run().mode() == Mode.SERVE && !running.stopping()) {
+                Optional<String> broken = stopped(stack, worker, running);
                 if (broken.isPresent()) {
                     // serving a stack that can run no job would only hide the failure until Ctrl-C
                     say("not serving: %s", broken.get());
@@ -167,11 +167,12 @@ public final class KafkaDemo {
     }
 
     /** Wakes the follower up when the worker's poll loop or the pipeline's streams have stopped, saying which. */
-    private void watch(DevStack stack, Worker worker, JobFollower follower, java.util.concurrent.atomic.AtomicReference<String> stopped) {
+    private void watch(DevStack stack, Worker worker, Running running, JobFollower follower,
+                       java.util.concurrent.atomic.AtomicReference<String> stopped) {
         try {
             while (true) {
                 Thread.sleep(1000);
-                Optional<String> why = stopped(stack, worker);
+                Optional<String> why = stopped(stack, worker, running);
                 if (why.isPresent()) {
                     System.err.println(why.get());
                     stopped.set(why.get());
@@ -184,8 +185,14 @@ public final class KafkaDemo {
         }
     }
 
-    /** Why the stack can run no more jobs: its worker or its pipeline stopped; empty while both run. */
-    private static Optional<String> stopped(DevStack stack, Worker worker) {
+    /**
+     * Why the stack can run no more jobs: the user stopped the demo (Ctrl-C: its parts then stop
+     * without having failed), or its worker or its pipeline stopped; empty while both run.
+     */
+    private static Optional<String> stopped(DevStack stack, Worker worker, Running running) {
+        if (running.stopping()) {
+            return Optional.of("interrupted: the demo is stopping");
+        }
         if (worker.failure().isPresent()) {
             return Optional.of("the worker stopped: " + worker.failure().get());
         }
@@ -263,7 +270,7 @@ public final class KafkaDemo {
     }
 
     /** Generates and submits the samples, prints results as they commit; 0 when every task of every job has its result. */
-    private int runSamples(DevStack stack, Worker worker) throws IOException {
+    private int runSamples(DevStack stack, Worker worker, Running running) throws IOException {
         Samples s = options.samples();
         long generating = System.nanoTime();
         List<DemoSamples.Sample> samples = new ArrayList<>(DemoSamples.write(s.folder(), s.seed(), s.scale()));
@@ -290,7 +297,7 @@ public final class KafkaDemo {
         try (JobFollower follower = new JobFollower(ingest, registry)) {
             Duration timeout = options.run().mode() == Mode.ONCE ? options.run().timeout() : null;
             // a worker or pipeline that stopped ends the wait at once, with its reason, not at the timeout (or never)
-            Thread watchdog = Thread.ofVirtual().name("longhaul-demo-watchdog").start(() -> watch(stack, worker, follower, stopped));
+            Thread watchdog = Thread.ofVirtual().name("longhaul-demo-watchdog").start(() -> watch(stack, worker, running, follower, stopped));
             try {
                 outcome = follower.follow(results.jobIds(), results, timeout);
             } finally {
@@ -307,7 +314,7 @@ public final class KafkaDemo {
         String why = outcome.complete() ? ""
                 : stopped.get() != null ? " (" + stopped.get() + ")"
                 : options.run().mode() == Mode.ONCE ? " (timed out after " + options.run().timeout().toSeconds() + " s)" : "";
-        say("incomplete: %d of the %d jobs' tasks have no result%s:", missing.size(), samples.size(), why);
+        say("incomplete: %d tasks of the %d jobs have no result%s:", missing.size(), samples.size(), why);
         missing.forEach(line -> say("  %s", line));
         return 1;
     }
@@ -344,6 +351,12 @@ public final class KafkaDemo {
         private final Deque<AutoCloseable> started = new ArrayDeque<>();
         private final CountDownLatch closed = new CountDownLatch(1);
         private boolean isClosed;
+        /** Set as the shutdown hook begins to stop the parts (Ctrl-C): what stops then has not failed. */
+        private volatile boolean stopping;
+
+        boolean stopping() {
+            return stopping;
+        }
 
         synchronized <T extends AutoCloseable> T add(T resource) {
             if (isClosed) {
@@ -356,6 +369,7 @@ public final class KafkaDemo {
 
         /** The shutdown hook's close: says what it stops, since the user is waiting on it. */
         void stop() {
+            stopping = true;
             synchronized (this) {
                 if (isClosed) {
                     return;
