@@ -171,6 +171,9 @@ final class OrderRunner {
         try {
             String boundary = Prompts.boundary(request.getDocument().getSha256());
             prefill.feed(tokenizer.encode(Prompts.preamble(request.getKind(), boundary)));
+            // progress counts the document's tokens, as the final status does (Done.documentTokens):
+            // not the preamble's, which made a running job read more tokens than it ended with
+            long preamble = prefill.tokens;
             long[] seen = {0};
             boolean complete = reader.read(order, (DocumentChunk chunk) -> {
                 byte[] data = chunk.getData().array();
@@ -184,7 +187,7 @@ final class OrderRunner {
                     digestStream.accept(data, 0, data.length);
                 }
                 seen[0] += data.length;
-                progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens);
+                progress.update(total == 0 ? 1 : 0.9 * seen[0] / total, prefill.tokens - preamble);
                 return !cancel.requested();
             }, cancel::requested);
             if (!complete) {

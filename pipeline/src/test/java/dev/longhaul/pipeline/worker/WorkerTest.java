@@ -147,6 +147,21 @@ class WorkerTest {
     }
 
     @Test
+    void aRunningJobsTokenCountNeverExceedsTheCountItEndsWith() throws Exception {
+        // a document of one small chunk: its one RUNNING tick comes as the chunk is fed
+        place(order("ticks-1", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "a short text of a few words".getBytes(), null));
+        Summary summary = one(topics.summaries, "ticks-1");
+        assertEquals(JobState.SUCCEEDED, finalState("ticks-1"));
+        List<JobStatus> statuses = all(topics.status, "ticks-1");
+        JobStatus end = last(statuses);
+        assertEquals(summary.getUsage().getDocumentTokens(), end.getTokensProcessed(), "the end counts the document's tokens");
+        List<Long> running = statuses.stream().filter(st -> st.getState() == JobState.RUNNING).map(JobStatus::getTokensProcessed).toList();
+        assertTrue(!running.isEmpty(), "a tick as the chunk was fed");
+        // the ticks count the document's tokens too, not the prompt's preamble before them
+        assertTrue(running.stream().allMatch(t -> t <= end.getTokensProcessed()), running + " then " + end.getTokensProcessed());
+    }
+
+    @Test
     void extractionFollowsTheTasksJsonSchema() throws Exception {
         // given an EXTRACT task with a JSON Schema of an enum, an integer and a bounded array of strings
         String schema = """
