@@ -54,7 +54,7 @@ public final class PipelineRunner implements AutoCloseable {
             TopicsAdmin.ensure(admin, topics, config.tenants(), new TopicsAdmin.Layout(config.dispatch().lanes(), 4,
                     (short) config.kafka().replicationFactor()));
         }
-        registerOutputSchemas(topics, config.tenants());
+        registerOutputSchemas(topics, config.tenants(), config.kafka().applicationId());
         java.util.Properties props = config.streamsProperties(bootstrapServers, stateDir, clientOverrides);
         if (applicationServer != null) {
             props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
@@ -88,9 +88,10 @@ public final class PipelineRunner implements AutoCloseable {
 
     /**
      * Registers the value schemas of the subjects the pipeline serializes (work, status, dead
-     * letters, and workers, under which the dispatcher re-keys heartbeats; with tenants, the jobs and
-     * control records their gate admits and each tenant's status; results and letters delivered to
-     * tenants are copied as bytes) before it starts: the registry client keeps the ids, so no record
+     * letters, and workers, under which the dispatcher re-keys heartbeats; the changelogs of the
+     * stores that keep Avro values, the status table's and the dispatcher's workers'; with tenants,
+     * the jobs and control records their gate admits and each tenant's status; results and letters
+     * delivered to tenants are copied as bytes) before it starts: the registry client keeps the ids, so no record
      * written later asks the registry. Left to the first record written, a registration met by a
      * registry outage fails the stream thread, whose tasks, closed dirty under exactly-once, restore
      * their stores from the changelogs in full. A subject refused (a tenant's) is said and left to its
@@ -98,9 +99,12 @@ public final class PipelineRunner implements AutoCloseable {
      * reach the rest are left so too, rather than waiting out every one's timeouts before starting.
      * Returns the subjects' topics not registered.
      */
-    static List<String> registerOutputSchemas(Topics topics, java.util.Set<String> tenants) {
+    static List<String> registerOutputSchemas(Topics topics, java.util.Set<String> tenants, String applicationId) {
         List<dev.longhaul.schemas.Topic<?, ?>> written = new java.util.ArrayList<>(
                 List.of(topics.work, topics.status, topics.deadLetters, topics.workers));
+        // a store's values are serialized under its changelog topic's name (Kafka Streams names it so)
+        written.add(changelog(topics.status, applicationId, dev.longhaul.pipeline.status.JobStatusQuery.STATUS_STORE));
+        written.add(changelog(topics.workers, applicationId, dev.longhaul.pipeline.dispatch.LaneDispatcher.WORKERS_STORE));
         if (!tenants.isEmpty()) {
             written.addAll(List.of(topics.jobs, topics.control));
         }
@@ -125,6 +129,12 @@ public final class PipelineRunner implements AutoCloseable {
             }
         }
         return failed;
+    }
+
+    /** The changelog of `store` of the application, as a topic with the values of `values`. */
+    private static <K, V> dev.longhaul.schemas.Topic<K, V> changelog(dev.longhaul.schemas.Topic<K, V> values, String applicationId,
+                                                                     String store) {
+        return new dev.longhaul.schemas.Topic<>(applicationId + "-" + store + "-changelog", values.keys(), values.values());
     }
 
     /** Whether the Streams application has stopped for good: it stops by itself after a fatal error. */
