@@ -186,13 +186,16 @@ public final class JobFollower implements AutoCloseable {
         // known by then), so that following a reused job id does not print an ended earlier life's
         boolean[] statusRead = {false};
         List<Pending> pending = new ArrayList<>();
+        // refusals read (dead letters), to be said once the statuses before now are read; the ids said so
+        List<JobStatus> refusals = new ArrayList<>();
+        Set<String> refusedSaid = new HashSet<>();
         try {
             while (!Instant.now().isAfter(deadline)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     if (r.topic().equals(topics.deadLetters.name())) {
                         JobStatus refusal = lives.deadLetter(r);
                         if (refusal != null) {
-                            listener.onStatus(refusal); // the submission's end, said as its FAILED status would be
+                            refusals.add(refusal); // said once it is known to answer (below)
                         }
                         continue;
                     }
@@ -211,7 +214,8 @@ public final class JobFollower implements AutoCloseable {
                         }
                     } else if (r.topic().equals(topics.status.name())) {
                         JobStatus s = readable(topics.status, r);
-                        if (s != null && lives.status(key, s) && lives.concerns(key, s.getSubmissionId())) {
+                        // once a refusal was said to end the submission, nothing more of the id is
+                        if (s != null && lives.status(key, s) && lives.concerns(key, s.getSubmissionId()) && !refusedSaid.contains(key)) {
                             listener.onStatus(s);
                         }
                     } else if (r.topic().equals(topics.summaries.name())) {
@@ -236,6 +240,16 @@ public final class JobFollower implements AutoCloseable {
                     // the statuses written before now are read: which life answers is known
                     statusRead[0] = true;
                     reportHeld(lives, pending);
+                }
+                if (statusRead[0] && !refusals.isEmpty()) {
+                    // a refusal is the submission's end, said as its FAILED status would be, unless its own
+                    // final status answers instead (the planner writes one beside some refusals' letters)
+                    for (JobStatus refusal : refusals) {
+                        if (lives.answer(refusal.getJobId()) == refusal && refusedSaid.add(refusal.getJobId())) {
+                            listener.onStatus(refusal);
+                        }
+                    }
+                    refusals.clear();
                 }
                 boolean allFinal = !holding && caughtUp(statusEnds)
                         && wanted.stream().allMatch(id -> lives.answer(id) != null && isFinal(lives.answer(id).getState()));

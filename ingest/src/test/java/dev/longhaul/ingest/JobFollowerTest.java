@@ -288,6 +288,42 @@ class JobFollowerTest {
     }
 
     @Test
+    void aRefusalTheSubmissionsOwnFailedStatusAlsoSaysIsHeardOnce(TestInfo test) throws IOException {
+        Fixture f = fixture(test);
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        Submission bad;
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            bad = submitter.submit(spec.withJobId("twice"), text("a document the planner refuses"));
+        }
+        // given the planner's refusal as it writes it: the request's dead letter and the submission's FAILED
+        try (Pipeline pipeline = new Pipeline()) {
+            pipeline.inTransaction(() -> {
+                byte[] request = f.topics().jobs.values().serializer().serialize(f.topics().jobs.name(), bad.request());
+                DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(f.topics().jobs.name()).setPartition(0).setOffset(0)
+                        .setKey(ByteBuffer.wrap("twice".getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(request))
+                        .setReasonCode("INVALID_REQUEST").setDetail("refused (test)").setAt(T0).build();
+                pipeline.producer.send(new ProducerRecord<>(f.topics().deadLetters.name(), "twice".getBytes(StandardCharsets.UTF_8),
+                        f.topics().deadLetters.values().serializer().serialize(f.topics().deadLetters.name(), letter)));
+                pipeline.send(f.topics().status, "twice", withSubmission(status("twice", JobState.FAILED, 0, "INVALID_REQUEST: refused (test)"), bad));
+            }, true);
+        }
+        // when it is followed, then the listener hears its end once
+        List<JobStatus> heard = new ArrayList<>();
+        try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
+            JobFollower.Outcome outcome = follower.followSubmissions(Map.of(bad.jobId(), bad.submissionId()), new JobFollower.Listener() {
+                @Override
+                public void onStatus(JobStatus status) {
+                    heard.add(status);
+                }
+            }, Duration.ofSeconds(30));
+            assertTrue(outcome.complete(), outcome.jobs().toString());
+            assertEquals(JobState.FAILED, outcome.jobs().get("twice").status().getState());
+        }
+        assertEquals(1, heard.size(), heard.toString());
+        assertEquals(JobState.FAILED, heard.getFirst().getState());
+    }
+
+    @Test
     void aJobIdsEndedEarlierLifeFarUpItsStatusPartitionDoesNotAnswerForItsLifeNow(TestInfo test) {
         Fixture f = fixture(test);
         // given an id's first life, ended with its result, then several fetches' worth of other
