@@ -60,6 +60,7 @@ final class ControlListener implements AutoCloseable {
     /** Records skipped as unreadable since the last line said so, and when that was (System.nanoTime; listener thread only). */
     private long skipped;
     private long lastSkipLog;
+    private String lastSkipped;
     /** How often partitions added to `control` are looked for. */
     private static final Duration REFRESH = Duration.ofMinutes(1);
     private static final Duration WARN_EVERY = Duration.ofMinutes(1);
@@ -213,6 +214,7 @@ final class ControlListener implements AutoCloseable {
         } catch (WakeupException e) {
             // closing
         } finally {
+            reportSkipped(true);
             consumer.close(Duration.ofSeconds(2));
         }
     }
@@ -242,13 +244,8 @@ final class ControlListener implements AutoCloseable {
                     // never applies (a pause, a cancel) would otherwise vanish without a trace; at
                     // most once a minute, with a count (each start reads the whole topic again)
                     skipped++;
-                    long now = System.nanoTime();
-                    if (lastSkipLog == 0 || now - lastSkipLog > SKIP_LOG_NANOS) {
-                        LOG.log(System.Logger.Level.WARNING, "skipped " + skipped + " control record(s) this worker cannot read,"
-                                + " the latest " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
-                        lastSkipLog = now;
-                        skipped = 0;
-                    }
+                    lastSkipped = r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage();
+                    reportSkipped(false);
                     continue;
                 }
                 take(r, c);
@@ -259,6 +256,20 @@ final class ControlListener implements AutoCloseable {
         }
         if (!caughtUp && startEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
             caughtUp = true;
+            reportSkipped(true); // what the read of the topic as it was at the start skipped, all said
+        } else {
+            reportSkipped(false);
+        }
+    }
+
+    /** Says how many unreadable records were skipped since it last did: now, or if a minute has passed since. */
+    private void reportSkipped(boolean now) {
+        long at = System.nanoTime();
+        if (skipped > 0 && (now || lastSkipLog == 0 || at - lastSkipLog > SKIP_LOG_NANOS)) {
+            LOG.log(System.Logger.Level.WARNING, "skipped " + skipped + " control record(s) this worker cannot read, the latest "
+                    + lastSkipped);
+            lastSkipLog = at;
+            skipped = 0;
         }
     }
 
