@@ -368,9 +368,12 @@ final class SchemaLog implements AutoCloseable {
         try {
             int brokers = admin.describeCluster().nodes().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).size();
             short replicas = replicasFor(brokers);
-            NewTopic topic = new NewTopic(config.topic(), 1, replicas)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.max(1, replicas - 1))));
+            // min.insync.replicas as the pipeline's topics get it: one fewer with three replicas or
+            // more, else the broker's default (one fewer of two would weaken a broker set to two)
+            Map<String, String> configs = new java.util.HashMap<>(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            dev.longhaul.pipeline.TopicsAdmin.minInsyncReplicas(replicas)
+                    .ifPresent(n -> configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(n)));
+            NewTopic topic = new NewTopic(config.topic(), 1, replicas).configs(configs);
             admin.createTopics(List.of(topic)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
