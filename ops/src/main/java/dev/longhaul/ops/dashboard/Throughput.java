@@ -11,9 +11,9 @@
  * the job's lane (from its WorkOrder) and the worker whose latest heartbeat holds that lane;
  * "unknown" when either is missing.
  *
- * Prefill is counted live: a RUNNING tick's tokensProcessed (tokens of the job's shared prefix fed
- * so far: preamble and document) adds what it grew since the job's previous tick, and the job's
- * first result adds only the rest of its prompt, so a long document shows its throughput while it
+ * Prefill is counted live: a RUNNING tick's tokensProcessed (the document's tokens fed so far, as
+ * the final status counts them) adds what it grew since the job's previous tick, and the job's
+ * first result adds only the rest of its prompt (the preamble and its task's instruction among it), so a long document shows its throughput while it
  * streams rather than all at once at its end; a job first heard of by a tick well into it (the
  * status topic compacted to each job's latest record, replayed after a restart) counts that tick's
  * tokens in the totals only, since when they were fed is unknown. Statuses follow JobStates' rule (a stale tick after a final state is ignored; an
