@@ -241,12 +241,7 @@ class JobFollowerTest {
             pipeline.inTransaction(() -> {
                 pipeline.send(f.topics().summaries, "life", withSubmission(summary("life", 0, "first life"), first));
                 pipeline.send(f.topics().status, "life", withSubmission(status("life", JobState.SUCCEEDED, 1, null), first));
-                byte[] request = f.topics().jobs.values().serializer().serialize(f.topics().jobs.name(), refused.request());
-                DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(f.topics().jobs.name()).setPartition(0).setOffset(1)
-                        .setKey(ByteBuffer.wrap("life".getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(request))
-                        .setReasonCode("DUPLICATE_JOB_ID").setDetail("job id already planned with another document").setAt(T0).build();
-                pipeline.producer.send(new ProducerRecord<>(f.topics().deadLetters.name(), "life".getBytes(StandardCharsets.UTF_8),
-                        f.topics().deadLetters.values().serializer().serialize(f.topics().deadLetters.name(), letter)));
+                refuse(pipeline, f, refused, "DUPLICATE_JOB_ID", "job id already planned with another document", 1);
             }, true);
         }
         try (JobFollower follower = new JobFollower(f.config(), f.registry())) {
@@ -290,20 +285,11 @@ class JobFollowerTest {
     @Test
     void aRefusalTheSubmissionsOwnFailedStatusAlsoSaysIsHeardOnce(TestInfo test) throws IOException {
         Fixture f = fixture(test);
-        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
-        Submission bad;
-        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
-            bad = submitter.submit(spec.withJobId("twice"), text("a document the planner refuses"));
-        }
+        Submission bad = submitted(f, "twice", "a document the planner refuses");
         // given the planner's refusal as it writes it: the request's dead letter and the submission's FAILED
         try (Pipeline pipeline = new Pipeline()) {
             pipeline.inTransaction(() -> {
-                byte[] request = f.topics().jobs.values().serializer().serialize(f.topics().jobs.name(), bad.request());
-                DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(f.topics().jobs.name()).setPartition(0).setOffset(0)
-                        .setKey(ByteBuffer.wrap("twice".getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(request))
-                        .setReasonCode("INVALID_REQUEST").setDetail("refused (test)").setAt(T0).build();
-                pipeline.producer.send(new ProducerRecord<>(f.topics().deadLetters.name(), "twice".getBytes(StandardCharsets.UTF_8),
-                        f.topics().deadLetters.values().serializer().serialize(f.topics().deadLetters.name(), letter)));
+                refuse(pipeline, f, bad, "INVALID_REQUEST", "refused (test)", 0);
                 pipeline.send(f.topics().status, "twice", withSubmission(status("twice", JobState.FAILED, 0, "INVALID_REQUEST: refused (test)"), bad));
             }, true);
         }
@@ -363,11 +349,7 @@ class JobFollowerTest {
     @Test
     void aJobWhoseResultsRetentionDeletedIsReportedSoNotAwaitedForEver(TestInfo test) throws Exception {
         Fixture f = fixture(test);
-        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
-        Submission old;
-        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
-            old = submitter.submit(spec.withJobId("long-ago"), text("a document of long ago"));
-        }
+        Submission old = submitted(f, "long-ago", "a document of long ago");
         // given a job that SUCCEEDED long ago (its status says when), whose summary retention has since deleted
         try (Pipeline pipeline = new Pipeline()) {
             pipeline.inTransaction(() -> {
@@ -504,6 +486,24 @@ class JobFollowerTest {
         JobFollower.Outcome outcome = follower.followSubmissions(Map.of(s.jobId(), s.submissionId()), new JobFollower.Listener() {}, timeout);
         assertTrue(outcome.complete(), "submission " + s.submissionId() + ": " + outcome.jobs());
         return outcome.jobs().get(s.jobId());
+    }
+
+    /** One summary job submitted under `jobId` with `text` as its document. */
+    private static Submission submitted(Fixture f, String jobId, String text) throws IOException {
+        JobSpec spec = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
+        try (Submitter submitter = new Submitter(f.config(), f.registry())) {
+            return submitter.submit(spec.withJobId(jobId), text(text));
+        }
+    }
+
+    /** The planner's dead letter refusing the submission's request (in the caller's transaction). */
+    private static void refuse(Pipeline pipeline, Fixture f, Submission s, String reasonCode, String detail, long offset) {
+        byte[] request = f.topics().jobs.values().serializer().serialize(f.topics().jobs.name(), s.request());
+        DeadLetter letter = DeadLetter.newBuilder().setOriginalTopic(f.topics().jobs.name()).setPartition(0).setOffset(offset)
+                .setKey(ByteBuffer.wrap(s.jobId().getBytes(StandardCharsets.UTF_8))).setValue(ByteBuffer.wrap(request))
+                .setReasonCode(reasonCode).setDetail(detail).setAt(T0).build();
+        pipeline.producer.send(new ProducerRecord<>(f.topics().deadLetters.name(), s.jobId().getBytes(StandardCharsets.UTF_8),
+                f.topics().deadLetters.values().serializer().serialize(f.topics().deadLetters.name(), letter)));
     }
 
     private static DocumentSource text(String text) {
