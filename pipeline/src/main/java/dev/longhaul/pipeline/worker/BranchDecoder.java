@@ -137,7 +137,7 @@ final class BranchDecoder {
     }
 
     private static boolean bystander(SequenceHandle h) {
-        return h.result().exceptionNow() instanceof dev.longhaul.engine.batch.StepFailedException step && step.bystander();
+        return Worker.bystander(h.result().exceptionNow());
     }
 
     private static GenerationResult join(SequenceHandle h) {

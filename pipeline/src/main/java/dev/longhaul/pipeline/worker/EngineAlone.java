@@ -64,7 +64,7 @@ public final class EngineAlone implements AutoCloseable {
                         return run(order, chunks);
                     } catch (RuntimeException | Error e) {
                         // kept before this thread takes the next order; a bystander's gives way to its cause's own
-                        failure.accumulateAndGet(e, (first, next) -> first == null || bystander(first) && !bystander(next) ? next : first);
+                        failure.accumulateAndGet(e, (first, next) -> first == null || Worker.bystander(first) && !Worker.bystander(next) ? next : first);
                         throw e;
                     }
                 }));
@@ -86,11 +86,6 @@ public final class EngineAlone implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while orders ran", e);
         }
-    }
-
-    private static boolean bystander(Throwable e) {
-        return dev.longhaul.pipeline.Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class)
-                .filter(dev.longhaul.engine.batch.StepFailedException::bystander).isPresent();
     }
 
     @Override

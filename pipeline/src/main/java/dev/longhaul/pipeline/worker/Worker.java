@@ -806,7 +806,7 @@ public final class Worker implements AutoCloseable {
         if (registryDown(e) || Failures.find(e, DocumentReader.Stalled.class).isPresent()) {
             return true; // a chunk's schema looked up while the registry was down, or the chunk not read while Kafka was
         }
-        if (Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class).filter(s -> s.bystander()).isPresent()) {
+        if (bystander(e)) {
             return true; // not this order's doing: it would fail with every Error of its neighbours
         }
         return remoteFailure(e).map(f -> {
@@ -829,6 +829,12 @@ public final class Worker implements AutoCloseable {
     /** Whether e is a remote server that did not answer within the time budget. */
     static boolean timedOut(Throwable e) {
         return remoteFailure(e).filter(dev.longhaul.pipeline.remote.OpenAiClient.RemoteFailure::timedOut).isPresent();
+    }
+
+    /** Whether e comes from an Error in the batch engine's other work, which failed this sequence as a bystander (StepFailedException). */
+    static boolean bystander(Throwable e) {
+        return Failures.find(e, dev.longhaul.engine.batch.StepFailedException.class)
+                .filter(dev.longhaul.engine.batch.StepFailedException::bystander).isPresent();
     }
 
     /** Whether e comes from a failed engine step that other sequences shared (see StepFailedException). */
