@@ -320,6 +320,48 @@ class DashboardHttpTest {
         }
     }
 
+    @Test
+    void lagCountsRecordsNotTransactionMarkersOrAbortedRecords() throws Exception {
+        // given a topic written in transactions: two committed records, then an aborted transaction of three
+        Topics catalog = new Topics("lagmarkers.", new RestSchemaRegistryClient(stack.registryUrl()));
+        TopicPartition tp = new TopicPartition(catalog.work.name(), 0);
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "lag-markers-test");
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()));
+             var producer = new KafkaProducer<>(props, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                     new org.apache.kafka.common.serialization.ByteArraySerializer());
+             LagProbe probe = new LagProbe(stack.bootstrapServers(), Map.of(), catalog, List.of("markers-group"))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(tp.topic(), 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(tp.topic(), new byte[] {1}));
+            producer.send(new ProducerRecord<>(tp.topic(), new byte[] {2}));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(tp.topic(), new byte[] {3}));
+            }
+            producer.flush();
+            producer.abortTransaction();
+            // when the group has consumed both committed records (offsets 0 and 1; 2 is the commit marker,
+            // 3 to 5 aborted, 6 the abort marker)
+            admin.alterConsumerGroupOffsets("markers-group", Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(2)))
+                    .all().get();
+            // then nothing waits, though the end offset is 7
+            assertEquals(List.of(new ThroughputSnapshot.TopicLag(tp.topic(), "markers-group", 7, 2, 0)), probe.measure());
+
+            // and when one more record is committed, it alone waits
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(tp.topic(), new byte[] {4}));
+            producer.commitTransaction();
+            assertEquals(List.of(new ThroughputSnapshot.TopicLag(tp.topic(), "markers-group", 9, 2, 1)), probe.measure());
+            // and a committed offset before both committed records counts both
+            admin.alterConsumerGroupOffsets("markers-group", Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)))
+                    .all().get();
+            assertEquals(List.of(new ThroughputSnapshot.TopicLag(tp.topic(), "markers-group", 9, 0, 3)), probe.measure());
+        }
+    }
+
     private static <V> void send(Topic<String, V> topic, String key, V value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
                 topic.keys().serializer(), topic.values().serializer())) {

@@ -212,7 +212,8 @@ class DashboardThroughputTest {
         TopicPartition t0 = new TopicPartition("t", 0);
         TopicPartition t1 = new TopicPartition("t", 1);
         TopicPartition u0 = new TopicPartition("u", 0);
-        List<TopicLag> lag = LagProbe.lagOf("g", Map.of(t0, 10L, t1, 5L, u0, 7L), Map.of(t0, new OffsetAndMetadata(8)));
+        List<TopicLag> lag = LagProbe.lagOf("g", Map.of(t0, 10L, t1, 5L, u0, 7L), Map.of(t0, new OffsetAndMetadata(8)),
+                LagProbe.Gaps.OFFSETS);
         assertEquals(List.of(new TopicLag("t", "g", 15, 8, 7)), lag, "t-1 never committed counts from 0; u is not read by g");
     }
 
