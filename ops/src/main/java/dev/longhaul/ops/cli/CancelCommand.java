@@ -1,7 +1,8 @@
 /*
  * `longhaul cancel JOB_ID`: writes a Control CANCEL record keyed by the job id and returns once
  * the broker has it (see ControlCommand). The pipeline applies it at the job's next chunk or
- * decode step; a job already final ignores it, so `longhaul status` is how to see the outcome.
+ * decode step; `longhaul status` is how to see the outcome. A job already final is not written to
+ * (exit status 1); a cancel of an id with no status yet keeps that id cancelled (ControlCommand).
  */
 package dev.longhaul.ops.cli;
 
@@ -14,5 +15,15 @@ public final class CancelCommand extends ControlCommand {
     String send(JobControl control) {
         control.cancel(jobId);
         return "cancel requested";
+    }
+
+    @Override
+    String verb() {
+        return "cancel";
+    }
+
+    @Override
+    String ofUnknownJob() {
+        return "the id stays cancelled, so a submission of it arriving later does not run";
     }
 }
