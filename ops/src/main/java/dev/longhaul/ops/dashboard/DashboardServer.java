@@ -8,14 +8,15 @@
  *   GET  /api/jobs/{id}         one job's latest status (the Streams store when available), 404 if none
  *   POST /api/jobs/{id}/cancel  writes a Control CANCEL; 202 once the broker has it
  *   POST /api/jobs/{id}/pause, /resume, /priority?value=N
- *                               writes a PAUSE, RESUME or SET_PRIORITY (a queued job's); 202 likewise
+ *                               writes a PAUSE, RESUME or SET_PRIORITY (a queued job's); 202 likewise;
+ *                               a job whose latest status is final: 409, nothing written
  *   GET  /metrics               Prometheus text exposition
  * Everything but the page's static files requires `Authorization: Bearer TOKEN` (BearerToken) and
  * answers 401 without it; /metrics too, since job counts by state and tenant are not public
  * (Prometheus sends the token with `authorization: {credentials: ...}` in its scrape config).
  * No endpoint serves document text: the API reads statuses, heartbeats and result usage only.
  * Errors answer JSON {"error": message}: 400 for a bad job id or a priority that is not a number,
- * 401, 404, 405 for a wrong method.
+ * 401, 404, 405 for a wrong method, 409 for a command about a job already final.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -104,6 +105,12 @@ final class DashboardServer implements AutoCloseable {
             send(ex, 200, api.snapshot().jobs());
         } else if (command != null) {
             String id = path.substring("/api/jobs/".length(), path.length() - command.length() - 1);
+            var known = api.job(id);
+            if (known.isPresent() && known.get().isFinal()) {
+                send(ex, 409, Map.of("error", "job " + id + " is already " + known.get().state() + "; " + command
+                        + " would change nothing, and was not sent", "state", known.get().state()));
+                return;
+            }
             switch (command) {
                 case "cancel" -> {
                     api.cancel(id);
