@@ -4,7 +4,8 @@
  * no offsets are committed for documents, they are only ever re-read). One chunk is in memory at a
  * time. Between two chunks of one partition it seeks past other jobs' records rather than reading
  * through them. A chunk that does not arrive within STALL is looked up: gone from the partition
- * (deleted by retention, below the log start, or past its end: a broken order or a truncated log)
+ * (deleted by retention, below the log start, or past its end: a broken order or a truncated log),
+ * or in a partition the topic does not have (a broken order, or a topic made again smaller),
  * fails the read at once; still there (a broker restarting, a leader moving) it is waited for, up to
  * GIVE_UP in all, so that an outage of a few minutes does not fail the read, nor hang the worker.
  * A read given up on that way fails with Stalled, which the worker counts as a failure that may
@@ -111,8 +112,9 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
                     lookedUpAt = now;
                     ChunkPosition head = wanted.peekFirst();
                     String where = "chunk " + expectedIndex + " of job " + jobId + " at offset " + head.getOffset() + " of " + tp;
-                    if (gone(tp, head.getOffset())) {
-                        throw new IllegalStateException(where + " is gone: the partition no longer holds that offset");
+                    String gone = gone(tp, head.getOffset());
+                    if (gone != null) {
+                        throw new IllegalStateException(where + " is gone: " + gone);
                     }
                     if (now - stalledSince > giveUp.toNanos()) {
                         throw new Stalled(where + " did not arrive within " + giveUp.toSeconds() + " s (Kafka out of reach?)");
@@ -128,14 +130,23 @@ final class DocumentReader implements ChunkSource, AutoCloseable {
         return true;
     }
 
-    /** Whether the partition's log no longer spans offset; false when the broker cannot say now (keep waiting). */
-    private boolean gone(TopicPartition tp, long offset) {
+    /**
+     * Why the chunk at offset of tp can never be read (the topic has no such partition, or its log
+     * no longer spans offset), or null when it may still be or the broker cannot say now (keep waiting).
+     */
+    private String gone(TopicPartition tp, long offset) {
         try {
+            List<org.apache.kafka.common.PartitionInfo> partitions = consumer.partitionsFor(tp.topic(), lookup);
+            // offsets of a partition the metadata does not know would be waited for until the lookup timed out
+            if (!partitions.isEmpty() && partitions.stream().noneMatch(p -> p.partition() == tp.partition())) {
+                return "the topic has " + partitions.size() + " partitions, none numbered " + tp.partition();
+            }
             Long start = consumer.beginningOffsets(List.of(tp), lookup).get(tp);
             Long end = consumer.endOffsets(List.of(tp), lookup).get(tp);
-            return start != null && end != null && (offset < start || offset >= end);
+            return start != null && end != null && (offset < start || offset >= end)
+                    ? "the partition no longer holds that offset" : null;
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            return false;
+            return null;
         }
     }
 
