@@ -18,7 +18,10 @@
  * system wrote back the file's size before its data, lines of zeros or of pages out of order.
  * Everything after the last fsync belongs to a batch whose offsets were never committed, so the
  * tail is cut off at start from the first line that is not a result, and the batch comes again
- * from Kafka. A completed file with such a line was changed by hand, and stops the sink.
+ * from Kafka. A completed file with such a line was changed by hand, and stops the sink. The file
+ * a crash left in progress stays in progress, written on: its last batch's offsets may never have
+ * been committed, and published now and moved away by a shipper, a second failure before the
+ * commit would leave the replay nothing to find that batch in (see tick()).
  *
  * One sink per directory: SinkDirectory's lock refuses a second sink, because two writers' sets
  * of written keys would not see each other.
@@ -87,6 +90,13 @@ public final class FileSink implements ResultSink {
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
+            if (current != null) {
+                try {
+                    current.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             directory.close();
             throw e;
         }
@@ -186,12 +196,32 @@ public final class FileSink implements ResultSink {
         }
     }
 
-    /** Reads the keys of every file, cuts a torn tail and completes a file left in progress. */
+    /**
+     * Reads the keys of every file and cuts a torn tail; the last file left in progress is written
+     * on (under its hidden name), any before it (none, unless a sink's files were mixed by hand) completed.
+     */
     private void recover() throws IOException {
         directory.refuse(ParquetFileSink.NAME, "Parquet results");
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        }
+        // the file in progress with the highest number of all (a finished file numbered above it
+        // would put the results written on before that file's)
+        Path lastInProgress = null;
+        int highest = -1;
+        for (Path file : files) {
+            Matcher m = NAME.matcher(file.getFileName().toString());
+            if (!m.matches()) {
+                continue;
+            }
+            int number = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(1));
+            if (number > highest) {
+                highest = number;
+                lastInProgress = m.group(2) != null ? file : null;
+            } else if (number == highest && m.group(2) != null) {
+                lastInProgress = file; // both names of one number: the check below stops the sink
+            }
         }
         for (Path file : files) {
             Matcher m = NAME.matcher(file.getFileName().toString());
@@ -211,8 +241,12 @@ public final class FileSink implements ResultSink {
                     throw new IOException(file + " and " + finished + " both exist: a sink of another version wrote "
                             + finished + " after a crash left " + file + "; merge them by hand");
                 }
-                Files.move(file, finished, StandardCopyOption.ATOMIC_MOVE);
-                directory.sync();
+                if (file.equals(lastInProgress)) {
+                    reopen(file, complete);
+                } else {
+                    Files.move(file, finished, StandardCopyOption.ATOMIC_MOVE);
+                    directory.sync();
+                }
             } else if (complete != Files.size(file)) {
                 throw new IOException(file + " ends in a partial line although it was completed; it was changed by hand");
             }
@@ -256,6 +290,24 @@ public final class FileSink implements ResultSink {
             }
         }
         return complete;
+    }
+
+    /** Goes on writing a file a crash left in progress, its `size` bytes whole lines, under the hidden name. */
+    private void reopen(Path file, long size) throws IOException {
+        Path hidden = file.getFileName().toString().startsWith(".") ? file : file.resolveSibling("." + file.getFileName());
+        if (!hidden.equals(file)) {
+            if (Files.exists(hidden)) {
+                throw new IOException(file + " and " + hidden + " both exist: sinks of two versions crashed on this directory; "
+                        + "merge them by hand");
+            }
+            Files.move(file, hidden, StandardCopyOption.ATOMIC_MOVE);
+            directory.sync();
+        }
+        current = FileChannel.open(hidden, StandardOpenOption.WRITE);
+        current.position(size);
+        currentPath = hidden;
+        currentOpened = clock.instant(); // its age counts from now: when it was begun is not kept
+        currentSize = size;
     }
 
     private void open() throws IOException {
