@@ -18,9 +18,12 @@
  * On start the sink reads the key columns of every finished file into the set of (job id, task
  * index) already written, and completes whatever a crash left: a half-built .inprogress file is
  * deleted; a journal whose .parquet exists (the crash fell between the rename and the delete) is
- * deleted; any other journal is replayed into a new .parquet file, its torn last line (a batch never
- * fsynced, so never committed, and coming again from Kafka) left out. A replayed result whose key
- * is in the set is skipped, so a restart that reads uncommitted batches again writes nothing twice.
+ * deleted; any other journal is replayed into the file being built again, its torn last line (a
+ * batch never fsynced, so never committed, and coming again from Kafka) cut off, and the sink goes on
+ * building that file: its last batch's offsets may never have been committed, and a file published
+ * now and moved away by a shipper would leave a second failure's replay nothing to find that batch
+ * in (see tick()). A replayed result whose key is in the set is skipped, so a restart that reads
+ * uncommitted batches again writes nothing twice.
  * Sinks before named the journal and the file in progress without the leading dot; start renames
  * such files to the hidden names first, then completes them the same way.
  *
@@ -103,6 +106,13 @@ public final class ParquetFileSink implements ResultSink {
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
+            if (current != null) {
+                try (FileChannel journal = current.journal(); ParquetWriter<GenericRecord> writer = current.writer()) {
+                    current = null; // its journal stays for the next start
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             directory.close();
             throw e;
         }
@@ -231,7 +241,7 @@ public final class ParquetFileSink implements ResultSink {
                 readKeys(path(n, ""));
                 Files.deleteIfExists(path(n, JOURNAL));
             } else if (Files.exists(path(n, JOURNAL))) {
-                replay(n);
+                replay(n, n == numbers.last());
             }
         }
         directory.sync();
@@ -249,13 +259,15 @@ public final class ParquetFileSink implements ResultSink {
     }
 
     /**
-     * Builds file n from its journal's complete lines and finishes it; a journal with no result
-     * that is not in a finished file already is just deleted. The journal is read line by line,
-     * never whole: it is uncompressed JSON, several times the size of the file it rebuilds.
+     * Builds file n again from its journal's complete lines, cutting the journal after them; the
+     * last file (`last`) goes on being built, one below a finished file (none, unless a sink's files
+     * were mixed by hand) is finished. A journal with no result that is not in a finished file
+     * already is just deleted. The journal is read line by line, never whole: it is uncompressed
+     * JSON, several times the size of the file it rebuilds.
      */
-    private void replay(int n) throws IOException {
+    private void replay(int n, boolean last) throws IOException {
         Path journal = path(n, JOURNAL);
-        forEachCompleteLine(journal, row -> {
+        long whole = forEachCompleteLine(journal, row -> {
             if (written.add(ResultJson.key(row))) {
                 if (current == null) {
                     current = open(n);
@@ -267,7 +279,12 @@ public final class ParquetFileSink implements ResultSink {
             Files.delete(journal);
             return;
         }
-        finish();
+        // lines appended after a torn tail would be lost at the next replay, which stops at it
+        current.journal().truncate(whole);
+        current.journal().force(true);
+        if (!last) {
+            finish();
+        }
     }
 
     /** Takes one line of a journal. */
@@ -277,14 +294,18 @@ public final class ParquetFileSink implements ResultSink {
     }
 
     /**
-     * The journal's lines up to the last newline, and up to the first that is not a result: after
-     * the last fsync a crash may leave zeros or pages out of order, not only a partial line, and
-     * all of that belongs to a batch whose offsets were never committed.
+     * The journal's lines up to the last newline, and up to the first that is not a result; returns
+     * the byte length of the lines taken. After the last fsync a crash may leave zeros or pages out
+     * of order, not only a partial line, and all of that belongs to a batch whose offsets were never
+     * committed.
      */
-    private static void forEachCompleteLine(Path journal, Row each) throws IOException {
+    private static long forEachCompleteLine(Path journal, Row each) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
+        long position = 0;
+        long whole = 0;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(journal), 1 << 16)) {
             for (int b; (b = in.read()) >= 0; ) {
+                position++;
                 if (b != '\n') {
                     line.write(b);
                     continue;
@@ -296,9 +317,11 @@ public final class ParquetFileSink implements ResultSink {
                     break;
                 }
                 each.accept(row);
+                whole = position;
                 line.reset();
             }
         }
+        return whole;
     }
 
     /** Starts file n: its journal is opened for appending (a replayed journal is read, not written). */

@@ -216,10 +216,28 @@ class ParquetFileSinkTest {
             assertEquals(2, sink.write(results(1, 4)), "the uncommitted batch comes again: only job 3 is new");
         }
         assertEquals(6, keys().size());
-        assertEquals(List.of(dir.resolve("results-00000004.parquet"), dir.resolve("results-00000005.parquet")),
-                ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "the journal became file 4; numbering goes on after it");
+        assertEquals(List.of(dir.resolve("results-00000004.parquet")), ParquetFiles.named(dir, ParquetFileSink.SUFFIX),
+                "the journal is file 4 again, built on and finished when the sink closes");
         assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty());
         assertTrue(ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).isEmpty());
+    }
+
+    @Test
+    void aJournalIsNotPublishedAtTheNextStartAndWhatFollowsItsTornTailSurvivesTheNextCrash() throws Exception {
+        // given a crash's journal of jobs 1 and 2 and a torn line of an uncommitted batch
+        journal(4, results(1, 3), ResultJson.line(SinkResult.of(summary(3))).substring(0, 40));
+        ParquetFileSink second = new ParquetFileSink(dir, CONFIG);
+        assertEquals(List.of(), ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "published before its offsets were committed");
+        // when the replayed batch (job 3 new) is written and this run fails before its commit too
+        assertEquals(2, second.write(results(1, 4)));
+        second.abandon();
+        // then the next start has all three jobs: the lines after the torn one were not cut off with it
+        try (ParquetFileSink third = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(6, third.resultCount());
+            assertEquals(0, third.write(results(1, 4)));
+        }
+        assertEquals(List.of(dir.resolve("results-00000004.parquet")), ParquetFiles.named(dir, ParquetFileSink.SUFFIX));
+        assertEquals(6, keys().size());
     }
 
     @Test
