@@ -333,8 +333,12 @@ public final class PostgresSink implements ResultSink {
     private Written writeAllOnce(List<SinkResult> batch) throws SQLException {
         try {
             Written written = new Written(writeOnce(batch), List.of());
-            // its tables took rows since their last refusal
-            if (batch.stream().anyMatch(r -> refusedInARow.remove(r.kind()) != null)) {
+            // its tables took rows since their last refusal: every table's count goes, not only the first found
+            boolean cleared = false;
+            for (SinkResult.Kind kind : batch.stream().map(SinkResult::kind).distinct().toList()) {
+                cleared |= refusedInARow.remove(kind) != null;
+            }
+            if (cleared) {
                 try {
                     saveRefusals();
                     connection.commit();

@@ -425,6 +425,24 @@ class PostgresSinkTest {
     }
 
     @Test
+    void aBatchBothTablesTakeClearsBothTablesRefusals() throws Exception {
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE summaries ADD CONSTRAINT early_s CHECK (job_id < 'job-0100')");
+                s.execute("ALTER TABLE extractions ADD CONSTRAINT early_x CHECK (job_id < 'job-0100')");
+            }
+            // given one refused summary and all but one of a table at fault's refused extractions
+            List<SinkResult> refusals = new java.util.ArrayList<>(List.of(SinkResult.of(TestResults.summary(100))));
+            IntStream.range(101, 100 + PostgresSink.REFUSED_IN_A_ROW).forEach(j -> refusals.add(SinkResult.of(TestResults.extraction(j))));
+            assertEquals(PostgresSink.REFUSED_IN_A_ROW, sink.writeAll(refusals).refused().size());
+            // when a batch of a summary and an extraction goes in whole
+            assertEquals(2, sink.writeAll(List.of(SinkResult.of(TestResults.summary(1)), SinkResult.of(TestResults.extraction(1)))).fresh());
+            // then one more refused extraction is one refusal, not the tenth in a row
+            assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.extraction(200)))).refused().size());
+        }
+    }
+
+    @Test
     void aConnectionTheServerDropsIsMadeAgainAndTheBatchWrittenOnce() throws Exception {
         try (PostgresSink sink = new PostgresSink(jdbcUrl + "&ApplicationName=sink-under-test", null, null)) {
             assertEquals(1, sink.write(List.of(SinkResult.of(TestResults.summary(40)))));
