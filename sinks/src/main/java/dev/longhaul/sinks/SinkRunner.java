@@ -333,8 +333,34 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             }
         }
 
+        /**
+         * Offsets a failed commit left for partitions now revoked are committed once more while this
+         * member still may (an eager rebalance revokes before it reassigns), then forgotten: whoever
+         * holds a partition next commits it, and committing an old offset after getting the
+         * partition back would move the group back over what that holder committed meanwhile.
+         */
         @Override
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
+            partitions.forEach(tp -> {
+                OffsetAndMetadata o = uncommitted.remove(tp);
+                if (o != null) {
+                    pending.put(tp, o);
+                }
+            });
+            if (!pending.isEmpty()) {
+                try {
+                    consumer.commitSync(pending);
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // the next holder reads from the group's offset: the idempotent write absorbs the replay
+                }
+            }
+        }
+
+        /** Partitions taken away with this member out of the group: its offsets are forgotten, not committed (see above). */
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+            partitions.forEach(uncommitted::remove);
         }
 
         /**
@@ -385,7 +411,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
      * Commits the offsets (the position after each partition's last record in a batch written). A
      * rebalance during the write makes the commit fail; the new owner then reads the batch again,
      * which the idempotent write absorbs, so that is not an error, but the offsets are kept in
-     * `uncommitted` and committed again while this consumer holds their partitions.
+     * `uncommitted` and committed again while this consumer holds their partitions, until they are
+     * revoked or lost (OwnerCheck).
      */
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (offsets.isEmpty()) {
