@@ -80,8 +80,9 @@ public final class SinkFilesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SinkConfig config = config();
+        Topics topics = new Topics(config.namespace(), kafka.registry()); // before the sink takes the directory's lock
         ResultSink sink = format == Format.PARQUET ? new ParquetFileSink(dir, config) : new FileSink(dir, config);
-        SinkRunner runner = new SinkRunner(config, new Topics(config.namespace(), kafka.registry()), sink);
+        SinkRunner runner = new SinkRunner(config, topics, sink);
         var out = spec.commandLine().getOut();
         out.printf("sink files: %ssummaries and %sextractions -> %s as %s (group %s, rotate at %d bytes or %s); Ctrl-C stops%n",
                 config.namespace(), config.namespace(), dir, format.label(), config.groupId(), config.maxFileBytes(), config.maxFileAge());
