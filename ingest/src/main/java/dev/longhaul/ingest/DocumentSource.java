@@ -8,9 +8,8 @@
  *
  * A single file or stream is sent as text/plain, so one whose first bytes (after gzip) are a
  * compressed format not decompressed here (zstd, xz, bzip2), an archive, a PDF or NUL bytes is
- * refused with the format named, rather than summarized as replacement characters: a file up
- * front, a stream when its head is read (inside the transaction, which is then aborted; a stream
- * is copied to a temporary file before the transaction begins, StreamSource).
+ * refused with the format named, rather than summarized as replacement characters, up front: a
+ * stream is copied to a temporary file first (StreamSource), which is then checked as a file is.
  */
 package dev.longhaul.ingest;
 
@@ -264,7 +263,8 @@ public sealed interface DocumentSource {
      * readers of the partitions a transaction writes wait until it ends, so a transaction held
      * open by a slow stream would stall every other job on those partitions of `documents`. The
      * copy is refused past the document limit (with room for gzip's framing), so it takes at most
-     * that much disk.
+     * that much disk; then it is checked as a file is (empty, binary, over the limit) before any
+     * transaction begins.
      */
     final class StreamSource implements DocumentSource {
         private final InputStream in;
@@ -286,20 +286,34 @@ public sealed interface DocumentSource {
             }
             opened = true;
             Path copy = spool(limits);
-            boolean gzip;
-            try (BufferedInputStream head = Gzip.buffered(Files.newInputStream(copy))) {
-                gzip = Gzip.startsWithMagic(head);
+            try {
+                // the copy is checked as a file is, before any transaction: its size is known now
+                long size = Files.size(copy);
+                if (size == 0) {
+                    throw new IllegalArgumentException("empty input: " + name + " has no bytes");
+                }
+                boolean gzip;
+                try (BufferedInputStream head = Gzip.buffered(Files.newInputStream(copy))) {
+                    gzip = Gzip.startsWithMagic(head);
+                    refusingBinary(gzip ? Gzip.decompress(head, limits.maxInflationRatio(), name) : head, name).close();
+                }
+                if (!gzip && size > limits.maxDocumentBytes()) {
+                    throw new IllegalArgumentException(name + " has " + size + " bytes, more than the limit of " + limits.maxDocumentBytes());
+                }
+                Map<String, String> metadata = new LinkedHashMap<>();
+                metadata.put(META_SOURCE, name);
+                if (gzip) {
+                    metadata.put(META_CONTENT_ENCODING, "gzip");
+                }
+                DocumentPart part = new DocumentPart(null, () -> {
+                    BufferedInputStream buffered = Gzip.buffered(Files.newInputStream(copy, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE));
+                    return gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered;
+                }, gzip ? -1 : size);
+                return new Opened(List.of(part), TEXT, metadata, List.of());
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(copy);
+                throw e;
             }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put(META_SOURCE, name);
-            if (gzip) {
-                metadata.put(META_CONTENT_ENCODING, "gzip");
-            }
-            DocumentPart part = new DocumentPart(null, () -> {
-                BufferedInputStream buffered = Gzip.buffered(Files.newInputStream(copy, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE));
-                return refusingBinary(gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered, name);
-            });
-            return new Opened(List.of(part), TEXT, metadata, List.of());
         }
 
         /** The stream copied to a temporary file, read to its end; refused past the document limit. */

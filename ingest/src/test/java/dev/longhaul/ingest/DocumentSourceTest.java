@@ -88,8 +88,9 @@ class DocumentSourceTest {
         assertEquals("first member\nsecond member\n".length(), cut.bytes(), "`cat a.gz b.gz` is both files");
         // (gzip -c a; echo tail) > x.gz: the JDK's reader ended at the first member and dropped the rest unsaid
         two.write("tail\n".getBytes(StandardCharsets.UTF_8));
-        DocumentSource.Opened garbage = DocumentSource.stream(new ByteArrayInputStream(two.toByteArray()), "stdin").open(Long.MAX_VALUE);
-        IOException e = assertThrows(IOException.class, () -> digest(garbage, 8));
+        // (refused when opened here, where the head checked for a binary format reaches it; while sent, in a longer stream)
+        IOException e = assertThrows(IOException.class,
+                () -> digest(DocumentSource.stream(new ByteArrayInputStream(two.toByteArray()), "stdin").open(Long.MAX_VALUE), 8));
         assertTrue(e.getMessage().contains("after a valid .gz stream"), e.getMessage());
         assertTrue(e.getMessage().startsWith("stdin is not valid gzip"), e.getMessage());
     }
@@ -169,19 +170,40 @@ class DocumentSourceTest {
     }
 
     @Test
-    void aBinaryStreamIsRefusedWhenItsHeadIsReadAndCheckingAStreamConsumesNothing() throws IOException {
+    void aBinaryStreamIsRefusedWhenItIsOpenedAndCheckingAStreamConsumesNothing() throws IOException {
         byte[] xz = {(byte) 0xFD, '7', 'z', 'X', 'Z', 0, 9, 9};
         ByteArrayInputStream in = new ByteArrayInputStream(xz);
         DocumentSource source = DocumentSource.stream(in, "stdin");
         source.check(SourceLimits.of(100));
         assertEquals(xz.length, in.available(), "checking a stream reads none of it");
-        DocumentSource.Opened opened = source.open(100);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> digest(opened, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> source.open(100));
         assertTrue(e.getMessage().contains("xz") && e.getMessage().contains("stdin"), e.getMessage());
         // text streams are sent whole, the sniffed head included
         byte[] text = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
         Chunker.Cut cut = digest(DocumentSource.stream(new ByteArrayInputStream(text), "stdin").open(100), 4);
         assertEquals(text.length, cut.bytes());
+    }
+
+    @Test
+    void aStreamEmptyOrOverTheLimitIsRefusedWhenOpenedAndItsCopyDeleted() throws IOException {
+        String name = "stdin-" + Long.toHexString(System.nanoTime()); // its copy's name begins with it
+        // over the limit by less than the copy's room for gzip framing: refused once the copy's size is known
+        byte[] text = "0123456789".repeat(10).getBytes(StandardCharsets.US_ASCII);
+        byte[] longer = (new String(text, StandardCharsets.US_ASCII) + "x").getBytes(StandardCharsets.US_ASCII);
+        IllegalArgumentException over = assertThrows(IllegalArgumentException.class,
+                () -> DocumentSource.stream(new ByteArrayInputStream(longer), name).open(SourceLimits.of(100)));
+        assertTrue(over.getMessage().contains("101 bytes, more than the limit of 100"), over.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> DocumentSource.stream(java.io.InputStream.nullInputStream(), name).open(SourceLimits.of(100)));
+        assertTrue(empty.getMessage().contains("empty input: " + name), empty.getMessage());
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertEquals(java.util.List.of(), left.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("longhaul-" + name + "-")).toList(), "copies left behind");
+        }
+        // exactly at the limit it is sent, its size known up front
+        DocumentSource.Opened at = DocumentSource.stream(new ByteArrayInputStream(text), name).open(SourceLimits.of(100));
+        assertEquals(100, at.parts().get(0).size());
+        assertEquals(100, digest(at, 64).bytes());
     }
 
     @Test
