@@ -3,10 +3,12 @@
  * [--deadline ISO] [--id ID] [--follow]`: one job per PATH (a file, gzip detected; a directory, a REPO job; `-`,
  * stdin), each written with its chunks in one Kafka transaction; prints one job id per line as
  * each is committed. --follow then reports status until every job is final and prints the
- * results; exit 0 when all SUCCEEDED, 1 otherwise. Arguments are validated before anything is
- * written. Exit 4 when a commit did not finish in time, so the job may or may not be submitted:
- * its id is printed like a committed one's, to submit the same document again under (--id);
- * the ids printed before it are submitted. Other errors exit 2.
+ * results; exit 0 when all SUCCEEDED, 1 otherwise. Arguments, and every document as far as can be
+ * seen before reading it whole, are validated before anything is written. Exit 4 when a commit did
+ * not finish in time, so the job may or may not be submitted: its id is printed like a committed
+ * one's, to submit the same document again under (--id); the ids printed before it are submitted.
+ * Other errors exit 2; one met while uploading (gzip that goes bad past its head, a file changed
+ * since it was checked) says that the jobs printed before it are submitted.
  */
 package dev.longhaul.ops.cli;
 
@@ -173,6 +175,15 @@ public final class SubmitCommand implements Callable<Integer> {
                         + (ids.isEmpty() ? "" : "; the jobs printed before it are submitted"));
                 err.flush();
                 return OUTCOME_UNKNOWN;
+            } catch (java.io.IOException | RuntimeException e) {
+                // a document only streaming could refuse (gzip that goes bad past its head, a file
+                // changed since the checks): the error follows, but what went through stands
+                if (!ids.isEmpty()) {
+                    err.println("submit: the " + ids.size() + " job(s) printed above are submitted and go on (follow each with"
+                            + " `longhaul status --follow JOB_ID`); the " + (jobs.size() - ids.size()) + " from the failed one on are not");
+                    err.flush();
+                }
+                throw e;
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(abandon);

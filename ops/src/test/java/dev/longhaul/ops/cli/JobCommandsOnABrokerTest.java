@@ -1,7 +1,9 @@
 /*
- * `longhaul cancel|pause|resume|priority` against a real broker and registry (no pipeline): a job
- * already final is told so and nothing is written; an id with no status is written to, with a
- * warning of what that means; a job still going is written to without one.
+ * The job commands against a real broker and registry (no pipeline). `longhaul
+ * cancel|pause|resume|priority`: a job already final is told so and nothing is written; an id with
+ * no status is written to, with a warning of what that means; a job still going is written to
+ * without one. `longhaul submit` of several paths, one failing while it is uploaded: the error says
+ * the jobs before it are submitted.
  */
 package dev.longhaul.ops.cli;
 
@@ -34,7 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class ControlCommandTest {
+class JobCommandsOnABrokerTest {
     private static DevStack stack;
     private static Topics topics;
 
@@ -97,6 +99,27 @@ class ControlCommandTest {
         assertEquals("queued-1: pause requested", pause.out().strip());
         assertEquals("", pause.err());
         assertEquals(List.of(ControlAction.PAUSE), controlsOf("queued-1"));
+    }
+
+    @Test
+    void aSubmitFailingPartWaySaysWhichJobsAreSubmitted(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path good = java.nio.file.Files.writeString(dir.resolve("a.log"), "one line\n");
+        // gzip whose head is fine and whose end is not: only the upload reads that far
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+            for (int i = 0; i < 20_000; i++) {
+                out.write(("line " + i + " of a log\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        gz.write("trailing garbage\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        java.nio.file.Path bad = java.nio.file.Files.write(dir.resolve("b.log.gz"), gz.toByteArray());
+
+        Run submit = run("submit", good.toString(), bad.toString(), "--kind", "log");
+        assertEquals(2, submit.status(), submit.toString());
+        String submitted = submit.out().strip();
+        assertTrue(submitted.matches("[0-9A-Z]{26}"), "one job id printed: " + submit.out());
+        assertTrue(submit.err().contains("the 1 job(s) printed above are submitted"), submit.err());
+        assertTrue(submit.err().contains("not valid gzip"), submit.err());
     }
 
     private static Run run(String... command) {
