@@ -121,6 +121,28 @@ public sealed interface DocumentSource {
         return b;
     }
 
+    /**
+     * The checks of a file's content before any transaction, the file named `what` in errors:
+     * not empty, not binary (its head as it would be sent, decompressed), and, unless it is gzip
+     * (whose size does not bound its content; the Chunker checks while streaming), within the
+     * size limit. Returns whether it is gzip.
+     */
+    private static boolean checkContent(Path file, long size, String what, SourceLimits limits) throws IOException {
+        if (size == 0) {
+            throw new IllegalArgumentException("empty input: " + what + " has no bytes");
+        }
+        boolean gzip;
+        try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
+            gzip = Gzip.startsWithMagic(in);
+            // closed, so a gzip head's inflater is released now rather than by the collector
+            refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio(), what) : in, what).close();
+        }
+        if (!gzip && size > limits.maxDocumentBytes()) {
+            throw new IllegalArgumentException(what + " has " + size + " bytes, more than the limit of " + limits.maxDocumentBytes());
+        }
+        return gzip;
+    }
+
     /** The same with the default inflation ratio and repository file count. */
     default Opened open(long maxDocumentBytes) throws IOException {
         return open(SourceLimits.of(maxDocumentBytes));
@@ -148,7 +170,6 @@ public sealed interface DocumentSource {
     record FileSource(Path file) implements DocumentSource {
         @Override
         public Opened open(SourceLimits limits) throws IOException {
-            long maxDocumentBytes = limits.maxDocumentBytes();
             if (!Files.exists(file)) {
                 throw new IllegalArgumentException("no such file: " + file);
             }
@@ -159,21 +180,7 @@ public sealed interface DocumentSource {
                 throw new IllegalArgumentException("not a readable regular file: " + file);
             }
             long size = Files.size(file);
-            if (size == 0) {
-                throw new IllegalArgumentException("empty input: " + file + " has no bytes");
-            }
-            boolean gzip;
-            try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
-                gzip = Gzip.startsWithMagic(in);
-                // refused before any transaction: the head as it would be sent (decompressed);
-                // closed, so a gzip head's inflater is released now rather than by the collector
-                refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio(), file.toString()) : in, file.toString())
-                        .close();
-            }
-            // A compressed file's size does not bound its content; the Chunker checks while streaming.
-            if (!gzip && size > maxDocumentBytes) {
-                throw new IllegalArgumentException(file + " has " + size + " bytes, more than the limit of " + maxDocumentBytes);
-            }
+            boolean gzip = checkContent(file, size, file.toString(), limits);
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put(META_SOURCE, "file");
             metadata.put(META_FILE_NAME, String.valueOf(file.getFileName()));
@@ -289,17 +296,7 @@ public sealed interface DocumentSource {
             try {
                 // the copy is checked as a file is, before any transaction: its size is known now
                 long size = Files.size(copy);
-                if (size == 0) {
-                    throw new IllegalArgumentException("empty input: " + name + " has no bytes");
-                }
-                boolean gzip;
-                try (BufferedInputStream head = Gzip.buffered(Files.newInputStream(copy))) {
-                    gzip = Gzip.startsWithMagic(head);
-                    refusingBinary(gzip ? Gzip.decompress(head, limits.maxInflationRatio(), name) : head, name).close();
-                }
-                if (!gzip && size > limits.maxDocumentBytes()) {
-                    throw new IllegalArgumentException(name + " has " + size + " bytes, more than the limit of " + limits.maxDocumentBytes());
-                }
+                boolean gzip = checkContent(copy, size, name, limits);
                 Map<String, String> metadata = new LinkedHashMap<>();
                 metadata.put(META_SOURCE, name);
                 if (gzip) {
