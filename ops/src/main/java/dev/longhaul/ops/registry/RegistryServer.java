@@ -97,6 +97,11 @@ public final class RegistryServer implements AutoCloseable {
         return URI.create("http://localhost:" + port());
     }
 
+    /** Transactional producers its writes made so far (tests: what is answered from the view makes none). */
+    int producersMade() {
+        return log.producersMade();
+    }
+
     public RegistryConfig config() {
         return config;
     }

@@ -78,6 +78,8 @@ final class SchemaLog implements AutoCloseable {
     private long lastWarned;
     /** Called with the try's number after each commit; tests make it fail as an ambiguous commit would. */
     volatile java.util.function.IntConsumer afterCommit = attempt -> { };
+    /** Transactional producers made for writes so far (tests: a request answered from the view makes none). */
+    private final java.util.concurrent.atomic.AtomicInteger producersMade = new java.util.concurrent.atomic.AtomicInteger();
 
     private SchemaLog(RegistryConfig config, SchemaView view) {
         this.config = config;
@@ -126,14 +128,30 @@ final class SchemaLog implements AutoCloseable {
      * holds every record of a plan tried before, and answers that plan's result if so, rather
      * than plan again from a view the first try changed (a delete of "latest" would delete the
      * version before it too; a delete of version 3, answer that it was deleted already).
+     *
+     * First the plan is made once on the view, caught up, without the write lock or a producer:
+     * a request it refuses, or one it needs nothing written for (a schema registered before), is
+     * answered from there. Such requests come again and again (a serializer registering its
+     * schema at every start, or after each refusal), and a write's producer fences the other
+     * instances' writes under way. So a planner must not change anything: it may run more than once.
      */
     <T> T write(Function<SchemaView, Plan<T>> planner) {
+        catchUp();
+        Plan<T> answered;
+        synchronized (view) { // one consistent view while it plans; the materializer waits
+            answered = planner.apply(view);
+        }
+        if (answered.records().isEmpty()) {
+            return answered.result();
+        }
+        checkSizes(answered.records());
         synchronized (writeLock) {
             List<Plan<T>> tried = new ArrayList<>();
             for (int attempt = 1; ; attempt++) {
                 KafkaProducer<byte[], byte[]> producer = null;
                 try {
                     producer = new KafkaProducer<>(config.producerProperties());
+                    producersMade.incrementAndGet();
                     producer.initTransactions();
                     catchUp();
                     for (Plan<T> before : tried) {
@@ -189,6 +207,11 @@ final class SchemaLog implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Transactional producers made for writes so far. */
+    int producersMade() {
+        return producersMade.get();
     }
 
     /**

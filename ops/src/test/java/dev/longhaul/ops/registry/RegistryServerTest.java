@@ -181,6 +181,20 @@ class RegistryServerTest {
     }
 
     @Test
+    void aRefusalOrASchemaRegisteredBeforeIsAnsweredWithoutAWrite() {
+        int id = register("jobs-value", JobRequest.getClassSchema());
+        int made = server.producersMade();
+        // what a serializer sends at every start, and again after every refusal
+        assertEquals(id, register("jobs-value", JobRequest.getClassSchema()));
+        assertError(409, 409, http.post("/subjects/jobs-value/versions", RegistryHttp.schemaBody(RegistrySchemas.jobRequestWithExtraField(false))));
+        assertError(404, 40401, http.delete("/subjects/no-such-subject"));
+        // then no write was begun: each would have fenced the other instances' writes under way
+        assertEquals(made, server.producersMade());
+        register("jobs-value", RegistrySchemas.jobRequestWithExtraField(true));
+        assertEquals(made + 1, server.producersMade(), "a registration that writes still does");
+    }
+
+    @Test
     void backwardRefusesAFieldWithoutDefaultAndAcceptsOneWithADefault() {
         int v1 = register("jobs-value", JobRequest.getClassSchema());
         Schema noDefault = RegistrySchemas.jobRequestWithExtraField(false);
