@@ -110,7 +110,12 @@ final class RegistryApi {
                 .reduce((first, second) -> second);
     }
 
-    /** Soft-deletes every live version of the subject; answers the versions deleted. */
+    /**
+     * Soft-deletes every live version of the subject, and clears its compatibility level, as
+     * Confluent's does ("deletes the specified subject and its associated compatibility level"):
+     * a subject registered again after a topic is recycled starts at the global level, which a
+     * client that checks the level before registering (kafkajs) expects. Answers the versions deleted.
+     */
     ArrayNode deleteSubject(String subject) {
         List<Integer> deleted = log.write(current -> {
             List<SchemaVersion> live = current.versions(subject, false);
@@ -119,8 +124,11 @@ final class RegistryApi {
                         ? new RegistryException(404, RegistryException.SUBJECT_SOFT_DELETED, "Subject '" + subject + "' was soft deleted.")
                         : subjectNotFound(subject);
             }
-            return new SchemaLog.Plan<>(List.copyOf(live.stream().map(SchemaVersion::asDeleted).toList()),
-                    live.stream().map(SchemaVersion::version).toList());
+            List<StoredRecord> records = new java.util.ArrayList<>(live.stream().map(SchemaVersion::asDeleted).toList());
+            if (current.subjectLevel(subject).isPresent()) {
+                records.add(new SubjectConfig(subject, null));
+            }
+            return new SchemaLog.Plan<>(List.copyOf(records), live.stream().map(SchemaVersion::version).toList());
         });
         ArrayNode list = array();
         deleted.forEach(list::add);
@@ -129,7 +137,8 @@ final class RegistryApi {
 
     /**
      * Permanently deletes every version of the subject, which must all be soft-deleted first (as
-     * Confluent's registry requires), and the subject's compatibility level; answers the versions.
+     * Confluent's registry requires), and the subject's compatibility level (one set since the soft
+     * delete); answers the versions.
      * Their records stay in the log marked gone, so no version number or id is handed out again.
      */
     ArrayNode deleteSubjectPermanently(String subject) {

@@ -310,11 +310,14 @@ class RegistryServerTest {
         assertError(404, 40407, http.delete("/subjects/jobs-value/versions/1?permanent=true"));
 
         assertEquals(List.of("1"), texts(http.delete("/subjects/jobs-value").body()));
+        // its level goes with the soft delete, as Confluent's does: registered again, it starts at the global one
+        assertError(404, 40408, http.get("/config/jobs-value"));
+        assertEquals(200, http.put("/config/jobs-value", RegistryHttp.compatibility("FULL")).status());
         assertEquals(List.of("1"), texts(http.delete("/subjects/jobs-value?permanent=true").body()));
         assertError(404, 40401, http.get("/subjects/jobs-value/versions?deleted=true"));
         assertEquals(List.of("orders-value"), texts(http.get("/subjects?deleted=true").body()));
         assertError(404, 40403, http.get("/schemas/ids/" + id));
-        assertError(404, 40408, http.get("/config/jobs-value")); // its level went with it
+        assertError(404, 40408, http.get("/config/jobs-value")); // a level set since goes with the permanent delete
         assertError(404, 40401, http.delete("/subjects/jobs-value?permanent=true"));
         assertEquals(200, http.get("/schemas/ids/" + kept).status(), "another subject's schema stays");
 
