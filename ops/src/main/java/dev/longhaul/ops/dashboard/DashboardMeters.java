@@ -16,14 +16,16 @@
  *   longhaul_worker_batch_fill{worker,measure}        batch fill over the latest heartbeat's interval,
  *                                                     measure=sequences (per step / slots) or tokens (per step / budget)
  *   longhaul_worker_batch_steps{worker}               engine steps in that interval
- *   longhaul_job_latency_seconds{stage,quantile}      queued / running / end_to_end percentiles
+ *   longhaul_job_latency_seconds{stage,quantile}      queued / running / end_to_end percentiles of the jobs
+ *                                                     finished in the last 15 minutes (Throughput.LATENCY_HORIZON)
  *   longhaul_dead_letters_total{reason}               dead letters by reason code since the dashboard started
  *   longhaul_consumer_lag{group,topic}, longhaul_queue_depth{topic}
  *   longhaul_dashboard_feed_records_total{outcome}    records the feed applied / could not decode,
  *                                                     longhaul_dashboard_feed_failures_total: polls or scans that failed
  * Counters count events stamped since the dashboard started (ThroughputSnapshot.Counters): the
  * feed replays the topics from their beginning at every start, and counting that history again
- * would read as a burst to rate() and increase(). A latency quantile without samples is NaN.
+ * would read as a burst to rate() and increase(). A latency quantile without samples (no job
+ * finished in the horizon) is NaN.
  */
 package dev.longhaul.ops.dashboard;
 

@@ -1,7 +1,8 @@
 /*
  * The dashboard's metrics model: fed one record at a time by DashboardFeed (or by a test), it
  * keeps jobs completed per second, prefill and decode tokens per second per worker and in total,
- * lane load and batch fill from heartbeats, latency percentiles from result timings, dead letters by reason,
+ * lane load and batch fill from heartbeats, latency percentiles from result timings (of the jobs
+ * finished in the last LATENCY_HORIZON), dead letters by reason,
  * consumer lag from LagProbe, and a bounded job table; snapshot() returns all of it at once.
  *
  * Contract: thread-safe (every method synchronizes on the model; feeding is one thread, readers
@@ -67,6 +68,12 @@ public final class Throughput {
     static final int MAX_UNFINISHED = 250_000;
     /** Latency samples kept per stage. */
     static final int LATENCY_SAMPLES = 2_048;
+    /**
+     * The stretch of time latency percentiles cover: jobs whose first result was written in it. An
+     * older result (a replay of the topics after a restart) adds no sample, and with no job
+     * finished in it the percentiles have no samples (NaN in Prometheus) rather than old ones.
+     */
+    static final Duration LATENCY_HORIZON = Duration.ofMinutes(15);
     /**
      * Ended jobs remembered past the table (about 150 bytes each), so that a dashboard that does
      * not run beside the pipeline's status store still answers /api/jobs/{id} for recent jobs.
@@ -215,10 +222,10 @@ public final class Throughput {
         w[0].add(atMillis, prefilled, now);
         w[1].add(atMillis, usage.getOutputTokens(), now);
         // Every task of a job carries the same timings; count the job once, not once per task.
-        if (firstOfJob) {
-            latency.get("queued").add(timings.getQueuedMs());
-            latency.get("running").add(timings.getRunningMs());
-            latency.get("end_to_end").add(timings.getEndToEndMs());
+        if (firstOfJob && atMillis >= now - LATENCY_HORIZON.toMillis()) {
+            latency.get("queued").add(timings.getQueuedMs(), atMillis);
+            latency.get("running").add(timings.getRunningMs(), atMillis);
+            latency.get("end_to_end").add(timings.getEndToEndMs(), atMillis);
         }
     }
 
@@ -269,7 +276,8 @@ public final class Throughput {
                     h.getOutstandingCostTokens(), at, alive, fill));
         }
         Map<String, ThroughputSnapshot.Latency> latencies = new LinkedHashMap<>();
-        latency.forEach((stage, samples) -> latencies.put(stage, samples.summary()));
+        long since = clock.millis() - LATENCY_HORIZON.toMillis();
+        latency.forEach((stage, samples) -> latencies.put(stage, samples.summary(since)));
         Map<String, Long> depth = new TreeMap<>();
         for (TopicLag l : lag) {
             depth.merge(l.topic(), l.lag(), Math::max);

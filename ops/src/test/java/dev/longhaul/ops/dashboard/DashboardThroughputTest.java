@@ -135,6 +135,23 @@ class DashboardThroughputTest {
     }
 
     @Test
+    void latencyPercentilesCoverTheJobsFinishedInTheLastFifteenMinutes() {
+        // a replay after a restart: days-old results, slow ones
+        for (int i = 1; i <= 100; i++) {
+            model.onResult("old-" + i, usage(1, 1), timings(100_000, 100_000), NOW - Duration.ofDays(3).toMillis());
+        }
+        assertEquals(new Latency(0, 0, 0, 0, 0), model.snapshot().latency().get("queued"), "no job finished lately");
+        // then recent jobs alone make the percentiles
+        model.onResult("new-1", usage(1, 1), timings(10, 20), NOW - Duration.ofMinutes(14).toMillis());
+        model.onResult("new-2", usage(1, 1), timings(30, 40), NOW);
+        assertEquals(new Latency(2, 10, 30, 30, 30), model.snapshot().latency().get("queued"));
+        // and one that finished more than fifteen minutes ago leaves them
+        clock.set(NOW + Duration.ofMinutes(2).toMillis());
+        assertEquals(new Latency(1, 30, 30, 30, 30), model.snapshot().latency().get("queued"));
+        clock.set(NOW);
+    }
+
+    @Test
     void laneLoadComesFromTheLatestHeartbeatAndAgesOut() {
         model.onHeartbeat(heartbeat("w1", List.of(0), 100, NOW - 30_000));
         model.onHeartbeat(heartbeat("w1", List.of(0, 3), 700, NOW - 1_000));
