@@ -202,11 +202,14 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private void measureLag() {
         try {
             model.onLag(lag.measure());
+            model.onKafkaReached();
             lagFailures = 0;
         } catch (RuntimeException e) {
             // The broker is briefly unreachable (or anything else went wrong): keep the previous
             // figures for a few probes, then show none rather than old ones as current; a task
-            // that threw would never be scheduled again.
+            // that threw would never be scheduled again. The page says so from the first failure:
+            // the feed's poll does not fail while the broker is away, it only brings nothing.
+            model.onKafkaFailure(System.currentTimeMillis(), String.valueOf(e.getMessage()));
             if (++lagFailures == STALE_LAG_PROBES) {
                 model.onLag(List.of());
             }

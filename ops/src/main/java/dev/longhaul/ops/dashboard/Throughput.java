@@ -111,6 +111,7 @@ public final class Throughput {
     private final Map<String, LatencySamples> latency = new LinkedHashMap<>();
     private final Map<String, Long> deadLetters = new TreeMap<>();
     private List<TopicLag> lag = List.of();
+    private ThroughputSnapshot.KafkaTrouble kafkaTrouble = ThroughputSnapshot.KafkaTrouble.NONE;
 
     public Throughput(Clock clock, Duration window) {
         this.clock = clock;
@@ -240,6 +241,17 @@ public final class Throughput {
         }
     }
 
+    /** Kafka did not answer the lag probe at atMillis: the figures go stale from the first such failure on. */
+    public synchronized void onKafkaFailure(long atMillis, String error) {
+        long since = kafkaTrouble.failingSince() == 0 ? atMillis : kafkaTrouble.failingSince();
+        kafkaTrouble = new ThroughputSnapshot.KafkaTrouble(since, error == null ? "" : error);
+    }
+
+    /** Kafka answered the lag probe. */
+    public synchronized void onKafkaReached() {
+        kafkaTrouble = ThroughputSnapshot.KafkaTrouble.NONE;
+    }
+
     /** The latest lag measurement (LagProbe), replacing the previous one. */
     public synchronized void onLag(List<TopicLag> measured) {
         lag = List.copyOf(measured);
@@ -287,7 +299,7 @@ public final class Throughput {
         return new ThroughputSnapshot(now, windowMillis / 1000.0, completed.rate(now), byState, finished,
                 new Tokens(prefill.rate(now), decode.rate(now), prefill.total(), decode.total()), workerTokens, loads,
                 latencies, deadLetters, lag, depth, rows.subList(0, Math.min(rows.size(), SNAPSHOT_ROWS)),
-                new ThroughputSnapshot.Counters(startMillis, finishedSinceStart, deadSinceStart, workerCounts));
+                new ThroughputSnapshot.Counters(startMillis, finishedSinceStart, deadSinceStart, workerCounts), kafkaTrouble);
     }
 
     /** Prefill tokens a RUNNING tick says were fed since the job's previous one. */

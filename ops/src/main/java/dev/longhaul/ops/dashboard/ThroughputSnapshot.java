@@ -25,7 +25,16 @@ public record ThroughputSnapshot(
         List<TopicLag> lag,
         Map<String, Long> queueDepth,
         List<JobRow> jobs,
-        Counters counters) {
+        Counters counters,
+        KafkaTrouble kafka) {
+
+    /**
+     * Since when (epoch ms) the dashboard has been unable to reach Kafka (its lag probe failing), and
+     * the last error; since 0 while it reaches it. While it cannot, the figures above are stale.
+     */
+    public record KafkaTrouble(long failingSince, String error) {
+        public static final KafkaTrouble NONE = new KafkaTrouble(0, "");
+    }
 
     /** Stages of a job's latency, as the result timings name them. */
     public static final List<String> STAGES = List.of("queued", "running", "end_to_end");

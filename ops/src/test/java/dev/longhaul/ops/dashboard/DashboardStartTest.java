@@ -1,8 +1,9 @@
 /*
- * A dashboard whose start fails part way (here: a client override the feed's consumer refuses,
- * after the control producer and the lag probe's admin client were made) closes what it had
- * opened: no Kafka client thread or scheduler of it is left running. No broker is needed: the
- * clients never connect before the failure.
+ * A dashboard whose start fails part way (here: a client override only a consumer refuses, after
+ * the control producer and the lag probe's admin client were made) closes what it had opened: no
+ * Kafka client thread or scheduler of it is left running. No broker is needed: the clients never
+ * connect before the failure. And a dashboard that cannot reach Kafka says so in its snapshot,
+ * which the page shows, rather than looking live with every rate at zero.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -32,6 +33,22 @@ class DashboardStartTest {
             Thread.sleep(100);
         }
         assertEquals(before, threads(), "threads of the failed start still running");
+    }
+
+    @Test
+    void aDashboardThatCannotReachKafkaSaysSinceWhen() throws Exception {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        long before = System.currentTimeMillis();
+        try (Dashboard dashboard = Dashboard.start(DashboardConfig.DEFAULTS.withPort(0), "localhost:1", Topics.of(registry), registry,
+                Optional.empty())) {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (dashboard.snapshot().kafka().failingSince() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            ThroughputSnapshot.KafkaTrouble trouble = dashboard.snapshot().kafka();
+            org.junit.jupiter.api.Assertions.assertTrue(trouble.failingSince() >= before, trouble.toString());
+            org.junit.jupiter.api.Assertions.assertFalse(trouble.error().isBlank(), trouble.toString());
+        }
     }
 
     /** Live threads of the kinds a dashboard starts, by kind. */

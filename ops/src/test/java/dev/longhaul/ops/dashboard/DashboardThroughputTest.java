@@ -152,6 +152,16 @@ class DashboardThroughputTest {
     }
 
     @Test
+    void kafkaTroubleIsDatedFromItsFirstFailureAndClearedWhenKafkaAnswers() {
+        assertEquals(ThroughputSnapshot.KafkaTrouble.NONE, model.snapshot().kafka());
+        model.onKafkaFailure(NOW - 4_000, "timed out");
+        model.onKafkaFailure(NOW - 2_000, "timed out again");
+        assertEquals(new ThroughputSnapshot.KafkaTrouble(NOW - 4_000, "timed out again"), model.snapshot().kafka());
+        model.onKafkaReached();
+        assertEquals(ThroughputSnapshot.KafkaTrouble.NONE, model.snapshot().kafka());
+    }
+
+    @Test
     void laneLoadComesFromTheLatestHeartbeatAndAgesOut() {
         model.onHeartbeat(heartbeat("w1", List.of(0), 100, NOW - 30_000));
         model.onHeartbeat(heartbeat("w1", List.of(0, 3), 700, NOW - 1_000));

@@ -322,6 +322,11 @@
       return k + ' ' + s.jobsByState[k];
     }).join(', ') || 'none';
     document.getElementById('updated').textContent = 'updated ' + new Date(s.at).toLocaleTimeString();
+    // the server's connection to Kafka, not the page's to the server: while it fails, rates fall to 0 unseen
+    var trouble = document.getElementById('kafka-trouble');
+    trouble.hidden = !s.kafka.failingSince;
+    trouble.textContent = s.kafka.failingSince ? 'Kafka not answering since ' + new Date(s.kafka.failingSince).toLocaleTimeString()
+      + ' (' + s.kafka.error + '): the figures are stale' : '';
     drawLines(document.getElementById('chart-jobs'), [{ values: state.series.jobs, color: '#a3be8c' }]);
     drawLines(document.getElementById('chart-tokens'), [
       { values: state.series.prefill, color: '#88c0d0' },
