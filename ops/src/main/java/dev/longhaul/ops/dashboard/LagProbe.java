@@ -6,8 +6,9 @@
  * Under exactly-once each transaction leaves a marker that takes an offset, and an aborted one
  * leaves records no read_committed reader sees, so an idle partition's offsets are one or more
  * apart. A gap of at most CHECKED_GAP offsets is therefore read (read_committed, no group) and
- * counts only the records in it; the answer for a (partition, from, to) never changes, so it is
- * kept until the group or the log moves on. A longer gap counts every offset: an upper bound,
+ * counts only the records in it, within GAP_READ_BUDGET for all gaps of one measurement; the
+ * answer for a (partition, from, to) never changes, so it is kept until the group or the log
+ * moves on. A partition a group has not committed on counts from its log start. A longer gap counts every offset: an upper bound,
  * off by one per transaction at most. A topic that cannot be described (not created yet, not
  * authorized) or a group whose offsets cannot be read is left out of the measurement rather than
  * failing all of it; a gap that cannot be read in time counts every offset.
@@ -48,8 +49,10 @@ final class LagProbe implements AutoCloseable {
     private static final long TIMEOUT_SECONDS = 5;
     /** The longest gap between a committed and an end offset that is read to count its records. */
     static final long CHECKED_GAP = 16;
-    /** How long one measurement may spend reading gaps. */
+    /** How long one measurement may spend reading gaps, all of them together. */
     private static final Duration GAP_READ_BUDGET = Duration.ofSeconds(2);
+    /** When the measurement under way stops reading gaps (System.nanoTime). */
+    private long gapDeadline;
 
     /** Counts the records a read_committed reader would see between two offsets of a partition. */
     @FunctionalInterface
@@ -107,10 +110,16 @@ final class LagProbe implements AutoCloseable {
                 d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
             }
             Map<TopicPartition, Long> ends = new HashMap<>();
+            Map<TopicPartition, Long> starts = new HashMap<>();
             if (!latest.isEmpty()) {
                 admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+                Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+                latest.keySet().forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
+                admin.listOffsets(earliest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .forEach((tp, info) -> starts.put(tp, info.offset()));
             }
+            gapDeadline = System.nanoTime() + GAP_READ_BUDGET.toNanos();
             List<TopicLag> out = new ArrayList<>();
             for (String group : groups) {
                 Map<TopicPartition, OffsetAndMetadata> committed;
@@ -120,7 +129,7 @@ final class LagProbe implements AutoCloseable {
                 } catch (ExecutionException e) {
                     continue; // a group this principal may not describe
                 }
-                out.addAll(lagOf(group, ends, committed, this::records));
+                out.addAll(lagOf(group, starts, ends, committed, this::records));
             }
             return out;
         } catch (InterruptedException e) {
@@ -133,16 +142,18 @@ final class LagProbe implements AutoCloseable {
 
     /**
      * Per topic: end offsets and the group's committed offsets, summed over its partitions, and the
-     * records between them as `gaps` counts them (zero where the committed offset is at the end).
+     * records between them as `gaps` counts them (zero where the committed offset is at the end). A
+     * partition the group has not committed on counts from its log start (`starts`, 0 when not
+     * given): what retention deleted is not waiting for anyone.
      */
-    static List<TopicLag> lagOf(String group, Map<TopicPartition, Long> ends, Map<TopicPartition, OffsetAndMetadata> committed,
-                                Gaps gaps) {
+    static List<TopicLag> lagOf(String group, Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends,
+                                Map<TopicPartition, OffsetAndMetadata> committed, Gaps gaps) {
         Set<String> consumed = committed.keySet().stream().map(TopicPartition::topic).collect(Collectors.toSet());
         Map<String, long[]> sums = new TreeMap<>();
         ends.forEach((tp, end) -> {
             if (consumed.contains(tp.topic())) {
                 OffsetAndMetadata c = committed.get(tp);
-                long at = c == null ? 0 : c.offset();
+                long at = c == null ? starts.getOrDefault(tp, 0L) : c.offset();
                 long[] s = sums.computeIfAbsent(tp.topic(), t -> new long[3]);
                 s[0] += end;
                 s[1] += at;
@@ -167,14 +178,18 @@ final class LagProbe implements AutoCloseable {
             return known[2];
         }
         long counted = 0;
+        long deadline = gapDeadline;
         try {
             reader.assign(List.of(tp));
             reader.seek(tp, from);
-            long deadline = System.nanoTime() + GAP_READ_BUDGET.toNanos();
             // the position passes markers and aborted records without returning them
-            while (reader.position(tp, Duration.ofSeconds(TIMEOUT_SECONDS)) < to) {
-                if (System.nanoTime() > deadline) {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
                     return to - from; // not read in time: every offset, and nothing kept
+                }
+                if (reader.position(tp, Duration.ofNanos(left)) >= to) {
+                    break;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100)).records(tp)) {
                     if (r.offset() < to) {

@@ -239,9 +239,13 @@ class DashboardThroughputTest {
         TopicPartition t0 = new TopicPartition("t", 0);
         TopicPartition t1 = new TopicPartition("t", 1);
         TopicPartition u0 = new TopicPartition("u", 0);
-        List<TopicLag> lag = LagProbe.lagOf("g", Map.of(t0, 10L, t1, 5L, u0, 7L), Map.of(t0, new OffsetAndMetadata(8)),
+        List<TopicLag> lag = LagProbe.lagOf("g", Map.of(), Map.of(t0, 10L, t1, 5L, u0, 7L), Map.of(t0, new OffsetAndMetadata(8)),
                 LagProbe.Gaps.OFFSETS);
         assertEquals(List.of(new TopicLag("t", "g", 15, 8, 7)), lag, "t-1 never committed counts from 0; u is not read by g");
+        // a partition never committed on whose head retention deleted counts from its log start
+        lag = LagProbe.lagOf("g", Map.of(t1, 1_000_000L), Map.of(t0, 10L, t1, 1_000_010L), Map.of(t0, new OffsetAndMetadata(8)),
+                LagProbe.Gaps.OFFSETS);
+        assertEquals(List.of(new TopicLag("t", "g", 1_000_020, 1_000_008, 12)), lag);
     }
 
     @Test
