@@ -75,10 +75,12 @@ public final class Throughput {
      */
     static final Duration LATENCY_HORIZON = Duration.ofMinutes(15);
     /**
-     * Ended jobs remembered past the table (about 150 bytes each), so that a dashboard that does
+     * Ended jobs remembered past the table (about 150 bytes each, up to MAX_REASON_CHARS more with a reason), so that a dashboard that does
      * not run beside the pipeline's status store still answers /api/jobs/{id} for recent jobs.
      */
     static final int MAX_ENDED = 100_000;
+    /** The longest reason a row of the table keeps (see shortened()). */
+    static final int MAX_REASON_CHARS = 512;
     /** Jobs remembered for lane attribution and timing de-duplication. */
     private static final int MAX_REMEMBERED = 10_000;
 
@@ -173,7 +175,7 @@ public final class Throughput {
                 countPrefill(id, at, fed - before);
             }
         }
-        jobs.put(id, JobRow.of(status));
+        jobs.put(id, shortened(JobRow.of(status)));
         ended.remove(id); // the table's row is the latest; an earlier life's end must not answer job()
         if (JobStates.isFinal(next)) {
             unfinished.remove(id);
@@ -300,6 +302,20 @@ public final class Throughput {
                 new Tokens(prefill.rate(now), decode.rate(now), prefill.total(), decode.total()), workerTokens, loads,
                 latencies, deadLetters, lag, depth, rows.subList(0, Math.min(rows.size(), SNAPSHOT_ROWS)),
                 new ThroughputSnapshot.Counters(startMillis, finishedSinceStart, deadSinceStart, workerCounts), kafkaTrouble);
+    }
+
+    /**
+     * The row with a reason of at most MAX_REASON_CHARS: a failure's reason may run to 4,096
+     * characters, which a hundred thousand remembered rows, and every push of 500 of them to every
+     * page, would carry in full. The status itself (longhaul status, the pipeline's store) keeps it whole.
+     */
+    private static JobRow shortened(JobRow row) {
+        String reason = row.reason();
+        if (reason == null || reason.length() <= MAX_REASON_CHARS) {
+            return row;
+        }
+        return new JobRow(row.jobId(), row.tenant(), row.state(), row.progress(), row.tokens(),
+                reason.substring(0, MAX_REASON_CHARS - 1) + "\u2026", row.updatedAt(), row.submissionId(), row.release());
     }
 
     /** Prefill tokens a RUNNING tick says were fed since the job's previous one. */

@@ -24,6 +24,7 @@ import dev.longhaul.ops.dashboard.ThroughputSnapshot.Latency;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.TopicLag;
 import dev.longhaul.ops.dashboard.ThroughputSnapshot.WorkerLoad;
 import dev.longhaul.schemas.JobState;
+import dev.longhaul.schemas.JobStatus;
 import dev.longhaul.schemas.Usage;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -159,6 +160,16 @@ class DashboardThroughputTest {
         assertEquals(new ThroughputSnapshot.KafkaTrouble(NOW - 4_000, "timed out again"), model.snapshot().kafka());
         model.onKafkaReached();
         assertEquals(ThroughputSnapshot.KafkaTrouble.NONE, model.snapshot().kafka());
+    }
+
+    @Test
+    void aLongFailureReasonIsShortenedInTheTable() {
+        JobStatus failed = status("long-reason", "t1", JobState.FAILED, 1, 0, NOW);
+        failed.setReason("x".repeat(4096));
+        model.onStatus(failed);
+        String shown = model.snapshot().jobs().get(0).reason();
+        assertEquals(Throughput.MAX_REASON_CHARS, shown.length());
+        assertTrue(shown.endsWith("\u2026"), shown);
     }
 
     @Test
