@@ -12,8 +12,9 @@
  *                               a job whose latest status is final: 409, nothing written
  *   GET  /metrics               Prometheus text exposition
  * Everything but the page's static files requires `Authorization: Bearer TOKEN` (BearerToken) and
- * answers 401 without it; /metrics too, since job counts by state and tenant are not public
- * (Prometheus sends the token with `authorization: {credentials: ...}` in its scrape config).
+ * answers 401 without it; /metrics too, since job counts and worker names are not public, no more
+ * than the job table (Prometheus sends the token with `authorization: {credentials: ...}` in its
+ * scrape config).
  * No endpoint serves document text: the API reads statuses, heartbeats and result usage only.
  * Errors answer JSON {"error": message}: 400 for a bad job id or a priority that is not a number,
  * 401, 404, 405 for a wrong method, 409 for a command about a job already final.
