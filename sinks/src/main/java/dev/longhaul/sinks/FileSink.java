@@ -5,7 +5,7 @@
  * .results-NNNNNNNN.jsonl.inprogress and is renamed to results-NNNNNNNN.jsonl when rotated or when
  * the sink closes, so a reader only ever sees complete files: one that lists *.jsonl, and one that
  * reads the whole directory, as Spark, Hadoop and pyarrow do, since they skip names that start
- * with a dot. (Sinks before named the file in progress without the dot; start completes those too.)
+ * with a dot. (Sinks before named the file in progress without the dot; start holds those too, renamed.)
  *
  * Durability: each batch is appended in one write and fsynced before write() returns (the runner
  * commits Kafka offsets only after that); a new file and every rename are followed by an fsync of
@@ -18,10 +18,12 @@
  * system wrote back the file's size before its data, lines of zeros or of pages out of order.
  * Everything after the last fsync belongs to a batch whose offsets were never committed, so the
  * tail is cut off at start from the first line that is not a result, and the batch comes again
- * from Kafka. A completed file with such a line was changed by hand, and stops the sink. The file
- * a crash left in progress stays in progress, written on: its last batch's offsets may never have
- * been committed, and published now and moved away by a shipper, a second failure before the
- * commit would leave the replay nothing to find that batch in (see tick()).
+ * from Kafka. A completed file with such a line was changed by hand, and stops the sink. A file a
+ * crash left in progress is held, in progress and no longer written to, until confirmed(): its
+ * last batch's offsets may never have been committed, and published at start and moved away by a
+ * shipper, a second failure before the commit would leave the replay nothing to find that batch in
+ * (see tick()). So is the file in progress when the runner says a batch in it may not be committed
+ * (holdUntilConfirmed). close() finishes the file in progress but leaves held files for the next start.
  *
  * One sink per directory: SinkDirectory's lock refuses a second sink, because two writers' sets
  * of written keys would not see each other.
@@ -73,6 +75,8 @@ public final class FileSink implements ResultSink {
     private boolean closed;
     /** The file in progress may end in a partial line that could not be cut off: never complete it. */
     private boolean torn;
+    /** Files in progress, whole lines, not written to any more, finished only at confirmed(). */
+    private final java.util.List<Path> held = new java.util.ArrayList<>();
 
     /** A sink on the system clock, rotating at config.maxFileBytes() and config.maxFileAge(). */
     public FileSink(Path dir, SinkConfig config) throws IOException {
@@ -90,13 +94,6 @@ public final class FileSink implements ResultSink {
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
-            if (current != null) {
-                try {
-                    current.close();
-                } catch (IOException closing) {
-                    e.addSuppressed(closing);
-                }
-            }
             directory.close();
             throw e;
         }
@@ -171,14 +168,40 @@ public final class FileSink implements ResultSink {
         return written.size();
     }
 
-    /** Closes leaving the file in progress as it is: the next start completes it (recover()). */
+    /** Holds the file in progress until confirmed(): a batch in it may not be committed. The next write opens another. */
+    @Override
+    public void holdUntilConfirmed() throws IOException {
+        if (current != null && !torn) {
+            current.force(true);
+            current.close();
+            current = null;
+            held.add(currentPath);
+        }
+    }
+
+    /** Finishes the files held: every result in them is committed. */
+    @Override
+    public void confirmed() throws IOException {
+        for (Path file : List.copyOf(held)) {
+            Files.move(file, finishedName(file), StandardCopyOption.ATOMIC_MOVE);
+            directory.sync();
+            held.remove(file);
+        }
+    }
+
+    /** Files held until confirmed(), in progress (tests). */
+    List<Path> held() {
+        return List.copyOf(held);
+    }
+
+    /** Closes leaving the file in progress as it is: the next start holds it (recover()). */
     @Override
     public void abandon() throws IOException {
         torn = true;
         close();
     }
 
-    /** Closes the file in progress (renamed to .jsonl) and releases the directory. */
+    /** Closes the file in progress (renamed to .jsonl) and releases the directory; held files stay in progress. */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -196,32 +219,12 @@ public final class FileSink implements ResultSink {
         }
     }
 
-    /**
-     * Reads the keys of every file and cuts a torn tail; the last file left in progress is written
-     * on (under its hidden name), any before it (none, unless a sink's files were mixed by hand) completed.
-     */
+    /** Reads the keys of every file, cuts a torn tail and holds every file left in progress (under its hidden name). */
     private void recover() throws IOException {
         directory.refuse(ParquetFileSink.NAME, "Parquet results");
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
-        }
-        // the file in progress with the highest number of all (a finished file numbered above it
-        // would put the results written on before that file's)
-        Path lastInProgress = null;
-        int highest = -1;
-        for (Path file : files) {
-            Matcher m = NAME.matcher(file.getFileName().toString());
-            if (!m.matches()) {
-                continue;
-            }
-            int number = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(1));
-            if (number > highest) {
-                highest = number;
-                lastInProgress = m.group(2) != null ? file : null;
-            } else if (number == highest && m.group(2) != null) {
-                lastInProgress = file; // both names of one number: the check below stops the sink
-            }
         }
         for (Path file : files) {
             Matcher m = NAME.matcher(file.getFileName().toString());
@@ -241,11 +244,11 @@ public final class FileSink implements ResultSink {
                     throw new IOException(file + " and " + finished + " both exist: a sink of another version wrote "
                             + finished + " after a crash left " + file + "; merge them by hand");
                 }
-                if (file.equals(lastInProgress)) {
-                    reopen(file, complete);
-                } else {
-                    Files.move(file, finished, StandardCopyOption.ATOMIC_MOVE);
+                if (complete == 0) {
+                    Files.delete(file); // nothing whole in it: nothing to hold
                     directory.sync();
+                } else {
+                    held.add(hidden(file));
                 }
             } else if (complete != Files.size(file)) {
                 throw new IOException(file + " ends in a partial line although it was completed; it was changed by hand");
@@ -292,8 +295,8 @@ public final class FileSink implements ResultSink {
         return complete;
     }
 
-    /** Goes on writing a file a crash left in progress, its `size` bytes whole lines, under the hidden name. */
-    private void reopen(Path file, long size) throws IOException {
+    /** A file a crash left in progress, its tail cut, under the hidden name (an older sink's is renamed). */
+    private Path hidden(Path file) throws IOException {
         Path hidden = file.getFileName().toString().startsWith(".") ? file : file.resolveSibling("." + file.getFileName());
         if (!hidden.equals(file)) {
             if (Files.exists(hidden)) {
@@ -303,11 +306,7 @@ public final class FileSink implements ResultSink {
             Files.move(file, hidden, StandardCopyOption.ATOMIC_MOVE);
             directory.sync();
         }
-        current = FileChannel.open(hidden, StandardOpenOption.WRITE);
-        current.position(size);
-        currentPath = hidden;
-        currentOpened = clock.instant(); // its age counts from now: when it was begun is not kept
-        currentSize = size;
+        return hidden;
     }
 
     private void open() throws IOException {

@@ -18,12 +18,14 @@
  * On start the sink reads the key columns of every finished file into the set of (job id, task
  * index) already written, and completes whatever a crash left: a half-built .inprogress file is
  * deleted; a journal whose .parquet exists (the crash fell between the rename and the delete) is
- * deleted; any other journal is replayed into the file being built again, its torn last line (a
- * batch never fsynced, so never committed, and coming again from Kafka) cut off, and the sink goes on
- * building that file: its last batch's offsets may never have been committed, and a file published
- * now and moved away by a shipper would leave a second failure's replay nothing to find that batch
- * in (see tick()). A replayed result whose key is in the set is skipped, so a restart that reads
- * uncommitted batches again writes nothing twice.
+ * deleted; any other journal is replayed into its file again, its torn last line (a batch never
+ * fsynced, so never committed, and coming again from Kafka) cut off, and that file is held, built
+ * but not published and not written to, until confirmed(): its last batch's offsets may never have
+ * been committed, and a file published now and moved away by a shipper would leave a second
+ * failure's replay nothing to find that batch in (see tick()). So is the file being built when the
+ * runner says a batch in it may not be committed (holdUntilConfirmed). close() finishes the file
+ * being built but leaves held files' journals for the next start. A replayed result whose key is
+ * in the set is skipped, so a restart that reads uncommitted batches again writes nothing twice.
  * Sinks before named the journal and the file in progress without the leading dot; start renames
  * such files to the hidden names first, then completes them the same way.
  *
@@ -84,6 +86,8 @@ public final class ParquetFileSink implements ResultSink {
     private final String owner;
     private int nextNumber;
     private Building current;
+    /** Files built, not written to any more, published only at confirmed(). */
+    private final List<Building> held = new ArrayList<>();
     private boolean failed; // a write failed after its journal append: close() leaves the journal for the next start
     private boolean closed;
 
@@ -106,12 +110,10 @@ public final class ParquetFileSink implements ResultSink {
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
-            if (current != null) {
-                try (FileChannel journal = current.journal(); ParquetWriter<GenericRecord> writer = current.writer()) {
-                    current = null; // its journal stays for the next start
-                } catch (IOException closing) {
-                    e.addSuppressed(closing);
-                }
+            try {
+                leaveHeld(); // their journals stay for the next start
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
             }
             directory.close();
             throw e;
@@ -170,8 +172,33 @@ public final class ParquetFileSink implements ResultSink {
     @Override
     public void tick() throws IOException {
         if (current != null && (current.writer().getDataSize() >= maxBytes || !clock.instant().isBefore(current.opened().plus(maxAge)))) {
-            finish();
+            Building b = current;
+            current = null;
+            finish(b);
         }
+    }
+
+    /** Holds the file being built until confirmed(): a batch in it may not be committed. The next write starts another. */
+    @Override
+    public void holdUntilConfirmed() throws IOException {
+        if (current != null && !failed) {
+            current.journal().force(true);
+            held.add(current);
+            current = null;
+        }
+    }
+
+    /** Publishes the files held: every result in them is committed. */
+    @Override
+    public void confirmed() throws IOException {
+        while (!held.isEmpty()) {
+            finish(held.removeFirst());
+        }
+    }
+
+    /** Numbers of the files held until confirmed() (tests). */
+    List<Integer> held() {
+        return held.stream().map(Building::number).toList();
     }
 
     /** Results (keys) in the directory, as far as this sink knows. */
@@ -198,14 +225,40 @@ public final class ParquetFileSink implements ResultSink {
         closed = true;
         try {
             if (current != null && !failed) {
-                finish();
-            } else if (current != null) {
-                try (FileChannel journal = current.journal(); ParquetWriter<GenericRecord> writer = current.writer()) {
-                    current = null; // the .inprogress file written on close is deleted at the next start
-                }
+                Building b = current;
+                current = null;
+                finish(b);
             }
         } finally {
-            directory.close();
+            try {
+                if (current != null) {
+                    held.add(current);
+                    current = null;
+                }
+                leaveHeld();
+            } finally {
+                directory.close();
+            }
+        }
+    }
+
+    /** Closes the files held without publishing them: their journals stay, and the next start replays and holds them. */
+    private void leaveHeld() throws IOException {
+        IOException first = null;
+        for (Building b : held) {
+            try (FileChannel journal = b.journal(); ParquetWriter<GenericRecord> writer = b.writer()) {
+                // the .inprogress file written on close is deleted at the next start
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        held.clear();
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -241,7 +294,7 @@ public final class ParquetFileSink implements ResultSink {
                 readKeys(path(n, ""));
                 Files.deleteIfExists(path(n, JOURNAL));
             } else if (Files.exists(path(n, JOURNAL))) {
-                replay(n, n == numbers.last());
+                replay(n);
             }
         }
         directory.sync();
@@ -259,32 +312,31 @@ public final class ParquetFileSink implements ResultSink {
     }
 
     /**
-     * Builds file n again from its journal's complete lines, cutting the journal after them; the
-     * last file (`last`) goes on being built, one below a finished file (none, unless a sink's files
-     * were mixed by hand) is finished. A journal with no result that is not in a finished file
-     * already is just deleted. The journal is read line by line, never whole: it is uncompressed
-     * JSON, several times the size of the file it rebuilds.
+     * Builds file n again from its journal's complete lines, cutting the journal after them, and
+     * holds it until confirmed(). A journal with no result that is not in a finished file already
+     * is just deleted. The journal is read line by line, never whole: it is uncompressed JSON,
+     * several times the size of the file it rebuilds.
      */
-    private void replay(int n, boolean last) throws IOException {
+    private void replay(int n) throws IOException {
         Path journal = path(n, JOURNAL);
+        Building[] built = {null};
         long whole = forEachCompleteLine(journal, row -> {
             if (written.add(ResultJson.key(row))) {
-                if (current == null) {
-                    current = open(n);
+                if (built[0] == null) {
+                    built[0] = open(n);
+                    held.add(built[0]); // closed with the others if what follows fails
                 }
-                current.writer().write(ResultParquet.row(row));
+                built[0].writer().write(ResultParquet.row(row));
             }
         });
-        if (current == null) {
+        if (built[0] == null) {
             Files.delete(journal);
             return;
         }
-        // lines appended after a torn tail would be lost at the next replay, which stops at it
-        current.journal().truncate(whole);
-        current.journal().force(true);
-        if (!last) {
-            finish();
-        }
+        // lines appended after a torn tail would be lost at a later replay, which stops at it (the
+        // journal is not written to while held; this keeps it whole for what a later start reads)
+        built[0].journal().truncate(whole);
+        built[0].journal().force(true);
     }
 
     /** Takes one line of a journal. */
@@ -339,9 +391,7 @@ public final class ParquetFileSink implements ResultSink {
     }
 
     /** Closes the Parquet file, makes it durable, publishes it under its final name, then drops its journal. */
-    private void finish() throws IOException {
-        Building b = current;
-        current = null;
+    private void finish(Building b) throws IOException {
         try (FileChannel journal = b.journal()) {
             b.writer().close();
         }

@@ -57,13 +57,29 @@ public interface ResultSink extends AutoCloseable {
      */
     default void tick() throws Exception {}
 
+    /**
+     * What was written so far may include a batch whose offsets will not be committed by this run
+     * (a commit failed and its partitions were taken away): a file holding it must not be published
+     * until confirmed(); later writes go elsewhere. A sink started on what a crash left (a file in
+     * progress) holds that the same way from the start.
+     */
+    default void holdUntilConfirmed() throws Exception {}
+
+    /**
+     * The runner has read and committed every partition it holds up to where it ended when it was
+     * assigned: every result written before, by this run or one that crashed, is committed, and
+     * what was held may be published.
+     */
+    default void confirmed() throws Exception {}
+
     @Override
     void close() throws Exception;
 
     /**
      * Closes after a failed run, or with a batch written whose offsets may not be committed: the
-     * file in progress is not finished here (the next start completes it, as after a crash, and a
-     * batch read again then is skipped by its keys). By default the same as close().
+     * file in progress is not finished here (the next start holds it until confirmed, as after a
+     * crash, and a batch read again then is skipped by its keys). By default the same as close().
+     * close() itself finishes the file in progress, but not what is held until confirmed.
      */
     default void abandon() throws Exception {
         close();

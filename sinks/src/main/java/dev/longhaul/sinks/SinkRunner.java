@@ -14,6 +14,13 @@
  * writeAll: a value out of a column's range, a constraint), with reason SINK_REFUSED. The dead
  * letters are delivered before the batch's offsets are committed. A registry or a destination that
  * cannot be reached is not a bad record: it fails the run, and the batch is read again.
+ *
+ * Files are finished (ResultSink.tick) only when every offset written is committed. A batch
+ * written before a crash, or before a commit that failed and whose partitions were then taken
+ * away, is known to be committed only once it has been read again: the sink holds what may contain
+ * it (ResultSink.holdUntilConfirmed; a sink started on a crash's file does so itself) until every
+ * partition assigned has been read, and committed, up to where it ended when it was assigned
+ * (ResultSink.confirmed).
  */
 package dev.longhaul.sinks;
 
@@ -68,6 +75,12 @@ public final class SinkRunner implements Runnable, AutoCloseable {
      * reaches them, no file may be finished (tick) and closing abandons the sink (run()'s thread only).
      */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    /**
+     * Partitions assigned whose end, as it was when they were assigned, this consumer has not read
+     * and committed up to yet, with that end once asked (null until then). When the last is caught
+     * up the sink is told what it holds is confirmed (run()'s thread only).
+     */
+    private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
 
     /** The sink is the runner's from now on: run() closes it when it ends, and so does a constructor that fails. */
@@ -113,7 +126,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         }
         try {
             consumer.subscribe(List.of(topics.summaries.name(), topics.extractions.name()), new OwnerCheck());
-            while (!stopping) {
+            int pollsAfterStop = 0;
+            // stopped right after a batch, the position may still sit on the transaction marker after
+            // it: one more poll passes it, so that the sink is seen caught up and publishes what it held
+            while (!stopping || (!catchingUp.isEmpty() && uncommitted.isEmpty() && pollsAfterStop++ < 1)) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
                 if (sharedSince != 0 && System.nanoTime() - sharedSince > sharedGrace.toNanos()) {
                     throw refused = new IllegalStateException("group " + config.groupId() + " has split the result partitions"
@@ -141,6 +157,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
                 // no file is finished while it may hold results whose offsets are not committed
                 if (uncommitted.isEmpty()) {
+                    if (!catchingUp.isEmpty() && caughtUp()) {
+                        sink.confirmed();
+                    }
                     sink.tick();
                 }
             }
@@ -180,7 +199,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
     /**
      * Stops run() after the batch in hand (its write and commit complete) and waits for it to end,
-     * at most a poll timeout plus one write. The consumer is not woken up on purpose: a wakeup would
+     * at most two poll timeouts plus two writes (one more poll when the sink has not caught up yet). The consumer is not woken up on purpose: a wakeup would
      * land on the commit after a write and leave a durable batch uncommitted. Safe from any thread,
      * e.g. a shutdown hook; a runner never run just releases its consumer and sink.
      */
@@ -314,6 +333,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     private final class OwnerCheck implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> catchingUp.put(tp, null)); // its end is asked outside the callback (caughtUp)
             if (sink.holdsEveryResult()) {
                 holdsEveryPartition();
             }
@@ -337,10 +357,13 @@ public final class SinkRunner implements Runnable, AutoCloseable {
          * Offsets a failed commit left for partitions now revoked are committed once more while this
          * member still may (an eager rebalance revokes before it reassigns), then forgotten: whoever
          * holds a partition next commits it, and committing an old offset after getting the
-         * partition back would move the group back over what that holder committed meanwhile.
+         * partition back would move the group back over what that holder committed meanwhile. The
+         * sink holds the file with the batch whose commit failed until the partitions assigned next
+         * are read again from the group's offsets and caught up (catchingUp, confirmed()).
          */
         @Override
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            partitions.forEach(catchingUp::remove);
             Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
             partitions.forEach(tp -> {
                 OffsetAndMetadata o = uncommitted.remove(tp);
@@ -352,7 +375,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 try {
                     consumer.commitSync(pending);
                 } catch (org.apache.kafka.common.KafkaException e) {
-                    // the next holder reads from the group's offset: the idempotent write absorbs the replay
+                    // the next holder reads from the group's offset: the idempotent write absorbs the
+                    // replay, and the file holding the batch waits until it is read again here
+                    hold();
                 }
             }
         }
@@ -360,7 +385,22 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         /** Partitions taken away with this member out of the group: its offsets are forgotten, not committed (see above). */
         @Override
         public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
-            partitions.forEach(uncommitted::remove);
+            boolean dropped = false;
+            for (TopicPartition tp : partitions) {
+                dropped |= uncommitted.remove(tp) != null;
+                catchingUp.remove(tp);
+            }
+            if (dropped) {
+                hold(); // see onPartitionsRevoked
+            }
+        }
+
+        private void hold() {
+            try {
+                sink.holdUntilConfirmed();
+            } catch (Exception e) {
+                throw new IllegalStateException("sink " + config.groupId() + " cannot hold its file: " + e.getMessage(), e);
+            }
         }
 
         /**
@@ -431,6 +471,32 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             // last committed offset, which the idempotent write absorbs; kept until a commit reaches it
             offsets.forEach((tp, o) -> uncommitted.merge(tp, o, (a, b) -> a.offset() >= b.offset() ? a : b));
         }
+    }
+
+    /**
+     * Whether every partition assigned has been read up to where it ended when it was assigned,
+     * and so committed there (each batch is committed as it is written, and `uncommitted` is empty
+     * when this is asked). Ends and positions the broker cannot give now are asked again next time.
+     */
+    private boolean caughtUp() {
+        if (catchingUp.isEmpty()) {
+            return true;
+        }
+        List<TopicPartition> unasked = catchingUp.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).toList();
+        try {
+            if (!unasked.isEmpty()) {
+                consumer.endOffsets(unasked, java.time.Duration.ofSeconds(5)).forEach(catchingUp::put);
+            }
+            for (TopicPartition tp : List.copyOf(catchingUp.keySet())) {
+                Long end = catchingUp.get(tp);
+                if (end != null && consumer.position(tp, java.time.Duration.ofSeconds(5)) >= end) {
+                    catchingUp.remove(tp);
+                }
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return false; // asked again after the next poll
+        }
+        return catchingUp.isEmpty();
     }
 
     /** The position after each partition's last record in the batch, stamped with the sink's owner. */

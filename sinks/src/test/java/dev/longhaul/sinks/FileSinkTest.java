@@ -283,18 +283,24 @@ class FileSinkTest {
         }
     }
 
-    /** After a crash left file 3 in progress with job 1 complete: a restart cuts the tail and the batch of jobs 1 and 2 lands once, in file 3. */
+    /**
+     * After a crash left file 3 in progress with job 1 complete: a restart cuts the tail and holds
+     * file 3, the batch of jobs 1 and 2 lands once (job 2 in file 4), and file 3 is finished when
+     * the runner confirms every result is committed.
+     */
     private void recoversOnce() throws Exception {
         try (FileSink sink = new FileSink(dir, CONFIG)) {
             assertEquals(2, sink.write(results(1, 3)), "job 1 was complete; job 2's two results are new");
+            assertEquals(List.of(), files(FileSink.SUFFIX), "held until confirmed");
+            sink.confirmed();
         }
         List<String> lines = allLines();
         assertEquals(4, lines.size());
         for (String line : lines) {
             JSON.readTree(line); // each line is whole JSON
         }
-        assertEquals(List.of(dir.resolve("results-00000003.jsonl")), files(FileSink.SUFFIX),
-                "the recovered file is written on, and completed when the sink closes");
+        assertEquals(List.of(dir.resolve("results-00000003.jsonl"), dir.resolve("results-00000004.jsonl")), files(FileSink.SUFFIX),
+                "the recovered file is finished when confirmed, and numbering goes on after it");
         assertTrue(files(FileSink.IN_PROGRESS).isEmpty());
     }
 
@@ -319,41 +325,49 @@ class FileSinkTest {
         assertEquals(1, files(FileSink.IN_PROGRESS).size());
         try (FileSink next = new FileSink(dir, CONFIG)) {
             assertEquals(0, next.write(results(0, 4)), "the batch read again is there already");
+            next.confirmed();
         }
         assertEquals(8, allLines().size());
     }
 
     @Test
-    void aFileLeftInProgressIsNotPublishedAtTheNextStartSoASecondFailureStillFindsItsBatch() throws Exception {
+    void aFileLeftInProgressIsHeldUntilConfirmedSoASecondFailureStillFindsItsBatch() throws Exception {
         // given a run that failed after writing a batch, before its offsets were committed
         FileSink first = new FileSink(dir, CONFIG);
         first.write(results(0, 4));
         first.abandon();
         // when the next start fails before it commits too (its replay found the batch already written)
-        FileSink second = new FileSink(dir, CONFIG);
-        assertEquals(List.of(), files(FileSink.SUFFIX), "published before the batch's offsets were committed");
+        FileSink second = new FileSink(dir, CONFIG.withRotation(1024, Duration.ofDays(1))); // the file holds more
         assertEquals(0, second.write(results(0, 4)));
+        second.tick(); // a file over the size limit: the held one is not finished by it
+        assertEquals(List.of(), files(FileSink.SUFFIX), "published before the batch's offsets were committed");
         second.abandon();
         // then a shipper moving finished files away found nothing to move, and the third start still skips the batch
         try (FileSink third = new FileSink(dir, CONFIG)) {
             assertEquals(0, third.write(results(0, 4)), "the batch read a third time is there already");
-            assertEquals(2, third.write(results(4, 5)), "and new results go on in the same file");
-            assertEquals(1, files(FileSink.IN_PROGRESS).size());
+            assertEquals(2, third.write(results(4, 5)), "new results go to a new file");
+            third.confirmed();
+            assertEquals(List.of(dir.resolve("results-00000000.jsonl")), files(FileSink.SUFFIX));
         }
-        assertEquals(List.of(dir.resolve("results-00000000.jsonl")), files(FileSink.SUFFIX));
+        assertEquals(List.of(dir.resolve("results-00000000.jsonl"), dir.resolve("results-00000001.jsonl")), files(FileSink.SUFFIX));
         assertEquals(10, allLines().size());
     }
 
     @Test
-    void aFileLeftInProgressBelowAFinishedOneIsCompletedNotWrittenOn() throws Exception {
-        // an older sink knew no hidden names: after a crash of this one it finished file 4 itself
-        Files.writeString(dir.resolve(".results-00000003.jsonl.inprogress"), ResultJson.line(SinkResult.of(summary(1))) + "\n");
-        Files.writeString(dir.resolve("results-00000004.jsonl"), ResultJson.line(SinkResult.of(summary(2))) + "\n");
+    void aFileHeldAtTheRunnersWordTakesNoMoreWritesAndIsLeftInProgressByClose() throws Exception {
         try (FileSink sink = new FileSink(dir, CONFIG)) {
-            assertEquals(List.of(dir.resolve("results-00000003.jsonl"), dir.resolve("results-00000004.jsonl")), files(FileSink.SUFFIX));
-            assertEquals(1, sink.write(List.of(SinkResult.of(summary(5)))));
+            assertEquals(8, sink.write(results(0, 4)));
+            sink.holdUntilConfirmed(); // a commit failed and its partitions were taken away
+            assertEquals(2, sink.write(results(4, 5)), "written to a new file");
+            assertEquals(1, sink.held().size());
         }
-        assertEquals(3, files(FileSink.SUFFIX).size(), "new results go to file 5");
+        assertEquals(List.of(dir.resolve("results-00000001.jsonl")), files(FileSink.SUFFIX), "close finishes what it may");
+        assertEquals(List.of(dir.resolve(".results-00000000.jsonl.inprogress")), files(FileSink.IN_PROGRESS));
+        try (FileSink next = new FileSink(dir, CONFIG)) {
+            assertEquals(10, next.resultCount());
+            next.confirmed();
+        }
+        assertEquals(10, allLines().size());
     }
 
     @Test

@@ -214,30 +214,54 @@ class ParquetFileSinkTest {
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(4, sink.resultCount(), "jobs 1 and 2 recovered from the journal");
             assertEquals(2, sink.write(results(1, 4)), "the uncommitted batch comes again: only job 3 is new");
+            assertEquals(List.of(), ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "held until confirmed");
+            sink.confirmed();
         }
         assertEquals(6, keys().size());
-        assertEquals(List.of(dir.resolve("results-00000004.parquet")), ParquetFiles.named(dir, ParquetFileSink.SUFFIX),
-                "the journal is file 4 again, built on and finished when the sink closes");
+        assertEquals(List.of(dir.resolve("results-00000004.parquet"), dir.resolve("results-00000005.parquet")),
+                ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "the journal became file 4 when confirmed; numbering goes on after it");
         assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty());
         assertTrue(ParquetFiles.named(dir, ParquetFileSink.IN_PROGRESS).isEmpty());
     }
 
     @Test
-    void aJournalIsNotPublishedAtTheNextStartAndWhatFollowsItsTornTailSurvivesTheNextCrash() throws Exception {
+    void aJournalIsHeldUntilConfirmedAndWhatFollowsItsTornTailSurvivesTheNextCrash() throws Exception {
         // given a crash's journal of jobs 1 and 2 and a torn line of an uncommitted batch
         journal(4, results(1, 3), ResultJson.line(SinkResult.of(summary(3))).substring(0, 40));
         ParquetFileSink second = new ParquetFileSink(dir, CONFIG);
-        assertEquals(List.of(), ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "published before its offsets were committed");
-        // when the replayed batch (job 3 new) is written and this run fails before its commit too
+        assertEquals(List.of(4), second.held());
+        // when the replayed batch (job 3 new) is written, a tick comes, and this run fails before its commit too
         assertEquals(2, second.write(results(1, 4)));
+        second.tick();
+        assertEquals(List.of(), ParquetFiles.named(dir, ParquetFileSink.SUFFIX), "published before its offsets were committed");
         second.abandon();
-        // then the next start has all three jobs: the lines after the torn one were not cut off with it
+        // then the next start has all three jobs, and publishes both files once confirmed
         try (ParquetFileSink third = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(6, third.resultCount());
             assertEquals(0, third.write(results(1, 4)));
+            third.confirmed();
         }
-        assertEquals(List.of(dir.resolve("results-00000004.parquet")), ParquetFiles.named(dir, ParquetFileSink.SUFFIX));
+        assertEquals(List.of(dir.resolve("results-00000004.parquet"), dir.resolve("results-00000005.parquet")),
+                ParquetFiles.named(dir, ParquetFileSink.SUFFIX));
         assertEquals(6, keys().size());
+        assertTrue(ParquetFiles.named(dir, ParquetFileSink.JOURNAL).isEmpty());
+    }
+
+    @Test
+    void aFileHeldAtTheRunnersWordTakesNoMoreWritesAndItsJournalOutlivesClose() throws Exception {
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(8, sink.write(results(0, 4)));
+            sink.holdUntilConfirmed(); // a commit failed and its partitions were taken away
+            assertEquals(2, sink.write(results(4, 5)), "written to a new file");
+            assertEquals(List.of(0), sink.held());
+        }
+        assertEquals(List.of(dir.resolve("results-00000001.parquet")), ParquetFiles.named(dir, ParquetFileSink.SUFFIX));
+        assertEquals(List.of(dir.resolve(".results-00000000.parquet.journal")), ParquetFiles.named(dir, ParquetFileSink.JOURNAL));
+        try (ParquetFileSink next = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(10, next.resultCount());
+            next.confirmed();
+        }
+        assertEquals(10, keys().size());
     }
 
     @Test
@@ -257,6 +281,7 @@ class ParquetFileSinkTest {
         Files.writeString(replayed.resolve("results-00000000.parquet.journal"), ResultJson.line(SinkResult.of(e)) + "\n");
         try (ParquetFileSink sink = new ParquetFileSink(replayed, CONFIG)) {
             assertEquals(1, sink.resultCount());
+            sink.confirmed();
         }
         assertEquals(direct, ParquetFiles.rows(replayed).get(0).get("json").toString());
     }

@@ -1,7 +1,8 @@
 /*
  * SinkRunner across a rebalance on a real broker: offsets whose commit failed because this member
  * left the group (a write that outlasted max.poll.interval.ms) are not committed again once it gets
- * the partitions back, where they would move the group back over what another member committed.
+ * the partitions back, where they would move the group back over what another member committed; the
+ * sink holds what it wrote of that batch until the runner has caught up again.
  */
 package dev.longhaul.sinks;
 
@@ -28,11 +29,22 @@ import org.junit.jupiter.api.Test;
 
 class SinkRunnerRebalanceTest {
 
-    /** A sink whose first write waits until the test lets it go; the rest return at once. */
+    /** A sink whose first write waits until the test lets it go; the rest return at once. Records holds and confirmations. */
     private static final class HeldFirstWrite implements ResultSink {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         private boolean first = true;
+
+        @Override
+        public void holdUntilConfirmed() {
+            events.add("hold");
+        }
+
+        @Override
+        public void confirmed() {
+            events.add("confirmed");
+        }
 
         @Override
         public int write(List<SinkResult> batch) throws Exception {
@@ -82,6 +94,11 @@ class SinkRunnerRebalanceTest {
                 Map<TopicPartition, Long> expected = new HashMap<>();
                 ends.forEach((tp, o) -> expected.put(tp, o.offset()));
                 assertEquals(expected, at);
+                // and the sink was told to hold what held the batch whose commit failed, then, caught up
+                // again, that it is confirmed
+                int hold = sink.events.indexOf("hold");
+                assertTrue(hold >= 0, "never held: " + sink.events);
+                TestResults.await(() -> sink.events.lastIndexOf("confirmed") > hold, "confirmed after the hold: " + sink.events);
             } finally {
                 sink.release.countDown();
                 runner.close();
