@@ -225,8 +225,20 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private void stopBackground() {
         ticks.shutdownNow();
         lagTicks.shutdownNow();
-        feed.close();
-        lag.close();
-        control.close();
+        try {
+            // the lag probe's consumer is its thread's until that ends: closed from here meanwhile, it would throw
+            lagTicks.awaitTermination(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            feed.close();
+        } finally {
+            try {
+                lag.close();
+            } finally {
+                control.close();
+            }
+        }
     }
 }

@@ -2,16 +2,17 @@
  * Consumer lag of the catalog's topics through the Admin API: for each group (the workers'
  * `longhaul-workers` and the pipeline application's id), the read_committed end offsets minus the
  * group's committed offsets, summed per topic. A topic appears for a group once the group has
- * committed on any of its partitions; partitions it has not committed on count from offset 0.
+ * committed on any of its partitions; partitions it has not committed on count from their log start.
  * Under exactly-once each transaction leaves a marker that takes an offset, and an aborted one
  * leaves records no read_committed reader sees, so an idle partition's offsets are one or more
  * apart. A gap of at most CHECKED_GAP offsets is therefore read (read_committed, no group) and
  * counts only the records in it, within GAP_READ_BUDGET for all gaps of one measurement; the
  * answer for a (partition, from, to) never changes, so it is kept until the group or the log
- * moves on. A partition a group has not committed on counts from its log start. A longer gap counts every offset: an upper bound,
- * off by one per transaction at most. A topic that cannot be described (not created yet, not
- * authorized) or a group whose offsets cannot be read is left out of the measurement rather than
- * failing all of it; a gap that cannot be read in time counts every offset.
+ * moves on. A longer gap counts every offset: an upper bound, off by the markers and aborted
+ * records in it. Offsets retention deleted (below the log start) never count. A topic that cannot
+ * be described (not created yet, not authorized) or a group whose offsets cannot be read is left
+ * out of the measurement rather than failing all of it; a gap that cannot be read in time counts
+ * every offset.
  */
 package dev.longhaul.ops.dashboard;
 
@@ -144,7 +145,8 @@ final class LagProbe implements AutoCloseable {
      * Per topic: end offsets and the group's committed offsets, summed over its partitions, and the
      * records between them as `gaps` counts them (zero where the committed offset is at the end). A
      * partition the group has not committed on counts from its log start (`starts`, 0 when not
-     * given): what retention deleted is not waiting for anyone.
+     * given), and so does one whose committed offset retention has since deleted: what retention
+     * deleted is not waiting for anyone.
      */
     static List<TopicLag> lagOf(String group, Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends,
                                 Map<TopicPartition, OffsetAndMetadata> committed, Gaps gaps) {
@@ -153,11 +155,13 @@ final class LagProbe implements AutoCloseable {
         ends.forEach((tp, end) -> {
             if (consumed.contains(tp.topic())) {
                 OffsetAndMetadata c = committed.get(tp);
-                long at = c == null ? starts.getOrDefault(tp, 0L) : c.offset();
+                long start = starts.getOrDefault(tp, 0L);
+                long at = c == null ? start : c.offset();
+                long from = Math.max(at, start); // what retention deleted waits for no one
                 long[] s = sums.computeIfAbsent(tp.topic(), t -> new long[3]);
                 s[0] += end;
                 s[1] += at;
-                s[2] += end > at ? gaps.records(tp, at, end) : 0;
+                s[2] += end > from ? gaps.records(tp, from, end) : 0;
             }
         });
         List<TopicLag> out = new ArrayList<>();
@@ -211,6 +215,8 @@ final class LagProbe implements AutoCloseable {
         // an unreachable broker must not hold a shutdown for a minute
         try {
             reader.close(Duration.ofSeconds(5));
+        } catch (java.util.ConcurrentModificationException stillMeasuring) {
+            reader.wakeup(); // its thread did not end in time; the wakeup ends its read, and its client goes with the JVM
         } finally {
             admin.close(Duration.ofSeconds(5));
         }

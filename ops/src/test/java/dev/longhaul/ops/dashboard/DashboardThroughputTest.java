@@ -257,6 +257,9 @@ class DashboardThroughputTest {
         lag = LagProbe.lagOf("g", Map.of(t1, 1_000_000L), Map.of(t0, 10L, t1, 1_000_010L), Map.of(t0, new OffsetAndMetadata(8)),
                 LagProbe.Gaps.OFFSETS);
         assertEquals(List.of(new TopicLag("t", "g", 1_000_020, 1_000_008, 12)), lag);
+        // and one committed below the log start counts from the log start too
+        lag = LagProbe.lagOf("g", Map.of(t0, 9L), Map.of(t0, 10L), Map.of(t0, new OffsetAndMetadata(2)), LagProbe.Gaps.OFFSETS);
+        assertEquals(List.of(new TopicLag("t", "g", 10, 2, 1)), lag);
     }
 
     @Test
