@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     private final LagProbe lag;
     private final DashboardMeters meters;
     private final JobControl control;
+    /** Where job commands are sent from (onCommandThread). */
+    private final ExecutorService commands;
     private final Optional<JobStatusQuery> statusStore;
     private final EventStream events = new EventStream();
     private final ObjectMapper json = new ObjectMapper();
@@ -66,6 +69,12 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
         // kind of client refuses, a port in use): a failed start leaves no client or thread behind
         List<AutoCloseable> opened = new java.util.ArrayList<>();
         try {
+            this.commands = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "longhaul-dashboard-commands");
+                t.setDaemon(true);
+                return t;
+            });
+            opened.add(commands::shutdownNow);
             this.control = opened(opened, new JobControl(IngestConfig.defaults(bootstrapServers).withNamespace(topics.namespace())
                     .withClientOverrides(overrides), registry));
             this.lag = opened(opened, new LagProbe(bootstrapServers, overrides, topics,
@@ -165,23 +174,39 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     @Override
     public void cancel(String jobId) {
         JobIds.requireValid(jobId);
-        control.cancel(jobId);
+        onCommandThread(() -> control.cancel(jobId));
     }
 
     @Override
     public void pause(String jobId, boolean paused) {
         JobIds.requireValid(jobId);
-        if (paused) {
-            control.pause(jobId);
-        } else {
-            control.resume(jobId);
-        }
+        onCommandThread(() -> paused ? control.pause(jobId) : control.resume(jobId));
     }
 
     @Override
     public void setPriority(String jobId, int priority) {
         JobIds.requireValid(jobId);
-        control.setPriority(jobId, priority);
+        onCommandThread(() -> control.setPriority(jobId, priority));
+    }
+
+    /**
+     * Runs a command on the dashboard's command threads, platform threads, and waits for it: the
+     * HTTP handlers are virtual threads, and the producer waits for metadata inside synchronized
+     * (up to max.block.ms with Kafka away), which on a JDK before 24 pins the carrier thread; a
+     * few such waits would freeze every other request, the event stream and /metrics included.
+     */
+    private void onCommandThread(java.util.concurrent.Callable<?> command) {
+        try {
+            commands.submit(command).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending a command", e);
+        }
     }
 
     @Override
@@ -223,6 +248,7 @@ public final class Dashboard implements AutoCloseable, DashboardApi {
     }
 
     private void stopBackground() {
+        commands.shutdownNow();
         ticks.shutdownNow();
         lagTicks.shutdownNow();
         try {
