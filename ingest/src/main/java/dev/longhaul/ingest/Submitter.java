@@ -135,8 +135,9 @@ public final class Submitter implements AutoCloseable {
 
     /**
      * Submits one job. Arguments are validated before the transaction starts (kind matches the
-     * source, input not empty, size known to be within the limit); limits that only streaming
-     * can check (gzip, stdin) abort the transaction.
+     * source, input not empty nor binary, size and chunk count within the limits where known up
+     * front: a file's, a repository's, and stdin's once it is copied); limits that only streaming
+     * can check (a gzip document's content) abort the transaction.
      *
      * @throws IllegalArgumentException for a request or document that is refused
      * @throws IOException              when reading the source fails (the transaction is aborted)
@@ -151,6 +152,7 @@ public final class Submitter implements AutoCloseable {
         checkKind(spec, source);
         checkTenantRules(spec, config);
         DocumentSource.Opened document = source.open(config.sourceLimits());
+        checkChunks(source, document, config); // a stream's size is known once it is opened (copied)
         String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
@@ -215,7 +217,14 @@ public final class Submitter implements AutoCloseable {
         checkKind(spec, source);
         checkTenantRules(spec, config);
         DocumentSource.Opened opened = source.check(config.sourceLimits());
-        long chunks = opened == null ? -1 : opened.chunksUpFront(config.chunkBytes());
+        if (opened != null) {
+            checkChunks(source, opened, config);
+        }
+    }
+
+    /** Refuses a document whose sizes, where known up front, need more than maxChunks chunks. */
+    private static void checkChunks(DocumentSource source, DocumentSource.Opened opened, IngestConfig config) {
+        long chunks = opened.chunksUpFront(config.chunkBytes());
         if (chunks > config.maxChunks()) {
             throw new IllegalArgumentException(source + " needs " + chunks + " chunks of " + config.chunkBytes()
                     + " bytes, more than the limit of " + config.maxChunks());

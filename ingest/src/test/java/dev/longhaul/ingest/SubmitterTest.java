@@ -253,6 +253,19 @@ class SubmitterTest {
     }
 
     @Test
+    void aStreamNeedingMoreChunksThanTheLimitIsRefusedOnceCopiedBeforeItsTransaction(TestInfo test) throws IOException {
+        Fixture f = fixture(test, 1024);
+        try (Submitter submitter = new Submitter(f.config().withMaxChunks(3), f.registry())) {
+            byte[] text = "0123456789abcdef\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.US_ASCII); // 3,400 bytes
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
+                    DocumentSource.stream(new java.io.ByteArrayInputStream(text), "stdin")));
+            // the up-front count, not the Chunker's refusal mid-upload
+            assertTrue(e.getMessage().contains("needs 4 chunks of 1024 bytes, more than the limit of 3"), e.getMessage());
+        }
+    }
+
+    @Test
     void checkRefusesWhatSubmitWouldBeforeAnyTransaction(@TempDir Path dir) throws IOException {
         JobSpec text = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize")));
         Path empty = Files.createFile(dir.resolve("empty.txt"));
