@@ -98,27 +98,39 @@ public final class JobFollower implements AutoCloseable {
         return JobStates.isFinal(state);
     }
 
-    /** The latest status of {@code jobId}, reading its status partition up to its end; empty when none. */
+    /**
+     * The latest status of {@code jobId}, reading its status partition up to its end; empty when
+     * none. An IllegalStateException when that takes longer than timeout.
+     */
     public Optional<JobStatus> latestStatus(String jobId, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         TopicPartition tp = partitionOf(topics.status, jobId);
         consumer.assign(List.of(tp));
         consumer.seekToBeginning(List.of(tp));
-        // For a read_committed consumer the end offset is the last stable offset.
-        long end = consumer.endOffsets(List.of(tp)).get(tp);
         JobStatus latest = null;
-        while (consumer.position(tp) < end) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("timed out reading " + tp + " for job " + jobId);
-            }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                JobStatus s = jobId.equals(key(topics.status, r)) ? readable(topics.status, r) : null;
-                if (s != null && !JobStates.staleAfter(latest, s)) {
-                    latest = s;
+        try {
+            // For a read_committed consumer the end offset is the last stable offset.
+            long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
+            while (consumer.position(tp, left(deadline)) < end) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("timed out reading " + tp + " for job " + jobId);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    JobStatus s = jobId.equals(key(topics.status, r)) ? readable(topics.status, r) : null;
+                    if (s != null && !JobStates.staleAfter(latest, s)) {
+                        latest = s;
+                    }
                 }
             }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IllegalStateException("timed out reading " + tp + " for job " + jobId + ": " + e.getMessage(), e);
         }
         return Optional.ofNullable(latest);
+    }
+
+    /** What is left until deadline, at least a millisecond (a timed Kafka call takes no zero). */
+    private static Duration left(Instant deadline) {
+        return Duration.ofMillis(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()));
     }
 
     /**
