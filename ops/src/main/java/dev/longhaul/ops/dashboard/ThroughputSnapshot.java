@@ -111,7 +111,6 @@ public record ThroughputSnapshot(
         }
     }
 
-    /** Latency percentiles (ms) of the latest samples, and how many samples were ever seen. */
     /** Percentiles in milliseconds over the `count` jobs that finished in the last Throughput.LATENCY_HORIZON. */
     public record Latency(long count, long p50, long p90, long p99, long max) {}
 

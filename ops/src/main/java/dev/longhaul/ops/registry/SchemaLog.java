@@ -10,7 +10,9 @@
  * view (next id, next version), and commits them in one transaction. If another instance
  * initialized meanwhile, this commit fails (ProducerFencedException, or another error of the race)
  * and the write starts again from the top, on a view that then holds the other instance's records. A write returns only once
- * this instance's view has read it back. Writes inside one instance are serialized.
+ * this instance's view has read it back. Writes inside one instance are serialized. Before all
+ * that, the plan is made once on the view, caught up, with no producer: a request it refuses or
+ * needs nothing written for is answered there, fencing no other instance's write.
  */
 package dev.longhaul.ops.registry;
 

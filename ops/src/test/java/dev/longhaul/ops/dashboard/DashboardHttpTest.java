@@ -212,7 +212,6 @@ class DashboardHttpTest {
         return HTTP.send(authorized(path).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The control records keyed by jobId, once `expected` of them are there (or the patience runs out). */
     /** The control records of jobId: all that were there when called, and until `expected` of them arrived. */
     private static List<Control> controlRecords(String jobId, int expected) {
         List<Control> commands = new ArrayList<>();
