@@ -81,6 +81,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
      * up the sink is told what it holds is confirmed (run()'s thread only).
      */
     private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
+    /** The sink could not hold a file that may hold a batch whose offsets were forgotten: it is abandoned, not closed. */
+    private boolean holdFailed;
     private boolean started; // guarded by this: decides whether run() or close() releases the consumer
 
     /** The sink is the runner's from now on: run() closes it when it ends, and so does a constructor that fails. */
@@ -157,7 +159,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
                 // no file is finished while it may hold results whose offsets are not committed
                 if (uncommitted.isEmpty()) {
-                    if (!catchingUp.isEmpty() && caughtUp()) {
+                    // caught up on every result partition: a member holding some (another member,
+                    // perhaps a crashed run's, holds the rest) says nothing of the others
+                    if (!catchingUp.isEmpty() && sharedSince == 0 && consumer.paused().isEmpty() && caughtUp()) {
                         sink.confirmed();
                     }
                     sink.tick();
@@ -171,6 +175,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             failure = new IllegalStateException("sink " + config.groupId() + " failed: " + e.getMessage(), e);
             throw (IllegalStateException) failure;
         } finally {
+            // decided before the consumer closes: its revocation forgets uncommitted offsets (holding the file)
+            boolean abandon = failure != null || !uncommitted.isEmpty();
             // Closing the consumer commits nothing (auto-commit is off): a failed batch is read again.
             try {
                 try {
@@ -180,7 +186,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
                 }
             } finally {
                 try {
-                    if (failure != null || !uncommitted.isEmpty()) {
+                    if (abandon || holdFailed) {
                         sink.abandon(); // what was written since the last commit comes again
                     } else {
                         sink.close();
@@ -199,7 +205,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
     /**
      * Stops run() after the batch in hand (its write and commit complete) and waits for it to end,
-     * at most two poll timeouts plus two writes (one more poll when the sink has not caught up yet). The consumer is not woken up on purpose: a wakeup would
+     * at most two poll timeouts plus two writes (one more poll when the sink has not caught up yet),
+     * and the end offsets and positions that catching up asks for (5 s each with the broker away). The consumer is not woken up on purpose: a wakeup would
      * land on the commit after a write and leave a durable batch uncommitted. Safe from any thread,
      * e.g. a shutdown hook; a runner never run just releases its consumer and sink.
      */
@@ -399,6 +406,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             try {
                 sink.holdUntilConfirmed();
             } catch (Exception e) {
+                holdFailed = true; // the file may hold the batch: never closed as finished
                 throw new IllegalStateException("sink " + config.groupId() + " cannot hold its file: " + e.getMessage(), e);
             }
         }
@@ -487,9 +495,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
             if (!unasked.isEmpty()) {
                 consumer.endOffsets(unasked, java.time.Duration.ofSeconds(5)).forEach(catchingUp::put);
             }
+            java.util.Set<TopicPartition> paused = consumer.paused();
             for (TopicPartition tp : List.copyOf(catchingUp.keySet())) {
                 Long end = catchingUp.get(tp);
-                if (end != null && consumer.position(tp, java.time.Duration.ofSeconds(5)) >= end) {
+                if (end != null && !paused.contains(tp) && consumer.position(tp, java.time.Duration.ofSeconds(5)) >= end) {
                     catchingUp.remove(tp);
                 }
             }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -145,6 +146,100 @@ class FileSinkOnKafkaTest {
             assertTrue(names.size() >= 2, "rotated: " + names);
             assertFalse(names.stream().anyMatch(n -> n.endsWith(FileSink.IN_PROGRESS)), names.toString());
         }
+    }
+
+    @Test
+    void aFileACrashLeftIsPublishedOnlyOnceTheRestartedRunnerHasCommittedItsBatch() throws Exception {
+        Topics topics = TestResults.topics(kafka, "held.");
+        TestResults.produce(kafka, topics, IntStream.range(0, 10).boxed().toList(), true);
+        String group = "files-held-test";
+        SinkConfig config = SinkConfig.defaults(kafka.bootstrapServers(), group).withNamespace(topics.namespace())
+                .withBatch(7, Duration.ofMillis(200)).withRotation(1024, Duration.ofHours(1));
+        // given a run that crashed right after its first durable write, before committing it
+        SinkRunner crashing = new SinkRunner(config, topics, new TestResults.CrashAfterWrites(new FileSink(dir, config), 1));
+        assertThrows(ExecutionException.class, TestResults.start(crashing)::get);
+
+        // when a new run starts on the directory, and each time it confirms what it held, the group's
+        // offsets are looked at
+        List<String> early = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger confirmations = new java.util.concurrent.atomic.AtomicInteger();
+        FileSink files = new FileSink(dir, config);
+        assertEquals(1, files.held().size(), "the crash's file is held");
+        ResultSink watched = new ResultSink() {
+            @Override
+            public int write(List<SinkResult> batch) throws Exception {
+                return files.write(batch);
+            }
+
+            @Override
+            public Written writeAll(List<SinkResult> batch) throws Exception {
+                return files.writeAll(batch);
+            }
+
+            @Override
+            public void tick() throws Exception {
+                files.tick();
+            }
+
+            @Override
+            public void holdUntilConfirmed() throws Exception {
+                files.holdUntilConfirmed();
+            }
+
+            @Override
+            public void confirmed() throws Exception {
+                confirmations.incrementAndGet();
+                try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.<String, Object>of("bootstrap.servers",
+                        kafka.bootstrapServers()))) {
+                    var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                    var latest = new java.util.HashMap<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>();
+                    for (String t : List.of(topics.summaries.name(), topics.extractions.name())) {
+                        for (int p = 0; p < 2; p++) {
+                            latest.put(new org.apache.kafka.common.TopicPartition(t, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+                        }
+                    }
+                    var ends = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                            org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                    ends.forEach((tp, end) -> {
+                        var c = committed.get(tp);
+                        // the last offset is the transaction's marker, which a commit after the last record stops short of
+                        if (end.offset() > 1 && (c == null || c.offset() < end.offset() - 1)) {
+                            early.add(tp + " committed " + (c == null ? "nothing" : c.offset()) + " of " + end.offset());
+                        }
+                    });
+                }
+                files.confirmed();
+            }
+
+            @Override
+            public Optional<String> owner() {
+                return files.owner();
+            }
+
+            @Override
+            public boolean holdsEveryResult() {
+                return files.holdsEveryResult();
+            }
+
+            @Override
+            public void close() throws Exception {
+                files.close();
+            }
+
+            @Override
+            public void abandon() throws Exception {
+                files.abandon();
+            }
+        };
+        SinkRunner restarted = new SinkRunner(config, topics, watched);
+        CompletableFuture<Void> second = TestResults.start(restarted);
+        TestResults.await(() -> lines().size() >= 20 && confirmations.get() > 0, "all 20 results in, and the held file confirmed");
+        restarted.close();
+        second.get();
+
+        // then the held file was published only once every partition was read and committed again
+        assertEquals(List.of(), early, "confirmed before the crash's batch was committed again");
+        assertEquals(20, lines().size(), "no result twice");
     }
 
     @Test

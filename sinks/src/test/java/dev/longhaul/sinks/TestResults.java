@@ -146,6 +146,12 @@ final class TestResults {
         public void close() throws Exception {
             delegate.close();
         }
+
+        /** What the runner does after the crash: the file in progress stays as a real crash leaves it. */
+        @Override
+        public void abandon() throws Exception {
+            delegate.abandon();
+        }
     }
 
     static final class SimulatedCrash extends RuntimeException {
