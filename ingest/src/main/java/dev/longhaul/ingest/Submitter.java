@@ -152,7 +152,17 @@ public final class Submitter implements AutoCloseable {
         checkKind(spec, source);
         checkTenantRules(spec, config);
         DocumentSource.Opened document = source.open(config.sourceLimits());
-        checkChunks(source, document, config); // a stream's size is known once it is opened (copied)
+        try {
+            checkChunks(source, document, config); // a stream's size is known once it is opened (copied)
+        } catch (IllegalArgumentException e) {
+            if (source instanceof DocumentSource.StreamSource) {
+                // its copy goes when its part is read: opened and closed unread, so a refusal leaves no copy behind
+                for (DocumentPart part : document.parts()) {
+                    part.open().close();
+                }
+            }
+            throw e;
+        }
         String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();

@@ -257,11 +257,16 @@ class SubmitterTest {
         Fixture f = fixture(test, 1024);
         try (Submitter submitter = new Submitter(f.config().withMaxChunks(3), f.registry())) {
             byte[] text = "0123456789abcdef\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.US_ASCII); // 3,400 bytes
+            String name = "stdin-" + Long.toHexString(System.nanoTime()); // its copy's name begins with it
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> submitter.submit(
                     JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
-                    DocumentSource.stream(new java.io.ByteArrayInputStream(text), "stdin")));
+                    DocumentSource.stream(new java.io.ByteArrayInputStream(text), name)));
             // the up-front count, not the Chunker's refusal mid-upload
             assertTrue(e.getMessage().contains("needs 4 chunks of 1024 bytes, more than the limit of 3"), e.getMessage());
+            try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("longhaul-" + name + "-")).toList(),
+                        "the refused stream's copy is left behind");
+            }
         }
     }
 
