@@ -165,27 +165,7 @@ class FileSinkOnKafkaTest {
         java.util.concurrent.atomic.AtomicInteger confirmations = new java.util.concurrent.atomic.AtomicInteger();
         FileSink files = new FileSink(dir, config);
         assertEquals(1, files.held().size(), "the crash's file is held");
-        ResultSink watched = new ResultSink() {
-            @Override
-            public int write(List<SinkResult> batch) throws Exception {
-                return files.write(batch);
-            }
-
-            @Override
-            public Written writeAll(List<SinkResult> batch) throws Exception {
-                return files.writeAll(batch);
-            }
-
-            @Override
-            public void tick() throws Exception {
-                files.tick();
-            }
-
-            @Override
-            public void holdUntilConfirmed() throws Exception {
-                files.holdUntilConfirmed();
-            }
-
+        ResultSink watched = new TestResults.Forwarding(files) {
             @Override
             public void confirmed() throws Exception {
                 confirmations.incrementAndGet();
@@ -208,27 +188,7 @@ class FileSinkOnKafkaTest {
                         }
                     });
                 }
-                files.confirmed();
-            }
-
-            @Override
-            public Optional<String> owner() {
-                return files.owner();
-            }
-
-            @Override
-            public boolean holdsEveryResult() {
-                return files.holdsEveryResult();
-            }
-
-            @Override
-            public void close() throws Exception {
-                files.close();
-            }
-
-            @Override
-            public void abandon() throws Exception {
-                files.abandon();
+                super.confirmed();
             }
         };
         SinkRunner restarted = new SinkRunner(config, topics, watched);

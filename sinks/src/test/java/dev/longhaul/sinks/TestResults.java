@@ -121,15 +121,67 @@ final class TestResults {
     }
 
     /**
+     * A sink that hands everything to another, for tests that watch or break one call. writeAll is
+     * the interface's (each batch through write()), so that overriding write() sees every batch.
+     */
+    static class Forwarding implements ResultSink {
+        final ResultSink delegate;
+
+        Forwarding(ResultSink delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int write(List<SinkResult> batch) throws Exception {
+            return delegate.write(batch);
+        }
+
+        @Override
+        public void tick() throws Exception {
+            delegate.tick();
+        }
+
+        @Override
+        public void holdUntilConfirmed() throws Exception {
+            delegate.holdUntilConfirmed();
+        }
+
+        @Override
+        public void confirmed() throws Exception {
+            delegate.confirmed();
+        }
+
+        @Override
+        public java.util.Optional<String> owner() {
+            return delegate.owner();
+        }
+
+        @Override
+        public boolean holdsEveryResult() {
+            return delegate.holdsEveryResult();
+        }
+
+        @Override
+        public void close() throws Exception {
+            delegate.close();
+        }
+
+        /** What the runner does after a failure: the file in progress stays as a real crash leaves it. */
+        @Override
+        public void abandon() throws Exception {
+            delegate.abandon();
+        }
+    }
+
+    /**
      * A sink that crashes right after its n-th durable write, before the runner commits offsets:
      * the moment where at-least-once delivery must not turn into a duplicate.
      */
-    static final class CrashAfterWrites implements ResultSink {
-        private final ResultSink delegate;
+    static final class CrashAfterWrites extends Forwarding {
         private int writesLeft;
 
         CrashAfterWrites(ResultSink delegate, int writes) {
-            this.delegate = delegate;
+            super(delegate);
             this.writesLeft = writes;
         }
 
@@ -140,17 +192,6 @@ final class TestResults {
                 throw new SimulatedCrash();
             }
             return n;
-        }
-
-        @Override
-        public void close() throws Exception {
-            delegate.close();
-        }
-
-        /** What the runner does after the crash: the file in progress stays as a real crash leaves it. */
-        @Override
-        public void abandon() throws Exception {
-            delegate.abandon();
         }
     }
 
