@@ -206,9 +206,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     /**
      * Stops run() after the batch in hand (its write and commit complete) and waits for it to end,
      * at most two poll timeouts plus two writes (one more poll when the sink has not caught up yet),
-     * and the end offsets and positions that catching up asks for (5 s each with the broker away). The consumer is not woken up on purpose: a wakeup would
-     * land on the commit after a write and leave a durable batch uncommitted. Safe from any thread,
-     * e.g. a shutdown hook; a runner never run just releases its consumer and sink.
+     * and the end offsets and positions that catching up asks for (5 s each with the broker away).
+     * The consumer is not woken up on purpose: a wakeup would land on the commit after a write and
+     * leave a durable batch uncommitted. Safe from any thread, e.g. a shutdown hook; a runner never
+     * run just releases its consumer and sink.
      */
     @Override
     public void close() {
