@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README's Kafka, dashboard and sink commands, as CI runs them: the embedded stack, a worker,
 # the dashboard and the file sinks (JSON Lines and Parquet) as background processes (on ports of
-# their own), a real log submitted with --follow until SUCCEEDED, then status and cancel; the
-# dashboard's API must count the job (with the bearer token the dashboard printed in its URL, and
-# refuse a request without it) and both sinks must have written its results. Uses the small xs
-# model so CI stays short.
+# their own), a real log submitted with --follow until SUCCEEDED, then status and a cancel, which
+# it refuses (the job is final); the dashboard's API must count the job (with the bearer token the
+# dashboard printed in its URL, and refuse a request without it) and both sinks must have written
+# its results. Uses the small xs model so CI stays short.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-29092}
@@ -56,7 +56,13 @@ wait_for "$OUT/parquet.log" "sink files: " 180
 JOB=$(head -n 1 "$OUT/submit.log" | awk '{print $1}')
 ./longhaul status "$JOB" "${KAFKA[@]}" | tee "$OUT/status.log"
 grep -q SUCCEEDED "$OUT/status.log"
-./longhaul cancel "$JOB" "${KAFKA[@]}"
+# a cancel of a job already final is told so on stderr with exit status 1, and nothing is sent
+if ./longhaul cancel "$JOB" "${KAFKA[@]}" 2> "$OUT/cancel.err"; then
+  echo "cancel of the SUCCEEDED job $JOB exited 0" >&2
+  exit 1
+fi
+cat "$OUT/cancel.err"
+grep -q "already SUCCEEDED" "$OUT/cancel.err"
 # The dashboard's API and the sink see the job (both read read_committed; allow them a moment).
 # curl is optional on a fresh machine: without it the API check is left to DashboardHttpTest.
 if command -v curl > /dev/null 2>&1; then
