@@ -33,7 +33,6 @@ public final class JobControl implements AutoCloseable {
     private final IngestConfig config;
     /** Whether the cluster has said the `control` topic exists (asked before the first command, not at construction). */
     private boolean topicSeen;
-    private final java.util.concurrent.locks.ReentrantLock topicCheck = new java.util.concurrent.locks.ReentrantLock();
 
     public JobControl(IngestConfig config, SchemaRegistry registry) {
         this(new Topics(config.namespace(), registry), config, Clock.systemUTC());
@@ -73,18 +72,13 @@ public final class JobControl implements AutoCloseable {
 
     private RecordMetadata send(String jobId, ControlAction action, Integer priority) {
         JobIds.requireValid(jobId);
-        // a lock, not synchronized: the dashboard calls this from virtual threads, and on a JDK
-        // before 24 one blocked in synchronized (here up to a minute, Kafka away) pins its carrier
-        topicCheck.lock();
-        try {
+        synchronized (this) {
             if (!topicSeen) {
                 // a mistyped namespace on a cluster that creates topics on first use would take the
                 // command into a topic nobody reads, and report it sent
                 Submitter.requireTopics(config, java.util.List.of(topics.control.name()));
                 topicSeen = true;
             }
-        } finally {
-            topicCheck.unlock();
         }
         Control command = Control.newBuilder()
                 .setJobId(jobId)
