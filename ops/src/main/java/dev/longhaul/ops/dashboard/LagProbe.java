@@ -80,7 +80,7 @@ final class LagProbe implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "longhaul-dashboard-lag-gaps",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // a committed offset the log has since deleted: the records still there are what waits
+                // retention deleting the head between the offsets lookup and the read: read from what is left
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 // a gap holds a few records at most, and one found is enough to count it: fetch little
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1,

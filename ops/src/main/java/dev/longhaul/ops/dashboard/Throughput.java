@@ -75,8 +75,9 @@ public final class Throughput {
      */
     static final Duration LATENCY_HORIZON = Duration.ofMinutes(15);
     /**
-     * Ended jobs remembered past the table (about 150 bytes each, up to MAX_REASON_CHARS more with a reason), so that a dashboard that does
-     * not run beside the pipeline's status store still answers /api/jobs/{id} for recent jobs.
+     * Ended jobs remembered past the table (about 150 bytes each, up to MAX_REASON_CHARS more with
+     * a reason), so that a dashboard that does not run beside the pipeline's status store still
+     * answers /api/jobs/{id} for recent jobs.
      */
     static final int MAX_ENDED = 100_000;
     /** The longest reason a row of the table keeps (see shortened()). */
