@@ -43,12 +43,34 @@ public sealed interface DocumentSource {
      * @param metadata  what the source knows about itself
      * @param skipped   repository entries left out; empty for other sources
      */
-    /** skipped is a view: a repository adds the files that changed before their turn to be uploaded came. */
-    record Opened(List<DocumentPart> parts, String mediaType, Map<String, String> metadata, List<Skipped> skipped) {
+    /**
+     * skipped is a view: a repository adds the files that changed before their turn to be uploaded came.
+     * Closing it releases what opening made (a stream's temporary copy), read or not; the submission
+     * closes it whatever happened, so a refusal or a failed transaction leaves nothing on disk.
+     */
+    record Opened(List<DocumentPart> parts, String mediaType, Map<String, String> metadata, List<Skipped> skipped,
+                  Release release) implements AutoCloseable {
+        /** What closing an Opened does; it never fails a submission (a copy left is deleted at exit). */
+        @FunctionalInterface
+        public interface Release {
+            void release();
+        }
+
         public Opened {
             parts = List.copyOf(parts);
             metadata = Map.copyOf(metadata);
             skipped = java.util.Collections.unmodifiableList(skipped);
+            java.util.Objects.requireNonNull(release, "release");
+        }
+
+        /** A document whose opening made nothing to release (a file, a repository). */
+        public Opened(List<DocumentPart> parts, String mediaType, Map<String, String> metadata, List<Skipped> skipped) {
+            this(parts, mediaType, metadata, skipped, () -> {});
+        }
+
+        @Override
+        public void close() {
+            release.release();
         }
 
         /**
@@ -264,7 +286,7 @@ public sealed interface DocumentSource {
 
     /**
      * A stream of unknown length (stdin); gzip is detected by its magic bytes here too. open()
-     * first copies the stream to a temporary file (deleted once read, or at exit), so the
+     * first copies the stream to a temporary file (deleted once read or the Opened closed, or at exit), so the
      * submission's transaction is open only while the copy is sent, never while a slow producer
      * (a pipe from a running command, a log still being written) takes its time: read_committed
      * readers of the partitions a transaction writes wait until it ends, so a transaction held
@@ -306,10 +328,19 @@ public sealed interface DocumentSource {
                     BufferedInputStream buffered = Gzip.buffered(Files.newInputStream(copy, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE));
                     return gzip ? Gzip.decompress(buffered, limits.maxInflationRatio(), name) : buffered;
                 }, gzip ? -1 : size);
-                return new Opened(List.of(part), TEXT, metadata, List.of());
+                return new Opened(List.of(part), TEXT, metadata, List.of(), () -> deleteQuietly(copy));
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(copy);
                 throw e;
+            }
+        }
+
+        /** Deletes the copy; one that cannot be deleted now is at exit (spool asked for it). */
+        private static void deleteQuietly(Path copy) {
+            try {
+                Files.deleteIfExists(copy);
+            } catch (IOException ignored) {
+                // deleteOnExit's turn
             }
         }
 

@@ -151,18 +151,13 @@ public final class Submitter implements AutoCloseable {
         }
         checkKind(spec, source);
         checkTenantRules(spec, config);
-        DocumentSource.Opened document = source.open(config.sourceLimits());
-        try {
+        try (DocumentSource.Opened document = source.open(config.sourceLimits())) { // closed: a stream's copy goes, whatever happens
             checkChunks(source, document, config); // a stream's size is known once it is opened (copied)
-        } catch (IllegalArgumentException e) {
-            if (source instanceof DocumentSource.StreamSource) {
-                // its copy goes when its part is read: opened and closed unread, so a refusal leaves no copy behind
-                for (DocumentPart part : document.parts()) {
-                    part.open().close();
-                }
-            }
-            throw e;
+            return submit(spec, document);
         }
+    }
+
+    private Submission submit(JobSpec spec, DocumentSource.Opened document) throws IOException {
         String jobId = spec.jobId().orElseGet(this::nextJobId);
         String submissionId = UUID.randomUUID().toString();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();

@@ -206,6 +206,27 @@ class DocumentSourceTest {
         assertEquals(100, digest(at, 64).bytes());
     }
 
+    /** A stream's copy goes when its Opened is closed, read or not (a submission refused or failed before reading it). */
+    @Test
+    void closingAnOpenedStreamDeletesItsCopyReadOrNot() throws IOException {
+        String name = "stdin-" + Long.toHexString(System.nanoTime()); // its copy's name begins with it
+        byte[] text = "a line of text\n".getBytes(StandardCharsets.US_ASCII);
+        DocumentSource.Opened unread = DocumentSource.stream(new ByteArrayInputStream(text), name).open(SourceLimits.of(100));
+        assertEquals(1, copiesOf(name), "the copy is there while the document is open");
+        unread.close();
+        assertEquals(0, copiesOf(name), "closed unread, the copy is left behind");
+        DocumentSource.Opened read = DocumentSource.stream(new ByteArrayInputStream(text), name).open(SourceLimits.of(100));
+        assertEquals(text.length, digest(read, 64).bytes());
+        read.close(); // after its part was read (and the copy deleted with it): nothing to do, no error
+        assertEquals(0, copiesOf(name));
+    }
+
+    private static long copiesOf(String name) throws IOException {
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return left.filter(p -> p.getFileName().toString().startsWith("longhaul-" + name + "-")).count();
+        }
+    }
+
     @Test
     void aFileLargerThanTheLimitIsRefusedBeforeReading() throws IOException {
         Path file = Files.writeString(tmp.resolve("big.txt"), "0123456789");
