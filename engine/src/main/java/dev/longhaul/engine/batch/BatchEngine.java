@@ -69,6 +69,7 @@ public final class BatchEngine implements AutoCloseable {
      */
     public SequenceHandle submit(SequenceState state, int[] ids, SamplingParams params, GenerationListener listener) {
         Objects.requireNonNull(state, "state");
+        state.checkBelongsTo(model);
         int[] copy = checkedCopy(ids);
         Lane.Generation g = generation(copy, state, params, listener, state.position() + copy.length);
         enqueue(g);
@@ -110,6 +111,7 @@ public final class BatchEngine implements AutoCloseable {
      */
     public CompletableFuture<Void> feed(SequenceState state, int[] ids, int from, int count) {
         Objects.requireNonNull(state, "state");
+        state.checkBelongsTo(model);
         Objects.checkFromIndexSize(from, count, ids.length); // copyOfRange would pad with id 0
         int[] input = java.util.Arrays.copyOfRange(ids, from, from + count);
         PrefillPlan.checkTokens(input, model.config().vocabSize());

@@ -200,8 +200,8 @@ final class Scheduler {
 
     /**
      * Fails, alone, each active lane whose state the model would refuse for the whole step: one a
-     * failed step left half advanced (a caller feeding it again), or one already in the step under
-     * another lane. Left to forward(), either would fail every sequence packed with it.
+     * failed step left half advanced (a caller feeding it again), one another model made, or one
+     * already in the step under another lane. Left to forward(), either would fail every sequence packed with it.
      */
     private void refuseUnusableStates() {
         java.util.Set<SequenceState> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -211,6 +211,12 @@ final class Scheduler {
                 try {
                     lane.state.checkUsable();
                 } catch (IllegalStateException e) {
+                    problem = e;
+                }
+            } else if (!lane.state.belongsTo(model)) {
+                try {
+                    lane.state.checkBelongsTo(model);
+                } catch (IllegalArgumentException e) {
                     problem = e;
                 }
             } else if (!seen.add(lane.state)) {

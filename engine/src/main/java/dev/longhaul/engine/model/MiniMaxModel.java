@@ -90,7 +90,7 @@ public final class MiniMaxModel implements AutoCloseable {
     }
 
     public SequenceState newSequence() {
-        return SequenceState.create(cfg, backend);
+        return SequenceState.create(this, cfg, backend);
     }
 
     public Workspace workspace(int maxTokens, int maxLogitRows) {
@@ -118,6 +118,7 @@ public final class MiniMaxModel implements AutoCloseable {
         java.util.Set<SequenceState> states = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Segment s : segments) {
             s.state().checkUsable();
+            s.state().checkBelongsTo(this); // another model's layers would fail partway, breaking every state in the step
             if (!states.add(s.state())) {
                 // two tasks on one state would run in parallel on the same lightning state
                 throw new IllegalArgumentException("one sequence state appears in two segments of one step");

@@ -12,6 +12,8 @@ import dev.longhaul.engine.backend.KvCache;
 import dev.longhaul.engine.backend.Tensor;
 
 public final class SequenceState {
+    /** The model that made it (or the state it is a snapshot of): only that model may run it. */
+    private final MiniMaxModel owner;
     private final Backend backend;
     private final Tensor[] lightning; // [layer] -> [n·D + ⌈n/D⌉][D], null for softmax layers
     private final KvCache[] kv;       // [layer] -> cache, null for lightning layers
@@ -19,14 +21,15 @@ public final class SequenceState {
     /** Set when a step failed partway: some layers advanced, some not, so the state is no sequence's. */
     private String broken;
 
-    private SequenceState(Backend backend, Tensor[] lightning, KvCache[] kv, int position) {
+    private SequenceState(MiniMaxModel owner, Backend backend, Tensor[] lightning, KvCache[] kv, int position) {
+        this.owner = owner;
         this.backend = backend;
         this.lightning = lightning;
         this.kv = kv;
         this.position = position;
     }
 
-    static SequenceState create(ModelConfig cfg, Backend backend) {
+    static SequenceState create(MiniMaxModel owner, ModelConfig cfg, Backend backend) {
         Tensor[] lightning = new Tensor[cfg.numLayers()];
         KvCache[] kv = new KvCache[cfg.numLayers()];
         for (int l = 0; l < cfg.numLayers(); l++) {
@@ -37,7 +40,7 @@ public final class SequenceState {
                 kv[l] = backend.newKvCache(cfg.numKvHeads(), cfg.headDim());
             }
         }
-        return new SequenceState(backend, lightning, kv, 0);
+        return new SequenceState(owner, backend, lightning, kv, 0);
     }
 
     /** Tokens processed so far: the position of the next token. */
@@ -68,6 +71,19 @@ public final class SequenceState {
         }
     }
 
+    /** Whether `model` made this state (a state of another model has other layers, shapes and backend). */
+    public boolean belongsTo(MiniMaxModel model) {
+        return owner == model;
+    }
+
+    /** IllegalArgumentException unless `model` made this state. */
+    public void checkBelongsTo(MiniMaxModel model) {
+        if (owner != model) {
+            throw new IllegalArgumentException("this sequence state was made by another model (" + owner.config().numLayers()
+                    + " layers on " + owner.backend().name() + "); a state runs only on the model that made it");
+        }
+    }
+
     Tensor lightning(int layer) {
         return lightning[layer];
     }
@@ -90,7 +106,7 @@ public final class SequenceState {
                 k[i] = kv[i].fork();
             }
         }
-        return new SequenceState(backend, l, k, position);
+        return new SequenceState(owner, backend, l, k, position);
     }
 
     /** Bytes of fixed-size lightning state. */

@@ -46,9 +46,9 @@ public final class StreamingTokenizer {
                 throw new IllegalArgumentException("flushChars and marginChars must be positive: " + flushChars
                         + ", " + marginChars);
             }
-            if (hardLimitChars < flushChars + 2 * marginChars) {
+            if (hardLimitChars < flushChars + 2L * marginChars) { // long: large limits must not wrap past the check
                 throw new IllegalArgumentException("hardLimitChars " + hardLimitChars
-                        + " must be at least flushChars + 2 * marginChars = " + (flushChars + 2 * marginChars));
+                        + " must be at least flushChars + 2 * marginChars = " + (flushChars + 2L * marginChars));
             }
         }
     }
@@ -80,7 +80,7 @@ public final class StreamingTokenizer {
         this.flush = limits.flushChars();
         this.margin = Math.max(limits.marginChars(), tokenizer.longestAddedTokenChars() + 1);
         this.hardLimit = limits.hardLimitChars();
-        if (hardLimit < flush + 2 * margin) {
+        if (hardLimit < flush + 2L * margin) { // so flush + margin, and every later sum below hardLimit, fits an int
             throw new IllegalArgumentException("hardLimitChars " + hardLimit + " is too small for a margin of "
                     + margin + " chars (the longest added token is " + tokenizer.longestAddedTokenChars() + ")");
         }
@@ -201,7 +201,7 @@ public final class StreamingTokenizer {
             }
         }
         if (length < hardLimit) {
-            nextAttempt = Math.min(length + flush, hardLimit);
+            nextAttempt = (int) Math.min((long) length + flush, hardLimit);
             return;
         }
         forcedCut(text, limit);
@@ -241,7 +241,7 @@ public final class StreamingTokenizer {
     private void emit(int[] ids, int chars) {
         out.add(ids);
         pending.delete(0, chars);
-        nextAttempt = Math.min(pending.length() + flush, hardLimit);
+        nextAttempt = (int) Math.min((long) pending.length() + flush, hardLimit);
     }
 
     private static boolean startsWith(int[] ids, int[] prefix) {

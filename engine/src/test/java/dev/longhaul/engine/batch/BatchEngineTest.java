@@ -485,6 +485,19 @@ class BatchEngineTest {
     }
 
     @Test
+    void aStateOfAnotherModelIsRefusedWhenSubmittedOrFed() {
+        try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
+             MiniMaxModel other = TinyModel.load(backend); BatchEngine engine = new BatchEngine(model, MIXING)) {
+            SequenceState theirs = other.newSequence();
+            IllegalArgumentException submitted = assertThrows(IllegalArgumentException.class,
+                    () -> engine.submit(theirs, new int[] {5}, SamplingParams.greedy(1), GenerationListener.NONE));
+            assertTrue(submitted.getMessage().contains("made by another model"), submitted.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> engine.feed(theirs, new int[] {5}, 0, 1));
+            assertFalse(engine.step(), "nothing was queued");
+        }
+    }
+
+    @Test
     void aFeedOfASliceOutsideItsArrayIsRefusedNotPaddedWithIdZero() {
         try (ScalarBackend backend = new ScalarBackend(); MiniMaxModel model = TinyModel.load(backend);
              BatchEngine engine = new BatchEngine(model, MIXING)) {

@@ -45,6 +45,16 @@ class ConstrainedCompletionTest {
         return new TokenVocabulary(tokens.toArray(byte[][]::new));
     }
 
+    /** The check every decoding test relies on refuses output that runs on past one complete value. */
+    @Test
+    void theValidityCheckRefusesTrailingOutput() {
+        String fields = "{\"parties\": \"A and B\", \"term\": \"2y\"}";
+        Schemas.assertValid(Schemas.FIELDS, fields);
+        for (String runOn : List.of(fields + "}", fields + fields, fields + " x")) {
+            assertThrows(AssertionError.class, () -> Schemas.assertValid(Schemas.FIELDS, runOn), runOn);
+        }
+    }
+
     @Test
     void randomLogitsAlwaysGiveValidJson() {
         TokenVocabulary vocab = vocabulary();

@@ -1,18 +1,21 @@
 /*
  * Test fixture: the schemas the decoding tests run, one per group of features of the subset, and
- * the check every output must pass (parses with Jackson, then SubsetValidator finds no problem).
+ * the check every output must pass (parses with Jackson as one value and nothing after it, then
+ * SubsetValidator finds no problem).
  */
 package dev.longhaul.engine.constrain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 
 final class Schemas {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Trailing tokens refused: an output running on past one complete value ({"a":1}}, {}{}) does not parse. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Required and optional properties, a bounded string, integer and number. */
     static final String PERSON = JsonGrammarTest.PERSON;

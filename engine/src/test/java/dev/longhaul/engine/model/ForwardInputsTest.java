@@ -61,6 +61,27 @@ class ForwardInputsTest {
         assertEquals(0, state.position());
     }
 
+    /** A state another model made (other layers, shapes, backend) is refused before the step, its partners untouched. */
+    @Test
+    void aStateOfAnotherModelIsRefusedBeforeTheStepBreaksItsPartners() {
+        // given a state of this model and one of the five-layer minimax-tiny-b, hidden 48
+        try (MiniMaxModel other = MiniMaxModel.load(SharedData.golden("minimax-tiny-b"), backend, RopeMode.PARTIAL)) {
+            SequenceState mine = model.newSequence();
+            SequenceState theirs = other.newSequence();
+            // when both go into one step
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(List.of(Segment.of(mine, new int[] {7, 8}), Segment.of(theirs, new int[] {9})), ws));
+            // then it is named, and nothing ran: both states are as they were and mine runs on
+            assertTrue(e.getMessage().contains("made by another model (5 layers"), e.getMessage());
+            assertTrue(mine.usable() && theirs.usable());
+            assertEquals(0, mine.position());
+            model.forward(List.of(Segment.of(mine, new int[] {7, 8})), ws);
+            assertEquals(2, mine.position());
+            // and a snapshot belongs where its original does
+            assertTrue(theirs.snapshot().belongsTo(other) && !theirs.snapshot().belongsTo(model));
+        }
+    }
+
     @Test
     void aStepThatFailsPartwayLeavesItsStatesUnusableNotSilentlyHalfAdvanced() {
         // a backend whose softmax attention fails: the lightning layers before it have advanced the state

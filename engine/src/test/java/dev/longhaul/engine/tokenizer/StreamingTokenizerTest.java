@@ -248,6 +248,9 @@ class StreamingTokenizerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new StreamingTokenizer(golden, new StreamingTokenizer.Limits(1, 1, 20)),
                 "margin raised to the longest added token no longer fits");
+        // sums past Integer.MAX_VALUE are refused, not wrapped into limits that pass and then loop forever
+        assertThrows(IllegalArgumentException.class, () -> new StreamingTokenizer.Limits(Integer.MAX_VALUE, 512, 65536));
+        assertThrows(IllegalArgumentException.class, () -> new StreamingTokenizer.Limits(1 << 30, 1 << 30, 1 << 30));
     }
 
     @Test
