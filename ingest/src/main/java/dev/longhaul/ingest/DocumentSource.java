@@ -157,7 +157,11 @@ public sealed interface DocumentSource {
         try (BufferedInputStream in = Gzip.buffered(Files.newInputStream(file))) {
             gzip = Gzip.startsWithMagic(in);
             // closed, so a gzip head's inflater is released now rather than by the collector
-            refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio(), what) : in, what).close();
+            try (InputStream content = refusingBinary(gzip ? Gzip.decompress(in, limits.maxInflationRatio(), what) : in, what)) {
+                if (gzip && content.read() < 0) { // `gzip < /dev/null`: some bytes, no content
+                    throw new IllegalArgumentException("empty input: " + what + " decompresses to no bytes");
+                }
+            }
         }
         if (!gzip && size > limits.maxDocumentBytes()) {
             throw new IllegalArgumentException(what + " has " + size + " bytes, more than the limit of " + limits.maxDocumentBytes());

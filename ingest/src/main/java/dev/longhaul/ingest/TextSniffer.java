@@ -41,6 +41,13 @@ public final class TextSniffer {
         if (head.length >= 2 && (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE || head[0] == (byte) 0xFE && head[1] == (byte) 0xFF)) {
             return "UTF-16 text (convert it to UTF-8)";
         }
+        if (isBzip2(head)) {
+            return "bzip2-compressed data";
+        }
+        if (head.length >= 6 && new String(head, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("%PDF-")
+                && head[5] >= '0' && head[5] <= '9') {
+            return "a PDF";
+        }
         for (Magic m : MAGICS) {
             if (head.length >= m.bytes.length && java.util.Arrays.equals(head, 0, m.bytes.length, m.bytes, 0, m.bytes.length)) {
                 return m.name;
@@ -48,6 +55,19 @@ public final class TextSniffer {
         }
         int nul = firstNul(head);
         return nul < 0 ? null : "binary data (a NUL byte at offset " + nul + ")";
+    }
+
+    /**
+     * "BZh", the block size digit 1-9, then the magic of a compressed block (the digits of pi) or of
+     * the stream's end (of sqrt(pi), an empty stream): a text file that merely begins "BZh" is text.
+     */
+    private static boolean isBzip2(byte[] head) {
+        if (head.length < 10 || head[0] != 'B' || head[1] != 'Z' || head[2] != 'h' || head[3] < '1' || head[3] > '9') {
+            return false;
+        }
+        byte[] block = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+        byte[] end = {0x17, 0x72, 0x45, 0x38, 0x50, (byte) 0x90};
+        return java.util.Arrays.equals(head, 4, 10, block, 0, 6) || java.util.Arrays.equals(head, 4, 10, end, 0, 6);
     }
 
     /** The offset of the first NUL byte within the window, or -1. */
@@ -73,8 +93,6 @@ public final class TextSniffer {
     private static final java.util.List<Magic> MAGICS = java.util.List.of(
             Magic.of("zstd-compressed data", 0x28, 0xB5, 0x2F, 0xFD),
             Magic.of("xz-compressed data", 0xFD, '7', 'z', 'X', 'Z', 0x00),
-            Magic.of("bzip2-compressed data", 'B', 'Z', 'h'),
             Magic.of("a zip archive", 'P', 'K', 0x03, 0x04),
-            Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C),
-            Magic.of("a PDF", '%', 'P', 'D', 'F', '-'));
+            Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C));
 }

@@ -164,6 +164,16 @@ class DocumentSourceTest {
         gzip(pdf, tmp.resolve("contract.txt.gz"));
         e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(tmp.resolve("contract.txt.gz")).open(100));
         assertTrue(e.getMessage().contains("PDF"), e.getMessage());
+        // bzip2 by its whole header (block size, then a block's magic or the end's), not by "BZh" alone
+        Path bz2 = Files.write(tmp.resolve("app.log.bz2"), new byte[] {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 7, 7});
+        e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(bz2).open(100));
+        assertTrue(e.getMessage().contains("bzip2"), e.getMessage());
+        Path emptyBz2 = Files.write(tmp.resolve("empty.bz2"), new byte[] {'B', 'Z', 'h', '9', 0x17, 0x72, 0x45, 0x38, 0x50, (byte) 0x90, 0, 0, 0, 0});
+        assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(emptyBz2).open(100));
+        Path bzhText = Files.writeString(tmp.resolve("codes.txt"), "BZh is the code of the Bozhou plant\n");
+        assertEquals(1, DocumentSource.file(bzhText).open(100).parts().size());
+        Path pdfText = Files.writeString(tmp.resolve("notes.txt"), "%PDF-parsing notes: none yet\n");
+        assertEquals(1, DocumentSource.file(pdfText).open(100).parts().size());
         // a Latin-1 log is text to summarize, though not UTF-8
         Path latin1 = Files.write(tmp.resolve("latin1.log"), "caf\u00e9 ouvert\n".getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(1, DocumentSource.file(latin1).open(100).parts().size());
@@ -204,6 +214,19 @@ class DocumentSourceTest {
         DocumentSource.Opened at = DocumentSource.stream(new ByteArrayInputStream(text), name).open(SourceLimits.of(100));
         assertEquals(100, at.parts().get(0).size());
         assertEquals(100, digest(at, 64).bytes());
+    }
+
+    /** An empty gzip (`gzip < /dev/null`, some bytes but no content) is refused up front, as a file or a stream. */
+    @Test
+    void anEmptyGzipIsRefusedBeforeAnyTransaction(@TempDir Path dir) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        new java.util.zip.GZIPOutputStream(bytes).close();
+        Path file = Files.write(dir.resolve("empty.log.gz"), bytes.toByteArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DocumentSource.file(file).check(SourceLimits.of(100)));
+        assertTrue(e.getMessage().contains("empty input: ") && e.getMessage().contains("decompresses to no bytes"), e.getMessage());
+        IllegalArgumentException stream = assertThrows(IllegalArgumentException.class,
+                () -> DocumentSource.stream(new ByteArrayInputStream(bytes.toByteArray()), "stdin").open(SourceLimits.of(100)));
+        assertTrue(stream.getMessage().contains("decompresses to no bytes"), stream.getMessage());
     }
 
     /** A stream's copy goes when its Opened is closed, read or not (a submission refused or failed before reading it). */

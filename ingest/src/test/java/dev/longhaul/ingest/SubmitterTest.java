@@ -153,20 +153,28 @@ class SubmitterTest {
         assertEquals("gzip", submission.request().getMetadata().get(DocumentSource.META_CONTENT_ENCODING));
     }
 
+    /**
+     * A source that fails while it is uploaded, chunks already sent in the transaction (a gzip file
+     * cut short: its head decompresses, so the checks before the transaction pass): the transaction
+     * is aborted, readers see none of it, and the same submitter goes on. A stream that fails while
+     * it is copied fails before any transaction.
+     */
     @Test
     void aSourceFailingHalfwayLeavesNothingVisible(TestInfo test) throws IOException {
         Fixture f = fixture(test, 1024);
-        byte[] good = new byte[3000];
-        Random random = new Random(11);
-        for (int i = 0; i < good.length; i++) {
-            good[i] = (byte) (i % 61 == 60 ? '\n' : ' ' + random.nextInt(95)); // text: binary is refused
-        }
+        byte[] good = text(3000, 11);
+        Path whole = gzip(text(200_000, 12), tmp.resolve("whole.log.gz"));
+        byte[] gz = Files.readAllBytes(whole);
+        Path cut = Files.write(tmp.resolve("cut.log.gz"), java.util.Arrays.copyOf(gz, gz.length / 2));
         try (Submitter submitter = new Submitter(f.config(), f.registry())) {
-            InputStream failing = new FailingStream(10 * 1024);
             IOException e = assertThrows(IOException.class, () -> submitter.submit(
-                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed"),
-                    DocumentSource.stream(failing, "stdin")));
-            assertEquals("stdin: reading failed: disk gone", e.getMessage());
+                    JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed"),
+                    DocumentSource.file(cut)));
+            assertTrue(e.getMessage() != null, "an EOF naming the cut input");
+            IOException copying = assertThrows(IOException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed-stream"),
+                    DocumentSource.stream(new FailingStream(10 * 1024), "stdin")));
+            assertEquals("stdin: reading failed: disk gone", copying.getMessage());
             // The same submitter is usable after an abort; its job is the only one readers see.
             submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("survivor"),
                     DocumentSource.stream(new java.io.ByteArrayInputStream(good), "stdin"));
@@ -176,6 +184,23 @@ class SubmitterTest {
         assertEquals(List.of("survivor"), jobs.stream().map(ConsumerRecord::key).toList());
         assertEquals(List.of("survivor", "survivor", "survivor"), chunks.stream().map(ConsumerRecord::key).toList());
         assertEquals(sha256(good), jobs.get(0).value().getDocument().getSha256());
+    }
+
+    /** `length` bytes of printable text in lines of 61 (binary is refused), drawn with `seed`. */
+    private static byte[] text(int length, long seed) {
+        byte[] text = new byte[length];
+        Random random = new Random(seed);
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) (i % 61 == 60 ? '\n' : ' ' + random.nextInt(95));
+        }
+        return text;
+    }
+
+    private static Path gzip(byte[] content, Path file) throws IOException {
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(content);
+        }
+        return file;
     }
 
     @Test
@@ -237,19 +262,27 @@ class SubmitterTest {
         assertEquals(20, Topics4Test.readCommitted(kafka, f.topics().documents).stream().filter(r -> r.key().equals("slow")).count());
     }
 
+    /**
+     * A gzip file whose content passes the limit (its size on disk does not bound it, so only the
+     * upload finds out, chunks already sent): refused, its transaction aborted, nothing visible.
+     */
     @Test
     void anInputOverTheLimitFoundWhileStreamingIsAborted(TestInfo test) throws IOException {
         Fixture f = fixture(test, 1024);
+        Path big = gzip(text(20_000, 13), tmp.resolve("big.log.gz"));
         try (Submitter submitter = new Submitter(f.config().withMaxDocumentBytes(5000), f.registry())) {
-            assertThrows(IllegalArgumentException.class, () -> submitter.submit(
-                    JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
-                    DocumentSource.stream(new FailingStream(Integer.MAX_VALUE), "stdin")));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> submitter.submit(
+                    JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("summarize"))), DocumentSource.file(big)));
+            assertTrue(e.getMessage().contains("5000"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> submitter.submit(
                     JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))),
                     DocumentSource.stream(InputStream.nullInputStream(), "stdin")));
+            // the aborted transaction ended: the next one is the only one readers see
+            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("next"),
+                    DocumentSource.stream(new java.io.ByteArrayInputStream(text(100, 14)), "stdin"));
         }
-        assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().documents));
-        assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().jobs));
+        assertEquals(List.of("next"), Topics4Test.readCommitted(kafka, f.topics().documents).stream().map(ConsumerRecord::key).toList());
+        assertEquals(List.of("next"), Topics4Test.readCommitted(kafka, f.topics().jobs).stream().map(ConsumerRecord::key).toList());
     }
 
     @Test
