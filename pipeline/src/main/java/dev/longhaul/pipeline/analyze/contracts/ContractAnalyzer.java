@@ -48,6 +48,7 @@ public final class ContractAnalyzer {
         private final int maxChars;
         private final StringBuilder text = new StringBuilder();
         private long seen;
+        private boolean full; // maxChars reached: later text is not kept, so what is kept is a prefix of the contract
         private boolean finished;
 
         private Reader(int maxChars) {
@@ -59,14 +60,21 @@ public final class ContractAnalyzer {
                 throw new IllegalStateException("finish() was already called");
             }
             seen += chunk.length();
+            if (full) {
+                return this;
+            }
             int room = maxChars - text.length();
-            if (room > 0) {
-                int take = Math.min(room, chunk.length());
-                if (take < chunk.length() && take > 0 && Character.isHighSurrogate(chunk.charAt(take - 1))) {
+            int take = Math.min(room, chunk.length());
+            if (take == room) {
+                // the last char kept: never the first half of a pair whose second half is not kept
+                // (cut here, or at the start of the next chunk), and nothing after it, even the room
+                // that leaves: a later chunk's text would not follow on from this one's
+                full = true;
+                if (take > 0 && Character.isHighSurrogate(chunk.charAt(take - 1))) {
                     take--;
                 }
-                text.append(chunk, 0, take);
             }
+            text.append(chunk, 0, take);
             return this;
         }
 

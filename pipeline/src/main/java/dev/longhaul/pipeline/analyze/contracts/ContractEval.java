@@ -52,7 +52,8 @@ public final class ContractEval {
                 unlabelled++;
                 continue;
             }
-            ContractAnalysis a = analyzer.apply(Files.readString(doc, StandardCharsets.UTF_8));
+            // malformed UTF-8 becomes U+FFFD, as the pipeline decodes a document (readString would throw)
+            ContractAnalysis a = analyzer.apply(new String(Files.readAllBytes(doc), StandardCharsets.UTF_8));
             score(base, a, CuadLabels.read(label), fields, misses);
             scored++;
         }

@@ -25,7 +25,8 @@ public final class TemplateAccuracy {
     /** GA and PA of one labelled log, each in [0, 1]. */
     public record Scores(double ga, double pa, double paExact, int lines) {}
 
-    private static final Pattern WILDCARD_RUN = Pattern.compile("<\\*>(?:[^A-Za-z0-9<]*<\\*>)+");
+    /** Possessive: a greedy group's repetitions recurse, and a line of 10,000 wildcards overflowed the stack. */
+    private static final Pattern WILDCARD_RUN = Pattern.compile("<\\*>(?:[^A-Za-z0-9<]*+<\\*>)++");
     private static final Pattern SPACES = Pattern.compile("\\s+");
 
     private TemplateAccuracy() {}

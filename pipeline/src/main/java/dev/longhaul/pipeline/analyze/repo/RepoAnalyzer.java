@@ -277,9 +277,23 @@ public final class RepoAnalyzer {
         }
     }
 
+    /**
+     * Lists the evidence, up to MAX_LISTED pieces. Files come in path order, so vendored licenses
+     * under "3rdparty/" or "External/" can fill the list before the root's LICENSE arrives: evidence
+     * at the root, which names the repository's license, then takes the place of the latest deeper piece.
+     */
     private void addLicense(Evidence e) {
         if (licenses.size() < MAX_LISTED) {
             licenses.add(e);
+            return;
+        }
+        if (depth(e.path()) == 0) {
+            for (int i = licenses.size() - 1; i >= 0; i--) {
+                if (depth(licenses.get(i).path()) > 0) {
+                    licenses.set(i, e);
+                    return;
+                }
+            }
         }
     }
 }

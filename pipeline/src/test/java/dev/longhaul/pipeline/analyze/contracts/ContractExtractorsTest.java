@@ -186,6 +186,28 @@ class ContractExtractorsTest {
         assertFalse(analyzer.analyze(SUPPLY).truncated());
     }
 
+    /**
+     * At the bound, a pair (an emoji) is not split, and the text kept stays a prefix of the contract:
+     * the room left by the pair held back is not filled from the next chunk, nor is a pair kept half
+     * when the bound falls at a chunk's end between its halves.
+     */
+    @Test
+    void theReaderKeepsAPrefixWithNoHalfPairAtItsBound() {
+        int bound = 100;
+        // the pair straddles the bound inside a chunk; the next chunk must not fill the char left free
+        ContractAnalyzer.Reader inside = new ContractAnalyzer(bound).open();
+        inside.append("a".repeat(bound - 1) + "\uD83D\uDE00").append("The parties agree.");
+        ContractAnalysis a = inside.finish();
+        assertTrue(a.truncated());
+        assertEquals(bound - 1, a.chars());
+        // the bound falls at a chunk's end, between the halves of a pair
+        ContractAnalyzer.Reader between = new ContractAnalyzer(bound).open();
+        between.append("a".repeat(bound - 1) + "\uD83D").append("\uDE00 and more");
+        ContractAnalysis b = between.finish();
+        assertTrue(b.truncated());
+        assertEquals(bound - 1, b.chars());
+    }
+
     @Test
     void theAnalysisIsJson() throws Exception {
         String json = new ObjectMapper().writeValueAsString(analyzer.analyze(SUPPLY));

@@ -50,5 +50,7 @@ class LogTemplateAccuracyTest {
         assertEquals("size <*>", TemplateAccuracy.normalise("size <*> <*>"));
         assertEquals("rhost=<*> user=root", TemplateAccuracy.normalise("rhost=<*>  user=root"));
         assertEquals("[<*>]", TemplateAccuracy.normalise("[<*>]"));
+        // a line of thousands of numbers (a dump) joins into one wildcard, without a stack overflow
+        assertEquals("dump <*> end", TemplateAccuracy.normalise("dump " + "<*> ".repeat(50_000) + "end"));
     }
 }

@@ -182,6 +182,21 @@ class RepoAnalyzerTest {
         assertEquals(3, facts.tests().cases());
     }
 
+    /** Vendored licenses sorted before the root's LICENSE fill the evidence list: the root's still names the license. */
+    @Test
+    void theRootLicenseNamesItEvenAfterAListFullOfVendoredOnes() {
+        Map<String, String> files = new TreeMap<>();
+        for (int i = 0; i <= RepoAnalyzer.MAX_LISTED; i++) {
+            files.put(String.format("External/lib%02d/LICENSE", i), MIT);
+        }
+        files.put("LICENSE", "                                 Apache License\n                           Version 2.0, January 2004\n"
+                + "                        http://www.apache.org/licenses/\n");
+        RepoFacts facts = analyze(files, Integer.MAX_VALUE);
+        assertEquals("Apache-2.0", facts.license().spdx());
+        assertEquals(RepoAnalyzer.MAX_LISTED, facts.license().evidence().size());
+        assertEquals("LICENSE", facts.license().evidence().getFirst().path());
+    }
+
     @Test
     void licenseTextsByTheirPhrases() {
         assertEquals("Apache-2.0", Licenses.ofText("Apache License\n Version 2.0, January 2004\n http://www.apache.org/licenses/"));
