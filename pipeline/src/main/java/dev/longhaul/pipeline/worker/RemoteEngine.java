@@ -85,7 +85,13 @@ final class RemoteEngine implements OrderEngine {
         OpenAiClient client = new OpenAiClient(base, config.timeBudget(), System.getenv("OPENAI_API_KEY"));
         try {
             OpenAiClient.ServedModel served = client.models().getFirst();
-            return new RemoteEngine(client, TextTokenizer.load(config.modelDir()), MiniLmEncoder.load(), served, config);
+            TextTokenizer tokenizer = TextTokenizer.load(config.modelDir());
+            try {
+                return new RemoteEngine(client, tokenizer, MiniLmEncoder.load(), served, config);
+            } catch (RuntimeException | Error e) {
+                tokenizer.close(); // its native handle, which nothing else would release
+                throw e;
+            }
         } catch (RuntimeException e) {
             client.close();
             throw new IllegalStateException("remote backend " + base + " is not usable: " + e.getMessage(), e);

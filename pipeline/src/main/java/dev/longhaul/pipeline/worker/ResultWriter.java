@@ -76,7 +76,12 @@ final class ResultWriter implements AutoCloseable {
         this.topics = topics;
         this.faults = faults;
         this.plain = new KafkaProducer<>(config.plainProducer(), new ByteArraySerializer(), new ByteArraySerializer());
-        this.tx = newTransactional();
+        try {
+            this.tx = newTransactional();
+        } catch (RuntimeException | Error e) {
+            plain.close(Duration.ZERO); // the worker never gets this writer to close
+            throw e;
+        }
     }
 
     private KafkaProducer<byte[], byte[]> newTransactional() {
