@@ -167,6 +167,41 @@ final class ResultWriter implements AutoCloseable {
 
     /** Writes the records and the consumed offset atomically: YES, NO if fenced or failed (nothing written), or UNKNOWN. */
     Committed commit(List<Out> records, TopicPartition consumed, long nextOffset, ConsumerGroupMetadata group) {
+        return transact(records, consumed, new OffsetAndMetadata(nextOffset), group, true);
+    }
+
+    /**
+     * Records in the group that a run of the order at `offset` of `lane` has started, so that a
+     * later owner of the lane (this worker crashed, or the lane moved) knows its job met its
+     * deadline: the lane's committed offset stays `offset`, the order's own (one order of a lane
+     * runs at a time, so every order before it is committed), with startMark(offset) as its
+     * metadata; the order's own commit later replaces both. Outcomes as commit's.
+     */
+    Committed markStarted(TopicPartition lane, long offset, ConsumerGroupMetadata group) {
+        return transact(List.of(), lane, new OffsetAndMetadata(offset, startMark(offset)), group, false);
+    }
+
+    /** The metadata markStarted commits with the offset of an order whose run started. */
+    static String startMark(long offset) {
+        return STARTED_MARK + offset;
+    }
+
+    /** The offset whose run a committed offset's metadata says started (startMark), or -1. */
+    static long startMarked(OffsetAndMetadata committed) {
+        if (committed == null || committed.metadata() == null || !committed.metadata().startsWith(STARTED_MARK)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(committed.metadata().substring(STARTED_MARK.length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static final String STARTED_MARK = "longhaul: started the order at offset ";
+
+    private Committed transact(List<Out> records, TopicPartition consumed, OffsetAndMetadata offset, ConsumerGroupMetadata group,
+            boolean faultPoint) {
         plain.flush();
         try {
             tx.beginTransaction();
@@ -174,8 +209,10 @@ final class ResultWriter implements AutoCloseable {
                 tx.send(new ProducerRecord<>(o.topic(), o.key(), o.value()));
             }
             tx.flush();
-            faults.at(Faults.Point.BEFORE_COMMIT, consumed + "@" + (nextOffset - 1));
-            tx.sendOffsetsToTransaction(Map.of(consumed, new OffsetAndMetadata(nextOffset)), group);
+            if (faultPoint) {
+                faults.at(Faults.Point.BEFORE_COMMIT, consumed + "@" + (offset.offset() - 1));
+            }
+            tx.sendOffsetsToTransaction(Map.of(consumed, offset), group);
             tx.commitTransaction();
             return Committed.YES;
         } catch (ProducerFencedException e) {

@@ -8,7 +8,10 @@
  * committed offset never passes an order that is not done. A finished order commits its results,
  * its final status and the `work` offset in one transaction whose offsets carry the group
  * generation (KIP-447): a worker that lost the lane meanwhile is fenced and its results vanish,
- * the new owner redoes the order, and each job gets exactly one result per task. Progress ticks
+ * the new owner redoes the order, and each job gets exactly one result per task. A job's deadline
+ * is the time by which it must start: an order with one has its start marked in the group (the
+ * lane's committed offset, unchanged, with a mark naming the order), so that a new owner of the
+ * lane redoes a job that started in time, however late, instead of expiring it. Progress ticks
  * and heartbeats go outside transactions; each heartbeat carries the engine's batch fill over its
  * interval. Cancellation comes from `control`, read from its start, and reaches the run of its job
  * alone (each run has its own RunCancel); a revoked lane cancels only its own order, and a run
@@ -191,6 +194,13 @@ public final class Worker implements AutoCloseable {
     private final Map<TopicPartition, Running> inProgress = new ConcurrentHashMap<>();
     /** Runs of revoked lanes that did not stop when cancelled (poll thread only): they hold a thread until they end. */
     private final Set<Running> abandoned = new HashSet<>();
+    /**
+     * By lane, the offset of the order whose run the lane's committed offset says has started
+     * (ResultWriter.markStarted), or -1: read from the group once per lane held (poll thread only),
+     * when an order of it is found past its deadline, so that an order a crashed or former owner
+     * of the lane started in time runs again here rather than expire.
+     */
+    private final Map<TopicPartition, Long> startMarks = new java.util.HashMap<>();
     private long lastHeartbeat;
     /**
      * Before this time (ms) no order is decoded: the registry failed a lookup (or the output
@@ -551,11 +561,51 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Whether the order's job is past its deadline, by which it must have started, and has not: an
-     * order a run of which started here (Tries.started) started in time, and runs again.
+     * order a run of which started here (Tries.started), or on an earlier owner of the lane (its
+     * start mark), started in time, and runs again.
      */
-    private static boolean expiresUnrun(Taken t) {
+    private boolean expiresUnrun(Taken t) {
         Instant deadline = t.order.getRequest().getDeadline();
-        return deadline != null && deadline.isBefore(Instant.now()) && !t.tries.started();
+        return deadline != null && deadline.isBefore(Instant.now()) && !t.tries.started() && startMark(t.partition()) != t.record.offset();
+    }
+
+    /** The lane's startMarks entry, read from the group the first time; -1 (not cached) when the group does not answer. */
+    private long startMark(TopicPartition lane) {
+        Long known = startMarks.get(lane);
+        if (known != null) {
+            return known;
+        }
+        try {
+            long mark = ResultWriter.startMarked(consumer.committed(Set.of(lane), START_MARK_WAIT).get(lane));
+            startMarks.put(lane, mark);
+            return mark;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": cannot read whether an earlier owner of " + lane
+                    + " started its order (" + e + "); an order of it past its deadline expires");
+            return -1;
+        }
+    }
+
+    /** How long the group may take to say a lane's committed offset (startMark). */
+    private static final Duration START_MARK_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * Marks in the group that the order's run has started (ResultWriter.markStarted), for an order
+     * with a deadline whose start is not marked yet: should the lane move or this worker crash
+     * before the order is committed, its next owner runs it again rather than expire a job that
+     * started in time. Best effort: a mark that does not land is logged, and the job runs.
+     */
+    private void markStarted(Taken t) {
+        if (t.order.getRequest().getDeadline() == null || startMarks.getOrDefault(t.partition(), -1L) == t.record.offset()) {
+            return;
+        }
+        if (writer.markStarted(t.partition(), t.record.offset(), consumer.groupMetadata()) == ResultWriter.Committed.YES) {
+            startMarks.put(t.partition(), t.record.offset());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": could not mark the start of the order at offset "
+                    + t.record.offset() + " of " + t.partition() + " (" + writer.lastCommitFailure() + "); should the lane move"
+                    + " before it is done, its next owner may expire it past its deadline");
+        }
     }
 
     private void start(Taken t) {
@@ -623,6 +673,7 @@ public final class Worker implements AutoCloseable {
                 run.cancel.request(); // it came after the check above, while no run was there to find
             }
             bestEffort("the RUNNING status of " + jobId, () -> writer.running(t.order, 0, 0));
+            markStarted(t);
             OrderRunner.Progress ticker = writer.progressTicker(t.order);
             OrderRunner.Progress progress = (fraction, tokens) -> {
                 if (!run.cancel.requested()) { // a run stopped here (its lane moved on) reports no more progress
@@ -1035,6 +1086,7 @@ public final class Worker implements AutoCloseable {
                 // last: a commit above that did not land put its order back here, on a lane that is
                 // about to be another member's
                 pending.removeIf(t -> partitions.contains(t.partition()));
+                startMarks.keySet().removeAll(partitions); // read again should the lane come back
                 controlReads.keySet().removeIf(key -> partitions.stream().anyMatch(tp -> key.startsWith(tp + "@")));
             }
         }

@@ -1070,6 +1070,56 @@ class WorkerTest {
         });
     }
 
+    /**
+     * A job whose run started in time on a worker that then stopped past the deadline (closed here;
+     * a crash, or its lane moving, leaves the order as uncommitted): the lane's next owner finds the
+     * start marked in the group, and runs the job rather than expire it.
+     */
+    @Test
+    void aJobStartedInTimeOnAWorkerThatStoppedRunsOnTheLanesNextOwnerPastItsDeadline() throws Exception {
+        String name = "latemove";
+        Topics late = namespaceTopics(name + ".", 1);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger prefills = new java.util.concurrent.atomic.AtomicInteger();
+        Faults holdFirstRun = (point, order) -> {
+            if (point == Faults.Point.PREFILL && prefills.incrementAndGet() == 1) {
+                running.countDown();
+                try {
+                    released.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Topics saved = topics;
+        topics = late;
+        try {
+            Worker first = new Worker(config(name + "-1", name + "."), late, new LaneAssignment.Pinned(List.of(0)), holdFirstRun,
+                    Duration.ofMillis(20));
+            Instant deadline = Instant.now().plusSeconds(5);
+            place(order(name, DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "text".getBytes(), deadline));
+            assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
+            // the first worker stops once the deadline has passed, its run asked to stop before it may go on
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
+            Thread closing = Thread.ofPlatform().start(first::close);
+            Thread.sleep(300);
+            released.countDown();
+            closing.join(60_000);
+            assertEquals(1, prefills.get());
+            // when the lane's next owner takes the order
+            try (Worker second = new Worker(config(name + "-2", name + "."), late, new LaneAssignment.Pinned(List.of(0)), Faults.NONE,
+                    Duration.ofMillis(20))) {
+                // then it runs: the job had started in time
+                assertEquals(JobState.SUCCEEDED, finalState(name));
+                one(topics.summaries, name);
+                assertTrue(second.failure().isEmpty(), String.valueOf(second.failure()));
+            }
+        } finally {
+            topics = saved;
+        }
+    }
+
     /** Something done with a running worker (tests). */
     private interface WorkerAction {
         void run(Worker w) throws Exception;
