@@ -16,15 +16,25 @@ final class LineOffsets {
     private long lines;       // lines begun so far
     private long offset;      // bytes seen
     private boolean atLineStart = true;
+    private boolean afterCr;  // the last byte was a CR: an LF next is part of its line break
 
+    /** The document's next bytes; a line ends at LF, CRLF or a lone CR, as LogTemplateMiner ends one. */
     void accept(byte[] data) {
         for (int i = 0; i < data.length; i++) {
+            byte b = data[i];
+            if (afterCr) {
+                afterCr = false;
+                if (b == '\n') {
+                    continue; // the LF of a CRLF: the next line begins after it
+                }
+            }
             if (atLineStart) {
                 begin(offset + i);
                 atLineStart = false;
             }
-            if (data[i] == '\n') {
+            if (b == '\n' || b == '\r') {
                 atLineStart = true;
+                afterCr = b == '\r';
             }
         }
         offset += data.length;

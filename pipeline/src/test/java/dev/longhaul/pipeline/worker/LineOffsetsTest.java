@@ -22,6 +22,22 @@ class LineOffsetsTest {
         assertEquals("first", cut(doc, index.span(1, 1)));
     }
 
+    /** A lone CR ends a line as LF does; a CRLF, also split between chunks, is one break. */
+    @Test
+    void aLoneCarriageReturnEndsALine() {
+        String doc = "first\rsecond line\r\rfourth";
+        for (int chunk : new int[] {1, 3, 100}) {
+            LineOffsets index = feed(doc, chunk);
+            assertEquals("first", cut(doc, index.span(1, 1)));
+            assertEquals("second line", cut(doc, index.span(2, 2)));
+            assertEquals("fourth", cut(doc, index.span(4, 4)));
+        }
+        String crlf = "a\r\nb\r\nc";
+        LineOffsets split = feed(crlf, 2); // "a\r", "\nb", ...: the LF is not a line of its own
+        assertEquals("b\r", cut(crlf, split.span(2, 2)));
+        assertEquals("c", cut(crlf, split.span(3, 3)));
+    }
+
     @Test
     void longDocumentsGiveCoveringSpans() {
         StringBuilder sb = new StringBuilder();

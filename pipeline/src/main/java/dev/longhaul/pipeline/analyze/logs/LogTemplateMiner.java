@@ -45,6 +45,7 @@ public final class LogTemplateMiner {
     private final TemplateTree tree;
     private final List<String> sample = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
+    private boolean afterCr; // the last char read was a CR: an LF next is part of its line break
     private final List<long[]> spans = new ArrayList<>();         // per template id: first line, last line, first index
     private final List<String> firstStamps = new ArrayList<>();   // per template id
     private final Map<String, Long> levels = new TreeMap<>();
@@ -78,12 +79,22 @@ public final class LogTemplateMiner {
         this.tree = new TemplateTree(config);
     }
 
-    /** A piece of the document; lines may straddle pieces. */
+    /**
+     * A piece of the document; lines may straddle pieces. A line ends at LF, CRLF or a lone CR (as
+     * BufferedReader.readLine ends one, and LineOffsets counts them), a CRLF split between pieces too.
+     */
     public void acceptChunk(CharSequence text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '\n') {
+            if (afterCr) {
+                afterCr = false;
+                if (c == '\n') {
+                    continue; // the LF of a CRLF, whose CR ended the line
+                }
+            }
+            if (c == '\n' || c == '\r') {
                 endPartial();
+                afterCr = c == '\r';
             } else if (partial.length() < MAX_LINE_CHARS) {
                 partial.append(c);
             } else {

@@ -150,6 +150,32 @@ class LogTemplateTreeTest {
         assertEquals(whole.finish(), pieces.finish());
     }
 
+    /** LF, CRLF and a lone CR (old Mac files, some devices) each end a line, whatever the pieces. */
+    @Test
+    void everyLineBreakEndsALineInAnyPieces() {
+        StringBuilder lf = new StringBuilder();
+        StringBuilder mixed = new StringBuilder();
+        String[] breaks = {"\n", "\r\n", "\r"};
+        Random random = new Random(8);
+        for (int i = 0; i < 300; i++) {
+            String line = HEAD + (i % 3 == 0 ? "Invalid user u" + random.nextInt(9) + " from 10.0.0." + i % 200
+                    : "Connection closed by 10.1.1." + i % 100 + " [preauth]");
+            lf.append(line).append('\n');
+            mixed.append(line).append(breaks[i % 3]);
+        }
+        LogTemplateMiner byLf = new LogTemplateMiner(LogTemplateConfig.defaults());
+        byLf.acceptChunk(lf);
+        LogSummary expected = byLf.finish();
+        assertEquals(300, expected.lines());
+        LogTemplateMiner pieces = new LogTemplateMiner(LogTemplateConfig.defaults());
+        for (int at = 0; at < mixed.length(); ) {
+            int end = Math.min(mixed.length(), at + 1 + random.nextInt(13)); // CRLFs split between pieces too
+            pieces.acceptChunk(mixed.subSequence(at, end));
+            at = end;
+        }
+        assertEquals(expected, pieces.finish());
+    }
+
     @Test
     void unrelatedFirstWordsDoNotShareABranchTemplate() {
         LogSummary summary = mine(List.of("alpha beta gamma delta", "omega beta gamma delta"), new HashMap<>());
