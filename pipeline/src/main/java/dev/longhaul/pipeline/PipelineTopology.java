@@ -87,7 +87,8 @@ public final class PipelineTopology {
                         || JobStates.handedBack(status), Named.as("status-final"))
                 .<DispatchEvent>mapValues((jobId, status) -> JobStates.isFinal(status.getState())
                                 ? new DispatchEvent.Finished(jobId, status.getState(), status.getSubmissionId())
-                                : new DispatchEvent.HandedBack(jobId, status.getSubmissionId(), JobStates.handedBackRelease(status)),
+                                : new DispatchEvent.HandedBack(jobId, status.getSubmissionId(), JobStates.handedBackRelease(status),
+                                        JobStates.handedBackStarted(status)),
                         Named.as("status-finished"));
 
         if (!config.tenants().isEmpty()) {

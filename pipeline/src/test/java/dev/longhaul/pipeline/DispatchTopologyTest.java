@@ -346,6 +346,38 @@ class DispatchTopologyTest {
         }
     }
 
+    /**
+     * A job paused while it ran is handed back saying so: held paused past its deadline it does not
+     * expire (it met it: a deadline is when a job must start), and released again it says it had
+     * started. One handed back unrun still expires.
+     */
+    @Test
+    void aJobHandedBackAfterItsRunStartedDoesNotExpireWhilePausedPastItsDeadline() {
+        try (PipelineDriver p = new PipelineDriver()) {
+            p.heartbeat("w0", List.of(0, 1), 0, T0);
+            p.submit(job("a", "acme", 0, T0.plusSeconds(5)));
+            p.submit(job("b", "acme", 0, T0.plusSeconds(5)));
+            List<WorkOrder> first = p.work.readValuesToList();
+            assertEquals(List.of("a", "b"), first.stream().map(o -> o.getRequest().getJobId()).toList());
+            p.control("a", ControlAction.PAUSE, null);
+            p.control("b", ControlAction.PAUSE, null);
+            p.handedBack(first.get(0), true);
+            p.handedBack(first.get(1), false);
+            p.statuses();
+            // when the deadline passes while both are held, paused
+            p.advance(Duration.ofSeconds(6));
+            p.heartbeat("w0", List.of(0, 1), 0, p.now());
+            // then only the one that never started expires
+            assertEquals(List.of("b EXPIRED deadline 2030-01-01T00:00:05Z passed before dispatch"), p.statuses());
+            // and the other, resumed, goes again saying it had started
+            p.control("a", ControlAction.RESUME, null);
+            List<WorkOrder> again = p.work.readValuesToList();
+            assertEquals(List.of("a"), again.stream().map(o -> o.getRequest().getJobId()).toList());
+            assertTrue(again.get(0).getStarted());
+            assertEquals(T0.plusSeconds(5), again.get(0).getRequest().getDeadline(), "its deadline is kept, for the release order");
+        }
+    }
+
     @Test
     void aPauseOrPriorityChangeDuringTheUploadAppliesToTheOrderPlanned() {
         try (PipelineDriver p = new PipelineDriver()) {

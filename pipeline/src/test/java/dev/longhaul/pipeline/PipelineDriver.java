@@ -174,9 +174,14 @@ final class PipelineDriver implements AutoCloseable {
 
     /** A paused job's order handed back by its worker, as the worker's status says it (JobStates.handedBack). */
     void handedBack(WorkOrder order) {
+        handedBack(order, false);
+    }
+
+    /** A worker's hand-back of the order, saying whether a run of it had started (ResultWriter.handedBack). */
+    void handedBack(WorkOrder order, boolean started) {
         String jobId = order.getRequest().getJobId();
         statusIn.pipeInput(jobId, JobStatus.newBuilder().setJobId(jobId).setTenant(order.getRequest().getTenant())
-                .setState(JobState.QUEUED).setReason(dev.longhaul.schemas.JobStates.handedBack(order.getReleasedAt()))
+                .setState(JobState.QUEUED).setReason(dev.longhaul.schemas.JobStates.handedBack(order.getReleasedAt(), started))
                 .setUpdatedAt(now()).setSubmissionId(order.getRequest().getSubmissionId()).setRelease(order.getReleasedAt()).build());
     }
 

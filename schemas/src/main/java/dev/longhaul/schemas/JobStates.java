@@ -24,6 +24,8 @@ public final class JobStates {
      */
     public static final String HANDED_BACK = "paused; stopped on its worker and handed back: it starts again from the beginning when resumed";
     private static final String RELEASE = " (release ";
+    /** Follows HANDED_BACK in the reason of a hand-back of a run that had started (handedBack(Instant, boolean)). */
+    private static final String STARTED = "; it had started, so its deadline no longer applies";
     /**
      * The reason of the planner's CANCELLED status for a cancel of a job id it knows nothing of: one
      * not submitted yet, or one whose plan it has forgotten (settled-job retention). Naming no
@@ -33,9 +35,22 @@ public final class JobStates {
 
     private JobStates() {}
 
-    /** The reason of a hand-back of the order released at `release` (WorkOrder.releasedAt). */
+    /** The reason of a hand-back of the order released at `release` (WorkOrder.releasedAt), unrun. */
     public static String handedBack(java.time.Instant release) {
-        return HANDED_BACK + RELEASE + release + ")";
+        return handedBack(release, false);
+    }
+
+    /**
+     * The reason of a hand-back of the order released at `release`; `started` when a run of it had
+     * started (the job met its deadline, so the dispatcher holds it without one: handedBackStarted).
+     */
+    public static String handedBack(java.time.Instant release, boolean started) {
+        return HANDED_BACK + (started ? STARTED : "") + RELEASE + release + ")";
+    }
+
+    /** Whether the status is a hand-back of an order a run of which had started (see handedBack(Instant, boolean)). */
+    public static boolean handedBackStarted(JobStatus status) {
+        return handedBack(status) && status.getReason().startsWith(HANDED_BACK + STARTED);
     }
 
     /**
@@ -74,11 +89,12 @@ public final class JobStates {
             return status.getRelease().toEpochMilli();
         }
         String reason = status.getReason();
-        if (reason == null || !reason.startsWith(HANDED_BACK + RELEASE) || !reason.endsWith(")")) {
+        String head = reason != null && reason.startsWith(HANDED_BACK + STARTED) ? HANDED_BACK + STARTED + RELEASE : HANDED_BACK + RELEASE;
+        if (reason == null || !reason.startsWith(head) || !reason.endsWith(")")) {
             return 0;
         }
         try {
-            return java.time.Instant.parse(reason.substring(HANDED_BACK.length() + RELEASE.length(), reason.length() - 1)).toEpochMilli();
+            return java.time.Instant.parse(reason.substring(head.length(), reason.length() - 1)).toEpochMilli();
         } catch (java.time.format.DateTimeParseException e) {
             return 0;
         }

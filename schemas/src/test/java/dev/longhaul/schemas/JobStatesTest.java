@@ -85,6 +85,13 @@ class JobStatesTest {
             assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setReason(reason).build()), reason);
         }
         assertEquals(false, JobStates.handedBack(JobStatus.newBuilder(handedBack).setState(JobState.RUNNING).build()));
+        // a hand-back of a run that had started says so, and still names its release
+        assertEquals(false, JobStates.handedBackStarted(handedBack));
+        JobStatus started = JobStatus.newBuilder(handedBack).setReason(JobStates.handedBack(release, true)).build();
+        assertEquals(true, JobStates.handedBack(started));
+        assertEquals(true, JobStates.handedBackStarted(started));
+        assertEquals(release.toEpochMilli(), JobStates.handedBackRelease(started));
+        assertEquals(false, JobStates.handedBackStarted(JobStatus.newBuilder(started).setState(JobState.RUNNING).build()));
     }
 
     private static JobStatus of(JobState state, long release, String reason) {

@@ -57,7 +57,12 @@ public sealed interface DispatchEvent {
      * QUEUED JobStates.handedBack(release) with the order's offset: of that life (submissionId, ""
      * when unnamed) and that release (WorkOrder.releasedAt in epoch ms; 0 for an order that names none).
      */
-    record HandedBack(String jobId, String submissionId, long release) implements DispatchEvent {}
+    record HandedBack(String jobId, String submissionId, long release, boolean started) implements DispatchEvent {
+        /** A hand-back of an order whose run had not started. */
+        HandedBack(String jobId, String submissionId, long release) {
+            this(jobId, submissionId, release, false);
+        }
+    }
 
     /** The serde of the dispatch repartition topics. */
     static Serde<DispatchEvent> serde(Topics topics) {
@@ -76,10 +81,11 @@ public sealed interface DispatchEvent {
                     }
                     case PauseChanged c -> tagged(c.paused() ? 7 : 8, utf8(c.jobId()));
                     case Heartbeat h -> tagged(2, heartbeats.serializer().serialize(heartbeatSubject, h.heartbeat()));
-                    // the release (8 bytes), then "N:" + N chars of submission + jobId, as tag 4
+                    // the release (8 bytes), then "N:" + N chars of submission + jobId, as tag 4; tag 10
+                    // for a run that had started (9 is read as one that had not: events of earlier versions)
                     case HandedBack b -> {
                         byte[] ids = utf8(b.submissionId().length() + ":" + b.submissionId() + b.jobId());
-                        yield tagged(9, ByteBuffer.allocate(Long.BYTES + ids.length).putLong(b.release()).put(ids).array());
+                        yield tagged(b.started() ? 10 : 9, ByteBuffer.allocate(Long.BYTES + ids.length).putLong(b.release()).put(ids).array());
                     }
                     case Finished f -> f.submissionId().isEmpty()
                             ? tagged(3, (f.state().name() + ":" + f.jobId()).getBytes(StandardCharsets.UTF_8))
@@ -99,11 +105,11 @@ public sealed interface DispatchEvent {
                                 ByteBuffer.wrap(body).getInt());
                         case 7, 8 -> new PauseChanged(new String(body, StandardCharsets.UTF_8), tag == 7);
                         case 1 -> new CancelRequested(new String(body, StandardCharsets.UTF_8));
-                        case 9 -> {
+                        case 9, 10 -> {
                             String text = new String(body, Long.BYTES, body.length - Long.BYTES, StandardCharsets.UTF_8);
                             int colon = text.indexOf(':');
                             int to = colon + 1 + Integer.parseInt(text.substring(0, colon));
-                            yield new HandedBack(text.substring(to), text.substring(colon + 1, to), ByteBuffer.wrap(body).getLong());
+                            yield new HandedBack(text.substring(to), text.substring(colon + 1, to), ByteBuffer.wrap(body).getLong(), tag == 10);
                         }
                         case 2 -> new Heartbeat(heartbeats.deserializer().deserialize(heartbeatSubject, body));
                         case 3 -> {

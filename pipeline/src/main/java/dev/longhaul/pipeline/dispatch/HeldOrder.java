@@ -52,6 +52,11 @@ public record HeldOrder(WorkOrder order, long arrival, boolean paused) {
         return new HeldOrder(WorkOrder.newBuilder(order).setReleasedAt(java.time.Instant.ofEpochMilli(release)).build(), arrival, paused);
     }
 
+    /** The order held again after a run of it had started on the worker that handed it back: it no longer expires. */
+    HeldOrder started() {
+        return order.getStarted() ? this : new HeldOrder(WorkOrder.newBuilder(order).setStarted(true).build(), arrival, paused);
+    }
+
     HeldOrder withPriority(int priority) {
         JobRequest request = JobRequest.newBuilder(order.getRequest()).setPriority(priority).build();
         return new HeldOrder(WorkOrder.newBuilder(order).setRequest(request).build(), arrival, paused);
@@ -62,15 +67,21 @@ public record HeldOrder(WorkOrder order, long arrival, boolean paused) {
         java.time.Instant deadline = order.getRequest().getDeadline();
         return new Waiting(jobId(), tenant(), order.getRequest().getSubmissionId(), order.getRequest().getPriority(),
                 deadline == null ? Long.MAX_VALUE : deadline.toEpochMilli(), cost(), arrival, paused,
-                order.getReleasedAt().toEpochMilli());
+                order.getReleasedAt().toEpochMilli(), order.getStarted());
     }
 
     /**
      * A held order's summary: deadline in epoch ms, Long.MAX_VALUE for none; lastRelease, the
-     * release a worker handed back (afterRelease), 0 for an order never released.
+     * release a worker handed back (afterRelease), 0 for an order never released; started, a run
+     * of it had started (WorkOrder.started): its deadline still orders it, but it no longer expires.
      */
     record Waiting(String jobId, String tenant, String submissionId, int priority, long deadline, long cost, long arrival,
-                   boolean paused, long lastRelease) {
+                   boolean paused, long lastRelease, boolean started) {
+
+        /** Whether its deadline has passed and it must expire. */
+        boolean expiresAt(long now) {
+            return deadline <= now && !started;
+        }
     }
 
     static Serde<HeldOrder> serde(Topics topics) {

@@ -36,7 +36,9 @@
  *   command for it here only changes what a hand-back does. A worker that stops a paused job, or
  *   does not start it, hands the order back (QUEUED JobStates.handedBack(release), committed with
  *   the order's offset): the order leaves flight and is held again with its arrival and any
- *   priority set meanwhile, paused, and runs again from the beginning once resumed; a hand-back
+ *   priority set meanwhile, paused, and runs again from the beginning once resumed (a job whose
+ *   run had started met its deadline, by which it must start: JobStates.handedBackStarted; held
+ *   again it no longer expires, and its order says so to the next worker, WorkOrder.started); a hand-back
  *   naming another release than the one in flight changes nothing. A RESUME that came while it was
  *   in flight, after any PAUSE, releases it at once (QUEUED "resumed"): the worker read the PAUSE
  *   before it; a CANCEL that came while it was in flight ends it CANCELLED. The hand-back and the
@@ -305,8 +307,9 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
                     "cancelled while its worker handed it back, paused", now), now));
             return;
         }
-        HeldOrder.Waiting w = rehold(heldSerde.deserializer().deserialize(RELEASED_STORE, r.held())
-                .afterRelease(f.releasedAt()).withPaused(!r.has(ReleasedOrder.RESUMED)));
+        HeldOrder back = heldSerde.deserializer().deserialize(RELEASED_STORE, r.held())
+                .afterRelease(f.releasedAt()).withPaused(!r.has(ReleasedOrder.RESUMED));
+        HeldOrder.Waiting w = rehold(b.started() ? back.started() : back); // a run that started met the deadline
         if (!w.paused()) {
             newlyHeld = w; // back among the waiting: its tenant catches up as an arrival's does
             status(w, JobState.QUEUED, "resumed", now); // the worker's status said paused
@@ -481,13 +484,14 @@ public final class LaneDispatcher implements Processor<String, DispatchEvent, St
 
     /**
      * Held orders still waiting and not paused, in no particular order (releaseOrder is total:
-     * arrivals differ); those whose deadline has passed, paused or not, become EXPIRED and are dropped.
+     * arrivals differ); those whose deadline has passed, paused or not, become EXPIRED and are dropped,
+     * unless a run of them had started before a worker handed them back (Waiting.started).
      */
     private List<HeldOrder.Waiting> expireOverdue(long now) {
         List<HeldOrder.Waiting> waiting = new ArrayList<>();
         List<HeldOrder.Waiting> overdue = new ArrayList<>();
         for (HeldOrder.Waiting w : waitingIndex.values()) {
-            if (w.deadline() <= now) {
+            if (w.expiresAt(now)) {
                 overdue.add(w);
             } else if (!w.paused()) {
                 waiting.add(w);

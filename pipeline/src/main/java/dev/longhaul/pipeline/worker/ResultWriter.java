@@ -128,11 +128,12 @@ final class ResultWriter implements AutoCloseable {
 
     /**
      * A paused job's order given back to the dispatcher (JobStates.handedBack, naming the order's
-     * release), unrun or stopped: committed with the order's offset, so the order leaves this lane
-     * for good, and the dispatcher, which reads this status, holds it again.
+     * release and whether a run of it had `started`), unrun or stopped: committed with the order's
+     * offset, so the order leaves this lane for good, and the dispatcher, which reads this status,
+     * holds it again (without its deadline when it had started).
      */
-    List<Out> handedBack(WorkOrder order) {
-        return List.of(status(order, JobState.QUEUED, 0, 0, JobStates.handedBack(order.getReleasedAt())));
+    List<Out> handedBack(WorkOrder order, boolean started) {
+        return List.of(status(order, JobState.QUEUED, 0, 0, JobStates.handedBack(order.getReleasedAt(), started)));
     }
 
     List<Out> expired(WorkOrder order) {

@@ -560,13 +560,21 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Whether the order's job is past its deadline, by which it must have started, and has not: an
-     * order a run of which started here (Tries.started), or on an earlier owner of the lane (its
-     * start mark), started in time, and runs again.
+     * Whether the order's job is past its deadline, by which it must have started, and has not
+     * (hasStarted): one that started in time runs again, however late.
      */
     private boolean expiresUnrun(Taken t) {
         Instant deadline = t.order.getRequest().getDeadline();
-        return deadline != null && deadline.isBefore(Instant.now()) && !t.tries.started() && startMark(t.partition()) != t.record.offset();
+        return deadline != null && deadline.isBefore(Instant.now()) && !hasStarted(t);
+    }
+
+    /**
+     * Whether a run of the order, which has a deadline, has started: here (Tries.started), on an
+     * earlier owner of its lane (its start mark), or before its job was paused and the order handed
+     * back and released again (WorkOrder.started).
+     */
+    private boolean hasStarted(Taken t) {
+        return t.tries.started() || t.order.getStarted() || startMark(t.partition()) == t.record.offset();
     }
 
     /** The lane's startMarks entry, read from the group the first time; -1 (not cached) when the group does not answer. */
@@ -596,7 +604,8 @@ public final class Worker implements AutoCloseable {
      * started in time. Best effort: a mark that does not land is logged, and the job runs.
      */
     private void markStarted(Taken t) {
-        if (t.order.getRequest().getDeadline() == null || startMarks.getOrDefault(t.partition(), -1L) == t.record.offset()) {
+        if (t.order.getRequest().getDeadline() == null || t.order.getStarted()
+                || startMarks.getOrDefault(t.partition(), -1L) == t.record.offset()) {
             return;
         }
         if (writer.markStarted(t.partition(), t.record.offset(), consumer.groupMetadata()) == ResultWriter.Committed.YES) {
@@ -659,7 +668,8 @@ public final class Worker implements AutoCloseable {
         } else if (control.pauses(t.order) && !controlReadSince(t)) {
             requeue(t.again(t.tries.count(), Duration.ofMillis(50), null)); // asked again once the listener has read that far
         } else if (control.pauses(t.order)) {
-            commit(t, new Ending(writer.handedBack(t.order), false));
+            // saying whether it had started: the dispatcher then holds it without expiring it
+            commit(t, new Ending(writer.handedBack(t.order, t.order.getRequest().getDeadline() != null && hasStarted(t)), false));
         } else if (inProgress.size() + abandoned.size() >= config.concurrentOrders()) {
             // chosen as one that would end unrun, but no longer (resumed meanwhile, say): it waits
             // for a slot at the head of the queue rather than run beyond concurrentOrders

@@ -63,7 +63,7 @@ class DispatchRecordsTest {
                 new DispatchEvent.PriorityChanged("job:1", -7), new DispatchEvent.PriorityChanged("j", Integer.MAX_VALUE),
                 new DispatchEvent.PauseChanged("job:2", true), new DispatchEvent.PauseChanged("job:2", false),
                 new DispatchEvent.CancelRequested("job:3"), new DispatchEvent.HandedBack("job:4", "sub:1:x", 1_764_557_700_123L),
-                new DispatchEvent.HandedBack("job:5", "", 0)}) {
+                new DispatchEvent.HandedBack("job:5", "", 0), new DispatchEvent.HandedBack("job:6", "s", 7, true)}) {
             assertEquals(e, serde.deserializer().deserialize("t", serde.serializer().serialize("t", e)));
         }
     }

@@ -575,6 +575,64 @@ class WorkerTest {
         }
     }
 
+    /**
+     * A job with a deadline paused while it ran: its hand-back says it had started, and its order,
+     * released again with that said (WorkOrder.started) after the deadline, runs rather than expire.
+     * An order handed back unrun says it had not.
+     */
+    @Test
+    void aPausedRunOfAJobWithADeadlineIsHandedBackAsStartedAndRunsWhenReleasedPastIt() throws Exception {
+        Topics pauseTopics = namespaceTopics("latepause.", 1);
+        java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Faults holdFirstRun = (point, order) -> {
+            if (point == Faults.Point.PREFILL && reached.getCount() > 0) {
+                reached.countDown();
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Topics saved = topics;
+        try (Worker w = new Worker(config("latepause-1", "latepause."), pauseTopics, new LaneAssignment.Pinned(List.of(0)), holdFirstRun)) {
+            topics = pauseTopics;
+            Instant deadline = Instant.now().plusSeconds(5);
+            WorkOrder order = order("late-paused", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "paused while it ran".getBytes(), deadline);
+            placeOn(0, order);
+            assertTrue(reached.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
+            // when the job is paused while it runs
+            sendControl("late-paused", ControlAction.PAUSE);
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!w.knowsPaused("late-paused") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            release.countDown();
+            // then its hand-back says it had started
+            assertEquals(1, awaitHandedBack("late-paused", 1));
+            JobStatus back = last(all(topics.status, "late-paused").stream().filter(dev.longhaul.schemas.JobStates::handedBack).toList());
+            assertTrue(dev.longhaul.schemas.JobStates.handedBackStarted(back), back.getReason());
+            // while an order of it released while still paused, which never runs, is handed back as unstarted
+            WorkOrder unrun = order("late-unrun", DocumentKind.TEXT, List.of(task(TaskType.SUMMARIZE)), "never ran".getBytes(),
+                    Instant.now().plusSeconds(600));
+            sendControl("late-unrun", ControlAction.PAUSE);
+            placeOn(0, unrun);
+            assertEquals(1, awaitHandedBack("late-unrun", 1));
+            JobStatus unrunBack = last(all(topics.status, "late-unrun").stream().filter(dev.longhaul.schemas.JobStates::handedBack).toList());
+            assertFalse(dev.longhaul.schemas.JobStates.handedBackStarted(unrunBack), unrunBack.getReason());
+            // and once resumed past its deadline, the order released again as started runs to its result
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 200));
+            sendControl("late-paused", ControlAction.RESUME);
+            placeOn(0, WorkOrder.newBuilder(order).setStarted(true).setReleasedAt(Instant.now()).build());
+            one(topics.summaries, "late-paused"); // first: until the run ends, the hand-back is the latest status
+            assertEquals(JobState.SUCCEEDED, finalState("late-paused"));
+        } finally {
+            release.countDown();
+            topics = saved;
+        }
+    }
+
     @Test
     void aReadOfControlAskedForIsDoneOnlyOnceWhatControlHeldThenHasBeenRead() throws Exception {
         Topics controlTopics = namespaceTopics("ctlread.", 1);
