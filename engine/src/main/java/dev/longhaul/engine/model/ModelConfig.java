@@ -39,7 +39,7 @@ public record ModelConfig(
         int maxPositionEmbeddings,
         Integer bosTokenId,
         Integer eosTokenId) {
-    /** Largest lightning block the engine takes (MiniMax-01 uses 256). */
+    /** Largest lightning block the engine runs (MiniMax-01 uses 256); a larger block_size runs as this. */
     public static final int MAX_BLOCK_SIZE = 8192;
 
 
@@ -133,9 +133,6 @@ public record ModelConfig(
         int heads = f.positiveInt("num_attention_heads", null, 32);
         JsonNode kvNode = root.get("num_key_value_heads");
         int kvHeads = kvNode == null ? 8 : kvNode.isNull() ? heads : f.positiveInt("num_key_value_heads", null, 8);
-        if (heads % kvHeads != 0) {
-            throw f.bad("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
-        }
         JsonNode hd = root.get("head_dim");
         int headDim;
         if (hd == null || hd.isNull()) {
@@ -205,11 +202,16 @@ public record ModelConfig(
             throw f.bad("rms_norm_eps", "must be in (0, 1), is " + eps);
         }
         List<LayerKind> kinds = layerKinds(f, root, layers);
-        int block = f.positiveInt("block_size", null, 256);
-        if (block > MAX_BLOCK_SIZE) {
-            // the block prefill form keeps block x block decay tables per head: past this they cannot be held
-            throw f.bad("block_size", "(" + block + ") exceeds " + MAX_BLOCK_SIZE);
+        if (heads % kvHeads != 0) {
+            if (kinds.contains(LayerKind.FULL)) {
+                throw f.bad("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
+            }
+            kvHeads = heads; // no softmax layer reads it (a linear-only model, as HF builds none either)
         }
+        // The block is a performance knob only (MINIMAX.md §5.3: the forms are equal for any block):
+        // one past MAX_BLOCK_SIZE runs as MAX_BLOCK_SIZE, whose block x block scores per head a
+        // prefill chunk can still hold (a huge one failed after loading every weight)
+        int block = Math.min(f.positiveInt("block_size", null, 256), MAX_BLOCK_SIZE);
         int experts = f.positiveInt("num_local_experts", null, 8);
         int topK = f.positiveInt("num_experts_per_tok", null, 2);
         if (topK > experts) {

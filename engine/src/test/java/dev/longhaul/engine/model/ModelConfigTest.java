@@ -95,6 +95,28 @@ class ModelConfigTest {
         assertEquals(parse(config("minimax-tiny")), parse(legacy));
     }
 
+    /** block_size is a performance knob: one past MAX_BLOCK_SIZE runs as MAX_BLOCK_SIZE (a huge one failed after loading every weight). */
+    @Test
+    void aBlockPastTheLimitRunsAtTheLimit() {
+        ObjectNode c = config("minimax-tiny");
+        c.put("block_size", Integer.MAX_VALUE);
+        assertEquals(ModelConfig.MAX_BLOCK_SIZE, parse(c).blockSize());
+        c.put("block_size", 16);
+        assertEquals(16, parse(c).blockSize());
+    }
+
+    /** A linear-only model reads no KV heads: a count that would not divide the heads is no reason to refuse it. */
+    @Test
+    void aLinearOnlyModelIgnoresKeyValueHeads() {
+        ObjectNode c = config("minimax-tiny");
+        ArrayNode types = (ArrayNode) c.get("layer_types");
+        for (int i = 0; i < types.size(); i++) {
+            types.set(i, "linear_attention");
+        }
+        c.put("num_key_value_heads", 3);
+        assertEquals(java.util.Collections.nCopies(types.size(), LayerKind.LINEAR), parse(c).layerKinds());
+    }
+
     @Test
     void fieldsOutOfRangeAreRefusedByName() {
         refused("hidden_size", c -> c.put("hidden_size", -64));
@@ -147,8 +169,6 @@ class ModelConfigTest {
         refused("rope_parameters.rope_type", c -> rope(c).put("type", "linear")); // the older key in it
         refused("rope_scaling", c -> c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4));
         refused("rope_scaling", c -> c.putObject("rope_scaling").put("type", "linear").put("factor", 4));
-        // the lightning block is bounded (a huge one failed after loading every weight, unnamed)
-        refused("block_size", c -> c.put("block_size", Integer.MAX_VALUE));
         refused("hidden_act", c -> c.put("hidden_act", "gelu"));
         refused("postnorm", c -> c.put("postnorm", false));
         refused("sliding_window", c -> c.put("sliding_window", 4096));
