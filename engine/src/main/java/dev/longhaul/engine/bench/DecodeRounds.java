@@ -3,7 +3,7 @@
  * next: in one process, rounds that each measure the copy bandwidth and then time batch-1 decode,
  * batch-B decode and (optionally) batch-1 decode of a second checkpoint (e.g. the same weights in
  * bf16) back to back, every sequence continuing the same prefilled prompt (a snapshot taken once),
- * so each round's ratios compare runs seconds apart on identical work. Odd rounds run the three in
+ * so each round's ratios compare runs seconds apart on identical work. Rounds 2, 4, ... run the three in
  * reverse order, so that a drift inside a round favours neither side. The report keeps every
  * round's figures and the median of each ratio. The copy bandwidth is the host's: the bound it
  * gives is the CPU backends' (a GPU's is `bench engine --backend cuda`'s device copy bandwidth).

@@ -72,6 +72,12 @@ public final class BenchEngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
+        for (int tokens : attentionTokens) {
+            if (tokens < 1) { // checked before minutes of measuring, not after
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--attention-tokens must be positive token counts, got " + tokens);
+            }
+        }
         EngineBench.Options defaults = EngineBench.Options.of(model, promptTokens, generate, batch, engine.threads());
         EngineBench.Options options = new EngineBench.Options(model, promptTokens, generate, batch, engine.threads(),
                 engine.backendName(), defaults.prefillChunk(), defaults.seed());

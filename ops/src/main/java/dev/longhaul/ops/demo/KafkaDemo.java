@@ -134,7 +134,7 @@ public final class KafkaDemo {
                     say("not serving: %s", broken.get());
                     return 1;
                 }
-                serve(stack, running);
+                return serve(stack, worker, running) ? status : 1;
             }
             return status;
         } finally {
@@ -319,13 +319,28 @@ public final class KafkaDemo {
         return 1;
     }
 
-    private void serve(DevStack stack, Running running) throws InterruptedException {
+    /**
+     * Serves until Ctrl-C, watching the worker and the pipeline as stack does: false when one of
+     * them stopped meanwhile (said), since a stack that can run no job would leave every job
+     * submitted to it queued for ever, unseen.
+     */
+    private boolean serve(DevStack stack, Worker worker, Running running) throws InterruptedException {
         say("");
         say("Serving until Ctrl-C. Submit more against this stack, e.g.:");
         say("  ./longhaul submit FILE --kind log --task summarize --follow --bootstrap-servers %s --registry-url %s",
                 stack.bootstrapServers(), stack.registryUrl());
-        running.awaitClosed();
+        while (!running.awaitClosed(SERVE_WATCH)) {
+            Optional<String> broken = stopped(stack, worker, running);
+            if (broken.isPresent() && !running.stopping()) {
+                say("stopped serving: %s", broken.get());
+                return false;
+            }
+        }
+        return true;
     }
+
+    /** How often serving checks that the worker and the pipeline still run. */
+    private static final Duration SERVE_WATCH = Duration.ofSeconds(2);
 
     private String display(Path path) {
         Path home = options.home().toAbsolutePath().normalize();
@@ -394,8 +409,9 @@ public final class KafkaDemo {
             closed.countDown();
         }
 
-        void awaitClosed() throws InterruptedException {
-            closed.await();
+        /** Whether it closed within `wait`. */
+        boolean awaitClosed(Duration wait) throws InterruptedException {
+            return closed.await(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         private static void closeQuietly(AutoCloseable resource) {

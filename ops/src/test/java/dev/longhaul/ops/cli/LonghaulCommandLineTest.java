@@ -170,6 +170,15 @@ class LonghaulCommandLineTest {
         assertTrue(b.json);
     }
 
+    /** A nonsense attention length is refused before the benchmark runs (it failed at the end, its results lost). */
+    @Test
+    void benchEngineRefusesAttentionTokensBelowOneUpFront() {
+        Run run = execute("bench", "engine", "--model", "no/such/model", "--prompt-tokens", "8", "--generate", "8",
+                "--attention-tokens", "4096,0");
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("--attention-tokens must be positive token counts, got 0"), run.err());
+    }
+
     @Test
     void benchEngineDefaultsToOneSequence() {
         BenchEngineCommand b = (BenchEngineCommand) parse("bench", "engine", "--model", "m", "--prompt-tokens", "8",
