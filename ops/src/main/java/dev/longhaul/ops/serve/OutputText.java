@@ -7,36 +7,25 @@
  * later tokens add nothing; the caller then cancels the sequence. The concatenation of everything
  * returned is therefore exactly the non-streamed text. Not thread-safe.
  *
- * Decoding is incremental, as in vLLM and TGI: each token decodes only the window of tokens since
- * the last point where the text was complete, together with the tokens before that point (so a
- * decoder that treats the first token of a text specially sees it in context), and the window's
- * new text is what the new tokens add. A window starts where a text ended without U+FFFD, so at a
- * character boundary, and the cost per token stays bounded however long the output grows.
+ * Decoding is incremental (IncrementalText), so the cost per token stays bounded however long the
+ * output grows.
  */
 package dev.longhaul.ops.serve;
 
-import java.util.Arrays;
 import java.util.List;
 
 import dev.longhaul.engine.tokenizer.TextTokenizer;
+import dev.longhaul.ops.engine.IncrementalText;
 
 final class OutputText {
-    private static final char INCOMPLETE = '\uFFFD';
-
-    private final TextTokenizer tokenizer;
+    private final IncrementalText decoded;
     private final List<String> stops;
-    private int[] ids = new int[64];
-    private int size;
-    private int prefixStart;         // the window decoded for each token starts here
-    private int readStart;           // tokens before this are settled text
-    private String prefixText = "";  // the decoding of ids[prefixStart, readStart)
-    private int provisional;         // chars of the unsettled tokens' text already in `text`
     private final StringBuilder text = new StringBuilder();
     private int sent;
     private boolean stopped;
 
     OutputText(TextTokenizer tokenizer, List<String> stops) {
-        this.tokenizer = tokenizer;
+        this.decoded = new IncrementalText(tokenizer, true);
         this.stops = List.copyOf(stops);
     }
 
@@ -45,27 +34,7 @@ final class OutputText {
         if (stopped) {
             return "";
         }
-        if (size == ids.length) {
-            ids = Arrays.copyOf(ids, 2 * size);
-        }
-        ids[size++] = id;
-        String window = tokenizer.decodeSkippingSpecial(Arrays.copyOfRange(ids, prefixStart, size));
-        String unsettled = window.length() > prefixText.length() ? window.substring(prefixText.length()) : "";
-        int ready = unsettled.length();
-        while (ready > 0 && unsettled.charAt(ready - 1) == INCOMPLETE) {
-            ready--;
-        }
-        if (ready > provisional) {
-            text.append(unsettled, provisional, ready);
-            provisional = ready;
-        }
-        if (ready == unsettled.length() && ready > 0) {
-            // the new tokens end on a whole character: the next window starts after them
-            prefixStart = readStart;
-            readStart = size;
-            prefixText = tokenizer.decodeSkippingSpecial(Arrays.copyOfRange(ids, prefixStart, readStart));
-            provisional = 0;
-        }
+        text.append(decoded.accept(id));
         return release(false);
     }
 
@@ -74,10 +43,7 @@ final class OutputText {
         if (stopped) {
             return "";
         }
-        String window = tokenizer.decodeSkippingSpecial(Arrays.copyOfRange(ids, prefixStart, size));
-        if (window.length() > prefixText.length() + provisional) {
-            text.append(window, prefixText.length() + provisional, window.length());
-        }
+        text.append(decoded.finish());
         return release(true);
     }
 
@@ -98,7 +64,7 @@ final class OutputText {
 
     /** Tokens accepted, up to and including the one that completed a stop string. */
     int tokens() {
-        return size;
+        return decoded.tokens();
     }
 
     private String advance(int end) {
