@@ -183,10 +183,9 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public void lightning(Tensor qkv, DecayTable decay, int headDim, List<SegmentTask> tasks, Tensor out) {
-        if (!VectorLightning.supports(headDim)) {
-            super.lightning(qkv, decay, headDim, tasks, out); // which checks the shapes
-            return;
-        }
+        // a head size the vector kernels do not take (not a multiple of the lane count) runs the
+        // scalar kernels, still one (task, head) per pool piece: on every core, not on one
+        boolean vector = VectorLightning.supports(headDim);
         Shapes.lightning(qkv, decay.heads(), headDim, tasks, out);
         HostTensor p = HostTensor.of(qkv);
         HostTensor o = HostTensor.of(out);
@@ -199,7 +198,12 @@ public class VectorBackend extends ScalarBackend {
                 SegmentTask task = tasks.get(idx / heads);
                 int h = idx % heads;
                 float[] s = HostTensor.of(task.lightningState()).data;
-                if (task.rows() == 1) {
+                if (!vector && task.rows() == 1) {
+                    LightningKernels.recurrentStep(p.data, p.cols(), task.row0(), o.data, o.cols(), s, h, headDim, decay);
+                } else if (!vector) {
+                    LightningKernels.blockPrefill(p.data, p.cols(), task.row0(), task.rows(), o.data, o.cols(), s, h,
+                            headDim, decay);
+                } else if (task.rows() == 1) {
                     VectorLightning.recurrentStep(p.data, p.cols(), task.row0(), o.data, o.cols(), s, h, headDim, decay);
                 } else {
                     VectorLightning.blockPrefill(p.data, p.cols(), task.row0(), task.rows(), o.data, o.cols(), s, h,
@@ -221,10 +225,7 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public void softmaxAttention(Tensor q, Tensor k, Tensor v, AttentionShape shape, List<SegmentTask> tasks,
                                  Tensor out) {
-        if (!VectorAttention.supports(shape.headDim())) {
-            super.softmaxAttention(q, k, v, shape, tasks, out); // which checks the shapes
-            return;
-        }
+        boolean vector = VectorAttention.supports(shape.headDim()); // else the scalar kernel, on the pool all the same
         Shapes.softmaxAttention(q, k, v, shape, tasks, out);
         HostTensor qt = HostTensor.of(q);
         HostTensor kt = HostTensor.of(k);
@@ -237,6 +238,10 @@ public class VectorBackend extends ScalarBackend {
         pool.forEach(tasks.size() * heads, 1, (worker, from, to) -> {
             for (int idx = from; idx < to; idx++) {
                 SegmentTask task = tasks.get(idx / heads);
+                if (!vector) {
+                    AttentionKernels.attendHead(qt, shape, task, idx % heads, ot);
+                    continue;
+                }
                 // attendHead writes whole vectors of scores: up to the key count rounded up to L
                 int need = task.position() + task.rows() + L;
                 float[] scores = scoreScratch[worker];

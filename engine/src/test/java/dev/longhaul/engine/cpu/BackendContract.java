@@ -449,10 +449,11 @@ abstract class BackendContract {
         return o;
     }
 
-    @Test
-    void lightningBlockAndRecurrentFormsMatchTheQuadraticFormForAnyChunking() {
+    /** d = 20: a head size that is no multiple of a vector backend's lane count (its scalar kernels, on its pool). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {32, 20})
+    void lightningBlockAndRecurrentFormsMatchTheQuadraticFormForAnyChunking(int d) {
         int heads = 3;
-        int d = 32;
         int rows = 75;
         double[] slopes = {0.9, 0.05, 3e-6};
         DecayTable decay = new DecayTable(slopes, 16);
@@ -479,11 +480,11 @@ abstract class BackendContract {
         }
     }
 
-    @Test
-    void softmaxAttentionMatchesTheReferenceAcrossChunksAndForks() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {32, 20})
+    void softmaxAttentionMatchesTheReferenceAcrossChunksAndForks(int d) {
         int heads = 4;
         int kvHeads = 2;
-        int d = 32;
         int rows = 40;
         AttentionShape shape = new AttentionShape(heads, kvHeads, d, 16, 10000.0);
         float[] q = gaussian(rows * heads * d, 1);
