@@ -40,6 +40,9 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             // The registry's --port is its own; only the dashboard's is configured.
             new Binding("longhaul dashboard", "--port", ConfigKey.DASHBOARD_PORT));
 
+    /** The commands whose --backend may be remote:URL (an OpenAI-compatible server). */
+    private static final java.util.Set<String> REMOTE_COMMANDS = java.util.Set.of("longhaul worker", "longhaul config show");
+
     private final Map<String, String> env;
     private final Path workDir;
     private final Supplier<Path> configOption;
@@ -74,6 +77,12 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         }
         try {
             String value = effective().config().text(key.get());
+            if (key.get() == ConfigKey.BACKEND && value.startsWith(dev.longhaul.pipeline.worker.WorkerConfig.REMOTE)
+                    && !REMOTE_COMMANDS.contains(option.command().qualifiedName())) {
+                // a remote inference server is the workers' engine: a deployment that configures
+                // one must not make golden, generate, bench or serve fail; they take the default one
+                return dev.longhaul.ops.config.LonghaulConfig.DEFAULTS.text(ConfigKey.BACKEND);
+            }
             // Unset (no model, all threads): the option keeps its own meaning of absent.
             return value.isEmpty() ? null : value;
         } catch (IllegalArgumentException e) {

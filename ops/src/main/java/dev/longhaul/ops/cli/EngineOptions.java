@@ -14,7 +14,8 @@ public final class EngineOptions {
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend: cpu (Vector API, all threads), scalar (reference) or cuda (NVIDIA GPU 0; "
                     + "fails at start without a driver or device); for `worker` also remote:URL, an OpenAI-compatible "
-                    + "server (e.g. remote:http://HOST:8000/v1). Default: ${DEFAULT-VALUE}.")
+                    + "server (e.g. remote:http://HOST:8000/v1; one configured in longhaul.properties or LONGHAUL_BACKEND "
+                    + "is the workers' only, the other commands then use cpu). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -115,6 +115,9 @@ class ConfigCommandLineTest {
         Map<String, String> remote = new java.util.HashMap<>(env);
         remote.put("LONGHAUL_BACKEND", "remote:http://vllm:8000/v1");
         assertEquals("remote:http://vllm:8000/v1", ((WorkerCommand) parse(remote, "worker")).engine.backendName());
+        // which the engine commands, that cannot use it, leave for their own default (a local backend)
+        assertEquals("cpu", ((GoldenCommand) parse(remote, "golden", "dir")).engine.backendName());
+        assertEquals("scalar", ((GoldenCommand) parse(env, "golden", "dir")).engine.backendName(), "a local one they take");
     }
 
     @Test
