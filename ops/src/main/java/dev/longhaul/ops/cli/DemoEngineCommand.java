@@ -27,11 +27,13 @@ public final class DemoEngineCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // picocli runs the last subcommand alone: `demo --backend cuda engine` would run on the CPU
+        // (the root's own options, --verbose and --config, reach every command wherever they are given)
         CommandSpec demo = spec.parent();
-        if (demo != null && !demo.commandLine().getParseResult().matchedOptions().isEmpty()) {
+        java.util.List<String> misplaced = demo == null ? java.util.List.of() : demo.commandLine().getParseResult().matchedOptions()
+                .stream().filter(o -> !o.inherited()).map(o -> o.longestName()).distinct().toList();
+        if (!misplaced.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "options before `engine` belong to the Kafka demo and do not"
-                    + " reach the engine demo (" + demo.commandLine().getParseResult().matchedOptions().stream()
-                    .map(o -> o.longestName()).distinct().toList() + "); put the engine demo's after it: demo engine --backend ...");
+                    + " reach the engine demo (" + misplaced + "); put the engine demo's after it: demo engine --backend ...");
         }
         try (Backend backend = engine.open()) {
             return new EngineDemo(DemoCommand.home(), backend, spec.commandLine().getOut()).run();

@@ -362,6 +362,11 @@ class LonghaulCommandLineTest {
         Run run = execute("demo", "--backend", "cuda", "engine");
         assertEquals(2, run.status());
         assertTrue(run.err().contains("--backend") && run.err().contains("do not reach the engine demo"), run.err());
+        // but the root's own options do reach it: here the engine demo starts and refuses its backend
+        Run verbose = execute("demo", "--verbose", "engine", "--backend", "no-such-backend");
+        assertEquals(2, verbose.status());
+        assertFalse(verbose.err().contains("do not reach the engine demo"), verbose.err());
+        assertTrue(verbose.err().contains("no-such-backend"), verbose.err());
     }
 
     @Test
