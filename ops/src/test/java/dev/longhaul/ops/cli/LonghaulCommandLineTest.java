@@ -414,6 +414,16 @@ class LonghaulCommandLineTest {
         assertTrue(run.err().contains("does/not/exist"), run.err());
     }
 
+    /** A file where a folder should be: the one line says what is wrong with the path, not the path alone. */
+    @Test
+    void aFileWhereAFolderShouldBeIsSaidSo(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("state"), "not a folder");
+        Run run = execute("pipeline", "--state-dir", file.toString());
+        assertEquals(2, run.status());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(file + ": exists already (a file where a folder should be?)"), run.err());
+    }
+
     @Test
     void verbosePrintsTheStackTrace() {
         Run run = execute("golden", "does/not/exist", "--backend", "scalar", "--verbose");
