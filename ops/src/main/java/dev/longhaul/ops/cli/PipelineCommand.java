@@ -131,37 +131,54 @@ public final class PipelineCommand implements Callable<Integer> {
         }
         PipelineConfig config = config();
         Path state = stateDir != null ? Files.createDirectories(stateDir) : Files.createTempDirectory("longhaul-pipeline-");
+        // The hook goes in before the start, which can take a minute (topics, schemas, RUNNING): a
+        // Ctrl-C meanwhile closes what has started and deletes a temporary state folder too
+        java.util.concurrent.atomic.AtomicReference<PipelineRunner> started = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<dev.longhaul.ops.stack.StatusServer> statusStarted =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean closing = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            closing.set(true);
+            if (statusStarted.get() != null) {
+                statusStarted.get().close();
+            }
+            if (started.get() != null) {
+                started.get().close();
+            }
+            deleteIfTemporary(state);
+            stopped.countDown();
+        }, "longhaul-pipeline-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         PipelineRunner runner;
-        dev.longhaul.ops.stack.StatusServer status = null;
         try {
             if (statusPort != null) {
-                status = new dev.longhaul.ops.stack.StatusServer(statusBind != null ? statusBind : statusHost, statusHost,
-                        statusPort, dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken));
+                statusStarted.set(new dev.longhaul.ops.stack.StatusServer(statusBind != null ? statusBind : statusHost, statusHost,
+                        statusPort, dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken)));
             }
+            dev.longhaul.ops.stack.StatusServer status = statusStarted.get();
             runner = PipelineRunner.start(config, new Topics(config.kafka().namespace(), kafka.registry()),
                     kafka.bootstrapServers, state, kafka.clientOverrides(), status == null ? null : status.applicationServer());
+            started.set(runner);
             if (status != null) {
                 status.attach(new dev.longhaul.pipeline.status.JobStatusQuery(runner.streams()));
             }
         } catch (RuntimeException | IOException e) {
-            if (status != null) {
-                status.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                throw e; // the hook is cleaning up
+            }
+            if (started.get() != null) {
+                started.get().close();
+            }
+            if (statusStarted.get() != null) {
+                statusStarted.get().close();
             }
             deleteIfTemporary(state);
             throw e;
         }
-        dev.longhaul.ops.stack.StatusServer statusServer = status;
-        CountDownLatch stopped = new CountDownLatch(1);
-        AtomicBoolean closing = new AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            closing.set(true);
-            if (statusServer != null) {
-                statusServer.close();
-            }
-            runner.close();
-            deleteIfTemporary(state);
-            stopped.countDown();
-        }, "longhaul-pipeline-shutdown"));
+        dev.longhaul.ops.stack.StatusServer statusServer = statusStarted.get();
         var out = spec.commandLine().getOut();
         out.printf("pipeline %s: %d lanes on %s (namespace %s, state in %s); Ctrl-C stops%n", config.kafka().applicationId(),
                 config.dispatch().lanes(), kafka.bootstrapServers, config.kafka().namespace(), state);
