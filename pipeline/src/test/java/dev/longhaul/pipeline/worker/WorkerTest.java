@@ -528,16 +528,7 @@ class WorkerTest {
         // given a worker whose first run stops at its first prefill chunk until released
         java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Faults holdFirstRun = (point, order) -> {
-            if (point == Faults.Point.PREFILL && reached.getCount() > 0) {
-                reached.countDown();
-                try {
-                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        Faults holdFirstRun = holdingFirstRun(reached, release);
         Topics saved = topics;
         try (Worker w = new Worker(config("pause-1", "pause."), pauseTopics, new LaneAssignment.Pinned(List.of(0)), holdFirstRun)) {
             topics = pauseTopics;
@@ -545,12 +536,7 @@ class WorkerTest {
             placeOn(0, paused);
             assertTrue(reached.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
             // when the job is paused while it runs
-            sendControl("paused-1", ControlAction.PAUSE);
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!w.knowsPaused("paused-1") && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
-            assertTrue(w.knowsPaused("paused-1"), "the pause reached the run");
+            pauseAndAwait(w, "paused-1");
             release.countDown();
             // then the run stops and its order is handed back, with no result
             assertEquals(1, awaitHandedBack("paused-1", 1));
@@ -585,16 +571,7 @@ class WorkerTest {
         Topics pauseTopics = namespaceTopics("latepause.", 1);
         java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Faults holdFirstRun = (point, order) -> {
-            if (point == Faults.Point.PREFILL && reached.getCount() > 0) {
-                reached.countDown();
-                try {
-                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        Faults holdFirstRun = holdingFirstRun(reached, release);
         Topics saved = topics;
         try (Worker w = new Worker(config("latepause-1", "latepause."), pauseTopics, new LaneAssignment.Pinned(List.of(0)), holdFirstRun)) {
             topics = pauseTopics;
@@ -603,11 +580,7 @@ class WorkerTest {
             placeOn(0, order);
             assertTrue(reached.await(60, java.util.concurrent.TimeUnit.SECONDS), "the run started");
             // when the job is paused while it runs
-            sendControl("late-paused", ControlAction.PAUSE);
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!w.knowsPaused("late-paused") && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            pauseAndAwait(w, "late-paused");
             release.countDown();
             // then its hand-back says it had started
             assertEquals(1, awaitHandedBack("late-paused", 1));
@@ -669,6 +642,16 @@ class WorkerTest {
             release.countDown();
             topics = saved;
         }
+    }
+
+    /** Pauses the job and waits until the worker knows (the pause then reaches its run at the next step). */
+    private static void pauseAndAwait(Worker w, String jobId) throws Exception {
+        sendControl(jobId, ControlAction.PAUSE);
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!w.knowsPaused(jobId) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertTrue(w.knowsPaused(jobId), "the pause reached the worker");
     }
 
     private static void sendControl(String jobId, ControlAction action) throws Exception {
@@ -1347,6 +1330,20 @@ class WorkerTest {
     }
 
     /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
+    /** Faults that stop the first run to reach a prefill chunk there, `reached` counted down, until `release` (two minutes at most). */
+    private static Faults holdingFirstRun(java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
+        return (point, order) -> {
+            if (point == Faults.Point.PREFILL && reached.getCount() > 0) {
+                reached.countDown();
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+
     /** Faults that stop the runs of orders named `prefix`... at their prefill chunks until `release` (two minutes at most). */
     private static Faults heldAtFirstPrefill(String prefix, java.util.concurrent.CountDownLatch release) {
         return (point, order) -> {
