@@ -84,9 +84,9 @@ public final class Longhaul implements Runnable {
     /** One clear line on stderr and status 2; the stack trace only when --verbose was given. */
     private static int reportError(Exception e, CommandLine cl, ParseResult parsed) {
         String message = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
-        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() == null) {
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && fs.getFile() != null) {
             // their messages are the path alone: say what about it (a file where a folder should be, ...)
-            message = fs.getFile() + ": " + switch (fs) {
+            message = fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile()) + ": " + switch (fs) {
                 case java.nio.file.FileAlreadyExistsException x -> "exists already (a file where a folder should be?)";
                 case java.nio.file.NoSuchFileException x -> "no such file or folder";
                 case java.nio.file.AccessDeniedException x -> "permission denied";

@@ -92,6 +92,9 @@ final class RemoteEngine implements OrderEngine {
                 tokenizer.close(); // its native handle, which nothing else would release
                 throw e;
             }
+        } catch (Error e) {
+            client.close();
+            throw e;
         } catch (RuntimeException e) {
             client.close();
             throw new IllegalStateException("remote backend " + base + " is not usable: " + e.getMessage(), e);

@@ -201,6 +201,8 @@ public final class Worker implements AutoCloseable {
      * of the lane started in time runs again here rather than expire.
      */
     private final Map<TopicPartition, Long> startMarks = new java.util.HashMap<>();
+    /** By lane, when startMark may ask the group again after it did not answer (poll thread only). */
+    private final Map<TopicPartition, Long> startMarkRetryAt = new java.util.HashMap<>();
     private long lastHeartbeat;
     /**
      * Before this time (ms) no order is decoded: the registry failed a lookup (or the output
@@ -571,29 +573,49 @@ public final class Worker implements AutoCloseable {
     /**
      * Whether a run of the order, which has a deadline, has started: here (Tries.started), on an
      * earlier owner of its lane (its start mark), or before its job was paused and the order handed
-     * back and released again (WorkOrder.started).
+     * back and released again (WorkOrder.started). While the group cannot say whether the lane's
+     * order was marked, it is taken as started: a job run late costs time, a job expired that had
+     * started in time loses its result for good.
      */
     private boolean hasStarted(Taken t) {
-        return t.tries.started() || t.order.getStarted() || startMark(t.partition()) == t.record.offset();
+        if (t.tries.started() || t.order.getStarted()) {
+            return true;
+        }
+        long mark = startMark(t.partition());
+        return mark == t.record.offset() || mark == MARK_UNREADABLE;
     }
 
-    /** The lane's startMarks entry, read from the group the first time; -1 (not cached) when the group does not answer. */
+    /**
+     * The lane's startMarks entry, read from the group the first time; MARK_UNREADABLE (not cached,
+     * and not asked again for START_MARK_WAIT, so that the poll loop is not held up) while the group
+     * does not answer.
+     */
     private long startMark(TopicPartition lane) {
         Long known = startMarks.get(lane);
         if (known != null) {
             return known;
         }
+        long now = System.currentTimeMillis();
+        if (now < startMarkRetryAt.getOrDefault(lane, 0L)) {
+            return MARK_UNREADABLE;
+        }
         try {
             long mark = ResultWriter.startMarked(consumer.committed(Set.of(lane), START_MARK_WAIT).get(lane));
             startMarks.put(lane, mark);
+            startMarkRetryAt.remove(lane);
             return mark;
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            throw e; // close() woke the poll loop up
         } catch (org.apache.kafka.common.KafkaException e) {
+            startMarkRetryAt.put(lane, System.currentTimeMillis() + START_MARK_WAIT.toMillis());
             LOG.log(System.Logger.Level.WARNING, "worker " + config.workerId() + ": cannot read whether an earlier owner of " + lane
-                    + " started its order (" + e + "); an order of it past its deadline expires");
-            return -1;
+                    + " started its order (" + e + "); an order of it past its deadline runs rather than expire meanwhile");
+            return MARK_UNREADABLE;
         }
     }
 
+    /** startMark's answer while the group does not say. */
+    private static final long MARK_UNREADABLE = -2;
     /** How long the group may take to say a lane's committed offset (startMark). */
     private static final Duration START_MARK_WAIT = Duration.ofSeconds(5);
 
@@ -1097,6 +1119,7 @@ public final class Worker implements AutoCloseable {
                 // about to be another member's
                 pending.removeIf(t -> partitions.contains(t.partition()));
                 startMarks.keySet().removeAll(partitions); // read again should the lane come back
+                startMarkRetryAt.keySet().removeAll(partitions);
                 controlReads.keySet().removeIf(key -> partitions.stream().anyMatch(tp -> key.startsWith(tp + "@")));
             }
         }

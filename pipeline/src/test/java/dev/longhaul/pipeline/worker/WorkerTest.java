@@ -1329,7 +1329,6 @@ class WorkerTest {
                 .setEstimatedCostTokens(doc.length / 4).setPlannedAt(Instant.now()).build();
     }
 
-    /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
     /** Faults that stop the first run to reach a prefill chunk there, `reached` counted down, until `release` (two minutes at most). */
     private static Faults holdingFirstRun(java.util.concurrent.CountDownLatch reached, java.util.concurrent.CountDownLatch release) {
         return (point, order) -> {
@@ -1357,7 +1356,8 @@ class WorkerTest {
         };
     }
 
-        private static Topics namespaceTopics(String namespace, int lanes) {
+    /** The topics under a namespace of their own (one per test), `work` with this many lanes, the rest one partition. */
+    private static Topics namespaceTopics(String namespace, int lanes) {
         return namespaceTopics(namespace, lanes, new InMemorySchemaRegistry());
     }
 

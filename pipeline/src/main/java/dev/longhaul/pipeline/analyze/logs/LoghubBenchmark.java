@@ -52,7 +52,8 @@ public final class LoghubBenchmark {
         Map<Long, Integer> assigned = new HashMap<>();
         LogTemplateMiner miner = new LogTemplateMiner(config, assigned::put);
         try {
-            // Split on \n only (the miner drops a \r before it), so line numbers match LineId.
+            // The miner ends a line at LF, CRLF or a lone CR, as Python's universal newlines do (the
+            // Loghub files are CRLF, with no lone CR), so its line numbers match LineId.
             miner.acceptChunk(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
