@@ -41,16 +41,9 @@ public final class TextSniffer {
         if (head.length >= 2 && (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE || head[0] == (byte) 0xFE && head[1] == (byte) 0xFF)) {
             return "UTF-16 text (convert it to UTF-8)";
         }
-        if (isBzip2(head)) {
-            return "bzip2-compressed data";
-        }
-        if (head.length >= 6 && new String(head, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("%PDF-")
-                && head[5] >= '0' && head[5] <= '9') {
-            return "a PDF";
-        }
         for (Magic m : MAGICS) {
-            if (head.length >= m.bytes.length && java.util.Arrays.equals(head, 0, m.bytes.length, m.bytes, 0, m.bytes.length)) {
-                return m.name;
+            if (m.matches().test(head)) {
+                return m.name();
             }
         }
         int nul = firstNul(head);
@@ -62,12 +55,31 @@ public final class TextSniffer {
      * the stream's end (of sqrt(pi), an empty stream): a text file that merely begins "BZh" is text.
      */
     private static boolean isBzip2(byte[] head) {
-        if (head.length < 10 || head[0] != 'B' || head[1] != 'Z' || head[2] != 'h' || head[3] < '1' || head[3] > '9') {
+        return has(head, 0, 'B', 'Z', 'h') && digitAt(head, 3, '1')
+                && (has(head, 4, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59) || has(head, 4, 0x17, 0x72, 0x45, 0x38, 0x50, 0x90));
+    }
+
+    /** "%PDF-" and the version's first digit: a text file that merely begins "%PDF-" is text. */
+    private static boolean isPdf(byte[] head) {
+        return has(head, 0, '%', 'P', 'D', 'F', '-') && digitAt(head, 5, '0');
+    }
+
+    /** Whether head holds `bytes` (each 0-255) from `at`. */
+    private static boolean has(byte[] head, int at, int... bytes) {
+        if (head.length < at + bytes.length) {
             return false;
         }
-        byte[] block = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
-        byte[] end = {0x17, 0x72, 0x45, 0x38, 0x50, (byte) 0x90};
-        return java.util.Arrays.equals(head, 4, 10, block, 0, 6) || java.util.Arrays.equals(head, 4, 10, end, 0, 6);
+        for (int i = 0; i < bytes.length; i++) {
+            if (head[at + i] != (byte) bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether head[at] is an ASCII digit from `lowest` to '9'. */
+    private static boolean digitAt(byte[] head, int at, char lowest) {
+        return head.length > at && head[at] >= lowest && head[at] <= '9';
     }
 
     /** The offset of the first NUL byte within the window, or -1. */
@@ -80,19 +92,19 @@ public final class TextSniffer {
         return -1;
     }
 
-    private record Magic(String name, byte[] bytes) {
+    /** A binary format and how its first bytes show it. */
+    private record Magic(String name, java.util.function.Predicate<byte[]> matches) {
+        /** A format whose files begin with `bytes` (each 0-255). */
         static Magic of(String name, int... bytes) {
-            byte[] b = new byte[bytes.length];
-            for (int i = 0; i < b.length; i++) {
-                b[i] = (byte) bytes[i];
-            }
-            return new Magic(name, b);
+            return new Magic(name, head -> has(head, 0, bytes));
         }
     }
 
     private static final java.util.List<Magic> MAGICS = java.util.List.of(
             Magic.of("zstd-compressed data", 0x28, 0xB5, 0x2F, 0xFD),
             Magic.of("xz-compressed data", 0xFD, '7', 'z', 'X', 'Z', 0x00),
+            new Magic("bzip2-compressed data", TextSniffer::isBzip2),
             Magic.of("a zip archive", 'P', 'K', 0x03, 0x04),
-            Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C));
+            Magic.of("a 7-zip archive", '7', 'z', 0xBC, 0xAF, 0x27, 0x1C),
+            new Magic("a PDF", TextSniffer::isPdf));
 }
