@@ -206,17 +206,29 @@ final class DashboardFeed implements AutoCloseable {
         if (!fresh.isEmpty()) {
             assigned.addAll(fresh);
             consumer.assign(assigned);
-            // a partition read before its topic was refused goes on where it stopped: read again
-            // from the start, its results and dead letters would be counted twice
-            List<TopicPartition> unread = new ArrayList<>();
-            for (TopicPartition tp : fresh) {
-                Long at = stoppedAt.remove(tp);
-                if (at == null) {
-                    unread.add(tp);
-                } else {
-                    consumer.seek(tp, at);
-                }
+            placeFresh(consumer, fresh, stoppedAt);
+        }
+    }
+
+    /**
+     * Places partitions just assigned: one read before its topic was refused goes on where it
+     * stopped (read again from the start, its results and dead letters would be counted twice),
+     * the others start at the beginning. When every one of them goes on, no seek to the beginning
+     * is asked at all: the consumer takes an empty list there as every partition it is assigned,
+     * and would read all history again.
+     */
+    static void placeFresh(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer, List<TopicPartition> fresh,
+                           Map<TopicPartition, Long> stoppedAt) {
+        List<TopicPartition> unread = new ArrayList<>();
+        for (TopicPartition tp : fresh) {
+            Long at = stoppedAt.remove(tp);
+            if (at == null) {
+                unread.add(tp);
+            } else {
+                consumer.seek(tp, at);
             }
+        }
+        if (!unread.isEmpty()) {
             consumer.seekToBeginning(unread);
         }
     }
