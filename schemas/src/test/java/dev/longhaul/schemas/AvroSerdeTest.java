@@ -185,6 +185,58 @@ class AvroSerdeTest {
         assertReason(DeadLetterReason.NOT_AVRO, serde, huge.toByteArray());
     }
 
+    /**
+     * A length or count in the bytes larger than the bytes that follow: refused as NOT_AVRO without
+     * allocating for it. The Avro release the build pins checks a string's, bytes' or collection's
+     * prefix against the bytes left before it allocates; releases before it sized the value from the
+     * prefix alone, so that a 13-byte record asked for an 8 GiB array and the OutOfMemoryError, past
+     * every catch, stopped the stream thread on every restart. This holds the build to a release
+     * that checks.
+     */
+    @Test
+    void aLengthTheBytesCannotHoldAllocatesNothing() {
+        long claimed = Integer.MAX_VALUE - 8; // the most Avro itself lets through
+        // JobRequest: jobId "", tenant "", kind 0, then the tasks array's count
+        assertRefusedCheaply(JobRequest.class, claimed, 0, 0, 0);
+        // JobRequest: the same, the count written as a negative block count with a byte size
+        assertRefusedCheaply(JobRequest.class, -claimed, 0, 0, 0);
+        // Control: the jobId's length
+        assertRefusedCheaply(Control.class, claimed);
+        // DocumentChunk: jobId "", index 0, then the data's length
+        assertRefusedCheaply(DocumentChunk.class, claimed, 0, 0);
+        // WorkerHeartbeat: workerId "", backend "", then the lanes' count
+        assertRefusedCheaply(WorkerHeartbeat.class, claimed, 0, 0);
+    }
+
+    /** Frames `prefix` bytes then `length` (zig-zag long) as a record of type, and checks its refusal costs little. */
+    private <T extends SpecificRecord> void assertRefusedCheaply(Class<T> type, long length, int... prefix) {
+        AvroSerde<T> serde = AvroSerde.forValues(type, registry);
+        int id = registry.register("t-value", serde.schema());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(5).put((byte) 0).putInt(id).array());
+        for (int b : prefix) {
+            out.write(b);
+        }
+        try {
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            encoder.writeLong(length);
+            if (length < 0) {
+                encoder.writeLong(1L << 40); // the block's byte size
+            }
+            encoder.writeInt(7); // a few bytes after it, far fewer than it claims
+            encoder.flush();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        byte[] bytes = out.toByteArray();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertReason(DeadLetterReason.NOT_AVRO, serde, bytes);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 16 << 20, type.getSimpleName() + " with a length of " + length + " in " + bytes.length
+                + " bytes allocated " + allocated + " bytes");
+    }
+
     private static void assertReason(DeadLetterReason expected, AvroSerde<?> serde, byte[] bytes) {
         WireFormatException e = assertThrows(WireFormatException.class, () -> serde.deserialize("t", bytes));
         assertEquals(expected, e.reason(), e.getMessage());
