@@ -81,9 +81,13 @@ public final class PostgresSink implements ResultSink {
      * in the database too (longhaul_sink, with the batch whose refusals it counts), and read back
      * at start: a sink restarted after each few refusals (by a supervisor, after a stop for another
      * reason) would otherwise count from 0 every time, and drain the topic into dead letters a few
-     * rows a run.
+     * rows a run. What is counted is the refused rows' keys, not the refusals: a batch read again
+     * (its offsets not committed after the database took it, its dead letters not delivered) refuses
+     * the same rows again, and counted twice they stopped every later start of a sink whose table
+     * was never at fault.
      */
-    private final java.util.EnumMap<SinkResult.Kind, Integer> refusedInARow = new java.util.EnumMap<>(SinkResult.Kind.class);
+    private final java.util.EnumMap<SinkResult.Kind, java.util.LinkedHashSet<List<Object>>> refusedInARow =
+            new java.util.EnumMap<>(SinkResult.Kind.class);
     /** The longest one read from the database may wait (pgjdbc's socketTimeout), unless the URL says otherwise. */
     static final java.time.Duration SOCKET_TIMEOUT = java.time.Duration.ofMinutes(5);
 
@@ -168,22 +172,56 @@ public final class PostgresSink implements ResultSink {
             for (SinkResult.Kind kind : SinkResult.Kind.values()) {
                 q.setString(1, refusalKey(kind));
                 try (var rows = q.executeQuery()) {
-                    int count = rows.next() ? Integer.parseInt(rows.getString(1)) : 0;
-                    if (count > 0) {
-                        refusedInARow.put(kind, count);
+                    java.util.LinkedHashSet<List<Object>> keys = rows.next() ? refusedKeys(rows.getString(1)) : new java.util.LinkedHashSet<>();
+                    if (!keys.isEmpty()) {
+                        refusedInARow.put(kind, keys);
                     }
                 }
             }
         }
     }
 
-    /** Writes the counts of refusals in a row into the transaction open on the connection (the caller commits). */
+    /**
+     * The refused rows' keys a saved value names: a JSON array of [job id, task index, submission
+     * id]; a bare count, as sinks before keys were kept saved it, stands for that many rows unnamed.
+     */
+    static java.util.LinkedHashSet<List<Object>> refusedKeys(String saved) {
+        java.util.LinkedHashSet<List<Object>> keys = new java.util.LinkedHashSet<>();
+        String text = saved.strip();
+        if (text.matches("\\d{1,9}")) {
+            for (int i = 0; i < Integer.parseInt(text); i++) {
+                keys.add(List.of("a refusal counted before keys were kept", i));
+            }
+            return keys;
+        }
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode key : JSON.readTree(text)) {
+                keys.add(List.of(key.path(0).asText(), key.path(1).asInt(), key.path(2).asText()));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.log(System.Logger.Level.WARNING, "the refusals in a row saved in longhaul_sink are unreadable and counted from 0: " + e);
+        }
+        return keys;
+    }
+
+    /** The key refusedInARow counts a result's row by. */
+    private static List<Object> refusedKey(SinkResult r) {
+        return List.of(r.key().jobId(), r.key().taskIndex(), r.key().submissionId());
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Writes the refused rows' keys (refusedInARow) into the transaction open on the connection (the caller commits). */
     private void saveRefusals() throws SQLException {
         try (PreparedStatement up = connection.prepareStatement("INSERT INTO longhaul_sink (key, value) VALUES (?, ?)"
                 + " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")) {
             for (SinkResult.Kind kind : SinkResult.Kind.values()) {
                 up.setString(1, refusalKey(kind));
-                up.setString(2, Integer.toString(refusedInARow.getOrDefault(kind, 0)));
+                try {
+                    up.setString(2, JSON.writeValueAsString(refusedInARow.getOrDefault(kind, new java.util.LinkedHashSet<>())));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException("cannot write the refused rows' keys", e);
+                }
                 up.addBatch();
             }
             up.executeBatch();
@@ -319,7 +357,8 @@ public final class PostgresSink implements ResultSink {
     public Written writeAll(List<SinkResult> batch) throws SQLException {
         return retrying(() -> {
             // a try that fails is rolled back, its refusals with it: they are counted again by the next
-            java.util.EnumMap<SinkResult.Kind, Integer> before = new java.util.EnumMap<>(refusedInARow);
+            java.util.EnumMap<SinkResult.Kind, java.util.LinkedHashSet<List<Object>>> before = new java.util.EnumMap<>(SinkResult.Kind.class);
+            refusedInARow.forEach((kind, keys) -> before.put(kind, new java.util.LinkedHashSet<>(keys)));
             try {
                 return writeAllOnce(batch);
             } catch (SQLException | RuntimeException e) {
@@ -371,7 +410,9 @@ public final class PostgresSink implements ResultSink {
                     connection.rollback(before);
                     st.clearBatch();
                     String reason = "PostgreSQL refused the row (SQLSTATE " + sqlState(rowError) + "): " + firstLine(rowError);
-                    if (refusedInARow.merge(r.kind(), 1, Integer::sum) >= REFUSED_IN_A_ROW) {
+                    java.util.LinkedHashSet<List<Object>> keys = refusedInARow.computeIfAbsent(r.kind(), k -> new java.util.LinkedHashSet<>());
+                    keys.add(refusedKey(r));
+                    if (keys.size() >= REFUSED_IN_A_ROW) {
                         // a NOT NULL column without a default, a constraint no row meets: the table is
                         // at fault, and dead-lettering every result would drain the topic into dead letters
                         throw new SQLException(REFUSED_IN_A_ROW + " rows in a row were refused by the "

@@ -385,7 +385,33 @@ class PostgresSinkTest {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.summary(999)))).fresh());
         }
-        assertEquals(0, count("SELECT max(value::int) FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'"));
+        assertEquals(0, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'"));
+    }
+
+    @Test
+    void aBatchReadAgainAfterARestartCountsItsRefusedRowsOnce() throws Exception {
+        try (PostgresSink first = new PostgresSink(jdbcUrl, null, null);
+             Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE summaries ADD CONSTRAINT late CHECK (job_id < 'job-0100')");
+        }
+        // a batch whose rows the table refuses, committed in the database and then read again by each
+        // restart (the process died before its offsets were committed, or its dead letters failed)
+        List<SinkResult> refusedBatch = IntStream.range(100, 105).mapToObj(j -> SinkResult.of(TestResults.summary(j))).toList();
+        for (int run = 0; run < 3; run++) {
+            try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+                assertEquals(5, sink.writeAll(refusedBatch).refused().size(), "run " + run);
+            }
+        }
+        assertEquals(5, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key = 'refused_in_a_row.summaries'"));
+        // the streak is still five rows: five others refused reach the limit, and the sink stops
+        try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
+            List<SinkResult> more = IntStream.range(105, 110).mapToObj(j -> SinkResult.of(TestResults.summary(j))).toList();
+            SQLException e = assertThrows(SQLException.class, () -> sink.writeAll(more));
+            assertTrue(e.getMessage().contains("in a row"), e.getMessage());
+        }
+        // a count saved by a sink from before keys were kept stands for that many rows
+        assertEquals(7, PostgresSink.refusedKeys("7").size());
+        assertEquals(List.of(List.of("job-1", 2, "s")), List.copyOf(PostgresSink.refusedKeys("[[\"job-1\",2,\"s\"]]")));
     }
 
     @Test
