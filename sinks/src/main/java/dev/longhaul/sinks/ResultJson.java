@@ -32,7 +32,10 @@ public final class ResultJson {
     // not cut to its first value), and decimals keep every digit instead of rounding to a double.
     private static final ObjectReader CONTENT = MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final ObjectReader LINE = MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    // A line is one JSON value and nothing after it: a line a crash glued bytes onto (zeros where
+    // its newline was, a later fragment) is no result, so recovery cuts the file there
+    private static final ObjectReader LINE = MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private ResultJson() {}
 

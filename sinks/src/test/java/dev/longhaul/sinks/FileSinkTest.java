@@ -8,6 +8,7 @@ package dev.longhaul.sinks;
 import static dev.longhaul.sinks.TestResults.extraction;
 import static dev.longhaul.sinks.TestResults.summary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -245,6 +246,24 @@ class FileSinkTest {
         String later = ResultJson.line(SinkResult.of(extraction(2))) + "\n";
         Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + zeros + later);
         recoversOnce();
+    }
+
+    @Test
+    void aLineWithBytesAfterItsJsonIsNoResultAndIsCutWithTheTail() throws Exception {
+        // a power loss that left a page of zeros where a line's newline was, then a later fragment:
+        // the line's JSON is whole, but the line is not one a reader can parse
+        String complete = ResultJson.line(SinkResult.of(summary(1))) + "\n";
+        String glued = ResultJson.line(SinkResult.of(extraction(1))) + "\0".repeat(300) + "ed\"}}\n";
+        Files.writeString(dir.resolve("results-00000003.jsonl.inprogress"), complete + glued);
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(3, sink.write(results(1, 3)), "job 1's extraction was cut with the tail, and is written again");
+            sink.confirmed();
+        }
+        List<String> lines = allLines();
+        assertEquals(4, lines.size());
+        for (String line : lines) {
+            assertFalse(line.contains("\0"), "a published line holds what the crash left: " + line);
+        }
     }
 
     @Test
