@@ -222,6 +222,7 @@ public final class FileSink implements ResultSink {
     /** Reads the keys of every file, cuts a torn tail and holds every file left in progress (under its hidden name). */
     private void recover() throws IOException {
         directory.refuse(ParquetFileSink.NAME, "Parquet results");
+        nextNumber = directory.nextNumber(); // files moved away took their numbers with them
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
@@ -310,7 +311,9 @@ public final class FileSink implements ResultSink {
     }
 
     private void open() throws IOException {
-        currentPath = dir.resolve(String.format(Locale.ROOT, ".results-%08d%s%s", nextNumber++, SUFFIX, IN_PROGRESS));
+        int number = nextNumber++;
+        directory.taken(nextNumber);
+        currentPath = dir.resolve(String.format(Locale.ROOT, ".results-%08d%s%s", number, SUFFIX, IN_PROGRESS));
         current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentOpened = clock.instant();
         currentSize = 0;

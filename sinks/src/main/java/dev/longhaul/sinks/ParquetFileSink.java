@@ -147,7 +147,9 @@ public final class ParquetFileSink implements ResultSink {
             return 0;
         }
         if (current == null) {
-            current = open(nextNumber++);
+            int number = nextNumber++;
+            directory.taken(nextNumber); // before the file: no later file takes its name, shipped or not
+            current = open(number);
         }
         ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
@@ -287,6 +289,7 @@ public final class ParquetFileSink implements ResultSink {
                 }
             }
         }
+        nextNumber = directory.nextNumber(); // files moved away took their numbers with them
         for (int n : numbers) {
             nextNumber = Math.max(nextNumber, n + 1);
             Files.deleteIfExists(path(n, IN_PROGRESS));

@@ -77,15 +77,46 @@ final class SinkDirectory implements AutoCloseable {
             }
         }
         String id = java.util.UUID.randomUUID().toString();
-        Path temporary = dir.resolve(".group.tmp");
+        writeDurably(".group", groupId + "\n" + id + "\n");
+        return id;
+    }
+
+    /**
+     * The least number the directory's next file may take (file .next; 0 without it). taken()
+     * raises it before each new file, so that no name is used twice, also once finished files have
+     * been moved away: numbered again from the files left, a shipper that copies by name would
+     * replace the earlier file downstream with the new one.
+     */
+    int nextNumber() throws IOException {
+        Path file = dir.resolve(".next");
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        if (!text.matches("\\d{1,9}")) {
+            throw new IOException(file + " should hold the number of the directory's next results file, not \""
+                    + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "\"; write there one more than the highest"
+                    + " number the directory's files (here or shipped) ever had");
+        }
+        return Integer.parseInt(text);
+    }
+
+    /** Records durably, before file number next - 1 is made, that every number below next is taken (nextNumber). */
+    void taken(int next) throws IOException {
+        writeDurably(".next", next + "\n");
+    }
+
+    /** Replaces the directory's file `name` with `text` atomically and durably. */
+    private void writeDurably(String name, String text) throws IOException {
+        Path temporary = dir.resolve(name + ".tmp");
         try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap((groupId + "\n" + id + "\n").getBytes(StandardCharsets.UTF_8)));
+            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
             out.force(true);
         }
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temporary, dir.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         sync();
-        return id;
     }
 
     /**

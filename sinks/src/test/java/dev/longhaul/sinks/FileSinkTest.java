@@ -249,6 +249,25 @@ class FileSinkTest {
     }
 
     @Test
+    void aFileNameIsNeverUsedTwiceAlsoAfterFinishedFilesWereMovedAway() throws Exception {
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            sink.write(results(0, 2));
+        }
+        // a shipper moves the finished file away by its name
+        Path shipped = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-shipped"));
+        Files.move(dir.resolve("results-00000000.jsonl"), shipped.resolve("results-00000000.jsonl"));
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(2, sink.write(results(2, 3)));
+        }
+        assertEquals(List.of(dir.resolve("results-00000001.jsonl")), files(FileSink.SUFFIX),
+                "a new name: copied by name, results-00000000.jsonl would replace the earlier file downstream");
+        // and a directory whose record of numbers is not one is refused, not renumbered
+        Files.writeString(dir.resolve(".next"), "x\n");
+        IOException e = assertThrows(IOException.class, () -> new FileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains(".next"), e.getMessage());
+    }
+
+    @Test
     void aLineWithBytesAfterItsJsonIsNoResultAndIsCutWithTheTail() throws Exception {
         // a power loss that left a page of zeros where a line's newline was, then a later fragment:
         // the line's JSON is whole, but the line is not one a reader can parse

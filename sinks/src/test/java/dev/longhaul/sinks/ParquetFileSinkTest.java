@@ -179,6 +179,19 @@ class ParquetFileSinkTest {
     }
 
     @Test
+    void aFileNameIsNeverUsedTwiceAlsoAfterFinishedFilesWereMovedAway() throws Exception {
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            sink.write(results(0, 2));
+        }
+        Path shipped = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-shipped"));
+        Files.move(dir.resolve("results-00000000.parquet"), shipped.resolve("results-00000000.parquet"));
+        try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
+            assertEquals(2, sink.write(results(2, 3)));
+        }
+        assertEquals(List.of("results-00000001.parquet"), visible(), "a new name, not the shipped file's");
+    }
+
+    @Test
     void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(20, sink.write(results(0, 10)));
