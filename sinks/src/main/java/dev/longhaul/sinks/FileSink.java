@@ -91,6 +91,10 @@ public final class FileSink implements ResultSink {
         this.clock = Objects.requireNonNull(clock, "clock");
         directory = SinkDirectory.lock(dir);
         try {
+            // the format first: the other format's sink has its own default group, so the group's
+            // refusal would give the wrong advice, and on a directory from before .group it would
+            // bind the directory to the wrong group for good
+            directory.refuse(ParquetFileSink.NAME, "Parquet results");
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
@@ -221,7 +225,6 @@ public final class FileSink implements ResultSink {
 
     /** Reads the keys of every file, cuts a torn tail and holds every file left in progress (under its hidden name). */
     private void recover() throws IOException {
-        directory.refuse(ParquetFileSink.NAME, "Parquet results");
         nextNumber = directory.nextNumber(); // files moved away took their numbers with them
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {

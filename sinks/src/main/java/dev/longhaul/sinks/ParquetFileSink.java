@@ -107,6 +107,10 @@ public final class ParquetFileSink implements ResultSink {
         this.clock = Objects.requireNonNull(clock, "clock");
         directory = SinkDirectory.lock(dir);
         try {
+            // the format first: the other format's sink has its own default group, so the group's
+            // refusal would give the wrong advice, and on a directory from before .group it would
+            // bind the directory to the wrong group for good
+            directory.refuse(FileSink.NAME, "JSON Lines results");
             owner = "directory " + directory.bindGroup(config.groupId());
             recover();
         } catch (IOException | RuntimeException e) {
@@ -266,7 +270,6 @@ public final class ParquetFileSink implements ResultSink {
 
     /** Reads the keys of every finished file and completes what a crash left (see the file comment). */
     private void recover() throws IOException {
-        directory.refuse(FileSink.NAME, "JSON Lines results");
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path p : listing.toList()) {
                 if (UNHIDDEN.matcher(p.getFileName().toString()).matches()) {

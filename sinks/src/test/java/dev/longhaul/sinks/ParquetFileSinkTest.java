@@ -192,6 +192,22 @@ class ParquetFileSinkTest {
     }
 
     @Test
+    void aDirectoryOfJsonLinesIsRefusedForItsFormatBeforeItsGroupIsAsked() throws Exception {
+        SinkConfig files = SinkConfig.defaults("unused:9092", SinkConfig.FILES_GROUP);
+        try (FileSink sink = new FileSink(dir, files)) {
+            sink.write(results(0, 1));
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ParquetFileSink(dir, CONFIG));
+        assertTrue(e.getMessage().contains("JSON Lines"), "the format is what is wrong, not the group: " + e.getMessage());
+        // a directory written before .group existed is not bound to the Parquet sink's group by the refused start
+        Files.delete(dir.resolve(".group"));
+        assertThrows(IllegalStateException.class, () -> new ParquetFileSink(dir, CONFIG));
+        try (FileSink sink = new FileSink(dir, files)) {
+            assertEquals(2, sink.resultCount(), "its own sink still starts there");
+        }
+    }
+
+    @Test
     void aRestartedSinkSkipsWhatTheFilesAlreadyHold() throws Exception {
         try (ParquetFileSink sink = new ParquetFileSink(dir, CONFIG)) {
             assertEquals(20, sink.write(results(0, 10)));
