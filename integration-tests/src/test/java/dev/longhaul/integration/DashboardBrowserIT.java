@@ -117,6 +117,7 @@ class DashboardBrowserIT {
         assertTrue(!browser.findElement(By.id("login")).isDisplayed(), "the login form hides once live");
         assertEquals(0.0, number("return Math.max.apply(null, window.longhaul.series.prefill)"), "no tokens before any job");
         assertEquals("0", browser.findElement(By.id("chart-tokens")).getDomAttribute("data-max"));
+        assertEquals(List.of("–", "–", "–"), latencyColumn(2), "no job finished: no latency shown, rather than 0 ms");
         waitFor("the worker in the batch chart", d -> Boolean.TRUE.equals(js("return !!window.longhaul.series.batch['browser-worker']")));
         assertEquals(0.0, batchFillMax(), "no engine steps before any job");
 
@@ -137,6 +138,10 @@ class DashboardBrowserIT {
                 "the canvas drew a non-zero series");
         assertEquals("1", browser.findElement(By.id("lanes")).getDomAttribute("data-workers"), "the worker's lane load is drawn");
         assertEquals(3.0, number("return window.longhaul.snapshot.finishedByState.SUCCEEDED"));
+        waitFor("the worker's tokens in its table", d -> number("var row = Array.from(document.querySelectorAll('#worker-tokens tbody tr'))"
+                + ".find(function (tr) { return tr.cells[0].textContent === 'browser-worker'; });"
+                + " return row ? Number(row.cells[3].textContent.replace(/[kM]$/, '')) : 0") > 0);
+        waitFor("latencies once jobs finished", d -> !latencyColumn(2).contains("–"));
         assertEquals(List.of("queued", "running", "end_to_end"),
                 js("return Array.from(document.querySelectorAll('#latency tbody tr td:first-child')).map(function (c) { return c.textContent; })"));
 
@@ -223,6 +228,14 @@ class DashboardBrowserIT {
             }
         }
     };
+
+    /** The text of column `n` (from 1) of the latency table, a row per stage. */
+    private static List<Object> latencyColumn(int n) {
+        @SuppressWarnings("unchecked")
+        List<Object> cells = (List<Object>) js("return Array.from(document.querySelectorAll('#latency tbody tr td:nth-child(" + n
+                + ")')).map(function (c) { return c.textContent; })");
+        return cells;
+    }
 
     /** The largest live-sequences fill the page has charted for the worker. */
     private static double batchFillMax() {

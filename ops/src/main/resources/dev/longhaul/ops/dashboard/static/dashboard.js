@@ -336,8 +336,16 @@
     drawBatch(document.getElementById('chart-batch'), s.workers);
     fillTable('latency', Object.keys(s.latency), function (stage) {
       var l = s.latency[stage], tr = document.createElement('tr');
-      cell(tr, stage); cell(tr, fmt(l.p50), 'num'); cell(tr, fmt(l.p90), 'num'); cell(tr, fmt(l.p99), 'num');
-      cell(tr, fmt(l.max), 'num'); cell(tr, String(l.count), 'num');
+      // no job finished in the window: no latency, which 0 would show as instant
+      function ms(x) { return l.count > 0 ? fmt(x) : '–'; }
+      cell(tr, stage); cell(tr, ms(l.p50), 'num'); cell(tr, ms(l.p90), 'num'); cell(tr, ms(l.p99), 'num');
+      cell(tr, ms(l.max), 'num'); cell(tr, String(l.count), 'num');
+      return tr;
+    });
+    fillTable('worker-tokens', Object.keys(s.tokensByWorker).sort(), function (worker) {
+      var t = s.tokensByWorker[worker], tr = document.createElement('tr');
+      cell(tr, worker); cell(tr, fmt(t.prefillPerSecond), 'num'); cell(tr, fmt(t.decodePerSecond), 'num');
+      cell(tr, fmt(t.prefillTotal), 'num'); cell(tr, fmt(t.decodeTotal), 'num');
       return tr;
     });
     fillTable('lag', s.lag, function (l) {
@@ -381,24 +389,23 @@
     if (data) { render(JSON.parse(data)); }
   }
 
-  function readEvents(body) {
+  // A loop, not a promise that resolves with the next read's: chained so, every read of a stream
+  // open for days stayed reachable from the last one
+  async function readEvents(body) {
     var reader = body.getReader();
     var decoder = new TextDecoder();
     var buffer = '';
-    function pump() {
-      return reader.read().then(function (chunk) {
-        if (chunk.done) { throw new Error('the event stream ended'); }
-        lastChunkAt = Date.now(); // snapshots and the server's keepalive comments alike
-        buffer += decoder.decode(chunk.value, { stream: true });
-        var end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          dispatch(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-        return pump();
-      });
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done) { throw new Error('the event stream ended'); }
+      lastChunkAt = Date.now(); // snapshots and the server's keepalive comments alike
+      buffer += decoder.decode(chunk.value, { stream: true });
+      var end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        dispatch(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
     }
-    return pump();
   }
 
   // One stream at a time: a new connect() (the login form, a retry) aborts the one before, whose
