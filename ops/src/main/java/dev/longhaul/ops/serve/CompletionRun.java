@@ -3,8 +3,10 @@
  * listener runs on the batch's step thread and must never wait, so it only queues token ids; the
  * request's own (virtual) thread takes them, decodes them (OutputText, stop strings), hands each
  * new piece to the caller (the streaming answer writes it out at once), and cancels the sequence
- * when a stop string ends it or the client goes away (the caller's write fails; a streaming caller
- * also writes an SSE comment when nothing was written for a second, see Pieces.idle). The outcome's
+ * when a stop string ends it or a streaming client goes away (the caller's write fails; it also
+ * writes an SSE comment when nothing was written for a second, see Pieces.idle). A non-streaming
+ * caller writes nothing before the end, so its client going away is not seen: that sequence runs
+ * to its end (max_tokens at most), as the README says. The outcome's
  * text is the concatenation of the pieces. finish_reason: "stop" for eos, a stop string or a
  * complete constrained output; "length" at max_tokens.
  *
