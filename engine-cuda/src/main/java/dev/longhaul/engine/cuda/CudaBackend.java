@@ -280,7 +280,9 @@ public final class CudaBackend implements Backend {
     public boolean routedExperts(Tensor g, int rows, Tensor routerLogits, int k, Experts experts,
                                  ExpertScratch scratch, Tensor out) {
         int pairs = rows * k;
-        if (rows <= 0 || k <= 0 || k > 32 || pairs > ROUTED_MAX_PAIRS || scratch.gate().rows() < pairs
+        // k past the experts is route()'s to refuse: route_top_k would leave slots unchosen (-1),
+        // and moe_combine would read past its rows for them
+        if (rows <= 0 || k <= 0 || k > 32 || k > routerLogits.cols() || pairs > ROUTED_MAX_PAIRS || scratch.gate().rows() < pairs
                 || scratch.up().rows() < pairs || scratch.down().rows() < pairs
                 || scratch.up().cols() != scratch.gate().cols()) {
             return false;

@@ -83,8 +83,13 @@ final class DeviceKvCache implements KvCache {
     /** Makes room for `tokens` tokens in total (pages are allocated, not yet written). */
     void reserve(int tokens) {
         while (keys.size() < pagesFor(tokens)) {
-            keys.add(pool.take());
-            values.add(pool.take());
+            // both pages before either list grows: a value page the device cannot give would
+            // otherwise leave a key page without its value page, and the page table and fork()
+            // index past the values (an unkept key page goes back to the pool by its Cleaner)
+            KvPages.Page key = pool.take();
+            KvPages.Page value = pool.take();
+            keys.add(key);
+            values.add(value);
         }
     }
 
