@@ -43,6 +43,14 @@ import dev.longhaul.schemas.wire.RestSchemaRegistryClient;
 public final class RegistryServer implements AutoCloseable {
     /** Largest request body read (16 MiB): far above any schema a Kafka record can hold. */
     static final int MAX_BODY_BYTES = 16 << 20;
+    /**
+     * Most bytes of request bodies held at once, over all requests: requests run on virtual
+     * threads, unbounded in number, so without it a few hundred bodies near MAX_BODY_BYTES sent
+     * together (the registry asks no credentials) would take the heap. A body that would pass it
+     * is answered 503, which clients retry.
+     */
+    static final int BODY_BUDGET_BYTES = 64 << 20;
+    private final java.util.concurrent.Semaphore bodyBytes = new java.util.concurrent.Semaphore(BODY_BUDGET_BYTES);
 
     private static final ObjectMapper JSON = StoredRecord.JSON;
 
@@ -109,8 +117,9 @@ public final class RegistryServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         int status = 200;
         JsonNode answer;
+        int[] held = {0}; // bytes of bodyBytes this request's body holds
         try {
-            Call call = parse(exchange);
+            Call call = parse(exchange, held);
             if (!idLookup(call)) {
                 log.checkReading();
             }
@@ -121,6 +130,8 @@ public final class RegistryServer implements AutoCloseable {
         } catch (RuntimeException e) {
             status = 500;
             answer = error(500, "internal error: " + e);
+        } finally {
+            bodyBytes.release(held[0]);
         }
         byte[] bytes = JSON.writeValueAsBytes(answer);
         exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
@@ -266,7 +277,7 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    private static Call parse(HttpExchange exchange) throws IOException {
+    private Call parse(HttpExchange exchange, int[] held) throws IOException {
         URI uri = exchange.getRequestURI();
         List<String> path = new ArrayList<>();
         for (String segment : uri.getRawPath().split("/")) {
@@ -286,12 +297,7 @@ public final class RegistryServer implements AutoCloseable {
         }
         byte[] bytes;
         try (InputStream in = exchange.getRequestBody()) {
-            // a schema is stored as one Kafka record (1 MiB by default): a body far past that is refused
-            // before it is read whole, so no client can make the registry run out of memory
-            bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-        }
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new RegistryException(413, 413, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
+            bytes = readBody(in, held);
         }
         JsonNode body;
         try {
@@ -300,6 +306,28 @@ public final class RegistryServer implements AutoCloseable {
             throw new RegistryException(400, 400, "The request body is not JSON: " + e.getOriginalMessage());
         }
         return new Call(exchange.getRequestMethod().toUpperCase(Locale.ROOT), path, query, body);
+    }
+
+    /**
+     * The body, read a chunk at a time within MAX_BODY_BYTES (a schema is stored as one Kafka
+     * record, 1 MiB by default: a body far past that is refused before it is read whole) and within
+     * what bodyBytes has left; held counts the bytes taken from it, which the caller gives back.
+     */
+    private byte[] readBody(InputStream in, int[] held) throws IOException {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        byte[] chunk = new byte[64 << 10];
+        for (int n; (n = in.readNBytes(chunk, 0, chunk.length)) > 0; ) {
+            if (body.size() + n > MAX_BODY_BYTES) {
+                throw new RegistryException(413, 413, "The request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            if (!bodyBytes.tryAcquire(n)) {
+                throw new RegistryException(503, 503, "The registry holds as many request bodies as it reads at once ("
+                        + BODY_BUDGET_BYTES + " bytes); retry shortly");
+            }
+            held[0] += n;
+            body.write(chunk, 0, n);
+        }
+        return body.toByteArray();
     }
 
     private static JsonNode error(int code, String message) {

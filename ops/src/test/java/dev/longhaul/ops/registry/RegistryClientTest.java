@@ -144,6 +144,61 @@ class RegistryClientTest {
     }
 
     @Test
+    void bodiesPastWhatTheRegistryHoldsAtOnceAreAnswered503UntilTheOthersAreDone(TestInfo test) throws Exception {
+        try (RegistryServer server = RegistryServer.start(config(test))) {
+            URI url = server.url();
+            byte[] schema = "{\"schema\": \"\\\"string\\\"\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(200, status(url, schema), "a schema registers");
+            // bodies of MAX_BODY_BYTES each, one byte short of their Content-Length: the registry
+            // holds each as it reads it, waiting for the last byte, until the budget is full
+            java.util.List<java.net.Socket> holders = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < RegistryServer.BODY_BUDGET_BYTES / RegistryServer.MAX_BODY_BYTES; i++) {
+                    java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort());
+                    holders.add(socket);
+                    socket.getOutputStream().write(("POST /subjects/y-value/versions HTTP/1.1\r\nHost: registry\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: " + (RegistryServer.MAX_BODY_BYTES + 1)
+                            + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    socket.getOutputStream().write(new byte[RegistryServer.MAX_BODY_BYTES]);
+                    socket.getOutputStream().flush();
+                }
+                long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                int answered;
+                do {
+                    answered = status(url, schema);
+                } while (answered != 503 && System.nanoTime() < end);
+                assertEquals(503, answered, "a body past the budget, while the others are read");
+            } finally {
+                for (java.net.Socket socket : holders) {
+                    socket.close();
+                }
+            }
+            // the bodies given up gave their bytes back
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            int answered;
+            do {
+                answered = status(url, schema);
+            } while (answered == 503 && System.nanoTime() < end);
+            assertEquals(200, answered);
+        }
+    }
+
+    /** The status of a POST of `body` to x-value's versions, over a connection of its own. */
+    private static int status(URI url, byte[] body) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /subjects/x-value/versions HTTP/1.1\r\nHost: registry\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(line.split(" ")[1]);
+        }
+    }
+
+    @Test
     void aRequestBodyLargerThanAnySchemaIsRefusedNotRead(TestInfo test) throws Exception {
         try (RegistryServer server = RegistryServer.start(config(test))) {
             byte[] big = new byte[RegistryServer.MAX_BODY_BYTES + 1024];
