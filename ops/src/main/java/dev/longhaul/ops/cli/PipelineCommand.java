@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.longhaul.ops.stack.PipelineRunner;
+import dev.longhaul.ops.stack.StartGuard;
 import dev.longhaul.pipeline.PipelineConfig;
 import dev.longhaul.schemas.Topics;
 import picocli.CommandLine.Command;
@@ -132,53 +133,38 @@ public final class PipelineCommand implements Callable<Integer> {
         PipelineConfig config = config();
         Path state = stateDir != null ? Files.createDirectories(stateDir) : Files.createTempDirectory("longhaul-pipeline-");
         // The hook goes in before the start, which can take a minute (topics, schemas, RUNNING): a
-        // Ctrl-C meanwhile closes what has started and deletes a temporary state folder too
-        java.util.concurrent.atomic.AtomicReference<PipelineRunner> started = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<dev.longhaul.ops.stack.StatusServer> statusStarted =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        // Ctrl-C meanwhile waits for the start to end, then closes what started and deletes a
+        // temporary state folder, never while the Streams threads being started still use it
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean closing = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
+        StartGuard<Started> guard = StartGuard.install("pipeline", StartGuard.WAIT_ON_SHUTDOWN, running -> {
             closing.set(true);
-            if (statusStarted.get() != null) {
-                statusStarted.get().close();
-            }
-            if (started.get() != null) {
-                started.get().close();
-            }
+            running.close();
+        }, () -> {
             deleteIfTemporary(state);
             stopped.countDown();
-        }, "longhaul-pipeline-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        PipelineRunner runner;
+        });
+        dev.longhaul.ops.stack.StatusServer statusServer = null;
+        PipelineRunner runner = null;
         try {
             if (statusPort != null) {
-                statusStarted.set(new dev.longhaul.ops.stack.StatusServer(statusBind != null ? statusBind : statusHost, statusHost,
-                        statusPort, dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken)));
+                statusServer = new dev.longhaul.ops.stack.StatusServer(statusBind != null ? statusBind : statusHost, statusHost,
+                        statusPort, dev.longhaul.ops.http.BearerToken.configuredOrGenerated(statusToken));
             }
-            dev.longhaul.ops.stack.StatusServer status = statusStarted.get();
             runner = PipelineRunner.start(config, new Topics(config.kafka().namespace(), kafka.registry()),
-                    kafka.bootstrapServers, state, kafka.clientOverrides(), status == null ? null : status.applicationServer());
-            started.set(runner);
-            if (status != null) {
-                status.attach(new dev.longhaul.pipeline.status.JobStatusQuery(runner.streams()));
+                    kafka.bootstrapServers, state, kafka.clientOverrides(), statusServer == null ? null : statusServer.applicationServer());
+            if (statusServer != null) {
+                statusServer.attach(new dev.longhaul.pipeline.status.JobStatusQuery(runner.streams()));
             }
+            guard.started(new Started(statusServer, runner));
         } catch (RuntimeException | IOException e) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                throw e; // the hook is cleaning up
-            }
-            if (started.get() != null) {
-                started.get().close();
-            }
-            if (statusStarted.get() != null) {
-                statusStarted.get().close();
-            }
-            deleteIfTemporary(state);
+            new Started(statusServer, runner).close();
+            guard.failed(e);
+            if (guard.remove()) {
+                deleteIfTemporary(state);
+            } // else shutting down: the hook deletes it
             throw e;
         }
-        dev.longhaul.ops.stack.StatusServer statusServer = statusStarted.get();
         var out = spec.commandLine().getOut();
         out.printf("pipeline %s: %d lanes on %s (namespace %s, state in %s); Ctrl-C stops%n", config.kafka().applicationId(),
                 config.dispatch().lanes(), kafka.bootstrapServers, config.kafka().namespace(), state);
@@ -202,6 +188,18 @@ public final class PipelineCommand implements Callable<Integer> {
             return Longhaul.ERROR;
         }
         return 0;
+    }
+
+    /** What a start got up: the status server (null without --status-port) and the pipeline (null until it started). */
+    private record Started(dev.longhaul.ops.stack.StatusServer status, PipelineRunner runner) {
+        void close() {
+            if (status != null) {
+                status.close();
+            }
+            if (runner != null) {
+                runner.close();
+            }
+        }
     }
 
     private void deleteIfTemporary(Path state) {

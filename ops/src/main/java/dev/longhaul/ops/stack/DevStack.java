@@ -64,41 +64,23 @@ public final class DevStack implements AutoCloseable {
         return start(options, part -> { });
     }
 
-    /** The longest a shutdown waits for a start under way to finish, so that it can close what started. */
-    static final java.time.Duration START_WAIT_ON_SHUTDOWN = java.time.Duration.ofSeconds(90);
-
     /**
      * Starts the stack, calling {@code started} with each of PARTS once that part is up. A shutdown
-     * (Ctrl-C, SIGTERM) while it starts waits for the start to finish, then closes the stack: the
-     * command's own hook knows nothing of a stack not yet returned, and the JVM would halt with the
-     * broker half up and its temporary folder left behind.
+     * (Ctrl-C, SIGTERM) while it starts waits for the start to finish, then closes the stack
+     * (StartGuard): the command's own hook knows nothing of a stack not yet returned, and the JVM
+     * would halt with the broker half up and its temporary folder left behind.
      */
     public static DevStack start(Options options, Consumer<String> started) {
-        java.util.concurrent.CompletableFuture<DevStack> startup = new java.util.concurrent.CompletableFuture<>();
-        Thread hook = new Thread(() -> {
-            try {
-                startup.get(START_WAIT_ON_SHUTDOWN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).close();
-            } catch (java.util.concurrent.ExecutionException failed) {
-                // the start failed and cleaned up after itself
-            } catch (Exception e) {
-                System.err.println("longhaul: the stack did not finish starting within " + START_WAIT_ON_SHUTDOWN.toSeconds()
-                        + " s of the shutdown; it is left as it is: " + e);
-            }
-        }, "longhaul-stack-interrupted-start");
-        Runtime.getRuntime().addShutdownHook(hook);
+        StartGuard<DevStack> guard = StartGuard.install("stack", StartGuard.WAIT_ON_SHUTDOWN, DevStack::close, () -> { });
         try {
             DevStack stack = startParts(options, started);
-            startup.complete(stack);
+            guard.started(stack);
             return stack;
         } catch (RuntimeException | Error e) {
-            startup.completeExceptionally(e);
+            guard.failed(e);
             throw e;
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs (or has run): it closes the stack
-            }
+            guard.remove(); // false while shutting down: the hook closes the stack
         }
     }
 
