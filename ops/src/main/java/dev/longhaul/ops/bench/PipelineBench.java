@@ -102,13 +102,32 @@ public final class PipelineBench {
         this.log = log;
     }
 
+    /**
+     * Closes the stack (its broker, and the temporary folder it lives in) should the bench be
+     * stopped (Ctrl-C) while it runs; taken off when the bench ends, which closes the stack itself.
+     */
+    private static final class OnShutdown implements AutoCloseable {
+        private final dev.longhaul.ops.stack.StartGuard<DevStack> guard;
+
+        OnShutdown(DevStack stack) {
+            guard = dev.longhaul.ops.stack.StartGuard.install("bench stack", java.time.Duration.ZERO, DevStack::close, () -> { });
+            guard.started(stack);
+        }
+
+        @Override
+        public void close() {
+            guard.remove();
+        }
+    }
+
     public Report run() throws IOException {
         // The benchmark's one broker cannot hold three replicas; everything else stays at the defaults.
         PipelineConfig.Kafka k = PipelineConfig.DEFAULTS.kafka();
         PipelineConfig pipeline = PipelineConfig.DEFAULTS.withKafka(
                 new PipelineConfig.Kafka("longhaul-bench", k.namespace(), 1, k.commitInterval()));
         log.accept("starting the dev stack");
-        try (DevStack stack = DevStack.start(DevStack.Options.temporary(pipeline))) {
+        try (DevStack stack = DevStack.start(DevStack.Options.temporary(pipeline));
+             OnShutdown closing = new OnShutdown(stack)) {
             String namespace = stack.topics().namespace();
             WorkerConfig config = options.workerConfig(stack.bootstrapServers(), namespace);
             IngestConfig ingest = IngestConfig.defaults(stack.bootstrapServers()).withNamespace(namespace);

@@ -82,8 +82,7 @@ public final class BenchBranchesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BenchDocuments docs = BenchDocuments.chosen(synthetic, BenchPipelineCommand.corpus(spec, corpus), documents, bytesPerDoc);
-        Path dir = model != null ? model : BenchPipelineCommand.synthesizeXs();
-        try {
+        return BenchPipelineCommand.withModel(model, dir -> {
             BranchBench.Options options = new BranchBench.Options(dir, engine.backendName(), engine.threads(),
                     contextTokens, maxOutputTokens, tasks, rounds, concurrentOrders);
             // Progress goes to stderr so that --json leaves one clean line on stdout.
@@ -98,11 +97,7 @@ public final class BenchBranchesCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
-        } finally {
-            if (model == null) {
-                BenchPipelineCommand.deleteTree(dir);
-            }
-        }
+        });
     }
 
     private static Map<String, Object> result(Path dir, BenchDocuments docs, BranchBench.Options o, BranchBench.Report report) {

@@ -85,13 +85,45 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BenchDocuments docs = BenchDocuments.chosen(synthetic, corpus(spec, corpus), documents, bytesPerDoc);
-        Path dir = model != null ? model : synthesizeXs();
+        return withModel(model, dir -> run(dir, docs, out, err));
+    }
+
+    /** What a bench does with its model folder. */
+    interface ModelRun<T> {
+        T run(Path dir) throws IOException;
+    }
+
+    /**
+     * Runs the bench on `given`, or, when null, on an xs model synthesized into a temporary folder
+     * that is deleted when the bench ends, by a Ctrl-C too (StartGuard: after the synthesis).
+     */
+    static <T> T withModel(Path given, ModelRun<T> bench) throws IOException {
+        if (given != null) {
+            return bench.run(given);
+        }
+        dev.longhaul.ops.stack.StartGuard<Path> onShutdown = dev.longhaul.ops.stack.StartGuard.install("bench model",
+                java.time.Duration.ofSeconds(30), dir -> {
+                    try {
+                        deleteTree(dir);
+                    } catch (IOException e) {
+                        System.err.println("longhaul bench: could not delete " + dir + ": " + e.getMessage());
+                    }
+                }, () -> { });
+        Path dir;
         try {
-            return run(dir, docs, out, err);
+            dir = synthesizeXs();
+            onShutdown.started(dir);
+        } catch (IOException | RuntimeException e) {
+            onShutdown.failed(e);
+            onShutdown.remove();
+            throw e;
+        }
+        try {
+            return bench.run(dir);
         } finally {
-            if (model == null) {
+            if (onShutdown.remove()) {
                 deleteTree(dir);
-            }
+            } // else shutting down: the hook deletes it
         }
     }
 
@@ -115,7 +147,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     static Path synthesizeXs() throws IOException {
         Path dir = Files.createTempDirectory("longhaul-bench-model-");
-        ModelSynth.write(dir, SynthSpec.of("xs", 7, DType.F32));
+        try {
+            ModelSynth.write(dir, SynthSpec.of("xs", 7, DType.F32));
+        } catch (RuntimeException e) {
+            deleteTree(dir);
+            throw e;
+        }
         return dir;
     }
 
