@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -60,6 +61,9 @@ public final class Submitter implements AutoCloseable {
     static final int COMMIT_ATTEMPTS = 3;
     /** Set when the producer can no longer be used (fenced, an abort failed, a commit's outcome unknown). */
     private Exception broken;
+    /** The job whose transaction is open (null between submissions), and whether its commit has begun: for abandon(). */
+    private volatile String open;
+    private volatile boolean committing;
 
     /**
      * Connects to the brokers of {@code config}, checks that the namespace's jobs and documents
@@ -162,6 +166,8 @@ public final class Submitter implements AutoCloseable {
         String submissionId = UUID.randomUUID().toString();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         producer.beginTransaction();
+        open = jobId;
+        committing = false;
         try {
             Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes(), config.maxChunks()).cut(document.parts(), chunk -> {
                 failFast(sendFailure);
@@ -199,6 +205,11 @@ public final class Submitter implements AutoCloseable {
                     .build();
             failFast(sendFailure);
             send(topics.jobs, jobId, request, sendFailure);
+            // what commitTransaction would send first, sent before it: on a slow link that takes
+            // minutes, during which a Ctrl-C can still abort (abandon), as it cannot once the commit began
+            producer.flush();
+            failFast(sendFailure);
+            committing = true;
             commit(jobId);
             return new Submission(request, document.skipped());
         } catch (SubmissionOutcomeUnknownException e) {
@@ -206,6 +217,8 @@ public final class Submitter implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             abort(e);
             throw e;
+        } finally {
+            open = null;
         }
     }
 
@@ -336,9 +349,34 @@ public final class Submitter implements AutoCloseable {
      * the broker, instead of leaving it open until transaction.timeout.ms, during which the
      * read_committed planner waits behind it on those partitions. The submit() under way then
      * fails, aborted.
+     *
+     * The abort is asked first (within ABANDON_TIMEOUT too): a close alone sends every chunk still
+     * buffered before it aborts (up to buffer.memory, tens of MiB), and on a slow link runs out of
+     * time first, skipping the abort. A commit already under way is not aborted; its job id is
+     * returned, since the job may be submitted although submit() never returns to say so.
      */
-    public void abandon() {
+    public Optional<String> abandon() {
+        String job = open;
+        if (job != null && committing) {
+            producer.close(ABANDON_TIMEOUT);
+            return Optional.of(job);
+        }
+        if (job != null) {
+            Thread abort = Thread.ofPlatform().daemon().name("submit-abort").start(() -> {
+                try {
+                    producer.abortTransaction(); // drops the batches not sent yet instead of sending them
+                } catch (RuntimeException e) {
+                    // ended meanwhile, or the producer cannot abort: the close below does what it can
+                }
+            });
+            try {
+                abort.join(ABANDON_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         producer.close(ABANDON_TIMEOUT);
+        return Optional.empty();
     }
 
     static final java.time.Duration ABANDON_TIMEOUT = java.time.Duration.ofSeconds(5);

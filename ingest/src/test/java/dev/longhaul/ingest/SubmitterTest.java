@@ -186,6 +186,66 @@ class SubmitterTest {
         assertEquals(sha256(good), jobs.get(0).value().getDocument().getSha256());
     }
 
+    /**
+     * Ctrl-C during an upload on a slow link (a broker quota stands for it): abandon() aborts the
+     * open transaction at once. A close alone would first send every chunk still buffered, run out
+     * of its time doing so and skip the abort, leaving the transaction open until its timeout (10
+     * minutes) with every read_committed reader of those partitions waiting behind it.
+     */
+    @Test
+    void abandoningASlowUploadAbortsItsTransactionAtOnce(TestInfo test) throws Exception {
+        String clientId = "slow-submitter-" + test.getTestMethod().orElseThrow().getName();
+        Fixture f = fixture(test, 512 << 10);
+        IngestConfig slow = f.config().withClientOverrides(Map.of("client.id", clientId));
+        Map<String, Object> adminProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminProps)) {
+            var entity = new org.apache.kafka.common.quota.ClientQuotaEntity(
+                    Map.of(org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID, clientId));
+            admin.alterClientQuotas(List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(entity,
+                    List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 256_000.0))))).all().get();
+        }
+        Path big = Files.write(tmp.resolve("big.log"), text(24 << 20, 13));
+        try (Submitter submitter = new Submitter(slow, f.registry())) {
+            Thread upload = Thread.ofPlatform().start(() -> {
+                try {
+                    submitter.submit(JobSpec.of(DocumentKind.LOG, List.of(JobSpec.parseTask("summarize"))).withJobId("slow"),
+                            DocumentSource.file(big));
+                } catch (Exception expected) {
+                    // aborted under it
+                }
+            });
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (endOffsets(f.topics().documents.name(), "read_uncommitted") == 0 && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(2000); // chunks buffered past what the quota lets through in seconds
+            assertEquals(java.util.Optional.empty(), submitter.abandon(), "no commit was under way");
+            // the transaction ends: a read_committed reader's end (the last stable offset) reaches the log's
+            end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+            long stable;
+            long written;
+            do {
+                Thread.sleep(200);
+                stable = endOffsets(f.topics().documents.name(), "read_committed");
+                written = endOffsets(f.topics().documents.name(), "read_uncommitted");
+            } while (stable < written && System.nanoTime() < end);
+            assertEquals(written, stable, "the upload's transaction is still open");
+            upload.join(60_000);
+        }
+        assertEquals(List.of(), Topics4Test.readCommitted(kafka, f.topics().jobs), "nothing of it visible");
+    }
+
+    /** The sum of the topic's partitions' end offsets as a reader of that isolation level sees them. */
+    private static long endOffsets(String topic, String isolation) {
+        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", isolation);
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
     /** `length` bytes of printable text in lines of 61 (binary is refused), drawn with `seed`. */
     private static byte[] text(int length, long seed) {
         byte[] text = new byte[length];

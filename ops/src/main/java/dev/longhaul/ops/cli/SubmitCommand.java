@@ -163,7 +163,12 @@ public final class SubmitCommand implements Callable<Integer> {
         }
         try (Submitter submitter = new Submitter(config, registry)) {
             // Ctrl-C mid-upload aborts the open transaction now rather than at its timeout
-            Thread abandon = new Thread(submitter::abandon, "submit-abandon");
+            Thread abandon = new Thread(() -> submitter.abandon().ifPresent(job -> {
+                // stopped while its commit was under way: it may well be submitted, unprinted
+                err.println("submit: stopped while job " + job + " was being committed; it may be submitted:"
+                        + " `longhaul status " + job + "` says (submit again only with `--id " + job + "`)");
+                err.flush();
+            }), "submit-abandon");
             Runtime.getRuntime().addShutdownHook(abandon);
             try {
                 submitAll(submitter, jobs, ids, out, err);
