@@ -108,8 +108,8 @@ public sealed interface DocumentSource {
 
     /**
      * The checks open() makes up front, with nothing consumed: a file or repository is checked
-     * (and can still be opened after; what open() gave comes back), a stream is left for open()
-     * (it can be read once; null comes back).
+     * (and can still be opened after; what open() gave comes back); a stream, which can be read
+     * once, is copied and its copy checked, and open() then gives that copy.
      */
     default Opened check(SourceLimits limits) throws IOException {
         return open(limits);
@@ -303,6 +303,8 @@ public sealed interface DocumentSource {
         private final InputStream in;
         private final String name;
         private boolean opened;
+        /** The copy check() made and checked, which open() then gives (null before a check). */
+        private Opened checked;
 
         StreamSource(InputStream in, String name) {
             if (in == null) {
@@ -318,6 +320,13 @@ public sealed interface DocumentSource {
                 throw new IllegalStateException("a stream source can be submitted once: " + name);
             }
             opened = true;
+            if (checked != null) {
+                return checked; // copied and checked already, by check()
+            }
+            return copyAndCheck(limits);
+        }
+
+        private Opened copyAndCheck(SourceLimits limits) throws IOException {
             Path copy = spool(limits);
             try {
                 // the copy is checked as a file is, before any transaction: its size is known now
@@ -377,9 +386,20 @@ public sealed interface DocumentSource {
             return copy;
         }
 
+        /**
+         * Copies the stream and checks the copy as open() does, keeping it for open(): a client
+         * submitting several documents checks every one before writing any, stdin too. The copy
+         * stays until it is sent, or until exit if it never is.
+         */
         @Override
-        public Opened check(SourceLimits limits) {
-            return null; // a stream can be read once: its checks are open()'s, inside the submission
+        public synchronized Opened check(SourceLimits limits) throws IOException {
+            if (opened) {
+                throw new IllegalStateException("a stream source can be submitted once: " + name);
+            }
+            if (checked == null) {
+                checked = copyAndCheck(limits);
+            }
+            return checked;
         }
 
         @Override

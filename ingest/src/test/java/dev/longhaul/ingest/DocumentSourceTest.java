@@ -180,18 +180,23 @@ class DocumentSourceTest {
     }
 
     @Test
-    void aBinaryStreamIsRefusedWhenItIsOpenedAndCheckingAStreamConsumesNothing() throws IOException {
+    void aBinaryStreamIsRefusedByItsCheckAndAStreamCheckedIsSentFromItsCheckedCopy() throws IOException {
         byte[] xz = {(byte) 0xFD, '7', 'z', 'X', 'Z', 0, 9, 9};
-        ByteArrayInputStream in = new ByteArrayInputStream(xz);
-        DocumentSource source = DocumentSource.stream(in, "stdin");
-        source.check(SourceLimits.of(100));
-        assertEquals(xz.length, in.available(), "checking a stream reads none of it");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> source.open(100));
+        DocumentSource source = DocumentSource.stream(new ByteArrayInputStream(xz), "stdin");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> source.check(SourceLimits.of(100)));
         assertTrue(e.getMessage().contains("xz") && e.getMessage().contains("stdin"), e.getMessage());
-        // text streams are sent whole, the sniffed head included
+        assertThrows(IllegalArgumentException.class, () -> DocumentSource.stream(new ByteArrayInputStream(xz), "stdin").open(100),
+                "refused when opened unchecked too");
+        // text streams are sent whole, the sniffed head included; a checked one from the copy its check made
         byte[] text = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
-        Chunker.Cut cut = digest(DocumentSource.stream(new ByteArrayInputStream(text), "stdin").open(100), 4);
+        ByteArrayInputStream in = new ByteArrayInputStream(text);
+        DocumentSource checked = DocumentSource.stream(in, "stdin");
+        checked.check(SourceLimits.of(100));
+        assertEquals(0, in.available(), "the check read the stream to its end");
+        Chunker.Cut cut = digest(checked.open(100), 4);
         assertEquals(text.length, cut.bytes());
+        assertEquals(text.length, digest(DocumentSource.stream(new ByteArrayInputStream(text), "stdin").open(100), 4).bytes());
+        assertThrows(IllegalStateException.class, () -> checked.open(100), "a stream is submitted once");
     }
 
     @Test

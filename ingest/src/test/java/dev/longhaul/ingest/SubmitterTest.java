@@ -175,9 +175,12 @@ class SubmitterTest {
                     JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("doomed-stream"),
                     DocumentSource.stream(new FailingStream(10 * 1024), "stdin")));
             assertEquals("stdin: reading failed: disk gone", copying.getMessage());
-            // The same submitter is usable after an abort; its job is the only one readers see.
-            submitter.submit(JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("survivor"),
-                    DocumentSource.stream(new java.io.ByteArrayInputStream(good), "stdin"));
+            // The same submitter is usable after an abort; its job is the only one readers see. Its
+            // stream is checked first, as the command does: the submission sends the checked copy
+            JobSpec survivor = JobSpec.of(DocumentKind.TEXT, List.of(JobSpec.parseTask("summarize"))).withJobId("survivor");
+            DocumentSource stdin = DocumentSource.stream(new java.io.ByteArrayInputStream(good), "stdin");
+            Submitter.check(survivor, stdin, f.config());
+            submitter.submit(survivor, stdin);
         }
         List<ConsumerRecord<String, DocumentChunk>> chunks = Topics4Test.readCommitted(kafka, f.topics().documents);
         List<ConsumerRecord<String, JobRequest>> jobs = Topics4Test.readCommitted(kafka, f.topics().jobs);
@@ -448,8 +451,13 @@ class SubmitterTest {
         IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
                 () -> Submitter.check(repo, DocumentSource.repository(tree), config));
         assertTrue(many.getMessage().contains("needs 12 chunks"), many.getMessage());
-        // a stream's size is not known up front: nothing of it is read by the check
-        Submitter.check(text, DocumentSource.stream(new java.io.ByteArrayInputStream(new byte[20 * 1024]), "stdin"), config);
+        // a stream is copied by the check and its copy checked as a file is: refused before any
+        // transaction too, so that `submit a.txt -` writes nothing when stdin is refused
+        IllegalArgumentException stream = assertThrows(IllegalArgumentException.class, () -> Submitter.check(text,
+                DocumentSource.stream(new java.io.ByteArrayInputStream("y".repeat(20 * 1024).getBytes()), "stdin"), config));
+        assertTrue(stream.getMessage().contains("needs 20 chunks"), stream.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Submitter.check(text,
+                DocumentSource.stream(new java.io.ByteArrayInputStream(new byte[0]), "stdin"), config), "an empty stdin");
     }
 
     @Test
