@@ -22,11 +22,21 @@ import org.apache.kafka.streams.StreamsConfig;
 
 public record PipelineConfig(Kafka kafka, Limits limits, Dispatch dispatch, Cost cost, Set<String> tenants) {
 
+    /**
+     * How long a job may wait for its request or chunks: past the longest a broker lets a client
+     * hold a transaction open (transaction.max.timeout.ms, 15 minutes by default) and the
+     * coordinator's check that aborts it (10 s). A complete, committed submission can have its
+     * request readable while its chunks wait behind another client's transaction still open on their
+     * documents partition (a read_committed reader stops at the first open one); a shorter timeout
+     * failed it with MISSING_CHUNKS and dropped the chunks arriving after.
+     */
+    public static final Duration DEFAULT_INCOMPLETE_JOB_TIMEOUT = Duration.ofMinutes(20);
+
     /** The defaults, in one place: a local single-node setup running the CPU demo. */
     public static final PipelineConfig DEFAULTS = new PipelineConfig(
             new Kafka("longhaul-pipeline", dev.longhaul.schemas.Topics.DEFAULT_NAMESPACE, 3, Duration.ofMillis(200)),
             new Limits(1L << 30, 4096, EnumSet.of(DocumentKind.CONTRACT, DocumentKind.LOG, DocumentKind.REPO, DocumentKind.TEXT),
-                    new TenantQuotas(Map.of(), 2_000_000_000L), Duration.ofMinutes(10)),
+                    new TenantQuotas(Map.of(), 2_000_000_000L), DEFAULT_INCOMPLETE_JOB_TIMEOUT),
             new Dispatch(4, 2_000_000L, Duration.ofSeconds(30), Duration.ofSeconds(1)),
             new Cost(0.25, 8, 32_768, 512, 1L << 20),
             Set.of());

@@ -149,6 +149,22 @@ class PlanTopologyTest {
     }
 
     @Test
+    void chunksHeldBehindAnotherClientsOpenTransactionStillCompleteTheirJob() {
+        // job-k committed whole, but its chunks wait on their documents partition behind a
+        // transaction another client left open, which the broker aborts at its longest timeout
+        // (transaction.max.timeout.ms, 15 minutes by default) and its next check (10 s)
+        try (PipelineDriver p = new PipelineDriver()) {
+            var s = submission("job-k", "acme", 250);
+            p.jobs.pipeInput("job-k", s.request());
+            p.advance(Duration.ofMinutes(15).plusSeconds(10));
+            assertTrue(p.deadLetters.isEmpty(), "not failed while its chunks could still be held back");
+            s.chunks().forEach(c -> p.documents.pipeInput("job-k", c));
+            assertTrue(p.deadLetters.isEmpty());
+            assertEquals(List.of("job-k ACCEPTED", "job-k QUEUED"), p.statuses(), "planned and queued");
+        }
+    }
+
+    @Test
     void chunksMissingPastTheTimeoutFailTheJob() {
         try (PipelineDriver p = new PipelineDriver()) {
             var s = submission("job-t", "acme", 250);
@@ -164,7 +180,8 @@ class PlanTopologyTest {
             DeadLetter letter = p.deadLetters.readValue();
             assertEquals("MISSING_CHUNKS", letter.getReasonCode());
             assertEquals("longhaul.jobs", letter.getOriginalTopic());
-            assertEquals(List.of("job-t FAILED MISSING_CHUNKS: 2 chunks after 600000 ms"), p.statuses());
+            assertEquals(List.of("job-t FAILED MISSING_CHUNKS: 2 chunks after "
+                    + PipelineDriver.CONFIG.limits().incompleteJobTimeout().toMillis() + " ms"), p.statuses());
             // and the late last chunk changes nothing
             p.documents.pipeInput("job-t", s.chunks().get(2));
             assertTrue(p.status.isEmpty());
@@ -423,7 +440,8 @@ class PlanTopologyTest {
             p.advance(limits.incompleteJobTimeout().minusSeconds(2));
             assertTrue(plans.get("job-t") != null);
             p.advance(Duration.ofSeconds(2));
-            assertEquals(List.of("job-t FAILED MISSING_CHUNKS: 1 chunks and no request after 600000 ms"), p.statuses());
+            assertEquals(List.of("job-t FAILED MISSING_CHUNKS: 1 chunks and no request after "
+                    + limits.incompleteJobTimeout().toMillis() + " ms"), p.statuses());
             // failed and settled, it goes at the next sweep after the (one-second) retention
             p.advance(Duration.ofSeconds(2));
             assertEquals(null, plans.get("job-t"));
