@@ -165,6 +165,23 @@ class PlanTopologyTest {
     }
 
     @Test
+    void aBurstOfIncompleteJobsFailsASliceAtATime() {
+        int jobs = 2 * dev.longhaul.pipeline.state.StoreSweep.SLICE + 10;
+        try (PipelineDriver p = new PipelineDriver()) {
+            for (int i = 0; i < jobs; i++) {
+                String id = "lone-" + i;
+                p.documents.pipeInput(id, submission(id, "acme", 250).chunks().get(0));
+            }
+            p.advance(PipelineDriver.CONFIG.limits().incompleteJobTimeout());
+            assertEquals(dev.longhaul.pipeline.state.StoreSweep.SLICE, p.deadLetters.readValuesToList().size(), "one slice a punctuation");
+            p.advance(Duration.ofSeconds(1));
+            p.advance(Duration.ofSeconds(1));
+            assertEquals(jobs - dev.longhaul.pipeline.state.StoreSweep.SLICE, p.deadLetters.readValuesToList().size(), "the rest at the next");
+            assertEquals(jobs, p.statuses().size(), "every one failed in the end");
+        }
+    }
+
+    @Test
     void chunksMissingPastTheTimeoutFailTheJob() {
         try (PipelineDriver p = new PipelineDriver()) {
             var s = submission("job-t", "acme", 250);

@@ -444,16 +444,22 @@ public final class JobPlanner implements Processor<byte[], byte[], String, Outco
         return now - Math.max(firstSeenAt, startedAt) >= timeout;
     }
 
-    /** Wall-clock punctuation: submissions incomplete for longer than the timeout fail. */
+    /**
+     * Wall-clock punctuation: submissions incomplete for longer than the timeout fail, at most
+     * StoreSweep.SLICE jobs a call, the rest at the next ones: a burst of lone chunks (one tenant's
+     * client gone wrong) would otherwise fail all at once, a dead letter and a status each in one
+     * transaction, which past its timeout rolls back and is tried again whole.
+     */
     private void failIncomplete(long now) {
         long timeout = config.limits().incompleteJobTimeout().toMillis();
         List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, Long> all = open.all()) {
-            all.forEachRemaining(kv -> {
+            while (expired.size() < StoreSweep.SLICE && all.hasNext()) {
+                KeyValue<String, Long> kv = all.next();
                 if (overdue(now, kv.value, startedAt, timeout)) {
                     expired.add(kv.key);
                 }
-            });
+            }
         }
         for (String jobId : expired) {
             JobPlan plan = load(jobId);
