@@ -131,6 +131,25 @@ class LauncherScriptTest {
     }
 
     @Test
+    void aSourceDatedInTheFutureIsBuiltOnceNotAtEveryRun() throws Exception {
+        assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
+        Path jdk = tools();
+        Path root = temp.resolve("skewed/checkout");
+        checkout(root);
+        // a source written where the clock runs an hour ahead
+        Path ahead = Files.list(root.resolve("m/src")).findFirst().orElseThrow();
+        Files.setLastModifiedTime(ahead, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plus(Duration.ofHours(1))));
+        String first = run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        String second = run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), log() + "\n" + first + second);
+        assertTrue(!first.contains("stale") && !second.contains("stale"), first + second);
+        // an edit after that build is still seen, at its own (later) time
+        Files.setLastModifiedTime(ahead, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plus(Duration.ofHours(2))));
+        run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        assertEquals(2, log().stream().filter(l -> l.equals("mvn")).count(), log().toString());
+    }
+
+    @Test
     void aRunningCommandKeepsItsJarsAndABuildThatWouldRewriteThemWaitsSayingSo() throws Exception {
         assumeTrue(Files.isRegularFile(SCRIPT), "the launcher lies at the repository root");
         assumeTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock(1) present");
