@@ -68,8 +68,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(nodes, root, rf);
         try {
             // In parallel: a node's startup waits for a quorum of voters.
-            CompletableFuture.allOf(nodes.stream().map(n -> CompletableFuture.runAsync(n::start))
-                    .toArray(CompletableFuture[]::new)).join();
+            allAtOnce(nodes, KraftNode::start);
         } catch (RuntimeException e) {
             cluster.close();
             throw new IllegalStateException("the embedded Kafka cluster did not start: " + e.getMessage(), e);
@@ -133,8 +132,19 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     @Override
     public void close() {
         // In parallel: a node shutting down alone waits for controlled shutdown by a quorum.
-        CompletableFuture.allOf(nodes.stream().map(n -> CompletableFuture.runAsync(n::stop))
-                .toArray(CompletableFuture[]::new)).join();
+        allAtOnce(nodes, KraftNode::stop);
         EmbeddedKafka.deleteRecursively(root);
+    }
+
+    /**
+     * Runs the action on every node at once, a thread each, and waits for all. Not the common
+     * pool's runAsync: with fewer workers than nodes (a 3-CPU host has 2) the last node's start or
+     * stop waited for the others, and a stop left alone waits minutes for a quorum already gone.
+     */
+    private static void allAtOnce(List<KraftNode> nodes, java.util.function.Consumer<KraftNode> action) {
+        try (var threads = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("kraft-node-", 0).factory())) {
+            CompletableFuture.allOf(nodes.stream().map(n -> CompletableFuture.runAsync(() -> action.accept(n), threads))
+                    .toArray(CompletableFuture[]::new)).join();
+        }
     }
 }
