@@ -277,8 +277,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     secure(settings, clientPort, internalPort, quorumPort);
                 }
                 settings.putAll(overrides);
-                KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
                 try {
+                    // inside: a setting Kafka refuses (an override, a fixed port equal to a picked one) leaves no folder either
+                    KraftNode node = new KraftNode(1, clientPort, quorumPort, dir, "1@localhost:" + quorumPort, settings);
                     node.formatIfNew(Uuid.randomUuid().toString());
                     node.start();
                     return new EmbeddedKafka(node, temporary, "localhost:" + internalPort, security);

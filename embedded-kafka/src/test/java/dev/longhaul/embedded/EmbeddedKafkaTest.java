@@ -86,6 +86,12 @@ class EmbeddedKafkaTest {
         try (var left = java.nio.file.Files.list(parent)) {
             org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), left.toList(), "the failed start's folder is gone");
         }
+        // a setting Kafka refuses, before any port is bound
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> EmbeddedKafka.builder().temporaryParent(parent).brokerConfig("num.network.threads", "none").start().close());
+        try (var left = java.nio.file.Files.list(parent)) {
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), left.toList(), "a refused setting leaves no folder");
+        }
     }
     @Test
     void aPickedPortTakenBeforeTheBrokerBindsItIsReplacedByAnother() throws Exception {
