@@ -40,6 +40,7 @@ public final class BundledModel {
         // a folder of this call's own: two first runs at once must not delete each other's
         String prefix = dir.getFileName() + ".partial-";
         Path partial = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+        WRITING.add(partial);
         try {
             deleteAbandoned(dir.getParent(), prefix);
             deleteFolder(partial);
@@ -70,12 +71,17 @@ public final class BundledModel {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
+        } finally {
+            WRITING.remove(partial);
         }
         return new Ready(dir, true);
     }
 
+    /** Partial folders this process is writing now (a folder of this pid not among them was left by an earlier process). */
+    static final java.util.Set<Path> WRITING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Deletes partial folders of processes that no longer run (killed mid-synthesis). */
-    private static void deleteAbandoned(Path parent, String prefix) throws IOException {
+    static void deleteAbandoned(Path parent, String prefix) throws IOException {
         if (parent == null || !Files.isDirectory(parent)) {
             return;
         }
@@ -88,9 +94,12 @@ public final class BundledModel {
                 try {
                     String rest = name.substring(prefix.length());
                     long pid = Long.parseLong(rest.contains("-") ? rest.substring(0, rest.indexOf('-')) : rest);
-                    if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    if (pid == ProcessHandle.current().pid() ? WRITING.contains(p.toAbsolutePath().normalize())
+                            : ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                         continue; // a run of this or another live process may be writing it
                     }
+                    // this pid but not this process's: an earlier process with the same pid (a
+                    // container's JVM is pid 1 at every start) killed mid-synthesis
                 } catch (NumberFormatException notOurs) {
                     continue;
                 }
