@@ -4,13 +4,14 @@
 # their own), a real log submitted with --follow until SUCCEEDED, then status and a cancel, which
 # it refuses (the job is final); the dashboard's API must count the job (with the bearer token the
 # dashboard printed in its URL, and refuse a request without it) and both sinks must have written
-# its results. Uses the small xs model so CI stays short.
+# its results. Uses the small xs model so CI stays short. Ports are free ones (0) read back from
+# what the commands print, so two runs on one machine do not collide; LONGHAUL_CI_*_PORT fix them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-29092}
-REGISTRY_PORT=${LONGHAUL_CI_REGISTRY_PORT:-28081}
+KAFKA_PORT=${LONGHAUL_CI_KAFKA_PORT:-0}
+REGISTRY_PORT=${LONGHAUL_CI_REGISTRY_PORT:-0}
 OUT=$(mktemp -d)
-DASHBOARD_PORT=${LONGHAUL_CI_DASHBOARD_PORT:-28080}
+DASHBOARD_PORT=${LONGHAUL_CI_DASHBOARD_PORT:-0}
 STACK_PID=""
 WORKER_PID=""
 DASHBOARD_PID=""
@@ -30,13 +31,15 @@ wait_for() { # file pattern seconds
   tail -n 30 "$1" >&2
   return 1
 }
-KAFKA=(--bootstrap-servers "localhost:$KAFKA_PORT" --registry-url "http://localhost:$REGISTRY_PORT")
 MODEL=.longhaul/models/minimax-xs
 [[ -f "$MODEL/config.json" ]] || ./longhaul model synth --out "$MODEL" --size xs --seed 1
 
 ./longhaul stack --kafka-port "$KAFKA_PORT" --registry-port "$REGISTRY_PORT" > "$OUT/stack.log" 2>&1 &
 STACK_PID=$!
 wait_for "$OUT/stack.log" "registry url" 180
+BOOTSTRAP=$(sed -n 's/^bootstrap servers: //p' "$OUT/stack.log" | head -n 1)
+REGISTRY=$(sed -n 's/^registry url: //p' "$OUT/stack.log" | head -n 1)
+KAFKA=(--bootstrap-servers "$BOOTSTRAP" --registry-url "$REGISTRY")
 ./longhaul worker --model "$MODEL" --id ci-worker --threads 2 --context-tokens 2048 --max-output-tokens 8 "${KAFKA[@]}" \
   > "$OUT/worker.log" 2>&1 &
 WORKER_PID=$!
@@ -48,6 +51,7 @@ SINK_PID=$!
 ./longhaul sink files --dir "$OUT/results-parquet" --format parquet "${KAFKA[@]}" > "$OUT/parquet.log" 2>&1 &
 PARQUET_PID=$!
 wait_for "$OUT/dashboard.log" "dashboard: " 180
+DASHBOARD=$(grep -o 'dashboard: http://[^/ ]*' "$OUT/dashboard.log" | head -n 1 | cut -d' ' -f2)
 wait_for "$OUT/sink.log" "sink files: " 180
 wait_for "$OUT/parquet.log" "sink files: " 180
 
@@ -69,20 +73,20 @@ if command -v curl > /dev/null 2>&1; then
 TOKEN=$(grep -o '#token=[A-Za-z0-9_-]*' "$OUT/dashboard.log" | head -n 1 | cut -d= -f2)
 AUTH=(-H "Authorization: Bearer $TOKEN")
 for _ in $(seq 60); do
-  curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" > "$OUT/api-job.json" 2> /dev/null \
+  curl -fsS "${AUTH[@]}" "$DASHBOARD/api/jobs/$JOB" > "$OUT/api-job.json" 2> /dev/null \
     && grep -q SUCCEEDED "$OUT/api-job.json" && break
   sleep 1
 done
 grep -q SUCCEEDED "$OUT/api-job.json" || {
   echo "kafka-cli: the dashboard's API never showed $JOB SUCCEEDED; last answer: $(curl -sS "${AUTH[@]}" \
-    "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB" 2>&1)" >&2
+    "$DASHBOARD/api/jobs/$JOB" 2>&1)" >&2
   tail -n 20 "$OUT/dashboard.log" >&2
   exit 1
 }
 # to a file first: grep -q stops reading at its first match, and curl then fails writing the rest (23)
-curl -fsS "${AUTH[@]}" "http://localhost:$DASHBOARD_PORT/metrics" > "$OUT/metrics.txt"
+curl -fsS "${AUTH[@]}" "$DASHBOARD/metrics" > "$OUT/metrics.txt"
 grep -q '^longhaul_jobs_finished_total' "$OUT/metrics.txt"
-[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$DASHBOARD_PORT/api/jobs/$JOB")" == 401 ]] \
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "$DASHBOARD/api/jobs/$JOB")" == 401 ]] \
   || { echo "kafka-cli: the dashboard answered without its token" >&2; exit 1; }
 fi
 for _ in $(seq 60); do
