@@ -158,8 +158,11 @@ public final class PipelineCommand implements Callable<Integer> {
             }
             guard.started(new Started(statusServer, runner));
         } catch (RuntimeException | IOException e) {
-            new Started(statusServer, runner).close();
-            guard.failed(e);
+            try {
+                new Started(statusServer, runner).close();
+            } finally {
+                guard.failed(e); // a hook waiting for the start goes on
+            }
             if (guard.remove()) {
                 deleteIfTemporary(state);
             } // else shutting down: the hook deletes it
