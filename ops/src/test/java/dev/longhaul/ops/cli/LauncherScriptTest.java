@@ -143,10 +143,18 @@ class LauncherScriptTest {
         String second = run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
         assertEquals(1, log().stream().filter(l -> l.equals("mvn")).count(), log() + "\n" + first + second);
         assertTrue(!first.contains("stale") && !second.contains("stale"), first + second);
-        // an edit after that build is still seen, at its own (later) time
-        Files.setLastModifiedTime(ahead, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plus(Duration.ofHours(2))));
+        // an edit of another file now is seen, though older than the file dated ahead
+        Files.writeString(root.resolve("m/src/b.txt"), "b");
         run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
         assertEquals(2, log().stream().filter(l -> l.equals("mvn")).count(), log().toString());
+        Thread.sleep(1100); // a time the build's stamp is surely older than
+        Files.writeString(root.resolve("m/src/b.txt"), "b, edited");
+        run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        assertEquals(3, log().stream().filter(l -> l.equals("mvn")).count(), log().toString());
+        // and so is an edit of the file dated ahead, at its own time
+        Files.setLastModifiedTime(ahead, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plus(Duration.ofHours(2))));
+        run(launcher(jdk, root.resolve("longhaul"), "version"), Duration.ofSeconds(60));
+        assertEquals(4, log().stream().filter(l -> l.equals("mvn")).count(), log().toString());
     }
 
     @Test
