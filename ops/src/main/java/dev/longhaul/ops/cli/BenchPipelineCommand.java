@@ -113,7 +113,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         try {
             dir = synthesizeXs();
             onShutdown.started(dir);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             onShutdown.failed(e);
             onShutdown.remove();
             throw e;

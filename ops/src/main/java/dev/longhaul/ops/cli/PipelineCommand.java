@@ -143,7 +143,7 @@ public final class PipelineCommand implements Callable<Integer> {
         }, () -> {
             deleteIfTemporary(state);
             stopped.countDown();
-        });
+        }, Thread.currentThread());
         dev.longhaul.ops.stack.StatusServer statusServer = null;
         PipelineRunner runner = null;
         try {
@@ -157,9 +157,11 @@ public final class PipelineCommand implements Callable<Integer> {
                 statusServer.attach(new dev.longhaul.pipeline.status.JobStatusQuery(runner.streams()));
             }
             guard.started(new Started(statusServer, runner));
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | Error e) {
             try {
                 new Started(statusServer, runner).close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
             } finally {
                 guard.failed(e); // a hook waiting for the start goes on
             }
@@ -196,11 +198,14 @@ public final class PipelineCommand implements Callable<Integer> {
     /** What a start got up: the status server (null without --status-port) and the pipeline (null until it started). */
     private record Started(dev.longhaul.ops.stack.StatusServer status, PipelineRunner runner) {
         void close() {
-            if (status != null) {
-                status.close();
-            }
-            if (runner != null) {
-                runner.close();
+            try {
+                if (status != null) {
+                    status.close();
+                }
+            } finally {
+                if (runner != null) {
+                    runner.close();
+                }
             }
         }
     }

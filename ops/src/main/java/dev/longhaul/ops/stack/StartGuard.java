@@ -25,8 +25,11 @@ public final class StartGuard<T> {
     private final CompletableFuture<T> start = new CompletableFuture<>();
     private final Thread hook;
 
-    private StartGuard(String name, Duration wait, Consumer<? super T> close, Runnable afterwards) {
+    private StartGuard(String name, Duration wait, Consumer<? super T> close, Runnable afterwards, Thread starting) {
         hook = new Thread(() -> {
+            if (starting != null && !start.isDone()) {
+                starting.interrupt(); // a start that stops on an interrupt ends sooner, closing what it started
+            }
             T started;
             try {
                 started = start.get(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -40,16 +43,29 @@ public final class StartGuard<T> {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (started != null) {
-                close.accept(started);
+            try {
+                if (started != null) {
+                    close.accept(started);
+                }
+            } finally {
+                afterwards.run();
             }
-            afterwards.run();
         }, "longhaul-" + name.replace(' ', '-') + "-shutdown");
     }
 
     /** Installs the hook: a shutdown from now on closes what the start returns (close), then runs afterwards. */
     public static <T> StartGuard<T> install(String name, Duration wait, Consumer<? super T> close, Runnable afterwards) {
-        StartGuard<T> guard = new StartGuard<>(name, wait, close, afterwards);
+        return install(name, wait, close, afterwards, null);
+    }
+
+    /**
+     * The same, interrupting `starting` (the thread running the start) when a shutdown comes
+     * before the start has ended: for a start that ends on an interrupt, closing what it started
+     * (PipelineRunner's wait for RUNNING), so that a Ctrl-C need not wait for it.
+     */
+    public static <T> StartGuard<T> install(String name, Duration wait, Consumer<? super T> close, Runnable afterwards,
+                                            Thread starting) {
+        StartGuard<T> guard = new StartGuard<>(name, wait, close, afterwards, starting);
         Runtime.getRuntime().addShutdownHook(guard.hook);
         return guard;
     }

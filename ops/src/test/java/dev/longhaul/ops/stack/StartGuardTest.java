@@ -48,6 +48,32 @@ class StartGuardTest {
     }
 
     @Test
+    void aShutdownInterruptsTheStartingThreadAndWhatComesAfterRunsEvenIfClosingFails() throws Exception {
+        java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+        StartGuard<String>[] guard = new StartGuard[1];
+        Thread starting = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(60_000); // a start waiting for RUNNING
+                guard[0].started("never");
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                guard[0].started("stack"); // it stops there, having got this far
+            }
+        });
+        guard[0] = StartGuard.install("test", Duration.ofSeconds(30), started -> {
+            done.add("closing " + started);
+            throw new IllegalStateException("closing failed");
+        }, () -> done.add("after"), starting);
+        assertTrue(guard[0].remove());
+        Thread hook = guard[0].hook();
+        hook.setUncaughtExceptionHandler((t, e) -> done.add("uncaught " + e.getMessage()));
+        hook.start();
+        hook.join(10_000);
+        assertEquals(0, interrupted.getCount(), "the start was interrupted");
+        assertEquals(List.of("closing stack", "after", "uncaught closing failed"), done);
+    }
+
+    @Test
     void aStartThatOutlastsTheWaitIsLeftAsItIs() throws Exception {
         StartGuard<String> guard = guard(Duration.ofMillis(200));
         Thread hook = guard.hook();
