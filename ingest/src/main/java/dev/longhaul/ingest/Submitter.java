@@ -61,9 +61,16 @@ public final class Submitter implements AutoCloseable {
     static final int COMMIT_ATTEMPTS = 3;
     /** Set when the producer can no longer be used (fenced, an abort failed, a commit's outcome unknown). */
     private Exception broken;
-    /** The job whose transaction is open (null between submissions), and whether its commit has begun: for abandon(). */
-    private volatile String open;
-    private volatile boolean committing;
+    /**
+     * The submission whose transaction is open (null between submissions): for abandon(), which
+     * takes it from OPEN to ABANDONED while submit() takes it from OPEN to COMMITTING, each by a
+     * compare-and-set, so that exactly one of an abort and a commit goes ahead.
+     */
+    private final AtomicReference<Open> open = new AtomicReference<>();
+
+    private record Open(String jobId, Phase phase) {}
+
+    private enum Phase { OPEN, COMMITTING, ABANDONED }
 
     /**
      * Connects to the brokers of {@code config}, checks that the namespace's jobs and documents
@@ -166,8 +173,8 @@ public final class Submitter implements AutoCloseable {
         String submissionId = UUID.randomUUID().toString();
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         producer.beginTransaction();
-        open = jobId;
-        committing = false;
+        Open opened = new Open(jobId, Phase.OPEN);
+        open.set(opened);
         try {
             Chunker.Cut cut = new Chunker(config.chunkBytes(), config.maxDocumentBytes(), config.maxChunks()).cut(document.parts(), chunk -> {
                 failFast(sendFailure);
@@ -209,7 +216,9 @@ public final class Submitter implements AutoCloseable {
             // minutes, during which a Ctrl-C can still abort (abandon), as it cannot once the commit began
             producer.flush();
             failFast(sendFailure);
-            committing = true;
+            if (!open.compareAndSet(opened, new Open(jobId, Phase.COMMITTING))) {
+                throw new KafkaException("the submission of " + jobId + " was abandoned (the process is stopping)");
+            }
             commit(jobId);
             return new Submission(request, document.skipped());
         } catch (SubmissionOutcomeUnknownException e) {
@@ -218,13 +227,13 @@ public final class Submitter implements AutoCloseable {
             abort(e);
             throw e;
         } finally {
-            open = null;
+            open.set(null);
         }
     }
 
     /**
-     * The checks submit() makes before its transaction, with nothing written and nothing consumed
-     * (a stream is left for submit()): for a client submitting several documents, so that one
+     * The checks submit() makes before its transaction, with nothing written (a stream is copied
+     * and its copy checked, then sent by submit()): for a client submitting several documents, so that one
      * refused does not leave the ones before it submitted and the ones after it not. Where the
      * sizes tell it up front (a plain file; a repository, whose every file starts a chunk), a
      * document needing more than maxChunks is refused here too, not only while it is uploaded.
@@ -356,17 +365,14 @@ public final class Submitter implements AutoCloseable {
      * returned, since the job may be submitted although submit() never returns to say so.
      */
     public Optional<String> abandon() {
-        String job = open;
-        if (job != null && committing) {
-            producer.close(ABANDON_TIMEOUT);
-            return Optional.of(job);
-        }
-        if (job != null) {
+        Open now = open.get();
+        if (now != null && now.phase() == Phase.OPEN && open.compareAndSet(now, new Open(now.jobId(), Phase.ABANDONED))) {
+            // submit() will not commit it now: abort, dropping the batches not sent yet
             Thread abort = Thread.ofPlatform().daemon().name("submit-abort").start(() -> {
                 try {
-                    producer.abortTransaction(); // drops the batches not sent yet instead of sending them
+                    producer.abortTransaction();
                 } catch (RuntimeException e) {
-                    // ended meanwhile, or the producer cannot abort: the close below does what it can
+                    // the producer cannot abort (fenced, closed): the close below does what it can
                 }
             });
             try {
@@ -374,9 +380,13 @@ public final class Submitter implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            producer.close(ABANDON_TIMEOUT);
+            return Optional.empty();
         }
+        Open seen = open.get(); // before the close lets a commit under way end and submit() clear it
         producer.close(ABANDON_TIMEOUT);
-        return Optional.empty();
+        // a commit under way (begun before, or just now): the job may be submitted
+        return seen != null && seen.phase() == Phase.COMMITTING ? Optional.of(seen.jobId()) : Optional.empty();
     }
 
     static final java.time.Duration ABANDON_TIMEOUT = java.time.Duration.ofSeconds(5);

@@ -217,11 +217,14 @@ class SubmitterTest {
                     // aborted under it
                 }
             });
+            // the upload under way, throttled: chunks written in its open transaction, not yet stable
             long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-            while (endOffsets(f.topics().documents.name(), "read_uncommitted") == 0 && System.nanoTime() < end) {
+            while (endOffsets(f.topics().documents.name(), "read_committed") >= endOffsets(f.topics().documents.name(), "read_uncommitted")
+                    && System.nanoTime() < end) {
                 Thread.sleep(100);
             }
             Thread.sleep(2000); // chunks buffered past what the quota lets through in seconds
+            assertTrue(upload.isAlive(), "the upload still going when abandoned (the quota throttles it)");
             assertEquals(java.util.Optional.empty(), submitter.abandon(), "no commit was under way");
             // the transaction ends: a read_committed reader's end (the last stable offset) reaches the log's
             end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
