@@ -281,7 +281,8 @@ public final class FileSink implements ResultSink {
                     line.write(buffer, start, i - start);
                     lineNumber++;
                     try {
-                        written.add(ResultJson.key(line.toString(StandardCharsets.UTF_8)));
+                        String text = line.toString(StandardCharsets.UTF_8);
+                        written.add(torn ? ResultJson.key(text) : ResultJson.publishedKey(text));
                     } catch (IOException e) {
                         if (torn) {
                             return complete; // the unsynced tail begins here

@@ -36,6 +36,9 @@ public final class ResultJson {
     // its newline was, a later fragment) is no result, so recovery cuts the file there
     private static final ObjectReader LINE = MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    // A finished file's lines are published already: only their keys are wanted, and a line a
+    // sink from before the check above published with bytes after its JSON still gives its key
+    private static final ObjectReader PUBLISHED_LINE = MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private ResultJson() {}
 
@@ -72,12 +75,21 @@ public final class ResultJson {
         return key(parse(line));
     }
 
+    /** The key of a line of a finished (published) file, read as before lines had to end with their JSON. */
+    public static SinkResult.Key publishedKey(String line) throws IOException {
+        return key(parse(PUBLISHED_LINE, line));
+    }
+
     /**
      * A line written by line(), parsed with its decimals exact (a journal replayed after a crash must
      * give the rows a first write gives); IOException when it is not one (not JSON, or no jobId and taskIndex).
      */
     public static JsonNode parse(String line) throws IOException {
-        JsonNode o = LINE.readTree(line);
+        return parse(LINE, line);
+    }
+
+    private static JsonNode parse(ObjectReader reader, String line) throws IOException {
+        JsonNode o = reader.readTree(line);
         if (o == null || !o.path("jobId").isTextual() || !o.path("taskIndex").canConvertToInt()) {
             throw new IOException("not a result line: " + abbreviate(line));
         }

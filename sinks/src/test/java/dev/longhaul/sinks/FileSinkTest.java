@@ -286,6 +286,17 @@ class FileSinkTest {
     }
 
     @Test
+    void aFinishedFileThatAnOlderSinkPublishedWithBytesAfterALinesJsonStillStarts() throws Exception {
+        // published before lines had to end with their JSON: its keys are read, the sink starts
+        String glued = ResultJson.line(SinkResult.of(extraction(1))) + "\0".repeat(30) + "ed\"}}\n";
+        Files.writeString(dir.resolve("results-00000000.jsonl"), ResultJson.line(SinkResult.of(summary(1))) + "\n" + glued);
+        try (FileSink sink = new FileSink(dir, CONFIG)) {
+            assertEquals(2, sink.resultCount());
+            assertEquals(2, sink.write(results(1, 3)), "job 1's two results are there already");
+        }
+    }
+
+    @Test
     void aFileInProgressIsHiddenFromReadersOfTheDirectoryAndRecoveredUnderItsHiddenName() throws Exception {
         // Spark, Hadoop and pyarrow read every file of a directory whose name starts with neither
         // '.' nor '_': a file in progress would be read half written
