@@ -162,20 +162,33 @@ public final class PostgresSink implements ResultSink {
                 + table + ".submission_id <> EXCLUDED.submission_id AND " + table + ".produced_at <= EXCLUDED.produced_at";
     }
 
+    /** Where the count of refused rows in a row is kept, as sinks before the rows' keys were kept read it (rolling back still works). */
     private static String refusalKey(SinkResult.Kind kind) {
         return "refused_in_a_row." + (kind == SinkResult.Kind.SUMMARY ? "summaries" : "extractions");
+    }
+
+    /** Where the refused rows' keys are kept (refusedInARow). */
+    private static String refusedRowsKey(SinkResult.Kind kind) {
+        return "refused_rows." + (kind == SinkResult.Kind.SUMMARY ? "summaries" : "extractions");
     }
 
     /** The counts of refusals in a row the sinks before this one left (see refusedInARow). */
     private void loadRefusals() throws SQLException {
         try (PreparedStatement q = connection.prepareStatement("SELECT value FROM longhaul_sink WHERE key = ?")) {
             for (SinkResult.Kind kind : SinkResult.Kind.values()) {
-                q.setString(1, refusalKey(kind));
-                try (var rows = q.executeQuery()) {
-                    java.util.LinkedHashSet<List<Object>> keys = rows.next() ? refusedKeys(rows.getString(1)) : new java.util.LinkedHashSet<>();
-                    if (!keys.isEmpty()) {
-                        refusedInARow.put(kind, keys);
+                // the keys; where an older sink kept only the count, the count
+                String saved = null;
+                for (String key : List.of(refusedRowsKey(kind), refusalKey(kind))) {
+                    q.setString(1, key);
+                    try (var rows = q.executeQuery()) {
+                        if (saved == null && rows.next()) {
+                            saved = rows.getString(1);
+                        }
                     }
+                }
+                java.util.LinkedHashSet<List<Object>> keys = saved == null ? new java.util.LinkedHashSet<>() : refusedKeys(saved);
+                if (!keys.isEmpty()) {
+                    refusedInARow.put(kind, keys);
                 }
             }
         }
@@ -216,12 +229,16 @@ public final class PostgresSink implements ResultSink {
         try (PreparedStatement up = connection.prepareStatement("INSERT INTO longhaul_sink (key, value) VALUES (?, ?)"
                 + " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")) {
             for (SinkResult.Kind kind : SinkResult.Kind.values()) {
-                up.setString(1, refusalKey(kind));
+                java.util.Set<List<Object>> keys = refusedInARow.getOrDefault(kind, new java.util.LinkedHashSet<>());
+                up.setString(1, refusedRowsKey(kind));
                 try {
-                    up.setString(2, JSON.writeValueAsString(refusedInARow.getOrDefault(kind, new java.util.LinkedHashSet<>())));
+                    up.setString(2, JSON.writeValueAsString(keys));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new IllegalStateException("cannot write the refused rows' keys", e);
                 }
+                up.addBatch();
+                up.setString(1, refusalKey(kind));
+                up.setString(2, Integer.toString(keys.size()));
                 up.addBatch();
             }
             up.executeBatch();

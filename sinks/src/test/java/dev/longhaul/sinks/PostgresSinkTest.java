@@ -64,7 +64,7 @@ class PostgresSinkTest {
             s.execute("DROP TABLE IF EXISTS summaries, extractions");
             // the refusals an earlier test's sink counted (kept for the sink after it)
             s.execute("DO $$ BEGIN IF to_regclass('longhaul_sink') IS NOT NULL THEN"
-                    + " DELETE FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'; END IF; END $$");
+                    + " DELETE FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%' OR key LIKE 'refused_rows.%'; END IF; END $$");
         }
     }
 
@@ -385,7 +385,8 @@ class PostgresSinkTest {
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             assertEquals(1, sink.writeAll(List.of(SinkResult.of(TestResults.summary(999)))).fresh());
         }
-        assertEquals(0, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'"));
+        assertEquals(0, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key LIKE 'refused_rows.%'"));
+        assertEquals(0, count("SELECT max(value::int) FROM longhaul_sink WHERE key LIKE 'refused_in_a_row.%'"), "the count older sinks read");
     }
 
     @Test
@@ -402,7 +403,8 @@ class PostgresSinkTest {
                 assertEquals(5, sink.writeAll(refusedBatch).refused().size(), "run " + run);
             }
         }
-        assertEquals(5, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key = 'refused_in_a_row.summaries'"));
+        assertEquals(5, count("SELECT max(jsonb_array_length(value::jsonb)) FROM longhaul_sink WHERE key = 'refused_rows.summaries'"));
+        assertEquals(5, count("SELECT value::int FROM longhaul_sink WHERE key = 'refused_in_a_row.summaries'"), "and the count, for older sinks");
         // the streak is still five rows: five others refused reach the limit, and the sink stops
         try (PostgresSink sink = new PostgresSink(jdbcUrl, null, null)) {
             List<SinkResult> more = IntStream.range(105, 110).mapToObj(j -> SinkResult.of(TestResults.summary(j))).toList();
