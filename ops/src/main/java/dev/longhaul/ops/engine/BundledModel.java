@@ -41,7 +41,10 @@ public final class BundledModel {
         String prefix = dir.getFileName() + ".partial-";
         Path partial = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
         WRITING.add(partial);
-        try {
+        Path lockFile = lockOf(partial);
+        try (java.nio.channels.FileChannel lockChannel = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock writing = lockChannel.lock()) { // held while the folder is written: see deleteAbandoned
             deleteAbandoned(dir.getParent(), prefix);
             deleteFolder(partial);
             ModelSynth.write(partial, SPEC, log::accept);
@@ -53,11 +56,14 @@ public final class BundledModel {
                 // what an interrupted older version left: moved aside in one step, then deleted, so
                 // that no other run ever sees it half deleted (one finishing meanwhile wrote the same model)
                 Path aside = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-stale-" + System.nanoTime());
+                WRITING.add(aside); // being deleted here: not another run's to delete
                 try {
                     Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
                     deleteFolder(aside);
                 } catch (java.nio.file.NoSuchFileException gone) {
                     // moved or removed by another run meanwhile
+                } finally {
+                    WRITING.remove(aside);
                 }
             }
             try {
@@ -73,14 +79,30 @@ public final class BundledModel {
             throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
         } finally {
             WRITING.remove(partial);
+            try {
+                Files.deleteIfExists(lockFile);
+            } catch (IOException ignored) {
+                // an empty file left; the next run's cleanup takes it
+            }
         }
         return new Ready(dir, true);
     }
 
-    /** Partial folders this process is writing now (a folder of this pid not among them was left by an earlier process). */
+    /** Partial folders this process is writing now (in this JVM a lock of another thread's cannot be asked). */
     static final java.util.Set<Path> WRITING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** Deletes partial folders of processes that no longer run (killed mid-synthesis). */
+    /** The file a run holds locked while it writes `partial` (a sibling, so that deleting the folder leaves the lock). */
+    static Path lockOf(Path partial) {
+        return partial.resolveSibling(partial.getFileName() + ".lock");
+    }
+
+    /**
+     * Deletes partial folders no run is writing (killed mid-synthesis): one whose lock file nobody
+     * holds. Not by process id alone: in containers every JVM is pid 1, so an earlier run's folder
+     * bears this process's pid, and a run in another container sharing the folder bears it too.
+     * A folder without a lock file (an older version's) goes by its pid: kept while that process
+     * lives, and when it is this process's, while this process writes it.
+     */
     static void deleteAbandoned(Path parent, String prefix) throws IOException {
         if (parent == null || !Files.isDirectory(parent)) {
             return;
@@ -88,18 +110,31 @@ public final class BundledModel {
         try (Stream<Path> siblings = Files.list(parent)) {
             for (Path p : siblings.toList()) {
                 String name = p.getFileName().toString();
-                if (!name.startsWith(prefix)) {
+                if (!name.startsWith(prefix) || name.endsWith(".lock") || WRITING.contains(p.toAbsolutePath().normalize())) {
+                    continue;
+                }
+                Path lock = lockOf(p);
+                if (Files.exists(lock)) {
+                    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE);
+                         java.nio.channels.FileLock free = channel.tryLock()) {
+                        if (free == null) {
+                            continue; // another process writes it
+                        }
+                        deleteFolder(p);
+                    } catch (java.nio.channels.OverlappingFileLockException thisProcess) {
+                        continue;
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        continue; // its run ended meanwhile
+                    }
+                    Files.deleteIfExists(lock);
                     continue;
                 }
                 try {
                     String rest = name.substring(prefix.length());
                     long pid = Long.parseLong(rest.contains("-") ? rest.substring(0, rest.indexOf('-')) : rest);
-                    if (pid == ProcessHandle.current().pid() ? WRITING.contains(p.toAbsolutePath().normalize())
-                            : ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                        continue; // a run of this or another live process may be writing it
+                    if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        continue; // another live process may be writing it
                     }
-                    // this pid but not this process's: an earlier process with the same pid (a
-                    // container's JVM is pid 1 at every start) killed mid-synthesis
                 } catch (NumberFormatException notOurs) {
                     continue;
                 }

@@ -34,4 +34,21 @@ class BundledModelTest {
         assertTrue(Files.exists(writing), "being written by this process");
         assertTrue(Files.exists(other), "another model's");
     }
+
+    @Test
+    void aPartialFolderWhoseLockIsHeldIsKeptAndOneWhoseLockIsFreeGoes() throws Exception {
+        long pid = ProcessHandle.current().pid(); // as two containers' JVMs, both pid 1, would name them
+        Path held = Files.createDirectories(models.resolve("minimax-s.partial-" + pid + "-other-container"));
+        Path free = Files.createDirectories(models.resolve("minimax-s.partial-" + pid + "-killed"));
+        Files.createFile(BundledModel.lockOf(free));
+        // another process holding the lock: a child JVM can stand for it; a thread of this one holds it here
+        try (var channel = java.nio.channels.FileChannel.open(BundledModel.lockOf(held),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var lock = channel.lock()) {
+            BundledModel.deleteAbandoned(models, "minimax-s.partial-");
+        }
+        assertTrue(Files.exists(held), "its writer holds its lock");
+        assertFalse(Files.exists(free), "nobody holds its lock");
+        assertFalse(Files.exists(BundledModel.lockOf(free)));
+    }
 }
