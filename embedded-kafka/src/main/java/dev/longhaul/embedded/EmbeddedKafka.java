@@ -259,7 +259,19 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             // Ports picked here are free when picked, not when the broker binds them: another
             // process (a parallel test) may take one in between. A start that fails to bind a
-            // picked port is tried again on new ones.
+            // picked port is tried again on new ones. A start that fails for good leaves no
+            // temporary folder behind.
+            try {
+                return startIn(dir, temporary);
+            } catch (RuntimeException | Error e) {
+                if (temporary) {
+                    deleteRecursively(dir);
+                }
+                throw e;
+            }
+        }
+
+        private EmbeddedKafka startIn(Path dir, boolean temporary) {
             for (int attempt = 1; ; attempt++) {
                 int[] picked = distinctFreePorts(3);
                 int clientPort = port == 0 ? picked[0] : port;
@@ -288,9 +300,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                     boolean onFixedPort = (port != 0 && mentions(e, ":" + port)) || (controllerPort != 0 && mentions(e, ":" + controllerPort));
                     if (attempt < START_TRIES && bindFailure(e) && !onFixedPort) {
                         continue;
-                    }
-                    if (temporary) {
-                        deleteRecursively(dir); // a broker that never started leaves no folder behind
                     }
                     throw e;
                 }
