@@ -42,6 +42,11 @@ public final class BundledModel {
         Path partial = dir.resolveSibling(prefix + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
         WRITING.add(partial);
         Path lockFile = lockOf(partial);
+        try {
+            Files.createDirectories(dir.getParent()); // the lock file lies beside the folder, in a folder a first run makes
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo model " + dir + ": " + e.getMessage(), e);
+        }
         try (java.nio.channels.FileChannel lockChannel = java.nio.channels.FileChannel.open(lockFile,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
              java.nio.channels.FileLock writing = lockChannel.lock()) { // held while the folder is written: see deleteAbandoned
